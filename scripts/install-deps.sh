@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package Parley builds, runs and tests with. Safe to run again: packages
+# already present are skipped without touching the network.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+PACKAGES=(
+  build-essential cmake pkg-config ninja-build ccache git ca-certificates openssl tzdata
+  libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libabsl-dev
+  libhiredis-dev libpqxx-dev libpq-dev libjwt-dev libssl-dev nlohmann-json3-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
+  postgresql postgresql-contrib redis-server
+  python3 python3-yaml nodejs npm
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "installing ${#missing[@]} missing packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# kubectl renders the Kustomize manifests. Debian's kubernetes-client provides it where the
+# machine has none of its own (it conflicts with an already installed kubectl package).
+if ! command -v kubectl >/dev/null 2>&1; then
+  say "installing kubectl (kubernetes-client)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null
+fi

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Starts or stops the local PostgreSQL and Redis that Parley runs and tests against. They listen on
+# loopback only and keep their data in a folder of the project's own (never the system cluster).
+#
+#   scripts/stack.sh start <data-dir> <pg-port> <redis-port>
+#   scripts/stack.sh stop  <data-dir>
+#
+# Starting again while running reuses the servers; starting after a crash clears the stale state.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+cmd=${1:?usage: stack.sh start|stop DATA_DIR [PG_PORT REDIS_PORT]}
+DATA=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+[[ -n "$PGBIN" ]] || die "PostgreSQL server binaries not found: run scripts/install-deps.sh"
+PGROOT=$DATA/pg
+PGDATA=$PGROOT/data
+
+pg_running() { [[ -f $PGDATA/postmaster.pid ]] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+redis_running() { [[ -f $DATA/redis/redis.pid ]] && kill -0 "$(cat "$DATA/redis/redis.pid")" 2>/dev/null; }
+
+start() {
+  local pg_port=${1:?pg port} redis_port=${2:?redis port}
+  chmod 755 "$DATA"
+  # PostgreSQL: initdb refuses root, so the cluster belongs to the postgres user.
+  mkdir -p "$PGROOT"; chown postgres:postgres "$PGROOT"
+  if [[ ! -f $PGDATA/PG_VERSION ]]; then
+    say "initialising PostgreSQL in $PGDATA"
+    runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust \
+      --encoding=UTF8 --locale=C.UTF-8 >"$PGROOT/initdb.log" 2>&1 || { cat "$PGROOT/initdb.log" >&2; die "initdb failed"; }
+  fi
+  if pg_running; then
+    say "PostgreSQL already running on 127.0.0.1:$(sed -n 4p "$PGDATA/postmaster.pid")"
+  else
+    rm -f "$PGDATA/postmaster.pid"   # stale after a crash; pg_ctl status said it is not running
+    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGROOT/server.log" -w -t 60 \
+      -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $PGROOT -c max_connections=300" start >/dev/null \
+      || { tail -n 20 "$PGROOT/server.log" >&2; die "PostgreSQL did not start"; }
+    say "PostgreSQL listening on 127.0.0.1:$pg_port"
+  fi
+  # Redis: a wake-up index only, so no persistence; noeviction is required by the timer library.
+  mkdir -p "$DATA/redis"
+  if redis_running; then
+    say "Redis already running"
+  else
+    rm -f "$DATA/redis/redis.pid"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+      --maxmemory-policy noeviction --dir "$DATA/redis" --pidfile "$DATA/redis/redis.pid" \
+      --logfile "$DATA/redis/redis.log"
+    for _ in $(seq 1 500); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.02; done
+    redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG || die "Redis did not start"
+    say "Redis listening on 127.0.0.1:$redis_port"
+  fi
+}
+
+stop() {
+  if pg_running; then runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null || true; fi
+  if redis_running; then
+    local pid; pid=$(cat "$DATA/redis/redis.pid")
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+  fi
+}
+
+case "$cmd" in
+  start) start "${3:-}" "${4:-}" ;;
+  stop) stop ;;
+  *) die "unknown command $cmd" ;;
+esac

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Runs every Parley test on this machine: installs what is missing, builds, starts PostgreSQL and
+# Redis on loopback in .parley/test, runs the unit, db and e2e tests, runs the unit and db tests
+# again under AddressSanitizer + UndefinedBehaviorSanitizer, runs the lints, and stops what it
+# started. The exit code says pass or fail.
+#
+# Set PARLEY_TEST_SKIP_SANITIZE=1 to skip the sanitizer build during local iteration.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$PARLEY_ROOT"
+
+"$PARLEY_ROOT/scripts/install-deps.sh"
+
+DATA=$PARLEY_ROOT/.parley/test
+PG_PORT=${PARLEY_TEST_PG_PORT:-55433}
+REDIS_PORT=${PARLEY_TEST_REDIS_PORT:-6391}
+trap '"$PARLEY_ROOT/scripts/stack.sh" stop "$DATA"' EXIT
+"$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT"
+
+# Tests that need servers read them from here; each test makes its own database.
+export PARLEY_TEST_PG_DSN="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
+export PARLEY_TEST_REDIS_ADDR="127.0.0.1:$REDIS_PORT"
+
+failures=0
+run_ctest() {  # build-dir label-regex
+  if ! ctest --test-dir "$1" -L "$2" --output-on-failure --timeout 300 -j "$(nproc)"; then
+    failures=$((failures + 1))
+  fi
+}
+
+"$PARLEY_ROOT/scripts/build.sh" "$PARLEY_ROOT/build"
+say "tests: unit, db, e2e"
+run_ctest "$PARLEY_ROOT/build" 'unit|db|e2e'
+
+if [[ "${PARLEY_TEST_SKIP_SANITIZE:-0}" != 1 ]]; then
+  "$PARLEY_ROOT/scripts/build.sh" "$PARLEY_ROOT/build-sanitize" -DPARLEY_SANITIZE=ON \
+    -DPARLEY_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug
+  say "tests under AddressSanitizer + UndefinedBehaviorSanitizer: unit, db"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_ctest "$PARLEY_ROOT/build-sanitize" 'unit|db'
+fi
+
+say "lint"
+if ! "$PARLEY_ROOT/scripts/lint.sh"; then failures=$((failures + 1)); fi
+
+if ((failures)); then
+  say "FAILED: $failures test stage(s) failed"
+  exit 1
+fi
+say "all test stages passed"
