@@ -1,0 +1,79 @@
+#include "common/grpc/client.h"
+
+#include <algorithm>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/status/grpc_status.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
+
+namespace parley::client {
+namespace {
+
+constexpr absl::Duration kMaxBackoff = absl::Seconds(2);
+
+absl::Duration Jittered(absl::Duration backoff) {
+  // Half fixed, half random: spreads retries from many callers without ever retrying at once.
+  thread_local absl::InsecureBitGen gen;
+  return backoff / 2 + absl::Uniform(gen, 0.0, 1.0) * (backoff / 2);
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_message_bytes) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(max_message_bytes);
+  args.SetMaxSendMessageSize(max_message_bytes);
+  args.SetLoadBalancingPolicyName("round_robin");
+  // The server (server.cc) permits pings every 10 s without calls; 30 s stays well inside that.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+absl::Status Call(const CallOptions& opts,
+                  const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
+  absl::Time deadline = absl::Now() + opts.timeout;
+  if (opts.parent != nullptr) {
+    deadline = std::min(deadline, absl::FromChrono(opts.parent->deadline()));
+  }
+  const std::string authorization =
+      opts.bearer_token.empty() ? std::string() : absl::StrCat("Bearer ", opts.bearer_token);
+  const int max_attempts = std::max(1, opts.max_attempts);
+  absl::Duration backoff = std::max(opts.initial_backoff, absl::Milliseconds(1));
+
+  for (int n = 1;; ++n) {
+    // A ClientContext cannot be reused, so each attempt gets its own. From a handler it is made
+    // from the server context, so that a caller who gives up cancels this call too.
+    std::unique_ptr<grpc::ClientContext> owned;
+    grpc::ClientContext plain;
+    grpc::ClientContext* ctx = &plain;
+    if (opts.parent != nullptr) {
+      owned = grpc::ClientContext::FromServerContext(*opts.parent);
+      ctx = owned.get();
+    }
+    ctx->set_deadline(absl::ToChronoTime(deadline));
+    if (!authorization.empty()) ctx->AddMetadata("authorization", authorization);
+
+    const grpc::Status status = attempt(*ctx);
+    if (status.ok()) return absl::OkStatus();
+    absl::Status result = FromGrpcStatus(status, ctx);
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE || !opts.idempotent ||
+        n >= max_attempts) {
+      return result;
+    }
+    const absl::Duration pause = Jittered(backoff);
+    if (absl::Now() + pause >= deadline) return result;
+    absl::SleepFor(pause);
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+}
+
+}  // namespace parley::client

@@ -1,0 +1,68 @@
+// Idempotent mutating calls (DESIGN §8): every mutating RPC carries a request_id (UUID); a retry
+// with the same id gets the first response back, and the same id with a different request is
+// refused. The record lives in the caller's own transaction, next to the work:
+//
+//   PARLEY_RETURN_IF_ERROR(pg::ValidateRequestId(req.request_id()));
+//   const std::string fp = pg::Fingerprint(RequestWithoutId(req));   // deterministic serialization
+//   std::string response_bytes;
+//   PARLEY_RETURN_IF_ERROR(pool.TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
+//     PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior,
+//                             pg::BeginRequest(txn, "contacts.CreateStaff", req.request_id(), fp));
+//     if (prior) { response_bytes = *std::move(prior); return absl::OkStatus(); }
+//     ... do the work, build the response ...
+//     response_bytes = response.SerializeAsString();
+//     return pg::FinishRequest(txn, "contacts.CreateStaff", req.request_id(), response_bytes);
+//   }));
+//
+// Only successes are remembered: a call whose transaction rolls back (an error status, a crash)
+// leaves no record, so a retry runs the work again.
+//
+// Concurrency: BeginRequest inserts a placeholder row (ON CONFLICT DO NOTHING). A second
+// transaction with the same (scope, request_id) blocks on that uncommitted row until the first
+// ends; if the first committed, the second replays its response; if it rolled back, the second
+// does the work. At REPEATABLE READ or SERIALIZABLE the second instead fails with ABORTED
+// (TRANSACTION_CONFLICT), and TransactWithRetry's next attempt replays.
+//
+// The table (parley_idempotent_requests) is created by ApplyMigrations (migrations.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/pg/pool.h"
+#include "pqxx/pqxx"
+
+namespace parley::pg {
+
+// OK for a UUID in 8-4-4-4-12 hex form (either case); INVALID_ARGUMENT (REQUEST_ID_INVALID)
+// otherwise, including when empty.
+absl::Status ValidateRequestId(absl::string_view request_id);
+
+// SHA-256 hex of the serialized request with request_id cleared. Serialize deterministically
+// (protobuf: SerializationDeterministic, for map fields) so a retry fingerprints the same.
+std::string Fingerprint(absl::string_view bytes);
+
+// Call first in the transaction. Returns the stored response of an earlier successful call with
+// the same (scope, request_id), or nullopt when this call should do the work (and must then call
+// FinishRequest before committing). Same id with a different fingerprint → INVALID_ARGUMENT
+// (REQUEST_ID_REUSED). `scope` names the method ("contacts.CreateStaff") so ids are independent
+// per method.
+absl::StatusOr<std::optional<std::string>> BeginRequest(pqxx::work& txn, absl::string_view scope,
+                                                        absl::string_view request_id,
+                                                        absl::string_view request_fingerprint);
+
+// Stores the response bytes of the call that BeginRequest let through; INTERNAL
+// (IDEMPOTENCY_MISUSE) when there was no such BeginRequest in this transaction.
+absl::Status FinishRequest(pqxx::work& txn, absl::string_view scope, absl::string_view request_id,
+                           absl::string_view response_bytes);
+
+// Retention: deletes records older than `age` in batches (each its own transaction) and returns
+// how many went. A retry after that age does the work again.
+absl::StatusOr<int64_t> PurgeRequestsOlderThan(Pool& pool, absl::Duration age);
+
+}  // namespace parley::pg

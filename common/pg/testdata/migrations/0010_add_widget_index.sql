@@ -1,0 +1,1 @@
+CREATE INDEX widgets_name ON widgets (name);
