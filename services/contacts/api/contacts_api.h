@@ -1,0 +1,84 @@
+// The parley.contacts.v1 gRPC service: checks request shape and tenancy, maps proto ⇄ domain, and
+// translates statuses once at the edge. Runs on the sync API: writes block on PostgreSQL inside
+// the server's bounded thread pool; reads are served from the in-memory snapshot.
+#pragma once
+
+#include "common/auth/auth.h"
+#include "parley/contacts/v1/contacts_service.grpc.pb.h"
+#include "services/contacts/domain/directory_service.h"
+
+namespace parley::contacts {
+
+namespace v1 = ::parley::contacts::v1;
+
+class ContactsApi final : public v1::ContactsService::Service {
+ public:
+  ContactsApi(DirectoryService* directory, const auth::Verifier* verifier)
+      : directory_(directory), verifier_(verifier) {}
+
+  grpc::Status GetTrust(grpc::ServerContext* ctx, const v1::GetTrustRequest* req, v1::Trust* resp) override;
+
+  grpc::Status GetSchool(grpc::ServerContext* ctx, const v1::GetSchoolRequest* req, v1::School* resp) override;
+  grpc::Status ListSchools(grpc::ServerContext* ctx, const v1::ListSchoolsRequest* req,
+                           v1::ListSchoolsResponse* resp) override;
+  grpc::Status CreateSchool(grpc::ServerContext* ctx, const v1::CreateSchoolRequest* req, v1::School* resp) override;
+  grpc::Status UpdateSchool(grpc::ServerContext* ctx, const v1::UpdateSchoolRequest* req, v1::School* resp) override;
+
+  grpc::Status GetStaff(grpc::ServerContext* ctx, const v1::GetStaffRequest* req, v1::Staff* resp) override;
+  grpc::Status ListStaff(grpc::ServerContext* ctx, const v1::ListStaffRequest* req, v1::ListStaffResponse* resp) override;
+  grpc::Status CreateStaff(grpc::ServerContext* ctx, const v1::CreateStaffRequest* req, v1::Staff* resp) override;
+  grpc::Status UpdateStaff(grpc::ServerContext* ctx, const v1::UpdateStaffRequest* req, v1::Staff* resp) override;
+  grpc::Status DeleteStaff(grpc::ServerContext* ctx, const v1::DeleteStaffRequest* req,
+                           google::protobuf::Empty* resp) override;
+
+  grpc::Status GetPupil(grpc::ServerContext* ctx, const v1::GetPupilRequest* req, v1::Pupil* resp) override;
+  grpc::Status ListPupils(grpc::ServerContext* ctx, const v1::ListPupilsRequest* req,
+                          v1::ListPupilsResponse* resp) override;
+  grpc::Status CreatePupil(grpc::ServerContext* ctx, const v1::CreatePupilRequest* req, v1::Pupil* resp) override;
+  grpc::Status UpdatePupil(grpc::ServerContext* ctx, const v1::UpdatePupilRequest* req, v1::Pupil* resp) override;
+  grpc::Status DeletePupil(grpc::ServerContext* ctx, const v1::DeletePupilRequest* req,
+                           google::protobuf::Empty* resp) override;
+
+  grpc::Status GetGuardian(grpc::ServerContext* ctx, const v1::GetGuardianRequest* req, v1::Guardian* resp) override;
+  grpc::Status ListGuardians(grpc::ServerContext* ctx, const v1::ListGuardiansRequest* req,
+                             v1::ListGuardiansResponse* resp) override;
+  grpc::Status CreateGuardian(grpc::ServerContext* ctx, const v1::CreateGuardianRequest* req,
+                              v1::Guardian* resp) override;
+  grpc::Status UpdateGuardian(grpc::ServerContext* ctx, const v1::UpdateGuardianRequest* req,
+                              v1::Guardian* resp) override;
+  grpc::Status DeleteGuardian(grpc::ServerContext* ctx, const v1::DeleteGuardianRequest* req,
+                              google::protobuf::Empty* resp) override;
+
+  grpc::Status GetRoutingMatrix(grpc::ServerContext* ctx, const v1::GetRoutingMatrixRequest* req,
+                                v1::RoutingMatrix* resp) override;
+  grpc::Status UpdateRoutingMatrix(grpc::ServerContext* ctx, const v1::UpdateRoutingMatrixRequest* req,
+                                   v1::RoutingMatrix* resp) override;
+
+  grpc::Status GetLadder(grpc::ServerContext* ctx, const v1::GetLadderRequest* req, v1::Ladder* resp) override;
+  grpc::Status ListLadders(grpc::ServerContext* ctx, const v1::ListLaddersRequest* req,
+                           v1::ListLaddersResponse* resp) override;
+  grpc::Status CreateLadder(grpc::ServerContext* ctx, const v1::CreateLadderRequest* req, v1::Ladder* resp) override;
+  grpc::Status UpdateLadder(grpc::ServerContext* ctx, const v1::UpdateLadderRequest* req, v1::Ladder* resp) override;
+  grpc::Status DeleteLadder(grpc::ServerContext* ctx, const v1::DeleteLadderRequest* req,
+                            google::protobuf::Empty* resp) override;
+
+  grpc::Status RouteEnquiry(grpc::ServerContext* ctx, const v1::RouteEnquiryRequest* req,
+                            v1::RouteEnquiryResponse* resp) override;
+  grpc::Status ResolveLadder(grpc::ServerContext* ctx, const v1::ResolveLadderRequest* req,
+                             v1::ResolveLadderResponse* resp) override;
+  grpc::Status ComputeDeadline(grpc::ServerContext* ctx, const v1::ComputeDeadlineRequest* req,
+                               v1::ComputeDeadlineResponse* resp) override;
+  grpc::Status BatchComputeDeadlines(grpc::ServerContext* ctx, const v1::BatchComputeDeadlinesRequest* req,
+                                     v1::BatchComputeDeadlinesResponse* resp) override;
+
+  grpc::Status ImportTrust(grpc::ServerContext* ctx, const v1::ImportTrustRequest* req,
+                           grpc::ServerWriter<v1::ImportTrustResponse>* writer) override;
+  grpc::Status ExportTrust(grpc::ServerContext* ctx, const v1::ExportTrustRequest* req,
+                           v1::ExportTrustResponse* resp) override;
+
+ private:
+  DirectoryService* directory_;
+  const auth::Verifier* verifier_;
+};
+
+}  // namespace parley::contacts

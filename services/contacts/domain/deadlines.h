@@ -1,0 +1,45 @@
+// When a stage is due: the school's policy rule for the channel and stage, applied on the school's
+// (or the owner's) calendar by the policy clock in common/calendar.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/calendar/calendar.h"
+#include "services/contacts/domain/model.h"
+#include "services/contacts/domain/snapshot.h"
+
+namespace parley::contacts {
+
+struct DeadlineQuery {
+  std::string school_id;
+  Channel channel = Channel::kUnspecified;
+  Stage stage = Stage::kUnspecified;
+  absl::Time received;
+  std::string owner_id;  // optional; used when the rule's clock follows the owner
+  std::vector<calendar::Pause> pauses;
+  bool safeguarding = false;
+  bool explain = true;
+};
+
+struct DeadlineAnswer {
+  calendar::Deadline deadline;
+  calendar::Budget budget;
+  ClockCalendar clock_calendar = ClockCalendar::kSchool;
+  std::string calendar_version;  // fingerprint of the calendar actually used
+  std::string policy_version;
+  std::string policy_text;
+  std::string time_zone;
+  std::string summary;  // empty when explain is false
+};
+
+// The budget of a safeguarding matter when the policy sets none.
+inline constexpr absl::Duration kDefaultSafeguardingBudget = absl::Minutes(60);
+
+// NOT_FOUND for an unknown school or owner; FAILED_PRECONDITION (NO_POLICY_RULE) when the school
+// promises nothing for this channel and stage, or (CALENDAR_EXHAUSTED) when its calendar holds
+// no working period after the clock start — the message names the school and the date.
+absl::StatusOr<DeadlineAnswer> ComputeDeadline(const Snapshot& snapshot, const DeadlineQuery& query);
+
+}  // namespace parley::contacts

@@ -1,0 +1,537 @@
+#include "services/contacts/domain/directory_service.h"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/log/log.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+
+namespace parley::contacts {
+namespace {
+
+constexpr int kStaleRetries = 5;
+
+absl::Status SchoolNotFound(const std::string& id) {
+  return NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", id, " does not exist"));
+}
+
+absl::Status CheckEtag(const std::string& expected, const std::string& current, const std::string& what) {
+  if (!expected.empty() && expected != current) {
+    return Aborted("ETAG_MISMATCH",
+                   absl::StrCat(what, " was changed by someone else since you read it: read it again and retry"));
+  }
+  return absl::OkStatus();
+}
+
+// A deletion that would leave a dangling reference is refused with what still refers to it.
+absl::Status StillReferenced(const absl::Status& validation, const std::string& what) {
+  if (validation.ok()) return validation;
+  return FailedPrecondition("STILL_REFERENCED", absl::StrCat(what, " is still named elsewhere (", validation.message(),
+                                                             "): change that first"));
+}
+
+template <typename T, typename Key>
+const T* FindApplied(const std::vector<T>& applied, const Key& match) {
+  for (const T& item : applied) {
+    if (match(item)) return &item;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+DirectoryService::DirectoryService(DirectoryStore* store, DirectoryLimits limits) : store_(store), limits_(limits) {}
+
+DirectoryService::~DirectoryService() { StopRefresher(); }
+
+absl::Status DirectoryService::Start() { return Reload(); }
+
+absl::Status DirectoryService::Reload() {
+  absl::MutexLock reload(&reload_mu_);
+  PARLEY_ASSIGN_OR_RETURN(LoadedDirectory loaded, store_->Load());
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const Snapshot> snap,
+                          Snapshot::Build(loaded.version, std::move(loaded.directory)));
+  absl::MutexLock lock(&mu_);
+  if (snapshot_ == nullptr || snapshot_->version() <= snap->version()) snapshot_ = std::move(snap);
+  return absl::OkStatus();
+}
+
+absl::Status DirectoryService::RefreshIfStale() {
+  PARLEY_ASSIGN_OR_RETURN(int64_t version, store_->Version());
+  if (snapshot() != nullptr && snapshot()->version() == version) return absl::OkStatus();
+  return Reload();
+}
+
+void DirectoryService::StartRefresher(absl::Duration interval) {
+  stop_refresher_ = std::make_unique<absl::Notification>();
+  refresher_ = std::thread([this, interval] { RefreshLoop(interval); });
+}
+
+void DirectoryService::StopRefresher() {
+  if (!refresher_.joinable()) return;
+  stop_refresher_->Notify();
+  refresher_.join();
+}
+
+void DirectoryService::RefreshLoop(absl::Duration interval) {
+  while (!stop_refresher_->WaitForNotificationWithTimeout(interval)) {
+    absl::Status status = RefreshIfStale();
+    if (!status.ok()) {
+      log::Warning("directory_refresh_failed", {{"code", absl::StatusCodeToString(status.code())}});
+    }
+  }
+}
+
+std::shared_ptr<const Snapshot> DirectoryService::snapshot() const {
+  absl::MutexLock lock(&mu_);
+  return snapshot_;
+}
+
+absl::StatusOr<std::string> DirectoryService::Write(const RequestKey& key, const Plan& plan, const Respond& respond,
+                                                    bool dry_run) {
+  for (int attempt = 0;; ++attempt) {
+    std::shared_ptr<const Snapshot> snap = snapshot();
+    DirectoryStore::Mutation mutation;
+    mutation.key = key;
+    mutation.expected_version = snap->version();
+    mutation.dry_run = dry_run;
+    mutation.plan = [&]() { return plan(*snap); };
+    mutation.respond = respond;
+    absl::StatusOr<DirectoryStore::Outcome> outcome = store_->Mutate(mutation);
+    if (!outcome.ok() && ErrorReason(outcome.status()) == "STALE_SNAPSHOT" && attempt < kStaleRetries) {
+      PARLEY_RETURN_IF_ERROR(Reload());
+      continue;
+    }
+    if (!outcome.ok()) return outcome.status();
+    if (!outcome->replayed && !dry_run) {
+      absl::Status reload = Reload();
+      // The write is committed; a failed reload only delays visibility until the refresher runs.
+      if (!reload.ok()) log::Warning("directory_reload_failed", {{"code", absl::StatusCodeToString(reload.code())}});
+    }
+    return std::move(outcome->response);
+  }
+}
+
+absl::StatusOr<std::string> DirectoryService::UpdateTrust(const RequestKey& key, const Updater<Trust>& update,
+                                                          const Encoder<Trust>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        PARLEY_ASSIGN_OR_RETURN(Trust trust, update(s.directory().trust));
+        if (trust.display_name.empty()) return InvalidArgument("INVALID_FIELD", "trust display_name is required");
+        ChangeSet changes;
+        changes.trust = std::move(trust);
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(*applied.trust); });
+}
+
+absl::StatusOr<std::string> DirectoryService::CreateSchool(const RequestKey& key, School school,
+                                                           const Encoder<School>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        if (s.FindSchool(school.id) != nullptr) {
+          return AlreadyExists("SCHOOL_EXISTS", absl::StrCat("school ", school.id, " already exists"));
+        }
+        if (s.directory().schools.size() >= limits_.max_schools) {
+          return FailedPrecondition("TOO_MANY_SCHOOLS", "the directory holds the most schools it may");
+        }
+        PARLEY_RETURN_IF_ERROR(ValidateSchool(school));
+        PARLEY_RETURN_IF_ERROR(StampVersions(school));
+        ChangeSet changes;
+        changes.schools.push_back(school);
+        RoutingMatrix matrix;
+        matrix.school_id = school.id;
+        changes.routing_matrices.push_back(std::move(matrix));
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.schools.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::UpdateSchool(const RequestKey& key, const std::string& school_id,
+                                                           const std::string& etag, const Updater<School>& update,
+                                                           const Encoder<School>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(school_id);
+        if (sd == nullptr) return SchoolNotFound(school_id);
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, sd->school.etag, absl::StrCat("school ", school_id)));
+        PARLEY_ASSIGN_OR_RETURN(School school, update(sd->school));
+        school.id = school_id;
+        SchoolDirectory copy = *sd;
+        copy.school = school;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        PARLEY_RETURN_IF_ERROR(StampVersions(school));
+        ChangeSet changes;
+        changes.schools.push_back(std::move(school));
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.schools.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::CreateStaff(const RequestKey& key, Staff staff,
+                                                          const Encoder<Staff>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(staff.school_id);
+        if (sd == nullptr) return SchoolNotFound(staff.school_id);
+        if (sd->staff.count(staff.id) != 0) {
+          return AlreadyExists("STAFF_EXISTS", absl::StrCat("staff ", staff.id, " already exists"));
+        }
+        SchoolDirectory copy = *sd;
+        copy.staff[staff.id] = staff;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        ChangeSet changes;
+        changes.staff.push_back(staff);
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.staff.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::UpdateStaff(const RequestKey& key, const SchoolScopedId& id,
+                                                          const std::string& etag, const Updater<Staff>& update,
+                                                          const Encoder<Staff>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(id.first);
+        if (sd == nullptr) return SchoolNotFound(id.first);
+        auto it = sd->staff.find(id.second);
+        if (it == sd->staff.end()) return NotFound("STAFF_NOT_FOUND", absl::StrCat("staff ", id.second, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("staff ", id.second)));
+        PARLEY_ASSIGN_OR_RETURN(Staff staff, update(it->second));
+        staff.school_id = id.first;
+        staff.id = id.second;
+        SchoolDirectory copy = *sd;
+        copy.staff[staff.id] = staff;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        ChangeSet changes;
+        changes.staff.push_back(std::move(staff));
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.staff.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::DeleteStaff(const RequestKey& key, const SchoolScopedId& id,
+                                                          const std::string& etag, const std::string& empty_response) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(id.first);
+        if (sd == nullptr) return SchoolNotFound(id.first);
+        auto it = sd->staff.find(id.second);
+        if (it == sd->staff.end()) return NotFound("STAFF_NOT_FOUND", absl::StrCat("staff ", id.second, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("staff ", id.second)));
+        SchoolDirectory copy = *sd;
+        copy.staff.erase(id.second);
+        PARLEY_RETURN_IF_ERROR(StillReferenced(ValidateSchoolDirectory(copy, limits_), absl::StrCat("staff ", id.second)));
+        ChangeSet changes;
+        changes.delete_staff.push_back(id);
+        return changes;
+      },
+      [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
+}
+
+absl::StatusOr<std::string> DirectoryService::CreatePupil(const RequestKey& key, Pupil pupil,
+                                                          const Encoder<Pupil>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(pupil.school_id);
+        if (sd == nullptr) return SchoolNotFound(pupil.school_id);
+        if (sd->pupils.count(pupil.id) != 0) {
+          return AlreadyExists("PUPIL_EXISTS", absl::StrCat("pupil ", pupil.id, " already exists"));
+        }
+        SchoolDirectory copy = *sd;
+        copy.pupils[pupil.id] = pupil;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        ChangeSet changes;
+        changes.pupils.push_back(pupil);
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.pupils.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::UpdatePupil(const RequestKey& key, const SchoolScopedId& id,
+                                                          const std::string& etag, const Updater<Pupil>& update,
+                                                          const Encoder<Pupil>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(id.first);
+        if (sd == nullptr) return SchoolNotFound(id.first);
+        auto it = sd->pupils.find(id.second);
+        if (it == sd->pupils.end()) return NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", id.second, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("pupil ", id.second)));
+        PARLEY_ASSIGN_OR_RETURN(Pupil pupil, update(it->second));
+        pupil.school_id = id.first;
+        pupil.id = id.second;
+        SchoolDirectory copy = *sd;
+        copy.pupils[pupil.id] = pupil;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        ChangeSet changes;
+        changes.pupils.push_back(std::move(pupil));
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.pupils.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::DeletePupil(const RequestKey& key, const SchoolScopedId& id,
+                                                          const std::string& etag, const std::string& empty_response) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const Pupil* pupil = s.FindPupil(id.first, id.second);
+        if (s.FindSchool(id.first) == nullptr) return SchoolNotFound(id.first);
+        if (pupil == nullptr) return NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", id.second, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, pupil->etag, absl::StrCat("pupil ", id.second)));
+        ChangeSet changes;
+        changes.delete_pupils.push_back(id);
+        for (const Guardian* g : s.GuardiansOfPupil(id.first, id.second)) {
+          Guardian updated = *g;
+          updated.pupils.erase(std::remove_if(updated.pupils.begin(), updated.pupils.end(),
+                                              [&](const PupilLink& l) {
+                                                return l.school_id == id.first && l.pupil_id == id.second;
+                                              }),
+                               updated.pupils.end());
+          if (updated.pupils.empty()) {
+            changes.delete_guardians.push_back(g->id);
+          } else {
+            changes.guardians.push_back(std::move(updated));
+          }
+        }
+        return changes;
+      },
+      [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
+}
+
+absl::StatusOr<std::string> DirectoryService::CreateGuardian(const RequestKey& key, Guardian guardian,
+                                                             const Encoder<Guardian>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        if (s.FindGuardian(guardian.id) != nullptr) {
+          return AlreadyExists("GUARDIAN_EXISTS", absl::StrCat("guardian ", guardian.id, " already exists"));
+        }
+        PARLEY_RETURN_IF_ERROR(ValidateGuardian(guardian, s.directory()));
+        ChangeSet changes;
+        changes.guardians.push_back(guardian);
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.guardians.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::UpdateGuardian(const RequestKey& key, const std::string& id,
+                                                             const std::string& etag, const Updater<Guardian>& update,
+                                                             const Encoder<Guardian>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const Guardian* current = s.FindGuardian(id);
+        if (current == nullptr) return NotFound("GUARDIAN_NOT_FOUND", absl::StrCat("guardian ", id, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, current->etag, absl::StrCat("guardian ", id)));
+        PARLEY_ASSIGN_OR_RETURN(Guardian guardian, update(*current));
+        guardian.id = id;
+        PARLEY_RETURN_IF_ERROR(ValidateGuardian(guardian, s.directory()));
+        ChangeSet changes;
+        changes.guardians.push_back(std::move(guardian));
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.guardians.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::DeleteGuardian(const RequestKey& key, const std::string& id,
+                                                             const std::string& etag,
+                                                             const std::string& empty_response) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const Guardian* current = s.FindGuardian(id);
+        if (current == nullptr) return NotFound("GUARDIAN_NOT_FOUND", absl::StrCat("guardian ", id, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, current->etag, absl::StrCat("guardian ", id)));
+        ChangeSet changes;
+        changes.delete_guardians.push_back(id);
+        return changes;
+      },
+      [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
+}
+
+absl::StatusOr<std::string> DirectoryService::UpdateRoutingMatrix(const RequestKey& key, RoutingMatrix matrix,
+                                                                  const Encoder<RoutingMatrix>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(matrix.school_id);
+        if (sd == nullptr) return SchoolNotFound(matrix.school_id);
+        PARLEY_RETURN_IF_ERROR(
+            CheckEtag(matrix.etag, sd->routing_matrix.etag, absl::StrCat("the routing matrix of ", matrix.school_id)));
+        SchoolDirectory copy = *sd;
+        copy.routing_matrix = matrix;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        ChangeSet changes;
+        changes.routing_matrices.push_back(matrix);
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.routing_matrices.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::CreateLadder(const RequestKey& key, Ladder ladder,
+                                                           const Encoder<Ladder>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(ladder.school_id);
+        if (sd == nullptr) return SchoolNotFound(ladder.school_id);
+        if (sd->ladders.count(ladder.id) != 0) {
+          return AlreadyExists("LADDER_EXISTS", absl::StrCat("ladder ", ladder.id, " already exists"));
+        }
+        SchoolDirectory copy = *sd;
+        copy.ladders[ladder.id] = ladder;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        ChangeSet changes;
+        changes.ladders.push_back(ladder);
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.ladders.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::UpdateLadder(const RequestKey& key, Ladder ladder,
+                                                           const Encoder<Ladder>& encode) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(ladder.school_id);
+        if (sd == nullptr) return SchoolNotFound(ladder.school_id);
+        auto it = sd->ladders.find(ladder.id);
+        if (it == sd->ladders.end()) return NotFound("LADDER_NOT_FOUND", absl::StrCat("ladder ", ladder.id, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(ladder.etag, it->second.etag, absl::StrCat("ladder ", ladder.id)));
+        SchoolDirectory copy = *sd;
+        copy.ladders[ladder.id] = ladder;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
+        ChangeSet changes;
+        changes.ladders.push_back(ladder);
+        return changes;
+      },
+      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.ladders.front()); });
+}
+
+absl::StatusOr<std::string> DirectoryService::DeleteLadder(const RequestKey& key, const SchoolScopedId& id,
+                                                           const std::string& etag, const std::string& empty_response) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(id.first);
+        if (sd == nullptr) return SchoolNotFound(id.first);
+        auto it = sd->ladders.find(id.second);
+        if (it == sd->ladders.end()) return NotFound("LADDER_NOT_FOUND", absl::StrCat("ladder ", id.second, " does not exist"));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("ladder ", id.second)));
+        SchoolDirectory copy = *sd;
+        copy.ladders.erase(id.second);
+        PARLEY_RETURN_IF_ERROR(StillReferenced(ValidateSchoolDirectory(copy, limits_), absl::StrCat("ladder ", id.second)));
+        ChangeSet changes;
+        changes.delete_ladders.push_back(id);
+        return changes;
+      },
+      [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
+}
+
+absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Directory document, bool validate_only,
+                                                     const ImportProgress& progress,
+                                                     const Encoder<ImportResult>& encode) {
+  const int64_t total_schools = static_cast<int64_t>(document.schools.size());
+  auto report = [&](ImportPhase phase, int64_t done, int64_t total) {
+    if (progress) progress(phase, done, total);
+  };
+  // The directory as it will be: the current one with the document's schools replaced.
+  auto merged_directory = [&](const Snapshot& s) {
+    Directory merged = s.directory();
+    if (!document.trust.display_name.empty()) merged.trust.display_name = document.trust.display_name;
+    for (const auto& [id, sd] : document.schools) merged.schools[id] = sd;
+    for (auto it = merged.guardians.begin(); it != merged.guardians.end();) {
+      bool only_replaced_schools = std::all_of(it->second.pupils.begin(), it->second.pupils.end(),
+                                               [&](const PupilLink& l) { return document.schools.count(l.school_id) != 0; });
+      it = only_replaced_schools ? merged.guardians.erase(it) : std::next(it);
+    }
+    for (const auto& [id, g] : document.guardians) merged.guardians[id] = g;
+    return merged;
+  };
+
+  ImportResult result;
+  result.validate_only = validate_only;
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        // A plan may run again after a concurrent write; start the tally afresh.
+        result = ImportResult{};
+        result.validate_only = validate_only;
+        report(ImportPhase::kValidating, 0, total_schools);
+        Directory merged = merged_directory(s);
+        int64_t done = 0;
+        for (auto& [id, sd] : document.schools) {
+          sd.school.id = id;
+          PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(sd, limits_));
+          PARLEY_RETURN_IF_ERROR(StampVersions(sd.school));
+          report(ImportPhase::kValidating, ++done, total_schools);
+        }
+        for (const auto& [id, g] : document.guardians) PARLEY_RETURN_IF_ERROR(ValidateGuardian(g, merged));
+        // Guardians outside the document that still link into a replaced school must still
+        // point at pupils that exist.
+        for (const auto& [id, g] : merged.guardians) PARLEY_RETURN_IF_ERROR(ValidateGuardian(g, merged));
+        if (merged.schools.size() > limits_.max_schools) {
+          return InvalidArgument("INVALID_DIRECTORY", absl::StrCat("more than ", limits_.max_schools, " schools"));
+        }
+
+        ChangeSet changes;
+        if (!document.trust.display_name.empty()) changes.trust = document.trust;
+        for (const auto& [school_id, sd] : document.schools) {
+          changes.schools.push_back(sd.school);
+          const SchoolDirectory* current = s.FindSchool(school_id);
+          if (current == nullptr || current->school.calendar_version != sd.school.calendar_version ||
+              current->school.policy_version != sd.school.policy_version) {
+            result.schools_with_new_versions.push_back(school_id);
+          }
+          for (const auto& [id, staff] : sd.staff) changes.staff.push_back(staff);
+          for (const auto& [id, pupil] : sd.pupils) changes.pupils.push_back(pupil);
+          for (const auto& [id, ladder] : sd.ladders) changes.ladders.push_back(ladder);
+          RoutingMatrix matrix = sd.routing_matrix;
+          matrix.school_id = school_id;
+          changes.routing_matrices.push_back(std::move(matrix));
+          if (current != nullptr) {
+            for (const auto& [id, staff] : current->staff) {
+              if (sd.staff.count(id) == 0) changes.delete_staff.emplace_back(school_id, id);
+            }
+            for (const auto& [id, pupil] : current->pupils) {
+              if (sd.pupils.count(id) == 0) changes.delete_pupils.emplace_back(school_id, id);
+            }
+            for (const auto& [id, ladder] : current->ladders) {
+              if (sd.ladders.count(id) == 0) changes.delete_ladders.emplace_back(school_id, id);
+            }
+          }
+          result.schools += 1;
+          result.staff += static_cast<int>(sd.staff.size());
+          result.pupils += static_cast<int>(sd.pupils.size());
+          result.ladders += static_cast<int>(sd.ladders.size());
+        }
+        for (const auto& [id, g] : document.guardians) changes.guardians.push_back(g);
+        for (const auto& [id, g] : s.directory().guardians) {
+          if (merged.guardians.count(id) == 0) changes.delete_guardians.push_back(id);
+        }
+        result.guardians = static_cast<int>(document.guardians.size());
+        report(ImportPhase::kApplying, 0, 1);
+        return changes;
+      },
+      [&](const ChangeSet&, const ApplyCounts& counts) {
+        result.counts = counts;
+        report(ImportPhase::kApplying, 1, 1);
+        return encode(result);
+      },
+      validate_only);
+}
+
+}  // namespace parley::contacts

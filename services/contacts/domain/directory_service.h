@@ -1,0 +1,115 @@
+// The contacts domain: serves the directory from an in-memory snapshot and applies every change
+// through the store in one transaction, validated against the snapshot it was planned on.
+//
+// Writes take a RequestKey (request-id replay) and an encoder that turns the result into the
+// bytes the API returns, so a retried request gets exactly the first response back. The domain
+// never sees protobuf: the encoder is supplied by the API layer.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "services/contacts/domain/model.h"
+#include "services/contacts/domain/snapshot.h"
+#include "services/contacts/domain/validation.h"
+#include "services/contacts/store/directory_store.h"
+
+namespace parley::contacts {
+
+template <typename T>
+using Encoder = std::function<absl::StatusOr<std::string>(const T&)>;
+template <typename T>
+using Updater = std::function<absl::StatusOr<T>(const T& current)>;
+
+struct ImportResult {
+  int schools = 0, staff = 0, pupils = 0, guardians = 0, ladders = 0;
+  ApplyCounts counts;
+  std::vector<std::string> schools_with_new_versions;
+  bool validate_only = false;
+};
+
+enum class ImportPhase { kValidating, kApplying };
+using ImportProgress = std::function<void(ImportPhase phase, int64_t done, int64_t total)>;
+
+class DirectoryService {
+ public:
+  DirectoryService(DirectoryStore* store, DirectoryLimits limits = {});
+  ~DirectoryService();
+
+  // Loads the first snapshot. UNAVAILABLE when the store is down.
+  absl::Status Start();
+  // Reloads when the stored version differs from the snapshot's. Other replicas' writes become
+  // visible here within one refresh interval.
+  absl::Status RefreshIfStale();
+  void StartRefresher(absl::Duration interval);
+  void StopRefresher();
+
+  std::shared_ptr<const Snapshot> snapshot() const;
+
+  absl::StatusOr<std::string> UpdateTrust(const RequestKey& key, const Updater<Trust>& update, const Encoder<Trust>& encode);
+
+  absl::StatusOr<std::string> CreateSchool(const RequestKey& key, School school, const Encoder<School>& encode);
+  absl::StatusOr<std::string> UpdateSchool(const RequestKey& key, const std::string& school_id, const std::string& etag,
+                                           const Updater<School>& update, const Encoder<School>& encode);
+
+  absl::StatusOr<std::string> CreateStaff(const RequestKey& key, Staff staff, const Encoder<Staff>& encode);
+  absl::StatusOr<std::string> UpdateStaff(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                          const Updater<Staff>& update, const Encoder<Staff>& encode);
+  absl::StatusOr<std::string> DeleteStaff(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                          const std::string& empty_response);
+
+  absl::StatusOr<std::string> CreatePupil(const RequestKey& key, Pupil pupil, const Encoder<Pupil>& encode);
+  absl::StatusOr<std::string> UpdatePupil(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                          const Updater<Pupil>& update, const Encoder<Pupil>& encode);
+  // Also unlinks the pupil from its guardians; a guardian left with no pupil is removed.
+  absl::StatusOr<std::string> DeletePupil(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                          const std::string& empty_response);
+
+  absl::StatusOr<std::string> CreateGuardian(const RequestKey& key, Guardian guardian, const Encoder<Guardian>& encode);
+  absl::StatusOr<std::string> UpdateGuardian(const RequestKey& key, const std::string& id, const std::string& etag,
+                                             const Updater<Guardian>& update, const Encoder<Guardian>& encode);
+  absl::StatusOr<std::string> DeleteGuardian(const RequestKey& key, const std::string& id, const std::string& etag,
+                                             const std::string& empty_response);
+
+  absl::StatusOr<std::string> UpdateRoutingMatrix(const RequestKey& key, RoutingMatrix matrix,
+                                                  const Encoder<RoutingMatrix>& encode);
+
+  absl::StatusOr<std::string> CreateLadder(const RequestKey& key, Ladder ladder, const Encoder<Ladder>& encode);
+  absl::StatusOr<std::string> UpdateLadder(const RequestKey& key, Ladder ladder, const Encoder<Ladder>& encode);
+  absl::StatusOr<std::string> DeleteLadder(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                           const std::string& empty_response);
+
+  // The document is the desired state of the schools it holds (see the API comment). Guardians
+  // in the document are written; guardians only linked to pupils of those schools and missing
+  // from the document are removed. validate_only runs everything and writes nothing.
+  absl::StatusOr<std::string> Import(const RequestKey& key, Directory document, bool validate_only,
+                                     const ImportProgress& progress, const Encoder<ImportResult>& encode);
+
+ private:
+  using Plan = std::function<absl::StatusOr<ChangeSet>(const Snapshot&)>;
+  using Respond = std::function<absl::StatusOr<std::string>(const ChangeSet&, const ApplyCounts&)>;
+
+  absl::StatusOr<std::string> Write(const RequestKey& key, const Plan& plan, const Respond& respond,
+                                    bool dry_run = false);
+  absl::Status Reload();
+  void RefreshLoop(absl::Duration interval);
+
+  DirectoryStore* store_;
+  DirectoryLimits limits_;
+  mutable absl::Mutex mu_;
+  std::shared_ptr<const Snapshot> snapshot_ ABSL_GUARDED_BY(mu_);
+  absl::Mutex reload_mu_;  // one reload at a time
+  std::unique_ptr<absl::Notification> stop_refresher_;
+  std::thread refresher_;
+};
+
+}  // namespace parley::contacts

@@ -1,0 +1,18 @@
+#include "services/contacts/domain/model.h"
+
+#include <algorithm>
+
+namespace parley::contacts {
+
+bool Staff::HasRole(const std::string& role) const {
+  return std::find(roles.begin(), roles.end(), role) != roles.end();
+}
+
+const RoutingRule* RoutingMatrix::Find(const std::string& category) const {
+  for (const RoutingRule& rule : rules) {
+    if (rule.category == category) return &rule;
+  }
+  return nullptr;
+}
+
+}  // namespace parley::contacts

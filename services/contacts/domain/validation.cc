@@ -1,0 +1,213 @@
+#include "services/contacts/domain/validation.h"
+
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/calendar/calendar.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+#include "services/contacts/domain/snapshot.h"
+
+namespace parley::contacts {
+namespace {
+
+absl::Status Invalid(const std::string& where, const std::string& problem) {
+  return InvalidArgument("INVALID_DIRECTORY", absl::StrCat(where, ": ", problem));
+}
+
+bool RoleHeld(const SchoolDirectory& sd, const std::string& role) {
+  for (const auto& [id, staff] : sd.staff) {
+    if (staff.HasRole(role)) return true;
+  }
+  return false;
+}
+
+absl::Status ValidateRef(const SchoolDirectory& sd, const RoleRef& ref, const std::string& where) {
+  switch (ref.kind) {
+    case RoleRef::Kind::kRole:
+      if (ref.value.empty()) return Invalid(where, "names no role");
+      if (!RoleHeld(sd, ref.value)) {
+        return Invalid(where, absl::StrCat("role \"", ref.value, "\" is held by no member of staff; give it to someone"));
+      }
+      return absl::OkStatus();
+    case RoleRef::Kind::kStaff:
+      if (sd.staff.count(ref.value) == 0) return Invalid(where, absl::StrCat("staff ", ref.value, " does not exist"));
+      return absl::OkStatus();
+    case RoleRef::Kind::kExternalContact:
+      for (const ExternalContact& c : sd.school.external_contacts) {
+        if (c.id == ref.value) return absl::OkStatus();
+      }
+      return Invalid(where, absl::StrCat("external contact ", ref.value, " does not exist"));
+    case RoleRef::Kind::kRelation: {
+      if (ref.relation == PupilRelation::kUnspecified) return Invalid(where, "names no relation");
+      const char* role = ref.relation == PupilRelation::kHeadOfYear         ? "head_of_year"
+                         : ref.relation == PupilRelation::kPhaseLeader      ? "phase_leader"
+                         : ref.relation == PupilRelation::kHeadOfDepartment ? "head_of_department"
+                                                                            : nullptr;
+      if (role != nullptr && !RoleHeld(sd, role)) {
+        return Invalid(where, absl::StrCat("routes to a ", role, " but no member of staff holds that role"));
+      }
+      return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status StampVersions(School& school) {
+  PARLEY_ASSIGN_OR_RETURN(calendar::CalendarSpec spec, EffectiveCalendarSpec(school.calendar));
+  auto cal = calendar::Calendar::Build(spec);
+  if (!cal.ok()) return Invalid(absl::StrCat("school ", school.id, " calendar"), std::string(cal.status().message()));
+  school.calendar_version = (*cal)->Fingerprint();
+  school.policy_version = PolicyFingerprint(school.policy);
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSchool(const School& school) {
+  const std::string where = absl::StrCat("school ", school.id);
+  if (school.display_name.empty()) return Invalid(where, "display_name is required");
+  auto spec = EffectiveCalendarSpec(school.calendar);
+  if (!spec.ok()) return Invalid(absl::StrCat(where, " calendar"), std::string(spec.status().message()));
+  absl::Status cal = calendar::ValidateSpec(*spec);
+  if (!cal.ok()) return Invalid(absl::StrCat(where, " calendar"), std::string(cal.message()));
+
+  std::set<std::pair<Channel, Stage>> seen;
+  for (size_t i = 0; i < school.policy.rules.size(); ++i) {
+    const ResponseRule& r = school.policy.rules[i];
+    const std::string rw = absl::StrCat(where, " policy.rules[", i, "]");
+    if (!seen.insert({r.channel, r.stage}).second) {
+      return Invalid(rw, "a rule for this channel and stage already exists; keep one");
+    }
+  }
+  if (school.policy.safeguarding_budget && school.policy.safeguarding_budget->unit != calendar::Unit::kElapsed) {
+    return Invalid(absl::StrCat(where, " policy.safeguarding_budget"),
+                   "safeguarding is never deferred: use an elapsed budget (elapsed_minutes)");
+  }
+  if (school.policy.event_notice_days < 0 || school.policy.event_notice_days > 365) {
+    return Invalid(absl::StrCat(where, " policy.event_notice_days"), "must be between 0 and 365");
+  }
+  std::set<std::string> contacts;
+  for (const ExternalContact& c : school.external_contacts) {
+    if (!contacts.insert(c.id).second) return Invalid(where, absl::StrCat("external contact ", c.id, " is listed twice"));
+    if (c.display_name.empty()) return Invalid(where, absl::StrCat("external contact ", c.id, " needs a display_name"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryLimits& limits) {
+  PARLEY_RETURN_IF_ERROR(ValidateSchool(sd.school));
+  const std::string& school_id = sd.school.id;
+  if (sd.staff.size() > limits.max_staff_per_school) {
+    return Invalid(absl::StrCat("school ", school_id), absl::StrCat("more than ", limits.max_staff_per_school, " staff"));
+  }
+  if (sd.pupils.size() > limits.max_pupils_per_school) {
+    return Invalid(absl::StrCat("school ", school_id), absl::StrCat("more than ", limits.max_pupils_per_school, " pupils"));
+  }
+  for (const auto& [id, staff] : sd.staff) {
+    const std::string where = absl::StrCat("school ", school_id, " staff ", id);
+    if (staff.display_name.empty()) return Invalid(where, "display_name is required");
+    if (!staff.line_manager.empty()) {
+      if (staff.line_manager == id) return Invalid(where, "cannot be their own line manager");
+      if (sd.staff.count(staff.line_manager) == 0) {
+        return Invalid(where, absl::StrCat("line manager ", staff.line_manager, " does not exist"));
+      }
+    }
+    if (staff.working_pattern) {
+      absl::Status pattern = calendar::ValidatePattern(*staff.working_pattern);
+      if (!pattern.ok()) return Invalid(absl::StrCat(where, " working_pattern"), std::string(pattern.message()));
+    }
+  }
+  // Line management must not loop, or a breach notice would chase its own tail.
+  for (const auto& [id, staff] : sd.staff) {
+    std::set<std::string> chain{id};
+    for (std::string next = staff.line_manager; !next.empty(); next = sd.staff.at(next).line_manager) {
+      if (!chain.insert(next).second) {
+        return Invalid(absl::StrCat("school ", school_id, " staff ", id), "line management forms a loop");
+      }
+    }
+  }
+  for (const auto& [id, pupil] : sd.pupils) {
+    const std::string where = absl::StrCat("school ", school_id, " pupil ", id);
+    if (pupil.given_name.empty() || pupil.family_name.empty()) return Invalid(where, "given and family names are required");
+    if (pupil.year_group < -1 || pupil.year_group > 14) return Invalid(where, "year_group must be between -1 and 14");
+    if (!pupil.class_teacher.empty() && sd.staff.count(pupil.class_teacher) == 0) {
+      return Invalid(where, absl::StrCat("class teacher ", pupil.class_teacher, " does not exist"));
+    }
+    if (!pupil.form_tutor.empty() && sd.staff.count(pupil.form_tutor) == 0) {
+      return Invalid(where, absl::StrCat("form tutor ", pupil.form_tutor, " does not exist"));
+    }
+    std::set<std::string> subjects;
+    for (const SubjectTeacher& st : pupil.subject_teachers) {
+      if (!subjects.insert(st.subject).second) return Invalid(where, absl::StrCat("subject ", st.subject, " is listed twice"));
+      if (sd.staff.count(st.teacher) == 0) {
+        return Invalid(where, absl::StrCat(st.subject, " teacher ", st.teacher, " does not exist"));
+      }
+    }
+  }
+  for (const auto& [id, ladder] : sd.ladders) {
+    const std::string where = absl::StrCat("school ", school_id, " ladder ", id);
+    if (ladder.rungs.empty()) return Invalid(where, "needs at least one rung");
+    if (ladder.rungs.size() > limits.max_rungs) return Invalid(where, absl::StrCat("has more than ", limits.max_rungs, " rungs"));
+    for (size_t i = 0; i < ladder.rungs.size(); ++i) {
+      const std::string rw = absl::StrCat(where, " rungs[", i, "]");
+      if (ladder.rungs[i].title.empty()) return Invalid(rw, "title is required");
+      PARLEY_RETURN_IF_ERROR(ValidateRef(sd, ladder.rungs[i].who, rw));
+    }
+  }
+  const RoutingMatrix& matrix = sd.routing_matrix;
+  if (matrix.rules.size() > limits.max_rules) {
+    return Invalid(absl::StrCat("school ", school_id, " routing matrix"), absl::StrCat("more than ", limits.max_rules, " rules"));
+  }
+  std::set<std::string> categories;
+  for (size_t i = 0; i < matrix.rules.size(); ++i) {
+    const RoutingRule& rule = matrix.rules[i];
+    const std::string where = absl::StrCat("school ", school_id, " routing matrix rules[", i, "] (", rule.category, ")");
+    if (rule.category.empty()) return Invalid(where, "category is required");
+    if (!categories.insert(rule.category).second) return Invalid(where, "category is listed twice");
+    PARLEY_RETURN_IF_ERROR(ValidateRef(sd, rule.owner, absl::StrCat(where, " owner")));
+    for (size_t j = 0; j < rule.also_notify.size(); ++j) {
+      PARLEY_RETURN_IF_ERROR(ValidateRef(sd, rule.also_notify[j], absl::StrCat(where, " also_notify[", j, "]")));
+    }
+    if (!rule.ladder.empty() && sd.ladders.count(rule.ladder) == 0) {
+      return Invalid(where, absl::StrCat("ladder ", rule.ladder, " does not exist"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateGuardian(const Guardian& g, const Directory& directory) {
+  const std::string where = absl::StrCat("guardian ", g.id);
+  if (g.given_name.empty() || g.family_name.empty()) return Invalid(where, "given and family names are required");
+  if (g.pupils.empty()) return Invalid(where, "must be linked to at least one pupil");
+  std::set<std::pair<std::string, std::string>> linked;
+  for (const PupilLink& link : g.pupils) {
+    if (!linked.insert({link.school_id, link.pupil_id}).second) {
+      return Invalid(where, absl::StrCat("pupil ", link.school_id, "/", link.pupil_id, " is linked twice"));
+    }
+    auto school = directory.schools.find(link.school_id);
+    if (school == directory.schools.end() || school->second.pupils.count(link.pupil_id) == 0) {
+      return Invalid(where, absl::StrCat("linked pupil schools/", link.school_id, "/pupils/", link.pupil_id,
+                                         " does not exist"));
+    }
+  }
+  for (const ContactPoint& cp : g.contact_points) {
+    if (cp.value.empty()) return Invalid(where, "a contact point has no value");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateDirectory(const Directory& directory, const DirectoryLimits& limits) {
+  if (directory.schools.size() > limits.max_schools) {
+    return Invalid("directory", absl::StrCat("more than ", limits.max_schools, " schools"));
+  }
+  if (directory.guardians.size() > limits.max_guardians) {
+    return Invalid("directory", absl::StrCat("more than ", limits.max_guardians, " guardians"));
+  }
+  for (const auto& [id, sd] : directory.schools) PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(sd, limits));
+  for (const auto& [id, g] : directory.guardians) PARLEY_RETURN_IF_ERROR(ValidateGuardian(g, directory));
+  return absl::OkStatus();
+}
+
+}  // namespace parley::contacts

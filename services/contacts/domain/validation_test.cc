@@ -1,0 +1,102 @@
+#include "services/contacts/domain/validation.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/contacts/testing/sample_directory.h"
+
+namespace parley::contacts {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(Validation, TheSampleDirectoryIsValid) {
+  absl::Status status = ValidateDirectory(testing::SampleDirectory());
+  EXPECT_TRUE(status.ok()) << status;
+}
+
+void ExpectInvalid(const Directory& dir, const std::string& fragment) {
+  absl::Status status = ValidateDirectory(dir);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << fragment;
+  EXPECT_THAT(status.message(), HasSubstr(fragment));
+}
+
+TEST(Validation, OverlappingTermsAreRefused) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.school.calendar.terms[1].first = absl::CivilDay(2025, 12, 1);
+  ExpectInvalid(dir, "calendar");
+}
+
+TEST(Validation, CoreHoursMustCloseAfterTheyOpen) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.school.calendar.core_hours = calendar::HoursRange{15 * 60, 9 * 60};
+  ExpectInvalid(dir, "calendar");
+}
+
+TEST(Validation, UnknownTimeZoneIsRefused) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.school.calendar.time_zone = "Europe/Londn";
+  ExpectInvalid(dir, "calendar");
+}
+
+TEST(Validation, ALadderRungMustNameARoleSomeoneHolds) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.ladders["send"].rungs[1].who.value = "sendco";
+  ExpectInvalid(dir, "sendco");
+}
+
+TEST(Validation, RoutesMustNameLaddersThatExist) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.routing_matrix.rules[0].ladder = "missing";
+  ExpectInvalid(dir, "ladder missing does not exist");
+}
+
+TEST(Validation, GuardiansMustLinkToPupilsThatExist) {
+  Directory dir = testing::SampleDirectory();
+  dir.guardians["g-001"].pupils[0].pupil_id = "p-404";
+  ExpectInvalid(dir, "p-404");
+}
+
+TEST(Validation, LineManagementMustNotLoop) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.staff["head"].line_manager = "senco";
+  ExpectInvalid(dir, "loop");
+}
+
+TEST(Validation, OneRulePerChannelAndStage) {
+  Directory dir = testing::SampleDirectory();
+  auto& rules = dir.schools.begin()->second.school.policy.rules;
+  rules.push_back(rules.front());
+  ExpectInvalid(dir, "already exists");
+}
+
+TEST(Validation, SafeguardingBudgetsAreElapsed) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.school.policy.safeguarding_budget = calendar::Budget{calendar::Unit::kWorkingDays, 1, {}};
+  ExpectInvalid(dir, "elapsed");
+}
+
+TEST(Validation, PupilsMustNameStaffWhoExist) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.pupils["p-001"].class_teacher = "gone";
+  ExpectInvalid(dir, "class teacher gone");
+}
+
+TEST(Validation, StampVersionsTracksCalendarAndPolicyChanges) {
+  School school = testing::SampleSchool().school;
+  ASSERT_TRUE(StampVersions(school).ok());
+  School inset = school;
+  inset.calendar.closures.push_back(
+      Closure{calendar::DateRange{absl::CivilDay(2025, 11, 14), absl::CivilDay(2025, 11, 14), "INSET day"},
+              ClosureKind::kInsetDay});
+  ASSERT_TRUE(StampVersions(inset).ok());
+  EXPECT_NE(inset.calendar_version, school.calendar_version);
+  EXPECT_EQ(inset.policy_version, school.policy_version);
+  School stricter = school;
+  stricter.policy.rules[0].budget.working_days = 1;
+  ASSERT_TRUE(StampVersions(stricter).ok());
+  EXPECT_NE(stricter.policy_version, school.policy_version);
+  EXPECT_EQ(stricter.calendar_version, school.calendar_version);
+}
+
+}  // namespace
+}  // namespace parley::contacts

@@ -1,0 +1,153 @@
+// PgDirectoryStore against a real PostgreSQL (a fresh database per test).
+#include "services/contacts/store/pg_directory_store.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/pg/migrations.h"
+#include "common/pg/pool.h"
+#include "common/status/grpc_status.h"
+#include "common/testing/test_database.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/contacts/domain/directory_service.h"
+#include "services/contacts/migrations.h"
+#include "services/contacts/store/json_codec.h"
+#include "services/contacts/testing/sample_directory.h"
+
+namespace parley::contacts {
+namespace {
+
+constexpr char kUuid1[] = "3f1c7a5e-0b6d-4f1e-9a53-1c2d3e4f5a61";
+constexpr char kUuid2[] = "3f1c7a5e-0b6d-4f1e-9a53-1c2d3e4f5a62";
+constexpr char kUuid3[] = "3f1c7a5e-0b6d-4f1e-9a53-1c2d3e4f5a63";
+
+Encoder<ImportResult> Summary() {
+  return [](const ImportResult& r) -> absl::StatusOr<std::string> {
+    return absl::StrCat(r.counts.created, "/", r.counts.updated, "/", r.counts.deleted, "/", r.counts.unchanged);
+  };
+}
+
+class PgDirectoryStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = parley::testing::TestDatabase::Create();
+    if (!db) GTEST_SKIP() << "set PARLEY_TEST_PG_DSN (scripts/test.sh does)";
+    db_.emplace(std::move(*db));
+    pg::PoolOptions options;
+    options.dsn = db_->dsn();
+    options.size = 4;
+    pool_ = *pg::Pool::Create(options);
+    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "contacts", Migrations()).ok());
+    store_ = std::make_unique<PgDirectoryStore>(pool_.get());
+    service_ = std::make_unique<DirectoryService>(store_.get());
+    ASSERT_TRUE(service_->Start().ok());
+  }
+
+  std::optional<parley::testing::TestDatabase> db_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgDirectoryStore> store_;
+  std::unique_ptr<DirectoryService> service_;
+};
+
+TEST_F(PgDirectoryStoreTest, ImportLoadsBackExactly) {
+  absl::StatusOr<std::string> first =
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary());
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, "17/0/0/0");
+
+  // A second replica loading from the database sees the same directory, record for record.
+  PgDirectoryStore other(pool_.get());
+  absl::StatusOr<LoadedDirectory> loaded = other.Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->version, 1);
+  const Directory& mine = service_->snapshot()->directory();
+  ASSERT_EQ(loaded->directory.schools.size(), 1u);
+  const SchoolDirectory& a = loaded->directory.schools.at(testing::kSchool);
+  const SchoolDirectory& b = mine.schools.at(testing::kSchool);
+  EXPECT_EQ(ToJson(a.school), ToJson(b.school));
+  EXPECT_EQ(a.school.calendar_version, b.school.calendar_version);
+  EXPECT_FALSE(a.school.calendar_version.empty());
+  EXPECT_EQ(a.staff.size(), 8u);
+  EXPECT_EQ(ToJson(a.staff.at("ash-teacher")), ToJson(b.staff.at("ash-teacher")));
+  EXPECT_EQ(a.staff.at("ash-teacher").etag, "1");
+  EXPECT_EQ(ToJson(a.routing_matrix), ToJson(b.routing_matrix));
+  EXPECT_EQ(ToJson(loaded->directory.guardians.at("g-002")), ToJson(mine.guardians.at("g-002")));
+}
+
+TEST_F(PgDirectoryStoreTest, ReimportIsUnchangedAndARetryReplays) {
+  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  absl::StatusOr<std::string> again =
+      service_->Import(RequestKey{"t.Import", kUuid2, "a"}, testing::SampleDirectory(), false, nullptr, Summary());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(*again, "0/0/0/17");
+  EXPECT_EQ(*store_->Version(), 1);
+  // The first request id again replays its first answer, even though the data now matches.
+  absl::StatusOr<std::string> replay =
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary());
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(*replay, "17/0/0/0");
+  absl::StatusOr<std::string> reused =
+      service_->Import(RequestKey{"t.Import", kUuid1, "different"}, testing::SampleDirectory(), false, nullptr, Summary());
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(PgDirectoryStoreTest, AnImportThatRemovesAPupilUnlinksAndDeletes) {
+  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  Directory smaller = testing::SampleDirectory();
+  smaller.schools.begin()->second.pupils.erase("p-002");
+  smaller.guardians["g-001"].pupils.pop_back();
+  absl::StatusOr<std::string> result =
+      service_->Import(RequestKey{"t.Import", kUuid2, "b"}, smaller, false, nullptr, Summary());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, "0/1/1/15");
+  auto loaded = store_->Load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->directory.schools.at(testing::kSchool).pupils.count("p-002"), 0u);
+  int links = 0;
+  ASSERT_TRUE(pool_->Read([&](pqxx::work& txn) {
+    links = txn.exec1("SELECT count(*) FROM guardian_links")[0].as<int>();
+    return absl::OkStatus();
+  }).ok());
+  EXPECT_EQ(links, 2);  // g-001 → p-001, g-002 → p-001
+}
+
+TEST_F(PgDirectoryStoreTest, ConcurrentWritersAreSerialisedAndBothLand) {
+  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  // A second service instance (another replica) with its own snapshot.
+  DirectoryService replica(store_.get());
+  ASSERT_TRUE(replica.Start().ok());
+  auto teacher = [](std::string id) {
+    Staff s;
+    s.school_id = testing::kSchool;
+    s.id = std::move(id);
+    s.display_name = "Teacher";
+    s.roles = {"class_teacher"};
+    return s;
+  };
+  Encoder<Staff> encode = [](const Staff& s) -> absl::StatusOr<std::string> { return s.etag; };
+  absl::StatusOr<std::string> a, b;
+  std::thread t1([&] { a = service_->CreateStaff(RequestKey{"t.CreateStaff", kUuid2, "x"}, teacher("t-a"), encode); });
+  std::thread t2([&] { b = replica.CreateStaff(RequestKey{"t.CreateStaff", kUuid3, "y"}, teacher("t-b"), encode); });
+  t1.join();
+  t2.join();
+  ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_NE(*a, *b);
+  ASSERT_TRUE(service_->RefreshIfStale().ok());
+  EXPECT_NE(service_->snapshot()->FindStaff(testing::kSchool, "t-a"), nullptr);
+  EXPECT_NE(service_->snapshot()->FindStaff(testing::kSchool, "t-b"), nullptr);
+  EXPECT_EQ(*store_->Version(), 3);
+}
+
+TEST_F(PgDirectoryStoreTest, TheDatabaseRefusesALinkToAMissingPupil) {
+  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  absl::Status status = pool_->Transact([](pqxx::work& txn) {
+    txn.exec0("INSERT INTO guardian_links (guardian_id, school_id, pupil_id) VALUES ('g-001', 'st-marys', 'p-404')");
+    return absl::OkStatus();
+  });
+  EXPECT_FALSE(status.ok());
+}
+
+}  // namespace
+}  // namespace parley::contacts
