@@ -1,0 +1,472 @@
+#include "tools/parleyctl/commands.h"
+
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/auth/auth.h"
+#include "common/grpc/client.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+#include "google/protobuf/util/json_util.h"
+#include "nlohmann/json.hpp"
+#include "tools/parleyctl/args.h"
+#include "tools/parleyctl/format.h"
+
+namespace parley::ctl {
+namespace {
+
+constexpr char kUsagePayloadUrl[] = "type.parley.dev/parleyctl-usage";
+constexpr absl::Duration kDefaultTimeout = absl::Seconds(10);
+// A whole directory moves in one call; the demo trust takes seconds, a large trust longer.
+constexpr absl::Duration kImportTimeout = absl::Minutes(5);
+constexpr absl::Duration kExportTimeout = absl::Minutes(2);
+constexpr int kMaxAttempts = 3;
+// Asked for when following every page; servers cap it at what they allow.
+constexpr int kFollowPageSize = 500;
+
+// Protobuf's own pretty printer indents by one space; re-indent by two, keeping field order.
+std::string Pretty(const std::string& compact_json) {
+  nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(compact_json, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return compact_json + "\n";
+  return parsed.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message, bool print_defaults) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.always_print_primitive_fields = print_defaults;
+  options.always_print_enums_as_ints = false;
+  std::string json;
+  auto status = google::protobuf::util::MessageToJsonString(message, &json, options);
+  if (!status.ok()) return absl::InternalError(absl::StrCat("cannot print JSON: ", status.message().ToString()));
+  return Pretty(json);
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("cannot read ", path));
+  return content.str();
+}
+
+void ToProto(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
+}
+
+template <typename T>
+absl::StatusOr<T> Usage(absl::StatusOr<T> value) {
+  if (value.ok()) return value;
+  return UsageError(std::string(value.status().message()));
+}
+
+}  // namespace
+
+absl::Status UsageError(const std::string& message) {
+  absl::Status status = absl::InvalidArgumentError(message);
+  status.SetPayload(kUsagePayloadUrl, absl::Cord("1"));
+  return status;
+}
+
+bool IsUsageError(const absl::Status& status) { return status.GetPayload(kUsagePayloadUrl).has_value(); }
+
+std::string FormatError(const absl::Status& status) {
+  std::string out = absl::StrCat("error: ", absl::StatusCodeToString(status.code()), ": ", status.message());
+  const std::string reason = ErrorReason(status);
+  if (!reason.empty()) absl::StrAppend(&out, " (reason: ", reason, ")");
+  return out;
+}
+
+absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& json, const std::string& source) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;  // a misspelt field must not be silently dropped
+  v1::TrustDirectory directory;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &directory, options);
+  if (!status.ok()) {
+    std::string message = status.message().ToString();
+    // Syntax errors come with a drawing of the offending text on further lines.
+    message = message.substr(0, message.find('\n'));
+    const size_t cannot_find = message.rfind(": Cannot find field");
+    if (cannot_find != std::string::npos) {
+      // Protobuf says "(schools[0].school) calender: Cannot find field."; name the field's path.
+      std::string where = message.substr(0, cannot_find);
+      const size_t close = where.find(") ");
+      if (absl::StartsWith(where, "(") && close != std::string::npos) {
+        where = absl::StrCat(where.substr(1, close - 1), ".", where.substr(close + 2));
+      }
+      message =
+          absl::StrCat("unknown field \"", where, "\" (misspelt, or not part of parley.contacts.v1.TrustDirectory)");
+    }
+    return absl::InvalidArgumentError(absl::StrCat(source, ": ", message));
+  }
+  return directory;
+}
+
+struct Ctl::Impl {
+  Impl(GlobalOptions o, std::shared_ptr<grpc::Channel> c, std::ostream& out_stream, std::ostream& err_stream)
+      : opts(std::move(o)), channel(std::move(c)), out(out_stream), err(err_stream) {
+    if (channel != nullptr) stub = v1::ContactsService::NewStub(channel);
+  }
+
+  absl::Duration Timeout(absl::Duration fallback) const { return opts.timeout.value_or(fallback); }
+
+  absl::StatusOr<std::unique_ptr<auth::Signer>> MakeSigner() const {
+    if (opts.signing_key.empty()) {
+      return UsageError(
+          "no credentials: pass --token (or set PARLEY_TOKEN), or --signing-key (or set PARLEY_SIGNING_KEY) to "
+          "mint one");
+    }
+    auth::SignerOptions signer;
+    PARLEY_ASSIGN_OR_RETURN(signer.private_key_pem, auth::ReadFile(opts.signing_key));
+    signer.issuer = opts.issuer;
+    signer.audience = opts.audience;
+    return auth::Signer::Create(std::move(signer));
+  }
+
+  absl::StatusOr<std::string> Mint(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
+                                   absl::Duration ttl) const {
+    if (roles.empty()) return UsageError("a token needs at least one role");
+    auth::Principal principal;
+    principal.subject = "parleyctl";
+    principal.roles = roles;
+    for (const std::string& school : schools) {
+      PARLEY_ASSIGN_OR_RETURN(std::string id, Usage(SchoolId(school)));
+      principal.schools.push_back(id);
+    }
+    PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<auth::Signer> signer, MakeSigner());
+    return signer->Mint(principal, ttl);
+  }
+
+  absl::StatusOr<std::string> BearerToken(absl::Duration call_timeout) {
+    if (!opts.token.empty()) return opts.token;
+    if (!minted.empty()) return minted;
+    // Minted once per run and reused by every call (pages, GetSchool before ComputeDeadline): it
+    // outlives the first call's deadline (retries included) by minutes.
+    PARLEY_ASSIGN_OR_RETURN(minted, Mint(opts.as_roles, opts.as_schools, call_timeout + absl::Minutes(5)));
+    return minted;
+  }
+
+  // One call (with retries of UNAVAILABLE when idempotent), always under a deadline.
+  absl::Status Call(absl::Duration default_timeout, bool idempotent,
+                    const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
+    client::CallOptions call;
+    call.timeout = Timeout(default_timeout);
+    call.idempotent = idempotent;
+    call.max_attempts = idempotent ? kMaxAttempts : 1;
+    PARLEY_ASSIGN_OR_RETURN(call.bearer_token, BearerToken(call.timeout));
+    return client::Call(call, attempt);
+  }
+
+  // Fetches one page, or every page from `page_token` on when `follow`, into `all`.
+  template <typename Response>
+  absl::Status Pages(bool follow, std::string page_token,
+                     const std::function<grpc::Status(grpc::ClientContext&, const std::string&, Response*)>& fetch,
+                     Response* all) {
+    while (true) {
+      Response page;
+      PARLEY_RETURN_IF_ERROR(Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) {
+        page.Clear();
+        return fetch(ctx, page_token, &page);
+      }));
+      all->MergeFrom(page);
+      all->set_next_page_token(page.next_page_token());
+      if (!follow || page.next_page_token().empty()) return absl::OkStatus();
+      if (page.next_page_token() == page_token) return absl::InternalError("the server repeated a page token");
+      page_token = page.next_page_token();
+    }
+  }
+
+  absl::Status PrintJson(const google::protobuf::Message& message) {
+    PARLEY_ASSIGN_OR_RETURN(std::string json, ToJson(message, /*print_defaults=*/true));
+    out << json;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<v1::School> GetSchool(const std::string& name) {
+    v1::GetSchoolRequest req;
+    req.set_name(name);
+    v1::School school;
+    PARLEY_RETURN_IF_ERROR(
+        Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) { return stub->GetSchool(&ctx, req, &school); }));
+    return school;
+  }
+
+  GlobalOptions opts;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::ContactsService::Stub> stub;
+  std::ostream& out;
+  std::ostream& err;
+  std::string minted;
+};
+
+Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> channel, std::ostream& out, std::ostream& err)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(channel), out, err)) {}
+
+Ctl::~Ctl() = default;
+
+absl::Status Ctl::Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
+                        absl::Duration ttl) {
+  PARLEY_ASSIGN_OR_RETURN(std::string token, impl_->Mint(roles, schools, ttl));
+  impl_->out << token << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::SchoolsList() {
+  v1::ListSchoolsResponse all;
+  PARLEY_RETURN_IF_ERROR(impl_->Pages<v1::ListSchoolsResponse>(
+      true, "",
+      [&](grpc::ClientContext& ctx, const std::string& token, v1::ListSchoolsResponse* page) {
+        v1::ListSchoolsRequest req;
+        req.set_page_size(kFollowPageSize);
+        req.set_page_token(token);
+        return impl_->stub->ListSchools(&ctx, req, page);
+      },
+      &all));
+  if (impl_->opts.json) return impl_->PrintJson(all);
+  impl_->out << FormatSchoolsTable({all.schools().begin(), all.schools().end()});
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::SchoolsShow(const std::string& school) {
+  PARLEY_ASSIGN_OR_RETURN(std::string name, Usage(SchoolName(school)));
+  PARLEY_ASSIGN_OR_RETURN(v1::School s, impl_->GetSchool(name));
+  if (impl_->opts.json) return impl_->PrintJson(s);
+  impl_->out << FormatSchool(s);
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::StaffList(const std::string& school, const std::string& role) {
+  PARLEY_ASSIGN_OR_RETURN(std::string parent, Usage(SchoolName(school)));
+  v1::ListStaffResponse all;
+  PARLEY_RETURN_IF_ERROR(impl_->Pages<v1::ListStaffResponse>(
+      true, "",
+      [&](grpc::ClientContext& ctx, const std::string& token, v1::ListStaffResponse* page) {
+        v1::ListStaffRequest req;
+        req.set_parent(parent);
+        req.set_role(role);
+        req.set_page_size(kFollowPageSize);
+        req.set_page_token(token);
+        return impl_->stub->ListStaff(&ctx, req, page);
+      },
+      &all));
+  if (impl_->opts.json) return impl_->PrintJson(all);
+  impl_->out << FormatStaffTable({all.staff().begin(), all.staff().end()});
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::PupilsList(const PupilsListOptions& opts) {
+  PARLEY_ASSIGN_OR_RETURN(std::string parent, Usage(SchoolName(opts.school)));
+  if (opts.page_size < 0) return UsageError("--page-size must not be negative");
+  const bool follow = opts.page_size == 0;
+  v1::ListPupilsResponse all;
+  PARLEY_RETURN_IF_ERROR(impl_->Pages<v1::ListPupilsResponse>(
+      follow, opts.page_token,
+      [&](grpc::ClientContext& ctx, const std::string& token, v1::ListPupilsResponse* page) {
+        v1::ListPupilsRequest req;
+        req.set_parent(parent);
+        req.set_class_name(opts.class_name);
+        req.set_page_size(follow ? kFollowPageSize : opts.page_size);
+        req.set_page_token(token);
+        return impl_->stub->ListPupils(&ctx, req, page);
+      },
+      &all));
+  if (opts.ids_only) {
+    for (const v1::Pupil& p : all.pupils()) impl_->out << LastSegment(p.name()) << "\n";
+    return absl::OkStatus();
+  }
+  if (impl_->opts.json) return impl_->PrintJson(all);
+  impl_->out << FormatPupilsTable({all.pupils().begin(), all.pupils().end()});
+  if (!all.next_page_token().empty()) impl_->err << "more: --page-token " << all.next_page_token() << "\n";
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::GuardiansList(const std::string& school, const std::string& pupil) {
+  std::string school_name, pupil_name;
+  if (pupil.empty()) {
+    if (school.empty()) return UsageError("guardians list needs --school or --pupil");
+    PARLEY_ASSIGN_OR_RETURN(school_name, Usage(SchoolName(school)));
+  } else {
+    std::string within;
+    if (!school.empty()) {
+      PARLEY_ASSIGN_OR_RETURN(within, Usage(SchoolName(school)));
+    }
+    if (within.empty() && !absl::StartsWith(pupil, "schools/")) {
+      return UsageError("--pupil needs a full name (schools/{school}/pupils/{pupil}), or --school with a bare id");
+    }
+    PARLEY_ASSIGN_OR_RETURN(pupil_name, Usage(PupilName(within, pupil)));
+  }
+  v1::ListGuardiansResponse all;
+  PARLEY_RETURN_IF_ERROR(impl_->Pages<v1::ListGuardiansResponse>(
+      true, "",
+      [&](grpc::ClientContext& ctx, const std::string& token, v1::ListGuardiansResponse* page) {
+        v1::ListGuardiansRequest req;
+        // The API takes one or the other: a pupil narrows within its school.
+        if (pupil_name.empty()) req.set_school(school_name);
+        req.set_pupil(pupil_name);
+        req.set_page_size(kFollowPageSize);
+        req.set_page_token(token);
+        return impl_->stub->ListGuardians(&ctx, req, page);
+      },
+      &all));
+  if (impl_->opts.json) return impl_->PrintJson(all);
+  impl_->out << FormatGuardiansTable({all.guardians().begin(), all.guardians().end()});
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::Route(const RouteOptions& opts) {
+  v1::RouteEnquiryRequest req;
+  PARLEY_ASSIGN_OR_RETURN(*req.mutable_school(), Usage(SchoolName(opts.school)));
+  if (!opts.pupil.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(*req.mutable_pupil(), Usage(PupilName(req.school(), opts.pupil)));
+  }
+  if (opts.category.empty()) return UsageError("--category is required");
+  req.set_category(opts.category);
+  PARLEY_ASSIGN_OR_RETURN(v1::Channel channel, Usage(ParseChannel(opts.channel)));
+  req.set_channel(channel);
+  req.set_subject(opts.subject);
+  v1::RouteEnquiryResponse resp;
+  PARLEY_RETURN_IF_ERROR(impl_->Call(
+      kDefaultTimeout, true, [&](grpc::ClientContext& ctx) { return impl_->stub->RouteEnquiry(&ctx, req, &resp); }));
+  if (impl_->opts.json) return impl_->PrintJson(resp);
+  impl_->out << FormatRoute(resp);
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::Ladder(const LadderOptions& opts) {
+  v1::ResolveLadderRequest req;
+  PARLEY_ASSIGN_OR_RETURN(*req.mutable_school(), Usage(SchoolName(opts.school)));
+  if (!opts.pupil.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(*req.mutable_pupil(), Usage(PupilName(req.school(), opts.pupil)));
+  }
+  if (opts.category.empty()) return UsageError("--category is required");
+  req.set_category(opts.category);
+  req.set_subject(opts.subject);
+  v1::ResolveLadderResponse resp;
+  PARLEY_RETURN_IF_ERROR(impl_->Call(
+      kDefaultTimeout, true, [&](grpc::ClientContext& ctx) { return impl_->stub->ResolveLadder(&ctx, req, &resp); }));
+  if (impl_->opts.json) return impl_->PrintJson(resp);
+  impl_->out << FormatLadder(resp);
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::Deadline(const DeadlineOptions& opts) {
+  v1::ComputeDeadlineRequest req;
+  PARLEY_ASSIGN_OR_RETURN(*req.mutable_school(), Usage(SchoolName(opts.school)));
+  PARLEY_ASSIGN_OR_RETURN(v1::Channel channel, Usage(ParseChannel(opts.channel)));
+  req.set_channel(channel);
+  PARLEY_ASSIGN_OR_RETURN(v1::Stage stage, Usage(ParseStage(opts.stage)));
+  req.set_stage(stage);
+  if (opts.received.empty()) return UsageError("--received is required");
+  if (!opts.owner.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(*req.mutable_owner(), Usage(StaffName(req.school(), opts.owner)));
+  }
+  req.set_safeguarding(opts.safeguarding);
+
+  // Malformed times are usage errors, found before any call; the zone does not change that.
+  PARLEY_RETURN_IF_ERROR(Usage(ParseTimeArg(opts.received, absl::UTCTimeZone())).status());
+  for (const std::string& pause : opts.pauses) {
+    PARLEY_RETURN_IF_ERROR(Usage(ParsePauseArg(pause, absl::UTCTimeZone())).status());
+  }
+  // School-local times need the school's zone, which only the school knows.
+  bool needs_zone = !IsAbsoluteTime(opts.received);
+  for (const std::string& pause : opts.pauses) {
+    for (absl::string_view side : absl::StrSplit(pause, absl::MaxSplits('/', 1))) {
+      if (!side.empty() && !IsAbsoluteTime(std::string(side))) needs_zone = true;
+    }
+  }
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (needs_zone) {
+    PARLEY_ASSIGN_OR_RETURN(v1::School school, impl_->GetSchool(req.school()));
+    PARLEY_ASSIGN_OR_RETURN(zone, LoadZone(school.calendar().time_zone()));
+  }
+
+  PARLEY_ASSIGN_OR_RETURN(absl::Time received, Usage(ParseTimeArg(opts.received, zone)));
+  ToProto(received, req.mutable_received_time());
+  for (const std::string& text : opts.pauses) {
+    PARLEY_ASSIGN_OR_RETURN(PauseArg pause, Usage(ParsePauseArg(text, zone)));
+    v1::Pause* p = req.add_pauses();
+    ToProto(pause.start, p->mutable_start_time());
+    if (pause.end.has_value()) ToProto(*pause.end, p->mutable_end_time());
+  }
+
+  v1::ComputeDeadlineResponse resp;
+  PARLEY_RETURN_IF_ERROR(impl_->Call(
+      kDefaultTimeout, true, [&](grpc::ClientContext& ctx) { return impl_->stub->ComputeDeadline(&ctx, req, &resp); }));
+  if (impl_->opts.json) return impl_->PrintJson(resp);
+  impl_->out << FormatDeadline(resp, received, opts.explain);
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::Import(const std::string& file, bool validate_only, bool progress_is_tty) {
+  PARLEY_ASSIGN_OR_RETURN(std::string json, ReadWholeFile(file));
+  v1::ImportTrustRequest req;
+  PARLEY_ASSIGN_OR_RETURN(*req.mutable_directory(), ParseTrustDirectoryJson(json, file));
+  req.set_validate_only(validate_only);
+  // One id for every attempt: a retried import is answered with the first one's result.
+  req.set_request_id(NewRequestId());
+
+  std::ostream& err = impl_->err;
+  std::string last_line;
+  auto show = [&](const std::string& line) {
+    if (line == last_line) return;
+    last_line = line;
+    if (progress_is_tty) {
+      err << "\r\033[K" << line << std::flush;
+    } else {
+      err << line << "\n";
+    }
+  };
+  v1::ImportTrustResponse final_message;
+  bool have_final = false;
+  absl::Status status = impl_->Call(kImportTimeout, true, [&](grpc::ClientContext& ctx) {
+    have_final = false;
+    std::unique_ptr<grpc::ClientReaderInterface<v1::ImportTrustResponse>> reader = impl_->stub->ImportTrust(&ctx, req);
+    v1::ImportTrustResponse update;
+    while (reader->Read(&update)) {
+      if (update.phase() == v1::IMPORT_PHASE_DONE || update.has_summary()) {
+        final_message = update;
+        have_final = true;
+      } else {
+        show(FormatImportProgress(update));
+      }
+    }
+    return reader->Finish();
+  });
+  if (progress_is_tty && !last_line.empty()) err << "\r\033[K" << std::flush;
+  PARLEY_RETURN_IF_ERROR(status);
+  if (!have_final) return absl::InternalError("the import ended without a summary");
+  if (impl_->opts.json) return impl_->PrintJson(final_message);
+  impl_->out << FormatImportSummary(final_message.summary(), validate_only);
+  return absl::OkStatus();
+}
+
+absl::Status Ctl::Export(const std::string& file) {
+  v1::ExportTrustResponse resp;
+  PARLEY_RETURN_IF_ERROR(impl_->Call(kExportTimeout, true, [&](grpc::ClientContext& ctx) {
+    return impl_->stub->ExportTrust(&ctx, v1::ExportTrustRequest(), &resp);
+  }));
+  // Defaults are left out so the document reads like a hand-written one and imports back as is.
+  PARLEY_ASSIGN_OR_RETURN(std::string json, ToJson(resp.directory(), /*print_defaults=*/false));
+  if (file.empty() || file == "-") {
+    impl_->out << json;
+    return absl::OkStatus();
+  }
+  std::ofstream f(file, std::ios::binary | std::ios::trunc);
+  if (!f) return absl::PermissionDeniedError(absl::StrCat("cannot write ", file));
+  f << json;
+  f.close();
+  if (!f) return absl::DataLossError(absl::StrCat("cannot write ", file));
+  impl_->err << "exported " << resp.directory().schools_size() << " schools to " << file << "\n";
+  return absl::OkStatus();
+}
+
+}  // namespace parley::ctl

@@ -1,0 +1,235 @@
+// parleyctl: the command line for Parley's contacts service. Parses arguments and dispatches to
+// tools/parleyctl/commands.h; exit 0 on success, 1 when a call (or the work) fails, 2 on a usage
+// error.
+#include <unistd.h>
+
+#include <cstdio>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/status/status.h"
+#include "common/config/env.h"
+#include "common/grpc/client.h"
+#include "tools/parleyctl/args.h"
+#include "tools/parleyctl/commands.h"
+#include "tools/parleyctl/health.h"
+
+namespace {
+
+using parley::ctl::Ctl;
+
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+constexpr char kFooter[] = R"(Environment:
+  PARLEY_CONTACTS_ADDR  default for --addr
+  PARLEY_TOKEN          default for --token
+  PARLEY_SIGNING_KEY    default for --signing-key (ES256 PEM private key)
+  PARLEY_JWT_ISSUER     issuer of minted tokens (parley-local)
+  PARLEY_JWT_AUDIENCE   audience of minted tokens (parley)
+
+Exit status: 0 success, 1 the call failed, 2 usage error. See docs/parleyctl.md.)";
+
+int Report(const absl::Status& status) {
+  if (status.ok()) return 0;
+  if (parley::ctl::IsUsageError(status)) {
+    std::cerr << "error: " << status.message() << "\nRun with --help for more information.\n";
+    return kExitUsage;
+  }
+  std::cerr << parley::ctl::FormatError(status) << "\n";
+  return kExitFailure;
+}
+
+// Repeatable, one value per occurrence, so that "--as-role x schools list" does not swallow the
+// command that follows.
+CLI::Option* AddRepeatable(CLI::App* app, const std::string& name, std::vector<std::string>* values,
+                           const std::string& help) {
+  return app->add_option(name, *values, help)->allow_extra_args(false);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  parley::ctl::GlobalOptions global;
+  {
+    parley::EnvReader env;
+    global.addr = env.String("PARLEY_CONTACTS_ADDR", global.addr);
+    global.token = env.String("PARLEY_TOKEN", "");
+    global.signing_key = env.String("PARLEY_SIGNING_KEY", "");
+    global.issuer = env.String("PARLEY_JWT_ISSUER", global.issuer);
+    global.audience = env.String("PARLEY_JWT_AUDIENCE", global.audience);
+    absl::Status env_status = env.Finish();
+    if (!env_status.ok()) return Report(parley::ctl::UsageError(std::string(env_status.message())));
+  }
+
+  CLI::App app{"parleyctl: the command line for Parley's contacts service", "parleyctl"};
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  std::vector<std::string> as_roles;
+  std::string timeout_text;
+  app.add_option("--addr", global.addr, "contacts service address host:port")->capture_default_str();
+  app.add_option("--token", global.token, "bearer token to send (else one is minted)");
+  app.add_option("--signing-key", global.signing_key, "ES256 PEM private key to mint tokens with");
+  AddRepeatable(&app, "--as-role", &as_roles, "role of the minted token (repeatable; default trust_admin)");
+  AddRepeatable(&app, "--as-school", &global.as_schools, "school of the minted token (repeatable; default trust-wide)");
+  app.add_flag("--json", global.json, "print the response as protobuf JSON");
+  app.add_option("--timeout", timeout_text, "deadline of each call (default 10s; import 5m, export 2m)");
+
+  std::function<absl::Status(Ctl&)> run;
+  bool needs_channel = true;
+
+  // token
+  std::vector<std::string> token_roles, token_schools;
+  std::string ttl_text = "1h";
+  CLI::App* token = app.add_subcommand("token", "mint a bearer token with the signing key and print it");
+  AddRepeatable(token, "--role", &token_roles, "role claim (repeatable)")->required();
+  AddRepeatable(token, "--school", &token_schools, "school claim (repeatable; none = trust-wide)");
+  token->add_option("--ttl", ttl_text, "lifetime")->capture_default_str();
+  token->callback([&] {
+    needs_channel = false;
+    run = [&](Ctl& ctl) -> absl::Status {
+      absl::StatusOr<absl::Duration> ttl = parley::ctl::ParseDurationArg("--ttl", ttl_text);
+      if (!ttl.ok()) return parley::ctl::UsageError(std::string(ttl.status().message()));
+      return ctl.Token(token_roles, token_schools, *ttl);
+    };
+  });
+
+  // wait
+  std::string wait_timeout_text;
+  CLI::App* wait = app.add_subcommand("wait", "wait until the service reports SERVING on gRPC health");
+  wait->add_option("--timeout", wait_timeout_text, "how long to wait (default 30s)");
+  wait->callback([&] { needs_channel = false; });
+
+  // schools
+  CLI::App* schools = app.add_subcommand("schools", "the trust's schools");
+  schools->require_subcommand(1);
+  CLI::App* schools_list = schools->add_subcommand("list", "list the schools");
+  schools_list->callback([&] { run = [](Ctl& ctl) { return ctl.SchoolsList(); }; });
+  std::string show_school;
+  CLI::App* schools_show = schools->add_subcommand("show", "a school's calendar, policy rules and versions");
+  schools_show->add_option("school", show_school, "school id or schools/{school}")->required();
+  schools_show->callback([&] { run = [&](Ctl& ctl) { return ctl.SchoolsShow(show_school); }; });
+
+  // staff
+  std::string staff_school, staff_role;
+  CLI::App* staff = app.add_subcommand("staff", "a school's staff");
+  staff->require_subcommand(1);
+  CLI::App* staff_list = staff->add_subcommand("list", "list a school's staff");
+  staff_list->add_option("--school", staff_school, "school id or schools/{school}")->required();
+  staff_list->add_option("--role", staff_role, "only staff holding this role (senco, dsl, ...)");
+  staff_list->callback([&] { run = [&](Ctl& ctl) { return ctl.StaffList(staff_school, staff_role); }; });
+
+  // pupils
+  Ctl::PupilsListOptions pupils_opts;
+  CLI::App* pupils = app.add_subcommand("pupils", "a school's pupils");
+  pupils->require_subcommand(1);
+  CLI::App* pupils_list = pupils->add_subcommand("list", "list a school's pupils (every page unless --page-size)");
+  pupils_list->add_option("--school", pupils_opts.school, "school id or schools/{school}")->required();
+  pupils_list->add_option("--class", pupils_opts.class_name, "only this class or form");
+  pupils_list->add_option("--page-size", pupils_opts.page_size, "one page of at most N")->check(CLI::PositiveNumber);
+  pupils_list->add_option("--page-token", pupils_opts.page_token, "the page to start from");
+  pupils_list->add_flag("--ids-only", pupils_opts.ids_only, "print pupil ids only, one per line");
+  pupils_list->callback([&] { run = [&](Ctl& ctl) { return ctl.PupilsList(pupils_opts); }; });
+
+  // guardians
+  std::string guardians_school, guardians_pupil;
+  CLI::App* guardians = app.add_subcommand("guardians", "parents and carers");
+  guardians->require_subcommand(1);
+  CLI::App* guardians_list = guardians->add_subcommand("list", "guardians of a school's pupils, or of one pupil");
+  guardians_list->add_option("--school", guardians_school, "school id or schools/{school}");
+  guardians_list->add_option("--pupil", guardians_pupil, "schools/{school}/pupils/{pupil} (or an id with --school)");
+  guardians_list->callback(
+      [&] { run = [&](Ctl& ctl) { return ctl.GuardiansList(guardians_school, guardians_pupil); }; });
+
+  // route
+  Ctl::RouteOptions route_opts;
+  CLI::App* route = app.add_subcommand("route", "who owns a new matter, and the channel rule for it");
+  route->add_option("--school", route_opts.school, "school id or schools/{school}")->required();
+  route->add_option("--pupil", route_opts.pupil, "pupil id or full name");
+  route->add_option("--category", route_opts.category, "learning, pastoral, send, attendance, ...")->required();
+  route->add_option("--channel", route_opts.channel, "email|letter|phone|app|in-person|meeting|sms")->required();
+  route->add_option("--subject", route_opts.subject, "subject, for subject-teacher routes (maths)");
+  route->callback([&] { run = [&](Ctl& ctl) { return ctl.Route(route_opts); }; });
+
+  // ladder
+  Ctl::LadderOptions ladder_opts;
+  CLI::App* ladder = app.add_subcommand("ladder", "the escalation ladder above a matter");
+  ladder->add_option("--school", ladder_opts.school, "school id or schools/{school}")->required();
+  ladder->add_option("--pupil", ladder_opts.pupil, "pupil id or full name");
+  ladder->add_option("--category", ladder_opts.category, "the matter's category")->required();
+  ladder->add_option("--subject", ladder_opts.subject, "subject, for subject rungs");
+  ladder->callback([&] { run = [&](Ctl& ctl) { return ctl.Ladder(ladder_opts); }; });
+
+  // deadline
+  Ctl::DeadlineOptions deadline_opts;
+  CLI::App* deadline = app.add_subcommand("deadline", "when a stage is due under the school's policy");
+  deadline->add_option("--school", deadline_opts.school, "school id or schools/{school}")->required();
+  deadline->add_option("--channel", deadline_opts.channel, "email|letter|phone|app|in-person|meeting|sms")->required();
+  deadline->add_option("--stage", deadline_opts.stage, "acknowledge|respond|hold-meeting|follow-up")->required();
+  deadline
+      ->add_option("--received", deadline_opts.received,
+                   "RFC 3339 (2025-10-24T15:10:00Z) or school-local \"YYYY-MM-DD HH:MM\"")
+      ->required();
+  deadline->add_option("--owner", deadline_opts.owner, "owner staff id or name (for owner-calendar rules)");
+  AddRepeatable(deadline, "--pause", &deadline_opts.pauses,
+                "START/END the clock stood still (repeatable; END may be empty)");
+  deadline->add_flag("--safeguarding", deadline_opts.safeguarding, "use the safeguarding budget");
+  deadline->add_flag("--explain", deadline_opts.explain, "show the explanation steps and summary");
+  deadline->callback([&] { run = [&](Ctl& ctl) { return ctl.Deadline(deadline_opts); }; });
+
+  // import
+  std::string import_file;
+  bool validate_only = false;
+  CLI::App* import = app.add_subcommand("import", "load a protobuf-JSON TrustDirectory");
+  import->add_option("file", import_file, "the directory document")->required();
+  import->add_flag("--validate-only", validate_only, "check and report what would change; write nothing");
+  import->callback([&] {
+    run = [&](Ctl& ctl) { return ctl.Import(import_file, validate_only, isatty(fileno(stderr)) == 1);
+};
+});
+
+// export
+std::string export_file;
+CLI::App* export_cmd = app.add_subcommand("export", "the whole directory as protobuf JSON");
+export_cmd->add_option("file", export_file, "where to write it (stdout when omitted)");
+export_cmd->callback([&] { run = [&](Ctl& ctl) { return ctl.Export(export_file); }; });
+
+try {
+  app.parse(argc, argv);
+} catch (const CLI::ParseError& e) {
+  return app.exit(e) == 0 ? 0 : kExitUsage;
+}
+
+if (!as_roles.empty()) global.as_roles = as_roles;
+if (!timeout_text.empty()) {
+  absl::StatusOr<absl::Duration> timeout = parley::ctl::ParseDurationArg("--timeout", timeout_text);
+  if (!timeout.ok()) return Report(parley::ctl::UsageError(std::string(timeout.status().message())));
+  global.timeout = *timeout;
+}
+
+if (wait->parsed()) {
+  absl::Duration timeout = global.timeout.value_or(absl::Seconds(30));
+  if (!wait_timeout_text.empty()) {
+    absl::StatusOr<absl::Duration> t = parley::ctl::ParseDurationArg("--timeout", wait_timeout_text);
+    if (!t.ok()) return Report(parley::ctl::UsageError(std::string(t.status().message())));
+    timeout = *t;
+  }
+  absl::Status status = parley::ctl::WaitForServing(global.addr, timeout);
+  if (status.ok()) std::cout << global.addr << " is serving\n";
+  return Report(status);
+}
+
+std::shared_ptr<grpc::Channel> channel;
+if (needs_channel) channel = parley::client::MakeChannel(global.addr, 64 << 20);
+if (!run) return Report(parley::ctl::UsageError("no command given"));
+Ctl ctl(global, channel, std::cout, std::cerr);
+absl::Status status = run(ctl);
+std::cout.flush();
+return Report(status);
+}
