@@ -16,6 +16,9 @@ fi
 say "buf lint proto/"
 (cd proto && "$BUF" lint) || failed=1
 
+say "k8s lint self-test"
+python3 scripts/k8s_lint_test.py || failed=1
+
 if [[ -f deploy/k8s/base/kustomization.yaml ]]; then
   for overlay in deploy/k8s/overlays/*/; do
     say "kustomize + k8s lint: $overlay"

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Runs Parley locally with the demo trust: installs what is missing, builds, starts PostgreSQL and
+# Redis on loopback in .parley/run, applies migrations, starts every service, loads the demo
+# trust, prints how to use it, and stays up until Ctrl-C, which stops everything it started.
+# Running it again while it runs (or after a crash) replaces the old services cleanly.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$PARLEY_ROOT"
+
+DATA=$PARLEY_ROOT/.parley/run
+PG_PORT=${PARLEY_RUN_PG_PORT:-55434}
+REDIS_PORT=${PARLEY_RUN_REDIS_PORT:-6393}
+CONTACTS_PORT=${PARLEY_RUN_CONTACTS_PORT:-50051}
+CONTACTS_METRICS_PORT=${PARLEY_RUN_CONTACTS_METRICS_PORT:-9091}
+BUILD=$PARLEY_ROOT/build
+
+"$PARLEY_ROOT/scripts/install-deps.sh"
+"$PARLEY_ROOT/scripts/build.sh" "$BUILD"
+mkdir -p "$DATA/pids" "$DATA/logs" "$DATA/keys"
+
+# Services from an earlier run (still running, or left behind by a crash) are stopped first.
+stop_services() {
+  for pidfile in "$DATA"/pids/*.pid; do
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 250); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+  done
+}
+stop_services
+
+"$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT"
+cleanup() {
+  trap - INT TERM EXIT
+  say "stopping Parley"
+  stop_services
+  "$PARLEY_ROOT/scripts/stack.sh" stop "$DATA"
+}
+trap cleanup INT TERM EXIT
+
+# The local signing key stands in for the trust's identity provider: services trust its public
+# half, parleyctl mints tokens with it.
+if [[ ! -f $DATA/keys/jwt-private.pem ]]; then
+  openssl ecparam -name prime256v1 -genkey -noout -out "$DATA/keys/jwt-private.pem"
+  openssl ec -in "$DATA/keys/jwt-private.pem" -pubout -out "$DATA/keys/jwt-public.pem" 2>/dev/null
+  chmod 600 "$DATA/keys/jwt-private.pem"
+fi
+
+PG_BASE="host=127.0.0.1 port=$PG_PORT user=postgres"
+for svc in "${PARLEY_SERVICES[@]}"; do
+  if ! psql "$PG_BASE dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$svc'" | grep -q 1; then
+    psql "$PG_BASE dbname=postgres" -qc "CREATE DATABASE $svc" >/dev/null
+  fi
+done
+
+export PARLEY_JWT_PUBLIC_KEYS=$DATA/keys/jwt-public.pem
+export PARLEY_JWT_ISSUER=parley-local PARLEY_JWT_AUDIENCE=parley
+export PARLEY_BIND_ADDRESS=127.0.0.1
+export PARLEY_REDIS_ADDR=127.0.0.1:$REDIS_PORT
+
+start_service() {  # name port metrics-port
+  local name=$1 port=$2 metrics=$3 bin=$BUILD/services/$1/parley-$1
+  PARLEY_PG_DSN="$PG_BASE dbname=$name" "$bin" migrate
+  PARLEY_PG_DSN="$PG_BASE dbname=$name" PARLEY_GRPC_PORT=$port PARLEY_METRICS_PORT=$metrics \
+    nohup "$bin" serve >>"$DATA/logs/$name.log" 2>&1 &
+  echo $! >"$DATA/pids/$name.pid"
+}
+start_service contacts "$CONTACTS_PORT" "$CONTACTS_METRICS_PORT"
+
+export PARLEY_CONTACTS_ADDR=127.0.0.1:$CONTACTS_PORT
+export PARLEY_SIGNING_KEY=$DATA/keys/jwt-private.pem
+CTL=$BUILD/tools/parleyctl/parleyctl
+"$CTL" wait --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/contacts.log" >&2; die "contacts did not become ready"; }
+
+say "loading the demo trust"
+python3 deploy/demo/generate_demo_trust.py "$DATA/demo-trust.json"
+"$CTL" import "$DATA/demo-trust.json"
+
+cat <<TXT
+
+Parley is running (logs in .parley/run/logs, data in .parley/run).
+
+  contacts   gRPC 127.0.0.1:$CONTACTS_PORT   metrics http://127.0.0.1:$CONTACTS_METRICS_PORT/metrics
+  PostgreSQL 127.0.0.1:$PG_PORT (one database per service)   Redis 127.0.0.1:$REDIS_PORT
+
+Try, in another terminal (scripts/parleyctl uses this run's endpoints and signing key):
+
+  scripts/parleyctl schools list
+  scripts/parleyctl route --school st-marys --pupil \$(scripts/parleyctl pupils list --school st-marys --page-size 1 --ids-only) --category send --channel email
+  scripts/parleyctl deadline --school st-marys --channel email --stage acknowledge --received "2025-10-24 16:10" --explain
+
+Press Ctrl-C to stop everything.
+TXT
+while true; do
+  for svc in "${PARLEY_SERVICES[@]}"; do
+    pid=$(cat "$DATA/pids/$svc.pid" 2>/dev/null || echo 0)
+    kill -0 "$pid" 2>/dev/null || { tail -n 20 "$DATA/logs/$svc.log" >&2; die "$svc stopped unexpectedly"; }
+  done
+  sleep 2
+done

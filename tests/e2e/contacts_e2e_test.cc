@@ -1,0 +1,334 @@
+// End to end: the built parley-contacts binary against a real PostgreSQL, loaded with the demo
+// trust, called over gRPC with real ES256 tokens.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/auth/auth.h"
+#include "common/auth/testing/test_keys.h"
+#include "common/clock/clock.h"
+#include "common/testing/test_database.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "parley/contacts/v1/contacts_service.grpc.pb.h"
+#include "tests/e2e/service_process.h"
+
+namespace parley::e2e {
+namespace {
+
+namespace v1 = ::parley::contacts::v1;
+using ::google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Test processes run in parallel: every file they write is named after the process.
+std::string WriteTemp(const std::string& name, const std::string& content) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/", getpid(), "-", name);
+  std::ofstream(path) << content;
+  return path;
+}
+
+int uuid_counter = 0;
+std::string NewUuid() { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++uuid_counter); }
+
+class ContactsE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto db = parley::testing::TestDatabase::Create();
+    if (!db) return;
+    db_ = new parley::testing::TestDatabase(std::move(*db));
+    keys_ = new auth::testing::KeyPair(auth::testing::GenerateEcP256());
+    public_key_file_ = new std::string(WriteTemp("jwt-public.pem", keys_->public_pem));
+    env_ = new std::map<std::string, std::string>{
+        {"PARLEY_PG_DSN", db_->dsn()},           {"PARLEY_JWT_PUBLIC_KEYS", *public_key_file_},
+        {"PARLEY_JWT_ISSUER", "parley-e2e"},     {"PARLEY_JWT_AUDIENCE", "parley"},
+        {"PARLEY_BIND_ADDRESS", "127.0.0.1"},    {"PARLEY_GRPC_PORT", "0"},
+        {"PARLEY_METRICS_PORT", "0"},            {"PARLEY_DIRECTORY_REFRESH", "200ms"}};
+    absl::StatusOr<int> migrated = ServiceProcess::RunToCompletion(PARLEY_CONTACTS_BINARY, {"migrate"}, *env_, absl::Seconds(60));
+    ASSERT_TRUE(migrated.ok() && *migrated == 0) << "migrate failed";
+    server_ = new ServiceProcess();
+    absl::Status started = server_->Start(PARLEY_CONTACTS_BINARY, *env_);
+    ASSERT_TRUE(started.ok()) << started;
+    auth::SignerOptions opts{keys_->private_pem, "parley-e2e", "parley", nullptr};
+    signer_ = auth::Signer::Create(opts)->release();
+
+    // Load the demo trust once for every test.
+    auto stub = NewStub();
+    grpc::ClientContext ctx;
+    Authorize(ctx, Token({"trust_admin"}, {}));
+    v1::ImportTrustRequest req;
+    auto parsed = google::protobuf::util::JsonStringToMessage(ReadAll(PARLEY_DEMO_TRUST_JSON), req.mutable_directory());
+    ASSERT_TRUE(parsed.ok()) << parsed;
+    req.set_request_id(NewUuid());
+    auto reader = stub->ImportTrust(&ctx, req);
+    v1::ImportTrustResponse msg;
+    while (reader->Read(&msg)) {
+    }
+    grpc::Status status = reader->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    ASSERT_EQ(msg.phase(), v1::IMPORT_PHASE_DONE);
+    ASSERT_EQ(msg.summary().schools(), 5);
+    ready_ = true;
+  }
+
+  static void TearDownTestSuite() {
+    delete server_;
+    delete signer_;
+    delete db_;
+  }
+
+  void SetUp() override {
+    if (!ready_) {
+      if (parley::testing::TestDatabase::Configured()) FAIL() << "the suite set-up failed (see above)";
+      GTEST_SKIP() << "set PARLEY_TEST_PG_DSN (scripts/test.sh does)";
+    }
+  }
+
+  static std::unique_ptr<v1::ContactsService::Stub> NewStub() {
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(64 << 20);
+    args.SetMaxSendMessageSize(64 << 20);
+    return v1::ContactsService::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", server_->grpc_port()), grpc::InsecureChannelCredentials(), args));
+  }
+
+  static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
+                           absl::Duration ttl = absl::Minutes(5)) {
+    auth::Principal p;
+    p.subject = "e2e";
+    p.roles = std::move(roles);
+    p.schools = std::move(schools);
+    return *signer_->Mint(p, ttl);
+  }
+
+  static void Authorize(grpc::ClientContext& ctx, const std::string& token) {
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  }
+
+  std::unique_ptr<v1::ContactsService::Stub> stub_ = db_ ? NewStub() : nullptr;
+
+  static bool ready_;
+  static parley::testing::TestDatabase* db_;
+  static auth::testing::KeyPair* keys_;
+  static std::string* public_key_file_;
+  static std::map<std::string, std::string>* env_;
+  static ServiceProcess* server_;
+  static auth::Signer* signer_;
+};
+
+bool ContactsE2eTest::ready_ = false;
+parley::testing::TestDatabase* ContactsE2eTest::db_ = nullptr;
+auth::testing::KeyPair* ContactsE2eTest::keys_ = nullptr;
+std::string* ContactsE2eTest::public_key_file_ = nullptr;
+std::map<std::string, std::string>* ContactsE2eTest::env_ = nullptr;
+ServiceProcess* ContactsE2eTest::server_ = nullptr;
+auth::Signer* ContactsE2eTest::signer_ = nullptr;
+
+TEST_F(ContactsE2eTest, ASendQuestionAtStMarysGoesToTheClassTeacherThenTheSenco) {
+  const std::string office = Token({"office"}, {"st-marys"});
+  v1::ListPupilsResponse pupils;
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, office);
+    v1::ListPupilsRequest req;
+    req.set_parent("schools/st-marys");
+    req.set_page_size(3);
+    ASSERT_TRUE(stub_->ListPupils(&ctx, req, &pupils).ok());
+    ASSERT_EQ(pupils.pupils_size(), 3);
+    EXPECT_FALSE(pupils.next_page_token().empty());
+  }
+  const v1::Pupil& pupil = pupils.pupils(0);
+  grpc::ClientContext ctx;
+  Authorize(ctx, office);
+  v1::RouteEnquiryRequest req;
+  req.set_school("schools/st-marys");
+  req.set_pupil(pupil.name());
+  req.set_category("send");
+  req.set_channel(v1::CHANNEL_EMAIL);
+  v1::RouteEnquiryResponse route;
+  grpc::Status status = stub_->RouteEnquiry(&ctx, req, &route);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(route.owner().staff(), pupil.class_teacher());
+
+  grpc::ClientContext ladder_ctx;
+  Authorize(ladder_ctx, office);
+  v1::ResolveLadderRequest ladder_req;
+  ladder_req.set_school("schools/st-marys");
+  ladder_req.set_pupil(pupil.name());
+  ladder_req.set_category("send");
+  v1::ResolveLadderResponse ladder;
+  status = stub_->ResolveLadder(&ladder_ctx, ladder_req, &ladder);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_GE(ladder.rungs_size(), 2);
+  EXPECT_EQ(ladder.rungs(0).recipient().staff(), pupil.class_teacher());
+  EXPECT_THAT(ladder.rungs(1).recipient().role(), HasSubstr("senco"));
+}
+
+TEST_F(ContactsE2eTest, TheWorkedExampleIsDueWednesday5NovemberAt1530Gmt) {
+  grpc::ClientContext ctx;
+  Authorize(ctx, Token({"teacher"}, {"st-marys"}));
+  v1::ComputeDeadlineRequest req;
+  req.set_school("schools/st-marys");
+  req.set_channel(v1::CHANNEL_EMAIL);
+  req.set_stage(v1::STAGE_ACKNOWLEDGE);
+  *req.mutable_received_time() = TimeUtil::SecondsToTimestamp(1761318600);  // 2025-10-24T15:10:00Z = 16:10 BST
+  v1::ComputeDeadlineResponse resp;
+  grpc::Status status = stub_->ComputeDeadline(&ctx, req, &resp);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(TimeUtil::ToString(resp.clock_start_time()), "2025-11-03T08:45:00Z");
+  EXPECT_EQ(TimeUtil::ToString(resp.due_time()), "2025-11-05T15:30:00Z");
+  EXPECT_FALSE(resp.calendar_version().empty());
+  EXPECT_FALSE(resp.explanation().summary().empty());
+  bool half_term_skipped = false;
+  for (const v1::ExplanationStep& step : resp.explanation().steps()) {
+    if (step.kind() == v1::EXPLANATION_STEP_KIND_SKIPPED && step.first_date() == "2025-10-27") half_term_skipped = true;
+  }
+  EXPECT_TRUE(half_term_skipped) << resp.explanation().summary();
+}
+
+TEST_F(ContactsE2eTest, AnotherSchoolsDataIsDeniedBeforeExistence) {
+  const std::string kenilworth = Token({"office", "senior_leader"}, {"kenilworth"});
+  for (const char* name : {"schools/st-marys/pupils/does-not-exist", "schools/st-marys"}) {
+    grpc::ClientContext ctx;
+    Authorize(ctx, kenilworth);
+    v1::GetPupilRequest req;
+    req.set_name(std::string(name) == "schools/st-marys" ? "schools/st-marys/pupils/p-0001" : name);
+    v1::Pupil pupil;
+    EXPECT_EQ(stub_->GetPupil(&ctx, req, &pupil).error_code(), grpc::StatusCode::PERMISSION_DENIED) << name;
+  }
+  grpc::ClientContext ctx;
+  Authorize(ctx, kenilworth);
+  v1::ListSchoolsResponse schools;
+  ASSERT_TRUE(stub_->ListSchools(&ctx, v1::ListSchoolsRequest(), &schools).ok());
+  ASSERT_EQ(schools.schools_size(), 1);
+  EXPECT_EQ(schools.schools(0).name(), "schools/kenilworth");
+}
+
+TEST_F(ContactsE2eTest, MissingExpiredAndForgedTokensAreUnauthenticated) {
+  auth::testing::KeyPair other = auth::testing::GenerateEcP256();
+  auth::Principal admin{"mallory", {"trust_admin"}, {}};
+  const std::string forged = *(*auth::Signer::Create({other.private_pem, "parley-e2e", "parley", nullptr}))->Mint(admin, absl::Minutes(5));
+  // Minted an hour ago for ten minutes.
+  SimulatedClock an_hour_ago(absl::Now() - absl::Hours(1));
+  const std::string expired =
+      *(*auth::Signer::Create({keys_->private_pem, "parley-e2e", "parley", &an_hour_ago}))->Mint(admin, absl::Minutes(10));
+  for (const std::string& token : {std::string(), forged, expired, std::string("not.a.jwt")}) {
+    grpc::ClientContext ctx;
+    if (!token.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    v1::ListSchoolsResponse resp;
+    grpc::Status status = stub_->ListSchools(&ctx, v1::ListSchoolsRequest(), &resp);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+    EXPECT_EQ(status.error_message().find(token.empty() ? "\x01" : token), std::string::npos);
+  }
+}
+
+TEST_F(ContactsE2eTest, BadCalendarEditsAreRefusedAndChangeNothing) {
+  const std::string head = Token({"senior_leader"}, {"st-marys"});
+  v1::School before;
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, head);
+    v1::GetSchoolRequest req;
+    req.set_name("schools/st-marys");
+    ASSERT_TRUE(stub_->GetSchool(&ctx, req, &before).ok());
+  }
+  v1::UpdateSchoolRequest req;
+  *req.mutable_school() = before;
+  // A second copy of the first term overlaps it.
+  *req.mutable_school()->mutable_calendar()->add_terms() = before.calendar().terms(0);
+  req.mutable_update_mask()->add_paths("calendar");
+  req.set_request_id(NewUuid());
+  v1::School after;
+  grpc::ClientContext ctx;
+  Authorize(ctx, head);
+  grpc::Status status = stub_->UpdateSchool(&ctx, req, &after);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("calendar"));
+  // A teacher may not change the calendar at all.
+  grpc::ClientContext teacher_ctx;
+  Authorize(teacher_ctx, Token({"teacher"}, {"st-marys"}));
+  req.set_request_id(NewUuid());
+  EXPECT_EQ(stub_->UpdateSchool(&teacher_ctx, req, &after).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::ClientContext get_ctx;
+  Authorize(get_ctx, head);
+  v1::GetSchoolRequest get;
+  get.set_name("schools/st-marys");
+  ASSERT_TRUE(stub_->GetSchool(&get_ctx, get, &after).ok());
+  EXPECT_EQ(after.calendar_version(), before.calendar_version());
+  EXPECT_EQ(after.etag(), before.etag());
+}
+
+TEST_F(ContactsE2eTest, ARetryReplaysTheFirstResponse) {
+  const std::string office = Token({"office"}, {"woodgrange-infant"});
+  v1::CreateStaffRequest req;
+  req.set_parent("schools/woodgrange-infant");
+  req.set_staff_id("e2e-supply-teacher");
+  req.mutable_staff()->set_display_name("Supply Teacher");
+  req.mutable_staff()->add_roles("class_teacher");
+  req.set_request_id(NewUuid());
+  v1::Staff first, second;
+  grpc::ClientContext c1, c2, c3;
+  Authorize(c1, office);
+  Authorize(c2, office);
+  Authorize(c3, office);
+  ASSERT_TRUE(stub_->CreateStaff(&c1, req, &first).ok());
+  ASSERT_TRUE(stub_->CreateStaff(&c2, req, &second).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(first, second));
+  req.mutable_staff()->set_display_name("Someone Else");
+  EXPECT_EQ(stub_->CreateStaff(&c3, req, &second).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ContactsE2eTest, ExportImportsBackUnchanged) {
+  const std::string admin = Token({"trust_admin"}, {});
+  v1::ExportTrustResponse first;
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, admin);
+    ASSERT_TRUE(stub_->ExportTrust(&ctx, v1::ExportTrustRequest(), &first).ok());
+  }
+  grpc::ClientContext ctx;
+  Authorize(ctx, admin);
+  v1::ImportTrustRequest req;
+  *req.mutable_directory() = first.directory();
+  req.set_request_id(NewUuid());
+  auto reader = stub_->ImportTrust(&ctx, req);
+  v1::ImportTrustResponse msg;
+  while (reader->Read(&msg)) {
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(msg.summary().created(), 0);
+  EXPECT_EQ(msg.summary().updated(), 0);
+  EXPECT_EQ(msg.summary().deleted(), 0);
+  EXPECT_GT(msg.summary().unchanged(), 1000);
+  v1::ExportTrustResponse second;
+  grpc::ClientContext ctx2;
+  Authorize(ctx2, admin);
+  ASSERT_TRUE(stub_->ExportTrust(&ctx2, v1::ExportTrustRequest(), &second).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(first, second));
+}
+
+TEST_F(ContactsE2eTest, SigtermDrainsAndExitsCleanly) {
+  ServiceProcess second;
+  ASSERT_TRUE(second.Start(PARLEY_CONTACTS_BINARY, *env_).ok());
+  absl::StatusOr<int> code = second.Terminate();
+  ASSERT_TRUE(code.ok()) << code.status();
+  EXPECT_EQ(*code, 0);
+}
+
+}  // namespace
+}  // namespace parley::e2e
