@@ -10,7 +10,7 @@ PACKAGES=(
   libhiredis-dev libpqxx-dev libpq-dev libjwt-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
   postgresql postgresql-contrib redis-server
-  python3 python3-yaml nodejs npm
+  python3 python3-yaml
 )
 
 missing=()
@@ -22,6 +22,13 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# buf (the proto lint) comes from npm. A machine whose Node.js already bundles npm (nodesource)
+# must not get Debian's npm package, which conflicts with it.
+if ! command -v npm >/dev/null 2>&1; then
+  say "installing Node.js and npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 
 # kubectl renders the Kustomize manifests. Debian's kubernetes-client provides it where the
