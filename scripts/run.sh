@@ -18,7 +18,19 @@ BUILD=$PARLEY_ROOT/build
 "$PARLEY_ROOT/scripts/build.sh" "$BUILD"
 mkdir -p "$DATA/pids" "$DATA/logs" "$DATA/keys"
 
-# Services from an earlier run (still running, or left behind by a crash) are stopped first.
+# An earlier run that is still up is asked to stop (its own clean-up stops its services and
+# servers); services left behind by a crash are stopped below.
+RUN_PID_FILE=$DATA/run.pid
+if [[ -f $RUN_PID_FILE ]]; then
+  earlier=$(cat "$RUN_PID_FILE")
+  if [[ $earlier != "$$" ]] && kill -0 "$earlier" 2>/dev/null; then
+    say "stopping the Parley started earlier (pid $earlier)"
+    kill -TERM "$earlier" 2>/dev/null || true
+    for _ in $(seq 1 600); do kill -0 "$earlier" 2>/dev/null || break; sleep 0.1; done
+  fi
+fi
+echo $$ >"$RUN_PID_FILE"
+
 stop_services() {
   for pidfile in "$DATA"/pids/*.pid; do
     [[ -f $pidfile ]] || continue
@@ -35,12 +47,16 @@ stop_services
 
 "$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT"
 cleanup() {
+  local rc=$?
   trap - INT TERM EXIT
   say "stopping Parley"
   stop_services
   "$PARLEY_ROOT/scripts/stack.sh" stop "$DATA"
+  if [[ "$(cat "$RUN_PID_FILE" 2>/dev/null)" == "$$" ]]; then rm -f "$RUN_PID_FILE"; fi
+  exit "$rc"
 }
-trap cleanup INT TERM EXIT
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
 # The local signing key stands in for the trust's identity provider: services trust its public
 # half, parleyctl mints tokens with it.

@@ -190,6 +190,10 @@ class Server::Impl {
       if (name.rfind("grpc.", 0) != 0) health_names_.push_back(name);
     }
     SetServing(ready);
+    // Liveness says only that the process is alive and answering; it stays SERVING while a
+    // dependency is down (restarting would not bring PostgreSQL back) and goes NOT_SERVING at
+    // shutdown with every other name.
+    server_->GetHealthCheckService()->SetServingStatus(std::string(kLivenessHealthName), true);
     metrics_port_ = exporter_.port();
     state_ = State::kServing;
     readiness_thread_ = std::thread([this] { ReadinessLoop(); });

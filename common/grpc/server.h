@@ -29,6 +29,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -39,6 +40,10 @@ class Service;
 }  // namespace grpc
 
 namespace parley::server {
+
+// The health name a Kubernetes liveness probe asks for: SERVING from start to shutdown, whatever
+// the readiness checks say.
+inline constexpr std::string_view kLivenessHealthName = "liveness";
 
 struct ServerOptions {
   std::string service_name;                   // "contacts": names the process in logs

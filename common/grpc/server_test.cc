@@ -164,6 +164,7 @@ TEST_F(ServerTest, FailingReadinessCheckFlipsHealthAndBack) {
   EXPECT_EQ(CheckHealth(channel_, kDiagnostics), Health::kNotServing);
   EXPECT_EQ(CheckHealth(channel_, parley::testing::kTestServiceName), Health::kNotServing);
   EXPECT_TRUE(Echo(channel_, "still answers").ok());  // readiness is advice to balancers
+  EXPECT_EQ(CheckHealth(channel_, std::string(kLivenessHealthName)), Health::kServing);
   database_up = true;
   EXPECT_TRUE(AwaitHealth(channel_, "", Health::kServing));
   EXPECT_EQ(CheckHealth(channel_, kDiagnostics), Health::kServing);
@@ -174,6 +175,7 @@ TEST_F(ServerTest, DependencyDownAtStartIsNeverServing) {
   StartServer();
   EXPECT_EQ(CheckHealth(channel_, ""), Health::kNotServing);
   EXPECT_EQ(CheckHealth(channel_, kDiagnostics), Health::kNotServing);
+  EXPECT_EQ(CheckHealth(channel_, std::string(kLivenessHealthName)), Health::kServing);
 }
 
 TEST_F(ServerTest, ShutdownReportsNotServingThenDrainsAndStops) {

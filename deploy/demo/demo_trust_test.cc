@@ -12,6 +12,7 @@
 #include <memory>
 #include <regex>
 #include <set>
+#include <tuple>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -381,13 +382,19 @@ TEST(DemoTrust, PoliciesAreComplete) {
     const std::string id = SchoolId(s);
     const pv::CommunicationPolicy& policy = s.school().policy();
     EXPECT_GT(policy.rules_size(), 0) << id;
-    std::set<std::pair<int, int>> keys;
+    // One general rule per channel and stage; category rules add to it, one per category.
+    std::set<std::tuple<int, int, std::string>> keys;
     for (const auto& r : policy.rules()) {
       const std::string what = id + " " + pv::Channel_Name(r.channel()) + "/" +
                                pv::Stage_Name(r.stage());
       EXPECT_NE(r.channel(), pv::CHANNEL_UNSPECIFIED) << what;
       EXPECT_NE(r.stage(), pv::STAGE_UNSPECIFIED) << what;
-      EXPECT_TRUE(keys.insert({r.channel(), r.stage()}).second) << what << " twice";
+      if (r.categories().empty()) {
+        EXPECT_TRUE(keys.insert({r.channel(), r.stage(), ""}).second) << what << " twice";
+      }
+      for (const std::string& category : r.categories()) {
+        EXPECT_TRUE(keys.insert({r.channel(), r.stage(), category}).second) << what << " " << category << " twice";
+      }
       EXPECT_NE(r.budget().amount_case(), pv::Budget::AMOUNT_NOT_SET) << what;
       EXPECT_GT(r.budget().working_days() + r.budget().working_hours() +
                     r.budget().elapsed_minutes(),

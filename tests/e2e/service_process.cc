@@ -111,7 +111,7 @@ absl::Status ServiceProcess::Start(const std::string& binary, const std::map<std
       absl::MutexLock lock(&mu_);
       for (; seen < lines_.size(); ++seen) {
         nlohmann::json j = nlohmann::json::parse(lines_[seen], nullptr, false);
-        if (j.is_object() && j.value("event", "") == "serving") {
+        if (j.is_object() && j.value("event", "") == "serving" && j.value("grpc_port", 0) > 0) {
           grpc_port_ = j.value("grpc_port", 0);
           return absl::OkStatus();
         }

@@ -370,6 +370,7 @@ absl::Status Ctl::Deadline(const DeadlineOptions& opts) {
     PARLEY_ASSIGN_OR_RETURN(*req.mutable_owner(), Usage(StaffName(req.school(), opts.owner)));
   }
   req.set_safeguarding(opts.safeguarding);
+  req.set_category(opts.category);
 
   // Malformed times are usage errors, found before any call; the zone does not change that.
   PARLEY_RETURN_IF_ERROR(Usage(ParseTimeArg(opts.received, absl::UTCTimeZone())).status());

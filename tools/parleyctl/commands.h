@@ -96,6 +96,7 @@ class Ctl {
     std::string owner;
     std::vector<std::string> pauses;
     bool safeguarding = false;
+    std::string category;
     bool explain = false;
   };
   absl::Status Deadline(const DeadlineOptions& opts);

@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
   AddRepeatable(deadline, "--pause", &deadline_opts.pauses,
                 "START/END the clock stood still (repeatable; END may be empty)");
   deadline->add_flag("--safeguarding", deadline_opts.safeguarding, "use the safeguarding budget");
+  deadline->add_option("--category", deadline_opts.category, "the matter's category (a rule for it wins)");
   deadline->add_flag("--explain", deadline_opts.explain, "show the explanation steps and summary");
   deadline->callback([&] { run = [&](Ctl& ctl) { return ctl.Deadline(deadline_opts); }; });
 

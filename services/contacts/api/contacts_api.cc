@@ -176,6 +176,7 @@ absl::StatusOr<DeadlineQuery> DeadlineQueryFromProto(const v1::ComputeDeadlineRe
   DeadlineQuery q;
   PARLEY_ASSIGN_OR_RETURN(q.school_id, ParseSchoolName(req.school()));
   q.safeguarding = req.safeguarding();
+  q.category = req.category();
   if (!v1::Channel_IsValid(req.channel()) || !v1::Stage_IsValid(req.stage())) {
     return InvalidArgument("INVALID_FIELD", "channel or stage is not one this API defines");
   }

@@ -378,6 +378,10 @@ absl::StatusOr<CommunicationPolicy> PolicyFrom(const v1::CommunicationPolicy& p,
                                      Field(at, "clock_calendar"), "clock calendar"));
     rule.clock_calendar = ClockCalendarFromProto(r.clock_calendar());
     rule.policy_text = r.policy_text();
+    for (int j = 0; j < r.categories_size(); ++j) {
+      if (r.categories(j).empty()) return InvalidArgument("INVALID_FIELD", absl::StrCat(Field(at, "categories"), " has an empty entry"));
+      rule.categories.push_back(r.categories(j));
+    }
     policy.rules.push_back(std::move(rule));
   }
   if (p.has_safeguarding_budget()) {
@@ -641,6 +645,7 @@ v1::CommunicationPolicy CommunicationPolicyToProto(const CommunicationPolicy& p)
     *pr->mutable_budget() = BudgetToProto(r.budget);
     pr->set_clock_calendar(ClockCalendarToProto(r.clock_calendar));
     pr->set_policy_text(r.policy_text);
+    for (const std::string& c : r.categories) pr->add_categories(c);
   }
   if (p.safeguarding_budget) *out.mutable_safeguarding_budget() = BudgetToProto(*p.safeguarding_budget);
   out.set_event_notice_days(p.event_notice_days);

@@ -61,15 +61,15 @@ SchoolDirectory StMarys() {
   CommunicationPolicy& p = s.policy;
   p.rules = {
       {Channel::kEmail, Stage::kAcknowledge, {calendar::Unit::kWorkingDays, 2, absl::ZeroDuration()},
-       ClockCalendar::kSchool, "We aim to acknowledge all emails within 2 working days."},
+       ClockCalendar::kSchool, "We aim to acknowledge all emails within 2 working days.", {"learning", "send"}},
       {Channel::kEmail, Stage::kRespond, {calendar::Unit::kWorkingDays, 0, absl::ZeroDuration()},
-       ClockCalendar::kSchool, ""},
+       ClockCalendar::kSchool, "", {}},
       {Channel::kPhone, Stage::kRespond, {calendar::Unit::kWorkingHours, 0, absl::Hours(24)}, ClockCalendar::kOwner,
-       "Calls are returned on the member of staff's return."},
+       "Calls are returned on the member of staff's return.", {}},
       {Channel::kMeetingRequest, Stage::kHoldMeeting, {calendar::Unit::kElapsed, 0, absl::Minutes(90)},
-       ClockCalendar::kSchool, ""},
+       ClockCalendar::kSchool, "", {}},
       {Channel::kLetter, Stage::kFollowUp, {calendar::Unit::kWorkingDays, 10, absl::ZeroDuration()},
-       ClockCalendar::kOwner, ""},
+       ClockCalendar::kOwner, "", {}},
   };
   p.safeguarding_budget = calendar::Budget{calendar::Unit::kElapsed, 0, absl::Minutes(30)};
   p.event_notice_days = 14;

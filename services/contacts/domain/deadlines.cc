@@ -1,5 +1,7 @@
 #include "services/contacts/domain/deadlines.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -48,9 +50,17 @@ absl::StatusOr<DeadlineAnswer> ComputeDeadline(const Snapshot& snapshot, const D
         calendar::Budget{calendar::Unit::kElapsed, 0, kDefaultSafeguardingBudget});
     answer.policy_text = "Safeguarding concerns go to the designated safeguarding lead at once.";
   } else {
+    // The rule for the matter's category if the policy has one, else the general rule.
     const ResponseRule* rule = nullptr;
     for (const ResponseRule& r : school.policy.rules) {
-      if (r.channel == q.channel && r.stage == q.stage) rule = &r;
+      if (r.channel != q.channel || r.stage != q.stage) continue;
+      if (r.categories.empty()) {
+        if (rule == nullptr) rule = &r;
+      } else if (!q.category.empty() &&
+                 std::find(r.categories.begin(), r.categories.end(), q.category) != r.categories.end()) {
+        rule = &r;
+        break;
+      }
     }
     if (rule == nullptr) {
       return FailedPrecondition("NO_POLICY_RULE",

@@ -18,6 +18,7 @@ struct DeadlineQuery {
   Stage stage = Stage::kUnspecified;
   absl::Time received;
   std::string owner_id;  // optional; used when the rule's clock follows the owner
+  std::string category;  // optional; a rule for this category wins over the general one
   std::vector<calendar::Pause> pauses;
   bool safeguarding = false;
   bool explain = true;

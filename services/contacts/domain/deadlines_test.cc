@@ -87,3 +87,35 @@ TEST_F(DeadlinesTest, UnknownOwnerIsNotFound) {
 
 }  // namespace
 }  // namespace parley::contacts
+
+namespace parley::contacts {
+namespace {
+
+TEST(CategoryRules, ARuleForTheMattersCategoryWinsOverTheGeneralRule) {
+  // Kenilworth-style: emails to the office are acknowledged in 1 working day, others in 2.
+  Directory dir = testing::SampleDirectory();
+  ResponseRule office;
+  office.channel = Channel::kEmail;
+  office.stage = Stage::kAcknowledge;
+  office.budget.unit = calendar::Unit::kWorkingDays;
+  office.budget.working_days = 1;
+  office.categories = {"attendance"};
+  dir.schools.begin()->second.school.policy.rules.push_back(office);
+  auto snapshot = *Snapshot::Build(1, dir);
+  DeadlineQuery q;
+  q.school_id = testing::kSchool;
+  q.channel = Channel::kEmail;
+  q.stage = Stage::kAcknowledge;
+  q.received = absl::FromCivil(absl::CivilSecond(2025, 11, 10, 10, 0, 0), absl::UTCTimeZone());  // Monday
+  const absl::Time tuesday = absl::FromCivil(absl::CivilSecond(2025, 11, 11, 15, 30, 0), absl::UTCTimeZone());
+  const absl::Time wednesday = tuesday + absl::Hours(24);
+  q.category = "attendance";
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, tuesday);
+  q.category = "learning";
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, wednesday);
+  q.category.clear();
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, wednesday);
+}
+
+}  // namespace
+}  // namespace parley::contacts

@@ -52,6 +52,7 @@ struct ResponseRule {
   calendar::Budget budget;
   ClockCalendar clock_calendar = ClockCalendar::kSchool;
   std::string policy_text;
+  std::vector<std::string> categories;  // empty: every category
 };
 
 struct BreachPolicy {

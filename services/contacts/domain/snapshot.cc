@@ -64,6 +64,9 @@ std::string PolicyFingerprint(const CommunicationPolicy& policy) {
     std::string text = absl::StrCat(static_cast<int>(r.channel), "/", static_cast<int>(r.stage), "/",
                                     static_cast<int>(r.clock_calendar), "/");
     AppendBudget(&text, r.budget);
+    std::vector<std::string> categories = r.categories;
+    std::sort(categories.begin(), categories.end());
+    for (const std::string& c : categories) absl::StrAppend(&text, c.size(), ":", c, ",");
     rules.push_back(std::move(text));
   }
   std::sort(rules.begin(), rules.end());

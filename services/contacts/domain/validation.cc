@@ -1,6 +1,7 @@
 #include "services/contacts/domain/validation.h"
 
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -73,12 +74,19 @@ absl::Status ValidateSchool(const School& school) {
   absl::Status cal = calendar::ValidateSpec(*spec);
   if (!cal.ok()) return Invalid(absl::StrCat(where, " calendar"), std::string(cal.message()));
 
-  std::set<std::pair<Channel, Stage>> seen;
+  // One general rule per channel and stage, and at most one rule per category on top of it.
+  std::set<std::tuple<Channel, Stage, std::string>> seen;
   for (size_t i = 0; i < school.policy.rules.size(); ++i) {
     const ResponseRule& r = school.policy.rules[i];
     const std::string rw = absl::StrCat(where, " policy.rules[", i, "]");
-    if (!seen.insert({r.channel, r.stage}).second) {
-      return Invalid(rw, "a rule for this channel and stage already exists; keep one");
+    std::vector<std::string> keys = r.categories;
+    if (keys.empty()) keys.push_back("");
+    for (const std::string& category : keys) {
+      if (!seen.insert({r.channel, r.stage, category}).second) {
+        return Invalid(rw, category.empty() ? "a rule for this channel and stage already exists; keep one"
+                                            : absl::StrCat("another rule for this channel and stage already names category \"",
+                                                           category, "\""));
+      }
     }
   }
   if (school.policy.safeguarding_budget && school.policy.safeguarding_budget->unit != calendar::Unit::kElapsed) {
@@ -172,6 +180,15 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
     }
     if (!rule.ladder.empty() && sd.ladders.count(rule.ladder) == 0) {
       return Invalid(where, absl::StrCat("ladder ", rule.ladder, " does not exist"));
+    }
+  }
+  const std::vector<ResponseRule>& policy_rules = sd.school.policy.rules;
+  for (size_t i = 0; i < policy_rules.size(); ++i) {
+    for (const std::string& category : policy_rules[i].categories) {
+      if (categories.count(category) == 0) {
+        return Invalid(absl::StrCat("school ", school_id, " policy.rules[", i, "]"),
+                       absl::StrCat("category \"", category, "\" is not in the routing matrix"));
+      }
     }
   }
   return absl::OkStatus();

@@ -100,3 +100,23 @@ TEST(Validation, StampVersionsTracksCalendarAndPolicyChanges) {
 
 }  // namespace
 }  // namespace parley::contacts
+
+namespace parley::contacts {
+namespace {
+
+TEST(Validation, CategoryRulesMustNameRoutedCategoriesOnce) {
+  Directory dir = testing::SampleDirectory();
+  auto& rules = dir.schools.begin()->second.school.policy.rules;
+  ResponseRule office = rules.front();
+  office.categories = {"attendance"};
+  rules.push_back(office);
+  EXPECT_TRUE(ValidateDirectory(dir).ok());
+  rules.push_back(office);
+  ExpectInvalid(dir, "already names category");
+  rules.pop_back();
+  rules.back().categories = {"parking"};
+  ExpectInvalid(dir, "not in the routing matrix");
+}
+
+}  // namespace
+}  // namespace parley::contacts

@@ -194,7 +194,8 @@ json J(const ResponseRule& r) {
           {"stage", J(r.stage)},
           {"budget", J(r.budget)},
           {"clock_calendar", J(r.clock_calendar)},
-          {"policy_text", r.policy_text}};
+          {"policy_text", r.policy_text},
+          {"categories", r.categories}};
 }
 json J(const BreachPolicy& b) {
   return {{"notify_line_manager_on_acknowledge_breach", b.notify_line_manager_on_acknowledge_breach},
@@ -442,6 +443,7 @@ void Read(const In& in, ResponseRule* out) {
   Read(in["budget"], &out->budget);
   Read(in["clock_calendar"], &out->clock_calendar);
   Read(in["policy_text"], &out->policy_text);
+  Read(in["categories"], &out->categories);
 }
 void Read(const In& in, BreachPolicy* out) {
   if (!in.Object()) return;

@@ -76,7 +76,8 @@ bool Same(const calendar::Budget& a, const calendar::Budget& b) {
 }
 bool Same(const Closure& a, const Closure& b) { return SAME(range) && SAME(kind); }
 bool Same(const ResponseRule& a, const ResponseRule& b) {
-  return SAME(channel) && SAME(stage) && SAME(budget) && SAME(clock_calendar) && SAME(policy_text);
+  return SAME(channel) && SAME(stage) && SAME(budget) && SAME(clock_calendar) && SAME(policy_text) &&
+         SAME(categories);
 }
 bool Same(const ExternalContact& a, const ExternalContact& b) {
   return SAME(id) && SAME(display_name) && SAME(contact);
@@ -171,11 +172,11 @@ School RichSchool() {
   CommunicationPolicy& p = s.policy;
   p.rules = {
       {Channel::kEmail, Stage::kAcknowledge, {calendar::Unit::kWorkingDays, 2, absl::ZeroDuration()},
-       ClockCalendar::kSchool, "We aim to acknowledge all emails within 2 working days."},
+       ClockCalendar::kSchool, "We aim to acknowledge all emails within 2 working days.", {"learning", "send"}},
       {Channel::kPhone, Stage::kRespond, {calendar::Unit::kWorkingHours, 0, absl::Hours(24)}, ClockCalendar::kOwner,
-       "Calls are returned on the member of staff's return."},
+       "Calls are returned on the member of staff's return.", {}},
       {Channel::kInPerson, Stage::kFollowUp, {calendar::Unit::kElapsed, 0, absl::Minutes(90)}, ClockCalendar::kSchool,
-       ""},
+       "", {}},
   };
   p.safeguarding_budget = calendar::Budget{calendar::Unit::kElapsed, 0, absl::Minutes(30)};
   p.event_notice_days = 14;
