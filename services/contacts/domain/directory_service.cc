@@ -1,6 +1,7 @@
 #include "services/contacts/domain/directory_service.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -33,13 +34,40 @@ absl::Status StillReferenced(const absl::Status& validation, const std::string& 
                                                              "): change that first"));
 }
 
-template <typename T, typename Key>
-const T* FindApplied(const std::vector<T>& applied, const Key& match) {
-  for (const T& item : applied) {
-    if (match(item)) return &item;
-  }
-  return nullptr;
-}
+// What differs between the kinds of record that live inside one school; the create, update and
+// delete rules are the same for all of them.
+template <typename T>
+struct ScopedKind;
+
+template <>
+struct ScopedKind<Staff> {
+  static constexpr char kWhat[] = "staff";
+  static constexpr char kExists[] = "STAFF_EXISTS";
+  static constexpr char kNotFound[] = "STAFF_NOT_FOUND";
+  static std::map<std::string, Staff>& Records(SchoolDirectory& sd) { return sd.staff; }
+  static std::vector<Staff>& Writes(ChangeSet& c) { return c.staff; }
+  static std::vector<SchoolScopedId>& Deletes(ChangeSet& c) { return c.delete_staff; }
+};
+
+template <>
+struct ScopedKind<Pupil> {
+  static constexpr char kWhat[] = "pupil";
+  static constexpr char kExists[] = "PUPIL_EXISTS";
+  static constexpr char kNotFound[] = "PUPIL_NOT_FOUND";
+  static std::map<std::string, Pupil>& Records(SchoolDirectory& sd) { return sd.pupils; }
+  static std::vector<Pupil>& Writes(ChangeSet& c) { return c.pupils; }
+  static std::vector<SchoolScopedId>& Deletes(ChangeSet& c) { return c.delete_pupils; }
+};
+
+template <>
+struct ScopedKind<Ladder> {
+  static constexpr char kWhat[] = "ladder";
+  static constexpr char kExists[] = "LADDER_EXISTS";
+  static constexpr char kNotFound[] = "LADDER_NOT_FOUND";
+  static std::map<std::string, Ladder>& Records(SchoolDirectory& sd) { return sd.ladders; }
+  static std::vector<Ladder>& Writes(ChangeSet& c) { return c.ladders; }
+  static std::vector<SchoolScopedId>& Deletes(ChangeSet& c) { return c.delete_ladders; }
+};
 
 }  // namespace
 
@@ -174,112 +202,116 @@ absl::StatusOr<std::string> DirectoryService::UpdateSchool(const RequestKey& key
       [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.schools.front()); });
 }
 
-absl::StatusOr<std::string> DirectoryService::CreateStaff(const RequestKey& key, Staff staff,
-                                                          const Encoder<Staff>& encode) {
+template <typename T>
+absl::StatusOr<std::string> DirectoryService::CreateScoped(const RequestKey& key, T record, const Encoder<T>& encode) {
+  using K = ScopedKind<T>;
   return Write(
       key,
       [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
-        const SchoolDirectory* sd = s.FindSchool(staff.school_id);
-        if (sd == nullptr) return SchoolNotFound(staff.school_id);
-        if (sd->staff.count(staff.id) != 0) {
-          return AlreadyExists("STAFF_EXISTS", absl::StrCat("staff ", staff.id, " already exists"));
+        const SchoolDirectory* sd = s.FindSchool(record.school_id);
+        if (sd == nullptr) return SchoolNotFound(record.school_id);
+        SchoolDirectory copy = *sd;
+        if (K::Records(copy).count(record.id) != 0) {
+          return AlreadyExists(K::kExists, absl::StrCat(K::kWhat, " ", record.id, " already exists"));
         }
-        SchoolDirectory copy = *sd;
-        copy.staff[staff.id] = staff;
+        K::Records(copy)[record.id] = record;
         PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
         ChangeSet changes;
-        changes.staff.push_back(staff);
+        K::Writes(changes).push_back(record);
         return changes;
       },
-      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.staff.front()); });
+      [&](ChangeSet applied, const ApplyCounts&) { return encode(K::Writes(applied).front()); });
 }
 
-absl::StatusOr<std::string> DirectoryService::UpdateStaff(const RequestKey& key, const SchoolScopedId& id,
-                                                          const std::string& etag, const Updater<Staff>& update,
-                                                          const Encoder<Staff>& encode) {
+template <typename T>
+absl::StatusOr<std::string> DirectoryService::UpdateScoped(const RequestKey& key, const SchoolScopedId& id,
+                                                           const std::string& etag, const Updater<T>& update,
+                                                           const Encoder<T>& encode) {
+  using K = ScopedKind<T>;
   return Write(
       key,
       [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
         const SchoolDirectory* sd = s.FindSchool(id.first);
         if (sd == nullptr) return SchoolNotFound(id.first);
-        auto it = sd->staff.find(id.second);
-        if (it == sd->staff.end()) return NotFound("STAFF_NOT_FOUND", absl::StrCat("staff ", id.second, " does not exist"));
-        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("staff ", id.second)));
-        PARLEY_ASSIGN_OR_RETURN(Staff staff, update(it->second));
-        staff.school_id = id.first;
-        staff.id = id.second;
         SchoolDirectory copy = *sd;
-        copy.staff[staff.id] = staff;
+        auto it = K::Records(copy).find(id.second);
+        if (it == K::Records(copy).end()) {
+          return NotFound(K::kNotFound, absl::StrCat(K::kWhat, " ", id.second, " does not exist"));
+        }
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat(K::kWhat, " ", id.second)));
+        PARLEY_ASSIGN_OR_RETURN(T record, update(it->second));
+        record.school_id = id.first;
+        record.id = id.second;
+        it->second = record;
         PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
         ChangeSet changes;
-        changes.staff.push_back(std::move(staff));
+        K::Writes(changes).push_back(std::move(record));
         return changes;
       },
-      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.staff.front()); });
+      [&](ChangeSet applied, const ApplyCounts&) { return encode(K::Writes(applied).front()); });
 }
 
-absl::StatusOr<std::string> DirectoryService::DeleteStaff(const RequestKey& key, const SchoolScopedId& id,
-                                                          const std::string& etag, const std::string& empty_response) {
+template <typename T>
+absl::StatusOr<std::string> DirectoryService::DeleteScoped(const RequestKey& key, const SchoolScopedId& id,
+                                                           const std::string& etag, const std::string& empty_response) {
+  using K = ScopedKind<T>;
   return Write(
       key,
       [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
         const SchoolDirectory* sd = s.FindSchool(id.first);
         if (sd == nullptr) return SchoolNotFound(id.first);
-        auto it = sd->staff.find(id.second);
-        if (it == sd->staff.end()) return NotFound("STAFF_NOT_FOUND", absl::StrCat("staff ", id.second, " does not exist"));
-        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("staff ", id.second)));
         SchoolDirectory copy = *sd;
-        copy.staff.erase(id.second);
-        PARLEY_RETURN_IF_ERROR(StillReferenced(ValidateSchoolDirectory(copy, limits_), absl::StrCat("staff ", id.second)));
+        auto it = K::Records(copy).find(id.second);
+        if (it == K::Records(copy).end()) {
+          return NotFound(K::kNotFound, absl::StrCat(K::kWhat, " ", id.second, " does not exist"));
+        }
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat(K::kWhat, " ", id.second)));
+        K::Records(copy).erase(it);
+        PARLEY_RETURN_IF_ERROR(
+            StillReferenced(ValidateSchoolDirectory(copy, limits_), absl::StrCat(K::kWhat, " ", id.second)));
         ChangeSet changes;
-        changes.delete_staff.push_back(id);
+        K::Deletes(changes).push_back(id);
         return changes;
       },
       [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
 }
 
+absl::StatusOr<std::string> DirectoryService::CreateStaff(const RequestKey& key, Staff staff,
+                                                          const Encoder<Staff>& encode) {
+  return CreateScoped(key, std::move(staff), encode);
+}
+absl::StatusOr<std::string> DirectoryService::UpdateStaff(const RequestKey& key, const SchoolScopedId& id,
+                                                          const std::string& etag, const Updater<Staff>& update,
+                                                          const Encoder<Staff>& encode) {
+  return UpdateScoped(key, id, etag, update, encode);
+}
+absl::StatusOr<std::string> DirectoryService::DeleteStaff(const RequestKey& key, const SchoolScopedId& id,
+                                                          const std::string& etag, const std::string& empty_response) {
+  return DeleteScoped<Staff>(key, id, etag, empty_response);
+}
 absl::StatusOr<std::string> DirectoryService::CreatePupil(const RequestKey& key, Pupil pupil,
                                                           const Encoder<Pupil>& encode) {
-  return Write(
-      key,
-      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
-        const SchoolDirectory* sd = s.FindSchool(pupil.school_id);
-        if (sd == nullptr) return SchoolNotFound(pupil.school_id);
-        if (sd->pupils.count(pupil.id) != 0) {
-          return AlreadyExists("PUPIL_EXISTS", absl::StrCat("pupil ", pupil.id, " already exists"));
-        }
-        SchoolDirectory copy = *sd;
-        copy.pupils[pupil.id] = pupil;
-        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
-        ChangeSet changes;
-        changes.pupils.push_back(pupil);
-        return changes;
-      },
-      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.pupils.front()); });
+  return CreateScoped(key, std::move(pupil), encode);
 }
-
 absl::StatusOr<std::string> DirectoryService::UpdatePupil(const RequestKey& key, const SchoolScopedId& id,
                                                           const std::string& etag, const Updater<Pupil>& update,
                                                           const Encoder<Pupil>& encode) {
-  return Write(
-      key,
-      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
-        const SchoolDirectory* sd = s.FindSchool(id.first);
-        if (sd == nullptr) return SchoolNotFound(id.first);
-        auto it = sd->pupils.find(id.second);
-        if (it == sd->pupils.end()) return NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", id.second, " does not exist"));
-        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("pupil ", id.second)));
-        PARLEY_ASSIGN_OR_RETURN(Pupil pupil, update(it->second));
-        pupil.school_id = id.first;
-        pupil.id = id.second;
-        SchoolDirectory copy = *sd;
-        copy.pupils[pupil.id] = pupil;
-        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
-        ChangeSet changes;
-        changes.pupils.push_back(std::move(pupil));
-        return changes;
-      },
-      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.pupils.front()); });
+  return UpdateScoped(key, id, etag, update, encode);
+}
+absl::StatusOr<std::string> DirectoryService::CreateLadder(const RequestKey& key, Ladder ladder,
+                                                           const Encoder<Ladder>& encode) {
+  return CreateScoped(key, std::move(ladder), encode);
+}
+absl::StatusOr<std::string> DirectoryService::UpdateLadder(const RequestKey& key, Ladder ladder,
+                                                           const Encoder<Ladder>& encode) {
+  const std::string etag = ladder.etag;
+  const SchoolScopedId id{ladder.school_id, ladder.id};
+  return UpdateScoped<Ladder>(
+      key, id, etag, [&](const Ladder&) -> absl::StatusOr<Ladder> { return ladder; }, encode);
+}
+absl::StatusOr<std::string> DirectoryService::DeleteLadder(const RequestKey& key, const SchoolScopedId& id,
+                                                           const std::string& etag, const std::string& empty_response) {
+  return DeleteScoped<Ladder>(key, id, etag, empty_response);
 }
 
 absl::StatusOr<std::string> DirectoryService::DeletePupil(const RequestKey& key, const SchoolScopedId& id,
@@ -379,66 +411,6 @@ absl::StatusOr<std::string> DirectoryService::UpdateRoutingMatrix(const RequestK
         return changes;
       },
       [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.routing_matrices.front()); });
-}
-
-absl::StatusOr<std::string> DirectoryService::CreateLadder(const RequestKey& key, Ladder ladder,
-                                                           const Encoder<Ladder>& encode) {
-  return Write(
-      key,
-      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
-        const SchoolDirectory* sd = s.FindSchool(ladder.school_id);
-        if (sd == nullptr) return SchoolNotFound(ladder.school_id);
-        if (sd->ladders.count(ladder.id) != 0) {
-          return AlreadyExists("LADDER_EXISTS", absl::StrCat("ladder ", ladder.id, " already exists"));
-        }
-        SchoolDirectory copy = *sd;
-        copy.ladders[ladder.id] = ladder;
-        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
-        ChangeSet changes;
-        changes.ladders.push_back(ladder);
-        return changes;
-      },
-      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.ladders.front()); });
-}
-
-absl::StatusOr<std::string> DirectoryService::UpdateLadder(const RequestKey& key, Ladder ladder,
-                                                           const Encoder<Ladder>& encode) {
-  return Write(
-      key,
-      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
-        const SchoolDirectory* sd = s.FindSchool(ladder.school_id);
-        if (sd == nullptr) return SchoolNotFound(ladder.school_id);
-        auto it = sd->ladders.find(ladder.id);
-        if (it == sd->ladders.end()) return NotFound("LADDER_NOT_FOUND", absl::StrCat("ladder ", ladder.id, " does not exist"));
-        PARLEY_RETURN_IF_ERROR(CheckEtag(ladder.etag, it->second.etag, absl::StrCat("ladder ", ladder.id)));
-        SchoolDirectory copy = *sd;
-        copy.ladders[ladder.id] = ladder;
-        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
-        ChangeSet changes;
-        changes.ladders.push_back(ladder);
-        return changes;
-      },
-      [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.ladders.front()); });
-}
-
-absl::StatusOr<std::string> DirectoryService::DeleteLadder(const RequestKey& key, const SchoolScopedId& id,
-                                                           const std::string& etag, const std::string& empty_response) {
-  return Write(
-      key,
-      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
-        const SchoolDirectory* sd = s.FindSchool(id.first);
-        if (sd == nullptr) return SchoolNotFound(id.first);
-        auto it = sd->ladders.find(id.second);
-        if (it == sd->ladders.end()) return NotFound("LADDER_NOT_FOUND", absl::StrCat("ladder ", id.second, " does not exist"));
-        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat("ladder ", id.second)));
-        SchoolDirectory copy = *sd;
-        copy.ladders.erase(id.second);
-        PARLEY_RETURN_IF_ERROR(StillReferenced(ValidateSchoolDirectory(copy, limits_), absl::StrCat("ladder ", id.second)));
-        ChangeSet changes;
-        changes.delete_ladders.push_back(id);
-        return changes;
-      },
-      [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
 }
 
 absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Directory document, bool validate_only,

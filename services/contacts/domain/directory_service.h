@@ -101,6 +101,15 @@ class DirectoryService {
   absl::StatusOr<std::string> Write(const RequestKey& key, const Plan& plan, const Respond& respond,
                                     bool dry_run = false);
   absl::Status Reload();
+  // Create, update and delete of records that live inside one school (staff, pupils, ladders).
+  template <typename T>
+  absl::StatusOr<std::string> CreateScoped(const RequestKey& key, T record, const Encoder<T>& encode);
+  template <typename T>
+  absl::StatusOr<std::string> UpdateScoped(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                           const Updater<T>& update, const Encoder<T>& encode);
+  template <typename T>
+  absl::StatusOr<std::string> DeleteScoped(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                           const std::string& empty_response);
   void RefreshLoop(absl::Duration interval);
 
   DirectoryStore* store_;
