@@ -13,8 +13,7 @@ namespace parley::calendar {
 namespace {
 
 const Calendar& School() {
-  static const std::shared_ptr<const Calendar> cal =
-      testdata::MustBuild(testdata::England2025To26());
+  static const std::shared_ptr<const Calendar> cal = testdata::MustBuild(testdata::England2025To26());
   return *cal;
 }
 
@@ -23,10 +22,8 @@ const Calendar& School() {
 const std::vector<absl::Time>& Receipts() {
   static const std::vector<absl::Time> receipts = [] {
     std::mt19937_64 rng(7);
-    const int64_t from =
-        absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2025, 8, 1), absl::UTCTimeZone()));
-    const int64_t to =
-        absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2026, 6, 30), absl::UTCTimeZone()));
+    const int64_t from = absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2025, 8, 1), absl::UTCTimeZone()));
+    const int64_t to = absl::ToUnixSeconds(absl::FromCivil(absl::CivilDay(2026, 6, 30), absl::UTCTimeZone()));
     std::uniform_int_distribution<int64_t> pick(from, to);
     std::vector<absl::Time> out(4096);
     for (absl::Time& t : out) t = absl::FromUnixSeconds(pick(rng));
@@ -40,8 +37,7 @@ void Run(benchmark::State& state, const Calendar& cal, const Budget& budget, boo
   const std::vector<absl::Time>& receipts = Receipts();
   size_t i = 0;
   for (auto _ : state) {
-    absl::StatusOr<Deadline> d =
-        ComputeDeadline(cal, budget, receipts[i++ & (receipts.size() - 1)], pauses, explain);
+    absl::StatusOr<Deadline> d = ComputeDeadline(cal, budget, receipts[i++ & (receipts.size() - 1)], pauses, explain);
     if (!d.ok()) state.SkipWithError("deadline failed");
     benchmark::DoNotOptimize(d);
   }
@@ -74,11 +70,9 @@ BENCHMARK(BM_WorkingHoursExplained)->Arg(4)->Arg(20);
 
 void BM_WorkingDaysWithPause(benchmark::State& state) {
   // One closed pause in the middle of the year: the merge, clip and extension path.
-  const absl::Time start =
-      absl::FromCivil(absl::CivilSecond(2026, 1, 12, 10, 0, 0), absl::UTCTimeZone());
+  const absl::Time start = absl::FromCivil(absl::CivilSecond(2026, 1, 12, 10, 0, 0), absl::UTCTimeZone());
   const Pause pause{start, start + absl::Hours(30)};
-  Run(state, School(), Budget{Unit::kWorkingDays, 5, {}}, /*explain=*/false,
-      absl::MakeConstSpan(&pause, 1));
+  Run(state, School(), Budget{Unit::kWorkingDays, 5, {}}, /*explain=*/false, absl::MakeConstSpan(&pause, 1));
 }
 BENCHMARK(BM_WorkingDaysWithPause);
 
@@ -93,8 +87,7 @@ void BM_OwnerCalendarWorkingDays(benchmark::State& state) {
 BENCHMARK(BM_OwnerCalendarWorkingDays);
 
 void BM_Summarize(benchmark::State& state) {
-  const absl::StatusOr<Deadline> d =
-      ComputeDeadline(School(), Budget{Unit::kWorkingDays, 2, {}}, Receipts()[0]);
+  const absl::StatusOr<Deadline> d = ComputeDeadline(School(), Budget{Unit::kWorkingDays, 2, {}}, Receipts()[0]);
   for (auto _ : state) benchmark::DoNotOptimize(Summarize(*d, School()));
   state.SetItemsProcessed(state.iterations());
 }

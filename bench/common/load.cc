@@ -27,14 +27,12 @@ absl::Duration ProcessCpu() {
   return absl::DurationFromTimeval(usage.ru_utime) + absl::DurationFromTimeval(usage.ru_stime);
 }
 
-std::string Ms(absl::Duration d) {
-  return absl::StrFormat("%.3fms", absl::ToDoubleMilliseconds(d));
-}
+std::string Ms(absl::Duration d) { return absl::StrFormat("%.3fms", absl::ToDoubleMilliseconds(d)); }
 
 }  // namespace
 
-LoadResult RunLoad(int in_flight, absl::Duration duration,
-                   const std::function<grpc::Status()>& one_call, absl::Duration warmup) {
+LoadResult RunLoad(int in_flight, absl::Duration duration, const std::function<grpc::Status()>& one_call,
+                   absl::Duration warmup) {
   in_flight = std::max(1, in_flight);
   // 0 = warming up, 1 = measuring, 2 = stop.
   std::atomic<int> phase{0};
@@ -61,10 +59,9 @@ LoadResult RunLoad(int in_flight, absl::Duration duration,
           ++mine.ok;
         } else {
           if (mine.errors++ == 0) {
-            mine.first_error = absl::StrFormat(
-                "%s: %s",
-                absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
-                status.error_message());
+            mine.first_error =
+                absl::StrFormat("%s: %s", absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code())),
+                                status.error_message());
           }
         }
       }
@@ -91,8 +88,7 @@ LoadResult RunLoad(int in_flight, absl::Duration duration,
     all.insert(all.end(), t.latencies_ns.begin(), t.latencies_ns.end());
   }
   std::sort(all.begin(), all.end());
-  result.requests_per_second =
-      static_cast<double>(result.ok + result.errors) / absl::ToDoubleSeconds(result.elapsed);
+  result.requests_per_second = static_cast<double>(result.ok + result.errors) / absl::ToDoubleSeconds(result.elapsed);
   result.p50 = Percentile(all, 0.50);
   result.p90 = Percentile(all, 0.90);
   result.p99 = Percentile(all, 0.99);
@@ -102,10 +98,10 @@ LoadResult RunLoad(int in_flight, absl::Duration duration,
 }
 
 std::string FormatResult(absl::string_view label, const LoadResult& r) {
-  std::string line = absl::StrFormat(
-      "%-10s in_flight=%-3d req/s=%-7.0f p50=%s p90=%s p99=%s max=%s cpu/call=%.1fus errors=%d",
-      label, r.in_flight, r.requests_per_second, Ms(r.p50), Ms(r.p90), Ms(r.p99), Ms(r.max),
-      absl::ToDoubleMicroseconds(r.cpu_per_call), r.errors);
+  std::string line =
+      absl::StrFormat("%-10s in_flight=%-3d req/s=%-7.0f p50=%s p90=%s p99=%s max=%s cpu/call=%.1fus errors=%d", label,
+                      r.in_flight, r.requests_per_second, Ms(r.p50), Ms(r.p90), Ms(r.p99), Ms(r.max),
+                      absl::ToDoubleMicroseconds(r.cpu_per_call), r.errors);
   if (!r.first_error.empty()) line += absl::StrFormat(" first_error=\"%s\"", r.first_error);
   return line;
 }

@@ -37,8 +37,7 @@ struct LoadResult {
 
 // Drives `one_call` from `in_flight` threads for `warmup` (not measured) and then `duration`.
 // `one_call` must be thread-safe.
-LoadResult RunLoad(int in_flight, absl::Duration duration,
-                   const std::function<grpc::Status()>& one_call,
+LoadResult RunLoad(int in_flight, absl::Duration duration, const std::function<grpc::Status()>& one_call,
                    absl::Duration warmup = absl::Milliseconds(500));
 
 // "label  in_flight=16  req/s=31234  p50=0.450ms  p90=...  p99=...  max=...  cpu/call=61.2us

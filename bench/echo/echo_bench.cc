@@ -45,11 +45,11 @@ class AuthEchoService final : public grpc::Service {
   explicit AuthEchoService(const auth::Verifier* verifier) : verifier_(verifier) {
     AddMethod(new grpc::internal::RpcServiceMethod(
         kAuthEchoMethod, grpc::internal::RpcMethod::NORMAL_RPC,
-        new grpc::internal::RpcMethodHandler<AuthEchoService, EchoRequest, EchoResponse,
-                                             grpc::protobuf::MessageLite,
+        new grpc::internal::RpcMethodHandler<AuthEchoService, EchoRequest, EchoResponse, grpc::protobuf::MessageLite,
                                              grpc::protobuf::MessageLite>(
-            [](AuthEchoService* self, grpc::ServerContext* ctx, const EchoRequest* request,
-               EchoResponse* response) { return self->Echo(ctx, request, response); },
+            [](AuthEchoService* self, grpc::ServerContext* ctx, const EchoRequest* request, EchoResponse* response) {
+              return self->Echo(ctx, request, response);
+            },
             this)));
   }
 
@@ -103,8 +103,8 @@ int Run(const Flags& flags) {
     sopts.private_key_pem = key.private_pem;
     sopts.issuer = "bench";
     sopts.audience = "parley";
-    token = *(*auth::Signer::Create(sopts))
-                 ->Mint(auth::Principal{"staff-1", {"teacher"}, {"st-marys"}}, absl::Hours(1));
+    token =
+        *(*auth::Signer::Create(sopts))->Mint(auth::Principal{"staff-1", {"teacher"}, {"st-marys"}}, absl::Hours(1));
     auth_echo = std::make_unique<AuthEchoService>(verifier.get());
 
     server::ServerOptions options;
@@ -122,15 +122,14 @@ int Run(const Flags& flags) {
     target = absl::StrCat("127.0.0.1:", server->port());
   }
 
-  std::printf("target=%s payload=%dB seconds=%.1f%s\n", target.c_str(), flags.payload_bytes,
-              flags.seconds, server != nullptr ? " (in-process server)" : "");
+  std::printf("target=%s payload=%dB seconds=%.1f%s\n", target.c_str(), flags.payload_bytes, flags.seconds,
+              server != nullptr ? " (in-process server)" : "");
   auto channel = client::MakeChannel(target);
   auto stub = parley::diagnostics::v1::DiagnosticsService::NewStub(channel);
   EchoRequest request;
   request.set_payload(std::string(static_cast<size_t>(flags.payload_bytes), 'x'));
   const std::string authorization = absl::StrCat("Bearer ", token);
-  const grpc::internal::RpcMethod auth_method(kAuthEchoMethod,
-                                              grpc::internal::RpcMethod::NORMAL_RPC);
+  const grpc::internal::RpcMethod auth_method(kAuthEchoMethod, grpc::internal::RpcMethod::NORMAL_RPC);
 
   auto echo = [&]() {
     grpc::ClientContext ctx;
@@ -145,8 +144,8 @@ int Run(const Flags& flags) {
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
     ctx.AddMetadata("authorization", authorization);
     EchoResponse response;
-    return grpc::internal::BlockingUnaryCall<EchoRequest, EchoResponse>(channel.get(), auth_method,
-                                                                        &ctx, request, &response);
+    return grpc::internal::BlockingUnaryCall<EchoRequest, EchoResponse>(channel.get(), auth_method, &ctx, request,
+                                                                        &response);
   };
 
   const absl::Duration duration = absl::Seconds(flags.seconds);
@@ -155,8 +154,7 @@ int Run(const Flags& flags) {
     std::printf("%s\n", FormatResult("echo", plain).c_str());
     if (verifier != nullptr) {
       LoadResult authed = RunLoad(level, duration, authed_echo);
-      std::printf("%s  (%.0f%% of echo req/s, +%.1fus cpu/call)\n",
-                  FormatResult("auth_echo", authed).c_str(),
+      std::printf("%s  (%.0f%% of echo req/s, +%.1fus cpu/call)\n", FormatResult("auth_echo", authed).c_str(),
                   100.0 * authed.requests_per_second / plain.requests_per_second,
                   absl::ToDoubleMicroseconds(authed.cpu_per_call - plain.cpu_per_call));
     }
@@ -171,17 +169,12 @@ int Run(const Flags& flags) {
 
 int main(int argc, char** argv) {
   parley::bench::Flags flags;
-  CLI::App app(
-      "Drives DiagnosticsService.Echo at several concurrency levels and prints req/s and latency.");
-  app.add_option("--target", flags.target,
-                 "host:port of a running service (default: in-process server)");
-  app.add_option("--seconds", flags.seconds, "measured seconds per level")
-      ->check(CLI::PositiveNumber);
+  CLI::App app("Drives DiagnosticsService.Echo at several concurrency levels and prints req/s and latency.");
+  app.add_option("--target", flags.target, "host:port of a running service (default: in-process server)");
+  app.add_option("--seconds", flags.seconds, "measured seconds per level")->check(CLI::PositiveNumber);
   app.add_option("--in_flight", flags.in_flight, "comma-separated concurrency levels");
-  app.add_option("--payload", flags.payload_bytes, "Echo payload size in bytes")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--max_threads", flags.max_threads, "in-process server thread cap")
-      ->check(CLI::PositiveNumber);
+  app.add_option("--payload", flags.payload_bytes, "Echo payload size in bytes")->check(CLI::NonNegativeNumber);
+  app.add_option("--max_threads", flags.max_threads, "in-process server thread cap")->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
   return parley::bench::Run(flags);
 }

@@ -32,8 +32,7 @@ struct Setup {
     auto signer = *Signer::Create(sopts);
     for (int i = 0; i < 1000; ++i) {
       tokens.push_back(
-          *signer->Mint(Principal{absl::StrCat("staff-", i), {"teacher", "office"}, {"st-marys"}},
-                        absl::Hours(1)));
+          *signer->Mint(Principal{absl::StrCat("staff-", i), {"teacher", "office"}, {"st-marys"}}, absl::Hours(1)));
     }
     for (const std::string& t : tokens) (void)cached->Verify(t);  // warm
   }

@@ -27,11 +27,9 @@ absl::Status CheckP256(EVP_PKEY* pkey, absl::string_view what) {
   PkeyPtr owned(pkey, &EVP_PKEY_free);
   char group[64] = {0};
   size_t group_len = 0;
-  if (EVP_PKEY_base_id(pkey) != EVP_PKEY_EC ||
-      EVP_PKEY_get_group_name(pkey, group, sizeof(group), &group_len) != 1 ||
+  if (EVP_PKEY_base_id(pkey) != EVP_PKEY_EC || EVP_PKEY_get_group_name(pkey, group, sizeof(group), &group_len) != 1 ||
       std::strcmp(group, "prime256v1") != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(what, " is not an EC P-256 key (ES256 needs one)"));
+    return absl::InvalidArgumentError(absl::StrCat(what, " is not an EC P-256 key (ES256 needs one)"));
   }
   return absl::OkStatus();
 }
@@ -77,8 +75,7 @@ absl::Status CheckEcP256PrivateKey(absl::string_view pem) {
   auto bio = MemBio(pem);
   // An empty passphrase callback result: an encrypted key is refused instead of prompting on a tty.
   auto no_passphrase = [](char*, int, int, void*) -> int { return 0; };
-  return CheckP256(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr),
-                   "private key");
+  return CheckP256(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr), "private key");
 }
 
 }  // namespace internal

@@ -17,8 +17,7 @@ bool Contains(const std::vector<std::string>& list, absl::string_view value) {
 bool Principal::HasRole(absl::string_view role) const { return Contains(roles, role); }
 
 bool Principal::HasAnyRole(std::initializer_list<absl::string_view> any_of) const {
-  return std::any_of(any_of.begin(), any_of.end(),
-                     [this](absl::string_view role) { return HasRole(role); });
+  return std::any_of(any_of.begin(), any_of.end(), [this](absl::string_view role) { return HasRole(role); });
 }
 
 bool Principal::TrustWideRead() const { return HasAnyRole({kTrustLeader, kTrustAdmin, kService}); }
@@ -47,8 +46,7 @@ absl::Status RequireAct(const Principal& p, absl::string_view school_id,
   return RequireRole(p, any_of_roles);
 }
 
-absl::Status RequireRole(const Principal& p,
-                         std::initializer_list<absl::string_view> any_of_roles) {
+absl::Status RequireRole(const Principal& p, std::initializer_list<absl::string_view> any_of_roles) {
   if (any_of_roles.size() == 0 || p.HasAnyRole(any_of_roles)) return absl::OkStatus();
   return PermissionDenied("ROLE_REQUIRED", "the caller's role does not allow this operation");
 }

@@ -55,7 +55,6 @@ struct Principal {
 
 // For trust-level operations that are not about one school: PERMISSION_DENIED (ROLE_REQUIRED)
 // unless p holds one of `any_of_roles`.
-[[nodiscard]] absl::Status RequireRole(const Principal& p,
-                                       std::initializer_list<absl::string_view> any_of_roles);
+[[nodiscard]] absl::Status RequireRole(const Principal& p, std::initializer_list<absl::string_view> any_of_roles);
 
 }  // namespace parley::auth

@@ -25,8 +25,7 @@ absl::StatusOr<std::unique_ptr<Signer>> Signer::Create(SignerOptions opts) {
   Principal probe;
   probe.subject = "parley:key-check";
   if (absl::StatusOr<std::string> token = signer->Mint(probe, absl::Seconds(1)); !token.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("auth: JWT signing key is not usable: ", token.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("auth: JWT signing key is not usable: ", token.status().message()));
   }
   return signer;
 }
@@ -50,8 +49,7 @@ absl::StatusOr<std::string> Signer::Mint(const Principal& p, absl::Duration ttl)
   if (jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0) {
     return absl::InternalError("cannot add the token's claims");
   }
-  if (jwt_set_alg(jwt.get(), JWT_ALG_ES256,
-                  reinterpret_cast<const unsigned char*>(opts_.private_key_pem.data()),
+  if (jwt_set_alg(jwt.get(), JWT_ALG_ES256, reinterpret_cast<const unsigned char*>(opts_.private_key_pem.data()),
                   static_cast<int>(opts_.private_key_pem.size())) != 0) {
     return absl::InternalError("cannot set the token's algorithm");
   }
@@ -62,8 +60,7 @@ absl::StatusOr<std::string> Signer::Mint(const Principal& p, absl::Duration ttl)
   return token;
 }
 
-ServiceIdentity::ServiceIdentity(std::unique_ptr<Signer> signer, std::string service_name,
-                                 absl::Duration ttl)
+ServiceIdentity::ServiceIdentity(std::unique_ptr<Signer> signer, std::string service_name, absl::Duration ttl)
     : signer_(std::move(signer)),
       principal_{absl::StrCat("service:", service_name), {std::string(kService)}, {}},
       ttl_(ttl) {
@@ -81,8 +78,7 @@ std::string ServiceIdentity::Token() const {
   } else {
     refresh_at_ = now + absl::Seconds(1);  // retry soon, but not on every call
     log::Error("service_token_mint_failed",
-               {{"subject", principal_.subject},
-                {"code", absl::StatusCodeToString(minted.status().code())}});
+               {{"subject", principal_.subject}, {"code", absl::StatusCodeToString(minted.status().code())}});
   }
   return token_;
 }

@@ -55,8 +55,7 @@ class Signer {
 // Thread-safe; Token() is a lock and a string copy except when it re-mints.
 class ServiceIdentity {
  public:
-  ServiceIdentity(std::unique_ptr<Signer> signer, std::string service_name,
-                  absl::Duration ttl = absl::Minutes(10));
+  ServiceIdentity(std::unique_ptr<Signer> signer, std::string service_name, absl::Duration ttl = absl::Minutes(10));
 
   // The current token. If re-minting ever failed (it cannot with a key that Signer::Create
   // accepted), the previous token is returned and the failure logged; peers then answer

@@ -72,8 +72,7 @@ TEST(Signer, AcceptsSec1Keys) {
 TEST(Signer, RejectsBadKeysAndArguments) {
   const testing::KeyPair key = testing::GenerateEcP256();
   EXPECT_EQ(Signer::Create(Options("")).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(Signer::Create(Options(key.public_pem)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Signer::Create(Options(key.public_pem)).status().code(), absl::StatusCode::kInvalidArgument);
   SignerOptions no_issuer = Options(key.private_pem);
   no_issuer.issuer.clear();
   EXPECT_EQ(Signer::Create(no_issuer).status().code(), absl::StatusCode::kInvalidArgument);
@@ -81,15 +80,13 @@ TEST(Signer, RejectsBadKeysAndArguments) {
   auto signer = *Signer::Create(Options(key.private_pem));
   EXPECT_EQ(signer->Mint(Principal{"s", {}, {}}, absl::ZeroDuration()).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(signer->Mint(Principal{"", {}, {}}, absl::Minutes(1)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(signer->Mint(Principal{"", {}, {}}, absl::Minutes(1)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(ServiceIdentity, RemintsBeforeExpiry) {
   const testing::KeyPair key = testing::GenerateEcP256();
   SimulatedClock clock(absl::FromUnixSeconds(1760000000));
-  ServiceIdentity identity(*Signer::Create(Options(key.private_pem, &clock)), "escalation",
-                           absl::Minutes(10));
+  ServiceIdentity identity(*Signer::Create(Options(key.private_pem, &clock)), "escalation", absl::Minutes(10));
 
   VerifierOptions vopts;
   vopts.public_keys_pem = {key.public_pem};

@@ -27,9 +27,7 @@ namespace {
 // Real tokens are well under 2 KiB; the bound keeps a hostile header from costing much.
 constexpr size_t kMaxTokenBytes = 16 * 1024;
 
-absl::Status Invalid(absl::string_view message) {
-  return Unauthenticated("TOKEN_INVALID", message);
-}
+absl::Status Invalid(absl::string_view message) { return Unauthenticated("TOKEN_INVALID", message); }
 
 // Claims are numbers of seconds since the epoch; JSON allows fractions, and a value outside any
 // sane range must not overflow the conversion.
@@ -106,8 +104,7 @@ class Verifier::Cache {
     return Result::kExpired;
   }
 
-  void Insert(const Digest& digest, const Principal& principal, absl::Time accept_until,
-              absl::Time now) {
+  void Insert(const Digest& digest, const Principal& principal, absl::Time accept_until, absl::Time now) {
     Shard& shard = ShardFor(digest);
     absl::MutexLock lock(&shard.mu);
     if (shard.entries.size() >= per_shard_) {
@@ -155,8 +152,7 @@ absl::StatusOr<std::unique_ptr<Verifier>> Verifier::Create(VerifierOptions opts)
   for (size_t i = 0; i < opts.public_keys_pem.size(); ++i) {
     absl::Status key = internal::CheckEcP256PublicKey(opts.public_keys_pem[i]);
     if (!key.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("auth: JWT public key ", i + 1, ": ", key.message()));
+      return absl::InvalidArgumentError(absl::StrCat("auth: JWT public key ", i + 1, ": ", key.message()));
     }
   }
   if (opts.issuer.empty()) return absl::InvalidArgumentError("auth: the JWT issuer must be set");
@@ -207,8 +203,8 @@ absl::StatusOr<Verifier::Claims> Verifier::VerifyUncached(absl::string_view toke
   // Compact JWS: three base64url parts. Five parts would be JWE, which Parley does not use.
   const size_t dot1 = token.find('.');
   const size_t dot2 = dot1 == absl::string_view::npos ? dot1 : token.find('.', dot1 + 1);
-  if (dot2 == absl::string_view::npos || token.find('.', dot2 + 1) != absl::string_view::npos ||
-      dot1 == 0 || dot2 == dot1 + 1 || dot2 + 1 == token.size()) {
+  if (dot2 == absl::string_view::npos || token.find('.', dot2 + 1) != absl::string_view::npos || dot1 == 0 ||
+      dot2 == dot1 + 1 || dot2 + 1 == token.size()) {
     return Invalid("token is not a signed JWT");
   }
   if (absl::Status header = CheckHeader(token.substr(0, dot1)); !header.ok()) return header;
@@ -289,16 +285,14 @@ absl::StatusOr<Principal> Verifier::Authenticate(const grpc::ServerContextBase& 
   const auto& metadata = ctx.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) return Unauthenticated("TOKEN_MISSING", "a bearer token is required");
-  absl::StatusOr<absl::string_view> token =
-      ParseBearer(absl::string_view(it->second.data(), it->second.size()));
+  absl::StatusOr<absl::string_view> token = ParseBearer(absl::string_view(it->second.data(), it->second.size()));
   if (!token.ok()) return token.status();
   return Verify(*token);
 }
 
 absl::StatusOr<absl::string_view> ParseBearer(absl::string_view value) {
   constexpr absl::string_view kScheme = "bearer ";
-  if (value.size() < kScheme.size() ||
-      !absl::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() < kScheme.size() || !absl::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
     return Invalid("the authorization header must be \"Bearer <token>\"");
   }
   absl::string_view token = absl::StripAsciiWhitespace(value.substr(kScheme.size()));

@@ -40,8 +40,8 @@ struct VerifierOptions {
   // PEM "PUBLIC KEY" blocks, each an EC P-256 key. More than one during a key rotation: a token
   // signed by any of them is accepted.
   std::vector<std::string> public_keys_pem;
-  std::string issuer;    // required: the "iss" every token must carry
-  std::string audience;  // required: must appear in "aud" (a string or an array)
+  std::string issuer;                         // required: the "iss" every token must carry
+  std::string audience;                       // required: must appear in "aud" (a string or an array)
   absl::Duration leeway = absl::Seconds(30);  // tolerated clock skew for exp, nbf and iat
   const Clock* clock = nullptr;               // RealClock when null
   size_t cache_capacity = 10000;              // verified tokens kept; 0 disables the cache

@@ -19,13 +19,11 @@ TEST(BankHolidays, EnglandAndWalesIsCompiledIn) {
   EXPECT_EQ(list->front().first, absl::CivilDay(2025, 1, 1));
   EXPECT_EQ(list->front().label, "New Year's Day");
   EXPECT_EQ(list->back().first, absl::CivilDay(2027, 12, 28));
-  EXPECT_TRUE(
-      std::is_sorted(list->begin(), list->end(),
-                     [](const DateRange& a, const DateRange& b) { return a.first < b.first; }));
+  EXPECT_TRUE(std::is_sorted(list->begin(), list->end(),
+                             [](const DateRange& a, const DateRange& b) { return a.first < b.first; }));
   for (const DateRange& r : *list) EXPECT_EQ(r.first, r.last) << r.label;
   auto find = [&](absl::CivilDay d) {
-    return std::find_if(list->begin(), list->end(),
-                        [&](const DateRange& r) { return r.first == d; });
+    return std::find_if(list->begin(), list->end(), [&](const DateRange& r) { return r.first == d; });
   };
   ASSERT_NE(find(absl::CivilDay(2026, 5, 25)), list->end());
   EXPECT_EQ(find(absl::CivilDay(2026, 5, 25))->label, "Spring bank holiday");
@@ -67,10 +65,8 @@ TEST(ParseBankHolidays, RejectsMalformedInputNamingTheEvent) {
   EXPECT_THAT(reason(R"({"events": [{"date": "2025-01-01", "title": "ok"},
                                     {"date": "2025-02-30", "title": "no such day"}]})"),
               HasSubstr("event 1 has date \"2025-02-30\""));
-  EXPECT_THAT(reason(R"({"events": [{"date": "25/12/2025", "title": "x"}]})"),
-              HasSubstr("expected YYYY-MM-DD"));
-  EXPECT_THAT(reason(R"({"events": [{"date": "2025-12-25", "title": 7}]})"),
-              HasSubstr("event 0 needs string fields"));
+  EXPECT_THAT(reason(R"({"events": [{"date": "25/12/2025", "title": "x"}]})"), HasSubstr("expected YYYY-MM-DD"));
+  EXPECT_THAT(reason(R"({"events": [{"date": "2025-12-25", "title": 7}]})"), HasSubstr("event 0 needs string fields"));
 }
 
 }  // namespace

@@ -22,35 +22,28 @@ constexpr int kMinutesPerDay = 24 * 60;
 // A guard against a typo ("2205-09-03") turning into a dense array of centuries.
 constexpr int64_t kMaxSpanDays = 50 * 366;
 
-absl::Status BadSpec(absl::string_view message) {
-  return InvalidArgument("INVALID_CALENDAR", message);
-}
+absl::Status BadSpec(absl::string_view message) { return InvalidArgument("INVALID_CALENDAR", message); }
 
-absl::Status BadPattern(absl::string_view message) {
-  return InvalidArgument("INVALID_WORKING_PATTERN", message);
-}
+absl::Status BadPattern(absl::string_view message) { return InvalidArgument("INVALID_WORKING_PATTERN", message); }
 
 std::string DayText(absl::CivilDay d) { return absl::FormatCivilTime(d); }
 
-std::string Range(const DateRange& r) {
-  return absl::StrCat(DayText(r.first), "..", DayText(r.last));
-}
+std::string Range(const DateRange& r) { return absl::StrCat(DayText(r.first), "..", DayText(r.last)); }
 
 std::string Quoted(absl::string_view label) {
   return label.empty() ? std::string("(unlabelled)") : absl::StrCat("\"", label, "\"");
 }
 
-absl::Status CheckHours(const HoursRange& h, absl::string_view what,
-                        absl::Status (*bad)(absl::string_view)) {
-  const bool in_day = h.open_minute >= 0 && h.open_minute <= kMinutesPerDay &&
-                      h.close_minute >= 0 && h.close_minute <= kMinutesPerDay;
+absl::Status CheckHours(const HoursRange& h, absl::string_view what, absl::Status (*bad)(absl::string_view)) {
+  const bool in_day =
+      h.open_minute >= 0 && h.open_minute <= kMinutesPerDay && h.close_minute >= 0 && h.close_minute <= kMinutesPerDay;
   if (!in_day) {
-    return bad(absl::StrFormat("%s (open minute %d, close minute %d) must lie within 00:00-24:00",
-                               what, h.open_minute, h.close_minute));
+    return bad(absl::StrFormat("%s (open minute %d, close minute %d) must lie within 00:00-24:00", what, h.open_minute,
+                               h.close_minute));
   }
   if (h.close_minute <= h.open_minute) {
-    return bad(absl::StrCat(what, " close at ", internal::FormatMinute(h.close_minute),
-                            ", not after they open at ", internal::FormatMinute(h.open_minute)));
+    return bad(absl::StrCat(what, " close at ", internal::FormatMinute(h.close_minute), ", not after they open at ",
+                            internal::FormatMinute(h.open_minute)));
   }
   return absl::OkStatus();
 }
@@ -58,20 +51,17 @@ absl::Status CheckHours(const HoursRange& h, absl::string_view what,
 // Names go to the tz loader, which reads files: accept IANA-shaped names only, and no fixed
 // offsets (rule 1 wants real rules, with their transitions).
 bool PlausibleZoneName(absl::string_view name) {
-  if (name.empty() || name.front() == '/' || absl::StrContains(name, "..") ||
-      absl::StartsWith(name, "Fixed/")) {
+  if (name.empty() || name.front() == '/' || absl::StrContains(name, "..") || absl::StartsWith(name, "Fixed/")) {
     return false;
   }
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' ||
-           c == '+';
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '+';
   });
 }
 
 absl::Status CheckZone(const std::string& name, absl::TimeZone* zone) {
   if (!PlausibleZoneName(name) || !absl::LoadTimeZone(name, zone)) {
-    return BadSpec(absl::StrCat("unknown time zone \"", name,
-                                "\": use an IANA name such as \"Europe/London\""));
+    return BadSpec(absl::StrCat("unknown time zone \"", name, "\": use an IANA name such as \"Europe/London\""));
   }
   return absl::OkStatus();
 }
@@ -83,9 +73,7 @@ void Put(std::string* out, absl::string_view key, absl::string_view value) {
   absl::StrAppend(out, key, "=", value.size(), ":", value, "\n");
 }
 
-std::string HoursText(const HoursRange& h) {
-  return absl::StrCat(h.open_minute, "-", h.close_minute);
-}
+std::string HoursText(const HoursRange& h) { return absl::StrCat(h.open_minute, "-", h.close_minute); }
 
 std::string DaysText(const std::array<bool, 7>& days) {
   std::string s;
@@ -139,9 +127,7 @@ std::string Sha256Hex16(absl::string_view text) {
 
 namespace internal {
 
-std::string FormatMinute(int minute) {
-  return absl::StrFormat("%02d:%02d", minute / 60, minute % 60);
-}
+std::string FormatMinute(int minute) { return absl::StrFormat("%02d:%02d", minute / 60, minute % 60); }
 
 }  // namespace internal
 
@@ -155,25 +141,23 @@ absl::Status ValidateSpec(const CalendarSpec& spec) {
 
   for (const DateRange& t : spec.terms) {
     if (t.last < t.first) {
-      return BadSpec(absl::StrCat("term ", Quoted(t.label), " ends (", DayText(t.last),
-                                  ") before it starts (", DayText(t.first), ")"));
+      return BadSpec(absl::StrCat("term ", Quoted(t.label), " ends (", DayText(t.last), ") before it starts (",
+                                  DayText(t.first), ")"));
     }
   }
   for (const DateRange& c : spec.closures) {
     if (c.last < c.first) {
-      return BadSpec(absl::StrCat("closure ", Quoted(c.label), " ends (", DayText(c.last),
-                                  ") before it starts (", DayText(c.first), ")"));
+      return BadSpec(absl::StrCat("closure ", Quoted(c.label), " ends (", DayText(c.last), ") before it starts (",
+                                  DayText(c.first), ")"));
     }
   }
   std::vector<const DateRange*> terms;
   for (const DateRange& t : spec.terms) terms.push_back(&t);
-  std::sort(terms.begin(), terms.end(),
-            [](const DateRange* a, const DateRange* b) { return a->first < b->first; });
+  std::sort(terms.begin(), terms.end(), [](const DateRange* a, const DateRange* b) { return a->first < b->first; });
   for (size_t i = 1; i < terms.size(); ++i) {
     if (terms[i]->first <= terms[i - 1]->last) {
-      return BadSpec(absl::StrCat("terms ", Quoted(terms[i - 1]->label), " (", Range(*terms[i - 1]),
-                                  ") and ", Quoted(terms[i]->label), " (", Range(*terms[i]),
-                                  ") overlap"));
+      return BadSpec(absl::StrCat("terms ", Quoted(terms[i - 1]->label), " (", Range(*terms[i - 1]), ") and ",
+                                  Quoted(terms[i]->label), " (", Range(*terms[i]), ") overlap"));
     }
   }
   if (!terms.empty()) {
@@ -182,8 +166,7 @@ absl::Status ValidateSpec(const CalendarSpec& spec) {
           return a->last < b->last;
         }))->last;
     if (last - terms.front()->first > kMaxSpanDays) {
-      return BadSpec(absl::StrCat("terms span ", DayText(terms.front()->first), " to ",
-                                  DayText(last),
+      return BadSpec(absl::StrCat("terms span ", DayText(terms.front()->first), " to ", DayText(last),
                                   ", more than 50 years: check the years of the term dates"));
     }
   }
@@ -192,12 +175,10 @@ absl::Status ValidateSpec(const CalendarSpec& spec) {
   for (const HoursOverride& o : spec.overrides) {
     const std::string what = absl::StrCat("override hours on ", DayText(o.day));
     PARLEY_RETURN_IF_ERROR(CheckHours(o.hours, what, &BadSpec));
-    const bool in_term = std::any_of(terms.begin(), terms.end(), [&](const DateRange* t) {
-      return t->first <= o.day && o.day <= t->last;
-    });
+    const bool in_term = std::any_of(terms.begin(), terms.end(),
+                                     [&](const DateRange* t) { return t->first <= o.day && o.day <= t->last; });
     if (!in_term) {
-      return BadSpec(absl::StrCat("override on ", DayText(o.day), " (", Quoted(o.label),
-                                  ") is outside every term"));
+      return BadSpec(absl::StrCat("override on ", DayText(o.day), " (", Quoted(o.label), ") is outside every term"));
     }
     override_days.push_back(o.day);
   }
@@ -219,16 +200,15 @@ absl::Status ValidatePattern(const WorkingPattern& pattern) {
     if (!pattern.hours[i].has_value()) continue;
     const std::string what = absl::StrCat(kNames[i], " hours");
     if (!pattern.works[i]) {
-      return BadPattern(absl::StrCat(what, " are given but ", kNames[i],
-                                     " is not a working day: clear them or mark the day worked"));
+      return BadPattern(
+          absl::StrCat(what, " are given but ", kNames[i], " is not a working day: clear them or mark the day worked"));
     }
     PARLEY_RETURN_IF_ERROR(CheckHours(*pattern.hours[i], what, &BadPattern));
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::shared_ptr<const Calendar>> Calendar::Build(const CalendarSpec& spec,
-                                                                const WorkingPattern* owner) {
+absl::StatusOr<std::shared_ptr<const Calendar>> Calendar::Build(const CalendarSpec& spec, const WorkingPattern* owner) {
   PARLEY_RETURN_IF_ERROR(ValidateSpec(spec));
   if (owner != nullptr) PARLEY_RETURN_IF_ERROR(ValidatePattern(*owner));
   std::shared_ptr<Calendar> cal(new Calendar());
@@ -349,8 +329,7 @@ absl::Status Calendar::Compile() {
   return absl::OkStatus();
 }
 
-std::optional<std::pair<absl::Time, absl::Time>> Calendar::PeriodOn(absl::CivilDay day,
-                                                                    std::string* why_not) const {
+std::optional<std::pair<absl::Time, absl::Time>> Calendar::PeriodOn(absl::CivilDay day, std::string* why_not) const {
   const int64_t i = day - first_day_;
   if (i < 0 || i >= static_cast<int64_t>(days_.size())) {
     if (why_not != nullptr) *why_not = reasons_[internal::kOutsideTerm];
@@ -366,8 +345,7 @@ std::optional<std::pair<absl::Time, absl::Time>> Calendar::PeriodOn(absl::CivilD
 }
 
 size_t Calendar::FirstClosingAfter(absl::Time t) const {
-  return static_cast<size_t>(std::upper_bound(w_close_.begin(), w_close_.end(), t) -
-                             w_close_.begin());
+  return static_cast<size_t>(std::upper_bound(w_close_.begin(), w_close_.end(), t) - w_close_.begin());
 }
 
 absl::Duration Calendar::CumulativeAt(absl::Time t) const {
@@ -378,15 +356,13 @@ absl::Duration Calendar::CumulativeAt(absl::Time t) const {
 
 absl::Status Calendar::Exhausted(absl::CivilDay from) const {
   if (w_day_.empty()) {
-    return FailedPrecondition(
-        "CALENDAR_EXHAUSTED",
-        absl::StrCat("no working period on or after ", DayText(from),
-                     ": the calendar has no working days; enter the school year's terms"));
+    return FailedPrecondition("CALENDAR_EXHAUSTED",
+                              absl::StrCat("no working period on or after ", DayText(from),
+                                           ": the calendar has no working days; enter the school year's terms"));
   }
   from = std::max(from, w_day_.back() + 1);
-  return FailedPrecondition("CALENDAR_EXHAUSTED",
-                            absl::StrCat("no working period on or after ", DayText(from),
-                                         ": enter the next school year's terms"));
+  return FailedPrecondition("CALENDAR_EXHAUSTED", absl::StrCat("no working period on or after ", DayText(from),
+                                                               ": enter the next school year's terms"));
 }
 
 absl::StatusOr<std::pair<absl::Time, absl::Time>> Calendar::PeriodAtOrAfter(absl::Time t) const {
@@ -406,8 +382,8 @@ absl::StatusOr<absl::Time> Calendar::AddWorkingTime(absl::Time from, absl::Durat
   if (target > w_prefix_.back()) return Exhausted(absl::ToCivilDay(from, zone_));
   // Smallest j whose period ends at or after the target total: ending exactly at a close stays
   // at that close instead of jumping to the next opening.
-  const size_t j = static_cast<size_t>(
-      std::lower_bound(w_prefix_.begin() + 1, w_prefix_.end(), target) - (w_prefix_.begin() + 1));
+  const size_t j =
+      static_cast<size_t>(std::lower_bound(w_prefix_.begin() + 1, w_prefix_.end(), target) - (w_prefix_.begin() + 1));
   return w_open_[j] + (target - w_prefix_[j]);
 }
 

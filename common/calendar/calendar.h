@@ -121,8 +121,8 @@ class Calendar {
  public:
   // Validates, then precompiles for fast arithmetic. `owner` (optional) intersects the school
   // calendar with a working pattern (DESIGN: owner calendar).
-  static absl::StatusOr<std::shared_ptr<const Calendar>> Build(
-      const CalendarSpec& spec, const WorkingPattern* owner = nullptr);
+  static absl::StatusOr<std::shared_ptr<const Calendar>> Build(const CalendarSpec& spec,
+                                                               const WorkingPattern* owner = nullptr);
 
   const absl::TimeZone& zone() const { return zone_; }
   const CalendarSpec& spec() const { return spec_; }
@@ -137,8 +137,7 @@ class Calendar {
   // The working period on a date, in UTC, or nullopt when not a working day; `why_not` gets why
   // not ("weekend", "Autumn half-term", "school holiday (outside term)", "not a working day for
   // this member of staff").
-  std::optional<std::pair<absl::Time, absl::Time>> PeriodOn(absl::CivilDay day,
-                                                            std::string* why_not = nullptr) const;
+  std::optional<std::pair<absl::Time, absl::Time>> PeriodOn(absl::CivilDay day, std::string* why_not = nullptr) const;
 
   // The working period containing `t` (periods are [open, close)) or else the next one;
   // FAILED_PRECONDITION / CALENDAR_EXHAUSTED when there is none. For "send only inside working
@@ -191,9 +190,8 @@ class Calendar {
 // when the calendar has no working period to start or finish in (rule 8: the message names the
 // date, e.g. "no working period on or after 2026-07-23: enter the next school year's terms";
 // callers prefix the school's name). INVALID_ARGUMENT for a bad budget or pause.
-absl::StatusOr<Deadline> ComputeDeadline(const Calendar& cal, const Budget& budget,
-                                         absl::Time received, absl::Span<const Pause> pauses = {},
-                                         bool explain = true);
+absl::StatusOr<Deadline> ComputeDeadline(const Calendar& cal, const Budget& budget, absl::Time received,
+                                         absl::Span<const Pause> pauses = {}, bool explain = true);
 
 // One English paragraph, times in school-local time, e.g. "Received Fri 24 Oct 2025 16:10 BST,
 // after core hours (closed 15:30). The clock started at the next working period, Mon 3 Nov 2025

@@ -48,9 +48,9 @@ std::string Z(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%MZ", t, absl
 std::vector<std::string> Render(const std::vector<Step>& steps) {
   std::vector<std::string> out;
   for (const Step& s : steps) {
-    const std::string dates = s.first == s.last ? absl::FormatCivilTime(s.first)
-                                                : absl::StrCat(absl::FormatCivilTime(s.first), "..",
-                                                               absl::FormatCivilTime(s.last));
+    const std::string dates = s.first == s.last
+                                  ? absl::FormatCivilTime(s.first)
+                                  : absl::StrCat(absl::FormatCivilTime(s.first), "..", absl::FormatCivilTime(s.last));
     switch (s.kind) {
       case Step::Kind::kReceived:
         out.push_back(absl::StrCat("received ", Z(s.time), ": ", s.reason));
@@ -93,21 +93,17 @@ TEST_F(CalendarTest, WorkedExampleAfterHours) {
   EXPECT_EQ(d.clock_start, Utc(2025, 11, 3, 8, 45));
   ASSERT_TRUE(d.due.has_value());
   EXPECT_EQ(*d.due, Utc(2025, 11, 5, 15, 30));
-  EXPECT_THAT(
-      Render(d.steps),
-      ElementsAre("received 2025-10-24T15:10Z: after core hours (closed 15:30)",
-                  "start 2025-11-03T08:45Z: after core hours (closed 15:30)",
-                  "skipped 2025-10-25..2025-10-26: weekend",
-                  "skipped 2025-10-27..2025-10-31: Autumn half-term",
-                  "skipped 2025-11-01..2025-11-02: weekend",
-                  "counted 2025-11-04..2025-11-05: working days 1–2",
-                  "due 2025-11-05T15:30Z: close of core hours on working day 2 after day 0"));
-  EXPECT_EQ(
-      Summarize(d, *cal_),
-      "Received Fri 24 Oct 2025 16:10 BST, after core hours (closed 15:30). The clock started "
-      "at the next working period, Mon 3 Nov 2025 08:45 GMT; skipped 25–26 Oct (weekend), "
-      "27–31 Oct (Autumn half-term), 1–2 Nov (weekend). Day 0 is Mon 3 Nov; 2 working days "
-      "counted: Tue 4 Nov, Wed 5 Nov. Due Wed 5 Nov 2025 15:30 GMT.");
+  EXPECT_THAT(Render(d.steps),
+              ElementsAre("received 2025-10-24T15:10Z: after core hours (closed 15:30)",
+                          "start 2025-11-03T08:45Z: after core hours (closed 15:30)",
+                          "skipped 2025-10-25..2025-10-26: weekend", "skipped 2025-10-27..2025-10-31: Autumn half-term",
+                          "skipped 2025-11-01..2025-11-02: weekend", "counted 2025-11-04..2025-11-05: working days 1–2",
+                          "due 2025-11-05T15:30Z: close of core hours on working day 2 after day 0"));
+  EXPECT_EQ(Summarize(d, *cal_),
+            "Received Fri 24 Oct 2025 16:10 BST, after core hours (closed 15:30). The clock started "
+            "at the next working period, Mon 3 Nov 2025 08:45 GMT; skipped 25–26 Oct (weekend), "
+            "27–31 Oct (Autumn half-term), 1–2 Nov (weekend). Day 0 is Mon 3 Nov; 2 working days "
+            "counted: Tue 4 Nov, Wed 5 Nov. Due Wed 5 Nov 2025 15:30 GMT.");
 }
 
 TEST_F(CalendarTest, WorkedExampleInsideHours) {
@@ -116,15 +112,12 @@ TEST_F(CalendarTest, WorkedExampleInsideHours) {
   EXPECT_EQ(d.clock_start, received);
   ASSERT_TRUE(d.due.has_value());
   EXPECT_EQ(*d.due, Utc(2025, 11, 4, 15, 30));
-  EXPECT_THAT(
-      Render(d.steps),
-      ElementsAre("received 2025-10-24T13:00Z: inside core hours",
-                  "start 2025-10-24T13:00Z: received inside core hours",
-                  "skipped 2025-10-25..2025-10-26: weekend",
-                  "skipped 2025-10-27..2025-10-31: Autumn half-term",
-                  "skipped 2025-11-01..2025-11-02: weekend",
-                  "counted 2025-11-03..2025-11-04: working days 1–2",
-                  "due 2025-11-04T15:30Z: close of core hours on working day 2 after day 0"));
+  EXPECT_THAT(Render(d.steps),
+              ElementsAre("received 2025-10-24T13:00Z: inside core hours",
+                          "start 2025-10-24T13:00Z: received inside core hours",
+                          "skipped 2025-10-25..2025-10-26: weekend", "skipped 2025-10-27..2025-10-31: Autumn half-term",
+                          "skipped 2025-11-01..2025-11-02: weekend", "counted 2025-11-03..2025-11-04: working days 1–2",
+                          "due 2025-11-04T15:30Z: close of core hours on working day 2 after day 0"));
   EXPECT_EQ(Summarize(d, *cal_),
             "Received Fri 24 Oct 2025 14:00 BST, inside core hours. The clock started on receipt, "
             "Fri 24 Oct 2025 14:00 BST. Day 0 is Fri 24 Oct; 2 working days counted: Mon 3 Nov, "
@@ -238,14 +231,12 @@ TEST_F(CalendarTest, SummerHolidayReceiptStartsAtFirstPeriodOfNextTerm) {
   const Deadline d = Compute(Days(1), London(2025, 8, 10, 11, 0));
   EXPECT_EQ(d.clock_start, Utc(2025, 9, 3, 7, 45));  // Wed 3 Sep 08:45 BST
   EXPECT_EQ(*d.due, Utc(2025, 9, 4, 14, 30));
-  EXPECT_THAT(
-      Render(d.steps),
-      ElementsAre("received 2025-08-10T10:00Z: on a non-working day (school holiday "
-                  "(outside term))",
-                  "start 2025-09-03T07:45Z: school holiday (outside term)",
-                  "skipped 2025-08-10..2025-09-02: school holiday (outside term)",
-                  "counted 2025-09-04: working day 1",
-                  "due 2025-09-04T14:30Z: close of core hours on working day 1 after day 0"));
+  EXPECT_THAT(Render(d.steps), ElementsAre("received 2025-08-10T10:00Z: on a non-working day (school holiday "
+                                           "(outside term))",
+                                           "start 2025-09-03T07:45Z: school holiday (outside term)",
+                                           "skipped 2025-08-10..2025-09-02: school holiday (outside term)",
+                                           "counted 2025-09-04: working day 1",
+                                           "due 2025-09-04T14:30Z: close of core hours on working day 1 after day 0"));
 }
 
 TEST_F(CalendarTest, ChristmasReceipt) {
@@ -254,15 +245,13 @@ TEST_F(CalendarTest, ChristmasReceipt) {
   EXPECT_EQ(*d.due, Utc(2026, 1, 7, 15, 30));
   // Weekends and bank holidays in the holiday read as one holiday.
   d = Compute(Days(0), London(2025, 12, 19, 16, 0));
-  EXPECT_THAT(Render(d.steps),
-              ElementsAre("received 2025-12-19T16:00Z: after core hours (closed 15:30)",
-                          "start 2026-01-05T08:45Z: after core hours (closed 15:30)",
-                          "skipped 2025-12-20..2026-01-04: school holiday (outside term)",
-                          "due 2026-01-05T15:30Z: close of core hours on day 0"));
-  EXPECT_THAT(Summarize(d, *cal_),
-              HasSubstr("skipped 20 Dec 2025–4 Jan 2026 (school holiday "
-                        "(outside term)). Day 0 is Mon 5 Jan; no further "
-                        "working days counted. Due Mon 5 Jan 2026 15:30 GMT."));
+  EXPECT_THAT(Render(d.steps), ElementsAre("received 2025-12-19T16:00Z: after core hours (closed 15:30)",
+                                           "start 2026-01-05T08:45Z: after core hours (closed 15:30)",
+                                           "skipped 2025-12-20..2026-01-04: school holiday (outside term)",
+                                           "due 2026-01-05T15:30Z: close of core hours on day 0"));
+  EXPECT_THAT(Summarize(d, *cal_), HasSubstr("skipped 20 Dec 2025–4 Jan 2026 (school holiday "
+                                             "(outside term)). Day 0 is Mon 5 Jan; no further "
+                                             "working days counted. Due Mon 5 Jan 2026 15:30 GMT."));
 }
 
 TEST_F(CalendarTest, HalfTermContainingABankHolidayIsOneRange) {
@@ -298,10 +287,8 @@ TEST_F(CalendarTest, EasterMondayClosureAdjacentToTheHoliday) {
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->clock_start, Utc(2026, 4, 7, 7, 45));
   EXPECT_EQ(*d->due, Utc(2026, 4, 8, 14, 30));
-  EXPECT_THAT(
-      Render(d->steps),
-      testing::IsSupersetOf({"skipped 2026-04-03..2026-04-05: school holiday (outside term)",
-                             "skipped 2026-04-06: Easter Monday"}));
+  EXPECT_THAT(Render(d->steps), testing::IsSupersetOf({"skipped 2026-04-03..2026-04-05: school holiday (outside term)",
+                                                       "skipped 2026-04-06: Easter Monday"}));
 }
 
 TEST_F(CalendarTest, InsetDayAddedLaterMovesTheDeadlineAndTheFingerprint) {
@@ -369,9 +356,8 @@ TEST_F(CalendarTest, WeekendReceipt) {
   EXPECT_EQ(*d.due, Utc(2025, 11, 11, 15, 30));
   EXPECT_THAT(
       Render(d.steps),
-      ElementsAre("received 2025-11-08T11:00Z: on a non-working day (weekend)",
-                  "start 2025-11-10T08:45Z: weekend", "skipped 2025-11-08..2025-11-09: weekend",
-                  "counted 2025-11-11: working day 1",
+      ElementsAre("received 2025-11-08T11:00Z: on a non-working day (weekend)", "start 2025-11-10T08:45Z: weekend",
+                  "skipped 2025-11-08..2025-11-09: weekend", "counted 2025-11-11: working day 1",
                   "due 2025-11-11T15:30Z: close of core hours on working day 1 after day 0"));
 }
 
@@ -417,10 +403,9 @@ TEST_F(CalendarTest, PartTimeOwnerWorksMondayToWednesday) {
   ASSERT_TRUE(d.ok());
   EXPECT_EQ(*d->due, Utc(2025, 11, 18, 15, 30));
   EXPECT_THAT(Render(d->steps),
-              testing::IsSupersetOf(
-                  {"start 2025-11-17T08:45Z: not a working day for this member of staff",
-                   "skipped 2025-11-13..2025-11-14: not a working day for this member of staff",
-                   "skipped 2025-11-15..2025-11-16: weekend"}));
+              testing::IsSupersetOf({"start 2025-11-17T08:45Z: not a working day for this member of staff",
+                                     "skipped 2025-11-13..2025-11-14: not a working day for this member of staff",
+                                     "skipped 2025-11-15..2025-11-16: weekend"}));
   std::string why;
   EXPECT_FALSE(owner->PeriodOn(absl::CivilDay(2025, 11, 13), &why).has_value());
   EXPECT_EQ(why, "not a working day for this member of staff");
@@ -462,43 +447,37 @@ TEST_F(CalendarTest, PauseAcrossDaysExtendsByPausedWorkingTime) {
   // Mon 14:00-15:30 (1h30) + Tue 08:45-10:00 (1h15) = 2h45 from Wed's close: Thu 08:45 + 2h45.
   Deadline d = Compute(Days(2), received, {{Utc(2025, 11, 10, 14, 0), Utc(2025, 11, 11, 10, 0)}});
   EXPECT_EQ(*d.due, Utc(2025, 11, 13, 11, 30));
-  EXPECT_THAT(Render(d.steps),
-              testing::Contains("pause 2025-11-10T14:00Z: paused Mon 10 Nov 2025 14:00 GMT to Tue "
-                                "11 Nov 2025 10:00 GMT: 2h 45m of working time added"));
-  EXPECT_THAT(Summarize(d, *cal_),
-              HasSubstr("2h 45m of working time added. Due Thu 13 Nov 2025 11:30 GMT."));
+  EXPECT_THAT(Render(d.steps), testing::Contains("pause 2025-11-10T14:00Z: paused Mon 10 Nov 2025 14:00 GMT to Tue "
+                                                 "11 Nov 2025 10:00 GMT: 2h 45m of working time added"));
+  EXPECT_THAT(Summarize(d, *cal_), HasSubstr("2h 45m of working time added. Due Thu 13 Nov 2025 11:30 GMT."));
 
   // A due at 15:30 extended by 2h lands at the next working day's opening + 2h.
   d = Compute(Days(2), received, {{Utc(2025, 11, 10, 13, 0), Utc(2025, 11, 10, 15, 0)}});
   EXPECT_EQ(*d.due, Utc(2025, 11, 13, 10, 45));
 
   // Overlapping pauses are merged, so the overlap is not counted twice.
-  d = Compute(Days(2), received,
-              {{Utc(2025, 11, 11, 8, 50), Utc(2025, 11, 11, 10, 0)},
-               {Utc(2025, 11, 10, 14, 0), Utc(2025, 11, 11, 9, 0)}});
+  d = Compute(
+      Days(2), received,
+      {{Utc(2025, 11, 11, 8, 50), Utc(2025, 11, 11, 10, 0)}, {Utc(2025, 11, 10, 14, 0), Utc(2025, 11, 11, 9, 0)}});
   EXPECT_EQ(*d.due, Utc(2025, 11, 13, 11, 30));
 }
 
 TEST_F(CalendarTest, PauseOverAWeekendCountsOnlyWorkingTime) {
   // Fri 14 Nov 15:00 to Mon 17 Nov 09:45: 30m Friday + 1h Monday.
-  const Deadline d = Compute(Days(2), Utc(2025, 11, 14, 9, 0),
-                             {{Utc(2025, 11, 14, 15, 0), Utc(2025, 11, 17, 9, 45)}});
+  const Deadline d = Compute(Days(2), Utc(2025, 11, 14, 9, 0), {{Utc(2025, 11, 14, 15, 0), Utc(2025, 11, 17, 9, 45)}});
   EXPECT_EQ(*d.due, Utc(2025, 11, 19, 10, 15));  // Tue 18 close + 1h30
 }
 
 TEST_F(CalendarTest, PauseBeforeTheClockStartCountsFromTheStart) {
   // Received Sat; clock starts Mon 17 Nov 08:45; pause Sat 12:00 to Mon 10:00 counts 1h15.
-  Deadline d = Compute(Days(1), Utc(2025, 11, 15, 10, 0),
-                       {{Utc(2025, 11, 15, 12, 0), Utc(2025, 11, 17, 10, 0)}});
+  Deadline d = Compute(Days(1), Utc(2025, 11, 15, 10, 0), {{Utc(2025, 11, 15, 12, 0), Utc(2025, 11, 17, 10, 0)}});
   EXPECT_EQ(*d.due, Utc(2025, 11, 19, 10, 0));
   EXPECT_THAT(Render(d.steps), testing::Contains(HasSubstr("(counted from the clock start): 1h "
                                                            "15m of working time added")));
   // Wholly before the start: nothing.
-  d = Compute(Days(1), Utc(2025, 11, 15, 10, 0),
-              {{Utc(2025, 11, 15, 12, 0), Utc(2025, 11, 16, 12, 0)}});
+  d = Compute(Days(1), Utc(2025, 11, 15, 10, 0), {{Utc(2025, 11, 15, 12, 0), Utc(2025, 11, 16, 12, 0)}});
   EXPECT_EQ(*d.due, Utc(2025, 11, 18, 15, 30));
-  EXPECT_THAT(Render(d.steps),
-              testing::Contains(HasSubstr("before the clock started: not counted")));
+  EXPECT_THAT(Render(d.steps), testing::Contains(HasSubstr("before the clock started: not counted")));
 }
 
 TEST_F(CalendarTest, PauseAfterTheDeadlineIsNotCounted) {
@@ -512,15 +491,14 @@ TEST_F(CalendarTest, PauseAfterTheDeadlineIsNotCounted) {
   EXPECT_EQ(*d.due, Utc(2025, 11, 12, 15, 30));
 
   // The first pause moves the due to Thu 13 Nov 11:30, so a pause on Thu 09:00-10:00 still counts.
-  d = Compute(Days(2), received,
-              {{Utc(2025, 11, 10, 14, 0), Utc(2025, 11, 11, 10, 0)},
-               {Utc(2025, 11, 13, 9, 0), Utc(2025, 11, 13, 10, 0)}});
+  d = Compute(
+      Days(2), received,
+      {{Utc(2025, 11, 10, 14, 0), Utc(2025, 11, 11, 10, 0)}, {Utc(2025, 11, 13, 9, 0), Utc(2025, 11, 13, 10, 0)}});
   EXPECT_EQ(*d.due, Utc(2025, 11, 13, 12, 30));
 }
 
 TEST_F(CalendarTest, OpenPauseHoldsTheClock) {
-  const Deadline d =
-      Compute(Days(2), Utc(2025, 11, 10, 10, 0), {{Utc(2025, 11, 10, 11, 0), std::nullopt}});
+  const Deadline d = Compute(Days(2), Utc(2025, 11, 10, 10, 0), {{Utc(2025, 11, 10, 11, 0), std::nullopt}});
   EXPECT_FALSE(d.due.has_value());
   EXPECT_EQ(d.clock_start, Utc(2025, 11, 10, 10, 0));
   EXPECT_EQ(d.steps.back().kind, Step::Kind::kPause);
@@ -529,8 +507,7 @@ TEST_F(CalendarTest, OpenPauseHoldsTheClock) {
 
 TEST_F(CalendarTest, ElapsedPausesExtendByWallClockTime) {
   const absl::Time received = London(2025, 10, 24, 16, 10);
-  Deadline d = Compute(Elapsed(absl::Hours(48)), received,
-                       {{received + absl::Hours(1), received + absl::Hours(3)}});
+  Deadline d = Compute(Elapsed(absl::Hours(48)), received, {{received + absl::Hours(1), received + absl::Hours(3)}});
   EXPECT_EQ(*d.due, received + absl::Hours(50));
   d = Compute(Elapsed(absl::Hours(48)), received, {{received + absl::Hours(1), std::nullopt}});
   EXPECT_FALSE(d.due.has_value());
@@ -569,8 +546,7 @@ TEST_F(CalendarTest, ExhaustedCalendarIsFailedPreconditionNamingTheDate) {
   auto r = ComputeDeadline(*cal_, Days(1), London(2026, 7, 22, 16, 0));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ErrorReason(r.status()), "CALENDAR_EXHAUSTED");
-  EXPECT_EQ(r.status().message(),
-            "no working period on or after 2026-07-23: enter the next school year's terms");
+  EXPECT_EQ(r.status().message(), "no working period on or after 2026-07-23: enter the next school year's terms");
 
   // Enough to start but not to finish.
   r = ComputeDeadline(*cal_, Days(5), London(2026, 7, 20, 10, 0));
@@ -594,8 +570,7 @@ TEST_F(CalendarTest, ExhaustedCalendarIsFailedPreconditionNamingTheDate) {
   r = ComputeDeadline(*MustBuild(empty), Days(1), London(2025, 9, 10, 10, 0));
   EXPECT_EQ(ErrorReason(r.status()), "CALENDAR_EXHAUSTED");
   EXPECT_THAT(r.status().message(), HasSubstr("2025-09-10"));
-  EXPECT_EQ(ErrorReason(cal_->PeriodAtOrAfter(London(2026, 7, 23, 0, 0)).status()),
-            "CALENDAR_EXHAUSTED");
+  EXPECT_EQ(ErrorReason(cal_->PeriodAtOrAfter(London(2026, 7, 23, 0, 0)).status()), "CALENDAR_EXHAUSTED");
 }
 
 // --- Validation -------------------------------------------------------------------------------
@@ -633,8 +608,7 @@ TEST(ValidateSpec, RejectsBadItemsNamingThem) {
 
   spec = England2025To26();
   spec.closures[0].last = absl::CivilDay(2025, 10, 20);
-  ExpectInvalid(spec,
-                "closure \"Autumn half-term\" ends (2025-10-20) before it starts (2025-10-27)");
+  ExpectInvalid(spec, "closure \"Autumn half-term\" ends (2025-10-20) before it starts (2025-10-27)");
 
   spec = England2025To26();
   spec.terms[0].last = absl::CivilDay(2025, 9, 1);
@@ -643,8 +617,7 @@ TEST(ValidateSpec, RejectsBadItemsNamingThem) {
   spec = England2025To26();
   spec.overrides = {{absl::CivilDay(2025, 8, 1), {540, 720}, "Open day"}};
   ExpectInvalid(spec, "override on 2025-08-01 (\"Open day\") is outside every term");
-  spec.overrides = {{absl::CivilDay(2025, 12, 19), {540, 720}, "a"},
-                    {absl::CivilDay(2025, 12, 19), {540, 780}, "b"}};
+  spec.overrides = {{absl::CivilDay(2025, 12, 19), {540, 720}, "a"}, {absl::CivilDay(2025, 12, 19), {540, 780}, "b"}};
   ExpectInvalid(spec, "two overrides on 2025-12-19");
   spec.overrides = {{absl::CivilDay(2025, 12, 19), {720, 540}, "a"}};
   ExpectInvalid(spec, "override hours on 2025-12-19 close at 09:00");
@@ -669,10 +642,8 @@ TEST(ValidatePattern, RejectsBadPatterns) {
   p = WorkingPattern{};
   p.works[3] = false;
   p.hours[3] = HoursRange{540, 600};
-  EXPECT_THAT(std::string(ValidatePattern(p).message()),
-              HasSubstr("Thursday is not a working day"));
-  EXPECT_EQ(Calendar::Build(England2025To26(), &p).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(ValidatePattern(p).message()), HasSubstr("Thursday is not a working day"));
+  EXPECT_EQ(Calendar::Build(England2025To26(), &p).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 // --- Properties over a whole school year -------------------------------------------------------
@@ -695,8 +666,7 @@ TEST_F(CalendarTest, PeriodsMatchTheSpecEveryDayOfTheYear) {
     if (!p) continue;
     ++working;
     EXPECT_EQ(p->first, London().At(absl::CivilSecond(d.year(), d.month(), d.day(), 8, 45, 0)).pre);
-    EXPECT_EQ(p->second,
-              London().At(absl::CivilSecond(d.year(), d.month(), d.day(), 15, 30, 0)).pre);
+    EXPECT_EQ(p->second, London().At(absl::CivilSecond(d.year(), d.month(), d.day(), 15, 30, 0)).pre);
   }
   // 211 weekdays in 2025-26's terms, less 15 half-term days and the Early May bank holiday (the
   // other bank holidays fall in holidays or in half-term).

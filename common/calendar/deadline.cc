@@ -28,16 +28,11 @@ class CalendarAccess {
   absl::CivilDay day(size_t k) const { return c_.w_day_[k]; }
   absl::Status Exhausted(absl::CivilDay from) const { return c_.Exhausted(from); }
   absl::CivilDay first_day() const { return c_.first_day_; }
-  absl::CivilDay last_day() const {
-    return c_.first_day_ + static_cast<int64_t>(c_.days_.size()) - 1;
-  }
-  bool in_span(absl::CivilDay d) const {
-    return !c_.days_.empty() && d >= first_day() && d <= last_day();
-  }
+  absl::CivilDay last_day() const { return c_.first_day_ + static_cast<int64_t>(c_.days_.size()) - 1; }
+  bool in_span(absl::CivilDay d) const { return !c_.days_.empty() && d >= first_day() && d <= last_day(); }
   // Index of the first period whose close is at or after t.
   size_t FirstClosingAtOrAfter(absl::Time t) const {
-    return static_cast<size_t>(std::lower_bound(c_.w_close_.begin(), c_.w_close_.end(), t) -
-                               c_.w_close_.begin());
+    return static_cast<size_t>(std::lower_bound(c_.w_close_.begin(), c_.w_close_.end(), t) - c_.w_close_.begin());
   }
   // nullptr for a working day, else why not.
   const std::string* ReasonOn(absl::CivilDay d) const {
@@ -61,22 +56,17 @@ constexpr const char* kWeekdays[7] = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", 
 constexpr const char* kMonths[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
-const char* WeekdayName(absl::CivilDay d) {
-  return kWeekdays[static_cast<int>(absl::GetWeekday(d))];
-}
+const char* WeekdayName(absl::CivilDay d) { return kWeekdays[static_cast<int>(absl::GetWeekday(d))]; }
 const char* MonthName(absl::CivilDay d) { return kMonths[d.month() - 1]; }
 
 // "Mon 3 Nov"
-std::string ShortDay(absl::CivilDay d) {
-  return absl::StrCat(WeekdayName(d), " ", d.day(), " ", MonthName(d));
-}
+std::string ShortDay(absl::CivilDay d) { return absl::StrCat(WeekdayName(d), " ", d.day(), " ", MonthName(d)); }
 
 // "25–26 Oct", "29 Nov–2 Dec", "20 Dec 2025–4 Jan 2026", "25 Oct".
 std::string DateSpan(absl::CivilDay a, absl::CivilDay b) {
   if (a == b) return absl::StrCat(a.day(), " ", MonthName(a));
   if (a.year() != b.year()) {
-    return absl::StrCat(a.day(), " ", MonthName(a), " ", a.year(), "–", b.day(), " ", MonthName(b),
-                        " ", b.year());
+    return absl::StrCat(a.day(), " ", MonthName(a), " ", a.year(), "–", b.day(), " ", MonthName(b), " ", b.year());
   }
   if (a.month() != b.month()) {
     return absl::StrCat(a.day(), " ", MonthName(a), "–", b.day(), " ", MonthName(b));
@@ -104,17 +94,15 @@ absl::Status CheckBudget(const Budget& b) {
   switch (b.unit) {
     case Unit::kWorkingDays:
       if (b.working_days < 0) {
-        return InvalidArgument(
-            "INVALID_BUDGET",
-            absl::StrCat("working_days must not be negative (got ", b.working_days, ")"));
+        return InvalidArgument("INVALID_BUDGET",
+                               absl::StrCat("working_days must not be negative (got ", b.working_days, ")"));
       }
       return absl::OkStatus();
     case Unit::kWorkingHours:
     case Unit::kElapsed:
       if (b.duration < absl::ZeroDuration() || b.duration == absl::InfiniteDuration()) {
-        return InvalidArgument("INVALID_BUDGET",
-                               absl::StrCat("duration must be finite and not negative (got ",
-                                            absl::FormatDuration(b.duration), ")"));
+        return InvalidArgument("INVALID_BUDGET", absl::StrCat("duration must be finite and not negative (got ",
+                                                              absl::FormatDuration(b.duration), ")"));
       }
       return absl::OkStatus();
   }
@@ -131,21 +119,18 @@ absl::StatusOr<std::vector<Pause>> MergePauses(absl::Span<const Pause> pauses) {
       return InvalidArgument("INVALID_PAUSE", "a pause must start and end at finite instants");
     }
     if (p.end.has_value() && *p.end < p.start) {
-      return InvalidArgument("INVALID_PAUSE",
-                             absl::StrCat("pause ends (", absl::FormatTime(*p.end),
-                                          ") before it starts (", absl::FormatTime(p.start), ")"));
+      return InvalidArgument("INVALID_PAUSE", absl::StrCat("pause ends (", absl::FormatTime(*p.end),
+                                                           ") before it starts (", absl::FormatTime(p.start), ")"));
     }
   }
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Pause& a, const Pause& b) { return a.start < b.start; });
+  std::sort(sorted.begin(), sorted.end(), [](const Pause& a, const Pause& b) { return a.start < b.start; });
   std::vector<Pause> merged;
   for (const Pause& p : sorted) {
     if (!merged.empty()) {
       Pause& last = merged.back();
       if (!last.end.has_value()) break;  // open: it holds the clock from here on
       if (p.start <= *last.end) {
-        last.end = p.end.has_value() ? std::optional<absl::Time>(std::max(*last.end, *p.end))
-                                     : std::nullopt;
+        last.end = p.end.has_value() ? std::optional<absl::Time>(std::max(*last.end, *p.end)) : std::nullopt;
         continue;
       }
     }
@@ -170,9 +155,8 @@ void AppendDateRanges(const CalendarAccess& a, absl::CivilDay from, absl::CivilD
   absl::CivilDay d = from;
   auto close_counted = [&](Step& s, int64_t first_number) {
     if (unit == Unit::kWorkingDays) {
-      s.reason = s.first == s.last
-                     ? absl::StrCat("working day ", first_number)
-                     : absl::StrCat("working days ", first_number, "–", *counted_so_far);
+      s.reason = s.first == s.last ? absl::StrCat("working day ", first_number)
+                                   : absl::StrCat("working days ", first_number, "–", *counted_so_far);
     } else {
       s.reason = "working time counted";
     }
@@ -189,8 +173,7 @@ void AppendDateRanges(const CalendarAccess& a, absl::CivilDay from, absl::CivilD
     const std::string* reason = a.ReasonOn(d);
     if (reason != nullptr) {
       Step* last = steps->empty() ? nullptr : &steps->back();
-      if (last != nullptr && last->kind == Step::Kind::kSkipped && last->last == d - 1 &&
-          last->reason == *reason) {
+      if (last != nullptr && last->kind == Step::Kind::kSkipped && last->last == d - 1 && last->reason == *reason) {
         last->last = d;
       } else {
         steps->push_back(Step{Step::Kind::kSkipped, absl::InfinitePast(), d, d, *reason});
@@ -210,16 +193,15 @@ void AppendDateRanges(const CalendarAccess& a, absl::CivilDay from, absl::CivilD
   }
 }
 
-void Explain(const Calendar& cal, const Budget& budget, absl::Time start, size_t start_index,
-             absl::Time unpaused_due, const std::vector<PauseOutcome>& pauses, Deadline* out) {
+void Explain(const Calendar& cal, const Budget& budget, absl::Time start, size_t start_index, absl::Time unpaused_due,
+             const std::vector<PauseOutcome>& pauses, Deadline* out) {
   const CalendarAccess a(cal);
   const absl::TimeZone& zone = cal.zone();
   const absl::CivilDay recv_day = absl::ToCivilDay(out->received, zone);
   std::vector<Step>& steps = out->steps;
 
   if (budget.unit == Unit::kElapsed) {
-    steps.push_back(
-        Step{Step::Kind::kReceived, out->received, recv_day, recv_day, "elapsed clock"});
+    steps.push_back(Step{Step::Kind::kReceived, out->received, recv_day, recv_day, "elapsed clock"});
     steps.push_back(Step{Step::Kind::kClockStart, start, recv_day, recv_day,
                          "elapsed clock: it starts on receipt and ignores the school calendar"});
   } else {
@@ -233,17 +215,15 @@ void Explain(const Calendar& cal, const Budget& budget, absl::Time start, size_t
       received_phrase = absl::StrCat("on a non-working day (", *not_working, ")");
       start_reason = *not_working;
     } else if (recv_day == day0) {
-      received_phrase = absl::StrCat("before ", a.HoursWord(recv_day), " (open ",
-                                     LocalHm(a.open(start_index), zone), ")");
+      received_phrase =
+          absl::StrCat("before ", a.HoursWord(recv_day), " (open ", LocalHm(a.open(start_index), zone), ")");
       start_reason = received_phrase;
     } else {
       const auto period = cal.PeriodOn(recv_day);  // working, and closed before receipt
-      received_phrase = absl::StrCat("after ", a.HoursWord(recv_day), " (closed ",
-                                     LocalHm(period->second, zone), ")");
+      received_phrase = absl::StrCat("after ", a.HoursWord(recv_day), " (closed ", LocalHm(period->second, zone), ")");
       start_reason = received_phrase;
     }
-    steps.push_back(
-        Step{Step::Kind::kReceived, out->received, recv_day, recv_day, received_phrase});
+    steps.push_back(Step{Step::Kind::kReceived, out->received, recv_day, recv_day, received_phrase});
     steps.push_back(Step{Step::Kind::kClockStart, start, day0, day0, start_reason});
 
     int64_t counted = 0;
@@ -262,10 +242,9 @@ void Explain(const Calendar& cal, const Budget& budget, absl::Time start, size_t
     std::string reason;
     switch (p.kind) {
       case PauseOutcome::Kind::kCounted:
-        reason = absl::StrCat(
-            span, p.counted_from > p.pause.start ? " (counted from the clock start)" : "", ": ",
-            HumanDuration(p.added),
-            budget.unit == Unit::kElapsed ? " of elapsed time" : " of working time", " added");
+        reason = absl::StrCat(span, p.counted_from > p.pause.start ? " (counted from the clock start)" : "", ": ",
+                              HumanDuration(p.added),
+                              budget.unit == Unit::kElapsed ? " of elapsed time" : " of working time", " added");
         break;
       case PauseOutcome::Kind::kBeforeStart:
         reason = absl::StrCat(span, ", before the clock started: not counted");
@@ -286,10 +265,9 @@ void Explain(const Calendar& cal, const Budget& budget, absl::Time start, size_t
     switch (budget.unit) {
       case Unit::kWorkingDays: {
         const absl::CivilDay day = a.day(a.FirstClosingAtOrAfter(unpaused_due));
-        reason = budget.working_days == 0
-                     ? absl::StrCat("close of ", a.HoursWord(day), " on day 0")
-                     : absl::StrCat("close of ", a.HoursWord(day), " on working day ",
-                                    budget.working_days, " after day 0");
+        reason = budget.working_days == 0 ? absl::StrCat("close of ", a.HoursWord(day), " on day 0")
+                                          : absl::StrCat("close of ", a.HoursWord(day), " on working day ",
+                                                         budget.working_days, " after day 0");
         break;
       }
       case Unit::kWorkingHours:
@@ -312,13 +290,12 @@ void Explain(const Calendar& cal, const Budget& budget, absl::Time start, size_t
 std::string FormatLocal(absl::Time t, const Calendar& cal) {
   const absl::TimeZone::CivilInfo ci = cal.zone().At(t);
   const absl::CivilDay d(ci.cs);
-  return absl::StrFormat("%s %d %s %d %02d:%02d %s", WeekdayName(d), d.day(), MonthName(d),
-                         d.year(), ci.cs.hour(), ci.cs.minute(), ci.zone_abbr);
+  return absl::StrFormat("%s %d %s %d %02d:%02d %s", WeekdayName(d), d.day(), MonthName(d), d.year(), ci.cs.hour(),
+                         ci.cs.minute(), ci.zone_abbr);
 }
 
-absl::StatusOr<Deadline> ComputeDeadline(const Calendar& cal, const Budget& budget,
-                                         absl::Time received, absl::Span<const Pause> pauses,
-                                         bool explain) {
+absl::StatusOr<Deadline> ComputeDeadline(const Calendar& cal, const Budget& budget, absl::Time received,
+                                         absl::Span<const Pause> pauses, bool explain) {
   if (!Finite(received)) {
     return InvalidArgument("INVALID_RECEIVED_TIME", "the receipt time must be a finite instant");
   }
@@ -387,9 +364,7 @@ std::string Summarize(const Deadline& d, const Calendar& cal) {
   };
   if (d.steps.empty()) {
     absl::StrAppend(&s, ". The clock started ",
-                    d.clock_start == d.received
-                        ? "on receipt"
-                        : absl::StrCat("at ", FormatLocal(d.clock_start, cal)),
+                    d.clock_start == d.received ? "on receipt" : absl::StrCat("at ", FormatLocal(d.clock_start, cal)),
                     ". ", due_sentence());
     return s;
   }
@@ -408,8 +383,7 @@ std::string Summarize(const Deadline& d, const Calendar& cal) {
         break;
       case Step::Kind::kSkipped: {
         std::string text = absl::StrCat(DateSpan(step.first, step.last), " (", step.reason, ")");
-        (start != nullptr && step.first > start->first ? skipped_after : skipped_before)
-            .push_back(std::move(text));
+        (start != nullptr && step.first > start->first ? skipped_after : skipped_before).push_back(std::move(text));
         break;
       }
       case Step::Kind::kCounted: {
@@ -424,8 +398,7 @@ std::string Summarize(const Deadline& d, const Calendar& cal) {
       }
       case Step::Kind::kPause: {
         std::string text = step.reason;
-        if (!text.empty())
-          text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
+        if (!text.empty()) text[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(text[0])));
         pauses.push_back(absl::StrCat(text, "."));
         break;
       }
@@ -437,13 +410,11 @@ std::string Summarize(const Deadline& d, const Calendar& cal) {
   if (d.unit == Unit::kElapsed) {
     absl::StrAppend(&s, ". Elapsed clock: it started on receipt and ignores the school calendar.");
   } else {
-    if (received != nullptr && !received->reason.empty())
-      absl::StrAppend(&s, ", ", received->reason);
+    if (received != nullptr && !received->reason.empty()) absl::StrAppend(&s, ", ", received->reason);
     absl::StrAppend(&s, ". The clock started ",
                     d.clock_start == d.received ? "on receipt, " : "at the next working period, ",
                     FormatLocal(d.clock_start, cal));
-    if (!skipped_before.empty())
-      absl::StrAppend(&s, "; skipped ", absl::StrJoin(skipped_before, ", "));
+    if (!skipped_before.empty()) absl::StrAppend(&s, "; skipped ", absl::StrJoin(skipped_before, ", "));
     absl::StrAppend(&s, ".");
     if (start != nullptr) {
       absl::StrAppend(&s, " Day 0 is ", ShortDay(start->first));
@@ -451,15 +422,13 @@ std::string Summarize(const Deadline& d, const Calendar& cal) {
         if (counted_days == 0) {
           absl::StrAppend(&s, "; no further working days counted");
         } else {
-          absl::StrAppend(&s, "; ", counted_days,
-                          counted_days == 1 ? " working day" : " working days",
+          absl::StrAppend(&s, "; ", counted_days, counted_days == 1 ? " working day" : " working days",
                           " counted: ", absl::StrJoin(counted, ", "));
         }
       } else if (!counted.empty()) {
         absl::StrAppend(&s, "; working time also counted on ", absl::StrJoin(counted, ", "));
       }
-      if (!skipped_after.empty())
-        absl::StrAppend(&s, "; skipped ", absl::StrJoin(skipped_after, ", "));
+      if (!skipped_after.empty()) absl::StrAppend(&s, "; skipped ", absl::StrJoin(skipped_after, ", "));
       absl::StrAppend(&s, ".");
     }
   }

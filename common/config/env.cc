@@ -72,8 +72,7 @@ absl::Duration EnvReader::Duration(absl::string_view name, absl::Duration fallba
   std::optional<std::string> value = Get(name);
   if (!value.has_value()) return fallback;
   absl::Duration parsed;
-  if (!absl::ParseDuration(std::string(absl::StripAsciiWhitespace(*value)), &parsed) ||
-      parsed < absl::ZeroDuration()) {
+  if (!absl::ParseDuration(std::string(absl::StripAsciiWhitespace(*value)), &parsed) || parsed < absl::ZeroDuration()) {
     Fail(name, "must be a non-negative duration such as 250ms, 5s or 2m");
     return fallback;
   }
@@ -93,8 +92,7 @@ std::vector<std::string> EnvReader::List(absl::string_view name) {
 
 absl::Status EnvReader::Finish() const {
   if (errors_.empty()) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("configuration: ", absl::StrJoin(errors_, "; ")));
+  return absl::InvalidArgumentError(absl::StrCat("configuration: ", absl::StrJoin(errors_, "; ")));
 }
 
 }  // namespace parley

@@ -21,8 +21,8 @@ EnvReader ReaderFor(std::map<std::string, std::string> vars) {
 }
 
 TEST(EnvReader, ReadsTypedValuesAndFallbacks) {
-  EnvReader env = ReaderFor({{"PORT", "8080"}, {"DEBUG", "yes"}, {"WAIT", "1m30s"},
-                             {"NAMES", " a, ,b "}, {"DSN", "host=x"}});
+  EnvReader env =
+      ReaderFor({{"PORT", "8080"}, {"DEBUG", "yes"}, {"WAIT", "1m30s"}, {"NAMES", " a, ,b "}, {"DSN", "host=x"}});
   EXPECT_EQ(env.Int("PORT", 1, 0, 65535), 8080);
   EXPECT_EQ(env.Int("MISSING", 7, 0, 10), 7);
   EXPECT_TRUE(env.Bool("DEBUG", false));
@@ -34,8 +34,8 @@ TEST(EnvReader, ReadsTypedValuesAndFallbacks) {
 }
 
 TEST(EnvReader, ReportsEveryBadVariableByNameWithoutItsValue) {
-  EnvReader env = ReaderFor({{"PORT", "80x80"}, {"DEBUG", "perhaps"}, {"LIMIT", "99"},
-                             {"WAIT", "soon"}, {"BLANK", "  "}});
+  EnvReader env =
+      ReaderFor({{"PORT", "80x80"}, {"DEBUG", "perhaps"}, {"LIMIT", "99"}, {"WAIT", "soon"}, {"BLANK", "  "}});
   env.Int("PORT", 1, 0, 65535);
   env.Bool("DEBUG", false);
   env.Int("LIMIT", 1, 0, 10);
@@ -43,9 +43,8 @@ TEST(EnvReader, ReportsEveryBadVariableByNameWithoutItsValue) {
   env.Required("BLANK");
   absl::Status status = env.Finish();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(),
-              AllOf(HasSubstr("PORT"), HasSubstr("DEBUG"), HasSubstr("LIMIT"), HasSubstr("WAIT"),
-                    HasSubstr("BLANK"), Not(HasSubstr("80x80")), Not(HasSubstr("perhaps"))));
+  EXPECT_THAT(status.message(), AllOf(HasSubstr("PORT"), HasSubstr("DEBUG"), HasSubstr("LIMIT"), HasSubstr("WAIT"),
+                                      HasSubstr("BLANK"), Not(HasSubstr("80x80")), Not(HasSubstr("perhaps"))));
 }
 
 }  // namespace

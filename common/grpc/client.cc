@@ -38,8 +38,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_me
   return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
 }
 
-absl::Status Call(const CallOptions& opts,
-                  const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
+absl::Status Call(const CallOptions& opts, const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
   absl::Time deadline = absl::Now() + opts.timeout;
   if (opts.parent != nullptr) {
     deadline = std::min(deadline, absl::FromChrono(opts.parent->deadline()));
@@ -65,8 +64,7 @@ absl::Status Call(const CallOptions& opts,
     const grpc::Status status = attempt(*ctx);
     if (status.ok()) return absl::OkStatus();
     absl::Status result = FromGrpcStatus(status, ctx);
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE || !opts.idempotent ||
-        n >= max_attempts) {
+    if (status.error_code() != grpc::StatusCode::UNAVAILABLE || !opts.idempotent || n >= max_attempts) {
       return result;
     }
     const absl::Duration pause = Jittered(backoff);

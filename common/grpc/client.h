@@ -31,8 +31,7 @@ namespace parley::client {
 // mesh terminates TLS. Keepalive pings find dead connections; reconnect backoff is capped so a
 // restarted peer is picked up within seconds; round_robin spreads calls over every address a DNS
 // name resolves to (a headless Service).
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
-                                           int max_message_bytes = 64 << 20);
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_message_bytes = 64 << 20);
 
 struct CallOptions {
   absl::Duration timeout = absl::Seconds(2);  // for the whole call, retries included
@@ -40,10 +39,10 @@ struct CallOptions {
   bool idempotent = false;
   int max_attempts = 3;
   absl::Duration initial_backoff = absl::Milliseconds(50);  // doubled per retry, with jitter
-  std::string bearer_token;                     // sent as "authorization: Bearer <token>" when set
-  const grpc::ServerContext* parent = nullptr;  // the handler's context: its deadline (if
-                                                // earlier) bounds the call, its cancellation
-                                                // cancels the call
+  std::string bearer_token;                                 // sent as "authorization: Bearer <token>" when set
+  const grpc::ServerContext* parent = nullptr;              // the handler's context: its deadline (if
+                                                            // earlier) bounds the call, its cancellation
+                                                            // cancels the call
 };
 
 // Runs `attempt` with a fresh ClientContext per attempt carrying the deadline and the token.

@@ -142,8 +142,8 @@ TEST_F(ClientTest, SendsTheBearerToken) {
 TEST_F(ClientTest, ParentDeadlineShorterThanTimeoutWins) {
   // The test calls Relay with 1 s left; Relay calls Deadline with a 10 s timeout and parent=ctx.
   std::string remaining;
-  grpc::Status status = RawCall(channel_, TestMethod("Relay"), absl::StrCat(server_->port()),
-                                &remaining, absl::Seconds(1));
+  grpc::Status status =
+      RawCall(channel_, TestMethod("Relay"), absl::StrCat(server_->port()), &remaining, absl::Seconds(1));
   ASSERT_TRUE(status.ok()) << status.error_message();
   int64_t ms = 0;
   ASSERT_TRUE(absl::SimpleAtoi(remaining, &ms)) << remaining;
@@ -151,8 +151,7 @@ TEST_F(ClientTest, ParentDeadlineShorterThanTimeoutWins) {
   EXPECT_LE(ms, 1100);  // 1 s, give or take gRPC's rounding of timeouts on the wire
 
   // Without a deadline from the caller, the relay's own timeout applies.
-  status = RawCall(channel_, TestMethod("Relay"), absl::StrCat(server_->port()), &remaining,
-                   absl::Hours(1));
+  status = RawCall(channel_, TestMethod("Relay"), absl::StrCat(server_->port()), &remaining, absl::Hours(1));
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_TRUE(absl::SimpleAtoi(remaining, &ms)) << remaining;
   EXPECT_GT(ms, 5000);

@@ -53,8 +53,7 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (!recorded_ &&
-        methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+    if (!recorded_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::StatusCode code = methods->GetSendStatus().error_code();
       std::string reason;
       if (code != grpc::StatusCode::OK) {
@@ -88,11 +87,10 @@ RpcObserver::RpcObserver(prometheus::Registry& registry)
                    .Name("parley_grpc_server_handled_total")
                    .Help("RPCs completed on the server, by gRPC service, method and status code.")
                    .Register(registry)),
-      handling_(
-          prometheus::BuildHistogram()
-              .Name("parley_grpc_server_handling_seconds")
-              .Help("Time from the start of an RPC to its status, by gRPC service and method.")
-              .Register(registry)) {}
+      handling_(prometheus::BuildHistogram()
+                    .Name("parley_grpc_server_handling_seconds")
+                    .Help("Time from the start of an RPC to its status, by gRPC service and method.")
+                    .Register(registry)) {}
 
 void RpcObserver::SetKnownServices(const std::vector<std::string>& services) {
   absl::MutexLock lock(&mu_);
@@ -100,8 +98,7 @@ void RpcObserver::SetKnownServices(const std::vector<std::string>& services) {
   known_services_.insert("grpc.health.v1.Health");  // registered by gRPC itself, not listed
 }
 
-grpc::experimental::Interceptor* RpcObserver::CreateServerInterceptor(
-    grpc::experimental::ServerRpcInfo* info) {
+grpc::experimental::Interceptor* RpcObserver::CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) {
   return new ObservingInterceptor(this, MetricsFor(info->method()));
 }
 
@@ -116,8 +113,7 @@ RpcObserver::MethodMetrics* RpcObserver::MetricsFor(const char* method_cstr) {
   absl::string_view service_label = "unknown";
   absl::string_view method_label = "unknown";
   const size_t slash = method.find('/', 1);
-  if (method.size() > 2 && method[0] == '/' && slash != absl::string_view::npos &&
-      slash + 1 < method.size()) {
+  if (method.size() > 2 && method[0] == '/' && slash != absl::string_view::npos && slash + 1 < method.size()) {
     service_label = method.substr(1, slash - 1);
     method_label = method.substr(slash + 1);
   }
@@ -129,8 +125,7 @@ RpcObserver::MethodMetrics* RpcObserver::MetricsFor(const char* method_cstr) {
       metrics->method = "unknown";
       metrics->service_label = "unknown";
       metrics->method_label = "unknown";
-      metrics->latency = &handling_.Add({{"service", "unknown"}, {"method", "unknown"}},
-                                        metrics::LatencyBuckets());
+      metrics->latency = &handling_.Add({{"service", "unknown"}, {"method", "unknown"}}, metrics::LatencyBuckets());
       unknown_ = metrics.get();
       methods_.emplace("\x01unknown", std::move(metrics));  // owned, never matched by a method
     }
@@ -143,14 +138,12 @@ RpcObserver::MethodMetrics* RpcObserver::MetricsFor(const char* method_cstr) {
     slot->service_label = std::string(service_label);
     slot->method_label = std::string(method_label);
     slot->latency =
-        &handling_.Add({{"service", slot->service_label}, {"method", slot->method_label}},
-                       metrics::LatencyBuckets());
+        &handling_.Add({{"service", slot->service_label}, {"method", slot->method_label}}, metrics::LatencyBuckets());
   }
   return slot.get();
 }
 
-void RpcObserver::Record(MethodMetrics* metrics, grpc::StatusCode code, absl::string_view reason,
-                         double seconds) {
+void RpcObserver::Record(MethodMetrics* metrics, grpc::StatusCode code, absl::string_view reason, double seconds) {
   int index = static_cast<int>(code);
   if (index < 0 || index >= kNumCodes) index = static_cast<int>(grpc::StatusCode::UNKNOWN);
   const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(index));
@@ -158,17 +151,15 @@ void RpcObserver::Record(MethodMetrics* metrics, grpc::StatusCode code, absl::st
   if (counter == nullptr) {
     // Family::Add is thread-safe and returns the same child for the same labels, so a race here
     // only costs a second lookup.
-    counter = &handled_.Add({{"service", metrics->service_label},
-                             {"method", metrics->method_label},
-                             {"code", code_name}});
+    counter =
+        &handled_.Add({{"service", metrics->service_label}, {"method", metrics->method_label}, {"code", code_name}});
     metrics->handled[index].store(counter, std::memory_order_release);
   }
   counter->Increment();
   metrics->latency->Observe(seconds);
 
-  nlohmann::json fields = {{"method", metrics->method},
-                           {"code", code_name},
-                           {"duration_ms", static_cast<int64_t>(seconds * 1e6) / 1e3}};
+  nlohmann::json fields = {
+      {"method", metrics->method}, {"code", code_name}, {"duration_ms", static_cast<int64_t>(seconds * 1e6) / 1e3}};
   if (!reason.empty()) fields["reason"] = std::string(reason);
   log::Write(LevelFor(code), "rpc", fields);
 }

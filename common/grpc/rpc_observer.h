@@ -36,8 +36,7 @@ class RpcObserver final : public grpc::experimental::ServerInterceptorFactoryInt
   // The server calls this as it starts; a call that races with it is merely labelled "unknown".
   void SetKnownServices(const std::vector<std::string>& services);
 
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override;
+  grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override;
 
   // One method's metric children, created on first use. Counters per code appear only once a
   // code has been seen, so the exposition is not padded with 17 zero series per method.
@@ -50,8 +49,7 @@ class RpcObserver final : public grpc::experimental::ServerInterceptorFactoryInt
   };
 
   // Records one finished call.
-  void Record(MethodMetrics* metrics, grpc::StatusCode code, absl::string_view reason,
-              double seconds);
+  void Record(MethodMetrics* metrics, grpc::StatusCode code, absl::string_view reason, double seconds);
 
  private:
   MethodMetrics* MetricsFor(const char* method);

@@ -70,9 +70,7 @@ class ServiceListOption final : public grpc::ServerBuilderOption {
   std::vector<std::string>* out_;
 };
 
-int ToMillis(absl::Duration d) {
-  return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX));
-}
+int ToMillis(absl::Duration d) { return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX)); }
 
 // Signal plumbing. The handler may only do async-signal-safe things: it writes one byte to a
 // pipe that a watcher thread reads.
@@ -160,10 +158,8 @@ class Server::Impl {
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 60000);
     builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20000);
     if (opts_.max_connection_age > absl::ZeroDuration()) {
-      builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
-                                 ToMillis(opts_.max_connection_age));
-      builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
-                                 ToMillis(opts_.drain_deadline));
+      builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, ToMillis(opts_.max_connection_age));
+      builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, ToMillis(opts_.drain_deadline));
     }
     builder.RegisterService(&diagnostics_);
     for (grpc::Service* service : services_) builder.RegisterService(service);
@@ -263,8 +259,7 @@ class Server::Impl {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + opts_.drain_deadline));
     server_->Wait();
     exporter_.Stop();
-    log::Info("shutdown_complete",
-              {{"duration_ms", absl::ToInt64Milliseconds(absl::Now() - began)}});
+    log::Info("shutdown_complete", {{"duration_ms", absl::ToInt64Milliseconds(absl::Now() - began)}});
     absl::MutexLock lock(&mu_);
     metrics_port_ = 0;
     state_ = State::kStopped;
@@ -290,8 +285,7 @@ class Server::Impl {
   class ForwardingFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
    public:
     explicit ForwardingFactory(internal::RpcObserver* observer) : observer_(observer) {}
-    grpc::experimental::Interceptor* CreateServerInterceptor(
-        grpc::experimental::ServerRpcInfo* info) override {
+    grpc::experimental::Interceptor* CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) override {
       return observer_->CreateServerInterceptor(info);
     }
 
@@ -325,8 +319,7 @@ class Server::Impl {
       const bool ready = RunChecks();
       if (ready != serving_) {
         SetServing(ready);
-        log::Write(ready ? log::Level::kInfo : log::Level::kWarning,
-                   ready ? "serving" : "not_serving");
+        log::Write(ready ? log::Level::kInfo : log::Level::kWarning, ready ? "serving" : "not_serving");
       }
     }
   }

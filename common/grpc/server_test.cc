@@ -44,8 +44,7 @@ Health CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::str
     request = absl::StrCat("\x0a", std::string(1, static_cast<char>(service.size())), service);
   }
   std::string response;
-  grpc::Status status =
-      RawCall(channel, "/grpc.health.v1.Health/Check", request, &response, absl::Seconds(2));
+  grpc::Status status = RawCall(channel, "/grpc.health.v1.Health/Check", request, &response, absl::Seconds(2));
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return Health::kNotFound;
   if (!status.ok()) return Health::kError;
   if (response == "\x08\x01") return Health::kServing;
@@ -54,8 +53,7 @@ Health CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::str
 }
 
 // Polls (bounded, 5 s) until `service` reports `want`.
-bool AwaitHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
-                 Health want) {
+bool AwaitHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service, Health want) {
   const absl::Time give_up = absl::Now() + absl::Seconds(5);
   while (absl::Now() < give_up) {
     if (CheckHealth(channel, service) == want) return true;
@@ -129,8 +127,7 @@ TEST_F(ServerTest, ReflectionListsTheServices) {
   grpc::CompletionQueue cq;
   void* tag;
   bool ok;
-  auto call =
-      stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
+  auto call = stub.PrepareCall(&ctx, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &cq);
   call->StartCall(reinterpret_cast<void*>(1));
   ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
   grpc::ByteBuffer request = parley::testing::ToBuffer(std::string("\x3a\x00", 2));
@@ -188,11 +185,9 @@ TEST_F(ServerTest, ShutdownReportsNotServingThenDrainsAndStops) {
   grpc::Status slow_status;
   std::string slow_response;
   const int sleeps_before = parley::testing::TestService::SleepsStarted().load();
-  std::thread slow(
-      [&] { slow_status = RawCall(channel_, TestMethod("Sleep"), "700", &slow_response); });
+  std::thread slow([&] { slow_status = RawCall(channel_, TestMethod("Sleep"), "700", &slow_response); });
   const absl::Time give_up = absl::Now() + absl::Seconds(5);
-  while (parley::testing::TestService::SleepsStarted().load() == sleeps_before &&
-         absl::Now() < give_up) {
+  while (parley::testing::TestService::SleepsStarted().load() == sleeps_before && absl::Now() < give_up) {
     absl::SleepFor(absl::Milliseconds(1));
   }
 
@@ -216,10 +211,8 @@ TEST_F(ServerTest, MetricsCountRpcsByServiceMethodAndCode) {
   ASSERT_GT(server_->metrics_port(), 0);
   ASSERT_TRUE(Echo(channel_, "x").ok());
   ASSERT_TRUE(Echo(channel_, "y").ok());
-  EXPECT_EQ(RawCall(channel_, TestMethod("Fail"), "").error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(RawCall(channel_, "/evil.Invented/Method", "").error_code(),
-            grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_EQ(RawCall(channel_, TestMethod("Fail"), "").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(RawCall(channel_, "/evil.Invented/Method", "").error_code(), grpc::StatusCode::UNIMPLEMENTED);
 
   absl::StatusOr<std::string> body = metrics::testing::HttpGet(server_->metrics_port());
   ASSERT_TRUE(body.ok()) << body.status();
@@ -321,8 +314,7 @@ TEST(ServerSignals, SigtermDrainsAndExitsCleanly) {
     dup2(out[1], STDOUT_FILENO);
     close(out[0]);
     close(out[1]);
-    execl(PARLEY_GRPC_SIGNAL_HELPER, PARLEY_GRPC_SIGNAL_HELPER, "1000",
-          static_cast<char*>(nullptr));
+    execl(PARLEY_GRPC_SIGNAL_HELPER, PARLEY_GRPC_SIGNAL_HELPER, "1000", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(out[1]);

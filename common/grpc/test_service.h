@@ -40,8 +40,7 @@ inline std::string FromBuffer(const grpc::ByteBuffer& buffer) {
 
 // Calls `method` ("/pkg.Service/Method") with a text request; the text response in `response`.
 inline grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* ctx,
-                            const std::string& method, const std::string& request,
-                            std::string* response = nullptr) {
+                            const std::string& method, const std::string& request, std::string* response = nullptr) {
   grpc::GenericStub stub(channel);
   grpc::ByteBuffer req = ToBuffer(request);
   grpc::ByteBuffer resp;
@@ -56,18 +55,15 @@ inline grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel, grpc:
   return result;
 }
 
-inline grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel,
-                            const std::string& method, const std::string& request,
-                            std::string* response = nullptr,
+inline grpc::Status RawCall(const std::shared_ptr<grpc::Channel>& channel, const std::string& method,
+                            const std::string& request, std::string* response = nullptr,
                             absl::Duration timeout = absl::Seconds(10)) {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   return RawCall(channel, &ctx, method, request, response);
 }
 
-inline std::string TestMethod(absl::string_view name) {
-  return absl::StrCat("/", kTestServiceName, "/", name);
-}
+inline std::string TestMethod(absl::string_view name) { return absl::StrCat("/", kTestServiceName, "/", name); }
 
 class TestService final : public grpc::Service {
  public:
@@ -104,8 +100,7 @@ class TestService final : public grpc::Service {
       if (ctx->deadline() == std::chrono::system_clock::time_point::max()) {
         *resp = "inf";
       } else {
-        *resp = absl::StrCat(
-            absl::ToInt64Milliseconds(absl::FromChrono(ctx->deadline()) - absl::Now()));
+        *resp = absl::StrCat(absl::ToInt64Milliseconds(absl::FromChrono(ctx->deadline()) - absl::Now()));
       }
       return grpc::Status::OK;
     });
@@ -115,9 +110,8 @@ class TestService final : public grpc::Service {
       client::CallOptions opts;
       opts.timeout = absl::Seconds(10);
       opts.parent = ctx;
-      absl::Status status = client::Call(opts, [&](grpc::ClientContext& c) {
-        return RawCall(channel, &c, TestMethod("Deadline"), "", resp);
-      });
+      absl::Status status = client::Call(
+          opts, [&](grpc::ClientContext& c) { return RawCall(channel, &c, TestMethod("Deadline"), "", resp); });
       return ToGrpcStatus(status, ctx);
     });
   }
@@ -130,8 +124,7 @@ class TestService final : public grpc::Service {
     AddMethod(new grpc::internal::RpcServiceMethod(
         names_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
         new grpc::internal::RpcMethodHandler<TestService, grpc::ByteBuffer, grpc::ByteBuffer>(
-            [fn](TestService*, grpc::ServerContext* ctx, const grpc::ByteBuffer* req,
-                 grpc::ByteBuffer* resp) {
+            [fn](TestService*, grpc::ServerContext* ctx, const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {
               std::string out;
               grpc::Status status = fn(ctx, FromBuffer(*req), &out);
               *resp = ToBuffer(out);

@@ -26,9 +26,15 @@ void SetSinkForTesting(Sink sink);
 
 void Write(Level level, std::string_view event, const nlohmann::json& fields = nlohmann::json::object());
 
-inline void Debug(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) { Write(Level::kDebug, e, f); }
+inline void Debug(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) {
+  Write(Level::kDebug, e, f);
+}
 inline void Info(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) { Write(Level::kInfo, e, f); }
-inline void Warning(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) { Write(Level::kWarning, e, f); }
-inline void Error(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) { Write(Level::kError, e, f); }
+inline void Warning(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) {
+  Write(Level::kWarning, e, f);
+}
+inline void Error(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) {
+  Write(Level::kError, e, f);
+}
 
 }  // namespace parley::log

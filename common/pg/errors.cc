@@ -56,8 +56,7 @@ Classified FromSqlState(absl::string_view state) {
             "the record conflicts with an existing one", false};
   }
   if (state == "23514" || state == "23502") {
-    return {absl::StatusCode::kInvalidArgument, kReasonConstraintViolation,
-            "a value is missing or not allowed", false};
+    return {absl::StatusCode::kInvalidArgument, kReasonConstraintViolation, "a value is missing or not allowed", false};
   }
   if (state == "40003") {
     return {absl::StatusCode::kUnavailable, kReasonCommitUnknown,
@@ -74,12 +73,10 @@ Classified FromSqlState(absl::string_view state) {
     return {absl::StatusCode::kUnavailable, kReasonUnavailable, kMsgUnavailable, false};
   }
   if (state == "55P03") {
-    return {absl::StatusCode::kUnavailable, kReasonBusy, "the database is busy; retry later",
-            false};
+    return {absl::StatusCode::kUnavailable, kReasonBusy, "the database is busy; retry later", false};
   }
   if (state == "57014") {
-    return {absl::StatusCode::kDeadlineExceeded, kReasonStatementTimeout,
-            "the database did not answer in time", false};
+    return {absl::StatusCode::kDeadlineExceeded, kReasonStatementTimeout, "the database did not answer in time", false};
   }
   return {absl::StatusCode::kInternal, kReasonInternal, "internal database error", false};
 }
@@ -97,8 +94,8 @@ Classified Classify(const std::exception& e) {
 
 std::string ClassName(const std::exception& e) {
   int status = 0;
-  std::unique_ptr<char, void (*)(void*)> demangled(
-      abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status), std::free);
+  std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(typeid(e).name(), nullptr, nullptr, &status),
+                                                   std::free);
   return status == 0 && demangled ? std::string(demangled.get()) : std::string(typeid(e).name());
 }
 
@@ -106,9 +103,8 @@ std::string ClassName(const std::exception& e) {
 
 absl::Status TranslateException(const std::exception& e) {
   const Classified c = Classify(e);
-  log::Warning("pg_error", {{"sqlstate", SqlState(e)},
-                            {"exception", ClassName(e)},
-                            {"code", absl::StatusCodeToString(c.code)}});
+  log::Warning("pg_error",
+               {{"sqlstate", SqlState(e)}, {"exception", ClassName(e)}, {"code", absl::StatusCodeToString(c.code)}});
   return WithReason(absl::Status(c.code, c.message), c.reason);
 }
 

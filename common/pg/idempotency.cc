@@ -14,9 +14,7 @@ namespace {
 constexpr char kMisuse[] = "IDEMPOTENCY_MISUSE";
 constexpr int kPurgeBatch = 5000;
 
-absl::Status Misuse(absl::string_view message) {
-  return WithReason(absl::InternalError(message), kMisuse);
-}
+absl::Status Misuse(absl::string_view message) { return WithReason(absl::InternalError(message), kMisuse); }
 
 }  // namespace
 
@@ -26,8 +24,7 @@ absl::Status ValidateRequestId(absl::string_view id) {
     ok = (i == 8 || i == 13 || i == 18 || i == 23) ? id[i] == '-' : absl::ascii_isxdigit(id[i]);
   }
   if (!ok) {
-    return InvalidArgument("REQUEST_ID_INVALID",
-                           "request_id must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
+    return InvalidArgument("REQUEST_ID_INVALID", "request_id must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
   }
   return absl::OkStatus();
 }
@@ -57,8 +54,7 @@ absl::StatusOr<std::optional<std::string>> BeginRequest(pqxx::work& txn, absl::s
       return Aborted(kReasonTransactionConflict, "the request record changed; retry");
     }
     if (prior[0][0].as<std::string>() != fp) {
-      return InvalidArgument("REQUEST_ID_REUSED",
-                             "request_id was already used for a different request");
+      return InvalidArgument("REQUEST_ID_REUSED", "request_id was already used for a different request");
     }
     if (prior[0][1].is_null()) {
       return Misuse("an earlier call with this request_id committed without a response");
@@ -77,8 +73,7 @@ absl::Status FinishRequest(pqxx::work& txn, absl::string_view scope, absl::strin
     const pqxx::result updated = txn.exec_params(
         "UPDATE parley_idempotent_requests SET response = $3 "
         "WHERE scope = $1 AND request_id = $2::uuid AND response IS NULL",
-        std::string(scope), std::string(request_id),
-        pqxx::binarystring(response_bytes.data(), response_bytes.size()));
+        std::string(scope), std::string(request_id), pqxx::binarystring(response_bytes.data(), response_bytes.size()));
     if (updated.affected_rows() != 1) {
       return Misuse("FinishRequest without a matching BeginRequest in the same transaction");
     }

@@ -36,18 +36,15 @@ class IdempotencyTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<Pool>> pool = Pool::Create(opts);
     ASSERT_TRUE(pool.ok()) << pool.status();
     pool_ = std::move(*pool);
-    ASSERT_TRUE(ApplyMigrations(*pool_, "idem_test",
-                                {{1, "create_things", "CREATE TABLE things (note text);"}})
-                    .ok());
+    ASSERT_TRUE(ApplyMigrations(*pool_, "idem_test", {{1, "create_things", "CREATE TABLE things (note text);"}}).ok());
   }
 
   // The pattern a store follows; `response` is what this attempt would answer.
-  absl::StatusOr<std::string> CreateThing(const std::string& scope, const std::string& id,
-                                          const std::string& request, const std::string& response) {
+  absl::StatusOr<std::string> CreateThing(const std::string& scope, const std::string& id, const std::string& request,
+                                          const std::string& response) {
     std::string out;
     PARLEY_RETURN_IF_ERROR(pool_->TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
-      PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior,
-                              BeginRequest(txn, scope, id, Fingerprint(request)));
+      PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior, BeginRequest(txn, scope, id, Fingerprint(request)));
       if (prior) {
         out = *std::move(prior);
         return absl::OkStatus();
@@ -120,8 +117,7 @@ TEST_F(IdempotencyTest, AnInvalidRequestIdIsRejected) {
 
 TEST_F(IdempotencyTest, ARolledBackCallLeavesNoRecord) {
   const absl::Status failed = pool_->Transact([](pqxx::work& txn) -> absl::Status {
-    PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior,
-                            BeginRequest(txn, kScope, kId, Fingerprint("req")));
+    PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior, BeginRequest(txn, kScope, kId, Fingerprint("req")));
     EXPECT_FALSE(prior.has_value());
     txn.exec0("INSERT INTO things (note) VALUES ('doomed')");
     return FailedPrecondition("WRONG_STATE", "the work failed");
@@ -136,8 +132,7 @@ TEST_F(IdempotencyTest, ARolledBackCallLeavesNoRecord) {
 }
 
 TEST_F(IdempotencyTest, FinishWithoutBeginIsMisuse) {
-  const absl::Status s =
-      pool_->Transact([](pqxx::work& txn) { return FinishRequest(txn, kScope, kId, "resp"); });
+  const absl::Status s = pool_->Transact([](pqxx::work& txn) { return FinishRequest(txn, kScope, kId, "resp"); });
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(ErrorReason(s), "IDEMPOTENCY_MISUSE");
 }
@@ -150,8 +145,7 @@ class ConcurrentRequests : public IdempotencyTest {
     absl::Notification inserted;
     std::thread first([&] {
       const absl::Status s = pool_->Transact([&](pqxx::work& txn) -> absl::Status {
-        PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior,
-                                BeginRequest(txn, kScope, kId, Fingerprint("req")));
+        PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior, BeginRequest(txn, kScope, kId, Fingerprint("req")));
         if (prior) return absl::InternalError("the first call must do the work");
         txn.exec0("INSERT INTO things (note) VALUES ('first')");
         inserted.Notify();
@@ -203,16 +197,15 @@ TEST_F(IdempotencyTest, PurgeRemovesOnlyOldRecords) {
   const std::string old_id = "00000000-0000-4000-8000-000000000001";
   ASSERT_TRUE(CreateThing(kScope, old_id, "old", "old resp").ok());
   ASSERT_TRUE(CreateThing(kScope, kId, "new", "new resp").ok());
-  ASSERT_TRUE(
-      pool_
-          ->Transact([&](pqxx::work& txn) {
-            txn.exec_params(
-                "UPDATE parley_idempotent_requests SET created_at = now() - interval '2 days' "
-                "WHERE request_id = $1::uuid",
-                old_id);
-            return absl::OkStatus();
-          })
-          .ok());
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pqxx::work& txn) {
+                    txn.exec_params(
+                        "UPDATE parley_idempotent_requests SET created_at = now() - interval '2 days' "
+                        "WHERE request_id = $1::uuid",
+                        old_id);
+                    return absl::OkStatus();
+                  })
+                  .ok());
   absl::StatusOr<int64_t> purged = PurgeRequestsOlderThan(*pool_, absl::Hours(24));
   ASSERT_TRUE(purged.ok()) << purged.status();
   EXPECT_EQ(*purged, 1);
@@ -224,8 +217,7 @@ TEST_F(IdempotencyTest, PurgeRemovesOnlyOldRecords) {
   absl::StatusOr<std::string> new_again = CreateThing(kScope, kId, "new", "ignored");
   ASSERT_TRUE(new_again.ok());
   EXPECT_EQ(*new_again, "new resp");
-  EXPECT_EQ(PurgeRequestsOlderThan(*pool_, -absl::Hours(1)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(PurgeRequestsOlderThan(*pool_, -absl::Hours(1)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -14,10 +14,9 @@ TEST(ValidateRequestId, AcceptsUuidsInEitherCase) {
 }
 
 TEST(ValidateRequestId, RejectsEverythingElse) {
-  for (absl::string_view bad :
-       {"", "123e4567e89b12d3a456426614174000", "123e4567-e89b-12d3-a456-42661417400",
-        "123e4567-e89b-12d3-a456-4266141740000", "123e4567-e89b-12d3-a456_426614174000",
-        "g23e4567-e89b-12d3-a456-426614174000", "{23e4567-e89b-12d3-a456-42661417400}"}) {
+  for (absl::string_view bad : {"", "123e4567e89b12d3a456426614174000", "123e4567-e89b-12d3-a456-42661417400",
+                                "123e4567-e89b-12d3-a456-4266141740000", "123e4567-e89b-12d3-a456_426614174000",
+                                "g23e4567-e89b-12d3-a456-426614174000", "{23e4567-e89b-12d3-a456-42661417400}"}) {
     const absl::Status s = ValidateRequestId(bad);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(ErrorReason(s), "REQUEST_ID_INVALID") << bad;
@@ -32,8 +31,7 @@ TEST(Fingerprint, IsSha256HexAndStable) {
 }
 
 TEST(MigrationChecksum, CoversEveryByte) {
-  EXPECT_NE(MigrationChecksum("CREATE TABLE a (i int);"),
-            MigrationChecksum("CREATE TABLE a (i int); "));
+  EXPECT_NE(MigrationChecksum("CREATE TABLE a (i int);"), MigrationChecksum("CREATE TABLE a (i int); "));
   EXPECT_EQ(MigrationChecksum("x").size(), 64u);
 }
 

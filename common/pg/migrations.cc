@@ -35,10 +35,9 @@ absl::Status Validate(absl::string_view service, const std::vector<Migration>& m
   int previous = 0;
   for (const Migration& m : migrations) {
     if (m.version <= previous) {
-      return InvalidArgument("MIGRATIONS_INVALID",
-                             absl::StrCat("migration versions of ", service,
-                                          " must be positive and strictly increasing; ", m.version,
-                                          " follows ", previous));
+      return InvalidArgument("MIGRATIONS_INVALID", absl::StrCat("migration versions of ", service,
+                                                                " must be positive and strictly increasing; ",
+                                                                m.version, " follows ", previous));
     }
     previous = m.version;
   }
@@ -46,12 +45,10 @@ absl::Status Validate(absl::string_view service, const std::vector<Migration>& m
 }
 
 absl::Status Changed(absl::string_view service, const Migration& m) {
-  log::Error(
-      "migration_changed",
-      {{"migration_service", std::string(service)}, {"version", m.version}, {"name", m.name}});
-  return FailedPrecondition(
-      "MIGRATION_CHANGED", absl::StrCat("applied migration ", service, " ", m.version, " (", m.name,
-                                        ") was edited; add a new migration instead"));
+  log::Error("migration_changed",
+             {{"migration_service", std::string(service)}, {"version", m.version}, {"name", m.name}});
+  return FailedPrecondition("MIGRATION_CHANGED", absl::StrCat("applied migration ", service, " ", m.version, " (",
+                                                              m.name, ") was edited; add a new migration instead"));
 }
 
 absl::Status CreateRecordTable(Pool& pool) {
@@ -65,15 +62,14 @@ absl::Status CreateRecordTable(Pool& pool) {
   });
 }
 
-absl::Status ApplySet(Pool& pool, absl::string_view service,
-                      const std::vector<Migration>& migrations) {
+absl::Status ApplySet(Pool& pool, absl::string_view service, const std::vector<Migration>& migrations) {
   const std::string svc(service);
   // Check every applied migration before applying anything, so an edited old migration stops the
   // run before newer ones land on top of it.
   std::map<int, std::string> applied;
   PARLEY_RETURN_IF_ERROR(pool.Read([&](pqxx::work& txn) {
-    const pqxx::result rows = txn.exec_params(
-        "SELECT version, checksum FROM parley_schema_migrations WHERE service = $1", svc);
+    const pqxx::result rows =
+        txn.exec_params("SELECT version, checksum FROM parley_schema_migrations WHERE service = $1", svc);
     for (const pqxx::row& row : rows) applied[row[0].as<int>()] = row[1].as<std::string>();
     return absl::OkStatus();
   }));
@@ -90,8 +86,7 @@ absl::Status ApplySet(Pool& pool, absl::string_view service,
       txn.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", kLockNamespace, svc);
       // Another migrator may have applied it while we waited for the lock.
       const pqxx::result existing = txn.exec_params(
-          "SELECT checksum FROM parley_schema_migrations WHERE service = $1 AND version = $2", svc,
-          m.version);
+          "SELECT checksum FROM parley_schema_migrations WHERE service = $1 AND version = $2", svc, m.version);
       const std::string checksum = MigrationChecksum(m.sql);
       if (!existing.empty()) {
         if (existing[0][0].as<std::string>() != checksum) return Changed(service, m);
@@ -101,14 +96,11 @@ absl::Status ApplySet(Pool& pool, absl::string_view service,
         txn.exec(m.sql);
       } catch (const std::exception& e) {
         const absl::Status s = TranslateException(e);
-        log::Error("migration_failed", {{"migration_service", svc},
-                                        {"version", m.version},
-                                        {"name", m.name},
-                                        {"sqlstate", SqlState(e)}});
-        return WithReason(
-            absl::Status(s.code(), absl::StrCat("migration ", service, " ", m.version, " (", m.name,
-                                                ") failed: ", s.message())),
-            ErrorReason(s));
+        log::Error("migration_failed",
+                   {{"migration_service", svc}, {"version", m.version}, {"name", m.name}, {"sqlstate", SqlState(e)}});
+        return WithReason(absl::Status(s.code(), absl::StrCat("migration ", service, " ", m.version, " (", m.name,
+                                                              ") failed: ", s.message())),
+                          ErrorReason(s));
       }
       txn.exec_params(
           "INSERT INTO parley_schema_migrations (service, version, name, checksum) "
@@ -118,8 +110,7 @@ absl::Status ApplySet(Pool& pool, absl::string_view service,
       return absl::OkStatus();
     }));
     if (ran) {
-      log::Info("migration_applied",
-                {{"migration_service", svc}, {"version", m.version}, {"name", m.name}});
+      log::Info("migration_applied", {{"migration_service", svc}, {"version", m.version}, {"name", m.name}});
     }
   }
   return absl::OkStatus();
@@ -149,11 +140,9 @@ CREATE INDEX parley_idempotent_requests_created_at ON parley_idempotent_requests
   return *kMigrations;
 }
 
-absl::Status ApplyMigrations(Pool& pool, absl::string_view service,
-                             const std::vector<Migration>& migrations) {
+absl::Status ApplyMigrations(Pool& pool, absl::string_view service, const std::vector<Migration>& migrations) {
   if (service == kCommonMigrationsService) {
-    return InvalidArgument("MIGRATIONS_INVALID",
-                           absl::StrCat("the service name ", service, " is reserved"));
+    return InvalidArgument("MIGRATIONS_INVALID", absl::StrCat("the service name ", service, " is reserved"));
   }
   PARLEY_RETURN_IF_ERROR(Validate(service, migrations));
   PARLEY_RETURN_IF_ERROR(Validate(kCommonMigrationsService, CommonMigrations()));

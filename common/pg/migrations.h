@@ -42,8 +42,7 @@ struct Migration {
 
 inline constexpr char kCommonMigrationsService[] = "parley_common";
 
-absl::Status ApplyMigrations(Pool& pool, absl::string_view service,
-                             const std::vector<Migration>& migrations);
+absl::Status ApplyMigrations(Pool& pool, absl::string_view service, const std::vector<Migration>& migrations);
 
 // The library-owned set applied under kCommonMigrationsService.
 const std::vector<Migration>& CommonMigrations();

@@ -51,13 +51,11 @@ class MigrationsTest : public ::testing::Test {
   }
 
   bool TableExists(const std::string& table) {
-    return Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '" +
-                  table + "'") == 1;
+    return Scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'public' AND tablename = '" + table + "'") == 1;
   }
 
   int64_t Recorded(const std::string& service) {
-    return Scalar("SELECT count(*) FROM parley_schema_migrations WHERE service = '" + service +
-                  "'");
+    return Scalar("SELECT count(*) FROM parley_schema_migrations WHERE service = '" + service + "'");
   }
 
   std::optional<TestDatabase> db_;
@@ -128,8 +126,7 @@ TEST_F(MigrationsTest, RejectsVersionsThatDoNotIncrease) {
 }
 
 TEST_F(MigrationsTest, RejectsTheReservedServiceName) {
-  EXPECT_EQ(ApplyMigrations(*pool_, kCommonMigrationsService, {}).code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ApplyMigrations(*pool_, kCommonMigrationsService, {}).code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(ApplyMigrations(*pool_, "", {}).code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -154,8 +151,7 @@ TEST_F(MigrationsTest, ConcurrentMigratorsApplyEachVersionOnce) {
   }
   std::vector<Migration> m = Base();
   for (int v = 3; v <= 12; ++v) {
-    m.push_back({v, "entry_" + std::to_string(v),
-                 "INSERT INTO ledger VALUES (" + std::to_string(v) + ");"});
+    m.push_back({v, "entry_" + std::to_string(v), "INSERT INTO ledger VALUES (" + std::to_string(v) + ");"});
   }
   Barrier start(kMigrators);
   std::vector<absl::Status> results(kMigrators);
@@ -183,8 +179,7 @@ TEST_F(MigrationsTest, EmbeddedMigrationsApply) {
                   .ok());
   EXPECT_EQ(Scalar("SELECT count(*) FROM widgets WHERE notes LIKE 'semi;colons;%'"), 1);
   EXPECT_EQ(Scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'widgets_name'"), 1);
-  EXPECT_EQ(Scalar("SELECT max(version) FROM parley_schema_migrations WHERE service = 'widgets'"),
-            10);
+  EXPECT_EQ(Scalar("SELECT max(version) FROM parley_schema_migrations WHERE service = 'widgets'"), 10);
 }
 
 }  // namespace

@@ -36,8 +36,7 @@ class NoticeSink final : public pqxx::errorhandler {
 std::string WithConnectTimeout(const std::string& dsn, absl::Duration timeout) {
   if (absl::StrContains(dsn, "connect_timeout")) return dsn;
   // libpq treats anything below 2 s as 2 s.
-  const int64_t seconds =
-      std::max<int64_t>(2, absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1))));
+  const int64_t seconds = std::max<int64_t>(2, absl::ToInt64Seconds(absl::Ceil(timeout, absl::Seconds(1))));
   if (absl::StartsWith(dsn, "postgresql://") || absl::StartsWith(dsn, "postgres://")) {
     return absl::StrCat(dsn, absl::StrContains(dsn, "?") ? "&" : "?", "connect_timeout=", seconds);
   }
@@ -45,15 +44,13 @@ std::string WithConnectTimeout(const std::string& dsn, absl::Duration timeout) {
 }
 
 bool IsTransactionConflict(const absl::Status& status) {
-  return status.code() == absl::StatusCode::kAborted &&
-         ErrorReason(status) == kReasonTransactionConflict;
+  return status.code() == absl::StatusCode::kAborted && ErrorReason(status) == kReasonTransactionConflict;
 }
 
 absl::Duration RetryBackoff(int retry) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_real_distribution<double> jitter(0.5, 1.5);
-  const absl::Duration base =
-      std::min(absl::Milliseconds(5) * (1 << std::min(retry, 6)), absl::Milliseconds(200));
+  const absl::Duration base = std::min(absl::Milliseconds(5) * (1 << std::min(retry, 6)), absl::Milliseconds(200));
   return base * jitter(rng);
 }
 
@@ -68,8 +65,7 @@ struct Pool::Conn {
   bool pooled = false;  // has sat idle in the pool, so it may have died unnoticed
 };
 
-Pool::Pool(PoolOptions opts)
-    : opts_(std::move(opts)), dsn_(WithConnectTimeout(opts_.dsn, opts_.acquire_timeout)) {}
+Pool::Pool(PoolOptions opts) : opts_(std::move(opts)), dsn_(WithConnectTimeout(opts_.dsn, opts_.acquire_timeout)) {}
 
 Pool::~Pool() {
   absl::MutexLock lock(&mu_);
@@ -81,17 +77,14 @@ Pool::~Pool() {
 
 absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions opts) {
   if (opts.dsn.empty()) return InvalidArgument("PG_OPTIONS_INVALID", "the database DSN is empty");
-  if (opts.size < 1)
-    return InvalidArgument("PG_OPTIONS_INVALID", "the pool size must be at least 1");
-  if (opts.acquire_timeout <= absl::ZeroDuration() ||
-      opts.statement_timeout < absl::ZeroDuration()) {
+  if (opts.size < 1) return InvalidArgument("PG_OPTIONS_INVALID", "the pool size must be at least 1");
+  if (opts.acquire_timeout <= absl::ZeroDuration() || opts.statement_timeout < absl::ZeroDuration()) {
     return InvalidArgument("PG_OPTIONS_INVALID", "the pool timeouts must be positive");
   }
   std::unique_ptr<Pool> pool(new Pool(std::move(opts)));
   PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, pool->Acquire(pool->opts_.acquire_timeout));
   pool->Release(std::move(conn), /*discard=*/false);
-  log::Info("pg_pool_ready",
-            {{"size", pool->opts_.size}, {"application_name", pool->opts_.application_name}});
+  log::Info("pg_pool_ready", {{"size", pool->opts_.size}, {"application_name", pool->opts_.application_name}});
   return pool;
 }
 
@@ -114,8 +107,7 @@ absl::StatusOr<std::unique_ptr<Pool::Conn>> Pool::Acquire(absl::Duration timeout
     absl::MutexLock lock(&mu_);
     if (!mu_.AwaitWithTimeout(absl::Condition(this, &Pool::CanAcquire), timeout)) {
       log::Warning("pg_pool_exhausted", {{"size", opts_.size}});
-      return Unavailable(kReasonPoolExhausted,
-                         "no database connection became free in time; retry later");
+      return Unavailable(kReasonPoolExhausted, "no database connection became free in time; retry later");
     }
     if (!idle_.empty()) {
       conn = std::move(idle_.back());
@@ -151,8 +143,7 @@ absl::StatusOr<std::unique_ptr<Pool::Conn>> Pool::Connect() {
     conn->notices = std::make_unique<NoticeSink>(*conn->c);
     // set_variable (rather than a plain SET) because libpqxx replays these if it ever
     // re-establishes the session itself.
-    conn->c->set_variable("statement_timeout",
-                          std::to_string(absl::ToInt64Milliseconds(opts_.statement_timeout)));
+    conn->c->set_variable("statement_timeout", std::to_string(absl::ToInt64Milliseconds(opts_.statement_timeout)));
     conn->c->set_variable("client_min_messages", "warning");
     if (!opts_.application_name.empty()) {
       conn->c->set_variable("application_name", conn->c->quote(opts_.application_name));
@@ -219,9 +210,7 @@ absl::Status Pool::Run(const TxnFn& fn, Mode mode, absl::Duration acquire_timeou
   }
 }
 
-absl::Status Pool::Transact(const TxnFn& fn) {
-  return Run(fn, Mode::kReadWrite, opts_.acquire_timeout);
-}
+absl::Status Pool::Transact(const TxnFn& fn) { return Run(fn, Mode::kReadWrite, opts_.acquire_timeout); }
 
 absl::Status Pool::Read(const TxnFn& fn) { return Run(fn, Mode::kReadOnly, opts_.acquire_timeout); }
 

@@ -80,8 +80,7 @@ class PoolTest : public ::testing::Test {
   absl::Status Insert(Pool& pool, int id, const std::string& label, int qty = 0,
                       std::optional<int> parent = std::nullopt) {
     return pool.Transact([&](pqxx::work& txn) {
-      txn.exec_params("INSERT INTO items (id, parent_id, label, qty) VALUES ($1, $2, $3, $4)", id,
-                      parent, label, qty);
+      txn.exec_params("INSERT INTO items (id, parent_id, label, qty) VALUES ($1, $2, $3, $4)", id, parent, label, qty);
       return absl::OkStatus();
     });
   }
@@ -180,10 +179,8 @@ absl::Status WriteSkew(pqxx::work& txn, int my_id, Barrier* barrier) {
 TEST_F(PoolTest, SerializationFailureIsAborted) {
   Barrier barrier(2);
   absl::Status s1, s2;
-  std::thread t1(
-      [&] { s1 = pool_->Transact([&](pqxx::work& t) { return WriteSkew(t, 1, &barrier); }); });
-  std::thread t2(
-      [&] { s2 = pool_->Transact([&](pqxx::work& t) { return WriteSkew(t, 2, &barrier); }); });
+  std::thread t1([&] { s1 = pool_->Transact([&](pqxx::work& t) { return WriteSkew(t, 1, &barrier); }); });
+  std::thread t2([&] { s2 = pool_->Transact([&](pqxx::work& t) { return WriteSkew(t, 2, &barrier); }); });
   t1.join();
   t2.join();
   EXPECT_NE(s1.ok(), s2.ok()) << s1 << " / " << s2;
@@ -278,8 +275,7 @@ TEST_F(PoolTest, DeadIdleConnectionIsReplacedWithoutFailingTheCall) {
   }
   ASSERT_TRUE(PollUntil([&] {
     pqxx::nontransaction txn(admin);
-    return txn.exec_params1("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)[0]
-               .as<int>() == 0;
+    return txn.exec_params1("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid)[0].as<int>() == 0;
   }));
   EXPECT_TRUE(Insert(*pool, 1, "after restart").ok());
   EXPECT_NE(BackendPid(*pool), pid);

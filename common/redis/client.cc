@@ -55,9 +55,7 @@ class SigpipeBlocker {
   bool was_pending_ = false;
 };
 
-absl::Status UnavailableStatus() {
-  return Unavailable(kReasonUnavailable, "Redis is unavailable; retry later");
-}
+absl::Status UnavailableStatus() { return Unavailable(kReasonUnavailable, "Redis is unavailable; retry later"); }
 
 Reply Convert(const redisReply* r) {
   Reply out;
@@ -102,8 +100,7 @@ absl::StatusOr<std::string> FormatScore(double score) {
 }
 
 absl::Status Unexpected(absl::string_view command) {
-  return WithReason(absl::InternalError(absl::StrCat("unexpected Redis reply to ", command)),
-                    kReasonCommandFailed);
+  return WithReason(absl::InternalError(absl::StrCat("unexpected Redis reply to ", command)), kReasonCommandFailed);
 }
 
 }  // namespace
@@ -111,24 +108,21 @@ absl::Status Unexpected(absl::string_view command) {
 absl::Status ErrorReplyStatus(absl::string_view error_text) {
   const absl::string_view prefix = error_text.substr(0, error_text.find(' '));
   // Only the error's first word: the rest can echo command arguments.
-  if (prefix == "LOADING" || prefix == "BUSY" || prefix == "MASTERDOWN" || prefix == "TRYAGAIN" ||
-      prefix == "OOM" || prefix == "CLUSTERDOWN" || prefix == "READONLY") {
-    return Unavailable(kReasonUnavailable,
-                       absl::StrCat("Redis cannot serve the command now (", prefix, ")"));
+  if (prefix == "LOADING" || prefix == "BUSY" || prefix == "MASTERDOWN" || prefix == "TRYAGAIN" || prefix == "OOM" ||
+      prefix == "CLUSTERDOWN" || prefix == "READONLY") {
+    return Unavailable(kReasonUnavailable, absl::StrCat("Redis cannot serve the command now (", prefix, ")"));
   }
   return WithReason(absl::InternalError(absl::StrCat("Redis rejected the command (", prefix, ")")),
                     kReasonCommandFailed);
 }
 
 absl::StatusOr<RedisOptions> ParseAddress(absl::string_view host_port) {
-  const absl::Status invalid =
-      InvalidArgument("REDIS_ADDRESS_INVALID", "a Redis address must look like host:port");
+  const absl::Status invalid = InvalidArgument("REDIS_ADDRESS_INVALID", "a Redis address must look like host:port");
   absl::string_view host;
   absl::string_view port_text;
   if (!host_port.empty() && host_port.front() == '[') {
     const size_t close = host_port.find(']');
-    if (close == absl::string_view::npos || close + 1 >= host_port.size() ||
-        host_port[close + 1] != ':') {
+    if (close == absl::string_view::npos || close + 1 >= host_port.size() || host_port[close + 1] != ':') {
       return invalid;
     }
     host = host_port.substr(1, close - 1);
@@ -158,8 +152,7 @@ Client::~Client() {
 }
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(RedisOptions opts) {
-  if (opts.host.empty() || opts.port < 1 || opts.port > 65535 ||
-      opts.connect_timeout <= absl::ZeroDuration() ||
+  if (opts.host.empty() || opts.port < 1 || opts.port > 65535 || opts.connect_timeout <= absl::ZeroDuration() ||
       opts.command_timeout <= absl::ZeroDuration()) {
     return InvalidArgument("REDIS_OPTIONS_INVALID",
                            "Redis options need a host, a port in 1..65535 and positive timeouts");
@@ -179,10 +172,8 @@ absl::Status Client::DropLocked(absl::string_view what) {
     ctx_ = nullptr;
   }
   if (healthy_) {
-    log::Warning("redis_unavailable", {{"host", opts_.host},
-                                       {"port", opts_.port},
-                                       {"during", std::string(what)},
-                                       {"detail", detail}});
+    log::Warning("redis_unavailable",
+                 {{"host", opts_.host}, {"port", opts_.port}, {"during", std::string(what)}, {"detail", detail}});
     healthy_ = false;
   }
   return UnavailableStatus();
@@ -191,8 +182,7 @@ absl::Status Client::DropLocked(absl::string_view what) {
 absl::Status Client::EnsureConnectedLocked() {
   if (ctx_ != nullptr) return absl::OkStatus();
   SigpipeBlocker no_sigpipe;
-  ctx_ = redisConnectWithTimeout(opts_.host.c_str(), opts_.port,
-                                 absl::ToTimeval(opts_.connect_timeout));
+  ctx_ = redisConnectWithTimeout(opts_.host.c_str(), opts_.port, absl::ToTimeval(opts_.connect_timeout));
   if (ctx_ == nullptr) return DropLocked("connect");
   if (ctx_->err != 0 || redisSetTimeout(ctx_, absl::ToTimeval(opts_.command_timeout)) != REDIS_OK ||
       redisEnableKeepAlive(ctx_) != REDIS_OK) {
@@ -205,8 +195,7 @@ absl::Status Client::EnsureConnectedLocked() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<Reply>> Client::Pipeline(
-    const std::vector<std::vector<std::string>>& commands) {
+absl::StatusOr<std::vector<Reply>> Client::Pipeline(const std::vector<std::vector<std::string>>& commands) {
   absl::MutexLock lock(&mu_);
   PARLEY_RETURN_IF_ERROR(EnsureConnectedLocked());
   SigpipeBlocker no_sigpipe;
@@ -224,8 +213,7 @@ absl::StatusOr<std::vector<Reply>> Client::Pipeline(
       ptrs.push_back(a.data());
       lens.push_back(a.size());
     }
-    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()) !=
-        REDIS_OK) {
+    if (redisAppendCommandArgv(ctx_, static_cast<int>(argv.size()), ptrs.data(), lens.data()) != REDIS_OK) {
       return DropLocked("write");
     }
   }
@@ -264,8 +252,7 @@ absl::StatusOr<absl::Time> Client::ServerTime() {
   int64_t seconds = 0;
   int64_t micros = 0;
   if (reply.type != Reply::Type::kArray || reply.elements.size() != 2 ||
-      !absl::SimpleAtoi(reply.elements[0].str, &seconds) ||
-      !absl::SimpleAtoi(reply.elements[1].str, &micros)) {
+      !absl::SimpleAtoi(reply.elements[0].str, &seconds) || !absl::SimpleAtoi(reply.elements[1].str, &micros)) {
     return Unexpected("TIME");
   }
   return absl::FromUnixSeconds(seconds) + absl::Microseconds(micros);
@@ -285,8 +272,7 @@ absl::Status Client::ZAdd(absl::string_view key, double score, absl::string_view
   return Call({"ZADD", std::string(key), std::move(s), std::string(member)}).status();
 }
 
-absl::Status Client::ZAddMany(absl::string_view key,
-                              const std::vector<std::pair<double, std::string>>& items) {
+absl::Status Client::ZAddMany(absl::string_view key, const std::vector<std::pair<double, std::string>>& items) {
   if (items.empty()) return absl::OkStatus();
   std::vector<std::vector<std::string>> commands;
   for (size_t start = 0; start < items.size(); start += kZAddChunk) {
@@ -310,12 +296,12 @@ absl::Status Client::ZRem(absl::string_view key, absl::string_view member) {
   return Call({"ZREM", std::string(key), std::string(member)}).status();
 }
 
-absl::StatusOr<std::vector<std::pair<std::string, double>>> Client::ZRangeByScore(
-    absl::string_view key, double max_score, int limit) {
+absl::StatusOr<std::vector<std::pair<std::string, double>>> Client::ZRangeByScore(absl::string_view key,
+                                                                                  double max_score, int limit) {
   if (limit <= 0) return InvalidArgument("REDIS_LIMIT_INVALID", "the limit must be positive");
   PARLEY_ASSIGN_OR_RETURN(std::string max, FormatScore(max_score));
-  PARLEY_ASSIGN_OR_RETURN(Reply reply, Call({"ZRANGEBYSCORE", std::string(key), "-inf", max,
-                                             "WITHSCORES", "LIMIT", "0", std::to_string(limit)}));
+  PARLEY_ASSIGN_OR_RETURN(Reply reply, Call({"ZRANGEBYSCORE", std::string(key), "-inf", max, "WITHSCORES", "LIMIT", "0",
+                                             std::to_string(limit)}));
   if (reply.type != Reply::Type::kArray || reply.elements.size() % 2 != 0) {
     return Unexpected("ZRANGEBYSCORE");
   }

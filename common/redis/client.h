@@ -77,12 +77,10 @@ class Client {
 
   absl::Status ZAdd(absl::string_view key, double score, absl::string_view member);
   // Pipelined ZADDs of up to 512 members each; one round trip for typical batches.
-  absl::Status ZAddMany(absl::string_view key,
-                        const std::vector<std::pair<double, std::string>>& items);
+  absl::Status ZAddMany(absl::string_view key, const std::vector<std::pair<double, std::string>>& items);
   absl::Status ZRem(absl::string_view key, absl::string_view member);
   // Members with score in [-inf, max_score], lowest first, at most `limit` (> 0), with scores.
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> ZRangeByScore(absl::string_view key,
-                                                                            double max_score,
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> ZRangeByScore(absl::string_view key, double max_score,
                                                                             int limit);
   absl::StatusOr<int64_t> ZCard(absl::string_view key);
   absl::Status Del(absl::string_view key);
@@ -93,8 +91,7 @@ class Client {
   absl::StatusOr<Reply> Command(const std::vector<std::string>& argv);
 
   // Several commands in one round trip; replies in order. UNAVAILABLE if any reply is lost.
-  absl::StatusOr<std::vector<Reply>> Pipeline(
-      const std::vector<std::vector<std::string>>& commands);
+  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands);
 
  private:
   explicit Client(RedisOptions opts);

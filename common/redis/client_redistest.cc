@@ -68,8 +68,7 @@ TEST_F(RedisClientTest, SortedSetRoundTrip) {
   ASSERT_TRUE(client_->ZAdd(key, t0 + 2000, "c").ok());
   ASSERT_TRUE(client_->ZAdd(key, t0, "a").ok());
   ASSERT_TRUE(client_->ZAdd(key, t0 + 1000, "b").ok());
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> due =
-      client_->ZRangeByScore(key, t0 + 1000, 10);
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> due = client_->ZRangeByScore(key, t0 + 1000, 10);
   ASSERT_TRUE(due.ok()) << due.status();
   ASSERT_EQ(due->size(), 2u);
   EXPECT_EQ((*due)[0].first, "a");
@@ -77,8 +76,7 @@ TEST_F(RedisClientTest, SortedSetRoundTrip) {
   EXPECT_EQ((*due)[1].first, "b");
   EXPECT_EQ((*due)[1].second, t0 + 1000);
 
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> one =
-      client_->ZRangeByScore(key, t0 + 5000, 1);
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> one = client_->ZRangeByScore(key, t0 + 5000, 1);
   ASSERT_TRUE(one.ok());
   ASSERT_EQ(one->size(), 1u);
   EXPECT_EQ((*one)[0].first, "a");
@@ -88,8 +86,7 @@ TEST_F(RedisClientTest, SortedSetRoundTrip) {
   // Re-adding moves the member rather than duplicating it.
   ASSERT_TRUE(client_->ZAdd(key, t0 - 1, "c").ok());
   EXPECT_EQ(*client_->ZCard(key), 2);
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> moved =
-      client_->ZRangeByScore(key, t0, 10);
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> moved = client_->ZRangeByScore(key, t0, 10);
   ASSERT_TRUE(moved.ok());
   ASSERT_EQ(moved->size(), 1u);
   EXPECT_EQ((*moved)[0].first, "c");
@@ -105,8 +102,7 @@ TEST_F(RedisClientTest, ZAddManyPipelinesLargeBatches) {
   for (int i = 0; i < 1300; ++i) items.emplace_back(i, "m" + std::to_string(i));
   ASSERT_TRUE(client_->ZAddMany(key, items).ok());
   EXPECT_EQ(*client_->ZCard(key), 1300);
-  absl::StatusOr<std::vector<std::pair<std::string, double>>> low =
-      client_->ZRangeByScore(key, 2, 100);
+  absl::StatusOr<std::vector<std::pair<std::string, double>>> low = client_->ZRangeByScore(key, 2, 100);
   ASSERT_TRUE(low.ok());
   EXPECT_EQ(low->size(), 3u);
   EXPECT_TRUE(client_->ZAddMany(key, {}).ok());

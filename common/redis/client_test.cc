@@ -28,8 +28,8 @@ TEST(ParseAddress, AcceptsHostPort) {
 }
 
 TEST(ParseAddress, RejectsMalformed) {
-  for (absl::string_view bad : {"", "127.0.0.1", ":6379", "host:", "host:0", "host:65536",
-                                "host:63x", "::1:6379", "[::1]6379", "[::1"}) {
+  for (absl::string_view bad :
+       {"", "127.0.0.1", ":6379", "host:", "host:0", "host:65536", "host:63x", "::1:6379", "[::1]6379", "[::1"}) {
     absl::StatusOr<RedisOptions> r = ParseAddress(bad);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_EQ(ErrorReason(r.status()), "REDIS_ADDRESS_INVALID") << bad;
@@ -37,19 +37,17 @@ TEST(ParseAddress, RejectsMalformed) {
 }
 
 TEST(ErrorReplyStatus, TransientRefusalsAreUnavailableOthersInternal) {
-  for (absl::string_view e : {"LOADING Redis is loading the dataset in memory",
-                              "OOM command not allowed when used memory > 'maxmemory'.",
-                              "BUSY Redis is busy running a script", "MASTERDOWN Link is down"}) {
+  for (absl::string_view e :
+       {"LOADING Redis is loading the dataset in memory", "OOM command not allowed when used memory > 'maxmemory'.",
+        "BUSY Redis is busy running a script", "MASTERDOWN Link is down"}) {
     EXPECT_EQ(ErrorReplyStatus(e).code(), absl::StatusCode::kUnavailable) << e;
     EXPECT_EQ(ErrorReason(ErrorReplyStatus(e)), kReasonUnavailable);
   }
-  const absl::Status wrong =
-      ErrorReplyStatus("WRONGTYPE Operation against a key holding the wrong kind of value");
+  const absl::Status wrong = ErrorReplyStatus("WRONGTYPE Operation against a key holding the wrong kind of value");
   EXPECT_EQ(wrong.code(), absl::StatusCode::kInternal);
   EXPECT_EQ(ErrorReason(wrong), kReasonCommandFailed);
   // Only the error word, never the arguments the server may echo.
-  const absl::Status err =
-      ErrorReplyStatus("ERR unknown command 'FOO', with args beginning with: 'jo@example.org'");
+  const absl::Status err = ErrorReplyStatus("ERR unknown command 'FOO', with args beginning with: 'jo@example.org'");
   EXPECT_EQ(err.message().find("jo@example.org"), absl::string_view::npos) << err;
 }
 
@@ -64,8 +62,7 @@ class LoopbackSocket {
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     socklen_t len = sizeof(addr);
     if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
-        (!listen_on_it || listen(fd_, 8) == 0)) {
+        getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && (!listen_on_it || listen(fd_, 8) == 0)) {
       port_ = ntohs(addr.sin_port);
     }
   }

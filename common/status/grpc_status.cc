@@ -26,9 +26,7 @@ std::string ErrorReason(const absl::Status& status) {
 absl::Status InvalidArgument(absl::string_view r, absl::string_view m) {
   return Make(absl::StatusCode::kInvalidArgument, r, m);
 }
-absl::Status NotFound(absl::string_view r, absl::string_view m) {
-  return Make(absl::StatusCode::kNotFound, r, m);
-}
+absl::Status NotFound(absl::string_view r, absl::string_view m) { return Make(absl::StatusCode::kNotFound, r, m); }
 absl::Status FailedPrecondition(absl::string_view r, absl::string_view m) {
   return Make(absl::StatusCode::kFailedPrecondition, r, m);
 }
@@ -38,9 +36,7 @@ absl::Status PermissionDenied(absl::string_view r, absl::string_view m) {
 absl::Status AlreadyExists(absl::string_view r, absl::string_view m) {
   return Make(absl::StatusCode::kAlreadyExists, r, m);
 }
-absl::Status Aborted(absl::string_view r, absl::string_view m) {
-  return Make(absl::StatusCode::kAborted, r, m);
-}
+absl::Status Aborted(absl::string_view r, absl::string_view m) { return Make(absl::StatusCode::kAborted, r, m); }
 absl::Status Unavailable(absl::string_view r, absl::string_view m) {
   return Make(absl::StatusCode::kUnavailable, r, m);
 }

@@ -36,11 +36,10 @@ TEST(StatusMacros, ReturnIfErrorStopsAtError) {
 }
 
 TEST(GrpcStatus, CodesAndMessagesSurviveTheRoundTrip) {
-  const absl::Status cases[] = {
-      InvalidArgument("R1", "bad"), NotFound("R2", "missing"),
-      FailedPrecondition("R3", "state"), PermissionDenied("R4", "other school"),
-      AlreadyExists("R5", "dup"), Aborted("R6", "race"), Unavailable("R7", "down"),
-      Unauthenticated("R8", "no token")};
+  const absl::Status cases[] = {InvalidArgument("R1", "bad"),      NotFound("R2", "missing"),
+                                FailedPrecondition("R3", "state"), PermissionDenied("R4", "other school"),
+                                AlreadyExists("R5", "dup"),        Aborted("R6", "race"),
+                                Unavailable("R7", "down"),         Unauthenticated("R8", "no token")};
   for (const absl::Status& s : cases) {
     grpc::Status g = ToGrpcStatus(s);
     EXPECT_EQ(static_cast<int>(g.error_code()), static_cast<int>(s.code()));
@@ -53,9 +52,7 @@ TEST(GrpcStatus, CodesAndMessagesSurviveTheRoundTrip) {
   EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
 }
 
-TEST(GrpcStatus, ReasonIsNotAttachedToOk) {
-  EXPECT_EQ(ErrorReason(WithReason(absl::OkStatus(), "X")), "");
-}
+TEST(GrpcStatus, ReasonIsNotAttachedToOk) { EXPECT_EQ(ErrorReason(WithReason(absl::OkStatus(), "X")), ""); }
 
 }  // namespace
 }  // namespace parley

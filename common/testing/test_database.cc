@@ -40,8 +40,7 @@ std::string DsnWithDatabase(const std::string& dsn, const std::string& dbname) {
   if (path == std::string::npos) return absl::StrCat(dsn, "/", dbname);
   if (dsn[path] == '?') return absl::StrCat(dsn.substr(0, path), "/", dbname, dsn.substr(path));
   const size_t query = dsn.find('?', path);
-  return absl::StrCat(dsn.substr(0, path + 1), dbname,
-                      query == std::string::npos ? "" : dsn.substr(query));
+  return absl::StrCat(dsn.substr(0, path + 1), dbname, query == std::string::npos ? "" : dsn.substr(query));
 }
 
 bool TestDatabase::Configured() {
@@ -70,7 +69,6 @@ absl::StatusOr<TestDatabase> TestDatabase::CreateOrError() {
   }
   return absl::UnavailableError(absl::StrCat("could not create test database: ", last_error));
 }
-
 
 std::optional<TestDatabase> TestDatabase::Create() {
   if (!Configured()) return std::nullopt;

@@ -10,8 +10,7 @@ namespace {
 bool Exists(const std::string& admin_dsn, const std::string& name) {
   pqxx::connection admin(admin_dsn);
   pqxx::nontransaction txn(admin);
-  return txn.exec_params1("SELECT count(*) FROM pg_database WHERE datname = $1", name)[0]
-             .as<int>() == 1;
+  return txn.exec_params1("SELECT count(*) FROM pg_database WHERE datname = $1", name)[0].as<int>() == 1;
 }
 
 TEST(TestDatabase, IsFreshAndDroppedEvenWithOpenConnections) {
@@ -23,8 +22,7 @@ TEST(TestDatabase, IsFreshAndDroppedEvenWithOpenConnections) {
     pqxx::connection c(db.dsn());
     pqxx::nontransaction txn(c);
     EXPECT_EQ(txn.exec1("SELECT current_database()")[0].as<std::string>(), name);
-    EXPECT_EQ(txn.exec1("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")[0].as<int>(),
-              0);
+    EXPECT_EQ(txn.exec1("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")[0].as<int>(), 0);
   }
   pqxx::connection left_open(db.dsn());
   {

@@ -15,8 +15,7 @@ TEST(DsnWithDatabase, UriFormReplacesThePath) {
   EXPECT_EQ(DsnWithDatabase("postgresql://u@h:5432/postgres?sslmode=disable", "t1"),
             "postgresql://u@h:5432/t1?sslmode=disable");
   EXPECT_EQ(DsnWithDatabase("postgresql://u@h:5432", "t1"), "postgresql://u@h:5432/t1");
-  EXPECT_EQ(DsnWithDatabase("postgresql://u@h?sslmode=disable", "t1"),
-            "postgresql://u@h/t1?sslmode=disable");
+  EXPECT_EQ(DsnWithDatabase("postgresql://u@h?sslmode=disable", "t1"), "postgresql://u@h/t1?sslmode=disable");
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include <memory>
 #include <regex>
 #include <set>
-#include <tuple>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -32,13 +32,11 @@ namespace pv = ::parley::contacts::v1;
 #error "PARLEY_DEMO_TRUST_JSON must name the generated demo trust"
 #endif
 
-const char* const kSchoolIds[] = {"milton-road", "riverside-academy", "woodgrange-infant",
-                                  "kenilworth", "st-marys"};
+const char* const kSchoolIds[] = {"milton-road", "riverside-academy", "woodgrange-infant", "kenilworth", "st-marys"};
 
 // Categories every school's routing matrix must cover (DESIGN §4).
-const char* const kRequiredCategories[] = {"learning", "pastoral",  "send",      "attendance",
-                                           "payments", "trips",     "events",    "complaint",
-                                           "safeguarding", "other"};
+const char* const kRequiredCategories[] = {"learning", "pastoral", "send",      "attendance",   "payments",
+                                           "trips",    "events",   "complaint", "safeguarding", "other"};
 
 struct Loaded {
   bool ok = false;
@@ -60,8 +58,7 @@ const Loaded& Demo() {
     text << in.rdbuf();
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
-    auto status =
-        google::protobuf::util::JsonStringToMessage(text.str(), &result->directory, options);
+    auto status = google::protobuf::util::JsonStringToMessage(text.str(), &result->directory, options);
     if (!status.ok()) {
       result->error = std::string(path) + ": " + status.ToString();
       return result;
@@ -72,10 +69,10 @@ const Loaded& Demo() {
   return *loaded;
 }
 
-#define REQUIRE_DEMO()                                      \
-  const Loaded& demo = Demo();                              \
-  ASSERT_TRUE(demo.ok) << demo.error;                       \
-  const pv::TrustDirectory& trust = demo.directory;         \
+#define REQUIRE_DEMO()                              \
+  const Loaded& demo = Demo();                      \
+  ASSERT_TRUE(demo.ok) << demo.error;               \
+  const pv::TrustDirectory& trust = demo.directory; \
   (void)trust
 
 // ---- helpers ----------------------------------------------------------------------------------
@@ -107,9 +104,7 @@ bool IsTime(const std::string& t) {
   return std::regex_match(t, kTime);
 }
 
-bool ValidHours(const pv::HoursRange& h) {
-  return IsTime(h.open()) && IsTime(h.close()) && h.open() < h.close();
-}
+bool ValidHours(const pv::HoursRange& h) { return IsTime(h.open()) && IsTime(h.close()) && h.open() < h.close(); }
 
 // Days since 1970-01-01 for a valid "YYYY-MM-DD" (Howard Hinnant's days_from_civil).
 long DayNumber(const std::string& d) {
@@ -124,9 +119,7 @@ long DayNumber(const std::string& d) {
   return era * 146097 + static_cast<long>(doe) - 719468;
 }
 
-std::string ClosureEnd(const pv::Closure& c) {
-  return c.end_date().empty() ? c.start_date() : c.end_date();
-}
+std::string ClosureEnd(const pv::Closure& c) { return c.end_date().empty() ? c.start_date() : c.end_date(); }
 
 const pv::Term* TermContaining(const pv::SchoolCalendar& cal, const std::string& date) {
   for (const auto& t : cal.terms()) {
@@ -222,8 +215,8 @@ std::string RelationGap(const pv::RoleRef& ref, const pv::Pupil& p, const School
 }
 
 // Checks one RoleRef named by a route or rung; `where` names it in failure messages.
-void CheckRoleRef(const pv::RoleRef& ref, const pv::SchoolDirectory& school,
-                  const SchoolIndex& idx, const std::string& where) {
+void CheckRoleRef(const pv::RoleRef& ref, const pv::SchoolDirectory& school, const SchoolIndex& idx,
+                  const std::string& where) {
   switch (ref.target_case()) {
     case pv::RoleRef::kRole:
       EXPECT_TRUE(idx.by_role.count(ref.role()) && !idx.by_role.at(ref.role()).empty())
@@ -242,8 +235,8 @@ void CheckRoleRef(const pv::RoleRef& ref, const pv::SchoolDirectory& school,
       for (const auto& p : school.pupils()) {
         std::string gap = RelationGap(ref, p, idx);
         if (!gap.empty() && ++gaps <= 3) {
-          ADD_FAILURE() << where << ": " << pv::PupilRelation_Name(ref.relation())
-                        << " does not resolve for " << p.name() << " (" << gap << ")";
+          ADD_FAILURE() << where << ": " << pv::PupilRelation_Name(ref.relation()) << " does not resolve for "
+                        << p.name() << " (" << gap << ")";
         }
       }
       EXPECT_EQ(gaps, 0) << where;
@@ -311,8 +304,7 @@ TEST(DemoTrust, ResourceNamesAreWellFormedAndUnique) {
 TEST(DemoTrust, CalendarsHaveTwoYearsOfTermsClosuresAndHours) {
   REQUIRE_DEMO();
   // Dates that must fall in a term: each term of 2025-26 and 2026-27.
-  const char* const kInTerm[] = {"2025-10-01", "2026-01-20", "2026-05-12",
-                                 "2026-10-01", "2027-01-20", "2027-05-12"};
+  const char* const kInTerm[] = {"2025-10-01", "2026-01-20", "2026-05-12", "2026-10-01", "2027-01-20", "2027-05-12"};
   for (const auto& s : trust.schools()) {
     const std::string id = SchoolId(s);
     const pv::SchoolCalendar& cal = s.school().calendar();
@@ -353,14 +345,12 @@ TEST(DemoTrust, CalendarsHaveTwoYearsOfTermsClosuresAndHours) {
       EXPECT_TRUE(term != nullptr && end <= term->end_date())
           << id << ": closure " << c.start_date() << ".." << end << " is not inside one term";
       if (c.kind() == pv::CLOSURE_KIND_INSET_DAY) {
-        const std::string year =
-            c.start_date().substr(5, 2) >= "09"
-                ? c.start_date().substr(0, 4)
-                : std::to_string(std::stoi(c.start_date().substr(0, 4)) - 1);
+        const std::string year = c.start_date().substr(5, 2) >= "09"
+                                     ? c.start_date().substr(0, 4)
+                                     : std::to_string(std::stoi(c.start_date().substr(0, 4)) - 1);
         inset_days_by_year[year] += DayNumber(end) - DayNumber(c.start_date()) + 1;
       }
-      if (c.kind() == pv::CLOSURE_KIND_HALF_TERM && c.start_date() == "2025-10-27" &&
-          end == "2025-10-31") {
+      if (c.kind() == pv::CLOSURE_KIND_HALF_TERM && c.start_date() == "2025-10-27" && end == "2025-10-31") {
         autumn_half_term = true;
       }
     }
@@ -385,8 +375,7 @@ TEST(DemoTrust, PoliciesAreComplete) {
     // One general rule per channel and stage; category rules add to it, one per category.
     std::set<std::tuple<int, int, std::string>> keys;
     for (const auto& r : policy.rules()) {
-      const std::string what = id + " " + pv::Channel_Name(r.channel()) + "/" +
-                               pv::Stage_Name(r.stage());
+      const std::string what = id + " " + pv::Channel_Name(r.channel()) + "/" + pv::Stage_Name(r.stage());
       EXPECT_NE(r.channel(), pv::CHANNEL_UNSPECIFIED) << what;
       EXPECT_NE(r.stage(), pv::STAGE_UNSPECIFIED) << what;
       if (r.categories().empty()) {
@@ -396,10 +385,7 @@ TEST(DemoTrust, PoliciesAreComplete) {
         EXPECT_TRUE(keys.insert({r.channel(), r.stage(), category}).second) << what << " " << category << " twice";
       }
       EXPECT_NE(r.budget().amount_case(), pv::Budget::AMOUNT_NOT_SET) << what;
-      EXPECT_GT(r.budget().working_days() + r.budget().working_hours() +
-                    r.budget().elapsed_minutes(),
-                0)
-          << what;
+      EXPECT_GT(r.budget().working_days() + r.budget().working_hours() + r.budget().elapsed_minutes(), 0) << what;
       EXPECT_FALSE(r.policy_text().empty()) << what << ": policy text";
     }
     EXPECT_EQ(policy.safeguarding_budget().amount_case(), pv::Budget::kElapsedMinutes) << id;
@@ -418,8 +404,7 @@ TEST(DemoTrust, StaffReferencesResolve) {
       EXPECT_FALSE(m.roles().empty()) << m.name();
       EXPECT_TRUE(std::regex_match(m.email(), kEmail)) << m.name() << ": " << m.email();
       if (!m.line_manager().empty()) {
-        EXPECT_TRUE(idx.staff.count(m.line_manager()))
-            << m.name() << ": line manager " << m.line_manager();
+        EXPECT_TRUE(idx.staff.count(m.line_manager())) << m.name() << ": line manager " << m.line_manager();
         EXPECT_NE(m.line_manager(), m.name());
       }
       // No management cycles: walking up ends within the staff count.
@@ -457,8 +442,7 @@ TEST(DemoTrust, PupilReferencesResolve) {
             << p.name() << ": class teacher " << p.class_teacher();
       }
       if (!p.form_tutor().empty()) {
-        EXPECT_TRUE(idx.HoldsRole(p.form_tutor(), "form_tutor"))
-            << p.name() << ": form tutor " << p.form_tutor();
+        EXPECT_TRUE(idx.HoldsRole(p.form_tutor(), "form_tutor")) << p.name() << ": form tutor " << p.form_tutor();
       }
       std::set<std::string> subjects;
       for (const auto& st : p.subject_teachers()) {
@@ -490,8 +474,7 @@ TEST(DemoTrust, RoutesAndLaddersResolveForEveryPupil) {
         auto it = idx.ladders.find(rule.ladder());
         ASSERT_NE(it, idx.ladders.end()) << where << ": unknown ladder " << rule.ladder();
         // A ladder's first rung is the route's owner; escalation climbs from there.
-        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-            rule.owner(), it->second->rungs(0).who()))
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(rule.owner(), it->second->rungs(0).who()))
             << where << ": owner is not the first rung of " << rule.ladder();
       }
     }
@@ -502,8 +485,7 @@ TEST(DemoTrust, RoutesAndLaddersResolveForEveryPupil) {
       EXPECT_GT(ladder.rungs_size(), 0) << ladder.name();
       for (int i = 0; i < ladder.rungs_size(); ++i) {
         EXPECT_FALSE(ladder.rungs(i).title().empty()) << ladder.name();
-        CheckRoleRef(ladder.rungs(i).who(), s, idx,
-                     ladder.name() + " rung " + std::to_string(i + 1));
+        CheckRoleRef(ladder.rungs(i).who(), s, idx, ladder.name() + " rung " + std::to_string(i + 1));
       }
     }
   }
@@ -723,8 +705,7 @@ TEST(DemoTrust, KenilworthTellsTheCountyTeamAboutSafeguarding) {
     county |= n.external_contact() == "herts-child-protection";
   }
   EXPECT_TRUE(county);
-  const pv::ResponseRule* meet =
-      FindRule(s->school(), pv::CHANNEL_MEETING_REQUEST, pv::STAGE_HOLD_MEETING);
+  const pv::ResponseRule* meet = FindRule(s->school(), pv::CHANNEL_MEETING_REQUEST, pv::STAGE_HOLD_MEETING);
   ASSERT_NE(meet, nullptr);
   EXPECT_EQ(meet->budget().working_days(), 5);
   const pv::ResponseRule* respond = FindRule(s->school(), pv::CHANNEL_EMAIL, pv::STAGE_RESPOND);
@@ -787,8 +768,7 @@ TEST(DemoTrust, RiversideHasTwoFourRungLadders) {
   const pv::ResponseRule* follow = FindRule(s->school(), pv::CHANNEL_PHONE, pv::STAGE_FOLLOW_UP);
   ASSERT_NE(follow, nullptr);
   EXPECT_EQ(follow->budget().working_days(), 10);
-  const pv::ResponseRule* meeting =
-      FindRule(s->school(), pv::CHANNEL_MEETING_REQUEST, pv::STAGE_ACKNOWLEDGE);
+  const pv::ResponseRule* meeting = FindRule(s->school(), pv::CHANNEL_MEETING_REQUEST, pv::STAGE_ACKNOWLEDGE);
   ASSERT_NE(meeting, nullptr);
   EXPECT_EQ(meeting->budget().working_days(), 2);
   for (const auto& p : s->pupils()) {

@@ -27,8 +27,8 @@ namespace parley::contacts {
 namespace {
 
 int Fail(const absl::Status& status) {
-  log::Error("startup_failed", {{"code", absl::StatusCodeToString(status.code())},
-                                {"message", std::string(status.message())}});
+  log::Error("startup_failed",
+             {{"code", absl::StatusCodeToString(status.code())}, {"message", std::string(status.message())}});
   std::fprintf(stderr, "parley-contacts: %s\n", std::string(status.message()).c_str());
   return 1;
 }
@@ -89,7 +89,8 @@ int Run(bool migrate_only) {
   server.AddReadinessCheck("postgresql", [&store] { return store.Ping(); });
   if (absl::Status started = server.Start(); !started.ok()) return Fail(started);
   server.InstallSignalHandlers();
-  log::Info("serving", {{"grpc_port", server.port()}, {"metrics_port", server.metrics_port()},
+  log::Info("serving", {{"grpc_port", server.port()},
+                        {"metrics_port", server.metrics_port()},
                         {"directory_version", directory.snapshot()->version()}});
 
   // Request ids are kept long enough for any client retry, then purged.

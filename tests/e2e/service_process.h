@@ -25,8 +25,7 @@ class ServiceProcess {
 
   // Runs `binary args...` to completion (e.g. "migrate") and returns its exit code.
   static absl::StatusOr<int> RunToCompletion(const std::string& binary, const std::vector<std::string>& args,
-                                             const std::map<std::string, std::string>& env,
-                                             absl::Duration timeout);
+                                             const std::map<std::string, std::string>& env, absl::Duration timeout);
 
   // Starts the server and waits for its "serving" log line.
   absl::Status Start(const std::string& binary, const std::map<std::string, std::string>& env,

@@ -36,8 +36,7 @@ std::string BioText(BIO* bio) {
 }
 
 PkeyPtr ReadPrivate(const KeyPair& key) {
-  BioPtr bio(BIO_new_mem_buf(key.private_pem.data(), static_cast<int>(key.private_pem.size())),
-             &BIO_free);
+  BioPtr bio(BIO_new_mem_buf(key.private_pem.data(), static_cast<int>(key.private_pem.size())), &BIO_free);
   PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
   Check(pkey != nullptr, "read private key");
   return pkey;
@@ -51,15 +50,12 @@ KeyPair GenerateEcP256() {
   KeyPair pair;
   {
     BioPtr bio(BIO_new(BIO_s_mem()), &BIO_free);
-    Check(
-        PEM_write_bio_PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
-        "write PKCS#8");
+    Check(PEM_write_bio_PrivateKey(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1, "write PKCS#8");
     pair.private_pem = BioText(bio.get());
   }
   {
     BioPtr bio(BIO_new(BIO_s_mem()), &BIO_free);
-    Check(PEM_write_bio_PrivateKey_traditional(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr,
-                                               nullptr) == 1,
+    Check(PEM_write_bio_PrivateKey_traditional(bio.get(), pkey.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1,
           "write SEC1");
     pair.private_sec1_pem = BioText(bio.get());
   }
@@ -73,24 +69,23 @@ KeyPair GenerateEcP256() {
 
 std::string Base64Url(absl::string_view bytes) { return absl::WebSafeBase64Escape(bytes); }
 
-std::string SignEs256(const KeyPair& key, absl::string_view header_json,
-                      absl::string_view payload_json) {
+std::string SignEs256(const KeyPair& key, absl::string_view header_json, absl::string_view payload_json) {
   const std::string input = absl::StrCat(Base64Url(header_json), ".", Base64Url(payload_json));
   PkeyPtr pkey = ReadPrivate(key);
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   Check(EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, pkey.get()) == 1, "sign init");
   size_t der_len = 0;
-  Check(EVP_DigestSign(md.get(), nullptr, &der_len,
-                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1,
+  Check(EVP_DigestSign(md.get(), nullptr, &der_len, reinterpret_cast<const unsigned char*>(input.data()),
+                       input.size()) == 1,
         "sign size");
   std::vector<unsigned char> der(der_len);
-  Check(EVP_DigestSign(md.get(), der.data(), &der_len,
-                       reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1,
+  Check(EVP_DigestSign(md.get(), der.data(), &der_len, reinterpret_cast<const unsigned char*>(input.data()),
+                       input.size()) == 1,
         "sign");
   // OpenSSL writes ECDSA signatures in DER; JWS wants the fixed-width R || S.
   const unsigned char* p = der.data();
-  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(
-      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)), &ECDSA_SIG_free);
+  std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der_len)),
+                                                            &ECDSA_SIG_free);
   Check(sig != nullptr, "parse DER signature");
   unsigned char raw[64];
   Check(BN_bn2binpad(ECDSA_SIG_get0_r(sig.get()), raw, 32) == 32 &&
@@ -99,17 +94,14 @@ std::string SignEs256(const KeyPair& key, absl::string_view header_json,
   return absl::StrCat(input, ".", Base64Url(absl::string_view(reinterpret_cast<char*>(raw), 64)));
 }
 
-std::string SignHs256(absl::string_view secret, absl::string_view header_json,
-                      absl::string_view payload_json) {
+std::string SignHs256(absl::string_view secret, absl::string_view header_json, absl::string_view payload_json) {
   const std::string input = absl::StrCat(Base64Url(header_json), ".", Base64Url(payload_json));
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
   Check(HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-             reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac,
-             &mac_len) != nullptr,
+             reinterpret_cast<const unsigned char*>(input.data()), input.size(), mac, &mac_len) != nullptr,
         "HMAC");
-  return absl::StrCat(input, ".",
-                      Base64Url(absl::string_view(reinterpret_cast<char*>(mac), mac_len)));
+  return absl::StrCat(input, ".", Base64Url(absl::string_view(reinterpret_cast<char*>(mac), mac_len)));
 }
 
 bool VerifyEs256WithOpenSsl(const KeyPair& key, absl::string_view token) {
@@ -122,23 +114,19 @@ bool VerifyEs256WithOpenSsl(const KeyPair& key, absl::string_view token) {
   }
   std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(ECDSA_SIG_new(), &ECDSA_SIG_free);
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
-  Check(ECDSA_SIG_set0(sig.get(), BN_bin2bn(bytes, 32, nullptr),
-                       BN_bin2bn(bytes + 32, 32, nullptr)) == 1,
+  Check(ECDSA_SIG_set0(sig.get(), BN_bin2bn(bytes, 32, nullptr), BN_bin2bn(bytes + 32, 32, nullptr)) == 1,
         "ECDSA_SIG_set0");
   unsigned char* der = nullptr;
   const int der_len = i2d_ECDSA_SIG(sig.get(), &der);
   Check(der_len > 0, "i2d_ECDSA_SIG");
 
-  BioPtr bio(BIO_new_mem_buf(key.public_pem.data(), static_cast<int>(key.public_pem.size())),
-             &BIO_free);
+  BioPtr bio(BIO_new_mem_buf(key.public_pem.data(), static_cast<int>(key.public_pem.size())), &BIO_free);
   PkeyPtr pub(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr), &EVP_PKEY_free);
   Check(pub != nullptr, "read public key");
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> md(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
-  Check(EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, pub.get()) == 1,
-        "verify init");
-  const int verified =
-      EVP_DigestVerify(md.get(), der, static_cast<size_t>(der_len),
-                       reinterpret_cast<const unsigned char*>(input.data()), input.size());
+  Check(EVP_DigestVerifyInit(md.get(), nullptr, EVP_sha256(), nullptr, pub.get()) == 1, "verify init");
+  const int verified = EVP_DigestVerify(md.get(), der, static_cast<size_t>(der_len),
+                                        reinterpret_cast<const unsigned char*>(input.data()), input.size());
   OPENSSL_free(der);
   return verified == 1;
 }

@@ -23,12 +23,10 @@ KeyPair GenerateEcP256();
 std::string Base64Url(absl::string_view bytes);
 
 // header.payload.signature with an ES256 signature in the JWS form (32-byte R || 32-byte S).
-std::string SignEs256(const KeyPair& key, absl::string_view header_json,
-                      absl::string_view payload_json);
+std::string SignEs256(const KeyPair& key, absl::string_view header_json, absl::string_view payload_json);
 
 // header.payload.signature with an HMAC-SHA256 signature keyed by `secret`.
-std::string SignHs256(absl::string_view secret, absl::string_view header_json,
-                      absl::string_view payload_json);
+std::string SignHs256(absl::string_view secret, absl::string_view header_json, absl::string_view payload_json);
 
 // True when `token`'s signature is a valid JWS ES256 signature (R || S) by `key`, checked with
 // OpenSSL directly.

@@ -16,7 +16,6 @@ namespace parley::calendar::testdata {
 CalendarSpec England2025To26();
 
 // Calendar::Build that aborts the test binary on failure: fixtures are known-good.
-std::shared_ptr<const Calendar> MustBuild(const CalendarSpec& spec,
-                                          const WorkingPattern* owner = nullptr);
+std::shared_ptr<const Calendar> MustBuild(const CalendarSpec& spec, const WorkingPattern* owner = nullptr);
 
 }  // namespace parley::calendar::testdata

@@ -25,7 +25,8 @@ class ContactsApi final : public v1::ContactsService::Service {
   grpc::Status UpdateSchool(grpc::ServerContext* ctx, const v1::UpdateSchoolRequest* req, v1::School* resp) override;
 
   grpc::Status GetStaff(grpc::ServerContext* ctx, const v1::GetStaffRequest* req, v1::Staff* resp) override;
-  grpc::Status ListStaff(grpc::ServerContext* ctx, const v1::ListStaffRequest* req, v1::ListStaffResponse* resp) override;
+  grpc::Status ListStaff(grpc::ServerContext* ctx, const v1::ListStaffRequest* req,
+                         v1::ListStaffResponse* resp) override;
   grpc::Status CreateStaff(grpc::ServerContext* ctx, const v1::CreateStaffRequest* req, v1::Staff* resp) override;
   grpc::Status UpdateStaff(grpc::ServerContext* ctx, const v1::UpdateStaffRequest* req, v1::Staff* resp) override;
   grpc::Status DeleteStaff(grpc::ServerContext* ctx, const v1::DeleteStaffRequest* req,

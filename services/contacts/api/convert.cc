@@ -42,10 +42,14 @@ absl::Status At(absl::string_view where, const absl::Status& status) {
 // ---- Enums ---------------------------------------------------------------------------------------
 
 constexpr std::pair<Channel, v1::Channel> kChannels[] = {
-    {Channel::kUnspecified, v1::CHANNEL_UNSPECIFIED}, {Channel::kEmail, v1::CHANNEL_EMAIL},
-    {Channel::kLetter, v1::CHANNEL_LETTER},           {Channel::kPhone, v1::CHANNEL_PHONE},
-    {Channel::kAppMessage, v1::CHANNEL_APP_MESSAGE},  {Channel::kInPerson, v1::CHANNEL_IN_PERSON},
-    {Channel::kMeetingRequest, v1::CHANNEL_MEETING_REQUEST}, {Channel::kSms, v1::CHANNEL_SMS},
+    {Channel::kUnspecified, v1::CHANNEL_UNSPECIFIED},
+    {Channel::kEmail, v1::CHANNEL_EMAIL},
+    {Channel::kLetter, v1::CHANNEL_LETTER},
+    {Channel::kPhone, v1::CHANNEL_PHONE},
+    {Channel::kAppMessage, v1::CHANNEL_APP_MESSAGE},
+    {Channel::kInPerson, v1::CHANNEL_IN_PERSON},
+    {Channel::kMeetingRequest, v1::CHANNEL_MEETING_REQUEST},
+    {Channel::kSms, v1::CHANNEL_SMS},
 };
 constexpr std::pair<Stage, v1::Stage> kStages[] = {
     {Stage::kUnspecified, v1::STAGE_UNSPECIFIED}, {Stage::kAcknowledge, v1::STAGE_ACKNOWLEDGE},
@@ -62,9 +66,12 @@ constexpr std::pair<SchoolPhase, v1::SchoolPhase> kPhases[] = {
     {SchoolPhase::kSecondary, v1::SCHOOL_PHASE_SECONDARY},     {SchoolPhase::kAllThrough, v1::SCHOOL_PHASE_ALL_THROUGH},
 };
 constexpr std::pair<ClosureKind, v1::ClosureKind> kClosureKinds[] = {
-    {ClosureKind::kUnspecified, v1::CLOSURE_KIND_UNSPECIFIED}, {ClosureKind::kHalfTerm, v1::CLOSURE_KIND_HALF_TERM},
-    {ClosureKind::kInsetDay, v1::CLOSURE_KIND_INSET_DAY},      {ClosureKind::kBankHoliday, v1::CLOSURE_KIND_BANK_HOLIDAY},
-    {ClosureKind::kEmergency, v1::CLOSURE_KIND_EMERGENCY},     {ClosureKind::kOther, v1::CLOSURE_KIND_OTHER},
+    {ClosureKind::kUnspecified, v1::CLOSURE_KIND_UNSPECIFIED},
+    {ClosureKind::kHalfTerm, v1::CLOSURE_KIND_HALF_TERM},
+    {ClosureKind::kInsetDay, v1::CLOSURE_KIND_INSET_DAY},
+    {ClosureKind::kBankHoliday, v1::CLOSURE_KIND_BANK_HOLIDAY},
+    {ClosureKind::kEmergency, v1::CLOSURE_KIND_EMERGENCY},
+    {ClosureKind::kOther, v1::CLOSURE_KIND_OTHER},
 };
 constexpr std::pair<SmsPolicy, v1::SmsPolicy> kSmsPolicies[] = {
     {SmsPolicy::kUnspecified, v1::SMS_POLICY_UNSPECIFIED},
@@ -190,8 +197,8 @@ absl::StatusOr<IdPair> ScopedId(absl::string_view name, absl::string_view school
                            absl::StrCat("name ", QuoteForError(name), " is not in ", SchoolName(school_id)));
   }
   if (!id.empty() && parsed->second != id) {
-    return InvalidArgument("INVALID_NAME", absl::StrCat("name ", QuoteForError(name), " does not match ", id_field,
-                                                        " ", QuoteForError(id)));
+    return InvalidArgument("INVALID_NAME", absl::StrCat("name ", QuoteForError(name), " does not match ", id_field, " ",
+                                                        QuoteForError(id)));
   }
   return parsed;
 }
@@ -203,8 +210,8 @@ absl::StatusOr<std::string> SameSchoolRef(absl::string_view name, absl::string_v
   if (!parsed.ok()) return At(where, parsed.status());
   if (parsed->first != school_id) {
     return InvalidArgument("CROSS_SCHOOL_REFERENCE",
-                           absl::StrCat(where, " ", QuoteForError(name), " is in another school; name a ", kind,
-                                        " of ", SchoolName(school_id)));
+                           absl::StrCat(where, " ", QuoteForError(name), " is in another school; name a ", kind, " of ",
+                                        SchoolName(school_id)));
   }
   return std::move(parsed->second);
 }
@@ -379,7 +386,8 @@ absl::StatusOr<CommunicationPolicy> PolicyFrom(const v1::CommunicationPolicy& p,
     rule.clock_calendar = ClockCalendarFromProto(r.clock_calendar());
     rule.policy_text = r.policy_text();
     for (int j = 0; j < r.categories_size(); ++j) {
-      if (r.categories(j).empty()) return InvalidArgument("INVALID_FIELD", absl::StrCat(Field(at, "categories"), " has an empty entry"));
+      if (r.categories(j).empty())
+        return InvalidArgument("INVALID_FIELD", absl::StrCat(Field(at, "categories"), " has an empty entry"));
       rule.categories.push_back(r.categories(j));
     }
     policy.rules.push_back(std::move(rule));
@@ -524,8 +532,8 @@ std::string FormatDate(absl::CivilDay day) {
 
 std::optional<int> ParseClockTime(absl::string_view text) {
   int hour = 0, minute = 0;
-  if (text.size() != 5 || text[2] != ':' || !Digits(text, 0, 2, &hour) || !Digits(text, 3, 2, &minute) ||
-      hour > 24 || minute > 59 || (hour == 24 && minute != 0)) {
+  if (text.size() != 5 || text[2] != ':' || !Digits(text, 0, 2, &hour) || !Digits(text, 3, 2, &minute) || hour > 24 ||
+      minute > 59 || (hour == 24 && minute != 0)) {
     return std::nullopt;
   }
   return hour * 60 + minute;
@@ -939,8 +947,7 @@ v1::RoutingMatrix RoutingMatrixToProto(const RoutingMatrix& m) {
 
 absl::StatusOr<Ladder> LadderFromProto(const v1::Ladder& p) { return LadderFromProto(p, "", ""); }
 
-absl::StatusOr<Ladder> LadderFromProto(const v1::Ladder& p, absl::string_view school_id,
-                                       absl::string_view ladder_id) {
+absl::StatusOr<Ladder> LadderFromProto(const v1::Ladder& p, absl::string_view school_id, absl::string_view ladder_id) {
   Ladder l;
   PARLEY_ASSIGN_OR_RETURN(IdPair ids, ScopedId(p.name(), school_id, ladder_id, "ladder_id", &ParseLadderName));
   l.school_id = std::move(ids.first);
@@ -1008,14 +1015,12 @@ absl::StatusOr<Directory> DirectoryFromProto(const v1::TrustDirectory& p) {
     SchoolDirectory& sd = d.schools[school_id];
     sd.school = *std::move(school);
     for (int j = 0; j < sp.staff_size(); ++j) {
-      PARLEY_RETURN_IF_ERROR(AddScoped(where, "staff", j, sp.staff(j),
-                                                         ParseStaffName(sp.staff(j).name()), school_id,
-                                                         &StaffFromProto, &sd.staff));
+      PARLEY_RETURN_IF_ERROR(AddScoped(where, "staff", j, sp.staff(j), ParseStaffName(sp.staff(j).name()), school_id,
+                                       &StaffFromProto, &sd.staff));
     }
     for (int j = 0; j < sp.pupils_size(); ++j) {
-      PARLEY_RETURN_IF_ERROR(AddScoped(where, "pupils", j, sp.pupils(j),
-                                                         ParsePupilName(sp.pupils(j).name()), school_id,
-                                                         &PupilFromProto, &sd.pupils));
+      PARLEY_RETURN_IF_ERROR(AddScoped(where, "pupils", j, sp.pupils(j), ParsePupilName(sp.pupils(j).name()), school_id,
+                                       &PupilFromProto, &sd.pupils));
     }
     if (!sp.has_routing_matrix()) {
       return InvalidArgument("INVALID_FIELD", absl::StrCat(where, ": routing_matrix is required"));
@@ -1024,9 +1029,8 @@ absl::StatusOr<Directory> DirectoryFromProto(const v1::TrustDirectory& p) {
     if (!matrix.ok()) return At(absl::StrCat(where, ": routing_matrix"), matrix.status());
     sd.routing_matrix = *std::move(matrix);
     for (int j = 0; j < sp.ladders_size(); ++j) {
-      PARLEY_RETURN_IF_ERROR(AddScoped(where, "ladders", j, sp.ladders(j),
-                                                           ParseLadderName(sp.ladders(j).name()), school_id,
-                                                           &LadderFromProto, &sd.ladders));
+      PARLEY_RETURN_IF_ERROR(AddScoped(where, "ladders", j, sp.ladders(j), ParseLadderName(sp.ladders(j).name()),
+                                       school_id, &LadderFromProto, &sd.ladders));
     }
   }
   for (int i = 0; i < p.guardians_size(); ++i) {

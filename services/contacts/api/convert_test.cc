@@ -46,12 +46,13 @@ SchoolDirectory StMarys() {
   c.time_zone = "Europe/London";
   c.terms = {{absl::CivilDay(2025, 9, 3), absl::CivilDay(2025, 12, 19), "Autumn 2025"},
              {absl::CivilDay(2026, 1, 5), absl::CivilDay(2026, 3, 27), "Spring 2026"}};
-  c.closures = {{{absl::CivilDay(2025, 10, 27), absl::CivilDay(2025, 10, 31), "Autumn half-term"}, ClosureKind::kHalfTerm},
-                {{absl::CivilDay(2025, 11, 14), absl::CivilDay(2025, 11, 14), "INSET day"}, ClosureKind::kInsetDay},
-                {{absl::CivilDay(2025, 12, 25), absl::CivilDay(2025, 12, 26), "Christmas"}, ClosureKind::kBankHoliday},
-                {{absl::CivilDay(2026, 1, 20), absl::CivilDay(2026, 1, 20), "Snow day"}, ClosureKind::kEmergency},
-                {{absl::CivilDay(2026, 2, 2), absl::CivilDay(2026, 2, 3), "Polling station"}, ClosureKind::kOther},
-                {{absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 2), "Unsorted"}, ClosureKind::kUnspecified}};
+  c.closures = {
+      {{absl::CivilDay(2025, 10, 27), absl::CivilDay(2025, 10, 31), "Autumn half-term"}, ClosureKind::kHalfTerm},
+      {{absl::CivilDay(2025, 11, 14), absl::CivilDay(2025, 11, 14), "INSET day"}, ClosureKind::kInsetDay},
+      {{absl::CivilDay(2025, 12, 25), absl::CivilDay(2025, 12, 26), "Christmas"}, ClosureKind::kBankHoliday},
+      {{absl::CivilDay(2026, 1, 20), absl::CivilDay(2026, 1, 20), "Snow day"}, ClosureKind::kEmergency},
+      {{absl::CivilDay(2026, 2, 2), absl::CivilDay(2026, 2, 3), "Polling station"}, ClosureKind::kOther},
+      {{absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 2), "Unsorted"}, ClosureKind::kUnspecified}};
   c.school_days = {true, true, true, true, true, true, false};
   c.core_hours = Hours(8 * 60 + 45, 15 * 60 + 30);
   c.overrides = {{absl::CivilDay(2025, 12, 19), Hours(8 * 60 + 45, 13 * 60 + 30), "Last day of term"},
@@ -60,16 +61,36 @@ SchoolDirectory StMarys() {
   c.bank_holiday_division = "england-and-wales";
   CommunicationPolicy& p = s.policy;
   p.rules = {
-      {Channel::kEmail, Stage::kAcknowledge, {calendar::Unit::kWorkingDays, 2, absl::ZeroDuration()},
-       ClockCalendar::kSchool, "We aim to acknowledge all emails within 2 working days.", {"learning", "send"}},
-      {Channel::kEmail, Stage::kRespond, {calendar::Unit::kWorkingDays, 0, absl::ZeroDuration()},
-       ClockCalendar::kSchool, "", {}},
-      {Channel::kPhone, Stage::kRespond, {calendar::Unit::kWorkingHours, 0, absl::Hours(24)}, ClockCalendar::kOwner,
-       "Calls are returned on the member of staff's return.", {}},
-      {Channel::kMeetingRequest, Stage::kHoldMeeting, {calendar::Unit::kElapsed, 0, absl::Minutes(90)},
-       ClockCalendar::kSchool, "", {}},
-      {Channel::kLetter, Stage::kFollowUp, {calendar::Unit::kWorkingDays, 10, absl::ZeroDuration()},
-       ClockCalendar::kOwner, "", {}},
+      {Channel::kEmail,
+       Stage::kAcknowledge,
+       {calendar::Unit::kWorkingDays, 2, absl::ZeroDuration()},
+       ClockCalendar::kSchool,
+       "We aim to acknowledge all emails within 2 working days.",
+       {"learning", "send"}},
+      {Channel::kEmail,
+       Stage::kRespond,
+       {calendar::Unit::kWorkingDays, 0, absl::ZeroDuration()},
+       ClockCalendar::kSchool,
+       "",
+       {}},
+      {Channel::kPhone,
+       Stage::kRespond,
+       {calendar::Unit::kWorkingHours, 0, absl::Hours(24)},
+       ClockCalendar::kOwner,
+       "Calls are returned on the member of staff's return.",
+       {}},
+      {Channel::kMeetingRequest,
+       Stage::kHoldMeeting,
+       {calendar::Unit::kElapsed, 0, absl::Minutes(90)},
+       ClockCalendar::kSchool,
+       "",
+       {}},
+      {Channel::kLetter,
+       Stage::kFollowUp,
+       {calendar::Unit::kWorkingDays, 10, absl::ZeroDuration()},
+       ClockCalendar::kOwner,
+       "",
+       {}},
   };
   p.safeguarding_budget = calendar::Budget{calendar::Unit::kElapsed, 0, absl::Minutes(30)};
   p.event_notice_days = 14;
@@ -181,8 +202,10 @@ Guardian Nowak() {
   g.id = "g-001";
   g.given_name = "Anna";
   g.family_name = "Nowak";
-  g.contact_points = {{ContactKind::kEmail, "anna@example.org"}, {ContactKind::kMobile, "07700 900123"},
-                      {ContactKind::kLandline, "020 7946 0000"}, {ContactKind::kPostal, "1 High Street"},
+  g.contact_points = {{ContactKind::kEmail, "anna@example.org"},
+                      {ContactKind::kMobile, "07700 900123"},
+                      {ContactKind::kLandline, "020 7946 0000"},
+                      {ContactKind::kPostal, "1 High Street"},
                       {ContactKind::kApp, "weduc:123"}};
   g.preferred_channel = Channel::kAppMessage;
   g.language = "pl";
@@ -220,9 +243,15 @@ template <typename T>
 void ExpectSameContent(const T& got, const T& want) {
   EXPECT_EQ(ToJson(got).dump(1), ToJson(want).dump(1));
 }
-void ExpectSameIds(const Staff& a, const Staff& b) { EXPECT_EQ(std::tie(a.school_id, a.id), std::tie(b.school_id, b.id)); }
-void ExpectSameIds(const Pupil& a, const Pupil& b) { EXPECT_EQ(std::tie(a.school_id, a.id), std::tie(b.school_id, b.id)); }
-void ExpectSameIds(const Ladder& a, const Ladder& b) { EXPECT_EQ(std::tie(a.school_id, a.id), std::tie(b.school_id, b.id)); }
+void ExpectSameIds(const Staff& a, const Staff& b) {
+  EXPECT_EQ(std::tie(a.school_id, a.id), std::tie(b.school_id, b.id));
+}
+void ExpectSameIds(const Pupil& a, const Pupil& b) {
+  EXPECT_EQ(std::tie(a.school_id, a.id), std::tie(b.school_id, b.id));
+}
+void ExpectSameIds(const Ladder& a, const Ladder& b) {
+  EXPECT_EQ(std::tie(a.school_id, a.id), std::tie(b.school_id, b.id));
+}
 
 void ExpectSameDirectory(const Directory& got, const Directory& want) {
   ExpectSameContent(got.trust, want.trust);
@@ -438,9 +467,12 @@ TEST(ConvertTest, LadderRoundTrips) {
 
 TEST(ConvertTest, EveryBudgetKindRoundTrips) {
   const calendar::Budget budgets[] = {
-      {calendar::Unit::kWorkingDays, 0, absl::ZeroDuration()},  {calendar::Unit::kWorkingDays, 365, absl::ZeroDuration()},
-      {calendar::Unit::kWorkingHours, 0, absl::Hours(1)},        {calendar::Unit::kWorkingHours, 0, absl::Hours(2000)},
-      {calendar::Unit::kElapsed, 0, absl::Minutes(1)},           {calendar::Unit::kElapsed, 0, absl::Minutes(525600)},
+      {calendar::Unit::kWorkingDays, 0, absl::ZeroDuration()},
+      {calendar::Unit::kWorkingDays, 365, absl::ZeroDuration()},
+      {calendar::Unit::kWorkingHours, 0, absl::Hours(1)},
+      {calendar::Unit::kWorkingHours, 0, absl::Hours(2000)},
+      {calendar::Unit::kElapsed, 0, absl::Minutes(1)},
+      {calendar::Unit::kElapsed, 0, absl::Minutes(525600)},
   };
   for (const calendar::Budget& b : budgets) {
     const v1::Budget p = BudgetToProto(b);
@@ -490,8 +522,8 @@ TEST(ConvertTest, EnumsMapBothWays) {
 TEST(ConvertTest, DatesAndTimes) {
   EXPECT_EQ(ParseDate("2024-02-29"), absl::CivilDay(2024, 2, 29));
   EXPECT_EQ(ParseDate("0001-01-01"), absl::CivilDay(1, 1, 1));
-  for (const char* bad : {"2025-02-29", "2025-02-30", "2025-13-01", "2025-00-10", "2025-1-01", "25-01-01",
-                          "2025/01/01", "0000-01-01", "2025-01-01T00:00", " 2025-01-01", ""}) {
+  for (const char* bad : {"2025-02-29", "2025-02-30", "2025-13-01", "2025-00-10", "2025-1-01", "25-01-01", "2025/01/01",
+                          "0000-01-01", "2025-01-01T00:00", " 2025-01-01", ""}) {
     EXPECT_FALSE(ParseDate(bad).has_value()) << bad;
   }
   EXPECT_EQ(FormatDate(absl::CivilDay(987, 6, 5)), "0987-06-05");
@@ -792,8 +824,7 @@ TEST(ConvertTest, DirectoryErrorsSayWhereInTheDocument) {
 
   p = base;
   p.mutable_schools(0)->clear_routing_matrix();
-  ExpectInvalid(DirectoryFromProto(p).status(), "INVALID_FIELD",
-                "schools[0] (kenilworth): routing_matrix is required");
+  ExpectInvalid(DirectoryFromProto(p).status(), "INVALID_FIELD", "schools[0] (kenilworth): routing_matrix is required");
 
   p = base;
   p.mutable_schools(0)->clear_school();
@@ -817,7 +848,8 @@ TEST(ConvertTest, DirectoryRefusesIdsListedTwice) {
 
   p = DirectoryToProto(SmallDirectory());
   *p.add_guardians() = p.guardians(1);
-  ExpectInvalid(DirectoryFromProto(p).status(), "INVALID_FIELD", "guardians[2] (g-002): guardian g-002 is listed twice");
+  ExpectInvalid(DirectoryFromProto(p).status(), "INVALID_FIELD",
+                "guardians[2] (g-002): guardian g-002 is listed twice");
 }
 
 // ---- Resource names --------------------------------------------------------------------------------
@@ -831,8 +863,8 @@ TEST(ResourceNamesTest, FormatAndParse) {
   EXPECT_EQ(GuardianName("g-001"), "guardians/g-001");
 
   EXPECT_EQ(*ParseSchoolName("schools/st-marys"), "st-marys");
-  EXPECT_EQ(*ParseStaffName("schools/st-marys/staff/mrs-dunne"), std::make_pair(std::string("st-marys"),
-                                                                                 std::string("mrs-dunne")));
+  EXPECT_EQ(*ParseStaffName("schools/st-marys/staff/mrs-dunne"),
+            std::make_pair(std::string("st-marys"), std::string("mrs-dunne")));
   EXPECT_EQ(ParsePupilName("schools/st-marys/pupils/p-001")->second, "p-001");
   EXPECT_EQ(ParseLadderName("schools/st-marys/ladders/send")->second, "send");
   EXPECT_EQ(*ParseRoutingMatrixName("schools/st-marys/routingMatrix"), "st-marys");

@@ -29,9 +29,9 @@ absl::StatusOr<std::vector<std::string>> Parse(absl::string_view kind, absl::str
   for (size_t i = 0; i < want.size(); ++i) {
     if (!want[i].empty() && want[i].front() == '{') {
       if (!IsValidId(got[i])) {
-        return fail(absl::StrCat(
-            "; the ", want[i].substr(1, want[i].size() - 2),
-            " id must be 2-40 lower-case letters, digits and hyphens, starting with a letter or digit"));
+        return fail(
+            absl::StrCat("; the ", want[i].substr(1, want[i].size() - 2),
+                         " id must be 2-40 lower-case letters, digits and hyphens, starting with a letter or digit"));
       }
       ids.emplace_back(got[i]);
     } else if (want[i] != got[i]) {

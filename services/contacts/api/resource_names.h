@@ -20,12 +20,12 @@ bool IsValidId(absl::string_view id);
 // INVALID_NAME naming `what` ("staff_id") when `id` is not a valid id.
 absl::Status ValidateId(absl::string_view id, absl::string_view what);
 
-std::string SchoolName(absl::string_view school);                               // schools/{school}
-std::string StaffName(absl::string_view school, absl::string_view staff);       // schools/{school}/staff/{staff}
-std::string PupilName(absl::string_view school, absl::string_view pupil);       // schools/{school}/pupils/{pupil}
-std::string LadderName(absl::string_view school, absl::string_view ladder);     // schools/{school}/ladders/{ladder}
-std::string RoutingMatrixName(absl::string_view school);                        // schools/{school}/routingMatrix
-std::string GuardianName(absl::string_view guardian);                           // guardians/{guardian}
+std::string SchoolName(absl::string_view school);                            // schools/{school}
+std::string StaffName(absl::string_view school, absl::string_view staff);    // schools/{school}/staff/{staff}
+std::string PupilName(absl::string_view school, absl::string_view pupil);    // schools/{school}/pupils/{pupil}
+std::string LadderName(absl::string_view school, absl::string_view ladder);  // schools/{school}/ladders/{ladder}
+std::string RoutingMatrixName(absl::string_view school);                     // schools/{school}/routingMatrix
+std::string GuardianName(absl::string_view guardian);                        // guardians/{guardian}
 
 // The school id.
 absl::StatusOr<std::string> ParseSchoolName(absl::string_view name);

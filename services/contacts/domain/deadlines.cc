@@ -11,25 +11,38 @@ namespace {
 
 const char* ChannelWord(Channel c) {
   switch (c) {
-    case Channel::kEmail: return "email";
-    case Channel::kLetter: return "letter";
-    case Channel::kPhone: return "phone";
-    case Channel::kAppMessage: return "app message";
-    case Channel::kInPerson: return "in person";
-    case Channel::kMeetingRequest: return "meeting request";
-    case Channel::kSms: return "text message";
-    case Channel::kUnspecified: break;
+    case Channel::kEmail:
+      return "email";
+    case Channel::kLetter:
+      return "letter";
+    case Channel::kPhone:
+      return "phone";
+    case Channel::kAppMessage:
+      return "app message";
+    case Channel::kInPerson:
+      return "in person";
+    case Channel::kMeetingRequest:
+      return "meeting request";
+    case Channel::kSms:
+      return "text message";
+    case Channel::kUnspecified:
+      break;
   }
   return "unspecified channel";
 }
 
 const char* StageWord(Stage s) {
   switch (s) {
-    case Stage::kAcknowledge: return "acknowledge";
-    case Stage::kRespond: return "respond";
-    case Stage::kHoldMeeting: return "hold a meeting";
-    case Stage::kFollowUp: return "follow up";
-    case Stage::kUnspecified: break;
+    case Stage::kAcknowledge:
+      return "acknowledge";
+    case Stage::kRespond:
+      return "respond";
+    case Stage::kHoldMeeting:
+      return "hold a meeting";
+    case Stage::kFollowUp:
+      return "follow up";
+    case Stage::kUnspecified:
+      break;
   }
   return "unspecified stage";
 }
@@ -63,20 +76,18 @@ absl::StatusOr<DeadlineAnswer> ComputeDeadline(const Snapshot& snapshot, const D
       }
     }
     if (rule == nullptr) {
-      return FailedPrecondition("NO_POLICY_RULE",
-                                absl::StrCat(school.display_name, " (", school.id, ") promises nothing to ",
-                                             StageWord(q.stage), " by ", ChannelWord(q.channel),
-                                             ": add a rule to its policy"));
+      return FailedPrecondition("NO_POLICY_RULE", absl::StrCat(school.display_name, " (", school.id,
+                                                               ") promises nothing to ", StageWord(q.stage), " by ",
+                                                               ChannelWord(q.channel), ": add a rule to its policy"));
     }
     answer.budget = rule->budget;
     answer.clock_calendar = rule->clock_calendar;
     answer.policy_text = rule->policy_text;
   }
 
-  std::shared_ptr<const calendar::Calendar> cal =
-      answer.clock_calendar == ClockCalendar::kOwner && !q.owner_id.empty()
-          ? snapshot.OwnerCalendarOf(q.school_id, q.owner_id)
-          : snapshot.SchoolCalendarOf(q.school_id);
+  std::shared_ptr<const calendar::Calendar> cal = answer.clock_calendar == ClockCalendar::kOwner && !q.owner_id.empty()
+                                                      ? snapshot.OwnerCalendarOf(q.school_id, q.owner_id)
+                                                      : snapshot.SchoolCalendarOf(q.school_id);
   if (cal == nullptr) return absl::InternalError("school calendar missing from snapshot");
 
   auto deadline = calendar::ComputeDeadline(*cal, answer.budget, q.received, q.pauses, q.explain);

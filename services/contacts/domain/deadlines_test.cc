@@ -31,7 +31,8 @@ class DeadlinesTest : public ::testing::Test {
 
 TEST_F(DeadlinesTest, TheWorkedExample) {
   // Fri 24 Oct 2025 16:10 BST = 15:10Z, after core hours; half-term 27-31 Oct.
-  absl::StatusOr<DeadlineAnswer> a = ComputeDeadline(*snapshot_, Query(Channel::kEmail, Stage::kAcknowledge, Utc(2025, 10, 24, 15, 10)));
+  absl::StatusOr<DeadlineAnswer> a =
+      ComputeDeadline(*snapshot_, Query(Channel::kEmail, Stage::kAcknowledge, Utc(2025, 10, 24, 15, 10)));
   ASSERT_TRUE(a.ok()) << a.status();
   EXPECT_EQ(a->deadline.clock_start, Utc(2025, 11, 3, 8, 45));
   EXPECT_EQ(*a->deadline.due, Utc(2025, 11, 5, 15, 30));
@@ -67,13 +68,15 @@ TEST_F(DeadlinesTest, SafeguardingIsAnElapsedHourEvenInTheHolidays) {
 }
 
 TEST_F(DeadlinesTest, NoRuleForTheChannelIsFailedPrecondition) {
-  absl::StatusOr<DeadlineAnswer> a = ComputeDeadline(*snapshot_, Query(Channel::kLetter, Stage::kAcknowledge, Utc(2025, 11, 3, 9, 0)));
+  absl::StatusOr<DeadlineAnswer> a =
+      ComputeDeadline(*snapshot_, Query(Channel::kLetter, Stage::kAcknowledge, Utc(2025, 11, 3, 9, 0)));
   EXPECT_EQ(a.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(ErrorReason(a.status()), "NO_POLICY_RULE");
 }
 
 TEST_F(DeadlinesTest, BeyondTheLastTermNamesTheSchoolAndNeverGuesses) {
-  absl::StatusOr<DeadlineAnswer> a = ComputeDeadline(*snapshot_, Query(Channel::kEmail, Stage::kRespond, Utc(2026, 7, 21, 9, 0)));
+  absl::StatusOr<DeadlineAnswer> a =
+      ComputeDeadline(*snapshot_, Query(Channel::kEmail, Stage::kRespond, Utc(2026, 7, 21, 9, 0)));
   EXPECT_EQ(a.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(a.status().message(), HasSubstr("st-marys"));
   EXPECT_THAT(a.status().message(), HasSubstr("2026-07-2"));

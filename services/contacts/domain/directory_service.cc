@@ -327,11 +327,10 @@ absl::StatusOr<std::string> DirectoryService::DeletePupil(const RequestKey& key,
         changes.delete_pupils.push_back(id);
         for (const Guardian* g : s.GuardiansOfPupil(id.first, id.second)) {
           Guardian updated = *g;
-          updated.pupils.erase(std::remove_if(updated.pupils.begin(), updated.pupils.end(),
-                                              [&](const PupilLink& l) {
-                                                return l.school_id == id.first && l.pupil_id == id.second;
-                                              }),
-                               updated.pupils.end());
+          updated.pupils.erase(
+              std::remove_if(updated.pupils.begin(), updated.pupils.end(),
+                             [&](const PupilLink& l) { return l.school_id == id.first && l.pupil_id == id.second; }),
+              updated.pupils.end());
           if (updated.pupils.empty()) {
             changes.delete_guardians.push_back(g->id);
           } else {
@@ -426,8 +425,9 @@ absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Dire
     if (!document.trust.display_name.empty()) merged.trust.display_name = document.trust.display_name;
     for (const auto& [id, sd] : document.schools) merged.schools[id] = sd;
     for (auto it = merged.guardians.begin(); it != merged.guardians.end();) {
-      bool only_replaced_schools = std::all_of(it->second.pupils.begin(), it->second.pupils.end(),
-                                               [&](const PupilLink& l) { return document.schools.count(l.school_id) != 0; });
+      bool only_replaced_schools =
+          std::all_of(it->second.pupils.begin(), it->second.pupils.end(),
+                      [&](const PupilLink& l) { return document.schools.count(l.school_id) != 0; });
       it = only_replaced_schools ? merged.guardians.erase(it) : std::next(it);
     }
     for (const auto& [id, g] : document.guardians) merged.guardians[id] = g;

@@ -55,7 +55,8 @@ class DirectoryService {
 
   std::shared_ptr<const Snapshot> snapshot() const;
 
-  absl::StatusOr<std::string> UpdateTrust(const RequestKey& key, const Updater<Trust>& update, const Encoder<Trust>& encode);
+  absl::StatusOr<std::string> UpdateTrust(const RequestKey& key, const Updater<Trust>& update,
+                                          const Encoder<Trust>& encode);
 
   absl::StatusOr<std::string> CreateSchool(const RequestKey& key, School school, const Encoder<School>& encode);
   absl::StatusOr<std::string> UpdateSchool(const RequestKey& key, const std::string& school_id, const std::string& etag,

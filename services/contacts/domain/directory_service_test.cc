@@ -94,9 +94,9 @@ TEST_F(DirectoryServiceTest, AnInsetDayAddedLaterMovesDeadlinesAndTheVersion) {
                 ClosureKind::kInsetDay});
     return s;
   };
-  absl::StatusOr<std::string> updated = service_.UpdateSchool(
-      Key("inset"), testing::kSchool, "", add_inset,
-      [](const School& s) -> absl::StatusOr<std::string> { return s.calendar_version; });
+  absl::StatusOr<std::string> updated =
+      service_.UpdateSchool(Key("inset"), testing::kSchool, "", add_inset,
+                            [](const School& s) -> absl::StatusOr<std::string> { return s.calendar_version; });
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_NE(*updated, before);
   EXPECT_EQ(*ComputeDeadline(*service_.snapshot(), q)->deadline.due, due_before + absl::Hours(24));

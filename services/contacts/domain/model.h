@@ -21,7 +21,15 @@ enum class SchoolPhase { kUnspecified = 0, kInfant, kJunior, kPrimary, kSecondar
 enum class ClosureKind { kUnspecified = 0, kHalfTerm, kInsetDay, kBankHoliday, kEmergency, kOther };
 enum class SmsPolicy { kUnspecified = 0, kEmergencyOnly, kImportant, kAny };
 enum class ContactKind { kUnspecified = 0, kEmail, kMobile, kLandline, kPostal, kApp };
-enum class PupilRelation { kUnspecified = 0, kClassTeacher, kFormTutor, kSubjectTeacher, kHeadOfYear, kHeadOfDepartment, kPhaseLeader };
+enum class PupilRelation {
+  kUnspecified = 0,
+  kClassTeacher,
+  kFormTutor,
+  kSubjectTeacher,
+  kHeadOfYear,
+  kHeadOfDepartment,
+  kPhaseLeader
+};
 
 struct Trust {
   std::string display_name;
@@ -103,9 +111,9 @@ struct Staff {
   std::vector<std::string> roles;
   std::vector<std::string> subjects;
   std::vector<int> year_groups;
-  std::string line_manager;  // staff id in the same school, or empty
+  std::string line_manager;                                 // staff id in the same school, or empty
   std::optional<calendar::WorkingPattern> working_pattern;  // unset: full time
-  std::string email;  // personal data
+  std::string email;                                        // personal data
   std::string etag;
   absl::Time update_time = absl::InfinitePast();
 
@@ -212,8 +220,8 @@ struct Ladder {
 // One school's part of the directory.
 struct SchoolDirectory {
   School school;
-  std::map<std::string, Staff> staff;    // by id
-  std::map<std::string, Pupil> pupils;   // by id
+  std::map<std::string, Staff> staff;   // by id
+  std::map<std::string, Pupil> pupils;  // by id
   RoutingMatrix routing_matrix;
   std::map<std::string, Ladder> ladders;  // by id
 };

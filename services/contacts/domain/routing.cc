@@ -13,13 +13,20 @@ namespace {
 
 std::string RelationTitle(PupilRelation relation) {
   switch (relation) {
-    case PupilRelation::kClassTeacher: return "class teacher";
-    case PupilRelation::kFormTutor: return "form tutor";
-    case PupilRelation::kSubjectTeacher: return "subject teacher";
-    case PupilRelation::kHeadOfYear: return "head of year";
-    case PupilRelation::kHeadOfDepartment: return "head of department";
-    case PupilRelation::kPhaseLeader: return "phase leader";
-    case PupilRelation::kUnspecified: break;
+    case PupilRelation::kClassTeacher:
+      return "class teacher";
+    case PupilRelation::kFormTutor:
+      return "form tutor";
+    case PupilRelation::kSubjectTeacher:
+      return "subject teacher";
+    case PupilRelation::kHeadOfYear:
+      return "head of year";
+    case PupilRelation::kHeadOfDepartment:
+      return "head of department";
+    case PupilRelation::kPhaseLeader:
+      return "phase leader";
+    case PupilRelation::kUnspecified:
+      break;
   }
   return "staff";
 }
@@ -49,8 +56,7 @@ absl::StatusOr<std::vector<Recipient>> ResolveRelation(const SchoolDirectory& sc
   auto staff_by_id = [&](const std::string& id, const std::string& what) -> absl::StatusOr<std::vector<Recipient>> {
     auto it = school.staff.find(id);
     if (id.empty() || it == school.staff.end()) {
-      return Nobody(absl::StrCat(what, " of pupil ", pupil->id),
-                    absl::StrCat("set the pupil's ", what));
+      return Nobody(absl::StrCat(what, " of pupil ", pupil->id), absl::StrCat("set the pupil's ", what));
     }
     return std::vector<Recipient>{StaffRecipient(it->second, what)};
   };
@@ -128,8 +134,7 @@ absl::StatusOr<Context> Lookup(const Snapshot& snapshot, const RouteQuery& q) {
   if (!q.pupil_id.empty()) {
     pupil = snapshot.FindPupil(q.school_id, q.pupil_id);
     if (pupil == nullptr) {
-      return NotFound("PUPIL_NOT_FOUND",
-                      absl::StrCat("pupil ", q.pupil_id, " is not on roll at school ", q.school_id));
+      return NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", q.pupil_id, " is not on roll at school ", q.school_id));
     }
   }
   return Context{school, pupil};
@@ -169,8 +174,7 @@ absl::StatusOr<std::vector<Recipient>> ResolveRoleRef(const SchoolDirectory& sch
               Recipient{Recipient::Kind::kExternalContact, c.id, c.display_name, "external contact"}};
         }
       }
-      return FailedPrecondition("NO_EXTERNAL_CONTACT",
-                                absl::StrCat("the school has no external contact ", ref.value));
+      return FailedPrecondition("NO_EXTERNAL_CONTACT", absl::StrCat("the school has no external contact ", ref.value));
     }
   }
   return InvalidArgument("INVALID_ROUTE", "unknown route kind");
@@ -179,7 +183,8 @@ absl::StatusOr<std::vector<Recipient>> ResolveRoleRef(const SchoolDirectory& sch
 absl::StatusOr<Route> RouteEnquiry(const Snapshot& snapshot, const RouteQuery& q) {
   PARLEY_ASSIGN_OR_RETURN(Context ctx, Lookup(snapshot, q));
   PARLEY_ASSIGN_OR_RETURN(const RoutingRule* rule, FindRule(*ctx.school, q.category));
-  PARLEY_ASSIGN_OR_RETURN(std::vector<Recipient> owners, ResolveRoleRef(*ctx.school, ctx.pupil, q.subject, rule->owner));
+  PARLEY_ASSIGN_OR_RETURN(std::vector<Recipient> owners,
+                          ResolveRoleRef(*ctx.school, ctx.pupil, q.subject, rule->owner));
   Route route;
   route.owner = owners.front();
   route.allowed_channels = rule->allowed_channels;
@@ -208,9 +213,8 @@ absl::StatusOr<ResolvedLadder> ResolveLadder(const Snapshot& snapshot, const Rou
   PARLEY_ASSIGN_OR_RETURN(Context ctx, Lookup(snapshot, q));
   PARLEY_ASSIGN_OR_RETURN(const RoutingRule* rule, FindRule(*ctx.school, q.category));
   if (rule->ladder.empty()) {
-    return FailedPrecondition("NO_LADDER",
-                              absl::StrCat("category \"", q.category, "\" has no ladder at school ", q.school_id,
-                                           ": name one in the routing matrix"));
+    return FailedPrecondition("NO_LADDER", absl::StrCat("category \"", q.category, "\" has no ladder at school ",
+                                                        q.school_id, ": name one in the routing matrix"));
   }
   auto it = ctx.school->ladders.find(rule->ladder);
   if (it == ctx.school->ladders.end()) {
@@ -221,9 +225,9 @@ absl::StatusOr<ResolvedLadder> ResolveLadder(const Snapshot& snapshot, const Rou
   for (const Rung& rung : it->second.rungs) {
     auto who = ResolveRoleRef(*ctx.school, ctx.pupil, q.subject, rung.who);
     if (!who.ok()) {
-      return WithReason(absl::Status(who.status().code(),
-                                     absl::StrCat("ladder rung \"", rung.title, "\": ", who.status().message())),
-                        ErrorReason(who.status()));
+      return WithReason(
+          absl::Status(who.status().code(), absl::StrCat("ladder rung \"", rung.title, "\": ", who.status().message())),
+          ErrorReason(who.status()));
     }
     out.rungs.push_back(ResolvedRung{rung.title, who->front()});
   }

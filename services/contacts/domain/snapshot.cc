@@ -25,8 +25,7 @@ std::string HexDigest(const std::string& text) {
 }
 
 void AppendBudget(std::string* out, const calendar::Budget& b) {
-  absl::StrAppend(out, static_cast<int>(b.unit), ":", b.working_days, ":",
-                  absl::ToInt64Seconds(b.duration), ";");
+  absl::StrAppend(out, static_cast<int>(b.unit), ":", b.working_days, ":", absl::ToInt64Seconds(b.duration), ";");
 }
 
 }  // namespace

@@ -29,7 +29,8 @@ absl::Status ValidateRef(const SchoolDirectory& sd, const RoleRef& ref, const st
     case RoleRef::Kind::kRole:
       if (ref.value.empty()) return Invalid(where, "names no role");
       if (!RoleHeld(sd, ref.value)) {
-        return Invalid(where, absl::StrCat("role \"", ref.value, "\" is held by no member of staff; give it to someone"));
+        return Invalid(where,
+                       absl::StrCat("role \"", ref.value, "\" is held by no member of staff; give it to someone"));
       }
       return absl::OkStatus();
     case RoleRef::Kind::kStaff:
@@ -83,9 +84,10 @@ absl::Status ValidateSchool(const School& school) {
     if (keys.empty()) keys.push_back("");
     for (const std::string& category : keys) {
       if (!seen.insert({r.channel, r.stage, category}).second) {
-        return Invalid(rw, category.empty() ? "a rule for this channel and stage already exists; keep one"
-                                            : absl::StrCat("another rule for this channel and stage already names category \"",
-                                                           category, "\""));
+        return Invalid(rw, category.empty()
+                               ? "a rule for this channel and stage already exists; keep one"
+                               : absl::StrCat("another rule for this channel and stage already names category \"",
+                                              category, "\""));
       }
     }
   }
@@ -98,7 +100,8 @@ absl::Status ValidateSchool(const School& school) {
   }
   std::set<std::string> contacts;
   for (const ExternalContact& c : school.external_contacts) {
-    if (!contacts.insert(c.id).second) return Invalid(where, absl::StrCat("external contact ", c.id, " is listed twice"));
+    if (!contacts.insert(c.id).second)
+      return Invalid(where, absl::StrCat("external contact ", c.id, " is listed twice"));
     if (c.display_name.empty()) return Invalid(where, absl::StrCat("external contact ", c.id, " needs a display_name"));
   }
   return absl::OkStatus();
@@ -108,10 +111,12 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
   PARLEY_RETURN_IF_ERROR(ValidateSchool(sd.school));
   const std::string& school_id = sd.school.id;
   if (sd.staff.size() > limits.max_staff_per_school) {
-    return Invalid(absl::StrCat("school ", school_id), absl::StrCat("more than ", limits.max_staff_per_school, " staff"));
+    return Invalid(absl::StrCat("school ", school_id),
+                   absl::StrCat("more than ", limits.max_staff_per_school, " staff"));
   }
   if (sd.pupils.size() > limits.max_pupils_per_school) {
-    return Invalid(absl::StrCat("school ", school_id), absl::StrCat("more than ", limits.max_pupils_per_school, " pupils"));
+    return Invalid(absl::StrCat("school ", school_id),
+                   absl::StrCat("more than ", limits.max_pupils_per_school, " pupils"));
   }
   for (const auto& [id, staff] : sd.staff) {
     const std::string where = absl::StrCat("school ", school_id, " staff ", id);
@@ -138,7 +143,8 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
   }
   for (const auto& [id, pupil] : sd.pupils) {
     const std::string where = absl::StrCat("school ", school_id, " pupil ", id);
-    if (pupil.given_name.empty() || pupil.family_name.empty()) return Invalid(where, "given and family names are required");
+    if (pupil.given_name.empty() || pupil.family_name.empty())
+      return Invalid(where, "given and family names are required");
     if (pupil.year_group < -1 || pupil.year_group > 14) return Invalid(where, "year_group must be between -1 and 14");
     if (!pupil.class_teacher.empty() && sd.staff.count(pupil.class_teacher) == 0) {
       return Invalid(where, absl::StrCat("class teacher ", pupil.class_teacher, " does not exist"));
@@ -148,7 +154,8 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
     }
     std::set<std::string> subjects;
     for (const SubjectTeacher& st : pupil.subject_teachers) {
-      if (!subjects.insert(st.subject).second) return Invalid(where, absl::StrCat("subject ", st.subject, " is listed twice"));
+      if (!subjects.insert(st.subject).second)
+        return Invalid(where, absl::StrCat("subject ", st.subject, " is listed twice"));
       if (sd.staff.count(st.teacher) == 0) {
         return Invalid(where, absl::StrCat(st.subject, " teacher ", st.teacher, " does not exist"));
       }
@@ -157,7 +164,8 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
   for (const auto& [id, ladder] : sd.ladders) {
     const std::string where = absl::StrCat("school ", school_id, " ladder ", id);
     if (ladder.rungs.empty()) return Invalid(where, "needs at least one rung");
-    if (ladder.rungs.size() > limits.max_rungs) return Invalid(where, absl::StrCat("has more than ", limits.max_rungs, " rungs"));
+    if (ladder.rungs.size() > limits.max_rungs)
+      return Invalid(where, absl::StrCat("has more than ", limits.max_rungs, " rungs"));
     for (size_t i = 0; i < ladder.rungs.size(); ++i) {
       const std::string rw = absl::StrCat(where, " rungs[", i, "]");
       if (ladder.rungs[i].title.empty()) return Invalid(rw, "title is required");
@@ -166,12 +174,14 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
   }
   const RoutingMatrix& matrix = sd.routing_matrix;
   if (matrix.rules.size() > limits.max_rules) {
-    return Invalid(absl::StrCat("school ", school_id, " routing matrix"), absl::StrCat("more than ", limits.max_rules, " rules"));
+    return Invalid(absl::StrCat("school ", school_id, " routing matrix"),
+                   absl::StrCat("more than ", limits.max_rules, " rules"));
   }
   std::set<std::string> categories;
   for (size_t i = 0; i < matrix.rules.size(); ++i) {
     const RoutingRule& rule = matrix.rules[i];
-    const std::string where = absl::StrCat("school ", school_id, " routing matrix rules[", i, "] (", rule.category, ")");
+    const std::string where =
+        absl::StrCat("school ", school_id, " routing matrix rules[", i, "] (", rule.category, ")");
     if (rule.category.empty()) return Invalid(where, "category is required");
     if (!categories.insert(rule.category).second) return Invalid(where, "category is listed twice");
     PARLEY_RETURN_IF_ERROR(ValidateRef(sd, rule.owner, absl::StrCat(where, " owner")));
@@ -205,8 +215,8 @@ absl::Status ValidateGuardian(const Guardian& g, const Directory& directory) {
     }
     auto school = directory.schools.find(link.school_id);
     if (school == directory.schools.end() || school->second.pupils.count(link.pupil_id) == 0) {
-      return Invalid(where, absl::StrCat("linked pupil schools/", link.school_id, "/pupils/", link.pupil_id,
-                                         " does not exist"));
+      return Invalid(
+          where, absl::StrCat("linked pupil schools/", link.school_id, "/pupils/", link.pupil_id, " does not exist"));
     }
   }
   for (const ContactPoint& cp : g.contact_points) {

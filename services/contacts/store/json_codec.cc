@@ -23,13 +23,17 @@ template <typename E>
 using Names = std::pair<E, const char*>;
 
 constexpr Names<Channel> kChannels[] = {
-    {Channel::kUnspecified, "unspecified"}, {Channel::kEmail, "email"},
-    {Channel::kLetter, "letter"},           {Channel::kPhone, "phone"},
-    {Channel::kAppMessage, "app_message"},  {Channel::kInPerson, "in_person"},
-    {Channel::kMeetingRequest, "meeting_request"}, {Channel::kSms, "sms"},
+    {Channel::kUnspecified, "unspecified"},
+    {Channel::kEmail, "email"},
+    {Channel::kLetter, "letter"},
+    {Channel::kPhone, "phone"},
+    {Channel::kAppMessage, "app_message"},
+    {Channel::kInPerson, "in_person"},
+    {Channel::kMeetingRequest, "meeting_request"},
+    {Channel::kSms, "sms"},
 };
 constexpr Names<Stage> kStages[] = {
-    {Stage::kUnspecified, "unspecified"}, {Stage::kAcknowledge, "acknowledge"}, {Stage::kRespond, "respond"},
+    {Stage::kUnspecified, "unspecified"},  {Stage::kAcknowledge, "acknowledge"}, {Stage::kRespond, "respond"},
     {Stage::kHoldMeeting, "hold_meeting"}, {Stage::kFollowUp, "follow_up"},
 };
 constexpr Names<ClockCalendar> kClockCalendars[] = {
@@ -53,17 +57,13 @@ constexpr Names<SmsPolicy> kSmsPolicies[] = {
     {SmsPolicy::kAny, "any"},
 };
 constexpr Names<ContactKind> kContactKinds[] = {
-    {ContactKind::kUnspecified, "unspecified"}, {ContactKind::kEmail, "email"},
-    {ContactKind::kMobile, "mobile"},           {ContactKind::kLandline, "landline"},
-    {ContactKind::kPostal, "postal"},           {ContactKind::kApp, "app"},
+    {ContactKind::kUnspecified, "unspecified"}, {ContactKind::kEmail, "email"},   {ContactKind::kMobile, "mobile"},
+    {ContactKind::kLandline, "landline"},       {ContactKind::kPostal, "postal"}, {ContactKind::kApp, "app"},
 };
 constexpr Names<PupilRelation> kRelations[] = {
-    {PupilRelation::kUnspecified, "unspecified"},
-    {PupilRelation::kClassTeacher, "class_teacher"},
-    {PupilRelation::kFormTutor, "form_tutor"},
-    {PupilRelation::kSubjectTeacher, "subject_teacher"},
-    {PupilRelation::kHeadOfYear, "head_of_year"},
-    {PupilRelation::kHeadOfDepartment, "head_of_department"},
+    {PupilRelation::kUnspecified, "unspecified"},  {PupilRelation::kClassTeacher, "class_teacher"},
+    {PupilRelation::kFormTutor, "form_tutor"},     {PupilRelation::kSubjectTeacher, "subject_teacher"},
+    {PupilRelation::kHeadOfYear, "head_of_year"},  {PupilRelation::kHeadOfDepartment, "head_of_department"},
     {PupilRelation::kPhaseLeader, "phase_leader"},
 };
 constexpr Names<RoleRef::Kind> kRoleRefKinds[] = {
@@ -190,12 +190,9 @@ json J(const SchoolCalendar& c) {
           {"bank_holiday_division", c.bank_holiday_division}};
 }
 json J(const ResponseRule& r) {
-  return {{"channel", J(r.channel)},
-          {"stage", J(r.stage)},
-          {"budget", J(r.budget)},
-          {"clock_calendar", J(r.clock_calendar)},
-          {"policy_text", r.policy_text},
-          {"categories", r.categories}};
+  return {{"channel", J(r.channel)},      {"stage", J(r.stage)},
+          {"budget", J(r.budget)},        {"clock_calendar", J(r.clock_calendar)},
+          {"policy_text", r.policy_text}, {"categories", r.categories}};
 }
 json J(const BreachPolicy& b) {
   return {{"notify_line_manager_on_acknowledge_breach", b.notify_line_manager_on_acknowledge_breach},
@@ -214,9 +211,7 @@ json J(const CommunicationPolicy& p) {
           {"translation_locales", J(p.translation_locales)},
           {"interpreters_available", p.interpreters_available}};
 }
-json J(const ExternalContact& c) {
-  return {{"id", c.id}, {"display_name", c.display_name}, {"contact", c.contact}};
-}
+json J(const ExternalContact& c) { return {{"id", c.id}, {"display_name", c.display_name}, {"contact", c.contact}}; }
 json J(const SubjectTeacher& s) { return {{"subject", s.subject}, {"teacher", s.teacher}}; }
 json J(const ContactPoint& c) { return {{"kind", J(c.kind)}, {"value", c.value}}; }
 json J(const CourtOrder& c) {

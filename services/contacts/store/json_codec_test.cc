@@ -11,10 +11,10 @@
 namespace parley::contacts {
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-using nlohmann::json;
 
 // ---- Field-by-field equality, independent of the codec -------------------------------------------
 //
@@ -66,7 +66,9 @@ bool Same(const std::array<T, N>& a, const std::array<T, N>& b) {
 bool Same(const calendar::HoursRange& a, const calendar::HoursRange& b) {
   return SAME(open_minute) && SAME(close_minute);
 }
-bool Same(const calendar::DateRange& a, const calendar::DateRange& b) { return SAME(first) && SAME(last) && SAME(label); }
+bool Same(const calendar::DateRange& a, const calendar::DateRange& b) {
+  return SAME(first) && SAME(last) && SAME(label);
+}
 bool Same(const calendar::HoursOverride& a, const calendar::HoursOverride& b) {
   return SAME(day) && SAME(hours) && SAME(label);
 }
@@ -76,24 +78,18 @@ bool Same(const calendar::Budget& a, const calendar::Budget& b) {
 }
 bool Same(const Closure& a, const Closure& b) { return SAME(range) && SAME(kind); }
 bool Same(const ResponseRule& a, const ResponseRule& b) {
-  return SAME(channel) && SAME(stage) && SAME(budget) && SAME(clock_calendar) && SAME(policy_text) &&
-         SAME(categories);
+  return SAME(channel) && SAME(stage) && SAME(budget) && SAME(clock_calendar) && SAME(policy_text) && SAME(categories);
 }
 bool Same(const ExternalContact& a, const ExternalContact& b) {
   return SAME(id) && SAME(display_name) && SAME(contact);
 }
 bool Same(const SubjectTeacher& a, const SubjectTeacher& b) { return SAME(subject) && SAME(teacher); }
 bool Same(const ContactPoint& a, const ContactPoint& b) { return SAME(kind) && SAME(value); }
-bool Same(const CourtOrder& a, const CourtOrder& b) {
-  return SAME(no_information) && SAME(no_contact) && SAME(until);
-}
+bool Same(const CourtOrder& a, const CourtOrder& b) { return SAME(no_information) && SAME(no_contact) && SAME(until); }
 bool Same(const PupilLink& a, const PupilLink& b) {
-  return SAME(school_id) && SAME(pupil_id) && SAME(relationship) && SAME(parental_responsibility) &&
-         SAME(court_order);
+  return SAME(school_id) && SAME(pupil_id) && SAME(relationship) && SAME(parental_responsibility) && SAME(court_order);
 }
-bool Same(const RoleRef& a, const RoleRef& b) {
-  return SAME(kind) && SAME(relation) && SAME(value) && SAME(subject);
-}
+bool Same(const RoleRef& a, const RoleRef& b) { return SAME(kind) && SAME(relation) && SAME(value) && SAME(subject); }
 bool Same(const RoutingRule& a, const RoutingRule& b) {
   return SAME(category) && SAME(display_name) && SAME(owner) && SAME(allowed_channels) && SAME(channel_rule) &&
          SAME(ladder) && SAME(also_notify) && SAME(safeguarding);
@@ -102,8 +98,8 @@ bool Same(const Rung& a, const Rung& b) { return SAME(title) && SAME(who); }
 
 bool Same(const Trust& a, const Trust& b) { return SAME(display_name) && SAME(etag) && SAME(update_time); }
 bool Same(const SchoolCalendar& a, const SchoolCalendar& b) {
-  return SAME(time_zone) && SAME(terms) && SAME(closures) && SAME(school_days) && SAME(core_hours) &&
-         SAME(overrides) && SAME(teaching_hours) && SAME(bank_holiday_division);
+  return SAME(time_zone) && SAME(terms) && SAME(closures) && SAME(school_days) && SAME(core_hours) && SAME(overrides) &&
+         SAME(teaching_hours) && SAME(bank_holiday_division);
 }
 bool Same(const BreachPolicy& a, const BreachPolicy& b) {
   return SAME(notify_line_manager_on_acknowledge_breach) && SAME(escalate_on_response_breach) &&
@@ -111,8 +107,8 @@ bool Same(const BreachPolicy& a, const BreachPolicy& b) {
 }
 bool Same(const CommunicationPolicy& a, const CommunicationPolicy& b) {
   return SAME(rules) && SAME(safeguarding_budget) && SAME(event_notice_days) && SAME(sms_policy) &&
-         SAME(separate_copies_on_request) && SAME(separate_copies_require_written_request) && Same(a.breach, b.breach) &&
-         SAME(translation_locales) && SAME(interpreters_available);
+         SAME(separate_copies_on_request) && SAME(separate_copies_require_written_request) &&
+         Same(a.breach, b.breach) && SAME(translation_locales) && SAME(interpreters_available);
 }
 bool Same(const School& a, const School& b) {
   return SAME(id) && SAME(display_name) && SAME(phase) && SAME(default_locale) && Same(a.calendar, b.calendar) &&
@@ -124,9 +120,9 @@ bool Same(const Staff& a, const Staff& b) {
          SAME(line_manager) && SAME(working_pattern) && SAME(email) && SAME(etag) && SAME(update_time);
 }
 bool Same(const Pupil& a, const Pupil& b) {
-  return SAME(school_id) && SAME(id) && SAME(given_name) && SAME(family_name) && SAME(year_group) &&
-         SAME(class_name) && SAME(class_teacher) && SAME(form_tutor) && SAME(subject_teachers) && SAME(send) &&
-         SAME(etag) && SAME(update_time);
+  return SAME(school_id) && SAME(id) && SAME(given_name) && SAME(family_name) && SAME(year_group) && SAME(class_name) &&
+         SAME(class_teacher) && SAME(form_tutor) && SAME(subject_teachers) && SAME(send) && SAME(etag) &&
+         SAME(update_time);
 }
 bool Same(const Guardian& a, const Guardian& b) {
   return SAME(id) && SAME(given_name) && SAME(family_name) && SAME(contact_points) && SAME(preferred_channel) &&
@@ -158,12 +154,13 @@ School RichSchool() {
   c.time_zone = "Europe/London";
   c.terms = {{absl::CivilDay(2025, 9, 3), absl::CivilDay(2025, 12, 19), "Autumn 2025"},
              {absl::CivilDay(2026, 1, 5), absl::CivilDay(2026, 3, 27), "Spring 2026"}};
-  c.closures = {{{absl::CivilDay(2025, 10, 27), absl::CivilDay(2025, 10, 31), "Autumn half-term"}, ClosureKind::kHalfTerm},
-                {{absl::CivilDay(2025, 11, 14), absl::CivilDay(2025, 11, 14), "INSET day"}, ClosureKind::kInsetDay},
-                {{absl::CivilDay(2025, 12, 25), absl::CivilDay(2025, 12, 26), "Christmas"}, ClosureKind::kBankHoliday},
-                {{absl::CivilDay(2026, 1, 20), absl::CivilDay(2026, 1, 20), "Snow day"}, ClosureKind::kEmergency},
-                {{absl::CivilDay(2026, 2, 2), absl::CivilDay(2026, 2, 3), "Polling station"}, ClosureKind::kOther},
-                {{absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 2), "Unsorted"}, ClosureKind::kUnspecified}};
+  c.closures = {
+      {{absl::CivilDay(2025, 10, 27), absl::CivilDay(2025, 10, 31), "Autumn half-term"}, ClosureKind::kHalfTerm},
+      {{absl::CivilDay(2025, 11, 14), absl::CivilDay(2025, 11, 14), "INSET day"}, ClosureKind::kInsetDay},
+      {{absl::CivilDay(2025, 12, 25), absl::CivilDay(2025, 12, 26), "Christmas"}, ClosureKind::kBankHoliday},
+      {{absl::CivilDay(2026, 1, 20), absl::CivilDay(2026, 1, 20), "Snow day"}, ClosureKind::kEmergency},
+      {{absl::CivilDay(2026, 2, 2), absl::CivilDay(2026, 2, 3), "Polling station"}, ClosureKind::kOther},
+      {{absl::CivilDay(2026, 3, 2), absl::CivilDay(2026, 3, 2), "Unsorted"}, ClosureKind::kUnspecified}};
   c.school_days = {true, true, true, true, true, true, false};
   c.core_hours = Hours(8 * 60 + 45, 15 * 60 + 30);
   c.overrides = {{absl::CivilDay(2025, 12, 19), Hours(8 * 60 + 45, 13 * 60 + 30), "Last day of term"}};
@@ -171,12 +168,24 @@ School RichSchool() {
   c.bank_holiday_division = "england-and-wales";
   CommunicationPolicy& p = s.policy;
   p.rules = {
-      {Channel::kEmail, Stage::kAcknowledge, {calendar::Unit::kWorkingDays, 2, absl::ZeroDuration()},
-       ClockCalendar::kSchool, "We aim to acknowledge all emails within 2 working days.", {"learning", "send"}},
-      {Channel::kPhone, Stage::kRespond, {calendar::Unit::kWorkingHours, 0, absl::Hours(24)}, ClockCalendar::kOwner,
-       "Calls are returned on the member of staff's return.", {}},
-      {Channel::kInPerson, Stage::kFollowUp, {calendar::Unit::kElapsed, 0, absl::Minutes(90)}, ClockCalendar::kSchool,
-       "", {}},
+      {Channel::kEmail,
+       Stage::kAcknowledge,
+       {calendar::Unit::kWorkingDays, 2, absl::ZeroDuration()},
+       ClockCalendar::kSchool,
+       "We aim to acknowledge all emails within 2 working days.",
+       {"learning", "send"}},
+      {Channel::kPhone,
+       Stage::kRespond,
+       {calendar::Unit::kWorkingHours, 0, absl::Hours(24)},
+       ClockCalendar::kOwner,
+       "Calls are returned on the member of staff's return.",
+       {}},
+      {Channel::kInPerson,
+       Stage::kFollowUp,
+       {calendar::Unit::kElapsed, 0, absl::Minutes(90)},
+       ClockCalendar::kSchool,
+       "",
+       {}},
   };
   p.safeguarding_budget = calendar::Budget{calendar::Unit::kElapsed, 0, absl::Minutes(30)};
   p.event_notice_days = 14;
@@ -236,7 +245,8 @@ Guardian RichGuardian() {
   g.id = "g-001";
   g.given_name = "Anna";
   g.family_name = "Nowak";
-  g.contact_points = {{ContactKind::kEmail, "anna@example.org"}, {ContactKind::kMobile, "07700 900123"},
+  g.contact_points = {{ContactKind::kEmail, "anna@example.org"},
+                      {ContactKind::kMobile, "07700 900123"},
                       {ContactKind::kPostal, "1 High Street"}};
   g.preferred_channel = Channel::kAppMessage;
   g.language = "pl";
@@ -430,8 +440,9 @@ TEST(JsonCodecTest, EncodingIsStable) {
   EXPECT_EQ(rule["clock_calendar"], "owner");
   EXPECT_EQ(rule["budget"], json({{"unit", "working_hours"}, {"working_days", 0}, {"seconds", 86400}}));
   EXPECT_EQ(school["phase"], "primary");
-  EXPECT_EQ(school["calendar"]["closures"][0],
-            json({{"first", "2025-10-27"}, {"last", "2025-10-31"}, {"label", "Autumn half-term"}, {"kind", "half_term"}}));
+  EXPECT_EQ(
+      school["calendar"]["closures"][0],
+      json({{"first", "2025-10-27"}, {"last", "2025-10-31"}, {"label", "Autumn half-term"}, {"kind", "half_term"}}));
   EXPECT_EQ(school["calendar"]["core_hours"], json({{"open_minute", 525}, {"close_minute", 930}}));
   EXPECT_EQ(school["calendar"]["school_days"], json({true, true, true, true, true, true, false}));
   EXPECT_EQ(school["policy"]["sms_policy"], "emergency_only");
@@ -496,7 +507,8 @@ TEST(JsonCodecTest, MalformedRecordsAreInternalErrorsWithoutThrowing) {
       GuardianFromJson(Edit(ToJson(RichGuardian()), "/pupils/0/court_order/until"_json_pointer, "31/07/2026"));
   ASSERT_FALSE(guardian.ok());
   EXPECT_EQ(guardian.status().code(), absl::StatusCode::kInternal);
-  EXPECT_THAT(std::string(guardian.status().message()), HasSubstr("guardian.pupils[0].court_order.until is not a date"));
+  EXPECT_THAT(std::string(guardian.status().message()),
+              HasSubstr("guardian.pupils[0].court_order.until is not a date"));
 }
 
 TEST(JsonCodecTest, ErrorsNeverQuoteStoredValues) {

@@ -60,9 +60,8 @@ Written UpsertScoped(pqxx::work& txn, const char* table, const std::string& scho
       "RETURNING (xmax = 0), etag, ", kMicros);
   Written w = FromReturning(txn.exec_params(sql, school_id, id, doc, etag));
   if (!w.changed) {
-    pqxx::row row = txn.exec_params1(absl::StrCat("SELECT etag, ", kMicros, " FROM ", table,
-                                                  " WHERE school_id = $1 AND id = $2"),
-                                     school_id, id);
+    pqxx::row row = txn.exec_params1(
+        absl::StrCat("SELECT etag, ", kMicros, " FROM ", table, " WHERE school_id = $1 AND id = $2"), school_id, id);
     w.etag = row[0].as<std::string>();
     w.update_time = FromMicros(row[1]);
   }
@@ -135,11 +134,12 @@ absl::Status Apply(pqxx::work& txn, ChangeSet& changes, const std::string& etag,
   }
   for (RoutingMatrix& matrix : changes.routing_matrices) {
     Written w = FromReturning(txn.exec_params(
-        absl::StrCat("INSERT INTO routing_matrices (school_id, doc, etag, update_time) VALUES ($1, $2::jsonb, $3, now()) "
-                     "ON CONFLICT (school_id) DO UPDATE SET doc = EXCLUDED.doc, etag = EXCLUDED.etag, "
-                     "update_time = EXCLUDED.update_time WHERE routing_matrices.doc IS DISTINCT FROM EXCLUDED.doc "
-                     "RETURNING (xmax = 0), etag, ",
-                     kMicros),
+        absl::StrCat(
+            "INSERT INTO routing_matrices (school_id, doc, etag, update_time) VALUES ($1, $2::jsonb, $3, now()) "
+            "ON CONFLICT (school_id) DO UPDATE SET doc = EXCLUDED.doc, etag = EXCLUDED.etag, "
+            "update_time = EXCLUDED.update_time WHERE routing_matrices.doc IS DISTINCT FROM EXCLUDED.doc "
+            "RETURNING (xmax = 0), etag, ",
+            kMicros),
         matrix.school_id, Doc(ToJson(matrix)), etag));
     if (!w.changed) {
       pqxx::row row = txn.exec_params1(
@@ -205,9 +205,9 @@ absl::StatusOr<LoadedDirectory> PgDirectoryStore::Load() {
       dir.trust.etag = row[1].as<std::string>();
       dir.trust.update_time = FromMicros(row[2]);
     }
-    for (const pqxx::row& row : txn.exec(absl::StrCat(
-             "SELECT id, doc, calendar_version, policy_version, etag, ", kMicros,
-             ", (extract(epoch from create_time) * 1000000)::bigint FROM schools ORDER BY id"))) {
+    for (const pqxx::row& row :
+         txn.exec(absl::StrCat("SELECT id, doc, calendar_version, policy_version, etag, ", kMicros,
+                               ", (extract(epoch from create_time) * 1000000)::bigint FROM schools ORDER BY id"))) {
       PARLEY_ASSIGN_OR_RETURN(School school, Parse<School>(row[1], &SchoolFromJson));
       school.id = row[0].as<std::string>();
       school.calendar_version = row[2].as<std::string>();

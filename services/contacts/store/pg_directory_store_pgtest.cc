@@ -76,7 +76,9 @@ TEST_F(PgDirectoryStoreTest, ImportLoadsBackExactly) {
 }
 
 TEST_F(PgDirectoryStoreTest, ReimportIsUnchangedAndARetryReplays) {
-  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  ASSERT_TRUE(
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary())
+          .ok());
   absl::StatusOr<std::string> again =
       service_->Import(RequestKey{"t.Import", kUuid2, "a"}, testing::SampleDirectory(), false, nullptr, Summary());
   ASSERT_TRUE(again.ok()) << again.status();
@@ -87,13 +89,15 @@ TEST_F(PgDirectoryStoreTest, ReimportIsUnchangedAndARetryReplays) {
       service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary());
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_EQ(*replay, "17/0/0/0");
-  absl::StatusOr<std::string> reused =
-      service_->Import(RequestKey{"t.Import", kUuid1, "different"}, testing::SampleDirectory(), false, nullptr, Summary());
+  absl::StatusOr<std::string> reused = service_->Import(RequestKey{"t.Import", kUuid1, "different"},
+                                                        testing::SampleDirectory(), false, nullptr, Summary());
   EXPECT_EQ(reused.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(PgDirectoryStoreTest, AnImportThatRemovesAPupilUnlinksAndDeletes) {
-  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  ASSERT_TRUE(
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary())
+          .ok());
   Directory smaller = testing::SampleDirectory();
   smaller.schools.begin()->second.pupils.erase("p-002");
   smaller.guardians["g-001"].pupils.pop_back();
@@ -105,15 +109,19 @@ TEST_F(PgDirectoryStoreTest, AnImportThatRemovesAPupilUnlinksAndDeletes) {
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->directory.schools.at(testing::kSchool).pupils.count("p-002"), 0u);
   int links = 0;
-  ASSERT_TRUE(pool_->Read([&](pqxx::work& txn) {
-    links = txn.exec1("SELECT count(*) FROM guardian_links")[0].as<int>();
-    return absl::OkStatus();
-  }).ok());
+  ASSERT_TRUE(pool_
+                  ->Read([&](pqxx::work& txn) {
+                    links = txn.exec1("SELECT count(*) FROM guardian_links")[0].as<int>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(links, 2);  // g-001 → p-001, g-002 → p-001
 }
 
 TEST_F(PgDirectoryStoreTest, ConcurrentWritersAreSerialisedAndBothLand) {
-  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  ASSERT_TRUE(
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary())
+          .ok());
   // A second service instance (another replica) with its own snapshot.
   DirectoryService replica(store_.get());
   ASSERT_TRUE(replica.Start().ok());
@@ -141,7 +149,9 @@ TEST_F(PgDirectoryStoreTest, ConcurrentWritersAreSerialisedAndBothLand) {
 }
 
 TEST_F(PgDirectoryStoreTest, TheDatabaseRefusesALinkToAMissingPupil) {
-  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary()).ok());
+  ASSERT_TRUE(
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary())
+          .ok());
   absl::Status status = pool_->Transact([](pqxx::work& txn) {
     txn.exec0("INSERT INTO guardian_links (guardian_id, school_id, pupil_id) VALUES ('g-001', 'st-marys', 'p-404')");
     return absl::OkStatus();

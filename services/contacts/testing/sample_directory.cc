@@ -61,8 +61,8 @@ SchoolDirectory SampleSchool(const std::string& school_id) {
                   Closure{Range(2026, 2, 16, 2026, 2, 20, "Spring half-term"), ClosureKind::kHalfTerm},
                   Closure{Range(2026, 5, 25, 2026, 5, 29, "Summer half-term"), ClosureKind::kHalfTerm}};
   cal.core_hours = calendar::HoursRange{8 * 60 + 45, 15 * 60 + 30};
-  cal.overrides = {calendar::HoursOverride{absl::CivilDay(2025, 12, 19), calendar::HoursRange{8 * 60 + 45, 13 * 60 + 30},
-                                           "Last day of term"}};
+  cal.overrides = {calendar::HoursOverride{absl::CivilDay(2025, 12, 19),
+                                           calendar::HoursRange{8 * 60 + 45, 13 * 60 + 30}, "Last day of term"}};
   cal.bank_holiday_division = "england-and-wales";
   CommunicationPolicy& policy = school.policy;
   policy.rules = {Rule(Channel::kEmail, Stage::kAcknowledge, 2), Rule(Channel::kEmail, Stage::kRespond, 5),
