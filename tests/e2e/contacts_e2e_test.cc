@@ -54,11 +54,12 @@ class ContactsE2eTest : public ::testing::Test {
     keys_ = new auth::testing::KeyPair(auth::testing::GenerateEcP256());
     public_key_file_ = new std::string(WriteTemp("jwt-public.pem", keys_->public_pem));
     env_ = new std::map<std::string, std::string>{
-        {"PARLEY_PG_DSN", db_->dsn()},           {"PARLEY_JWT_PUBLIC_KEYS", *public_key_file_},
-        {"PARLEY_JWT_ISSUER", "parley-e2e"},     {"PARLEY_JWT_AUDIENCE", "parley"},
-        {"PARLEY_BIND_ADDRESS", "127.0.0.1"},    {"PARLEY_GRPC_PORT", "0"},
-        {"PARLEY_METRICS_PORT", "0"},            {"PARLEY_DIRECTORY_REFRESH", "200ms"}};
-    absl::StatusOr<int> migrated = ServiceProcess::RunToCompletion(PARLEY_CONTACTS_BINARY, {"migrate"}, *env_, absl::Seconds(60));
+        {"PARLEY_PG_DSN", db_->dsn()},        {"PARLEY_JWT_PUBLIC_KEYS", *public_key_file_},
+        {"PARLEY_JWT_ISSUER", "parley-e2e"},  {"PARLEY_JWT_AUDIENCE", "parley"},
+        {"PARLEY_BIND_ADDRESS", "127.0.0.1"}, {"PARLEY_GRPC_PORT", "0"},
+        {"PARLEY_METRICS_PORT", "0"},         {"PARLEY_DIRECTORY_REFRESH", "200ms"}};
+    absl::StatusOr<int> migrated =
+        ServiceProcess::RunToCompletion(PARLEY_CONTACTS_BINARY, {"migrate"}, *env_, absl::Seconds(60));
     ASSERT_TRUE(migrated.ok() && *migrated == 0) << "migrate failed";
     server_ = new ServiceProcess();
     absl::Status started = server_->Start(PARLEY_CONTACTS_BINARY, *env_);
@@ -102,8 +103,8 @@ class ContactsE2eTest : public ::testing::Test {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);
     args.SetMaxSendMessageSize(64 << 20);
-    return v1::ContactsService::NewStub(grpc::CreateCustomChannel(
-        absl::StrCat("127.0.0.1:", server_->grpc_port()), grpc::InsecureChannelCredentials(), args));
+    return v1::ContactsService::NewStub(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
+                                                                  grpc::InsecureChannelCredentials(), args));
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
@@ -211,6 +212,27 @@ TEST_F(ContactsE2eTest, AnotherSchoolsDataIsDeniedBeforeExistence) {
     v1::Pupil pupil;
     EXPECT_EQ(stub_->GetPupil(&ctx, req, &pupil).error_code(), grpc::StatusCode::PERMISSION_DENIED) << name;
   }
+  // Guardians have no school in their name: another school's guardian and a guardian that does
+  // not exist look the same.
+  v1::ListGuardiansResponse st_marys_guardians;
+  {
+    grpc::ClientContext list_ctx;
+    Authorize(list_ctx, Token({"office"}, {"st-marys"}));
+    v1::ListGuardiansRequest list;
+    list.set_school("schools/st-marys");
+    list.set_page_size(1);
+    ASSERT_TRUE(stub_->ListGuardians(&list_ctx, list, &st_marys_guardians).ok());
+    ASSERT_EQ(st_marys_guardians.guardians_size(), 1);
+  }
+  for (const std::string& name : {st_marys_guardians.guardians(0).name(), std::string("guardians/no-such-guardian")}) {
+    grpc::ClientContext guardian_ctx;
+    Authorize(guardian_ctx, kenilworth);
+    v1::GetGuardianRequest get;
+    get.set_name(name);
+    v1::Guardian guardian;
+    grpc::Status status = stub_->GetGuardian(&guardian_ctx, get, &guardian);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << name;
+  }
   grpc::ClientContext ctx;
   Authorize(ctx, kenilworth);
   v1::ListSchoolsResponse schools;
@@ -222,11 +244,12 @@ TEST_F(ContactsE2eTest, AnotherSchoolsDataIsDeniedBeforeExistence) {
 TEST_F(ContactsE2eTest, MissingExpiredAndForgedTokensAreUnauthenticated) {
   auth::testing::KeyPair other = auth::testing::GenerateEcP256();
   auth::Principal admin{"mallory", {"trust_admin"}, {}};
-  const std::string forged = *(*auth::Signer::Create({other.private_pem, "parley-e2e", "parley", nullptr}))->Mint(admin, absl::Minutes(5));
+  const std::string forged =
+      *(*auth::Signer::Create({other.private_pem, "parley-e2e", "parley", nullptr}))->Mint(admin, absl::Minutes(5));
   // Minted an hour ago for ten minutes.
   SimulatedClock an_hour_ago(absl::Now() - absl::Hours(1));
-  const std::string expired =
-      *(*auth::Signer::Create({keys_->private_pem, "parley-e2e", "parley", &an_hour_ago}))->Mint(admin, absl::Minutes(10));
+  const std::string expired = *(*auth::Signer::Create({keys_->private_pem, "parley-e2e", "parley", &an_hour_ago}))
+                                   ->Mint(admin, absl::Minutes(10));
   for (const std::string& token : {std::string(), forged, expired, std::string("not.a.jwt")}) {
     grpc::ClientContext ctx;
     if (!token.empty()) ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));

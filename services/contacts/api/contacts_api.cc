@@ -90,7 +90,9 @@ absl::StatusOr<Page> ParsePage(int32_t page_size, const std::string& token) {
   return page;
 }
 
-std::string NextToken(const std::string& last_key) { return absl::WebSafeBase64Escape(absl::StrCat("after:", last_key)); }
+std::string NextToken(const std::string& last_key) {
+  return absl::WebSafeBase64Escape(absl::StrCat("after:", last_key));
+}
 
 // Walks `items` (ordered by key) after the page's key, keeping those `keep` accepts.
 template <typename Map, typename Keep, typename Emit>
@@ -98,7 +100,8 @@ std::string Paginate(const Map& items, const Page& page, Keep keep, Emit emit) {
   int emitted = 0;
   for (auto it = page.after.empty() ? items.begin() : items.upper_bound(page.after); it != items.end(); ++it) {
     if (!keep(it->second)) continue;
-    if (emitted == page.size) return NextToken(std::prev(it)->first == it->first ? it->first : page.after.empty() ? "" : "");
+    if (emitted == page.size)
+      return NextToken(std::prev(it)->first == it->first ? it->first : page.after.empty() ? "" : "");
     emit(it->second);
     ++emitted;
   }
@@ -113,10 +116,12 @@ absl::StatusOr<Msg> ApplyMask(const Msg& current, const Msg& patch, const google
                                                                 absl::StrJoin(updatable, ", "), ")"));
   }
   for (const std::string& path : mask.paths()) {
-    std::string top = std::string(absl::StrSplit(path, '.').begin()->data(), path.find('.') == std::string::npos ? path.size() : path.find('.'));
+    std::string top = std::string(absl::StrSplit(path, '.').begin()->data(),
+                                  path.find('.') == std::string::npos ? path.size() : path.find('.'));
     if (updatable.count(top) == 0) {
-      return InvalidArgument("FIELD_NOT_UPDATABLE", absl::StrCat("field \"", path, "\" cannot be updated; updatable: ",
-                                                                 absl::StrJoin(updatable, ", ")));
+      return InvalidArgument(
+          "FIELD_NOT_UPDATABLE",
+          absl::StrCat("field \"", path, "\" cannot be updated; updatable: ", absl::StrJoin(updatable, ", ")));
     }
   }
   FieldMaskUtil::MergeOptions options;
@@ -159,12 +164,18 @@ v1::Recipient RecipientToProto(const std::string& school_id, const Recipient& r)
 
 v1::ExplanationStepKind StepKindToProto(calendar::Step::Kind kind) {
   switch (kind) {
-    case calendar::Step::Kind::kReceived: return v1::EXPLANATION_STEP_KIND_RECEIVED;
-    case calendar::Step::Kind::kClockStart: return v1::EXPLANATION_STEP_KIND_CLOCK_START;
-    case calendar::Step::Kind::kSkipped: return v1::EXPLANATION_STEP_KIND_SKIPPED;
-    case calendar::Step::Kind::kCounted: return v1::EXPLANATION_STEP_KIND_COUNTED;
-    case calendar::Step::Kind::kPause: return v1::EXPLANATION_STEP_KIND_PAUSE;
-    case calendar::Step::Kind::kDue: return v1::EXPLANATION_STEP_KIND_DUE;
+    case calendar::Step::Kind::kReceived:
+      return v1::EXPLANATION_STEP_KIND_RECEIVED;
+    case calendar::Step::Kind::kClockStart:
+      return v1::EXPLANATION_STEP_KIND_CLOCK_START;
+    case calendar::Step::Kind::kSkipped:
+      return v1::EXPLANATION_STEP_KIND_SKIPPED;
+    case calendar::Step::Kind::kCounted:
+      return v1::EXPLANATION_STEP_KIND_COUNTED;
+    case calendar::Step::Kind::kPause:
+      return v1::EXPLANATION_STEP_KIND_PAUSE;
+    case calendar::Step::Kind::kDue:
+      return v1::EXPLANATION_STEP_KIND_DUE;
   }
   return v1::EXPLANATION_STEP_KIND_UNSPECIFIED;
 }
@@ -224,7 +235,7 @@ v1::ComputeDeadlineResponse DeadlineToProto(const DeadlineAnswer& a) {
   if (a.deadline.due) ToTimestamp(*a.deadline.due, out.mutable_due_time());
   *out.mutable_budget() = BudgetToProto(a.budget);
   out.set_clock_calendar(a.clock_calendar == ClockCalendar::kOwner ? v1::CLOCK_CALENDAR_OWNER
-                                                                     : v1::CLOCK_CALENDAR_SCHOOL);
+                                                                   : v1::CLOCK_CALENDAR_SCHOOL);
   out.set_calendar_version(a.calendar_version);
   out.set_policy_version(a.policy_version);
   out.set_policy_text(a.policy_text);
@@ -245,8 +256,7 @@ v1::ComputeDeadlineResponse DeadlineToProto(const DeadlineAnswer& a) {
 
 bool MayReadGuardian(const auth::Principal& p, const Guardian& g) {
   if (p.HasRole("guardian") && p.subject == GuardianName(g.id)) return true;
-  return std::any_of(g.pupils.begin(), g.pupils.end(),
-                     [&](const PupilLink& l) { return p.CanRead(l.school_id); });
+  return std::any_of(g.pupils.begin(), g.pupils.end(), [&](const PupilLink& l) { return p.CanRead(l.school_id); });
 }
 
 absl::Status MayEditGuardianLinks(const auth::Principal& p, const Guardian& g) {
@@ -259,20 +269,20 @@ absl::Status MayEditGuardianLinks(const auth::Principal& p, const Guardian& g) {
 
 }  // namespace
 
-#define PARLEY_AUTHENTICATE(ctx, principal)                                   \
+#define PARLEY_AUTHENTICATE(ctx, principal)                                         \
   absl::StatusOr<auth::Principal> principal##_or = verifier_->Authenticate(*(ctx)); \
-  if (!principal##_or.ok()) return ToGrpcStatus(principal##_or.status(), ctx);     \
+  if (!principal##_or.ok()) return ToGrpcStatus(principal##_or.status(), ctx);      \
   const auth::Principal& principal = *principal##_or
 
-#define PARLEY_GRPC_RETURN_IF_ERROR(ctx, expr)                  \
-  do {                                                          \
-    ::absl::Status parley_api_status_ = (expr);                 \
+#define PARLEY_GRPC_RETURN_IF_ERROR(ctx, expr)                                  \
+  do {                                                                          \
+    ::absl::Status parley_api_status_ = (expr);                                 \
     if (!parley_api_status_.ok()) return ToGrpcStatus(parley_api_status_, ctx); \
   } while (false)
 
-#define PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, lhs, expr)                         \
-  auto PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__) = (expr);             \
-  if (!PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__).ok())                 \
+#define PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, lhs, expr)                                    \
+  auto PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__) = (expr);                        \
+  if (!PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__).ok())                            \
     return ToGrpcStatus(PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__).status(), ctx); \
   lhs = std::move(PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__)).value()
 
@@ -313,8 +323,7 @@ grpc::Status ContactsApi::CreateSchool(grpc::ServerContext* ctx, const v1::Creat
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->school_id(), "school_id"));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("CreateSchool", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, School school, SchoolFromProto(req->school(), req->school_id()));
-  return ToGrpcStatus(
-      Decode(directory_->CreateSchool(key, std::move(school), EncodeWith(&SchoolToProto)), resp), ctx);
+  return ToGrpcStatus(Decode(directory_->CreateSchool(key, std::move(school), EncodeWith(&SchoolToProto)), resp), ctx);
 }
 
 grpc::Status ContactsApi::UpdateSchool(grpc::ServerContext* ctx, const v1::UpdateSchoolRequest* req, v1::School* resp) {
@@ -322,16 +331,16 @@ grpc::Status ContactsApi::UpdateSchool(grpc::ServerContext* ctx, const v1::Updat
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, school_id));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateSchool", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"display_name", "phase", "default_locale", "calendar", "policy",
-                                                   "external_contacts"};
+  static const std::set<std::string> kUpdatable = {"display_name", "phase",  "default_locale",
+                                                   "calendar",     "policy", "external_contacts"};
   Updater<School> update = [&](const School& current) -> absl::StatusOr<School> {
-    PARLEY_ASSIGN_OR_RETURN(v1::School merged, ApplyMask(SchoolToProto(current), req->school(), req->update_mask(), kUpdatable));
+    PARLEY_ASSIGN_OR_RETURN(v1::School merged,
+                            ApplyMask(SchoolToProto(current), req->school(), req->update_mask(), kUpdatable));
     return SchoolFromProto(merged, school_id);
   };
-  return ToGrpcStatus(Decode(directory_->UpdateSchool(key, school_id, req->school().etag(), update,
-                                                      EncodeWith(&SchoolToProto)),
-                             resp),
-                      ctx);
+  return ToGrpcStatus(
+      Decode(directory_->UpdateSchool(key, school_id, req->school().etag(), update, EncodeWith(&SchoolToProto)), resp),
+      ctx);
 }
 
 grpc::Status ContactsApi::GetStaff(grpc::ServerContext* ctx, const v1::GetStaffRequest* req, v1::Staff* resp) {
@@ -379,10 +388,11 @@ grpc::Status ContactsApi::UpdateStaff(grpc::ServerContext* ctx, const v1::Update
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseStaffName(req->staff().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateStaff", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"display_name", "roles", "subjects", "year_groups",
+  static const std::set<std::string> kUpdatable = {"display_name", "roles",           "subjects", "year_groups",
                                                    "line_manager", "working_pattern", "email"};
   Updater<Staff> update = [&](const Staff& current) -> absl::StatusOr<Staff> {
-    PARLEY_ASSIGN_OR_RETURN(v1::Staff merged, ApplyMask(StaffToProto(current), req->staff(), req->update_mask(), kUpdatable));
+    PARLEY_ASSIGN_OR_RETURN(v1::Staff merged,
+                            ApplyMask(StaffToProto(current), req->staff(), req->update_mask(), kUpdatable));
     return StaffFromProto(merged, id.first, id.second);
   };
   return ToGrpcStatus(
@@ -443,10 +453,11 @@ grpc::Status ContactsApi::UpdatePupil(grpc::ServerContext* ctx, const v1::Update
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParsePupilName(req->pupil().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdatePupil", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"given_name", "family_name", "year_group", "class_name",
-                                                   "class_teacher", "form_tutor", "subject_teachers", "send"};
+  static const std::set<std::string> kUpdatable = {"given_name",    "family_name", "year_group",       "class_name",
+                                                   "class_teacher", "form_tutor",  "subject_teachers", "send"};
   Updater<Pupil> update = [&](const Pupil& current) -> absl::StatusOr<Pupil> {
-    PARLEY_ASSIGN_OR_RETURN(v1::Pupil merged, ApplyMask(PupilToProto(current), req->pupil(), req->update_mask(), kUpdatable));
+    PARLEY_ASSIGN_OR_RETURN(v1::Pupil merged,
+                            ApplyMask(PupilToProto(current), req->pupil(), req->update_mask(), kUpdatable));
     return PupilFromProto(merged, id.first, id.second);
   };
   return ToGrpcStatus(
@@ -467,16 +478,15 @@ grpc::Status ContactsApi::GetGuardian(grpc::ServerContext* ctx, const v1::GetGua
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string id, ParseGuardianName(req->name()));
   auto snap = directory_->snapshot();
   const Guardian* guardian = snap->FindGuardian(id);
-  // A guardian the caller may not read looks the same as one that does not exist, so ids of
-  // other schools' families cannot be probed.
+  // Guardians belong to no one school, so tenancy cannot be checked before existence. Instead a
+  // caller who may not read every school gets the same answer for a guardian of another school
+  // and for one that does not exist, so ids of other schools' families cannot be probed.
+  if (guardian == nullptr && principal.TrustWideRead()) {
+    return ToGrpcStatus(NotFound("GUARDIAN_NOT_FOUND", absl::StrCat("guardian ", req->name(), " does not exist")), ctx);
+  }
   if (guardian == nullptr || !MayReadGuardian(principal, *guardian)) {
-    if (!principal.TrustWideRead() && principal.schools.empty() && !principal.HasRole("guardian")) {
-      return ToGrpcStatus(PermissionDenied("WRONG_SCHOOL", "this token may not read guardians"), ctx);
-    }
-    return ToGrpcStatus(guardian == nullptr
-                            ? NotFound("GUARDIAN_NOT_FOUND", absl::StrCat("guardian ", req->name(), " does not exist"))
-                            : PermissionDenied("WRONG_SCHOOL", "the guardian belongs to schools this token does not act for"),
-                        ctx);
+    return ToGrpcStatus(
+        PermissionDenied("WRONG_SCHOOL", "no guardian of that name is linked to a school this token acts for"), ctx);
   }
   *resp = GuardianToProto(*guardian);
   return grpc::Status::OK;
@@ -507,8 +517,8 @@ grpc::Status ContactsApi::ListGuardians(grpc::ServerContext* ctx, const v1::List
     return ToGrpcStatus(NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", req->pupil(), " does not exist")), ctx);
   }
   std::map<std::string, const Guardian*> selected;
-  for (const Guardian* g : pupil_id.empty() ? snap->GuardiansOfSchool(school_id)
-                                            : snap->GuardiansOfPupil(school_id, pupil_id)) {
+  for (const Guardian* g :
+       pupil_id.empty() ? snap->GuardiansOfSchool(school_id) : snap->GuardiansOfPupil(school_id, pupil_id)) {
     selected[g->id] = g;
   }
   resp->set_next_page_token(Paginate(
@@ -524,8 +534,8 @@ grpc::Status ContactsApi::CreateGuardian(grpc::ServerContext* ctx, const v1::Cre
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Guardian guardian, GuardianFromProto(req->guardian(), req->guardian_id()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, guardian));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("CreateGuardian", *req, req->request_id()));
-  return ToGrpcStatus(
-      Decode(directory_->CreateGuardian(key, std::move(guardian), EncodeWith(&GuardianToProto)), resp), ctx);
+  return ToGrpcStatus(Decode(directory_->CreateGuardian(key, std::move(guardian), EncodeWith(&GuardianToProto)), resp),
+                      ctx);
 }
 
 grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::UpdateGuardianRequest* req,
@@ -538,9 +548,9 @@ grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::Upd
     if (current != nullptr) PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, *current));
   }
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateGuardian", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"given_name", "family_name", "contact_points", "preferred_channel",
-                                                   "language", "household", "lives_apart", "separate_copies",
-                                                   "pupils"};
+  static const std::set<std::string> kUpdatable = {"given_name",        "family_name",     "contact_points",
+                                                   "preferred_channel", "language",        "household",
+                                                   "lives_apart",       "separate_copies", "pupils"};
   Updater<Guardian> update = [&](const Guardian& current) -> absl::StatusOr<Guardian> {
     PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(principal, current));
     PARLEY_ASSIGN_OR_RETURN(v1::Guardian merged,
@@ -549,10 +559,9 @@ grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::Upd
     PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(principal, updated));
     return updated;
   };
-  return ToGrpcStatus(Decode(directory_->UpdateGuardian(key, id, req->guardian().etag(), update,
-                                                        EncodeWith(&GuardianToProto)),
-                             resp),
-                      ctx);
+  return ToGrpcStatus(
+      Decode(directory_->UpdateGuardian(key, id, req->guardian().etag(), update, EncodeWith(&GuardianToProto)), resp),
+      ctx);
 }
 
 grpc::Status ContactsApi::DeleteGuardian(grpc::ServerContext* ctx, const v1::DeleteGuardianRequest* req,
@@ -793,7 +802,8 @@ grpc::Status ContactsApi::ImportTrust(grpc::ServerContext* ctx, const v1::Import
   };
   v1::ImportTrustResponse final_message;
   PARLEY_GRPC_RETURN_IF_ERROR(
-      ctx, Decode(directory_->Import(key, std::move(document), req->validate_only(), progress, encode), &final_message));
+      ctx,
+      Decode(directory_->Import(key, std::move(document), req->validate_only(), progress, encode), &final_message));
   writer->Write(final_message);
   return grpc::Status::OK;
 }
