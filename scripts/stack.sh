@@ -24,6 +24,12 @@ start() {
   chmod 755 "$DATA"
   # PostgreSQL: initdb refuses root, so the cluster belongs to the postgres user.
   mkdir -p "$PGROOT"; chown postgres:postgres "$PGROOT"
+  if ! runuser -u postgres -- test -w "$PGROOT"; then
+    # The cluster runs as postgres, which must be able to pass through every folder above it.
+    local dir=$PGROOT blocked=""
+    while [[ $dir != / ]]; do dir=$(dirname "$dir"); runuser -u postgres -- test -x "$dir" || blocked=$dir; done
+    die "the postgres user cannot reach $PGROOT (no search permission on ${blocked:-a parent folder}): chmod o+x it, or clone Parley elsewhere"
+  fi
   if [[ ! -f $PGDATA/PG_VERSION ]]; then
     say "initialising PostgreSQL in $PGDATA"
     runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust \
