@@ -1,6 +1,7 @@
 // End to end: the built parley-contacts binary against a real PostgreSQL, loaded with the demo
 // trust, called over gRPC with real ES256 tokens.
 #include <unistd.h>
+#include <algorithm>
 
 #include <cstdio>
 #include <fstream>
@@ -139,6 +140,29 @@ std::string* ContactsE2eTest::public_key_file_ = nullptr;
 std::map<std::string, std::string>* ContactsE2eTest::env_ = nullptr;
 ServiceProcess* ContactsE2eTest::server_ = nullptr;
 auth::Signer* ContactsE2eTest::signer_ = nullptr;
+
+TEST_F(ContactsE2eTest, PagesOfPupilsCoverTheSchoolOnceInOrder) {
+  const std::string office = Token({"office"}, {"st-marys"});
+  std::vector<std::string> names;
+  std::string token;
+  for (int pages = 0; pages < 1000; ++pages) {
+    grpc::ClientContext ctx;
+    Authorize(ctx, office);
+    v1::ListPupilsRequest req;
+    req.set_parent("schools/st-marys");
+    req.set_page_size(50);
+    req.set_page_token(token);
+    v1::ListPupilsResponse page;
+    ASSERT_TRUE(stub_->ListPupils(&ctx, req, &page).ok());
+    for (const v1::Pupil& p : page.pupils()) names.push_back(p.name());
+    if (page.next_page_token().empty()) break;
+    ASSERT_NE(page.next_page_token(), token) << "the same page token twice";
+    token = page.next_page_token();
+  }
+  ASSERT_GT(names.size(), 50u);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end()) << "a pupil listed twice";
+}
 
 TEST_F(ContactsE2eTest, ASendQuestionAtStMarysGoesToTheClassTeacherThenTheSenco) {
   const std::string office = Token({"office"}, {"st-marys"});

@@ -98,11 +98,13 @@ std::string NextToken(const std::string& last_key) {
 template <typename Map, typename Keep, typename Emit>
 std::string Paginate(const Map& items, const Page& page, Keep keep, Emit emit) {
   int emitted = 0;
+  const typename Map::key_type* last_emitted = nullptr;
   for (auto it = page.after.empty() ? items.begin() : items.upper_bound(page.after); it != items.end(); ++it) {
     if (!keep(it->second)) continue;
-    if (emitted == page.size)
-      return NextToken(std::prev(it)->first == it->first ? it->first : page.after.empty() ? "" : "");
+    // A full page and at least one more match: the next page starts after the last one emitted.
+    if (emitted == page.size) return NextToken(*last_emitted);
     emit(it->second);
+    last_emitted = &it->first;
     ++emitted;
   }
   return "";
