@@ -1,0 +1,129 @@
+#include "common/timer/internal.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/grpc_status.h"
+
+namespace parley::timer::internal {
+namespace {
+
+// The observer of the handler running on this thread, if any (see ScheduleObserver).
+thread_local ScheduleObserver* current_observer = nullptr;
+
+// Only reasons shaped like ours ("PG_UNAVAILABLE") are stored: anything else could carry text.
+bool IsReasonConstant(absl::string_view reason) {
+  if (reason.empty() || reason.size() > 64) return false;
+  return std::all_of(reason.begin(), reason.end(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+}  // namespace
+
+double ScoreForDue(absl::Time due) {
+  const int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(due - absl::UnixEpoch(), absl::Milliseconds(1)));
+  return static_cast<double>(ms) / 1000.0;
+}
+
+double NowScore(absl::Time now) {
+  const int64_t ms = absl::ToInt64Milliseconds(absl::Floor(now - absl::UnixEpoch(), absl::Milliseconds(1)));
+  return static_cast<double>(ms) / 1000.0;
+}
+
+std::string FormatScore(double score) {
+  char buf[64];
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof(buf), score);
+  return std::string(buf, r.ptr);
+}
+
+absl::Duration RetryBackoff(int attempts, absl::Duration base, absl::Duration max, double unit_random) {
+  base = std::max(base, absl::Milliseconds(1));
+  max = std::max(max, base);
+  absl::Duration d = base;
+  // Doubling stops at the cap, so no overflow whatever `attempts` is.
+  for (int i = 1; i < attempts && d < max; ++i) d *= 2;
+  d = std::min(d, max);
+  unit_random = std::clamp(unit_random, 0.0, 1.0);
+  return std::max(d / 2 + (d / 2) * unit_random, absl::Milliseconds(1));
+}
+
+std::string ErrorSummary(const absl::Status& status) {
+  std::string out = absl::StatusCodeToString(status.code());
+  const std::string reason = ErrorReason(status);
+  if (IsReasonConstant(reason) && reason != out) absl::StrAppend(&out, " ", reason);
+  return out;
+}
+
+bool IsValidKind(absl::string_view kind) {
+  if (kind.empty() || kind.size() > kMaxKindBytes) return false;
+  return std::all_of(kind.begin(), kind.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == ':' || c == '-';
+  });
+}
+
+bool IsValidText(absl::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c == 0) return false;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int extra = 0;
+    uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      extra = 1;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      extra = 2;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (end - p <= extra) return false;
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    // Overlong forms, UTF-16 surrogates and code points beyond Unicode are not UTF-8.
+    static constexpr uint32_t kMinForLength[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMinForLength[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    p += extra + 1;
+  }
+  return true;
+}
+
+std::string SqlTimestamp(absl::Time t) { return absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", t, absl::UTCTimeZone()); }
+
+std::string BigintArray(const std::vector<int64_t>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) absl::StrAppend(&out, i == 0 ? "" : ",", values[i]);
+  out += "}";
+  return out;
+}
+
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) absl::StrAppend(&out, i == 0 ? "\"" : ",\"", values[i], "\"");
+  out += "}";
+  return out;
+}
+
+ScheduleObserver::ScheduleObserver(const pqxx::work* txn) : txn_(txn), previous_(current_observer) {
+  current_observer = this;
+}
+
+ScheduleObserver::~ScheduleObserver() { current_observer = previous_; }
+
+void ScheduleObserver::Report(const pqxx::work& txn, const TimerRef& ref) {
+  if (current_observer != nullptr && current_observer->txn_ == &txn) current_observer->scheduled_.push_back(ref);
+}
+
+}  // namespace parley::timer::internal

@@ -1,0 +1,137 @@
+// The timer worker: fires due timers (timer.h) exactly once, with any number of replicas running
+// against one database and one Redis and coordinating through PostgreSQL alone (DESIGN §4, §11).
+//
+//   timer::WorkerOptions opts;
+//   opts.redis_key_prefix = "parley:conduct:";
+//   PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<timer::Worker> worker,
+//                           timer::Worker::Create(pool.get(), redis.get(), opts, &exporter.registry()));
+//   PARLEY_RETURN_IF_ERROR(worker->Register("arrangement_review",
+//       [&](pqxx::work& txn, const timer::Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+//         ... the effect, written in txn ...
+//         return std::nullopt;  // done: the timer is marked fired together with the effect
+//       }));
+//   PARLEY_RETURN_IF_ERROR(worker->Start());  // refuses unless Redis runs with noeviction
+//   ...
+//   worker->Notify(ref);  // after committing a Schedule
+//
+// How a timer fires: in one transaction the worker locks the row if it is still pending and due
+// by PostgreSQL's clock (FOR UPDATE SKIP LOCKED, so replicas never queue behind each other), runs
+// the handler, and marks the row fired (or re-arms it). Only a commit makes the fire and the
+// handler's effect visible, so a worker that dies mid-way leaves the timer pending for the next
+// one, and a second worker finds it fired and does nothing. Each timer has its own transaction.
+//
+// Redis holds a sorted set prefix+"timers" (score = due, member = timer id) that only wakes
+// workers. A reconcile rebuilds it from PostgreSQL at start, every reconcile_interval, and at once
+// when Redis looks wiped; while Redis is unusable the worker polls PostgreSQL instead. See
+// README.md for the guarantees and lateness bounds.
+//
+// Threads: `threads` firing threads, a dispatcher and a reconciler. Give the pool threads + 2
+// connections beyond what the service itself needs.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/pg/pool.h"
+#include "common/redis/client.h"
+#include "common/timer/timer.h"
+#include "pqxx/pqxx"
+
+namespace prometheus {
+class Registry;
+}  // namespace prometheus
+
+namespace parley::timer {
+
+inline constexpr char kReasonEvictionPolicy[] = "REDIS_EVICTION_POLICY";
+inline constexpr char kReasonRedisConfigUnavailable[] = "REDIS_CONFIG_UNAVAILABLE";
+inline constexpr char kReasonOptionsInvalid[] = "TIMER_OPTIONS_INVALID";
+inline constexpr char kReasonWorkerState[] = "TIMER_WORKER_STATE";
+inline constexpr char kReasonHandlerExists[] = "TIMER_HANDLER_EXISTS";
+
+// Runs inside the firing transaction: whatever it writes in `txn` commits together with the
+// timer's state change, or not at all.
+//   nullopt      done: the timer is marked fired.
+//   a time       not yet: the timer stays pending, re-armed at that time (version + 1). A time
+//                already past fires again at once.
+//   an error     everything rolls back; the timer is retried after a jittered exponential
+//                backoff (attempts + 1, last_error = code and reason).
+// The handler may Schedule or Cancel other timers in `txn` (timers it schedules are nudged after
+// the commit). It must not commit or abort `txn`, and should be quick: it holds a pooled
+// connection and the timer's row lock. Exceptions are caught and count as errors.
+using Handler = std::function<absl::StatusOr<std::optional<absl::Time>>(pqxx::work& txn, const Timer& timer)>;
+
+struct WorkerOptions {
+  // Prefix of the worker's Redis keys, e.g. "parley:conduct:"; the sorted set is prefix+"timers".
+  // Every replica of a service uses the same prefix.
+  std::string redis_key_prefix;
+  int threads = 2;  // firing threads, 1..64
+  // Longest sleep between polls: bounds how late a timer scheduled by another replica is noticed.
+  absl::Duration max_idle = absl::Milliseconds(500);
+  absl::Duration reconcile_interval = absl::Seconds(30);
+  // Backoff of a failing handler: base * 2^(attempts-1), capped at max, jittered into [d/2, d).
+  absl::Duration retry_backoff_base = absl::Seconds(1);
+  absl::Duration retry_backoff_max = absl::Minutes(5);
+  int claim_batch = 100;  // candidates taken per poll, 1..10000
+};
+
+class Worker {
+ public:
+  // INVALID_ARGUMENT (TIMER_OPTIONS_INVALID) for null pool or redis or options out of range.
+  // `registry` may be null (no metrics); both pointers must outlive the worker.
+  static absl::StatusOr<std::unique_ptr<Worker>> Create(pg::Pool* pool, redis::Client* redis, WorkerOptions options,
+                                                        prometheus::Registry* registry);
+
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+  ~Worker();  // Stop()
+
+  // One handler per kind, before Start: INVALID_ARGUMENT for a bad kind or an empty handler,
+  // ALREADY_EXISTS (TIMER_HANDLER_EXISTS) for a second one, FAILED_PRECONDITION
+  // (TIMER_WORKER_STATE) once started. The worker only claims kinds it has handlers for, so
+  // replicas of different versions can share a table.
+  [[nodiscard]] absl::Status Register(absl::string_view kind, Handler handler);
+
+  // Checks Redis, reconciles once and starts the threads. Refuses with FAILED_PRECONDITION
+  //   REDIS_EVICTION_POLICY       maxmemory-policy is not noeviction (evicting the sorted set or
+  //                               the reconcile marker would silently delay timers);
+  //   REDIS_CONFIG_UNAVAILABLE    CONFIG GET is not permitted (managed Redis), so the policy
+  //                               cannot be checked;
+  //   TIMER_WORKER_STATE          already started, stopped, or no handler registered;
+  // and with UNAVAILABLE when Redis or PostgreSQL cannot be reached.
+  [[nodiscard]] absl::Status Start();
+
+  // Stops and joins the threads; a handler that is running finishes first. Idempotent.
+  void Stop();
+
+  // Call after committing a Schedule: adds the timer to the sorted set and wakes this process's
+  // dispatcher at once. Best effort: if Redis fails, the worker falls back to polling PostgreSQL
+  // until a reconcile has repaired the set. Safe from any thread, started or not.
+  void Notify(const TimerRef& ref);
+
+  // Test hook: one synchronous pass on the calling thread that claims and fires every timer of a
+  // registered kind that is due by the database's clock. Returns how many fired (re-armed,
+  // failed and skipped ones do not count). Works with or without Start.
+  [[nodiscard]] absl::StatusOr<int> FireDueNow();
+
+  // Whether the dispatcher currently trusts the Redis sorted set (false while it polls
+  // PostgreSQL because Redis failed or was wiped and no reconcile has repaired it yet).
+  bool redis_in_use() const;
+
+  // The sorted set's key (prefix + "timers").
+  const std::string& zset_key() const;
+
+ private:
+  struct Impl;
+  explicit Worker(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::timer
