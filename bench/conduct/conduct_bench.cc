@@ -1,0 +1,191 @@
+// conduct_bench: the communication gate (CheckCommunication) over gRPC beside the Echo RPC of the
+// same server, at several concurrency levels, printing the gate's throughput as a share of Echo's
+// and its latency. The gate is served from memory, but every decision is stored (group commit)
+// before it is returned, so the figures include PostgreSQL.
+//
+//   conduct_bench --pg "host=127.0.0.1 port=55440 user=postgres dbname=postgres"
+//
+// It creates (and afterwards drops) a database of its own on that server. The directory is an
+// in-process fake: conduct caches contacts' answers, so the steady state never calls it.
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "bench/common/load.h"
+#include "common/auth/auth.h"
+#include "common/auth/testing/test_keys.h"
+#include "common/grpc/server.h"
+#include "common/log/log.h"
+#include "common/pg/migrations.h"
+#include "common/pg/pool.h"
+#include "common/timer/timer.h"
+#include "grpcpp/grpcpp.h"
+#include "parley/conduct/v1/conduct_service.grpc.pb.h"
+#include "parley/diagnostics/v1/diagnostics.grpc.pb.h"
+#include "services/conduct/api/conduct_api.h"
+#include "services/conduct/migrations.h"
+#include "services/conduct/store/pg_conduct_store.h"
+#include "services/conduct/testing/fake_directory.h"
+
+namespace parley::conduct {
+namespace {
+
+namespace dv1 = ::parley::diagnostics::v1;
+
+absl::Status Admin(const std::string& dsn, const std::string& sql) {
+  try {
+    pqxx::connection c(dsn);
+    pqxx::nontransaction n(c);
+    n.exec(sql);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return absl::UnavailableError(e.what());
+  }
+}
+
+int Run(int seconds, const std::string& in_flight_list, const std::string& admin_dsn) {
+  log::SetMinLevel(log::Level::kWarning);
+  const std::string db = absl::StrCat("conduct_bench_", getpid());
+  if (absl::Status s = Admin(admin_dsn, absl::StrCat("CREATE DATABASE ", db)); !s.ok()) {
+    std::fprintf(stderr, "conduct_bench: cannot create a database: %s\n", std::string(s.message()).c_str());
+    return 2;
+  }
+  int rc = 0;
+  {
+    pg::PoolOptions popts;
+    popts.dsn = absl::StrCat(admin_dsn, " dbname=", db);
+    popts.size = 8;
+    auto pool = pg::Pool::Create(popts);
+    if (!pool.ok() || !pg::ApplyMigrations(**pool, timer::kMigrationsService, timer::Migrations()).ok() ||
+        !pg::ApplyMigrations(**pool, "conduct", Migrations()).ok()) {
+      std::fprintf(stderr, "conduct_bench: database set-up failed\n");
+      return 2;
+    }
+    PgConductStore store(pool->get());
+    testing::FakeDirectory directory;
+    directory.AddSchool("kenilworth");
+    directory.SetHead("kenilworth", "schools/kenilworth/staff/s-head");
+    // 200 guardians; every tenth has an arrangement (email only, Tuesdays 15:30-16:30).
+    std::vector<std::string> guardians;
+    for (int i = 0; i < 200; ++i) {
+      guardians.push_back(absl::StrCat("guardians/g-", 10000 + i));
+      directory.AddGuardian(guardians.back(), {"kenilworth"});
+    }
+    GateCache gate(&store, &RealClock::Get(), absl::Hours(24 * 365));
+    if (!gate.Start(absl::Milliseconds(250)).ok()) return 2;
+    DecisionRecorder recorder(&store);
+    ConductService conduct(&store, &directory, &gate, &recorder, nullptr, &RealClock::Get());
+    int n = 0;
+    for (size_t i = 0; i < guardians.size(); i += 10) {
+      Arrangement a;
+      a.school_id = "kenilworth";
+      a.guardian = guardians[i];
+      a.terms.allowed_channels = {Channel::kEmail};
+      a.terms.allowed_windows = {TimeWindow{absl::Weekday::tuesday, 15 * 60 + 30, 16 * 60 + 30}};
+      a.terms.reasons = "bench";
+      a.start_time = absl::Now() - absl::Hours(24);
+      a.review_date = absl::CivilDay(2030, 1, 1);
+      auto encode = [](const Arrangement& x) -> absl::StatusOr<std::string> { return x.id; };
+      auto created = conduct.CreateArrangement(
+          RequestKey{"bench.Create", absl::StrFormat("00000000-0000-4000-8000-%012d", ++n), "x"}, a, encode);
+      if (!created.ok()) return 2;
+      auto issued = conduct.IssueArrangement(
+          RequestKey{"bench.Issue", absl::StrFormat("00000000-0000-4000-8000-%012d", ++n), "x"}, "kenilworth",
+          created->response, "", "bench", encode);
+      if (!issued.ok()) {
+        std::fprintf(stderr, "issue failed: %s\n", std::string(issued.status().message()).c_str());
+        return 2;
+      }
+    }
+
+    auth::testing::KeyPair keys = auth::testing::GenerateEcP256();
+    auth::VerifierOptions vopts;
+    vopts.public_keys_pem = {keys.public_pem};
+    vopts.issuer = "bench";
+    vopts.audience = "parley";
+    auto verifier = auth::Verifier::Create(vopts);
+    auto signer = auth::Signer::Create({keys.private_pem, "bench", "parley", nullptr});
+    const std::string token = *(*signer)->Mint(auth::Principal{"service:escalation", {"service"}, {}}, absl::Hours(1));
+
+    server::ServerOptions options;
+    options.service_name = "conduct-bench";
+    options.listen_address = "127.0.0.1:0";
+    options.metrics_address = "";
+    options.max_threads = 512;
+    options.not_serving_delay = absl::ZeroDuration();
+    server::Server server(options);
+    ConductApi api(&conduct, verifier->get(), &RealClock::Get());
+    server.AddService(&api);
+    if (!server.Start().ok()) return 2;
+
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server.port()), grpc::InsecureChannelCredentials());
+    auto stub = v1::ConductService::NewStub(channel);
+    auto diagnostics = dv1::DiagnosticsService::NewStub(channel);
+    std::atomic<uint64_t> next{0};
+    std::function<grpc::Status()> echo = [&] {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      dv1::EchoRequest req;
+      req.set_payload("parley");
+      dv1::EchoResponse resp;
+      return diagnostics->Echo(&ctx, req, &resp);
+    };
+    std::function<grpc::Status()> check = [&] {
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      v1::CheckCommunicationRequest req;
+      req.set_school("schools/kenilworth");
+      req.set_guardian(guardians[next.fetch_add(1) % guardians.size()]);
+      req.set_channel(v1::CHANNEL_PHONE);
+      req.mutable_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) - 60);
+      req.set_purpose(v1::PURPOSE_INBOUND_MESSAGE);
+      v1::Decision resp;
+      return stub->CheckCommunication(&ctx, req, &resp);
+    };
+
+    std::printf(
+        "conduct_bench: in-process server, 200 guardians (20 with arrangements), decisions stored in "
+        "PostgreSQL, %d s per run, client on the same cores\n",
+        seconds);
+    for (absl::string_view item : absl::StrSplit(in_flight_list, ',', absl::SkipEmpty())) {
+      int k = 0;
+      if (!absl::SimpleAtoi(item, &k) || k <= 0) return 2;
+      const absl::Duration d = absl::Seconds(seconds);
+      bench::LoadResult e = bench::RunLoad(k, d, echo);
+      bench::LoadResult c = bench::RunLoad(k, d, check);
+      std::printf("%s\n%s\n", bench::FormatResult("Echo", e).c_str(),
+                  bench::FormatResult("CheckCommunication", c).c_str());
+      std::printf("  in flight %-3d CheckCommunication/Echo = %.0f%%\n\n", k,
+                  100.0 * c.requests_per_second / e.requests_per_second);
+      if (c.errors > 0) rc = 1;
+    }
+    server.Shutdown();
+    gate.Stop();
+  }
+  (void)Admin(admin_dsn, absl::StrCat("DROP DATABASE IF EXISTS ", db, " WITH (FORCE)"));
+  return rc;
+}
+
+}  // namespace
+}  // namespace parley::conduct
+
+int main(int argc, char** argv) {
+  CLI::App app{"CheckCommunication throughput beside Echo"};
+  int seconds = 3;
+  std::string in_flight = "1,16,64";
+  std::string pg = "host=127.0.0.1 port=55440 user=postgres dbname=postgres";
+  app.add_option("--seconds", seconds, "seconds per measurement");
+  app.add_option("--in_flight", in_flight, "comma-separated concurrency levels");
+  app.add_option("--pg", pg, "libpq DSN of a server where the benchmark may create a database");
+  CLI11_PARSE(app, argc, argv);
+  return parley::conduct::Run(seconds, in_flight, pg);
+}

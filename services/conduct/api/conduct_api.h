@@ -1,0 +1,87 @@
+// The parley.conduct.v1 gRPC service: authenticates, checks tenancy and roles before anything is
+// looked up, maps proto ⇄ domain and translates statuses once at the edge. Sync API: writes block
+// on PostgreSQL inside the server's bounded thread pool; the gate is served from memory and waits
+// only for its audit record's group commit.
+#pragma once
+
+#include <functional>
+
+#include "common/auth/auth.h"
+#include "common/clock/clock.h"
+#include "parley/conduct/v1/conduct_service.grpc.pb.h"
+#include "services/conduct/domain/conduct_service.h"
+
+namespace parley::conduct {
+
+class ConductApi final : public v1::ConductService::Service {
+ public:
+  ConductApi(ConductService* conduct, const auth::Verifier* verifier, const Clock* clock)
+      : conduct_(conduct), verifier_(verifier), clock_(clock) {}
+
+  grpc::Status CheckCommunication(grpc::ServerContext* ctx, const v1::CheckCommunicationRequest* req,
+                                  v1::Decision* resp) override;
+  grpc::Status GetDecision(grpc::ServerContext* ctx, const v1::GetDecisionRequest* req, v1::Decision* resp) override;
+  grpc::Status ListDecisions(grpc::ServerContext* ctx, const v1::ListDecisionsRequest* req,
+                             v1::ListDecisionsResponse* resp) override;
+
+  grpc::Status CreateIncident(grpc::ServerContext* ctx, const v1::CreateIncidentRequest* req,
+                              v1::Incident* resp) override;
+  grpc::Status GetIncident(grpc::ServerContext* ctx, const v1::GetIncidentRequest* req, v1::Incident* resp) override;
+  grpc::Status ListIncidents(grpc::ServerContext* ctx, const v1::ListIncidentsRequest* req,
+                             v1::ListIncidentsResponse* resp) override;
+  grpc::Status UpdateIncident(grpc::ServerContext* ctx, const v1::UpdateIncidentRequest* req,
+                              v1::Incident* resp) override;
+
+  grpc::Status CreateArrangement(grpc::ServerContext* ctx, const v1::CreateArrangementRequest* req,
+                                 v1::Arrangement* resp) override;
+  grpc::Status GetArrangement(grpc::ServerContext* ctx, const v1::GetArrangementRequest* req,
+                              v1::Arrangement* resp) override;
+  grpc::Status ListArrangements(grpc::ServerContext* ctx, const v1::ListArrangementsRequest* req,
+                                v1::ListArrangementsResponse* resp) override;
+  grpc::Status UpdateArrangement(grpc::ServerContext* ctx, const v1::UpdateArrangementRequest* req,
+                                 v1::Arrangement* resp) override;
+  grpc::Status IssueArrangement(grpc::ServerContext* ctx, const v1::IssueArrangementRequest* req,
+                                v1::Arrangement* resp) override;
+  grpc::Status TightenArrangement(grpc::ServerContext* ctx, const v1::TightenArrangementRequest* req,
+                                  v1::Arrangement* resp) override;
+  grpc::Status ContinueArrangement(grpc::ServerContext* ctx, const v1::ContinueArrangementRequest* req,
+                                   v1::Arrangement* resp) override;
+  grpc::Status EndArrangement(grpc::ServerContext* ctx, const v1::EndArrangementRequest* req,
+                              v1::Arrangement* resp) override;
+  grpc::Status ListArrangementRevisions(grpc::ServerContext* ctx, const v1::ListArrangementRevisionsRequest* req,
+                                        v1::ListArrangementRevisionsResponse* resp) override;
+  grpc::Status ListGuardianArrangements(grpc::ServerContext* ctx, const v1::ListGuardianArrangementsRequest* req,
+                                        v1::ListGuardianArrangementsResponse* resp) override;
+
+  grpc::Status CreatePremisesBan(grpc::ServerContext* ctx, const v1::CreatePremisesBanRequest* req,
+                                 v1::PremisesBan* resp) override;
+  grpc::Status GetPremisesBan(grpc::ServerContext* ctx, const v1::GetPremisesBanRequest* req,
+                              v1::PremisesBan* resp) override;
+  grpc::Status ListPremisesBans(grpc::ServerContext* ctx, const v1::ListPremisesBansRequest* req,
+                                v1::ListPremisesBansResponse* resp) override;
+  grpc::Status RevokePremisesBan(grpc::ServerContext* ctx, const v1::RevokePremisesBanRequest* req,
+                                 v1::PremisesBan* resp) override;
+
+  grpc::Status GetLetter(grpc::ServerContext* ctx, const v1::GetLetterRequest* req, v1::Letter* resp) override;
+  grpc::Status ListLetters(grpc::ServerContext* ctx, const v1::ListLettersRequest* req,
+                           v1::ListLettersResponse* resp) override;
+
+  grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
+                              v1::SchoolStats* resp) override;
+
+ private:
+  // Authenticates, runs `body` with the caller, and translates its status.
+  grpc::Status Handle(grpc::ServerContext* ctx, const std::function<absl::Status(const auth::Principal&)>& body);
+  // Tenancy for an arrangement: its school's readers, or (trust-wide) readers of a covered school.
+  absl::StatusOr<Arrangement> ReadableArrangement(const auth::Principal& p, const std::string& school_id,
+                                                  const std::string& id);
+  // Role check for changing an arrangement: senior leaders of its school, trust admins for
+  // trust-wide ones.
+  absl::Status MayChangeArrangement(const auth::Principal& p, const std::string& school_id, const std::string& id);
+
+  ConductService* const conduct_;
+  const auth::Verifier* const verifier_;
+  const Clock* const clock_;
+};
+
+}  // namespace parley::conduct

@@ -1,0 +1,285 @@
+// The conduct rules against a real PostgreSQL and Redis: letters and outbox rows exactly once,
+// review reminders by the durable timer inside working time, failed writes that change nothing,
+// the audit trail, and a second replica's cache catching up.
+#include "services/conduct/domain/conduct_service.h"
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/pg/migrations.h"
+#include "common/pg/pool.h"
+#include "common/redis/client.h"
+#include "common/testing/sync.h"
+#include "common/testing/test_database.h"
+#include "common/testing/test_redis.h"
+#include "common/timer/timer.h"
+#include "common/timer/worker.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/conduct/migrations.h"
+#include "services/conduct/review_timer.h"
+#include "services/conduct/store/pg_conduct_store.h"
+#include "services/conduct/testing/fake_directory.h"
+
+namespace parley::conduct {
+namespace {
+
+constexpr char kSchool[] = "kenilworth";
+constexpr char kGuardian[] = "guardians/g-00042";
+constexpr char kHead[] = "schools/kenilworth/staff/s-head";
+
+int request_counter = 0;
+RequestKey Key(const std::string& method) {
+  return RequestKey{absl::StrCat("conduct.", method),
+                    absl::StrFormat("00000000-0000-4000-8000-%012d", ++request_counter), method};
+}
+
+Encoder<Arrangement> EncodeArrangement() {
+  return [](const Arrangement& a) -> absl::StatusOr<std::string> {
+    return absl::StrCat(a.id, " ", a.version, " ", static_cast<int>(a.state), " ", a.letter_id);
+  };
+}
+
+class ConductServicePgTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = parley::testing::TestDatabase::Create();
+    redis_address_ = parley::testing::TestRedis::FromEnv();
+    if (!db_ || !redis_address_) GTEST_SKIP() << "set PARLEY_TEST_PG_DSN and PARLEY_TEST_REDIS_ADDR";
+    pg::PoolOptions opts;
+    opts.dsn = db_->dsn();
+    pool_ = *pg::Pool::Create(opts);
+    ASSERT_TRUE(pg::ApplyMigrations(*pool_, timer::kMigrationsService, timer::Migrations()).ok());
+    ASSERT_TRUE(pg::ApplyMigrations(*pool_, "conduct", Migrations()).ok());
+    store_ = std::make_unique<PgConductStore>(pool_.get());
+    directory_.AddSchool(kSchool);
+    directory_.AddGuardian(kGuardian, {kSchool});
+    directory_.SetHead(kSchool, kHead);
+    gate_ = std::make_unique<GateCache>(store_.get(), &RealClock::Get(), absl::Hours(24 * 365));
+    ASSERT_TRUE(gate_->Start(absl::Seconds(60)).ok());
+    recorder_ = std::make_unique<DecisionRecorder>(store_.get());
+    redis_ = *redis::Client::Connect(redis_address_->options());
+    timer::WorkerOptions wopts;
+    wopts.redis_key_prefix = redis_address_->Key("conduct:");
+    worker_ = *timer::Worker::Create(pool_.get(), redis_.get(), wopts, nullptr);
+    conduct_ = std::make_unique<ConductService>(
+        store_.get(), &directory_, gate_.get(), recorder_.get(),
+        [this](const timer::TimerRef& r) { worker_->Notify(r); }, &RealClock::Get());
+    ASSERT_TRUE(worker_->Register(kReviewTimerKind, ReviewTimerHandler(conduct_.get(), &RealClock::Get())).ok());
+  }
+
+  int64_t Count(const std::string& sql) {
+    int64_t n = -1;
+    EXPECT_TRUE(pool_
+                    ->Read([&](pqxx::work& txn) -> absl::Status {
+                      n = txn.exec1(sql)[0].as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return n;
+  }
+
+  // An email-only draft, Tuesdays 15:30-16:30, started two days ago, reviewed on `review`.
+  std::string Draft(absl::CivilDay review) {
+    Arrangement a;
+    a.school_id = kSchool;
+    a.guardian = kGuardian;
+    a.scope = ArrangementScope::kSchool;
+    a.terms.allowed_channels = {Channel::kEmail};
+    a.terms.allowed_windows = {TimeWindow{absl::Weekday::tuesday, 15 * 60 + 30, 16 * 60 + 30}};
+    a.terms.reasons = "Abusive emails.";
+    a.start_time = absl::Now() - absl::Hours(48);
+    a.review_date = review;
+    absl::StatusOr<WriteResult> w = conduct_->CreateArrangement(Key("CreateArrangement"), a, EncodeArrangement());
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() ? w->response.substr(0, w->response.find(' ')) : "";
+  }
+
+  absl::CivilDay Today() const {
+    absl::TimeZone london;
+    absl::LoadTimeZone("Europe/London", &london);
+    return absl::ToCivilDay(absl::Now(), london);
+  }
+
+  std::string RecordIncident() {
+    struct Incident i;
+    i.school_id = kSchool;
+    i.guardian = kGuardian;
+    i.kind = IncidentKind::kAbusiveWrittenMessage;
+    i.channel = Channel::kEmail;
+    i.occur_time = absl::Now() - absl::Hours(1);
+    i.reported_by = "teacher";
+    absl::StatusOr<WriteResult> w = conduct_->CreateIncident(
+        Key("CreateIncident"), i, [](const struct Incident& x) -> absl::StatusOr<std::string> { return x.id; });
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() ? w->response : "";
+  }
+
+  std::optional<parley::testing::TestDatabase> db_;
+  std::optional<parley::testing::TestRedis> redis_address_;
+  std::unique_ptr<pg::Pool> pool_;
+  std::unique_ptr<PgConductStore> store_;
+  testing::FakeDirectory directory_;
+  std::unique_ptr<GateCache> gate_;
+  std::unique_ptr<DecisionRecorder> recorder_;
+  std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<timer::Worker> worker_;
+  std::unique_ptr<ConductService> conduct_;
+};
+
+TEST_F(ConductServicePgTest, EachLetterIsWrittenToTheOutboxExactlyOnce) {
+  const std::string id = Draft(Today() + 30);
+  const RequestKey issue = Key("IssueArrangement");
+  absl::StatusOr<WriteResult> first = conduct_->IssueArrangement(issue, kSchool, id, "", "head", EncodeArrangement());
+  ASSERT_TRUE(first.ok()) << first.status();
+  absl::StatusOr<WriteResult> retry = conduct_->IssueArrangement(issue, kSchool, id, "", "head", EncodeArrangement());
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->replayed);
+  EXPECT_EQ(retry->response, first->response);
+  EXPECT_EQ(Count("SELECT count(*) FROM letters"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE kind = 'conduct_letter'"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE notice->'recipients'->'guardians'->>0 = 'guardians/g-00042' "
+                  "AND notice->>'template' = 'conduct.arrangement_issued'"),
+            1);
+
+  ArrangementTerms stricter;
+  stricter.allowed_channels = {Channel::kEmail};
+  stricter.allowed_windows = {TimeWindow{absl::Weekday::tuesday, 15 * 60 + 30, 16 * 60}};
+  stricter.reasons = "The arrangement was not respected.";
+  ASSERT_TRUE(conduct_
+                  ->TightenArrangement(Key("TightenArrangement"), kSchool, id, "", stricter, RecordIncident(),
+                                       std::nullopt, "head", EncodeArrangement())
+                  .ok());
+  ASSERT_TRUE(conduct_->EndArrangement(Key("EndArrangement"), kSchool, id, "", std::nullopt, EncodeArrangement()).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM letters"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE kind = 'conduct_letter'"), 3);
+  EXPECT_EQ(Count("SELECT count(DISTINCT key) FROM outbox"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM arrangement_revisions"), 2);
+  // Ending cancels the review reminder.
+  EXPECT_EQ(Count("SELECT count(*) FROM parley_timers WHERE state = 'cancelled'"), 1);
+  absl::StatusOr<Arrangement> ended = store_->GetArrangement(kSchool, id);
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(EffectiveState(*ended, absl::Now()), ArrangementState::kEnded);
+}
+
+TEST_F(ConductServicePgTest, AWriteThatIsRefusedChangesNothing) {
+  const std::string id = Draft(Today() + 30);
+  ASSERT_TRUE(conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement()).ok());
+  ArrangementTerms looser;
+  looser.allowed_channels = {Channel::kEmail, Channel::kPhone};
+  looser.reasons = "More channels.";
+  absl::StatusOr<WriteResult> relaxed = conduct_->TightenArrangement(
+      Key("Tighten"), kSchool, id, "", looser, RecordIncident(), std::nullopt, "head", EncodeArrangement());
+  EXPECT_EQ(relaxed.status().code(), absl::StatusCode::kInvalidArgument);
+  absl::StatusOr<WriteResult> stale =
+      conduct_->EndArrangement(Key("End"), kSchool, id, "\"1\"", std::nullopt, EncodeArrangement());
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  absl::StatusOr<WriteResult> draft_again =
+      conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement());
+  EXPECT_EQ(draft_again.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Count("SELECT count(*) FROM letters"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
+  EXPECT_EQ(Count("SELECT max(version) FROM arrangements"), 1);
+}
+
+TEST_F(ConductServicePgTest, TheReviewDateRemindsTheHeadOnceInsideWorkingTime) {
+  // Reviewed today: the timer is due at local midnight, already past.
+  const std::string id = Draft(Today());
+  ASSERT_TRUE(conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement()).ok());
+
+  // Outside the head's working time the timer waits for it and nothing is sent.
+  directory_.SetNextWorkingTime([](absl::Time at) { return at + absl::Hours(2); });
+  absl::StatusOr<int> fired = worker_->FireDueNow();
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_EQ(*fired, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE kind = 'arrangement_review_reminder'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND due_at > now() + interval '1 hour'"),
+            1);
+
+  // Inside working time it fires once: the arrangement is under review and the head reminded.
+  ASSERT_TRUE(pool_
+                  ->Transact([](pqxx::work& txn) -> absl::Status {
+                    txn.exec("UPDATE parley_timers SET due_at = now() - interval '1 second'");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  directory_.SetNextWorkingTime([](absl::Time at) { return at; });
+  fired = worker_->FireDueNow();
+  ASSERT_TRUE(fired.ok());
+  EXPECT_EQ(*fired, 1);
+  fired = worker_->FireDueNow();
+  ASSERT_TRUE(fired.ok());
+  EXPECT_EQ(*fired, 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE kind = 'arrangement_review_reminder' AND "
+                  "notice->'recipients'->'staff'->>0 = 'schools/kenilworth/staff/s-head'"),
+            1);
+  absl::StatusOr<Arrangement> a = store_->GetArrangement(kSchool, id);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->state, ArrangementState::kUnderReview);
+
+  // Continuing it arms the next review.
+  ASSERT_TRUE(conduct_->ContinueArrangement(Key("Continue"), kSchool, id, "", Today() + 90, EncodeArrangement()).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM parley_timers WHERE state = 'pending'"), 1);
+  a = store_->GetArrangement(kSchool, id);
+  EXPECT_EQ(a->state, ArrangementState::kActive);
+}
+
+TEST_F(ConductServicePgTest, EveryDecisionIsStoredBeforeItIsReturned) {
+  const std::string id = Draft(Today() + 30);
+  ASSERT_TRUE(conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement()).ok());
+  constexpr int kThreads = 16, kEach = 25;
+  std::atomic<int> redirected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        GateQuery q;
+        q.school_id = kSchool;
+        q.guardian = kGuardian;
+        q.channel = Channel::kPhone;
+        q.at = absl::Now() - absl::Minutes(1);
+        absl::StatusOr<DecisionRecord> d = conduct_->Check(q, "service:escalation");
+        ASSERT_TRUE(d.ok()) << d.status();
+        if (d->decision.outcome == Outcome::kRedirect) ++redirected;
+        // Stored before it was returned.
+        ASSERT_TRUE(store_->GetDecision(kSchool, d->id).ok());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(redirected.load(), kThreads * kEach);
+  EXPECT_EQ(Count("SELECT count(*) FROM decisions WHERE outcome = 3"), kThreads * kEach);
+}
+
+TEST_F(ConductServicePgTest, AnotherReplicaSeesAChangeWithinItsRefreshInterval) {
+  GateCache other(store_.get(), &RealClock::Get(), absl::Hours(24 * 365));
+  ASSERT_TRUE(other.Start(absl::Milliseconds(50)).ok());
+  EXPECT_TRUE(other.Current()->ArrangementsOf(kGuardian).empty());
+  const std::string id = Draft(Today() + 30);
+  ASSERT_TRUE(conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement()).ok());
+  // The writer's own cache has it at once.
+  EXPECT_EQ(gate_->Current()->ArrangementsOf(kGuardian).size(), 1u);
+  EXPECT_TRUE(parley::testing::PollUntil([&] { return other.Current()->ArrangementsOf(kGuardian).size() == 1; },
+                                         absl::Seconds(5)));
+}
+
+TEST_F(ConductServicePgTest, UnknownGuardiansAndGuardiansOfOtherSchoolsAreNotFound) {
+  directory_.AddGuardian("guardians/g-elsewhere", {"st-marys"});
+  GateQuery q;
+  q.school_id = kSchool;
+  q.guardian = "guardians/g-elsewhere";
+  q.channel = Channel::kEmail;
+  q.at = absl::Now();
+  EXPECT_EQ(conduct_->Check(q, "x").status().code(), absl::StatusCode::kNotFound);
+  q.guardian = "guardians/g-nobody";
+  EXPECT_EQ(conduct_->Check(q, "x").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Count("SELECT count(*) FROM decisions"), 0);
+}
+
+}  // namespace
+}  // namespace parley::conduct

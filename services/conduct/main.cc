@@ -1,0 +1,173 @@
+// parley-conduct: wiring only. config → store → domain → API → server.
+//
+//   parley-conduct            serve the API (the default)
+//   parley-conduct migrate    apply the database migrations and exit (a Kubernetes Job)
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "common/auth/auth.h"
+#include "common/config/env.h"
+#include "common/grpc/client.h"
+#include "common/grpc/server.h"
+#include "common/log/log.h"
+#include "common/pg/idempotency.h"
+#include "common/pg/migrations.h"
+#include "common/pg/pool.h"
+#include "common/redis/client.h"
+#include "common/timer/timer.h"
+#include "common/timer/worker.h"
+#include "services/conduct/api/conduct_api.h"
+#include "services/conduct/clients/contacts_directory.h"
+#include "services/conduct/config.h"
+#include "services/conduct/domain/conduct_service.h"
+#include "services/conduct/domain/decision_recorder.h"
+#include "services/conduct/domain/gate_cache.h"
+#include "services/conduct/migrations.h"
+#include "services/conduct/review_timer.h"
+#include "services/conduct/store/pg_conduct_store.h"
+
+namespace parley::conduct {
+namespace {
+
+int Fail(const absl::Status& status) {
+  log::Error("startup_failed",
+             {{"code", absl::StatusCodeToString(status.code())}, {"message", std::string(status.message())}});
+  std::fprintf(stderr, "parley-conduct: %s\n", std::string(status.message()).c_str());
+  return 1;
+}
+
+absl::StatusOr<std::unique_ptr<auth::Verifier>> MakeVerifier(const Config& config) {
+  auth::VerifierOptions options;
+  for (const std::string& path : config.jwt_public_key_files) {
+    auto pem = auth::ReadFile(path);
+    if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat("PARLEY_JWT_PUBLIC_KEYS: cannot read ", path));
+    options.public_keys_pem.push_back(*std::move(pem));
+  }
+  options.issuer = config.jwt_issuer;
+  options.audience = config.jwt_audience;
+  return auth::Verifier::Create(std::move(options));
+}
+
+absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> MakeIdentity(const Config& config) {
+  auth::SignerOptions options;
+  auto pem = auth::ReadFile(config.service_key_file);
+  if (!pem.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("PARLEY_SERVICE_KEY: cannot read ", config.service_key_file));
+  }
+  options.private_key_pem = *std::move(pem);
+  options.issuer = config.jwt_issuer;
+  options.audience = config.jwt_audience;
+  auto signer = auth::Signer::Create(std::move(options));
+  if (!signer.ok()) return absl::InvalidArgumentError(absl::StrCat("PARLEY_SERVICE_KEY: ", signer.status().message()));
+  return std::make_unique<auth::ServiceIdentity>(*std::move(signer), "conduct");
+}
+
+int Run(bool migrate_only) {
+  log::SetService("conduct");
+  EnvReader env;
+  absl::StatusOr<Config> config = LoadConfig(env, migrate_only);
+  if (!config.ok()) return Fail(config.status());
+  log::Level level = log::Level::kInfo;
+  log::ParseLevel(config->log_level, &level);
+  log::SetMinLevel(level);
+
+  pg::PoolOptions pool_options;
+  pool_options.dsn = config->pg_dsn;
+  pool_options.size = config->pg_pool_size;
+  pool_options.application_name = "parley-conduct";
+  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(pool_options);
+  if (!pool.ok()) return Fail(pool.status());
+
+  if (migrate_only) {
+    if (absl::Status s = pg::ApplyMigrations(**pool, timer::kMigrationsService, timer::Migrations()); !s.ok()) {
+      return Fail(s);
+    }
+    if (absl::Status s = pg::ApplyMigrations(**pool, "conduct", Migrations()); !s.ok()) return Fail(s);
+    log::Info("migrations_applied", {{"count", Migrations().size() + timer::Migrations().size()}});
+    return 0;
+  }
+
+  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = MakeVerifier(*config);
+  if (!verifier.ok()) return Fail(verifier.status());
+  absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> identity = MakeIdentity(*config);
+  if (!identity.ok()) return Fail(identity.status());
+  absl::StatusOr<redis::RedisOptions> redis_options = redis::ParseAddress(config->redis_address);
+  if (!redis_options.ok()) return Fail(absl::InvalidArgumentError("PARLEY_REDIS_ADDR must be host:port"));
+  absl::StatusOr<std::unique_ptr<redis::Client>> redis = redis::Client::Connect(*redis_options);
+  if (!redis.ok()) return Fail(redis.status());
+
+  const Clock& clock = RealClock::Get();
+  PgConductStore store(pool->get());
+  ContactsDirectory directory(client::MakeChannel(config->contacts_address), identity->get(), &clock);
+  GateCache gate(&store, &clock, config->incident_lookback);
+  if (absl::Status s = gate.Start(config->gate_refresh); !s.ok()) return Fail(s);
+  DecisionRecorder recorder(&store);
+
+  server::ServerOptions options;
+  options.service_name = "conduct";
+  options.listen_address = config->grpc_address;
+  options.metrics_address = config->metrics_address;
+  options.max_threads = config->max_threads;
+  server::Server server(options);
+
+  timer::WorkerOptions timer_options;
+  timer_options.redis_key_prefix = "parley:conduct:";
+  timer_options.threads = config->timer_threads;
+  absl::StatusOr<std::unique_ptr<timer::Worker>> timers =
+      timer::Worker::Create(pool->get(), redis->get(), timer_options, &server.registry());
+  if (!timers.ok()) return Fail(timers.status());
+  timer::Worker* worker = timers->get();
+
+  ConductOptions conduct_options;
+  conduct_options.incident_lookback = config->incident_lookback;
+  ConductService conduct(
+      &store, &directory, &gate, &recorder, [worker](const timer::TimerRef& ref) { worker->Notify(ref); }, &clock,
+      conduct_options);
+  if (absl::Status s = worker->Register(kReviewTimerKind, ReviewTimerHandler(&conduct, &clock)); !s.ok()) {
+    return Fail(s);
+  }
+  // Refuses to start unless Redis keeps keys (maxmemory-policy noeviction).
+  if (absl::Status s = worker->Start(); !s.ok()) return Fail(s);
+
+  ConductApi api(&conduct, verifier->get(), &clock);
+  server.AddService(&api);
+  server.AddReadinessCheck("postgresql", [&store] { return store.Ping(); });
+  server.AddReadinessCheck("redis", [&redis] { return (*redis)->Ping(); });
+  if (absl::Status started = server.Start(); !started.ok()) return Fail(started);
+  server.InstallSignalHandlers();
+  log::Info("serving", {{"grpc_port", server.port()}, {"metrics_port", server.metrics_port()}});
+
+  // Request ids are kept long enough for any client retry, then purged.
+  absl::Notification stopping;
+  std::thread purger([&] {
+    do {
+      auto purged = pg::PurgeRequestsOlderThan(**pool, config->request_id_retention);
+      if (!purged.ok()) {
+        log::Warning("request_id_purge_failed", {{"code", absl::StatusCodeToString(purged.status().code())}});
+      }
+    } while (!stopping.WaitForNotificationWithTimeout(absl::Minutes(10)));
+  });
+  server.Wait();
+  stopping.Notify();
+  purger.join();
+  worker->Stop();
+  gate.Stop();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace parley::conduct
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "serve";
+  if (command != "serve" && command != "migrate") {
+    std::fprintf(stderr, "usage: parley-conduct [serve|migrate]\n");
+    return 2;
+  }
+  return parley::conduct::Run(command == "migrate");
+}

@@ -1,0 +1,474 @@
+// End to end: the built parley-contacts and parley-conduct binaries against a real PostgreSQL and
+// Redis, contacts loaded with the demo trust, conduct calling contacts with its own service
+// identity, everything over gRPC with real ES256 tokens.
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/auth/auth.h"
+#include "common/auth/testing/test_keys.h"
+#include "common/testing/test_database.h"
+#include "common/testing/test_redis.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "parley/conduct/v1/conduct_service.grpc.pb.h"
+#include "parley/contacts/v1/contacts_service.grpc.pb.h"
+#include "tests/e2e/service_process.h"
+
+namespace parley::e2e {
+namespace {
+
+namespace cv1 = ::parley::conduct::v1;
+namespace kv1 = ::parley::contacts::v1;
+using ::google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string WriteTemp(const std::string& name, const std::string& content) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/", getpid(), "-", name);
+  std::ofstream(path) << content;
+  return path;
+}
+
+int uuid_counter = 0;
+std::string NewUuid() { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++uuid_counter); }
+
+google::protobuf::Timestamp At(const std::string& utc) {
+  google::protobuf::Timestamp ts;
+  EXPECT_TRUE(TimeUtil::FromString(utc, &ts)) << utc;
+  return ts;
+}
+
+struct Suite {
+  Suite(parley::testing::TestDatabase contacts, parley::testing::TestDatabase conduct)
+      : contacts_db(std::move(contacts)), conduct_db(std::move(conduct)) {}
+  parley::testing::TestDatabase contacts_db;
+  parley::testing::TestDatabase conduct_db;
+  auth::testing::KeyPair user_keys = auth::testing::GenerateEcP256();
+  auth::testing::KeyPair service_keys = auth::testing::GenerateEcP256();
+  ServiceProcess contacts;
+  ServiceProcess conduct;
+  std::unique_ptr<auth::Signer> signer;
+  std::string guardian;        // a Kenilworth guardian with no other school
+  std::string other_guardian;  // another Kenilworth guardian
+  std::string head;            // Kenilworth's headteacher
+};
+Suite* suite = nullptr;
+
+class ConductE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto contacts_db = parley::testing::TestDatabase::Create();
+    auto conduct_db = parley::testing::TestDatabase::Create();
+    auto redis = parley::testing::TestRedis::AddressFromEnv();
+    if (!contacts_db || !conduct_db || !redis) return;
+    suite = new Suite(std::move(*contacts_db), std::move(*conduct_db));
+    const std::string user_pub = WriteTemp("conduct-user.pem", suite->user_keys.public_pem);
+    const std::string service_pub = WriteTemp("conduct-service.pem", suite->service_keys.public_pem);
+    const std::string service_key = WriteTemp("conduct-service-key.pem", suite->service_keys.private_pem);
+    std::map<std::string, std::string> common = {{"PARLEY_JWT_PUBLIC_KEYS", absl::StrCat(user_pub, ",", service_pub)},
+                                                 {"PARLEY_JWT_ISSUER", "parley-e2e"},
+                                                 {"PARLEY_JWT_AUDIENCE", "parley"},
+                                                 {"PARLEY_BIND_ADDRESS", "127.0.0.1"},
+                                                 {"PARLEY_GRPC_PORT", "0"},
+                                                 {"PARLEY_METRICS_PORT", "0"}};
+    auto contacts_env = common;
+    contacts_env["PARLEY_PG_DSN"] = suite->contacts_db.dsn();
+    ASSERT_EQ(*ServiceProcess::RunToCompletion(PARLEY_CONTACTS_BINARY, {"migrate"}, contacts_env, absl::Seconds(60)),
+              0);
+    ASSERT_TRUE(suite->contacts.Start(PARLEY_CONTACTS_BINARY, contacts_env).ok());
+
+    auth::SignerOptions opts{suite->user_keys.private_pem, "parley-e2e", "parley", nullptr};
+    suite->signer = *auth::Signer::Create(opts);
+    auto contacts = ContactsStub();
+    {
+      grpc::ClientContext ctx;
+      Authorize(ctx, Token({"trust_admin"}, {}));
+      kv1::ImportTrustRequest req;
+      ASSERT_TRUE(
+          google::protobuf::util::JsonStringToMessage(ReadAll(PARLEY_DEMO_TRUST_JSON), req.mutable_directory()).ok());
+      req.set_request_id(NewUuid());
+      auto reader = contacts->ImportTrust(&ctx, req);
+      kv1::ImportTrustResponse msg;
+      while (reader->Read(&msg)) {
+      }
+      ASSERT_TRUE(reader->Finish().ok());
+    }
+    {
+      grpc::ClientContext ctx;
+      Authorize(ctx, Token({"office"}, {"kenilworth"}));
+      kv1::ListGuardiansRequest req;
+      req.set_school("schools/kenilworth");
+      req.set_page_size(50);
+      kv1::ListGuardiansResponse resp;
+      ASSERT_TRUE(contacts->ListGuardians(&ctx, req, &resp).ok());
+      for (const kv1::Guardian& g : resp.guardians()) {
+        bool only_kenilworth = true;
+        for (const auto& link : g.pupils()) only_kenilworth &= link.pupil().rfind("schools/kenilworth/", 0) == 0;
+        if (!only_kenilworth) continue;
+        if (suite->guardian.empty()) {
+          suite->guardian = g.name();
+        } else if (suite->other_guardian.empty()) {
+          suite->other_guardian = g.name();
+        }
+      }
+      ASSERT_FALSE(suite->other_guardian.empty());
+    }
+    {
+      grpc::ClientContext ctx;
+      Authorize(ctx, Token({"office"}, {"kenilworth"}));
+      kv1::ListStaffRequest req;
+      req.set_parent("schools/kenilworth");
+      req.set_role("headteacher");
+      kv1::ListStaffResponse resp;
+      ASSERT_TRUE(contacts->ListStaff(&ctx, req, &resp).ok());
+      ASSERT_GT(resp.staff_size(), 0);
+      suite->head = resp.staff(0).name();
+    }
+
+    auto conduct_env = common;
+    conduct_env["PARLEY_PG_DSN"] = suite->conduct_db.dsn();
+    conduct_env["PARLEY_REDIS_ADDR"] = *redis;
+    conduct_env["PARLEY_SERVICE_KEY"] = service_key;
+    conduct_env["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", suite->contacts.grpc_port());
+    ASSERT_EQ(*ServiceProcess::RunToCompletion(PARLEY_CONDUCT_BINARY, {"migrate"}, conduct_env, absl::Seconds(60)), 0);
+    absl::Status started = suite->conduct.Start(PARLEY_CONDUCT_BINARY, conduct_env);
+    ASSERT_TRUE(started.ok()) << started;
+    ready_ = true;
+  }
+
+  static void TearDownTestSuite() {
+    delete suite;
+    suite = nullptr;
+  }
+
+  void SetUp() override {
+    if (!ready_) {
+      if (parley::testing::TestDatabase::Configured()) FAIL() << "the suite set-up failed (see above)";
+      GTEST_SKIP() << "set PARLEY_TEST_PG_DSN and PARLEY_TEST_REDIS_ADDR (scripts/test.sh does)";
+    }
+    conduct_ = cv1::ConductService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->conduct.grpc_port()),
+                                                                grpc::InsecureChannelCredentials()));
+  }
+
+  static std::unique_ptr<kv1::ContactsService::Stub> ContactsStub() {
+    return kv1::ContactsService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->contacts.grpc_port()),
+                                                             grpc::InsecureChannelCredentials()));
+  }
+
+  static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
+                           const std::string& subject = "e2e") {
+    auth::Principal p;
+    p.subject = subject;
+    p.roles = std::move(roles);
+    p.schools = std::move(schools);
+    return *suite->signer->Mint(p, absl::Minutes(5));
+  }
+
+  static void Authorize(grpc::ClientContext& ctx, const std::string& token) {
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  }
+
+  // A call with a token; returns the status.
+  template <typename Req, typename Resp, typename Method>
+  grpc::Status Call(const std::string& token, Method method, const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    Authorize(ctx, token);
+    return ((*conduct_).*method)(&ctx, req, resp);
+  }
+
+  std::string Leader() { return Token({"senior_leader"}, {"kenilworth"}, "head@kenilworth"); }
+  std::string Teacher() { return Token({"teacher"}, {"kenilworth"}, "teacher@kenilworth"); }
+
+  cv1::Incident RecordIncident(const std::string& guardian, const std::string& token) {
+    cv1::CreateIncidentRequest req;
+    req.set_parent("schools/kenilworth");
+    req.mutable_incident()->set_guardian(guardian);
+    req.mutable_incident()->set_kind(cv1::INCIDENT_KIND_ABUSIVE_WRITTEN_MESSAGE);
+    req.mutable_incident()->set_channel(cv1::CHANNEL_EMAIL);
+    *req.mutable_incident()->mutable_occur_time() = At("2026-10-20T10:00:00Z");
+    req.mutable_incident()->set_description_ref("records/2026/114");
+    req.set_request_id(NewUuid());
+    cv1::Incident out;
+    grpc::Status s = Call(token, &cv1::ConductService::Stub::CreateIncident, req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  // Email only, Tuesdays 15:30-16:30 school-local, from 1 Nov 2026, review 15 Jan 2027.
+  cv1::CreateArrangementRequest DraftRequest(const std::string& guardian) {
+    cv1::CreateArrangementRequest req;
+    req.set_parent("schools/kenilworth");
+    cv1::Arrangement* a = req.mutable_arrangement();
+    a->set_guardian(guardian);
+    a->set_scope(cv1::ARRANGEMENT_SCOPE_SCHOOL);
+    a->mutable_terms()->add_allowed_channels(cv1::CHANNEL_EMAIL);
+    cv1::TimeWindow* w = a->mutable_terms()->add_allowed_windows();
+    w->set_day(cv1::WEEKDAY_TUESDAY);
+    w->set_start("15:30");
+    w->set_end("16:30");
+    a->mutable_terms()->set_point_of_contact(suite->head);
+    a->mutable_terms()->set_reasons("Repeated abusive emails to staff (see incident record).");
+    *a->mutable_start_time() = At("2026-11-01T00:00:00Z");
+    a->set_review_date("2027-01-15");
+    req.set_request_id(NewUuid());
+    return req;
+  }
+
+  cv1::Decision Check(const std::string& guardian, cv1::Channel channel, const std::string& at,
+                      cv1::Purpose purpose = cv1::PURPOSE_INBOUND_MESSAGE, bool safeguarding = false) {
+    cv1::CheckCommunicationRequest req;
+    req.set_school("schools/kenilworth");
+    req.set_guardian(guardian);
+    req.set_channel(channel);
+    *req.mutable_time() = At(at);
+    req.set_purpose(purpose);
+    req.set_safeguarding(safeguarding);
+    cv1::Decision d;
+    grpc::Status s =
+        Call(Token({"service"}, {}, "service:escalation"), &cv1::ConductService::Stub::CheckCommunication, req, &d);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return d;
+  }
+
+  std::unique_ptr<cv1::ConductService::Stub> conduct_;
+  static bool ready_;
+};
+bool ConductE2eTest::ready_ = false;
+
+TEST_F(ConductE2eTest, AnArrangementIsIssuedTightenedAndEnforcedByTheGate) {
+  const std::string g = suite->guardian;
+  // Before any arrangement, a message is simply allowed.
+  EXPECT_EQ(Check(g, cv1::CHANNEL_PHONE, "2026-11-17T10:00:00Z").outcome(), cv1::OUTCOME_ALLOW);
+
+  const cv1::Incident first = RecordIncident(g, Teacher());
+  EXPECT_EQ(first.outcome(), cv1::INCIDENT_OUTCOME_PENDING);
+  EXPECT_EQ(first.reported_by(), "teacher@kenilworth");
+
+  cv1::Arrangement draft;
+  ASSERT_TRUE(Call(Leader(), &cv1::ConductService::Stub::CreateArrangement, DraftRequest(g), &draft).ok());
+  EXPECT_EQ(draft.state(), cv1::ARRANGEMENT_STATE_DRAFT);
+
+  cv1::IssueArrangementRequest issue;
+  issue.set_name(draft.name());
+  issue.set_etag(draft.etag());
+  issue.set_request_id(NewUuid());
+  cv1::Arrangement active, replayed;
+  ASSERT_TRUE(Call(Leader(), &cv1::ConductService::Stub::IssueArrangement, issue, &active).ok());
+  EXPECT_EQ(active.state(), cv1::ARRANGEMENT_STATE_ACTIVE);
+  EXPECT_EQ(active.version(), 1);
+  EXPECT_FALSE(active.letter().empty());
+  // A retry of the same request replays the first answer and writes no second letter.
+  ASSERT_TRUE(Call(Leader(), &cv1::ConductService::Stub::IssueArrangement, issue, &replayed).ok());
+  EXPECT_EQ(replayed.letter(), active.letter());
+
+  // Tuesday 17 Nov 2026 15:45 GMT is inside the window; email is allowed.
+  cv1::Decision inside = Check(g, cv1::CHANNEL_EMAIL, "2026-11-17T15:45:00Z");
+  EXPECT_EQ(inside.outcome(), cv1::OUTCOME_ALLOW);
+  EXPECT_EQ(inside.arrangement(), "");
+  // A phone call is redirected to email and the point of contact.
+  cv1::Decision phone = Check(g, cv1::CHANNEL_PHONE, "2026-11-17T15:45:00Z");
+  EXPECT_EQ(phone.outcome(), cv1::OUTCOME_REDIRECT);
+  EXPECT_EQ(phone.arrangement(), active.name());
+  EXPECT_EQ(phone.arrangement_version(), 1);
+  EXPECT_THAT(phone.allowed_channels(), ::testing::ElementsAre(cv1::CHANNEL_EMAIL));
+  EXPECT_EQ(phone.point_of_contact(), suite->head);
+  // An email on Wednesday waits for next Tuesday's window.
+  cv1::Decision wednesday = Check(g, cv1::CHANNEL_EMAIL, "2026-11-18T10:00:00Z");
+  EXPECT_EQ(wednesday.outcome(), cv1::OUTCOME_DEFER);
+  EXPECT_EQ(TimeUtil::ToString(wednesday.next_allowed_time()), "2026-11-24T15:30:00Z");
+  // Safeguarding is never held.
+  EXPECT_EQ(Check(g, cv1::CHANNEL_PHONE, "2026-11-18T10:00:00Z", cv1::PURPOSE_INBOUND_MESSAGE, true).outcome(),
+            cv1::OUTCOME_ALLOW);
+  // Meetings with a guardian who has a recent incident need a colleague and the head told.
+  cv1::Decision meeting = Check(g, cv1::CHANNEL_EMAIL, "2026-11-24T15:45:00Z", cv1::PURPOSE_MEETING);
+  EXPECT_THAT(meeting.requirements(), ::testing::Contains(cv1::MEETING_REQUIREMENT_SECOND_STAFF));
+  EXPECT_THAT(meeting.requirements(), ::testing::Contains(cv1::MEETING_REQUIREMENT_HEAD_INFORMED));
+
+  // A further breach: tighten to email only, Tuesdays 15:30-16:00.
+  const cv1::Incident breach = RecordIncident(g, Teacher());
+  cv1::TightenArrangementRequest tighten;
+  tighten.set_name(active.name());
+  *tighten.mutable_terms() = active.terms();
+  tighten.mutable_terms()->mutable_allowed_windows(0)->set_end("16:00");
+  tighten.mutable_terms()->set_reasons("The arrangement was not respected.");
+  tighten.set_breach_incident(breach.name());
+  tighten.set_request_id(NewUuid());
+  cv1::Arrangement tightened;
+  grpc::Status s = Call(Leader(), &cv1::ConductService::Stub::TightenArrangement, tighten, &tightened);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(tightened.version(), 2);
+  EXPECT_EQ(tightened.breach_incident(), breach.name());
+  EXPECT_NE(tightened.letter(), active.letter());
+  // The change is visible to the very next check.
+  EXPECT_EQ(Check(g, cv1::CHANNEL_EMAIL, "2026-11-17T16:15:00Z").outcome(), cv1::OUTCOME_DEFER);
+  EXPECT_EQ(Check(g, cv1::CHANNEL_EMAIL, "2026-11-17T16:15:00Z").arrangement_version(), 2);
+
+  cv1::ListArrangementRevisionsRequest revisions_req;
+  revisions_req.set_name(active.name());
+  cv1::ListArrangementRevisionsResponse revisions;
+  ASSERT_TRUE(Call(Teacher(), &cv1::ConductService::Stub::ListArrangementRevisions, revisions_req, &revisions).ok());
+  ASSERT_EQ(revisions.revisions_size(), 2);
+  EXPECT_EQ(revisions.revisions(0).terms().allowed_windows(0).end(), "16:30");
+  EXPECT_EQ(revisions.revisions(1).terms().allowed_windows(0).end(), "16:00");
+
+  // One letter per version, each waiting in the outbox for notifications.
+  cv1::ListLettersRequest letters_req;
+  letters_req.set_parent("schools/kenilworth");
+  letters_req.set_guardian(g);
+  cv1::ListLettersResponse letters;
+  ASSERT_TRUE(Call(Leader(), &cv1::ConductService::Stub::ListLetters, letters_req, &letters).ok());
+  ASSERT_EQ(letters.letters_size(), 2);
+  EXPECT_EQ(letters.letters(0).kind(), cv1::LETTER_KIND_ARRANGEMENT_TIGHTENED);
+  EXPECT_EQ(letters.letters(1).kind(), cv1::LETTER_KIND_ARRANGEMENT_ISSUED);
+  EXPECT_EQ(letters.letters(0).delivery_state(), cv1::LETTER_DELIVERY_STATE_PENDING);
+
+  // The guardian's own app reads the arrangement in force.
+  cv1::ListGuardianArrangementsRequest mine_req;
+  mine_req.set_guardian(g);
+  cv1::ListGuardianArrangementsResponse mine;
+  ASSERT_TRUE(
+      Call(Token({"guardian"}, {}, g), &cv1::ConductService::Stub::ListGuardianArrangements, mine_req, &mine).ok());
+  ASSERT_EQ(mine.arrangements_size(), 1);
+  EXPECT_EQ(mine.arrangements(0).version(), 2);
+  // ... but not another guardian's.
+  cv1::ListGuardianArrangementsResponse not_mine;
+  EXPECT_EQ(Call(Token({"guardian"}, {}, suite->other_guardian), &cv1::ConductService::Stub::ListGuardianArrangements,
+                 mine_req, &not_mine)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Every decision was recorded, and the figures add up.
+  cv1::ListDecisionsRequest decisions_req;
+  decisions_req.set_parent("schools/kenilworth");
+  decisions_req.set_guardian(g);
+  cv1::ListDecisionsResponse decisions;
+  ASSERT_TRUE(Call(Leader(), &cv1::ConductService::Stub::ListDecisions, decisions_req, &decisions).ok());
+  EXPECT_EQ(decisions.decisions_size(), 8);
+  EXPECT_EQ(decisions.decisions(0).asked_by(), "service:escalation");
+
+  cv1::GetSchoolStatsRequest stats_req;
+  stats_req.set_school("schools/kenilworth");
+  *stats_req.mutable_start_time() = At("2026-01-01T00:00:00Z");
+  *stats_req.mutable_end_time() = At("2027-01-01T00:00:00Z");
+  cv1::SchoolStats stats;
+  ASSERT_TRUE(Call(Token({"trust_leader"}, {}), &cv1::ConductService::Stub::GetSchoolStats, stats_req, &stats).ok());
+  EXPECT_GE(stats.arrangements_issued(), 1);
+  EXPECT_GE(stats.tightenings(), 1);
+  EXPECT_GE(stats.arrangements_active(), 1);
+}
+
+TEST_F(ConductE2eTest, OnlySeniorLeadersOfTheSchoolChangeArrangements) {
+  cv1::Arrangement out;
+  grpc::Status teacher =
+      Call(Teacher(), &cv1::ConductService::Stub::CreateArrangement, DraftRequest(suite->other_guardian), &out);
+  EXPECT_EQ(teacher.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  grpc::Status other_school =
+      Call(Token({"senior_leader"}, {"st-marys"}), &cv1::ConductService::Stub::CreateArrangement,
+           DraftRequest(suite->other_guardian), &out);
+  EXPECT_EQ(other_school.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  cv1::Arrangement draft;
+  ASSERT_TRUE(
+      Call(Leader(), &cv1::ConductService::Stub::CreateArrangement, DraftRequest(suite->other_guardian), &draft).ok());
+  // Another school cannot read it, nor tell it from one that does not exist.
+  cv1::GetArrangementRequest get;
+  get.set_name(draft.name());
+  cv1::Arrangement read;
+  EXPECT_EQ(
+      Call(Token({"senior_leader"}, {"st-marys"}), &cv1::ConductService::Stub::GetArrangement, get, &read).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  get.set_name("schools/kenilworth/arrangements/a000000000000");
+  EXPECT_EQ(
+      Call(Token({"senior_leader"}, {"st-marys"}), &cv1::ConductService::Stub::GetArrangement, get, &read).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  // A teacher of the school can read it but not issue it.
+  get.set_name(draft.name());
+  EXPECT_TRUE(Call(Teacher(), &cv1::ConductService::Stub::GetArrangement, get, &read).ok());
+  cv1::IssueArrangementRequest issue;
+  issue.set_name(draft.name());
+  issue.set_request_id(NewUuid());
+  EXPECT_EQ(Call(Teacher(), &cv1::ConductService::Stub::IssueArrangement, issue, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ConductE2eTest, BadInputIsRefusedAndWritesNothing) {
+  auto count = [&] {
+    cv1::ListArrangementsRequest req;
+    req.set_parent("schools/kenilworth");
+    req.set_page_size(500);
+    cv1::ListArrangementsResponse resp;
+    EXPECT_TRUE(Call(Leader(), &cv1::ConductService::Stub::ListArrangements, req, &resp).ok());
+    return resp.arrangements_size();
+  };
+  const int before = count();
+  cv1::Arrangement out;
+
+  cv1::CreateArrangementRequest backwards = DraftRequest(suite->other_guardian);
+  backwards.mutable_arrangement()->mutable_terms()->mutable_allowed_windows(0)->set_end("15:00");
+  grpc::Status s = Call(Leader(), &cv1::ConductService::Stub::CreateArrangement, backwards, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("allowed_windows"));
+
+  cv1::CreateArrangementRequest empty = DraftRequest(suite->other_guardian);
+  empty.mutable_arrangement()->mutable_terms()->mutable_allowed_windows(0)->set_end("15:30");
+  EXPECT_EQ(Call(Leader(), &cv1::ConductService::Stub::CreateArrangement, empty, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  cv1::CreateArrangementRequest review = DraftRequest(suite->other_guardian);
+  review.mutable_arrangement()->set_review_date("2026-10-01");
+  EXPECT_EQ(Call(Leader(), &cv1::ConductService::Stub::CreateArrangement, review, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  cv1::CreateArrangementRequest unknown = DraftRequest("guardians/g-99999");
+  s = Call(Leader(), &cv1::ConductService::Stub::CreateArrangement, unknown, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND) << s.error_message();
+
+  EXPECT_EQ(count(), before);
+
+  cv1::CheckCommunicationRequest check;
+  check.set_school("schools/kenilworth");
+  check.set_guardian("guardians/g-99999");
+  check.set_channel(cv1::CHANNEL_EMAIL);
+  *check.mutable_time() = At("2026-11-17T10:00:00Z");
+  check.set_purpose(cv1::PURPOSE_INBOUND_MESSAGE);
+  cv1::Decision d;
+  EXPECT_EQ(Call(Leader(), &cv1::ConductService::Stub::CheckCommunication, check, &d).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ConductE2eTest, AForgedTokenIsUnauthenticated) {
+  auth::testing::KeyPair other = auth::testing::GenerateEcP256();
+  auth::SignerOptions opts{other.private_pem, "parley-e2e", "parley", nullptr};
+  auto forger = *auth::Signer::Create(opts);
+  auth::Principal p;
+  p.subject = "mallory";
+  p.roles = {"senior_leader"};
+  p.schools = {"kenilworth"};
+  cv1::ListIncidentsRequest req;
+  req.set_parent("schools/kenilworth");
+  cv1::ListIncidentsResponse resp;
+  EXPECT_EQ(
+      Call(*forger->Mint(p, absl::Minutes(5)), &cv1::ConductService::Stub::ListIncidents, req, &resp).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+}
+
+}  // namespace
+}  // namespace parley::e2e
