@@ -12,6 +12,8 @@ PG_PORT=${PARLEY_RUN_PG_PORT:-55434}
 REDIS_PORT=${PARLEY_RUN_REDIS_PORT:-6393}
 CONTACTS_PORT=${PARLEY_RUN_CONTACTS_PORT:-50051}
 CONTACTS_METRICS_PORT=${PARLEY_RUN_CONTACTS_METRICS_PORT:-9091}
+CONDUCT_PORT=${PARLEY_RUN_CONDUCT_PORT:-50052}
+CONDUCT_METRICS_PORT=${PARLEY_RUN_CONDUCT_METRICS_PORT:-9092}
 BUILD=$PARLEY_ROOT/build
 
 "$PARLEY_ROOT/scripts/install-deps.sh"
@@ -60,11 +62,15 @@ trap 'exit 0' INT TERM
 
 # The local signing key stands in for the trust's identity provider: services trust its public
 # half, parleyctl mints tokens with it.
-if [[ ! -f $DATA/keys/jwt-private.pem ]]; then
-  openssl ecparam -name prime256v1 -genkey -noout -out "$DATA/keys/jwt-private.pem"
-  openssl ec -in "$DATA/keys/jwt-private.pem" -pubout -out "$DATA/keys/jwt-public.pem" 2>/dev/null
-  chmod 600 "$DATA/keys/jwt-private.pem"
-fi
+# Services call each other with tokens of their own, signed by a second key that every service
+# also trusts.
+for key in jwt service; do
+  if [[ ! -f $DATA/keys/$key-private.pem ]]; then
+    openssl ecparam -name prime256v1 -genkey -noout -out "$DATA/keys/$key-private.pem"
+    openssl ec -in "$DATA/keys/$key-private.pem" -pubout -out "$DATA/keys/$key-public.pem" 2>/dev/null
+    chmod 600 "$DATA/keys/$key-private.pem"
+  fi
+done
 
 PG_BASE="host=127.0.0.1 port=$PG_PORT user=postgres"
 for svc in "${PARLEY_SERVICES[@]}"; do
@@ -73,7 +79,8 @@ for svc in "${PARLEY_SERVICES[@]}"; do
   fi
 done
 
-export PARLEY_JWT_PUBLIC_KEYS=$DATA/keys/jwt-public.pem
+export PARLEY_JWT_PUBLIC_KEYS=$DATA/keys/jwt-public.pem,$DATA/keys/service-public.pem
+export PARLEY_SERVICE_KEY=$DATA/keys/service-private.pem
 export PARLEY_JWT_ISSUER=parley-local PARLEY_JWT_AUDIENCE=parley
 export PARLEY_BIND_ADDRESS=127.0.0.1
 export PARLEY_REDIS_ADDR=127.0.0.1:$REDIS_PORT
@@ -88,6 +95,7 @@ start_service() {  # name port metrics-port
 start_service contacts "$CONTACTS_PORT" "$CONTACTS_METRICS_PORT"
 
 export PARLEY_CONTACTS_ADDR=127.0.0.1:$CONTACTS_PORT
+export PARLEY_CONDUCT_ADDR=127.0.0.1:$CONDUCT_PORT
 export PARLEY_SIGNING_KEY=$DATA/keys/jwt-private.pem
 CTL=$BUILD/tools/parleyctl/parleyctl
 "$CTL" wait --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/contacts.log" >&2; die "contacts did not become ready"; }
@@ -96,11 +104,19 @@ say "loading the demo trust"
 python3 deploy/demo/generate_demo_trust.py "$DATA/demo-trust.json"
 "$CTL" import "$DATA/demo-trust.json"
 
+start_service conduct "$CONDUCT_PORT" "$CONDUCT_METRICS_PORT"
+"$CTL" wait --service conduct --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/conduct.log" >&2; die "conduct did not become ready"; }
+say "loading the demo conduct records (Kenilworth)"
+deploy/demo/load_conduct_demo.sh "$CTL"
+DEMO_GUARDIAN=$("$CTL" --json conduct arrangements --school kenilworth |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["arrangements"][0]["guardian"].split("/")[1])')
+
 cat <<TXT
 
 Parley is running (logs in .parley/run/logs, data in .parley/run).
 
   contacts   gRPC 127.0.0.1:$CONTACTS_PORT   metrics http://127.0.0.1:$CONTACTS_METRICS_PORT/metrics
+  conduct    gRPC 127.0.0.1:$CONDUCT_PORT   metrics http://127.0.0.1:$CONDUCT_METRICS_PORT/metrics
   PostgreSQL 127.0.0.1:$PG_PORT (one database per service)   Redis 127.0.0.1:$REDIS_PORT
 
 Try, in another terminal (scripts/parleyctl uses this run's endpoints and signing key):
@@ -108,6 +124,8 @@ Try, in another terminal (scripts/parleyctl uses this run's endpoints and signin
   scripts/parleyctl schools list
   scripts/parleyctl route --school st-marys --pupil \$(scripts/parleyctl pupils list --school st-marys --page-size 1 --ids-only) --category send --channel email
   scripts/parleyctl deadline --school st-marys --channel email --stage acknowledge --received "2025-10-24 16:10" --explain
+  scripts/parleyctl conduct arrangements --school kenilworth
+  scripts/parleyctl conduct check --school kenilworth --guardian $DEMO_GUARDIAN --channel phone
 
 Press Ctrl-C to stop everything.
 TXT

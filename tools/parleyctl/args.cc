@@ -57,22 +57,6 @@ bool ValidId(const std::string& id) {
   return true;
 }
 
-// "p-1" or "schools/{school}/{collection}/{id}" → the full name, inside `school_name`.
-absl::StatusOr<std::string> ChildName(const std::string& school_name, const std::string& collection,
-                                      const std::string& text) {
-  if (ValidId(text)) return absl::StrCat(school_name, "/", collection, "/", text);
-  std::vector<std::string> parts = absl::StrSplit(text, '/');
-  if (parts.size() != 4 || parts[0] != "schools" || !ValidId(parts[1]) || parts[2] != collection ||
-      !ValidId(parts[3])) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("\"", text, "\" is neither an id nor a name like schools/{school}/", collection, "/{id}"));
-  }
-  if (!school_name.empty() && absl::StrCat("schools/", parts[1]) != school_name) {
-    return absl::InvalidArgumentError(absl::StrCat(text, " is not in ", school_name));
-  }
-  return text;
-}
-
 // "2025-10-24 16:10[:SS]" or with 'T': a civil time, or nullopt.
 std::optional<absl::CivilSecond> ParseCivil(const std::string& text) {
   std::string s = std::string(absl::StripAsciiWhitespace(text));
@@ -135,12 +119,34 @@ absl::StatusOr<std::string> SchoolName(const std::string& text) {
   return absl::StrCat("schools/", *id);
 }
 
+absl::StatusOr<std::string> ChildResourceName(const std::string& school_name, const std::string& collection,
+                                              const std::string& text) {
+  if (ValidId(text)) {
+    if (school_name.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("\"", text,
+                                                     "\" is a bare id: give the full name (schools/{school}/",
+                                                     collection, "/", text, ") or the school"));
+    }
+    return absl::StrCat(school_name, "/", collection, "/", text);
+  }
+  std::vector<std::string> parts = absl::StrSplit(text, '/');
+  if (parts.size() != 4 || parts[0] != "schools" || !ValidId(parts[1]) || parts[2] != collection ||
+      !ValidId(parts[3])) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", text, "\" is neither an id nor a name like schools/{school}/", collection, "/{id}"));
+  }
+  if (!school_name.empty() && absl::StrCat("schools/", parts[1]) != school_name) {
+    return absl::InvalidArgumentError(absl::StrCat(text, " is not in ", school_name));
+  }
+  return text;
+}
+
 absl::StatusOr<std::string> PupilName(const std::string& school_name, const std::string& text) {
-  return ChildName(school_name, "pupils", text);
+  return ChildResourceName(school_name, "pupils", text);
 }
 
 absl::StatusOr<std::string> StaffName(const std::string& school_name, const std::string& text) {
-  return ChildName(school_name, "staff", text);
+  return ChildResourceName(school_name, "staff", text);
 }
 
 std::string LastSegment(const std::string& name) {

@@ -37,6 +37,10 @@ absl::StatusOr<std::string> SchoolId(const std::string& text);
 absl::StatusOr<std::string> PupilName(const std::string& school_name, const std::string& text);
 // The same for "schools/{school}/staff/{staff}".
 absl::StatusOr<std::string> StaffName(const std::string& school_name, const std::string& text);
+// The same for any collection inside a school: "schools/{school}/{collection}/{id}". With an
+// empty `school_name`, only a full name is accepted (a bare id has no school to go in).
+absl::StatusOr<std::string> ChildResourceName(const std::string& school_name, const std::string& collection,
+                                              const std::string& text);
 // The last segment of a resource name ("schools/a/pupils/p-1" → "p-1").
 std::string LastSegment(const std::string& name);
 

@@ -17,19 +17,17 @@
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "tools/parleyctl/args.h"
+#include "tools/parleyctl/ctl_impl.h"
 #include "tools/parleyctl/format.h"
 
 namespace parley::ctl {
 namespace {
 
 constexpr char kUsagePayloadUrl[] = "type.parley.dev/parleyctl-usage";
-constexpr absl::Duration kDefaultTimeout = absl::Seconds(10);
 // A whole directory moves in one call; the demo trust takes seconds, a large trust longer.
 constexpr absl::Duration kImportTimeout = absl::Minutes(5);
 constexpr absl::Duration kExportTimeout = absl::Minutes(2);
 constexpr int kMaxAttempts = 3;
-// Asked for when following every page; servers cap it at what they allow.
-constexpr int kFollowPageSize = 500;
 
 // Protobuf's own pretty printer indents by one space; re-indent by two, keeping field order.
 std::string Pretty(const std::string& compact_json) {
@@ -37,6 +35,8 @@ std::string Pretty(const std::string& compact_json) {
   if (parsed.is_discarded()) return compact_json + "\n";
   return parsed.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
+
+}  // namespace
 
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message, bool print_defaults) {
   google::protobuf::util::JsonPrintOptions options;
@@ -62,14 +62,6 @@ void ToProto(absl::Time t, google::protobuf::Timestamp* ts) {
   ts->set_seconds(seconds);
   ts->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(seconds))));
 }
-
-template <typename T>
-absl::StatusOr<T> Usage(absl::StatusOr<T> value) {
-  if (value.ok()) return value;
-  return UsageError(std::string(value.status().message()));
-}
-
-}  // namespace
 
 absl::Status UsageError(const std::string& message) {
   absl::Status status = absl::InvalidArgumentError(message);
@@ -111,105 +103,108 @@ absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& js
   return directory;
 }
 
-struct Ctl::Impl {
-  Impl(GlobalOptions o, std::shared_ptr<grpc::Channel> c, std::ostream& out_stream, std::ostream& err_stream)
-      : opts(std::move(o)), channel(std::move(c)), out(out_stream), err(err_stream) {
-    if (channel != nullptr) stub = v1::ContactsService::NewStub(channel);
+Ctl::Impl::Impl(GlobalOptions o, std::shared_ptr<grpc::Channel> contacts_channel,
+                std::shared_ptr<grpc::Channel> conduct_channel, std::ostream& out_stream, std::ostream& err_stream)
+    : opts(std::move(o)), channel(std::move(contacts_channel)), out(out_stream), err(err_stream) {
+  if (channel != nullptr) stub = v1::ContactsService::NewStub(channel);
+  if (conduct_channel != nullptr) conduct = conduct::v1::ConductService::NewStub(conduct_channel);
+}
+
+absl::StatusOr<std::string> Ctl::Impl::Mint(const std::vector<std::string>& roles,
+                                            const std::vector<std::string>& schools, absl::Duration ttl) const {
+  if (roles.empty()) return UsageError("a token needs at least one role");
+  auth::Principal principal;
+  principal.subject = "parleyctl";
+  principal.roles = roles;
+  for (const std::string& school : schools) {
+    PARLEY_ASSIGN_OR_RETURN(std::string id, Usage(SchoolId(school)));
+    principal.schools.push_back(id);
   }
-
-  absl::Duration Timeout(absl::Duration fallback) const { return opts.timeout.value_or(fallback); }
-
-  absl::StatusOr<std::unique_ptr<auth::Signer>> MakeSigner() const {
-    if (opts.signing_key.empty()) {
-      return UsageError(
-          "no credentials: pass --token (or set PARLEY_TOKEN), or --signing-key (or set PARLEY_SIGNING_KEY) to "
-          "mint one");
-    }
-    auth::SignerOptions signer;
-    PARLEY_ASSIGN_OR_RETURN(signer.private_key_pem, auth::ReadFile(opts.signing_key));
-    signer.issuer = opts.issuer;
-    signer.audience = opts.audience;
-    return auth::Signer::Create(std::move(signer));
+  if (opts.signing_key.empty()) {
+    return UsageError(
+        "no credentials: pass --token (or set PARLEY_TOKEN), or --signing-key (or set PARLEY_SIGNING_KEY) to "
+        "mint one");
   }
+  auth::SignerOptions signer_options;
+  PARLEY_ASSIGN_OR_RETURN(signer_options.private_key_pem, auth::ReadFile(opts.signing_key));
+  signer_options.issuer = opts.issuer;
+  signer_options.audience = opts.audience;
+  PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<auth::Signer> signer, auth::Signer::Create(std::move(signer_options)));
+  return signer->Mint(principal, ttl);
+}
 
-  absl::StatusOr<std::string> Mint(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
-                                   absl::Duration ttl) const {
-    if (roles.empty()) return UsageError("a token needs at least one role");
-    auth::Principal principal;
-    principal.subject = "parleyctl";
-    principal.roles = roles;
-    for (const std::string& school : schools) {
-      PARLEY_ASSIGN_OR_RETURN(std::string id, Usage(SchoolId(school)));
-      principal.schools.push_back(id);
-    }
-    PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<auth::Signer> signer, MakeSigner());
-    return signer->Mint(principal, ttl);
+absl::StatusOr<std::string> Ctl::Impl::BearerToken(absl::Duration call_timeout) {
+  if (!opts.token.empty()) return opts.token;
+  if (!minted.empty()) return minted;
+  // Minted once per run and reused by every call (pages, GetSchool before ComputeDeadline): it
+  // outlives the first call's deadline (retries included) by minutes.
+  PARLEY_ASSIGN_OR_RETURN(minted, Mint(opts.as_roles, opts.as_schools, call_timeout + absl::Minutes(5)));
+  return minted;
+}
+
+absl::Status Ctl::Impl::Call(absl::Duration default_timeout, bool idempotent,
+                             const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
+  client::CallOptions call;
+  call.timeout = Timeout(default_timeout);
+  call.idempotent = idempotent;
+  call.max_attempts = idempotent ? kMaxAttempts : 1;
+  PARLEY_ASSIGN_OR_RETURN(call.bearer_token, BearerToken(call.timeout));
+  return client::Call(call, attempt);
+}
+
+absl::Status Ctl::Impl::PrintJson(const google::protobuf::Message& message) {
+  PARLEY_ASSIGN_OR_RETURN(std::string json, ToJson(message, /*print_defaults=*/true));
+  out << json;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::School> Ctl::Impl::GetSchool(const std::string& name) {
+  if (stub == nullptr) return absl::FailedPreconditionError("no contacts service address");
+  v1::GetSchoolRequest req;
+  req.set_name(name);
+  v1::School school;
+  PARLEY_RETURN_IF_ERROR(
+      Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) { return stub->GetSchool(&ctx, req, &school); }));
+  return school;
+}
+
+absl::StatusOr<absl::TimeZone> Ctl::Impl::SchoolZone(const std::string& school_name) {
+  if (!opts.zone.empty()) return Usage(LoadZone(opts.zone));
+  auto cached = zones.find(school_name);
+  if (cached != zones.end()) return cached->second;
+  absl::StatusOr<v1::School> school = GetSchool(school_name);
+  if (!school.ok()) {
+    // Say which call failed (a conduct command failing on contacts is otherwise a puzzle), keeping
+    // the code and the reason.
+    absl::Status with_context(school.status().code(),
+                              absl::StrCat("reading the time zone of ", school_name, " from contacts at ", opts.addr,
+                                           " (or give --zone): ", school.status().message()));
+    school.status().ForEachPayload(
+        [&](absl::string_view url, const absl::Cord& payload) { with_context.SetPayload(url, payload); });
+    return with_context;
   }
+  PARLEY_ASSIGN_OR_RETURN(absl::TimeZone zone, LoadZone(school->calendar().time_zone()));
+  zones.emplace(school_name, zone);
+  return zone;
+}
 
-  absl::StatusOr<std::string> BearerToken(absl::Duration call_timeout) {
-    if (!opts.token.empty()) return opts.token;
-    if (!minted.empty()) return minted;
-    // Minted once per run and reused by every call (pages, GetSchool before ComputeDeadline): it
-    // outlives the first call's deadline (retries included) by minutes.
-    PARLEY_ASSIGN_OR_RETURN(minted, Mint(opts.as_roles, opts.as_schools, call_timeout + absl::Minutes(5)));
-    return minted;
-  }
-
-  // One call (with retries of UNAVAILABLE when idempotent), always under a deadline.
-  absl::Status Call(absl::Duration default_timeout, bool idempotent,
-                    const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
-    client::CallOptions call;
-    call.timeout = Timeout(default_timeout);
-    call.idempotent = idempotent;
-    call.max_attempts = idempotent ? kMaxAttempts : 1;
-    PARLEY_ASSIGN_OR_RETURN(call.bearer_token, BearerToken(call.timeout));
-    return client::Call(call, attempt);
-  }
-
-  // Fetches one page, or every page from `page_token` on when `follow`, into `all`.
-  template <typename Response>
-  absl::Status Pages(bool follow, std::string page_token,
-                     const std::function<grpc::Status(grpc::ClientContext&, const std::string&, Response*)>& fetch,
-                     Response* all) {
-    while (true) {
-      Response page;
-      PARLEY_RETURN_IF_ERROR(Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) {
-        page.Clear();
-        return fetch(ctx, page_token, &page);
-      }));
-      all->MergeFrom(page);
-      all->set_next_page_token(page.next_page_token());
-      if (!follow || page.next_page_token().empty()) return absl::OkStatus();
-      if (page.next_page_token() == page_token) return absl::InternalError("the server repeated a page token");
-      page_token = page.next_page_token();
-    }
-  }
-
-  absl::Status PrintJson(const google::protobuf::Message& message) {
-    PARLEY_ASSIGN_OR_RETURN(std::string json, ToJson(message, /*print_defaults=*/true));
-    out << json;
-    return absl::OkStatus();
-  }
-
-  absl::StatusOr<v1::School> GetSchool(const std::string& name) {
-    v1::GetSchoolRequest req;
-    req.set_name(name);
-    v1::School school;
-    PARLEY_RETURN_IF_ERROR(
-        Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) { return stub->GetSchool(&ctx, req, &school); }));
-    return school;
-  }
-
-  GlobalOptions opts;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::ContactsService::Stub> stub;
-  std::ostream& out;
-  std::ostream& err;
-  std::string minted;
-};
+absl::TimeZone Ctl::Impl::DisplayZone(const std::string& school_name) {
+  absl::StatusOr<absl::TimeZone> zone = SchoolZone(school_name);
+  if (zone.ok()) return *zone;
+  err << "warning: " << absl::StatusCodeToString(zone.status().code()) << ": " << zone.status().message()
+      << "; showing times in Europe/London\n";
+  absl::StatusOr<absl::TimeZone> london = LoadZone("Europe/London");
+  const absl::TimeZone fallback = london.ok() ? *london : absl::UTCTimeZone();
+  zones.emplace(school_name, fallback);
+  return fallback;
+}
 
 Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> channel, std::ostream& out, std::ostream& err)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(channel), out, err)) {}
+    : Ctl(std::move(options), std::move(channel), nullptr, out, err) {}
+
+Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+         std::ostream& out, std::ostream& err)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(contacts), std::move(conduct), out, err)) {}
 
 Ctl::~Ctl() = default;
 

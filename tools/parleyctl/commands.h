@@ -1,6 +1,7 @@
-// parleyctl's commands against the contacts service. main.cc parses the command line into these
-// option structs and calls one method; everything else (tokens, deadlines on every call,
-// pagination, output) happens here.
+// parleyctl's commands against the contacts and conduct services. main.cc (and conduct_cli.cc)
+// parse the command line into these option structs and call one method; everything else (tokens,
+// deadlines on every call, pagination, request ids, school time zones, output) happens here.
+// The conduct commands are implemented in conduct_commands.cc.
 //
 // Every method returns OK, a usage error (see IsUsageError: a bad argument found before any
 // call, exit 2), or the error of the call that failed (exit 1).
@@ -30,9 +31,10 @@ bool IsUsageError(const absl::Status& status);
 std::string FormatError(const absl::Status& status);
 
 struct GlobalOptions {
-  std::string addr = "127.0.0.1:50051";
-  std::string token;        // used as is when set
-  std::string signing_key;  // else tokens are minted with this ES256 key
+  std::string addr = "127.0.0.1:50051";          // contacts
+  std::string conduct_addr = "127.0.0.1:50052";  // conduct
+  std::string token;                             // used as is when set
+  std::string signing_key;                       // else tokens are minted with this ES256 key
   std::string issuer = "parley-local";
   std::string audience = "parley";
   std::vector<std::string> as_roles = {"trust_admin"};
@@ -40,6 +42,8 @@ struct GlobalOptions {
   bool json = false;
   // Per call; commands that move a whole directory default to longer.
   std::optional<absl::Duration> timeout;
+  // Conduct commands: the school's IANA time zone, used instead of asking contacts for it.
+  std::string zone;
 };
 
 // Reads a protobuf-JSON TrustDirectory. Unknown fields are an error naming the field.
@@ -47,8 +51,12 @@ absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& js
 
 class Ctl {
  public:
-  // `channel` may be null for commands that make no calls (token).
+  // `channel` (contacts) may be null for commands that make no calls (token).
   Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> channel, std::ostream& out, std::ostream& err);
+  // Conduct commands need both: conduct for the call, contacts for the school's time zone (unless
+  // GlobalOptions::zone is set).
+  Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+      std::ostream& out, std::ostream& err);
   ~Ctl();
 
   absl::Status Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
@@ -105,8 +113,112 @@ class Ctl {
   // To `file`, or stdout when empty.
   absl::Status Export(const std::string& file);
 
- private:
+  // ---- conduct (parley.conduct.v1) ----
+  // Schools, guardians, staff, incidents and arrangements may be given as bare ids
+  // ("st-marys", "g-00012", "mrs-jones", "inc-1") or as full resource names. Local times
+  // ("2025-11-04 15:45") are read in the school's time zone.
+
+  struct ConductCheckOptions {
+    std::string school;
+    std::string guardian;
+    std::string channel;
+    std::string at;  // empty: now
+    bool meeting = false;
+    bool safeguarding = false;
+    bool abusive = false;
+    std::string to;  // staff id
+    bool event = false;
+  };
+  absl::Status ConductCheck(const ConductCheckOptions& opts);
+
+  // The list commands: every page unless page_size is set. `state` (arrangements) and `outcome`
+  // (decisions) filter where the API can.
+  struct ConductListOptions {
+    std::string school;
+    std::string guardian;
+    std::string state;
+    std::string outcome;
+    int page_size = 0;  // 0: every page
+    std::string page_token;
+  };
+  absl::Status ConductArrangements(const ConductListOptions& opts);
+  absl::Status ConductIncidents(const ConductListOptions& opts);
+  absl::Status ConductBans(const ConductListOptions& opts);
+  absl::Status ConductDecisions(const ConductListOptions& opts);
+  absl::Status ConductLetters(const ConductListOptions& opts);
+
+  // What an arrangement allows, as flags. Every field is optional; see ArrangementCreate and
+  // ArrangementTighten for how an absent one is read.
+  struct TermsFlags {
+    std::string channels;              // "email,phone"
+    std::vector<std::string> windows;  // "tue:15:30-16:30", repeatable
+    std::string contact;               // staff id
+    bool second_staff = false;
+    bool head_informed = false;
+    bool off_site_only = false;
+    std::string reasons_file;  // "-" for stdin
+  };
+
+  struct ArrangementCreateOptions {
+    std::string school;
+    std::string guardian;
+    std::string scope = "school";
+    TermsFlags terms;
+    std::string start;   // empty: now
+    std::string review;  // YYYY-MM-DD
+    std::string end;     // empty: open-ended
+  };
+  // Creates a DRAFT with exactly the terms given (an absent flag places no limit of that kind).
+  absl::Status ArrangementCreate(const ArrangementCreateOptions& opts);
+
+  // The verbs on one arrangement. `name` is a full name, or an id with `school`.
+  struct ArrangementChangeOptions {
+    std::string school;
+    std::string name;
+    std::string etag;    // empty: none (issue/continue/end), or the one just read (tighten)
+    TermsFlags terms;    // tighten
+    std::string breach;  // tighten: incident id or name
+    std::string review;  // tighten (optional) and continue (required): YYYY-MM-DD
+    std::string end;     // end: empty for now
+  };
+  absl::Status ArrangementShow(const ArrangementChangeOptions& opts);
+  absl::Status ArrangementIssue(const ArrangementChangeOptions& opts);
+  // Starts from the current version's terms: each terms flag given replaces that part (channels,
+  // windows, contact) or adds that meeting condition. New reasons and the breach are required.
+  absl::Status ArrangementTighten(const ArrangementChangeOptions& opts);
+  absl::Status ArrangementContinue(const ArrangementChangeOptions& opts);
+  absl::Status ArrangementEnd(const ArrangementChangeOptions& opts);
+
+  struct IncidentRecordOptions {
+    std::string school;
+    std::string guardian;
+    std::string kind;
+    std::string channel;
+    std::string at;  // empty: now
+    std::vector<std::string> staff;
+    std::string ref;
+  };
+  absl::Status IncidentRecord(const IncidentRecordOptions& opts);
+
+  struct BanCreateOptions {
+    std::string school;
+    std::string guardian;
+    std::string scope = "site";
+    std::string start;  // empty: now
+    std::string end;    // empty: permanent
+    std::string reason_file;
+    std::string incident;
+  };
+  absl::Status BanCreate(const BanCreateOptions& opts);
+  absl::Status BanRevoke(const std::string& school, const std::string& name, const std::string& etag);
+
+  // Figures for the school-local days from..to, both included.
+  absl::Status ConductStats(const std::string& school, const std::string& from, const std::string& to);
+
+  // The state behind the commands; defined in ctl_impl.h, for the command files' helpers.
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

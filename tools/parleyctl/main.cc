@@ -1,6 +1,6 @@
-// parleyctl: the command line for Parley's contacts service. Parses arguments and dispatches to
-// tools/parleyctl/commands.h; exit 0 on success, 1 when a call (or the work) fails, 2 on a usage
-// error.
+// parleyctl: the command line for Parley's contacts and conduct services. Parses arguments and
+// dispatches to tools/parleyctl/commands.h (the conduct commands are registered by conduct_cli.h);
+// exit 0 on success, 1 when a call (or the work) fails, 2 on a usage error.
 #include <unistd.h>
 
 #include <cstdio>
@@ -12,10 +12,12 @@
 
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "common/config/env.h"
 #include "common/grpc/client.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
+#include "tools/parleyctl/conduct_cli.h"
 #include "tools/parleyctl/health.h"
 
 namespace {
@@ -27,6 +29,7 @@ constexpr int kExitUsage = 2;
 
 constexpr char kFooter[] = R"(Environment:
   PARLEY_CONTACTS_ADDR  default for --addr
+  PARLEY_CONDUCT_ADDR   default for --conduct-addr
   PARLEY_TOKEN          default for --token
   PARLEY_SIGNING_KEY    default for --signing-key (ES256 PEM private key)
   PARLEY_JWT_ISSUER     issuer of minted tokens (parley-local)
@@ -58,6 +61,7 @@ int main(int argc, char** argv) {
   {
     parley::EnvReader env;
     global.addr = env.String("PARLEY_CONTACTS_ADDR", global.addr);
+    global.conduct_addr = env.String("PARLEY_CONDUCT_ADDR", global.conduct_addr);
     global.token = env.String("PARLEY_TOKEN", "");
     global.signing_key = env.String("PARLEY_SIGNING_KEY", "");
     global.issuer = env.String("PARLEY_JWT_ISSUER", global.issuer);
@@ -66,7 +70,7 @@ int main(int argc, char** argv) {
     if (!env_status.ok()) return Report(parley::ctl::UsageError(std::string(env_status.message())));
   }
 
-  CLI::App app{"parleyctl: the command line for Parley's contacts service", "parleyctl"};
+  CLI::App app{"parleyctl: the command line for Parley's contacts and conduct services", "parleyctl"};
   app.footer(kFooter);
   app.require_subcommand(1);
   app.fallthrough();
@@ -74,14 +78,17 @@ int main(int argc, char** argv) {
   std::vector<std::string> as_roles;
   std::string timeout_text;
   app.add_option("--addr", global.addr, "contacts service address host:port")->capture_default_str();
+  app.add_option("--conduct-addr", global.conduct_addr, "conduct service address host:port")->capture_default_str();
   app.add_option("--token", global.token, "bearer token to send (else one is minted)");
   app.add_option("--signing-key", global.signing_key, "ES256 PEM private key to mint tokens with");
   AddRepeatable(&app, "--as-role", &as_roles, "role of the minted token (repeatable; default trust_admin)");
   AddRepeatable(&app, "--as-school", &global.as_schools, "school of the minted token (repeatable; default trust-wide)");
   app.add_flag("--json", global.json, "print the response as protobuf JSON");
   app.add_option("--timeout", timeout_text, "deadline of each call (default 10s; import 5m, export 2m)");
+  app.add_option("--zone", global.zone,
+                 "conduct: the school's IANA time zone (default: the school's own, asked of contacts)");
 
-  std::function<absl::Status(Ctl&)> run;
+  parley::ctl::Command run;
   bool needs_channel = true;
 
   // token
@@ -102,8 +109,12 @@ int main(int argc, char** argv) {
 
   // wait
   std::string wait_timeout_text;
-  CLI::App* wait = app.add_subcommand("wait", "wait until the service reports SERVING on gRPC health");
+  std::string wait_service = "contacts";
+  CLI::App* wait = app.add_subcommand("wait", "wait until a service reports SERVING on gRPC health");
   wait->add_option("--timeout", wait_timeout_text, "how long to wait (default 30s)");
+  wait->add_option("--service", wait_service, "which service: contacts (--addr) or conduct (--conduct-addr)")
+      ->check(CLI::IsMember({"contacts", "conduct"}))
+      ->capture_default_str();
   wait->callback([&] { needs_channel = false; });
 
   // schools
@@ -187,50 +198,64 @@ int main(int argc, char** argv) {
   // import
   std::string import_file;
   bool validate_only = false;
-  CLI::App* import = app.add_subcommand("import", "load a protobuf-JSON TrustDirectory");
-  import->add_option("file", import_file, "the directory document")->required();
-  import->add_flag("--validate-only", validate_only, "check and report what would change; write nothing");
-  import->callback([&] {
-    run = [&](Ctl& ctl) { return ctl.Import(import_file, validate_only, isatty(fileno(stderr)) == 1);
-};
-});
+  CLI::App* import_cmd = app.add_subcommand("import", "load a protobuf-JSON TrustDirectory");
+  import_cmd->add_option("file", import_file, "the directory document")->required();
+  import_cmd->add_flag("--validate-only", validate_only, "check and report what would change; write nothing");
+  import_cmd->callback([&] {
+    const bool progress_is_tty = isatty(fileno(stderr)) == 1;
+    run = [&, progress_is_tty](Ctl& ctl) { return ctl.Import(import_file, validate_only, progress_is_tty); };
+  });
 
-// export
-std::string export_file;
-CLI::App* export_cmd = app.add_subcommand("export", "the whole directory as protobuf JSON");
-export_cmd->add_option("file", export_file, "where to write it (stdout when omitted)");
-export_cmd->callback([&] { run = [&](Ctl& ctl) { return ctl.Export(export_file); }; });
+  // export
+  std::string export_file;
+  CLI::App* export_cmd = app.add_subcommand("export", "the whole directory as protobuf JSON");
+  export_cmd->add_option("file", export_file, "where to write it (stdout when omitted)");
+  export_cmd->callback([&] { run = [&](Ctl& ctl) { return ctl.Export(export_file); }; });
 
-try {
-  app.parse(argc, argv);
-} catch (const CLI::ParseError& e) {
-  return app.exit(e) == 0 ? 0 : kExitUsage;
-}
+  // conduct ...
+  parley::ctl::ConductCli conduct_cli(&app, &run);
 
-if (!as_roles.empty()) global.as_roles = as_roles;
-if (!timeout_text.empty()) {
-  absl::StatusOr<absl::Duration> timeout = parley::ctl::ParseDurationArg("--timeout", timeout_text);
-  if (!timeout.ok()) return Report(parley::ctl::UsageError(std::string(timeout.status().message())));
-  global.timeout = *timeout;
-}
-
-if (wait->parsed()) {
-  absl::Duration timeout = global.timeout.value_or(absl::Seconds(30));
-  if (!wait_timeout_text.empty()) {
-    absl::StatusOr<absl::Duration> t = parley::ctl::ParseDurationArg("--timeout", wait_timeout_text);
-    if (!t.ok()) return Report(parley::ctl::UsageError(std::string(t.status().message())));
-    timeout = *t;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  absl::Status status = parley::ctl::WaitForServing(global.addr, timeout);
-  if (status.ok()) std::cout << global.addr << " is serving\n";
-  return Report(status);
-}
 
-std::shared_ptr<grpc::Channel> channel;
-if (needs_channel) channel = parley::client::MakeChannel(global.addr, 64 << 20);
-if (!run) return Report(parley::ctl::UsageError("no command given"));
-Ctl ctl(global, channel, std::cout, std::cerr);
-absl::Status status = run(ctl);
-std::cout.flush();
-return Report(status);
+  if (!as_roles.empty()) global.as_roles = as_roles;
+  if (!timeout_text.empty()) {
+    absl::StatusOr<absl::Duration> timeout = parley::ctl::ParseDurationArg("--timeout", timeout_text);
+    if (!timeout.ok()) return Report(parley::ctl::UsageError(std::string(timeout.status().message())));
+    global.timeout = *timeout;
+  }
+
+  if (!global.zone.empty()) {
+    absl::StatusOr<absl::TimeZone> zone = parley::ctl::LoadZone(global.zone);
+    if (!zone.ok()) return Report(parley::ctl::UsageError(absl::StrCat("--zone: ", zone.status().message())));
+  }
+
+  if (wait->parsed()) {
+    absl::Duration timeout = global.timeout.value_or(absl::Seconds(30));
+    if (!wait_timeout_text.empty()) {
+      absl::StatusOr<absl::Duration> t = parley::ctl::ParseDurationArg("--timeout", wait_timeout_text);
+      if (!t.ok()) return Report(parley::ctl::UsageError(std::string(t.status().message())));
+      timeout = *t;
+    }
+    const std::string& target = wait_service == "conduct" ? global.conduct_addr : global.addr;
+    absl::Status status = parley::ctl::WaitForServing(target, timeout);
+    if (status.ok()) std::cout << target << " is serving\n";
+    return Report(status);
+  }
+
+  // Channels connect lazily: the conduct one costs nothing for a contacts command, and conduct
+  // commands use contacts only to learn a school's time zone.
+  std::shared_ptr<grpc::Channel> channel, conduct_channel;
+  if (needs_channel) {
+    channel = parley::client::MakeChannel(global.addr, 64 << 20);
+    conduct_channel = parley::client::MakeChannel(global.conduct_addr, 64 << 20);
+  }
+  if (!run) return Report(parley::ctl::UsageError("no command given"));
+  Ctl ctl(global, channel, conduct_channel, std::cout, std::cerr);
+  absl::Status status = run(ctl);
+  std::cout.flush();
+  return Report(status);
 }

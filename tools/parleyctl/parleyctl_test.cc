@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -18,8 +19,12 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
+#include "tools/parleyctl/conduct_args.h"
+#include "tools/parleyctl/conduct_cli.h"
+#include "tools/parleyctl/conduct_format.h"
 #include "tools/parleyctl/format.h"
 #include "tools/parleyctl/health.h"
 
@@ -29,6 +34,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 absl::TimeZone London() {
   absl::StatusOr<absl::TimeZone> zone = LoadZone("Europe/London");
@@ -190,6 +196,386 @@ TEST(RequestId, Version4Format) {
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 100u);
+}
+
+// --- conduct arguments --------------------------------------------------------------------------
+
+TEST(ConductChannel, AcceptsEveryChannelByShortLongAndEnumName) {
+  EXPECT_EQ(ParseConductChannel("email").value(), cv1::CHANNEL_EMAIL);
+  EXPECT_EQ(ParseConductChannel("letter").value(), cv1::CHANNEL_LETTER);
+  EXPECT_EQ(ParseConductChannel("phone").value(), cv1::CHANNEL_PHONE);
+  EXPECT_EQ(ParseConductChannel("app").value(), cv1::CHANNEL_APP_MESSAGE);
+  EXPECT_EQ(ParseConductChannel("app-message").value(), cv1::CHANNEL_APP_MESSAGE);
+  EXPECT_EQ(ParseConductChannel("in-person").value(), cv1::CHANNEL_IN_PERSON);
+  EXPECT_EQ(ParseConductChannel("In_Person").value(), cv1::CHANNEL_IN_PERSON);
+  EXPECT_EQ(ParseConductChannel("meeting-request").value(), cv1::CHANNEL_MEETING_REQUEST);
+  EXPECT_EQ(ParseConductChannel("meeting").value(), cv1::CHANNEL_MEETING_REQUEST);
+  EXPECT_EQ(ParseConductChannel("sms").value(), cv1::CHANNEL_SMS);
+  EXPECT_EQ(ParseConductChannel("video").value(), cv1::CHANNEL_VIDEO_CALL);
+  EXPECT_EQ(ParseConductChannel("CHANNEL_VIDEO_CALL").value(), cv1::CHANNEL_VIDEO_CALL);
+}
+
+TEST(ConductChannel, RejectsUnknownNamingTheChoices) {
+  for (const char* bad : {"fax", "", "unspecified", "email,phone"}) {
+    absl::StatusOr<cv1::Channel> c = ParseConductChannel(bad);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(c.status().message()), HasSubstr("meeting-request, sms, video")) << bad;
+  }
+}
+
+TEST(ConductChannel, NamesRoundTripAndValuesMatchContacts) {
+  for (int i = 1; i <= 8; ++i) {
+    const auto c = static_cast<cv1::Channel>(i);
+    EXPECT_EQ(ParseConductChannel(ConductChannelName(c)).value(), c) << ConductChannelName(c);
+  }
+  // conduct's channels 1-7 are contacts' (common.proto says so): the same names mean the same.
+  EXPECT_EQ(static_cast<int>(ParseConductChannel("in-person").value()),
+            static_cast<int>(ParseChannel("in-person").value()));
+  EXPECT_EQ(ConductChannelName(cv1::CHANNEL_UNSPECIFIED), "unspecified");
+}
+
+TEST(ConductChannel, ListsInOrderWithoutRepeats) {
+  EXPECT_THAT(ParseConductChannels("email,phone").value(), ElementsAre(cv1::CHANNEL_EMAIL, cv1::CHANNEL_PHONE));
+  EXPECT_THAT(ParseConductChannels(" letter , email,letter ").value(),
+              ElementsAre(cv1::CHANNEL_LETTER, cv1::CHANNEL_EMAIL));
+  EXPECT_TRUE(ParseConductChannels("").value().empty());
+  EXPECT_FALSE(ParseConductChannels("email,fax").ok());
+}
+
+TEST(Window, ParsesDayAndSchoolLocalClockTimes) {
+  cv1::TimeWindow w = ParseWindow("tue:15:30-16:30").value();
+  EXPECT_EQ(w.day(), cv1::WEEKDAY_TUESDAY);
+  EXPECT_EQ(w.start(), "15:30");
+  EXPECT_EQ(w.end(), "16:30");
+  EXPECT_EQ(FormatWindow(w), "Tue 15:30-16:30");
+
+  EXPECT_EQ(ParseWindow("Monday:08:45-09:15").value().day(), cv1::WEEKDAY_MONDAY);
+  EXPECT_EQ(ParseWindow("SUN:00:00-24:00").value().end(), "24:00");
+  EXPECT_EQ(FormatWindow(ParseWindow(" fri:12:00-13:00 ").value()), "Fri 12:00-13:00");
+}
+
+TEST(Window, RejectsWhatIsNotAWindow) {
+  for (const char* bad : {"", "tue", "tue 15:30-16:30", "tue:15:30", "tue:15:30-", "xyz:15:30-16:30", "tue:16:30-15:30",
+                          "tue:15:30-15:30", "tue:9:00-10:00", "tue:25:00-26:00", "tue:10:60-11:00", "tue:23:00-24:30",
+                          "tue:15:30-16:30-17:00", "15:30-16:30"}) {
+    absl::StatusOr<cv1::TimeWindow> w = ParseWindow(bad);
+    ASSERT_FALSE(w.ok()) << bad;
+    EXPECT_THAT(std::string(w.status().message()), HasSubstr("tue:15:30-16:30")) << bad;
+  }
+}
+
+TEST(ConductNames, KindsStatesScopesOutcomesRoundTrip) {
+  EXPECT_EQ(ParseIncidentKind("shouting").value(), cv1::INCIDENT_KIND_SHOUTING);
+  EXPECT_EQ(ParseIncidentKind("threatening").value(), cv1::INCIDENT_KIND_THREATENING);
+  EXPECT_EQ(ParseIncidentKind("abusive-message").value(), cv1::INCIDENT_KIND_ABUSIVE_WRITTEN_MESSAGE);
+  EXPECT_EQ(ParseIncidentKind("harassment").value(), cv1::INCIDENT_KIND_HARASSMENT);
+  EXPECT_EQ(ParseIncidentKind("physical").value(), cv1::INCIDENT_KIND_PHYSICAL_AGGRESSION);
+  EXPECT_EQ(ParseIncidentKind("damage").value(), cv1::INCIDENT_KIND_DAMAGE);
+  EXPECT_EQ(ParseIncidentKind("security").value(), cv1::INCIDENT_KIND_SECURITY_BREACH);
+  EXPECT_EQ(ParseIncidentKind("other").value(), cv1::INCIDENT_KIND_OTHER);
+  EXPECT_EQ(ParseIncidentKind("INCIDENT_KIND_PHYSICAL_AGGRESSION").value(), cv1::INCIDENT_KIND_PHYSICAL_AGGRESSION);
+  EXPECT_FALSE(ParseIncidentKind("rude").ok());
+  for (int i = 1; i <= 8; ++i) {
+    const auto k = static_cast<cv1::IncidentKind>(i);
+    EXPECT_EQ(ParseIncidentKind(IncidentKindName(k)).value(), k);
+  }
+
+  EXPECT_EQ(ParseArrangementState("under-review").value(), cv1::ARRANGEMENT_STATE_UNDER_REVIEW);
+  EXPECT_EQ(ParseArrangementState("UNDER_REVIEW").value(), cv1::ARRANGEMENT_STATE_UNDER_REVIEW);
+  for (int i = 1; i <= 4; ++i) {
+    const auto st = static_cast<cv1::ArrangementState>(i);
+    EXPECT_EQ(ParseArrangementState(ArrangementStateName(st)).value(), st);
+  }
+  EXPECT_FALSE(ParseArrangementState("paused").ok());
+
+  EXPECT_EQ(ParseArrangementScope("trust").value(), cv1::ARRANGEMENT_SCOPE_TRUST);
+  EXPECT_EQ(ArrangementScopeName(cv1::ARRANGEMENT_SCOPE_SCHOOL), "school");
+  EXPECT_FALSE(ParseArrangementScope("county").ok());
+  EXPECT_EQ(ParseBanScope("events").value(), cv1::PREMISES_BAN_SCOPE_EVENTS);
+  EXPECT_EQ(BanScopeName(cv1::PREMISES_BAN_SCOPE_SITE), "site");
+
+  EXPECT_EQ(ParseOutcome("no-response-required").value(), cv1::OUTCOME_NO_RESPONSE_REQUIRED);
+  EXPECT_EQ(ParseOutcome("OUTCOME_DEFER").value(), cv1::OUTCOME_DEFER);
+  for (int i = 1; i <= 4; ++i) {
+    const auto o = static_cast<cv1::Outcome>(i);
+    EXPECT_EQ(ParseOutcome(OutcomeName(o)).value(), o);
+  }
+  EXPECT_FALSE(ParseOutcome("deny").ok());
+}
+
+TEST(ConductNames, GuardiansStaffAndArrangements) {
+  EXPECT_EQ(GuardianName("g-00012").value(), "guardians/g-00012");
+  EXPECT_EQ(GuardianName("guardians/g-00012").value(), "guardians/g-00012");
+  EXPECT_FALSE(GuardianName("").ok());
+  EXPECT_FALSE(GuardianName("guardians/").ok());
+  EXPECT_FALSE(GuardianName("schools/a/guardians/g-1").ok());
+
+  EXPECT_EQ(StaffName("schools/kenilworth", "mr-shah").value(), "schools/kenilworth/staff/mr-shah");
+  EXPECT_EQ(ChildResourceName("schools/kenilworth", "arrangements", "a-7").value(),
+            "schools/kenilworth/arrangements/a-7");
+  EXPECT_EQ(ChildResourceName("", "incidents", "schools/kenilworth/incidents/i-1").value(),
+            "schools/kenilworth/incidents/i-1");
+  // A bare id needs a school to go in.
+  EXPECT_FALSE(ChildResourceName("", "arrangements", "a-7").ok());
+  EXPECT_FALSE(ChildResourceName("schools/st-marys", "arrangements", "schools/kenilworth/arrangements/a-7").ok());
+}
+
+TEST(ConductDates, ExactlyYyyyMmDd) {
+  EXPECT_EQ(ParseDateArg("--review", "2026-01-12").value(), absl::CivilDay(2026, 1, 12));
+  for (const char* bad : {"", "2026-1-12", "2026-02-30", "12/01/2026", "2026-01-12T00:00", "tomorrow"}) {
+    absl::StatusOr<absl::CivilDay> d = ParseDateArg("--review", bad);
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_THAT(std::string(d.status().message()), HasSubstr("--review")) << bad;
+  }
+}
+
+TEST(ConductTimes, SchoolLocalTimesEitherSideOfTheClockChange) {
+  // The --at example: a Tuesday in November is GMT.
+  EXPECT_EQ(ParseTimeArg("2025-11-04 15:45", London()).value(), Utc("2025-11-04T15:45:00Z"));
+  // The Friday before the clocks go back is still BST.
+  EXPECT_EQ(ParseTimeArg("2025-10-24 15:45", London()).value(), Utc("2025-10-24T14:45:00Z"));
+  // 26 Oct 2025: 00:59 BST is 23:59Z the day before; 02:00 is GMT again.
+  EXPECT_EQ(ParseTimeArg("2025-10-26 00:59", London()).value(), Utc("2025-10-25T23:59:00Z"));
+  EXPECT_EQ(ParseTimeArg("2025-10-26 02:00", London()).value(), Utc("2025-10-26T02:00:00Z"));
+  // Spring: 29 Mar 2026 00:30 GMT, 02:30 BST.
+  EXPECT_EQ(ParseTimeArg("2026-03-29 00:30", London()).value(), Utc("2026-03-29T00:30:00Z"));
+  EXPECT_EQ(ParseTimeArg("2026-03-29 02:30", London()).value(), Utc("2026-03-29T01:30:00Z"));
+}
+
+TEST(ConductTimes, LocalDaysFollowTheSchoolsClock) {
+  // Autumn half-term week: starts at BST midnight, ends at GMT midnight.
+  auto week = LocalDays(absl::CivilDay(2025, 10, 25), absl::CivilDay(2025, 11, 1), London()).value();
+  EXPECT_EQ(week.first, Utc("2025-10-24T23:00:00Z"));
+  EXPECT_EQ(week.second, Utc("2025-11-02T00:00:00Z"));
+  // The days the clocks change are 25 and 23 hours long.
+  auto back = LocalDays(absl::CivilDay(2025, 10, 26), absl::CivilDay(2025, 10, 26), London()).value();
+  EXPECT_EQ(back.second - back.first, absl::Hours(25));
+  auto forward = LocalDays(absl::CivilDay(2026, 3, 29), absl::CivilDay(2026, 3, 29), London()).value();
+  EXPECT_EQ(forward.second - forward.first, absl::Hours(23));
+  EXPECT_FALSE(LocalDays(absl::CivilDay(2025, 11, 2), absl::CivilDay(2025, 11, 1), London()).ok());
+}
+
+// --- conduct output -----------------------------------------------------------------------------
+
+// Kenilworth's arrangement for g-00012: email only, Tuesdays 15:30-16:30, through Mr Shah.
+cv1::Decision DeferredEmail() {
+  cv1::Decision d;
+  d.set_name("schools/kenilworth/decisions/d-81");
+  d.set_guardian("guardians/g-00012");
+  d.set_channel(cv1::CHANNEL_EMAIL);
+  // Saturday 25 Oct 2025 20:00 BST, the night before the clocks go back.
+  SetTime("2025-10-25T19:00:00Z", d.mutable_time());
+  d.set_purpose(cv1::PURPOSE_INBOUND_MESSAGE);
+  d.set_outcome(cv1::OUTCOME_DEFER);
+  d.set_arrangement("schools/kenilworth/arrangements/a-7");
+  d.set_arrangement_version(2);
+  // The next window opens on Tuesday, in GMT.
+  SetTime("2025-10-28T15:30:00Z", d.mutable_next_allowed_time());
+  d.set_explanation(
+      "Outside the times arrangement a-7 (version 2) allows: Tuesdays 15:30-16:30. The response clock starts when "
+      "the next allowed window opens.");
+  cv1::ArrangementVerdict* v = d.add_verdicts();
+  v->set_arrangement(d.arrangement());
+  v->set_version(2);
+  v->set_outcome(cv1::OUTCOME_DEFER);
+  d.set_asked_by("parleyctl");
+  return d;
+}
+
+TEST(FormatConduct, DeferredDecisionShowsTheNextWindowInSchoolTime) {
+  EXPECT_EQ(FormatDecision(DeferredEmail(), London()),
+            "outcome:       defer\n"
+            "asked:         g-00012 by email, Sat 25 Oct 2025 20:00 BST\n"
+            "arrangement:   schools/kenilworth/arrangements/a-7 (version 2)\n"
+            "next allowed:  Tue 28 Oct 2025 15:30 GMT (2025-10-28T15:30:00Z)\n"
+            "explanation:   Outside the times arrangement a-7 (version 2) allows: Tuesdays 15:30-16:30. The response\n"
+            "               clock starts when the next allowed window opens.\n"
+            "decision:      schools/kenilworth/decisions/d-81\n");
+}
+
+TEST(FormatConduct, RedirectAndMeetingDecisions) {
+  cv1::Decision d = DeferredEmail();
+  d.set_outcome(cv1::OUTCOME_REDIRECT);
+  d.set_channel(cv1::CHANNEL_PHONE);
+  d.clear_next_allowed_time();
+  d.add_allowed_channels(cv1::CHANNEL_EMAIL);
+  d.add_allowed_channels(cv1::CHANNEL_LETTER);
+  d.set_point_of_contact("schools/kenilworth/staff/mr-shah");
+  d.set_explanation("Phone is not allowed.");
+  const std::string redirect = FormatDecision(d, London());
+  EXPECT_THAT(redirect, HasSubstr("outcome:           redirect\n"));
+  EXPECT_THAT(redirect, HasSubstr("allowed channels:  email, letter\n"));
+  EXPECT_THAT(redirect, HasSubstr("contact:           schools/kenilworth/staff/mr-shah\n"));
+  EXPECT_THAT(redirect, Not(HasSubstr("next allowed")));
+  EXPECT_THAT(redirect, Not(HasSubstr("requirements")));
+
+  cv1::Decision m;
+  m.set_name("schools/kenilworth/decisions/d-82");
+  m.set_guardian("guardians/g-00012");
+  m.set_channel(cv1::CHANNEL_IN_PERSON);
+  m.set_purpose(cv1::PURPOSE_MEETING);
+  SetTime("2025-11-04T15:45:00Z", m.mutable_time());
+  m.set_outcome(cv1::OUTCOME_ALLOW);
+  m.add_requirements(cv1::MEETING_REQUIREMENT_SECOND_STAFF);
+  m.add_requirements(cv1::MEETING_REQUIREMENT_HEAD_INFORMED);
+  m.set_arrangement("schools/kenilworth/arrangements/a-7");
+  m.set_arrangement_version(2);
+  for (const char* a : {"schools/kenilworth/arrangements/a-7", "schools/kenilworth/arrangements/a-9"}) {
+    cv1::ArrangementVerdict* v = m.add_verdicts();
+    v->set_arrangement(a);
+    v->set_version(1);
+    v->set_outcome(cv1::OUTCOME_ALLOW);
+  }
+  const std::string meeting = FormatDecision(m, London());
+  EXPECT_THAT(meeting, HasSubstr("asked:         g-00012 by in-person (meeting), Tue 4 Nov 2025 15:45 GMT\n"));
+  EXPECT_THAT(meeting, HasSubstr("requirements:  second-staff, head-informed\n"));
+  EXPECT_THAT(meeting, HasSubstr("verdicts:      a-7 v1: allow\n"
+                                 "               a-9 v1: allow\n"));
+
+  cv1::Decision none;
+  none.set_outcome(cv1::OUTCOME_ALLOW);
+  none.set_guardian("guardians/g-1");
+  none.set_channel(cv1::CHANNEL_EMAIL);
+  EXPECT_THAT(FormatDecision(none, London()), HasSubstr("arrangement:  none applies\n"));
+}
+
+cv1::Arrangement Tightened() {
+  cv1::Arrangement a;
+  a.set_name("schools/kenilworth/arrangements/a-7");
+  a.set_guardian("guardians/g-00012");
+  a.set_scope(cv1::ARRANGEMENT_SCOPE_SCHOOL);
+  a.set_state(cv1::ARRANGEMENT_STATE_ACTIVE);
+  a.set_version(2);
+  cv1::ArrangementTerms* t = a.mutable_terms();
+  t->add_allowed_channels(cv1::CHANNEL_EMAIL);
+  *t->add_allowed_windows() = ParseWindow("tue:15:30-16:30").value();
+  t->set_point_of_contact("schools/kenilworth/staff/mr-shah");
+  t->mutable_meeting_conditions()->set_second_staff_required(true);
+  t->set_reasons("On 3 October you shouted at the office staff.");
+  SetTime("2025-10-06T08:00:00Z", a.mutable_start_time());
+  a.set_review_date("2026-01-12");
+  a.set_breach_incident("schools/kenilworth/incidents/i-3");
+  a.set_letter("schools/kenilworth/letters/l-2");
+  a.set_issued_by("staff:head");
+  SetTime("2025-11-03T10:00:00Z", a.mutable_issue_time());
+  a.set_etag("e-5");
+  return a;
+}
+
+TEST(FormatConduct, ArrangementWithRevisions) {
+  cv1::ArrangementRevision r1;
+  r1.set_version(1);
+  r1.mutable_terms()->add_allowed_channels(cv1::CHANNEL_EMAIL);
+  r1.mutable_terms()->add_allowed_channels(cv1::CHANNEL_PHONE);
+  r1.set_review_date("2025-12-01");
+  r1.set_letter("schools/kenilworth/letters/l-1");
+  SetTime("2025-10-06T08:00:00Z", r1.mutable_issue_time());
+  cv1::ArrangementRevision r2;
+  r2.set_version(2);
+  *r2.mutable_terms() = Tightened().terms();
+  r2.set_review_date("2026-01-12");
+  r2.set_breach_incident("schools/kenilworth/incidents/i-3");
+  r2.set_letter("schools/kenilworth/letters/l-2");
+  SetTime("2025-11-03T10:00:00Z", r2.mutable_issue_time());
+
+  EXPECT_EQ(FormatArrangement(Tightened(), {r1, r2}, London()),
+            "arrangement:  schools/kenilworth/arrangements/a-7\n"
+            "guardian:     guardians/g-00012\n"
+            "scope:        school\n"
+            "state:        active\n"
+            "version:      2\n"
+            "start:        Mon 6 Oct 2025 09:00 BST (2025-10-06T08:00:00Z)\n"
+            "review:       Mon 12 Jan 2026\n"
+            "end:          open-ended\n"
+            "channels:     email\n"
+            "windows:      Tue 15:30-16:30\n"
+            "contact:      schools/kenilworth/staff/mr-shah\n"
+            "meetings:     second-staff\n"
+            "breach:       schools/kenilworth/incidents/i-3\n"
+            "letter:       schools/kenilworth/letters/l-2\n"
+            "issued:       Mon 3 Nov 2025 10:00 GMT by staff:head\n"
+            "etag:         e-5\n"
+            "reasons:      On 3 October you shouted at the office staff.\n"
+            "\n"
+            "revisions:\n"
+            "  VERSION  ISSUED                    CHANNELS      WINDOWS          CONTACT  MEETINGS      REVIEW      "
+            "BREACH  LETTER\n"
+            "  1        Mon 6 Oct 2025 09:00 BST  email, phone  any time         anyone   none          2025-12-01  "
+            "        l-1\n"
+            "  2        Mon 3 Nov 2025 10:00 GMT  email         Tue 15:30-16:30  mr-shah  second-staff  2026-01-12  "
+            "i-3     l-2\n");
+}
+
+TEST(FormatConduct, TablesLeaveOutPersonalData) {
+  const std::string arrangements = FormatArrangementsTable({Tightened()}, London());
+  EXPECT_THAT(arrangements, HasSubstr("a-7          g-00012   school  active  2        email     Tue 15:30-16:30  "
+                                      "mr-shah  Mon 6 Oct 2025 09:00 BST  2026-01-12\n"));
+  EXPECT_THAT(arrangements, Not(HasSubstr("shouted")));
+
+  cv1::Incident i;
+  i.set_name("schools/kenilworth/incidents/i-3");
+  i.set_guardian("guardians/g-00012");
+  i.set_kind(cv1::INCIDENT_KIND_SHOUTING);
+  i.set_channel(cv1::CHANNEL_IN_PERSON);
+  SetTime("2025-10-31T08:30:00Z", i.mutable_occur_time());
+  i.add_staff_involved("schools/kenilworth/staff/mrs-ode");
+  i.set_description_ref("MIS-DOC-4471");
+  i.set_outcome(cv1::INCIDENT_OUTCOME_PENDING);
+  i.set_reported_by("staff:mrs-ode");
+  const std::string incidents = FormatIncidentsTable({i}, London());
+  EXPECT_THAT(incidents,
+              HasSubstr("i-3       Fri 31 Oct 2025 08:30 GMT  g-00012   shouting  in-person  mrs-ode  pending"));
+  EXPECT_THAT(incidents, Not(HasSubstr("MIS-DOC")));
+  EXPECT_THAT(FormatIncident(i, London()), HasSubstr("account:      MIS-DOC-4471\n"));
+}
+
+TEST(FormatConduct, BanStatusFollowsTheClock) {
+  cv1::PremisesBan b;
+  b.set_name("schools/kenilworth/premisesBans/b-1");
+  b.set_guardian("guardians/g-00012");
+  b.set_scope(cv1::PREMISES_BAN_SCOPE_SITE);
+  SetTime("2025-11-03T08:00:00Z", b.mutable_start_time());
+  SetTime("2025-12-19T16:00:00Z", b.mutable_end_time());
+  b.set_reason("Damage to the office door.");
+  EXPECT_THAT(FormatBansTable({b}, Utc("2025-11-01T00:00:00Z"), London()), HasSubstr("upcoming"));
+  EXPECT_THAT(FormatBansTable({b}, Utc("2025-11-10T00:00:00Z"), London()), HasSubstr("in force"));
+  EXPECT_THAT(FormatBansTable({b}, Utc("2026-01-05T00:00:00Z"), London()), HasSubstr("ended"));
+  EXPECT_THAT(FormatBansTable({b}, Utc("2026-01-05T00:00:00Z"), London()), Not(HasSubstr("Damage")));
+  SetTime("2025-11-20T12:00:00Z", b.mutable_revoke_time());
+  const std::string revoked = FormatBan(b, Utc("2025-11-21T00:00:00Z"), London());
+  EXPECT_THAT(revoked, HasSubstr("status:        revoked\n"));
+  EXPECT_THAT(revoked, HasSubstr("reason:        Damage to the office door.\n"));
+}
+
+TEST(FormatConduct, StatsTotalsAndBreakdowns) {
+  cv1::SchoolStats s;
+  s.set_school("schools/kenilworth");
+  SetTime("2025-08-31T23:00:00Z", s.mutable_start_time());
+  SetTime("2025-12-20T00:00:00Z", s.mutable_end_time());
+  cv1::IncidentKindCount* k = s.add_incidents_by_kind();
+  k->set_kind(cv1::INCIDENT_KIND_SHOUTING);
+  k->set_count(3);
+  k = s.add_incidents_by_kind();
+  k->set_kind(cv1::INCIDENT_KIND_ABUSIVE_WRITTEN_MESSAGE);
+  k->set_count(2);
+  s.set_arrangements_issued(2);
+  s.set_tightenings(1);
+  s.set_arrangements_active(1);
+  cv1::OutcomeCount* o = s.add_decisions_by_outcome();
+  o->set_outcome(cv1::OUTCOME_ALLOW);
+  o->set_count(40);
+  o = s.add_decisions_by_outcome();
+  o->set_outcome(cv1::OUTCOME_DEFER);
+  o->set_count(4);
+  const std::string out = FormatStats(s, London());
+  EXPECT_THAT(out, HasSubstr("period:                 Mon 1 Sep 2025 00:00 BST to Sat 20 Dec 2025 00:00 GMT\n"));
+  EXPECT_THAT(out, HasSubstr("incidents:              5\n"
+                             "  shouting:             3\n"
+                             "  abusive-message:      2\n"));
+  EXPECT_THAT(out, HasSubstr("gate decisions:         44\n"
+                             "  allow:                40\n"
+                             "  defer:                4\n"));
 }
 
 // --- health wire format -------------------------------------------------------------------------
@@ -473,7 +859,8 @@ class FakeContacts final : public v1::ContactsService::Service {
  public:
   grpc::Status GetSchool(grpc::ServerContext* ctx, const v1::GetSchoolRequest* req, v1::School* resp) override {
     Record(ctx);
-    if (req->name() != "schools/st-marys") {
+    ++get_school_calls;
+    if (req->name() != "schools/st-marys" && req->name() != "schools/kenilworth") {
       ctx->AddTrailingMetadata("parley-error-reason", "SCHOOL_NOT_FOUND");
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "no school " + req->name());
     }
@@ -530,8 +917,106 @@ class FakeContacts final : public v1::ContactsService::Service {
 
   std::string authorization;
   bool had_deadline = false;
+  int get_school_calls = 0;
   v1::ComputeDeadlineRequest last_deadline;
   v1::ImportTrustRequest last_import;
+};
+
+// The conduct service as parleyctl sees it: records each request and answers from the fixtures
+// above.
+class FakeConduct final : public cv1::ConductService::Service {
+ public:
+  grpc::Status CheckCommunication(grpc::ServerContext* ctx, const cv1::CheckCommunicationRequest* req,
+                                  cv1::Decision* resp) override {
+    Record(ctx);
+    last_check = *req;
+    *resp = DeferredEmail();
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListArrangements(grpc::ServerContext* ctx, const cv1::ListArrangementsRequest* req,
+                                cv1::ListArrangementsResponse* resp) override {
+    Record(ctx);
+    last_list_arrangements = *req;
+    // Three arrangements, two per page.
+    const int start = req->page_token().empty() ? 0 : std::stoi(req->page_token());
+    for (int i = start; i < std::min(start + 2, 3); ++i) {
+      cv1::Arrangement* a = resp->add_arrangements();
+      *a = Tightened();
+      a->set_name(absl::StrCat(req->parent(), "/arrangements/a-", i + 1));
+    }
+    if (start + 2 < 3) resp->set_next_page_token(absl::StrCat(start + 2));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetArrangement(grpc::ServerContext* ctx, const cv1::GetArrangementRequest* req,
+                              cv1::Arrangement* resp) override {
+    Record(ctx);
+    *resp = Tightened();
+    resp->set_name(req->name());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status CreateArrangement(grpc::ServerContext* ctx, const cv1::CreateArrangementRequest* req,
+                                 cv1::Arrangement* resp) override {
+    Record(ctx);
+    last_create = *req;
+    *resp = req->arrangement();
+    resp->set_name(absl::StrCat(req->parent(), "/arrangements/a-10"));
+    resp->set_state(cv1::ARRANGEMENT_STATE_DRAFT);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status IssueArrangement(grpc::ServerContext* ctx, const cv1::IssueArrangementRequest* req,
+                                cv1::Arrangement*) override {
+    Record(ctx);
+    ctx->AddTrailingMetadata("parley-error-reason", "WRONG_STATE");
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "cannot issue arrangement " + LastSegment(req->name()) + ": it is ACTIVE");
+  }
+
+  grpc::Status TightenArrangement(grpc::ServerContext* ctx, const cv1::TightenArrangementRequest* req,
+                                  cv1::Arrangement* resp) override {
+    Record(ctx);
+    last_tighten = *req;
+    *resp = Tightened();
+    resp->set_version(3);
+    *resp->mutable_terms() = req->terms();
+    return grpc::Status::OK;
+  }
+
+  grpc::Status CreateIncident(grpc::ServerContext* ctx, const cv1::CreateIncidentRequest* req,
+                              cv1::Incident* resp) override {
+    Record(ctx);
+    last_incident = *req;
+    *resp = req->incident();
+    resp->set_name(absl::StrCat(req->parent(), "/incidents/i-9"));
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const cv1::GetSchoolStatsRequest* req,
+                              cv1::SchoolStats* resp) override {
+    Record(ctx);
+    last_stats = *req;
+    resp->set_school(req->school());
+    *resp->mutable_start_time() = req->start_time();
+    *resp->mutable_end_time() = req->end_time();
+    return grpc::Status::OK;
+  }
+
+  void Record(grpc::ServerContext* ctx) {
+    ++calls;
+    had_deadline = ctx->deadline() < std::chrono::system_clock::now() + std::chrono::hours(1);
+  }
+
+  int calls = 0;
+  bool had_deadline = false;
+  cv1::CheckCommunicationRequest last_check;
+  cv1::ListArrangementsRequest last_list_arrangements;
+  cv1::CreateArrangementRequest last_create;
+  cv1::TightenArrangementRequest last_tighten;
+  cv1::CreateIncidentRequest last_incident;
+  cv1::GetSchoolStatsRequest last_stats;
 };
 
 class CommandsTest : public ::testing::Test {
@@ -541,20 +1026,48 @@ class CommandsTest : public ::testing::Test {
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&service_);
+    builder.RegisterService(&conduct_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
   }
   void TearDown() override { server_->Shutdown(); }
 
-  Ctl MakeCtl(bool json = false) {
+  Ctl MakeCtl(bool json = false, const std::string& zone = "") {
     GlobalOptions g;
     g.token = "test-token";
     g.json = json;
-    return Ctl(g, channel_, out_, err_);
+    g.zone = zone;
+    return Ctl(g, channel_, channel_, out_, err_);
+  }
+
+  // `parleyctl conduct <args>` as main parses it, run against the fakes.
+  absl::Status RunConduct(const std::vector<std::string>& args, const std::string& zone = "") {
+    CLI::App app{"parleyctl"};
+    app.require_subcommand(1);
+    Command run;
+    ConductCli cli(&app, &run);
+    std::vector<const char*> argv = {"parleyctl", "conduct"};
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    try {
+      app.parse(static_cast<int>(argv.size()), argv.data());
+    } catch (const CLI::ParseError& e) {
+      return UsageError(e.what());
+    }
+    if (!run) return absl::InternalError("no command was set");
+    Ctl ctl = MakeCtl(/*json=*/false, zone);
+    return run(ctl);
+  }
+
+  std::string WriteTempFile(const std::string& name, const std::string& content) {
+    const std::string path = ::testing::TempDir() + "/" + name;
+    std::ofstream f(path);
+    f << content;
+    return path;
   }
 
   FakeContacts service_;
+  FakeConduct conduct_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::ostringstream out_;
@@ -641,6 +1154,185 @@ TEST_F(CommandsTest, ImportStreamsProgressAndPrintsTheSummary) {
               MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   EXPECT_THAT(out_.str(), HasSubstr("schools:       2\n"));
   EXPECT_THAT(out_.str(), HasSubstr("would create:  7\n"));
+}
+
+// --- conduct commands against the fakes ---------------------------------------------------------
+
+TEST_F(CommandsTest, ConductCheckReadsLocalTimeInTheSchoolsZoneAndPrintsTheDecision) {
+  absl::Status s = RunConduct({"check", "--school", "kenilworth", "--guardian", "g-00012", "--channel", "email", "--at",
+                               "2025-10-24 15:45", "--to", "mr-shah", "--meeting", "--event"});
+  ASSERT_TRUE(s.ok()) << s << err_.str();
+  const cv1::CheckCommunicationRequest& req = conduct_.last_check;
+  EXPECT_EQ(req.school(), "schools/kenilworth");
+  EXPECT_EQ(req.guardian(), "guardians/g-00012");
+  EXPECT_EQ(req.channel(), cv1::CHANNEL_EMAIL);
+  EXPECT_EQ(req.purpose(), cv1::PURPOSE_MEETING);
+  EXPECT_EQ(req.addressed_to(), "schools/kenilworth/staff/mr-shah");
+  EXPECT_TRUE(req.school_event());
+  EXPECT_FALSE(req.safeguarding());
+  // BST: 15:45 local is 14:45Z.
+  EXPECT_EQ(FromProto(req.time()), Utc("2025-10-24T14:45:00Z"));
+  EXPECT_EQ(service_.get_school_calls, 1);  // the zone, asked once for reading and showing
+  EXPECT_TRUE(conduct_.had_deadline);
+  EXPECT_THAT(out_.str(), HasSubstr("outcome:       defer\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("next allowed:  Tue 28 Oct 2025 15:30 GMT (2025-10-28T15:30:00Z)\n"));
+}
+
+TEST_F(CommandsTest, ConductCheckDefaultsToNowAndTakesTheZoneFlag) {
+  const absl::Time before = absl::Now();
+  ASSERT_TRUE(RunConduct({"check", "--school", "kenilworth", "--guardian", "guardians/g-1", "--channel", "sms",
+                          "--safeguarding", "--abusive"},
+                         "America/New_York")
+                  .ok());
+  const absl::Time sent = FromProto(conduct_.last_check.time());
+  EXPECT_GE(sent, before - absl::Seconds(1));
+  EXPECT_LE(sent, absl::Now());
+  EXPECT_EQ(conduct_.last_check.purpose(), cv1::PURPOSE_INBOUND_MESSAGE);
+  EXPECT_TRUE(conduct_.last_check.safeguarding());
+  EXPECT_TRUE(conduct_.last_check.marked_abusive());
+  // --zone: contacts is not asked; times are read and shown in that zone.
+  EXPECT_EQ(service_.get_school_calls, 0);
+  EXPECT_THAT(out_.str(), HasSubstr("next allowed:  Tue 28 Oct 2025 11:30 EDT"));
+
+  ASSERT_TRUE(RunConduct({"check", "--school", "kenilworth", "--guardian", "g-1", "--channel", "email", "--at",
+                          "2025-11-04 15:45"},
+                         "America/New_York")
+                  .ok());
+  EXPECT_EQ(FromProto(conduct_.last_check.time()), Utc("2025-11-04T20:45:00Z"));
+}
+
+TEST_F(CommandsTest, ConductArgumentMistakesAreUsageErrorsBeforeAnyCall) {
+  const std::vector<std::vector<std::string>> bad = {
+      {"check", "--school", "kenilworth", "--guardian", "g-1", "--channel", "fax"},
+      {"check", "--school", "kenilworth", "--guardian", "g-1", "--channel", "email", "--at", "teatime"},
+      {"check", "--school", "kenilworth", "--guardian", "a/b/c", "--channel", "email"},
+      {"arrangement", "create", "--school", "kenilworth", "--guardian", "g-1", "--window", "tue 15:30-16:30"},
+      {"arrangement", "create", "--school", "kenilworth", "--guardian", "g-1", "--review", "12/01/2026"},
+      {"arrangement", "create", "--school", "kenilworth", "--guardian", "g-1", "--scope", "county"},
+      {"arrangement", "create", "--school", "kenilworth", "--guardian", "g-1", "--reasons-file", "/no/such/file"},
+      {"arrangement", "show", "a-7"},  // a bare id without --school
+      {"arrangement", "continue", "a-7", "--school", "kenilworth", "--review", "soon"},
+      {"incident", "record", "--school", "kenilworth", "--guardian", "g-1", "--kind", "rude", "--channel", "phone"},
+      {"arrangements", "--school", "kenilworth", "--state", "paused"},
+      {"decisions", "--school", "kenilworth", "--outcome", "deny"},
+      {"stats", "--school", "kenilworth", "--from", "2025-11-01", "--to", "2025-10-01"},
+  };
+  for (const std::vector<std::string>& args : bad) {
+    absl::Status s = RunConduct(args);
+    EXPECT_TRUE(IsUsageError(s)) << args[0] << " " << args[1] << ": " << s;
+  }
+  EXPECT_EQ(conduct_.calls, 0);
+  EXPECT_EQ(service_.get_school_calls, 0);
+}
+
+TEST_F(CommandsTest, ArrangementCreateSendsTheTermsWithARequestId) {
+  const std::string reasons = WriteTempFile("reasons.txt", "On 3 October you shouted at the office staff.\n\n");
+  absl::Status s = RunConduct({"arrangement",     "create",          "--school",     "kenilworth", "--guardian",
+                               "g-00012",         "--channels",      "email,letter", "--window",   "tue:15:30-16:30",
+                               "--window",        "thu:08:30-09:00", "--contact",    "mr-shah",    "--second-staff",
+                               "--off-site-only", "--reasons-file",  reasons,        "--start",    "2025-11-03 08:00",
+                               "--review",        "2026-01-12"});
+  ASSERT_TRUE(s.ok()) << s;
+  const cv1::CreateArrangementRequest& req = conduct_.last_create;
+  EXPECT_EQ(req.parent(), "schools/kenilworth");
+  EXPECT_THAT(req.request_id(), MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  const cv1::Arrangement& a = req.arrangement();
+  EXPECT_EQ(a.guardian(), "guardians/g-00012");
+  EXPECT_EQ(a.scope(), cv1::ARRANGEMENT_SCOPE_SCHOOL);
+  EXPECT_THAT(a.terms().allowed_channels(), ElementsAre(cv1::CHANNEL_EMAIL, cv1::CHANNEL_LETTER));
+  ASSERT_EQ(a.terms().allowed_windows_size(), 2);
+  EXPECT_EQ(FormatWindow(a.terms().allowed_windows(1)), "Thu 08:30-09:00");
+  EXPECT_EQ(a.terms().point_of_contact(), "schools/kenilworth/staff/mr-shah");
+  EXPECT_TRUE(a.terms().meeting_conditions().second_staff_required());
+  EXPECT_FALSE(a.terms().meeting_conditions().head_informed());
+  EXPECT_TRUE(a.terms().meeting_conditions().off_site_only());
+  EXPECT_EQ(a.terms().reasons(), "On 3 October you shouted at the office staff.");
+  EXPECT_EQ(FromProto(a.start_time()), Utc("2025-11-03T08:00:00Z"));  // GMT
+  EXPECT_EQ(a.review_date(), "2026-01-12");
+  EXPECT_FALSE(a.has_end_time());
+  EXPECT_THAT(out_.str(), HasSubstr("arrangement:  schools/kenilworth/arrangements/a-10\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("state:        draft\n"));
+}
+
+TEST_F(CommandsTest, ArrangementTightenStartsFromTheCurrentTerms) {
+  const std::string reasons = WriteTempFile("tighten.txt", "On 31 October you shouted again.");
+  absl::Status s = RunConduct({"arrangement", "tighten", "a-7", "--school", "kenilworth", "--channels", "letter",
+                               "--head-informed", "--breach", "i-9", "--reasons-file", reasons});
+  ASSERT_TRUE(s.ok()) << s;
+  const cv1::TightenArrangementRequest& req = conduct_.last_tighten;
+  EXPECT_EQ(req.name(), "schools/kenilworth/arrangements/a-7");
+  EXPECT_EQ(req.breach_incident(), "schools/kenilworth/incidents/i-9");
+  EXPECT_EQ(req.etag(), "e-5");  // the version just read
+  EXPECT_TRUE(req.review_date().empty());
+  EXPECT_THAT(req.terms().allowed_channels(), ElementsAre(cv1::CHANNEL_LETTER));  // replaced
+  ASSERT_EQ(req.terms().allowed_windows_size(), 1);                               // kept
+  EXPECT_EQ(req.terms().point_of_contact(), "schools/kenilworth/staff/mr-shah");  // kept
+  EXPECT_TRUE(req.terms().meeting_conditions().second_staff_required());          // kept
+  EXPECT_TRUE(req.terms().meeting_conditions().head_informed());                  // added
+  EXPECT_EQ(req.terms().reasons(), "On 31 October you shouted again.");
+  EXPECT_FALSE(req.request_id().empty());
+  EXPECT_THAT(out_.str(), HasSubstr("version:      3\n"));
+
+  // Without new reasons there is nothing for the letter to say.
+  EXPECT_TRUE(IsUsageError(RunConduct(
+      {"arrangement", "tighten", "schools/kenilworth/arrangements/a-7", "--breach", "i-9", "--channels", "letter"})));
+}
+
+TEST_F(CommandsTest, ArrangementsFollowEveryPageWithTheFilters) {
+  ASSERT_TRUE(
+      RunConduct({"arrangements", "--school", "kenilworth", "--guardian", "g-00012", "--state", "under-review"}).ok());
+  EXPECT_EQ(conduct_.last_list_arrangements.parent(), "schools/kenilworth");
+  EXPECT_EQ(conduct_.last_list_arrangements.guardian(), "guardians/g-00012");
+  EXPECT_EQ(conduct_.last_list_arrangements.state(), cv1::ARRANGEMENT_STATE_UNDER_REVIEW);
+  EXPECT_THAT(out_.str(), HasSubstr("\na-1 "));
+  EXPECT_THAT(out_.str(), HasSubstr("\na-3 "));
+  EXPECT_EQ(err_.str(), "");
+
+  out_.str("");
+  ASSERT_TRUE(RunConduct({"arrangements", "--school", "kenilworth", "--page-size", "2"}).ok());
+  EXPECT_THAT(out_.str(), Not(HasSubstr("a-3")));
+  EXPECT_EQ(err_.str(), "more: --page-token 2\n");
+}
+
+TEST_F(CommandsTest, ConductServerErrorsKeepCodeAndReason) {
+  absl::Status s = RunConduct({"arrangement", "issue", "schools/kenilworth/arrangements/a-7"});
+  EXPECT_FALSE(IsUsageError(s));
+  EXPECT_EQ(FormatError(s),
+            "error: FAILED_PRECONDITION: cannot issue arrangement a-7: it is ACTIVE (reason: WRONG_STATE)");
+}
+
+TEST_F(CommandsTest, ConductZoneLookupFailures) {
+  // Showing times: a warning, and Europe/London (every time shown carries its zone).
+  ASSERT_TRUE(RunConduct({"arrangements", "--school", "nowhere"}).ok());
+  EXPECT_THAT(err_.str(), HasSubstr("warning: NOT_FOUND: reading the time zone of schools/nowhere from contacts"));
+  EXPECT_THAT(out_.str(), HasSubstr("Mon 6 Oct 2025 09:00 BST"));
+  // Reading a local time: the zone is needed, so the command fails, keeping code and reason.
+  absl::Status s = RunConduct(
+      {"check", "--school", "nowhere", "--guardian", "g-1", "--channel", "email", "--at", "2025-11-04 15:45"});
+  EXPECT_FALSE(IsUsageError(s));
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(FormatError(s), HasSubstr("(or give --zone): no school schools/nowhere (reason: SCHOOL_NOT_FOUND)"));
+}
+
+TEST_F(CommandsTest, IncidentRecordNamesStaffInTheSchool) {
+  ASSERT_TRUE(RunConduct({"incident", "record", "--school", "kenilworth", "--guardian", "g-00012", "--kind",
+                          "abusive-message", "--channel", "email", "--at", "2025-10-26 01:30", "--staff", "mrs-ode",
+                          "--staff", "schools/kenilworth/staff/mr-shah", "--ref", "MIS-DOC-4471"})
+                  .ok());
+  const cv1::CreateIncidentRequest& req = conduct_.last_incident;
+  EXPECT_EQ(req.incident().kind(), cv1::INCIDENT_KIND_ABUSIVE_WRITTEN_MESSAGE);
+  EXPECT_THAT(req.incident().staff_involved(),
+              ElementsAre("schools/kenilworth/staff/mrs-ode", "schools/kenilworth/staff/mr-shah"));
+  EXPECT_EQ(req.incident().description_ref(), "MIS-DOC-4471");
+  // 01:30 happens twice that night; the first (BST) one is meant.
+  EXPECT_EQ(FromProto(req.incident().occur_time()), Utc("2025-10-26T00:30:00Z"));
+  EXPECT_FALSE(req.request_id().empty());
+}
+
+TEST_F(CommandsTest, StatsCoverWholeSchoolLocalDays) {
+  ASSERT_TRUE(RunConduct({"stats", "--school", "kenilworth", "--from", "2025-10-25", "--to", "2025-11-01"}).ok());
+  EXPECT_EQ(FromProto(conduct_.last_stats.start_time()), Utc("2025-10-24T23:00:00Z"));
+  EXPECT_EQ(FromProto(conduct_.last_stats.end_time()), Utc("2025-11-02T00:00:00Z"));
 }
 
 TEST_F(CommandsTest, JsonOutputIsProtobufJsonIndentedByTwo) {

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Loads the demo trust's conduct records through the conduct API (parleyctl): at Kenilworth, whose
+# policy provides for special communication arrangements (../shared/seeds/003), three incidents
+# under the code of conduct and one active arrangement — email only, Tuesdays 15:30-16:30, the head
+# as single point of contact, a colleague present and the head informed for meetings.
+#
+#   deploy/demo/load_conduct_demo.sh <path to parleyctl>
+#
+# Safe to run again: it does nothing when Kenilworth already has an arrangement.
+set -euo pipefail
+CTL=${1:?usage: load_conduct_demo.sh PARLEYCTL}
+SCHOOL=kenilworth
+
+existing=$("$CTL" --json conduct arrangements --school "$SCHOOL" |
+  python3 -c 'import json, sys; print(len(json.load(sys.stdin).get("arrangements", [])))')
+if [[ $existing != 0 ]]; then
+  echo "Kenilworth already has $existing arrangement(s); leaving the conduct records as they are"
+  exit 0
+fi
+
+# Two guardians whose children are only at Kenilworth, and the head.
+read -r FIRST SECOND < <("$CTL" --json guardians list --school "$SCHOOL" | python3 -c '
+import json, sys
+ids = [g["name"].split("/")[1] for g in json.load(sys.stdin).get("guardians", [])
+       if all(p["pupil"].startswith("schools/kenilworth/") for p in g.get("pupils", []))]
+print(ids[0], ids[1])')
+HEAD=$("$CTL" --json staff list --school "$SCHOOL" --role headteacher |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["staff"][0]["name"].split("/")[-1])')
+
+"$CTL" conduct incident record --school "$SCHOOL" --guardian "$FIRST" --kind abusive-message --channel email \
+  --at "2026-09-15 09:30" --ref "kenilworth/conduct/2026-014" >/dev/null
+"$CTL" conduct incident record --school "$SCHOOL" --guardian "$FIRST" --kind shouting --channel in-person \
+  --at "2026-09-22 15:20" --staff "$HEAD" --ref "kenilworth/conduct/2026-017" >/dev/null
+"$CTL" conduct incident record --school "$SCHOOL" --guardian "$SECOND" --kind threatening --channel phone \
+  --at "2026-10-06 11:05" --ref "kenilworth/conduct/2026-021" >/dev/null
+
+reasons=$(mktemp)
+trap 'rm -f "$reasons"' EXIT
+cat >"$reasons" <<'TXT'
+On 15 September 2026 you sent an email to staff that was abusive, and on 22 September 2026 you shouted
+at the headteacher at the school gate. Both breach our Parent Code of Conduct. From 1 October 2026 the
+school will communicate with you by email only, and will read and answer your emails on Tuesdays
+between 15:30 and 16:30. Please address them to the headteacher. Any meeting will be held with a
+second member of staff present. We will review this arrangement on 15 January 2027.
+TXT
+draft=$("$CTL" --json conduct arrangement create --school "$SCHOOL" --guardian "$FIRST" --scope school \
+  --channels email --window tue:15:30-16:30 --contact "$HEAD" --second-staff --head-informed \
+  --reasons-file "$reasons" --start "2026-10-01 08:00" --review 2027-01-15 |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["name"])')
+"$CTL" conduct arrangement issue "$draft" >/dev/null
+echo "Kenilworth: 3 incidents, arrangement $draft issued for guardians/$FIRST"
