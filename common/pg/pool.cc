@@ -171,7 +171,8 @@ void Pool::SyncStatements(Conn& conn) {
   }
 }
 
-absl::Status Pool::Run(const TxnFn& fn, Mode mode, absl::Duration acquire_timeout) {
+template <typename Txn>
+absl::Status Pool::Run(const std::function<absl::Status(Txn&)>& fn, Mode mode, absl::Duration acquire_timeout) {
   // Every idle connection may have died with a server restart; each is found out at BEGIN, before
   // fn ran, so moving on to the next one is safe. A fresh connection failing ends the call.
   const int max_attempts = opts_.size + 1;
@@ -183,12 +184,12 @@ absl::Status Pool::Run(const TxnFn& fn, Mode mode, absl::Duration acquire_timeou
     absl::Status status;
     try {
       SyncStatements(*conn);
-      pqxx::work txn(*conn->c);
+      Txn txn(*conn->c);
       if (mode == Mode::kReadOnly) txn.exec0("SET TRANSACTION READ ONLY");
       fn_started = true;
       status = fn(txn);
       if (status.ok()) txn.commit();
-      // Otherwise ~work rolls back.
+      // Otherwise ~work rolls back (a nontransaction has nothing to roll back).
     } catch (const std::exception& e) {
       discard = IsConnectionFailure(e) || !conn->c->is_open();
       if (discard && !fn_started && was_pooled && attempt < max_attempts) {
@@ -214,6 +215,8 @@ absl::Status Pool::Transact(const TxnFn& fn) { return Run(fn, Mode::kReadWrite, 
 
 absl::Status Pool::Read(const TxnFn& fn) { return Run(fn, Mode::kReadOnly, opts_.acquire_timeout); }
 
+absl::Status Pool::Autocommit(const AutocommitFn& fn) { return Run(fn, Mode::kReadWrite, opts_.acquire_timeout); }
+
 absl::Status Pool::TransactWithRetry(const TxnFn& fn, int attempts) {
   absl::Status status;
   for (int attempt = 1; attempt <= std::max(1, attempts); ++attempt) {
@@ -225,7 +228,7 @@ absl::Status Pool::TransactWithRetry(const TxnFn& fn, int attempts) {
 }
 
 absl::Status Pool::Ping() {
-  return Run(
+  return Run<pqxx::work>(
       [](pqxx::work& txn) {
         txn.exec0("SET LOCAL statement_timeout = 2000");
         txn.exec1("SELECT 1");

@@ -52,6 +52,7 @@ struct PoolOptions {
 };
 
 using TxnFn = std::function<absl::Status(pqxx::work&)>;
+using AutocommitFn = std::function<absl::Status(pqxx::nontransaction&)>;
 
 class Pool {
  public:
@@ -82,6 +83,11 @@ class Pool {
   // Like Transact, in a READ ONLY transaction (writes fail and come back as INTERNAL).
   absl::Status Read(const TxnFn& fn);
 
+  // Runs fn outside a transaction block: every statement commits on its own. For a single
+  // statement that is atomic by itself (a multi-row INSERT) this saves the BEGIN and COMMIT round
+  // trips; fn must not rely on two statements committing together. Errors as for Transact.
+  absl::Status Autocommit(const AutocommitFn& fn);
+
   // SELECT 1 with a 2 s statement timeout, waiting at most min(acquire_timeout, 1 s) for a
   // connection: for readiness checks. A saturated pool reports UNAVAILABLE (PG_POOL_EXHAUSTED).
   absl::Status Ping();
@@ -105,7 +111,9 @@ class Pool {
   void Release(std::unique_ptr<Conn> conn, bool discard);
   absl::StatusOr<std::unique_ptr<Conn>> Connect();
   void SyncStatements(Conn& conn);
-  absl::Status Run(const TxnFn& fn, Mode mode, absl::Duration acquire_timeout);
+  // Txn is pqxx::work or pqxx::nontransaction; defined (and instantiated) in pool.cc only.
+  template <typename Txn>
+  absl::Status Run(const std::function<absl::Status(Txn&)>& fn, Mode mode, absl::Duration acquire_timeout);
 
   const PoolOptions opts_;
   const std::string dsn_;  // opts_.dsn with connect_timeout added

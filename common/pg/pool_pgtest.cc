@@ -126,6 +126,30 @@ TEST_F(PoolTest, RollsBackAndTranslatesExceptionsFromTheCallback) {
   EXPECT_TRUE(Insert(*pool_, 2, "b").ok());
 }
 
+TEST_F(PoolTest, AutocommitCommitsEachStatementAndAMultiRowInsertIsAllOrNothing) {
+  ASSERT_TRUE(pool_
+                  ->Autocommit([](pqxx::nontransaction& txn) {
+                    txn.exec0("INSERT INTO items (id, label) VALUES (1, 'a'), (2, 'b')");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(CountItems(), 2);
+  // One bad row fails the whole statement: nothing of it is stored, and the error is translated.
+  const absl::Status s = pool_->Autocommit([](pqxx::nontransaction& txn) {
+    txn.exec0("INSERT INTO items (id, label, qty) VALUES (3, 'c', 0), (4, 'd', -1)");
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_EQ(CountItems(), 2);
+  // No transaction block: a statement that succeeded before an error returned stays committed.
+  const absl::Status returned = pool_->Autocommit([](pqxx::nontransaction& txn) {
+    txn.exec0("INSERT INTO items (id, label) VALUES (5, 'e')");
+    return FailedPrecondition("WRONG_STATE", "after the insert");
+  });
+  EXPECT_EQ(returned.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CountItems(), 3);
+}
+
 TEST_F(PoolTest, UniqueViolationIsAlreadyExists) {
   ASSERT_TRUE(Insert(*pool_, 1, "a").ok());
   const absl::Status s = Insert(*pool_, 1, "again");

@@ -59,26 +59,6 @@ std::string JsonList(const std::vector<std::string>& items) {
 
 std::string Utc(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
 
-const char* WeekdayName(absl::Weekday d) {
-  switch (d) {
-    case absl::Weekday::monday:
-      return "Monday";
-    case absl::Weekday::tuesday:
-      return "Tuesday";
-    case absl::Weekday::wednesday:
-      return "Wednesday";
-    case absl::Weekday::thursday:
-      return "Thursday";
-    case absl::Weekday::friday:
-      return "Friday";
-    case absl::Weekday::saturday:
-      return "Saturday";
-    case absl::Weekday::sunday:
-      return "Sunday";
-  }
-  return "";
-}
-
 std::string TemplateFor(LetterKind kind) {
   switch (kind) {
     case LetterKind::kIssued:
@@ -99,8 +79,7 @@ OutboxNotice LetterNotice(const Letter& l, const std::vector<std::string>& pupil
   std::vector<std::string> channels, windows;
   for (Channel c : l.terms.allowed_channels) channels.emplace_back(ChannelName(c));
   for (const TimeWindow& w : l.terms.allowed_windows) {
-    windows.push_back(
-        absl::StrCat(WeekdayName(w.day), " ", FormatClock(w.start_minute), "-", FormatClock(w.end_minute)));
+    windows.push_back(WindowText(w));
   }
   const std::string arrangement = absl::StrCat(SchoolName(l.school_id), "/arrangements/", l.arrangement_id);
   std::string variables =

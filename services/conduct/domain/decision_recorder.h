@@ -1,13 +1,15 @@
 // Group commit for the gate's audit trail. A decision is returned only once its record is stored
 // (nothing acknowledged is lost, and a caller may keep the decision's name), but one transaction
-// per check would cap the gate at what PostgreSQL commits one by one. Record() queues the record
-// and waits; a few writer threads each take everything queued so far and store it in one
-// multi-row INSERT, then wake exactly the callers whose records that batch carried. Under load
-// each commit carries many decisions, and while one batch commits the next is being gathered.
+// per check would cap the gate at what PostgreSQL commits one by one.
+//
+// Record() queues the record. If fewer than `max_flushers` callers are storing batches, the caller
+// becomes one: it takes everything queued (its own record included) and stores it in one
+// multi-row INSERT, and keeps going while records are queued; the others just wait for their own
+// record's notification. There are no writer threads of its own: under light load a check stores
+// its record on its own thread with no hand-off, under heavy load each commit carries many.
 #pragma once
 
 #include <cstddef>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -21,8 +23,9 @@ namespace parley::conduct {
 
 class DecisionRecorder {
  public:
-  explicit DecisionRecorder(ConductStore* store, int writers = 4, size_t max_batch = 256);
-  ~DecisionRecorder();  // stores what is queued, then stops
+  explicit DecisionRecorder(ConductStore* store, int max_flushers = 4, size_t max_batch = 256);
+  // Callers must have returned from Record first (the server drains its calls before this).
+  ~DecisionRecorder() = default;
 
   // Blocks until the record is stored (OK) or its batch failed (the store's status).
   absl::Status Record(DecisionRecord record);
@@ -32,18 +35,15 @@ class DecisionRecorder {
   struct Pending {
     DecisionRecord record;
     absl::Status result;
-    // Its own wake-up, so finishing a batch does not send every waiter through mu_ again.
     absl::Notification done;
   };
 
-  void Loop();
-
   ConductStore* const store_;
+  const int max_flushers_;
   const size_t max_batch_;
   absl::Mutex mu_;
   std::vector<Pending*> queue_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::thread> writers_;
+  int flushing_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace parley::conduct

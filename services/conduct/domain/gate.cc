@@ -54,35 +54,12 @@ absl::CivilDay LocalDay(absl::Time t, const absl::TimeZone& zone) {
   return absl::CivilDay(absl::ToCivilSecond(t, zone));
 }
 
-std::string_view WeekdayName(absl::Weekday d) {
-  switch (d) {
-    case absl::Weekday::monday:
-      return "Monday";
-    case absl::Weekday::tuesday:
-      return "Tuesday";
-    case absl::Weekday::wednesday:
-      return "Wednesday";
-    case absl::Weekday::thursday:
-      return "Thursday";
-    case absl::Weekday::friday:
-      return "Friday";
-    case absl::Weekday::saturday:
-      return "Saturday";
-    case absl::Weekday::sunday:
-      return "Sunday";
-  }
-  return "?";
-}
-
 absl::string_view Abseil(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-
-std::string ClockText(int minutes) { return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60); }
 
 // "Tuesday 15:30-16:30, Thursday 09:00-10:00"
 std::string WindowsText(const std::vector<TimeWindow>& windows) {
-  return absl::StrJoin(windows, ", ", [](std::string* out, const TimeWindow& w) {
-    absl::StrAppend(out, Abseil(WeekdayName(w.day)), " ", ClockText(w.start_minute), "-", ClockText(w.end_minute));
-  });
+  return absl::StrJoin(windows, ", ",
+                       [](std::string* out, const TimeWindow& w) { absl::StrAppend(out, WindowText(w)); });
 }
 
 // "Tue 4 Nov 2025 15:30 GMT", in the school's zone.
@@ -376,11 +353,12 @@ GateDecision Decide(const GateQuery& query, const GateInputs& inputs) {
                      d.allowed_channels.empty() ? "" : "; allowed channels: ", ChannelsText(d.allowed_channels), ".");
   } else if (outcome == Outcome::kRedirect && deciding->reason == Reason::kChannel) {
     const Arrangement& a = *deciding->arrangement;
-    d.explanation = absl::StrCat(
-        Label(a, /*opening=*/true), " does not allow contact by ", Abseil(ChannelName(query.channel)),
-        d.allowed_channels.empty() ? "; no channel is allowed by every arrangement in force"
-                                   : absl::StrCat("; allowed channels: ", ChannelsText(d.allowed_channels)),
-        reqs_clause, ".");
+    d.explanation = absl::StrCat(Label(a, /*opening=*/true), " does not allow contact by this channel (",
+                                 Abseil(ChannelName(query.channel)), ")",
+                                 d.allowed_channels.empty()
+                                     ? "; no channel is allowed by every arrangement in force"
+                                     : absl::StrCat("; allowed channels: ", ChannelsText(d.allowed_channels)),
+                                 reqs_clause, ".");
   } else if (outcome == Outcome::kRedirect) {
     d.explanation = absl::StrCat(Label(*deciding->arrangement, /*opening=*/true),
                                  " names a single point of contact; redirect the contact to them", reqs_clause, ".");

@@ -287,8 +287,9 @@ TEST(Gate, TheMostRestrictiveVerdictWinsAndIsNamed) {
   EXPECT_EQ(d.verdicts[1].outcome, Outcome::kRedirect);
   EXPECT_THAT(d.allowed_channels, ElementsAre(Channel::kEmail, Channel::kLetter));
   EXPECT_EQ(d.next_allowed_time, std::nullopt);
-  EXPECT_EQ(d.explanation,
-            "Arrangement a-channels v3 does not allow contact by phone; allowed channels: email, letter.");
+  EXPECT_EQ(
+      d.explanation,
+      "Arrangement a-channels v3 does not allow contact by this channel (phone); allowed channels: email, letter.");
 }
 
 TEST(Gate, OnATieTheFirstArrangementGivenIsNamed) {

@@ -1,5 +1,8 @@
 #include "services/conduct/domain/model.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
 namespace parley::conduct {
 
 ArrangementState EffectiveState(const Arrangement& a, absl::Time now) {
@@ -28,6 +31,34 @@ bool InForce(const PremisesBan& b, absl::Time at) {
   if (b.end_time.has_value() && at >= *b.end_time) return false;
   if (b.revoke_time.has_value() && at >= *b.revoke_time) return false;
   return true;
+}
+
+std::string_view WeekdayName(absl::Weekday d) {
+  switch (d) {
+    case absl::Weekday::monday:
+      return "Monday";
+    case absl::Weekday::tuesday:
+      return "Tuesday";
+    case absl::Weekday::wednesday:
+      return "Wednesday";
+    case absl::Weekday::thursday:
+      return "Thursday";
+    case absl::Weekday::friday:
+      return "Friday";
+    case absl::Weekday::saturday:
+      return "Saturday";
+    case absl::Weekday::sunday:
+      return "Sunday";
+  }
+  return "?";
+}
+
+std::string FormatClock(int minutes) { return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60); }
+
+std::string WindowText(const TimeWindow& w) {
+  const std::string_view day = WeekdayName(w.day);
+  return absl::StrCat(absl::string_view(day.data(), day.size()), " ", FormatClock(w.start_minute), "-",
+                      FormatClock(w.end_minute));
 }
 
 std::string_view ChannelName(Channel c) {

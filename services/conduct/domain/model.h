@@ -235,6 +235,9 @@ struct Letter {
   std::optional<absl::Time> deliver_time;
 };
 
+std::string_view WeekdayName(absl::Weekday d);      // "Tuesday"
+std::string FormatClock(int minutes);               // 930 → "15:30"
+std::string WindowText(const TimeWindow& w);        // "Tuesday 15:30-16:30"
 std::string_view ChannelName(Channel c);            // "email", "app message", ...
 std::string_view OutcomeName(Outcome o);            // "ALLOW", "REDIRECT", ...
 std::string_view IncidentKindName(IncidentKind k);  // "shouting", ...

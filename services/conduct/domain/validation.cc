@@ -40,30 +40,6 @@ bool KnownWeekday(absl::Weekday d) {
   return v >= 0 && v <= 6;
 }
 
-std::string_view WeekdayName(absl::Weekday d) {
-  switch (d) {
-    case absl::Weekday::monday:
-      return "Monday";
-    case absl::Weekday::tuesday:
-      return "Tuesday";
-    case absl::Weekday::wednesday:
-      return "Wednesday";
-    case absl::Weekday::thursday:
-      return "Thursday";
-    case absl::Weekday::friday:
-      return "Friday";
-    case absl::Weekday::saturday:
-      return "Saturday";
-    case absl::Weekday::sunday:
-      return "Sunday";
-  }
-  return "?";
-}
-
-std::string WindowText(const TimeWindow& w) {
-  return absl::StrCat(Abseil(WeekdayName(w.day)), " ", FormatClock(w.start_minute), "-", FormatClock(w.end_minute));
-}
-
 std::string DayText(absl::CivilDay d) { return absl::StrFormat("%04d-%02d-%02d", d.year(), d.month(), d.day()); }
 
 // "schools/{school_id}/staff/{id}" with a non-empty id and nothing after it.
@@ -363,7 +339,5 @@ absl::Status ParseClock(std::string_view text, std::string_view field, int* minu
   *minutes = hours * 60 + mins;
   return absl::OkStatus();
 }
-
-std::string FormatClock(int minutes) { return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60); }
 
 }  // namespace parley::conduct

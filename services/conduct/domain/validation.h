@@ -44,8 +44,8 @@ absl::Status ValidateIncident(const Incident& incident, absl::Time now);
 // Scope set, start set, end after start when set, reason present and at most kMaxReasonsBytes.
 absl::Status ValidateBan(const PremisesBan& ban);
 
-// "HH:MM" (00:00-24:00) ⇄ minutes. INVALID_ARGUMENT naming `field` when malformed.
+// "HH:MM" (00:00-24:00) → minutes (FormatClock in model.h goes back). INVALID_ARGUMENT naming
+// `field` when malformed.
 absl::Status ParseClock(std::string_view text, std::string_view field, int* minutes);
-std::string FormatClock(int minutes);
 
 }  // namespace parley::conduct

@@ -448,8 +448,9 @@ absl::StatusOr<GateData> PgConductStore::LoadGateData(absl::Time incidents_since
 
 absl::Status PgConductStore::RecordDecisions(const std::vector<DecisionRecord>& records) {
   if (records.empty()) return absl::OkStatus();
-  return pool_->TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
-    // One multi-row INSERT per batch: the gate's audit trail costs one round trip per group.
+  // One multi-row INSERT per batch, atomic by itself, so no BEGIN/COMMIT round trips around it:
+  // the gate's audit trail costs one round trip per group.
+  return pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
     std::string sql =
         "INSERT INTO decisions (school_id, id, guardian, channel, at, purpose, safeguarding, marked_abusive, "
         "addressed_to, school_event, outcome, requirements, arrangement_school_id, arrangement_id, "
