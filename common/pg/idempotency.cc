@@ -106,4 +106,22 @@ absl::StatusOr<int64_t> PurgeRequestsOlderThan(Pool& pool, absl::Duration age) {
   }
 }
 
+absl::StatusOr<IdempotentOutcome> RunIdempotent(Pool& pool, const RequestKey& key,
+                                                const std::function<absl::StatusOr<std::string>(pqxx::work&)>& work) {
+  IdempotentOutcome outcome;
+  PARLEY_RETURN_IF_ERROR(pool.TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
+    outcome = IdempotentOutcome();
+    PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior,
+                            BeginRequest(txn, key.scope, key.request_id, key.fingerprint));
+    if (prior.has_value()) {
+      outcome.response = *std::move(prior);
+      outcome.replayed = true;
+      return absl::OkStatus();
+    }
+    PARLEY_ASSIGN_OR_RETURN(outcome.response, work(txn));
+    return FinishRequest(txn, key.scope, key.request_id, outcome.response);
+  }));
+  return outcome;
+}
+
 }  // namespace parley::pg

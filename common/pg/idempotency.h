@@ -27,8 +27,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -60,6 +62,43 @@ absl::StatusOr<std::optional<std::string>> BeginRequest(pqxx::work& txn, absl::s
 // (IDEMPOTENCY_MISUSE) when there was no such BeginRequest in this transaction.
 absl::Status FinishRequest(pqxx::work& txn, absl::string_view scope, absl::string_view request_id,
                            absl::string_view response_bytes);
+
+// A request id scoped to one method ("conduct.IssueArrangement"), with the fingerprint of the
+// request it came with.
+struct RequestKey {
+  std::string scope;
+  std::string request_id;
+  std::string fingerprint;
+};
+
+struct IdempotentOutcome {
+  std::string response;
+  bool replayed = false;  // an earlier success's response, `work` did not run
+};
+
+// The whole pattern above in one call: in one TransactWithRetry, returns the stored response of an
+// earlier success with the same key, or runs `work` and records the response it returns. `work`
+// may run more than once (a retried serialization conflict), so it must reset anything it
+// accumulates outside the transaction when it starts.
+absl::StatusOr<IdempotentOutcome> RunIdempotent(Pool& pool, const RequestKey& key,
+                                                const std::function<absl::StatusOr<std::string>(pqxx::work&)>& work);
+
+// RunIdempotent for a store whose writes also collect something besides the response bytes (the
+// timers they armed, say): Result has `std::string response` and `bool replayed`, is reset before
+// every attempt, and `work` fills it.
+template <typename Result>
+absl::StatusOr<Result> RunIdempotentInto(Pool& pool, const RequestKey& key,
+                                         const std::function<absl::StatusOr<std::string>(pqxx::work&, Result&)>& work) {
+  Result result;
+  absl::StatusOr<IdempotentOutcome> outcome = RunIdempotent(pool, key, [&](pqxx::work& txn) {
+    result = Result();
+    return work(txn, result);
+  });
+  if (!outcome.ok()) return outcome.status();
+  result.response = std::move(outcome->response);
+  result.replayed = outcome->replayed;
+  return result;
+}
 
 // Retention: deletes records older than `age` in batches (each its own transaction) and returns
 // how many went. A retry after that age does the work again.

@@ -84,6 +84,45 @@ TEST_F(IdempotencyTest, ARetryReplaysTheFirstResponseBytes) {
   EXPECT_EQ(Things(), 1);
 }
 
+TEST_F(IdempotencyTest, RunIdempotentDoesTheWorkOnceAndReplaysIt) {
+  const RequestKey key{"test.Create", "00000000-0000-4000-8000-0000000000aa", Fingerprint("req")};
+  struct Result {
+    std::string response;
+    bool replayed = false;
+    int attempts = 0;
+  };
+  int runs = 0;
+  auto work = [&](pqxx::work& txn, Result& r) -> absl::StatusOr<std::string> {
+    ++runs;
+    ++r.attempts;
+    txn.exec0("INSERT INTO things (note) VALUES ('x')");
+    return std::string("first");
+  };
+  absl::StatusOr<Result> first = RunIdempotentInto<Result>(*pool_, key, work);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->replayed);
+  EXPECT_EQ(first->response, "first");
+  EXPECT_EQ(first->attempts, 1);
+  absl::StatusOr<Result> again = RunIdempotentInto<Result>(*pool_, key, work);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->response, "first");
+  EXPECT_EQ(again->attempts, 0);  // reset, and the work did not run
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(Things(), 1);
+  // A failed attempt records nothing: the next one does the work.
+  const RequestKey other{"test.Create", "00000000-0000-4000-8000-0000000000ab", Fingerprint("req")};
+  EXPECT_EQ(
+      RunIdempotent(*pool_, other,
+                    [](pqxx::work&) -> absl::StatusOr<std::string> { return absl::FailedPreconditionError("not now"); })
+          .status()
+          .code(),
+      absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(RunIdempotent(*pool_, other, [](pqxx::work&) -> absl::StatusOr<std::string> {
+                 return std::string("second");
+               })->replayed);
+}
+
 TEST_F(IdempotencyTest, AnEmptyResponseIsReplayedAsEmpty) {
   ASSERT_TRUE(CreateThing(kScope, kId, "req", "").ok());
   absl::StatusOr<std::string> again = CreateThing(kScope, kId, "req", "other");

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/grpc/timestamp.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "services/conduct/domain/conduct_service.h"
@@ -81,22 +82,9 @@ absl::StatusOr<absl::CivilDay> ParseDate(const std::string& text, const char* fi
   return day;
 }
 
-absl::Time FromProto(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
+absl::Time FromProto(const google::protobuf::Timestamp& ts) { return FromTimestamp(ts); }
 
-google::protobuf::Timestamp ToProto(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000, rest = micros % 1000000;
-  if (rest < 0) {
-    seconds -= 1;
-    rest += 1000000;
-  }
-  ts.set_seconds(seconds);
-  ts.set_nanos(static_cast<int32_t>(rest * 1000));
-  return ts;
-}
+google::protobuf::Timestamp ToProto(absl::Time t) { return ToTimestamp(t); }
 
 absl::StatusOr<ArrangementTerms> TermsFrom(const v1::ArrangementTerms& t) {
   ArrangementTerms out;

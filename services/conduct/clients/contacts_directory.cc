@@ -6,28 +6,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/grpc/client.h"
+#include "common/grpc/timestamp.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 
 namespace parley::conduct {
 namespace v1 = parley::contacts::v1;
 namespace {
-
-google::protobuf::Timestamp ToTimestamp(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t micros = absl::ToUnixMicros(t);
-  ts.set_seconds(micros / 1000000);
-  ts.set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-  if (ts.nanos() < 0) {
-    ts.set_seconds(ts.seconds() - 1);
-    ts.set_nanos(ts.nanos() + 1000000000);
-  }
-  return ts;
-}
-
-absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
 
 // "schools/{school}/pupils/{id}" → school.
 std::string SchoolOfPupil(const std::string& pupil) {

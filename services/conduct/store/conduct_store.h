@@ -14,17 +14,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/pg/idempotency.h"
 #include "common/timer/timer.h"
 #include "services/conduct/domain/model.h"
 
 namespace parley::conduct {
 
 // A request id scoped to one method, with a fingerprint of the request it came with.
-struct RequestKey {
-  std::string scope;
-  std::string request_id;
-  std::string fingerprint;
-};
+using RequestKey = pg::RequestKey;
 
 // Keyset paging, newest first: `before_seq` 0 means from the newest.
 struct PageQuery {

@@ -367,26 +367,6 @@ absl::Status NotFoundIn(absl::string_view what, const std::string& school_id, co
                   absl::StrCat("no ", absl::StrReplaceAll(what, {{"_", " "}}), " ", id, " at school ", school_id));
 }
 
-// Runs one idempotent write: replay, or `work` and record its response.
-absl::StatusOr<WriteResult> IdempotentWrite(
-    pg::Pool& pool, const RequestKey& key,
-    const std::function<absl::StatusOr<std::string>(pqxx::work&, WriteResult&)>& work) {
-  WriteResult result;
-  PARLEY_RETURN_IF_ERROR(pool.TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
-    result = WriteResult();
-    PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> prior,
-                            pg::BeginRequest(txn, key.scope, key.request_id, key.fingerprint));
-    if (prior.has_value()) {
-      result.response = *std::move(prior);
-      result.replayed = true;
-      return absl::OkStatus();
-    }
-    PARLEY_ASSIGN_OR_RETURN(result.response, work(txn, result));
-    return pg::FinishRequest(txn, key.scope, key.request_id, result.response);
-  }));
-  return result;
-}
-
 template <typename T, typename Mapper>
 Page<T> PageFrom(const pqxx::result& rows, const PageQuery& q, Mapper map, int seq_column) {
   Page<T> page;
@@ -515,17 +495,19 @@ absl::StatusOr<Page<DecisionRecord>> PgConductStore::ListDecisions(const std::st
 
 absl::StatusOr<WriteResult> PgConductStore::CreateIncident(const RequestKey& key, const Incident& i,
                                                            const Encoder<Incident>& encode) {
-  return IdempotentWrite(*pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
-    pqxx::row r = txn.exec_params1(
-        absl::StrCat("INSERT INTO incidents (school_id, id, guardian, kind, channel, occur_time, staff_involved, "
-                     "reported_by, description_ref, outcome) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, "
-                     "$7::text[], $8, $9, $10) RETURNING ",
-                     kIncidentColumns),
-        i.school_id, i.id, i.guardian, static_cast<int>(i.kind), static_cast<int>(i.channel), TimeParam(i.occur_time),
-        TextArray(i.staff_involved), i.reported_by, i.description_ref, static_cast<int>(i.outcome));
-    BumpEpoch(txn);
-    return encode(IncidentFrom(r));
-  });
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
+        pqxx::row r = txn.exec_params1(
+            absl::StrCat("INSERT INTO incidents (school_id, id, guardian, kind, channel, occur_time, staff_involved, "
+                         "reported_by, description_ref, outcome) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, "
+                         "$7::text[], $8, $9, $10) RETURNING ",
+                         kIncidentColumns),
+            i.school_id, i.id, i.guardian, static_cast<int>(i.kind), static_cast<int>(i.channel),
+            TimeParam(i.occur_time), TextArray(i.staff_involved), i.reported_by, i.description_ref,
+            static_cast<int>(i.outcome));
+        BumpEpoch(txn);
+        return encode(IncidentFrom(r));
+      });
 }
 
 absl::StatusOr<Incident> PgConductStore::GetIncident(const std::string& school_id, const std::string& id) {
@@ -558,23 +540,25 @@ absl::StatusOr<Page<Incident>> PgConductStore::ListIncidents(const std::string& 
 absl::StatusOr<WriteResult> PgConductStore::UpdateIncident(const RequestKey& key, const std::string& school_id,
                                                            const std::string& id, const IncidentPlan& plan,
                                                            const Encoder<Incident>& encode) {
-  return IdempotentWrite(*pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
-    pqxx::result cur = txn.exec_params(
-        absl::StrCat("SELECT ", kIncidentColumns, " FROM incidents WHERE school_id = $1 AND id = $2 FOR UPDATE"),
-        school_id, id);
-    if (cur.empty()) return NotFoundIn("INCIDENT", school_id, id);
-    const Incident current = IncidentFrom(cur[0]);
-    PARLEY_ASSIGN_OR_RETURN(Incident next, plan(current));
-    pqxx::row r = txn.exec_params1(
-        absl::StrCat("UPDATE incidents SET kind = $3, channel = $4, occur_time = $5::timestamptz, "
-                     "staff_involved = $6::text[], description_ref = $7, outcome = $8, row_version = row_version + 1, "
-                     "update_time = now() WHERE school_id = $1 AND id = $2 AND row_version = $9 RETURNING ",
-                     kIncidentColumns),
-        school_id, id, static_cast<int>(next.kind), static_cast<int>(next.channel), TimeParam(next.occur_time),
-        TextArray(next.staff_involved), next.description_ref, static_cast<int>(next.outcome), current.row_version);
-    BumpEpoch(txn);
-    return encode(IncidentFrom(r));
-  });
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
+        pqxx::result cur = txn.exec_params(
+            absl::StrCat("SELECT ", kIncidentColumns, " FROM incidents WHERE school_id = $1 AND id = $2 FOR UPDATE"),
+            school_id, id);
+        if (cur.empty()) return NotFoundIn("INCIDENT", school_id, id);
+        const Incident current = IncidentFrom(cur[0]);
+        PARLEY_ASSIGN_OR_RETURN(Incident next, plan(current));
+        pqxx::row r = txn.exec_params1(
+            absl::StrCat(
+                "UPDATE incidents SET kind = $3, channel = $4, occur_time = $5::timestamptz, "
+                "staff_involved = $6::text[], description_ref = $7, outcome = $8, row_version = row_version + 1, "
+                "update_time = now() WHERE school_id = $1 AND id = $2 AND row_version = $9 RETURNING ",
+                kIncidentColumns),
+            school_id, id, static_cast<int>(next.kind), static_cast<int>(next.channel), TimeParam(next.occur_time),
+            TextArray(next.staff_involved), next.description_ref, static_cast<int>(next.outcome), current.row_version);
+        BumpEpoch(txn);
+        return encode(IncidentFrom(r));
+      });
 }
 
 // ---- arrangements ------------------------------------------------------------------------------
@@ -616,9 +600,10 @@ pqxx::row WriteArrangement(pqxx::work& txn, const Arrangement& a, bool insert, i
 
 absl::StatusOr<WriteResult> PgConductStore::CreateArrangement(const RequestKey& key, const Arrangement& a,
                                                               const Encoder<Arrangement>& encode) {
-  return IdempotentWrite(*pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
-    return encode(ArrangementFrom(WriteArrangement(txn, a, /*insert=*/true, 0)));
-  });
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
+        return encode(ArrangementFrom(WriteArrangement(txn, a, /*insert=*/true, 0)));
+      });
 }
 
 absl::StatusOr<Arrangement> PgConductStore::GetArrangement(const std::string& school_id, const std::string& id) {
@@ -684,30 +669,32 @@ absl::StatusOr<std::vector<ArrangementRevision>> PgConductStore::ListRevisions(c
 absl::StatusOr<WriteResult> PgConductStore::MutateArrangement(const RequestKey& key, const std::string& school_id,
                                                               const std::string& id, const ArrangementPlan& plan,
                                                               const Encoder<Arrangement>& encode) {
-  return IdempotentWrite(*pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
-    pqxx::result cur = txn.exec_params(
-        absl::StrCat("SELECT ", kArrangementColumns, " FROM arrangements WHERE school_id = $1 AND id = $2 FOR UPDATE"),
-        school_id, id);
-    if (cur.empty()) return NotFoundIn("ARRANGEMENT", school_id, id);
-    const Arrangement current = ArrangementFrom(cur[0]);
-    PARLEY_ASSIGN_OR_RETURN(ArrangementChange change, plan(current, DatabaseNow(txn)));
-    if (change.letter.has_value() != change.notice.has_value()) {
-      return absl::InternalError("a letter must be written with its outbox notice");
-    }
-    if (change.letter) {
-      InsertLetter(txn, *change.letter);
-      InsertOutbox(txn, *change.notice);
-    }
-    pqxx::row written = WriteArrangement(txn, change.updated, /*insert=*/false, current.row_version);
-    if (change.new_revision) InsertRevision(txn, school_id, id, *change.new_revision);
-    if (change.cancel) PARLEY_RETURN_IF_ERROR(timer::Cancel(txn, change.cancel->first, change.cancel->second));
-    if (change.schedule) {
-      PARLEY_ASSIGN_OR_RETURN(timer::TimerRef ref, timer::Schedule(txn, *change.schedule));
-      result.timers.push_back(ref);
-    }
-    BumpEpoch(txn);
-    return encode(ArrangementFrom(written));
-  });
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        pqxx::result cur =
+            txn.exec_params(absl::StrCat("SELECT ", kArrangementColumns,
+                                         " FROM arrangements WHERE school_id = $1 AND id = $2 FOR UPDATE"),
+                            school_id, id);
+        if (cur.empty()) return NotFoundIn("ARRANGEMENT", school_id, id);
+        const Arrangement current = ArrangementFrom(cur[0]);
+        PARLEY_ASSIGN_OR_RETURN(ArrangementChange change, plan(current, DatabaseNow(txn)));
+        if (change.letter.has_value() != change.notice.has_value()) {
+          return absl::InternalError("a letter must be written with its outbox notice");
+        }
+        if (change.letter) {
+          InsertLetter(txn, *change.letter);
+          InsertOutbox(txn, *change.notice);
+        }
+        pqxx::row written = WriteArrangement(txn, change.updated, /*insert=*/false, current.row_version);
+        if (change.new_revision) InsertRevision(txn, school_id, id, *change.new_revision);
+        if (change.cancel) PARLEY_RETURN_IF_ERROR(timer::Cancel(txn, change.cancel->first, change.cancel->second));
+        if (change.schedule) {
+          PARLEY_ASSIGN_OR_RETURN(timer::TimerRef ref, timer::Schedule(txn, *change.schedule));
+          result.timers.push_back(ref);
+        }
+        BumpEpoch(txn);
+        return encode(ArrangementFrom(written));
+      });
 }
 
 absl::StatusOr<bool> PgConductStore::MarkUnderReview(pqxx::work& txn, const std::string& school_id,
@@ -732,17 +719,19 @@ absl::StatusOr<bool> PgConductStore::MarkUnderReview(pqxx::work& txn, const std:
 
 absl::StatusOr<WriteResult> PgConductStore::CreateBan(const RequestKey& key, const PremisesBan& b,
                                                       const Encoder<PremisesBan>& encode) {
-  return IdempotentWrite(*pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
-    pqxx::row r = txn.exec_params1(
-        absl::StrCat("INSERT INTO premises_bans (school_id, id, guardian, scope, start_time, end_time, reason, "
-                     "incident_id, issued_by) VALUES ($1, $2, $3, $4, $5::timestamptz, NULLIF($6, '')::timestamptz, "
-                     "$7, $8, $9) RETURNING ",
-                     kBanColumns),
-        b.school_id, b.id, b.guardian, static_cast<int>(b.scope), TimeParam(b.start_time), TimeParam(b.end_time),
-        b.reason, b.incident_id, b.issued_by);
-    BumpEpoch(txn);
-    return encode(BanFrom(r));
-  });
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
+        pqxx::row r = txn.exec_params1(
+            absl::StrCat(
+                "INSERT INTO premises_bans (school_id, id, guardian, scope, start_time, end_time, reason, "
+                "incident_id, issued_by) VALUES ($1, $2, $3, $4, $5::timestamptz, NULLIF($6, '')::timestamptz, "
+                "$7, $8, $9) RETURNING ",
+                kBanColumns),
+            b.school_id, b.id, b.guardian, static_cast<int>(b.scope), TimeParam(b.start_time), TimeParam(b.end_time),
+            b.reason, b.incident_id, b.issued_by);
+        BumpEpoch(txn);
+        return encode(BanFrom(r));
+      });
 }
 
 absl::StatusOr<PremisesBan> PgConductStore::GetBan(const std::string& school_id, const std::string& id) {
@@ -775,22 +764,23 @@ absl::StatusOr<Page<PremisesBan>> PgConductStore::ListBans(const std::string& sc
 absl::StatusOr<WriteResult> PgConductStore::MutateBan(const RequestKey& key, const std::string& school_id,
                                                       const std::string& id, const BanPlan& plan,
                                                       const Encoder<PremisesBan>& encode) {
-  return IdempotentWrite(*pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
-    pqxx::result cur = txn.exec_params(
-        absl::StrCat("SELECT ", kBanColumns, " FROM premises_bans WHERE school_id = $1 AND id = $2 FOR UPDATE"),
-        school_id, id);
-    if (cur.empty()) return NotFoundIn("PREMISES_BAN", school_id, id);
-    const PremisesBan current = BanFrom(cur[0]);
-    PARLEY_ASSIGN_OR_RETURN(PremisesBan next, plan(current, DatabaseNow(txn)));
-    pqxx::row r =
-        txn.exec_params1(absl::StrCat("UPDATE premises_bans SET end_time = NULLIF($3, '')::timestamptz, "
-                                      "revoke_time = NULLIF($4, '')::timestamptz, row_version = row_version + 1 "
-                                      "WHERE school_id = $1 AND id = $2 AND row_version = $5 RETURNING ",
-                                      kBanColumns),
-                         school_id, id, TimeParam(next.end_time), TimeParam(next.revoke_time), current.row_version);
-    BumpEpoch(txn);
-    return encode(BanFrom(r));
-  });
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
+        pqxx::result cur = txn.exec_params(
+            absl::StrCat("SELECT ", kBanColumns, " FROM premises_bans WHERE school_id = $1 AND id = $2 FOR UPDATE"),
+            school_id, id);
+        if (cur.empty()) return NotFoundIn("PREMISES_BAN", school_id, id);
+        const PremisesBan current = BanFrom(cur[0]);
+        PARLEY_ASSIGN_OR_RETURN(PremisesBan next, plan(current, DatabaseNow(txn)));
+        pqxx::row r =
+            txn.exec_params1(absl::StrCat("UPDATE premises_bans SET end_time = NULLIF($3, '')::timestamptz, "
+                                          "revoke_time = NULLIF($4, '')::timestamptz, row_version = row_version + 1 "
+                                          "WHERE school_id = $1 AND id = $2 AND row_version = $5 RETURNING ",
+                                          kBanColumns),
+                             school_id, id, TimeParam(next.end_time), TimeParam(next.revoke_time), current.row_version);
+        BumpEpoch(txn);
+        return encode(BanFrom(r));
+      });
 }
 
 // ---- letters -----------------------------------------------------------------------------------
