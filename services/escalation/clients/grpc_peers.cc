@@ -1,0 +1,163 @@
+#include "services/escalation/clients/grpc_peers.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/grpc/client.h"
+#include "common/grpc/timestamp.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+
+namespace parley::escalation {
+namespace cv1 = parley::conduct::v1;
+namespace kv1 = parley::contacts::v1;
+namespace {
+
+client::CallOptions Options(const auth::ServiceIdentity* identity, absl::Duration timeout, bool idempotent) {
+  client::CallOptions call;
+  call.timeout = timeout;
+  call.idempotent = idempotent;
+  call.bearer_token = identity->Token();
+  return call;
+}
+
+Person PersonFrom(const kv1::Recipient& r) {
+  Person p;
+  // External contacts (the county child-protection team) are named by the school's contact id.
+  p.staff =
+      r.target_case() == kv1::Recipient::kExternalContact ? absl::StrCat("external:", r.external_contact()) : r.staff();
+  p.role = r.role();
+  return p;
+}
+
+}  // namespace
+
+ConductGate::ConductGate(std::shared_ptr<grpc::Channel> channel, const auth::ServiceIdentity* identity,
+                         absl::Duration timeout)
+    : stub_(cv1::ConductService::NewStub(std::move(channel))), identity_(identity), timeout_(timeout) {}
+
+absl::StatusOr<GateAnswer> ConductGate::Check(const GateQuestion& q) {
+  cv1::CheckCommunicationRequest req;
+  req.set_school(absl::StrCat("schools/", q.school_id));
+  req.set_guardian(q.guardian);
+  req.set_channel(static_cast<cv1::Channel>(q.channel));
+  *req.mutable_time() = ToTimestamp(q.at);
+  req.set_purpose(cv1::PURPOSE_INBOUND_MESSAGE);
+  req.set_safeguarding(q.safeguarding);
+  cv1::Decision d;
+  // Not retried: every check is recorded by the gate, and a lost answer is asked again by the
+  // caller's own retry of the whole intake (which carries its request id).
+  PARLEY_RETURN_IF_ERROR(
+      client::Call(Options(identity_, timeout_, /*idempotent=*/false),
+                   [&](grpc::ClientContext& ctx) { return stub_->CheckCommunication(&ctx, req, &d); }));
+  GateAnswer a;
+  a.outcome = static_cast<GateAnswer::Outcome>(d.outcome());
+  a.decision = d.name();
+  if (d.has_next_allowed_time()) a.next_allowed_time = FromTimestamp(d.next_allowed_time());
+  a.explanation = d.explanation();
+  return a;
+}
+
+ContactsDirectory::ContactsDirectory(std::shared_ptr<grpc::Channel> channel, const auth::ServiceIdentity* identity,
+                                     absl::Duration timeout)
+    : stub_(kv1::ContactsService::NewStub(std::move(channel))), identity_(identity), timeout_(timeout) {}
+
+absl::StatusOr<Route> ContactsDirectory::RouteEnquiry(const std::string& school_id, const std::string& pupil,
+                                                      const std::string& category, int channel) {
+  kv1::RouteEnquiryRequest req;
+  req.set_school(absl::StrCat("schools/", school_id));
+  req.set_pupil(pupil);
+  req.set_category(category);
+  req.set_channel(static_cast<kv1::Channel>(channel));
+  kv1::RouteEnquiryResponse resp;
+  PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true),
+                                      [&](grpc::ClientContext& ctx) { return stub_->RouteEnquiry(&ctx, req, &resp); }));
+  Route r;
+  r.owner = PersonFrom(resp.owner());
+  for (const kv1::Recipient& n : resp.also_notify()) r.also_notify.push_back(PersonFrom(n));
+  r.channel_allowed = resp.channel_allowed();
+  r.channel_rule = resp.channel_rule();
+  r.safeguarding = resp.safeguarding();
+  return r;
+}
+
+absl::StatusOr<Ladder> ContactsDirectory::ResolveLadder(const std::string& school_id, const std::string& pupil,
+                                                        const std::string& category) {
+  kv1::ResolveLadderRequest req;
+  req.set_school(absl::StrCat("schools/", school_id));
+  req.set_pupil(pupil);
+  req.set_category(category);
+  kv1::ResolveLadderResponse resp;
+  PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true), [&](grpc::ClientContext& ctx) {
+    return stub_->ResolveLadder(&ctx, req, &resp);
+  }));
+  Ladder l;
+  for (const kv1::ResolvedRung& rung : resp.rungs()) {
+    Person p = PersonFrom(rung.recipient());
+    if (p.role.empty()) p.role = rung.title();
+    l.rungs.push_back(std::move(p));
+  }
+  l.refer_to_complaints_after_top = resp.refer_to_complaints_after_top();
+  return l;
+}
+
+absl::StatusOr<std::string> ContactsDirectory::LineManagerOf(const std::string& staff) {
+  kv1::GetStaffRequest req;
+  req.set_name(staff);
+  kv1::Staff member;
+  PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true),
+                                      [&](grpc::ClientContext& ctx) { return stub_->GetStaff(&ctx, req, &member); }));
+  return member.line_manager();
+}
+
+absl::StatusOr<DueAt> ContactsDirectory::Compute(const DeadlineQuery& q) {
+  kv1::ComputeDeadlineRequest req;
+  req.set_school(absl::StrCat("schools/", q.school_id));
+  req.set_channel(static_cast<kv1::Channel>(q.channel));
+  req.set_stage(q.stage == Stage::kRespond ? kv1::STAGE_RESPOND : kv1::STAGE_ACKNOWLEDGE);
+  *req.mutable_received_time() = ToTimestamp(q.clock_from);
+  if (!q.owner.empty() && q.owner.rfind("schools/", 0) == 0) req.set_owner(q.owner);
+  for (const calendar::Pause& p : q.pauses) {
+    kv1::Pause* pause = req.add_pauses();
+    *pause->mutable_start_time() = ToTimestamp(p.start);
+    if (p.end) *pause->mutable_end_time() = ToTimestamp(*p.end);
+  }
+  req.set_safeguarding(q.safeguarding);
+  req.set_category(q.category);
+  kv1::ComputeDeadlineResponse resp;
+  PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true), [&](grpc::ClientContext& ctx) {
+    return stub_->ComputeDeadline(&ctx, req, &resp);
+  }));
+  DueAt d;
+  d.clock_start = FromTimestamp(resp.clock_start_time());
+  if (resp.has_due_time()) d.due = FromTimestamp(resp.due_time());
+  d.calendar_version = resp.calendar_version();
+  d.policy_version = resp.policy_version();
+  d.explanation = resp.explanation().summary();
+  return d;
+}
+
+absl::StatusOr<absl::Time> ContactsDirectory::NextWorkingTime(const std::string& school_id, const std::string& staff,
+                                                              absl::Time at) {
+  DeadlineQuery q;
+  q.school_id = school_id;
+  q.channel = Channel::kEmail;
+  q.stage = Stage::kAcknowledge;
+  q.clock_from = at;
+  q.owner = staff;
+  // The clock start of a deadline received at `at` with the staff member as owner is the first
+  // instant inside their working periods.
+  PARLEY_ASSIGN_OR_RETURN(DueAt d, Compute(q));
+  return d.clock_start;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> ContactsDirectory::Versions(const std::string& school_id) {
+  kv1::GetSchoolRequest req;
+  req.set_name(absl::StrCat("schools/", school_id));
+  kv1::School school;
+  PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true),
+                                      [&](grpc::ClientContext& ctx) { return stub_->GetSchool(&ctx, req, &school); }));
+  return std::make_pair(school.calendar_version(), school.policy_version());
+}
+
+}  // namespace parley::escalation

@@ -1,0 +1,50 @@
+// Gate and Directory over the conduct and contacts gRPC APIs, with the service's own identity and
+// a deadline on every call. Nothing is cached: escalation asks once per intake or clock change,
+// and the answers must be current (a calendar edit must change the next deadline).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/auth/signer.h"
+#include "parley/conduct/v1/conduct_service.grpc.pb.h"
+#include "parley/contacts/v1/contacts_service.grpc.pb.h"
+#include "services/escalation/clients/peers.h"
+#include "services/escalation/domain/enquiry_view.h"
+
+namespace parley::escalation {
+
+class ConductGate final : public Gate {
+ public:
+  ConductGate(std::shared_ptr<grpc::Channel> channel, const auth::ServiceIdentity* identity,
+              absl::Duration timeout = absl::Seconds(2));
+  absl::StatusOr<GateAnswer> Check(const GateQuestion& question) override;
+
+ private:
+  std::unique_ptr<parley::conduct::v1::ConductService::Stub> stub_;
+  const auth::ServiceIdentity* const identity_;
+  const absl::Duration timeout_;
+};
+
+class ContactsDirectory final : public Directory, public DeadlineSource {
+ public:
+  ContactsDirectory(std::shared_ptr<grpc::Channel> channel, const auth::ServiceIdentity* identity,
+                    absl::Duration timeout = absl::Seconds(2));
+  absl::StatusOr<Route> RouteEnquiry(const std::string& school_id, const std::string& pupil,
+                                     const std::string& category, int channel) override;
+  absl::StatusOr<Ladder> ResolveLadder(const std::string& school_id, const std::string& pupil,
+                                       const std::string& category) override;
+  absl::StatusOr<std::string> LineManagerOf(const std::string& staff) override;
+  absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,
+                                             absl::Time at) override;
+  absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) override;
+  absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
+
+ private:
+  std::unique_ptr<parley::contacts::v1::ContactsService::Stub> stub_;
+  const auth::ServiceIdentity* const identity_;
+  const absl::Duration timeout_;
+};
+
+}  // namespace parley::escalation

@@ -1,0 +1,212 @@
+// The escalation service's peer clients against in-process fakes of contacts and conduct: what
+// each call sends (the service's own token, names, stages, pauses) and how answers and errors come
+// back.
+#include "services/escalation/clients/grpc_peers.h"
+
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/auth/signer.h"
+#include "common/auth/testing/test_keys.h"
+#include "common/status/grpc_status.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+
+namespace parley::escalation {
+namespace {
+
+namespace cv1 = parley::conduct::v1;
+namespace kv1 = parley::contacts::v1;
+
+std::string Bearer(grpc::ServerContext* ctx) {
+  auto it = ctx->client_metadata().find("authorization");
+  return it == ctx->client_metadata().end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
+class FakeContacts final : public kv1::ContactsService::Service {
+ public:
+  grpc::Status RouteEnquiry(grpc::ServerContext* ctx, const kv1::RouteEnquiryRequest* req,
+                            kv1::RouteEnquiryResponse* resp) override {
+    last_bearer = Bearer(ctx);
+    last_route = *req;
+    if (req->category() == "unknown") return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown category");
+    resp->mutable_owner()->set_staff("schools/kenilworth/staff/dsl");
+    resp->mutable_owner()->set_role("dsl");
+    kv1::Recipient* county = resp->add_also_notify();
+    county->set_external_contact("county-cp");
+    county->set_role("county child protection");
+    resp->set_channel_allowed(true);
+    resp->set_safeguarding(true);
+    return grpc::Status::OK;
+  }
+  grpc::Status ResolveLadder(grpc::ServerContext*, const kv1::ResolveLadderRequest*,
+                             kv1::ResolveLadderResponse* resp) override {
+    kv1::ResolvedRung* first = resp->add_rungs();
+    first->set_title("class teacher");
+    first->mutable_recipient()->set_staff("schools/kenilworth/staff/ct");
+    kv1::ResolvedRung* second = resp->add_rungs();
+    second->set_title("phase leader");
+    second->mutable_recipient()->set_staff("schools/kenilworth/staff/pl");
+    second->mutable_recipient()->set_role("phase_leader");
+    resp->set_refer_to_complaints_after_top(true);
+    return grpc::Status::OK;
+  }
+  grpc::Status GetStaff(grpc::ServerContext*, const kv1::GetStaffRequest* req, kv1::Staff* resp) override {
+    if (req->name() != "schools/kenilworth/staff/ct") return grpc::Status(grpc::StatusCode::NOT_FOUND, "no staff");
+    resp->set_name(req->name());
+    resp->set_line_manager("schools/kenilworth/staff/pl");
+    return grpc::Status::OK;
+  }
+  grpc::Status ComputeDeadline(grpc::ServerContext*, const kv1::ComputeDeadlineRequest* req,
+                               kv1::ComputeDeadlineResponse* resp) override {
+    last_deadline = *req;
+    resp->mutable_clock_start_time()->set_seconds(req->received_time().seconds() + 3600);
+    if (req->pauses_size() == 0 || req->pauses(req->pauses_size() - 1).has_end_time()) {
+      resp->mutable_due_time()->set_seconds(req->received_time().seconds() + 86400);
+    }
+    resp->set_calendar_version("cal-1");
+    resp->set_policy_version("pol-1");
+    resp->mutable_explanation()->set_summary("Due tomorrow.");
+    return grpc::Status::OK;
+  }
+  grpc::Status GetSchool(grpc::ServerContext*, const kv1::GetSchoolRequest* req, kv1::School* resp) override {
+    resp->set_name(req->name());
+    resp->set_calendar_version("cal-2");
+    resp->set_policy_version("pol-2");
+    return grpc::Status::OK;
+  }
+
+  std::string last_bearer;
+  kv1::RouteEnquiryRequest last_route;
+  kv1::ComputeDeadlineRequest last_deadline;
+};
+
+class FakeConduct final : public cv1::ConductService::Service {
+ public:
+  grpc::Status CheckCommunication(grpc::ServerContext*, const cv1::CheckCommunicationRequest* req,
+                                  cv1::Decision* resp) override {
+    last = *req;
+    resp->set_name("schools/kenilworth/decisions/d1");
+    resp->set_outcome(cv1::OUTCOME_DEFER);
+    resp->mutable_next_allowed_time()->set_seconds(1764000000);
+    resp->set_explanation("Outside the allowed times.");
+    return grpc::Status::OK;
+  }
+  cv1::CheckCommunicationRequest last;
+};
+
+class GrpcPeersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&contacts_);
+    builder.RegisterService(&conduct_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+    auth::testing::KeyPair keys = auth::testing::GenerateEcP256();
+    auto signer = auth::Signer::Create({keys.private_pem, "test", "parley", nullptr});
+    ASSERT_TRUE(signer.ok());
+    identity_ = std::make_unique<auth::ServiceIdentity>(*std::move(signer), "escalation");
+  }
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  FakeContacts contacts_;
+  FakeConduct conduct_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<auth::ServiceIdentity> identity_;
+};
+
+TEST_F(GrpcPeersTest, RoutingCarriesTheServiceTokenAndMapsExternalContacts) {
+  ContactsDirectory directory(channel_, identity_.get());
+  absl::StatusOr<Route> route = directory.RouteEnquiry("kenilworth", "", "safeguarding", 1);
+  ASSERT_TRUE(route.ok()) << route.status();
+  EXPECT_EQ(contacts_.last_bearer, absl::StrCat("Bearer ", identity_->Token()));
+  EXPECT_EQ(contacts_.last_route.school(), "schools/kenilworth");
+  EXPECT_EQ(contacts_.last_route.channel(), kv1::CHANNEL_EMAIL);
+  EXPECT_EQ(route->owner.staff, "schools/kenilworth/staff/dsl");
+  ASSERT_EQ(route->also_notify.size(), 1u);
+  EXPECT_EQ(route->also_notify[0].staff, "external:county-cp");
+  EXPECT_TRUE(route->safeguarding);
+}
+
+TEST_F(GrpcPeersTest, APeersErrorKeepsItsCode) {
+  ContactsDirectory directory(channel_, identity_.get());
+  EXPECT_EQ(directory.RouteEnquiry("kenilworth", "", "unknown", 1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(directory.LineManagerOf("schools/kenilworth/staff/nobody").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(GrpcPeersTest, LaddersUseTheRungTitleWhenTheRecipientHasNoRole) {
+  ContactsDirectory directory(channel_, identity_.get());
+  absl::StatusOr<Ladder> ladder = directory.ResolveLadder("kenilworth", "schools/kenilworth/pupils/p1", "learning");
+  ASSERT_TRUE(ladder.ok());
+  ASSERT_EQ(ladder->rungs.size(), 2u);
+  EXPECT_EQ(ladder->rungs[0].role, "class teacher");
+  EXPECT_EQ(ladder->rungs[1].role, "phase_leader");
+  EXPECT_EQ(*directory.LineManagerOf("schools/kenilworth/staff/ct"), "schools/kenilworth/staff/pl");
+}
+
+TEST_F(GrpcPeersTest, DeadlinesSendStagePausesAndOwnerAndAnOpenPauseLeavesNoDue) {
+  ContactsDirectory directory(channel_, identity_.get());
+  DeadlineQuery q;
+  q.school_id = "kenilworth";
+  q.channel = Channel::kPhone;
+  q.stage = Stage::kRespond;
+  q.category = "learning";
+  q.clock_from = absl::FromUnixSeconds(1761318600);
+  q.owner = "schools/kenilworth/staff/ct";
+  q.pauses = {calendar::Pause{absl::FromUnixSeconds(1761400000), absl::FromUnixSeconds(1761410000)}};
+  absl::StatusOr<DueAt> due = directory.Compute(q);
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(contacts_.last_deadline.stage(), kv1::STAGE_RESPOND);
+  EXPECT_EQ(contacts_.last_deadline.channel(), kv1::CHANNEL_PHONE);
+  EXPECT_EQ(contacts_.last_deadline.owner(), "schools/kenilworth/staff/ct");
+  EXPECT_EQ(contacts_.last_deadline.category(), "learning");
+  ASSERT_EQ(contacts_.last_deadline.pauses_size(), 1);
+  EXPECT_EQ(contacts_.last_deadline.pauses(0).end_time().seconds(), 1761410000);
+  EXPECT_EQ(due->clock_start, absl::FromUnixSeconds(1761318600 + 3600));
+  EXPECT_EQ(due->due, absl::FromUnixSeconds(1761318600 + 86400));
+  EXPECT_EQ(due->calendar_version, "cal-1");
+  EXPECT_EQ(due->explanation, "Due tomorrow.");
+
+  q.pauses.push_back(calendar::Pause{absl::FromUnixSeconds(1761500000), std::nullopt});
+  due = directory.Compute(q);
+  ASSERT_TRUE(due.ok());
+  EXPECT_FALSE(due->due.has_value());
+  EXPECT_FALSE(contacts_.last_deadline.pauses(1).has_end_time());
+
+  absl::StatusOr<absl::Time> next =
+      directory.NextWorkingTime("kenilworth", "schools/kenilworth/staff/ct", absl::FromUnixSeconds(1761318600));
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(*next, absl::FromUnixSeconds(1761318600 + 3600));
+  EXPECT_EQ(contacts_.last_deadline.stage(), kv1::STAGE_ACKNOWLEDGE);
+  EXPECT_EQ(*directory.Versions("kenilworth"), std::make_pair(std::string("cal-2"), std::string("pol-2")));
+}
+
+TEST_F(GrpcPeersTest, TheGateIsAskedAboutAnInboundMessageAndItsDeferralComesBack) {
+  ConductGate gate(channel_, identity_.get());
+  GateQuestion q;
+  q.school_id = "kenilworth";
+  q.guardian = "guardians/g-00835";
+  q.channel = 3;
+  q.at = absl::FromUnixSeconds(1763900000);
+  absl::StatusOr<GateAnswer> answer = gate.Check(q);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(conduct_.last.school(), "schools/kenilworth");
+  EXPECT_EQ(conduct_.last.purpose(), cv1::PURPOSE_INBOUND_MESSAGE);
+  EXPECT_EQ(conduct_.last.channel(), cv1::CHANNEL_PHONE);
+  EXPECT_EQ(conduct_.last.time().seconds(), 1763900000);
+  EXPECT_EQ(answer->outcome, GateAnswer::Outcome::kDefer);
+  EXPECT_EQ(answer->decision, "schools/kenilworth/decisions/d1");
+  EXPECT_EQ(answer->next_allowed_time, absl::FromUnixSeconds(1764000000));
+}
+
+}  // namespace
+}  // namespace parley::escalation

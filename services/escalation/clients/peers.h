@@ -1,0 +1,75 @@
+// What the escalation service asks its peers, as plain types: the conduct gate (may this message
+// start a clock?) and the trust directory (who owns it, the ladder above them, their line
+// manager, when they next work). When a promise falls due is the domain's DeadlineSource
+// (domain/enquiry_view.h), which contacts also answers. Implemented over gRPC in grpc_peers; faked
+// in tests.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace parley::escalation {
+
+// The conduct gate's answer for an inbound message.
+struct GateAnswer {
+  enum class Outcome { kAllow = 1, kDefer = 2, kRedirect = 3, kNoResponseRequired = 4 };
+  Outcome outcome = Outcome::kAllow;
+  std::string decision;                         // "schools/{school}/decisions/{id}"
+  std::optional<absl::Time> next_allowed_time;  // DEFER
+  std::string explanation;
+};
+
+struct GateQuestion {
+  std::string school_id;
+  std::string guardian;  // "guardians/{id}"; the gate is not asked for unidentified senders
+  int channel = 0;       // parley.conduct.v1.Channel value (1-5 match escalation's)
+  absl::Time at;
+  bool safeguarding = false;
+};
+
+class Gate {
+ public:
+  virtual ~Gate() = default;
+  virtual absl::StatusOr<GateAnswer> Check(const GateQuestion& question) = 0;
+};
+
+// A member of staff a matter is routed to.
+struct Person {
+  std::string staff;  // "schools/{school}/staff/{id}"
+  std::string role;   // "class teacher", "senco"
+};
+
+struct Route {
+  Person owner;
+  std::vector<Person> also_notify;  // safeguarding: the deputies
+  bool channel_allowed = true;
+  std::string channel_rule;  // what to tell the sender when the channel is not allowed
+  bool safeguarding = false;
+};
+
+struct Ladder {
+  std::vector<Person> rungs;  // rung 0 first
+  bool refer_to_complaints_after_top = true;
+};
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  // INVALID_ARGUMENT for an unknown category; NOT_FOUND for a pupil that is not the school's.
+  virtual absl::StatusOr<Route> RouteEnquiry(const std::string& school_id, const std::string& pupil,
+                                             const std::string& category, int channel) = 0;
+  virtual absl::StatusOr<Ladder> ResolveLadder(const std::string& school_id, const std::string& pupil,
+                                               const std::string& category) = 0;
+  // Empty when the member has none.
+  virtual absl::StatusOr<std::string> LineManagerOf(const std::string& staff) = 0;
+  virtual absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,
+                                                     absl::Time at) = 0;
+  // The school's current calendar and policy fingerprints.
+  virtual absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) = 0;
+};
+
+}  // namespace parley::escalation

@@ -1,0 +1,112 @@
+// An enquiry as people see it now — state, owner, rung, response cycle and the current
+// acknowledge and respond clocks — derived from its history alone (DESIGN §4: "state is derived
+// from history; the current deadlines are a pure function of history + calendar + policy").
+//
+// Deadlines are not computed from scratch here. Each clock comes from the snapshot of the last
+// event that set it (routed, escalated, reopened, recomputed); pauses recorded after it are
+// applied by asking a DeadlineSource again from the same clock start on the same calendar (DESIGN
+// §3 rule 3). A clock no pause touches uses its snapshot as is, so listing enquiries asks the
+// source nothing.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/calendar/calendar.h"
+#include "services/escalation/domain/model.h"
+
+namespace parley::escalation {
+
+// What a deadline source is asked: when does this stage fall due for this matter?
+struct DeadlineQuery {
+  std::string school_id;
+  Channel channel = Channel::kEmail;
+  Stage stage = Stage::kAcknowledge;
+  std::string category;
+  absl::Time clock_from;  // receipt, DEFER window, rung arrival or reopen instant
+  std::string owner;      // for policies whose clock follows the owner's working pattern
+  std::vector<calendar::Pause> pauses;
+  bool safeguarding = false;  // an ELAPSED clock, whatever the channel's rule
+};
+
+struct DueAt {
+  absl::Time clock_start;
+  std::optional<absl::Time> due;  // unset while an open pause holds the clock
+  std::string calendar_version;   // fingerprint of the calendar actually used
+  std::string policy_version;
+  std::string explanation;  // DESIGN §3 rule 9; may be empty
+};
+
+// The policy clock as escalation sees it: contacts over gRPC in the service, a calendar in tests.
+// Errors pass through unchanged (FAILED_PRECONDITION / CALENDAR_EXHAUSTED, NO_POLICY_RULE, ...).
+class DeadlineSource {
+ public:
+  virtual ~DeadlineSource() = default;
+  virtual absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) = 0;
+};
+
+// Values match parley.escalation.v1.ClockState.
+enum class ClockStatus {
+  kPending = 1,   // running, not yet due
+  kPaused = 2,    // held while the school awaits the parent: no due instant
+  kMet = 3,       // kept before it fell due
+  kBreached = 4,  // fell due before it was kept (or was kept late)
+};
+
+struct ClockView {
+  Stage stage = Stage::kAcknowledge;
+  absl::Time clock_from;
+  absl::Time clock_start;
+  std::optional<absl::Time> due;  // unset while paused
+  ClockStatus status = ClockStatus::kPending;
+  std::optional<absl::Time> met_at;
+  // A breached event already handled this clock; its timer must not fire again.
+  bool breach_recorded = false;
+  // Of `due`: the snapshot's, or the source's when a pause made Derive ask again.
+  std::string owner;  // whose calendar set it
+  std::string calendar_version;
+  std::string policy_version;
+  ClockSnapshot recorded;  // as last set in the history: what a recomputation compares
+};
+
+struct EnquiryView {
+  EnquiryState state = EnquiryState::kOpen;
+  std::string owner;
+  int rung = 0;
+  int cycle = 0;  // 1 for the first response cycle; each reopening adds one; 0 before routing
+  // Absent when no such clock runs (redirected, no response required, not yet routed).
+  std::optional<ClockView> acknowledge;
+  std::optional<ClockView> respond;
+  std::optional<GateOutcome> gate;
+  std::string gate_decision;
+  std::vector<calendar::Pause> pauses;  // every pause, the last possibly open
+
+  const std::optional<ClockView>& clock(Stage stage) const {
+    return stage == Stage::kAcknowledge ? acknowledge : respond;
+  }
+  // Still owed something: a clock may run and staff may act.
+  bool live() const {
+    return state == EnquiryState::kOpen || state == EnquiryState::kAcknowledged ||
+           state == EnquiryState::kAwaitingParent;
+  }
+};
+
+// The pauses that can move a clock: they overlap its run and began before it was met.
+std::vector<calendar::Pause> PausesAffecting(const std::vector<calendar::Pause>& pauses, absl::Time clock_from,
+                                             std::optional<absl::Time> met_at);
+
+// The question to ask a source about one of the enquiry's clocks.
+DeadlineQuery QueryFor(const Enquiry& enquiry, Stage stage, absl::Time clock_from, const std::string& owner,
+                       std::vector<calendar::Pause> pauses = {});
+
+// State, owner and rung only: no clock is computed and no source is asked.
+EnquiryView DeriveState(const Enquiry& enquiry);
+
+// The full view at `now`: DeriveState plus the clocks. Fails only when the source does (a clock
+// that a pause touched must be recomputed).
+absl::StatusOr<EnquiryView> Derive(const Enquiry& enquiry, absl::Time now, DeadlineSource& source);
+
+}  // namespace parley::escalation

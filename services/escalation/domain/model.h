@@ -1,0 +1,121 @@
+// The escalation service's domain values: an enquiry (a parent's message) and its append-only
+// history of events (DESIGN §4). Plain value types only: no protobuf, no pqxx. Nothing here holds a
+// "current state" or a "current deadline": those are derived from the history by
+// services/escalation/domain/enquiry_view.h, so the history is the single source of truth.
+//
+// References to other services' resources are their resource names, opaque here
+// ("schools/st-marys/staff/s-04", "guardians/g-00012"); the enquiry's own id is bare.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+
+namespace parley::escalation {
+
+// Values match parley.escalation.v1.Channel and parley.contacts.v1.Channel 1-5.
+enum class Channel { kEmail = 1, kLetter = 2, kPhone = 3, kAppMessage = 4, kInPerson = 5 };
+
+// Values match parley.escalation.v1.Stage.
+enum class Stage { kAcknowledge = 1, kRespond = 2 };
+
+// Values match parley.conduct.v1's gate outcome (and conduct's domain Outcome).
+enum class GateOutcome { kAllow = 1, kDefer = 2, kRedirect = 3, kNoResponseRequired = 4 };
+
+// Values match parley.escalation.v1.EnquiryEventKind.
+enum class EventKind {
+  kReceived = 1,
+  kGated = 2,
+  kRouted = 3,
+  kAcknowledged = 4,
+  kReplied = 5,
+  kPaused = 6,
+  kResumed = 7,
+  kEscalated = 8,
+  kBreached = 9,
+  kResolved = 10,
+  kReopened = 11,
+  kReferredToComplaints = 12,
+  kReassigned = 13,
+  kMarkedAbusive = 14,
+  kRecomputed = 15,
+};
+
+// Values match parley.escalation.v1.EnquiryState.
+enum class EnquiryState {
+  kOpen = 1,                  // waiting to be acknowledged
+  kAcknowledged = 2,          // acknowledged (or reopened): waiting for the answer
+  kAwaitingParent = 3,        // paused: the clocks stand still
+  kResolved = 4,              //
+  kReferredToComplaints = 5,  // a breach at the top rung, or the parent still unhappy there
+  kRedirected = 6,            // conduct REDIRECT: recorded, no clock
+  kNoResponseRequired = 7,    // marked abusive, or conduct NO_RESPONSE_REQUIRED: no clock
+};
+
+// Who acts when nobody asked: timers, breaches, recomputations.
+inline constexpr char kServiceActor[] = "service:escalation";
+
+// A clock as it was set by an event (routed, escalated, reopened, recomputed): the promise in force
+// from then on. `due` is what the deadline source said at that moment, with the pauses known then;
+// later pauses are applied by Derive on the same calendar (DESIGN §3 rule 3).
+struct ClockSnapshot {
+  Stage stage = Stage::kAcknowledge;
+  // The instant the clock was asked to run from: receipt, the DEFER window, arrival at a rung, or
+  // a reopening. Kept apart from clock_start so a recomputation starts from the same instant.
+  absl::Time clock_from;
+  absl::Time clock_start;         // clock_from moved to the next working period (policy clock)
+  std::optional<absl::Time> due;  // unset when set while a pause held the clock
+  std::string owner;              // whose calendar set it, when the policy follows the owner
+  std::string calendar_version;
+  std::string policy_version;
+};
+
+struct Event {
+  int64_t seq = 0;  // 1, 2, ... in the order appended
+  EventKind kind = EventKind::kReceived;
+  absl::Time at;
+  std::string actor;  // token subject, or kServiceActor
+  // The owner after the event ("schools/{school}/staff/{id}") and their rung (0 = first owner).
+  std::string owner;
+  int rung = 0;
+  std::string reason;  // escalation, reassignment, pause or reopen reason; may be personal data
+  // kGated: what the gate said and the decision that said it.
+  std::optional<GateOutcome> gate;
+  std::string gate_decision;  // "schools/{school}/decisions/{id}"
+  // kBreached: which clock, and the due instant that passed.
+  std::optional<Stage> stage;
+  std::optional<absl::Time> breached_due;
+  bool parent_requested = false;  // kEscalated
+  // The clocks this event sets: kRouted both, kEscalated/kReopened respond, kRecomputed those it
+  // recomputed.
+  std::optional<ClockSnapshot> acknowledge;
+  std::optional<ClockSnapshot> respond;
+};
+
+struct Enquiry {
+  std::string id;
+  std::string school_id;
+  std::string pupil;     // "schools/{school}/pupils/{id}"; empty when the matter concerns none
+  std::string guardian;  // "guardians/{id}"; empty for an unidentified sender
+  Channel channel = Channel::kEmail;
+  std::string category;  // from the school's routing matrix ("learning", "send")
+  absl::Time received_at;
+  bool safeguarding = false;
+  std::string subject_ref;  // personal data: never logged
+  std::string body_ref;     // personal data: never logged
+  std::vector<Event> history;
+};
+
+// Lower-case words for messages and logs ("awaiting the parent", "acknowledge").
+const char* StateWord(EnquiryState state);
+const char* StageWord(Stage stage);
+const char* EventKindWord(EventKind kind);
+const char* GateOutcomeWord(GateOutcome outcome);  // "ALLOW", "DEFER", ... as the API shows them
+
+// The sequence number the next appended event takes.
+int64_t NextSeq(const Enquiry& enquiry);
+
+}  // namespace parley::escalation

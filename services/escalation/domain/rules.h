@@ -1,0 +1,195 @@
+// The decisions the escalation service makes about one enquiry, as functions that say what to do
+// and do none of it: the events to append, the notices to put in the outbox, and the timers the
+// enquiry should have afterwards. The caller (the service layer) appends the events, writes the
+// notices and sets the timers in one transaction, guarded by the enquiry's version, so a retry or a
+// lost race changes nothing twice.
+//
+// Every rule checks the state derived from the history first and answers FAILED_PRECONDITION,
+// naming the enquiry's state, when the action does not fit it ("enquiry e-1 is resolved: only an
+// open enquiry can be acknowledged"). Deadlines come from a DeadlineSource (DESIGN §3); staff
+// notices are timed by ScheduleStaffNotice (rule 7).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "services/escalation/domain/enquiry_view.h"
+#include "services/escalation/domain/model.h"
+
+namespace parley::escalation {
+
+// An outbox row to be: who is told what about which matter, and from when it may go.
+struct Notice {
+  enum class Kind {
+    kAssigned = 1,              // staff: a new matter is yours
+    kSafeguardingAlert = 2,     // staff: DSL and deputies, at once
+    kAcknowledgeBreach = 3,     // staff: owner and line manager
+    kEscalated = 4,             // staff: the matter reached you
+    kReferredToComplaints = 5,  // staff (owner) and the guardian
+    kAcknowledgement = 6,       // guardian: we have your message
+    kRedirected = 7,            // guardian: how to reach the school instead
+    kReopened = 8,              // staff: the parent came back
+  };
+  Kind kind = Kind::kAssigned;
+  std::string recipient;  // staff or guardian resource name
+  bool to_staff = true;
+  std::string enquiry_id;
+  absl::Time earliest;  // staff notices still go through ScheduleStaffNotice
+  bool urgent = false;  // safeguarding: ignores working periods (rule 7)
+  // Stable across retries of the same decision: the outbox's idempotency key.
+  std::string key;
+};
+
+// The timer an enquiry should have for one clock: armed at `due`, or none.
+struct TimerSetting {
+  Stage stage = Stage::kAcknowledge;
+  std::optional<absl::Time> due;
+};
+
+struct Decision {
+  std::vector<Event> events;    // seq continues the history
+  std::vector<Notice> notices;  // in the order the events caused them
+  // Always both stages: the whole desired timer state after the events, so setting it is
+  // idempotent. Empty only when nothing changed (events empty).
+  std::vector<TimerSetting> timers;
+};
+
+// Who is asking and when.
+struct Act {
+  std::string actor;  // token subject
+  absl::Time at;
+  std::string reason;  // required for pause, reopen, escalate, reassign
+};
+
+// --- Intake --------------------------------------------------------------------------------------
+
+struct GateResult {
+  GateOutcome outcome = GateOutcome::kAllow;
+  std::string decision;                         // "schools/{school}/decisions/{id}"
+  std::optional<absl::Time> next_allowed_time;  // DEFER: the clock starts there
+};
+
+struct OpenRequest {
+  // Unset when the gate was not asked (an unidentified sender). Ignored for safeguarding matters
+  // beyond being recorded: they are never held, redirected or suppressed.
+  std::optional<GateResult> gate;
+  // The first owner from contacts' routing, or the DSL for safeguarding; may be empty only when the
+  // gate redirects or suppresses.
+  std::string owner;
+  std::vector<std::string> also_notify;  // safeguarding: the deputies
+  std::string actor;
+  absl::Time now;
+};
+
+// `fresh` has no history yet. INVALID_ARGUMENT for a DEFER without a window or a missing owner.
+absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, DeadlineSource& source);
+
+// --- Staff actions -------------------------------------------------------------------------------
+
+// open → acknowledged; tells the guardian (when known).
+absl::StatusOr<Decision> Acknowledge(const Enquiry& e, const Act& act, DeadlineSource& source);
+// open/acknowledged → acknowledged with the response clock met (the acknowledgement too, if still
+// owed). While awaiting the parent the reply resumes the clocks first.
+absl::StatusOr<Decision> Reply(const Enquiry& e, const Act& act, DeadlineSource& source);
+// open/acknowledged → awaiting the parent: the clocks stand still (rule 3). Reason required.
+absl::StatusOr<Decision> Pause(const Enquiry& e, const Act& act, DeadlineSource& source);
+// awaiting the parent → the state before the pause; due instants move on by the time paused.
+absl::StatusOr<Decision> Resume(const Enquiry& e, const Act& act, DeadlineSource& source);
+// open/acknowledged/awaiting the parent → resolved.
+absl::StatusOr<Decision> Resolve(const Enquiry& e, const Act& act, DeadlineSource& source);
+// resolved → acknowledged, cycle + 1, a fresh response clock from the reopen instant (rule 5); the
+// owner is told. Reason required.
+absl::StatusOr<Decision> Reopen(const Enquiry& e, const Act& act, DeadlineSource& source);
+
+// A ladder from contacts: rung 0 first.
+struct Rung {
+  std::string staff;
+  std::string role;
+};
+struct EscalationLadder {
+  std::vector<Rung> rungs;
+};
+
+// open/acknowledged → the next rung with a fresh response budget from now (rule 4), the new owner
+// told; at the top rung → referred to complaints ("a parent still unhappy at the top").
+// `parent_requested` is recorded. Reason required.
+absl::StatusOr<Decision> Escalate(const Enquiry& e, const Act& act, bool parent_requested,
+                                  const EscalationLadder& ladder, DeadlineSource& source);
+// Cover for absence: the owner changes, the rung and the clocks do not (the promise to the parent
+// stands). INVALID_ARGUMENT for an empty or unchanged owner. Reason required.
+absl::StatusOr<Decision> Reassign(const Enquiry& e, const Act& act, const std::string& new_owner,
+                                  DeadlineSource& source);
+// → no response required, clocks stopped; for a safeguarding matter the mark is recorded and
+// nothing else changes.
+absl::StatusOr<Decision> MarkAbusive(const Enquiry& e, const Act& act, DeadlineSource& source);
+
+// --- Timers --------------------------------------------------------------------------------------
+
+struct BreachContext {
+  EscalationLadder ladder;
+  std::string owner_line_manager;  // empty when the owner has none
+};
+
+// A timer armed for `stage` at `armed_due` fired at `now`. Acknowledgement breach: the owner and
+// their line manager told. Response breach: the next rung with a fresh budget, the new owner told;
+// at the top, referred to complaints. Returns an empty Decision (no events) when the clock was met,
+// paused, superseded (its due moved: `armed_due` differs), already handled, not yet due, or the
+// enquiry is no longer live: a timer may fire late or twice.
+absl::StatusOr<Decision> OnTimer(const Enquiry& e, Stage stage, absl::Time armed_due, absl::Time now,
+                                 const BreachContext& context, DeadlineSource& source);
+
+// --- Rule 6: recompute after a calendar or policy edit ------------------------------------------
+
+struct Versions {
+  std::string calendar;
+  std::string policy;
+};
+
+// When a running clock's stored versions differ from `current`, asks the source again from the same
+// clock start and records a `recomputed` event if the versions or the due instant changed. Clocks
+// met, breached or of an enquiry no longer live are history and stay as they are. Empty Decision
+// when nothing changed. (A clock that follows an owner's calendar carries that calendar's
+// fingerprint, so it is asked again and kept when the answer is the same.)
+absl::StatusOr<Decision> Recompute(const Enquiry& e, const Versions& current, absl::Time now, DeadlineSource& source);
+
+// --- Rule 7: staff notices inside the recipient's working periods -------------------------------
+
+struct WorkingPeriod {
+  absl::Time open;
+  absl::Time close;  // [open, close)
+};
+
+// The recipient's working periods (their owner calendar). Contacts in the service, a calendar in
+// tests. FAILED_PRECONDITION / CALENDAR_EXHAUSTED when there is none.
+class StaffHours {
+ public:
+  virtual ~StaffHours() = default;
+  // The period containing `t`, or else the next one.
+  virtual absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t) = 0;
+};
+
+// A staff notice already sent (or scheduled) for some matter.
+struct SentNotice {
+  std::string enquiry_id;
+  std::string recipient;
+  Notice::Kind kind = Notice::Kind::kAssigned;
+  absl::Time send_at;
+};
+
+struct NoticeSlot {
+  bool suppressed = false;  // the same notice already went this period: nothing to send
+  absl::Time send_at;       // when !suppressed
+};
+
+// When a staff notice may go: at `notice.earliest` if that is inside one of the recipient's working
+// periods, else at the next opening; at most one notice per matter per recipient per working period.
+// A repeat of a kind already sent that period is suppressed (its news is out); a notice of another
+// kind waits for the next period, so no news is lost. Urgent (safeguarding) notices go at once.
+absl::StatusOr<NoticeSlot> ScheduleStaffNotice(const Notice& notice, absl::Span<const SentNotice> already_sent,
+                                               StaffHours& hours);
+
+}  // namespace parley::escalation

@@ -1,0 +1,400 @@
+#include "services/escalation/store/pg_enquiry_store.h"
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/pg/idempotency.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+
+namespace parley::escalation {
+namespace {
+
+// ---- values in and out -------------------------------------------------------------------------
+
+// Timestamps are sent as UTC text ('' = NULL, via NULLIF in the SQL) and read back as integer
+// microseconds, which keeps every conversion exact and zone-free. What is kept in memory after a
+// write is cut to the microsecond the same way, so a write's response equals a later Get.
+absl::Time ToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
+std::optional<absl::Time> ToMicros(const std::optional<absl::Time>& t) {
+  return t ? std::optional<absl::Time>(ToMicros(*t)) : std::nullopt;
+}
+std::string TimeParam(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }
+std::string TimeParam(const std::optional<absl::Time>& t) { return t ? TimeParam(*t) : std::string(); }
+
+std::string Micros(const std::string& column) {
+  return absl::StrCat("(EXTRACT(EPOCH FROM ", column, ") * 1000000)::BIGINT");
+}
+
+absl::Time TimeAt(const pqxx::field& f) { return absl::FromUnixMicros(f.as<int64_t>()); }
+std::optional<absl::Time> OptionalTimeAt(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return TimeAt(f);
+}
+
+// Optional enums travel as int, 0 = NULL (NULLIF in the SQL): every enum here starts at 1.
+template <typename Enum>
+int EnumParam(const std::optional<Enum>& e) {
+  return e ? static_cast<int>(*e) : 0;
+}
+template <typename Enum>
+std::optional<Enum> OptionalEnum(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return static_cast<Enum>(f.as<int>());
+}
+
+// ---- rows --------------------------------------------------------------------------------------
+
+const std::string kEnquiryColumns =
+    absl::StrCat("school_id, id, pupil, guardian, sender_description, channel, category, ", Micros("received_at"),
+                 ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"),
+                 ", ack_status, ", Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ",
+                 Micros("create_time"), ", ", Micros("update_time"), ", seq");
+constexpr int kEnquirySeqColumn = 24;
+
+EnquiryRecord RecordFrom(const pqxx::row& r) {
+  EnquiryRecord rec;
+  Enquiry& e = rec.enquiry;
+  e.school_id = r[0].c_str();
+  e.id = r[1].c_str();
+  e.pupil = r[2].c_str();
+  e.guardian = r[3].c_str();
+  rec.sender_description = r[4].c_str();
+  e.channel = static_cast<Channel>(r[5].as<int>());
+  e.category = r[6].c_str();
+  e.received_at = TimeAt(r[7]);
+  rec.subject = r[8].c_str();
+  e.subject_ref = r[9].c_str();
+  e.body_ref = r[10].c_str();
+  e.safeguarding = r[11].as<bool>();
+  rec.state = static_cast<EnquiryState>(r[12].as<int>());
+  rec.owner = r[13].c_str();
+  rec.rung = r[14].as<int>();
+  rec.cycle = r[15].as<int>();
+  rec.ack_due = OptionalTimeAt(r[16]);
+  rec.ack_status = OptionalEnum<ClockStatus>(r[17]);
+  rec.respond_due = OptionalTimeAt(r[18]);
+  rec.respond_status = OptionalEnum<ClockStatus>(r[19]);
+  rec.next_due = OptionalTimeAt(r[20]);
+  rec.row_version = r[21].as<int64_t>();
+  rec.create_time = TimeAt(r[22]);
+  rec.update_time = TimeAt(r[23]);
+  return rec;
+}
+
+// The same six columns for each clock an event sets, prefixed "ack_" or "resp_".
+std::string SnapshotColumns(const std::string& p) {
+  return absl::StrCat(Micros(p + "clock_from"), ", ", Micros(p + "clock_start"), ", ", Micros(p + "due"), ", ", p,
+                      "owner, ", p, "calendar_version, ", p, "policy_version");
+}
+
+const std::string kEventColumns = absl::StrCat(
+    "seq, kind, ", Micros("at"), ", actor, owner, rung, reason, gate, gate_decision, stage, ", Micros("breached_due"),
+    ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"));
+
+// The clock_from column tells whether the event set this clock (it is always set in a snapshot).
+std::optional<ClockSnapshot> SnapshotFrom(const pqxx::row& r, int first, Stage stage) {
+  if (r[first].is_null()) return std::nullopt;
+  ClockSnapshot s;
+  s.stage = stage;
+  s.clock_from = TimeAt(r[first]);
+  s.clock_start = TimeAt(r[first + 1]);
+  s.due = OptionalTimeAt(r[first + 2]);
+  s.owner = r[first + 3].c_str();
+  s.calendar_version = r[first + 4].c_str();
+  s.policy_version = r[first + 5].c_str();
+  return s;
+}
+
+Event EventFrom(const pqxx::row& r) {
+  Event ev;
+  ev.seq = r[0].as<int64_t>();
+  ev.kind = static_cast<EventKind>(r[1].as<int>());
+  ev.at = TimeAt(r[2]);
+  ev.actor = r[3].c_str();
+  ev.owner = r[4].c_str();
+  ev.rung = r[5].as<int>();
+  ev.reason = r[6].c_str();
+  ev.gate = OptionalEnum<GateOutcome>(r[7]);
+  ev.gate_decision = r[8].c_str();
+  ev.stage = OptionalEnum<Stage>(r[9]);
+  ev.breached_due = OptionalTimeAt(r[10]);
+  ev.parent_requested = r[11].as<bool>();
+  ev.acknowledge = SnapshotFrom(r, 12, Stage::kAcknowledge);
+  ev.respond = SnapshotFrom(r, 18, Stage::kRespond);
+  return ev;
+}
+
+// A snapshot's parameters: the times as text, the strings as C strings that are NULL when the
+// event sets no such clock.
+struct SnapshotParams {
+  std::string from, start, due;
+  const char* owner = nullptr;
+  const char* calendar_version = nullptr;
+  const char* policy_version = nullptr;
+};
+
+SnapshotParams ToParams(const std::optional<ClockSnapshot>& s) {
+  SnapshotParams p;
+  if (!s.has_value()) return p;
+  p.from = TimeParam(s->clock_from);
+  p.start = TimeParam(s->clock_start);
+  p.due = TimeParam(s->due);
+  p.owner = s->owner.c_str();
+  p.calendar_version = s->calendar_version.c_str();
+  p.policy_version = s->policy_version.c_str();
+  return p;
+}
+
+void InsertEvent(pqxx::work& txn, const std::string& school_id, const std::string& enquiry_id, const Event& ev) {
+  const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond);
+  txn.exec_params(
+      "INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, reason, gate, "
+      "gate_decision, stage, breached_due, parent_requested, ack_clock_from, ack_clock_start, ack_due, ack_owner, "
+      "ack_calendar_version, ack_policy_version, resp_clock_from, resp_clock_start, resp_due, resp_owner, "
+      "resp_calendar_version, resp_policy_version) VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7, $8, $9, "
+      "NULLIF($10::int, 0)::smallint, $11, NULLIF($12::int, 0)::smallint, NULLIF($13, '')::timestamptz, $14, "
+      "NULLIF($15, '')::timestamptz, NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, "
+      "NULLIF($21, '')::timestamptz, NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26)",
+      school_id, enquiry_id, ev.seq, static_cast<int>(ev.kind), TimeParam(ev.at), ev.actor, ev.owner, ev.rung,
+      ev.reason, EnumParam(ev.gate), ev.gate_decision, EnumParam(ev.stage), TimeParam(ev.breached_due),
+      ev.parent_requested, ack.from, ack.start, ack.due, ack.owner, ack.calendar_version, ack.policy_version, resp.from,
+      resp.start, resp.due, resp.owner, resp.calendar_version, resp.policy_version);
+}
+
+// The event as it reads back: times to the microsecond.
+Event AsStored(Event ev) {
+  ev.at = ToMicros(ev.at);
+  ev.breached_due = ToMicros(ev.breached_due);
+  for (std::optional<ClockSnapshot>* s : {&ev.acknowledge, &ev.respond}) {
+    if (!s->has_value()) continue;
+    (*s)->clock_from = ToMicros((*s)->clock_from);
+    (*s)->clock_start = ToMicros((*s)->clock_start);
+    (*s)->due = ToMicros((*s)->due);
+  }
+  return ev;
+}
+
+absl::Status CheckEvents(const Enquiry& enquiry, const std::vector<Event>& events) {
+  int64_t expected = NextSeq(enquiry);
+  for (const Event& ev : events) {
+    if (ev.seq != expected) {
+      return WithReason(absl::InternalError(absl::StrCat("event seq ", ev.seq,
+                                                         " does not continue the history of "
+                                                         "enquiry ",
+                                                         enquiry.id, " (expected ", expected, ")")),
+                        "ENQUIRY_SEQ_MISMATCH");
+    }
+    ++expected;
+    if ((ev.acknowledge && ev.acknowledge->stage != Stage::kAcknowledge) ||
+        (ev.respond && ev.respond->stage != Stage::kRespond)) {
+      return WithReason(absl::InternalError(absl::StrCat("event ", ev.seq, " of enquiry ", enquiry.id,
+                                                         " sets a clock under the wrong stage")),
+                        "ENQUIRY_CLOCK_STAGE_MISMATCH");
+    }
+  }
+  return absl::OkStatus();
+}
+
+void WriteProjection(pqxx::work& txn, EnquiryRecord& rec) {
+  pqxx::row r = txn.exec_params1(
+      absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, "
+                   "ack_due = NULLIF($7, '')::timestamptz, ack_status = NULLIF($8::int, 0)::smallint, "
+                   "respond_due = NULLIF($9, '')::timestamptz, respond_status = NULLIF($10::int, 0)::smallint, "
+                   "next_due = NULLIF($11, '')::timestamptz, row_version = row_version + 1, update_time = now() "
+                   "WHERE school_id = $1 AND id = $2 RETURNING row_version, ",
+                   Micros("update_time")),
+      rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state), rec.owner, rec.rung, rec.cycle,
+      TimeParam(rec.ack_due), EnumParam(rec.ack_status), TimeParam(rec.respond_due), EnumParam(rec.respond_status),
+      TimeParam(rec.next_due));
+  rec.row_version = r[0].as<int64_t>();
+  rec.update_time = TimeAt(r[1]);
+  rec.ack_due = ToMicros(rec.ack_due);
+  rec.respond_due = ToMicros(rec.respond_due);
+  rec.next_due = ToMicros(rec.next_due);
+}
+
+// The staff-notice ledger rows; returns the outbox keys of those whose slot was taken already.
+std::set<std::string> InsertStaffNotices(pqxx::work& txn, const Enquiry& e, const std::vector<StaffNoticeRow>& rows) {
+  std::set<std::string> skipped;
+  for (const StaffNoticeRow& n : rows) {
+    pqxx::result r = txn.exec_params(
+        "INSERT INTO staff_notices (school_id, enquiry_id, recipient, period_start, outbox_key) "
+        "VALUES ($1, $2, $3, $4::timestamptz, $5) ON CONFLICT DO NOTHING RETURNING outbox_key",
+        e.school_id, e.id, n.recipient, TimeParam(n.period_start), n.outbox_key);
+    if (r.empty()) skipped.insert(n.outbox_key);
+  }
+  return skipped;
+}
+
+absl::Status InsertOutbox(pqxx::work& txn, const Enquiry& e, const std::vector<OutboxRow>& rows,
+                          const std::set<std::string>& skipped) {
+  for (const OutboxRow& o : rows) {
+    if (skipped.count(o.key) > 0) continue;
+    // A plain INSERT: keys are stable per decision, so a duplicate means two decisions chose the
+    // same key (a bug), never a retry (retries replay before getting here).
+    try {
+      txn.exec_params(
+          "INSERT INTO outbox (key, kind, school_id, enquiry_id, notice, not_before) "
+          "VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamptz)",
+          o.key, o.kind, e.school_id, e.id, o.notice_json, TimeParam(o.not_before));
+    } catch (const pqxx::unique_violation&) {
+      return WithReason(absl::InternalError(absl::StrCat("outbox key of a ", o.kind, " notice for enquiry ", e.id,
+                                                         " is already taken")),
+                        "OUTBOX_KEY_DUPLICATE");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<EnquiryRecord> LoadRecord(pqxx::work& txn, const std::string& school_id, const std::string& id,
+                                        bool for_update) {
+  pqxx::result row =
+      txn.exec_params(absl::StrCat("SELECT ", kEnquiryColumns, " FROM enquiries WHERE school_id = $1 AND id = $2",
+                                   for_update ? " FOR UPDATE" : ""),
+                      school_id, id);
+  if (row.empty()) return std::nullopt;
+  EnquiryRecord rec = RecordFrom(row[0]);
+  for (const pqxx::row& r :
+       txn.exec_params(absl::StrCat("SELECT ", kEventColumns,
+                                    " FROM enquiry_events WHERE school_id = $1 AND enquiry_id = $2 ORDER BY seq"),
+                       school_id, id)) {
+    rec.enquiry.history.push_back(EventFrom(r));
+  }
+  return rec;
+}
+
+absl::Status EnquiryNotFound(const std::string& school_id, const std::string& id) {
+  return NotFound("ENQUIRY_NOT_FOUND", absl::StrCat("no enquiry ", id, " at school ", school_id));
+}
+
+absl::Time DatabaseNow(pqxx::work& txn) {
+  return TimeAt(txn.exec1("SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT")[0]);
+}
+
+}  // namespace
+
+absl::Status PgEnquiryStore::Ping() { return pool_->Ping(); }
+
+absl::StatusOr<EnquiryRecord> PgEnquiryStore::LoadForUpdate(pqxx::work& txn, const std::string& school_id,
+                                                            const std::string& id) {
+  std::optional<EnquiryRecord> rec = LoadRecord(txn, school_id, id, /*for_update=*/true);
+  if (!rec) return EnquiryNotFound(school_id, id);
+  return *std::move(rec);
+}
+
+absl::StatusOr<std::vector<timer::TimerRef>> PgEnquiryStore::ApplyChange(
+    pqxx::work& txn, EnquiryRecord& current, const Change& change,
+    const std::function<absl::Status(EnquiryRecord&)>& project) {
+  const Enquiry& e = current.enquiry;
+  PARLEY_RETURN_IF_ERROR(CheckEvents(e, change.events));
+  if (!change.events.empty()) {
+    for (const Event& ev : change.events) {
+      InsertEvent(txn, e.school_id, e.id, ev);
+      current.enquiry.history.push_back(AsStored(ev));
+    }
+    PARLEY_RETURN_IF_ERROR(project(current));
+    WriteProjection(txn, current);
+  }
+  PARLEY_RETURN_IF_ERROR(InsertOutbox(txn, e, change.outbox, InsertStaffNotices(txn, e, change.staff_notices)));
+  // Cancel first: a timer both cancelled and scheduled by one change ends up armed.
+  for (const auto& [kind, timer_key] : change.cancel) PARLEY_RETURN_IF_ERROR(timer::Cancel(txn, kind, timer_key));
+  std::vector<timer::TimerRef> refs;
+  for (const timer::TimerSpec& spec : change.schedule) {
+    PARLEY_ASSIGN_OR_RETURN(timer::TimerRef ref, timer::Schedule(txn, spec));
+    refs.push_back(ref);
+  }
+  return refs;
+}
+
+absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const EnquiryRecord& record,
+                                                   const Change& change,
+                                                   const std::function<absl::Status(EnquiryRecord&)>& project,
+                                                   const Encoder<EnquiryRecord>& encode) {
+  const Enquiry& e = record.enquiry;
+  if (!e.history.empty() || change.events.empty()) {
+    return WithReason(absl::InternalError("a new enquiry is stored with its first events and no history"),
+                      "ENQUIRY_CREATE_MISUSE");
+  }
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        // Version 0 until ApplyChange writes the projection of the first events: a new enquiry's etag
+        // is "1".
+        pqxx::result inserted = txn.exec_params(
+            absl::StrCat(
+                "INSERT INTO enquiries (school_id, id, pupil, guardian, sender_description, channel, category, "
+                "received_at, subject, subject_ref, body_ref, safeguarding, state, row_version) VALUES ($1, $2, "
+                "$3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, 0) "
+                "ON CONFLICT (school_id, id) DO NOTHING RETURNING ",
+                kEnquiryColumns),
+            e.school_id, e.id, e.pupil, e.guardian, record.sender_description, static_cast<int>(e.channel), e.category,
+            TimeParam(e.received_at), record.subject, e.subject_ref, e.body_ref, e.safeguarding,
+            static_cast<int>(record.state));
+        if (inserted.empty()) {
+          return AlreadyExists("ENQUIRY_EXISTS",
+                               absl::StrCat("enquiry ", e.id, " already exists at school ", e.school_id));
+        }
+        EnquiryRecord current = RecordFrom(inserted[0]);
+        PARLEY_ASSIGN_OR_RETURN(result.timers, ApplyChange(txn, current, change, project));
+        return encode(current);
+      });
+}
+
+absl::StatusOr<EnquiryRecord> PgEnquiryStore::Get(const std::string& school_id, const std::string& id) {
+  std::optional<EnquiryRecord> found;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    found = LoadRecord(txn, school_id, id, /*for_update=*/false);
+    return absl::OkStatus();
+  }));
+  if (!found) return EnquiryNotFound(school_id, id);
+  return *std::move(found);
+}
+
+absl::StatusOr<Page<EnquiryRecord>> PgEnquiryStore::List(const std::string& school_id, const EnquiryFilter& filter,
+                                                         PageQuery page, absl::Time now) {
+  Page<EnquiryRecord> out;
+  const int size = page.size > 0 ? page.size : 50;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    out = Page<EnquiryRecord>();
+    pqxx::result rows = txn.exec_params(
+        absl::StrCat("SELECT ", kEnquiryColumns,
+                     " FROM enquiries WHERE school_id = $1 AND ($2 = '' OR owner = $2) AND ($3 = 0 OR state = $3) "
+                     "AND ($4 = '' OR category = $4) AND (NOT $5::boolean OR next_due < $6::timestamptz) "
+                     "AND ($7 = '' OR next_due < NULLIF($7, '')::timestamptz) AND seq < $8::bigint "
+                     "ORDER BY seq DESC LIMIT $9"),
+        school_id, filter.owner, EnumParam(filter.state), filter.category, filter.overdue, TimeParam(now),
+        TimeParam(filter.due_before), page.before_seq > 0 ? page.before_seq : INT64_MAX, size + 1);
+    for (const pqxx::row& r : rows) {
+      if (static_cast<int>(out.items.size()) == size) {
+        out.next_before_seq = rows[size - 1][kEnquirySeqColumn].as<int64_t>();
+        break;
+      }
+      out.items.push_back(RecordFrom(r));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<WriteResult> PgEnquiryStore::Append(const RequestKey& key, const std::string& school_id,
+                                                   const std::string& id, const std::string& etag, const Plan& plan,
+                                                   const std::function<absl::Status(EnquiryRecord&)>& project,
+                                                   const Encoder<EnquiryRecord>& encode) {
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, LoadForUpdate(txn, school_id, id));
+        if (!etag.empty() && etag != EtagOf(current.row_version)) {
+          return Aborted("STALE_ETAG", "the enquiry has changed since it was read: read it again and retry");
+        }
+        PARLEY_ASSIGN_OR_RETURN(Change change, plan(current, DatabaseNow(txn)));
+        PARLEY_ASSIGN_OR_RETURN(result.timers, ApplyChange(txn, current, change, project));
+        return encode(current);
+      });
+}
+
+}  // namespace parley::escalation
