@@ -164,6 +164,48 @@ TEST_F(ContactsE2eTest, PagesOfPupilsCoverTheSchoolOnceInOrder) {
   EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end()) << "a pupil listed twice";
 }
 
+TEST_F(ContactsE2eTest, WorkingPeriodsSkipHalfTermAndFollowAPartTimersDays) {
+  const std::string office = Token({"office"}, {"st-marys"});
+  v1::ListWorkingPeriodsRequest req;
+  req.set_school("schools/st-marys");
+  // Fri 24 Oct 2025 16:10 BST to Thu 6 Nov 2025 00:00 GMT: after hours on the Friday, then the
+  // 27-31 Oct half-term; the clocks go back on the 26th.
+  *req.mutable_start_time() = TimeUtil::SecondsToTimestamp(1761318600);
+  *req.mutable_end_time() = TimeUtil::SecondsToTimestamp(1762387200);
+  v1::ListWorkingPeriodsResponse school;
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, office);
+    grpc::Status status = stub_->ListWorkingPeriods(&ctx, req, &school);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  std::vector<std::string> dates;
+  for (const v1::WorkingPeriod& p : school.periods()) dates.push_back(p.date());
+  // The Friday's period closed at 15:30 BST, before the range began.
+  EXPECT_THAT(dates, ::testing::ElementsAre("2025-11-03", "2025-11-04", "2025-11-05"));
+  EXPECT_EQ(TimeUtil::ToString(school.periods(0).start_time()), "2025-11-03T08:45:00Z");
+  EXPECT_EQ(TimeUtil::ToString(school.periods(0).end_time()), "2025-11-03T15:30:00Z");
+  EXPECT_FALSE(school.calendar_version().empty());
+
+  // Mrs Achara works Mondays, Tuesdays and Thursdays.
+  req.set_staff("schools/st-marys/staff/mrs-achara");
+  v1::ListWorkingPeriodsResponse part_time;
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, office);
+    ASSERT_TRUE(stub_->ListWorkingPeriods(&ctx, req, &part_time).ok());
+  }
+  dates.clear();
+  for (const v1::WorkingPeriod& p : part_time.periods()) dates.push_back(p.date());
+  EXPECT_THAT(dates, ::testing::ElementsAre("2025-11-03", "2025-11-04"));
+
+  // Another school's staff, or a range too long, is refused.
+  req.set_staff("schools/kenilworth/staff/mrs-bramley");
+  grpc::ClientContext bad;
+  Authorize(bad, office);
+  EXPECT_EQ(stub_->ListWorkingPeriods(&bad, req, &part_time).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_F(ContactsE2eTest, ASendQuestionAtStMarysGoesToTheClassTeacherThenTheSenco) {
   const std::string office = Token({"office"}, {"st-marys"});
   v1::ListPupilsResponse pupils;

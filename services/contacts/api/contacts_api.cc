@@ -770,6 +770,47 @@ grpc::Status ContactsApi::BatchComputeDeadlines(grpc::ServerContext* ctx, const 
   return grpc::Status::OK;
 }
 
+grpc::Status ContactsApi::ListWorkingPeriods(grpc::ServerContext* ctx, const v1::ListWorkingPeriodsRequest* req,
+                                             v1::ListWorkingPeriodsResponse* resp) {
+  PARLEY_AUTHENTICATE(ctx, principal);
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school()));
+  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
+  if (!req->has_start_time() || !req->has_end_time()) {
+    return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "start_time and end_time are required"), ctx);
+  }
+  const absl::Time start = FromTimestamp(req->start_time()), end = FromTimestamp(req->end_time());
+  if (end <= start || end - start > absl::Hours(24 * 92)) {
+    return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "end_time must be after start_time and at most 92 days later"),
+                        ctx);
+  }
+  auto snap = directory_->snapshot();
+  if (snap->FindSchool(school_id) == nullptr) {
+    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", req->school(), " does not exist")), ctx);
+  }
+  std::shared_ptr<const calendar::Calendar> cal = snap->SchoolCalendarOf(school_id);
+  if (!req->staff().empty()) {
+    PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto staff, ParseStaffName(req->staff()));
+    if (staff.first != school_id) {
+      return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "staff must be a member of the same school"), ctx);
+    }
+    if (snap->FindStaff(staff.first, staff.second) == nullptr) {
+      return ToGrpcStatus(NotFound("STAFF_NOT_FOUND", absl::StrCat("staff ", req->staff(), " does not exist")), ctx);
+    }
+    cal = snap->OwnerCalendarOf(staff.first, staff.second);
+  }
+  for (absl::Time t = start; t < end;) {
+    absl::StatusOr<std::pair<absl::Time, absl::Time>> period = cal->PeriodAtOrAfter(t);
+    if (!period.ok() || period->first >= end) break;  // no more terms entered, or past the range
+    v1::WorkingPeriod* out = resp->add_periods();
+    ToTimestamp(period->first, out->mutable_start_time());
+    ToTimestamp(period->second, out->mutable_end_time());
+    out->set_date(absl::FormatCivilTime(absl::ToCivilDay(period->first, cal->zone())));
+    t = period->second;
+  }
+  resp->set_calendar_version(cal->Fingerprint());
+  return grpc::Status::OK;
+}
+
 grpc::Status ContactsApi::ImportTrust(grpc::ServerContext* ctx, const v1::ImportTrustRequest* req,
                                       grpc::ServerWriter<v1::ImportTrustResponse>* writer) {
   PARLEY_AUTHENTICATE(ctx, principal);

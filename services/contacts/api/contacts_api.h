@@ -69,6 +69,8 @@ class ContactsApi final : public v1::ContactsService::Service {
                              v1::ResolveLadderResponse* resp) override;
   grpc::Status ComputeDeadline(grpc::ServerContext* ctx, const v1::ComputeDeadlineRequest* req,
                                v1::ComputeDeadlineResponse* resp) override;
+  grpc::Status ListWorkingPeriods(grpc::ServerContext* ctx, const v1::ListWorkingPeriodsRequest* req,
+                                  v1::ListWorkingPeriodsResponse* resp) override;
   grpc::Status BatchComputeDeadlines(grpc::ServerContext* ctx, const v1::BatchComputeDeadlinesRequest* req,
                                      v1::BatchComputeDeadlinesResponse* resp) override;
 
