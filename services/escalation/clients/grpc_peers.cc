@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/grpc/client.h"
 #include "common/grpc/timestamp.h"
 #include "common/status/grpc_status.h"
@@ -158,6 +159,31 @@ absl::StatusOr<std::pair<std::string, std::string>> ContactsDirectory::Versions(
   PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true),
                                       [&](grpc::ClientContext& ctx) { return stub_->GetSchool(&ctx, req, &school); }));
   return std::make_pair(school.calendar_version(), school.policy_version());
+}
+
+absl::StatusOr<WorkingPeriod> ContactsDirectory::PeriodAtOrAfter(const std::string& staff, absl::Time t) {
+  const std::vector<std::string> parts = absl::StrSplit(staff, '/');
+  if (parts.size() != 4 || parts[0] != "schools" || parts[2] != "staff") {
+    return InvalidArgument("INVALID_FIELD", absl::StrCat("not a staff name: ", staff));
+  }
+  kv1::ListWorkingPeriodsRequest req;
+  req.set_school(absl::StrCat("schools/", parts[1]));
+  req.set_staff(staff);
+  // Two weeks always hold a working period in term time; holidays are longer, so look further.
+  for (absl::Duration window : {absl::Hours(24 * 14), absl::Hours(24 * 92)}) {
+    *req.mutable_start_time() = ToTimestamp(t);
+    *req.mutable_end_time() = ToTimestamp(t + window);
+    kv1::ListWorkingPeriodsResponse resp;
+    PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true), [&](grpc::ClientContext& ctx) {
+      return stub_->ListWorkingPeriods(&ctx, req, &resp);
+    }));
+    if (resp.periods_size() > 0) {
+      return WorkingPeriod{FromTimestamp(resp.periods(0).start_time()), FromTimestamp(resp.periods(0).end_time())};
+    }
+  }
+  return FailedPrecondition("CALENDAR_EXHAUSTED",
+                            absl::StrCat("no working period for ", staff, " in the 92 days after ",
+                                         absl::FormatTime("%Y-%m-%d", t, absl::UTCTimeZone())));
 }
 
 }  // namespace parley::escalation

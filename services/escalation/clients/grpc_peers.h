@@ -12,6 +12,7 @@
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "services/escalation/clients/peers.h"
 #include "services/escalation/domain/enquiry_view.h"
+#include "services/escalation/domain/rules.h"
 
 namespace parley::escalation {
 
@@ -27,7 +28,7 @@ class ConductGate final : public Gate {
   const absl::Duration timeout_;
 };
 
-class ContactsDirectory final : public Directory, public DeadlineSource {
+class ContactsDirectory final : public Directory, public DeadlineSource, public StaffHours {
  public:
   ContactsDirectory(std::shared_ptr<grpc::Channel> channel, const auth::ServiceIdentity* identity,
                     absl::Duration timeout = absl::Seconds(2));
@@ -39,6 +40,8 @@ class ContactsDirectory final : public Directory, public DeadlineSource {
   absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,
                                              absl::Time at) override;
   absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) override;
+  // From contacts' ListWorkingPeriods over the next two weeks.
+  absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
 
  private:

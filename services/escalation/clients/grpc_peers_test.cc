@@ -3,6 +3,7 @@
 // back.
 #include "services/escalation/clients/grpc_peers.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -71,6 +72,19 @@ class FakeContacts final : public kv1::ContactsService::Service {
     resp->mutable_explanation()->set_summary("Due tomorrow.");
     return grpc::Status::OK;
   }
+  grpc::Status ListWorkingPeriods(grpc::ServerContext*, const kv1::ListWorkingPeriodsRequest* req,
+                                  kv1::ListWorkingPeriodsResponse* resp) override {
+    last_periods = *req;
+    // Holidays until second 2,000,000; then one period a day from 09:00 to 15:00 (UTC).
+    for (int64_t day = std::max<int64_t>(req->start_time().seconds(), 2000000) / 86400;
+         day * 86400 < req->end_time().seconds(); ++day) {
+      if (day * 86400 + 15 * 3600 <= req->start_time().seconds()) continue;
+      kv1::WorkingPeriod* p = resp->add_periods();
+      p->mutable_start_time()->set_seconds(day * 86400 + 9 * 3600);
+      p->mutable_end_time()->set_seconds(day * 86400 + 15 * 3600);
+    }
+    return grpc::Status::OK;
+  }
   grpc::Status GetSchool(grpc::ServerContext*, const kv1::GetSchoolRequest* req, kv1::School* resp) override {
     resp->set_name(req->name());
     resp->set_calendar_version("cal-2");
@@ -81,6 +95,7 @@ class FakeContacts final : public kv1::ContactsService::Service {
   std::string last_bearer;
   kv1::RouteEnquiryRequest last_route;
   kv1::ComputeDeadlineRequest last_deadline;
+  kv1::ListWorkingPeriodsRequest last_periods;
 };
 
 class FakeConduct final : public cv1::ConductService::Service {
@@ -188,6 +203,23 @@ TEST_F(GrpcPeersTest, DeadlinesSendStagePausesAndOwnerAndAnOpenPauseLeavesNoDue)
   EXPECT_EQ(*next, absl::FromUnixSeconds(1761318600 + 3600));
   EXPECT_EQ(contacts_.last_deadline.stage(), kv1::STAGE_ACKNOWLEDGE);
   EXPECT_EQ(*directory.Versions("kenilworth"), std::make_pair(std::string("cal-2"), std::string("pol-2")));
+}
+
+TEST_F(GrpcPeersTest, StaffHoursAreTheFirstPeriodFromContactsLookingPastAHoliday) {
+  ContactsDirectory directory(channel_, identity_.get());
+  // Inside a period: that period.
+  absl::StatusOr<WorkingPeriod> p =
+      directory.PeriodAtOrAfter("schools/kenilworth/staff/ct", absl::FromUnixSeconds(50 * 86400 + 10 * 3600));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(contacts_.last_periods.school(), "schools/kenilworth");
+  EXPECT_EQ(contacts_.last_periods.staff(), "schools/kenilworth/staff/ct");
+  EXPECT_LE(p->open, absl::FromUnixSeconds(50 * 86400 + 10 * 3600));
+  EXPECT_GT(p->close, absl::FromUnixSeconds(50 * 86400 + 10 * 3600));
+  // In a long holiday the first, two-week look finds nothing and the longer one does.
+  p = directory.PeriodAtOrAfter("schools/kenilworth/staff/ct", absl::FromUnixSeconds(2000000 - 30 * 86400));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_GE(p->open, absl::FromUnixSeconds(2000000));
+  EXPECT_EQ(directory.PeriodAtOrAfter("nobody", absl::Now()).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(GrpcPeersTest, TheGateIsAskedAboutAnInboundMessageAndItsDeferralComesBack) {
