@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
+#include "common/log/log.h"
 #include "common/pg/errors.h"
 #include "common/pg/sha256.h"
 #include "common/status/grpc_status.h"
@@ -104,6 +105,23 @@ absl::StatusOr<int64_t> PurgeRequestsOlderThan(Pool& pool, absl::Duration age) {
     total += deleted;
     if (deleted < kPurgeBatch) return total;
   }
+}
+
+RequestIdPurger::RequestIdPurger(Pool* pool, absl::Duration age, absl::Duration every)
+    : thread_([this, pool, age, every] {
+        do {
+          absl::StatusOr<int64_t> purged = PurgeRequestsOlderThan(*pool, age);
+          if (!purged.ok()) {
+            log::Warning("request_id_purge_failed", {{"code", absl::StatusCodeToString(purged.status().code())}});
+          }
+        } while (!stopping_.WaitForNotificationWithTimeout(every));
+      }) {}
+
+RequestIdPurger::~RequestIdPurger() { Stop(); }
+
+void RequestIdPurger::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (thread_.joinable()) thread_.join();
 }
 
 absl::StatusOr<IdempotentOutcome> RunIdempotent(Pool& pool, const RequestKey& key,

@@ -30,11 +30,13 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/pg/pool.h"
 #include "pqxx/pqxx"
@@ -103,5 +105,22 @@ absl::StatusOr<Result> RunIdempotentInto(Pool& pool, const RequestKey& key,
 // Retention: deletes records older than `age` in batches (each its own transaction) and returns
 // how many went. A retry after that age does the work again.
 absl::StatusOr<int64_t> PurgeRequestsOlderThan(Pool& pool, absl::Duration age);
+
+// A service's retention loop: purges records older than `age` at once and then every `every` on
+// its own thread until Stop (or destruction), logging a failed round and trying again next time.
+// The first round always runs, even when Stop comes first.
+class RequestIdPurger {
+ public:
+  RequestIdPurger(Pool* pool, absl::Duration age, absl::Duration every = absl::Minutes(10));
+  ~RequestIdPurger();  // Stop()
+  RequestIdPurger(const RequestIdPurger&) = delete;
+  RequestIdPurger& operator=(const RequestIdPurger&) = delete;
+  // Waits for the round under way. Idempotent.
+  void Stop();
+
+ private:
+  absl::Notification stopping_;
+  std::thread thread_;
+};
 
 }  // namespace parley::pg

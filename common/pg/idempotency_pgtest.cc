@@ -259,5 +259,13 @@ TEST_F(IdempotencyTest, PurgeRemovesOnlyOldRecords) {
   EXPECT_EQ(PurgeRequestsOlderThan(*pool_, -absl::Hours(1)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(IdempotencyTest, ThePurgerRunsARoundBeforeItStops) {
+  ASSERT_TRUE(CreateThing(kScope, kId, "new", "new resp").ok());
+  RequestIdPurger purger(pool_.get(), absl::ZeroDuration(), absl::Hours(1));
+  purger.Stop();
+  purger.Stop();
+  EXPECT_EQ(Records(), 0);
+}
+
 }  // namespace
 }  // namespace parley::pg

@@ -5,11 +5,10 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "common/auth/auth.h"
+#include "common/auth/key_files.h"
 #include "common/config/env.h"
 #include "common/grpc/client.h"
 #include "common/grpc/server.h"
@@ -40,32 +39,6 @@ int Fail(const absl::Status& status) {
   return 1;
 }
 
-absl::StatusOr<std::unique_ptr<auth::Verifier>> MakeVerifier(const Config& config) {
-  auth::VerifierOptions options;
-  for (const std::string& path : config.jwt_public_key_files) {
-    auto pem = auth::ReadFile(path);
-    if (!pem.ok()) return absl::InvalidArgumentError(absl::StrCat("PARLEY_JWT_PUBLIC_KEYS: cannot read ", path));
-    options.public_keys_pem.push_back(*std::move(pem));
-  }
-  options.issuer = config.jwt_issuer;
-  options.audience = config.jwt_audience;
-  return auth::Verifier::Create(std::move(options));
-}
-
-absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> MakeIdentity(const Config& config) {
-  auth::SignerOptions options;
-  auto pem = auth::ReadFile(config.service_key_file);
-  if (!pem.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("PARLEY_SERVICE_KEY: cannot read ", config.service_key_file));
-  }
-  options.private_key_pem = *std::move(pem);
-  options.issuer = config.jwt_issuer;
-  options.audience = config.jwt_audience;
-  auto signer = auth::Signer::Create(std::move(options));
-  if (!signer.ok()) return absl::InvalidArgumentError(absl::StrCat("PARLEY_SERVICE_KEY: ", signer.status().message()));
-  return std::make_unique<auth::ServiceIdentity>(*std::move(signer), "conduct");
-}
-
 int Run(bool migrate_only) {
   log::SetService("conduct");
   EnvReader env;
@@ -91,9 +64,11 @@ int Run(bool migrate_only) {
     return 0;
   }
 
-  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = MakeVerifier(*config);
+  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier =
+      auth::VerifierFromKeyFiles(config->jwt_public_key_files, config->jwt_issuer, config->jwt_audience);
   if (!verifier.ok()) return Fail(verifier.status());
-  absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> identity = MakeIdentity(*config);
+  absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> identity =
+      auth::ServiceIdentityFromKeyFile(config->service_key_file, config->jwt_issuer, config->jwt_audience, "conduct");
   if (!identity.ok()) return Fail(identity.status());
   absl::StatusOr<redis::RedisOptions> redis_options = redis::ParseAddress(config->redis_address);
   if (!redis_options.ok()) return Fail(absl::InvalidArgumentError("PARLEY_REDIS_ADDR must be host:port"));
@@ -142,18 +117,9 @@ int Run(bool migrate_only) {
   log::Info("serving", {{"grpc_port", server.port()}, {"metrics_port", server.metrics_port()}});
 
   // Request ids are kept long enough for any client retry, then purged.
-  absl::Notification stopping;
-  std::thread purger([&] {
-    do {
-      auto purged = pg::PurgeRequestsOlderThan(**pool, config->request_id_retention);
-      if (!purged.ok()) {
-        log::Warning("request_id_purge_failed", {{"code", absl::StatusCodeToString(purged.status().code())}});
-      }
-    } while (!stopping.WaitForNotificationWithTimeout(absl::Minutes(10)));
-  });
+  pg::RequestIdPurger purger(pool->get(), config->request_id_retention);
   server.Wait();
-  stopping.Notify();
-  purger.join();
+  purger.Stop();
   worker->Stop();
   gate.Stop();
   log::Info("stopped");

@@ -1,27 +1,22 @@
 // End to end: the built parley-contacts and parley-conduct binaries against a real PostgreSQL and
 // Redis, contacts loaded with the demo trust, conduct calling contacts with its own service
 // identity, everything over gRPC with real ES256 tokens.
-#include <unistd.h>
-
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/auth/auth.h"
 #include "common/auth/testing/test_keys.h"
 #include "common/testing/test_database.h"
 #include "common/testing/test_redis.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
+#include "tests/e2e/e2e_support.h"
 #include "tests/e2e/service_process.h"
 
 namespace parley::e2e {
@@ -31,22 +26,6 @@ namespace cv1 = ::parley::conduct::v1;
 namespace kv1 = ::parley::contacts::v1;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string WriteTemp(const std::string& name, const std::string& content) {
-  std::string path = absl::StrCat(::testing::TempDir(), "/", getpid(), "-", name);
-  std::ofstream(path) << content;
-  return path;
-}
-
-int uuid_counter = 0;
-std::string NewUuid() { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++uuid_counter); }
 
 google::protobuf::Timestamp At(const std::string& utc) {
   google::protobuf::Timestamp ts;
@@ -81,34 +60,18 @@ class ConductE2eTest : public ::testing::Test {
     const std::string user_pub = WriteTemp("conduct-user.pem", suite->user_keys.public_pem);
     const std::string service_pub = WriteTemp("conduct-service.pem", suite->service_keys.public_pem);
     const std::string service_key = WriteTemp("conduct-service-key.pem", suite->service_keys.private_pem);
-    std::map<std::string, std::string> common = {{"PARLEY_JWT_PUBLIC_KEYS", absl::StrCat(user_pub, ",", service_pub)},
-                                                 {"PARLEY_JWT_ISSUER", "parley-e2e"},
-                                                 {"PARLEY_JWT_AUDIENCE", "parley"},
-                                                 {"PARLEY_BIND_ADDRESS", "127.0.0.1"},
-                                                 {"PARLEY_GRPC_PORT", "0"},
-                                                 {"PARLEY_METRICS_PORT", "0"}};
+    const std::map<std::string, std::string> common = ServiceEnv(absl::StrCat(user_pub, ",", service_pub));
     auto contacts_env = common;
     contacts_env["PARLEY_PG_DSN"] = suite->contacts_db.dsn();
-    ASSERT_EQ(*ServiceProcess::RunToCompletion(PARLEY_CONTACTS_BINARY, {"migrate"}, contacts_env, absl::Seconds(60)),
-              0);
-    ASSERT_TRUE(suite->contacts.Start(PARLEY_CONTACTS_BINARY, contacts_env).ok());
+    absl::Status started = MigrateAndStart(suite->contacts, PARLEY_CONTACTS_BINARY, contacts_env);
+    ASSERT_TRUE(started.ok()) << started;
 
     auth::SignerOptions opts{suite->user_keys.private_pem, "parley-e2e", "parley", nullptr};
     suite->signer = *auth::Signer::Create(opts);
+    absl::Status imported =
+        ImportDemoTrust(suite->contacts.grpc_port(), PARLEY_DEMO_TRUST_JSON, Token({"trust_admin"}, {}));
+    ASSERT_TRUE(imported.ok()) << imported;
     auto contacts = ContactsStub();
-    {
-      grpc::ClientContext ctx;
-      Authorize(ctx, Token({"trust_admin"}, {}));
-      kv1::ImportTrustRequest req;
-      ASSERT_TRUE(
-          google::protobuf::util::JsonStringToMessage(ReadAll(PARLEY_DEMO_TRUST_JSON), req.mutable_directory()).ok());
-      req.set_request_id(NewUuid());
-      auto reader = contacts->ImportTrust(&ctx, req);
-      kv1::ImportTrustResponse msg;
-      while (reader->Read(&msg)) {
-      }
-      ASSERT_TRUE(reader->Finish().ok());
-    }
     {
       grpc::ClientContext ctx;
       Authorize(ctx, Token({"office"}, {"kenilworth"}));
@@ -146,8 +109,7 @@ class ConductE2eTest : public ::testing::Test {
     conduct_env["PARLEY_REDIS_ADDR"] = *redis;
     conduct_env["PARLEY_SERVICE_KEY"] = service_key;
     conduct_env["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", suite->contacts.grpc_port());
-    ASSERT_EQ(*ServiceProcess::RunToCompletion(PARLEY_CONDUCT_BINARY, {"migrate"}, conduct_env, absl::Seconds(60)), 0);
-    absl::Status started = suite->conduct.Start(PARLEY_CONDUCT_BINARY, conduct_env);
+    started = MigrateAndStart(suite->conduct, PARLEY_CONDUCT_BINARY, conduct_env);
     ASSERT_TRUE(started.ok()) << started;
     ready_ = true;
   }

@@ -1,14 +1,9 @@
 // End to end: the built parley-contacts binary against a real PostgreSQL, loaded with the demo
 // trust, called over gRPC with real ES256 tokens.
-#include <unistd.h>
 #include <algorithm>
-
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "common/auth/auth.h"
 #include "common/auth/testing/test_keys.h"
 #include "common/clock/clock.h"
@@ -20,6 +15,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
+#include "tests/e2e/e2e_support.h"
 #include "tests/e2e/service_process.h"
 
 namespace parley::e2e {
@@ -28,23 +24,6 @@ namespace {
 namespace v1 = ::parley::contacts::v1;
 using ::google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Test processes run in parallel: every file they write is named after the process.
-std::string WriteTemp(const std::string& name, const std::string& content) {
-  std::string path = absl::StrCat(::testing::TempDir(), "/", getpid(), "-", name);
-  std::ofstream(path) << content;
-  return path;
-}
-
-int uuid_counter = 0;
-std::string NewUuid() { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++uuid_counter); }
 
 class ContactsE2eTest : public ::testing::Test {
  protected:

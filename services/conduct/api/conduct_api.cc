@@ -7,22 +7,17 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/escaping.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/grpc/api_edge.h"
 #include "common/pg/idempotency.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/conduct/api/convert.h"
 
 namespace parley::conduct {
 namespace {
-
-using google::protobuf::Message;
 
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 500;
@@ -32,53 +27,19 @@ const std::initializer_list<absl::string_view> kStaff = {auth::kOffice, auth::kT
                                                          auth::kTrustAdmin};
 const std::initializer_list<absl::string_view> kLeaders = {auth::kSeniorLeader, auth::kDsl, auth::kTrustAdmin};
 
-absl::StatusOr<RequestKey> KeyFor(absl::string_view method, const Message& request, const std::string& request_id) {
-  PARLEY_RETURN_IF_ERROR(pg::ValidateRequestId(request_id));
-  // The fingerprint covers the request without its id, so a retry matches and a different
-  // request under a reused id is caught.
-  std::unique_ptr<Message> copy(request.New());
-  copy->CopyFrom(request);
-  const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
-  if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream out(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    copy->SerializeToCodedStream(&coded);
-  }
-  return RequestKey{absl::StrCat("conduct.", method), request_id, pg::Fingerprint(bytes)};
-}
-
 template <typename Proto, typename T>
 Encoder<T> EncodeWith(std::function<Proto(const T&)> to_proto) {
   return [to_proto](const T& value) -> absl::StatusOr<std::string> { return to_proto(value).SerializeAsString(); };
 }
 
-absl::Status Decode(const absl::StatusOr<WriteResult>& result, Message* out) {
-  if (!result.ok()) return result.status();
-  if (!out->ParseFromString(result->response)) return absl::InternalError("a stored response could not be read");
-  return absl::OkStatus();
-}
-
 absl::StatusOr<PageQuery> ParsePage(int32_t page_size, const std::string& token) {
   PageQuery q;
-  q.size = kDefaultPageSize;
-  if (page_size < 0) return InvalidArgument("INVALID_FIELD", "page_size must not be negative");
-  if (page_size > 0) q.size = std::min(page_size, kMaxPageSize);
-  if (!token.empty()) {
-    std::string decoded;
-    if (!absl::WebSafeBase64Unescape(token, &decoded) || decoded.rfind("before:", 0) != 0 ||
-        !absl::SimpleAtoi(decoded.substr(7), &q.before_seq) || q.before_seq <= 0) {
-      return InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not one this service issued");
-    }
-  }
+  PARLEY_ASSIGN_OR_RETURN(q.size, api::PageSizeFrom(page_size, kDefaultPageSize, kMaxPageSize));
+  PARLEY_ASSIGN_OR_RETURN(q.before_seq, api::ParseSeqPageToken("before", token));
   return q;
 }
 
-std::string NextToken(int64_t before_seq) {
-  return before_seq > 0 ? absl::WebSafeBase64Escape(absl::StrCat("before:", before_seq)) : std::string();
-}
+std::string NextToken(int64_t before_seq) { return api::SeqPageToken("before", before_seq); }
 
 absl::Status CheckMask(const google::protobuf::FieldMask& mask, const std::set<std::string>& updatable) {
   if (mask.paths_size() == 0) {
@@ -192,13 +153,13 @@ grpc::Status ConductApi::CreateIncident(grpc::ServerContext* ctx, const v1::Crea
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchool(req->parent(), "parent"));
     PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, school_id, kStaff));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("CreateIncident", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor("conduct", "CreateIncident", *req, req->request_id()));
     PARLEY_ASSIGN_OR_RETURN(Incident incident, IncidentFrom(req->incident(), school_id));
     incident.reported_by = p.subject;
     if (incident.outcome != IncidentOutcome::kPending && !p.HasAnyRole(kLeaders)) {
       return PermissionDenied("ROLE_REQUIRED", "only senior leaders record an incident's outcome");
     }
-    return Decode(
+    return api::DecodeResponse(
         conduct_->CreateIncident(key, std::move(incident),
                                  EncodeWith<v1::Incident, Incident>([](const Incident& i) { return ToProto(i); })),
         resp);
@@ -234,7 +195,7 @@ grpc::Status ConductApi::UpdateIncident(grpc::ServerContext* ctx, const v1::Upda
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseChild(req->incident().name(), "incidents", "incident.name"));
     PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, kLeaders));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("UpdateIncident", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor("conduct", "UpdateIncident", *req, req->request_id()));
     const google::protobuf::FieldMask& mask = req->update_mask();
     PARLEY_RETURN_IF_ERROR(
         CheckMask(mask, {"kind", "channel", "occur_time", "staff_involved", "description_ref", "outcome"}));
@@ -245,20 +206,20 @@ grpc::Status ConductApi::UpdateIncident(grpc::ServerContext* ctx, const v1::Upda
     if (!Masked(mask, "channel")) patch.set_channel(v1::CHANNEL_EMAIL);
     if (!Masked(mask, "occur_time")) patch.mutable_occur_time()->set_seconds(1);
     PARLEY_ASSIGN_OR_RETURN(Incident parsed, IncidentFrom(patch, id.first));
-    return Decode(conduct_->UpdateIncident(
-                      key, id.first, id.second, req->incident().etag(),
-                      [&](const Incident& current) {
-                        Incident next = current;
-                        if (Masked(mask, "kind")) next.kind = parsed.kind;
-                        if (Masked(mask, "channel")) next.channel = parsed.channel;
-                        if (Masked(mask, "occur_time")) next.occur_time = parsed.occur_time;
-                        if (Masked(mask, "staff_involved")) next.staff_involved = parsed.staff_involved;
-                        if (Masked(mask, "description_ref")) next.description_ref = parsed.description_ref;
-                        if (Masked(mask, "outcome")) next.outcome = parsed.outcome;
-                        return next;
-                      },
-                      EncodeWith<v1::Incident, Incident>([](const Incident& i) { return ToProto(i); })),
-                  resp);
+    return api::DecodeResponse(conduct_->UpdateIncident(
+                                   key, id.first, id.second, req->incident().etag(),
+                                   [&](const Incident& current) {
+                                     Incident next = current;
+                                     if (Masked(mask, "kind")) next.kind = parsed.kind;
+                                     if (Masked(mask, "channel")) next.channel = parsed.channel;
+                                     if (Masked(mask, "occur_time")) next.occur_time = parsed.occur_time;
+                                     if (Masked(mask, "staff_involved")) next.staff_involved = parsed.staff_involved;
+                                     if (Masked(mask, "description_ref")) next.description_ref = parsed.description_ref;
+                                     if (Masked(mask, "outcome")) next.outcome = parsed.outcome;
+                                     return next;
+                                   },
+                                   EncodeWith<v1::Incident, Incident>([](const Incident& i) { return ToProto(i); })),
+                               resp);
   });
 }
 
@@ -272,13 +233,15 @@ grpc::Status ConductApi::CreateArrangement(grpc::ServerContext* ctx, const v1::C
     if (req->arrangement().scope() == v1::ARRANGEMENT_SCOPE_TRUST) {
       PARLEY_RETURN_IF_ERROR(auth::RequireRole(p, {auth::kTrustAdmin}));
     }
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("CreateArrangement", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key,
+                            api::RequestKeyFor("conduct", "CreateArrangement", *req, req->request_id()));
     PARLEY_ASSIGN_OR_RETURN(Arrangement draft, ArrangementFrom(req->arrangement(), school_id));
     const absl::Time now = clock_->Now();
-    return Decode(conduct_->CreateArrangement(key, std::move(draft),
-                                              EncodeWith<v1::Arrangement, Arrangement>(
-                                                  [now](const Arrangement& a) { return ToProto(a, now); })),
-                  resp);
+    return api::DecodeResponse(
+        conduct_->CreateArrangement(
+            key, std::move(draft),
+            EncodeWith<v1::Arrangement, Arrangement>([now](const Arrangement& a) { return ToProto(a, now); })),
+        resp);
   });
 }
 
@@ -328,7 +291,8 @@ grpc::Status ConductApi::UpdateArrangement(grpc::ServerContext* ctx, const v1::U
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseChild(req->arrangement().name(), "arrangements", "arrangement.name"));
     PARLEY_RETURN_IF_ERROR(MayChangeArrangement(p, id.first, id.second));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("UpdateArrangement", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key,
+                            api::RequestKeyFor("conduct", "UpdateArrangement", *req, req->request_id()));
     const google::protobuf::FieldMask& mask = req->update_mask();
     PARLEY_RETURN_IF_ERROR(CheckMask(mask, {"terms", "start_time", "review_date", "end_time"}));
     v1::Arrangement patch = req->arrangement();
@@ -336,7 +300,7 @@ grpc::Status ConductApi::UpdateArrangement(grpc::ServerContext* ctx, const v1::U
     patch.set_scope(v1::ARRANGEMENT_SCOPE_SCHOOL);
     PARLEY_ASSIGN_OR_RETURN(Arrangement parsed, ArrangementFrom(patch, id.first));
     const absl::Time now = clock_->Now();
-    return Decode(
+    return api::DecodeResponse(
         conduct_->UpdateArrangement(
             key, id.first, id.second, req->arrangement().etag(),
             [&](const Arrangement& current) {
@@ -357,12 +321,12 @@ grpc::Status ConductApi::IssueArrangement(grpc::ServerContext* ctx, const v1::Is
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseChild(req->name(), "arrangements", "name"));
     PARLEY_RETURN_IF_ERROR(MayChangeArrangement(p, id.first, id.second));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("IssueArrangement", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor("conduct", "IssueArrangement", *req, req->request_id()));
     const absl::Time now = clock_->Now();
-    return Decode(conduct_->IssueArrangement(key, id.first, id.second, req->etag(), p.subject,
-                                             EncodeWith<v1::Arrangement, Arrangement>(
-                                                 [now](const Arrangement& a) { return ToProto(a, now); })),
-                  resp);
+    return api::DecodeResponse(conduct_->IssueArrangement(key, id.first, id.second, req->etag(), p.subject,
+                                                          EncodeWith<v1::Arrangement, Arrangement>(
+                                                              [now](const Arrangement& a) { return ToProto(a, now); })),
+                               resp);
   });
 }
 
@@ -371,7 +335,8 @@ grpc::Status ConductApi::TightenArrangement(grpc::ServerContext* ctx, const v1::
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseChild(req->name(), "arrangements", "name"));
     PARLEY_RETURN_IF_ERROR(MayChangeArrangement(p, id.first, id.second));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("TightenArrangement", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key,
+                            api::RequestKeyFor("conduct", "TightenArrangement", *req, req->request_id()));
     PARLEY_ASSIGN_OR_RETURN(ArrangementTerms terms, TermsFrom(req->terms()));
     PARLEY_ASSIGN_OR_RETURN(auto breach, ParseChild(req->breach_incident(), "incidents", "breach_incident"));
     if (breach.first != id.first) {
@@ -383,7 +348,7 @@ grpc::Status ConductApi::TightenArrangement(grpc::ServerContext* ctx, const v1::
       review = d;
     }
     const absl::Time now = clock_->Now();
-    return Decode(
+    return api::DecodeResponse(
         conduct_->TightenArrangement(
             key, id.first, id.second, req->etag(), std::move(terms), breach.second, review, p.subject,
             EncodeWith<v1::Arrangement, Arrangement>([now](const Arrangement& a) { return ToProto(a, now); })),
@@ -396,13 +361,15 @@ grpc::Status ConductApi::ContinueArrangement(grpc::ServerContext* ctx, const v1:
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseChild(req->name(), "arrangements", "name"));
     PARLEY_RETURN_IF_ERROR(MayChangeArrangement(p, id.first, id.second));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("ContinueArrangement", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key,
+                            api::RequestKeyFor("conduct", "ContinueArrangement", *req, req->request_id()));
     PARLEY_ASSIGN_OR_RETURN(absl::CivilDay next, ParseDate(req->next_review_date(), "next_review_date"));
     const absl::Time now = clock_->Now();
-    return Decode(conduct_->ContinueArrangement(key, id.first, id.second, req->etag(), next,
-                                                EncodeWith<v1::Arrangement, Arrangement>(
-                                                    [now](const Arrangement& a) { return ToProto(a, now); })),
-                  resp);
+    return api::DecodeResponse(
+        conduct_->ContinueArrangement(
+            key, id.first, id.second, req->etag(), next,
+            EncodeWith<v1::Arrangement, Arrangement>([now](const Arrangement& a) { return ToProto(a, now); })),
+        resp);
   });
 }
 
@@ -411,14 +378,14 @@ grpc::Status ConductApi::EndArrangement(grpc::ServerContext* ctx, const v1::EndA
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseChild(req->name(), "arrangements", "name"));
     PARLEY_RETURN_IF_ERROR(MayChangeArrangement(p, id.first, id.second));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("EndArrangement", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor("conduct", "EndArrangement", *req, req->request_id()));
     std::optional<absl::Time> end;
     if (req->has_end_time()) end = FromProto(req->end_time());
     const absl::Time now = clock_->Now();
-    return Decode(conduct_->EndArrangement(key, id.first, id.second, req->etag(), end,
-                                           EncodeWith<v1::Arrangement, Arrangement>(
-                                               [now](const Arrangement& a) { return ToProto(a, now); })),
-                  resp);
+    return api::DecodeResponse(conduct_->EndArrangement(key, id.first, id.second, req->etag(), end,
+                                                        EncodeWith<v1::Arrangement, Arrangement>(
+                                                            [now](const Arrangement& a) { return ToProto(a, now); })),
+                               resp);
   });
 }
 
@@ -465,10 +432,11 @@ grpc::Status ConductApi::CreatePremisesBan(grpc::ServerContext* ctx, const v1::C
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchool(req->parent(), "parent"));
     PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, school_id, kLeaders));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("CreatePremisesBan", *req, req->request_id()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key,
+                            api::RequestKeyFor("conduct", "CreatePremisesBan", *req, req->request_id()));
     PARLEY_ASSIGN_OR_RETURN(PremisesBan ban, BanFrom(req->premises_ban(), school_id));
     ban.issued_by = p.subject;
-    return Decode(
+    return api::DecodeResponse(
         conduct_->CreateBan(key, std::move(ban),
                             EncodeWith<v1::PremisesBan, PremisesBan>([](const PremisesBan& b) { return ToProto(b); })),
         resp);
@@ -505,8 +473,9 @@ grpc::Status ConductApi::RevokePremisesBan(grpc::ServerContext* ctx, const v1::R
   return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseChild(req->name(), "premisesBans", "name"));
     PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, kLeaders));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("RevokePremisesBan", *req, req->request_id()));
-    return Decode(
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key,
+                            api::RequestKeyFor("conduct", "RevokePremisesBan", *req, req->request_id()));
+    return api::DecodeResponse(
         conduct_->RevokeBan(key, id.first, id.second, req->etag(),
                             EncodeWith<v1::PremisesBan, PremisesBan>([](const PremisesBan& b) { return ToProto(b); })),
         resp);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/grpc/api_edge.h"
 #include "common/grpc/timestamp.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -15,18 +16,6 @@ namespace parley::conduct {
 namespace {
 
 // Ids: what this service and contacts issue (letters, digits, '-', '_'), 1-64 characters.
-bool ValidId(const std::string& id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) return false;
-  }
-  return true;
-}
-
-absl::Status BadName(const char* field, const std::string& expected) {
-  return InvalidArgument("INVALID_NAME", absl::StrCat(field, " must look like \"", expected, "\""));
-}
-
 constexpr absl::Weekday kWeekdays[] = {absl::Weekday::monday,   absl::Weekday::tuesday, absl::Weekday::wednesday,
                                        absl::Weekday::thursday, absl::Weekday::friday,  absl::Weekday::saturday,
                                        absl::Weekday::sunday};
@@ -46,25 +35,16 @@ bool InRange(int value, int max) {
 }  // namespace
 
 absl::StatusOr<std::string> ParseSchool(const std::string& name, const char* field) {
-  std::vector<std::string> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "schools" || !ValidId(parts[1])) return BadName(field, "schools/{school}");
-  return parts[1];
+  return api::ParseSchool(name, field);
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> ParseChild(const std::string& name, const char* collection,
                                                                const char* field) {
-  std::vector<std::string> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "schools" || parts[2] != collection || !ValidId(parts[1]) ||
-      !ValidId(parts[3])) {
-    return BadName(field, absl::StrCat("schools/{school}/", collection, "/{id}"));
-  }
-  return std::make_pair(parts[1], parts[3]);
+  return api::ParseSchoolChild(name, collection, field);
 }
 
 absl::Status CheckGuardianName(const std::string& name, const char* field) {
-  std::vector<std::string> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "guardians" || !ValidId(parts[1])) return BadName(field, "guardians/{guardian}");
-  return absl::OkStatus();
+  return api::CheckGuardianName(name, field);
 }
 
 absl::StatusOr<Channel> ChannelFrom(v1::Channel c, const char* field) {

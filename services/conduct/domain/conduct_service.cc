@@ -12,6 +12,7 @@
 #include "common/log/log.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "services/conduct/domain/gate.h"
 #include "services/conduct/domain/validation.h"
 
@@ -19,43 +20,6 @@ namespace parley::conduct {
 namespace {
 
 // ---- notices: a small JSON writer (values are escaped; the outbox column is JSONB) -------------
-
-std::string Json(absl::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += absl::StrFormat("\\u%04x", static_cast<int>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
-
-std::string JsonList(const std::vector<std::string>& items) {
-  std::vector<std::string> quoted;
-  for (const std::string& i : items) quoted.push_back(Json(i));
-  return absl::StrCat("[", absl::StrJoin(quoted, ","), "]");
-}
 
 std::string Utc(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
 
@@ -81,28 +45,34 @@ OutboxNotice LetterNotice(const Letter& l, const std::vector<std::string>& pupil
   for (const TimeWindow& w : l.terms.allowed_windows) {
     windows.push_back(WindowText(w));
   }
-  const std::string arrangement = absl::StrCat(SchoolName(l.school_id), "/arrangements/", l.arrangement_id);
-  std::string variables =
-      absl::StrCat("{\"arrangement\":", Json(arrangement), ",\"version\":", l.arrangement_version,
-                   ",\"reasons\":", Json(l.terms.reasons), ",\"allowed_channels\":", JsonList(channels),
-                   ",\"allowed_windows\":", JsonList(windows), ",\"point_of_contact\":", Json(l.terms.point_of_contact),
-                   ",\"second_staff_required\":", l.terms.meeting.second_staff_required ? "true" : "false",
-                   ",\"head_informed\":", l.terms.meeting.head_informed ? "true" : "false",
-                   ",\"off_site_only\":", l.terms.meeting.off_site_only ? "true" : "false",
-                   ",\"review_date\":", Json(l.review_date ? absl::FormatCivilTime(*l.review_date) : ""),
-                   ",\"start_time\":", Json(l.start_time ? Utc(*l.start_time) : ""),
-                   ",\"end_time\":", Json(l.end_time ? Utc(*l.end_time) : ""), "}");
+  nlohmann::json variables = {
+      {"arrangement", absl::StrCat(SchoolName(l.school_id), "/arrangements/", l.arrangement_id)},
+      {"version", l.arrangement_version},
+      {"reasons", l.terms.reasons},
+      {"allowed_channels", channels},
+      {"allowed_windows", windows},
+      {"point_of_contact", l.terms.point_of_contact},
+      {"second_staff_required", l.terms.meeting.second_staff_required},
+      {"head_informed", l.terms.meeting.head_informed},
+      {"off_site_only", l.terms.meeting.off_site_only},
+      {"review_date", l.review_date ? absl::FormatCivilTime(*l.review_date) : ""},
+      {"start_time", l.start_time ? Utc(*l.start_time) : ""},
+      {"end_time", l.end_time ? Utc(*l.end_time) : ""}};
   OutboxNotice n;
   n.key = absl::StrCat("conduct/letter/", l.school_id, "/", l.id);
   n.kind = "conduct_letter";
   n.school_id = l.school_id;
   n.not_before = l.create_time;
-  n.notice_json = absl::StrCat(
-      "{\"category\":\"conduct_letter\",\"priority\":\"important\",\"school\":", Json(SchoolName(l.school_id)),
-      ",\"letter\":", Json(absl::StrCat(SchoolName(l.school_id), "/letters/", l.id)),
-      ",\"recipients\":{\"guardians\":", JsonList({l.guardian}), ",\"staff\":[]},\"pupils\":", JsonList(pupils),
-      ",\"template\":", Json(l.template_key), ",\"variables\":", variables, ",\"not_before\":", Json(Utc(n.not_before)),
-      "}");
+  n.notice_json = nlohmann::json{{"category", "conduct_letter"},
+                                 {"priority", "important"},
+                                 {"school", SchoolName(l.school_id)},
+                                 {"letter", absl::StrCat(SchoolName(l.school_id), "/letters/", l.id)},
+                                 {"recipients", {{"guardians", {l.guardian}}, {"staff", nlohmann::json::array()}}},
+                                 {"pupils", pupils},
+                                 {"template", l.template_key},
+                                 {"variables", variables},
+                                 {"not_before", Utc(n.not_before)}}
+                      .dump();
   return n;
 }
 
@@ -477,12 +447,17 @@ absl::StatusOr<ConductService::ReviewReminder> ConductService::PlanReviewReminde
   r.notice.kind = "arrangement_review_reminder";
   r.notice.school_id = school_id;
   r.notice.not_before = send_at;
-  r.notice.notice_json = absl::StrCat(
-      "{\"category\":\"conduct_letter\",\"priority\":\"important\",\"school\":", Json(SchoolName(school_id)),
-      ",\"recipients\":{\"guardians\":[],\"staff\":", JsonList({head}),
-      "},\"pupils\":[],\"template\":\"conduct.arrangement_review_due\",\"variables\":{\"arrangement\":",
-      Json(arrangement), ",\"guardian\":", Json(guardian),
-      ",\"review_date\":", Json(absl::FormatCivilTime(review_date)), "},\"not_before\":", Json(Utc(send_at)), "}");
+  r.notice.notice_json = nlohmann::json{
+      {"category", "conduct_letter"},
+      {"priority", "important"},
+      {"school", SchoolName(school_id)},
+      {"recipients", {{"guardians", nlohmann::json::array()}, {"staff", {head}}}},
+      {"pupils", nlohmann::json::array()},
+      {"template", "conduct.arrangement_review_due"},
+      {"variables",
+       {{"arrangement", arrangement}, {"guardian", guardian}, {"review_date", absl::FormatCivilTime(review_date)}}},
+      {"not_before",
+       Utc(send_at)}}.dump();
   return r;
 }
 

@@ -1,0 +1,73 @@
+#include "tests/e2e/e2e_support.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "parley/contacts/v1/contacts_service.grpc.pb.h"
+
+namespace parley::e2e {
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string WriteTemp(const std::string& name, const std::string& content) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/", getpid(), "-", name);
+  std::ofstream(path) << content;
+  return path;
+}
+
+std::string NewUuid() {
+  static int counter = 0;
+  return absl::StrFormat("00000000-0000-4000-8000-%012d", ++counter);
+}
+
+std::map<std::string, std::string> ServiceEnv(const std::string& public_key_files) {
+  return {{"PARLEY_JWT_PUBLIC_KEYS", public_key_files},
+          {"PARLEY_JWT_ISSUER", "parley-e2e"},
+          {"PARLEY_JWT_AUDIENCE", "parley"},
+          {"PARLEY_BIND_ADDRESS", "127.0.0.1"},
+          {"PARLEY_GRPC_PORT", "0"},
+          {"PARLEY_METRICS_PORT", "0"}};
+}
+
+absl::Status MigrateAndStart(ServiceProcess& process, const std::string& binary,
+                             const std::map<std::string, std::string>& env) {
+  absl::StatusOr<int> migrated = ServiceProcess::RunToCompletion(binary, {"migrate"}, env, absl::Seconds(60));
+  if (!migrated.ok()) return migrated.status();
+  if (*migrated != 0) return absl::InternalError(absl::StrCat(binary, " migrate exited with ", *migrated));
+  return process.Start(binary, env);
+}
+
+absl::Status ImportDemoTrust(int contacts_port, const std::string& json_path, const std::string& token) {
+  auto contacts = parley::contacts::v1::ContactsService::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", contacts_port), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  parley::contacts::v1::ImportTrustRequest req;
+  if (!google::protobuf::util::JsonStringToMessage(ReadAll(json_path), req.mutable_directory()).ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(json_path, " is not a trust directory"));
+  }
+  req.set_request_id(NewUuid());
+  auto reader = contacts->ImportTrust(&ctx, req);
+  parley::contacts::v1::ImportTrustResponse msg;
+  while (reader->Read(&msg)) {
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) return absl::InternalError(absl::StrCat("ImportTrust: ", s.error_message()));
+  return absl::OkStatus();
+}
+
+}  // namespace parley::e2e
