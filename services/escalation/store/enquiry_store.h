@@ -40,7 +40,10 @@ struct EnquiryRecord {
   std::optional<absl::Time> respond_due;
   std::optional<ClockStatus> respond_status;
   std::optional<absl::Time> next_due;  // earliest due of a running clock
-  int64_t row_version = 0;             // the etag
+  // The rule-7 ledger of this enquiry (staff told, per working period), oldest first: loaded with
+  // the history so that a new notice can be placed in a period not yet used.
+  std::vector<struct StaffNoticeRow> staff_notices;
+  int64_t row_version = 0;  // the etag
   absl::Time create_time;
   absl::Time update_time;
 };
@@ -105,6 +108,32 @@ struct Page {
   int64_t next_before_seq = 0;  // 0 when there is no further page
 };
 
+// Figures over the enquiries received in a period, or one channel's or category's share of them.
+// A clock "ended" when it was kept (met) or fell due unkept (breached), as the stored projection
+// says; the shares the API reports are met / ended.
+struct PromiseFigures {
+  int64_t received = 0;
+  int64_t acknowledge_ended = 0;
+  int64_t acknowledge_met = 0;
+  int64_t respond_ended = 0;
+  int64_t respond_met = 0;
+  // From the clock's start to the acknowledgement / the first reply or resolution; unset when no
+  // enquiry got there.
+  std::optional<absl::Duration> median_to_acknowledge;
+  std::optional<absl::Duration> median_to_answer;
+  int64_t breaches = 0;  // breached events of these enquiries, whenever they happened
+};
+
+struct SchoolStats {
+  PromiseFigures all;
+  std::vector<std::pair<Channel, PromiseFigures>> by_channel;       // channels with receipts
+  std::vector<std::pair<std::string, PromiseFigures>> by_category;  // categories with receipts
+  std::vector<std::pair<int, int64_t>> escalations_by_rung;         // escalated events in the period
+  int64_t referrals_to_complaints = 0;                              // in the period
+  int64_t open_now = 0;                                             // open, acknowledged or awaiting the parent
+  int64_t overdue_now = 0;                                          // of those, a clock past due and not kept
+};
+
 class EnquiryStore {
  public:
   virtual ~EnquiryStore() = default;
@@ -122,6 +151,9 @@ class EnquiryStore {
                                                    PageQuery page, absl::Time now) = 0;
   // `plan` sees the locked enquiry with its history and the database's clock.
   using Plan = std::function<absl::StatusOr<Change>(const EnquiryRecord& current, absl::Time now)>;
+  // Enquiries received in [start, end), events of the period, and what is open at `now`.
+  virtual absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end,
+                                            absl::Time now) = 0;
   virtual absl::StatusOr<WriteResult> Append(const RequestKey& key, const std::string& school_id, const std::string& id,
                                              const std::string& etag, const Plan& plan,
                                              const std::function<absl::Status(EnquiryRecord&)>& project,

@@ -266,7 +266,39 @@ std::optional<EnquiryRecord> LoadRecord(pqxx::work& txn, const std::string& scho
                        school_id, id)) {
     rec.enquiry.history.push_back(EventFrom(r));
   }
+  for (const pqxx::row& r : txn.exec_params(
+           absl::StrCat(
+               "SELECT recipient, ", Micros("period_start"),
+               ", outbox_key FROM staff_notices WHERE school_id = $1 AND enquiry_id = $2 ORDER BY period_start"),
+           school_id, id)) {
+    rec.staff_notices.push_back(StaffNoticeRow{r[0].c_str(), TimeAt(r[1]), r[2].c_str()});
+  }
   return rec;
+}
+
+// Still owed something (open, acknowledged, awaiting the parent) with a clock past due and not
+// kept: a running clock whose due has passed (its timer may not have fired yet), or an
+// acknowledgement still owed after its breach was recorded. `now` is a parameter's placeholder.
+std::string OverdueSql(const std::string& now) {
+  return absl::StrCat("(state IN (1, 2, 3) AND (next_due < ", now, "::timestamptz OR (state = 1 AND ack_status = 4)))");
+}
+
+// The seconds from the start of the `prefix` clock in force to the first event of `kinds` that
+// kept it, for enquiry e (a LATERAL subquery yielding `seconds`).
+std::string SecondsToKeep(const std::string& prefix, const std::string& kinds) {
+  return absl::StrCat(
+      "SELECT GREATEST(0, EXTRACT(EPOCH FROM (m.at - s.clock_start)))::float8 AS seconds FROM enquiry_events m "
+      "JOIN LATERAL (SELECT ",
+      prefix,
+      "clock_start AS clock_start FROM enquiry_events c WHERE c.school_id = m.school_id AND "
+      "c.enquiry_id = m.enquiry_id AND c.seq < m.seq AND c.",
+      prefix, "clock_start IS NOT NULL ORDER BY c.seq DESC LIMIT 1) s ON TRUE ",
+      "WHERE m.school_id = e.school_id AND m.enquiry_id = e.id AND m.kind IN ", kinds, " ORDER BY m.seq LIMIT 1");
+}
+
+std::optional<absl::Duration> OptionalMicros(const pqxx::field& f) {
+  if (f.is_null()) return std::nullopt;
+  return absl::Microseconds(f.as<int64_t>());
 }
 
 absl::Status EnquiryNotFound(const std::string& school_id, const std::string& id) {
@@ -364,7 +396,9 @@ absl::StatusOr<Page<EnquiryRecord>> PgEnquiryStore::List(const std::string& scho
     pqxx::result rows = txn.exec_params(
         absl::StrCat("SELECT ", kEnquiryColumns,
                      " FROM enquiries WHERE school_id = $1 AND ($2 = '' OR owner = $2) AND ($3 = 0 OR state = $3) "
-                     "AND ($4 = '' OR category = $4) AND (NOT $5::boolean OR next_due < $6::timestamptz) "
+                     "AND ($4 = '' OR category = $4) AND (NOT $5::boolean OR ",
+                     OverdueSql("$6"),
+                     ") "
                      "AND ($7 = '' OR next_due < NULLIF($7, '')::timestamptz) AND seq < $8::bigint "
                      "ORDER BY seq DESC LIMIT $9"),
         school_id, filter.owner, EnumParam(filter.state), filter.category, filter.overdue, TimeParam(now),
@@ -376,6 +410,67 @@ absl::StatusOr<Page<EnquiryRecord>> PgEnquiryStore::List(const std::string& scho
       }
       out.items.push_back(RecordFrom(r));
     }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, absl::Time start, absl::Time end,
+                                                  absl::Time now) {
+  // Acknowledged by an acknowledgement, a reply or a resolution; answered by a reply or a
+  // resolution (the view's own rules for when a clock is kept).
+  static const std::string kFiguresSql = absl::StrCat(
+      "WITH received AS (SELECT e.channel, e.category, e.ack_status, e.respond_status, ack.seconds AS to_ack, "
+      "ans.seconds AS to_answer, (SELECT count(*) FROM enquiry_events b WHERE b.school_id = e.school_id AND "
+      "b.enquiry_id = e.id AND b.kind = 9) AS breaches FROM enquiries e "
+      "LEFT JOIN LATERAL (",
+      SecondsToKeep("ack_", "(4, 5, 10)"), ") ack ON TRUE LEFT JOIN LATERAL (", SecondsToKeep("resp_", "(5, 10)"),
+      ") ans ON TRUE WHERE e.school_id = $1 AND e.received_at >= $2::timestamptz AND e.received_at < $3::timestamptz) "
+      "SELECT GROUPING(channel), GROUPING(category), channel, category, count(*), "
+      "count(*) FILTER (WHERE ack_status IN (3, 4)), count(*) FILTER (WHERE ack_status = 3), "
+      "count(*) FILTER (WHERE respond_status IN (3, 4)), count(*) FILTER (WHERE respond_status = 3), "
+      "(percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) * 1000000)::BIGINT, "
+      "(percentile_cont(0.5) WITHIN GROUP (ORDER BY to_answer) * 1000000)::BIGINT, sum(breaches)::BIGINT "
+      "FROM received GROUP BY GROUPING SETS ((), (channel), (category)) ORDER BY channel, category");
+  SchoolStats out;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    out = SchoolStats();
+    for (const pqxx::row& r : txn.exec_params(kFiguresSql, school_id, TimeParam(start), TimeParam(end))) {
+      PromiseFigures f;
+      f.received = r[4].as<int64_t>();
+      f.acknowledge_ended = r[5].as<int64_t>();
+      f.acknowledge_met = r[6].as<int64_t>();
+      f.respond_ended = r[7].as<int64_t>();
+      f.respond_met = r[8].as<int64_t>();
+      f.median_to_acknowledge = OptionalMicros(r[9]);
+      f.median_to_answer = OptionalMicros(r[10]);
+      f.breaches = r[11].is_null() ? 0 : r[11].as<int64_t>();
+      const bool per_channel = r[0].as<int>() == 0, per_category = r[1].as<int>() == 0;
+      if (per_channel) {
+        out.by_channel.emplace_back(static_cast<Channel>(r[2].as<int>()), f);
+      } else if (per_category) {
+        out.by_category.emplace_back(r[3].c_str(), f);
+      } else {
+        out.all = f;
+      }
+    }
+    for (const pqxx::row& r :
+         txn.exec_params("SELECT rung, count(*) FROM enquiry_events WHERE school_id = $1 AND kind = 8 AND "
+                         "at >= $2::timestamptz AND at < $3::timestamptz GROUP BY rung ORDER BY rung",
+                         school_id, TimeParam(start), TimeParam(end))) {
+      out.escalations_by_rung.emplace_back(r[0].as<int>(), r[1].as<int64_t>());
+    }
+    out.referrals_to_complaints = txn.exec_params1(
+                                         "SELECT count(*) FROM enquiry_events WHERE school_id = $1 AND kind = 12 AND "
+                                         "at >= $2::timestamptz AND at < $3::timestamptz",
+                                         school_id, TimeParam(start), TimeParam(end))[0]
+                                      .as<int64_t>();
+    pqxx::row now_row =
+        txn.exec_params1(absl::StrCat("SELECT count(*) FILTER (WHERE state IN (1, 2, 3)), count(*) FILTER (WHERE ",
+                                      OverdueSql("$2"), ") FROM enquiries WHERE school_id = $1"),
+                         school_id, TimeParam(now));
+    out.open_now = now_row[0].as<int64_t>();
+    out.overdue_now = now_row[1].as<int64_t>();
     return absl::OkStatus();
   }));
   return out;

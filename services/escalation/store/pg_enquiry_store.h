@@ -36,6 +36,11 @@ class PgEnquiryStore final : public EnquiryStore {
   absl::StatusOr<EnquiryRecord> Get(const std::string& school_id, const std::string& id) override;
   absl::StatusOr<Page<EnquiryRecord>> List(const std::string& school_id, const EnquiryFilter& filter, PageQuery page,
                                            absl::Time now) override;
+  // Times to acknowledge and answer are wall-clock time from the clock's start (already moved to
+  // the next working period) to the instant it was kept: working time would need the school's
+  // calendar from contacts, which a SQL report cannot reach. Pauses are not taken off.
+  absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end,
+                                    absl::Time now) override;
   // A non-empty `etag` other than EtagOf(row_version) → ABORTED (STALE_ETAG), nothing written.
   absl::StatusOr<WriteResult> Append(const RequestKey& key, const std::string& school_id, const std::string& id,
                                      const std::string& etag, const Plan& plan,

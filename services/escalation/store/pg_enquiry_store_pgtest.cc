@@ -762,3 +762,131 @@ TEST_F(PgEnquiryStoreTest, TimerHandlersLoadAndApplyInTheirOwnTransaction) {
 
 }  // namespace
 }  // namespace parley::escalation
+
+namespace parley::escalation {
+namespace {
+
+class PgEnquiryStoreStatsTest : public PgEnquiryStoreTest {
+ protected:
+  // Appends `ev` (its seq filled in) with the projection derived at `now`.
+  void AppendAt(const std::string& id, Event ev, absl::Time now) {
+    absl::StatusOr<WriteResult> w = store_->Append(
+        Key("Act"), kSchool, id, "",
+        [ev](const EnquiryRecord& current, absl::Time) -> absl::StatusOr<Change> {
+          Change c;
+          c.events.push_back(ev);
+          c.events.back().seq = NextSeq(current.enquiry);
+          if (c.events.back().owner.empty()) c.events.back().owner = current.owner;
+          return c;
+        },
+        ProjectAt(now), Encode());
+    ASSERT_TRUE(w.ok()) << w.status();
+  }
+};
+
+TEST_F(PgEnquiryStoreStatsTest, FiguresCoverThePeriodBySliceAndWhatIsOpenNow) {
+  // Received at 09:00 (+123456 µs); every clock starts 30 min and 7 µs later (Snapshot).
+  const absl::Time clock_start = At(30, 123456 + 7);
+  // e-1 (app, learning): acknowledged at 09:40 and answered at 10:40, both in time.
+  CreateRouted("e-1", kTeacher, At(60));
+  AppendAt("e-1", NewEvent(0, EventKind::kAcknowledged, At(40)), At(40));
+  AppendAt("e-1", NewEvent(0, EventKind::kReplied, At(100)), At(100));
+  // e-2 (email, send): its acknowledgement breached at 11:00, then made at 12:20.
+  {
+    EnquiryRecord r = NewRecord("e-2", "send");
+    r.enquiry.channel = Channel::kEmail;
+    ASSERT_TRUE(store_->Create(Key("Open"), r, Intake(kTeacher, At(120)), ProjectAt(kBase), Encode()).ok());
+    Event breached = NewEvent(0, EventKind::kBreached, At(120));
+    breached.stage = Stage::kAcknowledge;
+    breached.breached_due = At(120);
+    AppendAt("e-2", breached, At(120));
+    AppendAt("e-2", NewEvent(0, EventKind::kAcknowledged, At(200)), At(200));
+  }
+  // e-3 (app, learning): escalated to the head (rung 1), then referred to complaints.
+  CreateRouted("e-3", kTeacher, At(500));
+  {
+    Event escalated = NewEvent(0, EventKind::kEscalated, At(50), kHead);
+    escalated.rung = 1;
+    escalated.respond = Snapshot(Stage::kRespond, At(50), At(50 + 60 * 72), kHead);
+    AppendAt("e-3", escalated, At(50));
+    AppendAt("e-3", NewEvent(0, EventKind::kReferredToComplaints, At(60)), At(60));
+  }
+  // e-4: received the day before the period; its acknowledgement breached and still owed.
+  {
+    EnquiryRecord r = NewRecord("e-4");
+    r.enquiry.received_at = At(-60 * 24);
+    ASSERT_TRUE(store_->Create(Key("Open"), r, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+    Event breached = NewEvent(0, EventKind::kBreached, At(60));
+    breached.stage = Stage::kAcknowledge;
+    breached.breached_due = At(60);
+    AppendAt("e-4", breached, At(61));
+  }
+  // e-5: within the period, but received after its end.
+  CreateRouted("e-5", kTeacher, At(60 * 24 * 3));
+  // Another school's enquiry never counts.
+  EnquiryRecord elsewhere = NewRecord("e-6");
+  elsewhere.enquiry.school_id = "kenilworth";
+  ASSERT_TRUE(store_->Create(Key("Open"), elsewhere, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+  ASSERT_TRUE(pool_
+                  ->Transact([](pqxx::work& txn) -> absl::Status {
+                    txn.exec("UPDATE enquiries SET received_at = received_at + interval '2 days' WHERE id = 'e-5'");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+
+  absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, At(-1), At(60 * 24), At(300));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  const PromiseFigures& all = stats->all;
+  EXPECT_EQ(all.received, 3);
+  EXPECT_EQ(all.acknowledge_ended, 2);  // e-1 kept, e-2 kept late; e-3's ended unowed at the referral
+  EXPECT_EQ(all.acknowledge_met, 1);
+  EXPECT_EQ(all.respond_ended, 1);
+  EXPECT_EQ(all.respond_met, 1);
+  EXPECT_EQ(all.breaches, 1);
+  const absl::Duration e1_ack = At(40) - clock_start, e2_ack = At(200) - clock_start;
+  ASSERT_TRUE(all.median_to_acknowledge.has_value());
+  EXPECT_LE(absl::AbsDuration(*all.median_to_acknowledge - (e1_ack + e2_ack) / 2), absl::Microseconds(1));
+  ASSERT_TRUE(all.median_to_answer.has_value());
+  EXPECT_LE(absl::AbsDuration(*all.median_to_answer - (At(100) - clock_start)), absl::Microseconds(1));
+
+  ASSERT_EQ(stats->by_channel.size(), 2u);
+  EXPECT_EQ(stats->by_channel[0].first, Channel::kEmail);
+  EXPECT_EQ(stats->by_channel[0].second.received, 1);
+  EXPECT_EQ(stats->by_channel[0].second.breaches, 1);
+  EXPECT_EQ(stats->by_channel[1].first, Channel::kAppMessage);
+  EXPECT_EQ(stats->by_channel[1].second.received, 2);
+  EXPECT_EQ(stats->by_channel[1].second.acknowledge_met, 1);
+  ASSERT_EQ(stats->by_category.size(), 2u);
+  EXPECT_EQ(stats->by_category[0].first, "learning");
+  EXPECT_EQ(stats->by_category[0].second.received, 2);
+  EXPECT_EQ(stats->by_category[1].first, "send");
+  EXPECT_EQ(stats->by_category[1].second.acknowledge_ended, 1);
+  EXPECT_EQ(stats->by_category[1].second.acknowledge_met, 0);
+
+  EXPECT_THAT(stats->escalations_by_rung, ElementsAre(std::make_pair(1, int64_t{1})));
+  EXPECT_EQ(stats->referrals_to_complaints, 1);
+  // Now: e-1, e-2, e-4 and e-5 are live; e-4's acknowledgement is breached and still owed.
+  EXPECT_EQ(stats->open_now, 4);
+  EXPECT_EQ(stats->overdue_now, 1);
+  // The list's overdue filter agrees.
+  EnquiryFilter overdue;
+  overdue.overdue = true;
+  absl::StatusOr<Page<EnquiryRecord>> listed = store_->List(kSchool, overdue, PageQuery{10, 0}, At(300));
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].enquiry.id, "e-4");
+}
+
+TEST_F(PgEnquiryStoreStatsTest, AnEmptyPeriodHasZeroFigures) {
+  absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, At(0), At(60), At(0));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->all.received, 0);
+  EXPECT_FALSE(stats->all.median_to_acknowledge.has_value());
+  EXPECT_TRUE(stats->by_channel.empty());
+  EXPECT_TRUE(stats->by_category.empty());
+  EXPECT_TRUE(stats->escalations_by_rung.empty());
+  EXPECT_EQ(stats->open_now, 0);
+}
+
+}  // namespace
+}  // namespace parley::escalation

@@ -1,0 +1,256 @@
+#include "services/escalation/api/escalation_api.h"
+
+#include <string>
+#include <utility>
+
+#include "common/grpc/api_edge.h"
+#include "common/grpc/timestamp.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_macros.h"
+#include "services/escalation/api/convert.h"
+
+namespace parley::escalation {
+namespace {
+
+constexpr char kService[] = "escalation";
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 500;
+// Enquiries page newest first, before a seq; events oldest first, from a seq.
+constexpr char kBefore[] = "before";
+constexpr char kFrom[] = "from";
+
+// Who may do what (the header says it for readers).
+const std::initializer_list<absl::string_view> kStaff = {auth::kOffice, auth::kTeacher, auth::kSeniorLeader, auth::kDsl,
+                                                         auth::kTrustAdmin};
+const std::initializer_list<absl::string_view> kReassigners = {auth::kOffice, auth::kSeniorLeader, auth::kDsl,
+                                                               auth::kTrustAdmin};
+
+absl::StatusOr<RequestKey> KeyFor(absl::string_view method, const google::protobuf::Message& request,
+                                  const std::string& request_id) {
+  return api::RequestKeyFor(kService, method, request, request_id);
+}
+
+// Intake comes from the school's staff, or from a service (a school app, an intake integration)
+// acting for the whole trust.
+absl::Status MayOpen(const auth::Principal& p, const std::string& school_id) {
+  if (p.HasRole(auth::kService)) return auth::RequireRead(p, school_id);
+  return auth::RequireAct(p, school_id, kStaff);
+}
+
+}  // namespace
+
+grpc::Status EscalationApi::Handle(grpc::ServerContext* ctx,
+                                   const std::function<absl::Status(const auth::Principal&)>& body) {
+  absl::StatusOr<auth::Principal> principal = verifier_->Authenticate(*ctx);
+  if (!principal.ok()) return ToGrpcStatus(principal.status(), ctx);
+  return ToGrpcStatus(body(*principal), ctx);
+}
+
+Encoder<EnquiryRecord> EscalationApi::Encode() {
+  return [this](const EnquiryRecord& record) -> absl::StatusOr<std::string> {
+    PARLEY_ASSIGN_OR_RETURN(EnquiryView view, enquiries_->View(record));
+    return ToProto(record, view).SerializeAsString();
+  };
+}
+
+// ---- intake and reads --------------------------------------------------------------------------
+
+grpc::Status EscalationApi::OpenEnquiry(grpc::ServerContext* ctx, const v1::OpenEnquiryRequest* req,
+                                        v1::Enquiry* resp) {
+  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
+    PARLEY_RETURN_IF_ERROR(MayOpen(p, school_id));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("OpenEnquiry", *req, req->request_id()));
+    if (!req->has_enquiry()) return InvalidArgument("INVALID_FIELD", "enquiry is required");
+    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord draft, DraftFrom(req->enquiry(), school_id));
+    return api::DecodeResponse(enquiries_->Open(key, std::move(draft), p.subject, Encode()), resp);
+  });
+}
+
+grpc::Status EscalationApi::GetEnquiry(grpc::ServerContext* ctx, const v1::GetEnquiryRequest* req, v1::Enquiry* resp) {
+  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(req->name(), "name"));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, id.first));
+    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, enquiries_->store().Get(id.first, id.second));
+    PARLEY_ASSIGN_OR_RETURN(EnquiryView view, enquiries_->View(record));
+    *resp = ToProto(record, view);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EscalationApi::ListEnquiries(grpc::ServerContext* ctx, const v1::ListEnquiriesRequest* req,
+                                          v1::ListEnquiriesResponse* resp) {
+  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
+    EnquiryFilter filter;
+    if (!req->owner().empty()) PARLEY_RETURN_IF_ERROR(CheckStaffOf(req->owner(), school_id, "owner"));
+    filter.owner = req->owner();
+    PARLEY_ASSIGN_OR_RETURN(filter.state, StateFilterFrom(req->state(), "state"));
+    filter.category = req->category();
+    filter.overdue = req->overdue();
+    if (req->has_due_before()) filter.due_before = FromTimestamp(req->due_before());
+    PageQuery page;
+    PARLEY_ASSIGN_OR_RETURN(page.size, api::PageSizeFrom(req->page_size(), kDefaultPageSize, kMaxPageSize));
+    PARLEY_ASSIGN_OR_RETURN(page.before_seq, api::ParseSeqPageToken(kBefore, req->page_token()));
+    PARLEY_ASSIGN_OR_RETURN(Page<EnquiryRecord> result,
+                            enquiries_->store().List(school_id, filter, page, clock_->Now()));
+    for (const EnquiryRecord& r : result.items) *resp->add_enquiries() = ToProto(r);
+    resp->set_next_page_token(api::SeqPageToken(kBefore, result.next_before_seq));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EscalationApi::ListEnquiryEvents(grpc::ServerContext* ctx, const v1::ListEnquiryEventsRequest* req,
+                                              v1::ListEnquiryEventsResponse* resp) {
+  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(req->parent(), "parent"));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, id.first));
+    PARLEY_ASSIGN_OR_RETURN(int size, api::PageSizeFrom(req->page_size(), kDefaultPageSize, kMaxPageSize));
+    PARLEY_ASSIGN_OR_RETURN(int64_t from, api::ParseSeqPageToken(kFrom, req->page_token()));
+    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, enquiries_->store().Get(id.first, id.second));
+    // The history is append-only and numbered from 1, so "from seq" pages never shift.
+    for (const Event& ev : record.enquiry.history) {
+      if (ev.seq < from) continue;
+      if (resp->events_size() == size) {
+        resp->set_next_page_token(api::SeqPageToken(kFrom, ev.seq));
+        break;
+      }
+      *resp->add_events() = ToProto(ev, id.first, id.second);
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
+                                           v1::SchoolStats* resp) {
+  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->school(), "school"));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
+    if (!req->has_start_time()) return InvalidArgument("INVALID_FIELD", "start_time is required");
+    if (!req->has_end_time()) return InvalidArgument("INVALID_FIELD", "end_time is required");
+    const absl::Time start = FromTimestamp(req->start_time()), end = FromTimestamp(req->end_time());
+    if (end <= start) return InvalidArgument("INVALID_FIELD", "end_time must be after start_time");
+    PARLEY_ASSIGN_OR_RETURN(SchoolStats s, enquiries_->store().Stats(school_id, start, end, clock_->Now()));
+    resp->set_school(req->school());
+    *resp->mutable_start_time() = req->start_time();
+    *resp->mutable_end_time() = req->end_time();
+    *resp->mutable_all() = ToProto(s.all);
+    for (const auto& [channel, figures] : s.by_channel) {
+      v1::ChannelFigures* c = resp->add_by_channel();
+      c->set_channel(static_cast<v1::Channel>(channel));
+      *c->mutable_figures() = ToProto(figures);
+    }
+    for (const auto& [category, figures] : s.by_category) {
+      v1::CategoryFigures* c = resp->add_by_category();
+      c->set_category(category);
+      *c->mutable_figures() = ToProto(figures);
+    }
+    for (const auto& [rung, count] : s.escalations_by_rung) {
+      v1::RungCount* c = resp->add_escalations_by_rung();
+      c->set_rung(rung);
+      c->set_count(count);
+    }
+    resp->set_referrals_to_complaints(s.referrals_to_complaints);
+    resp->set_open_now(s.open_now);
+    resp->set_overdue_now(s.overdue_now);
+    return absl::OkStatus();
+  });
+}
+
+// ---- staff actions -----------------------------------------------------------------------------
+
+grpc::Status EscalationApi::Act(grpc::ServerContext* ctx, const char* method, const google::protobuf::Message& req,
+                                const std::string& name, const std::string& etag, const std::string& request_id,
+                                std::initializer_list<absl::string_view> roles, ActionInput input, v1::Enquiry* resp,
+                                const std::function<absl::Status(const std::string& school_id)>& check) {
+  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(name, "name"));
+    PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, roles));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor(method, req, request_id));
+    if (check) PARLEY_RETURN_IF_ERROR(check(id.first));
+    input.actor = p.subject;
+    return api::DecodeResponse(enquiries_->Act(key, id.first, id.second, etag, input, Encode()), resp);
+  });
+}
+
+grpc::Status EscalationApi::AcknowledgeEnquiry(grpc::ServerContext* ctx, const v1::AcknowledgeEnquiryRequest* req,
+                                               v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kAcknowledge;
+  return Act(ctx, "AcknowledgeEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+}
+
+grpc::Status EscalationApi::RecordReply(grpc::ServerContext* ctx, const v1::RecordReplyRequest* req,
+                                        v1::Enquiry* resp) {
+  // The reply's body_ref is recorded by the school's mail or records system, not here: it is
+  // part of the request (and its fingerprint) only.
+  ActionInput input;
+  input.kind = ActionInput::Kind::kReply;
+  return Act(ctx, "RecordReply", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+}
+
+grpc::Status EscalationApi::PauseEnquiry(grpc::ServerContext* ctx, const v1::PauseEnquiryRequest* req,
+                                         v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kPause;
+  input.reason = req->reason();
+  return Act(ctx, "PauseEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp,
+             [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
+}
+
+grpc::Status EscalationApi::ResumeEnquiry(grpc::ServerContext* ctx, const v1::ResumeEnquiryRequest* req,
+                                          v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kResume;
+  return Act(ctx, "ResumeEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+}
+
+grpc::Status EscalationApi::ResolveEnquiry(grpc::ServerContext* ctx, const v1::ResolveEnquiryRequest* req,
+                                           v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kResolve;
+  return Act(ctx, "ResolveEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+}
+
+grpc::Status EscalationApi::ReopenEnquiry(grpc::ServerContext* ctx, const v1::ReopenEnquiryRequest* req,
+                                          v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kReopen;
+  input.reason = req->reason();
+  return Act(ctx, "ReopenEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp,
+             [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
+}
+
+grpc::Status EscalationApi::EscalateEnquiry(grpc::ServerContext* ctx, const v1::EscalateEnquiryRequest* req,
+                                            v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kEscalate;
+  input.reason = req->reason();
+  input.parent_requested = req->parent_requested();
+  return Act(ctx, "EscalateEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp,
+             [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
+}
+
+grpc::Status EscalationApi::ReassignEnquiry(grpc::ServerContext* ctx, const v1::ReassignEnquiryRequest* req,
+                                            v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kReassign;
+  input.reason = req->reason();
+  input.new_owner = req->new_owner();
+  return Act(ctx, "ReassignEnquiry", *req, req->name(), req->etag(), req->request_id(), kReassigners, input, resp,
+             [&](const std::string& school_id) -> absl::Status {
+               if (req->new_owner().empty()) return InvalidArgument("INVALID_FIELD", "new_owner is required");
+               PARLEY_RETURN_IF_ERROR(CheckStaffOf(req->new_owner(), school_id, "new_owner"));
+               return CheckReason(req->reason(), "reason");
+             });
+}
+
+grpc::Status EscalationApi::MarkAbusive(grpc::ServerContext* ctx, const v1::MarkAbusiveRequest* req,
+                                        v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kMarkAbusive;
+  return Act(ctx, "MarkAbusive", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+}
+
+}  // namespace parley::escalation

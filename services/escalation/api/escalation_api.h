@@ -1,0 +1,75 @@
+// The parley.escalation.v1 gRPC service: authenticates, checks tenancy and roles before anything is
+// looked up, checks each request's shape, maps proto ⇄ domain and translates statuses once at the
+// edge. Sync API: a call blocks on contacts, conduct and PostgreSQL inside the server's bounded
+// thread pool.
+//
+// Who may do what:
+//   reads (Get, List, ListEnquiryEvents, GetSchoolStats)  anyone who reads the school (its staff,
+//                                                        trust leaders, services)
+//   OpenEnquiry                                          the school's staff (office, teacher, senior
+//                                                        leader, DSL) or a trust admin; and services
+//                                                        (school apps, intake integrations), which
+//                                                        act for the whole trust
+//   staff actions (acknowledge ... mark abusive)         the school's staff or a trust admin
+//   ReassignEnquiry                                      office, senior leaders, DSL, trust admins
+#pragma once
+
+#include <functional>
+#include <initializer_list>
+#include <string>
+
+#include "common/auth/auth.h"
+#include "common/clock/clock.h"
+#include "parley/escalation/v1/escalation_service.grpc.pb.h"
+#include "services/escalation/domain/enquiry_service.h"
+
+namespace parley::escalation {
+
+class EscalationApi final : public v1::EscalationService::Service {
+ public:
+  EscalationApi(EnquiryService* enquiries, const auth::Verifier* verifier, const Clock* clock)
+      : enquiries_(enquiries), verifier_(verifier), clock_(clock) {}
+
+  grpc::Status OpenEnquiry(grpc::ServerContext* ctx, const v1::OpenEnquiryRequest* req, v1::Enquiry* resp) override;
+  grpc::Status GetEnquiry(grpc::ServerContext* ctx, const v1::GetEnquiryRequest* req, v1::Enquiry* resp) override;
+  grpc::Status ListEnquiries(grpc::ServerContext* ctx, const v1::ListEnquiriesRequest* req,
+                             v1::ListEnquiriesResponse* resp) override;
+  grpc::Status ListEnquiryEvents(grpc::ServerContext* ctx, const v1::ListEnquiryEventsRequest* req,
+                                 v1::ListEnquiryEventsResponse* resp) override;
+
+  grpc::Status AcknowledgeEnquiry(grpc::ServerContext* ctx, const v1::AcknowledgeEnquiryRequest* req,
+                                  v1::Enquiry* resp) override;
+  grpc::Status RecordReply(grpc::ServerContext* ctx, const v1::RecordReplyRequest* req, v1::Enquiry* resp) override;
+  grpc::Status PauseEnquiry(grpc::ServerContext* ctx, const v1::PauseEnquiryRequest* req, v1::Enquiry* resp) override;
+  grpc::Status ResumeEnquiry(grpc::ServerContext* ctx, const v1::ResumeEnquiryRequest* req, v1::Enquiry* resp) override;
+  grpc::Status ResolveEnquiry(grpc::ServerContext* ctx, const v1::ResolveEnquiryRequest* req,
+                              v1::Enquiry* resp) override;
+  grpc::Status ReopenEnquiry(grpc::ServerContext* ctx, const v1::ReopenEnquiryRequest* req, v1::Enquiry* resp) override;
+  grpc::Status EscalateEnquiry(grpc::ServerContext* ctx, const v1::EscalateEnquiryRequest* req,
+                               v1::Enquiry* resp) override;
+  grpc::Status ReassignEnquiry(grpc::ServerContext* ctx, const v1::ReassignEnquiryRequest* req,
+                               v1::Enquiry* resp) override;
+  grpc::Status MarkAbusive(grpc::ServerContext* ctx, const v1::MarkAbusiveRequest* req, v1::Enquiry* resp) override;
+
+  grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
+                              v1::SchoolStats* resp) override;
+
+ private:
+  // Authenticates, runs `body` with the caller, and translates its status.
+  grpc::Status Handle(grpc::ServerContext* ctx, const std::function<absl::Status(const auth::Principal&)>& body);
+  // A staff action on the enquiry `name` by a holder of one of `roles`: tenancy, request key, then
+  // EnquiryService::Act. `input` arrives without its actor; `check` validates the rest of the
+  // request once tenancy is known.
+  grpc::Status Act(grpc::ServerContext* ctx, const char* method, const google::protobuf::Message& req,
+                   const std::string& name, const std::string& etag, const std::string& request_id,
+                   std::initializer_list<absl::string_view> roles, ActionInput input, v1::Enquiry* resp,
+                   const std::function<absl::Status(const std::string& school_id)>& check = nullptr);
+  // The response a write stores: the enquiry as it now stands.
+  Encoder<EnquiryRecord> Encode();
+
+  EnquiryService* const enquiries_;
+  const auth::Verifier* const verifier_;
+  const Clock* const clock_;
+};
+
+}  // namespace parley::escalation
