@@ -6,6 +6,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -17,6 +18,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"
 #include "tools/parleyctl/args.h"
+#include "tools/parleyctl/conduct_args.h"
 #include "tools/parleyctl/ctl_impl.h"
 #include "tools/parleyctl/format.h"
 
@@ -103,11 +105,70 @@ absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& js
   return directory;
 }
 
+absl::Status Required(const std::string& value, const std::string& flag) {
+  if (absl::StripAsciiWhitespace(value).empty()) return UsageError(absl::StrCat(flag, " is required"));
+  return absl::OkStatus();
+}
+
+size_t Utf8Chars(const std::string& text) {
+  size_t chars = 0;
+  for (unsigned char c : text) chars += (c & 0xC0) != 0x80;
+  return chars;
+}
+
+absl::Status MaxChars(const std::string& value, const std::string& flag, size_t max_chars) {
+  const size_t chars = Utf8Chars(value);
+  if (chars > max_chars) {
+    return UsageError(absl::StrCat(flag, " holds ", chars, " characters; at most ", max_chars, " are allowed"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> NameInSchool(const std::string& school, const std::string& collection,
+                                         const std::string& text, const std::string& what) {
+  PARLEY_RETURN_IF_ERROR(Required(text, what));
+  std::string school_name;
+  if (!school.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(school_name, Usage(SchoolName(school)));
+  }
+  if (school_name.empty() && !absl::StartsWith(text, "schools/")) {
+    return UsageError(
+        absl::StrCat(what, " needs a full name (schools/{school}/", collection, "/{id}), or --school with a bare id"));
+  }
+  return Usage(ChildResourceName(school_name, collection, text));
+}
+
+std::string SchoolOf(const std::string& name) {
+  const size_t slash = name.find('/', std::string("schools/").size());
+  return name.substr(0, slash);
+}
+
+bool AnyLocalTime(std::initializer_list<const std::string*> texts) {
+  for (const std::string* t : texts) {
+    if (!t->empty() && !IsAbsoluteTime(*t)) return true;
+  }
+  return false;
+}
+
+absl::Status CheckTimes(std::initializer_list<const std::string*> texts) {
+  for (const std::string* t : texts) {
+    if (!t->empty()) PARLEY_RETURN_IF_ERROR(Usage(ParseTimeArg(*t, absl::UTCTimeZone())).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckPageSize(int page_size) {
+  if (page_size < 0) return UsageError("--page-size must not be negative");
+  return absl::OkStatus();
+}
+
 Ctl::Impl::Impl(GlobalOptions o, std::shared_ptr<grpc::Channel> contacts_channel,
-                std::shared_ptr<grpc::Channel> conduct_channel, std::ostream& out_stream, std::ostream& err_stream)
+                std::shared_ptr<grpc::Channel> conduct_channel, std::shared_ptr<grpc::Channel> escalation_channel,
+                std::ostream& out_stream, std::ostream& err_stream)
     : opts(std::move(o)), channel(std::move(contacts_channel)), out(out_stream), err(err_stream) {
   if (channel != nullptr) stub = v1::ContactsService::NewStub(channel);
   if (conduct_channel != nullptr) conduct = conduct::v1::ConductService::NewStub(conduct_channel);
+  if (escalation_channel != nullptr) escalation = escalation::v1::EscalationService::NewStub(escalation_channel);
 }
 
 absl::StatusOr<std::string> Ctl::Impl::Mint(const std::vector<std::string>& roles,
@@ -158,6 +219,17 @@ absl::Status Ctl::Impl::PrintJson(const google::protobuf::Message& message) {
   return absl::OkStatus();
 }
 
+absl::Status Ctl::Impl::PrintJsonWithList(const std::string& key, const google::protobuf::Message& record,
+                                          const std::string& list_key, const google::protobuf::Message& list) {
+  PARLEY_ASSIGN_OR_RETURN(std::string record_json, ToJson(record, /*print_defaults=*/true));
+  PARLEY_ASSIGN_OR_RETURN(std::string list_json, ToJson(list, /*print_defaults=*/true));
+  nlohmann::ordered_json doc;
+  doc[key] = nlohmann::ordered_json::parse(record_json);
+  doc[list_key] = nlohmann::ordered_json::parse(list_json).value(list_key, nlohmann::ordered_json::array());
+  out << doc.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::School> Ctl::Impl::GetSchool(const std::string& name) {
   if (stub == nullptr) return absl::FailedPreconditionError("no contacts service address");
   v1::GetSchoolRequest req;
@@ -199,12 +271,39 @@ absl::TimeZone Ctl::Impl::DisplayZone(const std::string& school_name) {
   return fallback;
 }
 
+absl::StatusOr<absl::Time> Ctl::Impl::ReadTime(const std::string& school_name, const std::string& text,
+                                               absl::Time fallback) {
+  if (text.empty()) return fallback;
+  absl::TimeZone zone = absl::UTCTimeZone();
+  if (AnyLocalTime({&text})) {
+    PARLEY_ASSIGN_OR_RETURN(zone, SchoolZone(school_name));
+  }
+  return Usage(ParseTimeArg(text, zone));
+}
+
+absl::StatusOr<LocalPeriod> Ctl::Impl::StatsPeriod(const std::string& school_name, const std::string& from,
+                                                   const std::string& to) {
+  PARLEY_RETURN_IF_ERROR(Required(from, "--from"));
+  PARLEY_RETURN_IF_ERROR(Required(to, "--to"));
+  PARLEY_ASSIGN_OR_RETURN(absl::CivilDay first, Usage(ParseDateArg("--from", from)));
+  PARLEY_ASSIGN_OR_RETURN(absl::CivilDay last, Usage(ParseDateArg("--to", to)));
+  if (last < first) return UsageError("--to must not be before --from");
+  PARLEY_ASSIGN_OR_RETURN(absl::TimeZone zone, SchoolZone(school_name));
+  PARLEY_ASSIGN_OR_RETURN(auto period, Usage(LocalDays(first, last, zone)));
+  return LocalPeriod{period.first, period.second, zone};
+}
+
 Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> channel, std::ostream& out, std::ostream& err)
-    : Ctl(std::move(options), std::move(channel), nullptr, out, err) {}
+    : Ctl(std::move(options), std::move(channel), nullptr, nullptr, out, err) {}
 
 Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
          std::ostream& out, std::ostream& err)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(contacts), std::move(conduct), out, err)) {}
+    : Ctl(std::move(options), std::move(contacts), std::move(conduct), nullptr, out, err) {}
+
+Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+         std::shared_ptr<grpc::Channel> escalation, std::ostream& out, std::ostream& err)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(contacts), std::move(conduct), std::move(escalation),
+                                   out, err)) {}
 
 Ctl::~Ctl() = default;
 

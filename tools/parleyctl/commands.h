@@ -1,12 +1,14 @@
-// parleyctl's commands against the contacts and conduct services. main.cc (and conduct_cli.cc)
-// parse the command line into these option structs and call one method; everything else (tokens,
-// deadlines on every call, pagination, request ids, school time zones, output) happens here.
-// The conduct commands are implemented in conduct_commands.cc.
+// parleyctl's commands against the contacts, conduct and escalation services. main.cc (and
+// conduct_cli.cc, escalation_cli.cc) parse the command line into these option structs and call one
+// method; everything else (tokens, deadlines on every call, pagination, request ids, school time
+// zones, output) happens here. The conduct commands are implemented in conduct_commands.cc, the
+// escalation (enquiries) commands in escalation_commands.cc.
 //
 // Every method returns OK, a usage error (see IsUsageError: a bad argument found before any
 // call, exit 2), or the error of the call that failed (exit 1).
 #pragma once
 
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -31,10 +33,11 @@ bool IsUsageError(const absl::Status& status);
 std::string FormatError(const absl::Status& status);
 
 struct GlobalOptions {
-  std::string addr = "127.0.0.1:50051";          // contacts
-  std::string conduct_addr = "127.0.0.1:50052";  // conduct
-  std::string token;                             // used as is when set
-  std::string signing_key;                       // else tokens are minted with this ES256 key
+  std::string addr = "127.0.0.1:50051";             // contacts
+  std::string conduct_addr = "127.0.0.1:50052";     // conduct
+  std::string escalation_addr = "127.0.0.1:50053";  // escalation
+  std::string token;                                // used as is when set
+  std::string signing_key;                          // else tokens are minted with this ES256 key
   std::string issuer = "parley-local";
   std::string audience = "parley";
   std::vector<std::string> as_roles = {"trust_admin"};
@@ -42,7 +45,8 @@ struct GlobalOptions {
   bool json = false;
   // Per call; commands that move a whole directory default to longer.
   std::optional<absl::Duration> timeout;
-  // Conduct commands: the school's IANA time zone, used instead of asking contacts for it.
+  // Conduct and escalation commands: the school's IANA time zone, used instead of asking contacts
+  // for it.
   std::string zone;
 };
 
@@ -57,6 +61,9 @@ class Ctl {
   // GlobalOptions::zone is set).
   Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
       std::ostream& out, std::ostream& err);
+  // Escalation commands need escalation, and contacts for the school's time zone.
+  Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+      std::shared_ptr<grpc::Channel> escalation, std::ostream& out, std::ostream& err);
   ~Ctl();
 
   absl::Status Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
@@ -215,11 +222,67 @@ class Ctl {
   // Figures for the school-local days from..to, both included.
   absl::Status ConductStats(const std::string& school, const std::string& from, const std::string& to);
 
+  // ---- escalation (parley.escalation.v1): enquiries ----
+  // Schools, pupils, guardians, staff and enquiries may be given as bare ids ("st-marys",
+  // "p-00001", "g-00012", "mrs-jones", "enq-1") or as full resource names. Local times are read,
+  // and every time is shown, in the school's time zone.
+
+  struct EnquiryOpenOptions {
+    std::string school;
+    std::string pupil;     // optional
+    std::string guardian;  // optional: empty for an unidentified sender
+    std::string sender;    // how an unidentified sender described themselves
+    std::string channel;
+    std::string category;
+    std::string subject;
+    std::string body_ref;
+    std::string received;  // empty: now
+    bool safeguarding = false;
+  };
+  absl::Status EnquiryOpen(const EnquiryOpenOptions& opts);
+
+  // Every page unless page_size is set.
+  struct EnquiryListOptions {
+    std::string school;
+    std::string owner;  // staff id
+    std::string state;
+    std::string category;
+    bool overdue = false;
+    std::string due_before;  // a time, as --received
+    int page_size = 0;       // 0: every page
+    std::string page_token;
+  };
+  absl::Status EnquiryList(const EnquiryListOptions& opts);
+
+  // The enquiry and its history, oldest first. `name` is a full name, or an id with `school`.
+  absl::Status EnquiryShow(const std::string& school, const std::string& name);
+
+  // The verbs on one enquiry, each a different RPC.
+  enum class EnquiryVerb { kAck, kReply, kPause, kResume, kResolve, kReopen, kEscalate, kReassign, kAbusive };
+  struct EnquiryActionOptions {
+    std::string school;
+    std::string name;
+    std::string reason;             // pause, reopen, escalate, reassign (required there)
+    std::string to;                 // reassign: the new owner's staff id (required)
+    bool parent_requested = false;  // escalate
+    std::string body_ref;           // reply
+    std::string etag;               // empty: the etag of the enquiry as read just before
+  };
+  // Sends a fresh request id (reused by retries); without an etag, reads the enquiry first and
+  // sends its etag, so a change made in between is refused rather than overridden.
+  absl::Status EnquiryAct(EnquiryVerb verb, const EnquiryActionOptions& opts);
+
+  // Figures for the school-local days from..to, both included.
+  absl::Status EnquiryStats(const std::string& school, const std::string& from, const std::string& to);
+
   // The state behind the commands; defined in ctl_impl.h, for the command files' helpers.
   struct Impl;
 
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// One parsed command, run once main has built the Ctl.
+using Command = std::function<absl::Status(Ctl&)>;
 
 }  // namespace parley::ctl

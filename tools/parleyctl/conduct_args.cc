@@ -9,47 +9,10 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "tools/parleyctl/named_enum.h"
 
 namespace parley::ctl {
 namespace {
-
-// One enum value: the name parleyctl prints and accepts, and one more it accepts.
-template <typename Enum>
-struct Named {
-  Enum value;
-  const char* name;
-  const char* alias;
-};
-
-// Lower case, '_' as '-', and without the enum's prefix: "CHANNEL_IN_PERSON" → "in-person".
-std::string Normalise(const std::string& text, absl::string_view enum_prefix) {
-  std::string s = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
-  absl::StrReplaceAll({{"_", "-"}}, &s);
-  absl::string_view view(s);
-  absl::ConsumePrefix(&view, enum_prefix);
-  return std::string(view);
-}
-
-template <typename Enum, size_t N>
-absl::StatusOr<Enum> ParseNamed(const Named<Enum> (&table)[N], const std::string& text, absl::string_view prefix,
-                                absl::string_view what) {
-  const std::string s = Normalise(text, prefix);
-  std::vector<std::string> names;
-  for (const Named<Enum>& e : table) {
-    if (s == e.name || s == e.alias) return e.value;
-    names.push_back(e.name);
-  }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown ", what, " \"", text, "\": want ", absl::StrJoin(names, ", ")));
-}
-
-template <typename Enum, size_t N>
-std::string NameOf(const Named<Enum> (&table)[N], Enum value) {
-  for (const Named<Enum>& e : table) {
-    if (e.value == value) return e.name;
-  }
-  return "unspecified";
-}
 
 constexpr Named<cv1::Channel> kChannels[] = {
     {cv1::CHANNEL_EMAIL, "email", "email"},

@@ -3,25 +3,12 @@
 #include <string>
 #include <vector>
 
+#include "tools/parleyctl/cli_common.h"
+
 namespace parley::ctl {
 namespace {
 
-constexpr char kSchoolHelp[] = "school id or schools/{school}";
-constexpr char kGuardianHelp[] = "guardian id (g-00012) or guardians/{guardian}";
 constexpr char kChannelHelp[] = "email|letter|phone|app|in-person|meeting-request|sms|video";
-constexpr char kTimeHelp[] = "school-local \"YYYY-MM-DD HH:MM\" or RFC 3339";
-
-// Repeatable, one value per occurrence, so that a repeated flag never swallows what follows.
-CLI::Option* AddRepeatable(CLI::App* app, const std::string& name, std::vector<std::string>* values,
-                           const std::string& help) {
-  return app->add_option(name, *values, help)->allow_extra_args(false);
-}
-
-void AddPaging(CLI::App* app, Ctl::ConductListOptions* list) {
-  app->add_option("--page-size", list->page_size, "one page of at most N (default: every page)")
-      ->check(CLI::PositiveNumber);
-  app->add_option("--page-token", list->page_token, "the page to start from");
-}
 
 void AddTermsFlags(CLI::App* app, Ctl::TermsFlags* terms) {
   app->add_option("--channels", terms->channels, "the only channels allowed, comma-separated (email,phone)");
@@ -65,7 +52,7 @@ ConductCli::ConductCli(CLI::App* app, Command* run) {
   arrangements->add_option("--school", list_.school, kSchoolHelp)->required();
   arrangements->add_option("--guardian", list_.guardian, kGuardianHelp);
   arrangements->add_option("--state", list_.state, "active|draft|under-review|ended");
-  AddPaging(arrangements, &list_);
+  AddPaging(arrangements, &list_.page_size, &list_.page_token);
   arrangements->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.ConductArrangements(list_); }; });
 
   // arrangement <verb>
@@ -118,7 +105,7 @@ ConductCli::ConductCli(CLI::App* app, Command* run) {
   CLI::App* incidents = conduct->add_subcommand("incidents", "list a school's incidents, newest first");
   incidents->add_option("--school", list_.school, kSchoolHelp)->required();
   incidents->add_option("--guardian", list_.guardian, kGuardianHelp);
-  AddPaging(incidents, &list_);
+  AddPaging(incidents, &list_.page_size, &list_.page_token);
   incidents->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.ConductIncidents(list_); }; });
 
   CLI::App* incident = conduct->add_subcommand("incident", "one incident");
@@ -140,7 +127,7 @@ ConductCli::ConductCli(CLI::App* app, Command* run) {
   CLI::App* bans = conduct->add_subcommand("bans", "list a school's premises bans");
   bans->add_option("--school", list_.school, kSchoolHelp)->required();
   bans->add_option("--guardian", list_.guardian, kGuardianHelp);
-  AddPaging(bans, &list_);
+  AddPaging(bans, &list_.page_size, &list_.page_token);
   bans->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.ConductBans(list_); }; });
 
   CLI::App* ban = conduct->add_subcommand("ban", "one premises ban");
@@ -168,21 +155,17 @@ ConductCli::ConductCli(CLI::App* app, Command* run) {
   decisions->add_option("--school", list_.school, kSchoolHelp)->required();
   decisions->add_option("--guardian", list_.guardian, kGuardianHelp);
   decisions->add_option("--outcome", list_.outcome, "allow|defer|redirect|no-response-required");
-  AddPaging(decisions, &list_);
+  AddPaging(decisions, &list_.page_size, &list_.page_token);
   decisions->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.ConductDecisions(list_); }; });
 
   CLI::App* letters = conduct->add_subcommand("letters", "letters about arrangements, newest first");
   letters->add_option("--school", list_.school, kSchoolHelp)->required();
   letters->add_option("--guardian", list_.guardian, kGuardianHelp);
-  AddPaging(letters, &list_);
+  AddPaging(letters, &list_.page_size, &list_.page_token);
   letters->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.ConductLetters(list_); }; });
 
-  CLI::App* stats = conduct->add_subcommand("stats", "figures for a period of school-local days");
-  stats->add_option("--school", stats_school_, kSchoolHelp)->required();
-  stats->add_option("--from", stats_from_, "first day, YYYY-MM-DD")->required();
-  stats->add_option("--to", stats_to_, "last day (included), YYYY-MM-DD")->required();
-  stats->callback(
-      [this, run] { *run = [this](Ctl& ctl) { return ctl.ConductStats(stats_school_, stats_from_, stats_to_); }; });
+  AddStatsCommand(
+      conduct, run, [](Ctl& ctl, const StatsArgs& a) { return ctl.ConductStats(a.school, a.from, a.to); }, &stats_);
 }
 
 }  // namespace parley::ctl

@@ -3,15 +3,12 @@
 // real argv into the request the service receives.
 #pragma once
 
-#include <functional>
-
 #include "CLI/CLI.hpp"
 #include "absl/status/status.h"
+#include "tools/parleyctl/cli_common.h"
 #include "tools/parleyctl/commands.h"
 
 namespace parley::ctl {
-
-using Command = std::function<absl::Status(Ctl&)>;
 
 class ConductCli {
  public:
@@ -29,7 +26,7 @@ class ConductCli {
   Ctl::IncidentRecordOptions incident_;
   Ctl::BanCreateOptions ban_;
   std::string revoke_school_, revoke_name_, revoke_etag_;
-  std::string stats_school_, stats_from_, stats_to_;
+  StatsArgs stats_;
 };
 
 }  // namespace parley::ctl

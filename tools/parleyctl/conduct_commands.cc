@@ -13,7 +13,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
 #include "tools/parleyctl/conduct_args.h"
@@ -32,33 +31,6 @@ absl::Status NeedConduct(bool have_stub) {
   return absl::OkStatus();
 }
 
-// A required text flag.
-absl::Status Required(const std::string& value, const std::string& flag) {
-  if (absl::StripAsciiWhitespace(value).empty()) return UsageError(absl::StrCat(flag, " is required"));
-  return absl::OkStatus();
-}
-
-// "schools/{school}/{collection}/{id}" from a full name, or from an id with --school.
-absl::StatusOr<std::string> NameInSchool(const std::string& school, const std::string& collection,
-                                         const std::string& text, const std::string& what) {
-  PARLEY_RETURN_IF_ERROR(Required(text, what));
-  std::string school_name;
-  if (!school.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(school_name, Usage(SchoolName(school)));
-  }
-  if (school_name.empty() && !absl::StartsWith(text, "schools/")) {
-    return UsageError(
-        absl::StrCat(what, " needs a full name (schools/{school}/", collection, "/{id}), or --school with a bare id"));
-  }
-  return Usage(ChildResourceName(school_name, collection, text));
-}
-
-// "schools/a/arrangements/x" → "schools/a".
-std::string SchoolOf(const std::string& name) {
-  const size_t slash = name.find('/', std::string("schools/").size());
-  return name.substr(0, slash);
-}
-
 // Reads a text file of personal data (reasons for a letter): "-" is stdin. Trailing blank lines
 // and spaces are dropped; the text must not be empty.
 absl::StatusOr<std::string> ReadTextArg(const std::string& flag, const std::string& path) {
@@ -73,8 +45,7 @@ absl::StatusOr<std::string> ReadTextArg(const std::string& flag, const std::stri
   text = std::string(absl::StripTrailingAsciiWhitespace(text));
   if (absl::StripAsciiWhitespace(text).empty()) return UsageError(absl::StrCat(flag, ": ", path, " is empty"));
   // Counted in characters, as the API counts them.
-  size_t chars = 0;
-  for (unsigned char c : text) chars += (c & 0xC0) != 0x80;
+  const size_t chars = Utf8Chars(text);
   if (chars > kMaxReasonsChars) {
     return UsageError(
         absl::StrCat(flag, ": ", path, " holds ", chars, " characters; the most a letter takes is ", kMaxReasonsChars));
@@ -102,26 +73,6 @@ absl::Status TermsFromFlags(const Ctl::TermsFlags& f, const std::string& school_
   return absl::OkStatus();
 }
 
-bool AnyLocalTime(std::initializer_list<const std::string*> texts) {
-  for (const std::string* t : texts) {
-    if (!t->empty() && !IsAbsoluteTime(*t)) return true;
-  }
-  return false;
-}
-
-// Checks the form of every time flag before any call: the zone does not change what parses.
-absl::Status CheckTimes(std::initializer_list<const std::string*> texts) {
-  for (const std::string* t : texts) {
-    if (!t->empty()) PARLEY_RETURN_IF_ERROR(Usage(ParseTimeArg(*t, absl::UTCTimeZone())).status());
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckPageSize(int page_size) {
-  if (page_size < 0) return UsageError("--page-size must not be negative");
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::Status Ctl::ConductCheck(const ConductCheckOptions& opts) {
@@ -142,13 +93,7 @@ absl::Status Ctl::ConductCheck(const ConductCheckOptions& opts) {
   }
   PARLEY_RETURN_IF_ERROR(CheckTimes({&opts.at}));
 
-  absl::Time at = absl::Now();
-  if (AnyLocalTime({&opts.at})) {
-    PARLEY_ASSIGN_OR_RETURN(absl::TimeZone zone, impl_->SchoolZone(req.school()));
-    PARLEY_ASSIGN_OR_RETURN(at, Usage(ParseTimeArg(opts.at, zone)));
-  } else if (!opts.at.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(at, Usage(ParseTimeArg(opts.at, absl::UTCTimeZone())));
-  }
+  PARLEY_ASSIGN_OR_RETURN(absl::Time at, impl_->ReadTime(req.school(), opts.at, absl::Now()));
   ToProto(at, req.mutable_time());
 
   cv1::Decision decision;
@@ -179,31 +124,19 @@ absl::StatusOr<ListScope> ResolveListScope(const Ctl::ConductListOptions& opts) 
   return scope;
 }
 
-// Every conduct list command: one page or all of them, then JSON or a table in school-local time.
-// `customize` adds the command's own filters to each request.
+// Every conduct list command: RunList with the guardian filter.
 template <typename Req, typename Resp>
 absl::Status RunConductList(Ctl::Impl& impl, const Ctl::ConductListOptions& opts, const ListScope& scope,
                             grpc::Status (cv1::ConductService::Stub::*call)(grpc::ClientContext*, const Req&, Resp*),
                             const std::function<void(Req&)>& customize,
                             const std::function<std::string(const Resp&, const absl::TimeZone&)>& table) {
-  const bool follow = opts.page_size == 0;
-  Resp all;
-  PARLEY_RETURN_IF_ERROR(impl.Pages<Resp>(
-      follow, opts.page_token,
-      [&](grpc::ClientContext& ctx, const std::string& token, Resp* page) {
-        Req req;
-        req.set_parent(scope.parent);
+  return RunList<cv1::ConductService::Stub, Req, Resp>(
+      impl, impl.conduct.get(), call, scope.parent, opts.page_size, opts.page_token,
+      [&](Req& req) {
         req.set_guardian(scope.guardian);
-        req.set_page_size(follow ? kFollowPageSize : opts.page_size);
-        req.set_page_token(token);
         if (customize) customize(req);
-        return ((*impl.conduct).*call)(&ctx, req, page);
       },
-      &all));
-  if (impl.opts.json) return impl.PrintJson(all);
-  impl.out << table(all, impl.DisplayZone(scope.parent));
-  if (!all.next_page_token().empty()) impl.err << "more: --page-token " << all.next_page_token() << "\n";
-  return absl::OkStatus();
+      table);
 }
 
 }  // namespace
@@ -283,17 +216,10 @@ absl::Status Ctl::ArrangementCreate(const ArrangementCreateOptions& opts) {
     a->set_review_date(absl::FormatCivilTime(review));
   }
   PARLEY_RETURN_IF_ERROR(CheckTimes({&opts.start, &opts.end}));
-  absl::TimeZone zone = absl::UTCTimeZone();
-  if (AnyLocalTime({&opts.start, &opts.end})) {
-    PARLEY_ASSIGN_OR_RETURN(zone, impl_->SchoolZone(req.parent()));
-  }
-  absl::Time start = absl::Now();
-  if (!opts.start.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(start, Usage(ParseTimeArg(opts.start, zone)));
-  }
+  PARLEY_ASSIGN_OR_RETURN(absl::Time start, impl_->ReadTime(req.parent(), opts.start, absl::Now()));
   ToProto(start, a->mutable_start_time());
   if (!opts.end.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(absl::Time end, Usage(ParseTimeArg(opts.end, zone)));
+    PARLEY_ASSIGN_OR_RETURN(absl::Time end, impl_->ReadTime(req.parent(), opts.end, start));
     if (end <= start) return UsageError("--end must be after --start");
     ToProto(end, a->mutable_end_time());
   }
@@ -322,17 +248,8 @@ absl::Status Ctl::ArrangementShow(const ArrangementChangeOptions& opts) {
   PARLEY_RETURN_IF_ERROR(impl_->Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) {
     return impl_->conduct->ListArrangementRevisions(&ctx, list, &revisions);
   }));
-  if (impl_->opts.json) {
-    // One document: {"arrangement": {...}, "revisions": [...]}.
-    PARLEY_ASSIGN_OR_RETURN(std::string arrangement_json, ToJson(a, /*print_defaults=*/true));
-    PARLEY_ASSIGN_OR_RETURN(std::string revisions_json, ToJson(revisions, /*print_defaults=*/true));
-    nlohmann::ordered_json doc;
-    doc["arrangement"] = nlohmann::ordered_json::parse(arrangement_json);
-    doc["revisions"] =
-        nlohmann::ordered_json::parse(revisions_json).value("revisions", nlohmann::ordered_json::array());
-    impl_->out << doc.dump(2, ' ', /*ensure_ascii=*/false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
-    return absl::OkStatus();
-  }
+  // One document: {"arrangement": {...}, "revisions": [...]}.
+  if (impl_->opts.json) return impl_->PrintJsonWithList("arrangement", a, "revisions", revisions);
   impl_->out << FormatArrangement(a, {revisions.revisions().begin(), revisions.revisions().end()},
                                   impl_->DisplayZone(SchoolOf(name)));
   return absl::OkStatus();
@@ -424,11 +341,7 @@ absl::Status Ctl::ArrangementEnd(const ArrangementChangeOptions& opts) {
   const std::string school_name = SchoolOf(req.name());
   PARLEY_RETURN_IF_ERROR(CheckTimes({&opts.end}));
   if (!opts.end.empty()) {
-    absl::TimeZone zone = absl::UTCTimeZone();
-    if (AnyLocalTime({&opts.end})) {
-      PARLEY_ASSIGN_OR_RETURN(zone, impl_->SchoolZone(school_name));
-    }
-    PARLEY_ASSIGN_OR_RETURN(absl::Time end, Usage(ParseTimeArg(opts.end, zone)));
+    PARLEY_ASSIGN_OR_RETURN(absl::Time end, impl_->ReadTime(school_name, opts.end, absl::Now()));
     ToProto(end, req.mutable_end_time());
   }
   req.set_etag(opts.etag);
@@ -460,14 +373,7 @@ absl::Status Ctl::IncidentRecord(const IncidentRecordOptions& opts) {
   }
   incident->set_description_ref(opts.ref);
   PARLEY_RETURN_IF_ERROR(CheckTimes({&opts.at}));
-  absl::Time at = absl::Now();
-  if (!opts.at.empty()) {
-    absl::TimeZone zone = absl::UTCTimeZone();
-    if (AnyLocalTime({&opts.at})) {
-      PARLEY_ASSIGN_OR_RETURN(zone, impl_->SchoolZone(req.parent()));
-    }
-    PARLEY_ASSIGN_OR_RETURN(at, Usage(ParseTimeArg(opts.at, zone)));
-  }
+  PARLEY_ASSIGN_OR_RETURN(absl::Time at, impl_->ReadTime(req.parent(), opts.at, absl::Now()));
   ToProto(at, incident->mutable_occur_time());
   req.set_request_id(NewRequestId());
 
@@ -496,17 +402,10 @@ absl::Status Ctl::BanCreate(const BanCreateOptions& opts) {
                             Usage(ChildResourceName(req.parent(), "incidents", opts.incident)));
   }
   PARLEY_RETURN_IF_ERROR(CheckTimes({&opts.start, &opts.end}));
-  absl::TimeZone zone = absl::UTCTimeZone();
-  if (AnyLocalTime({&opts.start, &opts.end})) {
-    PARLEY_ASSIGN_OR_RETURN(zone, impl_->SchoolZone(req.parent()));
-  }
-  absl::Time start = absl::Now();
-  if (!opts.start.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(start, Usage(ParseTimeArg(opts.start, zone)));
-  }
+  PARLEY_ASSIGN_OR_RETURN(absl::Time start, impl_->ReadTime(req.parent(), opts.start, absl::Now()));
   ToProto(start, ban->mutable_start_time());
   if (!opts.end.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(absl::Time end, Usage(ParseTimeArg(opts.end, zone)));
+    PARLEY_ASSIGN_OR_RETURN(absl::Time end, impl_->ReadTime(req.parent(), opts.end, start));
     if (end <= start) return UsageError("--end must be after --start");
     ToProto(end, ban->mutable_end_time());
   }
@@ -538,24 +437,8 @@ absl::Status Ctl::BanRevoke(const std::string& school, const std::string& name, 
 
 absl::Status Ctl::ConductStats(const std::string& school, const std::string& from, const std::string& to) {
   PARLEY_RETURN_IF_ERROR(NeedConduct(impl_->conduct != nullptr));
-  cv1::GetSchoolStatsRequest req;
-  PARLEY_ASSIGN_OR_RETURN(*req.mutable_school(), Usage(SchoolName(school)));
-  PARLEY_RETURN_IF_ERROR(Required(from, "--from"));
-  PARLEY_RETURN_IF_ERROR(Required(to, "--to"));
-  PARLEY_ASSIGN_OR_RETURN(absl::CivilDay first, Usage(ParseDateArg("--from", from)));
-  PARLEY_ASSIGN_OR_RETURN(absl::CivilDay last, Usage(ParseDateArg("--to", to)));
-  if (last < first) return UsageError("--to must not be before --from");
-  PARLEY_ASSIGN_OR_RETURN(absl::TimeZone zone, impl_->SchoolZone(req.school()));
-  PARLEY_ASSIGN_OR_RETURN(auto period, Usage(LocalDays(first, last, zone)));
-  ToProto(period.first, req.mutable_start_time());
-  ToProto(period.second, req.mutable_end_time());
-  cv1::SchoolStats stats;
-  PARLEY_RETURN_IF_ERROR(impl_->Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) {
-    return impl_->conduct->GetSchoolStats(&ctx, req, &stats);
-  }));
-  if (impl_->opts.json) return impl_->PrintJson(stats);
-  impl_->out << FormatStats(stats, zone);
-  return absl::OkStatus();
+  return RunStats<cv1::ConductService::Stub, cv1::GetSchoolStatsRequest, cv1::SchoolStats>(
+      *impl_, impl_->conduct.get(), &cv1::ConductService::Stub::GetSchoolStats, school, from, to, &FormatStats);
 }
 
 }  // namespace parley::ctl

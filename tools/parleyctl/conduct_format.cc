@@ -10,33 +10,8 @@
 namespace parley::ctl {
 namespace {
 
-// Long values (explanations, reasons) are wrapped to this many characters, continuing under the
-// first line's value.
-constexpr size_t kWrapWidth = 90;
-
-std::string ShortName(const std::string& name) { return name.empty() ? "" : LastSegment(name); }
-
 std::string LocalOrEmpty(const cv1::Decision& d, absl::TimeZone zone) {
   return d.has_time() ? FormatLocalTime(FromProto(d.time()), zone) : "";
-}
-
-// Adds `value` under `key`, greedily wrapped; each paragraph of the text starts a new line.
-void AddWrapped(KeyValues* kv, const std::string& key, const std::string& value) {
-  bool first = true;
-  for (absl::string_view paragraph : absl::StrSplit(value, '\n')) {
-    std::string line;
-    for (absl::string_view word : absl::StrSplit(paragraph, ' ', absl::SkipEmpty())) {
-      if (!line.empty() && line.size() + 1 + word.size() > kWrapWidth) {
-        kv->Add(first ? key : "", line);
-        first = false;
-        line.clear();
-      }
-      if (!line.empty()) line.push_back(' ');
-      line.append(word.data(), word.size());
-    }
-    kv->Add(first ? key : "", line);
-    first = false;
-  }
 }
 
 std::string RequirementsText(const google::protobuf::RepeatedField<int>& requirements) {
@@ -178,10 +153,7 @@ std::string FormatArrangement(const cv1::Arrangement& a, const std::vector<cv1::
                 ConditionsText(rt.meeting_conditions()), r.review_date(), ShortName(r.breach_incident()),
                 ShortName(r.letter())});
     }
-    absl::StrAppend(&out, "\nrevisions:\n");
-    for (absl::string_view line : absl::StrSplit(t.Render(), '\n', absl::SkipEmpty())) {
-      absl::StrAppend(&out, "  ", line, "\n");
-    }
+    absl::StrAppend(&out, "\n", IndentedTable("revisions", t));
   }
   return out;
 }

@@ -106,8 +106,6 @@ std::string FormatDateRange(const std::string& first, const std::string& last) {
   return absl::StrCat(FormatDate(first), " to ", FormatDate(last));
 }
 
-std::string ShortName(const std::string& name) { return name.empty() ? "" : LastSegment(name); }
-
 }  // namespace
 
 Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
@@ -163,6 +161,35 @@ std::string KeyValues::Render() const {
   }
   return out;
 }
+
+std::string IndentedTable(const std::string& title, const Table& table) {
+  std::string out = absl::StrCat(title, ":\n");
+  for (absl::string_view line : absl::StrSplit(table.Render(), '\n', absl::SkipEmpty())) {
+    absl::StrAppend(&out, "  ", line, "\n");
+  }
+  return out;
+}
+
+void AddWrapped(KeyValues* kv, const std::string& key, const std::string& value) {
+  constexpr size_t kWrapWidth = 90;
+  bool first = true;
+  for (absl::string_view paragraph : absl::StrSplit(value, '\n')) {
+    std::string line;
+    for (absl::string_view word : absl::StrSplit(paragraph, ' ', absl::SkipEmpty())) {
+      if (!line.empty() && line.size() + 1 + word.size() > kWrapWidth) {
+        kv->Add(first ? key : "", line);
+        first = false;
+        line.clear();
+      }
+      if (!line.empty()) line.push_back(' ');
+      line.append(word.data(), word.size());
+    }
+    kv->Add(first ? key : "", line);
+    first = false;
+  }
+}
+
+std::string ShortName(const std::string& name) { return name.empty() ? "" : LastSegment(name); }
 
 absl::Time FromProto(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());

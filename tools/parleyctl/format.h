@@ -40,6 +40,16 @@ class KeyValues {
   std::vector<std::pair<std::string, std::string>> lines_;
 };
 
+// "title:" and then the table, each line indented by two spaces: a table inside a record.
+std::string IndentedTable(const std::string& title, const Table& table);
+
+// Adds `value` under `key`, greedily wrapped to 90 characters and continuing under the first
+// line's value; each paragraph of the text starts a new line (explanations, reasons).
+void AddWrapped(KeyValues* kv, const std::string& key, const std::string& value);
+
+// The last segment of a resource name, or "" for an empty one: what tables show.
+std::string ShortName(const std::string& name);
+
 absl::Time FromProto(const google::protobuf::Timestamp& ts);
 
 // "Wed 5 Nov 2025 15:30 GMT".

@@ -1,6 +1,7 @@
-// parleyctl: the command line for Parley's contacts and conduct services. Parses arguments and
-// dispatches to tools/parleyctl/commands.h (the conduct commands are registered by conduct_cli.h);
-// exit 0 on success, 1 when a call (or the work) fails, 2 on a usage error.
+// parleyctl: the command line for Parley's contacts, conduct and escalation services. Parses
+// arguments and dispatches to tools/parleyctl/commands.h (the conduct commands are registered by
+// conduct_cli.h, the enquiries commands by escalation_cli.h); exit 0 on success, 1 when a call (or
+// the work) fails, 2 on a usage error.
 #include <unistd.h>
 
 #include <cstdio>
@@ -16,24 +17,28 @@
 #include "common/config/env.h"
 #include "common/grpc/client.h"
 #include "tools/parleyctl/args.h"
+#include "tools/parleyctl/cli_common.h"
 #include "tools/parleyctl/commands.h"
 #include "tools/parleyctl/conduct_cli.h"
+#include "tools/parleyctl/escalation_cli.h"
 #include "tools/parleyctl/health.h"
 
 namespace {
 
+using parley::ctl::AddRepeatable;
 using parley::ctl::Ctl;
 
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 constexpr char kFooter[] = R"(Environment:
-  PARLEY_CONTACTS_ADDR  default for --addr
-  PARLEY_CONDUCT_ADDR   default for --conduct-addr
-  PARLEY_TOKEN          default for --token
-  PARLEY_SIGNING_KEY    default for --signing-key (ES256 PEM private key)
-  PARLEY_JWT_ISSUER     issuer of minted tokens (parley-local)
-  PARLEY_JWT_AUDIENCE   audience of minted tokens (parley)
+  PARLEY_CONTACTS_ADDR    default for --addr
+  PARLEY_CONDUCT_ADDR     default for --conduct-addr
+  PARLEY_ESCALATION_ADDR  default for --escalation-addr
+  PARLEY_TOKEN            default for --token
+  PARLEY_SIGNING_KEY      default for --signing-key (ES256 PEM private key)
+  PARLEY_JWT_ISSUER       issuer of minted tokens (parley-local)
+  PARLEY_JWT_AUDIENCE     audience of minted tokens (parley)
 
 Exit status: 0 success, 1 the call failed, 2 usage error. See docs/parleyctl.md.)";
 
@@ -47,13 +52,6 @@ int Report(const absl::Status& status) {
   return kExitFailure;
 }
 
-// Repeatable, one value per occurrence, so that "--as-role x schools list" does not swallow the
-// command that follows.
-CLI::Option* AddRepeatable(CLI::App* app, const std::string& name, std::vector<std::string>* values,
-                           const std::string& help) {
-  return app->add_option(name, *values, help)->allow_extra_args(false);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,6 +60,7 @@ int main(int argc, char** argv) {
     parley::EnvReader env;
     global.addr = env.String("PARLEY_CONTACTS_ADDR", global.addr);
     global.conduct_addr = env.String("PARLEY_CONDUCT_ADDR", global.conduct_addr);
+    global.escalation_addr = env.String("PARLEY_ESCALATION_ADDR", global.escalation_addr);
     global.token = env.String("PARLEY_TOKEN", "");
     global.signing_key = env.String("PARLEY_SIGNING_KEY", "");
     global.issuer = env.String("PARLEY_JWT_ISSUER", global.issuer);
@@ -70,7 +69,7 @@ int main(int argc, char** argv) {
     if (!env_status.ok()) return Report(parley::ctl::UsageError(std::string(env_status.message())));
   }
 
-  CLI::App app{"parleyctl: the command line for Parley's contacts and conduct services", "parleyctl"};
+  CLI::App app{"parleyctl: the command line for Parley's contacts, conduct and escalation services", "parleyctl"};
   app.footer(kFooter);
   app.require_subcommand(1);
   app.fallthrough();
@@ -79,6 +78,8 @@ int main(int argc, char** argv) {
   std::string timeout_text;
   app.add_option("--addr", global.addr, "contacts service address host:port")->capture_default_str();
   app.add_option("--conduct-addr", global.conduct_addr, "conduct service address host:port")->capture_default_str();
+  app.add_option("--escalation-addr", global.escalation_addr, "escalation service address host:port")
+      ->capture_default_str();
   app.add_option("--token", global.token, "bearer token to send (else one is minted)");
   app.add_option("--signing-key", global.signing_key, "ES256 PEM private key to mint tokens with");
   AddRepeatable(&app, "--as-role", &as_roles, "role of the minted token (repeatable; default trust_admin)");
@@ -86,7 +87,7 @@ int main(int argc, char** argv) {
   app.add_flag("--json", global.json, "print the response as protobuf JSON");
   app.add_option("--timeout", timeout_text, "deadline of each call (default 10s; import 5m, export 2m)");
   app.add_option("--zone", global.zone,
-                 "conduct: the school's IANA time zone (default: the school's own, asked of contacts)");
+                 "conduct, enquiries: the school's IANA time zone (default: the school's own, asked of contacts)");
 
   parley::ctl::Command run;
   bool needs_channel = true;
@@ -112,8 +113,9 @@ int main(int argc, char** argv) {
   std::string wait_service = "contacts";
   CLI::App* wait = app.add_subcommand("wait", "wait until a service reports SERVING on gRPC health");
   wait->add_option("--timeout", wait_timeout_text, "how long to wait (default 30s)");
-  wait->add_option("--service", wait_service, "which service: contacts (--addr) or conduct (--conduct-addr)")
-      ->check(CLI::IsMember({"contacts", "conduct"}))
+  wait->add_option("--service", wait_service,
+                   "which service: contacts (--addr), conduct (--conduct-addr) or escalation (--escalation-addr)")
+      ->check(CLI::IsMember({"contacts", "conduct", "escalation"}))
       ->capture_default_str();
   wait->callback([&] { needs_channel = false; });
 
@@ -214,6 +216,8 @@ int main(int argc, char** argv) {
 
   // conduct ...
   parley::ctl::ConductCli conduct_cli(&app, &run);
+  // enquiries ...
+  parley::ctl::EscalationCli escalation_cli(&app, &run);
 
   try {
     app.parse(argc, argv);
@@ -240,21 +244,24 @@ int main(int argc, char** argv) {
       if (!t.ok()) return Report(parley::ctl::UsageError(std::string(t.status().message())));
       timeout = *t;
     }
-    const std::string& target = wait_service == "conduct" ? global.conduct_addr : global.addr;
+    const std::string& target = wait_service == "conduct"      ? global.conduct_addr
+                                : wait_service == "escalation" ? global.escalation_addr
+                                                               : global.addr;
     absl::Status status = parley::ctl::WaitForServing(target, timeout);
     if (status.ok()) std::cout << target << " is serving\n";
     return Report(status);
   }
 
-  // Channels connect lazily: the conduct one costs nothing for a contacts command, and conduct
-  // commands use contacts only to learn a school's time zone.
-  std::shared_ptr<grpc::Channel> channel, conduct_channel;
+  // Channels connect lazily: the conduct and escalation ones cost nothing for a contacts command,
+  // and conduct and enquiries commands use contacts only to learn a school's time zone.
+  std::shared_ptr<grpc::Channel> channel, conduct_channel, escalation_channel;
   if (needs_channel) {
     channel = parley::client::MakeChannel(global.addr, 64 << 20);
     conduct_channel = parley::client::MakeChannel(global.conduct_addr, 64 << 20);
+    escalation_channel = parley::client::MakeChannel(global.escalation_addr, 64 << 20);
   }
   if (!run) return Report(parley::ctl::UsageError("no command given"));
-  Ctl ctl(global, channel, conduct_channel, std::cout, std::cerr);
+  Ctl ctl(global, channel, conduct_channel, escalation_channel, std::cout, std::cerr);
   absl::Status status = run(ctl);
   std::cout.flush();
   return Report(status);

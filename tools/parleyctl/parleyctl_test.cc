@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -20,11 +21,15 @@
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
+#include "parley/escalation/v1/escalation_service.grpc.pb.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
 #include "tools/parleyctl/conduct_args.h"
 #include "tools/parleyctl/conduct_cli.h"
 #include "tools/parleyctl/conduct_format.h"
+#include "tools/parleyctl/escalation_args.h"
+#include "tools/parleyctl/escalation_cli.h"
+#include "tools/parleyctl/escalation_format.h"
 #include "tools/parleyctl/format.h"
 #include "tools/parleyctl/health.h"
 
@@ -853,7 +858,287 @@ TEST(Health, WaitsForServingAndReportsNotServing) {
   EXPECT_EQ(gone.code(), absl::StatusCode::kDeadlineExceeded);
 }
 
+// --- enquiries (escalation) arguments and output -----------------------------------------------
+
+TEST(EnquiryNames, ChannelsByShortLongAndEnumName) {
+  EXPECT_EQ(ParseEnquiryChannel("email").value(), ev1::CHANNEL_EMAIL);
+  EXPECT_EQ(ParseEnquiryChannel("letter").value(), ev1::CHANNEL_LETTER);
+  EXPECT_EQ(ParseEnquiryChannel("phone").value(), ev1::CHANNEL_PHONE);
+  EXPECT_EQ(ParseEnquiryChannel("app").value(), ev1::CHANNEL_APP_MESSAGE);
+  EXPECT_EQ(ParseEnquiryChannel("App_Message").value(), ev1::CHANNEL_APP_MESSAGE);
+  EXPECT_EQ(ParseEnquiryChannel("in-person").value(), ev1::CHANNEL_IN_PERSON);
+  EXPECT_EQ(ParseEnquiryChannel("CHANNEL_IN_PERSON").value(), ev1::CHANNEL_IN_PERSON);
+  for (int i = 1; i <= 5; ++i) {
+    const auto c = static_cast<ev1::Channel>(i);
+    EXPECT_EQ(ParseEnquiryChannel(EnquiryChannelName(c)).value(), c);
+  }
+  // Escalation takes the channels a parent writes or speaks in, not conduct's meetings or SMS.
+  for (const char* bad : {"sms", "meeting", "video", "", "fax"}) {
+    absl::StatusOr<ev1::Channel> c = ParseEnquiryChannel(bad);
+    ASSERT_FALSE(c.ok()) << bad;
+    EXPECT_THAT(std::string(c.status().message()), HasSubstr("email, letter, phone, app, in-person")) << bad;
+  }
+}
+
+TEST(EnquiryNames, StatesAsTheCommandLineNamesThem) {
+  EXPECT_EQ(ParseEnquiryState("open").value(), ev1::ENQUIRY_STATE_OPEN);
+  EXPECT_EQ(ParseEnquiryState("acknowledged").value(), ev1::ENQUIRY_STATE_ACKNOWLEDGED);
+  EXPECT_EQ(ParseEnquiryState("awaiting-parent").value(), ev1::ENQUIRY_STATE_AWAITING_PARENT);
+  EXPECT_EQ(ParseEnquiryState("AWAITING_PARENT").value(), ev1::ENQUIRY_STATE_AWAITING_PARENT);
+  EXPECT_EQ(ParseEnquiryState("resolved").value(), ev1::ENQUIRY_STATE_RESOLVED);
+  EXPECT_EQ(ParseEnquiryState("referred").value(), ev1::ENQUIRY_STATE_REFERRED_TO_COMPLAINTS);
+  EXPECT_EQ(ParseEnquiryState("ENQUIRY_STATE_REFERRED_TO_COMPLAINTS").value(),
+            ev1::ENQUIRY_STATE_REFERRED_TO_COMPLAINTS);
+  EXPECT_EQ(ParseEnquiryState("redirected").value(), ev1::ENQUIRY_STATE_REDIRECTED);
+  EXPECT_EQ(ParseEnquiryState("no-response").value(), ev1::ENQUIRY_STATE_NO_RESPONSE_REQUIRED);
+  EXPECT_EQ(ParseEnquiryState("no-response-required").value(), ev1::ENQUIRY_STATE_NO_RESPONSE_REQUIRED);
+  for (int i = 1; i <= 7; ++i) {
+    const auto st = static_cast<ev1::EnquiryState>(i);
+    EXPECT_EQ(ParseEnquiryState(EnquiryStateName(st)).value(), st) << EnquiryStateName(st);
+  }
+  EXPECT_FALSE(ParseEnquiryState("closed").ok());
+  EXPECT_FALSE(ParseEnquiryState("unspecified").ok());
+  EXPECT_EQ(EnquiryStateName(ev1::ENQUIRY_STATE_UNSPECIFIED), "unspecified");
+}
+
+TEST(EnquiryNames, EventsClocksAndGateOutcomes) {
+  EXPECT_EQ(EnquiryEventKindName(ev1::ENQUIRY_EVENT_KIND_MARKED_ABUSIVE), "marked-abusive");
+  EXPECT_EQ(EnquiryEventKindName(ev1::ENQUIRY_EVENT_KIND_REFERRED_TO_COMPLAINTS), "referred");
+  std::set<std::string> kinds;
+  for (int i = 1; i <= 15; ++i) kinds.insert(EnquiryEventKindName(static_cast<ev1::EnquiryEventKind>(i)));
+  EXPECT_EQ(kinds.size(), 15u);  // every kind has a name of its own
+  EXPECT_EQ(kinds.count("unspecified"), 0u);
+  EXPECT_EQ(ClockStageName(ev1::STAGE_ACKNOWLEDGE), "acknowledge");
+  EXPECT_EQ(ClockStageName(ev1::STAGE_RESPOND), "respond");
+  EXPECT_EQ(ClockStateName(ev1::CLOCK_STATE_BREACHED), "breached");
+  EXPECT_EQ(GateOutcomeName("ALLOW"), "allow");
+  EXPECT_EQ(GateOutcomeName("NO_RESPONSE_REQUIRED"), "no-response-required");
+  EXPECT_EQ(GateOutcomeName("REDIRECT"), "redirect");
+  EXPECT_EQ(GateOutcomeName("SOMETHING_NEW"), "something_new");
+  EXPECT_EQ(GateOutcomeName(""), "-");
+}
+
+// St Mary's: Mrs Ahmed (g-00012) emails about Amy (p-00001) on Friday 24 Oct 2025 at 16:10 BST,
+// after hours on the last day before half-term; the clocks go back on Sunday 26 Oct, so both due
+// times fall in GMT.
+ev1::Enquiry AfterHoursEmail() {
+  ev1::Enquiry e;
+  e.set_name("schools/st-marys/enquiries/enq-1");
+  e.set_pupil("schools/st-marys/pupils/p-00001");
+  e.set_guardian("guardians/g-00012");
+  e.set_channel(ev1::CHANNEL_EMAIL);
+  e.set_category("learning");
+  SetTime("2025-10-24T15:10:00Z", e.mutable_receive_time());
+  e.set_subject("Reading book not changed");
+  e.set_body_ref("MAIL-88213");
+  e.set_state(ev1::ENQUIRY_STATE_OPEN);
+  e.set_owner("schools/st-marys/staff/mrs-jones");
+  e.set_rung(0);
+  e.set_rung_role("class_teacher");
+  e.set_cycle(1);
+  ev1::Clock* ack = e.mutable_acknowledge();
+  ack->set_stage(ev1::STAGE_ACKNOWLEDGE);
+  SetTime("2025-11-03T08:30:00Z", ack->mutable_start_time());
+  SetTime("2025-11-04T08:30:00Z", ack->mutable_due_time());
+  ack->set_state(ev1::CLOCK_STATE_RUNNING);
+  ack->set_explanation(
+      "Received Fri 24 Oct 16:10 BST, after the school day; half-term runs to Fri 31 Oct, so the clock starts Mon "
+      "3 Nov 08:30 GMT. 1 working day: due Tue 4 Nov 08:30 GMT.");
+  ev1::Clock* respond = e.mutable_respond();
+  respond->set_stage(ev1::STAGE_RESPOND);
+  SetTime("2025-11-03T08:30:00Z", respond->mutable_start_time());
+  SetTime("2025-11-07T08:30:00Z", respond->mutable_due_time());
+  respond->set_state(ev1::CLOCK_STATE_RUNNING);
+  respond->set_explanation("5 working days from Mon 3 Nov 08:30 GMT.");
+  e.set_gate_decision("schools/st-marys/decisions/d-4");
+  e.set_gate_outcome("ALLOW");
+  e.set_etag("e-1");
+  return e;
+}
+
+ev1::EnquiryEvent Event(int seq, ev1::EnquiryEventKind kind, const std::string& at, const std::string& actor) {
+  ev1::EnquiryEvent ev;
+  ev.set_name(absl::StrCat("schools/st-marys/enquiries/enq-1/events/", seq));
+  ev.set_kind(kind);
+  SetTime(at, ev.mutable_time());
+  ev.set_actor(actor);
+  ev.set_owner("schools/st-marys/staff/mrs-jones");
+  return ev;
+}
+
+std::vector<ev1::EnquiryEvent> AfterHoursHistory() {
+  ev1::EnquiryEvent received = Event(1, ev1::ENQUIRY_EVENT_KIND_RECEIVED, "2025-10-24T15:10:00Z", "service:escalation");
+  ev1::EnquiryEvent routed = Event(2, ev1::ENQUIRY_EVENT_KIND_ROUTED, "2025-10-24T15:10:01Z", "service:escalation");
+  *routed.mutable_clock() = AfterHoursEmail().acknowledge();
+  ev1::EnquiryEvent breached = Event(3, ev1::ENQUIRY_EVENT_KIND_BREACHED, "2025-11-04T08:30:00Z", "service:escalation");
+  breached.set_reason("acknowledge");
+  *breached.mutable_clock() = AfterHoursEmail().acknowledge();
+  breached.mutable_clock()->set_state(ev1::CLOCK_STATE_BREACHED);
+  ev1::EnquiryEvent escalated = Event(4, ev1::ENQUIRY_EVENT_KIND_ESCALATED, "2025-11-07T09:00:00Z", "staff:mrs-jones");
+  escalated.set_owner("schools/st-marys/staff/mr-patel");
+  escalated.set_rung(1);
+  escalated.set_reason("parent asked for the head of year");
+  return {received, routed, breached, escalated};
+}
+
+TEST(FormatEnquiry, DueTimesInSchoolTimeAcrossTheClockChange) {
+  EXPECT_EQ(
+      FormatEnquiry(AfterHoursEmail(), {}, London()),
+      "enquiry:        schools/st-marys/enquiries/enq-1\n"
+      "state:          open\n"
+      "owner:          schools/st-marys/staff/mrs-jones\n"
+      "rung:           0 (class_teacher)\n"
+      "guardian:       guardians/g-00012\n"
+      "pupil:          schools/st-marys/pupils/p-00001\n"
+      "channel:        email\n"
+      "category:       learning\n"
+      "subject:        Reading book not changed\n"
+      "body:           MAIL-88213\n"
+      "received:       Fri 24 Oct 2025 16:10 BST (2025-10-24T15:10:00Z)\n"
+      "gate:           allow (schools/st-marys/decisions/d-4)\n"
+      "acknowledge:    running, due Tue 4 Nov 2025 08:30 GMT (2025-11-04T08:30:00Z)\n"
+      "  started:      Mon 3 Nov 2025 08:30 GMT\n"
+      "  explanation:  Received Fri 24 Oct 16:10 BST, after the school day; half-term runs to Fri 31 Oct, so the\n"
+      "                clock starts Mon 3 Nov 08:30 GMT. 1 working day: due Tue 4 Nov 08:30 GMT.\n"
+      "respond:        running, due Fri 7 Nov 2025 08:30 GMT (2025-11-07T08:30:00Z)\n"
+      "  started:      Mon 3 Nov 2025 08:30 GMT\n"
+      "  explanation:  5 working days from Mon 3 Nov 08:30 GMT.\n"
+      "etag:           e-1\n");
+}
+
+TEST(FormatEnquiry, SameDayBeforeAndAfterTheChange) {
+  // A safeguarding email at 00:30 BST on 26 Oct, due an hour later (elapsed): 01:30 GMT, the
+  // second 01:30 of that night. Both show their own zone, so neither is misread.
+  ev1::Enquiry e = AfterHoursEmail();
+  e.set_safeguarding(true);
+  e.set_guardian("");
+  e.set_sender_description("a neighbour");
+  SetTime("2025-10-25T23:30:00Z", e.mutable_receive_time());
+  e.clear_respond();
+  e.mutable_acknowledge()->clear_start_time();
+  e.mutable_acknowledge()->clear_explanation();
+  SetTime("2025-10-26T01:30:00Z", e.mutable_acknowledge()->mutable_due_time());
+  const std::string out = FormatEnquiry(e, {}, London());
+  EXPECT_THAT(out, HasSubstr("received:      Sun 26 Oct 2025 00:30 BST (2025-10-25T23:30:00Z)\n"));
+  EXPECT_THAT(out, HasSubstr("acknowledge:   running, due Sun 26 Oct 2025 01:30 GMT (2025-10-26T01:30:00Z)\n"));
+  EXPECT_THAT(out, HasSubstr("respond:       none\n"));
+  EXPECT_THAT(out, HasSubstr("sender:        a neighbour\n"));
+  EXPECT_THAT(out, HasSubstr("safeguarding:  yes: to the DSL at once, on an elapsed clock\n"));
+  EXPECT_THAT(out, Not(HasSubstr("guardian:")));
+}
+
+TEST(FormatEnquiry, PausedReopenedAndEscalated) {
+  ev1::Enquiry e = AfterHoursEmail();
+  e.set_state(ev1::ENQUIRY_STATE_AWAITING_PARENT);
+  e.set_rung(1);
+  e.set_rung_role("head_of_year");
+  e.set_cycle(2);
+  e.mutable_respond()->set_state(ev1::CLOCK_STATE_PAUSED);
+  e.mutable_respond()->clear_due_time();
+  e.mutable_acknowledge()->set_state(ev1::CLOCK_STATE_MET);
+  const std::string out = FormatEnquiry(e, {}, London());
+  EXPECT_THAT(out, HasSubstr("state:          awaiting-parent\n"));
+  EXPECT_THAT(out, HasSubstr("rung:           1 (head_of_year)\n"));
+  EXPECT_THAT(out, HasSubstr("cycle:          2 (reopened)\n"));
+  EXPECT_THAT(out, HasSubstr("acknowledge:    met, due Tue 4 Nov 2025 08:30 GMT"));
+  EXPECT_THAT(out, HasSubstr("respond:        paused: standing still while the school awaits the parent\n"));
+}
+
+TEST(FormatEnquiry, EventsOldestFirstWithTheClockEachSet) {
+  EXPECT_EQ(FormatEnquiryEventsTable(AfterHoursHistory(), London()),
+            "#  WHEN                       EVENT      BY                  OWNER      RUNG  CLOCK                       "
+            "                   REASON\n"
+            "1  Fri 24 Oct 2025 16:10 BST  received   service:escalation  mrs-jones  0\n"
+            "2  Fri 24 Oct 2025 16:10 BST  routed     service:escalation  mrs-jones  0     acknowledge Tue 4 Nov 2025 "
+            "08:30 GMT\n"
+            "3  Tue 4 Nov 2025 08:30 GMT   breached   service:escalation  mrs-jones  0     acknowledge breached Tue 4 "
+            "Nov 2025 08:30 GMT  acknowledge\n"
+            "4  Fri 7 Nov 2025 09:00 GMT   escalated  staff:mrs-jones     mr-patel   1                                 "
+            "                   parent asked for the head of year\n");
+  // The show view: the enquiry, then the same table indented under "events:".
+  const std::string show = FormatEnquiry(AfterHoursEmail(), AfterHoursHistory(), London());
+  EXPECT_THAT(show, HasSubstr("etag:           e-1\n\nevents:\n  #  WHEN "));
+  EXPECT_THAT(show, HasSubstr("\n  4  Fri 7 Nov 2025 09:00 GMT "));
+}
+
+TEST(FormatEnquiry, ListShowsDueTimesInSchoolTimeAndNoPersonalData) {
+  ev1::Enquiry breached = AfterHoursEmail();
+  breached.set_name("schools/st-marys/enquiries/enq-2");
+  breached.set_state(ev1::ENQUIRY_STATE_ACKNOWLEDGED);
+  breached.mutable_acknowledge()->set_state(ev1::CLOCK_STATE_MET);
+  breached.mutable_respond()->set_state(ev1::CLOCK_STATE_BREACHED);
+  breached.set_safeguarding(true);
+  ev1::Enquiry redirected = AfterHoursEmail();
+  redirected.set_name("schools/st-marys/enquiries/enq-3");
+  redirected.set_state(ev1::ENQUIRY_STATE_REDIRECTED);
+  redirected.clear_acknowledge();
+  redirected.clear_respond();
+  const std::string table = FormatEnquiriesTable({AfterHoursEmail(), breached, redirected}, London());
+  EXPECT_EQ(table,
+            "ENQUIRY  RECEIVED                   CHANNEL  CATEGORY  STATE         OWNER      RUNG  ACK DUE             "
+            "      RESPOND DUE                        FLAGS\n"
+            "enq-1    Fri 24 Oct 2025 16:10 BST  email    learning  open          mrs-jones  0     Tue 4 Nov 2025 "
+            "08:30 GMT  Fri 7 Nov 2025 08:30 GMT\n"
+            "enq-2    Fri 24 Oct 2025 16:10 BST  email    learning  acknowledged  mrs-jones  0     met                 "
+            "      breached Fri 7 Nov 2025 08:30 GMT  safeguarding\n"
+            "enq-3    Fri 24 Oct 2025 16:10 BST  email    learning  redirected    mrs-jones  0     -                   "
+            "      -\n");
+  EXPECT_THAT(table, Not(HasSubstr("Reading book")));
+  EXPECT_THAT(table, Not(HasSubstr("MAIL-88213")));
+}
+
+TEST(FormatEnquiry, StatsTotalsRungsAndBreakdowns) {
+  ev1::SchoolStats s;
+  s.set_school("schools/st-marys");
+  SetTime("2025-08-31T23:00:00Z", s.mutable_start_time());
+  SetTime("2025-12-20T00:00:00Z", s.mutable_end_time());
+  ev1::PromiseFigures* all = s.mutable_all();
+  all->set_received(40);
+  all->set_acknowledged_within_promise(0.95);
+  all->set_answered_within_promise(0.875);
+  all->mutable_median_to_acknowledge()->set_seconds(2 * 3600 + 30 * 60);
+  all->mutable_median_to_answer()->set_seconds(26 * 3600);
+  all->set_breaches(3);
+  ev1::ChannelFigures* email = s.add_by_channel();
+  email->set_channel(ev1::CHANNEL_EMAIL);
+  *email->mutable_figures() = *all;
+  ev1::CategoryFigures* send = s.add_by_category();
+  send->set_category("send");
+  send->mutable_figures()->set_received(4);
+  ev1::RungCount* r1 = s.add_escalations_by_rung();
+  r1->set_rung(1);
+  r1->set_count(3);
+  ev1::RungCount* r2 = s.add_escalations_by_rung();
+  r2->set_rung(2);
+  r2->set_count(1);
+  s.set_referrals_to_complaints(1);
+  s.set_open_now(6);
+  s.set_overdue_now(2);
+  const std::string out = FormatEnquiryStats(s, London());
+  EXPECT_THAT(out, HasSubstr("period:                  Mon 1 Sep 2025 00:00 BST to Sat 20 Dec 2025 00:00 GMT\n"));
+  EXPECT_THAT(out, HasSubstr("acknowledged in time:    95.0 %\n"));
+  EXPECT_THAT(out, HasSubstr("answered in time:        87.5 %\n"));
+  EXPECT_THAT(out, HasSubstr("median to acknowledge:   2h30m (working time)\n"));
+  EXPECT_THAT(out, HasSubstr("escalations:             4\n  to rung 1:             3\n  to rung 2:             1\n"));
+  EXPECT_THAT(out, HasSubstr("referred to complaints:  1\n"));
+  EXPECT_THAT(out, HasSubstr("overdue now:             2\n"));
+  EXPECT_THAT(out, HasSubstr("by channel:\n  CHANNEL  RECEIVED  ACK IN TIME"));
+  EXPECT_THAT(out,
+              HasSubstr("\n  email    40        95.0 %       87.5 %            2h30m          26h               3"));
+  EXPECT_THAT(out, HasSubstr("by category:\n  CATEGORY  RECEIVED"));
+  EXPECT_THAT(out, HasSubstr("\n  send      4         0.0 %        0.0 %             -              -"));
+}
+
 // --- commands against an in-process fake service ------------------------------------------------
+
+// A fake's paging: the page token is the index to start from. Adds items [start, start + per_page)
+// of `total` with `add` and sets the next token when more remain.
+template <typename Resp>
+void ServePage(int total, int per_page, const std::string& token, Resp* resp, const std::function<void(int)>& add) {
+  const int start = token.empty() ? 0 : std::stoi(token);
+  for (int i = start; i < std::min(start + per_page, total); ++i) add(i);
+  if (start + per_page < total) resp->set_next_page_token(absl::StrCat(start + per_page));
+}
 
 class FakeContacts final : public v1::ContactsService::Service {
  public:
@@ -873,12 +1158,9 @@ class FakeContacts final : public v1::ContactsService::Service {
                           v1::ListPupilsResponse* resp) override {
     Record(ctx);
     // Three pupils, two per page.
-    const int start = req->page_token().empty() ? 0 : std::stoi(req->page_token());
     const int size = req->page_size() > 0 ? std::min(req->page_size(), 2) : 2;
-    for (int i = start; i < std::min(start + size, 3); ++i) {
-      resp->add_pupils()->set_name(absl::StrCat(req->parent(), "/pupils/p-000", i + 1));
-    }
-    if (start + size < 3) resp->set_next_page_token(absl::StrCat(start + size));
+    ServePage(3, size, req->page_token(), resp,
+              [&](int i) { resp->add_pupils()->set_name(absl::StrCat(req->parent(), "/pupils/p-000", i + 1)); });
     return grpc::Status::OK;
   }
 
@@ -939,13 +1221,11 @@ class FakeConduct final : public cv1::ConductService::Service {
     Record(ctx);
     last_list_arrangements = *req;
     // Three arrangements, two per page.
-    const int start = req->page_token().empty() ? 0 : std::stoi(req->page_token());
-    for (int i = start; i < std::min(start + 2, 3); ++i) {
+    ServePage(3, 2, req->page_token(), resp, [&](int i) {
       cv1::Arrangement* a = resp->add_arrangements();
       *a = Tightened();
       a->set_name(absl::StrCat(req->parent(), "/arrangements/a-", i + 1));
-    }
-    if (start + 2 < 3) resp->set_next_page_token(absl::StrCat(start + 2));
+    });
     return grpc::Status::OK;
   }
 
@@ -1019,6 +1299,142 @@ class FakeConduct final : public cv1::ConductService::Service {
   cv1::GetSchoolStatsRequest last_stats;
 };
 
+// The escalation service as parleyctl sees it: records each request and answers from the
+// fixtures above. AcknowledgeEnquiry fails its first attempt with UNAVAILABLE, as a dropped
+// connection would, so the retry can be seen.
+class FakeEscalation final : public ev1::EscalationService::Service {
+ public:
+  grpc::Status OpenEnquiry(grpc::ServerContext* ctx, const ev1::OpenEnquiryRequest* req, ev1::Enquiry* resp) override {
+    Record(ctx, "OpenEnquiry");
+    last_open = *req;
+    *resp = AfterHoursEmail();
+    return grpc::Status::OK;
+  }
+
+  grpc::Status GetEnquiry(grpc::ServerContext* ctx, const ev1::GetEnquiryRequest* req, ev1::Enquiry* resp) override {
+    Record(ctx, "GetEnquiry");
+    if (LastSegment(req->name()) != "enq-1") {
+      ctx->AddTrailingMetadata("parley-error-reason", "ENQUIRY_NOT_FOUND");
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no enquiry " + req->name());
+    }
+    *resp = AfterHoursEmail();
+    resp->set_name(req->name());
+    resp->set_etag("e-7");
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListEnquiries(grpc::ServerContext* ctx, const ev1::ListEnquiriesRequest* req,
+                             ev1::ListEnquiriesResponse* resp) override {
+    Record(ctx, "ListEnquiries");
+    last_list = *req;
+    // Three enquiries, two per page.
+    ServePage(3, 2, req->page_token(), resp, [&](int i) {
+      ev1::Enquiry* e = resp->add_enquiries();
+      *e = AfterHoursEmail();
+      e->set_name(absl::StrCat(req->parent(), "/enquiries/enq-", i + 1));
+    });
+    return grpc::Status::OK;
+  }
+
+  grpc::Status ListEnquiryEvents(grpc::ServerContext* ctx, const ev1::ListEnquiryEventsRequest* req,
+                                 ev1::ListEnquiryEventsResponse* resp) override {
+    Record(ctx, "ListEnquiryEvents");
+    last_events = *req;
+    // The history, two events per page, oldest first.
+    const std::vector<ev1::EnquiryEvent> history = AfterHoursHistory();
+    ServePage(static_cast<int>(history.size()), 2, req->page_token(), resp,
+              [&](int i) { *resp->add_events() = history[i]; });
+    return grpc::Status::OK;
+  }
+
+  grpc::Status AcknowledgeEnquiry(grpc::ServerContext* ctx, const ev1::AcknowledgeEnquiryRequest* req,
+                                  ev1::Enquiry* resp) override {
+    Record(ctx, "AcknowledgeEnquiry");
+    ack_request_ids.push_back(req->request_id());
+    last_etag = req->etag();
+    if (ack_request_ids.size() == 1) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection dropped");
+    *resp = AfterHoursEmail();
+    resp->set_state(ev1::ENQUIRY_STATE_ACKNOWLEDGED);
+    resp->mutable_acknowledge()->set_state(ev1::CLOCK_STATE_MET);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status RecordReply(grpc::ServerContext* ctx, const ev1::RecordReplyRequest* req, ev1::Enquiry* resp) override {
+    Record(ctx, "RecordReply");
+    last_reply = *req;
+    return Changed(req->etag(), resp);
+  }
+
+  grpc::Status PauseEnquiry(grpc::ServerContext* ctx, const ev1::PauseEnquiryRequest* req,
+                            ev1::Enquiry* resp) override {
+    Record(ctx, "PauseEnquiry");
+    last_pause = *req;
+    return Changed(req->etag(), resp);
+  }
+
+  grpc::Status ResolveEnquiry(grpc::ServerContext* ctx, const ev1::ResolveEnquiryRequest* req,
+                              ev1::Enquiry* resp) override {
+    Record(ctx, "ResolveEnquiry");
+    // Someone else changed it since it was read.
+    ctx->AddTrailingMetadata("parley-error-reason", "ETAG_MISMATCH");
+    (void)resp;
+    return grpc::Status(grpc::StatusCode::ABORTED, "enquiry enq-1 changed since etag " + req->etag());
+  }
+
+  grpc::Status EscalateEnquiry(grpc::ServerContext* ctx, const ev1::EscalateEnquiryRequest* req,
+                               ev1::Enquiry* resp) override {
+    Record(ctx, "EscalateEnquiry");
+    last_escalate = *req;
+    grpc::Status s = Changed(req->etag(), resp);
+    resp->set_rung(1);
+    resp->set_rung_role("head_of_year");
+    resp->set_owner("schools/st-marys/staff/mr-patel");
+    return s;
+  }
+
+  grpc::Status ReassignEnquiry(grpc::ServerContext* ctx, const ev1::ReassignEnquiryRequest* req,
+                               ev1::Enquiry* resp) override {
+    Record(ctx, "ReassignEnquiry");
+    last_reassign = *req;
+    return Changed(req->etag(), resp);
+  }
+
+  grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const ev1::GetSchoolStatsRequest* req,
+                              ev1::SchoolStats* resp) override {
+    Record(ctx, "GetSchoolStats");
+    last_stats = *req;
+    resp->set_school(req->school());
+    *resp->mutable_start_time() = req->start_time();
+    *resp->mutable_end_time() = req->end_time();
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Changed(const std::string& etag, ev1::Enquiry* resp) {
+    last_etag = etag;
+    *resp = AfterHoursEmail();
+    resp->set_etag("e-8");
+    return grpc::Status::OK;
+  }
+
+  void Record(grpc::ServerContext* ctx, const std::string& method) {
+    calls.push_back(method);
+    had_deadline = ctx->deadline() < std::chrono::system_clock::now() + std::chrono::hours(1);
+  }
+
+  std::vector<std::string> calls;
+  bool had_deadline = false;
+  std::string last_etag;
+  std::vector<std::string> ack_request_ids;
+  ev1::OpenEnquiryRequest last_open;
+  ev1::ListEnquiriesRequest last_list;
+  ev1::ListEnquiryEventsRequest last_events;
+  ev1::RecordReplyRequest last_reply;
+  ev1::PauseEnquiryRequest last_pause;
+  ev1::EscalateEnquiryRequest last_escalate;
+  ev1::ReassignEnquiryRequest last_reassign;
+  ev1::GetSchoolStatsRequest last_stats;
+};
+
 class CommandsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -1027,6 +1443,7 @@ class CommandsTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(&service_);
     builder.RegisterService(&conduct_);
+    builder.RegisterService(&escalation_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
@@ -1038,16 +1455,25 @@ class CommandsTest : public ::testing::Test {
     g.token = "test-token";
     g.json = json;
     g.zone = zone;
-    return Ctl(g, channel_, channel_, out_, err_);
+    return Ctl(g, channel_, channel_, channel_, out_, err_);
   }
 
   // `parleyctl conduct <args>` as main parses it, run against the fakes.
   absl::Status RunConduct(const std::vector<std::string>& args, const std::string& zone = "") {
+    return RunCli<ConductCli>("conduct", args, zone);
+  }
+  // `parleyctl enquiries <args>`, the same way.
+  absl::Status RunEnquiries(const std::vector<std::string>& args, const std::string& zone = "") {
+    return RunCli<EscalationCli>("enquiries", args, zone);
+  }
+
+  template <typename Cli>
+  absl::Status RunCli(const char* command, const std::vector<std::string>& args, const std::string& zone) {
     CLI::App app{"parleyctl"};
     app.require_subcommand(1);
     Command run;
-    ConductCli cli(&app, &run);
-    std::vector<const char*> argv = {"parleyctl", "conduct"};
+    Cli cli(&app, &run);
+    std::vector<const char*> argv = {"parleyctl", command};
     for (const std::string& a : args) argv.push_back(a.c_str());
     try {
       app.parse(static_cast<int>(argv.size()), argv.data());
@@ -1068,6 +1494,7 @@ class CommandsTest : public ::testing::Test {
 
   FakeContacts service_;
   FakeConduct conduct_;
+  FakeEscalation escalation_;
   std::unique_ptr<grpc::Server> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::ostringstream out_;
@@ -1340,6 +1767,207 @@ TEST_F(CommandsTest, JsonOutputIsProtobufJsonIndentedByTwo) {
   ASSERT_TRUE(ctl.SchoolsShow("st-marys").ok());
   EXPECT_THAT(out_.str(), HasSubstr("{\n  \"name\": \"schools/st-marys\",\n"));
   EXPECT_THAT(out_.str(), HasSubstr("\"timeZone\": \"Europe/London\""));
+}
+
+// --- enquiries commands against the fakes -------------------------------------------------------
+
+constexpr char kUuidPattern[] = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
+
+TEST_F(CommandsTest, EnquiryOpenReadsLocalTimeAndPrintsDueTimesInSchoolTime) {
+  absl::Status s =
+      RunEnquiries({"open", "--school", "st-marys", "--pupil", "p-00001", "--guardian", "g-00012", "--channel", "email",
+                    "--category", "learning", "--subject", "Reading book not changed", "--body-ref", "MAIL-88213",
+                    "--received", "2025-10-24 16:10"});
+  ASSERT_TRUE(s.ok()) << s << err_.str();
+  const ev1::OpenEnquiryRequest& req = escalation_.last_open;
+  EXPECT_EQ(req.parent(), "schools/st-marys");
+  EXPECT_THAT(req.request_id(), MatchesRegex(kUuidPattern));
+  const ev1::Enquiry& e = req.enquiry();
+  EXPECT_EQ(e.pupil(), "schools/st-marys/pupils/p-00001");
+  EXPECT_EQ(e.guardian(), "guardians/g-00012");
+  EXPECT_EQ(e.channel(), ev1::CHANNEL_EMAIL);
+  EXPECT_EQ(e.category(), "learning");
+  EXPECT_EQ(e.subject(), "Reading book not changed");
+  EXPECT_EQ(e.body_ref(), "MAIL-88213");
+  EXPECT_FALSE(e.safeguarding());
+  // BST: 16:10 local is 15:10Z.
+  EXPECT_EQ(FromProto(e.receive_time()), Utc("2025-10-24T15:10:00Z"));
+  EXPECT_EQ(service_.get_school_calls, 1);  // the zone, asked once for reading and showing
+  EXPECT_TRUE(escalation_.had_deadline);
+  EXPECT_EQ(service_.authorization, "Bearer test-token");
+  EXPECT_THAT(out_.str(), HasSubstr("owner:          schools/st-marys/staff/mrs-jones\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("rung:           0 (class_teacher)\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("gate:           allow (schools/st-marys/decisions/d-4)\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("acknowledge:    running, due Tue 4 Nov 2025 08:30 GMT (2025-11-04T08:30:00Z)\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("  explanation:  Received Fri 24 Oct 16:10 BST"));
+}
+
+TEST_F(CommandsTest, EnquiryOpenDefaultsToNowForAnUnidentifiedSender) {
+  const absl::Time before = absl::Now();
+  ASSERT_TRUE(RunEnquiries({"open", "--school", "schools/st-marys", "--sender", "a grandparent", "--channel",
+                            "in-person", "--category", "pastoral", "--subject", "Worried about Amy", "--safeguarding"},
+                           "Europe/London")
+                  .ok());
+  const ev1::Enquiry& e = escalation_.last_open.enquiry();
+  EXPECT_GE(FromProto(e.receive_time()), before - absl::Seconds(1));
+  EXPECT_LE(FromProto(e.receive_time()), absl::Now());
+  EXPECT_TRUE(e.guardian().empty());
+  EXPECT_EQ(e.sender_description(), "a grandparent");
+  EXPECT_EQ(e.channel(), ev1::CHANNEL_IN_PERSON);
+  EXPECT_TRUE(e.safeguarding());
+  EXPECT_EQ(service_.get_school_calls, 0);  // --zone
+}
+
+TEST_F(CommandsTest, EnquiryArgumentMistakesAreUsageErrorsBeforeAnyCall) {
+  const std::string long_text(201, 'x');
+  const std::vector<std::vector<std::string>> bad = {
+      {"open", "--school", "st-marys", "--channel", "sms", "--category", "learning", "--subject", "s"},
+      {"open", "--school", "st-marys", "--channel", "email", "--category", "learning", "--subject", "s", "--received",
+       "after lunch"},
+      {"open", "--school", "st-marys", "--channel", "email", "--category", "learning", "--subject", long_text},
+      {"open", "--school", "st-marys", "--channel", "email", "--category", "learning", "--subject", "s", "--pupil",
+       "schools/kenilworth/pupils/p-00001"},
+      {"open", "--school", "st-marys", "--channel", "email", "--category", "learning", "--subject", "s", "--guardian",
+       "a/b"},
+      {"open", "--school", "st-marys", "--channel", "email", "--category", "learning"},  // no --subject
+      {"list", "--school", "st-marys", "--state", "closed"},
+      {"list", "--school", "st-marys", "--due-before", "friday"},
+      {"show", "enq-1"},  // a bare id without --school
+      {"ack", "enq-1"},
+      {"pause", "enq-1", "--school", "st-marys"},  // no --reason
+      {"pause", "enq-1", "--school", "st-marys", "--reason", long_text},
+      {"reassign", "enq-1", "--school", "st-marys", "--reason", "cover"},  // no --to
+      {"reassign", "enq-1", "--school", "st-marys", "--to", "schools/kenilworth/staff/mr-shah", "--reason", "cover"},
+      {"ack", "enq-1", "--school", "st-marys", "--reason", "done"},  // ack takes no reason
+      {"escalate", "schools/st-marys/enquiries/enq-1", "--reason", "r", "--to", "mr-patel"},
+      {"stats", "--school", "st-marys", "--from", "2025-11-01", "--to", "2025-10-01"},
+      {"stats", "--school", "st-marys", "--from", "1/9/2025", "--to", "2025-10-01"},
+  };
+  for (const std::vector<std::string>& args : bad) {
+    absl::Status s = RunEnquiries(args);
+    EXPECT_TRUE(IsUsageError(s)) << args[0] << " " << args[1] << ": " << s;
+  }
+  EXPECT_THAT(escalation_.calls, ::testing::IsEmpty());
+  EXPECT_EQ(service_.get_school_calls, 0);
+}
+
+TEST_F(CommandsTest, EnquiryListFollowsEveryPageWithTheFilters) {
+  ASSERT_TRUE(RunEnquiries({"list", "--school", "st-marys", "--owner", "mrs-jones", "--state", "awaiting-parent",
+                            "--category", "send", "--overdue", "--due-before", "2025-10-27 09:00"})
+                  .ok());
+  const ev1::ListEnquiriesRequest& req = escalation_.last_list;
+  EXPECT_EQ(req.parent(), "schools/st-marys");
+  EXPECT_EQ(req.owner(), "schools/st-marys/staff/mrs-jones");
+  EXPECT_EQ(req.state(), ev1::ENQUIRY_STATE_AWAITING_PARENT);
+  EXPECT_EQ(req.category(), "send");
+  EXPECT_TRUE(req.overdue());
+  // The Monday after the clocks go back: 09:00 GMT.
+  EXPECT_EQ(FromProto(req.due_before()), Utc("2025-10-27T09:00:00Z"));
+  EXPECT_THAT(out_.str(), HasSubstr("\nenq-1 "));
+  EXPECT_THAT(out_.str(), HasSubstr("\nenq-3 "));
+  EXPECT_THAT(out_.str(), HasSubstr("Tue 4 Nov 2025 08:30 GMT"));
+  EXPECT_EQ(err_.str(), "");
+
+  out_.str("");
+  ASSERT_TRUE(RunEnquiries({"list", "--school", "st-marys", "--page-size", "2"}).ok());
+  EXPECT_FALSE(escalation_.last_list.has_due_before());
+  EXPECT_EQ(escalation_.last_list.state(), ev1::ENQUIRY_STATE_UNSPECIFIED);
+  EXPECT_THAT(out_.str(), Not(HasSubstr("enq-3")));
+  EXPECT_EQ(err_.str(), "more: --page-token 2\n");
+}
+
+TEST_F(CommandsTest, EnquiryShowPrintsTheHistoryOldestFirstAcrossPages) {
+  ASSERT_TRUE(RunEnquiries({"show", "enq-1", "--school", "st-marys"}).ok()) << err_.str();
+  EXPECT_EQ(escalation_.last_events.parent(), "schools/st-marys/enquiries/enq-1");
+  const std::string out = out_.str();
+  EXPECT_THAT(out, HasSubstr("enquiry:        schools/st-marys/enquiries/enq-1\n"));
+  EXPECT_THAT(out, HasSubstr("etag:           e-7\n\nevents:\n"));
+  const size_t received = out.find("  1  Fri 24 Oct 2025 16:10 BST  received");
+  const size_t escalated = out.find("  4  Fri 7 Nov 2025 09:00 GMT   escalated");
+  ASSERT_NE(received, std::string::npos) << out;
+  ASSERT_NE(escalated, std::string::npos) << out;
+  EXPECT_LT(received, escalated);
+
+  // --json: one document with the enquiry and every event.
+  out_.str("");
+  Ctl ctl = MakeCtl(/*json=*/true);
+  ASSERT_TRUE(ctl.EnquiryShow("", "schools/st-marys/enquiries/enq-1").ok());
+  EXPECT_THAT(out_.str(), HasSubstr("{\n  \"enquiry\": {\n    \"name\": \"schools/st-marys/enquiries/enq-1\""));
+  EXPECT_THAT(out_.str(), HasSubstr("\"events\": ["));
+  EXPECT_THAT(out_.str(), HasSubstr("\"kind\": \"ENQUIRY_EVENT_KIND_ESCALATED\""));
+}
+
+TEST_F(CommandsTest, EnquiryVerbsReadTheEtagFirstAndRetryWithTheSameRequestId) {
+  ASSERT_TRUE(RunEnquiries({"ack", "enq-1", "--school", "st-marys"}).ok()) << err_.str();
+  EXPECT_THAT(escalation_.calls, ElementsAre("GetEnquiry", "AcknowledgeEnquiry", "AcknowledgeEnquiry"));
+  EXPECT_EQ(escalation_.last_etag, "e-7");  // the one just read
+  ASSERT_EQ(escalation_.ack_request_ids.size(), 2u);
+  EXPECT_THAT(escalation_.ack_request_ids[0], MatchesRegex(kUuidPattern));
+  EXPECT_EQ(escalation_.ack_request_ids[0], escalation_.ack_request_ids[1]);  // the retry reuses it
+  EXPECT_THAT(out_.str(), HasSubstr("state:          acknowledged\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("acknowledge:    met, due Tue 4 Nov 2025 08:30 GMT"));
+
+  // Another command, another request id.
+  escalation_.calls.clear();
+  ASSERT_TRUE(RunEnquiries({"ack", "schools/st-marys/enquiries/enq-1", "--etag", "e-5"}).ok());
+  EXPECT_THAT(escalation_.calls, ElementsAre("AcknowledgeEnquiry"));  // --etag: nothing to read first
+  EXPECT_EQ(escalation_.last_etag, "e-5");
+  ASSERT_EQ(escalation_.ack_request_ids.size(), 3u);
+  EXPECT_NE(escalation_.ack_request_ids[2], escalation_.ack_request_ids[0]);
+}
+
+TEST_F(CommandsTest, EnquiryVerbsSendTheirOwnFields) {
+  ASSERT_TRUE(RunEnquiries({"reply", "enq-1", "--school", "st-marys", "--body-ref", "MAIL-88300"}).ok());
+  EXPECT_EQ(escalation_.last_reply.name(), "schools/st-marys/enquiries/enq-1");
+  EXPECT_EQ(escalation_.last_reply.body_ref(), "MAIL-88300");
+  EXPECT_EQ(escalation_.last_reply.etag(), "e-7");
+  EXPECT_THAT(escalation_.last_reply.request_id(), MatchesRegex(kUuidPattern));
+
+  ASSERT_TRUE(
+      RunEnquiries({"pause", "enq-1", "--school", "st-marys", "--reason", "waiting for the PE kit photo"}).ok());
+  EXPECT_EQ(escalation_.last_pause.reason(), "waiting for the PE kit photo");
+
+  ASSERT_TRUE(RunEnquiries({"escalate", "enq-1", "--school", "st-marys", "--reason", "parent unhappy with the answer",
+                            "--parent-requested"})
+                  .ok());
+  EXPECT_EQ(escalation_.last_escalate.reason(), "parent unhappy with the answer");
+  EXPECT_TRUE(escalation_.last_escalate.parent_requested());
+  EXPECT_THAT(out_.str(), HasSubstr("rung:           1 (head_of_year)\n"));
+
+  ASSERT_TRUE(
+      RunEnquiries({"reassign", "enq-1", "--school", "st-marys", "--to", "mr-patel", "--reason", "cover for absence"})
+          .ok());
+  EXPECT_EQ(escalation_.last_reassign.new_owner(), "schools/st-marys/staff/mr-patel");
+  EXPECT_EQ(escalation_.last_reassign.reason(), "cover for absence");
+}
+
+TEST_F(CommandsTest, EnquiryServerErrorsKeepCodeAndReason) {
+  absl::Status s = RunEnquiries({"resolve", "enq-1", "--school", "st-marys", "--etag", "e-1"});
+  EXPECT_FALSE(IsUsageError(s));
+  EXPECT_EQ(FormatError(s), "error: ABORTED: enquiry enq-1 changed since etag e-1 (reason: ETAG_MISMATCH)");
+  s = RunEnquiries({"ack", "enq-404", "--school", "st-marys"});
+  EXPECT_EQ(FormatError(s),
+            "error: NOT_FOUND: no enquiry schools/st-marys/enquiries/enq-404 (reason: ENQUIRY_NOT_FOUND)");
+}
+
+TEST_F(CommandsTest, EnquiryStatsCoverWholeSchoolLocalDays) {
+  ASSERT_TRUE(RunEnquiries({"stats", "--school", "st-marys", "--from", "2025-10-25", "--to", "2025-11-01"}).ok());
+  EXPECT_EQ(escalation_.last_stats.school(), "schools/st-marys");
+  EXPECT_EQ(FromProto(escalation_.last_stats.start_time()), Utc("2025-10-24T23:00:00Z"));
+  EXPECT_EQ(FromProto(escalation_.last_stats.end_time()), Utc("2025-11-02T00:00:00Z"));
+  EXPECT_THAT(out_.str(),
+              HasSubstr("period:                  Sat 25 Oct 2025 00:00 BST to Sun 2 Nov 2025 00:00 GMT\n"));
+}
+
+TEST_F(CommandsTest, EnquiriesWithoutAnEscalationAddressIsAUsageError) {
+  GlobalOptions g;
+  g.token = "test-token";
+  Ctl ctl(g, channel_, channel_, out_, err_);
+  Ctl::EnquiryListOptions opts;
+  opts.school = "st-marys";
+  absl::Status s = ctl.EnquiryList(opts);
+  EXPECT_TRUE(IsUsageError(s));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("--escalation-addr"));
 }
 
 }  // namespace

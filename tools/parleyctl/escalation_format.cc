@@ -1,0 +1,168 @@
+#include "tools/parleyctl/escalation_format.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "tools/parleyctl/escalation_args.h"
+#include "tools/parleyctl/format.h"
+
+namespace parley::ctl {
+namespace {
+
+std::string LocalOr(bool has, const google::protobuf::Timestamp& ts, absl::TimeZone zone, const std::string& none) {
+  return has ? FormatLocalTime(FromProto(ts), zone) : none;
+}
+
+// A clock in a table cell: its due time while it runs, "paused", "met", or "breached" with the
+// time it fell due.
+std::string ClockCell(const ev1::Clock& clock, absl::TimeZone zone) {
+  const std::string due = LocalOr(clock.has_due_time(), clock.due_time(), zone, "");
+  switch (clock.state()) {
+    case ev1::CLOCK_STATE_PAUSED:
+      return "paused";
+    case ev1::CLOCK_STATE_MET:
+      return "met";
+    case ev1::CLOCK_STATE_BREACHED:
+      return due.empty() ? "breached" : absl::StrCat("breached ", due);
+    default:
+      return due.empty() ? "-" : due;
+  }
+}
+
+// A clock in the enquiry view: its state and due time (local and UTC), when it started, and how
+// the due time was reached.
+void AddClock(KeyValues* kv, const std::string& stage, bool has, const ev1::Clock& clock, absl::TimeZone zone) {
+  if (!has) {
+    kv->Add(stage, "none");
+    return;
+  }
+  std::string text = ClockStateName(clock.state());
+  if (clock.has_due_time()) {
+    absl::StrAppend(&text, ", due ", FormatLocalAndUtc(FromProto(clock.due_time()), zone));
+  } else if (clock.state() == ev1::CLOCK_STATE_PAUSED) {
+    absl::StrAppend(&text, ": standing still while the school awaits the parent");
+  }
+  kv->Add(stage, text);
+  if (clock.has_start_time()) kv->Add("  started", FormatLocalTime(FromProto(clock.start_time()), zone));
+  if (!clock.explanation().empty()) AddWrapped(kv, "  explanation", clock.explanation());
+}
+
+// The history: the clock an event set is shown by its stage and cell ("respond Wed 29 Oct ...").
+Table EventsTable(const std::vector<ev1::EnquiryEvent>& events, absl::TimeZone zone) {
+  Table t({"#", "WHEN", "EVENT", "BY", "OWNER", "RUNG", "CLOCK", "REASON"});
+  for (const ev1::EnquiryEvent& ev : events) {
+    std::string clock;
+    if (ev.has_clock()) clock = absl::StrCat(ClockStageName(ev.clock().stage()), " ", ClockCell(ev.clock(), zone));
+    t.AddRow({ShortName(ev.name()), LocalOr(ev.has_time(), ev.time(), zone, ""), EnquiryEventKindName(ev.kind()),
+              ev.actor(), ShortName(ev.owner()), absl::StrCat(ev.rung()), clock, ev.reason()});
+  }
+  return t;
+}
+
+std::string RungText(int32_t rung, const std::string& role) {
+  return role.empty() ? absl::StrCat(rung) : absl::StrCat(rung, " (", role, ")");
+}
+
+std::string Share(double share) { return absl::StrFormat("%.1f %%", share * 100.0); }
+
+std::string Median(const google::protobuf::Duration& d) {
+  const absl::Duration value = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  return value == absl::ZeroDuration() ? "-" : absl::FormatDuration(value);
+}
+
+std::vector<std::string> FiguresRow(const std::string& label, const ev1::PromiseFigures& f) {
+  return {label,
+          absl::StrCat(f.received()),
+          Share(f.acknowledged_within_promise()),
+          Share(f.answered_within_promise()),
+          Median(f.median_to_acknowledge()),
+          Median(f.median_to_answer()),
+          absl::StrCat(f.breaches())};
+}
+
+std::vector<std::string> FiguresHeaders(const std::string& first) {
+  return {first, "RECEIVED", "ACK IN TIME", "ANSWERED IN TIME", "MEDIAN TO ACK", "MEDIAN TO ANSWER", "BREACHES"};
+}
+
+}  // namespace
+
+std::string FormatEnquiry(const ev1::Enquiry& e, const std::vector<ev1::EnquiryEvent>& events, absl::TimeZone zone) {
+  KeyValues kv;
+  kv.Add("enquiry", e.name());
+  kv.Add("state", EnquiryStateName(e.state()));
+  kv.Add("owner", e.owner().empty() ? "none" : e.owner());
+  kv.Add("rung", RungText(e.rung(), e.rung_role()));
+  if (e.cycle() > 1) kv.Add("cycle", absl::StrCat(e.cycle(), " (reopened)"));
+  if (!e.guardian().empty()) kv.Add("guardian", e.guardian());
+  if (!e.sender_description().empty() || e.guardian().empty()) {
+    kv.Add("sender", e.sender_description().empty() ? "unidentified" : e.sender_description());
+  }
+  if (!e.pupil().empty()) kv.Add("pupil", e.pupil());
+  kv.Add("channel", EnquiryChannelName(e.channel()));
+  kv.Add("category", e.category());
+  kv.Add("subject", e.subject());
+  if (!e.body_ref().empty()) kv.Add("body", e.body_ref());
+  if (e.safeguarding()) kv.Add("safeguarding", "yes: to the DSL at once, on an elapsed clock");
+  kv.Add("received", e.has_receive_time() ? FormatLocalAndUtc(FromProto(e.receive_time()), zone) : "");
+  std::string gate = GateOutcomeName(e.gate_outcome());
+  if (!e.gate_decision().empty()) absl::StrAppend(&gate, " (", e.gate_decision(), ")");
+  kv.Add("gate", gate);
+  AddClock(&kv, "acknowledge", e.has_acknowledge(), e.acknowledge(), zone);
+  AddClock(&kv, "respond", e.has_respond(), e.respond(), zone);
+  if (!e.etag().empty()) kv.Add("etag", e.etag());
+  std::string out = kv.Render();
+  if (!events.empty()) absl::StrAppend(&out, "\n", IndentedTable("events", EventsTable(events, zone)));
+  return out;
+}
+
+std::string FormatEnquiryEventsTable(const std::vector<ev1::EnquiryEvent>& events, absl::TimeZone zone) {
+  return EventsTable(events, zone).Render();
+}
+
+std::string FormatEnquiriesTable(const std::vector<ev1::Enquiry>& enquiries, absl::TimeZone zone) {
+  Table t({"ENQUIRY", "RECEIVED", "CHANNEL", "CATEGORY", "STATE", "OWNER", "RUNG", "ACK DUE", "RESPOND DUE", "FLAGS"});
+  for (const ev1::Enquiry& e : enquiries) {
+    t.AddRow({ShortName(e.name()), LocalOr(e.has_receive_time(), e.receive_time(), zone, ""),
+              EnquiryChannelName(e.channel()), e.category(), EnquiryStateName(e.state()), ShortName(e.owner()),
+              absl::StrCat(e.rung()), e.has_acknowledge() ? ClockCell(e.acknowledge(), zone) : "-",
+              e.has_respond() ? ClockCell(e.respond(), zone) : "-", e.safeguarding() ? "safeguarding" : ""});
+  }
+  return t.Render();
+}
+
+std::string FormatEnquiryStats(const ev1::SchoolStats& s, absl::TimeZone zone) {
+  KeyValues kv;
+  kv.Add("school", s.school());
+  kv.Add("period", absl::StrCat(LocalOr(s.has_start_time(), s.start_time(), zone, "?"), " to ",
+                                LocalOr(s.has_end_time(), s.end_time(), zone, "?")));
+  const ev1::PromiseFigures& all = s.all();
+  kv.Add("received", absl::StrCat(all.received()));
+  kv.Add("acknowledged in time", Share(all.acknowledged_within_promise()));
+  kv.Add("answered in time", Share(all.answered_within_promise()));
+  kv.Add("median to acknowledge", absl::StrCat(Median(all.median_to_acknowledge()), " (working time)"));
+  kv.Add("median to answer", absl::StrCat(Median(all.median_to_answer()), " (working time)"));
+  kv.Add("breaches", absl::StrCat(all.breaches()));
+  int64_t escalations = 0;
+  for (const ev1::RungCount& r : s.escalations_by_rung()) escalations += r.count();
+  kv.Add("escalations", absl::StrCat(escalations));
+  for (const ev1::RungCount& r : s.escalations_by_rung()) {
+    kv.Add(absl::StrCat("  to rung ", r.rung()), absl::StrCat(r.count()));
+  }
+  kv.Add("referred to complaints", absl::StrCat(s.referrals_to_complaints()));
+  kv.Add("open now", absl::StrCat(s.open_now()));
+  kv.Add("overdue now", absl::StrCat(s.overdue_now()));
+  std::string out = kv.Render();
+  if (s.by_channel_size() > 0) {
+    Table t(FiguresHeaders("CHANNEL"));
+    for (const ev1::ChannelFigures& c : s.by_channel())
+      t.AddRow(FiguresRow(EnquiryChannelName(c.channel()), c.figures()));
+    absl::StrAppend(&out, "\n", IndentedTable("by channel", t));
+  }
+  if (s.by_category_size() > 0) {
+    Table t(FiguresHeaders("CATEGORY"));
+    for (const ev1::CategoryFigures& c : s.by_category()) t.AddRow(FiguresRow(c.category(), c.figures()));
+    absl::StrAppend(&out, "\n", IndentedTable("by category", t));
+  }
+  return out;
+}
+
+}  // namespace parley::ctl
