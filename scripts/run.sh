@@ -14,6 +14,8 @@ CONTACTS_PORT=${PARLEY_RUN_CONTACTS_PORT:-50051}
 CONTACTS_METRICS_PORT=${PARLEY_RUN_CONTACTS_METRICS_PORT:-9091}
 CONDUCT_PORT=${PARLEY_RUN_CONDUCT_PORT:-50052}
 CONDUCT_METRICS_PORT=${PARLEY_RUN_CONDUCT_METRICS_PORT:-9092}
+ESCALATION_PORT=${PARLEY_RUN_ESCALATION_PORT:-50053}
+ESCALATION_METRICS_PORT=${PARLEY_RUN_ESCALATION_METRICS_PORT:-9093}
 BUILD=$PARLEY_ROOT/build
 
 "$PARLEY_ROOT/scripts/install-deps.sh"
@@ -108,6 +110,9 @@ start_service conduct "$CONDUCT_PORT" "$CONDUCT_METRICS_PORT"
 "$CTL" wait --service conduct --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/conduct.log" >&2; die "conduct did not become ready"; }
 say "loading the demo conduct records (Kenilworth)"
 deploy/demo/load_conduct_demo.sh "$CTL"
+export PARLEY_ESCALATION_ADDR=127.0.0.1:$ESCALATION_PORT
+start_service escalation "$ESCALATION_PORT" "$ESCALATION_METRICS_PORT"
+"$CTL" wait --service escalation --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/escalation.log" >&2; die "escalation did not become ready"; }
 DEMO_GUARDIAN=$("$CTL" --json conduct arrangements --school kenilworth |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["arrangements"][0]["guardian"].split("/")[1])')
 
@@ -117,6 +122,7 @@ Parley is running (logs in .parley/run/logs, data in .parley/run).
 
   contacts   gRPC 127.0.0.1:$CONTACTS_PORT   metrics http://127.0.0.1:$CONTACTS_METRICS_PORT/metrics
   conduct    gRPC 127.0.0.1:$CONDUCT_PORT   metrics http://127.0.0.1:$CONDUCT_METRICS_PORT/metrics
+  escalation gRPC 127.0.0.1:$ESCALATION_PORT   metrics http://127.0.0.1:$ESCALATION_METRICS_PORT/metrics
   PostgreSQL 127.0.0.1:$PG_PORT (one database per service)   Redis 127.0.0.1:$REDIS_PORT
 
 Try, in another terminal (scripts/parleyctl uses this run's endpoints and signing key):
@@ -126,6 +132,8 @@ Try, in another terminal (scripts/parleyctl uses this run's endpoints and signin
   scripts/parleyctl deadline --school st-marys --channel email --stage acknowledge --received "2025-10-24 16:10" --explain
   scripts/parleyctl conduct arrangements --school kenilworth
   scripts/parleyctl conduct check --school kenilworth --guardian $DEMO_GUARDIAN --channel phone
+  scripts/parleyctl enquiries open --school st-marys --pupil p-00001 --channel email --category learning --subject "Reading book"
+  scripts/parleyctl enquiries list --school st-marys
 
 Press Ctrl-C to stop everything.
 TXT
