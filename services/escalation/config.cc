@@ -26,6 +26,7 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.contacts_address = env.Required("PARLEY_CONTACTS_ADDR");
     c.conduct_address = env.Required("PARLEY_CONDUCT_ADDR");
     c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 4, 1, 64));
+    c.recompute_interval = env.Duration("PARLEY_RECOMPUTE_INTERVAL", absl::Seconds(30));
     c.request_id_retention = env.Duration("PARLEY_REQUEST_ID_RETENTION", absl::Hours(72));
     c.max_threads = static_cast<int>(env.Int("PARLEY_GRPC_MAX_THREADS", 256, 8, 2048));
   }

@@ -24,6 +24,7 @@ struct Config {
   std::string contacts_address;                   // PARLEY_CONTACTS_ADDR (required): routing, ladders, deadlines
   std::string conduct_address;                    // PARLEY_CONDUCT_ADDR (required): the gate
   int timer_threads = 4;                          // PARLEY_TIMER_THREADS
+  absl::Duration recompute_interval = absl::Seconds(30);  // PARLEY_RECOMPUTE_INTERVAL
   absl::Duration request_id_retention = absl::Hours(72);  // PARLEY_REQUEST_ID_RETENTION
   int max_threads = 256;                                  // PARLEY_GRPC_MAX_THREADS
   std::string log_level = "info";                         // PARLEY_LOG_LEVEL

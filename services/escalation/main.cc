@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "common/auth/auth.h"
 #include "common/config/env.h"
 #include "common/grpc/client.h"
@@ -110,7 +112,19 @@ int Run(bool migrate_only) {
 
   // Request ids are kept long enough for any client retry, then purged.
   pg::RequestIdPurger purger(pool->get(), config->request_id_retention);
+  // DESIGN §3 rule 6: a calendar or policy edit in contacts recomputes the affected open enquiries.
+  absl::Notification stopping;
+  std::thread recomputer([&] {
+    do {
+      absl::StatusOr<int> changed = enquiries.RecomputeChangedSchools();
+      if (!changed.ok()) {
+        log::Warning("recompute_round_failed", {{"code", absl::StatusCodeToString(changed.status().code())}});
+      }
+    } while (!stopping.WaitForNotificationWithTimeout(config->recompute_interval));
+  });
   server.Wait();
+  stopping.Notify();
+  recomputer.join();
   purger.Stop();
   worker->Stop();
   log::Info("stopped");

@@ -11,6 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/log/log.h"
+#include "common/pg/idempotency.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -262,6 +263,75 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
     for (const timer::TimerRef& ref : written->timers) nudge_(ref);
   }
   return written;
+}
+
+absl::StatusOr<int> EnquiryService::RecomputeSchool(const std::string& school_id) {
+  PARLEY_ASSIGN_OR_RETURN(auto versions, directory_->Versions(school_id));
+  const escalation::Versions current{versions.first, versions.second};
+  int changed = 0;
+  for (EnquiryState state : {EnquiryState::kOpen, EnquiryState::kAcknowledged, EnquiryState::kAwaitingParent}) {
+    EnquiryFilter filter;
+    filter.state = state;
+    PageQuery page;
+    page.size = 200;
+    while (true) {
+      PARLEY_ASSIGN_OR_RETURN(Page<EnquiryRecord> listed, store_->List(school_id, filter, page, clock_->Now()));
+      for (const EnquiryRecord& r : listed.items) {
+        // The same enquiry and versions give the same request id, so replicas doing this at once
+        // (or a retry) recompute it once.
+        const std::string h =
+            pg::Fingerprint(absl::StrCat(school_id, "/", r.enquiry.id, "/", current.calendar, "/", current.policy));
+        const RequestKey key{"escalation.Recompute",
+                             absl::StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-", h.substr(12, 4), "-",
+                                          h.substr(16, 4), "-", h.substr(20, 12)),
+                             ""};
+        bool recorded = false;
+        absl::StatusOr<WriteResult> written = store_->Append(
+            key, school_id, r.enquiry.id, "",
+            [&](const EnquiryRecord& now_stored, absl::Time db_now) -> absl::StatusOr<Change> {
+              PARLEY_ASSIGN_OR_RETURN(
+                  Decision d, Recompute(now_stored.enquiry, current, std::max(db_now, clock_->Now()), *deadlines_));
+              recorded = !d.events.empty();
+              return ToChange(now_stored.enquiry, d, now_stored.staff_notices);
+            },
+            [this](EnquiryRecord& rec) { return ProjectRecord(rec); },
+            [](const EnquiryRecord& rec) -> absl::StatusOr<std::string> { return rec.enquiry.id; });
+        if (!written.ok()) {
+          log::Warning("recompute_failed", {{"school", school_id},
+                                            {"enquiry", r.enquiry.id},
+                                            {"code", absl::StatusCodeToString(written.status().code())}});
+          continue;  // the next round tries again
+        }
+        if (nudge_) {
+          for (const timer::TimerRef& ref : written->timers) nudge_(ref);
+        }
+        if (recorded) ++changed;
+      }
+      if (listed.next_before_seq == 0) break;
+      page.before_seq = listed.next_before_seq;
+    }
+  }
+  if (changed > 0) log::Info("enquiries_recomputed", {{"school", school_id}, {"count", changed}});
+  return changed;
+}
+
+absl::StatusOr<int> EnquiryService::RecomputeChangedSchools() {
+  PARLEY_ASSIGN_OR_RETURN(std::vector<std::string> schools, store_->SchoolsWithLiveEnquiries());
+  int changed = 0;
+  for (const std::string& school_id : schools) {
+    absl::StatusOr<std::pair<std::string, std::string>> versions = directory_->Versions(school_id);
+    if (!versions.ok()) return versions.status();
+    {
+      absl::MutexLock lock(&seen_mu_);
+      auto it = seen_versions_.find(school_id);
+      if (it != seen_versions_.end() && it->second == *versions) continue;
+    }
+    PARLEY_ASSIGN_OR_RETURN(int n, RecomputeSchool(school_id));
+    changed += n;
+    absl::MutexLock lock(&seen_mu_);
+    seen_versions_[school_id] = *versions;
+  }
+  return changed;
 }
 
 timer::Handler EnquiryService::ClockTimerHandler() {

@@ -6,11 +6,14 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
 #include "common/timer/timer.h"
@@ -70,6 +73,15 @@ class EnquiryService {
   // asks rules::OnTimer, and applies the decision (breach notices, escalation, referral).
   timer::Handler ClockTimerHandler();
 
+  // DESIGN §3 rule 6: for every school with live enquiries whose calendar or policy fingerprint
+  // (from contacts) differs from the one last seen, recomputes each live enquiry's running clocks
+  // and records it (a `recomputed` event, the timers moved). Idempotent and safe on several
+  // replicas: each recomputation's request id is derived from the enquiry and the new versions.
+  // Returns how many enquiries changed.
+  absl::StatusOr<int> RecomputeChangedSchools();
+  // The same for one school, whatever was seen before.
+  absl::StatusOr<int> RecomputeSchool(const std::string& school_id);
+
   // Fills the projection of `record` from its history (the store calls it inside each write).
   absl::Status ProjectRecord(EnquiryRecord& record);
 
@@ -80,6 +92,9 @@ class EnquiryService {
   // so staff notices go to working periods not yet used for their recipient.
   absl::StatusOr<Change> ToChange(const Enquiry& enquiry, const Decision& decision,
                                   const std::vector<StaffNoticeRow>& ledger);
+
+  absl::Mutex seen_mu_;
+  std::map<std::string, std::pair<std::string, std::string>> seen_versions_ ABSL_GUARDED_BY(seen_mu_);
 
   EnquiryStore* const store_;
   Gate* const gate_;

@@ -65,9 +65,8 @@ class FakeDirectory final : public Directory {
   absl::StatusOr<absl::Time> NextWorkingTime(const std::string&, const std::string&, absl::Time at) override {
     return at;
   }
-  absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string&) override {
-    return std::make_pair(std::string("cal"), std::string("policy-1"));
-  }
+  absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string&) override { return versions; }
+  std::pair<std::string, std::string> versions{"cal", "policy-1"};
 };
 
 // Open every day, all day, for years: elapsed budgets then behave like plain durations.
@@ -251,6 +250,36 @@ TEST_F(EnquiryServicePgTest, RealTimersBreachEscalateUpTheLadderAndReferOnceEach
   ASSERT_TRUE(worker_->FireDueNow().ok());
   EXPECT_EQ(Count("SELECT count(*) FROM enquiry_events"), events);
   EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE kind = 'escalation.escalated'"), 2);
+}
+
+TEST_F(EnquiryServicePgTest, APolicyEditRecomputesOpenEnquiriesOnceAndMovesTheirTimers) {
+  source_->SetBudget(Stage::kAcknowledge, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(1)});
+  source_->SetBudget(Stage::kRespond, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(2)});
+  directory_.versions = {source_->Current().calendar, source_->Current().policy};
+  const std::string id = OpenOne();
+  ASSERT_FALSE(id.empty());
+  // Nothing changed since: nothing is recomputed.
+  absl::StatusOr<int> changed = service_->RecomputeChangedSchools();
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(*changed, 0);
+
+  // The school's policy now promises an answer in 3 hours.
+  source_->SetBudget(Stage::kRespond, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(3)});
+  source_->SetPolicyVersion("policy-2");
+  directory_.versions = {source_->Current().calendar, "policy-2"};
+  changed = service_->RecomputeChangedSchools();
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(*changed, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM enquiry_events WHERE kind = 15"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM parley_timers WHERE key LIKE '%/respond' AND state = 'pending' AND "
+                  "due_at > now() + interval '150 minutes'"),
+            1);
+  // Seen already: the next round does nothing, and asking again for the school records nothing new.
+  changed = service_->RecomputeChangedSchools();
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, 0);
+  ASSERT_TRUE(service_->RecomputeSchool(kSchool).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM enquiry_events WHERE kind = 15"), 1);
 }
 
 }  // namespace

@@ -146,6 +146,9 @@ class EnquiryStore {
                                              const Encoder<EnquiryRecord>& encode) = 0;
   // With its whole history.
   virtual absl::StatusOr<EnquiryRecord> Get(const std::string& school_id, const std::string& id) = 0;
+  // Schools with at least one enquiry still owed something (open, acknowledged, awaiting the
+  // parent): the ones a calendar or policy edit can affect.
+  virtual absl::StatusOr<std::vector<std::string>> SchoolsWithLiveEnquiries() = 0;
   // Newest first, without histories.
   virtual absl::StatusOr<Page<EnquiryRecord>> List(const std::string& school_id, const EnquiryFilter& filter,
                                                    PageQuery page, absl::Time now) = 0;

@@ -387,6 +387,19 @@ absl::StatusOr<EnquiryRecord> PgEnquiryStore::Get(const std::string& school_id, 
   return *std::move(found);
 }
 
+absl::StatusOr<std::vector<std::string>> PgEnquiryStore::SchoolsWithLiveEnquiries() {
+  std::vector<std::string> schools;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    schools.clear();
+    for (const pqxx::row& r :
+         txn.exec("SELECT DISTINCT school_id FROM enquiries WHERE state IN (1, 2, 3) ORDER BY 1")) {
+      schools.emplace_back(r[0].c_str());
+    }
+    return absl::OkStatus();
+  }));
+  return schools;
+}
+
 absl::StatusOr<Page<EnquiryRecord>> PgEnquiryStore::List(const std::string& school_id, const EnquiryFilter& filter,
                                                          PageQuery page, absl::Time now) {
   Page<EnquiryRecord> out;

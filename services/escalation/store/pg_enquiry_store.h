@@ -34,6 +34,7 @@ class PgEnquiryStore final : public EnquiryStore {
                                      const std::function<absl::Status(EnquiryRecord&)>& project,
                                      const Encoder<EnquiryRecord>& encode) override;
   absl::StatusOr<EnquiryRecord> Get(const std::string& school_id, const std::string& id) override;
+  absl::StatusOr<std::vector<std::string>> SchoolsWithLiveEnquiries() override;
   absl::StatusOr<Page<EnquiryRecord>> List(const std::string& school_id, const EnquiryFilter& filter, PageQuery page,
                                            absl::Time now) override;
   // Times to acknowledge and answer are wall-clock time from the clock's start (already moved to
