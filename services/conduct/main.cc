@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/auth.h"
 #include "common/auth/key_files.h"
+#include "common/bootstrap/bootstrap.h"
 #include "common/config/env.h"
 #include "common/grpc/client.h"
 #include "common/grpc/server.h"
@@ -32,36 +33,22 @@
 namespace parley::conduct {
 namespace {
 
-int Fail(const absl::Status& status) {
-  log::Error("startup_failed",
-             {{"code", absl::StatusCodeToString(status.code())}, {"message", std::string(status.message())}});
-  std::fprintf(stderr, "parley-conduct: %s\n", std::string(status.message()).c_str());
-  return 1;
-}
+int Fail(const absl::Status& status) { return bootstrap::Fail("parley-conduct", status); }
 
 int Run(bool migrate_only) {
-  log::SetService("conduct");
   EnvReader env;
   absl::StatusOr<Config> config = LoadConfig(env, migrate_only);
   if (!config.ok()) return Fail(config.status());
-  log::Level level = log::Level::kInfo;
-  log::ParseLevel(config->log_level, &level);
-  log::SetMinLevel(level);
+  bootstrap::SetUpLogging("conduct", config->log_level);
 
-  pg::PoolOptions pool_options;
-  pool_options.dsn = config->pg_dsn;
-  pool_options.size = config->pg_pool_size;
-  pool_options.application_name = "parley-conduct";
-  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(pool_options);
+  absl::StatusOr<std::unique_ptr<pg::Pool>> pool =
+      bootstrap::OpenPool(config->pg_dsn, config->pg_pool_size, "parley-conduct");
   if (!pool.ok()) return Fail(pool.status());
 
   if (migrate_only) {
-    if (absl::Status s = pg::ApplyMigrations(**pool, timer::kMigrationsService, timer::Migrations()); !s.ok()) {
-      return Fail(s);
-    }
-    if (absl::Status s = pg::ApplyMigrations(**pool, "conduct", Migrations()); !s.ok()) return Fail(s);
-    log::Info("migrations_applied", {{"count", Migrations().size() + timer::Migrations().size()}});
-    return 0;
+    absl::Status migrated =
+        bootstrap::Migrate(**pool, {{timer::kMigrationsService, &timer::Migrations()}, {"conduct", &Migrations()}});
+    return migrated.ok() ? 0 : Fail(migrated);
   }
 
   absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier =
@@ -70,9 +57,7 @@ int Run(bool migrate_only) {
   absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> identity =
       auth::ServiceIdentityFromKeyFile(config->service_key_file, config->jwt_issuer, config->jwt_audience, "conduct");
   if (!identity.ok()) return Fail(identity.status());
-  absl::StatusOr<redis::RedisOptions> redis_options = redis::ParseAddress(config->redis_address);
-  if (!redis_options.ok()) return Fail(absl::InvalidArgumentError("PARLEY_REDIS_ADDR must be host:port"));
-  absl::StatusOr<std::unique_ptr<redis::Client>> redis = redis::Client::Connect(*redis_options);
+  absl::StatusOr<std::unique_ptr<redis::Client>> redis = bootstrap::ConnectRedis(config->redis_address);
   if (!redis.ok()) return Fail(redis.status());
 
   const Clock& clock = RealClock::Get();
@@ -130,10 +115,7 @@ int Run(bool migrate_only) {
 }  // namespace parley::conduct
 
 int main(int argc, char** argv) {
-  const std::string command = argc > 1 ? argv[1] : "serve";
-  if (command != "serve" && command != "migrate") {
-    std::fprintf(stderr, "usage: parley-conduct [serve|migrate]\n");
-    return 2;
-  }
-  return parley::conduct::Run(command == "migrate");
+  const std::optional<bool> migrate_only = parley::bootstrap::ParseMigrateOnly(argc, argv, "parley-conduct");
+  if (!migrate_only) return 2;
+  return parley::conduct::Run(*migrate_only);
 }

@@ -5,12 +5,11 @@
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
-
-#include "absl/synchronization/notification.h"
 
 #include "absl/strings/str_cat.h"
 #include "common/auth/auth.h"
+#include "common/auth/key_files.h"
+#include "common/bootstrap/bootstrap.h"
 #include "common/config/env.h"
 #include "common/grpc/server.h"
 #include "common/log/log.h"
@@ -26,51 +25,25 @@
 namespace parley::contacts {
 namespace {
 
-int Fail(const absl::Status& status) {
-  log::Error("startup_failed",
-             {{"code", absl::StatusCodeToString(status.code())}, {"message", std::string(status.message())}});
-  std::fprintf(stderr, "parley-contacts: %s\n", std::string(status.message()).c_str());
-  return 1;
-}
-
-absl::StatusOr<std::unique_ptr<auth::Verifier>> MakeVerifier(const Config& config) {
-  auth::VerifierOptions options;
-  for (const std::string& path : config.jwt_public_key_files) {
-    auto pem = auth::ReadFile(path);
-    if (!pem.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("PARLEY_JWT_PUBLIC_KEYS: cannot read ", path));
-    }
-    options.public_keys_pem.push_back(*std::move(pem));
-  }
-  options.issuer = config.jwt_issuer;
-  options.audience = config.jwt_audience;
-  return auth::Verifier::Create(std::move(options));
-}
+int Fail(const absl::Status& status) { return bootstrap::Fail("parley-contacts", status); }
 
 int Run(bool migrate_only) {
-  log::SetService("contacts");
   EnvReader env;
   absl::StatusOr<Config> config = LoadConfig(env, migrate_only);
   if (!config.ok()) return Fail(config.status());
-  log::Level level = log::Level::kInfo;
-  log::ParseLevel(config->log_level, &level);
-  log::SetMinLevel(level);
+  bootstrap::SetUpLogging("contacts", config->log_level);
 
-  pg::PoolOptions pool_options;
-  pool_options.dsn = config->pg_dsn;
-  pool_options.size = config->pg_pool_size;
-  pool_options.application_name = "parley-contacts";
-  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(pool_options);
+  absl::StatusOr<std::unique_ptr<pg::Pool>> pool =
+      bootstrap::OpenPool(config->pg_dsn, config->pg_pool_size, "parley-contacts");
   if (!pool.ok()) return Fail(pool.status());
 
   if (migrate_only) {
-    absl::Status migrated = pg::ApplyMigrations(**pool, "contacts", Migrations());
-    if (!migrated.ok()) return Fail(migrated);
-    log::Info("migrations_applied", {{"count", Migrations().size()}});
-    return 0;
+    absl::Status migrated = bootstrap::Migrate(**pool, {{"contacts", &Migrations()}});
+    return migrated.ok() ? 0 : Fail(migrated);
   }
 
-  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = MakeVerifier(*config);
+  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier =
+      auth::VerifierFromKeyFiles(config->jwt_public_key_files, config->jwt_issuer, config->jwt_audience);
   if (!verifier.ok()) return Fail(verifier.status());
 
   PgDirectoryStore store(pool->get());
@@ -94,18 +67,9 @@ int Run(bool migrate_only) {
                         {"directory_version", directory.snapshot()->version()}});
 
   // Request ids are kept long enough for any client retry, then purged.
-  absl::Notification stopping;
-  std::thread purger([&] {
-    do {
-      auto purged = pg::PurgeRequestsOlderThan(**pool, config->request_id_retention);
-      if (!purged.ok()) {
-        log::Warning("request_id_purge_failed", {{"code", absl::StatusCodeToString(purged.status().code())}});
-      }
-    } while (!stopping.WaitForNotificationWithTimeout(absl::Minutes(10)));
-  });
+  pg::RequestIdPurger purger(pool->get(), config->request_id_retention);
   server.Wait();
-  stopping.Notify();
-  purger.join();
+  purger.Stop();
   directory.StopRefresher();
   log::Info("stopped");
   return 0;
@@ -115,10 +79,7 @@ int Run(bool migrate_only) {
 }  // namespace parley::contacts
 
 int main(int argc, char** argv) {
-  const std::string command = argc > 1 ? argv[1] : "serve";
-  if (command != "serve" && command != "migrate") {
-    std::fprintf(stderr, "usage: parley-contacts [serve|migrate]\n");
-    return 2;
-  }
-  return parley::contacts::Run(command == "migrate");
+  const std::optional<bool> migrate_only = parley::bootstrap::ParseMigrateOnly(argc, argv, "parley-contacts");
+  if (!migrate_only) return 2;
+  return parley::contacts::Run(*migrate_only);
 }

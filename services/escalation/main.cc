@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/auth/auth.h"
+#include "common/bootstrap/bootstrap.h"
 #include "common/config/env.h"
 #include "common/grpc/client.h"
 #include "common/grpc/server.h"
@@ -30,36 +31,22 @@
 namespace parley::escalation {
 namespace {
 
-int Fail(const absl::Status& status) {
-  log::Error("startup_failed",
-             {{"code", absl::StatusCodeToString(status.code())}, {"message", std::string(status.message())}});
-  std::fprintf(stderr, "parley-escalation: %s\n", std::string(status.message()).c_str());
-  return 1;
-}
+int Fail(const absl::Status& status) { return bootstrap::Fail("parley-escalation", status); }
 
 int Run(bool migrate_only) {
-  log::SetService("escalation");
   EnvReader env;
   absl::StatusOr<Config> config = LoadConfig(env, migrate_only);
   if (!config.ok()) return Fail(config.status());
-  log::Level level = log::Level::kInfo;
-  log::ParseLevel(config->log_level, &level);
-  log::SetMinLevel(level);
+  bootstrap::SetUpLogging("escalation", config->log_level);
 
-  pg::PoolOptions pool_options;
-  pool_options.dsn = config->pg_dsn;
-  pool_options.size = config->pg_pool_size;
-  pool_options.application_name = "parley-escalation";
-  absl::StatusOr<std::unique_ptr<pg::Pool>> pool = pg::Pool::Create(pool_options);
+  absl::StatusOr<std::unique_ptr<pg::Pool>> pool =
+      bootstrap::OpenPool(config->pg_dsn, config->pg_pool_size, "parley-escalation");
   if (!pool.ok()) return Fail(pool.status());
 
   if (migrate_only) {
-    if (absl::Status s = pg::ApplyMigrations(**pool, timer::kMigrationsService, timer::Migrations()); !s.ok()) {
-      return Fail(s);
-    }
-    if (absl::Status s = pg::ApplyMigrations(**pool, "escalation", Migrations()); !s.ok()) return Fail(s);
-    log::Info("migrations_applied", {{"count", Migrations().size() + timer::Migrations().size()}});
-    return 0;
+    absl::Status migrated =
+        bootstrap::Migrate(**pool, {{timer::kMigrationsService, &timer::Migrations()}, {"escalation", &Migrations()}});
+    return migrated.ok() ? 0 : Fail(migrated);
   }
 
   absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier =
@@ -68,9 +55,7 @@ int Run(bool migrate_only) {
   absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> identity = auth::ServiceIdentityFromKeyFile(
       config->service_key_file, config->jwt_issuer, config->jwt_audience, "escalation");
   if (!identity.ok()) return Fail(identity.status());
-  absl::StatusOr<redis::RedisOptions> redis_options = redis::ParseAddress(config->redis_address);
-  if (!redis_options.ok()) return Fail(absl::InvalidArgumentError("PARLEY_REDIS_ADDR must be host:port"));
-  absl::StatusOr<std::unique_ptr<redis::Client>> redis = redis::Client::Connect(*redis_options);
+  absl::StatusOr<std::unique_ptr<redis::Client>> redis = bootstrap::ConnectRedis(config->redis_address);
   if (!redis.ok()) return Fail(redis.status());
 
   const Clock& clock = RealClock::Get();
@@ -135,10 +120,7 @@ int Run(bool migrate_only) {
 }  // namespace parley::escalation
 
 int main(int argc, char** argv) {
-  const std::string command = argc > 1 ? argv[1] : "serve";
-  if (command != "serve" && command != "migrate") {
-    std::fprintf(stderr, "usage: parley-escalation [serve|migrate]\n");
-    return 2;
-  }
-  return parley::escalation::Run(command == "migrate");
+  const std::optional<bool> migrate_only = parley::bootstrap::ParseMigrateOnly(argc, argv, "parley-escalation");
+  if (!migrate_only) return 2;
+  return parley::escalation::Run(*migrate_only);
 }

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/grpc/api_edge.h"
 #include "common/pg/idempotency.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
@@ -38,24 +39,6 @@ absl::Status MayEditSchoolRules(const auth::Principal& p, const std::string& sch
   return auth::RequireAct(p, school_id, {"senior_leader", "trust_admin"});
 }
 absl::Status MayAdministerTrust(const auth::Principal& p) { return auth::RequireRole(p, {"trust_admin"}); }
-
-absl::StatusOr<RequestKey> KeyFor(absl::string_view method, const Message& request, const std::string& request_id) {
-  PARLEY_RETURN_IF_ERROR(pg::ValidateRequestId(request_id));
-  // The fingerprint covers the request without its id, so a retry matches and a different
-  // request under a reused id is caught.
-  std::unique_ptr<Message> copy(request.New());
-  copy->CopyFrom(request);
-  const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
-  if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream out(&bytes);
-    google::protobuf::io::CodedOutputStream coded(&out);
-    coded.SetSerializationDeterministic(true);
-    copy->SerializeToCodedStream(&coded);
-  }
-  return RequestKey{absl::StrCat("contacts.", method), request_id, pg::Fingerprint(bytes)};
-}
 
 template <typename Proto, typename T>
 Encoder<T> EncodeWith(Proto (*to_proto)(const T&)) {
@@ -323,7 +306,8 @@ grpc::Status ContactsApi::CreateSchool(grpc::ServerContext* ctx, const v1::Creat
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayAdministerTrust(principal));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->school_id(), "school_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("CreateSchool", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "CreateSchool", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, School school, SchoolFromProto(req->school(), req->school_id()));
   return ToGrpcStatus(Decode(directory_->CreateSchool(key, std::move(school), EncodeWith(&SchoolToProto)), resp), ctx);
 }
@@ -332,7 +316,8 @@ grpc::Status ContactsApi::UpdateSchool(grpc::ServerContext* ctx, const v1::Updat
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateSchool", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "UpdateSchool", *req, req->request_id()));
   static const std::set<std::string> kUpdatable = {"display_name", "phase",  "default_locale",
                                                    "calendar",     "policy", "external_contacts"};
   Updater<School> update = [&](const School& current) -> absl::StatusOr<School> {
@@ -380,7 +365,8 @@ grpc::Status ContactsApi::CreateStaff(grpc::ServerContext* ctx, const v1::Create
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, school_id));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->staff_id(), "staff_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("CreateStaff", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "CreateStaff", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Staff staff, StaffFromProto(req->staff(), school_id, req->staff_id()));
   return ToGrpcStatus(Decode(directory_->CreateStaff(key, std::move(staff), EncodeWith(&StaffToProto)), resp), ctx);
 }
@@ -389,7 +375,8 @@ grpc::Status ContactsApi::UpdateStaff(grpc::ServerContext* ctx, const v1::Update
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseStaffName(req->staff().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateStaff", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "UpdateStaff", *req, req->request_id()));
   static const std::set<std::string> kUpdatable = {"display_name", "roles",           "subjects", "year_groups",
                                                    "line_manager", "working_pattern", "email"};
   Updater<Staff> update = [&](const Staff& current) -> absl::StatusOr<Staff> {
@@ -406,7 +393,8 @@ grpc::Status ContactsApi::DeleteStaff(grpc::ServerContext* ctx, const v1::Delete
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseStaffName(req->name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("DeleteStaff", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "DeleteStaff", *req, req->request_id()));
   return ToGrpcStatus(Decode(directory_->DeleteStaff(key, id, req->etag(), EmptyResponse()), resp), ctx);
 }
 
@@ -445,7 +433,8 @@ grpc::Status ContactsApi::CreatePupil(grpc::ServerContext* ctx, const v1::Create
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, school_id));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->pupil_id(), "pupil_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("CreatePupil", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "CreatePupil", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Pupil pupil, PupilFromProto(req->pupil(), school_id, req->pupil_id()));
   return ToGrpcStatus(Decode(directory_->CreatePupil(key, std::move(pupil), EncodeWith(&PupilToProto)), resp), ctx);
 }
@@ -454,7 +443,8 @@ grpc::Status ContactsApi::UpdatePupil(grpc::ServerContext* ctx, const v1::Update
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParsePupilName(req->pupil().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdatePupil", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "UpdatePupil", *req, req->request_id()));
   static const std::set<std::string> kUpdatable = {"given_name",    "family_name", "year_group",       "class_name",
                                                    "class_teacher", "form_tutor",  "subject_teachers", "send"};
   Updater<Pupil> update = [&](const Pupil& current) -> absl::StatusOr<Pupil> {
@@ -471,7 +461,8 @@ grpc::Status ContactsApi::DeletePupil(grpc::ServerContext* ctx, const v1::Delete
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParsePupilName(req->name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("DeletePupil", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "DeletePupil", *req, req->request_id()));
   return ToGrpcStatus(Decode(directory_->DeletePupil(key, id, req->etag(), EmptyResponse()), resp), ctx);
 }
 
@@ -535,7 +526,8 @@ grpc::Status ContactsApi::CreateGuardian(grpc::ServerContext* ctx, const v1::Cre
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->guardian_id(), "guardian_id"));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Guardian guardian, GuardianFromProto(req->guardian(), req->guardian_id()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, guardian));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("CreateGuardian", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "CreateGuardian", *req, req->request_id()));
   return ToGrpcStatus(Decode(directory_->CreateGuardian(key, std::move(guardian), EncodeWith(&GuardianToProto)), resp),
                       ctx);
 }
@@ -549,7 +541,8 @@ grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::Upd
     const Guardian* current = snap->FindGuardian(id);
     if (current != nullptr) PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, *current));
   }
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateGuardian", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "UpdateGuardian", *req, req->request_id()));
   static const std::set<std::string> kUpdatable = {"given_name",        "family_name",     "contact_points",
                                                    "preferred_channel", "language",        "household",
                                                    "lives_apart",       "separate_copies", "pupils"};
@@ -575,7 +568,8 @@ grpc::Status ContactsApi::DeleteGuardian(grpc::ServerContext* ctx, const v1::Del
     const Guardian* current = snap->FindGuardian(id);
     if (current != nullptr) PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, *current));
   }
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("DeleteGuardian", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "DeleteGuardian", *req, req->request_id()));
   return ToGrpcStatus(Decode(directory_->DeleteGuardian(key, id, req->etag(), EmptyResponse()), resp), ctx);
 }
 
@@ -598,7 +592,8 @@ grpc::Status ContactsApi::UpdateRoutingMatrix(grpc::ServerContext* ctx, const v1
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseRoutingMatrixName(req->routing_matrix().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateRoutingMatrix", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "UpdateRoutingMatrix", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RoutingMatrix matrix, RoutingMatrixFromProto(req->routing_matrix(), school_id));
   matrix.etag = req->routing_matrix().etag();
   return ToGrpcStatus(
@@ -641,7 +636,8 @@ grpc::Status ContactsApi::CreateLadder(grpc::ServerContext* ctx, const v1::Creat
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, school_id));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->ladder_id(), "ladder_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("CreateLadder", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "CreateLadder", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Ladder ladder, LadderFromProto(req->ladder(), school_id, req->ladder_id()));
   return ToGrpcStatus(Decode(directory_->CreateLadder(key, std::move(ladder), EncodeWith(&LadderToProto)), resp), ctx);
 }
@@ -650,7 +646,8 @@ grpc::Status ContactsApi::UpdateLadder(grpc::ServerContext* ctx, const v1::Updat
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseLadderName(req->ladder().name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("UpdateLadder", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "UpdateLadder", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Ladder ladder, LadderFromProto(req->ladder(), id.first, id.second));
   ladder.etag = req->ladder().etag();
   return ToGrpcStatus(Decode(directory_->UpdateLadder(key, std::move(ladder), EncodeWith(&LadderToProto)), resp), ctx);
@@ -661,7 +658,8 @@ grpc::Status ContactsApi::DeleteLadder(grpc::ServerContext* ctx, const v1::Delet
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseLadderName(req->name()));
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("DeleteLadder", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "DeleteLadder", *req, req->request_id()));
   return ToGrpcStatus(Decode(directory_->DeleteLadder(key, id, req->etag(), EmptyResponse()), resp), ctx);
 }
 
@@ -815,7 +813,8 @@ grpc::Status ContactsApi::ImportTrust(grpc::ServerContext* ctx, const v1::Import
                                       grpc::ServerWriter<v1::ImportTrustResponse>* writer) {
   PARLEY_AUTHENTICATE(ctx, principal);
   PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayAdministerTrust(principal));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key, KeyFor("ImportTrust", *req, req->request_id()));
+  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
+                               api::RequestKeyFor("contacts", "ImportTrust", *req, req->request_id()));
   PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Directory document, DirectoryFromProto(req->directory()));
   ImportProgress progress = [&](ImportPhase phase, int64_t done, int64_t total) {
     v1::ImportTrustResponse update;

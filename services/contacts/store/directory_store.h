@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/pg/idempotency.h"
 #include "services/contacts/domain/model.h"
 
 namespace parley::contacts {
@@ -41,12 +42,7 @@ struct ApplyCounts {
   int unchanged = 0;
 };
 
-// A request id scoped to one method, with a fingerprint of the request it came with.
-struct RequestKey {
-  std::string scope;
-  std::string request_id;
-  std::string fingerprint;
-};
+using RequestKey = pg::RequestKey;
 
 struct LoadedDirectory {
   int64_t version = 0;

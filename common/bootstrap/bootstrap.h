@@ -1,0 +1,45 @@
+// What every service binary does before and around its own wiring: read "serve" or "migrate"
+// from the command line, set up logging, report a start-up failure, open the PostgreSQL pool,
+// apply migration sets, and connect to Redis. A service's main.cc is then only its own wiring.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/pg/migrations.h"
+#include "common/pg/pool.h"
+#include "common/redis/client.h"
+
+namespace parley::bootstrap {
+
+// `binary serve` (the default) → false, `binary migrate` → true; anything else prints the usage
+// and gives nullopt (exit with 2).
+std::optional<bool> ParseMigrateOnly(int argc, char** argv, absl::string_view binary);
+
+// Names the service in every log line and sets the minimum level (config has validated it).
+void SetUpLogging(absl::string_view service, const std::string& level);
+
+// Logs a start-up failure as one JSON line, prints it for the person at the terminal, and
+// returns the exit code 1.
+int Fail(absl::string_view binary, const absl::Status& status);
+
+// The pool, connected once so a bad DSN or a down server shows at start-up.
+absl::StatusOr<std::unique_ptr<pg::Pool>> OpenPool(const std::string& dsn, int size, absl::string_view binary);
+
+struct MigrationSet {
+  std::string service;  // as recorded in parley_schema_migrations
+  const std::vector<pg::Migration>* migrations;
+};
+// Applies the sets in order (a library's own set before the service's) and logs how many there are.
+absl::Status Migrate(pg::Pool& pool, const std::vector<MigrationSet>& sets);
+
+// INVALID_ARGUMENT naming PARLEY_REDIS_ADDR when it is not host:port; UNAVAILABLE when Redis
+// cannot be reached.
+absl::StatusOr<std::unique_ptr<redis::Client>> ConnectRedis(const std::string& address);
+
+}  // namespace parley::bootstrap

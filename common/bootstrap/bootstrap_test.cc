@@ -1,0 +1,34 @@
+#include "common/bootstrap/bootstrap.h"
+
+#include "gtest/gtest.h"
+
+namespace parley::bootstrap {
+namespace {
+
+TEST(BootstrapTest, ServeIsTheDefaultMigrateIsAskedForAnythingElseIsAUsageError) {
+  char binary[] = "parley-test";
+  char serve[] = "serve";
+  char migrate[] = "migrate";
+  char other[] = "migrat";
+  char* none[] = {binary};
+  char* with_serve[] = {binary, serve};
+  char* with_migrate[] = {binary, migrate};
+  char* with_other[] = {binary, other};
+  char* too_many[] = {binary, migrate, serve};
+  EXPECT_EQ(ParseMigrateOnly(1, none, "parley-test"), false);
+  EXPECT_EQ(ParseMigrateOnly(2, with_serve, "parley-test"), false);
+  EXPECT_EQ(ParseMigrateOnly(2, with_migrate, "parley-test"), true);
+  EXPECT_EQ(ParseMigrateOnly(2, with_other, "parley-test"), std::nullopt);
+  EXPECT_EQ(ParseMigrateOnly(3, too_many, "parley-test"), std::nullopt);
+}
+
+TEST(BootstrapTest, ABadRedisAddressNamesTheVariable) {
+  absl::StatusOr<std::unique_ptr<redis::Client>> client = ConnectRedis("no-port-here");
+  EXPECT_EQ(client.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(client.status().message().find("PARLEY_REDIS_ADDR"), absl::string_view::npos);
+}
+
+TEST(BootstrapTest, FailReturnsExitCodeOne) { EXPECT_EQ(Fail("parley-test", absl::UnavailableError("down")), 1); }
+
+}  // namespace
+}  // namespace parley::bootstrap
