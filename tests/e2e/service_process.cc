@@ -98,6 +98,14 @@ void ServiceProcess::ReadLoop(int fd) {
 
 absl::Status ServiceProcess::Start(const std::string& binary, const std::map<std::string, std::string>& env,
                                    absl::Duration timeout) {
+  if (pid_ > 0) return absl::FailedPreconditionError("already running");
+  // A restart: the previous run's pipe closed when it exited.
+  if (reader_.joinable()) reader_.join();
+  size_t seen = 0;  // a restart reads only this run's lines for its "serving" line
+  {
+    absl::MutexLock lock(&mu_);
+    seen = lines_.size();
+  }
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return absl::InternalError("pipe failed");
   pid_ = Spawn(binary, {"serve"}, env, fds[1]);
@@ -105,7 +113,6 @@ absl::Status ServiceProcess::Start(const std::string& binary, const std::map<std
   if (pid_ < 0) return absl::InternalError("fork failed");
   reader_ = std::thread([this, fd = fds[0]] { ReadLoop(fd); });
   const absl::Time deadline = absl::Now() + timeout;
-  size_t seen = 0;
   while (absl::Now() < deadline) {
     {
       absl::MutexLock lock(&mu_);
@@ -133,6 +140,14 @@ absl::StatusOr<int> ServiceProcess::Terminate(absl::Duration timeout) {
   absl::StatusOr<int> code = WaitFor(pid_, timeout);
   if (code.ok()) pid_ = -1;
   return code;
+}
+
+absl::Status ServiceProcess::Kill() {
+  if (pid_ <= 0) return absl::FailedPreconditionError("not running");
+  kill(pid_, SIGKILL);
+  if (waitpid(pid_, nullptr, 0) != pid_) return absl::InternalError(absl::StrCat("waitpid: ", std::strerror(errno)));
+  pid_ = -1;
+  return absl::OkStatus();
 }
 
 std::vector<std::string> ServiceProcess::LogLines() const {

@@ -1,6 +1,6 @@
 // Runs a built Parley service binary as a child process for end-to-end tests: environment in,
 // stderr (JSON log lines) captured, the gRPC port read from its "serving" line (it binds port 0),
-// SIGTERM to stop it.
+// SIGTERM to stop it, SIGKILL to crash it; Start again after either.
 #pragma once
 
 #include <sys/types.h>
@@ -33,6 +33,8 @@ class ServiceProcess {
   int grpc_port() const { return grpc_port_; }
   // Sends SIGTERM and waits; returns the exit code (or -signal).
   absl::StatusOr<int> Terminate(absl::Duration timeout = absl::Seconds(30));
+  // Sends SIGKILL (a crash: no shutdown code runs) and reaps the process.
+  absl::Status Kill();
   std::vector<std::string> LogLines() const;
 
  private:

@@ -225,6 +225,8 @@ std::string FormatBudget(const v1::Budget& budget) {
       return Plural(budget.working_hours(), "working hour", "working hours");
     case v1::Budget::kElapsedMinutes:
       return absl::StrCat(Plural(budget.elapsed_minutes(), "minute", "minutes"), " elapsed");
+    case v1::Budget::kElapsedSeconds:
+      return absl::StrCat(Plural(budget.elapsed_seconds(), "second", "seconds"), " elapsed");
     default:
       return "none";
   }

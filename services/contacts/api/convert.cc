@@ -280,12 +280,20 @@ absl::StatusOr<calendar::Budget> BudgetFrom(const v1::Budget& p, absl::string_vi
       b.unit = calendar::Unit::kElapsed;
       b.duration = absl::Minutes(p.elapsed_minutes());
       return b;
+    case v1::Budget::kElapsedSeconds:
+      if (p.elapsed_seconds() < 1 || p.elapsed_seconds() > 86400) {
+        return Invalid(Field(where, "elapsed_seconds"),
+                       absl::StrCat(p.elapsed_seconds(), " is out of range (1-86400)"));
+      }
+      b.unit = calendar::Unit::kElapsed;
+      b.duration = absl::Seconds(p.elapsed_seconds());
+      return b;
     case v1::Budget::AMOUNT_NOT_SET:
       break;
   }
   return Invalid(where,
-                 "sets no amount: set one of working_days (0-365), working_hours (1-2000) or elapsed_minutes "
-                 "(1-525600)");
+                 "sets no amount: set one of working_days (0-365), working_hours (1-2000), elapsed_minutes "
+                 "(1-525600) or elapsed_seconds (1-86400)");
 }
 
 absl::StatusOr<calendar::WorkingPattern> PatternFrom(const v1::WorkingPattern& p, absl::string_view where) {
@@ -557,7 +565,12 @@ v1::Budget BudgetToProto(const calendar::Budget& b) {
       out.set_working_hours(static_cast<int32_t>(absl::ToInt64Hours(b.duration)));
       break;
     case calendar::Unit::kElapsed:
-      out.set_elapsed_minutes(static_cast<int32_t>(absl::ToInt64Minutes(b.duration)));
+      // Whole minutes read best; a budget that is not one is given in seconds.
+      if (b.duration % absl::Minutes(1) == absl::ZeroDuration()) {
+        out.set_elapsed_minutes(static_cast<int32_t>(absl::ToInt64Minutes(b.duration)));
+      } else {
+        out.set_elapsed_seconds(static_cast<int32_t>(absl::ToInt64Seconds(b.duration)));
+      }
       break;
   }
   return out;

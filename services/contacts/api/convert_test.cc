@@ -673,12 +673,30 @@ TEST(ConvertTest, BudgetMustSetOneAmountInRange) {
   ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.working_hours 0 is out of range (1-2000)");
   b.set_elapsed_minutes(525601);
   ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.elapsed_minutes 525601 is out of range");
+  b.set_elapsed_seconds(0);
+  ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.elapsed_seconds 0 is out of range (1-86400)");
+  b.set_elapsed_seconds(86401);
+  ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.elapsed_seconds 86401 is out of range");
   b.set_working_days(-1);
   ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.working_days -1 is out of range");
 
   p = SchoolToProto(StMarys().school);
   p.mutable_policy()->mutable_safeguarding_budget()->clear_amount();
   ExpectInvalid(SchoolFromProto(p).status(), "INVALID_FIELD", "policy.safeguarding_budget sets no amount");
+}
+
+TEST(ConvertTest, ElapsedBudgetsRoundTripInMinutesOrSeconds) {
+  v1::Budget seconds;
+  seconds.set_elapsed_seconds(3);
+  absl::StatusOr<calendar::Budget> b = BudgetFromProto(seconds);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->unit, calendar::Unit::kElapsed);
+  EXPECT_EQ(b->duration, absl::Seconds(3));
+  EXPECT_EQ(BudgetToProto(*b).elapsed_seconds(), 3);
+
+  b->duration = absl::Seconds(120);
+  EXPECT_EQ(BudgetToProto(*b).amount_case(), v1::Budget::kElapsedMinutes);
+  EXPECT_EQ(BudgetToProto(*b).elapsed_minutes(), 2);
 }
 
 TEST(ConvertTest, RequiredEnumsMustBeSet) {

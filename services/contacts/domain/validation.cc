@@ -93,7 +93,7 @@ absl::Status ValidateSchool(const School& school) {
   }
   if (school.policy.safeguarding_budget && school.policy.safeguarding_budget->unit != calendar::Unit::kElapsed) {
     return Invalid(absl::StrCat(where, " policy.safeguarding_budget"),
-                   "safeguarding is never deferred: use an elapsed budget (elapsed_minutes)");
+                   "safeguarding is never deferred: use an elapsed budget (elapsed_minutes or elapsed_seconds)");
   }
   if (school.policy.event_notice_days < 0 || school.policy.event_notice_days > 365) {
     return Invalid(absl::StrCat(where, " policy.event_notice_days"), "must be between 0 and 365");
