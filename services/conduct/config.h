@@ -17,6 +17,7 @@ struct Config {
   std::string pg_dsn;                             // PARLEY_PG_DSN (required; may hold a password: never logged)
   int pg_pool_size = 16;                          // PARLEY_PG_POOL_SIZE
   std::string redis_address;                      // PARLEY_REDIS_ADDR (required), host:port
+  std::string redis_namespace = "parley";         // PARLEY_REDIS_NAMESPACE: keys are "<ns>:conduct:..."
   std::vector<std::string> jwt_public_key_files;  // PARLEY_JWT_PUBLIC_KEYS (required, comma-separated)
   std::string jwt_issuer;                         // PARLEY_JWT_ISSUER
   std::string jwt_audience;                       // PARLEY_JWT_AUDIENCE

@@ -75,7 +75,7 @@ int Run(bool migrate_only) {
   server::Server server(options);
 
   timer::WorkerOptions timer_options;
-  timer_options.redis_key_prefix = "parley:conduct:";
+  timer_options.redis_key_prefix = absl::StrCat(config->redis_namespace, ":conduct:");
   timer_options.threads = config->timer_threads;
   absl::StatusOr<std::unique_ptr<timer::Worker>> timers =
       timer::Worker::Create(pool->get(), redis->get(), timer_options, &server.registry());

@@ -1,10 +1,23 @@
 #include "services/escalation/config.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
 
 namespace parley::escalation {
+namespace {
+
+// Redis keys are "<namespace>:escalation:...": stacks sharing one Redis server keep apart by namespace.
+bool ValidRedisNamespace(const std::string& ns) {
+  if (ns.empty() || ns.size() > 64) return false;
+  for (char ch : ns) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
   Config c;
@@ -18,6 +31,7 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.grpc_address = absl::StrCat(bind, ":", grpc_port);
     c.metrics_address = metrics_port == 0 ? "" : absl::StrCat(bind, ":", metrics_port);
     c.redis_address = env.Required("PARLEY_REDIS_ADDR");
+    c.redis_namespace = env.String("PARLEY_REDIS_NAMESPACE", "parley");
     c.jwt_public_key_files = env.List("PARLEY_JWT_PUBLIC_KEYS");
     if (c.jwt_public_key_files.empty()) env.Required("PARLEY_JWT_PUBLIC_KEYS");
     c.jwt_issuer = env.String("PARLEY_JWT_ISSUER", "parley-local");
@@ -25,7 +39,7 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.service_key_file = env.Required("PARLEY_SERVICE_KEY");
     c.contacts_address = env.Required("PARLEY_CONTACTS_ADDR");
     c.conduct_address = env.Required("PARLEY_CONDUCT_ADDR");
-    c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 4, 1, 64));
+    c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 8, 1, 64));
     c.recompute_interval = env.Duration("PARLEY_RECOMPUTE_INTERVAL", absl::Seconds(30));
     c.request_id_retention = env.Duration("PARLEY_REQUEST_ID_RETENTION", absl::Hours(72));
     c.max_threads = static_cast<int>(env.Int("PARLEY_GRPC_MAX_THREADS", 256, 8, 2048));
@@ -35,6 +49,10 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     return absl::InvalidArgumentError("configuration: PARLEY_LOG_LEVEL must be debug, info, warning or error");
   }
   PARLEY_RETURN_IF_ERROR(env.Finish());
+  if (!migrate_only && !ValidRedisNamespace(c.redis_namespace)) {
+    return absl::InvalidArgumentError(
+        "configuration: PARLEY_REDIS_NAMESPACE must be 1-64 letters, digits, '-', '_' or '.'");
+  }
   if (!migrate_only && c.request_id_retention < absl::Hours(1)) {
     return absl::InvalidArgumentError("configuration: PARLEY_REQUEST_ID_RETENTION must be at least 1h");
   }

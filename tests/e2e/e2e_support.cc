@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -29,17 +30,20 @@ std::string WriteTemp(const std::string& name, const std::string& content) {
 }
 
 std::string NewUuid() {
-  static int counter = 0;
+  static std::atomic<int64_t> counter{0};  // tests open enquiries from many threads
   return absl::StrFormat("00000000-0000-4000-8000-%012d", ++counter);
 }
 
 std::map<std::string, std::string> ServiceEnv(const std::string& public_key_files) {
+  static std::atomic<int> suites{0};
   return {{"PARLEY_JWT_PUBLIC_KEYS", public_key_files},
           {"PARLEY_JWT_ISSUER", "parley-e2e"},
           {"PARLEY_JWT_AUDIENCE", "parley"},
           {"PARLEY_BIND_ADDRESS", "127.0.0.1"},
           {"PARLEY_GRPC_PORT", "0"},
-          {"PARLEY_METRICS_PORT", "0"}};
+          {"PARLEY_METRICS_PORT", "0"},
+          // Test processes share one Redis server: each suite's services keep their keys apart.
+          {"PARLEY_REDIS_NAMESPACE", absl::StrCat("e2e-", getpid(), "-", ++suites)}};
 }
 
 absl::Status MigrateAndStart(ServiceProcess& process, const std::string& binary,

@@ -14,11 +14,11 @@ namespace parley::e2e {
 std::string ReadAll(const std::string& path);
 // Test processes run in parallel: every file they write is named after the process.
 std::string WriteTemp(const std::string& name, const std::string& content);
-// A fresh UUID-shaped request id, unique within the process.
+// A fresh UUID-shaped request id, unique within the process; thread-safe.
 std::string NewUuid();
 
-// Loopback, port 0 for gRPC and metrics, issuer "parley-e2e", audience "parley", and the public
-// key files (comma-separated) the service trusts.
+// Loopback, port 0 for gRPC and metrics, issuer "parley-e2e", audience "parley", a Redis key
+// namespace of the caller's own, and the public key files (comma-separated) the service trusts.
 std::map<std::string, std::string> ServiceEnv(const std::string& public_key_files);
 
 // Runs `binary migrate` with `env`, then starts `binary` serving.

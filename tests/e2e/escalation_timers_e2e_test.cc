@@ -44,8 +44,8 @@ constexpr char kGuardian[] = "guardians/drill-g-1";
 constexpr char kTeacher[] = "schools/drill/staff/teacher";
 constexpr char kDeputy[] = "schools/drill/staff/deputy";
 constexpr char kHead[] = "schools/drill/staff/head";
-// The drill school's letter clocks: acknowledge within 60 s, answer within a day.
-constexpr absl::Duration kLetterAcknowledge = absl::Seconds(60);
+// The drill school's letter clocks: acknowledge within 5 minutes, answer within a day.
+constexpr absl::Duration kLetterAcknowledge = absl::Seconds(300);
 
 google::protobuf::Timestamp ToProto(absl::Time t) { return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t)); }
 absl::Time FromProto(const google::protobuf::Timestamp& t) { return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t)); }

@@ -60,8 +60,11 @@ absl::StatusOr<GateAnswer> ConductGate::Check(const GateQuestion& q) {
 }
 
 ContactsDirectory::ContactsDirectory(std::shared_ptr<grpc::Channel> channel, const auth::ServiceIdentity* identity,
-                                     absl::Duration timeout)
-    : stub_(kv1::ContactsService::NewStub(std::move(channel))), identity_(identity), timeout_(timeout) {}
+                                     absl::Duration timeout, absl::Duration cache_ttl)
+    : stub_(kv1::ContactsService::NewStub(std::move(channel))),
+      identity_(identity),
+      timeout_(timeout),
+      cache_ttl_(cache_ttl) {}
 
 absl::StatusOr<Route> ContactsDirectory::RouteEnquiry(const std::string& school_id, const std::string& pupil,
                                                       const std::string& category, int channel) {
@@ -103,11 +106,22 @@ absl::StatusOr<Ladder> ContactsDirectory::ResolveLadder(const std::string& schoo
 }
 
 absl::StatusOr<std::string> ContactsDirectory::LineManagerOf(const std::string& staff) {
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = managers_.find(staff);
+    if (it != managers_.end() && now < it->second.fetched + cache_ttl_) return it->second.manager;
+  }
   kv1::GetStaffRequest req;
   req.set_name(staff);
   kv1::Staff member;
   PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true),
                                       [&](grpc::ClientContext& ctx) { return stub_->GetStaff(&ctx, req, &member); }));
+  if (cache_ttl_ > absl::ZeroDuration()) {
+    absl::MutexLock lock(&mu_);
+    if (managers_.size() >= kMaxCached) managers_.clear();
+    managers_[staff] = ManagerEntry{now, member.line_manager()};
+  }
   return member.line_manager();
 }
 
@@ -166,6 +180,20 @@ absl::StatusOr<WorkingPeriod> ContactsDirectory::PeriodAtOrAfter(const std::stri
   if (parts.size() != 4 || parts[0] != "schools" || parts[2] != "staff") {
     return InvalidArgument("INVALID_FIELD", absl::StrCat("not a staff name: ", staff));
   }
+  const absl::Time now = absl::Now();
+  {
+    // The listing holds every period overlapping [from, to): the first that ends after t is the
+    // answer if it starts inside the listing.
+    absl::MutexLock lock(&mu_);
+    auto it = periods_.find(staff);
+    if (it != periods_.end() && now < it->second.fetched + cache_ttl_ && it->second.from <= t) {
+      for (const WorkingPeriod& p : it->second.periods) {
+        if (p.close <= t) continue;
+        if (p.open < it->second.to) return p;
+        break;
+      }
+    }
+  }
   kv1::ListWorkingPeriodsRequest req;
   req.set_school(absl::StrCat("schools/", parts[1]));
   req.set_staff(staff);
@@ -177,9 +205,18 @@ absl::StatusOr<WorkingPeriod> ContactsDirectory::PeriodAtOrAfter(const std::stri
     PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true), [&](grpc::ClientContext& ctx) {
       return stub_->ListWorkingPeriods(&ctx, req, &resp);
     }));
-    if (resp.periods_size() > 0) {
-      return WorkingPeriod{FromTimestamp(resp.periods(0).start_time()), FromTimestamp(resp.periods(0).end_time())};
+    if (resp.periods_size() == 0) continue;
+    PeriodsEntry entry{now, t, t + window, {}};
+    for (const kv1::WorkingPeriod& p : resp.periods()) {
+      entry.periods.push_back(WorkingPeriod{FromTimestamp(p.start_time()), FromTimestamp(p.end_time())});
     }
+    const WorkingPeriod first = entry.periods.front();
+    if (cache_ttl_ > absl::ZeroDuration()) {
+      absl::MutexLock lock(&mu_);
+      if (periods_.size() >= kMaxCached) periods_.clear();
+      periods_[staff] = std::move(entry);
+    }
+    return first;
   }
   return FailedPrecondition("CALENDAR_EXHAUSTED",
                             absl::StrCat("no working period for ", staff, " in the 92 days after ",

@@ -4,6 +4,7 @@
 #include "services/escalation/clients/grpc_peers.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -55,6 +56,7 @@ class FakeContacts final : public kv1::ContactsService::Service {
     return grpc::Status::OK;
   }
   grpc::Status GetStaff(grpc::ServerContext*, const kv1::GetStaffRequest* req, kv1::Staff* resp) override {
+    ++get_staff_calls;
     if (req->name() != "schools/kenilworth/staff/ct") return grpc::Status(grpc::StatusCode::NOT_FOUND, "no staff");
     resp->set_name(req->name());
     resp->set_line_manager("schools/kenilworth/staff/pl");
@@ -75,6 +77,7 @@ class FakeContacts final : public kv1::ContactsService::Service {
   grpc::Status ListWorkingPeriods(grpc::ServerContext*, const kv1::ListWorkingPeriodsRequest* req,
                                   kv1::ListWorkingPeriodsResponse* resp) override {
     last_periods = *req;
+    ++period_calls;
     // Holidays until second 2,000,000; then one period a day from 09:00 to 15:00 (UTC).
     for (int64_t day = std::max<int64_t>(req->start_time().seconds(), 2000000) / 86400;
          day * 86400 < req->end_time().seconds(); ++day) {
@@ -96,6 +99,8 @@ class FakeContacts final : public kv1::ContactsService::Service {
   kv1::RouteEnquiryRequest last_route;
   kv1::ComputeDeadlineRequest last_deadline;
   kv1::ListWorkingPeriodsRequest last_periods;
+  std::atomic<int> period_calls{0};
+  std::atomic<int> get_staff_calls{0};
 };
 
 class FakeConduct final : public cv1::ConductService::Service {
@@ -220,6 +225,41 @@ TEST_F(GrpcPeersTest, StaffHoursAreTheFirstPeriodFromContactsLookingPastAHoliday
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_GE(p->open, absl::FromUnixSeconds(2000000));
   EXPECT_EQ(directory.PeriodAtOrAfter("nobody", absl::Now()).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(GrpcPeersTest, WorkingPeriodsAndLineManagersAreKeptForTheCacheTtl) {
+  const std::string ct = "schools/kenilworth/staff/ct";
+  const absl::Time day50 = absl::FromUnixSeconds(50 * 86400);
+  ContactsDirectory directory(channel_, identity_.get(), absl::Seconds(2), absl::Minutes(1));
+  absl::StatusOr<WorkingPeriod> first = directory.PeriodAtOrAfter(ct, day50 + absl::Hours(10));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(contacts_.period_calls, 1);
+  // Later in the same period, and after it: answered from the listing, the same as contacts says.
+  absl::StatusOr<WorkingPeriod> same = directory.PeriodAtOrAfter(ct, day50 + absl::Hours(14));
+  absl::StatusOr<WorkingPeriod> next = directory.PeriodAtOrAfter(ct, day50 + absl::Hours(16));
+  ASSERT_TRUE(same.ok() && next.ok());
+  EXPECT_EQ(same->open, first->open);
+  EXPECT_EQ(next->open, day50 + absl::Hours(24 + 9));
+  EXPECT_EQ(next->close, day50 + absl::Hours(24 + 15));
+  EXPECT_EQ(contacts_.period_calls, 1);
+  // Before the listing starts, or beyond its two weeks: asked again.
+  ASSERT_TRUE(directory.PeriodAtOrAfter(ct, day50).ok());
+  EXPECT_EQ(contacts_.period_calls, 2);
+  ASSERT_TRUE(directory.PeriodAtOrAfter(ct, day50 + absl::Hours(24 * 20)).ok());
+  EXPECT_EQ(contacts_.period_calls, 3);
+
+  EXPECT_EQ(*directory.LineManagerOf(ct), "schools/kenilworth/staff/pl");
+  EXPECT_EQ(*directory.LineManagerOf(ct), "schools/kenilworth/staff/pl");
+  EXPECT_EQ(contacts_.get_staff_calls, 1);
+
+  // A zero TTL keeps nothing.
+  ContactsDirectory uncached(channel_, identity_.get(), absl::Seconds(2), absl::ZeroDuration());
+  ASSERT_TRUE(uncached.PeriodAtOrAfter(ct, day50 + absl::Hours(10)).ok());
+  ASSERT_TRUE(uncached.PeriodAtOrAfter(ct, day50 + absl::Hours(10)).ok());
+  EXPECT_EQ(contacts_.period_calls, 5);
+  ASSERT_TRUE(uncached.LineManagerOf(ct).ok());
+  ASSERT_TRUE(uncached.LineManagerOf(ct).ok());
+  EXPECT_EQ(contacts_.get_staff_calls, 3);
 }
 
 TEST_F(GrpcPeersTest, TheGateIsAskedAboutAnInboundMessageAndItsDeferralComesBack) {

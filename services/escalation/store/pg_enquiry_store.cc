@@ -1,12 +1,14 @@
 #include "services/escalation/store/pg_enquiry_store.h"
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/pg/idempotency.h"
 #include "common/status/grpc_status.h"
@@ -151,20 +153,83 @@ SnapshotParams ToParams(const std::optional<ClockSnapshot>& s) {
   return p;
 }
 
-void InsertEvent(pqxx::work& txn, const std::string& school_id, const std::string& enquiry_id, const Event& ev) {
-  const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond);
-  txn.exec_params(
-      "INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, reason, gate, "
-      "gate_decision, stage, breached_due, parent_requested, ack_clock_from, ack_clock_start, ack_due, ack_owner, "
-      "ack_calendar_version, ack_policy_version, resp_clock_from, resp_clock_start, resp_due, resp_owner, "
-      "resp_calendar_version, resp_policy_version) VALUES ($1, $2, $3, $4, $5::timestamptz, $6, $7, $8, $9, "
-      "NULLIF($10::int, 0)::smallint, $11, NULLIF($12::int, 0)::smallint, NULLIF($13, '')::timestamptz, $14, "
-      "NULLIF($15, '')::timestamptz, NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, "
-      "NULLIF($21, '')::timestamptz, NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26)",
-      school_id, enquiry_id, ev.seq, static_cast<int>(ev.kind), TimeParam(ev.at), ev.actor, ev.owner, ev.rung,
-      ev.reason, EnumParam(ev.gate), ev.gate_decision, EnumParam(ev.stage), TimeParam(ev.breached_due),
-      ev.parent_requested, ack.from, ack.start, ack.due, ack.owner, ack.calendar_version, ack.policy_version, resp.from,
-      resp.start, resp.due, resp.owner, resp.calendar_version, resp.policy_version);
+// Parameters for one multi-row statement: values kept alive here, NULL as nullptr.
+class RowParams {
+ public:
+  void Add(std::string v) { pointers_.push_back(values_.emplace_back(std::move(v)).c_str()); }
+  void Add(const char* v) { pointers_.push_back(v); }  // nullptr: NULL; must outlive the statement
+  void Add(int64_t v) { Add(absl::StrCat(v)); }
+  void Add(bool v) { Add(std::string(v ? "true" : "false")); }
+  size_t size() const { return pointers_.size(); }
+  auto dynamic() const { return pqxx::prepare::make_dynamic_params(pointers_); }
+
+ private:
+  std::deque<std::string> values_;  // stable addresses as it grows
+  std::vector<const char*> pointers_;
+};
+
+// "(…), (…)": `row` written `rows` times with its placeholders $1..$width renumbered for each row.
+std::string ValuesRows(absl::string_view row, int width, size_t rows) {
+  std::string out;
+  for (size_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ", ";
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (row[i] != '$') {
+        out += row[i];
+        continue;
+      }
+      size_t j = i + 1;
+      int n = 0;
+      while (j < row.size() && absl::ascii_isdigit(static_cast<unsigned char>(row[j]))) n = n * 10 + (row[j++] - '0');
+      absl::StrAppend(&out, "$", n + static_cast<int>(r) * width);
+      i = j - 1;
+    }
+  }
+  return out;
+}
+
+// One statement for all of a change's events: a timer firing or an intake writes several.
+void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::string& enquiry_id,
+                  const std::vector<Event>& events) {
+  if (events.empty()) return;
+  constexpr absl::string_view kRow =
+      "($1, $2, $3::int, $4::int, $5::timestamptz, $6, $7, $8::int, $9, NULLIF($10::int, 0)::smallint, $11, "
+      "NULLIF($12::int, 0)::smallint, NULLIF($13, '')::timestamptz, $14::bool, NULLIF($15, '')::timestamptz, "
+      "NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, NULLIF($21, '')::timestamptz, "
+      "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26)";
+  RowParams params;
+  for (const Event& ev : events) {
+    const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond);
+    params.Add(school_id.c_str());
+    params.Add(enquiry_id.c_str());
+    params.Add(int64_t{ev.seq});
+    params.Add(int64_t{static_cast<int>(ev.kind)});
+    params.Add(TimeParam(ev.at));
+    params.Add(ev.actor.c_str());
+    params.Add(ev.owner.c_str());
+    params.Add(int64_t{ev.rung});
+    params.Add(ev.reason.c_str());
+    params.Add(int64_t{EnumParam(ev.gate)});
+    params.Add(ev.gate_decision.c_str());
+    params.Add(int64_t{EnumParam(ev.stage)});
+    params.Add(TimeParam(ev.breached_due));
+    params.Add(ev.parent_requested);
+    for (const SnapshotParams* c : {&ack, &resp}) {
+      params.Add(c->from);
+      params.Add(c->start);
+      params.Add(c->due);
+      params.Add(c->owner);
+      params.Add(c->calendar_version);
+      params.Add(c->policy_version);
+    }
+  }
+  txn.exec_params(absl::StrCat("INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, "
+                               "reason, gate, gate_decision, stage, breached_due, parent_requested, ack_clock_from, "
+                               "ack_clock_start, ack_due, ack_owner, ack_calendar_version, ack_policy_version, "
+                               "resp_clock_from, resp_clock_start, resp_due, resp_owner, resp_calendar_version, "
+                               "resp_policy_version) VALUES ",
+                               ValuesRows(kRow, 26, events.size())),
+                  params.dynamic());
 }
 
 // The event as it reads back: times to the microsecond.
@@ -219,35 +284,55 @@ void WriteProjection(pqxx::work& txn, EnquiryRecord& rec) {
   rec.next_due = ToMicros(rec.next_due);
 }
 
-// The staff-notice ledger rows; returns the outbox keys of those whose slot was taken already.
+// The staff-notice ledger rows, in one statement; returns the outbox keys of those whose slot was
+// taken already.
 std::set<std::string> InsertStaffNotices(pqxx::work& txn, const Enquiry& e, const std::vector<StaffNoticeRow>& rows) {
   std::set<std::string> skipped;
+  if (rows.empty()) return skipped;
+  RowParams params;
   for (const StaffNoticeRow& n : rows) {
-    pqxx::result r = txn.exec_params(
-        "INSERT INTO staff_notices (school_id, enquiry_id, recipient, period_start, outbox_key) "
-        "VALUES ($1, $2, $3, $4::timestamptz, $5) ON CONFLICT DO NOTHING RETURNING outbox_key",
-        e.school_id, e.id, n.recipient, TimeParam(n.period_start), n.outbox_key);
-    if (r.empty()) skipped.insert(n.outbox_key);
+    params.Add(e.school_id.c_str());
+    params.Add(e.id.c_str());
+    params.Add(n.recipient.c_str());
+    params.Add(TimeParam(n.period_start));
+    params.Add(n.outbox_key.c_str());
+    skipped.insert(n.outbox_key);
   }
+  const pqxx::result inserted = txn.exec_params(
+      absl::StrCat("INSERT INTO staff_notices (school_id, enquiry_id, recipient, period_start, outbox_key) VALUES ",
+                   ValuesRows("($1, $2, $3, $4::timestamptz, $5)", 5, rows.size()),
+                   " ON CONFLICT DO NOTHING RETURNING outbox_key"),
+      params.dynamic());
+  for (const pqxx::row& r : inserted) skipped.erase(r[0].as<std::string>());
   return skipped;
 }
 
+// The outbox rows, in one statement.
 absl::Status InsertOutbox(pqxx::work& txn, const Enquiry& e, const std::vector<OutboxRow>& rows,
                           const std::set<std::string>& skipped) {
+  RowParams params;
+  size_t count = 0;
   for (const OutboxRow& o : rows) {
     if (skipped.count(o.key) > 0) continue;
-    // A plain INSERT: keys are stable per decision, so a duplicate means two decisions chose the
-    // same key (a bug), never a retry (retries replay before getting here).
-    try {
-      txn.exec_params(
-          "INSERT INTO outbox (key, kind, school_id, enquiry_id, notice, not_before) "
-          "VALUES ($1, $2, $3, $4, $5::jsonb, $6::timestamptz)",
-          o.key, o.kind, e.school_id, e.id, o.notice_json, TimeParam(o.not_before));
-    } catch (const pqxx::unique_violation&) {
-      return WithReason(absl::InternalError(absl::StrCat("outbox key of a ", o.kind, " notice for enquiry ", e.id,
-                                                         " is already taken")),
-                        "OUTBOX_KEY_DUPLICATE");
-    }
+    params.Add(o.key.c_str());
+    params.Add(o.kind.c_str());
+    params.Add(e.school_id.c_str());
+    params.Add(e.id.c_str());
+    params.Add(o.notice_json.c_str());
+    params.Add(TimeParam(o.not_before));
+    ++count;
+  }
+  if (count == 0) return absl::OkStatus();
+  // A plain INSERT: keys are stable per decision, so a duplicate means two decisions chose the
+  // same key (a bug), never a retry (retries replay before getting here).
+  try {
+    txn.exec_params(absl::StrCat("INSERT INTO outbox (key, kind, school_id, enquiry_id, notice, not_before) VALUES ",
+                                 ValuesRows("($1, $2, $3, $4, $5::jsonb, $6::timestamptz)", 6, count)),
+                    params.dynamic());
+  } catch (const pqxx::unique_violation&) {
+    return WithReason(absl::InternalError(absl::StrCat("an outbox key of a notice for enquiry ", e.id,
+                                                       " is already taken")),
+                      "OUTBOX_KEY_DUPLICATE");
   }
   return absl::OkStatus();
 }
@@ -326,10 +411,8 @@ absl::StatusOr<std::vector<timer::TimerRef>> PgEnquiryStore::ApplyChange(
   const Enquiry& e = current.enquiry;
   PARLEY_RETURN_IF_ERROR(CheckEvents(e, change.events));
   if (!change.events.empty()) {
-    for (const Event& ev : change.events) {
-      InsertEvent(txn, e.school_id, e.id, ev);
-      current.enquiry.history.push_back(AsStored(ev));
-    }
+    InsertEvents(txn, e.school_id, e.id, change.events);
+    for (const Event& ev : change.events) current.enquiry.history.push_back(AsStored(ev));
     PARLEY_RETURN_IF_ERROR(project(current));
     WriteProjection(txn, current);
   }
