@@ -113,6 +113,8 @@ deploy/demo/load_conduct_demo.sh "$CTL"
 export PARLEY_ESCALATION_ADDR=127.0.0.1:$ESCALATION_PORT
 start_service escalation "$ESCALATION_PORT" "$ESCALATION_METRICS_PORT"
 "$CTL" wait --service escalation --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/escalation.log" >&2; die "escalation did not become ready"; }
+say "loading the demo enquiries (a term's worth, every school)"
+python3 deploy/demo/load_escalation_demo.py "$CTL"
 DEMO_GUARDIAN=$("$CTL" --json conduct arrangements --school kenilworth |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["arrangements"][0]["guardian"].split("/")[1])')
 

@@ -260,6 +260,7 @@ TEST_F(EscalationE2eTest, AnEnquiryIsRoutedClockedAcknowledgedPausedAndEscalated
   EXPECT_EQ(opened.state(), ev1::ENQUIRY_STATE_OPEN);
   EXPECT_EQ(opened.owner(), suite->class_teacher);
   EXPECT_EQ(opened.rung(), 0);
+  EXPECT_FALSE(opened.rung_role().empty());
   EXPECT_EQ(opened.cycle(), 1);
   EXPECT_EQ(opened.gate_outcome(), "ALLOW");
   EXPECT_THAT(opened.gate_decision(), HasSubstr("schools/st-marys/decisions/"));
@@ -269,6 +270,9 @@ TEST_F(EscalationE2eTest, AnEnquiryIsRoutedClockedAcknowledgedPausedAndEscalated
   ASSERT_TRUE(opened.respond().has_due_time());
   EXPECT_GT(opened.acknowledge().due_time().seconds(), opened.receive_time().seconds());
   EXPECT_GE(opened.respond().due_time().seconds(), opened.acknowledge().due_time().seconds());
+  // How contacts reached each due instant, kept with the clock (DESIGN §3 rule 9).
+  EXPECT_THAT(opened.acknowledge().explanation(), HasSubstr("Due "));
+  EXPECT_FALSE(opened.respond().explanation().empty());
   EXPECT_FALSE(opened.acknowledge().calendar_version().empty());
   EXPECT_FALSE(opened.acknowledge().policy_version().empty());
 

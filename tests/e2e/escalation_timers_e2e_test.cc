@@ -206,6 +206,7 @@ TEST_F(EscalationTimersE2eTest, AnUnansweredEmailClimbsTheLadderToComplaintsOnRe
   ASSERT_EQ(now.state(), ev1::ENQUIRY_STATE_REFERRED_TO_COMPLAINTS) << now.DebugString();
   EXPECT_EQ(now.owner(), kHead);
   EXPECT_EQ(now.rung(), 2);
+  EXPECT_EQ(now.rung_role(), "headteacher");  // the ladder's role for its top rung
   EXPECT_EQ(now.acknowledge().state(), ev1::CLOCK_STATE_BREACHED);
 
   ev1::ListEnquiryEventsRequest list;
@@ -297,7 +298,11 @@ TEST_F(EscalationTimersE2eTest, TwoThousandDeadlinesFireExactlyOnceThroughKillsA
     ASSERT_TRUE(suite->escalation.Kill().ok());
     const int64_t at_kill = Count(fired_sql);
     std::cout << "kill -9 #" << crash << " with " << at_kill << " of " << kEnquiries << " fired\n";
-    EXPECT_LT(at_kill, kEnquiries) << "the herd was over before crash " << crash;
+    // The first crash must land mid-herd for the test to mean anything; the later ones usually do
+    // too, but on a loaded machine the herd may finish first, which proves nothing either way.
+    if (crash == 1) {
+      EXPECT_LT(at_kill, kEnquiries) << "the herd was over before the first crash";
+    }
     if (crash == 2) {
       // The wake-up index vanishes while nobody runs: the restarted worker must notice and rebuild it.
       ASSERT_TRUE((*redis)->Command({"FLUSHALL"}).ok());

@@ -34,7 +34,8 @@ bool ValidCategory(const std::string& c) {
 }
 
 v1::Clock ClockOf(Stage stage, absl::Time start, const std::optional<absl::Time>& due, ClockStatus status,
-                  const std::string& calendar_version, const std::string& policy_version) {
+                  const std::string& calendar_version, const std::string& policy_version,
+                  const std::string& explanation) {
   v1::Clock out;
   out.set_stage(static_cast<v1::Stage>(stage));
   *out.mutable_start_time() = ToTimestamp(start);
@@ -42,17 +43,18 @@ v1::Clock ClockOf(Stage stage, absl::Time start, const std::optional<absl::Time>
   out.set_state(static_cast<v1::ClockState>(status));
   out.set_calendar_version(calendar_version);
   out.set_policy_version(policy_version);
+  out.set_explanation(explanation);
   return out;
 }
 
 v1::Clock ToProto(const ClockView& c) {
-  return ClockOf(c.stage, c.clock_start, c.due, c.status, c.calendar_version, c.policy_version);
+  return ClockOf(c.stage, c.clock_start, c.due, c.status, c.calendar_version, c.policy_version, c.explanation);
 }
 
 // A clock as an event set it: running towards its due, or held by a pause.
 v1::Clock ToProto(const ClockSnapshot& s) {
   return ClockOf(s.stage, s.clock_start, s.due, s.due ? ClockStatus::kPending : ClockStatus::kPaused,
-                 s.calendar_version, s.policy_version);
+                 s.calendar_version, s.policy_version, s.explanation);
 }
 
 // Only the due and state of a projected clock are stored.
@@ -151,6 +153,7 @@ v1::Enquiry ToProto(const EnquiryRecord& record, const EnquiryView& view) {
   out.set_state(static_cast<v1::EnquiryState>(view.state));
   out.set_owner(view.owner);
   out.set_rung(view.rung);
+  out.set_rung_role(view.owner_role);
   out.set_cycle(view.cycle);
   if (view.acknowledge) *out.mutable_acknowledge() = ToProto(*view.acknowledge);
   if (view.respond) *out.mutable_respond() = ToProto(*view.respond);
@@ -164,6 +167,7 @@ v1::Enquiry ToProto(const EnquiryRecord& record) {
   out.set_state(static_cast<v1::EnquiryState>(record.state));
   out.set_owner(record.owner);
   out.set_rung(record.rung);
+  out.set_rung_role(record.owner_role);
   out.set_cycle(record.cycle);
   if (record.ack_status) {
     SetProjectedClock(Stage::kAcknowledge, record.ack_due, record.ack_status, out.mutable_acknowledge());

@@ -190,6 +190,7 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
     request.gate = gate;
   }
   request.owner = route.owner.staff;
+  request.owner_role = route.owner.role;
   for (const Person& p : route.also_notify) request.also_notify.push_back(p.staff);
   request.actor = actor;
   request.now = now;

@@ -64,6 +64,7 @@ Replay ReplayHistory(const Enquiry& e) {
         v.state = EnquiryState::kOpen;
         v.owner = ev.owner;
         v.rung = ev.rung;
+        v.owner_role = ev.owner_role;
         v.cycle = 1;
         Set(r.acknowledge, ev.acknowledge);
         Set(r.respond, ev.respond);
@@ -90,6 +91,7 @@ Replay ReplayHistory(const Enquiry& e) {
       case EventKind::kEscalated:
         v.owner = ev.owner;
         v.rung = ev.rung;
+        v.owner_role = ev.owner_role;
         Set(r.respond, ev.respond);
         break;
       case EventKind::kBreached:
@@ -116,6 +118,7 @@ Replay ReplayHistory(const Enquiry& e) {
         break;
       case EventKind::kReassigned:
         v.owner = ev.owner;
+        v.owner_role = ev.owner_role;
         break;
       case EventKind::kMarkedAbusive:
         // No reply is owed, unless the matter is safeguarding: then it stays as it was.
@@ -150,6 +153,7 @@ absl::StatusOr<std::optional<ClockView>> Resolve(const Enquiry& e, const Replay&
   c.owner = t.snap.owner;
   c.calendar_version = t.snap.calendar_version;
   c.policy_version = t.snap.policy_version;
+  c.explanation = t.snap.explanation;
   c.recorded = t.snap;
 
   std::vector<calendar::Pause> pauses = PausesAffecting(r.view.pauses, t.snap.clock_from, t.met_at);
@@ -160,6 +164,7 @@ absl::StatusOr<std::optional<ClockView>> Resolve(const Enquiry& e, const Replay&
     c.due = d.due;
     c.calendar_version = d.calendar_version;
     c.policy_version = d.policy_version;
+    c.explanation = d.explanation;
   }
 
   if (c.met_at.has_value()) {

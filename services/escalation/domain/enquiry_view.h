@@ -69,6 +69,7 @@ struct ClockView {
   std::string owner;  // whose calendar set it
   std::string calendar_version;
   std::string policy_version;
+  std::string explanation;  // how `due` was reached (DESIGN §3 rule 9); may be empty
   ClockSnapshot recorded;  // as last set in the history: what a recomputation compares
 };
 
@@ -76,6 +77,7 @@ struct EnquiryView {
   EnquiryState state = EnquiryState::kOpen;
   std::string owner;
   int rung = 0;
+  std::string owner_role;  // "Class teacher", "SENCo": the owner's role at their rung
   int cycle = 0;  // 1 for the first response cycle; each reopening adds one; 0 before routing
   // Absent when no such clock runs (redirected, no response required, not yet routed).
   std::optional<ClockView> acknowledge;

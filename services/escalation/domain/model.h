@@ -71,6 +71,7 @@ struct ClockSnapshot {
   std::string owner;              // whose calendar set it, when the policy follows the owner
   std::string calendar_version;
   std::string policy_version;
+  std::string explanation;  // how contacts reached `due`, in English (DESIGN §3 rule 9); may be empty
 };
 
 struct Event {
@@ -81,6 +82,7 @@ struct Event {
   // The owner after the event ("schools/{school}/staff/{id}") and their rung (0 = first owner).
   std::string owner;
   int rung = 0;
+  std::string owner_role;  // their role at that rung, as routing or the ladder named it
   std::string reason;  // escalation, reassignment, pause or reopen reason; may be personal data
   // kGated: what the gate said and the decision that said it.
   std::optional<GateOutcome> gate;

@@ -28,9 +28,14 @@ bool In(EnquiryState s, std::initializer_list<EnquiryState> allowed) {
 }
 
 // A fresh clock from `from` (receipt, DEFER window, rung arrival, reopening): no pause applies yet.
-absl::StatusOr<ClockSnapshot> FreshClock(const Enquiry& e, Stage stage, absl::Time from, const std::string& owner,
-                                         DeadlineSource& source) {
-  PARLEY_ASSIGN_OR_RETURN(DueAt d, source.Compute(QueryFor(e, stage, from, owner)));
+// None when the school's policy makes no promise for this stage on this channel: many promise only
+// an acknowledgement of letters, or only a call back for phone calls.
+absl::StatusOr<std::optional<ClockSnapshot>> FreshClock(const Enquiry& e, Stage stage, absl::Time from,
+                                                        const std::string& owner, DeadlineSource& source) {
+  absl::StatusOr<DueAt> due = source.Compute(QueryFor(e, stage, from, owner));
+  if (!due.ok() && ErrorReason(due.status()) == "NO_POLICY_RULE") return std::optional<ClockSnapshot>();
+  if (!due.ok()) return due.status();
+  DueAt& d = *due;
   ClockSnapshot s;
   s.stage = stage;
   s.clock_from = from;
@@ -39,14 +44,16 @@ absl::StatusOr<ClockSnapshot> FreshClock(const Enquiry& e, Stage stage, absl::Ti
   s.owner = owner;
   s.calendar_version = std::move(d.calendar_version);
   s.policy_version = std::move(d.policy_version);
-  return s;
+  s.explanation = std::move(d.explanation);
+  return std::optional<ClockSnapshot>(std::move(s));
 }
 
 // Builds one decision: events appended to a copy of the enquiry, their notices, and at the end the
 // timers the enquiry should have, read from the view after the events.
 class Draft {
  public:
-  Draft(const Enquiry& e, const EnquiryView& before) : after_(e), owner_(before.owner), rung_(before.rung) {}
+  Draft(const Enquiry& e, const EnquiryView& before)
+      : after_(e), owner_(before.owner), rung_(before.rung), role_(before.owner_role) {}
 
   // The returned reference is valid until the next Add.
   Event& Add(EventKind kind, const std::string& actor, absl::Time at) {
@@ -57,14 +64,16 @@ class Draft {
     ev.actor = actor;
     ev.owner = owner_;
     ev.rung = rung_;
+    ev.owner_role = role_;
     after_.history.push_back(std::move(ev));
     ++added_;
     return after_.history.back();
   }
 
-  void MoveTo(const std::string& owner, int rung) {
+  void MoveTo(const std::string& owner, int rung, const std::string& role) {
     owner_ = owner;
     rung_ = rung;
+    role_ = role;
   }
 
   // Keyed by the event that caused it, so a retried decision makes the same outbox rows.
@@ -101,6 +110,7 @@ class Draft {
   Enquiry after_;
   std::string owner_;
   int rung_;
+  std::string role_;
   size_t added_ = 0;
   Decision decision_;
 };
@@ -112,8 +122,8 @@ absl::Status ClimbOrRefer(Draft& d, const Enquiry& e, const EnquiryView& v, cons
   const size_t next = static_cast<size_t>(v.rung) + 1;
   if (next < ladder.rungs.size()) {
     const Rung& rung = ladder.rungs[next];
-    PARLEY_ASSIGN_OR_RETURN(ClockSnapshot respond, FreshClock(e, Stage::kRespond, at, rung.staff, source));
-    d.MoveTo(rung.staff, static_cast<int>(next));
+    PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond, FreshClock(e, Stage::kRespond, at, rung.staff, source));
+    d.MoveTo(rung.staff, static_cast<int>(next), rung.role);
     Event& ev = d.Add(EventKind::kEscalated, actor, at);
     ev.reason = reason;
     ev.parent_requested = parent_requested;
@@ -165,9 +175,9 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
 
   // DEFER: the clock starts at the next allowed window (never before receipt).
   const absl::Time from = deferred ? std::max(fresh.received_at, *request.gate->next_allowed_time) : fresh.received_at;
-  PARLEY_ASSIGN_OR_RETURN(ClockSnapshot ack, FreshClock(fresh, Stage::kAcknowledge, from, request.owner, source));
-  PARLEY_ASSIGN_OR_RETURN(ClockSnapshot respond, FreshClock(fresh, Stage::kRespond, from, request.owner, source));
-  d.MoveTo(request.owner, 0);
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> ack, FreshClock(fresh, Stage::kAcknowledge, from, request.owner, source));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond, FreshClock(fresh, Stage::kRespond, from, request.owner, source));
+  d.MoveTo(request.owner, 0, request.owner_role);
   Event& routed = d.Add(EventKind::kRouted, request.actor, request.now);
   routed.acknowledge = std::move(ack);
   routed.respond = std::move(respond);
@@ -240,7 +250,7 @@ absl::StatusOr<Decision> Reopen(const Enquiry& e, const Act& act, DeadlineSource
   if (v.state != EnquiryState::kResolved) {
     return WrongState(e, v, "reopen", "only a resolved enquiry can be reopened");
   }
-  PARLEY_ASSIGN_OR_RETURN(ClockSnapshot respond, FreshClock(e, Stage::kRespond, act.at, v.owner, source));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond, FreshClock(e, Stage::kRespond, act.at, v.owner, source));
   Draft d(e, v);
   Event& ev = d.Add(EventKind::kReopened, act.actor, act.at);
   ev.reason = act.reason;
@@ -274,7 +284,7 @@ absl::StatusOr<Decision> Reassign(const Enquiry& e, const Act& act, const std::s
     return InvalidArgument("SAME_OWNER", absl::StrCat("enquiry ", e.id, " is already owned by ", new_owner));
   }
   Draft d(e, v);
-  d.MoveTo(new_owner, v.rung);
+  d.MoveTo(new_owner, v.rung, v.owner_role);  // cover keeps the rung and its role
   d.Add(EventKind::kReassigned, act.actor, act.at).reason = act.reason;
   d.Notify(Notice::Kind::kAssigned, new_owner, true, act.at);
   return d.Finish(act.at, source);
@@ -337,6 +347,7 @@ absl::StatusOr<Decision> Recompute(const Enquiry& e, const Versions& current, ab
     s.due = d.due;
     s.calendar_version = std::move(d.calendar_version);
     s.policy_version = std::move(d.policy_version);
+    s.explanation = std::move(d.explanation);
     changed[stage == Stage::kAcknowledge ? 0 : 1] = std::move(s);
     any = true;
   }

@@ -83,6 +83,7 @@ struct OpenRequest {
   std::vector<std::string> also_notify;  // safeguarding: the deputies
   std::string actor;
   absl::Time now;
+  std::string owner_role;  // the owner's role as routing named it ("class_teacher", "dsl")
 };
 
 // `fresh` has no history yet. INVALID_ARGUMENT for a DEFER without a window or a missing owner.

@@ -396,6 +396,41 @@ TEST_F(EscalationRulesTest, MarkAbusiveStopsTheClocks) {
   EXPECT_FALSE(v.respond.has_value());
 }
 
+// Policies often promise one of the two: an acknowledgement of emails (Milton Road) or a call back
+// for phone calls (St Mary's). The enquiry is still taken; only the promised clock runs.
+TEST_F(EscalationRulesTest, AStageThePolicyDoesNotPromiseHasNoClock) {
+  source_.ClearBudget(Stage::kRespond);
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Decision d = Open(e, e.received_at);
+  EXPECT_THAT(TimerFor(d, Stage::kAcknowledge), Optional(Utc(2025, 11, 5, 15, 30)));
+  EXPECT_EQ(TimerFor(d, Stage::kRespond), std::nullopt);
+  EnquiryView v = View(e, Utc(2025, 11, 4, 10, 0));
+  EXPECT_EQ(v.state, EnquiryState::kOpen);
+  EXPECT_TRUE(v.acknowledge.has_value());
+  EXPECT_FALSE(v.respond.has_value());
+  // Up a rung: a new owner, and still no response clock to give them.
+  d = Do(e, Escalate(e, At(Utc(2025, 11, 4, 10, 0), "needs the head of year"), false, ladder_, source_));
+  EXPECT_EQ(d.events[0].owner, kHeadOfYear);
+  EXPECT_EQ(TimerFor(d, Stage::kRespond), std::nullopt);
+
+  // A phone call at a school that promises only to call back.
+  source_.SetBudget(Stage::kRespond, WorkingDays(2));
+  source_.ClearBudget(Stage::kAcknowledge);
+  Enquiry call = NewEnquiry("e-2", Utc(2025, 11, 3, 9, 0));
+  d = Open(call, call.received_at);
+  EXPECT_EQ(TimerFor(d, Stage::kAcknowledge), std::nullopt);
+  EXPECT_THAT(TimerFor(d, Stage::kRespond), Optional(Utc(2025, 11, 5, 15, 30)));
+  // Any other failure of the deadline source still fails the intake.
+  source_.ClearBudget(Stage::kRespond);
+  source_.SetBudget(Stage::kAcknowledge, calendar::Budget{calendar::Unit::kWorkingDays, -1, absl::ZeroDuration()});
+  Enquiry broken = NewEnquiry("e-3", Utc(2025, 11, 3, 9, 0));
+  OpenRequest r;
+  r.owner = kTeacher;
+  r.actor = "office";
+  r.now = broken.received_at;
+  EXPECT_FALSE(escalation::Open(broken, r, source_).ok());
+}
+
 TEST_F(EscalationRulesTest, StaffEscalationGivesTheNextRungAFreshBudget) {
   Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
   Open(e, e.received_at);
@@ -405,6 +440,8 @@ TEST_F(EscalationRulesTest, StaffEscalationGivesTheNextRungAFreshBudget) {
   EXPECT_TRUE(d.events[0].parent_requested);
   EXPECT_EQ(d.events[0].owner, kHeadOfYear);
   EXPECT_EQ(d.events[0].rung, 1);
+  EXPECT_EQ(d.events[0].owner_role, "head_of_year");
+  EXPECT_EQ(View(e, Utc(2025, 11, 4, 11, 0)).owner_role, "head_of_year");
   EXPECT_THAT(TimerFor(d, Stage::kRespond), Optional(Utc(2025, 11, 11, 15, 30)));  // Tue=0 .. Tue
   // The acknowledgement still owed moves with the matter, unchanged.
   EXPECT_THAT(TimerFor(d, Stage::kAcknowledge), Optional(Utc(2025, 11, 5, 15, 30)));
@@ -726,7 +763,7 @@ TEST_F(EscalationRulesTest, EveryArrivalOfTheAutumnTermIsDueAtTheCloseOfTheSecon
           London(static_cast<int>(day.year()), day.month(), day.day(), hour_minute / 60, hour_minute % 60);
       Enquiry e = NewEnquiry(absl::StrCat("e-", ++n), received);
       absl::StatusOr<Decision> d =
-          escalation::Open(e, OpenRequest{std::nullopt, kTeacher, {}, "office", received}, source_);
+          escalation::Open(e, OpenRequest{std::nullopt, kTeacher, {}, "office", received, "class_teacher"}, source_);
       ASSERT_TRUE(d.ok()) << d.status();
       const ClockSnapshot& ack = *d->events[1].acknowledge;
       ASSERT_TRUE(ack.due.has_value());

@@ -34,6 +34,7 @@ struct EnquiryRecord {
   EnquiryState state = EnquiryState::kOpen;
   std::string owner;
   int rung = 0;
+  std::string owner_role;
   int cycle = 0;
   std::optional<absl::Time> ack_due;
   std::optional<ClockStatus> ack_status;

@@ -56,7 +56,7 @@ const std::string kEnquiryColumns =
     absl::StrCat("school_id, id, pupil, guardian, sender_description, channel, category, ", Micros("received_at"),
                  ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"),
                  ", ack_status, ", Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ",
-                 Micros("create_time"), ", ", Micros("update_time"), ", seq");
+                 Micros("create_time"), ", ", Micros("update_time"), ", seq, owner_role");
 constexpr int kEnquirySeqColumn = 24;
 
 EnquiryRecord RecordFrom(const pqxx::row& r) {
@@ -86,18 +86,19 @@ EnquiryRecord RecordFrom(const pqxx::row& r) {
   rec.row_version = r[21].as<int64_t>();
   rec.create_time = TimeAt(r[22]);
   rec.update_time = TimeAt(r[23]);
+  rec.owner_role = r[25].c_str();
   return rec;
 }
 
-// The same six columns for each clock an event sets, prefixed "ack_" or "resp_".
+// The same seven columns for each clock an event sets, prefixed "ack_" or "resp_".
 std::string SnapshotColumns(const std::string& p) {
   return absl::StrCat(Micros(p + "clock_from"), ", ", Micros(p + "clock_start"), ", ", Micros(p + "due"), ", ", p,
-                      "owner, ", p, "calendar_version, ", p, "policy_version");
+                      "owner, ", p, "calendar_version, ", p, "policy_version, ", p, "explanation");
 }
 
 const std::string kEventColumns = absl::StrCat(
     "seq, kind, ", Micros("at"), ", actor, owner, rung, reason, gate, gate_decision, stage, ", Micros("breached_due"),
-    ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"));
+    ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"), ", owner_role");
 
 // The clock_from column tells whether the event set this clock (it is always set in a snapshot).
 std::optional<ClockSnapshot> SnapshotFrom(const pqxx::row& r, int first, Stage stage) {
@@ -110,6 +111,7 @@ std::optional<ClockSnapshot> SnapshotFrom(const pqxx::row& r, int first, Stage s
   s.owner = r[first + 3].c_str();
   s.calendar_version = r[first + 4].c_str();
   s.policy_version = r[first + 5].c_str();
+  if (!r[first + 6].is_null()) s.explanation = r[first + 6].c_str();
   return s;
 }
 
@@ -128,7 +130,8 @@ Event EventFrom(const pqxx::row& r) {
   ev.breached_due = OptionalTimeAt(r[10]);
   ev.parent_requested = r[11].as<bool>();
   ev.acknowledge = SnapshotFrom(r, 12, Stage::kAcknowledge);
-  ev.respond = SnapshotFrom(r, 18, Stage::kRespond);
+  ev.respond = SnapshotFrom(r, 19, Stage::kRespond);
+  ev.owner_role = r[26].c_str();
   return ev;
 }
 
@@ -139,6 +142,7 @@ struct SnapshotParams {
   const char* owner = nullptr;
   const char* calendar_version = nullptr;
   const char* policy_version = nullptr;
+  const char* explanation = nullptr;
 };
 
 SnapshotParams ToParams(const std::optional<ClockSnapshot>& s) {
@@ -150,6 +154,7 @@ SnapshotParams ToParams(const std::optional<ClockSnapshot>& s) {
   p.owner = s->owner.c_str();
   p.calendar_version = s->calendar_version.c_str();
   p.policy_version = s->policy_version.c_str();
+  p.explanation = s->explanation.c_str();
   return p;
 }
 
@@ -196,7 +201,7 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
       "($1, $2, $3::int, $4::int, $5::timestamptz, $6, $7, $8::int, $9, NULLIF($10::int, 0)::smallint, $11, "
       "NULLIF($12::int, 0)::smallint, NULLIF($13, '')::timestamptz, $14::bool, NULLIF($15, '')::timestamptz, "
       "NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, NULLIF($21, '')::timestamptz, "
-      "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26)";
+      "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26, $27, $28, $29)";
   RowParams params;
   for (const Event& ev : events) {
     const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond);
@@ -222,13 +227,16 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
       params.Add(c->calendar_version);
       params.Add(c->policy_version);
     }
+    params.Add(ack.explanation);
+    params.Add(resp.explanation);
+    params.Add(ev.owner_role.c_str());
   }
   txn.exec_params(absl::StrCat("INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, "
                                "reason, gate, gate_decision, stage, breached_due, parent_requested, ack_clock_from, "
                                "ack_clock_start, ack_due, ack_owner, ack_calendar_version, ack_policy_version, "
                                "resp_clock_from, resp_clock_start, resp_due, resp_owner, resp_calendar_version, "
-                               "resp_policy_version) VALUES ",
-                               ValuesRows(kRow, 26, events.size())),
+                               "resp_policy_version, ack_explanation, resp_explanation, owner_role) VALUES ",
+                               ValuesRows(kRow, 29, events.size())),
                   params.dynamic());
 }
 
@@ -268,7 +276,7 @@ absl::Status CheckEvents(const Enquiry& enquiry, const std::vector<Event>& event
 
 void WriteProjection(pqxx::work& txn, EnquiryRecord& rec) {
   pqxx::row r = txn.exec_params1(
-      absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, "
+      absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, owner_role = $12, "
                    "ack_due = NULLIF($7, '')::timestamptz, ack_status = NULLIF($8::int, 0)::smallint, "
                    "respond_due = NULLIF($9, '')::timestamptz, respond_status = NULLIF($10::int, 0)::smallint, "
                    "next_due = NULLIF($11, '')::timestamptz, row_version = row_version + 1, update_time = now() "
@@ -276,7 +284,7 @@ void WriteProjection(pqxx::work& txn, EnquiryRecord& rec) {
                    Micros("update_time")),
       rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state), rec.owner, rec.rung, rec.cycle,
       TimeParam(rec.ack_due), EnumParam(rec.ack_status), TimeParam(rec.respond_due), EnumParam(rec.respond_status),
-      TimeParam(rec.next_due));
+      TimeParam(rec.next_due), rec.owner_role);
   rec.row_version = r[0].as<int64_t>();
   rec.update_time = TimeAt(r[1]);
   rec.ack_due = ToMicros(rec.ack_due);

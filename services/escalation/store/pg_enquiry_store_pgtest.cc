@@ -48,7 +48,7 @@ std::string Describe(const std::optional<ClockSnapshot>& s) {
   if (!s) return "none";
   return absl::StrCat("{stage=", static_cast<int>(s->stage), " from=", T(s->clock_from), " start=", T(s->clock_start),
                       " due=", T(s->due), " owner=", s->owner, " cal=", s->calendar_version, " pol=", s->policy_version,
-                      "}");
+                      " why=", s->explanation, "}");
 }
 
 std::string Describe(const Event& ev) {
@@ -118,6 +118,7 @@ ClockSnapshot Snapshot(Stage stage, absl::Time from, std::optional<absl::Time> d
   s.owner = owner;
   s.calendar_version = absl::StrCat("cal-", stage == Stage::kAcknowledge ? "a" : "r");
   s.policy_version = "pol-3";
+  s.explanation = absl::StrCat("Received ", T(from), "; due 2 working days later, at the close of core hours.");
   return s;
 }
 

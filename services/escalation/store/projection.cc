@@ -22,6 +22,7 @@ void Project(const EnquiryView& view, EnquiryRecord& record) {
   record.state = view.state;
   record.owner = view.owner;
   record.rung = view.rung;
+  record.owner_role = view.owner_role;
   record.cycle = view.cycle;
   ProjectClock(view.acknowledge, record.ack_due, record.ack_status);
   ProjectClock(view.respond, record.respond_due, record.respond_status);

@@ -19,6 +19,8 @@ class CalendarDeadlineSource final : public DeadlineSource, public StaffHours {
   explicit CalendarDeadlineSource(std::shared_ptr<const calendar::Calendar> school);
 
   void SetBudget(Stage stage, calendar::Budget budget) { budgets_[stage] = budget; }
+  // The policy promises nothing for `stage`: Compute answers NO_POLICY_RULE, as contacts does.
+  void ClearBudget(Stage stage) { budgets_.erase(stage); }
   // ELAPSED by default (acknowledge 1 hour, respond 24 hours).
   void SetSafeguardingBudget(Stage stage, calendar::Budget budget) { safeguarding_[stage] = budget; }
   // The owner's clock follows their own calendar (a policy that says part-time staff answer on
