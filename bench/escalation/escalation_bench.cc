@@ -191,33 +191,35 @@ class Bench {
     return failures == 0;
   }
 
-  // Waits until every letter's acknowledgement timer fired (or `limit`), then prints lateness.
-  void ReportLateness(const char* label, int64_t expected, absl::Time due, absl::Duration limit) {
+  // Waits until every letter's acknowledgement timer fired (or `limit`), then prints lateness. The
+  // wait asks only the pending-due index, every 200 ms, so it costs the server next to nothing.
+  void ReportLateness(const char* label, int64_t expected, absl::Time due, absl::Time last_due, absl::Duration limit) {
     const std::string ack_timers =
         "FROM parley_timers WHERE kind = 'escalation.clock' AND key IN (SELECT 'drill/' || id || '/acknowledge' FROM "
         "enquiries WHERE channel = 2 AND received_at >= $1)";
     const std::string since = absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", batch_start_, absl::UTCTimeZone());
-    int64_t fired = 0;
+    const std::string until = absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", last_due, absl::UTCTimeZone());
     const absl::Time give_up = absl::Now() + limit;
     while (absl::Now() < give_up) {
+      int64_t waiting = 1;
       (void)sql_->Read([&](pqxx::work& txn) {
-        fired = txn.exec_params1(absl::StrCat("SELECT count(*) ", ack_timers, " AND state = 'fired'"), since)[0]
-                    .as<int64_t>();
+        waiting = txn.exec_params1("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND due_at <= $1", until)[0]
+                      .as<int64_t>();
         return absl::OkStatus();
       });
-      if (fired >= expected) break;
-      absl::SleepFor(absl::Milliseconds(50));
+      if (waiting == 0 && absl::Now() > last_due) break;
+      absl::SleepFor(absl::Milliseconds(200));
     }
     (void)sql_->Read([&](pqxx::work& txn) {
       const pqxx::row r = txn.exec_params1(
           absl::StrCat("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY l), percentile_cont(0.99) WITHIN GROUP "
-                       "(ORDER BY l), max(l), extract(epoch FROM max(fired_at) - $2::timestamptz)::float8 FROM "
-                       "(SELECT extract(epoch FROM fired_at - due_at)::float8 AS l, fired_at ",
+                       "(ORDER BY l), max(l), extract(epoch FROM max(fired_at) - $2::timestamptz)::float8, count(*) "
+                       "FROM (SELECT extract(epoch FROM fired_at - due_at)::float8 AS l, fired_at ",
                        ack_timers, " AND state = 'fired') s"),
           since, absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", due, absl::UTCTimeZone()));
       std::printf("%s: %lld of %lld fired; last %.2f s after the due instant; lateness p50=%.3f s p99=%.3f s max=%.3f s\n",
-                  label, static_cast<long long>(fired), static_cast<long long>(expected), r[3].as<double>(0),
-                  r[0].as<double>(0), r[1].as<double>(0), r[2].as<double>(0));
+                  label, static_cast<long long>(r[4].as<int64_t>()), static_cast<long long>(expected),
+                  r[3].as<double>(0), r[0].as<double>(0), r[1].as<double>(0), r[2].as<double>(0));
       const pqxx::row retried = txn.exec_params1(
           absl::StrCat("SELECT count(*) FILTER (WHERE attempts > 0), coalesce(string_agg(DISTINCT last_error, '; '), '') ",
                        ack_timers),
@@ -244,7 +246,7 @@ class Bench {
                 absl::ToDoubleSeconds(absl::Now() - opening), absl::ToDoubleSeconds(lead));
     if (absl::Now() > due) std::printf("herd: WARNING the opening overran the due instant\n");
     absl::SleepFor(std::max(absl::ZeroDuration(), due - absl::Now()));
-    ReportLateness("herd", n, due, absl::Seconds(120));
+    ReportLateness("herd", n, due, due, absl::Seconds(120));
   }
 
   void Steady(int rate, int seconds) {
@@ -257,7 +259,8 @@ class Bench {
       std::printf("steady: some letters failed to open\n");
     }
     absl::SleepFor(std::max(absl::ZeroDuration(), first + absl::Seconds(seconds) - absl::Now()));
-    ReportLateness(absl::StrCat("steady (", rate, "/s for ", seconds, " s)").c_str(), n, first, absl::Seconds(60));
+    ReportLateness(absl::StrCat("steady (", rate, "/s for ", seconds, " s)").c_str(), n, first,
+                   first + absl::Seconds(seconds), absl::Seconds(60));
   }
 
  private:

@@ -36,6 +36,8 @@ SUBJECTS = {
     "send": ["Support plan review", "Help in class since September"],
     "other": ["Lost coat", "Uniform question"],
 }
+# Riverside routes learning matters to the pupil's subject teacher: they name the subject.
+TEACHING_SUBJECT = {"riverside-academy": "maths"}
 OLD_CHANNELS = ["email", "app", "email", "letter", "email", "app"]
 RECENT_CHANNELS = ["email", "app", "email", "phone", "app", "email", "in-person"]
 
@@ -65,6 +67,8 @@ def open_enquiry(exe, school, pupil, guardian, channel, category, subject, recei
     args = ["enquiries", "open", "--school", school, "--pupil", pupil, "--guardian", guardian,
             "--channel", channel, "--category", category, "--subject", subject,
             "--body-ref", f"demo/{school}/mail", "--received", rfc3339(received)]
+    if category == "learning" and school in TEACHING_SUBJECT:
+        args += ["--teaching-subject", TEACHING_SUBJECT[school]]
     if safeguarding:
         args.append("--safeguarding")
     return ctl(exe, *args)["name"]

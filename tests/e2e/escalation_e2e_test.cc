@@ -658,6 +658,17 @@ TEST_F(EscalationE2eTest, BadInputIsRefusedClearlyAndWritesNothing) {
   s = Call(Leader(), &Stub::ReassignEnquiry, reassign, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("new_owner"));
+  // Of this school, but nobody in its directory: refused, the owner unchanged.
+  reassign = Named<ev1::ReassignEnquiryRequest>(first.name());
+  reassign.set_reason("Cover");
+  reassign.set_new_owner("schools/st-marys/staff/nobody-of-that-name");
+  s = Call(Leader(), &Stub::ReassignEnquiry, reassign, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("not a member of staff"));
+  ev1::GetEnquiryRequest again;
+  again.set_name(first.name());
+  ASSERT_TRUE(Call(Teacher(), &Stub::GetEnquiry, again, &out).ok());
+  EXPECT_EQ(out.owner(), first.owner());
   ev1::GetEnquiryRequest get;
   get.set_name("schools/st-marys/enquiries/e000000000000");
   EXPECT_EQ(Call(Teacher(), &Stub::GetEnquiry, get, &out).error_code(), grpc::StatusCode::NOT_FOUND);

@@ -234,6 +234,7 @@ class Ctl {
     std::string sender;    // how an unidentified sender described themselves
     std::string channel;
     std::string category;
+    std::string teaching_subject;  // "maths": where learning matters go to the subject teacher
     std::string subject;
     std::string body_ref;
     std::string received;  // empty: now

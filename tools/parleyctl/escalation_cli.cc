@@ -18,6 +18,8 @@ EscalationCli::EscalationCli(CLI::App* app, Command* run) {
   open->add_option("--channel", open_.channel, "email|letter|phone|app|in-person")->required();
   open->add_option("--category", open_.category, "a category of the school's routing (learning, send, ...)")
       ->required();
+  open->add_option("--teaching-subject", open_.teaching_subject,
+                   "the subject it is about (maths), where the school routes learning to subject teachers");
   open->add_option("--subject", open_.subject, "a short subject line (at most 200 characters)")->required();
   open->add_option("--body-ref", open_.body_ref, "where the message itself is held (mail or records system)");
   open->add_option("--received", open_.received,

@@ -119,6 +119,7 @@ absl::Status Ctl::EnquiryOpen(const EnquiryOpenOptions& opts) {
   e->set_channel(channel);
   PARLEY_RETURN_IF_ERROR(Required(opts.category, "--category"));
   e->set_category(opts.category);
+  e->set_teaching_subject(opts.teaching_subject);
   PARLEY_RETURN_IF_ERROR(Required(opts.subject, "--subject"));
   PARLEY_RETURN_IF_ERROR(MaxChars(opts.subject, "--subject", kMaxTextChars));
   e->set_subject(opts.subject);

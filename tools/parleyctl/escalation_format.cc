@@ -99,6 +99,7 @@ std::string FormatEnquiry(const ev1::Enquiry& e, const std::vector<ev1::EnquiryE
   if (!e.pupil().empty()) kv.Add("pupil", e.pupil());
   kv.Add("channel", EnquiryChannelName(e.channel()));
   kv.Add("category", e.category());
+  if (!e.teaching_subject().empty()) kv.Add("teaching subject", e.teaching_subject());
   kv.Add("subject", e.subject());
   if (!e.body_ref().empty()) kv.Add("body", e.body_ref());
   if (e.safeguarding()) kv.Add("safeguarding", "yes: to the DSL at once, on an elapsed clock");

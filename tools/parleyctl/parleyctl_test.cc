@@ -1776,8 +1776,8 @@ constexpr char kUuidPattern[] = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9
 TEST_F(CommandsTest, EnquiryOpenReadsLocalTimeAndPrintsDueTimesInSchoolTime) {
   absl::Status s =
       RunEnquiries({"open", "--school", "st-marys", "--pupil", "p-00001", "--guardian", "g-00012", "--channel", "email",
-                    "--category", "learning", "--subject", "Reading book not changed", "--body-ref", "MAIL-88213",
-                    "--received", "2025-10-24 16:10"});
+                    "--category", "learning", "--teaching-subject", "english", "--subject", "Reading book not changed",
+                    "--body-ref", "MAIL-88213", "--received", "2025-10-24 16:10"});
   ASSERT_TRUE(s.ok()) << s << err_.str();
   const ev1::OpenEnquiryRequest& req = escalation_.last_open;
   EXPECT_EQ(req.parent(), "schools/st-marys");
@@ -1787,6 +1787,7 @@ TEST_F(CommandsTest, EnquiryOpenReadsLocalTimeAndPrintsDueTimesInSchoolTime) {
   EXPECT_EQ(e.guardian(), "guardians/g-00012");
   EXPECT_EQ(e.channel(), ev1::CHANNEL_EMAIL);
   EXPECT_EQ(e.category(), "learning");
+  EXPECT_EQ(e.teaching_subject(), "english");
   EXPECT_EQ(e.subject(), "Reading book not changed");
   EXPECT_EQ(e.body_ref(), "MAIL-88213");
   EXPECT_FALSE(e.safeguarding());

@@ -75,6 +75,7 @@ v1::Enquiry Arrived(const EnquiryRecord& record) {
   out.set_sender_description(record.sender_description);
   out.set_channel(static_cast<v1::Channel>(e.channel));
   out.set_category(e.category);
+  out.set_teaching_subject(e.teaching_subject);
   *out.mutable_receive_time() = ToTimestamp(e.received_at);
   out.set_subject(record.subject);
   out.set_body_ref(e.body_ref);
@@ -137,6 +138,11 @@ absl::StatusOr<EnquiryRecord> DraftFrom(const v1::Enquiry& in, const std::string
     return InvalidArgument("INVALID_FIELD", "enquiry.category must be a category of the school's routing matrix");
   }
   e.category = in.category();
+  if (!in.teaching_subject().empty() && !ValidCategory(in.teaching_subject())) {
+    return InvalidArgument("INVALID_FIELD",
+                           "enquiry.teaching_subject must be a subject as the school names it (\"maths\"), lower case");
+  }
+  e.teaching_subject = in.teaching_subject();
   if (!in.has_receive_time()) return InvalidArgument("INVALID_FIELD", "enquiry.receive_time is required");
   e.received_at = FromTimestamp(in.receive_time());
   if (in.subject().empty()) return InvalidArgument("INVALID_FIELD", "enquiry.subject is required");

@@ -67,11 +67,13 @@ ContactsDirectory::ContactsDirectory(std::shared_ptr<grpc::Channel> channel, con
       cache_ttl_(cache_ttl) {}
 
 absl::StatusOr<Route> ContactsDirectory::RouteEnquiry(const std::string& school_id, const std::string& pupil,
-                                                      const std::string& category, int channel) {
+                                                      const std::string& category,
+                                                      const std::string& teaching_subject, int channel) {
   kv1::RouteEnquiryRequest req;
   req.set_school(absl::StrCat("schools/", school_id));
   req.set_pupil(pupil);
   req.set_category(category);
+  req.set_subject(teaching_subject);
   req.set_channel(static_cast<kv1::Channel>(channel));
   kv1::RouteEnquiryResponse resp;
   PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true),
@@ -86,11 +88,13 @@ absl::StatusOr<Route> ContactsDirectory::RouteEnquiry(const std::string& school_
 }
 
 absl::StatusOr<Ladder> ContactsDirectory::ResolveLadder(const std::string& school_id, const std::string& pupil,
-                                                        const std::string& category) {
+                                                        const std::string& category,
+                                                        const std::string& teaching_subject) {
   kv1::ResolveLadderRequest req;
   req.set_school(absl::StrCat("schools/", school_id));
   req.set_pupil(pupil);
   req.set_category(category);
+  req.set_subject(teaching_subject);
   kv1::ResolveLadderResponse resp;
   PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true), [&](grpc::ClientContext& ctx) {
     return stub_->ResolveLadder(&ctx, req, &resp);

@@ -40,9 +40,10 @@ class ContactsDirectory final : public Directory, public DeadlineSource, public 
   ContactsDirectory(std::shared_ptr<grpc::Channel> channel, const auth::ServiceIdentity* identity,
                     absl::Duration timeout = absl::Seconds(2), absl::Duration cache_ttl = absl::Seconds(60));
   absl::StatusOr<Route> RouteEnquiry(const std::string& school_id, const std::string& pupil,
-                                     const std::string& category, int channel) override;
+                                     const std::string& category, const std::string& teaching_subject,
+                                     int channel) override;
   absl::StatusOr<Ladder> ResolveLadder(const std::string& school_id, const std::string& pupil,
-                                       const std::string& category) override;
+                                       const std::string& category, const std::string& teaching_subject) override;
   absl::StatusOr<std::string> LineManagerOf(const std::string& staff) override;
   absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,
                                              absl::Time at) override;

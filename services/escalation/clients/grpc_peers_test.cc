@@ -146,11 +146,13 @@ class GrpcPeersTest : public ::testing::Test {
 
 TEST_F(GrpcPeersTest, RoutingCarriesTheServiceTokenAndMapsExternalContacts) {
   ContactsDirectory directory(channel_, identity_.get());
-  absl::StatusOr<Route> route = directory.RouteEnquiry("kenilworth", "", "safeguarding", 1);
+  absl::StatusOr<Route> route = directory.RouteEnquiry("kenilworth", "", "safeguarding", "", 1);
   ASSERT_TRUE(route.ok()) << route.status();
   EXPECT_EQ(contacts_.last_bearer, absl::StrCat("Bearer ", identity_->Token()));
   EXPECT_EQ(contacts_.last_route.school(), "schools/kenilworth");
   EXPECT_EQ(contacts_.last_route.channel(), kv1::CHANNEL_EMAIL);
+  ASSERT_TRUE(directory.RouteEnquiry("kenilworth", "schools/kenilworth/pupils/p1", "safeguarding", "maths", 1).ok());
+  EXPECT_EQ(contacts_.last_route.subject(), "maths");
   EXPECT_EQ(route->owner.staff, "schools/kenilworth/staff/dsl");
   ASSERT_EQ(route->also_notify.size(), 1u);
   EXPECT_EQ(route->also_notify[0].staff, "external:county-cp");
@@ -159,13 +161,13 @@ TEST_F(GrpcPeersTest, RoutingCarriesTheServiceTokenAndMapsExternalContacts) {
 
 TEST_F(GrpcPeersTest, APeersErrorKeepsItsCode) {
   ContactsDirectory directory(channel_, identity_.get());
-  EXPECT_EQ(directory.RouteEnquiry("kenilworth", "", "unknown", 1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(directory.RouteEnquiry("kenilworth", "", "unknown", "", 1).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(directory.LineManagerOf("schools/kenilworth/staff/nobody").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(GrpcPeersTest, LaddersUseTheRungTitleWhenTheRecipientHasNoRole) {
   ContactsDirectory directory(channel_, identity_.get());
-  absl::StatusOr<Ladder> ladder = directory.ResolveLadder("kenilworth", "schools/kenilworth/pupils/p1", "learning");
+  absl::StatusOr<Ladder> ladder = directory.ResolveLadder("kenilworth", "schools/kenilworth/pupils/p1", "learning", "maths");
   ASSERT_TRUE(ladder.ok());
   ASSERT_EQ(ladder->rungs.size(), 2u);
   EXPECT_EQ(ladder->rungs[0].role, "class teacher");

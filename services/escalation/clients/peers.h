@@ -59,11 +59,13 @@ struct Ladder {
 class Directory {
  public:
   virtual ~Directory() = default;
-  // INVALID_ARGUMENT for an unknown category; NOT_FOUND for a pupil that is not the school's.
+  // INVALID_ARGUMENT for an unknown category (or a subject-teacher route without its subject);
+  // NOT_FOUND for a pupil that is not the school's. `teaching_subject` may be empty.
   virtual absl::StatusOr<Route> RouteEnquiry(const std::string& school_id, const std::string& pupil,
-                                             const std::string& category, int channel) = 0;
+                                             const std::string& category, const std::string& teaching_subject,
+                                             int channel) = 0;
   virtual absl::StatusOr<Ladder> ResolveLadder(const std::string& school_id, const std::string& pupil,
-                                               const std::string& category) = 0;
+                                               const std::string& category, const std::string& teaching_subject) = 0;
   // Empty when the member has none.
   virtual absl::StatusOr<std::string> LineManagerOf(const std::string& staff) = 0;
   virtual absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,

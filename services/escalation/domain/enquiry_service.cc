@@ -170,9 +170,9 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
   // Routing first: it checks the category and the pupil against the directory before the gate
   // records a decision about a message that will not be accepted.
   const int channel = static_cast<int>(e.channel);
-  PARLEY_ASSIGN_OR_RETURN(Route route, directory_->RouteEnquiry(e.school_id, e.pupil, e.category, channel));
+  PARLEY_ASSIGN_OR_RETURN(Route route, directory_->RouteEnquiry(e.school_id, e.pupil, e.category, e.teaching_subject, channel));
   if (e.safeguarding && !route.safeguarding) {
-    PARLEY_ASSIGN_OR_RETURN(route, directory_->RouteEnquiry(e.school_id, e.pupil, "safeguarding", channel));
+    PARLEY_ASSIGN_OR_RETURN(route, directory_->RouteEnquiry(e.school_id, e.pupil, "safeguarding", "", channel));
   }
   OpenRequest request;
   if (!e.guardian.empty()) {
@@ -218,8 +218,19 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
   if (input.kind == ActionInput::Kind::kEscalate) {
     PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, store_->Get(school_id, id));
     PARLEY_ASSIGN_OR_RETURN(Ladder l,
-                            directory_->ResolveLadder(school_id, current.enquiry.pupil, current.enquiry.category));
+                            directory_->ResolveLadder(school_id, current.enquiry.pupil, current.enquiry.category,
+                                                       current.enquiry.teaching_subject));
     for (const Person& p : l.rungs) ladder.rungs.push_back(Rung{p.staff, p.role});
+  }
+  // Cover goes to someone the school's directory knows: a typo must not strand the enquiry with an
+  // owner nobody is.
+  if (input.kind == ActionInput::Kind::kReassign && !input.new_owner.empty()) {
+    absl::StatusOr<std::string> known = directory_->LineManagerOf(input.new_owner);
+    if (absl::IsNotFound(known.status())) {
+      return InvalidArgument("UNKNOWN_STAFF", absl::StrCat("new_owner ", input.new_owner,
+                                                           " is not a member of staff in the school's directory"));
+    }
+    if (!known.ok()) return known.status();
   }
   absl::StatusOr<WriteResult> written = store_->Append(
       key, school_id, id, etag,
@@ -352,7 +363,7 @@ timer::Handler EnquiryService::ClockTimerHandler() {
     BreachContext context;
     const Enquiry& e = current->enquiry;
     if (stage == Stage::kRespond) {
-      PARLEY_ASSIGN_OR_RETURN(Ladder l, directory_->ResolveLadder(e.school_id, e.pupil, e.category));
+      PARLEY_ASSIGN_OR_RETURN(Ladder l, directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
       for (const Person& p : l.rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
     } else if (IsStaff(current->owner)) {
       absl::StatusOr<std::string> manager = directory_->LineManagerOf(current->owner);

@@ -47,14 +47,15 @@ class FakeGate final : public Gate {
 class FakeDirectory final : public Directory {
  public:
   absl::StatusOr<Route> RouteEnquiry(const std::string&, const std::string& pupil, const std::string& category,
-                                     int) override {
+                                     const std::string&, int) override {
     if (category != "learning") return InvalidArgument("UNKNOWN_CATEGORY", "no such category");
     Route r;
     r.owner = Person{kTeacher, "class teacher"};
     (void)pupil;
     return r;
   }
-  absl::StatusOr<Ladder> ResolveLadder(const std::string&, const std::string&, const std::string&) override {
+  absl::StatusOr<Ladder> ResolveLadder(const std::string&, const std::string&, const std::string&,
+                                       const std::string&) override {
     Ladder l;
     l.rungs = {Person{kTeacher, "class teacher"}, Person{kHead, "head of year"}, Person{kPrincipal, "principal"}};
     return l;

@@ -104,6 +104,7 @@ struct Enquiry {
   std::string guardian;  // "guardians/{id}"; empty for an unidentified sender
   Channel channel = Channel::kEmail;
   std::string category;  // from the school's routing matrix ("learning", "send")
+  std::string teaching_subject;  // "maths": for routes and ladders to the subject teacher
   absl::Time received_at;
   bool safeguarding = false;
   std::string subject_ref;  // personal data: never logged

@@ -56,7 +56,7 @@ const std::string kEnquiryColumns =
     absl::StrCat("school_id, id, pupil, guardian, sender_description, channel, category, ", Micros("received_at"),
                  ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"),
                  ", ack_status, ", Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ",
-                 Micros("create_time"), ", ", Micros("update_time"), ", seq, owner_role");
+                 Micros("create_time"), ", ", Micros("update_time"), ", seq, owner_role, teaching_subject");
 constexpr int kEnquirySeqColumn = 24;
 
 EnquiryRecord RecordFrom(const pqxx::row& r) {
@@ -87,6 +87,7 @@ EnquiryRecord RecordFrom(const pqxx::row& r) {
   rec.create_time = TimeAt(r[22]);
   rec.update_time = TimeAt(r[23]);
   rec.owner_role = r[25].c_str();
+  e.teaching_subject = r[26].c_str();
   return rec;
 }
 
@@ -274,15 +275,17 @@ absl::Status CheckEvents(const Enquiry& enquiry, const std::vector<Event>& event
   return absl::OkStatus();
 }
 
+// Statements every intake, action and timer firing runs, prepared once per connection: parsing
+// and planning them each time cost the database more than running them.
+constexpr char kSelectEnquiry[] = "escalation_select_enquiry";
+constexpr char kSelectEnquiryForUpdate[] = "escalation_select_enquiry_for_update";
+constexpr char kSelectEvents[] = "escalation_select_events";
+constexpr char kSelectStaffNotices[] = "escalation_select_staff_notices";
+constexpr char kUpdateProjection[] = "escalation_update_projection";
+
 void WriteProjection(pqxx::work& txn, EnquiryRecord& rec) {
-  pqxx::row r = txn.exec_params1(
-      absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, owner_role = $12, "
-                   "ack_due = NULLIF($7, '')::timestamptz, ack_status = NULLIF($8::int, 0)::smallint, "
-                   "respond_due = NULLIF($9, '')::timestamptz, respond_status = NULLIF($10::int, 0)::smallint, "
-                   "next_due = NULLIF($11, '')::timestamptz, row_version = row_version + 1, update_time = now() "
-                   "WHERE school_id = $1 AND id = $2 RETURNING row_version, ",
-                   Micros("update_time")),
-      rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state), rec.owner, rec.rung, rec.cycle,
+  pqxx::row r = txn.exec_prepared1(
+      kUpdateProjection, rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state), rec.owner, rec.rung, rec.cycle,
       TimeParam(rec.ack_due), EnumParam(rec.ack_status), TimeParam(rec.respond_due), EnumParam(rec.respond_status),
       TimeParam(rec.next_due), rec.owner_role);
   rec.row_version = r[0].as<int64_t>();
@@ -347,23 +350,13 @@ absl::Status InsertOutbox(pqxx::work& txn, const Enquiry& e, const std::vector<O
 
 std::optional<EnquiryRecord> LoadRecord(pqxx::work& txn, const std::string& school_id, const std::string& id,
                                         bool for_update) {
-  pqxx::result row =
-      txn.exec_params(absl::StrCat("SELECT ", kEnquiryColumns, " FROM enquiries WHERE school_id = $1 AND id = $2",
-                                   for_update ? " FOR UPDATE" : ""),
-                      school_id, id);
+  pqxx::result row = txn.exec_prepared(for_update ? kSelectEnquiryForUpdate : kSelectEnquiry, school_id, id);
   if (row.empty()) return std::nullopt;
   EnquiryRecord rec = RecordFrom(row[0]);
-  for (const pqxx::row& r :
-       txn.exec_params(absl::StrCat("SELECT ", kEventColumns,
-                                    " FROM enquiry_events WHERE school_id = $1 AND enquiry_id = $2 ORDER BY seq"),
-                       school_id, id)) {
+  for (const pqxx::row& r : txn.exec_prepared(kSelectEvents, school_id, id)) {
     rec.enquiry.history.push_back(EventFrom(r));
   }
-  for (const pqxx::row& r : txn.exec_params(
-           absl::StrCat(
-               "SELECT recipient, ", Micros("period_start"),
-               ", outbox_key FROM staff_notices WHERE school_id = $1 AND enquiry_id = $2 ORDER BY period_start"),
-           school_id, id)) {
+  for (const pqxx::row& r : txn.exec_prepared(kSelectStaffNotices, school_id, id)) {
     rec.staff_notices.push_back(StaffNoticeRow{r[0].c_str(), TimeAt(r[1]), r[2].c_str()});
   }
   return rec;
@@ -403,6 +396,26 @@ absl::Time DatabaseNow(pqxx::work& txn) {
 }
 
 }  // namespace
+
+PgEnquiryStore::PgEnquiryStore(pg::Pool* pool) : pool_(pool) {
+  const std::string select_enquiry =
+      absl::StrCat("SELECT ", kEnquiryColumns, " FROM enquiries WHERE school_id = $1 AND id = $2");
+  pool_->Prepare(kSelectEnquiry, select_enquiry);
+  pool_->Prepare(kSelectEnquiryForUpdate, select_enquiry + " FOR UPDATE");
+  pool_->Prepare(kSelectEvents, absl::StrCat("SELECT ", kEventColumns,
+                                             " FROM enquiry_events WHERE school_id = $1 AND enquiry_id = $2 ORDER BY seq"));
+  pool_->Prepare(kSelectStaffNotices,
+                 absl::StrCat("SELECT recipient, ", Micros("period_start"),
+                              ", outbox_key FROM staff_notices WHERE school_id = $1 AND enquiry_id = $2 "
+                              "ORDER BY period_start"));
+  pool_->Prepare(kUpdateProjection,
+                 absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, owner_role = $12, "
+                              "ack_due = NULLIF($7, '')::timestamptz, ack_status = NULLIF($8::int, 0)::smallint, "
+                              "respond_due = NULLIF($9, '')::timestamptz, respond_status = NULLIF($10::int, "
+                              "0)::smallint, next_due = NULLIF($11, '')::timestamptz, row_version = row_version + 1, "
+                              "update_time = now() WHERE school_id = $1 AND id = $2 RETURNING row_version, ",
+                              Micros("update_time")));
+}
 
 absl::Status PgEnquiryStore::Ping() { return pool_->Ping(); }
 
@@ -451,13 +464,13 @@ absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const 
         pqxx::result inserted = txn.exec_params(
             absl::StrCat(
                 "INSERT INTO enquiries (school_id, id, pupil, guardian, sender_description, channel, category, "
-                "received_at, subject, subject_ref, body_ref, safeguarding, state, row_version) VALUES ($1, $2, "
-                "$3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, 0) "
+                "received_at, subject, subject_ref, body_ref, safeguarding, state, row_version, teaching_subject) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, 0, $14) "
                 "ON CONFLICT (school_id, id) DO NOTHING RETURNING ",
                 kEnquiryColumns),
             e.school_id, e.id, e.pupil, e.guardian, record.sender_description, static_cast<int>(e.channel), e.category,
             TimeParam(e.received_at), record.subject, e.subject_ref, e.body_ref, e.safeguarding,
-            static_cast<int>(record.state));
+            static_cast<int>(record.state), e.teaching_subject);
         if (inserted.empty()) {
           return AlreadyExists("ENQUIRY_EXISTS",
                                absl::StrCat("enquiry ", e.id, " already exists at school ", e.school_id));

@@ -24,7 +24,9 @@ namespace parley::escalation {
 
 class PgEnquiryStore final : public EnquiryStore {
  public:
-  explicit PgEnquiryStore(pg::Pool* pool) : pool_(pool) {}
+  // Prepares the statements every read and timer firing runs on each of `pool`'s connections:
+  // LoadForUpdate and ApplyChange need a transaction of a pool that has a PgEnquiryStore.
+  explicit PgEnquiryStore(pg::Pool* pool);
 
   absl::Status Ping() override;
 

@@ -65,7 +65,7 @@ std::string Describe(const EnquiryRecord& r) {
   std::string out =
       absl::StrCat("school=", e.school_id, " id=", e.id, " pupil=", e.pupil, " guardian=", e.guardian,
                    " channel=", static_cast<int>(e.channel), " category=", e.category, " received=", T(e.received_at),
-                   " safeguarding=", e.safeguarding, " subject_ref=", e.subject_ref, " body_ref=", e.body_ref,
+                   " safeguarding=", e.safeguarding, " subject_ref=", e.subject_ref, " body_ref=", e.body_ref, " teaching_subject=", e.teaching_subject,
                    " sender=", r.sender_description, " subject=", r.subject, " state=", static_cast<int>(r.state),
                    " owner=", r.owner, " rung=", r.rung, " cycle=", r.cycle, " ack_due=", T(r.ack_due),
                    " ack_status=", E(r.ack_status), " respond_due=", T(r.respond_due),
@@ -135,6 +135,7 @@ EnquiryRecord NewRecord(const std::string& id, const std::string& category = "le
   e.safeguarding = false;
   e.subject_ref = "subject:1";
   e.body_ref = "body:1";
+  e.teaching_subject = "maths";
   r.sender_description = "Mrs \"A\" Parent, {quoted}";
   r.subject = "Homework, ünïcode and 'quotes'";
   return r;
@@ -286,6 +287,7 @@ TEST_F(PgEnquiryStoreTest, CreateAndGetRoundTripEveryEventFieldAndClockSnapshot)
   EXPECT_EQ(e.received_at, At(0, 123456));
   EXPECT_EQ(e.subject_ref, "subject:1");
   EXPECT_EQ(e.body_ref, "body:1");
+  EXPECT_EQ(e.teaching_subject, "maths");
   EXPECT_EQ(got->sender_description, record.sender_description);
   EXPECT_EQ(got->subject, record.subject);
   ASSERT_EQ(e.history.size(), change.events.size());

@@ -9,3 +9,6 @@ ALTER TABLE enquiry_events
 -- ladder named it: on the event that gave the enquiry its owner, and in the projection for lists.
 ALTER TABLE enquiry_events ADD COLUMN owner_role TEXT NOT NULL DEFAULT '';
 ALTER TABLE enquiries ADD COLUMN owner_role TEXT NOT NULL DEFAULT '';
+
+-- The subject a learning matter is about ("maths"), for schools that route it to the subject teacher.
+ALTER TABLE enquiries ADD COLUMN teaching_subject TEXT NOT NULL DEFAULT '';
