@@ -1,5 +1,7 @@
 #include "common/config/env.h"
 
+#include <algorithm>
+
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
@@ -56,6 +58,20 @@ int64_t EnvReader::Int(absl::string_view name, int64_t fallback, int64_t min, in
     return fallback;
   }
   return parsed;
+}
+
+std::string EnvReader::Name(absl::string_view name, absl::string_view fallback) {
+  std::optional<std::string> value = Get(name);
+  if (!value.has_value()) return std::string(fallback);
+  const bool valid = !value->empty() && value->size() <= 64 &&
+                     std::all_of(value->begin(), value->end(), [](char ch) {
+                       return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+                     });
+  if (!valid) {
+    Fail(name, "must be 1-64 letters, digits, '-', '_' or '.'");
+    return std::string(fallback);
+  }
+  return *value;
 }
 
 bool EnvReader::Bool(absl::string_view name, bool fallback) {

@@ -33,6 +33,8 @@ class EnvReader {
   std::string Required(absl::string_view name);
   int64_t Int(absl::string_view name, int64_t fallback, int64_t min, int64_t max);
   bool Bool(absl::string_view name, bool fallback);
+  // A short name (key namespaces, identifiers): 1-64 letters, digits, '-', '_' or '.'.
+  std::string Name(absl::string_view name, absl::string_view fallback);
   // Accepts Go-style durations: "250ms", "5s", "2m", "1h30m".
   absl::Duration Duration(absl::string_view name, absl::Duration fallback);
   // A comma-separated list; empty items are dropped.

@@ -30,12 +30,16 @@ TEST(EnvReader, ReadsTypedValuesAndFallbacks) {
   EXPECT_EQ(env.List("NAMES"), (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(env.Required("DSN"), "host=x");
   EXPECT_EQ(env.String("OTHER", "dflt"), "dflt");
+  EXPECT_EQ(env.Name("NS_MISSING", "parley"), "parley");
   EXPECT_TRUE(env.Finish().ok());
+  EXPECT_EQ(ReaderFor({{"NS", "e2e-41.run_2"}}).Name("NS", "parley"), "e2e-41.run_2");
 }
 
 TEST(EnvReader, ReportsEveryBadVariableByNameWithoutItsValue) {
   EnvReader env =
-      ReaderFor({{"PORT", "80x80"}, {"DEBUG", "perhaps"}, {"LIMIT", "99"}, {"WAIT", "soon"}, {"BLANK", "  "}});
+      ReaderFor({{"PORT", "80x80"}, {"DEBUG", "perhaps"}, {"LIMIT", "99"}, {"WAIT", "soon"}, {"BLANK", "  "},
+                 {"NS", "a b:c"}});
+  env.Name("NS", "parley");
   env.Int("PORT", 1, 0, 65535);
   env.Bool("DEBUG", false);
   env.Int("LIMIT", 1, 0, 10);
@@ -44,7 +48,8 @@ TEST(EnvReader, ReportsEveryBadVariableByNameWithoutItsValue) {
   absl::Status status = env.Finish();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), AllOf(HasSubstr("PORT"), HasSubstr("DEBUG"), HasSubstr("LIMIT"), HasSubstr("WAIT"),
-                                      HasSubstr("BLANK"), Not(HasSubstr("80x80")), Not(HasSubstr("perhaps"))));
+                                      HasSubstr("BLANK"), HasSubstr("NS"), Not(HasSubstr("80x80")),
+                                      Not(HasSubstr("perhaps")), Not(HasSubstr("a b:c"))));
 }
 
 }  // namespace

@@ -1,23 +1,10 @@
 #include "services/conduct/config.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/status/status_macros.h"
 
 namespace parley::conduct {
-namespace {
-
-// Redis keys are "<namespace>:conduct:...": stacks sharing one Redis server keep apart by namespace.
-bool ValidRedisNamespace(const std::string& ns) {
-  if (ns.empty() || ns.size() > 64) return false;
-  for (char ch : ns) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' && ch != '.') return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
   Config c;
@@ -31,7 +18,7 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.grpc_address = absl::StrCat(bind, ":", grpc_port);
     c.metrics_address = metrics_port == 0 ? "" : absl::StrCat(bind, ":", metrics_port);
     c.redis_address = env.Required("PARLEY_REDIS_ADDR");
-    c.redis_namespace = env.String("PARLEY_REDIS_NAMESPACE", "parley");
+    c.redis_namespace = env.Name("PARLEY_REDIS_NAMESPACE", "parley");
     c.jwt_public_key_files = env.List("PARLEY_JWT_PUBLIC_KEYS");
     if (c.jwt_public_key_files.empty()) env.Required("PARLEY_JWT_PUBLIC_KEYS");
     c.jwt_issuer = env.String("PARLEY_JWT_ISSUER", "parley-local");
@@ -49,10 +36,6 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     return absl::InvalidArgumentError("configuration: PARLEY_LOG_LEVEL must be debug, info, warning or error");
   }
   PARLEY_RETURN_IF_ERROR(env.Finish());
-  if (!migrate_only && !ValidRedisNamespace(c.redis_namespace)) {
-    return absl::InvalidArgumentError(
-        "configuration: PARLEY_REDIS_NAMESPACE must be 1-64 letters, digits, '-', '_' or '.'");
-  }
   if (!migrate_only && (c.gate_refresh < absl::Milliseconds(10) || c.gate_refresh > absl::Minutes(1))) {
     return absl::InvalidArgumentError("configuration: PARLEY_GATE_REFRESH must be between 10ms and 1m");
   }
