@@ -179,6 +179,29 @@ absl::StatusOr<std::pair<std::string, std::string>> ContactsDirectory::Versions(
   return std::make_pair(school.calendar_version(), school.policy_version());
 }
 
+absl::StatusOr<BreachSwitches> ContactsDirectory::BreachPolicyOf(const std::string& school_id) {
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = breach_policies_.find(school_id);
+    if (it != breach_policies_.end() && now < it->second.fetched + cache_ttl_) return it->second.switches;
+  }
+  kv1::GetSchoolRequest req;
+  req.set_name(absl::StrCat("schools/", school_id));
+  kv1::School school;
+  PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout_, true),
+                                      [&](grpc::ClientContext& ctx) { return stub_->GetSchool(&ctx, req, &school); }));
+  const kv1::BreachPolicy& b = school.policy().breach();
+  const BreachSwitches switches{b.notify_line_manager_on_acknowledge_breach(), b.escalate_on_response_breach(),
+                                b.refer_to_complaints_at_top()};
+  if (cache_ttl_ > absl::ZeroDuration()) {
+    absl::MutexLock lock(&mu_);
+    if (breach_policies_.size() >= kMaxCached) breach_policies_.clear();
+    breach_policies_[school_id] = BreachEntry{now, switches};
+  }
+  return switches;
+}
+
 absl::StatusOr<WorkingPeriod> ContactsDirectory::PeriodAtOrAfter(const std::string& staff, absl::Time t) {
   const std::vector<std::string> parts = absl::StrSplit(staff, '/');
   if (parts.size() != 4 || parts[0] != "schools" || parts[2] != "staff") {

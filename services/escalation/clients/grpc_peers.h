@@ -51,6 +51,8 @@ class ContactsDirectory final : public Directory, public DeadlineSource, public 
   // From contacts' ListWorkingPeriods over the next two weeks.
   absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
+  // Kept for the cache TTL, like working periods: asked on every breach.
+  absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
 
  private:
   // A staff member's periods overlapping [from, to) as contacts listed them at `fetched`.
@@ -63,6 +65,10 @@ class ContactsDirectory final : public Directory, public DeadlineSource, public 
     absl::Time fetched;
     std::string manager;
   };
+  struct BreachEntry {
+    absl::Time fetched;
+    BreachSwitches switches;
+  };
   // Bounds each cache: a trust has hundreds of staff, so reaching it means something is wrong and
   // starting afresh is cheap.
   static constexpr size_t kMaxCached = 20000;
@@ -74,6 +80,7 @@ class ContactsDirectory final : public Directory, public DeadlineSource, public 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, PeriodsEntry> periods_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, ManagerEntry> managers_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, BreachEntry> breach_policies_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace parley::escalation

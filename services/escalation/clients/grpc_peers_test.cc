@@ -90,8 +90,13 @@ class FakeContacts final : public kv1::ContactsService::Service {
   }
   grpc::Status GetSchool(grpc::ServerContext*, const kv1::GetSchoolRequest* req, kv1::School* resp) override {
     resp->set_name(req->name());
+    ++get_school_calls;
     resp->set_calendar_version("cal-2");
     resp->set_policy_version("pol-2");
+    kv1::BreachPolicy* breach = resp->mutable_policy()->mutable_breach();
+    breach->set_notify_line_manager_on_acknowledge_breach(true);
+    breach->set_escalate_on_response_breach(false);
+    breach->set_refer_to_complaints_at_top(true);
     return grpc::Status::OK;
   }
 
@@ -101,6 +106,7 @@ class FakeContacts final : public kv1::ContactsService::Service {
   kv1::ListWorkingPeriodsRequest last_periods;
   std::atomic<int> period_calls{0};
   std::atomic<int> get_staff_calls{0};
+  std::atomic<int> get_school_calls{0};
 };
 
 class FakeConduct final : public cv1::ConductService::Service {
@@ -253,6 +259,15 @@ TEST_F(GrpcPeersTest, WorkingPeriodsAndLineManagersAreKeptForTheCacheTtl) {
   EXPECT_EQ(*directory.LineManagerOf(ct), "schools/kenilworth/staff/pl");
   EXPECT_EQ(*directory.LineManagerOf(ct), "schools/kenilworth/staff/pl");
   EXPECT_EQ(contacts_.get_staff_calls, 1);
+
+  // The school's breach switches, asked once a minute.
+  absl::StatusOr<BreachSwitches> switches = directory.BreachPolicyOf("kenilworth");
+  ASSERT_TRUE(switches.ok()) << switches.status();
+  EXPECT_TRUE(switches->notify_line_manager);
+  EXPECT_FALSE(switches->escalate_on_response_breach);
+  EXPECT_TRUE(switches->refer_to_complaints_at_top);
+  ASSERT_TRUE(directory.BreachPolicyOf("kenilworth").ok());
+  EXPECT_EQ(contacts_.get_school_calls, 1);
 
   // A zero TTL keeps nothing.
   ContactsDirectory uncached(channel_, identity_.get(), absl::Seconds(2), absl::ZeroDuration());

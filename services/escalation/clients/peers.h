@@ -56,6 +56,12 @@ struct Ladder {
   bool refer_to_complaints_after_top = true;
 };
 
+struct BreachSwitches {
+  bool notify_line_manager = true;
+  bool escalate_on_response_breach = true;
+  bool refer_to_complaints_at_top = true;
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
@@ -72,6 +78,8 @@ class Directory {
                                                      absl::Time at) = 0;
   // The school's current calendar and policy fingerprints.
   virtual absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) = 0;
+  // What the school's policy says a breach does (contacts' BreachPolicy).
+  virtual absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) = 0;
 };
 
 }  // namespace parley::escalation

@@ -46,6 +46,8 @@ const char* TemplateOf(Notice::Kind kind) {
       return "escalation.redirected";
     case Notice::Kind::kReopened:
       return "escalation.reopened";
+    case Notice::Kind::kResponseBreach:
+      return "escalation.response_breach";
   }
   return "escalation.notice";
 }
@@ -221,6 +223,7 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
                             directory_->ResolveLadder(school_id, current.enquiry.pupil, current.enquiry.category,
                                                        current.enquiry.teaching_subject));
     for (const Person& p : l.rungs) ladder.rungs.push_back(Rung{p.staff, p.role});
+    ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
   }
   // Cover goes to someone the school's directory knows: a typo must not strand the enquiry with an
   // owner nobody is.
@@ -362,9 +365,13 @@ timer::Handler EnquiryService::ClockTimerHandler() {
     if (!current.ok()) return current.status();
     BreachContext context;
     const Enquiry& e = current->enquiry;
+    PARLEY_ASSIGN_OR_RETURN(BreachSwitches policy, directory_->BreachPolicyOf(e.school_id));
+    context.notify_line_manager = policy.notify_line_manager;
+    context.escalate_on_response_breach = policy.escalate_on_response_breach;
     if (stage == Stage::kRespond) {
       PARLEY_ASSIGN_OR_RETURN(Ladder l, directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
       for (const Person& p : l.rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
+      context.ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
     } else if (IsStaff(current->owner)) {
       absl::StatusOr<std::string> manager = directory_->LineManagerOf(current->owner);
       if (manager.ok()) {

@@ -60,6 +60,7 @@ class FakeDirectory final : public Directory {
     l.rungs = {Person{kTeacher, "class teacher"}, Person{kHead, "head of year"}, Person{kPrincipal, "principal"}};
     return l;
   }
+  absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string&) override { return BreachSwitches{}; }
   absl::StatusOr<std::string> LineManagerOf(const std::string& staff) override {
     return staff == kTeacher ? kHead : std::string();
   }

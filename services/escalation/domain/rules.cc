@@ -131,6 +131,11 @@ absl::Status ClimbOrRefer(Draft& d, const Enquiry& e, const EnquiryView& v, cons
     d.Notify(Notice::Kind::kEscalated, rung.staff, true, at);
     return absl::OkStatus();
   }
+  if (!ladder.refer_to_complaints_at_top) {
+    return FailedPrecondition("TOP_OF_LADDER",
+                              absl::StrCat("enquiry ", e.id, " is at the top of its ladder and the school's policy "
+                                           "does not refer matters to the complaints procedure"));
+  }
   Event& ev = d.Add(EventKind::kReferredToComplaints, actor, at);
   ev.reason = reason;
   ev.parent_requested = parent_requested;
@@ -316,13 +321,19 @@ absl::StatusOr<Decision> OnTimer(const Enquiry& e, Stage stage, absl::Time armed
   if (stage == Stage::kAcknowledge) {
     ev.reason = "acknowledgement overdue";
     d.Notify(Notice::Kind::kAcknowledgeBreach, v.owner, true, now);
-    if (context.owner_line_manager != v.owner) {
+    if (context.notify_line_manager && context.owner_line_manager != v.owner) {
       d.Notify(Notice::Kind::kAcknowledgeBreach, context.owner_line_manager, true, now);
     }
   } else {
     ev.reason = "response overdue";
-    PARLEY_RETURN_IF_ERROR(
-        ClimbOrRefer(d, e, v, context.ladder, kServiceActor, now, "response overdue", false, source));
+    const bool at_top = static_cast<size_t>(v.rung) + 1 >= context.ladder.rungs.size();
+    if (!context.escalate_on_response_breach || (at_top && !context.ladder.refer_to_complaints_at_top)) {
+      // The school's policy keeps the matter where it is: the owner is told it is overdue.
+      d.Notify(Notice::Kind::kResponseBreach, v.owner, true, now);
+    } else {
+      PARLEY_RETURN_IF_ERROR(
+          ClimbOrRefer(d, e, v, context.ladder, kServiceActor, now, "response overdue", false, source));
+    }
   }
   return d.Finish(now, source);
 }

@@ -33,6 +33,7 @@ struct Notice {
     kAcknowledgement = 6,       // guardian: we have your message
     kRedirected = 7,            // guardian: how to reach the school instead
     kReopened = 8,              // staff: the parent came back
+    kResponseBreach = 9,        // staff (owner): the answer is overdue and the policy does not escalate
   };
   Kind kind = Kind::kAssigned;
   std::string recipient;  // staff or guardian resource name
@@ -113,6 +114,9 @@ struct Rung {
 };
 struct EscalationLadder {
   std::vector<Rung> rungs;
+  // The school's policy: past the top rung, the complaints procedure. When false, a breach at the
+  // top stays with the top rung's owner and a request to go higher is refused.
+  bool refer_to_complaints_at_top = true;
 };
 
 // open/acknowledged → the next rung with a fresh response budget from now (rule 4), the new owner
@@ -130,9 +134,12 @@ absl::StatusOr<Decision> MarkAbusive(const Enquiry& e, const Act& act, DeadlineS
 
 // --- Timers --------------------------------------------------------------------------------------
 
+// What a breach finds and what the school's policy says to do about it (contacts' BreachPolicy).
 struct BreachContext {
   EscalationLadder ladder;
   std::string owner_line_manager;  // empty when the owner has none
+  bool notify_line_manager = true;          // an acknowledgement breach tells the line manager too
+  bool escalate_on_response_breach = true;  // else the owner is told and the matter stays with them
 };
 
 // A timer armed for `stage` at `armed_due` fired at `now`. Acknowledgement breach: the owner and

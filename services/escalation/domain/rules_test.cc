@@ -541,6 +541,55 @@ TEST_F(EscalationRulesTest, BreachWithoutALineManagerTellsTheOwnerOnly) {
   EXPECT_THAT(Recipients(*d), ElementsAre(kTeacher));
 }
 
+// Each school's policy decides what a breach does (contacts' BreachPolicy): here every switch off.
+TEST_F(EscalationRulesTest, BreachesFollowTheSchoolsSwitches) {
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  BreachContext quiet = Context();
+  quiet.notify_line_manager = false;
+  quiet.escalate_on_response_breach = false;
+
+  const absl::Time ack_due = Utc(2025, 11, 5, 15, 30);
+  Decision ack = Do(e, OnTimer(e, Stage::kAcknowledge, ack_due, ack_due, quiet, source_));
+  EXPECT_THAT(Recipients(ack), ElementsAre(kTeacher));  // the line manager is not told
+
+  // No escalation: the owner is told the answer is overdue and keeps the matter.
+  const absl::Time respond_due = Utc(2025, 11, 10, 15, 30);
+  Decision respond = Do(e, OnTimer(e, Stage::kRespond, respond_due, respond_due, quiet, source_));
+  EXPECT_THAT(Kinds(respond), ElementsAre(EventKind::kBreached));
+  ASSERT_EQ(respond.notices.size(), 1u);
+  EXPECT_EQ(respond.notices[0].kind, Notice::Kind::kResponseBreach);
+  EXPECT_EQ(respond.notices[0].recipient, kTeacher);
+  EXPECT_EQ(TimerFor(respond, Stage::kRespond), std::nullopt);
+  const EnquiryView v = View(e, respond_due + absl::Hours(1));
+  EXPECT_EQ(v.owner, kTeacher);
+  EXPECT_EQ(v.rung, 0);
+  EXPECT_EQ(v.respond->status, ClockStatus::kBreached);
+}
+
+TEST_F(EscalationRulesTest, WithoutReferralTheTopRungKeepsTheMatter) {
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  EscalationLadder ladder = ladder_;
+  ladder.refer_to_complaints_at_top = false;
+  Do(e, Escalate(e, At(Utc(2025, 11, 3, 10, 0), "head of year"), false, ladder, source_));
+  Do(e, Escalate(e, At(Utc(2025, 11, 3, 11, 0), "the head"), true, ladder, source_));
+  ASSERT_EQ(View(e, Utc(2025, 11, 3, 12, 0)).owner, kHead);
+  // A parent still unhappy at the top: nowhere higher to go under this policy.
+  absl::StatusOr<Decision> higher = Escalate(e, At(Utc(2025, 11, 3, 12, 0), "still unhappy"), true, ladder, source_);
+  EXPECT_EQ(higher.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(higher.status()), "TOP_OF_LADDER");
+  // The top rung's answer falls due: the head is told, the matter stays.
+  BreachContext context = Context();
+  context.ladder = ladder;
+  const std::optional<absl::Time> due = View(e, Utc(2025, 11, 3, 12, 0)).respond->due;
+  ASSERT_TRUE(due.has_value());
+  Decision d = Do(e, OnTimer(e, Stage::kRespond, *due, *due, context, source_));
+  EXPECT_THAT(Kinds(d), ElementsAre(EventKind::kBreached));
+  EXPECT_THAT(Recipients(d), ElementsAre(kHead));
+  EXPECT_EQ(View(e, *due + absl::Hours(1)).state, EnquiryState::kOpen);
+}
+
 TEST_F(EscalationRulesTest, StaleTimersChangeNothing) {
   Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
   Open(e, e.received_at);
