@@ -68,7 +68,9 @@ bool Admin(const std::string& dsn, const std::string& sql) {
   }
 }
 
-std::string WithDb(const std::string& admin_dsn, const std::string& db) { return absl::StrCat(admin_dsn, " dbname=", db); }
+std::string WithDb(const std::string& admin_dsn, const std::string& db) {
+  return absl::StrCat(admin_dsn, " dbname=", db);
+}
 
 // pgbench's TPC-B-like script at 8 clients for `seconds` on a database of its own; tps, or -1.
 double PgbenchTps(const std::string& admin_dsn, const std::string& db, int seconds) {
@@ -133,8 +135,8 @@ class Bench {
     env["PARLEY_CONDUCT_ADDR"] = absl::StrCat("127.0.0.1:", conduct_.grpc_port());
     if (!Check(e2e::MigrateAndStart(escalation_, PARLEY_ESCALATION_BINARY, env), "escalation")) return false;
 
-    stub_ = ev1::EscalationService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", escalation_.grpc_port()),
-                                                                 grpc::InsecureChannelCredentials()));
+    stub_ = ev1::EscalationService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", escalation_.grpc_port()), grpc::InsecureChannelCredentials()));
     pg::PoolOptions sql;
     sql.dsn = WithDb(admin_dsn_, dbs_[2]);
     sql.size = 1;
@@ -154,9 +156,10 @@ class Bench {
       ev1::Enquiry out;
       return Call(req, &out);
     };
-    std::printf("escalation_bench: OpenEnquiry end to end (3 service processes, one PostgreSQL, client on the same 2 "
-                "cores), %d s per level\n",
-                seconds);
+    std::printf(
+        "escalation_bench: OpenEnquiry end to end (3 service processes, one PostgreSQL, client on the same 2 "
+        "cores), %d s per level\n",
+        seconds);
     double last = 0;
     for (int k : levels) {
       LoadResult r = RunLoad(k, absl::Seconds(seconds), open, absl::Seconds(1));
@@ -203,8 +206,9 @@ class Bench {
     while (absl::Now() < give_up) {
       int64_t waiting = 1;
       (void)sql_->Read([&](pqxx::work& txn) {
-        waiting = txn.exec_params1("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND due_at <= $1", until)[0]
-                      .as<int64_t>();
+        waiting =
+            txn.exec_params1("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND due_at <= $1", until)[0]
+                .as<int64_t>();
         return absl::OkStatus();
       });
       if (waiting == 0 && absl::Now() > last_due) break;
@@ -217,12 +221,14 @@ class Bench {
                        "FROM (SELECT extract(epoch FROM fired_at - due_at)::float8 AS l, fired_at ",
                        ack_timers, " AND state = 'fired') s"),
           since, absl::FormatTime("%Y-%m-%d %H:%M:%E6S+00", due, absl::UTCTimeZone()));
-      std::printf("%s: %lld of %lld fired; last %.2f s after the due instant; lateness p50=%.3f s p99=%.3f s max=%.3f s\n",
-                  label, static_cast<long long>(r[4].as<int64_t>()), static_cast<long long>(expected),
-                  r[3].as<double>(0), r[0].as<double>(0), r[1].as<double>(0), r[2].as<double>(0));
+      std::printf(
+          "%s: %lld of %lld fired; last %.2f s after the due instant; lateness p50=%.3f s p99=%.3f s max=%.3f s\n",
+          label, static_cast<long long>(r[4].as<int64_t>()), static_cast<long long>(expected), r[3].as<double>(0),
+          r[0].as<double>(0), r[1].as<double>(0), r[2].as<double>(0));
       const pqxx::row retried = txn.exec_params1(
-          absl::StrCat("SELECT count(*) FILTER (WHERE attempts > 0), coalesce(string_agg(DISTINCT last_error, '; '), '') ",
-                       ack_timers),
+          absl::StrCat(
+              "SELECT count(*) FILTER (WHERE attempts > 0), coalesce(string_agg(DISTINCT last_error, '; '), '') ",
+              ack_timers),
           since);
       if (retried[0].as<int64_t>() > 0) {
         std::printf("  %lld handlers failed at least once and were retried: %s\n",
@@ -236,8 +242,7 @@ class Bench {
     // Every acknowledgement falls due at one instant (as on the Monday after half-term), after all
     // are open: the lead comes from the open rate just measured.
     const double rate = open_rate > 0 ? open_rate : 200;
-    const absl::Duration lead =
-        std::min(absl::Seconds(n / rate * 1.5 + 5), kLetterAcknowledge - absl::Seconds(10));
+    const absl::Duration lead = std::min(absl::Seconds(n / rate * 1.5 + 5), kLetterAcknowledge - absl::Seconds(10));
     batch_start_ = absl::Now() - kLetterAcknowledge - absl::Seconds(1);
     const absl::Time due = absl::Now() + lead;
     const absl::Time opening = absl::Now();
@@ -302,8 +307,8 @@ class Bench {
 
   // St Mary's pupils with a class teacher, each with their first guardian.
   bool FindSenders() {
-    auto contacts = kv1::ContactsService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", contacts_.grpc_port()), grpc::InsecureChannelCredentials()));
+    auto contacts = kv1::ContactsService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", contacts_.grpc_port()), grpc::InsecureChannelCredentials()));
     const std::string reader = Token({"office"}, {"st-marys"});
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", absl::StrCat("Bearer ", reader));

@@ -63,10 +63,9 @@ int64_t EnvReader::Int(absl::string_view name, int64_t fallback, int64_t min, in
 std::string EnvReader::Name(absl::string_view name, absl::string_view fallback) {
   std::optional<std::string> value = Get(name);
   if (!value.has_value()) return std::string(fallback);
-  const bool valid = !value->empty() && value->size() <= 64 &&
-                     std::all_of(value->begin(), value->end(), [](char ch) {
-                       return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
-                     });
+  const bool valid = !value->empty() && value->size() <= 64 && std::all_of(value->begin(), value->end(), [](char ch) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.';
+  });
   if (!valid) {
     Fail(name, "must be 1-64 letters, digits, '-', '_' or '.'");
     return std::string(fallback);

@@ -36,9 +36,8 @@ TEST(EnvReader, ReadsTypedValuesAndFallbacks) {
 }
 
 TEST(EnvReader, ReportsEveryBadVariableByNameWithoutItsValue) {
-  EnvReader env =
-      ReaderFor({{"PORT", "80x80"}, {"DEBUG", "perhaps"}, {"LIMIT", "99"}, {"WAIT", "soon"}, {"BLANK", "  "},
-                 {"NS", "a b:c"}});
+  EnvReader env = ReaderFor(
+      {{"PORT", "80x80"}, {"DEBUG", "perhaps"}, {"LIMIT", "99"}, {"WAIT", "soon"}, {"BLANK", "  "}, {"NS", "a b:c"}});
   env.Name("NS", "parley");
   env.Int("PORT", 1, 0, 65535);
   env.Bool("DEBUG", false);
@@ -47,9 +46,9 @@ TEST(EnvReader, ReportsEveryBadVariableByNameWithoutItsValue) {
   env.Required("BLANK");
   absl::Status status = env.Finish();
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), AllOf(HasSubstr("PORT"), HasSubstr("DEBUG"), HasSubstr("LIMIT"), HasSubstr("WAIT"),
-                                      HasSubstr("BLANK"), HasSubstr("NS"), Not(HasSubstr("80x80")),
-                                      Not(HasSubstr("perhaps")), Not(HasSubstr("a b:c"))));
+  EXPECT_THAT(status.message(),
+              AllOf(HasSubstr("PORT"), HasSubstr("DEBUG"), HasSubstr("LIMIT"), HasSubstr("WAIT"), HasSubstr("BLANK"),
+                    HasSubstr("NS"), Not(HasSubstr("80x80")), Not(HasSubstr("perhaps")), Not(HasSubstr("a b:c"))));
 }
 
 }  // namespace

@@ -48,7 +48,9 @@ constexpr char kHead[] = "schools/drill/staff/head";
 constexpr absl::Duration kLetterAcknowledge = absl::Seconds(300);
 
 google::protobuf::Timestamp ToProto(absl::Time t) { return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t)); }
-absl::Time FromProto(const google::protobuf::Timestamp& t) { return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t)); }
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t));
+}
 
 struct Suite {
   std::unique_ptr<parley::testing::OwnedRedis> redis;
@@ -231,16 +233,16 @@ TEST_F(EscalationTimersE2eTest, AnUnansweredEmailClimbsTheLadderToComplaintsOnRe
   // Every effect is in the outbox once, keyed for the notifications service.
   const std::string id = opened.name().substr(opened.name().rfind('/') + 1);
   auto notices = [&](const std::string& kind) {
-    return Count(absl::StrCat("SELECT count(*) FROM outbox WHERE enquiry_id = '", id, "' AND kind = 'escalation.",
-                              kind, "'"));
+    return Count(
+        absl::StrCat("SELECT count(*) FROM outbox WHERE enquiry_id = '", id, "' AND kind = 'escalation.", kind, "'"));
   };
   EXPECT_EQ(notices("acknowledge_breach"), 2);      // the class teacher and her line manager
   EXPECT_EQ(notices("escalated"), 2);               // the deputy, then the head
   EXPECT_EQ(notices("referred_to_complaints"), 2);  // the head and the parent
   // Nothing is left to fire for it.
-  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND key LIKE 'drill/", id,
-                               "/%'")),
-            0);
+  EXPECT_EQ(
+      Count(absl::StrCat("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND key LIKE 'drill/", id, "/%'")),
+      0);
 }
 
 // The fault test: 2,000 acknowledgement deadlines fall due at one instant; while they fire
@@ -323,20 +325,23 @@ TEST_F(EscalationTimersE2eTest, TwoThousandDeadlinesFireExactlyOnceThroughKillsA
   // Exactly once, counted in SQL: one breach per letter, none twice, two notices each.
   EXPECT_EQ(Count(fired_sql), kEnquiries);
   EXPECT_EQ(Count(absl::StrCat("SELECT count(DISTINCT enquiry_id) FROM enquiry_events WHERE kind = 9 AND stage = 1 "
-                               "AND enquiry_id IN (", letters, ")")),
+                               "AND enquiry_id IN (",
+                               letters, ")")),
             kEnquiries);
   EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM outbox WHERE kind = 'escalation.acknowledge_breach' AND "
-                               "enquiry_id IN (", letters, ")")),
+                               "enquiry_id IN (",
+                               letters, ")")),
             2 * kEnquiries);
   EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM (SELECT enquiry_id FROM outbox WHERE kind = "
-                               "'escalation.acknowledge_breach' AND enquiry_id IN (", letters,
-                               ") GROUP BY enquiry_id, notice->'recipients' HAVING count(*) > 1) twice")),
+                               "'escalation.acknowledge_breach' AND enquiry_id IN (",
+                               letters, ") GROUP BY enquiry_id, notice->'recipients' HAVING count(*) > 1) twice")),
             0);
   // The acknowledgement timers are spent; each letter still has its day-long answer clock armed.
   auto pending = [&](const std::string& stage) {
-    return Count(absl::StrCat("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND key IN (SELECT 'drill/' "
-                              "|| id || '/",
-                              stage, "' FROM enquiries WHERE channel = 2)"));
+    return Count(
+        absl::StrCat("SELECT count(*) FROM parley_timers WHERE state = 'pending' AND key IN (SELECT 'drill/' "
+                     "|| id || '/",
+                     stage, "' FROM enquiries WHERE channel = 2)"));
   };
   EXPECT_EQ(pending("acknowledge"), 0);
   EXPECT_EQ(pending("respond"), kEnquiries);

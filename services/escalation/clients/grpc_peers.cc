@@ -67,8 +67,8 @@ ContactsDirectory::ContactsDirectory(std::shared_ptr<grpc::Channel> channel, con
       cache_ttl_(cache_ttl) {}
 
 absl::StatusOr<Route> ContactsDirectory::RouteEnquiry(const std::string& school_id, const std::string& pupil,
-                                                      const std::string& category,
-                                                      const std::string& teaching_subject, int channel) {
+                                                      const std::string& category, const std::string& teaching_subject,
+                                                      int channel) {
   kv1::RouteEnquiryRequest req;
   req.set_school(absl::StrCat("schools/", school_id));
   req.set_pupil(pupil);

@@ -167,13 +167,15 @@ TEST_F(GrpcPeersTest, RoutingCarriesTheServiceTokenAndMapsExternalContacts) {
 
 TEST_F(GrpcPeersTest, APeersErrorKeepsItsCode) {
   ContactsDirectory directory(channel_, identity_.get());
-  EXPECT_EQ(directory.RouteEnquiry("kenilworth", "", "unknown", "", 1).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(directory.RouteEnquiry("kenilworth", "", "unknown", "", 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(directory.LineManagerOf("schools/kenilworth/staff/nobody").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(GrpcPeersTest, LaddersUseTheRungTitleWhenTheRecipientHasNoRole) {
   ContactsDirectory directory(channel_, identity_.get());
-  absl::StatusOr<Ladder> ladder = directory.ResolveLadder("kenilworth", "schools/kenilworth/pupils/p1", "learning", "maths");
+  absl::StatusOr<Ladder> ladder =
+      directory.ResolveLadder("kenilworth", "schools/kenilworth/pupils/p1", "learning", "maths");
   ASSERT_TRUE(ladder.ok());
   ASSERT_EQ(ladder->rungs.size(), 2u);
   EXPECT_EQ(ladder->rungs[0].role, "class teacher");

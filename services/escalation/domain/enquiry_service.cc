@@ -172,7 +172,8 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
   // Routing first: it checks the category and the pupil against the directory before the gate
   // records a decision about a message that will not be accepted.
   const int channel = static_cast<int>(e.channel);
-  PARLEY_ASSIGN_OR_RETURN(Route route, directory_->RouteEnquiry(e.school_id, e.pupil, e.category, e.teaching_subject, channel));
+  PARLEY_ASSIGN_OR_RETURN(Route route,
+                          directory_->RouteEnquiry(e.school_id, e.pupil, e.category, e.teaching_subject, channel));
   if (e.safeguarding && !route.safeguarding) {
     PARLEY_ASSIGN_OR_RETURN(route, directory_->RouteEnquiry(e.school_id, e.pupil, "safeguarding", "", channel));
   }
@@ -221,7 +222,7 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
     PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, store_->Get(school_id, id));
     PARLEY_ASSIGN_OR_RETURN(Ladder l,
                             directory_->ResolveLadder(school_id, current.enquiry.pupil, current.enquiry.category,
-                                                       current.enquiry.teaching_subject));
+                                                      current.enquiry.teaching_subject));
     for (const Person& p : l.rungs) ladder.rungs.push_back(Rung{p.staff, p.role});
     ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
   }
@@ -369,7 +370,8 @@ timer::Handler EnquiryService::ClockTimerHandler() {
     context.notify_line_manager = policy.notify_line_manager;
     context.escalate_on_response_breach = policy.escalate_on_response_breach;
     if (stage == Stage::kRespond) {
-      PARLEY_ASSIGN_OR_RETURN(Ladder l, directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
+      PARLEY_ASSIGN_OR_RETURN(Ladder l,
+                              directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
       for (const Person& p : l.rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
       context.ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
     } else if (IsStaff(current->owner)) {

@@ -70,7 +70,7 @@ struct ClockView {
   std::string calendar_version;
   std::string policy_version;
   std::string explanation;  // how `due` was reached (DESIGN §3 rule 9); may be empty
-  ClockSnapshot recorded;  // as last set in the history: what a recomputation compares
+  ClockSnapshot recorded;   // as last set in the history: what a recomputation compares
 };
 
 struct EnquiryView {
@@ -78,7 +78,7 @@ struct EnquiryView {
   std::string owner;
   int rung = 0;
   std::string owner_role;  // "Class teacher", "SENCo": the owner's role at their rung
-  int cycle = 0;  // 1 for the first response cycle; each reopening adds one; 0 before routing
+  int cycle = 0;           // 1 for the first response cycle; each reopening adds one; 0 before routing
   // Absent when no such clock runs (redirected, no response required, not yet routed).
   std::optional<ClockView> acknowledge;
   std::optional<ClockView> respond;

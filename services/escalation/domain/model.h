@@ -83,7 +83,7 @@ struct Event {
   std::string owner;
   int rung = 0;
   std::string owner_role;  // their role at that rung, as routing or the ladder named it
-  std::string reason;  // escalation, reassignment, pause or reopen reason; may be personal data
+  std::string reason;      // escalation, reassignment, pause or reopen reason; may be personal data
   // kGated: what the gate said and the decision that said it.
   std::optional<GateOutcome> gate;
   std::string gate_decision;  // "schools/{school}/decisions/{id}"
@@ -103,7 +103,7 @@ struct Enquiry {
   std::string pupil;     // "schools/{school}/pupils/{id}"; empty when the matter concerns none
   std::string guardian;  // "guardians/{id}"; empty for an unidentified sender
   Channel channel = Channel::kEmail;
-  std::string category;  // from the school's routing matrix ("learning", "send")
+  std::string category;          // from the school's routing matrix ("learning", "send")
   std::string teaching_subject;  // "maths": for routes and ladders to the subject teacher
   absl::Time received_at;
   bool safeguarding = false;

@@ -122,7 +122,8 @@ absl::Status ClimbOrRefer(Draft& d, const Enquiry& e, const EnquiryView& v, cons
   const size_t next = static_cast<size_t>(v.rung) + 1;
   if (next < ladder.rungs.size()) {
     const Rung& rung = ladder.rungs[next];
-    PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond, FreshClock(e, Stage::kRespond, at, rung.staff, source));
+    PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond,
+                            FreshClock(e, Stage::kRespond, at, rung.staff, source));
     d.MoveTo(rung.staff, static_cast<int>(next), rung.role);
     Event& ev = d.Add(EventKind::kEscalated, actor, at);
     ev.reason = reason;
@@ -132,9 +133,9 @@ absl::Status ClimbOrRefer(Draft& d, const Enquiry& e, const EnquiryView& v, cons
     return absl::OkStatus();
   }
   if (!ladder.refer_to_complaints_at_top) {
-    return FailedPrecondition("TOP_OF_LADDER",
-                              absl::StrCat("enquiry ", e.id, " is at the top of its ladder and the school's policy "
-                                           "does not refer matters to the complaints procedure"));
+    return FailedPrecondition("TOP_OF_LADDER", absl::StrCat("enquiry ", e.id,
+                                                            " is at the top of its ladder and the school's policy "
+                                                            "does not refer matters to the complaints procedure"));
   }
   Event& ev = d.Add(EventKind::kReferredToComplaints, actor, at);
   ev.reason = reason;
@@ -180,8 +181,10 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
 
   // DEFER: the clock starts at the next allowed window (never before receipt).
   const absl::Time from = deferred ? std::max(fresh.received_at, *request.gate->next_allowed_time) : fresh.received_at;
-  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> ack, FreshClock(fresh, Stage::kAcknowledge, from, request.owner, source));
-  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond, FreshClock(fresh, Stage::kRespond, from, request.owner, source));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> ack,
+                          FreshClock(fresh, Stage::kAcknowledge, from, request.owner, source));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond,
+                          FreshClock(fresh, Stage::kRespond, from, request.owner, source));
   d.MoveTo(request.owner, 0, request.owner_role);
   Event& routed = d.Add(EventKind::kRouted, request.actor, request.now);
   routed.acknowledge = std::move(ack);
@@ -255,7 +258,8 @@ absl::StatusOr<Decision> Reopen(const Enquiry& e, const Act& act, DeadlineSource
   if (v.state != EnquiryState::kResolved) {
     return WrongState(e, v, "reopen", "only a resolved enquiry can be reopened");
   }
-  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond, FreshClock(e, Stage::kRespond, act.at, v.owner, source));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond,
+                          FreshClock(e, Stage::kRespond, act.at, v.owner, source));
   Draft d(e, v);
   Event& ev = d.Add(EventKind::kReopened, act.actor, act.at);
   ev.reason = act.reason;

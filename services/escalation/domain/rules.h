@@ -137,7 +137,7 @@ absl::StatusOr<Decision> MarkAbusive(const Enquiry& e, const Act& act, DeadlineS
 // What a breach finds and what the school's policy says to do about it (contacts' BreachPolicy).
 struct BreachContext {
   EscalationLadder ladder;
-  std::string owner_line_manager;  // empty when the owner has none
+  std::string owner_line_manager;           // empty when the owner has none
   bool notify_line_manager = true;          // an acknowledgement breach tells the line manager too
   bool escalate_on_response_breach = true;  // else the owner is told and the matter stays with them
 };

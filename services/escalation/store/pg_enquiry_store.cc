@@ -284,10 +284,10 @@ constexpr char kSelectStaffNotices[] = "escalation_select_staff_notices";
 constexpr char kUpdateProjection[] = "escalation_update_projection";
 
 void WriteProjection(pqxx::work& txn, EnquiryRecord& rec) {
-  pqxx::row r = txn.exec_prepared1(
-      kUpdateProjection, rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state), rec.owner, rec.rung, rec.cycle,
-      TimeParam(rec.ack_due), EnumParam(rec.ack_status), TimeParam(rec.respond_due), EnumParam(rec.respond_status),
-      TimeParam(rec.next_due), rec.owner_role);
+  pqxx::row r = txn.exec_prepared1(kUpdateProjection, rec.enquiry.school_id, rec.enquiry.id,
+                                   static_cast<int>(rec.state), rec.owner, rec.rung, rec.cycle, TimeParam(rec.ack_due),
+                                   EnumParam(rec.ack_status), TimeParam(rec.respond_due), EnumParam(rec.respond_status),
+                                   TimeParam(rec.next_due), rec.owner_role);
   rec.row_version = r[0].as<int64_t>();
   rec.update_time = TimeAt(r[1]);
   rec.ack_due = ToMicros(rec.ack_due);
@@ -341,9 +341,9 @@ absl::Status InsertOutbox(pqxx::work& txn, const Enquiry& e, const std::vector<O
                                  ValuesRows("($1, $2, $3, $4, $5::jsonb, $6::timestamptz)", 6, count)),
                     params.dynamic());
   } catch (const pqxx::unique_violation&) {
-    return WithReason(absl::InternalError(absl::StrCat("an outbox key of a notice for enquiry ", e.id,
-                                                       " is already taken")),
-                      "OUTBOX_KEY_DUPLICATE");
+    return WithReason(
+        absl::InternalError(absl::StrCat("an outbox key of a notice for enquiry ", e.id, " is already taken")),
+        "OUTBOX_KEY_DUPLICATE");
   }
   return absl::OkStatus();
 }
@@ -402,8 +402,9 @@ PgEnquiryStore::PgEnquiryStore(pg::Pool* pool) : pool_(pool) {
       absl::StrCat("SELECT ", kEnquiryColumns, " FROM enquiries WHERE school_id = $1 AND id = $2");
   pool_->Prepare(kSelectEnquiry, select_enquiry);
   pool_->Prepare(kSelectEnquiryForUpdate, select_enquiry + " FOR UPDATE");
-  pool_->Prepare(kSelectEvents, absl::StrCat("SELECT ", kEventColumns,
-                                             " FROM enquiry_events WHERE school_id = $1 AND enquiry_id = $2 ORDER BY seq"));
+  pool_->Prepare(kSelectEvents,
+                 absl::StrCat("SELECT ", kEventColumns,
+                              " FROM enquiry_events WHERE school_id = $1 AND enquiry_id = $2 ORDER BY seq"));
   pool_->Prepare(kSelectStaffNotices,
                  absl::StrCat("SELECT recipient, ", Micros("period_start"),
                               ", outbox_key FROM staff_notices WHERE school_id = $1 AND enquiry_id = $2 "

@@ -65,10 +65,10 @@ std::string Describe(const EnquiryRecord& r) {
   std::string out =
       absl::StrCat("school=", e.school_id, " id=", e.id, " pupil=", e.pupil, " guardian=", e.guardian,
                    " channel=", static_cast<int>(e.channel), " category=", e.category, " received=", T(e.received_at),
-                   " safeguarding=", e.safeguarding, " subject_ref=", e.subject_ref, " body_ref=", e.body_ref, " teaching_subject=", e.teaching_subject,
-                   " sender=", r.sender_description, " subject=", r.subject, " state=", static_cast<int>(r.state),
-                   " owner=", r.owner, " rung=", r.rung, " cycle=", r.cycle, " ack_due=", T(r.ack_due),
-                   " ack_status=", E(r.ack_status), " respond_due=", T(r.respond_due),
+                   " safeguarding=", e.safeguarding, " subject_ref=", e.subject_ref, " body_ref=", e.body_ref,
+                   " teaching_subject=", e.teaching_subject, " sender=", r.sender_description, " subject=", r.subject,
+                   " state=", static_cast<int>(r.state), " owner=", r.owner, " rung=", r.rung, " cycle=", r.cycle,
+                   " ack_due=", T(r.ack_due), " ack_status=", E(r.ack_status), " respond_due=", T(r.respond_due),
                    " respond_status=", E(r.respond_status), " next_due=", T(r.next_due), " row_version=", r.row_version,
                    " create=", T(r.create_time), " update=", T(r.update_time));
   for (const Event& ev : e.history) absl::StrAppend(&out, "\n  ", Describe(ev));
