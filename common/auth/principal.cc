@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 
 namespace parley::auth {
 namespace {

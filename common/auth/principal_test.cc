@@ -1,6 +1,6 @@
 #include "common/auth/principal.h"
 
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gtest/gtest.h"
 
 namespace parley::auth {

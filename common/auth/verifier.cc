@@ -18,7 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "common/auth/keys.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "nlohmann/json.hpp"
 
 namespace parley::auth {

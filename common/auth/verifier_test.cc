@@ -7,7 +7,7 @@
 #include "common/auth/signer.h"
 #include "common/auth/testing/test_keys.h"
 #include "common/clock/clock.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "grpcpp/test/server_context_test_spouse.h"
 #include "gtest/gtest.h"

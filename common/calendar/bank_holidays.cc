@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/calendar/bank_holidays_data.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "nlohmann/json.hpp"
 
 namespace parley::calendar {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -12,7 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/string_view.h"
 #include "common/calendar/calendar_internal.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::calendar {

@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/calendar/testing/school_calendars.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

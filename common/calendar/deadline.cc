@@ -11,7 +11,7 @@
 #include "absl/strings/str_join.h"
 #include "common/calendar/calendar.h"
 #include "common/calendar/calendar_internal.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::calendar {

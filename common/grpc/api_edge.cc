@@ -5,30 +5,37 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/field_mask_util.h"
 
 namespace parley::api {
 namespace {
 
-absl::Status BadName(absl::string_view field, absl::string_view expected) {
-  return InvalidArgument("INVALID_NAME", absl::StrCat(field, " must look like \"", expected, "\""));
-}
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
 
-}  // namespace
+constexpr size_t kMaxIdLength = 64;
+constexpr size_t kMaxQuoted = 100;
+// Page tokens: base64url of "p1|{list}|{filters}|{position}". The version prefix lets the format
+// change without misreading old tokens.
+constexpr char kTokenVersion[] = "p1";
 
-absl::StatusOr<pg::RequestKey> RequestKeyFor(absl::string_view service, absl::string_view method,
-                                             const google::protobuf::Message& request, const std::string& request_id) {
-  PARLEY_RETURN_IF_ERROR(pg::ValidateRequestId(request_id));
-  std::unique_ptr<google::protobuf::Message> copy(request.New());
-  copy->CopyFrom(request);
-  const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
-  if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
+// Deterministic bytes of `message` without the named fields.
+std::string SerializedWithout(const Message& message, std::initializer_list<absl::string_view> cleared) {
+  std::unique_ptr<Message> copy(message.New());
+  copy->CopyFrom(message);
+  for (absl::string_view name : cleared) {
+    const FieldDescriptor* field = copy->GetDescriptor()->FindFieldByName(std::string(name));
+    if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
+  }
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream out(&bytes);
@@ -36,60 +43,202 @@ absl::StatusOr<pg::RequestKey> RequestKeyFor(absl::string_view service, absl::st
     coded.SetSerializationDeterministic(true);
     copy->SerializeToCodedStream(&coded);
   }
-  return pg::RequestKey{absl::StrCat(service, ".", method), request_id, pg::Fingerprint(bytes)};
+  return bytes;
 }
 
-absl::StatusOr<int> PageSizeFrom(int32_t page_size, int fallback, int max) {
-  if (page_size < 0) return InvalidArgument("INVALID_FIELD", "page_size must not be negative");
-  if (page_size == 0) return fallback;
-  return std::min<int>(page_size, max);
+// What a page token is bound to: the list (the request type) and its filters, 16 hex digits.
+std::string ListBinding(const Message& list_request) {
+  return request::Fingerprint(absl::StrCat(list_request.GetDescriptor()->full_name(), "\n",
+                                           SerializedWithout(list_request, {"page_size", "page_token"})))
+      .substr(0, 16);
 }
 
-std::string SeqPageToken(absl::string_view tag, int64_t seq) {
-  return seq > 0 ? absl::WebSafeBase64Escape(absl::StrCat(tag, ":", seq)) : std::string();
+int32_t IntField(const Message& message, absl::string_view name) {
+  const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(std::string(name));
+  if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_INT32) return 0;
+  return message.GetReflection()->GetInt32(message, field);
 }
 
-absl::StatusOr<int64_t> ParseSeqPageToken(absl::string_view tag, const std::string& token) {
-  if (token.empty()) return 0;
-  std::string decoded;
-  int64_t seq = 0;
-  const std::string prefix = absl::StrCat(tag, ":");
-  if (!absl::WebSafeBase64Unescape(token, &decoded) || !absl::StartsWith(decoded, prefix) ||
-      !absl::SimpleAtoi(absl::string_view(decoded).substr(prefix.size()), &seq) || seq <= 0) {
-    return InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not one this service issued");
+std::string StringField(const Message& message, absl::string_view name) {
+  const FieldDescriptor* field = message.GetDescriptor()->FindFieldByName(std::string(name));
+  if (field == nullptr || field->cpp_type() != FieldDescriptor::CPPTYPE_STRING || field->is_repeated()) return "";
+  return message.GetReflection()->GetString(message, field);
+}
+
+absl::Status BadToken() {
+  return InvalidArgument(reason::kInvalidPageToken,
+                         "page_token is not one this list issued for these filters: start again without it");
+}
+
+}  // namespace
+
+grpc::Status Edge::Serve(grpc::ServerContext* context, const Message& request, const Body& body) const {
+  absl::StatusOr<auth::Principal> caller = verifier_->Authenticate(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
+  static_cast<void>(request);  // validated here once request_validation lands (same change set)
+  return ToGrpcStatus(body(*caller), context);
+}
+
+absl::StatusOr<RequestKey> RequestKeyFor(absl::string_view service, absl::string_view method, const Message& request) {
+  const std::string request_id = StringField(request, "request_id");
+  PARLEY_RETURN_IF_ERROR(request::ValidateRequestId(request_id));
+  return RequestKey{absl::StrCat(service, ".", method), request_id,
+                    request::Fingerprint(SerializedWithout(request, {"request_id"}))};
+}
+
+absl::Status DecodeResponse(const absl::StatusOr<std::string>& bytes, Message* out) {
+  if (!bytes.ok()) return bytes.status();
+  if (!out->ParseFromString(*bytes)) {
+    return Internal(reason::kStoredResponseUnreadable, "a stored response could not be read");
   }
-  return seq;
+  return absl::OkStatus();
 }
+
+// ---- names -------------------------------------------------------------------------------------
 
 bool IsValidId(absl::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  return std::all_of(id.begin(), id.end(),
-                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_'; });
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  auto lower_alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_alnum(id.front())) return false;
+  return std::all_of(id.begin(), id.end(), [&](char c) { return lower_alnum(c) || c == '-' || c == '_'; });
+}
+
+absl::Status ValidateId(absl::string_view id, absl::string_view field) {
+  if (IsValidId(id)) return absl::OkStatus();
+  return InvalidArgument(reason::kInvalidName,
+                         absl::StrCat(field, " ", QuoteForError(id),
+                                      " must be 1-64 lower-case letters, digits, '-' and '_', starting with a "
+                                      "letter or digit"));
+}
+
+absl::StatusOr<std::vector<std::string>> ParseName(absl::string_view pattern, absl::string_view name,
+                                                   absl::string_view field) {
+  const std::vector<absl::string_view> want = absl::StrSplit(pattern, '/');
+  const std::vector<absl::string_view> got = absl::StrSplit(name, '/');
+  auto fail = [&](absl::string_view detail) {
+    return InvalidArgument(reason::kInvalidName, absl::StrCat(field, " must look like \"", pattern, "\", got ",
+                                                              QuoteForError(name), detail));
+  };
+  if (want.size() != got.size()) return fail("");
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < want.size(); ++i) {
+    if (!want[i].empty() && want[i].front() == '{') {
+      if (!IsValidId(got[i])) {
+        return fail(absl::StrCat("; the ", want[i].substr(1, want[i].size() - 2),
+                                 " id must be 1-64 lower-case letters, digits, '-' and '_', starting with a letter "
+                                 "or digit"));
+      }
+      ids.emplace_back(got[i]);
+    } else if (want[i] != got[i]) {
+      return fail("");
+    }
+  }
+  return ids;
 }
 
 absl::StatusOr<std::string> ParseSchool(absl::string_view name, absl::string_view field) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "schools" || !IsValidId(parts[1])) return BadName(field, "schools/{school}");
-  return std::string(parts[1]);
+  PARLEY_ASSIGN_OR_RETURN(std::vector<std::string> ids, ParseName("schools/{school}", name, field));
+  return std::move(ids[0]);
 }
 
 absl::StatusOr<std::pair<std::string, std::string>> ParseSchoolChild(absl::string_view name,
                                                                      absl::string_view collection,
                                                                      absl::string_view field) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 4 || parts[0] != "schools" || parts[2] != collection || !IsValidId(parts[1]) ||
-      !IsValidId(parts[3])) {
-    return BadName(field, absl::StrCat("schools/{school}/", collection, "/{id}"));
-  }
-  return std::make_pair(std::string(parts[1]), std::string(parts[3]));
+  const std::string pattern = absl::StrCat("schools/{school}/", collection, "/{id}");
+  PARLEY_ASSIGN_OR_RETURN(std::vector<std::string> ids, ParseName(pattern, name, field));
+  return std::make_pair(std::move(ids[0]), std::move(ids[1]));
+}
+
+absl::StatusOr<std::string> ParseGuardian(absl::string_view name, absl::string_view field) {
+  PARLEY_ASSIGN_OR_RETURN(std::vector<std::string> ids, ParseName("guardians/{guardian}", name, field));
+  return std::move(ids[0]);
 }
 
 absl::Status CheckGuardianName(absl::string_view name, absl::string_view field) {
-  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
-  if (parts.size() != 2 || parts[0] != "guardians" || !IsValidId(parts[1])) {
-    return BadName(field, "guardians/{guardian}");
+  return ParseGuardian(name, field).status();
+}
+
+std::string QuoteForError(absl::string_view value) {
+  bool cut = false;
+  if (value.size() > kMaxQuoted) {
+    size_t end = kMaxQuoted;
+    // Back up to the start of a UTF-8 sequence so that no character is split.
+    while (end > 0 && (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) --end;
+    value = value.substr(0, end);
+    cut = true;
+  }
+  return absl::StrCat("\"", absl::Utf8SafeCHexEscape(value), cut ? "...\"" : "\"");
+}
+
+// ---- pages -------------------------------------------------------------------------------------
+
+absl::StatusOr<PageRequest> ParsePage(const Message& list_request, PageLimits limits) {
+  PageRequest page;
+  const int32_t size = IntField(list_request, "page_size");
+  if (size < 0) return InvalidArgument(reason::kInvalidField, "page_size must not be negative");
+  page.size = size == 0 ? limits.default_size : std::min<int>(size, limits.max_size);
+  const std::string token = StringField(list_request, "page_token");
+  if (token.empty()) return page;
+  std::string decoded;
+  if (!absl::WebSafeBase64Unescape(token, &decoded)) return BadToken();
+  const std::vector<std::string> parts = absl::StrSplit(decoded, absl::MaxSplits('|', 2));
+  if (parts.size() != 3 || parts[0] != kTokenVersion || parts[1] != ListBinding(list_request) || parts[2].empty()) {
+    return BadToken();
+  }
+  page.after = parts[2];
+  return page;
+}
+
+std::string NextPageToken(const Message& list_request, absl::string_view position) {
+  if (position.empty()) return "";
+  return absl::WebSafeBase64Escape(absl::StrCat(kTokenVersion, "|", ListBinding(list_request), "|", position));
+}
+
+absl::StatusOr<int64_t> SeqPosition(const PageRequest& page) {
+  if (page.after.empty()) return 0;
+  int64_t seq = 0;
+  if (!absl::SimpleAtoi(page.after, &seq) || seq <= 0) return BadToken();
+  return seq;
+}
+
+std::string SeqToPosition(int64_t seq) { return seq > 0 ? absl::StrCat(seq) : std::string(); }
+
+// ---- update masks ------------------------------------------------------------------------------
+
+absl::Status CheckUpdateMask(const google::protobuf::FieldMask& mask, const google::protobuf::Descriptor& resource,
+                             const std::set<std::string>& updatable) {
+  const std::string can = absl::StrJoin(updatable, ", ");
+  if (mask.paths_size() == 0) {
+    return InvalidArgument(reason::kUpdateMaskRequired,
+                           absl::StrCat("update_mask is required: name the fields to change (", can, ")"));
+  }
+  for (const std::string& path : mask.paths()) {
+    const std::string top = path.substr(0, path.find('.'));
+    if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(&resource, path, nullptr)) {
+      return InvalidArgument(reason::kInvalidUpdateMask,
+                             absl::StrCat("update_mask: ", QuoteForError(path), " is not a field of ",
+                                          resource.name(), " (", can, " can change)"));
+    }
+    if (updatable.count(top) == 0) {
+      return InvalidArgument(reason::kInvalidUpdateMask,
+                             absl::StrCat("update_mask: ", path, " cannot be changed (", can, " can)"));
+    }
   }
   return absl::OkStatus();
+}
+
+bool Masked(const google::protobuf::FieldMask& mask, absl::string_view field) {
+  for (const std::string& path : mask.paths()) {
+    if (path == field || absl::StartsWith(path, absl::StrCat(field, "."))) return true;
+  }
+  return false;
+}
+
+void MergeMasked(const Message& patch, const google::protobuf::FieldMask& mask, Message* target) {
+  google::protobuf::util::FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  google::protobuf::util::FieldMaskUtil::MergeMessageTo(patch, mask, options, target);
 }
 
 }  // namespace parley::api

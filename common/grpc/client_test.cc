@@ -11,7 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/grpc/server.h"
 #include "common/grpc/test_service.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gtest/gtest.h"
 
 namespace parley::client {

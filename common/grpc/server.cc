@@ -20,7 +20,7 @@
 #include "common/grpc/rpc_observer.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"

@@ -18,7 +18,7 @@
 #include "common/grpc/test_service.h"
 #include "common/log/log.h"
 #include "common/metrics/testing/http_get.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"

@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "common/log/log.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "pqxx/pqxx"
 
 namespace parley::pg {

@@ -8,7 +8,7 @@
 
 #include "absl/status/status.h"
 #include "common/log/log.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gtest/gtest.h"
 #include "pqxx/pqxx"
 

@@ -5,8 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "common/log/log.h"
 #include "common/pg/errors.h"
-#include "common/pg/sha256.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::pg {
@@ -18,19 +17,6 @@ constexpr int kPurgeBatch = 5000;
 absl::Status Misuse(absl::string_view message) { return WithReason(absl::InternalError(message), kMisuse); }
 
 }  // namespace
-
-absl::Status ValidateRequestId(absl::string_view id) {
-  bool ok = id.size() == 36;
-  for (size_t i = 0; ok && i < id.size(); ++i) {
-    ok = (i == 8 || i == 13 || i == 18 || i == 23) ? id[i] == '-' : absl::ascii_isxdigit(id[i]);
-  }
-  if (!ok) {
-    return InvalidArgument("REQUEST_ID_INVALID", "request_id must be a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
-  }
-  return absl::OkStatus();
-}
-
-std::string Fingerprint(absl::string_view bytes) { return Sha256Hex(bytes); }
 
 absl::StatusOr<std::optional<std::string>> BeginRequest(pqxx::work& txn, absl::string_view scope,
                                                         absl::string_view request_id,
@@ -82,6 +68,25 @@ absl::Status FinishRequest(pqxx::work& txn, absl::string_view scope, absl::strin
   } catch (const std::exception& e) {
     return TranslateException(e);
   }
+}
+
+absl::StatusOr<std::optional<std::string>> FindResponse(Pool& pool, const RequestKey& key) {
+  PARLEY_RETURN_IF_ERROR(ValidateRequestId(key.request_id));
+  std::optional<std::string> response;
+  PARLEY_RETURN_IF_ERROR(pool.Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
+    const pqxx::result prior = txn.exec_params(
+        "SELECT fingerprint, response FROM parley_idempotent_requests "
+        "WHERE scope = $1 AND request_id = $2::uuid AND response IS NOT NULL",
+        key.scope, key.request_id);
+    if (prior.empty()) return absl::OkStatus();
+    if (prior[0][0].as<std::string>() != key.fingerprint) {
+      return InvalidArgument(reason::kRequestIdReused, "request_id was already used for a different request");
+    }
+    const pqxx::binarystring bytes(prior[0][1]);
+    response = bytes.str();
+    return absl::OkStatus();
+  }));
+  return response;
 }
 
 absl::StatusOr<int64_t> PurgeRequestsOlderThan(Pool& pool, absl::Duration age) {

@@ -39,17 +39,14 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/pg/pool.h"
+#include "common/request/request_key.h"
 #include "pqxx/pqxx"
 
 namespace parley::pg {
 
-// OK for a UUID in 8-4-4-4-12 hex form (either case); INVALID_ARGUMENT (REQUEST_ID_INVALID)
-// otherwise, including when empty.
-absl::Status ValidateRequestId(absl::string_view request_id);
-
-// SHA-256 hex of the serialized request with request_id cleared. Serialize deterministically
-// (protobuf: SerializationDeterministic, for map fields) so a retry fingerprints the same.
-std::string Fingerprint(absl::string_view bytes);
+using request::Fingerprint;
+using request::RequestKey;
+using request::ValidateRequestId;
 
 // Call first in the transaction. Returns the stored response of an earlier successful call with
 // the same (scope, request_id), or nullopt when this call should do the work (and must then call
@@ -60,18 +57,16 @@ absl::StatusOr<std::optional<std::string>> BeginRequest(pqxx::work& txn, absl::s
                                                         absl::string_view request_id,
                                                         absl::string_view request_fingerprint);
 
+// The response of an earlier successful call with this key, read without a transaction of the
+// caller's and without waiting for a twin that is still running: nullopt when there is none yet.
+// Same id with a different fingerprint → INVALID_ARGUMENT (REQUEST_ID_REUSED). For services that
+// do work before their write transaction (peer calls): a retry is answered before repeating it.
+absl::StatusOr<std::optional<std::string>> FindResponse(Pool& pool, const RequestKey& key);
+
 // Stores the response bytes of the call that BeginRequest let through; INTERNAL
 // (IDEMPOTENCY_MISUSE) when there was no such BeginRequest in this transaction.
 absl::Status FinishRequest(pqxx::work& txn, absl::string_view scope, absl::string_view request_id,
                            absl::string_view response_bytes);
-
-// A request id scoped to one method ("conduct.IssueArrangement"), with the fingerprint of the
-// request it came with.
-struct RequestKey {
-  std::string scope;
-  std::string request_id;
-  std::string fingerprint;
-};
 
 struct IdempotentOutcome {
   std::string response;

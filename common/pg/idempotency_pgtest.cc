@@ -9,7 +9,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/pg/idempotency.h"
 #include "common/pg/migrations.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "common/testing/sync.h"
 #include "common/testing/test_database.h"

@@ -2,7 +2,7 @@
 
 #include "absl/status/status.h"
 #include "common/pg/migrations.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gtest/gtest.h"
 
 namespace parley::pg {

@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
 #include "common/pg/errors.h"
-#include "common/pg/sha256.h"
-#include "common/status/grpc_status.h"
+#include "common/request/sha256.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::pg {
@@ -118,7 +118,7 @@ absl::Status ApplySet(Pool& pool, absl::string_view service, const std::vector<M
 
 }  // namespace
 
-std::string MigrationChecksum(absl::string_view sql) { return Sha256Hex(sql); }
+std::string MigrationChecksum(absl::string_view sql) { return request::Sha256Hex(sql); }
 
 const std::vector<Migration>& CommonMigrations() {
   static const auto* const kMigrations = new std::vector<Migration>{

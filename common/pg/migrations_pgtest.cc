@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "common/pg/migrations.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/testing/sync.h"
 #include "common/testing/test_database.h"
 #include "gtest/gtest.h"

@@ -11,7 +11,7 @@
 #include "absl/time/clock.h"
 #include "common/log/log.h"
 #include "common/pg/errors.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::pg {

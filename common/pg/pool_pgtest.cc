@@ -16,7 +16,7 @@
 #include "absl/time/clock.h"
 #include "common/pg/errors.h"
 #include "common/pg/pool.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/testing/sync.h"
 #include "common/testing/test_database.h"
 #include "gtest/gtest.h"

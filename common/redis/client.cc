@@ -13,7 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/log.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::redis {

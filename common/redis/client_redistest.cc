@@ -8,7 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "common/redis/client.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/testing/test_redis.h"
 #include "gtest/gtest.h"
 

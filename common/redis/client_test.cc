@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "absl/time/clock.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gtest/gtest.h"
 
 namespace parley::redis {

@@ -4,7 +4,7 @@
 #include <charconv>
 
 #include "absl/strings/str_cat.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 
 namespace parley::timer::internal {
 namespace {

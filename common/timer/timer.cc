@@ -4,7 +4,7 @@
 
 #include "absl/time/civil_time.h"
 #include "common/pg/errors.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "common/timer/internal.h"
 

@@ -12,7 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/testing/sync.h"
 #include "common/testing/test_database.h"
 #include "common/testing/test_redis.h"

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/time/civil_time.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/timer/internal.h"
 #include "common/timer/timer.h"
 #include "gtest/gtest.h"

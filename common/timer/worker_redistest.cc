@@ -20,7 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/testing/owned_redis.h"
 #include "common/testing/sync.h"
 #include "common/testing/test_database.h"

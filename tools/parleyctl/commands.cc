@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "common/auth/auth.h"
 #include "common/grpc/client.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "nlohmann/json.hpp"

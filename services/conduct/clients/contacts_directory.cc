@@ -7,7 +7,7 @@
 #include "absl/strings/str_split.h"
 #include "common/grpc/client.h"
 #include "common/grpc/timestamp.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::conduct {

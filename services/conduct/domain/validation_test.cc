@@ -4,7 +4,7 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -13,7 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "common/pg/errors.h"
 #include "common/pg/idempotency.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::conduct {

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "services/conduct/domain/directory.h"
 
 namespace parley::conduct::testing {

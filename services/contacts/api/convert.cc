@@ -5,7 +5,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "services/contacts/api/resource_names.h"
 

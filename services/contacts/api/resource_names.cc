@@ -5,7 +5,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 
 namespace parley::contacts {
 namespace {

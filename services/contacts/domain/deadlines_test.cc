@@ -1,7 +1,7 @@
 #include "services/contacts/domain/deadlines.h"
 
 #include "absl/time/civil_time.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/contacts/testing/sample_directory.h"

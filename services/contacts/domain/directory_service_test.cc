@@ -1,7 +1,7 @@
 #include "services/contacts/domain/directory_service.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/contacts/domain/deadlines.h"

@@ -1,6 +1,6 @@
 #include "services/contacts/domain/routing.h"
 
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/contacts/testing/sample_directory.h"

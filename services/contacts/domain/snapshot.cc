@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/calendar/bank_holidays.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "openssl/sha.h"
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/calendar/calendar.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "services/contacts/domain/snapshot.h"
 

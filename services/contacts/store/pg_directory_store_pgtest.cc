@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/testing/test_database.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

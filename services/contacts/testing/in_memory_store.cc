@@ -1,7 +1,7 @@
 #include "services/contacts/testing/in_memory_store.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "services/contacts/store/json_codec.h"
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/auth/signer.h"
 #include "common/auth/testing/test_keys.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"

@@ -12,7 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "common/log/log.h"
 #include "common/pg/idempotency.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "services/escalation/store/pg_enquiry_store.h"

@@ -15,7 +15,7 @@
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/testing/sync.h"
 #include "common/testing/test_database.h"
 #include "common/testing/test_redis.h"

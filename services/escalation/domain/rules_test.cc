@@ -9,7 +9,7 @@
 #include "absl/time/time.h"
 #include "common/calendar/calendar.h"
 #include "common/calendar/testing/school_calendars.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/escalation/domain/enquiry_view.h"

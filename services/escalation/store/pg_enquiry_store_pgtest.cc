@@ -14,7 +14,7 @@
 #include "absl/strings/str_format.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "common/testing/test_database.h"
 #include "common/timer/timer.h"

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
 namespace parley::escalation::testing {

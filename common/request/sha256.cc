@@ -1,4 +1,4 @@
-#include "common/pg/sha256.h"
+#include "common/request/sha256.h"
 
 #include <openssl/evp.h>
 
@@ -6,7 +6,7 @@
 
 #include "absl/strings/escaping.h"
 
-namespace parley::pg {
+namespace parley::request {
 
 std::string Sha256Hex(absl::string_view bytes) {
   unsigned char digest[EVP_MAX_MD_SIZE];
@@ -19,4 +19,4 @@ std::string Sha256Hex(absl::string_view bytes) {
   return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
-}  // namespace parley::pg
+}  // namespace parley::request

@@ -6,8 +6,8 @@
 
 #include "absl/strings/string_view.h"
 
-namespace parley::pg {
+namespace parley::request {
 
 std::string Sha256Hex(absl::string_view bytes);
 
-}  // namespace parley::pg
+}  // namespace parley::request

@@ -1,0 +1,135 @@
+// The catalogue of error reasons: every machine-readable reason a Parley service or library puts on
+// an error (reason.h) is one of these, so integrators have one list to branch on. docs/errors.md
+// explains each for API users; scripts/lint.sh refuses a reason literal that is not listed here.
+// Add a reason here (and to docs/errors.md) before using it; never reuse one for a new meaning.
+#pragma once
+
+namespace parley::reason {
+
+// ---- request shape (INVALID_ARGUMENT) ---------------------------------------------------------
+inline constexpr char kInvalidField[] = "INVALID_FIELD";               // a field is missing, too long or malformed
+inline constexpr char kMalformedRequest[] = "MALFORMED_REQUEST";       // the request bytes could not be decoded
+inline constexpr char kInvalidName[] = "INVALID_NAME";                 // a resource name or id has the wrong shape
+inline constexpr char kInvalidPageToken[] = "INVALID_PAGE_TOKEN";      // not a token this list issued for these filters
+inline constexpr char kUpdateMaskRequired[] = "UPDATE_MASK_REQUIRED";  // an update named no fields
+inline constexpr char kInvalidUpdateMask[] = "INVALID_UPDATE_MASK";    // a mask path is unknown or not updatable
+inline constexpr char kRequestIdInvalid[] = "REQUEST_ID_INVALID";      // request_id is not a UUID
+inline constexpr char kRequestIdReused[] = "REQUEST_ID_REUSED";        // the same request_id came with another request
+inline constexpr char kTimeInFuture[] = "TIME_IN_FUTURE";              // an instant that cannot be in the future is
+inline constexpr char kInvalidReceivedTime[] = "INVALID_RECEIVED_TIME";
+inline constexpr char kReasonRequired[] = "REASON_REQUIRED";  // a change that must say why did not
+inline constexpr char kSubjectRequired[] = "SUBJECT_REQUIRED";
+inline constexpr char kPupilRequired[] = "PUPIL_REQUIRED";
+inline constexpr char kOwnerRequired[] = "OWNER_REQUIRED";
+inline constexpr char kTooManySchools[] = "TOO_MANY_SCHOOLS";
+inline constexpr char kCrossSchoolReference[] = "CROSS_SCHOOL_REFERENCE";  // a reference to another school's record
+inline constexpr char kPupilOfAnotherSchool[] = "PUPIL_OF_ANOTHER_SCHOOL";
+inline constexpr char kUnknownCategory[] = "UNKNOWN_CATEGORY";  // not a category of the school's routing matrix
+inline constexpr char kUnknownStaff[] = "UNKNOWN_STAFF";        // not a member of staff of the school
+inline constexpr char kUnknownBankHolidayDivision[] = "UNKNOWN_BANK_HOLIDAY_DIVISION";
+inline constexpr char kInvalidBudget[] = "INVALID_BUDGET";
+inline constexpr char kInvalidCalendar[] = "INVALID_CALENDAR";
+inline constexpr char kInvalidBankHolidays[] = "INVALID_BANK_HOLIDAYS";
+inline constexpr char kInvalidDirectory[] = "INVALID_DIRECTORY";
+inline constexpr char kInvalidRoute[] = "INVALID_ROUTE";
+inline constexpr char kInvalidWorkingPattern[] = "INVALID_WORKING_PATTERN";
+inline constexpr char kInvalidPause[] = "INVALID_PAUSE";
+inline constexpr char kInvalidArrangement[] = "INVALID_ARRANGEMENT";
+inline constexpr char kInvalidIncident[] = "INVALID_INCIDENT";
+inline constexpr char kInvalidPremisesBan[] = "INVALID_PREMISES_BAN";
+inline constexpr char kNotTighter[] = "NOT_TIGHTER";  // a tightening that loosens a term
+inline constexpr char kDeferWithoutWindow[] = "DEFER_WITHOUT_WINDOW";
+inline constexpr char kSchoolTimeZone[] = "SCHOOL_TIME_ZONE";  // not an IANA time zone
+inline constexpr char kSameOwner[] = "SAME_OWNER";
+inline constexpr char kWrongGuardian[] = "WRONG_GUARDIAN";
+inline constexpr char kWrongSchool[] = "WRONG_SCHOOL";
+
+// ---- who is asking (UNAUTHENTICATED, PERMISSION_DENIED) ---------------------------------------
+inline constexpr char kTokenMissing[] = "TOKEN_MISSING";
+inline constexpr char kTokenInvalid[] = "TOKEN_INVALID";
+inline constexpr char kTokenExpired[] = "TOKEN_EXPIRED";
+inline constexpr char kRoleRequired[] = "ROLE_REQUIRED";
+
+// ---- what is not there (NOT_FOUND) ------------------------------------------------------------
+inline constexpr char kSchoolNotFound[] = "SCHOOL_NOT_FOUND";
+inline constexpr char kStaffNotFound[] = "STAFF_NOT_FOUND";
+inline constexpr char kPupilNotFound[] = "PUPIL_NOT_FOUND";
+inline constexpr char kGuardianNotFound[] = "GUARDIAN_NOT_FOUND";
+inline constexpr char kLadderNotFound[] = "LADDER_NOT_FOUND";
+inline constexpr char kEnquiryNotFound[] = "ENQUIRY_NOT_FOUND";
+
+// ---- what is there already (ALREADY_EXISTS) --------------------------------------------------
+inline constexpr char kSchoolExists[] = "SCHOOL_EXISTS";
+inline constexpr char kStaffExists[] = "STAFF_EXISTS";
+inline constexpr char kPupilExists[] = "PUPIL_EXISTS";
+inline constexpr char kGuardianExists[] = "GUARDIAN_EXISTS";
+inline constexpr char kLadderExists[] = "LADDER_EXISTS";
+inline constexpr char kEnquiryExists[] = "ENQUIRY_EXISTS";
+inline constexpr char kDuplicate[] = "DUPLICATE";  // a unique key is taken
+
+// ---- state (FAILED_PRECONDITION) --------------------------------------------------------------
+inline constexpr char kWrongState[] = "WRONG_STATE";                // not allowed in the record's current state
+inline constexpr char kCalendarExhausted[] = "CALENDAR_EXHAUSTED";  // no working period after the clock start
+inline constexpr char kNoPolicyRule[] = "NO_POLICY_RULE";
+inline constexpr char kNoLadder[] = "NO_LADDER";
+inline constexpr char kNoHead[] = "NO_HEAD";
+inline constexpr char kNoStaffForRole[] = "NO_STAFF_FOR_ROLE";
+inline constexpr char kNoExternalContact[] = "NO_EXTERNAL_CONTACT";
+inline constexpr char kTopOfLadder[] = "TOP_OF_LADDER";
+inline constexpr char kStillReferenced[] = "STILL_REFERENCED";  // other records still name it
+inline constexpr char kEnquiryResolved[] = "ENQUIRY_RESOLVED";
+inline constexpr char kAlreadyOpened[] = "ALREADY_OPENED";
+inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
+inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
+
+// ---- races (ABORTED): retry the whole call -----------------------------------------------------
+inline constexpr char kStaleEtag[] = "STALE_ETAG";
+inline constexpr char kEtagMismatch[] = "ETAG_MISMATCH";
+inline constexpr char kStaleSnapshot[] = "STALE_SNAPSHOT";
+inline constexpr char kTransactionConflict[] = "TRANSACTION_CONFLICT";
+inline constexpr char kConflictingRecord[] = "CONFLICTING_RECORD";
+inline constexpr char kRecordChanged[] = "RECORD_CHANGED";  // the record changed while the change was planned
+
+// ---- dependencies (UNAVAILABLE, DEADLINE_EXCEEDED) ---------------------------------------------
+inline constexpr char kPgUnavailable[] = "PG_UNAVAILABLE";
+inline constexpr char kPgBusy[] = "PG_BUSY";
+inline constexpr char kPgPoolExhausted[] = "PG_POOL_EXHAUSTED";
+inline constexpr char kPgStatementTimeout[] = "PG_STATEMENT_TIMEOUT";
+inline constexpr char kPgCommitUnknown[] = "PG_COMMIT_UNKNOWN";
+inline constexpr char kRedisUnavailable[] = "REDIS_UNAVAILABLE";
+inline constexpr char kRedisCommandFailed[] = "REDIS_COMMAND_FAILED";
+inline constexpr char kPeerUnavailable[] = "PEER_UNAVAILABLE";
+
+// ---- start-up and configuration (the process refuses to start) ---------------------------------
+inline constexpr char kPgOptionsInvalid[] = "PG_OPTIONS_INVALID";
+inline constexpr char kMigrationsInvalid[] = "MIGRATIONS_INVALID";
+inline constexpr char kMigrationChanged[] = "MIGRATION_CHANGED";
+inline constexpr char kRetentionInvalid[] = "RETENTION_INVALID";
+inline constexpr char kRedisAddressInvalid[] = "REDIS_ADDRESS_INVALID";
+inline constexpr char kRedisOptionsInvalid[] = "REDIS_OPTIONS_INVALID";
+inline constexpr char kRedisLimitInvalid[] = "REDIS_LIMIT_INVALID";
+inline constexpr char kRedisConfigUnknown[] = "REDIS_CONFIG_UNKNOWN";
+inline constexpr char kRedisConfigUnavailable[] = "REDIS_CONFIG_UNAVAILABLE";
+inline constexpr char kRedisEvictionPolicy[] = "REDIS_EVICTION_POLICY";
+inline constexpr char kRedisCommandInvalid[] = "REDIS_COMMAND_INVALID";
+inline constexpr char kRedisScoreInvalid[] = "REDIS_SCORE_INVALID";
+inline constexpr char kTimerOptionsInvalid[] = "TIMER_OPTIONS_INVALID";
+inline constexpr char kTimerWorkerState[] = "TIMER_WORKER_STATE";
+inline constexpr char kTimerHandlerExists[] = "TIMER_HANDLER_EXISTS";
+inline constexpr char kTimerKindInvalid[] = "TIMER_KIND_INVALID";
+inline constexpr char kTimerKeyInvalid[] = "TIMER_KEY_INVALID";
+inline constexpr char kTimerPayloadInvalid[] = "TIMER_PAYLOAD_INVALID";
+inline constexpr char kTimerDueInvalid[] = "TIMER_DUE_INVALID";
+
+// ---- bugs (INTERNAL): never expected; reported, never retried blindly --------------------------
+inline constexpr char kInternal[] = "INTERNAL";
+inline constexpr char kIdempotencyMisuse[] = "IDEMPOTENCY_MISUSE";
+inline constexpr char kTimerHandlerThrew[] = "TIMER_HANDLER_THREW";
+inline constexpr char kDryRunRollback[] = "DRY_RUN_ROLLBACK";  // internal marker of a validate-only import
+inline constexpr char kOutboxKeyDuplicate[] = "OUTBOX_KEY_DUPLICATE";
+inline constexpr char kEnquirySeqMismatch[] = "ENQUIRY_SEQ_MISMATCH";
+inline constexpr char kEnquiryClockStageMismatch[] = "ENQUIRY_CLOCK_STAGE_MISMATCH";
+inline constexpr char kEnquiryCreateMisuse[] = "ENQUIRY_CREATE_MISUSE";
+inline constexpr char kStoredResponseUnreadable[] = "STORED_RESPONSE_UNREADABLE";
+
+}  // namespace parley::reason
