@@ -35,20 +35,20 @@ bool Principal::CanActFor(absl::string_view school_id) const {
 
 absl::Status RequireRead(const Principal& p, absl::string_view school_id) {
   if (p.CanRead(school_id)) return absl::OkStatus();
-  return PermissionDenied("WRONG_SCHOOL", "the caller's token does not cover this school");
+  return PermissionDenied(reason::kWrongSchool, "the caller's token does not cover this school");
 }
 
 absl::Status RequireAct(const Principal& p, absl::string_view school_id,
                         std::initializer_list<absl::string_view> any_of_roles) {
   if (!p.CanActFor(school_id)) {
-    return PermissionDenied("WRONG_SCHOOL", "the caller's token does not cover this school");
+    return PermissionDenied(reason::kWrongSchool, "the caller's token does not cover this school");
   }
   return RequireRole(p, any_of_roles);
 }
 
 absl::Status RequireRole(const Principal& p, std::initializer_list<absl::string_view> any_of_roles) {
   if (any_of_roles.size() == 0 || p.HasAnyRole(any_of_roles)) return absl::OkStatus();
-  return PermissionDenied("ROLE_REQUIRED", "the caller's role does not allow this operation");
+  return PermissionDenied(reason::kRoleRequired, "the caller's role does not allow this operation");
 }
 
 }  // namespace parley::auth

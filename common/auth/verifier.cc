@@ -27,7 +27,7 @@ namespace {
 // Real tokens are well under 2 KiB; the bound keeps a hostile header from costing much.
 constexpr size_t kMaxTokenBytes = 16 * 1024;
 
-absl::Status Invalid(absl::string_view message) { return Unauthenticated("TOKEN_INVALID", message); }
+absl::Status Invalid(absl::string_view message) { return Unauthenticated(reason::kTokenInvalid, message); }
 
 // Claims are numbers of seconds since the epoch; JSON allows fractions, and a value outside any
 // sane range must not overflow the conversion.
@@ -174,7 +174,7 @@ Verifier::Verifier(VerifierOptions opts, const Clock* clock)
 Verifier::~Verifier() = default;
 
 absl::StatusOr<Principal> Verifier::Verify(absl::string_view token) const {
-  if (token.empty()) return Unauthenticated("TOKEN_MISSING", "a bearer token is required");
+  if (token.empty()) return Unauthenticated(reason::kTokenMissing, "a bearer token is required");
   if (token.size() > kMaxTokenBytes) return Invalid("token is too large");
 
   Digest digest{};
@@ -185,7 +185,7 @@ absl::StatusOr<Principal> Verifier::Verify(absl::string_view token) const {
       case Cache::Result::kHit:
         return cached;
       case Cache::Result::kExpired:
-        return Unauthenticated("TOKEN_EXPIRED", "token has expired");
+        return Unauthenticated(reason::kTokenExpired, "token has expired");
       case Cache::Result::kMiss:
         break;
     }
@@ -233,7 +233,7 @@ absl::StatusOr<Verifier::Claims> Verifier::VerifyUncached(absl::string_view toke
   const absl::Time now = clock_.Now();
   std::optional<absl::Time> exp = NumericDate(claims, "exp");
   if (!exp.has_value()) return Invalid("token has no valid expiry (exp)");
-  if (now > *exp + opts_.leeway) return Unauthenticated("TOKEN_EXPIRED", "token has expired");
+  if (now > *exp + opts_.leeway) return Unauthenticated(reason::kTokenExpired, "token has expired");
   if (claims.contains("nbf")) {
     std::optional<absl::Time> nbf = NumericDate(claims, "nbf");
     if (!nbf.has_value()) return Invalid("token has a malformed nbf");
@@ -284,7 +284,7 @@ absl::StatusOr<Principal> Verifier::Authenticate(const grpc::ServerContext& ctx)
 absl::StatusOr<Principal> Verifier::Authenticate(const grpc::ServerContextBase& ctx) const {
   const auto& metadata = ctx.client_metadata();
   auto it = metadata.find("authorization");
-  if (it == metadata.end()) return Unauthenticated("TOKEN_MISSING", "a bearer token is required");
+  if (it == metadata.end()) return Unauthenticated(reason::kTokenMissing, "a bearer token is required");
   absl::StatusOr<absl::string_view> token = ParseBearer(absl::string_view(it->second.data(), it->second.size()));
   if (!token.ok()) return token.status();
   return Verify(*token);

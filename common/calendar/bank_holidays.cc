@@ -12,7 +12,7 @@
 namespace parley::calendar {
 namespace {
 
-absl::Status Bad(absl::string_view message) { return InvalidArgument("INVALID_BANK_HOLIDAYS", message); }
+absl::Status Bad(absl::string_view message) { return InvalidArgument(reason::kInvalidBankHolidays, message); }
 
 }  // namespace
 
@@ -61,7 +61,7 @@ absl::StatusOr<std::vector<DateRange>> BankHolidays(absl::string_view division) 
       return ParseBankHolidays(internal::kEmbeddedBankHolidays[i].json);
     }
   }
-  return InvalidArgument("UNKNOWN_BANK_HOLIDAY_DIVISION",
+  return InvalidArgument(reason::kUnknownBankHolidayDivision,
                          absl::StrCat("unknown bank holiday division \"", division, "\": known divisions are ",
                                       absl::StrJoin(KnownBankHolidayDivisions(), ", ")));
 }

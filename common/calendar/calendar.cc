@@ -22,9 +22,9 @@ constexpr int kMinutesPerDay = 24 * 60;
 // A guard against a typo ("2205-09-03") turning into a dense array of centuries.
 constexpr int64_t kMaxSpanDays = 50 * 366;
 
-absl::Status BadSpec(absl::string_view message) { return InvalidArgument("INVALID_CALENDAR", message); }
+absl::Status BadSpec(absl::string_view message) { return InvalidArgument(reason::kInvalidCalendar, message); }
 
-absl::Status BadPattern(absl::string_view message) { return InvalidArgument("INVALID_WORKING_PATTERN", message); }
+absl::Status BadPattern(absl::string_view message) { return InvalidArgument(reason::kInvalidWorkingPattern, message); }
 
 std::string DayText(absl::CivilDay d) { return absl::FormatCivilTime(d); }
 
@@ -356,13 +356,13 @@ absl::Duration Calendar::CumulativeAt(absl::Time t) const {
 
 absl::Status Calendar::Exhausted(absl::CivilDay from) const {
   if (w_day_.empty()) {
-    return FailedPrecondition("CALENDAR_EXHAUSTED",
+    return FailedPrecondition(reason::kCalendarExhausted,
                               absl::StrCat("no working period on or after ", DayText(from),
                                            ": the calendar has no working days; enter the school year's terms"));
   }
   from = std::max(from, w_day_.back() + 1);
-  return FailedPrecondition("CALENDAR_EXHAUSTED", absl::StrCat("no working period on or after ", DayText(from),
-                                                               ": enter the next school year's terms"));
+  return FailedPrecondition(reason::kCalendarExhausted, absl::StrCat("no working period on or after ", DayText(from),
+                                                                     ": enter the next school year's terms"));
 }
 
 absl::StatusOr<std::pair<absl::Time, absl::Time>> Calendar::PeriodAtOrAfter(absl::Time t) const {

@@ -94,19 +94,19 @@ absl::Status CheckBudget(const Budget& b) {
   switch (b.unit) {
     case Unit::kWorkingDays:
       if (b.working_days < 0) {
-        return InvalidArgument("INVALID_BUDGET",
+        return InvalidArgument(reason::kInvalidBudget,
                                absl::StrCat("working_days must not be negative (got ", b.working_days, ")"));
       }
       return absl::OkStatus();
     case Unit::kWorkingHours:
     case Unit::kElapsed:
       if (b.duration < absl::ZeroDuration() || b.duration == absl::InfiniteDuration()) {
-        return InvalidArgument("INVALID_BUDGET", absl::StrCat("duration must be finite and not negative (got ",
-                                                              absl::FormatDuration(b.duration), ")"));
+        return InvalidArgument(reason::kInvalidBudget, absl::StrCat("duration must be finite and not negative (got ",
+                                                                    absl::FormatDuration(b.duration), ")"));
       }
       return absl::OkStatus();
   }
-  return InvalidArgument("INVALID_BUDGET", "unknown budget unit");
+  return InvalidArgument(reason::kInvalidBudget, "unknown budget unit");
 }
 
 bool Finite(absl::Time t) { return t != absl::InfinitePast() && t != absl::InfiniteFuture(); }
@@ -116,11 +116,12 @@ absl::StatusOr<std::vector<Pause>> MergePauses(absl::Span<const Pause> pauses) {
   std::vector<Pause> sorted(pauses.begin(), pauses.end());
   for (const Pause& p : sorted) {
     if (!Finite(p.start) || (p.end.has_value() && !Finite(*p.end))) {
-      return InvalidArgument("INVALID_PAUSE", "a pause must start and end at finite instants");
+      return InvalidArgument(reason::kInvalidPause, "a pause must start and end at finite instants");
     }
     if (p.end.has_value() && *p.end < p.start) {
-      return InvalidArgument("INVALID_PAUSE", absl::StrCat("pause ends (", absl::FormatTime(*p.end),
-                                                           ") before it starts (", absl::FormatTime(p.start), ")"));
+      return InvalidArgument(reason::kInvalidPause,
+                             absl::StrCat("pause ends (", absl::FormatTime(*p.end), ") before it starts (",
+                                          absl::FormatTime(p.start), ")"));
     }
   }
   std::sort(sorted.begin(), sorted.end(), [](const Pause& a, const Pause& b) { return a.start < b.start; });
@@ -297,7 +298,7 @@ std::string FormatLocal(absl::Time t, const Calendar& cal) {
 absl::StatusOr<Deadline> ComputeDeadline(const Calendar& cal, const Budget& budget, absl::Time received,
                                          absl::Span<const Pause> pauses, bool explain) {
   if (!Finite(received)) {
-    return InvalidArgument("INVALID_RECEIVED_TIME", "the receipt time must be a finite instant");
+    return InvalidArgument(reason::kInvalidReceivedTime, "the receipt time must be a finite instant");
   }
   PARLEY_RETURN_IF_ERROR(CheckBudget(budget));
   const CalendarAccess a(cal);

@@ -32,22 +32,23 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "common/status/reasons.h"
 
 namespace parley::pg {
 
 // Reasons attached to translated statuses; stores usually replace them with domain reasons
 // ("SCHOOL_EXISTS") before a status leaves the service.
-inline constexpr char kReasonDuplicate[] = "DUPLICATE";
-inline constexpr char kReasonTransactionConflict[] = "TRANSACTION_CONFLICT";
-inline constexpr char kReasonUnavailable[] = "PG_UNAVAILABLE";
-inline constexpr char kReasonCommitUnknown[] = "PG_COMMIT_UNKNOWN";
-inline constexpr char kReasonBusy[] = "PG_BUSY";
-inline constexpr char kReasonStatementTimeout[] = "PG_STATEMENT_TIMEOUT";
-inline constexpr char kReasonReferenceViolation[] = "REFERENCE_VIOLATION";
-inline constexpr char kReasonConflictingRecord[] = "CONFLICTING_RECORD";
-inline constexpr char kReasonConstraintViolation[] = "CONSTRAINT_VIOLATION";
-inline constexpr char kReasonInternal[] = "INTERNAL";
-inline constexpr char kReasonPoolExhausted[] = "PG_POOL_EXHAUSTED";
+inline constexpr const auto& kReasonDuplicate = reason::kDuplicate;
+inline constexpr const auto& kReasonTransactionConflict = reason::kTransactionConflict;
+inline constexpr const auto& kReasonUnavailable = reason::kPgUnavailable;
+inline constexpr const auto& kReasonCommitUnknown = reason::kPgCommitUnknown;
+inline constexpr const auto& kReasonBusy = reason::kPgBusy;
+inline constexpr const auto& kReasonStatementTimeout = reason::kPgStatementTimeout;
+inline constexpr const auto& kReasonReferenceViolation = reason::kReferenceViolation;
+inline constexpr const auto& kReasonConflictingRecord = reason::kConflictingRecord;
+inline constexpr const auto& kReasonConstraintViolation = reason::kConstraintViolation;
+inline constexpr const auto& kReasonInternal = reason::kInternal;
+inline constexpr const auto& kReasonPoolExhausted = reason::kPgPoolExhausted;
 
 absl::Status TranslateException(const std::exception& e);
 

@@ -11,7 +11,7 @@
 namespace parley::pg {
 namespace {
 
-constexpr char kMisuse[] = "IDEMPOTENCY_MISUSE";
+constexpr const auto& kMisuse = reason::kIdempotencyMisuse;
 constexpr int kPurgeBatch = 5000;
 
 absl::Status Misuse(absl::string_view message) { return WithReason(absl::InternalError(message), kMisuse); }
@@ -41,7 +41,7 @@ absl::StatusOr<std::optional<std::string>> BeginRequest(pqxx::work& txn, absl::s
       return Aborted(kReasonTransactionConflict, "the request record changed; retry");
     }
     if (prior[0][0].as<std::string>() != fp) {
-      return InvalidArgument("REQUEST_ID_REUSED", "request_id was already used for a different request");
+      return InvalidArgument(reason::kRequestIdReused, "request_id was already used for a different request");
     }
     if (prior[0][1].is_null()) {
       return Misuse("an earlier call with this request_id committed without a response");
@@ -91,7 +91,7 @@ absl::StatusOr<std::optional<std::string>> FindResponse(Pool& pool, const Reques
 
 absl::StatusOr<int64_t> PurgeRequestsOlderThan(Pool& pool, absl::Duration age) {
   if (age < absl::ZeroDuration()) {
-    return InvalidArgument("RETENTION_INVALID", "the retention age must not be negative");
+    return InvalidArgument(reason::kRetentionInvalid, "the retention age must not be negative");
   }
   const double seconds = absl::ToDoubleSeconds(age);
   int64_t total = 0;

@@ -30,14 +30,14 @@ CREATE TABLE IF NOT EXISTS parley_schema_migrations (
 
 absl::Status Validate(absl::string_view service, const std::vector<Migration>& migrations) {
   if (service.empty()) {
-    return InvalidArgument("MIGRATIONS_INVALID", "the migration service name is empty");
+    return InvalidArgument(reason::kMigrationsInvalid, "the migration service name is empty");
   }
   int previous = 0;
   for (const Migration& m : migrations) {
     if (m.version <= previous) {
-      return InvalidArgument("MIGRATIONS_INVALID", absl::StrCat("migration versions of ", service,
-                                                                " must be positive and strictly increasing; ",
-                                                                m.version, " follows ", previous));
+      return InvalidArgument(reason::kMigrationsInvalid, absl::StrCat("migration versions of ", service,
+                                                                      " must be positive and strictly increasing; ",
+                                                                      m.version, " follows ", previous));
     }
     previous = m.version;
   }
@@ -47,8 +47,9 @@ absl::Status Validate(absl::string_view service, const std::vector<Migration>& m
 absl::Status Changed(absl::string_view service, const Migration& m) {
   log::Error("migration_changed",
              {{"migration_service", std::string(service)}, {"version", m.version}, {"name", m.name}});
-  return FailedPrecondition("MIGRATION_CHANGED", absl::StrCat("applied migration ", service, " ", m.version, " (",
-                                                              m.name, ") was edited; add a new migration instead"));
+  return FailedPrecondition(reason::kMigrationChanged,
+                            absl::StrCat("applied migration ", service, " ", m.version, " (", m.name,
+                                         ") was edited; add a new migration instead"));
 }
 
 absl::Status CreateRecordTable(Pool& pool) {
@@ -142,7 +143,7 @@ CREATE INDEX parley_idempotent_requests_created_at ON parley_idempotent_requests
 
 absl::Status ApplyMigrations(Pool& pool, absl::string_view service, const std::vector<Migration>& migrations) {
   if (service == kCommonMigrationsService) {
-    return InvalidArgument("MIGRATIONS_INVALID", absl::StrCat("the service name ", service, " is reserved"));
+    return InvalidArgument(reason::kMigrationsInvalid, absl::StrCat("the service name ", service, " is reserved"));
   }
   PARLEY_RETURN_IF_ERROR(Validate(service, migrations));
   PARLEY_RETURN_IF_ERROR(Validate(kCommonMigrationsService, CommonMigrations()));

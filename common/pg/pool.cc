@@ -76,10 +76,10 @@ Pool::~Pool() {
 }
 
 absl::StatusOr<std::unique_ptr<Pool>> Pool::Create(PoolOptions opts) {
-  if (opts.dsn.empty()) return InvalidArgument("PG_OPTIONS_INVALID", "the database DSN is empty");
-  if (opts.size < 1) return InvalidArgument("PG_OPTIONS_INVALID", "the pool size must be at least 1");
+  if (opts.dsn.empty()) return InvalidArgument(reason::kPgOptionsInvalid, "the database DSN is empty");
+  if (opts.size < 1) return InvalidArgument(reason::kPgOptionsInvalid, "the pool size must be at least 1");
   if (opts.acquire_timeout <= absl::ZeroDuration() || opts.statement_timeout < absl::ZeroDuration()) {
-    return InvalidArgument("PG_OPTIONS_INVALID", "the pool timeouts must be positive");
+    return InvalidArgument(reason::kPgOptionsInvalid, "the pool timeouts must be positive");
   }
   std::unique_ptr<Pool> pool(new Pool(std::move(opts)));
   PARLEY_ASSIGN_OR_RETURN(std::unique_ptr<Conn> conn, pool->Acquire(pool->opts_.acquire_timeout));

@@ -90,7 +90,7 @@ Reply Convert(const redisReply* r) {
 
 absl::StatusOr<std::string> FormatScore(double score) {
   if (std::isnan(score)) {
-    return InvalidArgument("REDIS_SCORE_INVALID", "a sorted-set score must not be NaN");
+    return InvalidArgument(reason::kRedisScoreInvalid, "a sorted-set score must not be NaN");
   }
   if (std::isinf(score)) return std::string(score > 0 ? "+inf" : "-inf");
   // Shortest text that parses back to the same double, independent of the C locale.
@@ -117,7 +117,8 @@ absl::Status ErrorReplyStatus(absl::string_view error_text) {
 }
 
 absl::StatusOr<RedisOptions> ParseAddress(absl::string_view host_port) {
-  const absl::Status invalid = InvalidArgument("REDIS_ADDRESS_INVALID", "a Redis address must look like host:port");
+  const absl::Status invalid =
+      InvalidArgument(reason::kRedisAddressInvalid, "a Redis address must look like host:port");
   absl::string_view host;
   absl::string_view port_text;
   if (!host_port.empty() && host_port.front() == '[') {
@@ -154,7 +155,7 @@ Client::~Client() {
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(RedisOptions opts) {
   if (opts.host.empty() || opts.port < 1 || opts.port > 65535 || opts.connect_timeout <= absl::ZeroDuration() ||
       opts.command_timeout <= absl::ZeroDuration()) {
-    return InvalidArgument("REDIS_OPTIONS_INVALID",
+    return InvalidArgument(reason::kRedisOptionsInvalid,
                            "Redis options need a host, a port in 1..65535 and positive timeouts");
   }
   std::unique_ptr<Client> client(new Client(std::move(opts)));
@@ -201,7 +202,7 @@ absl::StatusOr<std::vector<Reply>> Client::Pipeline(const std::vector<std::vecto
   SigpipeBlocker no_sigpipe;
   for (const std::vector<std::string>& argv : commands) {
     if (argv.empty()) {
-      return InvalidArgument("REDIS_COMMAND_INVALID", "a Redis command needs a name");
+      return InvalidArgument(reason::kRedisCommandInvalid, "a Redis command needs a name");
     }
   }
   for (const std::vector<std::string>& argv : commands) {
@@ -262,7 +263,7 @@ absl::StatusOr<std::string> Client::ConfigGet(absl::string_view key) {
   PARLEY_ASSIGN_OR_RETURN(Reply reply, Call({"CONFIG", "GET", std::string(key)}));
   if (reply.type != Reply::Type::kArray) return Unexpected("CONFIG GET");
   if (reply.elements.size() < 2) {
-    return NotFound("REDIS_CONFIG_UNKNOWN", absl::StrCat("Redis has no setting ", key));
+    return NotFound(reason::kRedisConfigUnknown, absl::StrCat("Redis has no setting ", key));
   }
   return std::move(reply.elements[1].str);
 }
@@ -298,7 +299,7 @@ absl::Status Client::ZRem(absl::string_view key, absl::string_view member) {
 
 absl::StatusOr<std::vector<std::pair<std::string, double>>> Client::ZRangeByScore(absl::string_view key,
                                                                                   double max_score, int limit) {
-  if (limit <= 0) return InvalidArgument("REDIS_LIMIT_INVALID", "the limit must be positive");
+  if (limit <= 0) return InvalidArgument(reason::kRedisLimitInvalid, "the limit must be positive");
   PARLEY_ASSIGN_OR_RETURN(std::string max, FormatScore(max_score));
   PARLEY_ASSIGN_OR_RETURN(Reply reply, Call({"ZRANGEBYSCORE", std::string(key), "-inf", max, "WITHSCORES", "LIMIT", "0",
                                              std::to_string(limit)}));

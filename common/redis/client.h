@@ -29,13 +29,14 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/status/reasons.h"
 
 struct redisContext;
 
 namespace parley::redis {
 
-inline constexpr char kReasonUnavailable[] = "REDIS_UNAVAILABLE";
-inline constexpr char kReasonCommandFailed[] = "REDIS_COMMAND_FAILED";
+inline constexpr const auto& kReasonUnavailable = reason::kRedisUnavailable;
+inline constexpr const auto& kReasonCommandFailed = reason::kRedisCommandFailed;
 
 struct RedisOptions {
   std::string host = "127.0.0.1";

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/status/reasons.h"
 
 namespace parley::timer {
 
@@ -19,10 +20,10 @@ inline constexpr size_t kMaxKindBytes = 64;            // [A-Za-z0-9_.:-]
 inline constexpr size_t kMaxKeyBytes = 256;            // UTF-8, no NUL
 inline constexpr size_t kMaxPayloadBytes = 64 * 1024;  // UTF-8, no NUL
 
-inline constexpr char kReasonKindInvalid[] = "TIMER_KIND_INVALID";
-inline constexpr char kReasonKeyInvalid[] = "TIMER_KEY_INVALID";
-inline constexpr char kReasonPayloadInvalid[] = "TIMER_PAYLOAD_INVALID";
-inline constexpr char kReasonDueInvalid[] = "TIMER_DUE_INVALID";
+inline constexpr const auto& kReasonKindInvalid = reason::kTimerKindInvalid;
+inline constexpr const auto& kReasonKeyInvalid = reason::kTimerKeyInvalid;
+inline constexpr const auto& kReasonPayloadInvalid = reason::kTimerPayloadInvalid;
+inline constexpr const auto& kReasonDueInvalid = reason::kTimerDueInvalid;
 
 enum class TimerState { kPending, kFired, kCancelled };
 

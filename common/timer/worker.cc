@@ -343,7 +343,7 @@ struct Worker::Impl {
         } catch (const std::exception& e) {
           out = pg::TranslateException(e);
         } catch (...) {
-          out = WithReason(absl::InternalError("the timer handler threw"), "TIMER_HANDLER_THREW");
+          out = WithReason(absl::InternalError("the timer handler threw"), reason::kTimerHandlerThrew);
         }
         res.scheduled = observer.scheduled();
       }

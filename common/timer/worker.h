@@ -40,6 +40,7 @@
 #include "absl/time/time.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
+#include "common/status/reasons.h"
 #include "common/timer/timer.h"
 #include "pqxx/pqxx"
 
@@ -49,11 +50,11 @@ class Registry;
 
 namespace parley::timer {
 
-inline constexpr char kReasonEvictionPolicy[] = "REDIS_EVICTION_POLICY";
-inline constexpr char kReasonRedisConfigUnavailable[] = "REDIS_CONFIG_UNAVAILABLE";
-inline constexpr char kReasonOptionsInvalid[] = "TIMER_OPTIONS_INVALID";
-inline constexpr char kReasonWorkerState[] = "TIMER_WORKER_STATE";
-inline constexpr char kReasonHandlerExists[] = "TIMER_HANDLER_EXISTS";
+inline constexpr const auto& kReasonEvictionPolicy = reason::kRedisEvictionPolicy;
+inline constexpr const auto& kReasonRedisConfigUnavailable = reason::kRedisConfigUnavailable;
+inline constexpr const auto& kReasonOptionsInvalid = reason::kTimerOptionsInvalid;
+inline constexpr const auto& kReasonWorkerState = reason::kTimerWorkerState;
+inline constexpr const auto& kReasonHandlerExists = reason::kTimerHandlerExists;
 
 // Runs inside the firing transaction: whatever it writes in `txn` commits together with the
 // timer's state change, or not at all.
