@@ -16,6 +16,9 @@ fi
 say "buf lint proto/"
 (cd proto && "$BUF" lint) || failed=1
 
+say "error reasons: the catalogue, its doc and the code agree"
+python3 scripts/check_reasons.py || failed=1
+
 say "k8s lint self-test"
 python3 scripts/k8s_lint_test.py || failed=1
 
