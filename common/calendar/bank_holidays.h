@@ -1,4 +1,4 @@
-// Public bank holiday lists, which a school calendar imports as closures (DESIGN §3).
+// Public bank holiday lists, which a school calendar imports as closures (docs/architecture.md#the-policy-clock).
 //
 // The lists under data/bank-holidays-<division>.json are compiled into the library, so a service
 // container needs no data file and every replica sees the same list as the build that was tested.

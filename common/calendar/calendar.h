@@ -1,4 +1,4 @@
-// The policy clock (DESIGN §3): school calendars, staff owner calendars and the deadline
+// The policy clock (docs/architecture.md#the-policy-clock): school calendars, staff owner calendars and the deadline
 // arithmetic every service uses to say when a promise to a parent falls due.
 //
 // A CalendarSpec is plain data (what contacts stores and edits). Calendar::Build validates it and
@@ -120,7 +120,7 @@ class CalendarAccess;  // deadline.cc's view of the precompiled arrays
 class Calendar {
  public:
   // Validates, then precompiles for fast arithmetic. `owner` (optional) intersects the school
-  // calendar with a working pattern (DESIGN: owner calendar).
+  // calendar with a working pattern (docs/architecture.md#calendars-and-working-periods).
   static absl::StatusOr<std::shared_ptr<const Calendar>> Build(const CalendarSpec& spec,
                                                                const WorkingPattern* owner = nullptr);
 
@@ -182,7 +182,7 @@ class Calendar {
   std::vector<absl::Duration> w_prefix_;  // working time before period i; size() == periods + 1
 };
 
-// Computes when a promise made at `received` falls due (DESIGN §3). Pauses are merged; only the
+// Computes when a promise made at `received` falls due (docs/architecture.md#the-policy-clock). Pauses are merged; only the
 // part after the clock start counts, and a pause counts only if it begins before the deadline as
 // extended by earlier pauses (once the deadline has passed there is no clock left to hold). Each
 // counted pause moves the due instant on by the working-period time it covers (wall-clock time for

@@ -86,7 +86,7 @@ class CalendarTest : public ::testing::Test {
   }
 };
 
-// --- DESIGN §3 worked example -----------------------------------------------------------------
+// --- the worked example (docs/architecture.md#worked-example) -----------------------------------------------------------------
 
 TEST_F(CalendarTest, WorkedExampleAfterHours) {
   const Deadline d = Compute(Days(2), London(2025, 10, 24, 16, 10));
@@ -673,7 +673,7 @@ TEST_F(CalendarTest, PeriodsMatchTheSpecEveryDayOfTheYear) {
   EXPECT_EQ(working, 211 - 15 - 1);
 }
 
-// The DESIGN rules walked date by date: no index, no binary search.
+// The clock rules of docs/architecture.md walked date by date: no index, no binary search.
 struct Reference {
   const Calendar& cal;
 

@@ -1,4 +1,4 @@
-// Idempotent mutating calls (DESIGN §8): every mutating RPC carries a request_id (UUID); a retry
+// Idempotent mutating calls (docs/architecture.md#cross-cutting-conventions): every mutating RPC carries a request_id (UUID); a retry
 // with the same id gets the first response back, and the same id with a different request is
 // refused. The record lives in the caller's own transaction, next to the work:
 //

@@ -1,4 +1,4 @@
-// A small synchronous Redis client over hiredis 0.14 for the timer wake-up index (DESIGN §4):
+// A small synchronous Redis client over hiredis 0.14 for the timer wake-up index (docs/architecture.md#enquiries-and-timers):
 // sorted sets scored by due time, the server's TIME as the one clock for due-ness, and PUBLISH to
 // nudge workers. Redis is never the source of truth, so the client favours failing fast and
 // reporting UNAVAILABLE over retrying: callers fall back to PostgreSQL and the reconcile loop.
@@ -71,7 +71,7 @@ class Client {
   ~Client();
 
   absl::Status Ping();
-  // TIME: the one clock for deciding whether a deadline is due (DESIGN §4).
+  // TIME: the one clock for deciding whether a deadline is due (docs/architecture.md#enquiries-and-timers).
   absl::StatusOr<absl::Time> ServerTime();
   // CONFIG GET <key>: the value, or NOT_FOUND (REDIS_CONFIG_UNKNOWN) for an unknown key.
   absl::StatusOr<std::string> ConfigGet(absl::string_view key);

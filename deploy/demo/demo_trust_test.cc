@@ -34,7 +34,7 @@ namespace pv = ::parley::contacts::v1;
 
 const char* const kSchoolIds[] = {"milton-road", "riverside-academy", "woodgrange-infant", "kenilworth", "st-marys"};
 
-// Categories every school's routing matrix must cover (DESIGN §4).
+// Categories every school's routing matrix must cover (docs/architecture.md#enquiries-and-timers).
 const char* const kRequiredCategories[] = {"learning", "pastoral", "send",      "attendance",   "payments",
                                            "trips",    "events",   "complaint", "safeguarding", "other"};
 
@@ -648,7 +648,7 @@ TEST(DemoTrust, StMarysMatchesItsPolicy) {
                  autumn->start_date() <= c.start_date() && ClosureEnd(c) <= autumn->end_date();
   }
   EXPECT_TRUE(half_term) << "autumn 2025 term must contain the closure 2025-10-27..2025-10-31";
-  // DESIGN §3 worked example: Fri 24 Oct and Mon 3 - Wed 5 Nov 2025 are working days.
+  // the worked example (docs/architecture.md#worked-example): Fri 24 Oct and Mon 3 - Wed 5 Nov 2025 are working days.
   for (const auto& c : cal.closures()) {
     for (const char* d : {"2025-10-24", "2025-11-03", "2025-11-04", "2025-11-05"}) {
       EXPECT_FALSE(c.start_date() <= d && d <= ClosureEnd(c)) << d << " is closed: " << c.label();

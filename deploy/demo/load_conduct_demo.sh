@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Loads the demo trust's conduct records through the conduct API (parleyctl): at Kenilworth, whose
-# policy provides for special communication arrangements (../shared/seeds/003), three incidents
+# policy provides for special communication arrangements (policy 003, Kenilworth: see deploy/demo/README.md, "The five policies"), three incidents
 # under the code of conduct and one active arrangement — email only, Tuesdays 15:30-16:30, the head
 # as single point of contact, a colleague present and the head informed for meetings.
 #

@@ -51,7 +51,7 @@ bool IsAbsoluteTime(const std::string& text);
 // An instant given as RFC 3339 ("2025-10-24T15:10:00Z", "2025-10-24T16:10:00+01:00") or as
 // local clock time in `zone` ("2025-10-24 16:10", "2025-10-24T16:10", seconds optional). A
 // local time the zone skips or repeats is resolved with the offset in force before the
-// transition (DESIGN §3 rule 1).
+// transition (clock rule 1 (docs/architecture.md#policy-clock-rules)).
 absl::StatusOr<absl::Time> ParseTimeArg(const std::string& text, absl::TimeZone zone);
 
 // A pause "START/END", each side as for ParseTimeArg; "START/" (or "START") is a pause still

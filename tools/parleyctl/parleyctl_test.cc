@@ -632,7 +632,7 @@ TEST(Format, TableAlignsColumnsByCharacters) {
             "y     zz\n");
 }
 
-// The worked example of DESIGN §3, built by hand as the service would answer it.
+// The worked example of docs/architecture.md#worked-example, built by hand as the service would answer it.
 v1::ComputeDeadlineResponse WorkedExample() {
   v1::ComputeDeadlineResponse r;
   SetTime("2025-11-03T08:45:00Z", r.mutable_clock_start_time());
