@@ -22,17 +22,21 @@ function(parley_test name)
   gtest_discover_tests(${name} PROPERTIES LABELS ${ARG_LABEL} DISCOVERY_TIMEOUT 60)
 endfunction()
 
-# parley_proto_library(<name> PROTOS ... DEPS ...): generated C++ and gRPC code for one API.
-# Protos import each other from the proto/ root ("parley/contacts/v1/school.proto").
+# parley_proto_library(<name> PROTOS ... DEPS ... [NO_GRPC]): generated C++ and gRPC code for one
+# API. Protos import each other from the proto/ root ("parley/contacts/v1/school.proto"). NO_GRPC:
+# messages only (no services), without a gRPC dependency.
 function(parley_proto_library name)
-  cmake_parse_arguments(ARG "" "" "PROTOS;DEPS" ${ARGN})
+  cmake_parse_arguments(ARG "NO_GRPC" "" "PROTOS;DEPS" ${ARGN})
   add_library(${name} STATIC ${ARG_PROTOS})
-  target_link_libraries(${name} PUBLIC protobuf::libprotobuf gRPC::grpc++ ${ARG_DEPS})
+  target_link_libraries(${name} PUBLIC protobuf::libprotobuf ${ARG_DEPS})
   target_include_directories(${name} PUBLIC ${PROTO_GEN_DIR})
   protobuf_generate(TARGET ${name} LANGUAGE cpp
     IMPORT_DIRS ${PROTO_ROOT} PROTOC_OUT_DIR ${PROTO_GEN_DIR})
-  protobuf_generate(TARGET ${name} LANGUAGE grpc
-    GENERATE_EXTENSIONS .grpc.pb.h .grpc.pb.cc
-    PLUGIN "protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>"
-    IMPORT_DIRS ${PROTO_ROOT} PROTOC_OUT_DIR ${PROTO_GEN_DIR})
+  if(NOT ARG_NO_GRPC)
+    target_link_libraries(${name} PUBLIC gRPC::grpc++)
+    protobuf_generate(TARGET ${name} LANGUAGE grpc
+      GENERATE_EXTENSIONS .grpc.pb.h .grpc.pb.cc
+      PLUGIN "protoc-gen-grpc=$<TARGET_FILE:gRPC::grpc_cpp_plugin>"
+      IMPORT_DIRS ${PROTO_ROOT} PROTOC_OUT_DIR ${PROTO_GEN_DIR})
+  endif()
 endfunction()
