@@ -3,9 +3,13 @@
 #include <chrono>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/log/log.h"
 #include "common/metrics/metrics.h"
 #include "common/status/grpc_status.h"
+#include "common/status/reasons.h"
+#include "google/protobuf/descriptor.h"
 
 namespace parley::server::internal {
 namespace {
@@ -42,10 +46,28 @@ bool IsReasonConstant(absl::string_view reason) {
   return true;
 }
 
+// What a client is told when gRPC could not decode its request (a string field that is not valid
+// UTF-8, or bytes that are not the method's request message). gRPC itself answers INTERNAL with
+// an empty message, which blames the server for the client's bytes.
+grpc::Status MalformedRequest(const char* method) {
+  // "/parley.contacts.v1.ContactsService/GetSchool" → "parley.contacts.v1.ContactsService.GetSchool"
+  std::string type = "request message";
+  if (method != nullptr && method[0] == '/') {
+    const std::string full_name = absl::StrReplaceAll(absl::string_view(method + 1), {{"/", "."}});
+    if (const auto* m = google::protobuf::DescriptorPool::generated_pool()->FindMethodByName(full_name)) {
+      type = m->input_type()->full_name();
+    }
+  }
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      absl::StrCat("the request could not be decoded: a string field is not valid UTF-8 or the bytes "
+                                   "are not a ",
+                                   type));
+}
+
 class ObservingInterceptor final : public grpc::experimental::Interceptor {
  public:
-  ObservingInterceptor(RpcObserver* observer, RpcObserver::MethodMetrics* metrics)
-      : observer_(observer), metrics_(metrics), start_(std::chrono::steady_clock::now()) {}
+  ObservingInterceptor(RpcObserver* observer, RpcObserver::MethodMetrics* metrics, const char* method)
+      : observer_(observer), metrics_(metrics), method_(method), start_(std::chrono::steady_clock::now()) {}
 
   // A call torn down without sending a status (the server was forced down) still counts.
   ~ObservingInterceptor() override {
@@ -53,7 +75,20 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
   }
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    // A request that failed to deserialize reaches this hook without a message; the handler is
+    // then skipped and gRPC sends INTERNAL, which we rewrite below. (Only whether a message was
+    // decoded is looked at, never the message.)
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      undecodable_ = true;
+    }
     if (!recorded_ && methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      if (undecodable_ && methods->GetSendStatus().error_code() == grpc::StatusCode::INTERNAL) {
+        methods->ModifySendStatus(MalformedRequest(method_));
+        if (auto* trailers = methods->GetSendTrailingMetadata(); trailers != nullptr) {
+          trailers->emplace(std::string(kErrorReasonMetadataKey), reason::kMalformedRequest);
+        }
+      }
       const grpc::StatusCode code = methods->GetSendStatus().error_code();
       std::string reason;
       if (code != grpc::StatusCode::OK) {
@@ -76,8 +111,10 @@ class ObservingInterceptor final : public grpc::experimental::Interceptor {
 
   RpcObserver* const observer_;
   RpcObserver::MethodMetrics* const metrics_;
+  const char* const method_;  // owned by gRPC for the life of the call
   const std::chrono::steady_clock::time_point start_;
   bool recorded_ = false;
+  bool undecodable_ = false;
 };
 
 }  // namespace
@@ -99,7 +136,7 @@ void RpcObserver::SetKnownServices(const std::vector<std::string>& services) {
 }
 
 grpc::experimental::Interceptor* RpcObserver::CreateServerInterceptor(grpc::experimental::ServerRpcInfo* info) {
-  return new ObservingInterceptor(this, MetricsFor(info->method()));
+  return new ObservingInterceptor(this, MetricsFor(info->method()), info->method());
 }
 
 RpcObserver::MethodMetrics* RpcObserver::MetricsFor(const char* method_cstr) {

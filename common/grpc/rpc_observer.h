@@ -6,6 +6,10 @@
 // one log line. It reads the status code and the machine-readable error reason (the
 // parley-error-reason trailer, which the server itself sets from an UPPER_SNAKE_CASE constant);
 // it never reads request or response messages, nor any other metadata.
+//
+// It also turns gRPC's answer to a request it could not decode (INTERNAL with an empty message)
+// into INVALID_ARGUMENT with reason MALFORMED_REQUEST and a message saying so: that is the
+// client's mistake, not the server's.
 #pragma once
 
 #include <atomic>

@@ -18,11 +18,14 @@
 #include "common/grpc/test_service.h"
 #include "common/log/log.h"
 #include "common/metrics/testing/http_get.h"
+#include "common/status/grpc_status.h"
 #include "common/status/reason.h"
+#include "common/status/reasons.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "parley/diagnostics/v1/diagnostics.grpc.pb.h"
+#include "parley/escalation/v1/escalation_service.grpc.pb.h"
 
 namespace parley::server {
 namespace {
@@ -108,6 +111,37 @@ TEST_F(ServerTest, EchoWorks) {
   std::string out;
   ASSERT_TRUE(Echo(channel_, "hello", &out).ok());
   EXPECT_EQ(out, "hello");
+}
+
+// gRPC fails to decode a proto3 string field that is not valid UTF-8 before any handler runs and
+// answers INTERNAL with no message; the server tells the client it was their request. The
+// generated escalation service answers UNIMPLEMENTED to everything it decodes, which is enough:
+// decoding happens before the handler.
+TEST(ServerUndecodable, RequestIsInvalidArgumentWithAReason) {
+  parley::escalation::v1::EscalationService::Service escalation;
+  Server server(TestOptions());
+  server.AddService(&escalation);
+  ASSERT_TRUE(server.Start().ok());
+  auto channel = client::MakeChannel(absl::StrCat("127.0.0.1:", server.port()));
+  const std::string method = "/parley.escalation.v1.EscalationService/GetEnquiry";
+  // GetEnquiryRequest{name = "\xff\xfe"}: field 1, length 2, bytes that are not UTF-8. Then bytes
+  // that are no protobuf at all (a field tag with wire type 7).
+  for (const std::string& request : {std::string("\x0a\x02\xff\xfe"), std::string("\x0f\x0f\x0f")}) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    grpc::Status status = RawCall(channel, &ctx, method, request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(status.error_message(),
+              "the request could not be decoded: a string field is not valid UTF-8 or the bytes are not a "
+              "parley.escalation.v1.GetEnquiryRequest");
+    const auto& trailers = ctx.GetServerTrailingMetadata();
+    auto it = trailers.find(std::string(kErrorReasonMetadataKey));
+    ASSERT_NE(it, trailers.end());
+    EXPECT_EQ(std::string(it->second.data(), it->second.size()), reason::kMalformedRequest);
+  }
+  // A request that decodes reaches the handler, whose answer is passed through.
+  EXPECT_EQ(RawCall(channel, method, "\x0a\x02ok").error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  server.Shutdown();
 }
 
 TEST_F(ServerTest, HealthIsServingOverallAndPerService) {
