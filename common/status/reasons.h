@@ -57,6 +57,11 @@ inline constexpr char kPupilNotFound[] = "PUPIL_NOT_FOUND";
 inline constexpr char kGuardianNotFound[] = "GUARDIAN_NOT_FOUND";
 inline constexpr char kLadderNotFound[] = "LADDER_NOT_FOUND";
 inline constexpr char kEnquiryNotFound[] = "ENQUIRY_NOT_FOUND";
+inline constexpr char kIncidentNotFound[] = "INCIDENT_NOT_FOUND";
+inline constexpr char kArrangementNotFound[] = "ARRANGEMENT_NOT_FOUND";
+inline constexpr char kPremisesBanNotFound[] = "PREMISES_BAN_NOT_FOUND";
+inline constexpr char kLetterNotFound[] = "LETTER_NOT_FOUND";
+inline constexpr char kDecisionNotFound[] = "DECISION_NOT_FOUND";
 
 // ---- what is there already (ALREADY_EXISTS) --------------------------------------------------
 inline constexpr char kSchoolExists[] = "SCHOOL_EXISTS";
