@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "common/grpc/request_validation.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -75,7 +76,9 @@ absl::Status BadToken() {
 grpc::Status Edge::Serve(grpc::ServerContext* context, const Message& request, const Body& body) const {
   absl::StatusOr<auth::Principal> caller = verifier_->Authenticate(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
-  static_cast<void>(request);  // validated here once request_validation lands (same change set)
+  // After authentication, so a caller without a token learns nothing about what a request may hold.
+  absl::Status valid = ValidateRequest(request);
+  if (!valid.ok()) return ToGrpcStatus(valid, context);
   return ToGrpcStatus(body(*caller), context);
 }
 
@@ -116,8 +119,8 @@ absl::StatusOr<std::vector<std::string>> ParseName(absl::string_view pattern, ab
   const std::vector<absl::string_view> want = absl::StrSplit(pattern, '/');
   const std::vector<absl::string_view> got = absl::StrSplit(name, '/');
   auto fail = [&](absl::string_view detail) {
-    return InvalidArgument(reason::kInvalidName, absl::StrCat(field, " must look like \"", pattern, "\", got ",
-                                                              QuoteForError(name), detail));
+    return InvalidArgument(reason::kInvalidName,
+                           absl::StrCat(field, " must look like \"", pattern, "\", got ", QuoteForError(name), detail));
   };
   if (want.size() != got.size()) return fail("");
   std::vector<std::string> ids;
@@ -216,8 +219,8 @@ absl::Status CheckUpdateMask(const google::protobuf::FieldMask& mask, const goog
     const std::string top = path.substr(0, path.find('.'));
     if (!google::protobuf::util::FieldMaskUtil::GetFieldDescriptors(&resource, path, nullptr)) {
       return InvalidArgument(reason::kInvalidUpdateMask,
-                             absl::StrCat("update_mask: ", QuoteForError(path), " is not a field of ",
-                                          resource.name(), " (", can, " can change)"));
+                             absl::StrCat("update_mask: ", QuoteForError(path), " is not a field of ", resource.name(),
+                                          " (", can, " can change)"));
     }
     if (updatable.count(top) == 0) {
       return InvalidArgument(reason::kInvalidUpdateMask,

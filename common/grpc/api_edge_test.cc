@@ -1,6 +1,7 @@
 #include "common/grpc/api_edge.h"
 
 #include "absl/strings/escaping.h"
+#include "common/auth/testing/test_keys.h"
 #include "common/status/reason.h"
 #include "gtest/gtest.h"
 #include "parley/escalation/v1/escalation_service.pb.h"
@@ -167,6 +168,31 @@ TEST(UpdateMasks, ApplyReplacesOnlyTheMaskedFields) {
   EXPECT_EQ(merged->category(), "send");
   EXPECT_TRUE(Masked(mask, "subject"));
   EXPECT_FALSE(Masked(mask, "category"));
+}
+
+}  // namespace
+}  // namespace parley::api
+
+namespace parley::api {
+namespace {
+
+TEST(EdgeServe, AnUnauthenticatedCallerReachesNeitherValidationNorTheBody) {
+  auth::VerifierOptions options;
+  options.public_keys_pem = {auth::testing::GenerateEcP256().public_pem};
+  options.issuer = "parley-test";
+  options.audience = "parley";
+  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = auth::Verifier::Create(options);
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  const Edge edge(verifier->get());
+  grpc::ServerContext context;  // no authorization metadata
+  bool ran = false;
+  v1::OpenEnquiryRequest invalid = Open(std::string(5000, 'x'), "not-a-uuid");
+  const grpc::Status status = edge.Serve(&context, invalid, [&](const auth::Principal&) {
+    ran = true;
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_FALSE(ran);
 }
 
 }  // namespace
