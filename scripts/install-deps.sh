@@ -9,6 +9,7 @@ PACKAGES=(
   libgrpc++-dev libgrpc-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libabsl-dev
   libhiredis-dev libpqxx-dev libpq-dev libjwt-dev libssl-dev nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev prometheus-cpp-dev
+  clang libclang-rt-14-dev
   postgresql postgresql-contrib redis-server
   python3 python3-yaml
 )

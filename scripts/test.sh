@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs every Parley test on this machine: installs what is missing, builds, starts PostgreSQL and
 # Redis on loopback in .parley/test, runs the unit, db and e2e tests, runs the unit and db tests
-# again under AddressSanitizer + UndefinedBehaviorSanitizer, runs the lints, and stops what it
-# started. The exit code says pass or fail.
+# again under AddressSanitizer + UndefinedBehaviorSanitizer, fuzzes the request check for 30 seconds
+# (scripts/fuzz.sh), runs the lints, and stops what it started. The exit code says pass or fail.
 #
-# Set PARLEY_TEST_SKIP_SANITIZE=1 to skip the sanitizer build during local iteration.
+# Set PARLEY_TEST_SKIP_SANITIZE=1 to skip the sanitizer build during local iteration, and
+# PARLEY_TEST_SKIP_FUZZ=1 to skip the fuzz stage.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$PARLEY_ROOT"
@@ -38,6 +39,11 @@ if [[ "${PARLEY_TEST_SKIP_SANITIZE:-0}" != 1 ]]; then
   say "tests under AddressSanitizer + UndefinedBehaviorSanitizer: unit, db"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_ctest "$PARLEY_ROOT/build-sanitize" 'unit|db'
+fi
+
+if [[ "${PARLEY_TEST_SKIP_FUZZ:-0}" != 1 ]]; then
+  say "fuzz: the request check, 30 seconds"
+  if ! "$PARLEY_ROOT/scripts/fuzz.sh" 30; then failures=$((failures + 1)); fi
 fi
 
 say "lint"
