@@ -95,7 +95,10 @@ std::string PathString(const Path& path) {
 }
 
 absl::Status Invalid(const Path& path, absl::string_view problem) {
-  return InvalidArgument(reason::kInvalidField, absl::StrCat(PathString(path), " ", problem));
+  // A mutation's own request_id keeps the reason integrators already branch on for it.
+  const bool request_id = path.size() == 1 && path[0].field->name() == "request_id";
+  return InvalidArgument(request_id ? reason::kRequestIdInvalid : reason::kInvalidField,
+                         absl::StrCat(PathString(path), " ", problem));
 }
 
 // RAII push/pop of one path frame.

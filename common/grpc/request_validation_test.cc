@@ -395,3 +395,24 @@ TEST(ServiceProtosTest, HostileInputFromTheIssue) {
 
 }  // namespace
 }  // namespace parley::api
+
+namespace parley::api {
+namespace {
+
+// A mutation's own request_id keeps its documented reason, REQUEST_ID_INVALID (docs/errors.md).
+TEST(ValidateRequestTest, ARequestsOwnIdKeepsItsReason) {
+  parley::conduct::v1::CheckCommunicationRequest check;
+  check.set_school("schools/kenilworth");
+  check.set_guardian("guardians/g-00001");
+  check.set_channel(parley::conduct::v1::CHANNEL_EMAIL);
+  check.mutable_time()->set_seconds(1761318600);
+  check.set_purpose(parley::conduct::v1::PURPOSE_INBOUND_MESSAGE);
+  ASSERT_TRUE(ValidateRequest(check).ok()) << ValidateRequest(check);
+  check.set_request_id("r1");
+  const absl::Status status = ValidateRequest(check);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(status), reason::kRequestIdInvalid);
+}
+
+}  // namespace
+}  // namespace parley::api
