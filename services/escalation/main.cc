@@ -83,11 +83,15 @@ int Run(bool migrate_only) {
   EnquiryService enquiries(
       &store, &gate, &directory, &directory, &directory, [worker](const timer::TimerRef& ref) { worker->Notify(ref); },
       &clock);
-  if (absl::Status s = worker->Register(kClockTimerKind, enquiries.ClockTimerHandler()); !s.ok()) return Fail(s);
+  // The domain plans each firing; the store applies it in the timer's transaction.
+  if (absl::Status s = worker->Register(kClockTimerKind, PgEnquiryStore::ClockTimerHandler(enquiries.ClockTimerPlan()));
+      !s.ok()) {
+    return Fail(s);
+  }
   // Refuses to start unless Redis keeps keys (maxmemory-policy noeviction).
   if (absl::Status s = worker->Start(); !s.ok()) return Fail(s);
 
-  EscalationApi api(&enquiries, verifier->get(), &clock);
+  EscalationApi api(&enquiries, verifier->get());
   server.AddService(&api);
   server.AddReadinessCheck("postgresql", [&store] { return store.Ping(); });
   server.AddReadinessCheck("redis", [&redis] { return (*redis)->Ping(); });

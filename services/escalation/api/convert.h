@@ -10,8 +10,8 @@
 
 #include "absl/status/statusor.h"
 #include "parley/escalation/v1/escalation_service.pb.h"
+#include "services/escalation/domain/enquiry_store.h"
 #include "services/escalation/domain/enquiry_view.h"
-#include "services/escalation/store/enquiry_store.h"
 
 namespace parley::escalation {
 

@@ -5,7 +5,7 @@
 
 #include "common/grpc/api_edge.h"
 #include "common/grpc/timestamp.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "services/escalation/api/convert.h"
 
@@ -13,11 +13,9 @@ namespace parley::escalation {
 namespace {
 
 constexpr char kService[] = "escalation";
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
-// Enquiries page newest first, before a seq; events oldest first, from a seq.
-constexpr char kBefore[] = "before";
-constexpr char kFrom[] = "from";
+// Enquiries page newest first, before a seq; events oldest first, from a seq. Tokens carry the seq
+// and are bound to the list's filters (api::ParsePage).
+constexpr api::PageLimits kPageLimits{50, 500};
 
 // Who may do what (the header says it for readers).
 const std::initializer_list<absl::string_view> kStaff = {auth::kOffice, auth::kTeacher, auth::kSeniorLeader, auth::kDsl,
@@ -25,9 +23,9 @@ const std::initializer_list<absl::string_view> kStaff = {auth::kOffice, auth::kT
 const std::initializer_list<absl::string_view> kReassigners = {auth::kOffice, auth::kSeniorLeader, auth::kDsl,
                                                                auth::kTrustAdmin};
 
-absl::StatusOr<RequestKey> KeyFor(absl::string_view method, const google::protobuf::Message& request,
-                                  const std::string& request_id) {
-  return api::RequestKeyFor(kService, method, request, request_id);
+// The response a write keeps: the enquiry as it now stands, from the view the write derived.
+absl::StatusOr<std::string> Encode(const EnquiryRecord& record, const EnquiryView& view) {
+  return ToProto(record, view).SerializeAsString();
 }
 
 // Intake comes from the school's staff, or from a service (a school app, an intake integration)
@@ -39,48 +37,33 @@ absl::Status MayOpen(const auth::Principal& p, const std::string& school_id) {
 
 }  // namespace
 
-grpc::Status EscalationApi::Handle(grpc::ServerContext* ctx,
-                                   const std::function<absl::Status(const auth::Principal&)>& body) {
-  absl::StatusOr<auth::Principal> principal = verifier_->Authenticate(*ctx);
-  if (!principal.ok()) return ToGrpcStatus(principal.status(), ctx);
-  return ToGrpcStatus(body(*principal), ctx);
-}
-
-Encoder<EnquiryRecord> EscalationApi::Encode() {
-  return [this](const EnquiryRecord& record) -> absl::StatusOr<std::string> {
-    PARLEY_ASSIGN_OR_RETURN(EnquiryView view, enquiries_->View(record));
-    return ToProto(record, view).SerializeAsString();
-  };
-}
-
 // ---- intake and reads --------------------------------------------------------------------------
 
 grpc::Status EscalationApi::OpenEnquiry(grpc::ServerContext* ctx, const v1::OpenEnquiryRequest* req,
                                         v1::Enquiry* resp) {
-  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
     PARLEY_RETURN_IF_ERROR(MayOpen(p, school_id));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor("OpenEnquiry", *req, req->request_id()));
-    if (!req->has_enquiry()) return InvalidArgument("INVALID_FIELD", "enquiry is required");
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(kService, "OpenEnquiry", *req));
+    if (!req->has_enquiry()) return InvalidArgument(reason::kInvalidField, "enquiry is required");
     PARLEY_ASSIGN_OR_RETURN(EnquiryRecord draft, DraftFrom(req->enquiry(), school_id));
-    return api::DecodeResponse(enquiries_->Open(key, std::move(draft), p.subject, Encode()), resp);
+    return api::DecodeResponse(enquiries_->Open(key, std::move(draft), p.subject, Encode), resp);
   });
 }
 
 grpc::Status EscalationApi::GetEnquiry(grpc::ServerContext* ctx, const v1::GetEnquiryRequest* req, v1::Enquiry* resp) {
-  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(req->name(), "name"));
     PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, id.first));
-    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, enquiries_->store().Get(id.first, id.second));
-    PARLEY_ASSIGN_OR_RETURN(EnquiryView view, enquiries_->View(record));
-    *resp = ToProto(record, view);
+    PARLEY_ASSIGN_OR_RETURN(EnquiryWithView found, enquiries_->Get(id.first, id.second));
+    *resp = ToProto(found.record, found.view);
     return absl::OkStatus();
   });
 }
 
 grpc::Status EscalationApi::ListEnquiries(grpc::ServerContext* ctx, const v1::ListEnquiriesRequest* req,
                                           v1::ListEnquiriesResponse* resp) {
-  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
     PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
     EnquiryFilter filter;
@@ -90,48 +73,41 @@ grpc::Status EscalationApi::ListEnquiries(grpc::ServerContext* ctx, const v1::Li
     filter.category = req->category();
     filter.overdue = req->overdue();
     if (req->has_due_before()) filter.due_before = FromTimestamp(req->due_before());
-    PageQuery page;
-    PARLEY_ASSIGN_OR_RETURN(page.size, api::PageSizeFrom(req->page_size(), kDefaultPageSize, kMaxPageSize));
-    PARLEY_ASSIGN_OR_RETURN(page.before_seq, api::ParseSeqPageToken(kBefore, req->page_token()));
-    PARLEY_ASSIGN_OR_RETURN(Page<EnquiryRecord> result,
-                            enquiries_->store().List(school_id, filter, page, clock_->Now()));
+    PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req, kPageLimits));
+    PageQuery query;
+    query.size = page.size;
+    PARLEY_ASSIGN_OR_RETURN(query.before_seq, api::SeqPosition(page));
+    PARLEY_ASSIGN_OR_RETURN(Page<EnquiryRecord> result, enquiries_->List(school_id, filter, query));
     for (const EnquiryRecord& r : result.items) *resp->add_enquiries() = ToProto(r);
-    resp->set_next_page_token(api::SeqPageToken(kBefore, result.next_before_seq));
+    resp->set_next_page_token(api::NextPageToken(*req, api::SeqToPosition(result.next_before_seq)));
     return absl::OkStatus();
   });
 }
 
 grpc::Status EscalationApi::ListEnquiryEvents(grpc::ServerContext* ctx, const v1::ListEnquiryEventsRequest* req,
                                               v1::ListEnquiryEventsResponse* resp) {
-  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(req->parent(), "parent"));
     PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, id.first));
-    PARLEY_ASSIGN_OR_RETURN(int size, api::PageSizeFrom(req->page_size(), kDefaultPageSize, kMaxPageSize));
-    PARLEY_ASSIGN_OR_RETURN(int64_t from, api::ParseSeqPageToken(kFrom, req->page_token()));
-    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, enquiries_->store().Get(id.first, id.second));
-    // The history is append-only and numbered from 1, so "from seq" pages never shift.
-    for (const Event& ev : record.enquiry.history) {
-      if (ev.seq < from) continue;
-      if (resp->events_size() == size) {
-        resp->set_next_page_token(api::SeqPageToken(kFrom, ev.seq));
-        break;
-      }
-      *resp->add_events() = ToProto(ev, id.first, id.second);
-    }
+    PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req, kPageLimits));
+    PARLEY_ASSIGN_OR_RETURN(int64_t from, api::SeqPosition(page));
+    PARLEY_ASSIGN_OR_RETURN(EventPage events, enquiries_->ListEvents(id.first, id.second, from, page.size));
+    for (const Event& ev : events.events) *resp->add_events() = ToProto(ev, id.first, id.second);
+    resp->set_next_page_token(api::NextPageToken(*req, api::SeqToPosition(events.next_seq)));
     return absl::OkStatus();
   });
 }
 
 grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
                                            v1::SchoolStats* resp) {
-  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->school(), "school"));
     PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
-    if (!req->has_start_time()) return InvalidArgument("INVALID_FIELD", "start_time is required");
-    if (!req->has_end_time()) return InvalidArgument("INVALID_FIELD", "end_time is required");
+    if (!req->has_start_time()) return InvalidArgument(reason::kInvalidField, "start_time is required");
+    if (!req->has_end_time()) return InvalidArgument(reason::kInvalidField, "end_time is required");
     const absl::Time start = FromTimestamp(req->start_time()), end = FromTimestamp(req->end_time());
-    if (end <= start) return InvalidArgument("INVALID_FIELD", "end_time must be after start_time");
-    PARLEY_ASSIGN_OR_RETURN(SchoolStats s, enquiries_->store().Stats(school_id, start, end, clock_->Now()));
+    if (end <= start) return InvalidArgument(reason::kInvalidField, "end_time must be after start_time");
+    PARLEY_ASSIGN_OR_RETURN(SchoolStats s, enquiries_->Stats(school_id, start, end));
     resp->set_school(req->school());
     *resp->mutable_start_time() = req->start_time();
     *resp->mutable_end_time() = req->end_time();
@@ -161,16 +137,16 @@ grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::G
 // ---- staff actions -----------------------------------------------------------------------------
 
 grpc::Status EscalationApi::Act(grpc::ServerContext* ctx, const char* method, const google::protobuf::Message& req,
-                                const std::string& name, const std::string& etag, const std::string& request_id,
+                                const std::string& name, const std::string& etag,
                                 std::initializer_list<absl::string_view> roles, ActionInput input, v1::Enquiry* resp,
                                 const std::function<absl::Status(const std::string& school_id)>& check) {
-  return Handle(ctx, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(name, "name"));
     PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, roles));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyFor(method, req, request_id));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(kService, method, req));
     if (check) PARLEY_RETURN_IF_ERROR(check(id.first));
     input.actor = p.subject;
-    return api::DecodeResponse(enquiries_->Act(key, id.first, id.second, etag, input, Encode()), resp);
+    return api::DecodeResponse(enquiries_->Act(key, id.first, id.second, etag, input, Encode), resp);
   });
 }
 
@@ -178,7 +154,7 @@ grpc::Status EscalationApi::AcknowledgeEnquiry(grpc::ServerContext* ctx, const v
                                                v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kAcknowledge;
-  return Act(ctx, "AcknowledgeEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+  return Act(ctx, "AcknowledgeEnquiry", *req, req->name(), req->etag(), kStaff, input, resp);
 }
 
 grpc::Status EscalationApi::RecordReply(grpc::ServerContext* ctx, const v1::RecordReplyRequest* req,
@@ -187,7 +163,7 @@ grpc::Status EscalationApi::RecordReply(grpc::ServerContext* ctx, const v1::Reco
   // part of the request (and its fingerprint) only.
   ActionInput input;
   input.kind = ActionInput::Kind::kReply;
-  return Act(ctx, "RecordReply", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+  return Act(ctx, "RecordReply", *req, req->name(), req->etag(), kStaff, input, resp);
 }
 
 grpc::Status EscalationApi::PauseEnquiry(grpc::ServerContext* ctx, const v1::PauseEnquiryRequest* req,
@@ -195,7 +171,7 @@ grpc::Status EscalationApi::PauseEnquiry(grpc::ServerContext* ctx, const v1::Pau
   ActionInput input;
   input.kind = ActionInput::Kind::kPause;
   input.reason = req->reason();
-  return Act(ctx, "PauseEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp,
+  return Act(ctx, "PauseEnquiry", *req, req->name(), req->etag(), kStaff, input, resp,
              [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
 }
 
@@ -203,14 +179,14 @@ grpc::Status EscalationApi::ResumeEnquiry(grpc::ServerContext* ctx, const v1::Re
                                           v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kResume;
-  return Act(ctx, "ResumeEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+  return Act(ctx, "ResumeEnquiry", *req, req->name(), req->etag(), kStaff, input, resp);
 }
 
 grpc::Status EscalationApi::ResolveEnquiry(grpc::ServerContext* ctx, const v1::ResolveEnquiryRequest* req,
                                            v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kResolve;
-  return Act(ctx, "ResolveEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+  return Act(ctx, "ResolveEnquiry", *req, req->name(), req->etag(), kStaff, input, resp);
 }
 
 grpc::Status EscalationApi::ReopenEnquiry(grpc::ServerContext* ctx, const v1::ReopenEnquiryRequest* req,
@@ -218,7 +194,7 @@ grpc::Status EscalationApi::ReopenEnquiry(grpc::ServerContext* ctx, const v1::Re
   ActionInput input;
   input.kind = ActionInput::Kind::kReopen;
   input.reason = req->reason();
-  return Act(ctx, "ReopenEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp,
+  return Act(ctx, "ReopenEnquiry", *req, req->name(), req->etag(), kStaff, input, resp,
              [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
 }
 
@@ -228,7 +204,7 @@ grpc::Status EscalationApi::EscalateEnquiry(grpc::ServerContext* ctx, const v1::
   input.kind = ActionInput::Kind::kEscalate;
   input.reason = req->reason();
   input.parent_requested = req->parent_requested();
-  return Act(ctx, "EscalateEnquiry", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp,
+  return Act(ctx, "EscalateEnquiry", *req, req->name(), req->etag(), kStaff, input, resp,
              [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
 }
 
@@ -238,9 +214,9 @@ grpc::Status EscalationApi::ReassignEnquiry(grpc::ServerContext* ctx, const v1::
   input.kind = ActionInput::Kind::kReassign;
   input.reason = req->reason();
   input.new_owner = req->new_owner();
-  return Act(ctx, "ReassignEnquiry", *req, req->name(), req->etag(), req->request_id(), kReassigners, input, resp,
+  return Act(ctx, "ReassignEnquiry", *req, req->name(), req->etag(), kReassigners, input, resp,
              [&](const std::string& school_id) -> absl::Status {
-               if (req->new_owner().empty()) return InvalidArgument("INVALID_FIELD", "new_owner is required");
+               if (req->new_owner().empty()) return InvalidArgument(reason::kInvalidField, "new_owner is required");
                PARLEY_RETURN_IF_ERROR(CheckStaffOf(req->new_owner(), school_id, "new_owner"));
                return CheckReason(req->reason(), "reason");
              });
@@ -250,7 +226,7 @@ grpc::Status EscalationApi::MarkAbusive(grpc::ServerContext* ctx, const v1::Mark
                                         v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kMarkAbusive;
-  return Act(ctx, "MarkAbusive", *req, req->name(), req->etag(), req->request_id(), kStaff, input, resp);
+  return Act(ctx, "MarkAbusive", *req, req->name(), req->etag(), kStaff, input, resp);
 }
 
 }  // namespace parley::escalation

@@ -1,7 +1,8 @@
-// The parley.escalation.v1 gRPC service: authenticates, checks tenancy and roles before anything is
-// looked up, checks each request's shape, maps proto ⇄ domain and translates statuses once at the
-// edge. Sync API: a call blocks on contacts, conduct and PostgreSQL inside the server's bounded
-// thread pool.
+// The parley.escalation.v1 gRPC service: every call goes through the one API edge (api::Edge:
+// authentication, the request's declared checks, statuses with their reasons), then tenancy and
+// roles before anything is looked up, the request's own shape, proto ⇄ domain, and one use case of
+// EnquiryService (reads included: nothing here touches a store). Sync API: a call blocks on contacts, conduct and
+// PostgreSQL inside the server's bounded thread pool.
 //
 // Who may do what:
 //   reads (Get, List, ListEnquiryEvents, GetSchoolStats)  anyone who reads the school (its staff,
@@ -19,7 +20,7 @@
 #include <string>
 
 #include "common/auth/auth.h"
-#include "common/clock/clock.h"
+#include "common/grpc/api_edge.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
 #include "services/escalation/domain/enquiry_service.h"
 
@@ -27,8 +28,7 @@ namespace parley::escalation {
 
 class EscalationApi final : public v1::EscalationService::Service {
  public:
-  EscalationApi(EnquiryService* enquiries, const auth::Verifier* verifier, const Clock* clock)
-      : enquiries_(enquiries), verifier_(verifier), clock_(clock) {}
+  EscalationApi(EnquiryService* enquiries, const auth::Verifier* verifier) : enquiries_(enquiries), edge_(verifier) {}
 
   grpc::Status OpenEnquiry(grpc::ServerContext* ctx, const v1::OpenEnquiryRequest* req, v1::Enquiry* resp) override;
   grpc::Status GetEnquiry(grpc::ServerContext* ctx, const v1::GetEnquiryRequest* req, v1::Enquiry* resp) override;
@@ -55,21 +55,16 @@ class EscalationApi final : public v1::EscalationService::Service {
                               v1::SchoolStats* resp) override;
 
  private:
-  // Authenticates, runs `body` with the caller, and translates its status.
-  grpc::Status Handle(grpc::ServerContext* ctx, const std::function<absl::Status(const auth::Principal&)>& body);
   // A staff action on the enquiry `name` by a holder of one of `roles`: tenancy, request key, then
   // EnquiryService::Act. `input` arrives without its actor; `check` validates the rest of the
   // request once tenancy is known.
   grpc::Status Act(grpc::ServerContext* ctx, const char* method, const google::protobuf::Message& req,
-                   const std::string& name, const std::string& etag, const std::string& request_id,
-                   std::initializer_list<absl::string_view> roles, ActionInput input, v1::Enquiry* resp,
+                   const std::string& name, const std::string& etag, std::initializer_list<absl::string_view> roles,
+                   ActionInput input, v1::Enquiry* resp,
                    const std::function<absl::Status(const std::string& school_id)>& check = nullptr);
-  // The response a write stores: the enquiry as it now stands.
-  Encoder<EnquiryRecord> Encode();
 
   EnquiryService* const enquiries_;
-  const auth::Verifier* const verifier_;
-  const Clock* const clock_;
+  const api::Edge edge_;
 };
 
 }  // namespace parley::escalation

@@ -45,11 +45,12 @@ absl::StatusOr<GateAnswer> ConductGate::Check(const GateQuestion& q) {
   *req.mutable_time() = ToTimestamp(q.at);
   req.set_purpose(cv1::PURPOSE_INBOUND_MESSAGE);
   req.set_safeguarding(q.safeguarding);
+  req.set_request_id(q.request_id);
   cv1::Decision d;
-  // Not retried: every check is recorded by the gate, and a lost answer is asked again by the
-  // caller's own retry of the whole intake (which carries its request id).
+  // The gate keeps one decision per caller and request id, so a check with the intake's request id
+  // may be retried; one without (none is sent only by callers outside intake) is not.
   PARLEY_RETURN_IF_ERROR(
-      client::Call(Options(identity_, timeout_, /*idempotent=*/false),
+      client::Call(Options(identity_, timeout_, /*idempotent=*/!q.request_id.empty()),
                    [&](grpc::ClientContext& ctx) { return stub_->CheckCommunication(&ctx, req, &d); }));
   GateAnswer a;
   a.outcome = static_cast<GateAnswer::Outcome>(d.outcome());

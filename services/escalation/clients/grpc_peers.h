@@ -17,8 +17,8 @@
 #include "common/auth/signer.h"
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
-#include "services/escalation/clients/peers.h"
 #include "services/escalation/domain/enquiry_view.h"
+#include "services/escalation/domain/peers.h"
 #include "services/escalation/domain/rules.h"
 
 namespace parley::escalation {

@@ -288,12 +288,15 @@ TEST_F(GrpcPeersTest, TheGateIsAskedAboutAnInboundMessageAndItsDeferralComesBack
   q.guardian = "guardians/g-00835";
   q.channel = 3;
   q.at = absl::FromUnixSeconds(1763900000);
+  q.request_id = "00000000-0000-4000-8000-000000000042";
   absl::StatusOr<GateAnswer> answer = gate.Check(q);
   ASSERT_TRUE(answer.ok()) << answer.status();
   EXPECT_EQ(conduct_.last.school(), "schools/kenilworth");
   EXPECT_EQ(conduct_.last.purpose(), cv1::PURPOSE_INBOUND_MESSAGE);
   EXPECT_EQ(conduct_.last.channel(), cv1::CHANNEL_PHONE);
   EXPECT_EQ(conduct_.last.time().seconds(), 1763900000);
+  // The intake's request id, so the gate keeps one decision for a retried or concurrent intake.
+  EXPECT_EQ(conduct_.last.request_id(), "00000000-0000-4000-8000-000000000042");
   EXPECT_EQ(answer->outcome, GateAnswer::Outcome::kDefer);
   EXPECT_EQ(answer->decision, "schools/kenilworth/decisions/d1");
   EXPECT_EQ(answer->next_allowed_time, absl::FromUnixSeconds(1764000000));

@@ -5,17 +5,17 @@
 #include <vector>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/log/log.h"
-#include "common/pg/idempotency.h"
+#include "common/request/request_key.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "nlohmann/json.hpp"
-#include "services/escalation/store/pg_enquiry_store.h"
 
 namespace parley::escalation {
 namespace {
@@ -79,20 +79,10 @@ EnquiryService::EnquiryService(EnquiryStore* store, Gate* gate, Directory* direc
       clock_(clock),
       options_(options) {}
 
-absl::Status EnquiryService::ProjectRecord(EnquiryRecord& record) {
-  PARLEY_ASSIGN_OR_RETURN(EnquiryView view, Derive(record.enquiry, clock_->Now(), *deadlines_));
-  Project(view, record);
-  return absl::OkStatus();
-}
-
-absl::StatusOr<EnquiryView> EnquiryService::View(const EnquiryRecord& record) {
-  return Derive(record.enquiry, clock_->Now(), *deadlines_);
-}
-
 absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const Decision& decision,
                                                 const std::vector<StaffNoticeRow>& ledger) {
   Change change;
-  change.events = decision.events;
+  for (const Event& ev : decision.events) change.events.push_back(StoredPrecision(ev));
   // What the ledger says was sent: the kind is the fourth part of the outbox key
   // ("escalation/{enquiry}/{seq}/{kind}/{recipient}").
   std::vector<SentNotice> sent;
@@ -112,14 +102,15 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
       if (slot.suppressed) continue;
       send_at = slot.send_at;
       PARLEY_ASSIGN_OR_RETURN(WorkingPeriod period, hours_->PeriodAtOrAfter(n.recipient, send_at));
-      change.staff_notices.push_back(StaffNoticeRow{n.recipient, period.open, absl::StrCat("escalation/", n.key)});
+      change.staff_notices.push_back(
+          StaffNoticeRow{n.recipient, StoredPrecision(period.open), absl::StrCat("escalation/", n.key)});
       sent.push_back(SentNotice{enquiry.id, n.recipient, n.kind, send_at});
     }
     const std::string name = absl::StrCat("schools/", enquiry.school_id, "/enquiries/", enquiry.id);
     OutboxRow row;
     row.key = absl::StrCat("escalation/", n.key);
     row.kind = TemplateOf(n.kind);
-    row.not_before = send_at;
+    row.not_before = StoredPrecision(send_at);
     nlohmann::json recipients = {{"staff", nlohmann::json::array()}, {"guardians", nlohmann::json::array()}};
     recipients[n.to_staff ? "staff" : "guardians"].push_back(n.recipient);
     row.notice_json = nlohmann::json{
@@ -139,7 +130,7 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
     const std::string key = TimerKey(enquiry.school_id, enquiry.id, t.stage);
     if (t.due) {
       change.schedule.push_back(
-          timer::TimerSpec{kClockTimerKind, key, *t.due, absl::StrCat(absl::ToUnixMicros(*t.due))});
+          timer::TimerSpec{kClockTimerKind, key, StoredPrecision(*t.due), absl::StrCat(absl::ToUnixMicros(*t.due))});
     } else {
       change.cancel.emplace_back(kClockTimerKind, key);
     }
@@ -147,27 +138,75 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
   return change;
 }
 
+absl::StatusOr<PlannedWrite> EnquiryService::Plan(const EnquiryRecord& current, const Decision& decision,
+                                                  absl::Time now, const ResponseEncoder& encode) {
+  PlannedWrite write;
+  PARLEY_ASSIGN_OR_RETURN(write.change, ToChange(current.enquiry, decision, current.staff_notices));
+  write.after = current;
+  for (const Event& ev : write.change.events) write.after.enquiry.history.push_back(ev);
+  for (const StaffNoticeRow& row : write.change.staff_notices) write.after.staff_notices.push_back(row);
+  // The one derivation of this write: the stored projection and the response both come from it.
+  PARLEY_ASSIGN_OR_RETURN(EnquiryView view, Derive(write.after.enquiry, now, *deadlines_));
+  Project(view, write.after);
+  if (encode) {
+    write.encode = [encode, view = std::move(view)](const EnquiryRecord& stored) { return encode(stored, view); };
+  }
+  return write;
+}
+
+void EnquiryService::Nudge(const WriteResult& written) {
+  if (!nudge_) return;
+  for (const timer::TimerRef& ref : written.timers) nudge_(ref);
+}
+
+absl::StatusOr<WriteResult> EnquiryService::Write(const RequestKey& key, const std::string& school_id,
+                                                  const std::string& id, const std::string& etag, const Decide& decide,
+                                                  const ResponseEncoder& encode) {
+  for (int attempt = 1;; ++attempt) {
+    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, store_->Get(school_id, id));
+    if (!etag.empty() && etag != EtagOf(current.row_version)) {
+      return Aborted(reason::kStaleEtag, "the enquiry has changed since it was read: read it again and retry");
+    }
+    const absl::Time now = clock_->Now();
+    PARLEY_ASSIGN_OR_RETURN(Decision decision, decide(current, now));
+    PARLEY_ASSIGN_OR_RETURN(PlannedWrite write, Plan(current, decision, now, encode));
+    absl::StatusOr<WriteResult> written = store_->Apply(key, current.row_version, write);
+    if (written.ok()) {
+      Nudge(*written);
+      return written;
+    }
+    const bool moved = absl::IsAborted(written.status()) && ErrorReason(written.status()) == reason::kRecordChanged;
+    if (!moved || attempt >= options_.max_plan_attempts) return written.status();
+    // Someone else wrote the enquiry while this change was planned: plan again on what they left.
+  }
+}
+
 absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryRecord draft, const std::string& actor,
-                                                 const Encoder<EnquiryRecord>& encode) {
+                                                 const ResponseEncoder& encode) {
   Enquiry& e = draft.enquiry;
   const absl::Time now = clock_->Now();
   if (draft.subject.empty() || Utf8Length(draft.subject) > options_.max_subject_chars) {
-    return InvalidArgument("INVALID_FIELD", absl::StrCat("enquiry.subject is required, at most ",
-                                                         options_.max_subject_chars, " characters"));
+    return InvalidArgument(reason::kInvalidField, absl::StrCat("enquiry.subject is required, at most ",
+                                                               options_.max_subject_chars, " characters"));
   }
   if (Utf8Length(draft.sender_description) > options_.max_subject_chars) {
-    return InvalidArgument("INVALID_FIELD", "enquiry.sender_description is too long");
+    return InvalidArgument(reason::kInvalidField, "enquiry.sender_description is too long");
   }
-  if (e.category.empty()) return InvalidArgument("INVALID_FIELD", "enquiry.category is required");
+  if (e.category.empty()) return InvalidArgument(reason::kInvalidField, "enquiry.category is required");
   if (e.received_at > now + options_.receipt_skew) {
-    return InvalidArgument("TIME_IN_FUTURE", "enquiry.receive_time is in the future");
+    return InvalidArgument(reason::kTimeInFuture, "enquiry.receive_time is in the future");
   }
   if (!e.pupil.empty() && e.pupil.rfind(absl::StrCat("schools/", e.school_id, "/pupils/"), 0) != 0) {
-    return InvalidArgument("PUPIL_OF_ANOTHER_SCHOOL",
+    return InvalidArgument(reason::kPupilOfAnotherSchool,
                            absl::StrCat("enquiry.pupil must be a pupil of schools/", e.school_id));
   }
+  // A retry is answered before routing or the gate is asked again.
+  PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> replayed, store_->FindResponse(key));
+  if (replayed) return WriteResult{*std::move(replayed), /*replayed=*/true, {}};
+
   e.id = NewEnquiryId();
   e.history.clear();
+  e.received_at = StoredPrecision(e.received_at);
 
   // Routing first: it checks the category and the pupil against the directory before the gate
   // records a decision about a message that will not be accepted.
@@ -185,6 +224,7 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
     q.channel = channel;
     q.at = e.received_at;
     q.safeguarding = e.safeguarding;
+    q.request_id = key.request_id;
     PARLEY_ASSIGN_OR_RETURN(GateAnswer answer, gate_->Check(q));
     GateResult gate;
     gate.outcome = static_cast<GateOutcome>(answer.outcome);
@@ -198,88 +238,105 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
   request.actor = actor;
   request.now = now;
   PARLEY_ASSIGN_OR_RETURN(Decision decision, escalation::Open(e, request, *deadlines_));
-  PARLEY_ASSIGN_OR_RETURN(Change change, ToChange(e, decision, {}));
-  absl::StatusOr<WriteResult> written = store_->Create(
-      key, draft, change, [this](EnquiryRecord& r) { return ProjectRecord(r); }, encode);
-  if (written.ok() && nudge_) {
-    for (const timer::TimerRef& ref : written->timers) nudge_(ref);
-  }
+  PARLEY_ASSIGN_OR_RETURN(PlannedWrite write, Plan(draft, decision, now, encode));
+  absl::StatusOr<WriteResult> written = store_->Create(key, write);
+  if (written.ok()) Nudge(*written);
   return written;
 }
 
 absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std::string& school_id,
                                                 const std::string& id, const std::string& etag,
-                                                const ActionInput& input, const Encoder<EnquiryRecord>& encode) {
+                                                const ActionInput& input, const ResponseEncoder& encode) {
   if ((input.kind == ActionInput::Kind::kPause || input.kind == ActionInput::Kind::kReopen ||
        input.kind == ActionInput::Kind::kEscalate || input.kind == ActionInput::Kind::kReassign) &&
       Utf8Length(input.reason) > options_.max_reason_chars) {
-    return InvalidArgument("INVALID_FIELD",
+    return InvalidArgument(reason::kInvalidField,
                            absl::StrCat("reason is at most ", options_.max_reason_chars, " characters"));
   }
-  // Escalation needs the ladder: asked before the write so no call to contacts holds the row lock.
-  EscalationLadder ladder;
-  if (input.kind == ActionInput::Kind::kEscalate) {
-    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, store_->Get(school_id, id));
-    PARLEY_ASSIGN_OR_RETURN(Ladder l,
-                            directory_->ResolveLadder(school_id, current.enquiry.pupil, current.enquiry.category,
-                                                      current.enquiry.teaching_subject));
-    for (const Person& p : l.rungs) ladder.rungs.push_back(Rung{p.staff, p.role});
-    ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
-  }
+  PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> replayed, store_->FindResponse(key));
+  if (replayed) return WriteResult{*std::move(replayed), /*replayed=*/true, {}};
   // Cover goes to someone the school's directory knows: a typo must not strand the enquiry with an
   // owner nobody is.
   if (input.kind == ActionInput::Kind::kReassign && !input.new_owner.empty()) {
     absl::StatusOr<std::string> known = directory_->LineManagerOf(input.new_owner);
     if (absl::IsNotFound(known.status())) {
-      return InvalidArgument("UNKNOWN_STAFF", absl::StrCat("new_owner ", input.new_owner,
-                                                           " is not a member of staff in the school's directory"));
+      return InvalidArgument(
+          reason::kUnknownStaff,
+          absl::StrCat("new_owner ", input.new_owner, " is not a member of staff in the school's directory"));
     }
     if (!known.ok()) return known.status();
   }
-  absl::StatusOr<WriteResult> written = store_->Append(
+  return Write(
       key, school_id, id, etag,
-      [&](const EnquiryRecord& current, absl::Time db_now) -> absl::StatusOr<Change> {
+      [&](const EnquiryRecord& current, absl::Time now) -> absl::StatusOr<Decision> {
         const Enquiry& e = current.enquiry;
-        const escalation::Act act{input.actor, std::max(db_now, clock_->Now()), input.reason};
-        absl::StatusOr<Decision> decision;
+        const escalation::Act act{input.actor, now, input.reason};
         switch (input.kind) {
           case ActionInput::Kind::kAcknowledge:
-            decision = Acknowledge(e, act, *deadlines_);
-            break;
+            return Acknowledge(e, act, *deadlines_);
           case ActionInput::Kind::kReply:
-            decision = Reply(e, act, *deadlines_);
-            break;
+            return Reply(e, act, *deadlines_);
           case ActionInput::Kind::kPause:
-            decision = Pause(e, act, *deadlines_);
-            break;
+            return Pause(e, act, *deadlines_);
           case ActionInput::Kind::kResume:
-            decision = Resume(e, act, *deadlines_);
-            break;
+            return Resume(e, act, *deadlines_);
           case ActionInput::Kind::kResolve:
-            decision = Resolve(e, act, *deadlines_);
-            break;
+            return Resolve(e, act, *deadlines_);
           case ActionInput::Kind::kReopen:
-            decision = Reopen(e, act, *deadlines_);
-            break;
-          case ActionInput::Kind::kEscalate:
-            decision = Escalate(e, act, input.parent_requested, ladder, *deadlines_);
-            break;
+            return Reopen(e, act, *deadlines_);
+          case ActionInput::Kind::kEscalate: {
+            // The ladder is asked on the snapshot: no row is locked while contacts answers.
+            PARLEY_ASSIGN_OR_RETURN(Ladder l,
+                                    directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
+            EscalationLadder ladder;
+            for (const Person& p : l.rungs) ladder.rungs.push_back(Rung{p.staff, p.role});
+            ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
+            return Escalate(e, act, input.parent_requested, ladder, *deadlines_);
+          }
           case ActionInput::Kind::kReassign:
-            decision = Reassign(e, act, input.new_owner, *deadlines_);
-            break;
+            return Reassign(e, act, input.new_owner, *deadlines_);
           case ActionInput::Kind::kMarkAbusive:
-            decision = MarkAbusive(e, act, *deadlines_);
-            break;
+            return MarkAbusive(e, act, *deadlines_);
         }
-        if (!decision.ok()) return decision.status();
-        return ToChange(e, *decision, current.staff_notices);
+        return Internal(reason::kInternal, "unknown staff action");
       },
-      [this](EnquiryRecord& r) { return ProjectRecord(r); }, encode);
-  if (written.ok() && nudge_) {
-    for (const timer::TimerRef& ref : written->timers) nudge_(ref);
-  }
-  return written;
+      encode);
 }
+
+// ---- reads -------------------------------------------------------------------------------------
+
+absl::StatusOr<EnquiryWithView> EnquiryService::Get(const std::string& school_id, const std::string& id) {
+  PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, store_->Get(school_id, id));
+  PARLEY_ASSIGN_OR_RETURN(EnquiryView view, Derive(record.enquiry, clock_->Now(), *deadlines_));
+  return EnquiryWithView{std::move(record), std::move(view)};
+}
+
+absl::StatusOr<Page<EnquiryRecord>> EnquiryService::List(const std::string& school_id, const EnquiryFilter& filter,
+                                                         PageQuery page) {
+  return store_->List(school_id, filter, page, clock_->Now());
+}
+
+absl::StatusOr<EventPage> EnquiryService::ListEvents(const std::string& school_id, const std::string& id,
+                                                     int64_t from_seq, int size) {
+  PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, store_->Get(school_id, id));
+  EventPage page;
+  // The history is append-only and numbered from 1, so "from seq" pages never shift.
+  for (Event& ev : record.enquiry.history) {
+    if (ev.seq < from_seq) continue;
+    if (static_cast<int>(page.events.size()) == size) {
+      page.next_seq = ev.seq;
+      break;
+    }
+    page.events.push_back(std::move(ev));
+  }
+  return page;
+}
+
+absl::StatusOr<SchoolStats> EnquiryService::Stats(const std::string& school_id, absl::Time start, absl::Time end) {
+  return store_->Stats(school_id, start, end, clock_->Now());
+}
+
+// ---- recomputation -----------------------------------------------------------------------------
 
 absl::StatusOr<int> EnquiryService::RecomputeSchool(const std::string& school_id) {
   PARLEY_ASSIGN_OR_RETURN(auto versions, directory_->Versions(school_id));
@@ -295,31 +352,31 @@ absl::StatusOr<int> EnquiryService::RecomputeSchool(const std::string& school_id
       for (const EnquiryRecord& r : listed.items) {
         // The same enquiry and versions give the same request id, so replicas doing this at once
         // (or a retry) recompute it once.
-        const std::string h =
-            pg::Fingerprint(absl::StrCat(school_id, "/", r.enquiry.id, "/", current.calendar, "/", current.policy));
         const RequestKey key{"escalation.Recompute",
-                             absl::StrCat(h.substr(0, 8), "-", h.substr(8, 4), "-", h.substr(12, 4), "-",
-                                          h.substr(16, 4), "-", h.substr(20, 12)),
+                             request::DerivedRequestId(absl::StrCat(school_id, "/", r.enquiry.id, "/", current.calendar,
+                                                                    "/", current.policy)),
                              ""};
         bool recorded = false;
-        absl::StatusOr<WriteResult> written = store_->Append(
-            key, school_id, r.enquiry.id, "",
-            [&](const EnquiryRecord& now_stored, absl::Time db_now) -> absl::StatusOr<Change> {
-              PARLEY_ASSIGN_OR_RETURN(
-                  Decision d, Recompute(now_stored.enquiry, current, std::max(db_now, clock_->Now()), *deadlines_));
-              recorded = !d.events.empty();
-              return ToChange(now_stored.enquiry, d, now_stored.staff_notices);
-            },
-            [this](EnquiryRecord& rec) { return ProjectRecord(rec); },
-            [](const EnquiryRecord& rec) -> absl::StatusOr<std::string> { return rec.enquiry.id; });
+        absl::StatusOr<std::optional<std::string>> done = store_->FindResponse(key);
+        absl::StatusOr<WriteResult> written =
+            !done.ok() ? absl::StatusOr<WriteResult>(done.status())
+            : *done
+                ? absl::StatusOr<WriteResult>(WriteResult{**done, /*replayed=*/true, {}})
+                : Write(
+                      key, school_id, r.enquiry.id, "",
+                      [&](const EnquiryRecord& now_stored, absl::Time now) -> absl::StatusOr<Decision> {
+                        PARLEY_ASSIGN_OR_RETURN(Decision d, Recompute(now_stored.enquiry, current, now, *deadlines_));
+                        recorded = !d.events.empty();
+                        return d;
+                      },
+                      [](const EnquiryRecord& rec, const EnquiryView&) -> absl::StatusOr<std::string> {
+                        return rec.enquiry.id;
+                      });
         if (!written.ok()) {
           log::Warning("recompute_failed", {{"school", school_id},
                                             {"enquiry", r.enquiry.id},
                                             {"code", absl::StatusCodeToString(written.status().code())}});
           continue;  // the next round tries again
-        }
-        if (nudge_) {
-          for (const timer::TimerRef& ref : written->timers) nudge_(ref);
         }
         if (recorded) ++changed;
       }
@@ -350,62 +407,70 @@ absl::StatusOr<int> EnquiryService::RecomputeChangedSchools() {
   return changed;
 }
 
-timer::Handler EnquiryService::ClockTimerHandler() {
-  return [this](pqxx::work& txn, const timer::Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
-    // key "{school}/{enquiry}/{acknowledge|respond}". The timer's own due is the armed due: a handler
-    // that re-arms its timer moves it, and the payload (the due first armed) is only for reading.
+// ---- clock timers ------------------------------------------------------------------------------
+
+TimerPlan EnquiryService::ClockTimerPlan() {
+  TimerPlan plan;
+  // key "{school}/{enquiry}/{acknowledge|respond}".
+  plan.target = [](const timer::Timer& t) -> std::optional<std::pair<std::string, std::string>> {
     const std::vector<std::string> key = absl::StrSplit(t.key, '/');
     if (key.size() != 3 || (key[2] != "acknowledge" && key[2] != "respond")) {
       log::Error("clock_timer_malformed", {{"timer", t.id}});
       return std::nullopt;  // not a timer this code wrote: nothing to do
     }
-    const Stage stage = key[2] == "acknowledge" ? Stage::kAcknowledge : Stage::kRespond;
-    const absl::Time armed_due = t.due;
-    absl::StatusOr<EnquiryRecord> current = PgEnquiryStore::LoadForUpdate(txn, key[0], key[1]);
-    if (absl::IsNotFound(current.status())) return std::nullopt;
-    if (!current.ok()) return current.status();
-    BreachContext context;
-    const Enquiry& e = current->enquiry;
-    PARLEY_ASSIGN_OR_RETURN(BreachSwitches policy, directory_->BreachPolicyOf(e.school_id));
-    context.notify_line_manager = policy.notify_line_manager;
-    context.escalate_on_response_breach = policy.escalate_on_response_breach;
-    if (stage == Stage::kRespond) {
-      PARLEY_ASSIGN_OR_RETURN(Ladder l,
-                              directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
-      for (const Person& p : l.rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
-      context.ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
-    } else if (IsStaff(current->owner)) {
-      absl::StatusOr<std::string> manager = directory_->LineManagerOf(current->owner);
-      if (manager.ok()) {
-        context.owner_line_manager = *manager;
-      } else if (!absl::IsNotFound(manager.status())) {
-        return manager.status();  // contacts down: retried later
-      }
-    }
-    // The database's clock decided the timer is due; this process's clock may lag it a little.
-    const absl::Time now = std::max(clock_->Now(), armed_due);
-    PARLEY_ASSIGN_OR_RETURN(Decision decision, OnTimer(e, stage, armed_due, now, context, *deadlines_));
-    if (decision.events.empty()) return std::nullopt;  // met, moved or handled already
-    // The firing timer is re-armed by returning its new due; only the other clock's timer is set
-    // through the change.
-    std::optional<absl::Time> rearm;
-    Decision rest = decision;
-    rest.timers.clear();
-    for (const TimerSetting& s : decision.timers) {
-      if (s.stage == stage) {
-        rearm = s.due;
-      } else {
-        rest.timers.push_back(s);
-      }
-    }
-    PARLEY_ASSIGN_OR_RETURN(Change change, ToChange(e, rest, current->staff_notices));
-    PARLEY_ASSIGN_OR_RETURN(
-        std::vector<timer::TimerRef> refs,
-        PgEnquiryStore::ApplyChange(txn, *current, change, [this](EnquiryRecord& r) { return ProjectRecord(r); }));
-    (void)refs;  // timers scheduled inside a handler are nudged by the worker after the commit
-    log::Info("enquiry_clock_fired", {{"school", key[0]}, {"enquiry", key[1]}, {"stage", key[2]}});
-    return rearm;
+    return std::make_pair(key[0], key[1]);
   };
+  plan.plan = [this](const EnquiryRecord& current, const timer::Timer& t,
+                     absl::Time now) -> absl::StatusOr<TimerOutcome> {
+    const Stage stage = absl::EndsWith(t.key, "/acknowledge") ? Stage::kAcknowledge : Stage::kRespond;
+    // The timer's own due is the armed due: a handler that re-arms its timer moves it, and the
+    // payload (the due first armed) is only for reading.
+    return PlanClockTimer(current, stage, t.due, now);
+  };
+  return plan;
+}
+
+absl::StatusOr<TimerOutcome> EnquiryService::PlanClockTimer(const EnquiryRecord& current, Stage stage,
+                                                            absl::Time armed_due, absl::Time db_now) {
+  BreachContext context;
+  const Enquiry& e = current.enquiry;
+  PARLEY_ASSIGN_OR_RETURN(BreachSwitches policy, directory_->BreachPolicyOf(e.school_id));
+  context.notify_line_manager = policy.notify_line_manager;
+  context.escalate_on_response_breach = policy.escalate_on_response_breach;
+  if (stage == Stage::kRespond) {
+    PARLEY_ASSIGN_OR_RETURN(Ladder l, directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
+    for (const Person& p : l.rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
+    context.ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
+  } else if (IsStaff(current.owner)) {
+    absl::StatusOr<std::string> manager = directory_->LineManagerOf(current.owner);
+    if (manager.ok()) {
+      context.owner_line_manager = *manager;
+    } else if (!absl::IsNotFound(manager.status())) {
+      return manager.status();  // contacts down: retried later
+    }
+  }
+  // The database's clock decided the timer is due; this process's clock may lag it a little.
+  const absl::Time now = std::max({clock_->Now(), armed_due, db_now});
+  PARLEY_ASSIGN_OR_RETURN(Decision decision, OnTimer(e, stage, armed_due, now, context, *deadlines_));
+  TimerOutcome outcome;
+  if (decision.events.empty()) return outcome;  // met, moved or handled already
+  // The firing timer is re-armed by returning its new due; only the other clock's timer is set
+  // through the change.
+  Decision rest = decision;
+  rest.timers.clear();
+  for (const TimerSetting& s : decision.timers) {
+    if (s.stage == stage) {
+      outcome.rearm = s.due ? std::optional<absl::Time>(StoredPrecision(*s.due)) : std::nullopt;
+    } else {
+      rest.timers.push_back(s);
+    }
+  }
+  // No request id: the timer's own transition is what makes the firing happen once.
+  PARLEY_ASSIGN_OR_RETURN(outcome.write, Plan(current, rest, now, nullptr));
+  log::Info("enquiry_clock_fired", {{"school", e.school_id},
+                                    {"enquiry", e.id},
+                                    {"stage", stage == Stage::kAcknowledge ? "acknowledge" : "respond"}});
+  return outcome;
 }
 
 }  // namespace parley::escalation

@@ -1,8 +1,14 @@
-// The escalation service's use cases: intake (gate → route → clocks), staff actions, the clock
-// timers' firing, and recomputation after a calendar edit. Each turns a rule's Decision
-// (domain/rules.h) into one store write: the events, the outbox notices (staff notices placed
-// inside the recipient's working periods, at most one per matter per recipient per period), and
-// the enquiry's timers (one per clock, kind kClockTimerKind). Tenancy and roles are the API's.
+// The escalation service's use cases: intake (gate → route → clocks), staff actions, the reads
+// the API shows, the clock timers' firing, and recomputation after a calendar edit. Each write
+// turns a rule's Decision (domain/rules.h) into one planned store write: the events, the outbox
+// notices (staff notices placed inside the recipient's working periods, at most one per matter
+// per recipient per period), and the enquiry's timers (one per clock, kind kClockTimerKind).
+//
+// A write is done once: a request id already done is answered from the store before any peer is
+// asked; then the change is planned on a snapshot of the enquiry, where peers may be asked (no row
+// is locked), the view is derived once for both the stored projection and the response, and the
+// store applies the plan guarded by the row version it was planned on, planning again (a few
+// times) when the row moved. Tenancy and roles are the API's.
 #pragma once
 
 #include <functional>
@@ -16,12 +22,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
-#include "common/timer/timer.h"
-#include "common/timer/worker.h"
-#include "services/escalation/clients/peers.h"
+#include "common/status/reasons.h"
+#include "common/timer/types.h"
+#include "services/escalation/domain/enquiry_store.h"
 #include "services/escalation/domain/enquiry_view.h"
+#include "services/escalation/domain/peers.h"
 #include "services/escalation/domain/rules.h"
-#include "services/escalation/store/enquiry_store.h"
 
 namespace parley::escalation {
 
@@ -34,6 +40,22 @@ struct EnquiryServiceOptions {
   absl::Duration receipt_skew = absl::Minutes(1);
   size_t max_subject_chars = 200;
   size_t max_reason_chars = 200;
+  // How many times a write is planned when the enquiry keeps changing under it.
+  int max_plan_attempts = 4;
+};
+
+// The response a write keeps for its request id, from the enquiry as stored and the view derived
+// for the write.
+using ResponseEncoder = std::function<absl::StatusOr<std::string>(const EnquiryRecord&, const EnquiryView&)>;
+
+struct EnquiryWithView {
+  EnquiryRecord record;
+  EnquiryView view;
+};
+
+struct EventPage {
+  std::vector<Event> events;
+  int64_t next_seq = 0;  // the seq the next page starts at; 0 when there is none
 };
 
 using TimerNudge = std::function<void(const timer::TimerRef&)>;
@@ -56,22 +78,35 @@ class EnquiryService {
   // `draft` carries what arrived (school, pupil, guardian, channel, category, received_at,
   // safeguarding, subject, body_ref, sender_description); the id is assigned here. Bad input
   // (empty or oversized subject, unknown category, a pupil of another school, receipt beyond the
-  // skew) → INVALID_ARGUMENT / NOT_FOUND before anything is written.
+  // skew) → INVALID_ARGUMENT / NOT_FOUND before anything is written. A retry of a request id done
+  // already returns the first response without asking routing or the gate again; the gate is
+  // given the request id, so concurrent copies record one decision.
   absl::StatusOr<WriteResult> Open(const RequestKey& key, EnquiryRecord draft, const std::string& actor,
-                                   const Encoder<EnquiryRecord>& encode);
+                                   const ResponseEncoder& encode);
 
-  // Acting in the wrong state → FAILED_PRECONDITION; a stale etag or a lost race → ABORTED.
+  // Acting in the wrong state → FAILED_PRECONDITION; a stale etag → ABORTED (STALE_ETAG); a row
+  // that kept moving while the change was planned → ABORTED (RECORD_CHANGED).
   absl::StatusOr<WriteResult> Act(const RequestKey& key, const std::string& school_id, const std::string& id,
-                                  const std::string& etag, const ActionInput& input,
-                                  const Encoder<EnquiryRecord>& encode);
+                                  const std::string& etag, const ActionInput& input, const ResponseEncoder& encode);
 
-  // The derived view of a stored enquiry (for showing clocks), asking contacts only when a pause
-  // moved a clock.
-  absl::StatusOr<EnquiryView> View(const EnquiryRecord& record);
+  // ---- reads ----
+  // With its history and the derived view (contacts asked only when a pause moved a clock).
+  absl::StatusOr<EnquiryWithView> Get(const std::string& school_id, const std::string& id);
+  // Newest first, as last projected (no history, no view).
+  absl::StatusOr<Page<EnquiryRecord>> List(const std::string& school_id, const EnquiryFilter& filter, PageQuery page);
+  // The history from seq `from_seq` (1 = the start), at most `size` events.
+  absl::StatusOr<EventPage> ListEvents(const std::string& school_id, const std::string& id, int64_t from_seq, int size);
+  absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end);
 
-  // The handler to register for kClockTimerKind: in the timer's transaction, loads the enquiry,
-  // asks rules::OnTimer, and applies the decision (breach notices, escalation, referral).
-  timer::Handler ClockTimerHandler();
+  // ---- clock timers ----
+  // What the store's timer handler for kClockTimerKind asks (the PostgreSQL store's, in store/):
+  // which enquiry a timer belongs to, and PlanClockTimer for it.
+  TimerPlan ClockTimerPlan();
+  // The firing of the `stage` clock's timer armed at `armed_due`, on the enquiry as stored, at
+  // `now` (the database's clock): breach notices, escalation, referral, and the timer's next due.
+  // Asks contacts for the breach switches, the ladder or the owner's line manager.
+  absl::StatusOr<TimerOutcome> PlanClockTimer(const EnquiryRecord& current, Stage stage, absl::Time armed_due,
+                                              absl::Time now);
 
   // DESIGN §3 rule 6: for every school with live enquiries whose calendar or policy fingerprint
   // (from contacts) differs from the one last seen, recomputes each live enquiry's running clocks
@@ -82,16 +117,23 @@ class EnquiryService {
   // The same for one school, whatever was seen before.
   absl::StatusOr<int> RecomputeSchool(const std::string& school_id);
 
-  // Fills the projection of `record` from its history (the store calls it inside each write).
-  absl::Status ProjectRecord(EnquiryRecord& record);
-
-  EnquiryStore& store() { return *store_; }
-
  private:
-  // Turns a Decision into a store Change for `enquiry`; `ledger` is the enquiry's rule-7 ledger,
-  // so staff notices go to working periods not yet used for their recipient.
+  using Decide = std::function<absl::StatusOr<Decision>(const EnquiryRecord& current, absl::Time now)>;
+
+  // Turns a Decision into a store Change for `enquiry` (times cut to what the store keeps);
+  // `ledger` is the enquiry's rule-7 ledger, so staff notices go to working periods not yet used
+  // for their recipient.
   absl::StatusOr<Change> ToChange(const Enquiry& enquiry, const Decision& decision,
                                   const std::vector<StaffNoticeRow>& ledger);
+  // The write of `decision` on `current`: the change, the record after it with the projection of
+  // the view derived once at `now`, and the response from that same view.
+  absl::StatusOr<PlannedWrite> Plan(const EnquiryRecord& current, const Decision& decision, absl::Time now,
+                                    const ResponseEncoder& encode);
+  // Snapshot → etag check → decide → apply guarded by the snapshot's row version, again while the
+  // row moved; nudges the timers written.
+  absl::StatusOr<WriteResult> Write(const RequestKey& key, const std::string& school_id, const std::string& id,
+                                    const std::string& etag, const Decide& decide, const ResponseEncoder& encode);
+  void Nudge(const WriteResult& written);
 
   absl::Mutex seen_mu_;
   std::map<std::string, std::pair<std::string, std::string>> seen_versions_ ABSL_GUARDED_BY(seen_mu_);

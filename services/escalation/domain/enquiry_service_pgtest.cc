@@ -88,8 +88,8 @@ RequestKey Key() {
   return RequestKey{"escalation.test", absl::StrFormat("00000000-0000-4000-8000-%012d", ++request_counter), "x"};
 }
 
-Encoder<EnquiryRecord> EncodeId() {
-  return [](const EnquiryRecord& r) -> absl::StatusOr<std::string> { return r.enquiry.id; };
+ResponseEncoder EncodeId() {
+  return [](const EnquiryRecord& r, const EnquiryView&) -> absl::StatusOr<std::string> { return r.enquiry.id; };
 }
 
 class EnquiryServicePgTest : public ::testing::Test {
@@ -114,7 +114,7 @@ class EnquiryServicePgTest : public ::testing::Test {
     service_ = std::make_unique<EnquiryService>(
         store_.get(), &gate_, &directory_, source_.get(), source_.get(),
         [this](const timer::TimerRef& r) { worker_->Notify(r); }, &RealClock::Get());
-    ASSERT_TRUE(worker_->Register(kClockTimerKind, service_->ClockTimerHandler()).ok());
+    ASSERT_TRUE(worker_->Register(kClockTimerKind, PgEnquiryStore::ClockTimerHandler(service_->ClockTimerPlan())).ok());
   }
 
   int64_t Count(const std::string& sql) {

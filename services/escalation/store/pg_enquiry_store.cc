@@ -13,6 +13,7 @@
 #include "common/pg/idempotency.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
+#include "common/timer/timer.h"
 
 namespace parley::escalation {
 namespace {
@@ -241,58 +242,38 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
                   params.dynamic());
 }
 
-// The event as it reads back: times to the microsecond.
-Event AsStored(Event ev) {
-  ev.at = ToMicros(ev.at);
-  ev.breached_due = ToMicros(ev.breached_due);
-  for (std::optional<ClockSnapshot>* s : {&ev.acknowledge, &ev.respond}) {
-    if (!s->has_value()) continue;
-    (*s)->clock_from = ToMicros((*s)->clock_from);
-    (*s)->clock_start = ToMicros((*s)->clock_start);
-    (*s)->due = ToMicros((*s)->due);
-  }
-  return ev;
-}
-
-absl::Status CheckEvents(const Enquiry& enquiry, const std::vector<Event>& events) {
-  int64_t expected = NextSeq(enquiry);
-  for (const Event& ev : events) {
-    if (ev.seq != expected) {
-      return WithReason(absl::InternalError(absl::StrCat("event seq ", ev.seq,
-                                                         " does not continue the history of "
-                                                         "enquiry ",
-                                                         enquiry.id, " (expected ", expected, ")")),
-                        "ENQUIRY_SEQ_MISMATCH");
-    }
-    ++expected;
-    if ((ev.acknowledge && ev.acknowledge->stage != Stage::kAcknowledge) ||
-        (ev.respond && ev.respond->stage != Stage::kRespond)) {
-      return WithReason(absl::InternalError(absl::StrCat("event ", ev.seq, " of enquiry ", enquiry.id,
-                                                         " sets a clock under the wrong stage")),
-                        "ENQUIRY_CLOCK_STAGE_MISMATCH");
-    }
-  }
-  return absl::OkStatus();
-}
-
 // Statements every intake, action and timer firing runs, prepared once per connection: parsing
 // and planning them each time cost the database more than running them.
 constexpr char kSelectEnquiry[] = "escalation_select_enquiry";
-constexpr char kSelectEnquiryForUpdate[] = "escalation_select_enquiry_for_update";
 constexpr char kSelectEvents[] = "escalation_select_events";
 constexpr char kSelectStaffNotices[] = "escalation_select_staff_notices";
 constexpr char kUpdateProjection[] = "escalation_update_projection";
+constexpr char kSelectVersion[] = "escalation_select_version";
 
-void WriteProjection(pqxx::work& txn, EnquiryRecord& rec) {
-  pqxx::row r = txn.exec_prepared1(kUpdateProjection, rec.enquiry.school_id, rec.enquiry.id,
-                                   static_cast<int>(rec.state), rec.owner, rec.rung, rec.cycle, TimeParam(rec.ack_due),
-                                   EnumParam(rec.ack_status), TimeParam(rec.respond_due), EnumParam(rec.respond_status),
-                                   TimeParam(rec.next_due), rec.owner_role);
-  rec.row_version = r[0].as<int64_t>();
-  rec.update_time = TimeAt(r[1]);
+absl::Status EnquiryNotFound(const std::string& school_id, const std::string& id) {
+  return NotFound(reason::kEnquiryNotFound, absl::StrCat("no enquiry ", id, " at school ", school_id));
+}
+
+// Why a write guarded by `base_version` found no row to write: gone, or moved on.
+absl::Status NotAtVersion(pqxx::work& txn, const std::string& school_id, const std::string& id) {
+  if (txn.exec_prepared(kSelectVersion, school_id, id).empty()) return EnquiryNotFound(school_id, id);
+  return Aborted(reason::kRecordChanged, "the enquiry changed while the change was planned");
+}
+
+// The projection of `rec`, if the row is still at `base_version` (the UPDATE takes the row lock;
+// a concurrent writer's commit makes it match nothing). Fills the row version and update time.
+absl::Status WriteProjection(pqxx::work& txn, int64_t base_version, EnquiryRecord& rec) {
+  pqxx::result r = txn.exec_prepared(
+      kUpdateProjection, rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state), rec.owner, rec.rung,
+      rec.cycle, TimeParam(rec.ack_due), EnumParam(rec.ack_status), TimeParam(rec.respond_due),
+      EnumParam(rec.respond_status), TimeParam(rec.next_due), rec.owner_role, base_version);
+  if (r.empty()) return NotAtVersion(txn, rec.enquiry.school_id, rec.enquiry.id);
+  rec.row_version = r[0][0].as<int64_t>();
+  rec.update_time = TimeAt(r[0][1]);
   rec.ack_due = ToMicros(rec.ack_due);
   rec.respond_due = ToMicros(rec.respond_due);
   rec.next_due = ToMicros(rec.next_due);
+  return absl::OkStatus();
 }
 
 // The staff-notice ledger rows, in one statement; returns the outbox keys of those whose slot was
@@ -348,9 +329,8 @@ absl::Status InsertOutbox(pqxx::work& txn, const Enquiry& e, const std::vector<O
   return absl::OkStatus();
 }
 
-std::optional<EnquiryRecord> LoadRecord(pqxx::work& txn, const std::string& school_id, const std::string& id,
-                                        bool for_update) {
-  pqxx::result row = txn.exec_prepared(for_update ? kSelectEnquiryForUpdate : kSelectEnquiry, school_id, id);
+std::optional<EnquiryRecord> LoadRecord(pqxx::work& txn, const std::string& school_id, const std::string& id) {
+  pqxx::result row = txn.exec_prepared(kSelectEnquiry, school_id, id);
   if (row.empty()) return std::nullopt;
   EnquiryRecord rec = RecordFrom(row[0]);
   for (const pqxx::row& r : txn.exec_prepared(kSelectEvents, school_id, id)) {
@@ -387,10 +367,6 @@ std::optional<absl::Duration> OptionalMicros(const pqxx::field& f) {
   return absl::Microseconds(f.as<int64_t>());
 }
 
-absl::Status EnquiryNotFound(const std::string& school_id, const std::string& id) {
-  return NotFound("ENQUIRY_NOT_FOUND", absl::StrCat("no enquiry ", id, " at school ", school_id));
-}
-
 absl::Time DatabaseNow(pqxx::work& txn) {
   return TimeAt(txn.exec1("SELECT (EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT")[0]);
 }
@@ -401,7 +377,7 @@ PgEnquiryStore::PgEnquiryStore(pg::Pool* pool) : pool_(pool) {
   const std::string select_enquiry =
       absl::StrCat("SELECT ", kEnquiryColumns, " FROM enquiries WHERE school_id = $1 AND id = $2");
   pool_->Prepare(kSelectEnquiry, select_enquiry);
-  pool_->Prepare(kSelectEnquiryForUpdate, select_enquiry + " FOR UPDATE");
+  pool_->Prepare(kSelectVersion, "SELECT row_version FROM enquiries WHERE school_id = $1 AND id = $2 FOR SHARE");
   pool_->Prepare(kSelectEvents,
                  absl::StrCat("SELECT ", kEventColumns,
                               " FROM enquiry_events WHERE school_id = $1 AND enquiry_id = $2 ORDER BY seq"));
@@ -409,83 +385,125 @@ PgEnquiryStore::PgEnquiryStore(pg::Pool* pool) : pool_(pool) {
                  absl::StrCat("SELECT recipient, ", Micros("period_start"),
                               ", outbox_key FROM staff_notices WHERE school_id = $1 AND enquiry_id = $2 "
                               "ORDER BY period_start"));
-  pool_->Prepare(kUpdateProjection,
-                 absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, owner_role = $12, "
-                              "ack_due = NULLIF($7, '')::timestamptz, ack_status = NULLIF($8::int, 0)::smallint, "
-                              "respond_due = NULLIF($9, '')::timestamptz, respond_status = NULLIF($10::int, "
-                              "0)::smallint, next_due = NULLIF($11, '')::timestamptz, row_version = row_version + 1, "
-                              "update_time = now() WHERE school_id = $1 AND id = $2 RETURNING row_version, ",
-                              Micros("update_time")));
+  pool_->Prepare(
+      kUpdateProjection,
+      absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, owner_role = $12, "
+                   "ack_due = NULLIF($7, '')::timestamptz, ack_status = NULLIF($8::int, 0)::smallint, "
+                   "respond_due = NULLIF($9, '')::timestamptz, respond_status = NULLIF($10::int, "
+                   "0)::smallint, next_due = NULLIF($11, '')::timestamptz, row_version = row_version + 1, "
+                   "update_time = now() WHERE school_id = $1 AND id = $2 AND row_version = $13 RETURNING row_version, ",
+                   Micros("update_time")));
 }
 
 absl::Status PgEnquiryStore::Ping() { return pool_->Ping(); }
 
-absl::StatusOr<EnquiryRecord> PgEnquiryStore::LoadForUpdate(pqxx::work& txn, const std::string& school_id,
-                                                            const std::string& id) {
-  std::optional<EnquiryRecord> rec = LoadRecord(txn, school_id, id, /*for_update=*/true);
-  if (!rec) return EnquiryNotFound(school_id, id);
-  return *std::move(rec);
+absl::StatusOr<std::optional<std::string>> PgEnquiryStore::FindResponse(const RequestKey& key) {
+  return pg::FindResponse(*pool_, key);
 }
 
-absl::StatusOr<std::vector<timer::TimerRef>> PgEnquiryStore::ApplyChange(
-    pqxx::work& txn, EnquiryRecord& current, const Change& change,
-    const std::function<absl::Status(EnquiryRecord&)>& project) {
-  const Enquiry& e = current.enquiry;
-  PARLEY_RETURN_IF_ERROR(CheckEvents(e, change.events));
+absl::StatusOr<EnquiryRecord> PgEnquiryStore::ApplyPlanned(pqxx::work& txn, int64_t base_version,
+                                                           const PlannedWrite& write,
+                                                           std::vector<timer::TimerRef>& timers) {
+  PARLEY_RETURN_IF_ERROR(CheckPlannedEvents(write));
+  EnquiryRecord stored = write.after;
+  const Enquiry& e = stored.enquiry;
+  const Change& change = write.change;
   if (!change.events.empty()) {
-    InsertEvents(txn, e.school_id, e.id, change.events);
-    for (const Event& ev : change.events) current.enquiry.history.push_back(AsStored(ev));
-    PARLEY_RETURN_IF_ERROR(project(current));
-    WriteProjection(txn, current);
+    // The guarded projection first: it takes the row lock, and writes nothing when the row moved.
+    PARLEY_RETURN_IF_ERROR(WriteProjection(txn, base_version, stored));
+    try {
+      InsertEvents(txn, e.school_id, e.id, change.events);
+    } catch (const pqxx::unique_violation&) {
+      // The version matched but the history did not: the caller's base version and plan disagree.
+      return Internal(reason::kEnquirySeqMismatch,
+                      absl::StrCat("the events planned for enquiry ", e.id, " do not continue its stored history"));
+    }
+  } else {
+    // Nothing to project; what else the change does still belongs to the version it was planned on.
+    pqxx::result r = txn.exec_prepared(kSelectVersion, e.school_id, e.id);
+    if (r.empty()) return EnquiryNotFound(e.school_id, e.id);
+    if (r[0][0].as<int64_t>() != base_version) {
+      return Aborted(reason::kRecordChanged, "the enquiry changed while the change was planned");
+    }
+    stored.row_version = base_version;
   }
   PARLEY_RETURN_IF_ERROR(InsertOutbox(txn, e, change.outbox, InsertStaffNotices(txn, e, change.staff_notices)));
   // Cancel first: a timer both cancelled and scheduled by one change ends up armed.
   for (const auto& [kind, timer_key] : change.cancel) PARLEY_RETURN_IF_ERROR(timer::Cancel(txn, kind, timer_key));
-  std::vector<timer::TimerRef> refs;
   for (const timer::TimerSpec& spec : change.schedule) {
     PARLEY_ASSIGN_OR_RETURN(timer::TimerRef ref, timer::Schedule(txn, spec));
-    refs.push_back(ref);
+    timers.push_back(ref);
   }
-  return refs;
+  return stored;
 }
 
-absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const EnquiryRecord& record,
-                                                   const Change& change,
-                                                   const std::function<absl::Status(EnquiryRecord&)>& project,
-                                                   const Encoder<EnquiryRecord>& encode) {
+absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const PlannedWrite& write) {
+  const EnquiryRecord& record = write.after;
   const Enquiry& e = record.enquiry;
-  if (!e.history.empty() || change.events.empty()) {
-    return WithReason(absl::InternalError("a new enquiry is stored with its first events and no history"),
-                      "ENQUIRY_CREATE_MISUSE");
+  if (write.change.events.empty() || e.history.size() != write.change.events.size()) {
+    return Internal(reason::kEnquiryCreateMisuse, "a new enquiry is stored with its first events and no history");
   }
   return pg::RunIdempotentInto<WriteResult>(
       *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
-        // Version 0 until ApplyChange writes the projection of the first events: a new enquiry's etag
-        // is "1".
+        // Version 0 until the projection of the first events is written: a new enquiry's etag is "1".
         pqxx::result inserted = txn.exec_params(
             absl::StrCat(
                 "INSERT INTO enquiries (school_id, id, pupil, guardian, sender_description, channel, category, "
                 "received_at, subject, subject_ref, body_ref, safeguarding, state, row_version, teaching_subject) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, 0, $14) "
                 "ON CONFLICT (school_id, id) DO NOTHING RETURNING ",
-                kEnquiryColumns),
+                Micros("create_time")),
             e.school_id, e.id, e.pupil, e.guardian, record.sender_description, static_cast<int>(e.channel), e.category,
             TimeParam(e.received_at), record.subject, e.subject_ref, e.body_ref, e.safeguarding,
-            static_cast<int>(record.state), e.teaching_subject);
+            static_cast<int>(EnquiryState::kOpen), e.teaching_subject);
         if (inserted.empty()) {
-          return AlreadyExists("ENQUIRY_EXISTS",
+          return AlreadyExists(reason::kEnquiryExists,
                                absl::StrCat("enquiry ", e.id, " already exists at school ", e.school_id));
         }
-        EnquiryRecord current = RecordFrom(inserted[0]);
-        PARLEY_ASSIGN_OR_RETURN(result.timers, ApplyChange(txn, current, change, project));
-        return encode(current);
+        PARLEY_ASSIGN_OR_RETURN(EnquiryRecord stored, ApplyPlanned(txn, /*base_version=*/0, write, result.timers));
+        stored.create_time = TimeAt(inserted[0][0]);
+        stored.enquiry.received_at = ToMicros(stored.enquiry.received_at);
+        if (!write.encode) return std::string();
+        return write.encode(stored);
       });
+}
+
+absl::StatusOr<WriteResult> PgEnquiryStore::Apply(const RequestKey& key, int64_t base_version,
+                                                  const PlannedWrite& write) {
+  return pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        PARLEY_ASSIGN_OR_RETURN(EnquiryRecord stored, ApplyPlanned(txn, base_version, write, result.timers));
+        if (!write.encode) return std::string();
+        return write.encode(stored);
+      });
+}
+
+timer::Handler PgEnquiryStore::ClockTimerHandler(TimerPlan plan, int max_plan_attempts) {
+  return [plan = std::move(plan), max_plan_attempts](
+             pqxx::work& txn, const timer::Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+    const std::optional<std::pair<std::string, std::string>> target = plan.target(t);
+    if (!target) return std::nullopt;
+    for (int attempt = 1;; ++attempt) {
+      // Read without a lock: the plan may ask contacts, and no enquiry row is held meanwhile. The
+      // timer's own row is, by the worker, so the firing happens once.
+      std::optional<EnquiryRecord> current = LoadRecord(txn, target->first, target->second);
+      if (!current) return std::nullopt;
+      PARLEY_ASSIGN_OR_RETURN(TimerOutcome outcome, plan.plan(*current, t, DatabaseNow(txn)));
+      if (!outcome.write) return outcome.rearm;
+      // Timers a handler schedules are nudged by the worker after the commit.
+      std::vector<timer::TimerRef> scheduled;
+      absl::StatusOr<EnquiryRecord> stored = ApplyPlanned(txn, current->row_version, *outcome.write, scheduled);
+      if (stored.ok()) return outcome.rearm;
+      const bool moved = absl::IsAborted(stored.status()) && ErrorReason(stored.status()) == reason::kRecordChanged;
+      if (!moved || attempt >= max_plan_attempts) return stored.status();
+    }
+  };
 }
 
 absl::StatusOr<EnquiryRecord> PgEnquiryStore::Get(const std::string& school_id, const std::string& id) {
   std::optional<EnquiryRecord> found;
   PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
-    found = LoadRecord(txn, school_id, id, /*for_update=*/false);
+    found = LoadRecord(txn, school_id, id);
     return absl::OkStatus();
   }));
   if (!found) return EnquiryNotFound(school_id, id);
@@ -592,22 +610,6 @@ absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, 
     return absl::OkStatus();
   }));
   return out;
-}
-
-absl::StatusOr<WriteResult> PgEnquiryStore::Append(const RequestKey& key, const std::string& school_id,
-                                                   const std::string& id, const std::string& etag, const Plan& plan,
-                                                   const std::function<absl::Status(EnquiryRecord&)>& project,
-                                                   const Encoder<EnquiryRecord>& encode) {
-  return pg::RunIdempotentInto<WriteResult>(
-      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
-        PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, LoadForUpdate(txn, school_id, id));
-        if (!etag.empty() && etag != EtagOf(current.row_version)) {
-          return Aborted("STALE_ETAG", "the enquiry has changed since it was read: read it again and retry");
-        }
-        PARLEY_ASSIGN_OR_RETURN(Change change, plan(current, DatabaseNow(txn)));
-        PARLEY_ASSIGN_OR_RETURN(result.timers, ApplyChange(txn, current, change, project));
-        return encode(current);
-      });
 }
 
 }  // namespace parley::escalation

@@ -103,6 +103,9 @@ std::function<absl::Status(EnquiryRecord&)> ProjectAt(absl::Time now) {
   };
 }
 
+// What a staff action plans on the enquiry as read, at `now`.
+using Plan = std::function<absl::StatusOr<Change>(const EnquiryRecord& current, absl::Time now)>;
+
 int request_counter = 0;
 RequestKey Key(const std::string& method) {
   return RequestKey{absl::StrCat("escalation.", method),
@@ -193,6 +196,51 @@ class PgEnquiryStoreTest : public ::testing::Test {
     return n;
   }
 
+  // The write path the service takes, over the store's entry points: a replay answered first, the
+  // enquiry read, the etag checked, `plan` run on the snapshot, the view derived once at `project`'s
+  // time, and the change applied guarded by the version read (again while the row moved).
+  absl::StatusOr<WriteResult> Create(const RequestKey& key, const EnquiryRecord& record, const Change& change,
+                                     const std::function<absl::Status(EnquiryRecord&)>& project,
+                                     const Encoder<EnquiryRecord>& encode) {
+    PlannedWrite write;
+    write.change = change;
+    write.after = record;
+    for (const Event& ev : change.events) write.after.enquiry.history.push_back(StoredPrecision(ev));
+    PARLEY_RETURN_IF_ERROR(project(write.after));
+    write.encode = encode;
+    return store_->Create(key, write);
+  }
+
+  absl::StatusOr<WriteResult> Append(const RequestKey& key, const std::string& school_id, const std::string& id,
+                                     const std::string& etag, const Plan& plan,
+                                     const std::function<absl::Status(EnquiryRecord&)>& project,
+                                     const Encoder<EnquiryRecord>& encode) {
+    PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> replayed, store_->FindResponse(key));
+    if (replayed) return WriteResult{*replayed, true, {}};
+    for (int attempt = 1;; ++attempt) {
+      PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, store_->Get(school_id, id));
+      if (!etag.empty() && etag != EtagOf(current.row_version)) return Aborted(reason::kStaleEtag, "stale etag");
+      PARLEY_ASSIGN_OR_RETURN(PlannedWrite write, PlanOn(current, plan, project, encode));
+      absl::StatusOr<WriteResult> w = store_->Apply(key, current.row_version, write);
+      if (w.ok() || ErrorReason(w.status()) != reason::kRecordChanged || attempt == 20) return w;
+    }
+  }
+
+  static absl::StatusOr<PlannedWrite> PlanOn(const EnquiryRecord& current, const Plan& plan,
+                                             const std::function<absl::Status(EnquiryRecord&)>& project,
+                                             const Encoder<EnquiryRecord>& encode) {
+    PlannedWrite write;
+    PARLEY_ASSIGN_OR_RETURN(write.change, plan(current, absl::Now()));
+    write.after = current;
+    for (Event& ev : write.change.events) {
+      ev = StoredPrecision(ev);
+      write.after.enquiry.history.push_back(ev);
+    }
+    PARLEY_RETURN_IF_ERROR(project(write.after));
+    write.encode = encode;
+    return write;
+  }
+
   // Events, outbox rows, ledger rows, pending timers, stored responses: everything a write adds.
   std::string Footprint() {
     return absl::StrCat("events=", Count("SELECT count(*) FROM enquiry_events"),
@@ -218,7 +266,7 @@ class PgEnquiryStoreTest : public ::testing::Test {
   EnquiryRecord CreateRouted(const std::string& id, const std::string& owner, absl::Time ack_due,
                              const std::string& category = "learning") {
     absl::StatusOr<WriteResult> w =
-        store_->Create(Key("Open"), NewRecord(id, category), Intake(owner, ack_due), ProjectAt(kBase), Encode());
+        Create(Key("Open"), NewRecord(id, category), Intake(owner, ack_due), ProjectAt(kBase), Encode());
     EXPECT_TRUE(w.ok()) << w.status();
     absl::StatusOr<EnquiryRecord> got = store_->Get(kSchool, id);
     EXPECT_TRUE(got.ok()) << got.status();
@@ -228,7 +276,7 @@ class PgEnquiryStoreTest : public ::testing::Test {
   // Appends one event of `kind` at `at` by a plan that continues the history.
   absl::StatusOr<WriteResult> AppendEvent(const std::string& id, EventKind kind, absl::Time at,
                                           const std::string& etag = "") {
-    return store_->Append(
+    return Append(
         Key("Act"), kSchool, id, etag,
         [kind, at](const EnquiryRecord& current, absl::Time) -> absl::StatusOr<Change> {
           Change c;
@@ -271,7 +319,7 @@ TEST_F(PgEnquiryStoreTest, CreateAndGetRoundTripEveryEventFieldAndClockSnapshot)
   escalated.respond = Snapshot(Stage::kRespond, At(60 * 24 * 5, 11), std::nullopt, kHead);  // set while paused
   change.events.push_back(escalated);
 
-  absl::StatusOr<WriteResult> w = store_->Create(Key("Open"), record, change, ProjectAt(At(60 * 24 * 5, 20)), Encode());
+  absl::StatusOr<WriteResult> w = Create(Key("Open"), record, change, ProjectAt(At(60 * 24 * 5, 20)), Encode());
   ASSERT_TRUE(w.ok()) << w.status();
   EXPECT_FALSE(w->replayed);
 
@@ -329,7 +377,7 @@ TEST_F(PgEnquiryStoreTest, CreatingAnExistingIdIsAlreadyExists) {
   CreateRouted("e-1", kTeacher, At(60 * 24));
   const std::string before = Footprint();
   absl::StatusOr<WriteResult> again =
-      store_->Create(Key("Open"), NewRecord("e-1"), Intake(kTeacher, At(60)), ProjectAt(kBase), Encode());
+      Create(Key("Open"), NewRecord("e-1"), Intake(kTeacher, At(60)), ProjectAt(kBase), Encode());
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(ErrorReason(again.status()), "ENQUIRY_EXISTS");
   EXPECT_EQ(Footprint(), before);
@@ -341,7 +389,7 @@ TEST_F(PgEnquiryStoreTest, RetriedRequestIdReplaysAndWritesNothingTwice) {
   change.staff_notices.push_back(StaffNoticeRow{kTeacher, At(0), "escalation/e-1/assigned/1"});
   change.schedule.push_back(timer::TimerSpec{"escalation.clock", "st-marys/e-1/acknowledge", At(60 * 24), "{}"});
   const RequestKey open = Key("Open");
-  absl::StatusOr<WriteResult> first = store_->Create(open, NewRecord("e-1"), change, ProjectAt(kBase), Encode());
+  absl::StatusOr<WriteResult> first = Create(open, NewRecord("e-1"), change, ProjectAt(kBase), Encode());
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_FALSE(first->replayed);
   ASSERT_EQ(first->timers.size(), 1u);
@@ -349,7 +397,7 @@ TEST_F(PgEnquiryStoreTest, RetriedRequestIdReplaysAndWritesNothingTwice) {
   const std::string after_create = Footprint();
   EXPECT_EQ(after_create, "events=2 outbox=1 notices=1 timers=1 timer_versions=1 versions=1 requests=1");
 
-  absl::StatusOr<WriteResult> retry = store_->Create(open, NewRecord("e-1"), change, ProjectAt(kBase), Encode());
+  absl::StatusOr<WriteResult> retry = Create(open, NewRecord("e-1"), change, ProjectAt(kBase), Encode());
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_TRUE(retry->replayed);
   EXPECT_EQ(retry->response, first->response);
@@ -367,11 +415,11 @@ TEST_F(PgEnquiryStoreTest, RetriedRequestIdReplaysAndWritesNothingTwice) {
     c.cancel.emplace_back("escalation.clock", "st-marys/e-1/acknowledge");
     return c;
   };
-  absl::StatusOr<WriteResult> a1 = store_->Append(ack, kSchool, "e-1", "", plan, ProjectAt(kBase), Encode());
+  absl::StatusOr<WriteResult> a1 = Append(ack, kSchool, "e-1", "", plan, ProjectAt(kBase), Encode());
   ASSERT_TRUE(a1.ok()) << a1.status();
   const std::string after_append = Footprint();
   EXPECT_EQ(after_append, "events=3 outbox=2 notices=1 timers=0 timer_versions=2 versions=2 requests=2");
-  absl::StatusOr<WriteResult> a2 = store_->Append(ack, kSchool, "e-1", "", plan, ProjectAt(kBase), Encode());
+  absl::StatusOr<WriteResult> a2 = Append(ack, kSchool, "e-1", "", plan, ProjectAt(kBase), Encode());
   ASSERT_TRUE(a2.ok()) << a2.status();
   EXPECT_TRUE(a2->replayed);
   EXPECT_EQ(a2->response, a1->response);
@@ -385,7 +433,7 @@ TEST_F(PgEnquiryStoreTest, StaleEtagIsAbortedAndChangesNothing) {
   const std::string before = Footprint();
 
   bool planned = false;
-  absl::StatusOr<WriteResult> stale = store_->Append(
+  absl::StatusOr<WriteResult> stale = Append(
       Key("Reply"), kSchool, "e-1", EtagOf(1),
       [&](const EnquiryRecord&, absl::Time) -> absl::StatusOr<Change> {
         planned = true;
@@ -409,7 +457,7 @@ TEST_F(PgEnquiryStoreTest, AFailedWriteRollsBackEverything) {
   Change intake = Intake(kTeacher, At(60 * 24));
   intake.outbox.push_back(OutboxRow{"escalation/e-1/assigned/1", "staff_notice", "{}", At(1)});
   intake.schedule.push_back(timer::TimerSpec{"escalation.clock", "st-marys/e-1/acknowledge", At(60 * 24), ""});
-  ASSERT_TRUE(store_->Create(Key("Open"), NewRecord("e-1"), intake, ProjectAt(kBase), Encode()).ok());
+  ASSERT_TRUE(Create(Key("Open"), NewRecord("e-1"), intake, ProjectAt(kBase), Encode()).ok());
   const std::string before = Footprint();
   const std::string record_before = Describe(*store_->Get(kSchool, "e-1"));
 
@@ -427,7 +475,7 @@ TEST_F(PgEnquiryStoreTest, AFailedWriteRollsBackEverything) {
   const RequestKey key = Key("Reply");
   struct Case {
     std::string name;
-    EnquiryStore::Plan plan;
+    Plan plan;
     std::function<absl::Status(EnquiryRecord&)> project;
     absl::StatusCode code;
   };
@@ -464,18 +512,18 @@ TEST_F(PgEnquiryStoreTest, AFailedWriteRollsBackEverything) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    absl::StatusOr<WriteResult> w = store_->Append(key, kSchool, "e-1", "", c.plan, c.project, Encode());
+    absl::StatusOr<WriteResult> w = Append(key, kSchool, "e-1", "", c.plan, c.project, Encode());
     EXPECT_EQ(w.status().code(), c.code) << w.status();
     EXPECT_EQ(Footprint(), before);
     EXPECT_EQ(Describe(*store_->Get(kSchool, "e-1")), record_before);
     EXPECT_EQ(FindTimer("escalation.clock", "st-marys/e-1/acknowledge")->state, timer::TimerState::kPending);
     EXPECT_FALSE(FindTimer("escalation.clock", "st-marys/e-1/respond").has_value());
   }
-  EXPECT_EQ(ErrorReason(store_->Append(key, kSchool, "e-1", "", cases[2].plan, ProjectAt(kBase), Encode()).status()),
+  EXPECT_EQ(ErrorReason(Append(key, kSchool, "e-1", "", cases[2].plan, ProjectAt(kBase), Encode()).status()),
             "OUTBOX_KEY_DUPLICATE");
 
   // Nothing was remembered under the request id: its retry with a good plan does the work.
-  absl::StatusOr<WriteResult> retry = store_->Append(
+  absl::StatusOr<WriteResult> retry = Append(
       key, kSchool, "e-1", "", [&](const EnquiryRecord& c, absl::Time) { return full_change(c); }, ProjectAt(kBase),
       Encode());
   ASSERT_TRUE(retry.ok()) << retry.status();
@@ -485,7 +533,7 @@ TEST_F(PgEnquiryStoreTest, AFailedWriteRollsBackEverything) {
   // A create whose change fails leaves no enquiry behind either.
   Change bad = Intake(kTeacher, At(60));
   bad.events[1].seq = 3;
-  EXPECT_EQ(store_->Create(Key("Open"), NewRecord("e-2"), bad, ProjectAt(kBase), Encode()).status().code(),
+  EXPECT_EQ(Create(Key("Open"), NewRecord("e-2"), bad, ProjectAt(kBase), Encode()).status().code(),
             absl::StatusCode::kInternal);
   EXPECT_EQ(store_->Get(kSchool, "e-2").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(Count("SELECT count(*) FROM enquiries"), 1);
@@ -495,8 +543,7 @@ TEST_F(PgEnquiryStoreTest, TimersAreScheduledAndCancelledWithTheChange) {
   Change intake = Intake(kTeacher, At(60 * 24));
   intake.schedule.push_back(timer::TimerSpec{"escalation.clock", "st-marys/e-1/acknowledge", At(60 * 24), "a"});
   intake.schedule.push_back(timer::TimerSpec{"escalation.clock", "st-marys/e-1/respond", At(60 * 96), "r"});
-  absl::StatusOr<WriteResult> created =
-      store_->Create(Key("Open"), NewRecord("e-1"), intake, ProjectAt(kBase), Encode());
+  absl::StatusOr<WriteResult> created = Create(Key("Open"), NewRecord("e-1"), intake, ProjectAt(kBase), Encode());
   ASSERT_TRUE(created.ok()) << created.status();
   ASSERT_EQ(created->timers.size(), 2u);
   std::optional<timer::Timer> ack = FindTimer("escalation.clock", "st-marys/e-1/acknowledge");
@@ -507,7 +554,7 @@ TEST_F(PgEnquiryStoreTest, TimersAreScheduledAndCancelledWithTheChange) {
   EXPECT_EQ(created->timers[0].id, ack->id);
 
   // Acknowledged: the acknowledgement timer goes, the response timer moves (re-armed).
-  absl::StatusOr<WriteResult> acked = store_->Append(
+  absl::StatusOr<WriteResult> acked = Append(
       Key("Acknowledge"), kSchool, "e-1", EtagOf(1),
       [](const EnquiryRecord& current, absl::Time) -> absl::StatusOr<Change> {
         Change c;
@@ -534,11 +581,11 @@ TEST_F(PgEnquiryStoreTest, ARule7SlotAlreadyTakenSkipsTheNoticeAndItsOutboxRow) 
   Change intake = Intake(kTeacher, At(60 * 24));
   intake.staff_notices.push_back(StaffNoticeRow{kTeacher, At(0), "escalation/e-1/assigned"});
   intake.outbox.push_back(OutboxRow{"escalation/e-1/assigned", "staff_notice", "{}", At(1)});
-  ASSERT_TRUE(store_->Create(Key("Open"), NewRecord("e-1"), intake, ProjectAt(kBase), Encode()).ok());
+  ASSERT_TRUE(Create(Key("Open"), NewRecord("e-1"), intake, ProjectAt(kBase), Encode()).ok());
 
   // A second notice to the teacher in the same working period (a race the rules could not see),
   // one to the head in it, and one to the teacher in the next period.
-  absl::StatusOr<WriteResult> w = store_->Append(
+  absl::StatusOr<WriteResult> w = Append(
       Key("Reopen"), kSchool, "e-1", "",
       [](const EnquiryRecord& current, absl::Time) -> absl::StatusOr<Change> {
         Change c;
@@ -589,7 +636,7 @@ TEST_F(PgEnquiryStoreTest, ListFiltersNewestFirstAndPages) {
   // Another school's enquiry is never listed.
   EnquiryRecord elsewhere = NewRecord("e-7");
   elsewhere.enquiry.school_id = "kenilworth";
-  ASSERT_TRUE(store_->Create(Key("Open"), elsewhere, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+  ASSERT_TRUE(Create(Key("Open"), elsewhere, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
 
   auto ids = [&](const EnquiryFilter& f, absl::Time now = kBase) {
     std::vector<std::string> out;
@@ -681,7 +728,7 @@ TEST_F(PgEnquiryStoreTest, ConcurrentAppendsOnOneEnquirySerialise) {
   auto worker = [&](const std::string& actor) {
     for (int i = 0; i < kPerThread; ++i) {
       // Both threads build their request keys up front: request_counter is not thread-safe.
-      absl::StatusOr<WriteResult> w = store_->Append(
+      absl::StatusOr<WriteResult> w = Append(
           RequestKey{"escalation.Reassign", absl::StrFormat("00000000-0000-4000-9000-%s%06d", actor, i), actor},
           kSchool, "e-1", "",
           [&actor](const EnquiryRecord& current, absl::Time now) -> absl::StatusOr<Change> {
@@ -720,12 +767,49 @@ TEST_F(PgEnquiryStoreTest, ConcurrentAppendsOnOneEnquirySerialise) {
   EXPECT_EQ(got->row_version, 1 + 2 * kPerThread);
 }
 
-TEST_F(PgEnquiryStoreTest, TimerHandlersLoadAndApplyInTheirOwnTransaction) {
+TEST_F(PgEnquiryStoreTest, AChangePlannedOnAnOlderVersionIsAbortedAndWritesNothing) {
+  CreateRouted("e-1", kTeacher, At(60 * 24));
+  absl::StatusOr<EnquiryRecord> snapshot = store_->Get(kSchool, "e-1");
+  ASSERT_TRUE(snapshot.ok());
+  Plan ack = [](const EnquiryRecord& current, absl::Time) -> absl::StatusOr<Change> {
+    Change c;
+    c.events.push_back(NewEvent(NextSeq(current.enquiry), EventKind::kAcknowledged, At(10)));
+    c.outbox.push_back(OutboxRow{"escalation/e-1/ack", "guardian_notice", "{}", At(10)});
+    return c;
+  };
+  absl::StatusOr<PlannedWrite> planned = PlanOn(*snapshot, ack, ProjectAt(kBase), Encode());
+  ASSERT_TRUE(planned.ok()) << planned.status();
+  ASSERT_TRUE(AppendEvent("e-1", EventKind::kReassigned, At(5)).ok());  // someone else wrote meanwhile
+  const std::string before = Footprint();
+  absl::StatusOr<WriteResult> w = store_->Apply(Key("Acknowledge"), snapshot->row_version, *planned);
+  EXPECT_EQ(w.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ErrorReason(w.status()), "RECORD_CHANGED");
+  EXPECT_EQ(Footprint(), before);
+  // Planned again on what is there now, it goes through.
+  absl::StatusOr<WriteResult> again = Append(Key("Acknowledge"), kSchool, "e-1", "", ack, ProjectAt(kBase), Encode());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(store_->Get(kSchool, "e-1")->row_version, 3);
+  EXPECT_EQ(store_->Apply(Key("Acknowledge"), 3, *planned).status().code(), absl::StatusCode::kInternal);  // seq
+}
+
+TEST_F(PgEnquiryStoreTest, TheClockTimerHandlerPlansWithoutALockAndAppliesInTheTimersTransaction) {
   CreateRouted("e-1", kTeacher, At(60));
-  std::vector<timer::TimerRef> refs;
-  absl::Status s = pool_->Transact([&](pqxx::work& txn) -> absl::Status {
-    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, PgEnquiryStore::LoadForUpdate(txn, kSchool, "e-1"));
-    EXPECT_EQ(current.enquiry.history.size(), 2u);
+  int plans = 0;
+  bool raced = false;
+  TimerPlan plan;
+  plan.target = [](const timer::Timer& t) -> std::optional<std::pair<std::string, std::string>> {
+    if (t.key != "st-marys/e-1/acknowledge") return std::nullopt;
+    return std::make_pair(std::string(kSchool), std::string("e-1"));
+  };
+  plan.plan = [&](const EnquiryRecord& current, const timer::Timer&, absl::Time) -> absl::StatusOr<TimerOutcome> {
+    ++plans;
+    if (!raced) {
+      // A staff action commits while the first plan is made: no row lock is held, so it goes
+      // through, and the handler plans again on what it left.
+      raced = true;
+      EXPECT_TRUE(AppendEvent("e-1", EventKind::kReassigned, At(30)).ok());
+    }
+    TimerOutcome outcome;
     Change c;
     Event breached = NewEvent(NextSeq(current.enquiry), EventKind::kBreached, At(61));
     breached.stage = Stage::kAcknowledge;
@@ -733,34 +817,55 @@ TEST_F(PgEnquiryStoreTest, TimerHandlersLoadAndApplyInTheirOwnTransaction) {
     c.events.push_back(breached);
     c.outbox.push_back(OutboxRow{"escalation/e-1/ack-breach", "staff_notice", "{}", At(61)});
     c.schedule.push_back(timer::TimerSpec{"escalation.clock", "st-marys/e-1/respond", At(60 * 72), ""});
-    PARLEY_ASSIGN_OR_RETURN(refs, PgEnquiryStore::ApplyChange(txn, current, c, ProjectAt(At(61))));
-    EXPECT_EQ(current.row_version, 2);
-    EXPECT_EQ(current.enquiry.history.size(), 3u);
-    EXPECT_EQ(current.ack_status, ClockStatus::kBreached);
+    PlannedWrite write;
+    write.change = c;
+    write.after = current;
+    write.after.enquiry.history.push_back(breached);
+    PARLEY_RETURN_IF_ERROR(ProjectAt(At(61))(write.after));
+    outcome.write = write;
+    outcome.rearm = At(120);
+    return outcome;
+  };
+  const timer::Handler handler = PgEnquiryStore::ClockTimerHandler(plan);
+  timer::Timer t;
+  t.kind = "escalation.clock";
+  t.key = "st-marys/e-1/acknowledge";
+  t.due = At(60);
+  std::optional<absl::Time> rearm;
+  absl::Status s = pool_->Transact([&](pqxx::work& txn) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(rearm, handler(txn, t));
     return absl::OkStatus();
   });
   ASSERT_TRUE(s.ok()) << s;
-  EXPECT_EQ(refs.size(), 1u);
+  EXPECT_EQ(plans, 2);
+  EXPECT_EQ(rearm, At(120));
   absl::StatusOr<EnquiryRecord> got = store_->Get(kSchool, "e-1");
   ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->row_version, 2);
-  EXPECT_EQ(got->enquiry.history.back().kind, EventKind::kBreached);
+  EXPECT_EQ(got->row_version, 3);
+  ASSERT_EQ(got->enquiry.history.size(), 4u);
+  EXPECT_EQ(got->enquiry.history[2].kind, EventKind::kReassigned);
+  EXPECT_EQ(got->enquiry.history[3].kind, EventKind::kBreached);
   EXPECT_EQ(got->ack_status, ClockStatus::kBreached);
   EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE key = 'escalation/e-1/ack-breach'"), 1);
+  EXPECT_EQ(FindTimer("escalation.clock", "st-marys/e-1/respond")->state, timer::TimerState::kPending);
 
-  // A change without events (a timer that found nothing to do) leaves the row alone.
-  ASSERT_TRUE(pool_
-                  ->Transact([&](pqxx::work& txn) -> absl::Status {
-                    PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, PgEnquiryStore::LoadForUpdate(txn, kSchool, "e-1"));
-                    return PgEnquiryStore::ApplyChange(txn, current, Change(), ProjectAt(At(61))).status();
-                  })
-                  .ok());
-  EXPECT_EQ(store_->Get(kSchool, "e-1")->row_version, 2);
-
-  absl::Status missing = pool_->Transact(
-      [&](pqxx::work& txn) -> absl::Status { return PgEnquiryStore::LoadForUpdate(txn, kSchool, "e-404").status(); });
-  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(ErrorReason(missing), "ENQUIRY_NOT_FOUND");
+  // A plan with nothing to do leaves the row alone; a timer of no enquiry, or of one that is gone,
+  // is done.
+  plan.plan = [](const EnquiryRecord&, const timer::Timer&, absl::Time) -> absl::StatusOr<TimerOutcome> {
+    return TimerOutcome{};
+  };
+  const timer::Handler idle = PgEnquiryStore::ClockTimerHandler(plan);
+  for (const char* key : {"st-marys/e-1/acknowledge", "junk"}) {
+    t.key = key;
+    ASSERT_TRUE(pool_
+                    ->Transact([&](pqxx::work& txn) -> absl::Status {
+                      PARLEY_ASSIGN_OR_RETURN(rearm, idle(txn, t));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    EXPECT_EQ(rearm, std::nullopt);
+  }
+  EXPECT_EQ(store_->Get(kSchool, "e-1")->row_version, 3);
 }
 
 }  // namespace
@@ -773,7 +878,7 @@ class PgEnquiryStoreStatsTest : public PgEnquiryStoreTest {
  protected:
   // Appends `ev` (its seq filled in) with the projection derived at `now`.
   void AppendAt(const std::string& id, Event ev, absl::Time now) {
-    absl::StatusOr<WriteResult> w = store_->Append(
+    absl::StatusOr<WriteResult> w = Append(
         Key("Act"), kSchool, id, "",
         [ev](const EnquiryRecord& current, absl::Time) -> absl::StatusOr<Change> {
           Change c;
@@ -798,7 +903,7 @@ TEST_F(PgEnquiryStoreStatsTest, FiguresCoverThePeriodBySliceAndWhatIsOpenNow) {
   {
     EnquiryRecord r = NewRecord("e-2", "send");
     r.enquiry.channel = Channel::kEmail;
-    ASSERT_TRUE(store_->Create(Key("Open"), r, Intake(kTeacher, At(120)), ProjectAt(kBase), Encode()).ok());
+    ASSERT_TRUE(Create(Key("Open"), r, Intake(kTeacher, At(120)), ProjectAt(kBase), Encode()).ok());
     Event breached = NewEvent(0, EventKind::kBreached, At(120));
     breached.stage = Stage::kAcknowledge;
     breached.breached_due = At(120);
@@ -818,7 +923,7 @@ TEST_F(PgEnquiryStoreStatsTest, FiguresCoverThePeriodBySliceAndWhatIsOpenNow) {
   {
     EnquiryRecord r = NewRecord("e-4");
     r.enquiry.received_at = At(-60 * 24);
-    ASSERT_TRUE(store_->Create(Key("Open"), r, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+    ASSERT_TRUE(Create(Key("Open"), r, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
     Event breached = NewEvent(0, EventKind::kBreached, At(60));
     breached.stage = Stage::kAcknowledge;
     breached.breached_due = At(60);
@@ -829,7 +934,7 @@ TEST_F(PgEnquiryStoreStatsTest, FiguresCoverThePeriodBySliceAndWhatIsOpenNow) {
   // Another school's enquiry never counts.
   EnquiryRecord elsewhere = NewRecord("e-6");
   elsewhere.enquiry.school_id = "kenilworth";
-  ASSERT_TRUE(store_->Create(Key("Open"), elsewhere, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+  ASSERT_TRUE(Create(Key("Open"), elsewhere, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
   ASSERT_TRUE(pool_
                   ->Transact([](pqxx::work& txn) -> absl::Status {
                     txn.exec("UPDATE enquiries SET received_at = received_at + interval '2 days' WHERE id = 'e-5'");

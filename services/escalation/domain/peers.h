@@ -1,8 +1,8 @@
 // What the escalation service asks its peers, as plain types: the conduct gate (may this message
 // start a clock?) and the trust directory (who owns it, the ladder above them, their line
 // manager, when they next work). When a promise falls due is the domain's DeadlineSource
-// (domain/enquiry_view.h), which contacts also answers. Implemented over gRPC in grpc_peers; faked
-// in tests.
+// (domain/enquiry_view.h), which contacts also answers. Ports of the domain: implemented over gRPC
+// in clients/grpc_peers, faked in testing/.
 #pragma once
 
 #include <optional>
@@ -29,6 +29,9 @@ struct GateQuestion {
   int channel = 0;       // parley.conduct.v1.Channel value (1-5 match escalation's)
   absl::Time at;
   bool safeguarding = false;
+  // The intake's request id: the gate keeps one decision per caller and request id, so a retried
+  // or concurrent copy of one intake records one decision.
+  std::string request_id;
 };
 
 class Gate {

@@ -1,9 +1,14 @@
-// Persistence of enquiries. The history (enquiry_events) is the truth; every write appends events
-// and, in the same transaction, rewrites the enquiry's projection (state, owner, clocks: what lists
-// filter on), writes the outbox notices and staff-notice ledger rows the events caused, and sets
-// the enquiry's timers. Writes replay a request id already done and are guarded by the enquiry's
-// row version, so a retry or a lost race changes nothing twice. libpqxx exceptions are translated
-// here; nothing throws.
+// The records every layer of the escalation service shares, and the port the domain writes them
+// through (EnquiryStore; PostgreSQL in store/, in memory in testing/).
+//
+// The history (enquiry events) is the truth; every write appends events and, atomically with
+// them, rewrites the enquiry's projection (state, owner, clocks: what lists filter on), writes the
+// outbox notices and staff-notice ledger rows the events caused, sets the enquiry's timers and
+// records the response for the request id. A write is planned by the domain outside any
+// transaction on a snapshot of the enquiry (peer calls allowed there) and applied by the store
+// guarded by the row version it was planned on: a row that moved meanwhile is ABORTED
+// (RECORD_CHANGED) and nothing is written, so the domain plans again. Errors are absl statuses;
+// nothing throws.
 #pragma once
 
 #include <cstdint>
@@ -15,15 +20,15 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/pg/idempotency.h"
-#include "common/timer/timer.h"
-#include "pqxx/pqxx"
+#include "common/request/request_key.h"
+#include "common/status/reasons.h"
+#include "common/timer/types.h"
 #include "services/escalation/domain/enquiry_view.h"
 #include "services/escalation/domain/model.h"
 
 namespace parley::escalation {
 
-using RequestKey = pg::RequestKey;
+using RequestKey = request::RequestKey;
 
 // An enquiry as stored: the domain value with its history, what only the API shows, and the
 // projection of its history.
@@ -52,7 +57,12 @@ struct EnquiryRecord {
 // Fills the projection fields of `record` from a derived view.
 void Project(const EnquiryView& view, EnquiryRecord& record);
 
-// The etag of a stored enquiry: its row version in double quotes ("3"). Append compares the
+// Stores keep times to the microsecond. Writes are planned with their times cut the same way, so
+// that a write's response (encoded from the planned record) equals a later Get.
+absl::Time StoredPrecision(absl::Time t);
+Event StoredPrecision(Event event);
+
+// The etag of a stored enquiry: its row version in double quotes ("3"). Staff actions compare the
 // caller's etag with it.
 std::string EtagOf(int64_t row_version);
 
@@ -135,17 +145,60 @@ struct SchoolStats {
   int64_t overdue_now = 0;                                          // of those, a clock past due and not kept
 };
 
+// A write the domain planned on the enquiry as it stood: the change, and the record as it will
+// stand once the change is applied (the change's events appended to the history, the projection
+// filled from the view derived once for this write). `encode` makes the response kept for the
+// request id from the record as stored (its new row version and times); it must not ask peers.
+struct PlannedWrite {
+  Change change;
+  EnquiryRecord after;
+  Encoder<EnquiryRecord> encode;
+};
+
+// What a clock timer's firing does to its enquiry: the write (none when the clock was met, moved
+// or handled already) and the timer's next due (none: the timer is done).
+struct TimerOutcome {
+  std::optional<PlannedWrite> write;
+  std::optional<absl::Time> rearm;
+};
+
+// How a store fires the domain's clock timers (EnquiryService::ClockTimerPlan).
+struct TimerPlan {
+  // The enquiry (school id, enquiry id) a timer belongs to; nullopt for a timer this code did not
+  // write (dropped).
+  std::function<std::optional<std::pair<std::string, std::string>>(const timer::Timer& timer)> target;
+  // The decision on the enquiry as stored, at `now` (the database's clock, which decided the timer
+  // is due). May ask peers: the store holds no row lock while it runs.
+  std::function<absl::StatusOr<TimerOutcome>(const EnquiryRecord& current, const timer::Timer& timer, absl::Time now)>
+      plan;
+};
+
+// Consistency check of a planned write: `write.change.events` are the tail of
+// `write.after.enquiry.history` and their seq continues the history before them (INTERNAL,
+// ENQUIRY_SEQ_MISMATCH otherwise). Every store runs it before writing.
+absl::Status CheckPlannedEvents(const PlannedWrite& write);
+
 class EnquiryStore {
  public:
   virtual ~EnquiryStore() = default;
   virtual absl::Status Ping() = 0;
 
-  // Stores a new enquiry (record.enquiry.history empty) with the first events and their effects.
-  // `project` turns the enquiry with its history into the stored projection.
-  virtual absl::StatusOr<WriteResult> Create(const RequestKey& key, const EnquiryRecord& record, const Change& change,
-                                             const std::function<absl::Status(EnquiryRecord&)>& project,
-                                             const Encoder<EnquiryRecord>& encode) = 0;
-  // With its whole history.
+  // The response kept for `key` by an earlier successful write; nullopt when there is none. The
+  // same request id with a different fingerprint → INVALID_ARGUMENT (REQUEST_ID_REUSED).
+  virtual absl::StatusOr<std::optional<std::string>> FindResponse(const RequestKey& key) = 0;
+
+  // Stores a new enquiry: `write.after` with its first events (the whole history) and their
+  // effects. The enquiry's id taken already → ALREADY_EXISTS (ENQUIRY_EXISTS). A request id done
+  // already (also by a concurrent twin) replays its response and writes nothing.
+  virtual absl::StatusOr<WriteResult> Create(const RequestKey& key, const PlannedWrite& write) = 0;
+
+  // Applies a change planned on the enquiry at `base_version`: its row version moved since →
+  // ABORTED (RECORD_CHANGED), nothing written; no such enquiry → NOT_FOUND (ENQUIRY_NOT_FOUND). A
+  // change without events writes no history and leaves the row version alone. A request id done
+  // already replays its response and writes nothing.
+  virtual absl::StatusOr<WriteResult> Apply(const RequestKey& key, int64_t base_version, const PlannedWrite& write) = 0;
+
+  // With its whole history and its rule-7 ledger.
   virtual absl::StatusOr<EnquiryRecord> Get(const std::string& school_id, const std::string& id) = 0;
   // Schools with at least one enquiry still owed something (open, acknowledged, awaiting the
   // parent): the ones a calendar or policy edit can affect.
@@ -153,15 +206,9 @@ class EnquiryStore {
   // Newest first, without histories.
   virtual absl::StatusOr<Page<EnquiryRecord>> List(const std::string& school_id, const EnquiryFilter& filter,
                                                    PageQuery page, absl::Time now) = 0;
-  // `plan` sees the locked enquiry with its history and the database's clock.
-  using Plan = std::function<absl::StatusOr<Change>(const EnquiryRecord& current, absl::Time now)>;
   // Enquiries received in [start, end), events of the period, and what is open at `now`.
   virtual absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end,
                                             absl::Time now) = 0;
-  virtual absl::StatusOr<WriteResult> Append(const RequestKey& key, const std::string& school_id, const std::string& id,
-                                             const std::string& etag, const Plan& plan,
-                                             const std::function<absl::Status(EnquiryRecord&)>& project,
-                                             const Encoder<EnquiryRecord>& encode) = 0;
 };
 
 }  // namespace parley::escalation

@@ -1,0 +1,78 @@
+// The stored projection of an enquiry's derived view, its etag, and the checks every store runs on
+// a planned write (enquiry_store.h).
+#include <optional>
+
+#include "absl/strings/str_cat.h"
+#include "common/status/reason.h"
+#include "services/escalation/domain/enquiry_store.h"
+
+namespace parley::escalation {
+namespace {
+
+void ProjectClock(const std::optional<ClockView>& clock, std::optional<absl::Time>& due,
+                  std::optional<ClockStatus>& status) {
+  due.reset();
+  status.reset();
+  if (!clock.has_value()) return;
+  due = clock->due;
+  status = clock->status;
+}
+
+}  // namespace
+
+void Project(const EnquiryView& view, EnquiryRecord& record) {
+  record.state = view.state;
+  record.owner = view.owner;
+  record.rung = view.rung;
+  record.owner_role = view.owner_role;
+  record.cycle = view.cycle;
+  ProjectClock(view.acknowledge, record.ack_due, record.ack_status);
+  ProjectClock(view.respond, record.respond_due, record.respond_status);
+  record.next_due.reset();
+  for (const std::optional<ClockView>* clock : {&view.acknowledge, &view.respond}) {
+    if (!clock->has_value() || (*clock)->status != ClockStatus::kPending || !(*clock)->due.has_value()) continue;
+    if (!record.next_due.has_value() || *(*clock)->due < *record.next_due) record.next_due = (*clock)->due;
+  }
+}
+
+std::string EtagOf(int64_t row_version) { return absl::StrCat("\"", row_version, "\""); }
+
+absl::Time StoredPrecision(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
+
+Event StoredPrecision(Event ev) {
+  ev.at = StoredPrecision(ev.at);
+  if (ev.breached_due) ev.breached_due = StoredPrecision(*ev.breached_due);
+  for (std::optional<ClockSnapshot>* s : {&ev.acknowledge, &ev.respond}) {
+    if (!s->has_value()) continue;
+    (*s)->clock_from = StoredPrecision((*s)->clock_from);
+    (*s)->clock_start = StoredPrecision((*s)->clock_start);
+    if ((*s)->due) (*s)->due = StoredPrecision(*(*s)->due);
+  }
+  return ev;
+}
+
+absl::Status CheckPlannedEvents(const PlannedWrite& write) {
+  const std::vector<Event>& history = write.after.enquiry.history;
+  const std::vector<Event>& events = write.change.events;
+  if (events.size() > history.size()) {
+    return Internal(reason::kEnquirySeqMismatch, "a planned write's events are not in the history it plans");
+  }
+  const size_t base = history.size() - events.size();
+  for (size_t i = 0; i < events.size(); ++i) {
+    const int64_t expected = static_cast<int64_t>(base + i + 1);
+    if (events[i].seq != expected || history[base + i].seq != expected) {
+      return Internal(reason::kEnquirySeqMismatch,
+                      absl::StrCat("event seq ", events[i].seq, " does not continue the history of enquiry ",
+                                   write.after.enquiry.id, " (expected ", expected, ")"));
+    }
+    if ((events[i].acknowledge && events[i].acknowledge->stage != Stage::kAcknowledge) ||
+        (events[i].respond && events[i].respond->stage != Stage::kRespond)) {
+      return Internal(reason::kEnquiryClockStageMismatch,
+                      absl::StrCat("event ", events[i].seq, " of enquiry ", write.after.enquiry.id,
+                                   " sets a clock under the wrong stage"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace parley::escalation
