@@ -1,0 +1,477 @@
+// The escalation use cases over the in-memory store and scripted peers: intake (routing, the gate's
+// four outcomes, bad input), replay before any peer is asked, staff actions with etags, a lost race
+// planned again, the clock timers' plans, recomputation, and the reads the API shows.
+#include "services/escalation/domain/enquiry_service.h"
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/calendar/calendar.h"
+#include "common/status/reason.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/escalation/testing/calendar_deadline_source.h"
+#include "services/escalation/testing/fake_peers.h"
+#include "services/escalation/testing/in_memory_enquiry_store.h"
+
+namespace parley::escalation {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Pair;
+
+constexpr char kSchool[] = "test-school";
+const std::string kTeacher = "schools/test-school/staff/teacher";
+const std::string kHeadOfYear = "schools/test-school/staff/head-of-year";
+const std::string kHead = "schools/test-school/staff/head";
+
+// Open every day, all day: elapsed budgets behave like plain durations.
+std::shared_ptr<const calendar::Calendar> AlwaysOpen() {
+  calendar::CalendarSpec spec;
+  spec.time_zone = "UTC";
+  spec.terms = {calendar::DateRange{absl::CivilDay(2024, 1, 1), absl::CivilDay(2030, 12, 31), "always"}};
+  spec.school_days = {true, true, true, true, true, true, true};
+  spec.core_hours = calendar::HoursRange{0, 24 * 60};
+  absl::StatusOr<std::shared_ptr<const calendar::Calendar>> cal = calendar::Calendar::Build(spec);
+  EXPECT_TRUE(cal.ok()) << cal.status();
+  return cal.ok() ? *std::move(cal) : nullptr;
+}
+
+const absl::Time kStart = absl::FromCivil(absl::CivilSecond(2025, 3, 3, 9, 0, 0), absl::UTCTimeZone());
+
+// "{id} v{row version} state {n}": what the API would encode, small enough to compare.
+absl::StatusOr<std::string> Describe(const EnquiryRecord& r, const EnquiryView& v) {
+  return absl::StrCat(r.enquiry.id, " v", r.row_version, " state ", static_cast<int>(v.state));
+}
+
+std::string IdOf(const std::string& response) { return response.substr(0, response.find(' ')); }
+
+class EnquiryServiceTest : public ::testing::Test {
+ protected:
+  EnquiryServiceTest()
+      : clock_(kStart), store_([this] { return clock_.Now(); }), directory_(kSchool), source_(AlwaysOpen()) {
+    source_.SetBudget(Stage::kAcknowledge, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(2)});
+    source_.SetBudget(Stage::kRespond, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(24)});
+    directory_.SetVersions(source_.Current().calendar, source_.Current().policy);
+    service_ = std::make_unique<EnquiryService>(
+        &store_, &gate_, &directory_, &source_, &source_, [this](const timer::TimerRef&) { ++nudges_; }, &clock_);
+  }
+
+  RequestKey Key(const std::string& fingerprint = "fp") {
+    return RequestKey{"escalation.Test", absl::StrFormat("00000000-0000-4000-8000-%012d", ++requests_), fingerprint};
+  }
+
+  EnquiryRecord Draft(const std::string& category = "learning") {
+    EnquiryRecord draft;
+    draft.enquiry.school_id = kSchool;
+    draft.enquiry.pupil = "schools/test-school/pupils/p1";
+    draft.enquiry.guardian = "guardians/g1";
+    draft.enquiry.channel = Channel::kEmail;
+    draft.enquiry.category = category;
+    draft.enquiry.received_at = clock_.Now();
+    draft.subject = "Homework";
+    return draft;
+  }
+
+  std::string OpenOne(const std::string& category = "learning") {
+    absl::StatusOr<WriteResult> w = service_->Open(Key(), Draft(category), "office", Describe);
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() ? IdOf(w->response) : "";
+  }
+
+  absl::StatusOr<WriteResult> Do(const std::string& id, ActionInput::Kind kind, const std::string& etag = "",
+                                 const RequestKey* key = nullptr) {
+    ActionInput input;
+    input.kind = kind;
+    input.actor = kTeacher;
+    input.reason = "because";
+    input.new_owner = kHead;
+    return service_->Act(key ? *key : Key(), kSchool, id, etag, input, Describe);
+  }
+
+  EnquiryRecord Stored(const std::string& id) {
+    absl::StatusOr<EnquiryRecord> r = store_.Get(kSchool, id);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : EnquiryRecord();
+  }
+
+  std::vector<std::string> OutboxKinds() {
+    std::vector<std::string> kinds;
+    for (const OutboxRow& row : store_.outbox()) kinds.push_back(row.kind);
+    return kinds;
+  }
+
+  std::optional<timer::Timer> ArmedTimer(const std::string& id, const std::string& stage) {
+    const auto timers = store_.timers();
+    auto it = timers.find({kClockTimerKind, absl::StrCat(kSchool, "/", id, "/", stage)});
+    if (it == timers.end()) return std::nullopt;
+    timer::Timer t;
+    t.kind = it->second.kind;
+    t.key = it->second.key;
+    t.due = it->second.due;
+    t.payload = it->second.payload;
+    return t;
+  }
+
+  SimulatedClock clock_;
+  testing::InMemoryEnquiryStore store_;
+  testing::FakeGate gate_;
+  testing::FakeDirectory directory_;
+  testing::CalendarDeadlineSource source_;
+  std::unique_ptr<EnquiryService> service_;
+  int requests_ = 0;
+  int nudges_ = 0;
+};
+
+// ---- intake --------------------------------------------------------------------------------------
+
+TEST_F(EnquiryServiceTest, IntakeRoutesAsksTheGateWithTheRequestIdAndArmsBothClocks) {
+  const RequestKey key = Key();
+  absl::StatusOr<WriteResult> w = service_->Open(key, Draft(), "office", Describe);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_FALSE(w->replayed);
+  const std::string id = IdOf(w->response);
+  EXPECT_EQ(w->response, absl::StrCat(id, " v1 state 1"));
+  EXPECT_EQ(directory_.route_calls(), 1);
+  ASSERT_EQ(gate_.calls(), 1);
+  EXPECT_EQ(gate_.questions()[0].request_id, key.request_id);
+  EXPECT_EQ(gate_.questions()[0].guardian, "guardians/g1");
+
+  const EnquiryRecord r = Stored(id);
+  EXPECT_EQ(r.owner, kTeacher);
+  EXPECT_EQ(r.state, EnquiryState::kOpen);
+  EXPECT_EQ(r.row_version, 1);
+  EXPECT_EQ(r.ack_due, kStart + absl::Hours(2));
+  EXPECT_EQ(r.respond_due, kStart + absl::Hours(24));
+  EXPECT_EQ(r.next_due, r.ack_due);
+  ASSERT_TRUE(ArmedTimer(id, "acknowledge").has_value());
+  EXPECT_EQ(ArmedTimer(id, "acknowledge")->due, kStart + absl::Hours(2));
+  ASSERT_TRUE(ArmedTimer(id, "respond").has_value());
+  EXPECT_EQ(nudges_, 2);
+  EXPECT_THAT(OutboxKinds(), ElementsAre("escalation.assigned"));
+  EXPECT_EQ(store_.ledger().size(), 1u);
+}
+
+TEST_F(EnquiryServiceTest, TheGatesOutcomesDecideTheClocks) {
+  // DEFER: the clocks start when the guardian may next be answered.
+  const absl::Time window = kStart + absl::Hours(5);
+  gate_.Answer(GateAnswer::Outcome::kDefer, window);
+  const EnquiryRecord deferred = Stored(OpenOne());
+  EXPECT_EQ(deferred.state, EnquiryState::kOpen);
+  EXPECT_EQ(deferred.ack_due, window + absl::Hours(2));
+
+  // REDIRECT and NO_RESPONSE_REQUIRED: recorded and owned, no clock, no timer.
+  gate_.Answer(GateAnswer::Outcome::kRedirect);
+  const std::string redirected = OpenOne();
+  EXPECT_EQ(Stored(redirected).state, EnquiryState::kRedirected);
+  EXPECT_FALSE(Stored(redirected).next_due.has_value());
+  EXPECT_FALSE(ArmedTimer(redirected, "acknowledge").has_value());
+
+  gate_.Answer(GateAnswer::Outcome::kNoResponseRequired);
+  const std::string suppressed = OpenOne();
+  EXPECT_EQ(Stored(suppressed).state, EnquiryState::kNoResponseRequired);
+  EXPECT_FALSE(ArmedTimer(suppressed, "respond").has_value());
+
+  // ALLOW, and safeguarding is never held: to the DSL, whatever the gate says.
+  gate_.Answer(GateAnswer::Outcome::kNoResponseRequired);
+  EnquiryRecord urgent = Draft("safeguarding");
+  urgent.enquiry.safeguarding = true;
+  absl::StatusOr<WriteResult> w = service_->Open(Key(), urgent, "office", Describe);
+  ASSERT_TRUE(w.ok()) << w.status();
+  const EnquiryRecord dsl = Stored(IdOf(w->response));
+  EXPECT_EQ(dsl.owner, "schools/test-school/staff/dsl");
+  EXPECT_EQ(dsl.state, EnquiryState::kOpen);
+  EXPECT_TRUE(ArmedTimer(dsl.enquiry.id, "acknowledge").has_value());
+}
+
+TEST_F(EnquiryServiceTest, BadInputWritesNothingAndAsksNoGate) {
+  auto code = [&](EnquiryRecord draft) { return service_->Open(Key(), draft, "office", Describe).status(); };
+  EnquiryRecord d = Draft();
+  d.subject = "";
+  EXPECT_EQ(ErrorReason(code(d)), reason::kInvalidField);
+  d = Draft();
+  d.subject = std::string(201, 'x');
+  EXPECT_EQ(code(d).code(), absl::StatusCode::kInvalidArgument);
+  d = Draft();
+  d.enquiry.received_at = kStart + absl::Hours(1);
+  EXPECT_EQ(ErrorReason(code(d)), reason::kTimeInFuture);
+  d = Draft();
+  d.enquiry.pupil = "schools/other-school/pupils/p1";
+  EXPECT_EQ(ErrorReason(code(d)), reason::kPupilOfAnotherSchool);
+  EXPECT_EQ(directory_.route_calls(), 0);  // all refused before contacts was asked
+  EXPECT_EQ(ErrorReason(code(Draft("unknown"))), reason::kUnknownCategory);
+  d = Draft();
+  d.enquiry.pupil = "schools/test-school/pupils/missing";
+  EXPECT_EQ(code(d).code(), absl::StatusCode::kNotFound);
+
+  EXPECT_EQ(store_.enquiry_count(), 0u);
+  EXPECT_EQ(store_.committed_writes(), 0);
+  EXPECT_TRUE(store_.outbox().empty());
+  EXPECT_TRUE(store_.timers().empty());
+  EXPECT_EQ(gate_.calls(), 0);
+
+  // 200 characters are allowed however many bytes they take.
+  d = Draft();
+  d.subject.clear();
+  for (int i = 0; i < 200; ++i) d.subject += "\xc5\x82";  // ł
+  EXPECT_TRUE(code(d).ok());
+}
+
+TEST_F(EnquiryServiceTest, AGateOrDirectoryOutageWritesNothing) {
+  gate_.Fail(absl::UnavailableError("conduct is down"));
+  EXPECT_EQ(service_->Open(Key(), Draft(), "office", Describe).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_.enquiry_count(), 0u);
+}
+
+// ---- replay --------------------------------------------------------------------------------------
+
+TEST_F(EnquiryServiceTest, AReplayReturnsTheFirstResponseWithoutAskingRoutingOrTheGateAgain) {
+  const RequestKey key = Key();
+  absl::StatusOr<WriteResult> first = service_->Open(key, Draft(), "office", Describe);
+  ASSERT_TRUE(first.ok()) << first.status();
+  clock_.Advance(absl::Minutes(5));
+  absl::StatusOr<WriteResult> again = service_->Open(key, Draft(), "office", Describe);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->response, first->response);
+  EXPECT_EQ(directory_.route_calls(), 1);
+  EXPECT_EQ(gate_.calls(), 1);
+  EXPECT_EQ(store_.enquiry_count(), 1u);
+  EXPECT_EQ(store_.committed_writes(), 1);
+
+  // The same id with another request is refused, again without asking anyone.
+  RequestKey reused = key;
+  reused.fingerprint = "another request";
+  absl::StatusOr<WriteResult> refused = service_->Open(reused, Draft(), "office", Describe);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(refused.status()), reason::kRequestIdReused);
+  EXPECT_EQ(gate_.calls(), 1);
+
+  // A staff action's replay does not read or plan again either.
+  const std::string id = IdOf(first->response);
+  const RequestKey ack = Key();
+  absl::StatusOr<WriteResult> acked = Do(id, ActionInput::Kind::kAcknowledge, "\"1\"", &ack);
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  ASSERT_TRUE(Do(id, ActionInput::Kind::kReply).ok());  // the etag "1" is stale now
+  absl::StatusOr<WriteResult> replayed = Do(id, ActionInput::Kind::kAcknowledge, "\"1\"", &ack);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_TRUE(replayed->replayed);
+  EXPECT_EQ(replayed->response, acked->response);
+}
+
+TEST_F(EnquiryServiceTest, ConcurrentCopiesOfOneIntakeLeaveOneEnquiryAndOneGateDecision) {
+  const RequestKey key = Key();
+  constexpr int kCopies = 8;
+  std::vector<std::string> responses(kCopies);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCopies; ++i) {
+    threads.emplace_back([&, i] {
+      absl::StatusOr<WriteResult> w = service_->Open(key, Draft(), "office", Describe);
+      EXPECT_TRUE(w.ok()) << w.status();
+      if (w.ok()) responses[i] = w->response;
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(store_.enquiry_count(), 1u);
+  EXPECT_EQ(gate_.decisions(), 1);
+  for (const std::string& r : responses) EXPECT_EQ(r, responses[0]);
+}
+
+// ---- staff actions -------------------------------------------------------------------------------
+
+TEST_F(EnquiryServiceTest, StaffActionsCheckTheEtagAndTheState) {
+  const std::string id = OpenOne();
+  absl::StatusOr<WriteResult> acked = Do(id, ActionInput::Kind::kAcknowledge, EtagOf(1));
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  EXPECT_EQ(acked->response, absl::StrCat(id, " v2 state 2"));
+  EXPECT_EQ(Stored(id).ack_status, ClockStatus::kMet);
+  EXPECT_FALSE(ArmedTimer(id, "acknowledge").has_value());  // met: its timer cancelled
+  EXPECT_TRUE(ArmedTimer(id, "respond").has_value());
+  EXPECT_THAT(OutboxKinds(), ElementsAre("escalation.assigned", "escalation.acknowledgement"));
+
+  const int writes = store_.committed_writes();
+  absl::StatusOr<WriteResult> stale = Do(id, ActionInput::Kind::kReply, EtagOf(1));
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ErrorReason(stale.status()), reason::kStaleEtag);
+  absl::StatusOr<WriteResult> twice = Do(id, ActionInput::Kind::kAcknowledge, EtagOf(2));
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Do("e-404", ActionInput::Kind::kReply).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(store_.committed_writes(), writes);
+
+  // Reassigning to someone the directory does not know is refused before anything is read.
+  ActionInput cover;
+  cover.kind = ActionInput::Kind::kReassign;
+  cover.actor = kTeacher;
+  cover.reason = "cover";
+  cover.new_owner = "schools/test-school/staff/nobody";
+  EXPECT_EQ(ErrorReason(service_->Act(Key(), kSchool, id, "", cover, Describe).status()), reason::kUnknownStaff);
+
+  // Escalating asks the ladder (on the snapshot) and moves the matter up a rung.
+  absl::StatusOr<WriteResult> up = Do(id, ActionInput::Kind::kEscalate, EtagOf(2));
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(directory_.ladder_calls(), 1);
+  EXPECT_EQ(Stored(id).owner, kHeadOfYear);
+  EXPECT_EQ(Stored(id).rung, 1);
+}
+
+TEST_F(EnquiryServiceTest, ALostRaceIsPlannedAgainOnWhatTheWinnerLeft) {
+  const std::string id = OpenOne();
+  // Between this action's read and its write, someone acknowledges.
+  store_.BeforeNextWrite([&] { ASSERT_TRUE(Do(id, ActionInput::Kind::kAcknowledge).ok()); });
+  absl::StatusOr<WriteResult> reply = Do(id, ActionInput::Kind::kReply);
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(reply->response, absl::StrCat(id, " v3 state 2"));
+  const EnquiryRecord r = Stored(id);
+  ASSERT_GE(r.enquiry.history.size(), 2u);
+  EXPECT_EQ(r.enquiry.history[r.enquiry.history.size() - 2].kind, EventKind::kAcknowledged);
+  EXPECT_EQ(r.enquiry.history.back().kind, EventKind::kReplied);
+
+  // With the etag it read, the loser is told its read is stale instead.
+  const std::string other = OpenOne();
+  store_.BeforeNextWrite([&] { ASSERT_TRUE(Do(other, ActionInput::Kind::kAcknowledge).ok()); });
+  absl::StatusOr<WriteResult> stale = Do(other, ActionInput::Kind::kReply, EtagOf(1));
+  EXPECT_EQ(ErrorReason(stale.status()), reason::kStaleEtag);
+
+  // A row that keeps moving gives up with RECORD_CHANGED after a few plans.
+  const std::string busy = OpenOne();
+  std::function<void()> move = [&] {
+    EnquiryRecord r = Stored(busy);
+    ++r.row_version;
+    store_.Put(r);
+    store_.BeforeNextWrite(move);
+  };
+  store_.BeforeNextWrite(move);
+  absl::StatusOr<WriteResult> lost = Do(busy, ActionInput::Kind::kAcknowledge);
+  EXPECT_EQ(lost.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ErrorReason(lost.status()), reason::kRecordChanged);
+  store_.BeforeNextWrite(nullptr);
+}
+
+// ---- clock timers --------------------------------------------------------------------------------
+
+TEST_F(EnquiryServiceTest, TheClockTimerPlanBreachesEscalatesAndRearmsOnce) {
+  const std::string id = OpenOne();
+  const TimerPlan plan = service_->ClockTimerPlan();
+
+  // Acknowledgement breach: the owner and their line manager told; the timer is done.
+  std::optional<timer::Timer> ack = ArmedTimer(id, "acknowledge");
+  ASSERT_TRUE(ack.has_value());
+  clock_.Set(ack->due + absl::Minutes(1));
+  absl::StatusOr<std::optional<absl::Time>> fired = store_.FireTimer(plan, *ack);
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_FALSE(fired->has_value());
+  EXPECT_EQ(Stored(id).ack_status, ClockStatus::kBreached);
+  std::vector<std::string> breach_recipients;
+  for (const OutboxRow& row : store_.outbox()) {
+    if (row.kind == "escalation.acknowledge_breach") breach_recipients.push_back(row.key);
+  }
+  ASSERT_EQ(breach_recipients.size(), 2u);
+  EXPECT_TRUE(absl::StrContains(breach_recipients[0] + breach_recipients[1], kHeadOfYear));
+
+  // Firing it again (late, twice) changes nothing.
+  const int writes = store_.committed_writes();
+  ASSERT_TRUE(store_.FireTimer(plan, *ack).ok());
+  EXPECT_EQ(store_.committed_writes(), writes);
+
+  // Response breach: the next rung with a fresh budget; the firing timer re-armed at its due.
+  std::optional<timer::Timer> respond = ArmedTimer(id, "respond");
+  ASSERT_TRUE(respond.has_value());
+  clock_.Set(respond->due + absl::Minutes(1));
+  fired = store_.FireTimer(plan, *respond);
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  const EnquiryRecord up = Stored(id);
+  EXPECT_EQ(up.owner, kHeadOfYear);
+  EXPECT_EQ(up.rung, 1);
+  ASSERT_TRUE(fired->has_value());
+  EXPECT_EQ(**fired, up.respond_due);
+  EXPECT_EQ(**fired, clock_.Now() + absl::Hours(24));
+  EXPECT_EQ(ArmedTimer(id, "respond")->due, **fired);
+
+  // The plan itself: the old due of a moved timer decides nothing.
+  absl::StatusOr<TimerOutcome> moved = service_->PlanClockTimer(up, Stage::kRespond, respond->due, clock_.Now());
+  ASSERT_TRUE(moved.ok()) << moved.status();
+  EXPECT_FALSE(moved->write.has_value());
+  EXPECT_FALSE(moved->rearm.has_value());
+}
+
+TEST_F(EnquiryServiceTest, TheClockTimerPlanIgnoresKeysItDidNotWrite) {
+  const TimerPlan plan = service_->ClockTimerPlan();
+  timer::Timer t;
+  t.kind = kClockTimerKind;
+  t.key = "junk";
+  EXPECT_FALSE(plan.target(t).has_value());
+  t.key = "test-school/e-1/respond";
+  EXPECT_THAT(plan.target(t), ::testing::Optional(Pair("test-school", "e-1")));
+}
+
+// ---- recomputation -------------------------------------------------------------------------------
+
+TEST_F(EnquiryServiceTest, APolicyEditRecomputesOpenEnquiriesOnceAndMovesTheirTimers) {
+  const std::string id = OpenOne();
+  absl::StatusOr<int> changed = service_->RecomputeChangedSchools();
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(*changed, 0);
+
+  source_.SetBudget(Stage::kRespond, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(30)});
+  source_.SetPolicyVersion("policy-2");
+  directory_.SetVersions(source_.Current().calendar, "policy-2");
+  changed = service_->RecomputeChangedSchools();
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(*changed, 1);
+  EXPECT_EQ(Stored(id).enquiry.history.back().kind, EventKind::kRecomputed);
+  EXPECT_EQ(ArmedTimer(id, "respond")->due, kStart + absl::Hours(30));
+
+  // Seen already; and asking again for the school is a replay of the same derived request ids.
+  changed = service_->RecomputeChangedSchools();
+  ASSERT_TRUE(changed.ok());
+  EXPECT_EQ(*changed, 0);
+  const size_t events = Stored(id).enquiry.history.size();
+  ASSERT_TRUE(service_->RecomputeSchool(kSchool).ok());
+  EXPECT_EQ(Stored(id).enquiry.history.size(), events);
+}
+
+// ---- reads ---------------------------------------------------------------------------------------
+
+TEST_F(EnquiryServiceTest, ReadsGoThroughTheUseCases) {
+  const std::string first = OpenOne();
+  const std::string second = OpenOne("send");
+  ASSERT_TRUE(Do(first, ActionInput::Kind::kAcknowledge).ok());
+
+  absl::StatusOr<EnquiryWithView> got = service_->Get(kSchool, first);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->view.state, EnquiryState::kAcknowledged);
+  EXPECT_EQ(got->record.row_version, 2);
+  EXPECT_EQ(service_->Get(kSchool, "e-404").status().code(), absl::StatusCode::kNotFound);
+
+  absl::StatusOr<Page<EnquiryRecord>> page = service_->List(kSchool, EnquiryFilter{}, PageQuery{1, 0});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].enquiry.id, second);  // newest first
+  page = service_->List(kSchool, EnquiryFilter{}, PageQuery{1, page->next_before_seq});
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].enquiry.id, first);
+  EXPECT_EQ(page->next_before_seq, 0);
+
+  absl::StatusOr<EventPage> events = service_->ListEvents(kSchool, first, 1, 2);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->events.size(), 2u);
+  EXPECT_EQ(events->next_seq, 3);
+  events = service_->ListEvents(kSchool, first, events->next_seq, 100);
+  ASSERT_TRUE(events.ok());
+  EXPECT_EQ(events->events.back().kind, EventKind::kAcknowledged);
+  EXPECT_EQ(events->next_seq, 0);
+
+  absl::StatusOr<SchoolStats> stats = service_->Stats(kSchool, kStart - absl::Hours(1), kStart + absl::Hours(1));
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->all.received, 2);
+  EXPECT_EQ(stats->open_now, 2);
+}
+
+}  // namespace
+}  // namespace parley::escalation

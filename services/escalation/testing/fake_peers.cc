@@ -1,0 +1,159 @@
+#include "services/escalation/testing/fake_peers.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status/reason.h"
+
+namespace parley::escalation::testing {
+
+void FakeGate::Answer(GateAnswer::Outcome outcome, std::optional<absl::Time> next_allowed_time) {
+  absl::MutexLock lock(&mu_);
+  outcome_ = outcome;
+  next_allowed_ = next_allowed_time;
+}
+
+void FakeGate::Fail(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  fail_ = std::move(status);
+}
+
+absl::StatusOr<GateAnswer> FakeGate::Check(const GateQuestion& q) {
+  absl::MutexLock lock(&mu_);
+  ++calls_;
+  questions_.push_back(q);
+  if (!fail_.ok()) return fail_;
+  if (!q.request_id.empty()) {
+    auto it = by_request_.find(q.request_id);
+    if (it != by_request_.end()) return it->second;
+  }
+  GateAnswer answer;
+  answer.outcome = outcome_;
+  answer.next_allowed_time = next_allowed_;
+  answer.decision = absl::StrCat("schools/", q.school_id, "/decisions/d-", ++decisions_);
+  answer.explanation = "scripted";
+  if (!q.request_id.empty()) by_request_[q.request_id] = answer;
+  return answer;
+}
+
+int FakeGate::calls() const {
+  absl::MutexLock lock(&mu_);
+  return calls_;
+}
+
+int FakeGate::decisions() const {
+  absl::MutexLock lock(&mu_);
+  return decisions_;
+}
+
+std::vector<GateQuestion> FakeGate::questions() const {
+  absl::MutexLock lock(&mu_);
+  return questions_;
+}
+
+FakeDirectory::FakeDirectory(std::string school_id) : school_id_(std::move(school_id)) {
+  Route teacher;
+  teacher.owner = Person{Staff(school_id_, "teacher"), "class teacher"};
+  routes_[""] = teacher;
+  Route dsl;
+  dsl.owner = Person{Staff(school_id_, "dsl"), "dsl"};
+  dsl.also_notify.push_back(Person{Staff(school_id_, "deputy-dsl"), "deputy dsl"});
+  dsl.safeguarding = true;
+  routes_["safeguarding"] = dsl;
+  ladder_.rungs = {Person{Staff(school_id_, "teacher"), "class teacher"},
+                   Person{Staff(school_id_, "head-of-year"), "head of year"},
+                   Person{Staff(school_id_, "head"), "headteacher"}};
+  for (const char* s : {"teacher", "dsl", "deputy-dsl", "head-of-year", "head", "office"}) {
+    line_managers_[Staff(school_id_, s)] = "";
+  }
+  line_managers_[Staff(school_id_, "teacher")] = Staff(school_id_, "head-of-year");
+  versions_ = {"calendar-1", "policy-1"};
+}
+
+void FakeDirectory::SetRoute(const std::string& category, Route route) {
+  absl::MutexLock lock(&mu_);
+  routes_[category] = std::move(route);
+}
+void FakeDirectory::SetLadder(Ladder ladder) {
+  absl::MutexLock lock(&mu_);
+  ladder_ = std::move(ladder);
+}
+void FakeDirectory::SetLineManager(const std::string& staff, const std::string& manager) {
+  absl::MutexLock lock(&mu_);
+  line_managers_[staff] = manager;
+}
+void FakeDirectory::AddStaff(const std::string& staff) {
+  absl::MutexLock lock(&mu_);
+  line_managers_.emplace(staff, "");
+}
+void FakeDirectory::SetVersions(std::string calendar, std::string policy) {
+  absl::MutexLock lock(&mu_);
+  versions_ = {std::move(calendar), std::move(policy)};
+}
+void FakeDirectory::SetBreachSwitches(BreachSwitches switches) {
+  absl::MutexLock lock(&mu_);
+  switches_ = switches;
+}
+void FakeDirectory::Fail(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  fail_ = std::move(status);
+}
+
+absl::StatusOr<Route> FakeDirectory::RouteEnquiry(const std::string& school_id, const std::string& pupil,
+                                                  const std::string& category, const std::string&, int) {
+  absl::MutexLock lock(&mu_);
+  ++route_calls_;
+  if (!fail_.ok()) return fail_;
+  if (category == "unknown") {
+    return InvalidArgument(reason::kUnknownCategory, "not a category of the school's routing matrix");
+  }
+  if (!pupil.empty() && pupil.find("missing") != std::string::npos) {
+    return NotFound(reason::kPupilNotFound, absl::StrCat("no such pupil at ", school_id));
+  }
+  auto it = routes_.find(category);
+  return it != routes_.end() ? it->second : routes_.at("");
+}
+
+absl::StatusOr<Ladder> FakeDirectory::ResolveLadder(const std::string&, const std::string&, const std::string&,
+                                                    const std::string&) {
+  absl::MutexLock lock(&mu_);
+  ++ladder_calls_;
+  if (!fail_.ok()) return fail_;
+  return ladder_;
+}
+
+absl::StatusOr<std::string> FakeDirectory::LineManagerOf(const std::string& staff) {
+  absl::MutexLock lock(&mu_);
+  if (!fail_.ok()) return fail_;
+  auto it = line_managers_.find(staff);
+  if (it == line_managers_.end()) return NotFound(reason::kStaffNotFound, "no such member of staff");
+  return it->second;
+}
+
+absl::StatusOr<absl::Time> FakeDirectory::NextWorkingTime(const std::string&, const std::string&, absl::Time at) {
+  absl::MutexLock lock(&mu_);
+  if (!fail_.ok()) return fail_;
+  return at;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> FakeDirectory::Versions(const std::string&) {
+  absl::MutexLock lock(&mu_);
+  if (!fail_.ok()) return fail_;
+  return versions_;
+}
+
+absl::StatusOr<BreachSwitches> FakeDirectory::BreachPolicyOf(const std::string&) {
+  absl::MutexLock lock(&mu_);
+  if (!fail_.ok()) return fail_;
+  return switches_;
+}
+
+int FakeDirectory::route_calls() const {
+  absl::MutexLock lock(&mu_);
+  return route_calls_;
+}
+
+int FakeDirectory::ladder_calls() const {
+  absl::MutexLock lock(&mu_);
+  return ladder_calls_;
+}
+
+}  // namespace parley::escalation::testing
