@@ -1,0 +1,364 @@
+// EscalationApi over the real domain on an in-memory store and scripted peers, called through an
+// in-process channel: every RPC's status code and `parley-error-reason` trailer for a missing
+// token, another school (before existence), bad names and page tokens, what is not there, and a
+// replayed request id; and list pages walked with their tokens.
+#include "services/escalation/api/escalation_api.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "common/auth/signer.h"
+#include "common/auth/testing/test_keys.h"
+#include "common/auth/verifier.h"
+#include "common/calendar/calendar.h"
+#include "common/clock/clock.h"
+#include "common/grpc/timestamp.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "services/escalation/testing/calendar_deadline_source.h"
+#include "services/escalation/testing/fake_peers.h"
+#include "services/escalation/testing/in_memory_enquiry_store.h"
+
+namespace parley::escalation {
+namespace {
+
+constexpr char kSchool[] = "st-marys";
+constexpr char kIssuer[] = "parley-test";
+constexpr char kAudience[] = "parley";
+
+std::shared_ptr<const calendar::Calendar> AlwaysOpen() {
+  calendar::CalendarSpec spec;
+  spec.time_zone = "UTC";
+  spec.terms = {calendar::DateRange{absl::CivilDay(2024, 1, 1), absl::CivilDay(2035, 12, 31), "always"}};
+  spec.school_days = {true, true, true, true, true, true, true};
+  spec.core_hours = calendar::HoursRange{0, 24 * 60};
+  return *calendar::Calendar::Build(spec);
+}
+
+// A call's outcome: the code and the reason trailer.
+struct Outcome {
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  std::string reason;
+  std::string message;
+};
+
+std::ostream& operator<<(std::ostream& os, const Outcome& o) {
+  return os << o.code << " " << o.reason << " (" << o.message << ")";
+}
+
+class EscalationApiTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auth::testing::KeyPair keys = auth::testing::GenerateEcP256();
+    auth::VerifierOptions vopts;
+    vopts.public_keys_pem = {keys.public_pem};
+    vopts.issuer = kIssuer;
+    vopts.audience = kAudience;
+    verifier_ = *auth::Verifier::Create(vopts);
+    signer_ = *auth::Signer::Create({keys.private_pem, kIssuer, kAudience, nullptr});
+
+    source_ = std::make_unique<testing::CalendarDeadlineSource>(AlwaysOpen());
+    source_->SetBudget(Stage::kAcknowledge, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(2)});
+    source_->SetBudget(Stage::kRespond, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(24)});
+    service_ = std::make_unique<EnquiryService>(&store_, &gate_, &directory_, source_.get(), source_.get(), nullptr,
+                                                &RealClock::Get());
+    api_ = std::make_unique<EscalationApi>(service_.get(), verifier_.get());
+    grpc::ServerBuilder builder;
+    builder.RegisterService(api_.get());
+    server_ = builder.BuildAndStart();
+    stub_ = v1::EscalationService::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
+    office_ = Token("office-1", {"office"}, {kSchool});
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown();
+  }
+
+  std::string Token(const std::string& subject, std::vector<std::string> roles, std::vector<std::string> schools) {
+    auth::Principal p;
+    p.subject = subject;
+    p.roles = std::move(roles);
+    p.schools = std::move(schools);
+    return *signer_->Mint(p, absl::Minutes(10));
+  }
+
+  template <typename Req, typename Resp>
+  using Method = grpc::Status (v1::EscalationService::Stub::*)(grpc::ClientContext*, const Req&, Resp*);
+
+  template <typename Req, typename Resp>
+  Outcome Call(Method<Req, Resp> method, const Req& req, const std::string& token, Resp* resp = nullptr) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
+    Resp local;
+    const grpc::Status status = ((*stub_).*method)(&ctx, req, resp ? resp : &local);
+    Outcome out;
+    out.code = status.error_code();
+    out.message = status.error_message();
+    const auto& trailers = ctx.GetServerTrailingMetadata();
+    auto it = trailers.find("parley-error-reason");
+    if (it != trailers.end()) out.reason = std::string(it->second.data(), it->second.size());
+    return out;
+  }
+
+  std::string RequestId() { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++requests_); }
+
+  v1::OpenEnquiryRequest OpenRequest(const std::string& school = kSchool) {
+    v1::OpenEnquiryRequest req;
+    req.set_parent(std::string("schools/") + school);
+    req.set_request_id(RequestId());
+    v1::Enquiry* e = req.mutable_enquiry();
+    e->set_pupil(std::string("schools/") + school + "/pupils/p1");
+    e->set_guardian("guardians/g1");
+    e->set_channel(v1::CHANNEL_EMAIL);
+    e->set_category("learning");
+    *e->mutable_receive_time() = ToTimestamp(absl::Now() - absl::Minutes(1));
+    e->set_subject("Homework");
+    return req;
+  }
+
+  v1::Enquiry Open() {
+    v1::Enquiry out;
+    const Outcome o = Call(&v1::EscalationService::Stub::OpenEnquiry, OpenRequest(), office_, &out);
+    EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
+    return out;
+  }
+
+  // One call of every RPC against `name` (an enquiry) or its school `parent`, each a valid request
+  // otherwise.
+  std::vector<std::pair<std::string, std::function<Outcome(const std::string& token)>>> EveryRpc(
+      const std::string& parent, const std::string& name) {
+    using S = v1::EscalationService::Stub;
+    std::vector<std::pair<std::string, std::function<Outcome(const std::string&)>>> calls;
+    calls.emplace_back("OpenEnquiry", [=](const std::string& t) {
+      v1::OpenEnquiryRequest req = OpenRequest();
+      req.set_parent(parent);
+      return Call(&S::OpenEnquiry, req, t);
+    });
+    calls.emplace_back("GetEnquiry", [=](const std::string& t) {
+      v1::GetEnquiryRequest req;
+      req.set_name(name);
+      return Call(&S::GetEnquiry, req, t);
+    });
+    calls.emplace_back("ListEnquiries", [=](const std::string& t) {
+      v1::ListEnquiriesRequest req;
+      req.set_parent(parent);
+      return Call(&S::ListEnquiries, req, t);
+    });
+    calls.emplace_back("ListEnquiryEvents", [=](const std::string& t) {
+      v1::ListEnquiryEventsRequest req;
+      req.set_parent(name);
+      return Call(&S::ListEnquiryEvents, req, t);
+    });
+    calls.emplace_back("GetSchoolStats", [=](const std::string& t) {
+      v1::GetSchoolStatsRequest req;
+      req.set_school(parent);
+      *req.mutable_start_time() = ToTimestamp(absl::Now() - absl::Hours(24));
+      *req.mutable_end_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+      return Call(&S::GetSchoolStats, req, t);
+    });
+#define PARLEY_ACTION(Rpc, Req, extra)                 \
+  calls.emplace_back(#Rpc, [=](const std::string& t) { \
+    v1::Req req;                                       \
+    req.set_name(name);                                \
+    req.set_request_id(RequestId());                   \
+    extra;                                             \
+    return Call(&S::Rpc, req, t);                      \
+  })
+    PARLEY_ACTION(AcknowledgeEnquiry, AcknowledgeEnquiryRequest, (void)0);
+    PARLEY_ACTION(RecordReply, RecordReplyRequest, (void)0);
+    PARLEY_ACTION(PauseEnquiry, PauseEnquiryRequest, req.set_reason("waiting"));
+    PARLEY_ACTION(ResumeEnquiry, ResumeEnquiryRequest, (void)0);
+    PARLEY_ACTION(ResolveEnquiry, ResolveEnquiryRequest, (void)0);
+    PARLEY_ACTION(ReopenEnquiry, ReopenEnquiryRequest, req.set_reason("back"));
+    PARLEY_ACTION(EscalateEnquiry, EscalateEnquiryRequest, req.set_reason("up"));
+    PARLEY_ACTION(ReassignEnquiry, ReassignEnquiryRequest,
+                  (req.set_reason("cover"), req.set_new_owner("schools/st-marys/staff/head")));
+    PARLEY_ACTION(MarkAbusive, MarkAbusiveRequest, (void)0);
+#undef PARLEY_ACTION
+    return calls;
+  }
+
+  testing::InMemoryEnquiryStore store_;
+  testing::FakeGate gate_;
+  testing::FakeDirectory directory_{kSchool};
+  std::unique_ptr<testing::CalendarDeadlineSource> source_;
+  std::unique_ptr<EnquiryService> service_;
+  std::unique_ptr<auth::Verifier> verifier_;
+  std::unique_ptr<auth::Signer> signer_;
+  std::unique_ptr<EscalationApi> api_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::EscalationService::Stub> stub_;
+  std::string office_;
+  int requests_ = 0;
+};
+
+TEST_F(EscalationApiTest, WithoutATokenEveryRpcIsUnauthenticated) {
+  const v1::Enquiry e = Open();
+  for (const auto& [rpc, call] : EveryRpc("schools/st-marys", e.name())) {
+    const Outcome o = call("");
+    EXPECT_EQ(o.code, grpc::StatusCode::UNAUTHENTICATED) << rpc << ": " << o;
+    EXPECT_EQ(o.reason, "TOKEN_MISSING") << rpc;
+    const Outcome forged = call("not.a.token");
+    EXPECT_EQ(forged.code, grpc::StatusCode::UNAUTHENTICATED) << rpc << ": " << forged;
+  }
+  EXPECT_EQ(store_.enquiry_count(), 1u);
+}
+
+TEST_F(EscalationApiTest, AnotherSchoolIsDeniedBeforeExistenceIsChecked) {
+  const v1::Enquiry e = Open();
+  const std::string other = Token("office-2", {"office"}, {"kenilworth"});
+  // The same answer whether the enquiry exists or not.
+  for (const std::string& name : {e.name(), std::string("schools/st-marys/enquiries/e-404")}) {
+    for (const auto& [rpc, call] : EveryRpc("schools/st-marys", name)) {
+      const Outcome o = call(other);
+      EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << rpc << " " << name << ": " << o;
+      EXPECT_EQ(o.reason, "WRONG_SCHOOL") << rpc;
+    }
+  }
+  EXPECT_EQ(gate_.calls(), 1);
+  EXPECT_EQ(store_.committed_writes(), 1);
+}
+
+TEST_F(EscalationApiTest, BadNamesAreInvalidArgument) {
+  // Names of the right form but the wrong pattern: this service's own name checks.
+  for (const auto& [rpc, call] : EveryRpc("pupils/st-marys", "schools/st-marys/enquiry/e-1")) {
+    const Outcome o = call(office_);
+    EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << rpc << ": " << o;
+    EXPECT_EQ(o.reason, "INVALID_NAME") << rpc;
+  }
+  // Not names at all: refused by the edge's request checks before the handler runs.
+  for (const auto& [rpc, call] : EveryRpc("schools/St Marys!", "schools/st-marys/enquiries/e 1")) {
+    const Outcome o = call(office_);
+    EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << rpc << ": " << o;
+    EXPECT_FALSE(o.reason.empty()) << rpc;
+  }
+  v1::OpenEnquiryRequest bad_id = OpenRequest();
+  bad_id.set_request_id("not-a-uuid");
+  const Outcome o = Call(&v1::EscalationService::Stub::OpenEnquiry, bad_id, office_);
+  EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
+  EXPECT_EQ(o.reason, "REQUEST_ID_INVALID");
+  EXPECT_EQ(store_.committed_writes(), 0);
+}
+
+TEST_F(EscalationApiTest, WhatIsNotThereIsNotFound) {
+  for (const auto& [rpc, call] : EveryRpc("schools/st-marys", "schools/st-marys/enquiries/e-404")) {
+    if (rpc == "OpenEnquiry" || rpc == "ListEnquiries" || rpc == "GetSchoolStats") continue;
+    const Outcome o = call(office_);
+    EXPECT_EQ(o.code, grpc::StatusCode::NOT_FOUND) << rpc << ": " << o;
+    EXPECT_EQ(o.reason, "ENQUIRY_NOT_FOUND") << rpc;
+  }
+}
+
+TEST_F(EscalationApiTest, ARetryReplaysTheFirstResponseAndAReusedIdIsRefused) {
+  using S = v1::EscalationService::Stub;
+  const v1::OpenEnquiryRequest req = OpenRequest();
+  v1::Enquiry first, second;
+  ASSERT_EQ(Call(&S::OpenEnquiry, req, office_, &first).code, grpc::StatusCode::OK);
+  ASSERT_EQ(Call(&S::OpenEnquiry, req, office_, &second).code, grpc::StatusCode::OK);
+  EXPECT_EQ(first.SerializeAsString(), second.SerializeAsString());
+  EXPECT_EQ(store_.enquiry_count(), 1u);
+  EXPECT_EQ(gate_.calls(), 1);
+  EXPECT_EQ(directory_.route_calls(), 1);
+
+  v1::OpenEnquiryRequest changed = req;
+  changed.mutable_enquiry()->set_subject("Something else");
+  const Outcome reused = Call(&S::OpenEnquiry, changed, office_);
+  EXPECT_EQ(reused.code, grpc::StatusCode::INVALID_ARGUMENT) << reused;
+  EXPECT_EQ(reused.reason, "REQUEST_ID_REUSED");
+
+  // Staff actions: the etag, the state, and the replay of a done action.
+  v1::AcknowledgeEnquiryRequest ack;
+  ack.set_name(first.name());
+  ack.set_etag(first.etag());
+  ack.set_request_id(RequestId());
+  v1::Enquiry acked, acked_again;
+  ASSERT_EQ(Call(&S::AcknowledgeEnquiry, ack, office_, &acked).code, grpc::StatusCode::OK);
+  EXPECT_NE(acked.etag(), first.etag());
+  ASSERT_EQ(Call(&S::AcknowledgeEnquiry, ack, office_, &acked_again).code, grpc::StatusCode::OK);
+  EXPECT_EQ(acked.SerializeAsString(), acked_again.SerializeAsString());
+
+  v1::RecordReplyRequest stale;
+  stale.set_name(first.name());
+  stale.set_etag(first.etag());
+  stale.set_request_id(RequestId());
+  const Outcome s = Call(&S::RecordReply, stale, office_);
+  EXPECT_EQ(s.code, grpc::StatusCode::ABORTED) << s;
+  EXPECT_EQ(s.reason, "STALE_ETAG");
+
+  ack.set_request_id(RequestId());
+  ack.set_etag(acked.etag());
+  const Outcome twice = Call(&S::AcknowledgeEnquiry, ack, office_);
+  EXPECT_EQ(twice.code, grpc::StatusCode::FAILED_PRECONDITION) << twice;
+
+  // A trust leader reads but never acts.
+  const std::string leader = Token("leader", {"trust_leader"}, {});
+  v1::GetEnquiryRequest get;
+  get.set_name(first.name());
+  EXPECT_EQ(Call(&S::GetEnquiry, get, leader).code, grpc::StatusCode::OK);
+  v1::ResolveEnquiryRequest resolve;
+  resolve.set_name(first.name());
+  resolve.set_request_id(RequestId());
+  EXPECT_EQ(Call(&S::ResolveEnquiry, resolve, leader).code, grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(EscalationApiTest, ListPagesWalkWithTokensBoundToTheirFilters) {
+  using S = v1::EscalationService::Stub;
+  std::vector<std::string> opened;
+  for (int i = 0; i < 5; ++i) opened.push_back(Open().name());
+
+  v1::ListEnquiriesRequest list;
+  list.set_parent("schools/st-marys");
+  list.set_page_size(2);
+  std::vector<std::string> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    list.set_page_token(token);
+    v1::ListEnquiriesResponse page;
+    const Outcome o = Call(&S::ListEnquiries, list, office_, &page);
+    ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
+    for (const v1::Enquiry& e : page.enquiries()) seen.push_back(e.name());
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(seen, std::vector<std::string>(opened.rbegin(), opened.rend()));
+
+  // A token of this list is refused by the list with other filters, and junk is refused.
+  list.set_page_token("");
+  v1::ListEnquiriesResponse first;
+  ASSERT_EQ(Call(&S::ListEnquiries, list, office_, &first).code, grpc::StatusCode::OK);
+  v1::ListEnquiriesRequest other = list;
+  other.set_category("send");
+  other.set_page_token(first.next_page_token());
+  Outcome o = Call(&S::ListEnquiries, other, office_);
+  EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
+  EXPECT_EQ(o.reason, "INVALID_PAGE_TOKEN");
+  list.set_page_token("junk");
+  o = Call(&S::ListEnquiries, list, office_);
+  EXPECT_EQ(o.reason, "INVALID_PAGE_TOKEN");
+
+  // Events page oldest first from a seq.
+  v1::ListEnquiryEventsRequest events;
+  events.set_parent(opened[0]);
+  events.set_page_size(1);
+  v1::ListEnquiryEventsResponse page;
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, events, office_, &page).code, grpc::StatusCode::OK);
+  ASSERT_EQ(page.events_size(), 1);
+  ASSERT_FALSE(page.next_page_token().empty());
+  events.set_page_token(page.next_page_token());
+  v1::ListEnquiryEventsResponse next;
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, events, office_, &next).code, grpc::StatusCode::OK);
+  ASSERT_EQ(next.events_size(), 1);
+  EXPECT_NE(next.events(0).name(), page.events(0).name());
+  events.set_parent(opened[1]);
+  EXPECT_EQ(Call(&S::ListEnquiryEvents, events, office_).reason, "INVALID_PAGE_TOKEN");
+}
+
+}  // namespace
+}  // namespace parley::escalation
