@@ -27,7 +27,6 @@
 #include "services/conduct/domain/decision_recorder.h"
 #include "services/conduct/domain/gate_cache.h"
 #include "services/conduct/migrations.h"
-#include "services/conduct/review_timer.h"
 #include "services/conduct/store/pg_conduct_store.h"
 
 namespace parley::conduct {
@@ -87,7 +86,12 @@ int Run(bool migrate_only) {
   ConductService conduct(
       &store, &directory, &gate, &recorder, [worker](const timer::TimerRef& ref) { worker->Notify(ref); }, &clock,
       conduct_options);
-  if (absl::Status s = worker->Register(kReviewTimerKind, ReviewTimerHandler(&conduct, &clock)); !s.ok()) {
+  // The domain plans what a firing review timer does; the store applies it in the timer's
+  // transaction.
+  if (absl::Status s = worker->Register(
+          kReviewTimerKind,
+          PgConductStore::ReviewTimerHandler([&conduct](const timer::Timer& t) { return conduct.PlanReview(t); }));
+      !s.ok()) {
     return Fail(s);
   }
   // Refuses to start unless Redis keeps keys (maxmemory-policy noeviction).

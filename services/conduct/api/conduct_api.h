@@ -1,13 +1,16 @@
-// The parley.conduct.v1 gRPC service: authenticates, checks tenancy and roles before anything is
-// looked up, maps proto ⇄ domain and translates statuses once at the edge. Sync API: writes block
-// on PostgreSQL inside the server's bounded thread pool; the gate is served from memory and waits
-// only for its audit record's group commit.
+// The parley.conduct.v1 gRPC service: every call goes through the one API edge (api::Edge:
+// authentication, request checks, status translation); each handler checks tenancy and roles
+// before anything is looked up and maps proto ⇄ domain. Reads and writes alike are use cases of
+// ConductService: the API never sees the store. Sync API: writes block on the store inside the
+// server's bounded thread pool; the gate is served from memory and waits only for its audit
+// record's group commit.
 #pragma once
 
 #include <functional>
 
 #include "common/auth/auth.h"
 #include "common/clock/clock.h"
+#include "common/grpc/api_edge.h"
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "services/conduct/domain/conduct_service.h"
 
@@ -16,7 +19,7 @@ namespace parley::conduct {
 class ConductApi final : public v1::ConductService::Service {
  public:
   ConductApi(ConductService* conduct, const auth::Verifier* verifier, const Clock* clock)
-      : conduct_(conduct), verifier_(verifier), clock_(clock) {}
+      : conduct_(conduct), edge_(verifier), clock_(clock) {}
 
   grpc::Status CheckCommunication(grpc::ServerContext* ctx, const v1::CheckCommunicationRequest* req,
                                   v1::Decision* resp) override;
@@ -70,8 +73,13 @@ class ConductApi final : public v1::ConductService::Service {
                               v1::SchoolStats* resp) override;
 
  private:
-  // Authenticates, runs `body` with the caller, and translates its status.
-  grpc::Status Handle(grpc::ServerContext* ctx, const std::function<absl::Status(const auth::Principal&)>& body);
+  // A change to an arrangement named `name` (in `field`): the caller's right to change it, then
+  // the write under the request's key; `write` gets (school, id, key, encoder).
+  using ArrangementWrite = std::function<absl::StatusOr<WriteResult>(
+      const std::string& school_id, const std::string& id, const RequestKey& key, const Encoder<Arrangement>& encode)>;
+  absl::Status ChangeArrangement(const auth::Principal& p, const google::protobuf::Message& req,
+                                 const std::string& name, absl::string_view field, absl::string_view method,
+                                 const ArrangementWrite& write, v1::Arrangement* resp);
   // Tenancy for an arrangement: its school's readers, or (trust-wide) readers of a covered school.
   absl::StatusOr<Arrangement> ReadableArrangement(const auth::Principal& p, const std::string& school_id,
                                                   const std::string& id);
@@ -80,7 +88,7 @@ class ConductApi final : public v1::ConductService::Service {
   absl::Status MayChangeArrangement(const auth::Principal& p, const std::string& school_id, const std::string& id);
 
   ConductService* const conduct_;
-  const auth::Verifier* const verifier_;
+  const api::Edge edge_;
   const Clock* const clock_;
 };
 

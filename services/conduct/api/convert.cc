@@ -34,21 +34,9 @@ bool InRange(int value, int max) {
 
 }  // namespace
 
-absl::StatusOr<std::string> ParseSchool(const std::string& name, const char* field) {
-  return api::ParseSchool(name, field);
-}
-
-absl::StatusOr<std::pair<std::string, std::string>> ParseChild(const std::string& name, const char* collection,
-                                                               const char* field) {
-  return api::ParseSchoolChild(name, collection, field);
-}
-
-absl::Status CheckGuardianName(const std::string& name, const char* field) {
-  return api::CheckGuardianName(name, field);
-}
-
 absl::StatusOr<Channel> ChannelFrom(v1::Channel c, const char* field) {
-  if (!InRange<Channel>(c, kMaxChannel)) return InvalidArgument("INVALID_FIELD", absl::StrCat(field, " is required"));
+  if (!InRange<Channel>(c, kMaxChannel))
+    return InvalidArgument(reason::kInvalidField, absl::StrCat(field, " is required"));
   return static_cast<Channel>(c);
 }
 
@@ -57,7 +45,7 @@ v1::Channel ToProto(Channel c) { return static_cast<v1::Channel>(c); }
 absl::StatusOr<absl::CivilDay> ParseDate(const std::string& text, const char* field) {
   absl::CivilDay day;
   if (text.size() != 10 || !absl::ParseCivilTime(text, &day) || absl::FormatCivilTime(day) != text) {
-    return InvalidArgument("INVALID_FIELD", absl::StrCat(field, " must be a date, YYYY-MM-DD"));
+    return InvalidArgument(reason::kInvalidField, absl::StrCat(field, " must be a date, YYYY-MM-DD"));
   }
   return day;
 }
@@ -76,7 +64,8 @@ absl::StatusOr<ArrangementTerms> TermsFrom(const v1::ArrangementTerms& t) {
   for (int i = 0; i < t.allowed_windows_size(); ++i) {
     const v1::TimeWindow& w = t.allowed_windows(i);
     const std::string field = absl::StrCat("terms.allowed_windows[", i, "]");
-    if (w.day() < 1 || w.day() > 7) return InvalidArgument("INVALID_FIELD", absl::StrCat(field, ".day is required"));
+    if (w.day() < 1 || w.day() > 7)
+      return InvalidArgument(reason::kInvalidField, absl::StrCat(field, ".day is required"));
     TimeWindow window;
     window.day = kWeekdays[w.day() - 1];
     PARLEY_RETURN_IF_ERROR(ParseClock(w.start(), absl::StrCat(field, ".start"), &window.start_minute));
@@ -111,14 +100,14 @@ v1::ArrangementTerms ToProto(const ArrangementTerms& t) {
 absl::StatusOr<Incident> IncidentFrom(const v1::Incident& in, const std::string& school_id) {
   Incident i;
   i.school_id = school_id;
-  PARLEY_RETURN_IF_ERROR(CheckGuardianName(in.guardian(), "incident.guardian"));
+  PARLEY_RETURN_IF_ERROR(api::CheckGuardianName(in.guardian(), "incident.guardian"));
   i.guardian = in.guardian();
   if (!InRange<IncidentKind>(in.kind(), kMaxIncidentKind)) {
-    return InvalidArgument("INVALID_FIELD", "incident.kind is required");
+    return InvalidArgument(reason::kInvalidField, "incident.kind is required");
   }
   i.kind = static_cast<IncidentKind>(in.kind());
   PARLEY_ASSIGN_OR_RETURN(i.channel, ChannelFrom(in.channel(), "incident.channel"));
-  if (!in.has_occur_time()) return InvalidArgument("INVALID_FIELD", "incident.occur_time is required");
+  if (!in.has_occur_time()) return InvalidArgument(reason::kInvalidField, "incident.occur_time is required");
   i.occur_time = FromProto(in.occur_time());
   i.staff_involved.assign(in.staff_involved().begin(), in.staff_involved().end());
   i.description_ref = in.description_ref();
@@ -127,7 +116,7 @@ absl::StatusOr<Incident> IncidentFrom(const v1::Incident& in, const std::string&
   } else if (InRange<IncidentOutcome>(in.outcome(), kMaxIncidentOutcome)) {
     i.outcome = static_cast<IncidentOutcome>(in.outcome());
   } else {
-    return InvalidArgument("INVALID_FIELD", "incident.outcome is not a known outcome");
+    return InvalidArgument(reason::kInvalidField, "incident.outcome is not a known outcome");
   }
   return i;
 }
@@ -152,10 +141,10 @@ v1::Incident ToProto(const Incident& i) {
 absl::StatusOr<Arrangement> ArrangementFrom(const v1::Arrangement& in, const std::string& school_id) {
   Arrangement a;
   a.school_id = school_id;
-  PARLEY_RETURN_IF_ERROR(CheckGuardianName(in.guardian(), "arrangement.guardian"));
+  PARLEY_RETURN_IF_ERROR(api::CheckGuardianName(in.guardian(), "arrangement.guardian"));
   a.guardian = in.guardian();
   if (in.scope() == v1::ARRANGEMENT_SCOPE_UNSPECIFIED || in.scope() > v1::ARRANGEMENT_SCOPE_TRUST) {
-    return InvalidArgument("INVALID_FIELD", "arrangement.scope is required (SCHOOL or TRUST)");
+    return InvalidArgument(reason::kInvalidField, "arrangement.scope is required (SCHOOL or TRUST)");
   }
   a.scope = static_cast<ArrangementScope>(in.scope());
   PARLEY_ASSIGN_OR_RETURN(a.terms, TermsFrom(in.terms()));
@@ -212,20 +201,20 @@ v1::ArrangementRevision ToProto(const ArrangementRevision& r, const std::string&
 absl::StatusOr<PremisesBan> BanFrom(const v1::PremisesBan& in, const std::string& school_id) {
   PremisesBan b;
   b.school_id = school_id;
-  PARLEY_RETURN_IF_ERROR(CheckGuardianName(in.guardian(), "premises_ban.guardian"));
+  PARLEY_RETURN_IF_ERROR(api::CheckGuardianName(in.guardian(), "premises_ban.guardian"));
   b.guardian = in.guardian();
   if (in.scope() == v1::PREMISES_BAN_SCOPE_UNSPECIFIED || in.scope() > v1::PREMISES_BAN_SCOPE_EVENTS) {
-    return InvalidArgument("INVALID_FIELD", "premises_ban.scope is required (SITE or EVENTS)");
+    return InvalidArgument(reason::kInvalidField, "premises_ban.scope is required (SITE or EVENTS)");
   }
   b.scope = static_cast<PremisesBanScope>(in.scope());
-  if (!in.has_start_time()) return InvalidArgument("INVALID_FIELD", "premises_ban.start_time is required");
+  if (!in.has_start_time()) return InvalidArgument(reason::kInvalidField, "premises_ban.start_time is required");
   b.start_time = FromProto(in.start_time());
   if (in.has_end_time()) b.end_time = FromProto(in.end_time());
   b.reason = in.reason();
   if (!in.incident().empty()) {
-    PARLEY_ASSIGN_OR_RETURN(auto incident, ParseChild(in.incident(), "incidents", "premises_ban.incident"));
+    PARLEY_ASSIGN_OR_RETURN(auto incident, api::ParseSchoolChild(in.incident(), "incidents", "premises_ban.incident"));
     if (incident.first != school_id) {
-      return InvalidArgument("INVALID_FIELD", "premises_ban.incident must be an incident of the same school");
+      return InvalidArgument(reason::kInvalidField, "premises_ban.incident must be an incident of the same school");
     }
     b.incident_id = incident.second;
   }
@@ -268,20 +257,20 @@ v1::Letter ToProto(const Letter& l) {
 
 absl::StatusOr<GateQuery> QueryFrom(const v1::CheckCommunicationRequest& req) {
   GateQuery q;
-  PARLEY_ASSIGN_OR_RETURN(q.school_id, ParseSchool(req.school(), "school"));
-  PARLEY_RETURN_IF_ERROR(CheckGuardianName(req.guardian(), "guardian"));
+  PARLEY_ASSIGN_OR_RETURN(q.school_id, api::ParseSchool(req.school(), "school"));
+  PARLEY_RETURN_IF_ERROR(api::CheckGuardianName(req.guardian(), "guardian"));
   q.guardian = req.guardian();
   PARLEY_ASSIGN_OR_RETURN(q.channel, ChannelFrom(req.channel(), "channel"));
-  if (!req.has_time()) return InvalidArgument("INVALID_FIELD", "time is required");
+  if (!req.has_time()) return InvalidArgument(reason::kInvalidField, "time is required");
   q.at = FromProto(req.time());
   if (req.purpose() != v1::PURPOSE_INBOUND_MESSAGE && req.purpose() != v1::PURPOSE_MEETING) {
-    return InvalidArgument("INVALID_FIELD", "purpose is required (INBOUND_MESSAGE or MEETING)");
+    return InvalidArgument(reason::kInvalidField, "purpose is required (INBOUND_MESSAGE or MEETING)");
   }
   q.purpose = static_cast<Purpose>(req.purpose());
   q.safeguarding = req.safeguarding();
   q.marked_abusive = req.marked_abusive();
   if (!req.addressed_to().empty()) {
-    PARLEY_ASSIGN_OR_RETURN(auto staff, ParseChild(req.addressed_to(), "staff", "addressed_to"));
+    PARLEY_ASSIGN_OR_RETURN(auto staff, api::ParseSchoolChild(req.addressed_to(), "staff", "addressed_to"));
     (void)staff;
   }
   q.addressed_to = req.addressed_to();

@@ -1,5 +1,5 @@
-// parley.conduct.v1 ⇄ the conduct domain. Resource names are parsed here (and only here); a name
-// that does not parse is INVALID_ARGUMENT naming the field.
+// parley.conduct.v1 ⇄ the conduct domain. Resource names are parsed with the API edge's one rule
+// (common/grpc/api_edge.h); a name that does not parse is INVALID_ARGUMENT naming the field.
 #pragma once
 
 #include <optional>
@@ -12,14 +12,6 @@
 namespace parley::conduct {
 
 namespace v1 = parley::conduct::v1;
-
-// "schools/{school}" → school id.
-absl::StatusOr<std::string> ParseSchool(const std::string& name, const char* field);
-// "schools/{school}/{collection}/{id}" → (school id, id).
-absl::StatusOr<std::pair<std::string, std::string>> ParseChild(const std::string& name, const char* collection,
-                                                               const char* field);
-// "guardians/{id}": checked, returned as given.
-absl::Status CheckGuardianName(const std::string& name, const char* field);
 
 absl::StatusOr<Channel> ChannelFrom(v1::Channel c, const char* field);
 v1::Channel ToProto(Channel c);

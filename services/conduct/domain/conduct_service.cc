@@ -5,11 +5,14 @@
 #include <vector>
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "common/log/log.h"
+#include "common/request/request_key.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -82,8 +85,8 @@ bool Contains(const std::vector<std::string>& v, const std::string& x) {
 
 absl::Status StateError(const Arrangement& a, absl::Time now, absl::string_view action) {
   static constexpr const char* kNames[] = {"", "a draft", "active", "under review", "ended"};
-  return FailedPrecondition("WRONG_STATE", absl::StrCat("cannot ", action, " arrangement ", a.id, ": it is ",
-                                                        kNames[static_cast<int>(EffectiveState(a, now))]));
+  return FailedPrecondition(reason::kWrongState, absl::StrCat("cannot ", action, " arrangement ", a.id, ": it is ",
+                                                              kNames[static_cast<int>(EffectiveState(a, now))]));
 }
 
 }  // namespace
@@ -93,11 +96,19 @@ std::string NewId(char prefix) {
   return absl::StrFormat("%c%012x", prefix, absl::Uniform<uint64_t>(gen, 0, uint64_t{1} << 48));
 }
 
+std::string KeyedDecisionId(const std::string& school_id, const std::string& asked_by, const std::string& request_id) {
+  return absl::StrCat(
+      "d",
+      absl::StrReplaceAll(request::DerivedRequestId(absl::StrCat("conduct.CheckCommunication\n", school_id, "\n",
+                                                                 asked_by, "\n", absl::AsciiStrToLower(request_id))),
+                          {{"-", ""}}));
+}
+
 std::string EtagOf(int64_t row_version) { return absl::StrCat("\"", row_version, "\""); }
 
 absl::Status CheckEtag(const std::string& sent, int64_t row_version) {
   if (sent.empty() || sent == EtagOf(row_version)) return absl::OkStatus();
-  return Aborted("STALE_ETAG", "the record has changed since it was read: read it again and retry");
+  return Aborted(reason::kStaleEtag, "the record has changed since it was read: read it again and retry");
 }
 
 ConductService::ConductService(ConductStore* store, Directory* directory, GateCache* gate, DecisionRecorder* recorder,
@@ -109,6 +120,15 @@ ConductService::ConductService(ConductStore* store, Directory* directory, GateCa
       nudge_(std::move(nudge)),
       clock_(clock),
       options_(options) {}
+
+absl::StatusOr<GuardianInfo> ConductService::GuardianAt(const std::string& guardian, const std::string& school_id) {
+  PARLEY_ASSIGN_OR_RETURN(GuardianInfo info, directory_->GetGuardian(guardian));
+  if (!Contains(info.school_ids, school_id)) {
+    return NotFound(reason::kGuardianNotFound,
+                    absl::StrCat("no guardian ", guardian, " of a pupil at school ", school_id));
+  }
+  return info;
+}
 
 absl::StatusOr<WriteResult> ConductService::AfterWrite(absl::StatusOr<WriteResult> result) {
   if (!result.ok()) return result;
@@ -124,17 +144,14 @@ absl::StatusOr<WriteResult> ConductService::AfterWrite(absl::StatusOr<WriteResul
 
 // ---- the gate ----------------------------------------------------------------------------------
 
-absl::StatusOr<DecisionRecord> ConductService::Check(const GateQuery& query, const std::string& asked_by) {
+absl::StatusOr<DecisionRecord> ConductService::Check(const GateQuery& query, const std::string& asked_by,
+                                                     const std::string& request_id) {
   const absl::Time now = clock_->Now();
   if (query.purpose == Purpose::kInboundMessage && query.at > now + options_.message_future_skew) {
-    return InvalidArgument("TIME_IN_FUTURE", "time: a message cannot arrive in the future");
+    return InvalidArgument(reason::kTimeInFuture, "time: a message cannot arrive in the future");
   }
   PARLEY_ASSIGN_OR_RETURN(SchoolInfo school, directory_->GetSchool(query.school_id));
-  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, directory_->GetGuardian(query.guardian));
-  if (!Contains(guardian.school_ids, query.school_id)) {
-    return NotFound("GUARDIAN_NOT_FOUND",
-                    absl::StrCat("no guardian ", query.guardian, " of a pupil at school ", query.school_id));
-  }
+  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, GuardianAt(query.guardian, query.school_id));
   std::shared_ptr<const GateSnapshot> snapshot = gate_->Current();
   GateInputs inputs;
   inputs.zone = school.zone;
@@ -144,13 +161,99 @@ absl::StatusOr<DecisionRecord> ConductService::Check(const GateQuery& query, con
   inputs.known_difficult = last.has_value() && *last >= now - options_.incident_lookback;
 
   DecisionRecord record;
-  record.id = NewId('d');
+  record.id = request_id.empty() ? NewId('d') : KeyedDecisionId(query.school_id, asked_by, request_id);
   record.query = query;
   record.decision = Decide(query, inputs);
   record.asked_by = asked_by;
   record.decide_time = now;
-  PARLEY_RETURN_IF_ERROR(recorder_->Record(record));
-  return record;
+  PARLEY_ASSIGN_OR_RETURN(bool stored, recorder_->Record(record));
+  if (stored) return record;
+  // A copy of this keyed check was stored first (a retry, or a twin running alongside): that
+  // decision is the one.
+  return store_->GetDecision(query.school_id, record.id);
+}
+
+absl::StatusOr<DecisionRecord> ConductService::GetDecision(const std::string& school_id, const std::string& id) {
+  return store_->GetDecision(school_id, id);
+}
+
+absl::StatusOr<Page<DecisionRecord>> ConductService::ListDecisions(const std::string& school_id,
+                                                                   const std::string& guardian,
+                                                                   std::optional<Outcome> outcome, PageQuery page) {
+  return store_->ListDecisions(school_id, guardian, outcome, page);
+}
+
+// ---- reads -------------------------------------------------------------------------------------
+
+absl::StatusOr<Incident> ConductService::GetIncident(const std::string& school_id, const std::string& id) {
+  return store_->GetIncident(school_id, id);
+}
+
+absl::StatusOr<Page<Incident>> ConductService::ListIncidents(const std::string& school_id, const std::string& guardian,
+                                                             PageQuery page) {
+  return store_->ListIncidents(school_id, guardian, page);
+}
+
+absl::StatusOr<Arrangement> ConductService::GetArrangement(const std::string& school_id, const std::string& id) {
+  return store_->GetArrangement(school_id, id);
+}
+
+absl::StatusOr<Page<Arrangement>> ConductService::ListArrangements(const std::string& school_id,
+                                                                   const std::string& guardian,
+                                                                   std::optional<ArrangementState> state,
+                                                                   PageQuery page) {
+  const absl::Time now = clock_->Now();
+  // The state filter applies to the effective state, which the store does not hold.
+  while (true) {
+    PARLEY_ASSIGN_OR_RETURN(Page<Arrangement> result, store_->ListArrangements(school_id, guardian, page));
+    if (state) {
+      result.items.erase(std::remove_if(result.items.begin(), result.items.end(),
+                                        [&](const Arrangement& a) { return EffectiveState(a, now) != *state; }),
+                         result.items.end());
+    }
+    if (result.next_before_seq == 0 || !result.items.empty()) return result;
+    page.before_seq = result.next_before_seq;
+  }
+}
+
+absl::StatusOr<std::vector<ArrangementRevision>> ConductService::ListRevisions(const std::string& school_id,
+                                                                               const std::string& id) {
+  return store_->ListRevisions(school_id, id);
+}
+
+absl::StatusOr<std::vector<Arrangement>> ConductService::ListGuardianArrangements(const std::string& guardian) {
+  PARLEY_ASSIGN_OR_RETURN(std::vector<Arrangement> all, store_->ListGuardianArrangements(guardian));
+  const absl::Time now = clock_->Now();
+  std::vector<Arrangement> out;
+  for (Arrangement& a : all) {
+    const ArrangementState state = EffectiveState(a, now);
+    if (state == ArrangementState::kActive || state == ArrangementState::kUnderReview) out.push_back(std::move(a));
+  }
+  return out;
+}
+
+absl::StatusOr<PremisesBan> ConductService::GetBan(const std::string& school_id, const std::string& id) {
+  return store_->GetBan(school_id, id);
+}
+
+absl::StatusOr<Page<PremisesBan>> ConductService::ListBans(const std::string& school_id, const std::string& guardian,
+                                                           PageQuery page) {
+  return store_->ListBans(school_id, guardian, page);
+}
+
+absl::StatusOr<Letter> ConductService::GetLetter(const std::string& school_id, const std::string& id) {
+  return store_->GetLetter(school_id, id);
+}
+
+absl::StatusOr<Page<Letter>> ConductService::ListLetters(const std::string& school_id, const std::string& guardian,
+                                                         PageQuery page) {
+  return store_->ListLetters(school_id, guardian, page);
+}
+
+absl::StatusOr<ConductStore::Stats> ConductService::GetSchoolStats(const std::string& school_id, absl::Time start,
+                                                                   absl::Time end) {
+  if (end <= start) return InvalidArgument(reason::kInvalidField, "end_time must be after start_time");
+  return store_->GetSchoolStats(school_id, start, end);
 }
 
 // ---- incidents ---------------------------------------------------------------------------------
@@ -159,25 +262,20 @@ absl::StatusOr<WriteResult> ConductService::CreateIncident(const RequestKey& key
                                                            const Encoder<Incident>& encode) {
   incident.id = NewId('i');
   PARLEY_RETURN_IF_ERROR(ValidateIncident(incident, clock_->Now()));
-  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, directory_->GetGuardian(incident.guardian));
-  if (!Contains(guardian.school_ids, incident.school_id)) {
-    return NotFound("GUARDIAN_NOT_FOUND",
-                    absl::StrCat("no guardian ", incident.guardian, " of a pupil at school ", incident.school_id));
-  }
+  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, GuardianAt(incident.guardian, incident.school_id));
   for (const std::string& staff : incident.staff_involved) PARLEY_RETURN_IF_ERROR(directory_->CheckStaff(staff));
   return AfterWrite(store_->CreateIncident(key, incident, encode));
 }
 
-absl::StatusOr<WriteResult> ConductService::UpdateIncident(const RequestKey& key, const std::string& school_id,
-                                                           const std::string& id, const std::string& etag,
-                                                           const std::function<Incident(const Incident&)>& apply,
-                                                           const Encoder<Incident>& encode) {
+absl::StatusOr<WriteResult> ConductService::UpdateIncident(
+    const RequestKey& key, const std::string& school_id, const std::string& id, const std::string& etag,
+    const std::function<absl::StatusOr<Incident>(const Incident&)>& apply, const Encoder<Incident>& encode) {
   const absl::Time now = clock_->Now();
   return AfterWrite(store_->UpdateIncident(
       key, school_id, id,
       [&](const Incident& current) -> absl::StatusOr<Incident> {
         PARLEY_RETURN_IF_ERROR(CheckEtag(etag, current.row_version));
-        Incident next = apply(current);
+        PARLEY_ASSIGN_OR_RETURN(Incident next, apply(current));
         PARLEY_RETURN_IF_ERROR(ValidateIncident(next, now));
         for (const std::string& staff : next.staff_involved) {
           if (!Contains(current.staff_involved, staff)) PARLEY_RETURN_IF_ERROR(directory_->CheckStaff(staff));
@@ -196,11 +294,7 @@ absl::StatusOr<WriteResult> ConductService::CreateArrangement(const RequestKey& 
   draft.version = 0;
   PARLEY_ASSIGN_OR_RETURN(SchoolInfo school, directory_->GetSchool(draft.school_id));
   PARLEY_RETURN_IF_ERROR(ValidateDraft(draft, school.zone));
-  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, directory_->GetGuardian(draft.guardian));
-  if (!Contains(guardian.school_ids, draft.school_id)) {
-    return NotFound("GUARDIAN_NOT_FOUND",
-                    absl::StrCat("no guardian ", draft.guardian, " of a pupil at school ", draft.school_id));
-  }
+  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, GuardianAt(draft.guardian, draft.school_id));
   if (!draft.terms.point_of_contact.empty())
     PARLEY_RETURN_IF_ERROR(directory_->CheckStaff(draft.terms.point_of_contact));
   draft.covered_schools.clear();
@@ -210,7 +304,7 @@ absl::StatusOr<WriteResult> ConductService::CreateArrangement(const RequestKey& 
 
 absl::StatusOr<WriteResult> ConductService::UpdateArrangement(
     const RequestKey& key, const std::string& school_id, const std::string& id, const std::string& etag,
-    const std::function<Arrangement(const Arrangement&)>& apply, const Encoder<Arrangement>& encode) {
+    const std::function<absl::StatusOr<Arrangement>(const Arrangement&)>& apply, const Encoder<Arrangement>& encode) {
   PARLEY_ASSIGN_OR_RETURN(SchoolInfo school, directory_->GetSchool(school_id));
   return AfterWrite(store_->MutateArrangement(
       key, school_id, id,
@@ -218,12 +312,12 @@ absl::StatusOr<WriteResult> ConductService::UpdateArrangement(
         PARLEY_RETURN_IF_ERROR(CheckEtag(etag, current.row_version));
         if (current.state != ArrangementState::kDraft) {
           return FailedPrecondition(
-              "WRONG_STATE",
+              reason::kWrongState,
               absl::StrCat("arrangement ", id, " has been issued: tighten, continue or end it instead of editing it"));
         }
         (void)now;
         ArrangementChange change;
-        change.updated = apply(current);
+        PARLEY_ASSIGN_OR_RETURN(change.updated, apply(current));
         PARLEY_RETURN_IF_ERROR(ValidateDraft(change.updated, school.zone));
         if (!change.updated.terms.point_of_contact.empty() &&
             change.updated.terms.point_of_contact != current.terms.point_of_contact) {
@@ -282,11 +376,6 @@ std::vector<std::string> PupilsAt(const GuardianInfo& g, const Arrangement& a) {
 
 }  // namespace
 
-absl::StatusOr<absl::Time> ConductService::ReviewDueAt(const std::string& school_id, absl::CivilDay review_date) {
-  PARLEY_ASSIGN_OR_RETURN(SchoolInfo school, directory_->GetSchool(school_id));
-  return school.zone.At(absl::CivilSecond(review_date)).pre;
-}
-
 absl::StatusOr<WriteResult> ConductService::IssueArrangement(const RequestKey& key, const std::string& school_id,
                                                              const std::string& id, const std::string& etag,
                                                              const std::string& issued_by,
@@ -309,9 +398,7 @@ absl::StatusOr<WriteResult> ConductService::IssueArrangement(const RequestKey& k
         if (change.updated.scope == ArrangementScope::kTrust) change.updated.covered_schools = guardian.school_ids;
         AttachLetter(change, LetterKind::kIssued, now, PupilsAt(guardian, current));
         change.new_revision = RevisionOf(change.updated);
-        change.schedule = timer::TimerSpec{kReviewTimerKind, absl::StrCat(school_id, "/", id),
-                                           school.zone.At(absl::CivilSecond(*current.review_date)).pre,
-                                           absl::StrCat(1, " ", absl::FormatCivilTime(*current.review_date))};
+        change.schedule = ReviewTimerSpec({school_id, id, 1, *current.review_date}, school.zone);
         return change;
       },
       encode));
@@ -324,11 +411,12 @@ absl::StatusOr<WriteResult> ConductService::TightenArrangement(
   PARLEY_ASSIGN_OR_RETURN(SchoolInfo school, directory_->GetSchool(school_id));
   PARLEY_ASSIGN_OR_RETURN(Arrangement peek, store_->GetArrangement(school_id, id));
   if (breach_incident_id.empty()) {
-    return InvalidArgument("INVALID_FIELD", "breach_incident is required: record the breach as an incident first");
+    return InvalidArgument(reason::kInvalidField,
+                           "breach_incident is required: record the breach as an incident first");
   }
   PARLEY_ASSIGN_OR_RETURN(Incident breach, store_->GetIncident(school_id, breach_incident_id));
   if (breach.guardian != peek.guardian) {
-    return InvalidArgument("INVALID_FIELD",
+    return InvalidArgument(reason::kInvalidField,
                            absl::StrCat("breach_incident ", breach_incident_id, " is about another guardian"));
   }
   PARLEY_RETURN_IF_ERROR(ValidateTerms(terms, school_id, /*for_issue=*/true));
@@ -357,10 +445,8 @@ absl::StatusOr<WriteResult> ConductService::TightenArrangement(
         PARLEY_RETURN_IF_ERROR(ValidateForIssue(change.updated, school.zone));
         AttachLetter(change, LetterKind::kTightened, now, PupilsAt(guardian, current));
         change.new_revision = RevisionOf(change.updated);
-        change.schedule = timer::TimerSpec{
-            kReviewTimerKind, absl::StrCat(school_id, "/", id),
-            school.zone.At(absl::CivilSecond(*change.updated.review_date)).pre,
-            absl::StrCat(change.updated.version, " ", absl::FormatCivilTime(*change.updated.review_date))};
+        change.schedule =
+            ReviewTimerSpec({school_id, id, change.updated.version, *change.updated.review_date}, school.zone);
         return change;
       },
       encode));
@@ -381,7 +467,7 @@ absl::StatusOr<WriteResult> ConductService::ContinueArrangement(const RequestKey
         }
         const absl::CivilDay today = absl::ToCivilDay(now, school.zone);
         if (next_review_date <= today) {
-          return InvalidArgument("INVALID_FIELD",
+          return InvalidArgument(reason::kInvalidField,
                                  absl::StrCat("next_review_date ", absl::FormatCivilTime(next_review_date),
                                               " must be after today (", absl::FormatCivilTime(today), ")"));
         }
@@ -389,9 +475,7 @@ absl::StatusOr<WriteResult> ConductService::ContinueArrangement(const RequestKey
         change.updated = current;
         change.updated.state = ArrangementState::kActive;
         change.updated.review_date = next_review_date;
-        change.schedule = timer::TimerSpec{kReviewTimerKind, absl::StrCat(school_id, "/", id),
-                                           school.zone.At(absl::CivilSecond(next_review_date)).pre,
-                                           absl::StrCat(current.version, " ", absl::FormatCivilTime(next_review_date))};
+        change.schedule = ReviewTimerSpec({school_id, id, current.version, next_review_date}, school.zone);
         return change;
       },
       encode));
@@ -416,7 +500,7 @@ absl::StatusOr<WriteResult> ConductService::EndArrangement(const RequestKey& key
         const absl::Time end = end_time.value_or(now);
         if (current.start_time && end <= *current.start_time) {
           if (end_time.has_value()) {
-            return InvalidArgument("INVALID_FIELD", "end_time must be after the arrangement's start");
+            return InvalidArgument(reason::kInvalidField, "end_time must be after the arrangement's start");
           }
           // Ended before it ever applied: withdrawn, with no end instant of its own.
           change.updated.end_time.reset();
@@ -432,33 +516,20 @@ absl::StatusOr<WriteResult> ConductService::EndArrangement(const RequestKey& key
       encode));
 }
 
-absl::StatusOr<ConductService::ReviewReminder> ConductService::PlanReviewReminder(const std::string& school_id,
-                                                                                  const std::string& arrangement_id,
-                                                                                  const std::string& guardian,
-                                                                                  absl::CivilDay review_date,
-                                                                                  absl::Time now) {
-  PARLEY_ASSIGN_OR_RETURN(std::string head, directory_->HeadOf(school_id));
-  PARLEY_ASSIGN_OR_RETURN(absl::Time send_at, directory_->NextWorkingTime(school_id, head, now));
-  ReviewReminder r;
-  r.send_at = send_at;
-  const std::string arrangement = absl::StrCat(SchoolName(school_id), "/arrangements/", arrangement_id);
-  r.notice.key =
-      absl::StrCat("conduct/review/", school_id, "/", arrangement_id, "/", absl::FormatCivilTime(review_date));
-  r.notice.kind = "arrangement_review_reminder";
-  r.notice.school_id = school_id;
-  r.notice.not_before = send_at;
-  r.notice.notice_json = nlohmann::json{
-      {"category", "conduct_letter"},
-      {"priority", "important"},
-      {"school", SchoolName(school_id)},
-      {"recipients", {{"guardians", nlohmann::json::array()}, {"staff", {head}}}},
-      {"pupils", nlohmann::json::array()},
-      {"template", "conduct.arrangement_review_due"},
-      {"variables",
-       {{"arrangement", arrangement}, {"guardian", guardian}, {"review_date", absl::FormatCivilTime(review_date)}}},
-      {"not_before",
-       Utc(send_at)}}.dump();
-  return r;
+absl::StatusOr<ReviewPlan> ConductService::PlanReview(const timer::Timer& t) {
+  std::optional<ReviewTimerKey> key = ParseReviewTimer(t);
+  if (!key) {
+    log::Error("review_timer_malformed", {{"timer", t.id}});
+    return ReviewPlan{};  // nothing to do for a timer this code never wrote
+  }
+  absl::StatusOr<Arrangement> a = store_->GetArrangement(key->school_id, key->arrangement_id);
+  if (absl::IsNotFound(a.status())) return ReviewPlan{};
+  if (!a.ok()) return a.status();
+  if (!ReviewStillDue(*key, *a)) return ReviewPlan{};
+  const absl::Time now = clock_->Now();
+  PARLEY_ASSIGN_OR_RETURN(std::string head, directory_->HeadOf(key->school_id));
+  PARLEY_ASSIGN_OR_RETURN(absl::Time send_at, directory_->NextWorkingTime(key->school_id, head, now));
+  return DecideReview(*key, now, send_at, ReviewReminder(*key, a->guardian, head, send_at));
 }
 
 // ---- premises bans -----------------------------------------------------------------------------
@@ -467,15 +538,12 @@ absl::StatusOr<WriteResult> ConductService::CreateBan(const RequestKey& key, Pre
                                                       const Encoder<PremisesBan>& encode) {
   ban.id = NewId('b');
   PARLEY_RETURN_IF_ERROR(ValidateBan(ban));
-  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, directory_->GetGuardian(ban.guardian));
-  if (!Contains(guardian.school_ids, ban.school_id)) {
-    return NotFound("GUARDIAN_NOT_FOUND",
-                    absl::StrCat("no guardian ", ban.guardian, " of a pupil at school ", ban.school_id));
-  }
+  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, GuardianAt(ban.guardian, ban.school_id));
   if (!ban.incident_id.empty()) {
     PARLEY_ASSIGN_OR_RETURN(Incident incident, store_->GetIncident(ban.school_id, ban.incident_id));
     if (incident.guardian != ban.guardian) {
-      return InvalidArgument("INVALID_FIELD", absl::StrCat("incident ", ban.incident_id, " is about another guardian"));
+      return InvalidArgument(reason::kInvalidField,
+                             absl::StrCat("incident ", ban.incident_id, " is about another guardian"));
     }
   }
   return AfterWrite(store_->CreateBan(key, ban, encode));
@@ -489,7 +557,7 @@ absl::StatusOr<WriteResult> ConductService::RevokeBan(const RequestKey& key, con
       [&](const PremisesBan& current, absl::Time now) -> absl::StatusOr<PremisesBan> {
         PARLEY_RETURN_IF_ERROR(CheckEtag(etag, current.row_version));
         if (current.revoke_time || (current.end_time && *current.end_time <= now)) {
-          return FailedPrecondition("WRONG_STATE", absl::StrCat("premises ban ", id, " is already over"));
+          return FailedPrecondition(reason::kWrongState, absl::StrCat("premises ban ", id, " is already over"));
         }
         PremisesBan next = current;
         next.revoke_time = std::max(now, current.start_time);

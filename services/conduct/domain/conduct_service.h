@@ -1,27 +1,28 @@
 // The conduct service's rules: recording incidents, the life of an arrangement (draft → active →
 // under review → ended, tightening into new versions), premises bans, letters, and the gate.
 // Tenancy and roles are checked by the API before it calls in; this layer validates input against
-// the directory and the current state, and every write goes through the store in one transaction
-// with its letter, outbox notice and timer.
+// the directory and the current state, and every write goes through the store port in one
+// transaction with its letter, outbox notice and timer. Every read the API serves is a use case
+// here too: the API never sees the store.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
-#include "common/timer/timer.h"
+#include "common/timer/types.h"
+#include "services/conduct/domain/conduct_store.h"
 #include "services/conduct/domain/decision_recorder.h"
 #include "services/conduct/domain/directory.h"
 #include "services/conduct/domain/gate_cache.h"
 #include "services/conduct/domain/model.h"
-#include "services/conduct/store/conduct_store.h"
+#include "services/conduct/domain/review.h"
 
 namespace parley::conduct {
-
-inline constexpr char kReviewTimerKind[] = "conduct.arrangement_review";
 
 struct ConductOptions {
   // A guardian with an incident at the school this recently is "known to be difficult" for
@@ -40,22 +41,45 @@ class ConductService {
   ConductService(ConductStore* store, Directory* directory, GateCache* gate, DecisionRecorder* recorder,
                  TimerNudge nudge, const Clock* clock, ConductOptions options = {});
 
-  // The gate: decides, records the decision, returns it.
-  absl::StatusOr<DecisionRecord> Check(const GateQuery& query, const std::string& asked_by);
+  // The gate: decides, records the decision, returns it. With a `request_id` (a UUID, validated
+  // by the API) the decision is one per (school, asker, request_id): its id is derived from that
+  // key, and a repeated check returns the decision stored first and stores nothing new.
+  absl::StatusOr<DecisionRecord> Check(const GateQuery& query, const std::string& asked_by,
+                                       const std::string& request_id = "");
+  absl::StatusOr<DecisionRecord> GetDecision(const std::string& school_id, const std::string& id);
+  absl::StatusOr<Page<DecisionRecord>> ListDecisions(const std::string& school_id, const std::string& guardian,
+                                                     std::optional<Outcome> outcome, PageQuery page);
+
+  absl::StatusOr<Incident> GetIncident(const std::string& school_id, const std::string& id);
+  absl::StatusOr<Page<Incident>> ListIncidents(const std::string& school_id, const std::string& guardian,
+                                               PageQuery page);
+  absl::StatusOr<Arrangement> GetArrangement(const std::string& school_id, const std::string& id);
+  // The school's own arrangements and trust-wide ones covering it, newest first; with `state`, only
+  // those whose effective state (now) it is: pages are read until this one has some or they run out.
+  absl::StatusOr<Page<Arrangement>> ListArrangements(const std::string& school_id, const std::string& guardian,
+                                                     std::optional<ArrangementState> state, PageQuery page);
+  absl::StatusOr<std::vector<ArrangementRevision>> ListRevisions(const std::string& school_id, const std::string& id);
+  // The guardian's arrangements that apply now (ACTIVE or UNDER_REVIEW), any school.
+  absl::StatusOr<std::vector<Arrangement>> ListGuardianArrangements(const std::string& guardian);
+  absl::StatusOr<PremisesBan> GetBan(const std::string& school_id, const std::string& id);
+  absl::StatusOr<Page<PremisesBan>> ListBans(const std::string& school_id, const std::string& guardian, PageQuery page);
+  absl::StatusOr<Letter> GetLetter(const std::string& school_id, const std::string& id);
+  absl::StatusOr<Page<Letter>> ListLetters(const std::string& school_id, const std::string& guardian, PageQuery page);
+  // INVALID_ARGUMENT unless start < end.
+  absl::StatusOr<ConductStore::Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end);
 
   absl::StatusOr<WriteResult> CreateIncident(const RequestKey& key, Incident incident, const Encoder<Incident>& encode);
   // `apply` turns the current incident into the wanted one (the API's field mask).
   absl::StatusOr<WriteResult> UpdateIncident(const RequestKey& key, const std::string& school_id, const std::string& id,
                                              const std::string& etag,
-                                             const std::function<Incident(const Incident&)>& apply,
+                                             const std::function<absl::StatusOr<Incident>(const Incident&)>& apply,
                                              const Encoder<Incident>& encode);
 
   absl::StatusOr<WriteResult> CreateArrangement(const RequestKey& key, Arrangement draft,
                                                 const Encoder<Arrangement>& encode);
-  absl::StatusOr<WriteResult> UpdateArrangement(const RequestKey& key, const std::string& school_id,
-                                                const std::string& id, const std::string& etag,
-                                                const std::function<Arrangement(const Arrangement&)>& apply,
-                                                const Encoder<Arrangement>& encode);
+  absl::StatusOr<WriteResult> UpdateArrangement(
+      const RequestKey& key, const std::string& school_id, const std::string& id, const std::string& etag,
+      const std::function<absl::StatusOr<Arrangement>(const Arrangement&)>& apply, const Encoder<Arrangement>& encode);
   absl::StatusOr<WriteResult> IssueArrangement(const RequestKey& key, const std::string& school_id,
                                                const std::string& id, const std::string& etag,
                                                const std::string& issued_by, const Encoder<Arrangement>& encode);
@@ -75,23 +99,14 @@ class ConductService {
   absl::StatusOr<WriteResult> RevokeBan(const RequestKey& key, const std::string& school_id, const std::string& id,
                                         const std::string& etag, const Encoder<PremisesBan>& encode);
 
-  // The review reminder for an arrangement whose review date has come, as an outbox notice to
-  // the head, due inside the head's working periods (DESIGN §3 rule 7). Used by the review timer.
-  struct ReviewReminder {
-    OutboxNotice notice;
-    absl::Time send_at;
-  };
-  absl::StatusOr<ReviewReminder> PlanReviewReminder(const std::string& school_id, const std::string& arrangement_id,
-                                                    const std::string& guardian, absl::CivilDay review_date,
-                                                    absl::Time now);
-  // The instant the review timer for `review_date` falls due: local midnight starting that day.
-  absl::StatusOr<absl::Time> ReviewDueAt(const std::string& school_id, absl::CivilDay review_date);
-
-  ConductStore& store() { return *store_; }
-  Directory& directory() { return *directory_; }
+  // What the review timer `t` should do now (see review.h): the store applies the plan in the
+  // timer's own transaction.
+  absl::StatusOr<ReviewPlan> PlanReview(const timer::Timer& t);
 
  private:
   absl::StatusOr<WriteResult> AfterWrite(absl::StatusOr<WriteResult> result);
+  // The guardian, when linked to a pupil at the school; NOT_FOUND otherwise.
+  absl::StatusOr<GuardianInfo> GuardianAt(const std::string& guardian, const std::string& school_id);
 
   ConductStore* const store_;
   Directory* const directory_;
@@ -104,6 +119,8 @@ class ConductService {
 
 // "r4f2c9a1b7e3": a fresh random resource id with the given prefix letter.
 std::string NewId(char prefix);
+// The id of the decision a keyed check records: "d" and 32 hex digits derived from the key.
+std::string KeyedDecisionId(const std::string& school_id, const std::string& asked_by, const std::string& request_id);
 
 // The etag of a row version, and the check of one sent back (empty = no check).
 std::string EtagOf(int64_t row_version);

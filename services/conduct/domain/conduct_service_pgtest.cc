@@ -6,6 +6,8 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -22,7 +24,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/conduct/migrations.h"
-#include "services/conduct/review_timer.h"
 #include "services/conduct/store/pg_conduct_store.h"
 #include "services/conduct/testing/fake_directory.h"
 
@@ -70,7 +71,10 @@ class ConductServicePgTest : public ::testing::Test {
     conduct_ = std::make_unique<ConductService>(
         store_.get(), &directory_, gate_.get(), recorder_.get(),
         [this](const timer::TimerRef& r) { worker_->Notify(r); }, &RealClock::Get());
-    ASSERT_TRUE(worker_->Register(kReviewTimerKind, ReviewTimerHandler(conduct_.get(), &RealClock::Get())).ok());
+    ASSERT_TRUE(worker_
+                    ->Register(kReviewTimerKind, PgConductStore::ReviewTimerHandler(
+                                                     [this](const timer::Timer& t) { return conduct_->PlanReview(t); }))
+                    .ok());
   }
 
   int64_t Count(const std::string& sql) {
@@ -247,13 +251,48 @@ TEST_F(ConductServicePgTest, EveryDecisionIsStoredBeforeItIsReturned) {
         ASSERT_TRUE(d.ok()) << d.status();
         if (d->decision.outcome == Outcome::kRedirect) ++redirected;
         // Stored before it was returned.
-        ASSERT_TRUE(store_->GetDecision(kSchool, d->id).ok());
+        ASSERT_TRUE(conduct_->GetDecision(kSchool, d->id).ok());
       }
     });
   }
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(redirected.load(), kThreads * kEach);
   EXPECT_EQ(Count("SELECT count(*) FROM decisions WHERE outcome = 3"), kThreads * kEach);
+}
+
+TEST_F(ConductServicePgTest, FiftyConcurrentCopiesOfAKeyedCheckStoreOneDecision) {
+  const std::string id = Draft(Today() + 30);
+  ASSERT_TRUE(conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement()).ok());
+  constexpr int kCopies = 50;
+  constexpr char kRequest[] = "5d1e0c7a-9b2f-4c3d-8e4f-a0b1c2d3e4f5";
+  std::vector<std::string> ids(kCopies);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kCopies; ++i) {
+    threads.emplace_back([&, i] {
+      GateQuery q;
+      q.school_id = kSchool;
+      q.guardian = kGuardian;
+      q.channel = Channel::kPhone;
+      q.at = absl::Now() - absl::Minutes(1);
+      absl::StatusOr<DecisionRecord> d = conduct_->Check(q, "service:escalation", kRequest);
+      ids[i] = d.ok() ? d->id : d.status().ToString();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 1u) << ids[0];
+  EXPECT_EQ(ids[0], KeyedDecisionId(kSchool, "service:escalation", kRequest));
+  EXPECT_EQ(Count("SELECT count(*) FROM decisions"), 1);
+  // A retry later returns the same decision and stores nothing new.
+  GateQuery q;
+  q.school_id = kSchool;
+  q.guardian = kGuardian;
+  q.channel = Channel::kEmail;
+  q.at = absl::Now();
+  absl::StatusOr<DecisionRecord> retry = conduct_->Check(q, "service:escalation", kRequest);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->id, ids[0]);
+  EXPECT_EQ(retry->query.channel, Channel::kPhone);
+  EXPECT_EQ(Count("SELECT count(*) FROM decisions"), 1);
 }
 
 TEST_F(ConductServicePgTest, AnotherReplicaSeesAChangeWithinItsRefreshInterval) {

@@ -14,10 +14,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "services/conduct/domain/conduct_store.h"
 #include "services/conduct/domain/model.h"
-#include "services/conduct/store/conduct_store.h"
 
 namespace parley::conduct {
 
@@ -27,14 +28,16 @@ class DecisionRecorder {
   // Callers must have returned from Record first (the server drains its calls before this).
   ~DecisionRecorder() = default;
 
-  // Blocks until the record is stored (OK) or its batch failed (the store's status).
-  absl::Status Record(DecisionRecord record);
+  // Blocks until the record is stored or its batch failed (the store's status). True when this
+  // record was stored; false when a record with its (school, id) was stored already (a keyed
+  // check's copy, here or in an earlier batch): the caller returns that one instead.
+  absl::StatusOr<bool> Record(DecisionRecord record);
 
  private:
   // One caller's record, on the caller's stack until it is done.
   struct Pending {
     DecisionRecord record;
-    absl::Status result;
+    absl::StatusOr<bool> result;
     absl::Notification done;
   };
 

@@ -21,8 +21,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
+#include "services/conduct/domain/conduct_store.h"
 #include "services/conduct/domain/model.h"
-#include "services/conduct/store/conduct_store.h"
 
 namespace parley::conduct {
 

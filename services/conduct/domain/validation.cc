@@ -176,9 +176,19 @@ absl::Status ValidateTerms(const ArrangementTerms& terms, const std::string& sch
   return absl::OkStatus();
 }
 
+bool RestrictsSomething(const ArrangementTerms& terms) {
+  return !terms.allowed_channels.empty() || !terms.allowed_windows.empty() || !terms.point_of_contact.empty() ||
+         terms.meeting.second_staff_required || terms.meeting.head_informed || terms.meeting.off_site_only;
+}
+
 absl::Status ValidateForIssue(const Arrangement& a, const absl::TimeZone& zone) {
   PARLEY_RETURN_IF_ERROR(CheckScope(a));
   PARLEY_RETURN_IF_ERROR(ValidateTerms(a.terms, a.school_id, /*for_issue=*/true));
+  if (!RestrictsSomething(a.terms)) {
+    return InvalidArgument(kInvalidArrangement,
+                           "terms: required to issue an arrangement: at least one allowed channel, allowed window, "
+                           "point of contact or meeting condition");
+  }
   if (!a.start_time.has_value() || Unset(*a.start_time)) {
     return InvalidArgument(kInvalidArrangement, "start_time: required to issue an arrangement");
   }

@@ -22,8 +22,12 @@ inline constexpr size_t kMaxStaffInvolved = 20;
 // `school_id`; reasons at most kMaxReasonsBytes (required when `for_issue`).
 absl::Status ValidateTerms(const ArrangementTerms& terms, const std::string& school_id, bool for_issue);
 
-// Everything an arrangement needs before it is issued: valid terms with reasons, a start, a review
-// date on or after the start's local date (in `zone`), an end after the start when set.
+// Whether the terms limit anything at all (a channel, window, point of contact or meeting rule).
+bool RestrictsSomething(const ArrangementTerms& terms);
+
+// Everything an arrangement needs before it is issued: valid terms with reasons that restrict
+// something, a start, a review date on or after the start's local date (in `zone`), an end after
+// the start when set.
 absl::Status ValidateForIssue(const Arrangement& a, const absl::TimeZone& zone);
 
 // A draft may be saved incomplete, but what is there must be valid (terms, end after start, review

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,10 +12,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "common/log/log.h"
 #include "common/pg/errors.h"
 #include "common/pg/idempotency.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
+#include "common/timer/timer.h"
 
 namespace parley::conduct {
 namespace {
@@ -426,11 +429,12 @@ absl::StatusOr<GateData> PgConductStore::LoadGateData(absl::Time incidents_since
   return data;
 }
 
-absl::Status PgConductStore::RecordDecisions(const std::vector<DecisionRecord>& records) {
-  if (records.empty()) return absl::OkStatus();
+absl::StatusOr<std::vector<bool>> PgConductStore::RecordDecisions(const std::vector<DecisionRecord>& records) {
+  std::vector<bool> stored(records.size(), false);
+  if (records.empty()) return stored;
   // One multi-row INSERT per batch, atomic by itself, so no BEGIN/COMMIT round trips around it:
   // the gate's audit trail costs one round trip per group.
-  return pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
+  PARLEY_RETURN_IF_ERROR(pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
     std::string sql =
         "INSERT INTO decisions (school_id, id, guardian, channel, at, purpose, safeguarding, marked_abusive, "
         "addressed_to, school_event, outcome, requirements, arrangement_school_id, arrangement_id, "
@@ -458,9 +462,17 @@ absl::Status PgConductStore::RecordDecisions(const std::vector<DecisionRecord>& 
                       txn.quote(d.decision.explanation), ",", txn.quote(d.asked_by), ",",
                       txn.quote(TimeParam(d.decide_time)), "::timestamptz)");
     }
-    txn.exec(sql);
+    // A keyed check's id is derived from its key: a copy already stored is skipped, and RETURNING
+    // names only the records this statement stored.
+    absl::StrAppend(&sql, " ON CONFLICT (school_id, id) DO NOTHING RETURNING school_id, id");
+    std::set<std::pair<std::string, std::string>> inserted;
+    for (const pqxx::row& r : txn.exec(sql)) inserted.emplace(r[0].as<std::string>(), r[1].as<std::string>());
+    for (size_t i = 0; i < records.size(); ++i) {
+      stored[i] = inserted.count({records[i].query.school_id, records[i].id}) > 0;
+    }
     return absl::OkStatus();
-  });
+  }));
+  return stored;
 }
 
 absl::StatusOr<DecisionRecord> PgConductStore::GetDecision(const std::string& school_id, const std::string& id) {
@@ -697,22 +709,54 @@ absl::StatusOr<WriteResult> PgConductStore::MutateArrangement(const RequestKey& 
       });
 }
 
-absl::StatusOr<bool> PgConductStore::MarkUnderReview(pqxx::work& txn, const std::string& school_id,
-                                                     const std::string& id, int expected_version,
-                                                     absl::CivilDay review_date, const OutboxNotice& reminder) {
+namespace {
+
+// The arrangement moves to UNDER_REVIEW only if it is still issued at the plan's version and
+// review date; false (nothing changed) otherwise: the timer is then simply spent.
+bool ApplyReviewPlan(pqxx::work& txn, const ReviewPlan& plan) {
   pqxx::result r = txn.exec_params(
       "UPDATE arrangements SET state = 3, row_version = row_version + 1, update_time = now() "
       "WHERE school_id = $1 AND id = $2 AND state = 2 AND version = $3 AND review_date = $4::date "
       "AND (end_time IS NULL OR end_time > now()) RETURNING id",
-      school_id, id, expected_version, absl::FormatCivilTime(review_date));
+      plan.school_id, plan.arrangement_id, plan.version, absl::FormatCivilTime(plan.review_date));
   if (r.empty()) return false;
   // ON CONFLICT: a reminder already written for this review is not written twice.
+  const OutboxNotice& reminder = plan.reminder;
   txn.exec_params(
       "INSERT INTO outbox (key, kind, school_id, notice, not_before) VALUES ($1, $2, $3, $4::jsonb, $5::timestamptz) "
       "ON CONFLICT (key) DO NOTHING",
       reminder.key, reminder.kind, reminder.school_id, reminder.notice_json, TimeParam(reminder.not_before));
   BumpEpoch(txn);
   return true;
+}
+
+}  // namespace
+
+absl::StatusOr<bool> PgConductStore::MarkUnderReview(const ReviewPlan& plan) {
+  bool marked = false;
+  PARLEY_RETURN_IF_ERROR(pool_->TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
+    marked = ApplyReviewPlan(txn, plan);
+    return absl::OkStatus();
+  }));
+  return marked;
+}
+
+timer::Handler PgConductStore::ReviewTimerHandler(ReviewPlanner plan) {
+  return [plan = std::move(plan)](pqxx::work& txn, const timer::Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+    PARLEY_ASSIGN_OR_RETURN(ReviewPlan p, plan(t));
+    switch (p.action) {
+      case ReviewPlan::Action::kNothing:
+        return std::nullopt;
+      case ReviewPlan::Action::kRearm:
+        return p.rearm_at;
+      case ReviewPlan::Action::kMarkUnderReview:
+        if (ApplyReviewPlan(txn, p)) {
+          log::Info("arrangement_review_due", {{"school", p.school_id}, {"arrangement", p.arrangement_id}});
+        }
+        return std::nullopt;
+    }
+    return std::nullopt;
+  };
 }
 
 // ---- premises bans -----------------------------------------------------------------------------

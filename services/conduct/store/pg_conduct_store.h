@@ -1,6 +1,6 @@
 // ConductStore on PostgreSQL (schema: services/conduct/migrations). Times travel as UTC text and
 // come back as integer microseconds; arrays as PostgreSQL array literals; every SQL statement is
-// parameterised.
+// parameterised. Only main (and db tests) know this class; the domain sees the port.
 #pragma once
 
 #include <functional>
@@ -8,8 +8,8 @@
 #include <string>
 
 #include "common/pg/pool.h"
-#include "common/timer/timer.h"
-#include "services/conduct/store/conduct_store.h"
+#include "common/timer/worker.h"
+#include "services/conduct/domain/conduct_store.h"
 
 namespace parley::conduct {
 
@@ -21,7 +21,7 @@ class PgConductStore final : public ConductStore {
 
   absl::StatusOr<int64_t> GateEpoch() override;
   absl::StatusOr<GateData> LoadGateData(absl::Time incidents_since) override;
-  absl::Status RecordDecisions(const std::vector<DecisionRecord>& records) override;
+  absl::StatusOr<std::vector<bool>> RecordDecisions(const std::vector<DecisionRecord>& records) override;
   absl::StatusOr<DecisionRecord> GetDecision(const std::string& school_id, const std::string& id) override;
   absl::StatusOr<Page<DecisionRecord>> ListDecisions(const std::string& school_id, const std::string& guardian,
                                                      std::optional<Outcome> outcome, PageQuery page) override;
@@ -60,13 +60,13 @@ class PgConductStore final : public ConductStore {
 
   absl::StatusOr<Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end) override;
 
-  // The review timer's effect, run inside the timer's firing transaction: when the arrangement is
-  // still issued at `expected_version` with `review_date`, it moves to UNDER_REVIEW and `reminder`
-  // is written to the outbox. Returns false (and changes nothing) when the arrangement has moved
-  // on (ended, tightened with a new review date): the timer is then simply spent.
-  static absl::StatusOr<bool> MarkUnderReview(pqxx::work& txn, const std::string& school_id, const std::string& id,
-                                              int expected_version, absl::CivilDay review_date,
-                                              const OutboxNotice& reminder);
+  absl::StatusOr<bool> MarkUnderReview(const ReviewPlan& plan) override;
+
+  // The review timer's handler (main registers it under kReviewTimerKind): asks `plan` what to do
+  // and applies it inside the timer's firing transaction, so the arrangement is marked and its
+  // reminder written exactly when the timer is spent.
+  using ReviewPlanner = std::function<absl::StatusOr<ReviewPlan>(const timer::Timer&)>;
+  static timer::Handler ReviewTimerHandler(ReviewPlanner plan);
 
   // Letters not yet handed to notifications (for the relay and for tests).
   absl::StatusOr<int64_t> PendingOutboxCount();

@@ -1,8 +1,10 @@
-// Persistence of the conduct service. Reads return domain values; every write is one transaction
-// that replays a request already done (request_id), locks and re-reads the row it changes, lets
-// the caller's plan decide on the current state (etag, state machine), writes the change together
-// with its letter, outbox notice and timer, bumps the gate epoch, and records the response for
-// replay. The store translates libpqxx exceptions; nothing here throws.
+// The conduct domain's storage port and the records it exchanges. Reads return domain values; every
+// write is one transaction that replays a request already done (request_id), locks and re-reads
+// the row it changes, lets the caller's plan decide on the current state (etag, state machine),
+// writes the change together with its letter, outbox notice and timer, bumps the gate epoch, and
+// records the response for replay. Implementations (store/pg_conduct_store.h on PostgreSQL,
+// testing/in_memory_conduct_store.h) translate their own errors; nothing here throws, and nothing
+// here knows libpqxx or protobuf.
 #pragma once
 
 #include <cstdint>
@@ -14,14 +16,14 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/pg/idempotency.h"
-#include "common/timer/timer.h"
+#include "common/request/request_key.h"
+#include "common/timer/types.h"
 #include "services/conduct/domain/model.h"
 
 namespace parley::conduct {
 
 // A request id scoped to one method, with a fingerprint of the request it came with.
-using RequestKey = pg::RequestKey;
+using RequestKey = request::RequestKey;
 
 // Keyset paging, newest first: `before_seq` 0 means from the newest.
 struct PageQuery {
@@ -72,6 +74,23 @@ struct ArrangementChange {
 template <typename T>
 using Encoder = std::function<absl::StatusOr<std::string>(const T&)>;
 
+// What the review timer does when it fires, decided by the domain (ConductService::PlanReview)
+// and applied by the store in the timer's own transaction.
+struct ReviewPlan {
+  enum class Action {
+    kNothing,          // the arrangement moved on (or is gone): the timer is spent
+    kRearm,            // outside the head's working time: fire again at `rearm_at`
+    kMarkUnderReview,  // still issued at `version` for `review_date`: mark it, write `reminder`
+  };
+  Action action = Action::kNothing;
+  absl::Time rearm_at;
+  std::string school_id;
+  std::string arrangement_id;
+  int version = 0;
+  absl::CivilDay review_date;
+  OutboxNotice reminder;
+};
+
 // The outcome of a write: the response bytes (replayed or new) and timers to nudge after commit.
 struct WriteResult {
   std::string response;
@@ -88,8 +107,10 @@ class ConductStore {
   // --- the gate -----------------------------------------------------------------------------
   virtual absl::StatusOr<int64_t> GateEpoch() = 0;
   virtual absl::StatusOr<GateData> LoadGateData(absl::Time incidents_since) = 0;
-  // All in one transaction: either every record is stored or none.
-  virtual absl::Status RecordDecisions(const std::vector<DecisionRecord>& records) = 0;
+  // All in one transaction: either every record is stored or none. A record whose (school, id) is
+  // stored already is skipped, not an error (a repeated check keyed by its request_id): the
+  // result says, per record in order, whether it was newly stored. Ids are unique in `records`.
+  virtual absl::StatusOr<std::vector<bool>> RecordDecisions(const std::vector<DecisionRecord>& records) = 0;
   virtual absl::StatusOr<DecisionRecord> GetDecision(const std::string& school_id, const std::string& id) = 0;
   virtual absl::StatusOr<Page<DecisionRecord>> ListDecisions(const std::string& school_id, const std::string& guardian,
                                                              std::optional<Outcome> outcome, PageQuery page) = 0;
@@ -137,6 +158,13 @@ class ConductStore {
   virtual absl::StatusOr<Letter> GetLetter(const std::string& school_id, const std::string& id) = 0;
   virtual absl::StatusOr<Page<Letter>> ListLetters(const std::string& school_id, const std::string& guardian,
                                                    PageQuery page) = 0;
+
+  // --- reviews -----------------------------------------------------------------------------
+  // Applies a kMarkUnderReview plan on its own: when the arrangement is still issued at the plan's
+  // version and review date it becomes UNDER_REVIEW and the reminder goes to the outbox (once per
+  // notice key). Returns false, changing nothing, when it has moved on. (On PostgreSQL the timer
+  // handler does the same inside the timer's transaction.)
+  virtual absl::StatusOr<bool> MarkUnderReview(const ReviewPlan& plan) = 0;
 
   // --- reporting ----------------------------------------------------------------------------
   struct Stats {
