@@ -1,0 +1,444 @@
+// ConductService's use cases over the in-memory store and directory: no database, simulated time.
+#include "services/conduct/domain/conduct_service.h"
+
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status/reason.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/conduct/testing/fake_directory.h"
+#include "services/conduct/testing/in_memory_conduct_store.h"
+
+namespace parley::conduct {
+namespace {
+
+constexpr char kSchool[] = "kenilworth";
+constexpr char kGuardian[] = "guardians/g-00042";
+constexpr char kHead[] = "schools/kenilworth/staff/s-head";
+constexpr char kContact[] = "schools/kenilworth/staff/s-07";
+
+absl::TimeZone London() {
+  absl::TimeZone z;
+  absl::LoadTimeZone("Europe/London", &z);
+  return z;
+}
+
+// Tuesday 21 October 2025, 10:00 in London.
+absl::Time Start() { return absl::FromCivil(absl::CivilSecond(2025, 10, 21, 10, 0, 0), London()); }
+
+Encoder<Arrangement> EncodeArrangement() {
+  return [](const Arrangement& a) -> absl::StatusOr<std::string> {
+    return absl::StrCat(a.id, " ", a.version, " ", static_cast<int>(a.state));
+  };
+}
+
+std::string IdOf(const WriteResult& w) { return w.response.substr(0, w.response.find(' ')); }
+
+class ConductServiceTest : public ::testing::Test {
+ protected:
+  ConductServiceTest() : clock_(Start()), store_(&clock_), gate_(&store_, &clock_, absl::Hours(24 * 365)) {}
+
+  void SetUp() override {
+    directory_.AddSchool(kSchool);
+    directory_.AddSchool("st-marys");
+    directory_.AddGuardian(kGuardian, {kSchool});
+    directory_.AddGuardian("guardians/g-elsewhere", {"st-marys"});
+    directory_.SetHead(kSchool, kHead);
+    directory_.AddStaff(kContact);
+    ASSERT_TRUE(gate_.Start(absl::Hours(1)).ok());
+    recorder_ = std::make_unique<DecisionRecorder>(&store_);
+    conduct_ = std::make_unique<ConductService>(
+        &store_, &directory_, &gate_, recorder_.get(), [this](const timer::TimerRef& r) { nudged_.push_back(r); },
+        &clock_);
+  }
+  void TearDown() override { gate_.Stop(); }
+
+  RequestKey Key(const std::string& method, const std::string& fingerprint = "f") {
+    return RequestKey{absl::StrCat("conduct.", method), absl::StrFormat("00000000-0000-4000-8000-%012d", ++keys_),
+                      fingerprint};
+  }
+
+  // Email only, Tuesdays 15:30-16:30, started yesterday, reviewed on `review`.
+  Arrangement Terms(absl::CivilDay review) {
+    Arrangement a;
+    a.school_id = kSchool;
+    a.guardian = kGuardian;
+    a.scope = ArrangementScope::kSchool;
+    a.terms.allowed_channels = {Channel::kEmail};
+    a.terms.allowed_windows = {TimeWindow{absl::Weekday::tuesday, 15 * 60 + 30, 16 * 60 + 30}};
+    a.terms.reasons = "Abusive emails.";
+    a.start_time = clock_.Now() - absl::Hours(24);
+    a.review_date = review;
+    return a;
+  }
+
+  std::string Draft(absl::CivilDay review) {
+    absl::StatusOr<WriteResult> w =
+        conduct_->CreateArrangement(Key("CreateArrangement"), Terms(review), EncodeArrangement());
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() ? IdOf(*w) : "";
+  }
+
+  std::string Issued(absl::CivilDay review) {
+    const std::string id = Draft(review);
+    absl::StatusOr<WriteResult> w =
+        conduct_->IssueArrangement(Key("IssueArrangement"), kSchool, id, "", "head", EncodeArrangement());
+    EXPECT_TRUE(w.ok()) << w.status();
+    return id;
+  }
+
+  std::string RecordIncident() {
+    Incident i;
+    i.school_id = kSchool;
+    i.guardian = kGuardian;
+    i.kind = IncidentKind::kAbusiveWrittenMessage;
+    i.channel = Channel::kEmail;
+    i.occur_time = clock_.Now() - absl::Hours(1);
+    i.reported_by = "teacher";
+    absl::StatusOr<WriteResult> w = conduct_->CreateIncident(
+        Key("CreateIncident"), i, [](const Incident& x) -> absl::StatusOr<std::string> { return x.id; });
+    EXPECT_TRUE(w.ok()) << w.status();
+    return w.ok() ? w->response : "";
+  }
+
+  GateQuery Phone() {
+    GateQuery q;
+    q.school_id = kSchool;
+    q.guardian = kGuardian;
+    q.channel = Channel::kPhone;
+    q.at = clock_.Now() - absl::Minutes(1);
+    return q;
+  }
+
+  absl::CivilDay Today() { return absl::ToCivilDay(clock_.Now(), London()); }
+
+  SimulatedClock clock_;
+  testing::InMemoryConductStore store_;
+  testing::FakeDirectory directory_;
+  GateCache gate_;
+  std::unique_ptr<DecisionRecorder> recorder_;
+  std::unique_ptr<ConductService> conduct_;
+  std::vector<timer::TimerRef> nudged_;
+  int keys_ = 0;
+};
+
+TEST_F(ConductServiceTest, AnIncidentIsRecordedOnceAndReplayedByItsKey) {
+  Incident i;
+  i.school_id = kSchool;
+  i.guardian = kGuardian;
+  i.kind = IncidentKind::kShouting;
+  i.channel = Channel::kInPerson;
+  i.occur_time = clock_.Now() - absl::Hours(2);
+  auto encode = [](const Incident& x) -> absl::StatusOr<std::string> { return absl::StrCat(x.id, " ", x.row_version); };
+  const RequestKey key = Key("CreateIncident");
+  absl::StatusOr<WriteResult> first = conduct_->CreateIncident(key, i, encode);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->replayed);
+  absl::StatusOr<WriteResult> again = conduct_->CreateIncident(key, i, encode);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->response, first->response);
+
+  RequestKey reused = key;
+  reused.fingerprint = "another request";
+  absl::StatusOr<WriteResult> other = conduct_->CreateIncident(reused, i, encode);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(other.status()), reason::kRequestIdReused);
+  EXPECT_EQ(store_.WriteCount(), 1);
+
+  absl::StatusOr<Page<Incident>> listed = conduct_->ListIncidents(kSchool, kGuardian, PageQuery{});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].row_version, 1);
+}
+
+TEST_F(ConductServiceTest, AnArrangementGoesFromDraftToActiveToUnderReviewToEnded) {
+  const std::string id = Draft(Today() + 7);
+  absl::StatusOr<Arrangement> draft = conduct_->GetArrangement(kSchool, id);
+  ASSERT_TRUE(draft.ok());
+  EXPECT_EQ(draft->state, ArrangementState::kDraft);
+  EXPECT_TRUE(store_.Outbox().empty());
+
+  ASSERT_TRUE(
+      conduct_->IssueArrangement(Key("Issue"), kSchool, id, EtagOf(draft->row_version), "head", EncodeArrangement())
+          .ok());
+  absl::StatusOr<Arrangement> active = conduct_->GetArrangement(kSchool, id);
+  ASSERT_TRUE(active.ok());
+  EXPECT_EQ(active->state, ArrangementState::kActive);
+  EXPECT_EQ(active->version, 1);
+  EXPECT_EQ(active->row_version, 2);
+  ASSERT_EQ(store_.Outbox().size(), 1u);
+  EXPECT_EQ(store_.Outbox()[0].kind, "conduct_letter");
+  EXPECT_EQ(store_.Outbox()[0].key, absl::StrCat("conduct/letter/kenilworth/", active->letter_id));
+  EXPECT_THAT(store_.Outbox()[0].notice_json, ::testing::HasSubstr("conduct.arrangement_issued"));
+  // The review timer is armed for local midnight of the review date, and the worker nudged.
+  const std::string timer_key = absl::StrCat(kSchool, "/", id);
+  std::optional<testing::InMemoryConductStore::StoredTimer> t = store_.TimerOf(kReviewTimerKind, timer_key);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->spec.due, absl::FromCivil(absl::CivilSecond(Today() + 7), London()));
+  EXPECT_EQ(t->spec.payload, absl::StrCat("1 ", absl::FormatCivilTime(Today() + 7)));
+  EXPECT_EQ(nudged_.size(), 1u);
+  // An issued arrangement is not edited; a stale etag is refused.
+  EXPECT_EQ(conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(
+      conduct_->EndArrangement(Key("End"), kSchool, id, EtagOf(1), std::nullopt, EncodeArrangement()).status().code(),
+      absl::StatusCode::kAborted);
+
+  // The review date comes, inside the head's working time: under review, the head reminded once.
+  clock_.Set(t->spec.due + absl::Hours(9));
+  absl::StatusOr<ReviewPlan> plan = conduct_->PlanReview(*store_.FiringTimer(kReviewTimerKind, timer_key));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->action, ReviewPlan::Action::kMarkUnderReview);
+  EXPECT_THAT(plan->reminder.notice_json, ::testing::HasSubstr(kHead));
+  EXPECT_EQ(store_.MarkUnderReview(*plan).value_or(false), true);
+  EXPECT_EQ(store_.MarkUnderReview(*plan).value_or(true), false);
+  EXPECT_EQ(conduct_->GetArrangement(kSchool, id)->state, ArrangementState::kUnderReview);
+  EXPECT_EQ(store_.Outbox().size(), 2u);
+  EXPECT_EQ(store_.Outbox()[1].kind, "arrangement_review_reminder");
+
+  // Continued: active again with the next review armed.
+  ASSERT_TRUE(conduct_->ContinueArrangement(Key("Continue"), kSchool, id, "", Today() + 90, EncodeArrangement()).ok());
+  EXPECT_EQ(conduct_->GetArrangement(kSchool, id)->state, ArrangementState::kActive);
+  t = store_.TimerOf(kReviewTimerKind, timer_key);
+  EXPECT_EQ(t->state, timer::TimerState::kPending);
+  EXPECT_EQ(t->spec.payload, absl::StrCat("1 ", absl::FormatCivilTime(Today() + 90)));
+
+  // Ended: a letter, the timer cancelled, no longer applied.
+  ASSERT_TRUE(conduct_->EndArrangement(Key("End"), kSchool, id, "", std::nullopt, EncodeArrangement()).ok());
+  EXPECT_EQ(EffectiveState(*conduct_->GetArrangement(kSchool, id), clock_.Now()), ArrangementState::kEnded);
+  EXPECT_EQ(store_.TimerOf(kReviewTimerKind, timer_key)->state, timer::TimerState::kCancelled);
+  EXPECT_EQ(store_.Outbox().size(), 3u);
+  EXPECT_THAT(store_.Outbox()[2].notice_json, ::testing::HasSubstr("conduct.arrangement_ended"));
+  absl::StatusOr<Page<Letter>> letters = conduct_->ListLetters(kSchool, kGuardian, PageQuery{});
+  ASSERT_TRUE(letters.ok());
+  EXPECT_EQ(letters->items.size(), 2u);
+  EXPECT_TRUE(conduct_->ListGuardianArrangements(kGuardian)->empty());
+}
+
+TEST_F(ConductServiceTest, TheReviewWaitsForTheHeadsWorkingTime) {
+  const std::string id = Issued(Today());
+  const std::string timer_key = absl::StrCat(kSchool, "/", id);
+  directory_.SetNextWorkingTime([](absl::Time at) { return at + absl::Hours(2); });
+  absl::StatusOr<ReviewPlan> plan = conduct_->PlanReview(*store_.FiringTimer(kReviewTimerKind, timer_key));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->action, ReviewPlan::Action::kRearm);
+  EXPECT_EQ(plan->rearm_at, clock_.Now() + absl::Hours(2));
+  EXPECT_EQ(store_.Outbox().size(), 1u);  // only the letter
+  EXPECT_EQ(conduct_->GetArrangement(kSchool, id)->state, ArrangementState::kActive);
+
+  // Inside working time, it is due.
+  directory_.SetNextWorkingTime([](absl::Time at) { return at; });
+  plan = conduct_->PlanReview(*store_.FiringTimer(kReviewTimerKind, timer_key));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->action, ReviewPlan::Action::kMarkUnderReview);
+
+  // A timer for a version the arrangement has moved past does nothing.
+  timer::Timer stale = *store_.FiringTimer(kReviewTimerKind, timer_key);
+  stale.payload = absl::StrCat("7 ", absl::FormatCivilTime(Today()));
+  EXPECT_EQ(conduct_->PlanReview(stale)->action, ReviewPlan::Action::kNothing);
+  stale.payload = "garbage";
+  EXPECT_EQ(conduct_->PlanReview(stale)->action, ReviewPlan::Action::kNothing);
+}
+
+TEST_F(ConductServiceTest, TighteningAcceptsOnlyStricterTermsAndKeepsEveryVersion) {
+  const std::string id = Issued(Today() + 30);
+  const std::string breach = RecordIncident();
+  const size_t outbox = store_.Outbox().size();
+  const int64_t writes = store_.WriteCount();
+
+  ArrangementTerms looser;
+  looser.allowed_channels = {Channel::kEmail, Channel::kPhone};
+  looser.reasons = "More channels.";
+  absl::StatusOr<WriteResult> relaxed = conduct_->TightenArrangement(Key("Tighten"), kSchool, id, "", looser, breach,
+                                                                     std::nullopt, "head", EncodeArrangement());
+  EXPECT_EQ(relaxed.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(relaxed.status()), reason::kNotTighter);
+  EXPECT_EQ(store_.WriteCount(), writes);
+  EXPECT_EQ(store_.Outbox().size(), outbox);
+
+  ArrangementTerms stricter;
+  stricter.allowed_channels = {Channel::kEmail};
+  stricter.allowed_windows = {TimeWindow{absl::Weekday::tuesday, 15 * 60 + 30, 16 * 60}};
+  stricter.reasons = "The arrangement was not respected.";
+  ASSERT_TRUE(conduct_
+                  ->TightenArrangement(Key("Tighten"), kSchool, id, "", stricter, breach, std::nullopt, "head",
+                                       EncodeArrangement())
+                  .ok());
+  absl::StatusOr<Arrangement> a = conduct_->GetArrangement(kSchool, id);
+  EXPECT_EQ(a->version, 2);
+  EXPECT_EQ(a->breach_incident_id, breach);
+  absl::StatusOr<std::vector<ArrangementRevision>> revisions = conduct_->ListRevisions(kSchool, id);
+  ASSERT_TRUE(revisions.ok());
+  ASSERT_EQ(revisions->size(), 2u);
+  EXPECT_EQ((*revisions)[0].terms.allowed_windows[0].end_minute, 16 * 60 + 30);
+  EXPECT_EQ((*revisions)[1].terms.allowed_windows[0].end_minute, 16 * 60);
+  EXPECT_EQ(store_.Outbox().size(), outbox + 1);
+  EXPECT_THAT(store_.Outbox().back().notice_json, ::testing::HasSubstr("conduct.arrangement_tightened"));
+  // The review timer now names version 2.
+  EXPECT_EQ(store_.TimerOf(kReviewTimerKind, absl::StrCat(kSchool, "/", id))->spec.payload,
+            absl::StrCat("2 ", absl::FormatCivilTime(Today() + 30)));
+}
+
+TEST_F(ConductServiceTest, APremisesBanMakesMeetingsOffSiteUntilRevoked) {
+  PremisesBan ban;
+  ban.school_id = kSchool;
+  ban.guardian = kGuardian;
+  ban.scope = PremisesBanScope::kSite;
+  ban.start_time = clock_.Now() - absl::Hours(1);
+  ban.reason = "Aggression at the gate.";
+  absl::StatusOr<WriteResult> created = conduct_->CreateBan(
+      Key("CreateBan"), ban, [](const PremisesBan& b) -> absl::StatusOr<std::string> { return b.id; });
+  ASSERT_TRUE(created.ok()) << created.status();
+  GateQuery meeting = Phone();
+  meeting.purpose = Purpose::kMeeting;
+  meeting.at = clock_.Now() + absl::Hours(24);
+  absl::StatusOr<DecisionRecord> d = conduct_->Check(meeting, "service:appointments");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_THAT(d->decision.requirements, ::testing::Contains(MeetingRequirement::kOffSiteOnly));
+  EXPECT_EQ(d->decision.premises_ban_id, created->response);
+
+  auto encode = [](const PremisesBan& b) -> absl::StatusOr<std::string> { return b.id; };
+  ASSERT_TRUE(conduct_->RevokeBan(Key("Revoke"), kSchool, created->response, "", encode).ok());
+  absl::StatusOr<PremisesBan> revoked = conduct_->GetBan(kSchool, created->response);
+  ASSERT_TRUE(revoked.ok());
+  EXPECT_TRUE(revoked->revoke_time.has_value());
+  EXPECT_EQ(ErrorReason(conduct_->RevokeBan(Key("Revoke"), kSchool, created->response, "", encode).status()),
+            reason::kWrongState);
+  d = conduct_->Check(meeting, "service:appointments");
+  ASSERT_TRUE(d.ok());
+  EXPECT_THAT(d->decision.requirements, ::testing::Not(::testing::Contains(MeetingRequirement::kOffSiteOnly)));
+}
+
+TEST_F(ConductServiceTest, TheGateRedirectsAChannelTheArrangementDoesNotAllowAndRecordsIt) {
+  absl::StatusOr<DecisionRecord> before = conduct_->Check(Phone(), "service:escalation");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->decision.outcome, Outcome::kAllow);
+  Issued(Today() + 30);
+  absl::StatusOr<DecisionRecord> after = conduct_->Check(Phone(), "service:escalation");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->decision.outcome, Outcome::kRedirect);
+  EXPECT_EQ(after->decision.allowed_channels, std::vector<Channel>{Channel::kEmail});
+  GateQuery safeguarding = Phone();
+  safeguarding.safeguarding = true;
+  EXPECT_EQ(conduct_->Check(safeguarding, "service:escalation")->decision.outcome, Outcome::kAllow);
+  EXPECT_EQ(store_.DecisionCount(), 3);
+  EXPECT_TRUE(conduct_->GetDecision(kSchool, after->id).ok());
+  absl::StatusOr<Page<DecisionRecord>> redirects =
+      conduct_->ListDecisions(kSchool, kGuardian, Outcome::kRedirect, PageQuery{});
+  ASSERT_TRUE(redirects.ok());
+  EXPECT_EQ(redirects->items.size(), 1u);
+}
+
+TEST_F(ConductServiceTest, AKeyedCheckIsOneDecisionHoweverOftenItIsAsked) {
+  constexpr char kRequest[] = "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ab";
+  absl::StatusOr<DecisionRecord> first = conduct_->Check(Phone(), "service:escalation", kRequest);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->id, KeyedDecisionId(kSchool, "service:escalation", kRequest));
+  Issued(Today() + 30);  // the answer would now differ: the stored one is still returned
+  clock_.Advance(absl::Minutes(5));
+  absl::StatusOr<DecisionRecord> again = conduct_->Check(Phone(), "service:escalation", kRequest);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->decision.outcome, Outcome::kAllow);
+  EXPECT_EQ(again->decide_time, first->decide_time);
+  EXPECT_EQ(store_.DecisionCount(), 1);
+  // Another asker, or another request id, is another decision.
+  EXPECT_NE(conduct_->Check(Phone(), "service:appointments", kRequest)->id, first->id);
+  EXPECT_NE(conduct_->Check(Phone(), "service:escalation", "6f1c2d3e-4a5b-4c6d-8e7f-0123456789ac")->id, first->id);
+  EXPECT_EQ(store_.DecisionCount(), 3);
+
+  // Copies asked at once store one decision, and every copy gets it.
+  constexpr char kBurst[] = "00000000-1111-4222-8333-444444444444";
+  std::vector<std::thread> threads;
+  std::vector<std::string> ids(50);
+  for (int i = 0; i < 50; ++i) {
+    threads.emplace_back([&, i] {
+      absl::StatusOr<DecisionRecord> d = conduct_->Check(Phone(), "service:escalation", kBurst);
+      ids[i] = d.ok() ? d->id : d.status().ToString();
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), 1u);
+  EXPECT_EQ(store_.DecisionCount(), 4);
+}
+
+TEST_F(ConductServiceTest, BadInputWritesNothing) {
+  // An arrangement whose terms limit nothing, or without reasons, is not issued.
+  Arrangement unlimited = Terms(Today() + 30);
+  unlimited.terms.allowed_channels.clear();
+  unlimited.terms.allowed_windows.clear();
+  absl::StatusOr<WriteResult> draft = conduct_->CreateArrangement(Key("Create"), unlimited, EncodeArrangement());
+  ASSERT_TRUE(draft.ok());  // a draft may be incomplete
+  const int64_t writes = store_.WriteCount();
+  absl::StatusOr<WriteResult> issued =
+      conduct_->IssueArrangement(Key("Issue"), kSchool, IdOf(*draft), "", "head", EncodeArrangement());
+  EXPECT_EQ(issued.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(issued.status()), reason::kInvalidArrangement);
+  Arrangement no_reasons = Terms(Today() + 30);
+  no_reasons.terms.reasons.clear();
+  draft = conduct_->CreateArrangement(Key("Create"), no_reasons, EncodeArrangement());
+  ASSERT_TRUE(draft.ok());
+  const int64_t writes2 = store_.WriteCount();
+  EXPECT_EQ(
+      conduct_->IssueArrangement(Key("Issue"), kSchool, IdOf(*draft), "", "head", EncodeArrangement()).status().code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_.WriteCount(), writes2);
+  EXPECT_EQ(writes2, writes + 1);
+
+  // A window that ends before it starts; a guardian of another school; an incident in the future;
+  // an unknown point of contact; a ban without a reason; a message from the future.
+  Arrangement backwards = Terms(Today() + 30);
+  backwards.terms.allowed_windows = {TimeWindow{absl::Weekday::tuesday, 16 * 60, 15 * 60}};
+  EXPECT_EQ(conduct_->CreateArrangement(Key("Create"), backwards, EncodeArrangement()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  Arrangement elsewhere = Terms(Today() + 30);
+  elsewhere.guardian = "guardians/g-elsewhere";
+  EXPECT_EQ(conduct_->CreateArrangement(Key("Create"), elsewhere, EncodeArrangement()).status().code(),
+            absl::StatusCode::kNotFound);
+  Arrangement unknown_contact = Terms(Today() + 30);
+  unknown_contact.terms.point_of_contact = "schools/kenilworth/staff/s-nobody";
+  EXPECT_EQ(conduct_->CreateArrangement(Key("Create"), unknown_contact, EncodeArrangement()).status().code(),
+            absl::StatusCode::kNotFound);
+  Incident future;
+  future.school_id = kSchool;
+  future.guardian = kGuardian;
+  future.occur_time = clock_.Now() + absl::Hours(1);
+  EXPECT_EQ(conduct_
+                ->CreateIncident(Key("CreateIncident"), future,
+                                 [](const Incident& x) -> absl::StatusOr<std::string> { return x.id; })
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  PremisesBan ban;
+  ban.school_id = kSchool;
+  ban.guardian = kGuardian;
+  ban.start_time = clock_.Now();
+  EXPECT_EQ(
+      conduct_
+          ->CreateBan(Key("CreateBan"), ban, [](const PremisesBan& b) -> absl::StatusOr<std::string> { return b.id; })
+          .status()
+          .code(),
+      absl::StatusCode::kInvalidArgument);
+  GateQuery later = Phone();
+  later.at = clock_.Now() + absl::Hours(1);
+  EXPECT_EQ(ErrorReason(conduct_->Check(later, "x").status()), reason::kTimeInFuture);
+  GateQuery stranger = Phone();
+  stranger.guardian = "guardians/g-elsewhere";
+  EXPECT_EQ(conduct_->Check(stranger, "x").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(conduct_->GetSchoolStats(kSchool, clock_.Now(), clock_.Now()).status().code(),
+            absl::StatusCode::kInvalidArgument);
+
+  EXPECT_EQ(store_.WriteCount(), writes2);
+  EXPECT_EQ(store_.DecisionCount(), 0);
+  EXPECT_TRUE(store_.Outbox().empty());
+}
+
+}  // namespace
+}  // namespace parley::conduct
