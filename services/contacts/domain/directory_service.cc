@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -36,38 +37,51 @@ absl::Status StillReferenced(const absl::Status& validation, const std::string& 
 
 // What differs between the kinds of record that live inside one school; the create, update and
 // delete rules are the same for all of them.
+struct Words {
+  const char* what;
+  const char* exists;
+  const char* not_found;
+};
+
+template <typename T, std::map<std::string, T> SchoolDirectory::*kRecords, std::vector<T> ChangeSet::*kWrites,
+          std::vector<SchoolScopedId> ChangeSet::*kDeletes>
+struct InSchool {
+  static std::map<std::string, T>& Records(SchoolDirectory& sd) { return sd.*kRecords; }
+  static std::vector<T>& Writes(ChangeSet& c) { return c.*kWrites; }
+  static std::vector<SchoolScopedId>& Deletes(ChangeSet& c) { return c.*kDeletes; }
+};
+
 template <typename T>
 struct ScopedKind;
-
 template <>
-struct ScopedKind<Staff> {
-  static constexpr char kWhat[] = "staff";
-  static constexpr char kExists[] = "STAFF_EXISTS";
-  static constexpr char kNotFound[] = "STAFF_NOT_FOUND";
-  static std::map<std::string, Staff>& Records(SchoolDirectory& sd) { return sd.staff; }
-  static std::vector<Staff>& Writes(ChangeSet& c) { return c.staff; }
-  static std::vector<SchoolScopedId>& Deletes(ChangeSet& c) { return c.delete_staff; }
+struct ScopedKind<Staff> : InSchool<Staff, &SchoolDirectory::staff, &ChangeSet::staff, &ChangeSet::delete_staff> {
+  static constexpr Words kWords{"staff", reason::kStaffExists, reason::kStaffNotFound};
+};
+template <>
+struct ScopedKind<Pupil> : InSchool<Pupil, &SchoolDirectory::pupils, &ChangeSet::pupils, &ChangeSet::delete_pupils> {
+  static constexpr Words kWords{"pupil", reason::kPupilExists, reason::kPupilNotFound};
+};
+template <>
+struct ScopedKind<Ladder>
+    : InSchool<Ladder, &SchoolDirectory::ladders, &ChangeSet::ladders, &ChangeSet::delete_ladders> {
+  static constexpr Words kWords{"ladder", reason::kLadderExists, reason::kLadderNotFound};
 };
 
-template <>
-struct ScopedKind<Pupil> {
-  static constexpr char kWhat[] = "pupil";
-  static constexpr char kExists[] = "PUPIL_EXISTS";
-  static constexpr char kNotFound[] = "PUPIL_NOT_FOUND";
-  static std::map<std::string, Pupil>& Records(SchoolDirectory& sd) { return sd.pupils; }
-  static std::vector<Pupil>& Writes(ChangeSet& c) { return c.pupils; }
-  static std::vector<SchoolScopedId>& Deletes(ChangeSet& c) { return c.delete_pupils; }
-};
-
-template <>
-struct ScopedKind<Ladder> {
-  static constexpr char kWhat[] = "ladder";
-  static constexpr char kExists[] = "LADDER_EXISTS";
-  static constexpr char kNotFound[] = "LADDER_NOT_FOUND";
-  static std::map<std::string, Ladder>& Records(SchoolDirectory& sd) { return sd.ladders; }
-  static std::vector<Ladder>& Writes(ChangeSet& c) { return c.ladders; }
-  static std::vector<SchoolScopedId>& Deletes(ChangeSet& c) { return c.delete_ladders; }
-};
+// Deleting a pupil unlinks it from its guardians; a guardian left with no pupil is removed.
+void UnlinkPupil(const Snapshot& s, const SchoolScopedId& id, ChangeSet& changes) {
+  for (const Guardian* g : s.GuardiansOfPupil(id.first, id.second)) {
+    Guardian updated = *g;
+    updated.pupils.erase(
+        std::remove_if(updated.pupils.begin(), updated.pupils.end(),
+                       [&](const PupilLink& l) { return l.school_id == id.first && l.pupil_id == id.second; }),
+        updated.pupils.end());
+    if (updated.pupils.empty()) {
+      changes.delete_guardians.push_back(g->id);
+    } else {
+      changes.guardians.push_back(std::move(updated));
+    }
+  }
+}
 
 }  // namespace
 
@@ -168,13 +182,16 @@ absl::StatusOr<std::string> DirectoryService::CreateSchool(const RequestKey& key
         if (s.directory().schools.size() >= limits_.max_schools) {
           return FailedPrecondition("TOO_MANY_SCHOOLS", "the directory holds the most schools it may");
         }
-        PARLEY_RETURN_IF_ERROR(ValidateSchool(school));
+        // The school as it will be (no staff, pupils or ladders, an empty routing matrix), under
+        // the same rules UpdateSchool applies, so nothing is created that its first update refuses.
+        SchoolDirectory created;
+        created.school = school;
+        created.routing_matrix.school_id = school.id;
+        PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(created, limits_));
         PARLEY_RETURN_IF_ERROR(StampVersions(school));
         ChangeSet changes;
         changes.schools.push_back(school);
-        RoutingMatrix matrix;
-        matrix.school_id = school.id;
-        changes.routing_matrices.push_back(std::move(matrix));
+        changes.routing_matrices.push_back(created.routing_matrix);
         return changes;
       },
       [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.schools.front()); });
@@ -202,8 +219,31 @@ absl::StatusOr<std::string> DirectoryService::UpdateSchool(const RequestKey& key
       [&](const ChangeSet& applied, const ApplyCounts&) { return encode(applied.schools.front()); });
 }
 
+absl::StatusOr<std::string> DirectoryService::DeleteSchool(const RequestKey& key, const std::string& school_id,
+                                                           const std::string& etag, const std::string& empty_response) {
+  return Write(
+      key,
+      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
+        const SchoolDirectory* sd = s.FindSchool(school_id);
+        if (sd == nullptr) return SchoolNotFound(school_id);
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, sd->school.etag, absl::StrCat("school ", school_id)));
+        const size_t guardians = s.GuardiansOfSchool(school_id).size();
+        if (!sd->staff.empty() || !sd->pupils.empty() || guardians != 0) {
+          return FailedPrecondition(
+              reason::kStillReferenced,
+              absl::StrCat("school ", school_id, " still has ", sd->staff.size(), " staff, ", sd->pupils.size(),
+                           " pupils and ", guardians, " guardians linked: remove or move them first"));
+        }
+        ChangeSet changes;
+        for (const auto& [id, ladder] : sd->ladders) changes.delete_ladders.emplace_back(school_id, id);
+        changes.delete_schools.push_back(school_id);
+        return changes;
+      },
+      [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
+}
+
 template <typename T>
-absl::StatusOr<std::string> DirectoryService::CreateScoped(const RequestKey& key, T record, const Encoder<T>& encode) {
+absl::StatusOr<std::string> DirectoryService::Create(const RequestKey& key, T record, const Encoder<T>& encode) {
   using K = ScopedKind<T>;
   return Write(
       key,
@@ -212,7 +252,7 @@ absl::StatusOr<std::string> DirectoryService::CreateScoped(const RequestKey& key
         if (sd == nullptr) return SchoolNotFound(record.school_id);
         SchoolDirectory copy = *sd;
         if (K::Records(copy).count(record.id) != 0) {
-          return AlreadyExists(K::kExists, absl::StrCat(K::kWhat, " ", record.id, " already exists"));
+          return AlreadyExists(K::kWords.exists, absl::StrCat(K::kWords.what, " ", record.id, " already exists"));
         }
         K::Records(copy)[record.id] = record;
         PARLEY_RETURN_IF_ERROR(ValidateSchoolDirectory(copy, limits_));
@@ -224,9 +264,9 @@ absl::StatusOr<std::string> DirectoryService::CreateScoped(const RequestKey& key
 }
 
 template <typename T>
-absl::StatusOr<std::string> DirectoryService::UpdateScoped(const RequestKey& key, const SchoolScopedId& id,
-                                                           const std::string& etag, const Updater<T>& update,
-                                                           const Encoder<T>& encode) {
+absl::StatusOr<std::string> DirectoryService::Update(const RequestKey& key, const SchoolScopedId& id,
+                                                     const std::string& etag, const Updater<T>& update,
+                                                     const Encoder<T>& encode) {
   using K = ScopedKind<T>;
   return Write(
       key,
@@ -236,9 +276,9 @@ absl::StatusOr<std::string> DirectoryService::UpdateScoped(const RequestKey& key
         SchoolDirectory copy = *sd;
         auto it = K::Records(copy).find(id.second);
         if (it == K::Records(copy).end()) {
-          return NotFound(K::kNotFound, absl::StrCat(K::kWhat, " ", id.second, " does not exist"));
+          return NotFound(K::kWords.not_found, absl::StrCat(K::kWords.what, " ", id.second, " does not exist"));
         }
-        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat(K::kWhat, " ", id.second)));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat(K::kWords.what, " ", id.second)));
         PARLEY_ASSIGN_OR_RETURN(T record, update(it->second));
         record.school_id = id.first;
         record.id = id.second;
@@ -252,8 +292,8 @@ absl::StatusOr<std::string> DirectoryService::UpdateScoped(const RequestKey& key
 }
 
 template <typename T>
-absl::StatusOr<std::string> DirectoryService::DeleteScoped(const RequestKey& key, const SchoolScopedId& id,
-                                                           const std::string& etag, const std::string& empty_response) {
+absl::StatusOr<std::string> DirectoryService::Delete(const RequestKey& key, const SchoolScopedId& id,
+                                                     const std::string& etag, const std::string& empty_response) {
   using K = ScopedKind<T>;
   return Write(
       key,
@@ -263,84 +303,38 @@ absl::StatusOr<std::string> DirectoryService::DeleteScoped(const RequestKey& key
         SchoolDirectory copy = *sd;
         auto it = K::Records(copy).find(id.second);
         if (it == K::Records(copy).end()) {
-          return NotFound(K::kNotFound, absl::StrCat(K::kWhat, " ", id.second, " does not exist"));
+          return NotFound(K::kWords.not_found, absl::StrCat(K::kWords.what, " ", id.second, " does not exist"));
         }
-        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat(K::kWhat, " ", id.second)));
+        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, it->second.etag, absl::StrCat(K::kWords.what, " ", id.second)));
         K::Records(copy).erase(it);
         PARLEY_RETURN_IF_ERROR(
-            StillReferenced(ValidateSchoolDirectory(copy, limits_), absl::StrCat(K::kWhat, " ", id.second)));
+            StillReferenced(ValidateSchoolDirectory(copy, limits_), absl::StrCat(K::kWords.what, " ", id.second)));
         ChangeSet changes;
         K::Deletes(changes).push_back(id);
+        if constexpr (std::is_same_v<T, Pupil>) UnlinkPupil(s, id, changes);
         return changes;
       },
       [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
 }
 
-absl::StatusOr<std::string> DirectoryService::CreateStaff(const RequestKey& key, Staff staff,
-                                                          const Encoder<Staff>& encode) {
-  return CreateScoped(key, std::move(staff), encode);
-}
-absl::StatusOr<std::string> DirectoryService::UpdateStaff(const RequestKey& key, const SchoolScopedId& id,
-                                                          const std::string& etag, const Updater<Staff>& update,
-                                                          const Encoder<Staff>& encode) {
-  return UpdateScoped(key, id, etag, update, encode);
-}
-absl::StatusOr<std::string> DirectoryService::DeleteStaff(const RequestKey& key, const SchoolScopedId& id,
-                                                          const std::string& etag, const std::string& empty_response) {
-  return DeleteScoped<Staff>(key, id, etag, empty_response);
-}
-absl::StatusOr<std::string> DirectoryService::CreatePupil(const RequestKey& key, Pupil pupil,
-                                                          const Encoder<Pupil>& encode) {
-  return CreateScoped(key, std::move(pupil), encode);
-}
-absl::StatusOr<std::string> DirectoryService::UpdatePupil(const RequestKey& key, const SchoolScopedId& id,
-                                                          const std::string& etag, const Updater<Pupil>& update,
-                                                          const Encoder<Pupil>& encode) {
-  return UpdateScoped(key, id, etag, update, encode);
-}
-absl::StatusOr<std::string> DirectoryService::CreateLadder(const RequestKey& key, Ladder ladder,
-                                                           const Encoder<Ladder>& encode) {
-  return CreateScoped(key, std::move(ladder), encode);
-}
-absl::StatusOr<std::string> DirectoryService::UpdateLadder(const RequestKey& key, Ladder ladder,
-                                                           const Encoder<Ladder>& encode) {
-  const std::string etag = ladder.etag;
-  const SchoolScopedId id{ladder.school_id, ladder.id};
-  return UpdateScoped<Ladder>(
-      key, id, etag, [&](const Ladder&) -> absl::StatusOr<Ladder> { return ladder; }, encode);
-}
-absl::StatusOr<std::string> DirectoryService::DeleteLadder(const RequestKey& key, const SchoolScopedId& id,
-                                                           const std::string& etag, const std::string& empty_response) {
-  return DeleteScoped<Ladder>(key, id, etag, empty_response);
-}
-
-absl::StatusOr<std::string> DirectoryService::DeletePupil(const RequestKey& key, const SchoolScopedId& id,
-                                                          const std::string& etag, const std::string& empty_response) {
-  return Write(
-      key,
-      [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
-        const Pupil* pupil = s.FindPupil(id.first, id.second);
-        if (s.FindSchool(id.first) == nullptr) return SchoolNotFound(id.first);
-        if (pupil == nullptr) return NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", id.second, " does not exist"));
-        PARLEY_RETURN_IF_ERROR(CheckEtag(etag, pupil->etag, absl::StrCat("pupil ", id.second)));
-        ChangeSet changes;
-        changes.delete_pupils.push_back(id);
-        for (const Guardian* g : s.GuardiansOfPupil(id.first, id.second)) {
-          Guardian updated = *g;
-          updated.pupils.erase(
-              std::remove_if(updated.pupils.begin(), updated.pupils.end(),
-                             [&](const PupilLink& l) { return l.school_id == id.first && l.pupil_id == id.second; }),
-              updated.pupils.end());
-          if (updated.pupils.empty()) {
-            changes.delete_guardians.push_back(g->id);
-          } else {
-            changes.guardians.push_back(std::move(updated));
-          }
-        }
-        return changes;
-      },
-      [&](const ChangeSet&, const ApplyCounts&) -> absl::StatusOr<std::string> { return empty_response; });
-}
+template absl::StatusOr<std::string> DirectoryService::Create(const RequestKey&, Staff, const Encoder<Staff>&);
+template absl::StatusOr<std::string> DirectoryService::Create(const RequestKey&, Pupil, const Encoder<Pupil>&);
+template absl::StatusOr<std::string> DirectoryService::Create(const RequestKey&, Ladder, const Encoder<Ladder>&);
+template absl::StatusOr<std::string> DirectoryService::Update(const RequestKey&, const SchoolScopedId&,
+                                                              const std::string&, const Updater<Staff>&,
+                                                              const Encoder<Staff>&);
+template absl::StatusOr<std::string> DirectoryService::Update(const RequestKey&, const SchoolScopedId&,
+                                                              const std::string&, const Updater<Pupil>&,
+                                                              const Encoder<Pupil>&);
+template absl::StatusOr<std::string> DirectoryService::Update(const RequestKey&, const SchoolScopedId&,
+                                                              const std::string&, const Updater<Ladder>&,
+                                                              const Encoder<Ladder>&);
+template absl::StatusOr<std::string> DirectoryService::Delete<Staff>(const RequestKey&, const SchoolScopedId&,
+                                                                     const std::string&, const std::string&);
+template absl::StatusOr<std::string> DirectoryService::Delete<Pupil>(const RequestKey&, const SchoolScopedId&,
+                                                                     const std::string&, const std::string&);
+template absl::StatusOr<std::string> DirectoryService::Delete<Ladder>(const RequestKey&, const SchoolScopedId&,
+                                                                      const std::string&, const std::string&);
 
 absl::StatusOr<std::string> DirectoryService::CreateGuardian(const RequestKey& key, Guardian guardian,
                                                              const Encoder<Guardian>& encode) {

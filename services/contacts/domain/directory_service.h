@@ -18,10 +18,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "services/contacts/domain/directory_store.h"
 #include "services/contacts/domain/model.h"
 #include "services/contacts/domain/snapshot.h"
 #include "services/contacts/domain/validation.h"
-#include "services/contacts/store/directory_store.h"
 
 namespace parley::contacts {
 
@@ -58,22 +58,29 @@ class DirectoryService {
   absl::StatusOr<std::string> UpdateTrust(const RequestKey& key, const Updater<Trust>& update,
                                           const Encoder<Trust>& encode);
 
+  // The school with an empty routing matrix, validated exactly as UpdateSchool validates it.
   absl::StatusOr<std::string> CreateSchool(const RequestKey& key, School school, const Encoder<School>& encode);
   absl::StatusOr<std::string> UpdateSchool(const RequestKey& key, const std::string& school_id, const std::string& etag,
                                            const Updater<School>& update, const Encoder<School>& encode);
+  // Removes a school with its routing matrix and ladders. FAILED_PRECONDITION (STILL_REFERENCED)
+  // while it has staff, pupils or guardians linked to its pupils: those are people's records, and
+  // they are removed (or moved) one by one first, never as a side effect.
+  absl::StatusOr<std::string> DeleteSchool(const RequestKey& key, const std::string& school_id, const std::string& etag,
+                                           const std::string& empty_response);
 
-  absl::StatusOr<std::string> CreateStaff(const RequestKey& key, Staff staff, const Encoder<Staff>& encode);
-  absl::StatusOr<std::string> UpdateStaff(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
-                                          const Updater<Staff>& update, const Encoder<Staff>& encode);
-  absl::StatusOr<std::string> DeleteStaff(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
-                                          const std::string& empty_response);
-
-  absl::StatusOr<std::string> CreatePupil(const RequestKey& key, Pupil pupil, const Encoder<Pupil>& encode);
-  absl::StatusOr<std::string> UpdatePupil(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
-                                          const Updater<Pupil>& update, const Encoder<Pupil>& encode);
-  // Also unlinks the pupil from its guardians; a guardian left with no pupil is removed.
-  absl::StatusOr<std::string> DeletePupil(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
-                                          const std::string& empty_response);
+  // Records that live inside one school: T is Staff, Pupil or Ladder (instantiated for those in
+  // directory_service.cc). Create refuses an id already taken (ALREADY_EXISTS); Update applies
+  // `update` to the current record; Delete is FAILED_PRECONDITION (STILL_REFERENCED) while
+  // anything in the school still names the record, except that deleting a pupil unlinks it from
+  // its guardians (a guardian left with no pupil is removed). An etag, when set, must match.
+  template <typename T>
+  absl::StatusOr<std::string> Create(const RequestKey& key, T record, const Encoder<T>& encode);
+  template <typename T>
+  absl::StatusOr<std::string> Update(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                     const Updater<T>& update, const Encoder<T>& encode);
+  template <typename T>
+  absl::StatusOr<std::string> Delete(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
+                                     const std::string& empty_response);
 
   absl::StatusOr<std::string> CreateGuardian(const RequestKey& key, Guardian guardian, const Encoder<Guardian>& encode);
   absl::StatusOr<std::string> UpdateGuardian(const RequestKey& key, const std::string& id, const std::string& etag,
@@ -83,11 +90,6 @@ class DirectoryService {
 
   absl::StatusOr<std::string> UpdateRoutingMatrix(const RequestKey& key, RoutingMatrix matrix,
                                                   const Encoder<RoutingMatrix>& encode);
-
-  absl::StatusOr<std::string> CreateLadder(const RequestKey& key, Ladder ladder, const Encoder<Ladder>& encode);
-  absl::StatusOr<std::string> UpdateLadder(const RequestKey& key, Ladder ladder, const Encoder<Ladder>& encode);
-  absl::StatusOr<std::string> DeleteLadder(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
-                                           const std::string& empty_response);
 
   // The document is the desired state of the schools it holds (see the API comment). Guardians
   // in the document are written; guardians only linked to pupils of those schools and missing
@@ -102,15 +104,6 @@ class DirectoryService {
   absl::StatusOr<std::string> Write(const RequestKey& key, const Plan& plan, const Respond& respond,
                                     bool dry_run = false);
   absl::Status Reload();
-  // Create, update and delete of records that live inside one school (staff, pupils, ladders).
-  template <typename T>
-  absl::StatusOr<std::string> CreateScoped(const RequestKey& key, T record, const Encoder<T>& encode);
-  template <typename T>
-  absl::StatusOr<std::string> UpdateScoped(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
-                                           const Updater<T>& update, const Encoder<T>& encode);
-  template <typename T>
-  absl::StatusOr<std::string> DeleteScoped(const RequestKey& key, const SchoolScopedId& id, const std::string& etag,
-                                           const std::string& empty_response);
   void RefreshLoop(absl::Duration interval);
 
   DirectoryStore* store_;

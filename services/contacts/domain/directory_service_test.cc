@@ -1,5 +1,7 @@
 #include "services/contacts/domain/directory_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
@@ -103,17 +105,17 @@ TEST_F(DirectoryServiceTest, AnInsetDayAddedLaterMovesDeadlinesAndTheVersion) {
 }
 
 TEST_F(DirectoryServiceTest, ARetriedCreateReplaysTheFirstResponse) {
-  absl::StatusOr<std::string> first = service_.CreateStaff(Key("create-1"), NewTeacher("new-1"), StaffEncoder());
+  absl::StatusOr<std::string> first = service_.Create<Staff>(Key("create-1"), NewTeacher("new-1"), StaffEncoder());
   ASSERT_TRUE(first.ok()) << first.status();
   const int applied = store_.mutations_applied();
-  absl::StatusOr<std::string> retry = service_.CreateStaff(Key("create-1"), NewTeacher("new-1"), StaffEncoder());
+  absl::StatusOr<std::string> retry = service_.Create<Staff>(Key("create-1"), NewTeacher("new-1"), StaffEncoder());
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_EQ(*retry, *first);
   EXPECT_EQ(store_.mutations_applied(), applied);
   // The same id with another request is refused; a new id for the same member is a duplicate.
-  EXPECT_EQ(service_.CreateStaff(Key("create-1", "other"), NewTeacher("new-2"), StaffEncoder()).status().code(),
+  EXPECT_EQ(service_.Create<Staff>(Key("create-1", "other"), NewTeacher("new-2"), StaffEncoder()).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(service_.CreateStaff(Key("create-2"), NewTeacher("new-1"), StaffEncoder()).status().code(),
+  EXPECT_EQ(service_.Create<Staff>(Key("create-2"), NewTeacher("new-1"), StaffEncoder()).status().code(),
             absl::StatusCode::kAlreadyExists);
 }
 
@@ -126,28 +128,28 @@ TEST_F(DirectoryServiceTest, AStaleEtagIsAborted) {
     return out;
   };
   absl::StatusOr<std::string> result =
-      service_.UpdateStaff(Key("u1"), {testing::kSchool, "senco"}, "not-the-etag", rename, StaffEncoder());
+      service_.Update<Staff>(Key("u1"), {testing::kSchool, "senco"}, "not-the-etag", rename, StaffEncoder());
   EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
-  result = service_.UpdateStaff(Key("u2"), {testing::kSchool, "senco"}, senco->etag, rename, StaffEncoder());
+  result = service_.Update<Staff>(Key("u2"), {testing::kSchool, "senco"}, senco->etag, rename, StaffEncoder());
   EXPECT_TRUE(result.ok()) << result.status();
 }
 
 TEST_F(DirectoryServiceTest, AnotherReplicasWriteIsPickedUpAndThePlanRetried) {
   store_.BumpVersionForTesting();
-  absl::StatusOr<std::string> result = service_.CreateStaff(Key("after-bump"), NewTeacher("new-3"), StaffEncoder());
+  absl::StatusOr<std::string> result = service_.Create<Staff>(Key("after-bump"), NewTeacher("new-3"), StaffEncoder());
   EXPECT_TRUE(result.ok()) << result.status();
   EXPECT_NE(service_.snapshot()->FindStaff(testing::kSchool, "new-3"), nullptr);
 }
 
 TEST_F(DirectoryServiceTest, StaffStillNamedCannotBeDeleted) {
-  absl::StatusOr<std::string> result = service_.DeleteStaff(Key("del"), {testing::kSchool, "senco"}, "", "");
+  absl::StatusOr<std::string> result = service_.Delete<Staff>(Key("del"), {testing::kSchool, "senco"}, "", "");
   EXPECT_EQ(result.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(result.status().message(), HasSubstr("senco"));
   EXPECT_NE(service_.snapshot()->FindStaff(testing::kSchool, "senco"), nullptr);
 }
 
 TEST_F(DirectoryServiceTest, DeletingAPupilUnlinksItsGuardians) {
-  ASSERT_TRUE(service_.DeletePupil(Key("del-p1"), {testing::kSchool, "p-001"}, "", "").ok());
+  ASSERT_TRUE(service_.Delete<Pupil>(Key("del-p1"), {testing::kSchool, "p-001"}, "", "").ok());
   auto snap = service_.snapshot();
   EXPECT_EQ(snap->FindPupil(testing::kSchool, "p-001"), nullptr);
   // g-001 keeps p-002; g-002 was only linked to p-001 and is removed.
@@ -158,10 +160,55 @@ TEST_F(DirectoryServiceTest, DeletingAPupilUnlinksItsGuardians) {
 
 TEST_F(DirectoryServiceTest, AnOutageIsUnavailableAndChangesNothing) {
   store_.SetDown(true);
-  EXPECT_EQ(service_.CreateStaff(Key("down"), NewTeacher("new-4"), StaffEncoder()).status().code(),
+  EXPECT_EQ(service_.Create<Staff>(Key("down"), NewTeacher("new-4"), StaffEncoder()).status().code(),
             absl::StatusCode::kUnavailable);
   store_.SetDown(false);
   EXPECT_EQ(service_.snapshot()->FindStaff(testing::kSchool, "new-4"), nullptr);
+}
+
+Encoder<School> SchoolEncoder() {
+  return [](const School& s) -> absl::StatusOr<std::string> { return absl::StrCat(s.id, "@", s.etag); };
+}
+
+// A school that passes every rule when new: the sample's, without rules naming categories (a new
+// school's routing matrix is empty).
+School NewSchool(const std::string& id) {
+  School school = testing::SampleSchool(id).school;
+  school.policy.rules.erase(std::remove_if(school.policy.rules.begin(), school.policy.rules.end(),
+                                           [](const ResponseRule& r) { return !r.categories.empty(); }),
+                            school.policy.rules.end());
+  school.external_contacts.clear();
+  return school;
+}
+
+TEST_F(DirectoryServiceTest, CreateSchoolAppliesTheRulesOfUpdateSchool) {
+  const int writes = store_.mutations_applied();
+  School nameless = NewSchool("new-school");
+  nameless.display_name.clear();
+  absl::StatusOr<std::string> result = service_.CreateSchool(Key("cs-1"), nameless, SchoolEncoder());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(result.status()), "INVALID_DIRECTORY");
+  School categorised = NewSchool("new-school");
+  categorised.policy.rules[0].categories = {"send"};
+  result = service_.CreateSchool(Key("cs-2"), categorised, SchoolEncoder());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(result.status().message(), HasSubstr("category \"send\" is not in the routing matrix"));
+  EXPECT_EQ(store_.mutations_applied(), writes);
+  EXPECT_EQ(service_.snapshot()->FindSchool("new-school"), nullptr);
+  result = service_.CreateSchool(Key("cs-3"), NewSchool("new-school"), SchoolEncoder());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_NE(service_.snapshot()->FindSchool("new-school"), nullptr);
+}
+
+TEST_F(DirectoryServiceTest, DeleteSchoolRemovesOnlyASchoolWithoutPeople) {
+  absl::StatusOr<std::string> busy = service_.DeleteSchool(Key("ds-1"), testing::kSchool, "", "gone");
+  EXPECT_EQ(busy.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(busy.status()), "STILL_REFERENCED");
+  EXPECT_THAT(busy.status().message(), HasSubstr("8 staff, 2 pupils and 2 guardians"));
+  ASSERT_TRUE(service_.CreateSchool(Key("ds-2"), NewSchool("empty"), SchoolEncoder()).ok());
+  EXPECT_EQ(*service_.DeleteSchool(Key("ds-3"), "empty", "", "gone"), "gone");
+  EXPECT_EQ(service_.snapshot()->FindSchool("empty"), nullptr);
+  EXPECT_EQ(service_.DeleteSchool(Key("ds-4"), "empty", "", "gone").status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace

@@ -56,6 +56,75 @@ absl::Status ValidateRef(const SchoolDirectory& sd, const RoleRef& ref, const st
   return absl::OkStatus();
 }
 
+// Names are shown in lists, letters and notices and the whole directory is held in memory: a
+// longer one is a mistake (or an attack), never a name.
+constexpr size_t kMaxNameChars = 200;
+constexpr int kMinYearGroup = -1;  // nursery
+constexpr int kMaxYearGroup = 14;
+
+size_t CodePoints(const std::string& text) {
+  size_t n = 0;
+  for (char c : text) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+absl::Status CheckName(const std::string& where, const char* field, const std::string& value) {
+  if (value.empty()) return Invalid(where, absl::StrCat(field, " is required"));
+  if (CodePoints(value) > kMaxNameChars) {
+    return Invalid(where, absl::StrCat(field, " is longer than ", kMaxNameChars, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckYearGroup(const std::string& where, int year_group) {
+  if (year_group < kMinYearGroup || year_group > kMaxYearGroup) {
+    return Invalid(where, absl::StrCat("year groups are ", kMinYearGroup, " (nursery) to ", kMaxYearGroup));
+  }
+  return absl::OkStatus();
+}
+
+// What the directory sends mail to: local@domain with a dot in the domain, no spaces, at most 254
+// characters (RFC 5321). Deliverability is the mail system's business; shape is ours.
+bool IsEmailAddress(const std::string& value) {
+  const size_t at = value.find('@');
+  if (value.size() > 254 || at == std::string::npos || at == 0 || at > 64) return false;
+  if (value.find('@', at + 1) != std::string::npos) return false;
+  const std::string domain = value.substr(at + 1);
+  if (domain.size() < 3 || domain.find('.') == std::string::npos || domain.front() == '.' || domain.back() == '.') {
+    return false;
+  }
+  for (char c : value) {
+    if (static_cast<unsigned char>(c) <= ' ' || c == 0x7f) return false;
+  }
+  return true;
+}
+
+// A BCP 47 language tag as the directory uses them for translations ("en", "en-GB", "pl",
+// "zh-Hant-HK"): a 2-3 letter language, then subtags of 1-8 letters or digits, at most 35
+// characters in all (RFC 5646 §4.4.1).
+bool IsLanguageTag(const std::string& tag) {
+  if (tag.empty() || tag.size() > 35) return false;
+  size_t start = 0;
+  for (bool first = true;; first = false) {
+    size_t end = tag.find('-', start);
+    if (end == std::string::npos) end = tag.size();
+    const size_t len = end - start;
+    if (first ? (len < 2 || len > 3) : (len < 1 || len > 8)) return false;
+    for (size_t i = start; i < end; ++i) {
+      const char c = tag[i];
+      const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+      if (!letter && (first || c < '0' || c > '9')) return false;
+    }
+    if (end == tag.size()) return true;
+    start = end + 1;
+  }
+}
+
+absl::Status CheckLanguageTag(const std::string& where, const char* field, const std::string& tag) {
+  if (tag.empty() || IsLanguageTag(tag)) return absl::OkStatus();
+  return Invalid(where, absl::StrCat(field, " is not a BCP 47 language tag (for example en-GB)"));
+}
+
 }  // namespace
 
 absl::Status StampVersions(School& school) {
@@ -69,7 +138,11 @@ absl::Status StampVersions(School& school) {
 
 absl::Status ValidateSchool(const School& school) {
   const std::string where = absl::StrCat("school ", school.id);
-  if (school.display_name.empty()) return Invalid(where, "display_name is required");
+  PARLEY_RETURN_IF_ERROR(CheckName(where, "display_name", school.display_name));
+  PARLEY_RETURN_IF_ERROR(CheckLanguageTag(where, "default_locale", school.default_locale));
+  for (const std::string& locale : school.policy.translation_locales) {
+    PARLEY_RETURN_IF_ERROR(CheckLanguageTag(where, "policy.translation_locales", locale));
+  }
   auto spec = EffectiveCalendarSpec(school.calendar);
   if (!spec.ok()) return Invalid(absl::StrCat(where, " calendar"), std::string(spec.status().message()));
   absl::Status cal = calendar::ValidateSpec(*spec);
@@ -120,7 +193,9 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
   }
   for (const auto& [id, staff] : sd.staff) {
     const std::string where = absl::StrCat("school ", school_id, " staff ", id);
-    if (staff.display_name.empty()) return Invalid(where, "display_name is required");
+    PARLEY_RETURN_IF_ERROR(CheckName(where, "display_name", staff.display_name));
+    if (!staff.email.empty() && !IsEmailAddress(staff.email)) return Invalid(where, "email is not an email address");
+    for (int year_group : staff.year_groups) PARLEY_RETURN_IF_ERROR(CheckYearGroup(where, year_group));
     if (!staff.line_manager.empty()) {
       if (staff.line_manager == id) return Invalid(where, "cannot be their own line manager");
       if (sd.staff.count(staff.line_manager) == 0) {
@@ -143,9 +218,9 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
   }
   for (const auto& [id, pupil] : sd.pupils) {
     const std::string where = absl::StrCat("school ", school_id, " pupil ", id);
-    if (pupil.given_name.empty() || pupil.family_name.empty())
-      return Invalid(where, "given and family names are required");
-    if (pupil.year_group < -1 || pupil.year_group > 14) return Invalid(where, "year_group must be between -1 and 14");
+    PARLEY_RETURN_IF_ERROR(CheckName(where, "given_name", pupil.given_name));
+    PARLEY_RETURN_IF_ERROR(CheckName(where, "family_name", pupil.family_name));
+    PARLEY_RETURN_IF_ERROR(CheckYearGroup(where, pupil.year_group));
     if (!pupil.class_teacher.empty() && sd.staff.count(pupil.class_teacher) == 0) {
       return Invalid(where, absl::StrCat("class teacher ", pupil.class_teacher, " does not exist"));
     }
@@ -206,7 +281,9 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
 
 absl::Status ValidateGuardian(const Guardian& g, const Directory& directory) {
   const std::string where = absl::StrCat("guardian ", g.id);
-  if (g.given_name.empty() || g.family_name.empty()) return Invalid(where, "given and family names are required");
+  PARLEY_RETURN_IF_ERROR(CheckName(where, "given_name", g.given_name));
+  PARLEY_RETURN_IF_ERROR(CheckName(where, "family_name", g.family_name));
+  PARLEY_RETURN_IF_ERROR(CheckLanguageTag(where, "language", g.language));
   if (g.pupils.empty()) return Invalid(where, "must be linked to at least one pupil");
   std::set<std::pair<std::string, std::string>> linked;
   for (const PupilLink& link : g.pupils) {
@@ -221,6 +298,9 @@ absl::Status ValidateGuardian(const Guardian& g, const Directory& directory) {
   }
   for (const ContactPoint& cp : g.contact_points) {
     if (cp.value.empty()) return Invalid(where, "a contact point has no value");
+    if (cp.kind == ContactKind::kEmail && !IsEmailAddress(cp.value)) {
+      return Invalid(where, "an email contact point is not an email address");
+    }
   }
   return absl::OkStatus();
 }

@@ -118,5 +118,61 @@ TEST(Validation, CategoryRulesMustNameRoutedCategoriesOnce) {
   ExpectInvalid(dir, "not in the routing matrix");
 }
 
+TEST(Validation, YearGroupsRunFromNurseryToFourteen) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.pupils.begin()->second.year_group = -2;
+  ExpectInvalid(dir, "year groups are -1 (nursery) to 14");
+  dir = testing::SampleDirectory();
+  dir.schools.begin()->second.staff["ks2-lead"].year_groups = {3, 15};
+  ExpectInvalid(dir, "staff ks2-lead");
+}
+
+TEST(Validation, EmailsMustBeAddresses) {
+  for (const char* bad : {"not-an-email", "a@b", "@example.org", "a b@example.org", "a@@example.org"}) {
+    Directory dir = testing::SampleDirectory();
+    dir.schools.begin()->second.staff["head"].email = bad;
+    ExpectInvalid(dir, "email is not an email address");
+    dir = testing::SampleDirectory();
+    dir.guardians.begin()->second.contact_points = {ContactPoint{ContactKind::kEmail, bad}};
+    ExpectInvalid(dir, "not an email address");
+  }
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.staff["head"].email = "head@st-marys.example.org";
+  EXPECT_TRUE(ValidateDirectory(dir).ok());
+}
+
+TEST(Validation, LanguagesAreLanguageTags) {
+  for (const char* good : {"en", "pl", "en-GB", "zh-Hant-HK", "yue"}) {
+    Directory dir = testing::SampleDirectory();
+    dir.guardians.begin()->second.language = good;
+    EXPECT_TRUE(ValidateDirectory(dir).ok()) << good;
+  }
+  for (const char* bad : {"abcdefghijklmnopqrst", "e", "en_GB", "en-", "12", "en-toolongsubtag"}) {
+    Directory dir = testing::SampleDirectory();
+    dir.guardians.begin()->second.language = bad;
+    ExpectInvalid(dir, "language is not a BCP 47 language tag");
+  }
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.school.default_locale = "English";
+  ExpectInvalid(dir, "default_locale");
+}
+
+TEST(Validation, NamesAreAtMostTwoHundredCharacters) {
+  Directory dir = testing::SampleDirectory();
+  dir.schools.begin()->second.pupils.begin()->second.given_name = std::string(1 << 20, 'x');
+  ExpectInvalid(dir, "given_name is longer than 200 characters");
+  dir = testing::SampleDirectory();
+  // Characters, not bytes: 200 two-byte characters are fine.
+  std::string accented;
+  for (int i = 0; i < 200; ++i) accented += "\xc3\xa9";
+  dir.guardians.begin()->second.family_name = accented;
+  EXPECT_TRUE(ValidateDirectory(dir).ok());
+  dir.guardians.begin()->second.family_name += "x";
+  ExpectInvalid(dir, "family_name is longer than 200 characters");
+  dir = testing::SampleDirectory();
+  dir.schools.begin()->second.school.display_name.clear();
+  ExpectInvalid(dir, "display_name is required");
+}
+
 }  // namespace
 }  // namespace parley::contacts

@@ -177,6 +177,12 @@ absl::Status Apply(pqxx::work& txn, ChangeSet& changes, const std::string& etag,
   for (const SchoolScopedId& id : changes.delete_ladders) counts.deleted += DeleteScoped(txn, "ladders", id) ? 1 : 0;
   for (const SchoolScopedId& id : changes.delete_pupils) counts.deleted += DeleteScoped(txn, "pupils", id) ? 1 : 0;
   for (const SchoolScopedId& id : changes.delete_staff) counts.deleted += DeleteScoped(txn, "staff", id) ? 1 : 0;
+  // Last: the school's own rows go first, and a staff, pupil or guardian link row still there
+  // fails the foreign keys rather than disappearing with it.
+  for (const std::string& id : changes.delete_schools) {
+    txn.exec_params("DELETE FROM routing_matrices WHERE school_id = $1", id);
+    counts.deleted += txn.exec_params("DELETE FROM schools WHERE id = $1", id).affected_rows() > 0 ? 1 : 0;
+  }
   return absl::OkStatus();
 }
 

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "common/pg/pool.h"
-#include "services/contacts/store/directory_store.h"
+#include "services/contacts/domain/directory_store.h"
 
 namespace parley::contacts {
 

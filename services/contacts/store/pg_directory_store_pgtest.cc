@@ -1,6 +1,7 @@
 // PgDirectoryStore against a real PostgreSQL (a fresh database per test).
 #include "services/contacts/store/pg_directory_store.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -135,8 +136,10 @@ TEST_F(PgDirectoryStoreTest, ConcurrentWritersAreSerialisedAndBothLand) {
   };
   Encoder<Staff> encode = [](const Staff& s) -> absl::StatusOr<std::string> { return s.etag; };
   absl::StatusOr<std::string> a, b;
-  std::thread t1([&] { a = service_->CreateStaff(RequestKey{"t.CreateStaff", kUuid2, "x"}, teacher("t-a"), encode); });
-  std::thread t2([&] { b = replica.CreateStaff(RequestKey{"t.CreateStaff", kUuid3, "y"}, teacher("t-b"), encode); });
+  std::thread t1([&] {
+    a = service_->Create<Staff>(RequestKey{"t.CreateStaff", kUuid2, "x"}, teacher("t-a"), encode);
+  });
+  std::thread t2([&] { b = replica.Create<Staff>(RequestKey{"t.CreateStaff", kUuid3, "y"}, teacher("t-b"), encode); });
   t1.join();
   t2.join();
   ASSERT_TRUE(a.ok()) << a.status();
@@ -157,6 +160,67 @@ TEST_F(PgDirectoryStoreTest, TheDatabaseRefusesALinkToAMissingPupil) {
     return absl::OkStatus();
   });
   EXPECT_FALSE(status.ok());
+}
+
+TEST_F(PgDirectoryStoreTest, DeleteSchoolRemovesAnEmptySchoolWithItsMatrixAndLadders) {
+  // A school with only its rules: calendar, policy, routing matrix and a ladder naming a role
+  // through a relation (no staff, pupils or guardians).
+  Directory document;
+  SchoolDirectory sd = testing::SampleSchool("closing");
+  sd.staff.clear();
+  sd.pupils.clear();
+  sd.routing_matrix.rules.clear();
+  sd.school.policy.rules.erase(std::remove_if(sd.school.policy.rules.begin(), sd.school.policy.rules.end(),
+                                              [](const ResponseRule& r) { return !r.categories.empty(); }),
+                               sd.school.policy.rules.end());
+  sd.school.external_contacts.clear();
+  Ladder ladder;
+  ladder.school_id = "closing";
+  ladder.id = "main";
+  ladder.display_name = "Main";
+  Rung rung;
+  rung.title = "Class teacher";
+  rung.who.kind = RoleRef::Kind::kRelation;
+  rung.who.relation = PupilRelation::kClassTeacher;
+  ladder.rungs = {rung};
+  sd.ladders = {{"main", ladder}};
+  document.schools["closing"] = sd;
+  absl::StatusOr<std::string> imported =
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, document, false, nullptr, Summary());
+  ASSERT_TRUE(imported.ok()) << imported.status();
+  ASSERT_NE(service_->snapshot()->FindSchool("closing"), nullptr);
+
+  absl::StatusOr<std::string> deleted =
+      service_->DeleteSchool(RequestKey{"t.Delete", kUuid2, "b"}, "closing", "", "ok");
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(service_->snapshot()->FindSchool("closing"), nullptr);
+  PgDirectoryStore other(pool_.get());
+  absl::StatusOr<LoadedDirectory> loaded = other.Load();
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->directory.schools.count("closing"), 0u);
+  // A retry replays; the school's rows are all gone.
+  EXPECT_EQ(*service_->DeleteSchool(RequestKey{"t.Delete", kUuid2, "b"}, "closing", "", "ok"), "ok");
+  int64_t rows = -1;
+  ASSERT_TRUE(pool_
+                  ->Read([&](pqxx::work& txn) {
+                    rows =
+                        txn.exec1("SELECT (SELECT count(*) FROM ladders) + (SELECT count(*) FROM routing_matrices)")[0]
+                            .as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(rows, 0);
+}
+
+TEST_F(PgDirectoryStoreTest, DeleteSchoolIsRefusedWhileItHasPeople) {
+  ASSERT_TRUE(
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary())
+          .ok());
+  absl::StatusOr<std::string> deleted =
+      service_->DeleteSchool(RequestKey{"t.Delete", kUuid2, "b"}, testing::kSchool, "", "ok");
+  EXPECT_EQ(deleted.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(deleted.status()), "STILL_REFERENCED");
+  EXPECT_NE(service_->snapshot()->FindSchool(testing::kSchool), nullptr);
 }
 
 }  // namespace

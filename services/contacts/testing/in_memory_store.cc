@@ -116,6 +116,15 @@ absl::StatusOr<DirectoryStore::Outcome> InMemoryDirectoryStore::Mutate(const Mut
   for (const auto& id : changes.delete_ladders) counts.deleted += next.schools[id.first].ladders.erase(id.second);
   for (const auto& id : changes.delete_pupils) counts.deleted += next.schools[id.first].pupils.erase(id.second);
   for (const auto& id : changes.delete_staff) counts.deleted += next.schools[id.first].staff.erase(id.second);
+  for (const std::string& id : changes.delete_schools) {
+    auto it = next.schools.find(id);
+    if (it == next.schools.end()) continue;
+    if (!it->second.staff.empty() || !it->second.pupils.empty()) {
+      return FailedPrecondition(reason::kReferenceViolation, "a deleted school still has staff or pupils");
+    }
+    next.schools.erase(it);
+    ++counts.deleted;
+  }
   PARLEY_ASSIGN_OR_RETURN(std::string response, m.respond(changes, counts));
   if (m.dry_run) return Outcome{response, false, version_};
   if (counts.created + counts.updated + counts.deleted > 0) {

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "absl/synchronization/mutex.h"
-#include "services/contacts/store/directory_store.h"
+#include "services/contacts/domain/directory_store.h"
 
 namespace parley::contacts::testing {
 

@@ -1,5 +1,6 @@
-// Persistence of the trust directory. The service serves reads from an in-memory snapshot and
-// writes through this interface: every write is one transaction that holds the directory write
+// The domain's port to persistence of the trust directory (store/pg_directory_store.h implements
+// it over PostgreSQL; testing/in_memory_store.h in memory). The service serves reads from an
+// in-memory snapshot and writes through this interface: every write is one transaction that holds the directory write
 // lock, replays a request already done, checks that the snapshot it was planned against is still
 // current, applies the changes and records the response for request-id replay.
 #pragma once
@@ -12,7 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/pg/idempotency.h"
+#include "common/request/request_key.h"
 #include "services/contacts/domain/model.h"
 
 namespace parley::contacts {
@@ -23,6 +24,9 @@ using SchoolScopedId = std::pair<std::string, std::string>;  // (school id, reco
 // those whose content differs from what is stored and leaves the others as they were.
 struct ChangeSet {
   std::optional<Trust> trust;
+  // Schools removed with their routing matrix and ladders; the plan has made sure no staff,
+  // pupil or guardian link remains.
+  std::vector<std::string> delete_schools;
   std::vector<School> schools;
   std::vector<Staff> staff;
   std::vector<SchoolScopedId> delete_staff;
@@ -42,7 +46,7 @@ struct ApplyCounts {
   int unchanged = 0;
 };
 
-using RequestKey = pg::RequestKey;
+using RequestKey = request::RequestKey;
 
 struct LoadedDirectory {
   int64_t version = 0;
