@@ -3,7 +3,7 @@
 
 parley_library(contacts_convert
   SOURCES api/convert.cc api/resource_names.cc
-  DEPS parley_contacts_v1_proto parley::calendar parley::status absl::strings absl::time)
+  DEPS parley_contacts_v1_proto parley::api_edge parley::calendar parley::status absl::strings absl::time)
 
 parley_library(contacts_json_codec
   SOURCES store/json_codec.cc

@@ -1,20 +1,15 @@
 #include "services/contacts/api/contacts_api.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "common/grpc/api_edge.h"
-#include "common/pg/idempotency.h"
-#include "common/status/grpc_status.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
-#include "google/protobuf/util/field_mask_util.h"
 #include "services/contacts/api/convert.h"
 #include "services/contacts/api/resource_names.h"
 #include "services/contacts/domain/deadlines.h"
@@ -24,10 +19,8 @@ namespace parley::contacts {
 namespace {
 
 using google::protobuf::Message;
-using google::protobuf::util::FieldMaskUtil;
 
-constexpr int kDefaultPageSize = 50;
-constexpr int kMaxPageSize = 500;
+constexpr char kService[] = "contacts";
 constexpr int kMaxBatch = 1000;
 constexpr int kMaxPauses = 100;
 
@@ -40,52 +33,30 @@ absl::Status MayEditSchoolRules(const auth::Principal& p, const std::string& sch
 }
 absl::Status MayAdministerTrust(const auth::Principal& p) { return auth::RequireRole(p, {"trust_admin"}); }
 
-template <typename Proto, typename T>
-Encoder<T> EncodeWith(Proto (*to_proto)(const T&)) {
-  return [to_proto](const T& value) -> absl::StatusOr<std::string> { return to_proto(value).SerializeAsString(); };
+absl::Status SchoolNotFound(const std::string& school_id) {
+  return NotFound(reason::kSchoolNotFound, absl::StrCat("school ", school_id, " does not exist"));
 }
 
-absl::Status Decode(const absl::StatusOr<std::string>& bytes, Message* out) {
-  if (!bytes.ok()) return bytes.status();
-  if (!out->ParseFromString(*bytes)) return absl::InternalError("a stored response could not be read");
-  return absl::OkStatus();
+// The request key of a mutating call: its method is the request type without "Request".
+absl::StatusOr<RequestKey> KeyOf(const Message& req) {
+  std::string method = req.GetDescriptor()->name();
+  method.resize(method.size() - std::string("Request").size());
+  return api::RequestKeyFor(kService, method, req);
 }
 
 std::string EmptyResponse() { return google::protobuf::Empty().SerializeAsString(); }
 
-// Pages are keyed by the last id returned, so concurrent inserts never shift a page.
-struct Page {
-  int size = kDefaultPageSize;
-  std::string after;
-};
-
-absl::StatusOr<Page> ParsePage(int32_t page_size, const std::string& token) {
-  Page page;
-  if (page_size < 0) return InvalidArgument("INVALID_FIELD", "page_size must not be negative");
-  if (page_size > 0) page.size = std::min(page_size, kMaxPageSize);
-  if (!token.empty()) {
-    std::string decoded;
-    if (!absl::WebSafeBase64Unescape(token, &decoded) || decoded.rfind("after:", 0) != 0) {
-      return InvalidArgument("INVALID_PAGE_TOKEN", "page_token is not one this service issued");
-    }
-    page.after = decoded.substr(6);
-  }
-  return page;
-}
-
-std::string NextToken(const std::string& last_key) {
-  return absl::WebSafeBase64Escape(absl::StrCat("after:", last_key));
-}
-
-// Walks `items` (ordered by key) after the page's key, keeping those `keep` accepts.
+// Walks `items` (a map ordered by id) after the page's position, keeping those `keep` accepts.
+// Pages are keyed by the last id returned, so concurrent inserts never shift a page; the token
+// that continues is bound to `req` (the list and its filters).
 template <typename Map, typename Keep, typename Emit>
-std::string Paginate(const Map& items, const Page& page, Keep keep, Emit emit) {
+std::string Paginate(const Message& req, const Map& items, const api::PageRequest& page, Keep keep, Emit emit) {
   int emitted = 0;
-  const typename Map::key_type* last_emitted = nullptr;
+  const std::string* last_emitted = nullptr;
   for (auto it = page.after.empty() ? items.begin() : items.upper_bound(page.after); it != items.end(); ++it) {
     if (!keep(it->second)) continue;
     // A full page and at least one more match: the next page starts after the last one emitted.
-    if (emitted == page.size) return NextToken(*last_emitted);
+    if (emitted == page.size) return api::NextPageToken(req, *last_emitted);
     emit(it->second);
     last_emitted = &it->first;
     ++emitted;
@@ -93,28 +64,139 @@ std::string Paginate(const Map& items, const Page& page, Keep keep, Emit emit) {
   return "";
 }
 
-template <typename Msg>
-absl::StatusOr<Msg> ApplyMask(const Msg& current, const Msg& patch, const google::protobuf::FieldMask& mask,
-                              const std::set<std::string>& updatable) {
-  if (mask.paths_size() == 0) {
-    return InvalidArgument("UPDATE_MASK_REQUIRED", absl::StrCat("update_mask is required: name the fields to change (",
-                                                                absl::StrJoin(updatable, ", "), ")"));
+// ---- What differs between the kinds of record the shared handlers serve -------------------------
+
+// The words for a kind of record: in messages, names and reasons.
+struct Words {
+  const char* what;        // "pupil"
+  const char* collection;  // the name segment: "schools/{school}/{collection}/{id}"
+  const char* id_field;    // of its Create request
+  const char* not_found;   // reason
+};
+
+// The fields an update may change, by resource.
+const std::set<std::string>& Updatable(const google::protobuf::Descriptor& resource) {
+  static const auto* const updatable = new std::map<std::string, std::set<std::string>>{
+      {"School", {"display_name", "phase", "default_locale", "calendar", "policy", "external_contacts"}},
+      {"Staff", {"display_name", "roles", "subjects", "year_groups", "line_manager", "working_pattern", "email"}},
+      {"Pupil",
+       {"given_name", "family_name", "year_group", "class_name", "class_teacher", "form_tutor", "subject_teachers",
+        "send"}},
+      {"Guardian",
+       {"given_name", "family_name", "contact_points", "preferred_channel", "language", "household", "lives_apart",
+        "separate_copies", "pupils"}}};
+  static const std::set<std::string> kNothing;
+  auto it = updatable->find(resource.name());
+  return it == updatable->end() ? kNothing : it->second;
+}
+
+template <typename T>
+struct RecordKind;
+
+// A record that lives inside one school (staff, pupils, ladders), named
+// "schools/{school}/{collection}/{id}" and created under "schools/{school}"; who may write it is
+// `kMayEdit` for its school.
+template <typename T, typename P, std::map<std::string, T> SchoolDirectory::*kRecords, P (*kToProto)(const T&),
+          absl::StatusOr<T> (*kFromProto)(const P&, absl::string_view, absl::string_view),
+          absl::Status (*kMayEdit)(const auth::Principal&, const std::string&)>
+struct InSchool {
+  using Proto = P;
+  using Id = SchoolScopedId;
+  static constexpr const Words& words() { return RecordKind<T>::kWords; }
+  static absl::StatusOr<Id> Parse(absl::string_view name) {
+    return ParseInSchoolName(words().what, words().collection, name);
   }
-  for (const std::string& path : mask.paths()) {
-    std::string top = std::string(absl::StrSplit(path, '.').begin()->data(),
-                                  path.find('.') == std::string::npos ? path.size() : path.find('.'));
-    if (updatable.count(top) == 0) {
-      return InvalidArgument(
-          "FIELD_NOT_UPDATABLE",
-          absl::StrCat("field \"", path, "\" cannot be updated; updatable: ", absl::StrJoin(updatable, ", ")));
-    }
+  static absl::StatusOr<Id> NewId(absl::string_view parent, absl::string_view id) {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(parent));
+    PARLEY_RETURN_IF_ERROR(api::ValidateId(id, words().id_field));
+    return Id{std::move(school_id), std::string(id)};
   }
-  FieldMaskUtil::MergeOptions options;
-  options.set_replace_message_fields(true);
-  options.set_replace_repeated_fields(true);
-  Msg merged = current;
-  FieldMaskUtil::MergeMessageTo(patch, mask, options, &merged);
-  return merged;
+  static const std::string& SchoolOf(const Id& id) { return id.first; }
+  static const std::map<std::string, T>& Records(const SchoolDirectory& sd) { return sd.*kRecords; }
+  static const T* Find(const Snapshot& s, const Id& id) {
+    const SchoolDirectory* sd = s.FindSchool(id.first);
+    if (sd == nullptr) return nullptr;
+    auto it = Records(*sd).find(id.second);
+    return it == Records(*sd).end() ? nullptr : &it->second;
+  }
+  static Proto ToProto(const T& record) { return kToProto(record); }
+  static absl::StatusOr<T> FromProto(const Proto& p, const Id& id) { return kFromProto(p, id.first, id.second); }
+  static absl::Status MayCreate(const auth::Principal& p, const Id& id) { return kMayEdit(p, id.first); }
+  static absl::Status MayUpdate(const auth::Principal& p, const Id& id) { return kMayEdit(p, id.first); }
+  static absl::Status MayDelete(const auth::Principal& p, const Id& id) { return kMayEdit(p, id.first); }
+  static absl::StatusOr<std::string> Create(DirectoryService& d, const RequestKey& key, T record,
+                                            const api::Encoder<T>& encode) {
+    return d.Create<T>(key, std::move(record), encode);
+  }
+  static absl::StatusOr<std::string> Update(DirectoryService& d, const RequestKey& key, const Id& id,
+                                            const std::string& etag, const Updater<T>& update,
+                                            const api::Encoder<T>& encode) {
+    return d.Update<T>(key, id, etag, update, encode);
+  }
+  static absl::StatusOr<std::string> Delete(DirectoryService& d, const RequestKey& key, const Id& id,
+                                            const std::string& etag, const std::string& empty_response) {
+    return d.Delete<T>(key, id, etag, empty_response);
+  }
+};
+
+template <>
+struct RecordKind<Staff>
+    : InSchool<Staff, v1::Staff, &SchoolDirectory::staff, &StaffToProto, &StaffFromProto, &MayEditPeople> {
+  static constexpr Words kWords{"staff", "staff", "staff_id", reason::kStaffNotFound};
+};
+template <>
+struct RecordKind<Pupil>
+    : InSchool<Pupil, v1::Pupil, &SchoolDirectory::pupils, &PupilToProto, &PupilFromProto, &MayEditPeople> {
+  static constexpr Words kWords{"pupil", "pupils", "pupil_id", reason::kPupilNotFound};
+};
+// Ladders are replaced whole on update (UpdateLadder), not through a mask.
+template <>
+struct RecordKind<Ladder>
+    : InSchool<Ladder, v1::Ladder, &SchoolDirectory::ladders, &LadderToProto, &LadderFromProto, &MayEditSchoolRules> {
+  static constexpr Words kWords{"ladder", "ladders", "ladder_id", reason::kLadderNotFound};
+};
+
+// Schools: named "schools/{school}"; created and deleted by trust administrators only.
+template <>
+struct RecordKind<School> {
+  using Proto = v1::School;
+  using Id = std::string;
+  static constexpr Words kWords{"school", "schools", "school_id", reason::kSchoolNotFound};
+  static constexpr const Words& words() { return kWords; }
+  static absl::StatusOr<Id> Parse(absl::string_view name) { return ParseSchoolName(name); }
+  static absl::StatusOr<Id> NewId(absl::string_view, absl::string_view id) {
+    PARLEY_RETURN_IF_ERROR(api::ValidateId(id, kWords.id_field));
+    return std::string(id);
+  }
+  static const std::string& SchoolOf(const Id& id) { return id; }
+  static const School* Find(const Snapshot& s, const Id& id) {
+    const SchoolDirectory* sd = s.FindSchool(id);
+    return sd == nullptr ? nullptr : &sd->school;
+  }
+  static Proto ToProto(const School& school) { return SchoolToProto(school); }
+  static absl::StatusOr<School> FromProto(const Proto& p, const Id& id) { return SchoolFromProto(p, id); }
+  static absl::Status MayCreate(const auth::Principal& p, const Id&) { return MayAdministerTrust(p); }
+  static absl::Status MayUpdate(const auth::Principal& p, const Id& id) { return MayEditSchoolRules(p, id); }
+  static absl::Status MayDelete(const auth::Principal& p, const Id&) { return MayAdministerTrust(p); }
+  static absl::StatusOr<std::string> Create(DirectoryService& d, const RequestKey& key, School school,
+                                            const api::Encoder<School>& encode) {
+    return d.CreateSchool(key, std::move(school), encode);
+  }
+  static absl::StatusOr<std::string> Update(DirectoryService& d, const RequestKey& key, const Id& id,
+                                            const std::string& etag, const Updater<School>& update,
+                                            const api::Encoder<School>& encode) {
+    return d.UpdateSchool(key, id, etag, update, encode);
+  }
+  static absl::StatusOr<std::string> Delete(DirectoryService& d, const RequestKey& key, const Id& id,
+                                            const std::string& etag, const std::string& empty_response) {
+    return d.DeleteSchool(key, id, etag, empty_response);
+  }
+};
+
+template <typename T>
+api::Encoder<T> EncoderOf() {
+  using K = RecordKind<T>;
+  return api::EncodeWith<typename K::Proto, T>(&K::ToProto);
 }
 
 absl::Time FromTimestamp(const google::protobuf::Timestamp& ts) {
@@ -130,7 +212,7 @@ void ToTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
 absl::Status ValidTimestamp(const google::protobuf::Timestamp& ts, const std::string& field) {
   // 0001-01-01 .. 9999-12-31, as google.protobuf.Timestamp defines.
   if (ts.seconds() < -62135596800 || ts.seconds() > 253402300799 || ts.nanos() < 0 || ts.nanos() > 999999999) {
-    return InvalidArgument("INVALID_FIELD", absl::StrCat(field, " is not a valid timestamp"));
+    return InvalidArgument(reason::kInvalidField, absl::StrCat(field, " is not a valid timestamp"));
   }
   return absl::OkStatus();
 }
@@ -174,38 +256,39 @@ absl::StatusOr<DeadlineQuery> DeadlineQueryFromProto(const v1::ComputeDeadlineRe
   q.safeguarding = req.safeguarding();
   q.category = req.category();
   if (!v1::Channel_IsValid(req.channel()) || !v1::Stage_IsValid(req.stage())) {
-    return InvalidArgument("INVALID_FIELD", "channel or stage is not one this API defines");
+    return InvalidArgument(reason::kInvalidField, "channel or stage is not one this API defines");
   }
   if (!q.safeguarding) {
-    if (req.channel() == v1::CHANNEL_UNSPECIFIED) return InvalidArgument("INVALID_FIELD", "channel is required");
-    if (req.stage() == v1::STAGE_UNSPECIFIED) return InvalidArgument("INVALID_FIELD", "stage is required");
+    if (req.channel() == v1::CHANNEL_UNSPECIFIED) return InvalidArgument(reason::kInvalidField, "channel is required");
+    if (req.stage() == v1::STAGE_UNSPECIFIED) return InvalidArgument(reason::kInvalidField, "stage is required");
   }
   q.channel = ChannelFromProto(req.channel());
   q.stage = StageFromProto(req.stage());
-  if (!req.has_received_time()) return InvalidArgument("INVALID_FIELD", "received_time is required");
+  if (!req.has_received_time()) return InvalidArgument(reason::kInvalidField, "received_time is required");
   PARLEY_RETURN_IF_ERROR(ValidTimestamp(req.received_time(), "received_time"));
   q.received = FromTimestamp(req.received_time());
   if (!req.owner().empty()) {
     PARLEY_ASSIGN_OR_RETURN(auto owner, ParseStaffName(req.owner()));
     if (owner.first != q.school_id) {
-      return InvalidArgument("CROSS_SCHOOL_REFERENCE", "owner must be a member of staff of the same school");
+      return InvalidArgument(reason::kCrossSchoolReference, "owner must be a member of staff of the same school");
     }
     q.owner_id = owner.second;
   }
   if (req.pauses_size() > kMaxPauses) {
-    return InvalidArgument("INVALID_FIELD", absl::StrCat("at most ", kMaxPauses, " pauses"));
+    return InvalidArgument(reason::kInvalidField, absl::StrCat("at most ", kMaxPauses, " pauses"));
   }
   for (int i = 0; i < req.pauses_size(); ++i) {
     const v1::Pause& p = req.pauses(i);
     const std::string where = absl::StrCat("pauses[", i, "]");
-    if (!p.has_start_time()) return InvalidArgument("INVALID_FIELD", absl::StrCat(where, ".start_time is required"));
+    if (!p.has_start_time())
+      return InvalidArgument(reason::kInvalidField, absl::StrCat(where, ".start_time is required"));
     PARLEY_RETURN_IF_ERROR(ValidTimestamp(p.start_time(), where + ".start_time"));
     calendar::Pause pause{FromTimestamp(p.start_time()), std::nullopt};
     if (p.has_end_time()) {
       PARLEY_RETURN_IF_ERROR(ValidTimestamp(p.end_time(), where + ".end_time"));
       pause.end = FromTimestamp(p.end_time());
       if (*pause.end < pause.start) {
-        return InvalidArgument("INVALID_FIELD", absl::StrCat(where, " ends before it starts"));
+        return InvalidArgument(reason::kInvalidField, absl::StrCat(where, " ends before it starts"));
       }
     }
     q.pauses.push_back(pause);
@@ -247,423 +330,10 @@ bool MayReadGuardian(const auth::Principal& p, const Guardian& g) {
 absl::Status MayEditGuardianLinks(const auth::Principal& p, const Guardian& g) {
   std::set<std::string> schools;
   for (const PupilLink& l : g.pupils) schools.insert(l.school_id);
-  if (schools.empty()) return InvalidArgument("INVALID_FIELD", "a guardian must be linked to at least one pupil");
+  if (schools.empty()) return InvalidArgument(reason::kInvalidField, "a guardian must be linked to at least one pupil");
   for (const std::string& school : schools) PARLEY_RETURN_IF_ERROR(MayEditPeople(p, school));
   return absl::OkStatus();
 }
-
-}  // namespace
-
-#define PARLEY_AUTHENTICATE(ctx, principal)                                         \
-  absl::StatusOr<auth::Principal> principal##_or = verifier_->Authenticate(*(ctx)); \
-  if (!principal##_or.ok()) return ToGrpcStatus(principal##_or.status(), ctx);      \
-  const auth::Principal& principal = *principal##_or
-
-#define PARLEY_GRPC_RETURN_IF_ERROR(ctx, expr)                                  \
-  do {                                                                          \
-    ::absl::Status parley_api_status_ = (expr);                                 \
-    if (!parley_api_status_.ok()) return ToGrpcStatus(parley_api_status_, ctx); \
-  } while (false)
-
-#define PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, lhs, expr)                                    \
-  auto PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__) = (expr);                        \
-  if (!PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__).ok())                            \
-    return ToGrpcStatus(PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__).status(), ctx); \
-  lhs = std::move(PARLEY_STATUS_CONCAT_(parley_api_or_, __LINE__)).value()
-
-grpc::Status ContactsApi::GetTrust(grpc::ServerContext* ctx, const v1::GetTrustRequest*, v1::Trust* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  (void)principal;
-  *resp = TrustToProto(directory_->snapshot()->directory().trust);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::GetSchool(grpc::ServerContext* ctx, const v1::GetSchoolRequest* req, v1::School* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  auto snap = directory_->snapshot();
-  const SchoolDirectory* sd = snap->FindSchool(school_id);
-  if (sd == nullptr) {
-    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", school_id, " does not exist")), ctx);
-  }
-  *resp = SchoolToProto(sd->school);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::ListSchools(grpc::ServerContext* ctx, const v1::ListSchoolsRequest* req,
-                                      v1::ListSchoolsResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Page page, ParsePage(req->page_size(), req->page_token()));
-  auto snap = directory_->snapshot();
-  resp->set_next_page_token(Paginate(
-      snap->directory().schools, page, [&](const SchoolDirectory& sd) { return principal.CanRead(sd.school.id); },
-      [&](const SchoolDirectory& sd) { *resp->add_schools() = SchoolToProto(sd.school); }));
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::CreateSchool(grpc::ServerContext* ctx, const v1::CreateSchoolRequest* req, v1::School* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayAdministerTrust(principal));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->school_id(), "school_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "CreateSchool", *req, req->request_id()));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, School school, SchoolFromProto(req->school(), req->school_id()));
-  return ToGrpcStatus(Decode(directory_->CreateSchool(key, std::move(school), EncodeWith(&SchoolToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::UpdateSchool(grpc::ServerContext* ctx, const v1::UpdateSchoolRequest* req, v1::School* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school().name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "UpdateSchool", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"display_name", "phase",  "default_locale",
-                                                   "calendar",     "policy", "external_contacts"};
-  Updater<School> update = [&](const School& current) -> absl::StatusOr<School> {
-    PARLEY_ASSIGN_OR_RETURN(v1::School merged,
-                            ApplyMask(SchoolToProto(current), req->school(), req->update_mask(), kUpdatable));
-    return SchoolFromProto(merged, school_id);
-  };
-  return ToGrpcStatus(
-      Decode(directory_->UpdateSchool(key, school_id, req->school().etag(), update, EncodeWith(&SchoolToProto)), resp),
-      ctx);
-}
-
-grpc::Status ContactsApi::GetStaff(grpc::ServerContext* ctx, const v1::GetStaffRequest* req, v1::Staff* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseStaffName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, id.first));
-  auto snap = directory_->snapshot();
-  const Staff* staff = snap->FindStaff(id.first, id.second);
-  if (staff == nullptr) {
-    return ToGrpcStatus(NotFound("STAFF_NOT_FOUND", absl::StrCat("staff ", req->name(), " does not exist")), ctx);
-  }
-  *resp = StaffToProto(*staff);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::ListStaff(grpc::ServerContext* ctx, const v1::ListStaffRequest* req,
-                                    v1::ListStaffResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Page page, ParsePage(req->page_size(), req->page_token()));
-  auto snap = directory_->snapshot();
-  const SchoolDirectory* sd = snap->FindSchool(school_id);
-  if (sd == nullptr) {
-    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", school_id, " does not exist")), ctx);
-  }
-  resp->set_next_page_token(Paginate(
-      sd->staff, page, [&](const Staff& s) { return req->role().empty() || s.HasRole(req->role()); },
-      [&](const Staff& s) { *resp->add_staff() = StaffToProto(s); }));
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::CreateStaff(grpc::ServerContext* ctx, const v1::CreateStaffRequest* req, v1::Staff* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, school_id));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->staff_id(), "staff_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "CreateStaff", *req, req->request_id()));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Staff staff, StaffFromProto(req->staff(), school_id, req->staff_id()));
-  return ToGrpcStatus(Decode(directory_->CreateStaff(key, std::move(staff), EncodeWith(&StaffToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::UpdateStaff(grpc::ServerContext* ctx, const v1::UpdateStaffRequest* req, v1::Staff* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseStaffName(req->staff().name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "UpdateStaff", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"display_name", "roles",           "subjects", "year_groups",
-                                                   "line_manager", "working_pattern", "email"};
-  Updater<Staff> update = [&](const Staff& current) -> absl::StatusOr<Staff> {
-    PARLEY_ASSIGN_OR_RETURN(v1::Staff merged,
-                            ApplyMask(StaffToProto(current), req->staff(), req->update_mask(), kUpdatable));
-    return StaffFromProto(merged, id.first, id.second);
-  };
-  return ToGrpcStatus(
-      Decode(directory_->UpdateStaff(key, id, req->staff().etag(), update, EncodeWith(&StaffToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::DeleteStaff(grpc::ServerContext* ctx, const v1::DeleteStaffRequest* req,
-                                      google::protobuf::Empty* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseStaffName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "DeleteStaff", *req, req->request_id()));
-  return ToGrpcStatus(Decode(directory_->DeleteStaff(key, id, req->etag(), EmptyResponse()), resp), ctx);
-}
-
-grpc::Status ContactsApi::GetPupil(grpc::ServerContext* ctx, const v1::GetPupilRequest* req, v1::Pupil* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParsePupilName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, id.first));
-  auto snap = directory_->snapshot();
-  const Pupil* pupil = snap->FindPupil(id.first, id.second);
-  if (pupil == nullptr) {
-    return ToGrpcStatus(NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", req->name(), " does not exist")), ctx);
-  }
-  *resp = PupilToProto(*pupil);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::ListPupils(grpc::ServerContext* ctx, const v1::ListPupilsRequest* req,
-                                     v1::ListPupilsResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Page page, ParsePage(req->page_size(), req->page_token()));
-  auto snap = directory_->snapshot();
-  const SchoolDirectory* sd = snap->FindSchool(school_id);
-  if (sd == nullptr) {
-    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", school_id, " does not exist")), ctx);
-  }
-  resp->set_next_page_token(Paginate(
-      sd->pupils, page, [&](const Pupil& p) { return req->class_name().empty() || p.class_name == req->class_name(); },
-      [&](const Pupil& p) { *resp->add_pupils() = PupilToProto(p); }));
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::CreatePupil(grpc::ServerContext* ctx, const v1::CreatePupilRequest* req, v1::Pupil* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, school_id));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->pupil_id(), "pupil_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "CreatePupil", *req, req->request_id()));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Pupil pupil, PupilFromProto(req->pupil(), school_id, req->pupil_id()));
-  return ToGrpcStatus(Decode(directory_->CreatePupil(key, std::move(pupil), EncodeWith(&PupilToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::UpdatePupil(grpc::ServerContext* ctx, const v1::UpdatePupilRequest* req, v1::Pupil* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParsePupilName(req->pupil().name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "UpdatePupil", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"given_name",    "family_name", "year_group",       "class_name",
-                                                   "class_teacher", "form_tutor",  "subject_teachers", "send"};
-  Updater<Pupil> update = [&](const Pupil& current) -> absl::StatusOr<Pupil> {
-    PARLEY_ASSIGN_OR_RETURN(v1::Pupil merged,
-                            ApplyMask(PupilToProto(current), req->pupil(), req->update_mask(), kUpdatable));
-    return PupilFromProto(merged, id.first, id.second);
-  };
-  return ToGrpcStatus(
-      Decode(directory_->UpdatePupil(key, id, req->pupil().etag(), update, EncodeWith(&PupilToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::DeletePupil(grpc::ServerContext* ctx, const v1::DeletePupilRequest* req,
-                                      google::protobuf::Empty* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParsePupilName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditPeople(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "DeletePupil", *req, req->request_id()));
-  return ToGrpcStatus(Decode(directory_->DeletePupil(key, id, req->etag(), EmptyResponse()), resp), ctx);
-}
-
-grpc::Status ContactsApi::GetGuardian(grpc::ServerContext* ctx, const v1::GetGuardianRequest* req, v1::Guardian* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string id, ParseGuardianName(req->name()));
-  auto snap = directory_->snapshot();
-  const Guardian* guardian = snap->FindGuardian(id);
-  // Guardians belong to no one school, so tenancy cannot be checked before existence. Instead a
-  // caller who may not read every school gets the same answer for a guardian of another school
-  // and for one that does not exist, so ids of other schools' families cannot be probed.
-  if (guardian == nullptr && principal.TrustWideRead()) {
-    return ToGrpcStatus(NotFound("GUARDIAN_NOT_FOUND", absl::StrCat("guardian ", req->name(), " does not exist")), ctx);
-  }
-  if (guardian == nullptr || !MayReadGuardian(principal, *guardian)) {
-    return ToGrpcStatus(
-        PermissionDenied("WRONG_SCHOOL", "no guardian of that name is linked to a school this token acts for"), ctx);
-  }
-  *resp = GuardianToProto(*guardian);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::ListGuardians(grpc::ServerContext* ctx, const v1::ListGuardiansRequest* req,
-                                        v1::ListGuardiansResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  if (req->school().empty() == req->pupil().empty()) {
-    return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "give exactly one of school or pupil"), ctx);
-  }
-  std::string school_id;
-  std::string pupil_id;
-  if (!req->school().empty()) {
-    PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, school_id, ParseSchoolName(req->school()));
-  } else {
-    PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParsePupilName(req->pupil()));
-    school_id = id.first;
-    pupil_id = id.second;
-  }
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Page page, ParsePage(req->page_size(), req->page_token()));
-  auto snap = directory_->snapshot();
-  if (snap->FindSchool(school_id) == nullptr) {
-    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", school_id, " does not exist")), ctx);
-  }
-  if (!pupil_id.empty() && snap->FindPupil(school_id, pupil_id) == nullptr) {
-    return ToGrpcStatus(NotFound("PUPIL_NOT_FOUND", absl::StrCat("pupil ", req->pupil(), " does not exist")), ctx);
-  }
-  std::map<std::string, const Guardian*> selected;
-  for (const Guardian* g :
-       pupil_id.empty() ? snap->GuardiansOfSchool(school_id) : snap->GuardiansOfPupil(school_id, pupil_id)) {
-    selected[g->id] = g;
-  }
-  resp->set_next_page_token(Paginate(
-      selected, page, [](const Guardian*) { return true; },
-      [&](const Guardian* g) { *resp->add_guardians() = GuardianToProto(*g); }));
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::CreateGuardian(grpc::ServerContext* ctx, const v1::CreateGuardianRequest* req,
-                                         v1::Guardian* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->guardian_id(), "guardian_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Guardian guardian, GuardianFromProto(req->guardian(), req->guardian_id()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, guardian));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "CreateGuardian", *req, req->request_id()));
-  return ToGrpcStatus(Decode(directory_->CreateGuardian(key, std::move(guardian), EncodeWith(&GuardianToProto)), resp),
-                      ctx);
-}
-
-grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::UpdateGuardianRequest* req,
-                                         v1::Guardian* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string id, ParseGuardianName(req->guardian().name()));
-  {
-    auto snap = directory_->snapshot();
-    const Guardian* current = snap->FindGuardian(id);
-    if (current != nullptr) PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, *current));
-  }
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "UpdateGuardian", *req, req->request_id()));
-  static const std::set<std::string> kUpdatable = {"given_name",        "family_name",     "contact_points",
-                                                   "preferred_channel", "language",        "household",
-                                                   "lives_apart",       "separate_copies", "pupils"};
-  Updater<Guardian> update = [&](const Guardian& current) -> absl::StatusOr<Guardian> {
-    PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(principal, current));
-    PARLEY_ASSIGN_OR_RETURN(v1::Guardian merged,
-                            ApplyMask(GuardianToProto(current), req->guardian(), req->update_mask(), kUpdatable));
-    PARLEY_ASSIGN_OR_RETURN(Guardian updated, GuardianFromProto(merged, id));
-    PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(principal, updated));
-    return updated;
-  };
-  return ToGrpcStatus(
-      Decode(directory_->UpdateGuardian(key, id, req->guardian().etag(), update, EncodeWith(&GuardianToProto)), resp),
-      ctx);
-}
-
-grpc::Status ContactsApi::DeleteGuardian(grpc::ServerContext* ctx, const v1::DeleteGuardianRequest* req,
-                                         google::protobuf::Empty* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string id, ParseGuardianName(req->name()));
-  {
-    auto snap = directory_->snapshot();
-    const Guardian* current = snap->FindGuardian(id);
-    if (current != nullptr) PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditGuardianLinks(principal, *current));
-  }
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "DeleteGuardian", *req, req->request_id()));
-  return ToGrpcStatus(Decode(directory_->DeleteGuardian(key, id, req->etag(), EmptyResponse()), resp), ctx);
-}
-
-grpc::Status ContactsApi::GetRoutingMatrix(grpc::ServerContext* ctx, const v1::GetRoutingMatrixRequest* req,
-                                           v1::RoutingMatrix* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseRoutingMatrixName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  auto snap = directory_->snapshot();
-  const SchoolDirectory* sd = snap->FindSchool(school_id);
-  if (sd == nullptr) {
-    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", school_id, " does not exist")), ctx);
-  }
-  *resp = RoutingMatrixToProto(sd->routing_matrix);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::UpdateRoutingMatrix(grpc::ServerContext* ctx, const v1::UpdateRoutingMatrixRequest* req,
-                                              v1::RoutingMatrix* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseRoutingMatrixName(req->routing_matrix().name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "UpdateRoutingMatrix", *req, req->request_id()));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RoutingMatrix matrix, RoutingMatrixFromProto(req->routing_matrix(), school_id));
-  matrix.etag = req->routing_matrix().etag();
-  return ToGrpcStatus(
-      Decode(directory_->UpdateRoutingMatrix(key, std::move(matrix), EncodeWith(&RoutingMatrixToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::GetLadder(grpc::ServerContext* ctx, const v1::GetLadderRequest* req, v1::Ladder* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseLadderName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, id.first));
-  auto snap = directory_->snapshot();
-  const SchoolDirectory* sd = snap->FindSchool(id.first);
-  auto it = sd == nullptr ? decltype(sd->ladders.end()){} : sd->ladders.find(id.second);
-  if (sd == nullptr || it == sd->ladders.end()) {
-    return ToGrpcStatus(NotFound("LADDER_NOT_FOUND", absl::StrCat("ladder ", req->name(), " does not exist")), ctx);
-  }
-  *resp = LadderToProto(it->second);
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::ListLadders(grpc::ServerContext* ctx, const v1::ListLaddersRequest* req,
-                                      v1::ListLaddersResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Page page, ParsePage(req->page_size(), req->page_token()));
-  auto snap = directory_->snapshot();
-  const SchoolDirectory* sd = snap->FindSchool(school_id);
-  if (sd == nullptr) {
-    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", school_id, " does not exist")), ctx);
-  }
-  resp->set_next_page_token(Paginate(
-      sd->ladders, page, [](const Ladder&) { return true; },
-      [&](const Ladder& l) { *resp->add_ladders() = LadderToProto(l); }));
-  return grpc::Status::OK;
-}
-
-grpc::Status ContactsApi::CreateLadder(grpc::ServerContext* ctx, const v1::CreateLadderRequest* req, v1::Ladder* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->parent()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, school_id));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, ValidateId(req->ladder_id(), "ladder_id"));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "CreateLadder", *req, req->request_id()));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Ladder ladder, LadderFromProto(req->ladder(), school_id, req->ladder_id()));
-  return ToGrpcStatus(Decode(directory_->CreateLadder(key, std::move(ladder), EncodeWith(&LadderToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::UpdateLadder(grpc::ServerContext* ctx, const v1::UpdateLadderRequest* req, v1::Ladder* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseLadderName(req->ladder().name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "UpdateLadder", *req, req->request_id()));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Ladder ladder, LadderFromProto(req->ladder(), id.first, id.second));
-  ladder.etag = req->ladder().etag();
-  return ToGrpcStatus(Decode(directory_->UpdateLadder(key, std::move(ladder), EncodeWith(&LadderToProto)), resp), ctx);
-}
-
-grpc::Status ContactsApi::DeleteLadder(grpc::ServerContext* ctx, const v1::DeleteLadderRequest* req,
-                                       google::protobuf::Empty* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto id, ParseLadderName(req->name()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayEditSchoolRules(principal, id.first));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "DeleteLadder", *req, req->request_id()));
-  return ToGrpcStatus(Decode(directory_->DeleteLadder(key, id, req->etag(), EmptyResponse()), resp), ctx);
-}
-
-namespace {
 
 absl::StatusOr<RouteQuery> RouteQueryFromProto(const std::string& school, const std::string& pupil,
                                                const std::string& category, v1::Channel channel,
@@ -673,189 +343,525 @@ absl::StatusOr<RouteQuery> RouteQueryFromProto(const std::string& school, const 
   if (!pupil.empty()) {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParsePupilName(pupil));
     if (id.first != q.school_id) {
-      return InvalidArgument("CROSS_SCHOOL_REFERENCE", "the pupil must be on roll at the school named");
+      return InvalidArgument(reason::kCrossSchoolReference, "the pupil must be on roll at the school named");
     }
     q.pupil_id = id.second;
   }
-  if (category.empty()) return InvalidArgument("INVALID_FIELD", "category is required");
+  if (category.empty()) return InvalidArgument(reason::kInvalidField, "category is required");
   q.category = category;
   q.channel = ChannelFromProto(channel);
   q.subject = subject;
   return q;
 }
 
+// The caller must be able to edit every school the guardian is linked to now (when it exists).
+absl::Status MayEditExistingGuardian(const DirectoryService& directory, const auth::Principal& caller,
+                                     const std::string& id) {
+  auto snap = directory.snapshot();
+  const Guardian* current = snap->FindGuardian(id);
+  return current == nullptr ? absl::OkStatus() : MayEditGuardianLinks(caller, *current);
+}
+
 }  // namespace
+
+// ---- The handlers every kind of record shares -------------------------------------------------
+
+template <typename T, typename Out>
+grpc::Status ContactsApi::Get(grpc::ServerContext* ctx, const Message& req, const std::string& name, Out* out) {
+  using K = RecordKind<T>;
+  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(typename K::Id id, K::Parse(name));
+    // Tenancy before existence: another school's records are not even said to exist.
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, K::SchoolOf(id)));
+    auto snap = directory_->snapshot();
+    const T* record = K::Find(*snap, id);
+    if (record == nullptr)
+      return NotFound(K::words().not_found, absl::StrCat(K::words().what, " ", name, " does not exist"));
+    *out = K::ToProto(*record);
+    return absl::OkStatus();
+  });
+}
+
+template <typename T, typename Req, typename Keep, typename Items>
+grpc::Status ContactsApi::List(grpc::ServerContext* ctx, const Req& req, const std::string& parent, Keep keep,
+                               Items* items, std::string* next_page_token) {
+  using K = RecordKind<T>;
+  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(parent));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(req));
+    auto snap = directory_->snapshot();
+    const SchoolDirectory* sd = snap->FindSchool(school_id);
+    if (sd == nullptr) return SchoolNotFound(school_id);
+    *next_page_token =
+        Paginate(req, K::Records(*sd), page, keep, [&](const T& record) { *items->Add() = K::ToProto(record); });
+    return absl::OkStatus();
+  });
+}
+
+template <typename T, typename Body, typename Out>
+grpc::Status ContactsApi::Create(grpc::ServerContext* ctx, const Message& req, const std::string& parent,
+                                 const std::string& id, const Body& body, Out* out) {
+  using K = RecordKind<T>;
+  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(typename K::Id new_id, K::NewId(parent, id));
+    PARLEY_RETURN_IF_ERROR(K::MayCreate(caller, new_id));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(req));
+    PARLEY_ASSIGN_OR_RETURN(T record, K::FromProto(body, new_id));
+    return api::DecodeResponse(K::Create(*directory_, key, std::move(record), EncoderOf<T>()), out);
+  });
+}
+
+template <typename T, typename Body, typename Out>
+grpc::Status ContactsApi::Update(grpc::ServerContext* ctx, const Message& req, const Body& patch,
+                                 const google::protobuf::FieldMask& mask, Out* out) {
+  using K = RecordKind<T>;
+  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(typename K::Id id, K::Parse(patch.name()));
+    PARLEY_RETURN_IF_ERROR(K::MayUpdate(caller, id));
+    const std::set<std::string>& updatable = Updatable(*Body::descriptor());
+    PARLEY_RETURN_IF_ERROR(api::CheckUpdateMask(mask, *Body::descriptor(), updatable));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(req));
+    Updater<T> update = [&](const T& current) -> absl::StatusOr<T> {
+      PARLEY_ASSIGN_OR_RETURN(Body merged, api::ApplyUpdateMask(K::ToProto(current), patch, mask, updatable));
+      return K::FromProto(merged, id);
+    };
+    return api::DecodeResponse(K::Update(*directory_, key, id, patch.etag(), update, EncoderOf<T>()), out);
+  });
+}
+
+template <typename T>
+grpc::Status ContactsApi::Delete(grpc::ServerContext* ctx, const Message& req, const std::string& name,
+                                 const std::string& etag, google::protobuf::Empty* out) {
+  using K = RecordKind<T>;
+  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(typename K::Id id, K::Parse(name));
+    PARLEY_RETURN_IF_ERROR(K::MayDelete(caller, id));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(req));
+    return api::DecodeResponse(K::Delete(*directory_, key, id, etag, EmptyResponse()), out);
+  });
+}
+
+// ---- Trust and schools ------------------------------------------------------------------------
+
+grpc::Status ContactsApi::GetTrust(grpc::ServerContext* ctx, const v1::GetTrustRequest* req, v1::Trust* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal&) {
+    *resp = TrustToProto(directory_->snapshot()->directory().trust);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContactsApi::GetSchool(grpc::ServerContext* ctx, const v1::GetSchoolRequest* req, v1::School* resp) {
+  return Get<School>(ctx, *req, req->name(), resp);
+}
+
+grpc::Status ContactsApi::ListSchools(grpc::ServerContext* ctx, const v1::ListSchoolsRequest* req,
+                                      v1::ListSchoolsResponse* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req));
+    auto snap = directory_->snapshot();
+    resp->set_next_page_token(Paginate(
+        *req, snap->directory().schools, page, [&](const SchoolDirectory& sd) { return caller.CanRead(sd.school.id); },
+        [&](const SchoolDirectory& sd) { *resp->add_schools() = SchoolToProto(sd.school); }));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContactsApi::CreateSchool(grpc::ServerContext* ctx, const v1::CreateSchoolRequest* req, v1::School* resp) {
+  return Create<School>(ctx, *req, "", req->school_id(), req->school(), resp);
+}
+
+grpc::Status ContactsApi::UpdateSchool(grpc::ServerContext* ctx, const v1::UpdateSchoolRequest* req, v1::School* resp) {
+  return Update<School>(ctx, *req, req->school(), req->update_mask(), resp);
+}
+
+grpc::Status ContactsApi::DeleteSchool(grpc::ServerContext* ctx, const v1::DeleteSchoolRequest* req,
+                                       google::protobuf::Empty* resp) {
+  return Delete<School>(ctx, *req, req->name(), req->etag(), resp);
+}
+
+// ---- Staff, pupils and ladders ----------------------------------------------------------------
+
+grpc::Status ContactsApi::GetStaff(grpc::ServerContext* ctx, const v1::GetStaffRequest* req, v1::Staff* resp) {
+  return Get<Staff>(ctx, *req, req->name(), resp);
+}
+
+grpc::Status ContactsApi::ListStaff(grpc::ServerContext* ctx, const v1::ListStaffRequest* req,
+                                    v1::ListStaffResponse* resp) {
+  auto keep = [&](const Staff& s) { return req->role().empty() || s.HasRole(req->role()); };
+  return List<Staff>(ctx, *req, req->parent(), keep, resp->mutable_staff(), resp->mutable_next_page_token());
+}
+
+grpc::Status ContactsApi::CreateStaff(grpc::ServerContext* ctx, const v1::CreateStaffRequest* req, v1::Staff* resp) {
+  return Create<Staff>(ctx, *req, req->parent(), req->staff_id(), req->staff(), resp);
+}
+
+grpc::Status ContactsApi::UpdateStaff(grpc::ServerContext* ctx, const v1::UpdateStaffRequest* req, v1::Staff* resp) {
+  return Update<Staff>(ctx, *req, req->staff(), req->update_mask(), resp);
+}
+
+grpc::Status ContactsApi::DeleteStaff(grpc::ServerContext* ctx, const v1::DeleteStaffRequest* req,
+                                      google::protobuf::Empty* resp) {
+  return Delete<Staff>(ctx, *req, req->name(), req->etag(), resp);
+}
+
+grpc::Status ContactsApi::GetPupil(grpc::ServerContext* ctx, const v1::GetPupilRequest* req, v1::Pupil* resp) {
+  return Get<Pupil>(ctx, *req, req->name(), resp);
+}
+
+grpc::Status ContactsApi::ListPupils(grpc::ServerContext* ctx, const v1::ListPupilsRequest* req,
+                                     v1::ListPupilsResponse* resp) {
+  auto keep = [&](const Pupil& p) { return req->class_name().empty() || p.class_name == req->class_name(); };
+  return List<Pupil>(ctx, *req, req->parent(), keep, resp->mutable_pupils(), resp->mutable_next_page_token());
+}
+
+grpc::Status ContactsApi::CreatePupil(grpc::ServerContext* ctx, const v1::CreatePupilRequest* req, v1::Pupil* resp) {
+  return Create<Pupil>(ctx, *req, req->parent(), req->pupil_id(), req->pupil(), resp);
+}
+
+grpc::Status ContactsApi::UpdatePupil(grpc::ServerContext* ctx, const v1::UpdatePupilRequest* req, v1::Pupil* resp) {
+  return Update<Pupil>(ctx, *req, req->pupil(), req->update_mask(), resp);
+}
+
+grpc::Status ContactsApi::DeletePupil(grpc::ServerContext* ctx, const v1::DeletePupilRequest* req,
+                                      google::protobuf::Empty* resp) {
+  return Delete<Pupil>(ctx, *req, req->name(), req->etag(), resp);
+}
+
+grpc::Status ContactsApi::GetLadder(grpc::ServerContext* ctx, const v1::GetLadderRequest* req, v1::Ladder* resp) {
+  return Get<Ladder>(ctx, *req, req->name(), resp);
+}
+
+grpc::Status ContactsApi::ListLadders(grpc::ServerContext* ctx, const v1::ListLaddersRequest* req,
+                                      v1::ListLaddersResponse* resp) {
+  auto every = [](const Ladder&) { return true; };
+  return List<Ladder>(ctx, *req, req->parent(), every, resp->mutable_ladders(), resp->mutable_next_page_token());
+}
+
+grpc::Status ContactsApi::CreateLadder(grpc::ServerContext* ctx, const v1::CreateLadderRequest* req, v1::Ladder* resp) {
+  return Create<Ladder>(ctx, *req, req->parent(), req->ladder_id(), req->ladder(), resp);
+}
+
+// A ladder update replaces the rungs whole (no mask).
+grpc::Status ContactsApi::UpdateLadder(grpc::ServerContext* ctx, const v1::UpdateLadderRequest* req, v1::Ladder* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(SchoolScopedId id, RecordKind<Ladder>::Parse(req->ladder().name()));
+    PARLEY_RETURN_IF_ERROR(MayEditSchoolRules(caller, id.first));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_ASSIGN_OR_RETURN(Ladder ladder, LadderFromProto(req->ladder(), id.first, id.second));
+    Updater<Ladder> replace = [&](const Ladder&) -> absl::StatusOr<Ladder> { return ladder; };
+    return api::DecodeResponse(directory_->Update<Ladder>(key, id, req->ladder().etag(), replace, EncoderOf<Ladder>()),
+                               resp);
+  });
+}
+
+grpc::Status ContactsApi::DeleteLadder(grpc::ServerContext* ctx, const v1::DeleteLadderRequest* req,
+                                       google::protobuf::Empty* resp) {
+  return Delete<Ladder>(ctx, *req, req->name(), req->etag(), resp);
+}
+
+// ---- Guardians: linked to pupils of any number of schools -------------------------------------
+
+grpc::Status ContactsApi::GetGuardian(grpc::ServerContext* ctx, const v1::GetGuardianRequest* req, v1::Guardian* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string id, ParseGuardianName(req->name()));
+    auto snap = directory_->snapshot();
+    const Guardian* guardian = snap->FindGuardian(id);
+    // Guardians belong to no one school, so tenancy cannot be checked before existence. Instead a
+    // caller who may not read every school gets the same answer for a guardian of another school
+    // and for one that does not exist, so ids of other schools' families cannot be probed.
+    if (guardian == nullptr && caller.TrustWideRead()) {
+      return NotFound(reason::kGuardianNotFound, absl::StrCat("guardian ", req->name(), " does not exist"));
+    }
+    if (guardian == nullptr || !MayReadGuardian(caller, *guardian)) {
+      return PermissionDenied(reason::kWrongSchool,
+                              "no guardian of that name is linked to a school this token acts for");
+    }
+    *resp = GuardianToProto(*guardian);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContactsApi::ListGuardians(grpc::ServerContext* ctx, const v1::ListGuardiansRequest* req,
+                                        v1::ListGuardiansResponse* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    if (req->school().empty() == req->pupil().empty()) {
+      return InvalidArgument(reason::kInvalidField, "give exactly one of school or pupil");
+    }
+    SchoolScopedId pupil;
+    if (!req->school().empty()) {
+      PARLEY_ASSIGN_OR_RETURN(pupil.first, ParseSchoolName(req->school()));
+    } else {
+      PARLEY_ASSIGN_OR_RETURN(pupil, ParsePupilName(req->pupil()));
+    }
+    const std::string& school_id = pupil.first;
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req));
+    auto snap = directory_->snapshot();
+    if (snap->FindSchool(school_id) == nullptr) return SchoolNotFound(school_id);
+    if (!pupil.second.empty() && snap->FindPupil(school_id, pupil.second) == nullptr) {
+      return NotFound(reason::kPupilNotFound, absl::StrCat("pupil ", req->pupil(), " does not exist"));
+    }
+    std::map<std::string, const Guardian*> selected;
+    for (const Guardian* g :
+         pupil.second.empty() ? snap->GuardiansOfSchool(school_id) : snap->GuardiansOfPupil(school_id, pupil.second)) {
+      selected[g->id] = g;
+    }
+    resp->set_next_page_token(Paginate(
+        *req, selected, page, [](const Guardian*) { return true; },
+        [&](const Guardian* g) { *resp->add_guardians() = GuardianToProto(*g); }));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContactsApi::CreateGuardian(grpc::ServerContext* ctx, const v1::CreateGuardianRequest* req,
+                                         v1::Guardian* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_RETURN_IF_ERROR(api::ValidateId(req->guardian_id(), "guardian_id"));
+    PARLEY_ASSIGN_OR_RETURN(Guardian guardian, GuardianFromProto(req->guardian(), req->guardian_id()));
+    PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(caller, guardian));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    return api::DecodeResponse(
+        directory_->CreateGuardian(key, std::move(guardian), api::EncodeWith<v1::Guardian, Guardian>(&GuardianToProto)),
+        resp);
+  });
+}
+
+grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::UpdateGuardianRequest* req,
+                                         v1::Guardian* resp) {
+  const std::set<std::string>& updatable = Updatable(*v1::Guardian::descriptor());
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string id, ParseGuardianName(req->guardian().name()));
+    PARLEY_RETURN_IF_ERROR(MayEditExistingGuardian(*directory_, caller, id));
+    PARLEY_RETURN_IF_ERROR(api::CheckUpdateMask(req->update_mask(), *v1::Guardian::descriptor(), updatable));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    Updater<Guardian> update = [&](const Guardian& current) -> absl::StatusOr<Guardian> {
+      PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(caller, current));
+      PARLEY_ASSIGN_OR_RETURN(v1::Guardian merged, api::ApplyUpdateMask(GuardianToProto(current), req->guardian(),
+                                                                        req->update_mask(), updatable));
+      PARLEY_ASSIGN_OR_RETURN(Guardian updated, GuardianFromProto(merged, id));
+      PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(caller, updated));
+      return updated;
+    };
+    return api::DecodeResponse(directory_->UpdateGuardian(key, id, req->guardian().etag(), update,
+                                                          api::EncodeWith<v1::Guardian, Guardian>(&GuardianToProto)),
+                               resp);
+  });
+}
+
+grpc::Status ContactsApi::DeleteGuardian(grpc::ServerContext* ctx, const v1::DeleteGuardianRequest* req,
+                                         google::protobuf::Empty* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string id, ParseGuardianName(req->name()));
+    PARLEY_RETURN_IF_ERROR(MayEditExistingGuardian(*directory_, caller, id));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    return api::DecodeResponse(directory_->DeleteGuardian(key, id, req->etag(), EmptyResponse()), resp);
+  });
+}
+
+// ---- Routing ----------------------------------------------------------------------------------
+
+grpc::Status ContactsApi::GetRoutingMatrix(grpc::ServerContext* ctx, const v1::GetRoutingMatrixRequest* req,
+                                           v1::RoutingMatrix* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseRoutingMatrixName(req->name()));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    auto snap = directory_->snapshot();
+    const SchoolDirectory* sd = snap->FindSchool(school_id);
+    if (sd == nullptr) return SchoolNotFound(school_id);
+    *resp = RoutingMatrixToProto(sd->routing_matrix);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContactsApi::UpdateRoutingMatrix(grpc::ServerContext* ctx, const v1::UpdateRoutingMatrixRequest* req,
+                                              v1::RoutingMatrix* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseRoutingMatrixName(req->routing_matrix().name()));
+    PARLEY_RETURN_IF_ERROR(MayEditSchoolRules(caller, school_id));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_ASSIGN_OR_RETURN(RoutingMatrix matrix, RoutingMatrixFromProto(req->routing_matrix(), school_id));
+    matrix.etag = req->routing_matrix().etag();
+    return api::DecodeResponse(
+        directory_->UpdateRoutingMatrix(key, std::move(matrix),
+                                        api::EncodeWith<v1::RoutingMatrix, RoutingMatrix>(&RoutingMatrixToProto)),
+        resp);
+  });
+}
 
 grpc::Status ContactsApi::RouteEnquiry(grpc::ServerContext* ctx, const v1::RouteEnquiryRequest* req,
                                        v1::RouteEnquiryResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  if (req->channel() == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(req->channel())) {
-    return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "channel is required and must be one this API defines"), ctx);
-  }
-  PARLEY_GRPC_ASSIGN_OR_RETURN(
-      ctx, RouteQuery query,
-      RouteQueryFromProto(req->school(), req->pupil(), req->category(), req->channel(), req->subject()));
-  auto snap = directory_->snapshot();
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Route route, contacts::RouteEnquiry(*snap, query));
-  *resp->mutable_owner() = RecipientToProto(school_id, route.owner);
-  resp->set_channel_allowed(route.channel_allowed);
-  for (Channel c : route.allowed_channels) resp->add_allowed_channels(ChannelToProto(c));
-  resp->set_channel_rule(route.channel_rule);
-  if (!route.ladder_id.empty()) resp->set_ladder(LadderName(school_id, route.ladder_id));
-  for (const Recipient& r : route.also_notify) *resp->add_also_notify() = RecipientToProto(school_id, r);
-  resp->set_safeguarding(route.safeguarding);
-  return grpc::Status::OK;
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    if (req->channel() == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(req->channel())) {
+      return InvalidArgument(reason::kInvalidField, "channel is required and must be one this API defines");
+    }
+    PARLEY_ASSIGN_OR_RETURN(RouteQuery query, RouteQueryFromProto(req->school(), req->pupil(), req->category(),
+                                                                  req->channel(), req->subject()));
+    auto snap = directory_->snapshot();
+    PARLEY_ASSIGN_OR_RETURN(Route route, contacts::RouteEnquiry(*snap, query));
+    *resp->mutable_owner() = RecipientToProto(school_id, route.owner);
+    resp->set_channel_allowed(route.channel_allowed);
+    for (Channel c : route.allowed_channels) resp->add_allowed_channels(ChannelToProto(c));
+    resp->set_channel_rule(route.channel_rule);
+    if (!route.ladder_id.empty()) resp->set_ladder(LadderName(school_id, route.ladder_id));
+    for (const Recipient& r : route.also_notify) *resp->add_also_notify() = RecipientToProto(school_id, r);
+    resp->set_safeguarding(route.safeguarding);
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status ContactsApi::ResolveLadder(grpc::ServerContext* ctx, const v1::ResolveLadderRequest* req,
                                         v1::ResolveLadderResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(
-      ctx, RouteQuery query,
-      RouteQueryFromProto(req->school(), req->pupil(), req->category(), v1::CHANNEL_UNSPECIFIED, req->subject()));
-  auto snap = directory_->snapshot();
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, ResolvedLadder ladder, contacts::ResolveLadder(*snap, query));
-  resp->set_ladder(LadderName(school_id, ladder.ladder_id));
-  for (size_t i = 0; i < ladder.rungs.size(); ++i) {
-    v1::ResolvedRung* rung = resp->add_rungs();
-    rung->set_index(static_cast<int32_t>(i));
-    rung->set_title(ladder.rungs[i].title);
-    *rung->mutable_recipient() = RecipientToProto(school_id, ladder.rungs[i].recipient);
-  }
-  resp->set_refer_to_complaints_after_top(ladder.refer_to_complaints_after_top);
-  resp->set_complaints_procedure_uri(ladder.complaints_procedure_uri);
-  return grpc::Status::OK;
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_ASSIGN_OR_RETURN(RouteQuery query, RouteQueryFromProto(req->school(), req->pupil(), req->category(),
+                                                                  v1::CHANNEL_UNSPECIFIED, req->subject()));
+    auto snap = directory_->snapshot();
+    PARLEY_ASSIGN_OR_RETURN(ResolvedLadder ladder, contacts::ResolveLadder(*snap, query));
+    resp->set_ladder(LadderName(school_id, ladder.ladder_id));
+    for (size_t i = 0; i < ladder.rungs.size(); ++i) {
+      v1::ResolvedRung* rung = resp->add_rungs();
+      rung->set_index(static_cast<int32_t>(i));
+      rung->set_title(ladder.rungs[i].title);
+      *rung->mutable_recipient() = RecipientToProto(school_id, ladder.rungs[i].recipient);
+    }
+    resp->set_refer_to_complaints_after_top(ladder.refer_to_complaints_after_top);
+    resp->set_complaints_procedure_uri(ladder.complaints_procedure_uri);
+    return absl::OkStatus();
+  });
 }
+
+// ---- Deadlines and working periods ------------------------------------------------------------
 
 grpc::Status ContactsApi::ComputeDeadline(grpc::ServerContext* ctx, const v1::ComputeDeadlineRequest* req,
                                           v1::ComputeDeadlineResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, DeadlineQuery query, DeadlineQueryFromProto(*req, /*explain=*/true));
-  auto snap = directory_->snapshot();
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, DeadlineAnswer answer, contacts::ComputeDeadline(*snap, query));
-  *resp = DeadlineToProto(answer);
-  return grpc::Status::OK;
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_ASSIGN_OR_RETURN(DeadlineQuery query, DeadlineQueryFromProto(*req, /*explain=*/true));
+    PARLEY_ASSIGN_OR_RETURN(DeadlineAnswer answer, contacts::ComputeDeadline(*directory_->snapshot(), query));
+    *resp = DeadlineToProto(answer);
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status ContactsApi::BatchComputeDeadlines(grpc::ServerContext* ctx, const v1::BatchComputeDeadlinesRequest* req,
                                                 v1::BatchComputeDeadlinesResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  if (req->requests_size() == 0 || req->requests_size() > kMaxBatch) {
-    return ToGrpcStatus(InvalidArgument("INVALID_FIELD", absl::StrCat("send 1 to ", kMaxBatch, " requests")), ctx);
-  }
-  auto snap = directory_->snapshot();
-  for (const v1::ComputeDeadlineRequest& one : req->requests()) {
-    v1::DeadlineResult* result = resp->add_results();
-    absl::StatusOr<DeadlineAnswer> answer = [&]() -> absl::StatusOr<DeadlineAnswer> {
-      PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(one.school()));
-      PARLEY_RETURN_IF_ERROR(auth::RequireRead(principal, school_id));
-      PARLEY_ASSIGN_OR_RETURN(DeadlineQuery query, DeadlineQueryFromProto(one, !req->omit_explanations()));
-      return contacts::ComputeDeadline(*snap, query);
-    }();
-    if (answer.ok()) {
-      *result->mutable_deadline() = DeadlineToProto(*answer);
-    } else {
-      result->mutable_error()->set_code(static_cast<int32_t>(answer.status().code()));
-      result->mutable_error()->set_message(std::string(answer.status().message()));
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    if (req->requests_size() == 0 || req->requests_size() > kMaxBatch) {
+      return InvalidArgument(reason::kInvalidField, absl::StrCat("send 1 to ", kMaxBatch, " requests"));
     }
-  }
-  return grpc::Status::OK;
+    auto snap = directory_->snapshot();
+    for (const v1::ComputeDeadlineRequest& one : req->requests()) {
+      v1::DeadlineResult* result = resp->add_results();
+      absl::StatusOr<DeadlineAnswer> answer = [&]() -> absl::StatusOr<DeadlineAnswer> {
+        PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(one.school()));
+        PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+        PARLEY_ASSIGN_OR_RETURN(DeadlineQuery query, DeadlineQueryFromProto(one, !req->omit_explanations()));
+        return contacts::ComputeDeadline(*snap, query);
+      }();
+      if (answer.ok()) {
+        *result->mutable_deadline() = DeadlineToProto(*answer);
+      } else {
+        result->mutable_error()->set_code(static_cast<int32_t>(answer.status().code()));
+        result->mutable_error()->set_message(std::string(answer.status().message()));
+      }
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::Status ContactsApi::ListWorkingPeriods(grpc::ServerContext* ctx, const v1::ListWorkingPeriodsRequest* req,
                                              v1::ListWorkingPeriodsResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, std::string school_id, ParseSchoolName(req->school()));
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, auth::RequireRead(principal, school_id));
-  if (!req->has_start_time() || !req->has_end_time()) {
-    return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "start_time and end_time are required"), ctx);
-  }
-  const absl::Time start = FromTimestamp(req->start_time()), end = FromTimestamp(req->end_time());
-  if (end <= start || end - start > absl::Hours(24 * 92)) {
-    return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "end_time must be after start_time and at most 92 days later"),
-                        ctx);
-  }
-  auto snap = directory_->snapshot();
-  if (snap->FindSchool(school_id) == nullptr) {
-    return ToGrpcStatus(NotFound("SCHOOL_NOT_FOUND", absl::StrCat("school ", req->school(), " does not exist")), ctx);
-  }
-  std::shared_ptr<const calendar::Calendar> cal = snap->SchoolCalendarOf(school_id);
-  if (!req->staff().empty()) {
-    PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, auto staff, ParseStaffName(req->staff()));
-    if (staff.first != school_id) {
-      return ToGrpcStatus(InvalidArgument("INVALID_FIELD", "staff must be a member of the same school"), ctx);
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
+    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    if (!req->has_start_time() || !req->has_end_time()) {
+      return InvalidArgument(reason::kInvalidField, "start_time and end_time are required");
     }
-    if (snap->FindStaff(staff.first, staff.second) == nullptr) {
-      return ToGrpcStatus(NotFound("STAFF_NOT_FOUND", absl::StrCat("staff ", req->staff(), " does not exist")), ctx);
+    const absl::Time start = FromTimestamp(req->start_time()), end = FromTimestamp(req->end_time());
+    if (end <= start || end - start > absl::Hours(24 * 92)) {
+      return InvalidArgument(reason::kInvalidField, "end_time must be after start_time and at most 92 days later");
     }
-    cal = snap->OwnerCalendarOf(staff.first, staff.second);
-  }
-  for (absl::Time t = start; t < end;) {
-    absl::StatusOr<std::pair<absl::Time, absl::Time>> period = cal->PeriodAtOrAfter(t);
-    if (!period.ok() || period->first >= end) break;  // no more terms entered, or past the range
-    v1::WorkingPeriod* out = resp->add_periods();
-    ToTimestamp(period->first, out->mutable_start_time());
-    ToTimestamp(period->second, out->mutable_end_time());
-    out->set_date(absl::FormatCivilTime(absl::ToCivilDay(period->first, cal->zone())));
-    t = period->second;
-  }
-  resp->set_calendar_version(cal->Fingerprint());
-  return grpc::Status::OK;
+    auto snap = directory_->snapshot();
+    if (snap->FindSchool(school_id) == nullptr) return SchoolNotFound(school_id);
+    std::shared_ptr<const calendar::Calendar> cal = snap->SchoolCalendarOf(school_id);
+    if (!req->staff().empty()) {
+      PARLEY_ASSIGN_OR_RETURN(SchoolScopedId staff, ParseStaffName(req->staff()));
+      if (staff.first != school_id) {
+        return InvalidArgument(reason::kInvalidField, "staff must be a member of the same school");
+      }
+      if (snap->FindStaff(staff.first, staff.second) == nullptr) {
+        return NotFound(reason::kStaffNotFound, absl::StrCat("staff ", req->staff(), " does not exist"));
+      }
+      cal = snap->OwnerCalendarOf(staff.first, staff.second);
+    }
+    for (absl::Time t = start; t < end;) {
+      absl::StatusOr<std::pair<absl::Time, absl::Time>> period = cal->PeriodAtOrAfter(t);
+      if (!period.ok() || period->first >= end) break;  // no more terms entered, or past the range
+      v1::WorkingPeriod* out = resp->add_periods();
+      ToTimestamp(period->first, out->mutable_start_time());
+      ToTimestamp(period->second, out->mutable_end_time());
+      out->set_date(absl::FormatCivilTime(absl::ToCivilDay(period->first, cal->zone())));
+      t = period->second;
+    }
+    resp->set_calendar_version(cal->Fingerprint());
+    return absl::OkStatus();
+  });
 }
+
+// ---- The whole directory ----------------------------------------------------------------------
 
 grpc::Status ContactsApi::ImportTrust(grpc::ServerContext* ctx, const v1::ImportTrustRequest* req,
                                       grpc::ServerWriter<v1::ImportTrustResponse>* writer) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayAdministerTrust(principal));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, RequestKey key,
-                               api::RequestKeyFor("contacts", "ImportTrust", *req, req->request_id()));
-  PARLEY_GRPC_ASSIGN_OR_RETURN(ctx, Directory document, DirectoryFromProto(req->directory()));
-  ImportProgress progress = [&](ImportPhase phase, int64_t done, int64_t total) {
-    v1::ImportTrustResponse update;
-    update.set_phase(phase == ImportPhase::kValidating ? v1::IMPORT_PHASE_VALIDATING : v1::IMPORT_PHASE_APPLYING);
-    update.set_done(done);
-    update.set_total(total);
-    writer->Write(update);
-  };
-  Encoder<ImportResult> encode = [](const ImportResult& r) -> absl::StatusOr<std::string> {
-    v1::ImportTrustResponse out;
-    out.set_phase(v1::IMPORT_PHASE_DONE);
-    out.set_done(r.schools);
-    out.set_total(r.schools);
-    v1::ImportSummary* s = out.mutable_summary();
-    s->set_schools(r.schools);
-    s->set_staff(r.staff);
-    s->set_pupils(r.pupils);
-    s->set_guardians(r.guardians);
-    s->set_ladders(r.ladders);
-    s->set_created(r.counts.created);
-    s->set_updated(r.counts.updated);
-    s->set_deleted(r.counts.deleted);
-    s->set_unchanged(r.counts.unchanged);
-    for (const std::string& id : r.schools_with_new_versions) s->add_schools_with_new_versions(SchoolName(id));
-    ToTimestamp(absl::Now(), s->mutable_applied_time());
-    return out.SerializeAsString();
-  };
-  v1::ImportTrustResponse final_message;
-  PARLEY_GRPC_RETURN_IF_ERROR(
-      ctx,
-      Decode(directory_->Import(key, std::move(document), req->validate_only(), progress, encode), &final_message));
-  writer->Write(final_message);
-  return grpc::Status::OK;
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_RETURN_IF_ERROR(MayAdministerTrust(caller));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_ASSIGN_OR_RETURN(Directory document, DirectoryFromProto(req->directory()));
+    ImportProgress progress = [&](ImportPhase phase, int64_t done, int64_t total) {
+      v1::ImportTrustResponse update;
+      update.set_phase(phase == ImportPhase::kValidating ? v1::IMPORT_PHASE_VALIDATING : v1::IMPORT_PHASE_APPLYING);
+      update.set_done(done);
+      update.set_total(total);
+      writer->Write(update);
+    };
+    api::Encoder<ImportResult> encode = [](const ImportResult& r) -> absl::StatusOr<std::string> {
+      v1::ImportTrustResponse out;
+      out.set_phase(v1::IMPORT_PHASE_DONE);
+      out.set_done(r.schools);
+      out.set_total(r.schools);
+      v1::ImportSummary* s = out.mutable_summary();
+      s->set_schools(r.schools);
+      s->set_staff(r.staff);
+      s->set_pupils(r.pupils);
+      s->set_guardians(r.guardians);
+      s->set_ladders(r.ladders);
+      s->set_created(r.counts.created);
+      s->set_updated(r.counts.updated);
+      s->set_deleted(r.counts.deleted);
+      s->set_unchanged(r.counts.unchanged);
+      for (const std::string& id : r.schools_with_new_versions) s->add_schools_with_new_versions(SchoolName(id));
+      ToTimestamp(absl::Now(), s->mutable_applied_time());
+      return out.SerializeAsString();
+    };
+    v1::ImportTrustResponse final_message;
+    PARLEY_RETURN_IF_ERROR(api::DecodeResponse(
+        directory_->Import(key, std::move(document), req->validate_only(), progress, encode), &final_message));
+    writer->Write(final_message);
+    return absl::OkStatus();
+  });
 }
 
-grpc::Status ContactsApi::ExportTrust(grpc::ServerContext* ctx, const v1::ExportTrustRequest*,
+grpc::Status ContactsApi::ExportTrust(grpc::ServerContext* ctx, const v1::ExportTrustRequest* req,
                                       v1::ExportTrustResponse* resp) {
-  PARLEY_AUTHENTICATE(ctx, principal);
-  PARLEY_GRPC_RETURN_IF_ERROR(ctx, MayAdministerTrust(principal));
-  *resp->mutable_directory() = DirectoryToProto(directory_->snapshot()->directory());
-  return grpc::Status::OK;
+  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+    PARLEY_RETURN_IF_ERROR(MayAdministerTrust(caller));
+    *resp->mutable_directory() = DirectoryToProto(directory_->snapshot()->directory());
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace parley::contacts

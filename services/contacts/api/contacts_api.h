@@ -1,9 +1,14 @@
-// The parley.contacts.v1 gRPC service: checks request shape and tenancy, maps proto ⇄ domain, and
-// translates statuses once at the edge. Runs on the sync API: writes block on PostgreSQL inside
-// the server's bounded thread pool; reads are served from the in-memory snapshot.
+// The parley.contacts.v1 gRPC service: every call goes through the one API edge (api::Edge:
+// authentication, request validation, status conversion); the handlers check tenancy and map
+// proto ⇄ domain. Get/List/Create/Update/Delete are one set of templates over the kinds of record
+// (contacts_api.cc, RecordKind). Runs on the sync API: writes block on PostgreSQL inside the
+// server's bounded thread pool; reads are served from the in-memory snapshot.
 #pragma once
 
+#include <string>
+
 #include "common/auth/auth.h"
+#include "common/grpc/api_edge.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "services/contacts/domain/directory_service.h"
 
@@ -13,8 +18,7 @@ namespace v1 = ::parley::contacts::v1;
 
 class ContactsApi final : public v1::ContactsService::Service {
  public:
-  ContactsApi(DirectoryService* directory, const auth::Verifier* verifier)
-      : directory_(directory), verifier_(verifier) {}
+  ContactsApi(DirectoryService* directory, const auth::Verifier* verifier) : directory_(directory), edge_(verifier) {}
 
   grpc::Status GetTrust(grpc::ServerContext* ctx, const v1::GetTrustRequest* req, v1::Trust* resp) override;
 
@@ -23,6 +27,8 @@ class ContactsApi final : public v1::ContactsService::Service {
                            v1::ListSchoolsResponse* resp) override;
   grpc::Status CreateSchool(grpc::ServerContext* ctx, const v1::CreateSchoolRequest* req, v1::School* resp) override;
   grpc::Status UpdateSchool(grpc::ServerContext* ctx, const v1::UpdateSchoolRequest* req, v1::School* resp) override;
+  grpc::Status DeleteSchool(grpc::ServerContext* ctx, const v1::DeleteSchoolRequest* req,
+                            google::protobuf::Empty* resp) override;
 
   grpc::Status GetStaff(grpc::ServerContext* ctx, const v1::GetStaffRequest* req, v1::Staff* resp) override;
   grpc::Status ListStaff(grpc::ServerContext* ctx, const v1::ListStaffRequest* req,
@@ -80,8 +86,25 @@ class ContactsApi final : public v1::ContactsService::Service {
                            v1::ExportTrustResponse* resp) override;
 
  private:
+  // The handlers shared by every kind of record T (School, Staff, Pupil, Ladder); RecordKind<T>
+  // in contacts_api.cc says what differs.
+  template <typename T, typename Out>
+  grpc::Status Get(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& name, Out* out);
+  template <typename T, typename Req, typename Keep, typename Items>
+  grpc::Status List(grpc::ServerContext* ctx, const Req& req, const std::string& parent, Keep keep, Items* items,
+                    std::string* next_page_token);
+  template <typename T, typename Body, typename Out>
+  grpc::Status Create(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& parent,
+                      const std::string& id, const Body& body, Out* out);
+  template <typename T, typename Body, typename Out>
+  grpc::Status Update(grpc::ServerContext* ctx, const google::protobuf::Message& req, const Body& patch,
+                      const google::protobuf::FieldMask& mask, Out* out);
+  template <typename T>
+  grpc::Status Delete(grpc::ServerContext* ctx, const google::protobuf::Message& req, const std::string& name,
+                      const std::string& etag, google::protobuf::Empty* out);
+
   DirectoryService* directory_;
-  const auth::Verifier* verifier_;
+  api::Edge edge_;
 };
 
 }  // namespace parley::contacts

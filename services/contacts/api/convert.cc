@@ -5,6 +5,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "common/grpc/api_edge.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "services/contacts/api/resource_names.h"
@@ -13,6 +14,9 @@ namespace parley::contacts {
 namespace {
 
 using IdPair = std::pair<std::string, std::string>;
+using api::IsValidId;
+using api::QuoteForError;
+using api::ValidateId;
 
 // ---- Where in the message a problem is ----------------------------------------------------------
 
@@ -444,7 +448,7 @@ absl::StatusOr<RoleRef> RoleRefFrom(const v1::RoleRef& p, absl::string_view scho
       if (!IsValidId(p.external_contact())) {
         return Invalid(Field(where, "external_contact"),
                        absl::StrCat(QuoteForError(p.external_contact()),
-                                    " is not an external contact id (2-40 lower-case letters, digits and hyphens)"));
+                                    " is not an external contact id (1-64 lower-case letters, digits, '-' and '_')"));
       }
       r.kind = RoleRef::Kind::kExternalContact;
       r.value = p.external_contact();
@@ -612,7 +616,7 @@ absl::StatusOr<School> SchoolFromProto(const v1::School& p, absl::string_view sc
     if (!IsValidId(c.id())) {
       return Invalid(Field(at, "id"),
                      absl::StrCat(QuoteForError(c.id()),
-                                  " must be 2-40 lower-case letters, digits and hyphens, starting with a letter or "
+                                  " must be 1-64 lower-case letters, digits, '-' and '_', starting with a letter or "
                                   "digit"));
     }
     s.external_contacts.push_back(ExternalContact{c.id(), c.display_name(), c.contact()});

@@ -4,6 +4,7 @@
 #include <tuple>
 #include <utility>
 
+#include "common/grpc/api_edge.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -888,7 +889,7 @@ TEST(ResourceNamesTest, FormatAndParse) {
   EXPECT_EQ(*ParseRoutingMatrixName("schools/st-marys/routingMatrix"), "st-marys");
   EXPECT_EQ(*ParseGuardianName("guardians/g-001"), "g-001");
   EXPECT_EQ(*ParseSchoolName("schools/9a"), "9a");
-  EXPECT_EQ(*ParseSchoolName(SchoolName(std::string(40, 'a'))), std::string(40, 'a'));
+  EXPECT_EQ(*ParseSchoolName(SchoolName(std::string(64, 'a'))), std::string(64, 'a'));
 }
 
 TEST(ResourceNamesTest, BadNamesAreInvalidName) {
@@ -899,16 +900,16 @@ TEST(ResourceNamesTest, BadNamesAreInvalidName) {
   ExpectInvalid(ParseSchoolName("schools/St-Marys").status(), "INVALID_NAME",
                 "school name must look like \"schools/{school}\", got \"schools/St-Marys\"; the school id must be");
   for (const std::string& bad :
-       {std::string("schools/a"), std::string("schools/-ab"), std::string("schools/a_b"), std::string("schools/"),
-        std::string("schools/ab/"), std::string("/schools/ab"), SchoolName(std::string(41, 'a')),
-        std::string("Schools/ab"), std::string("schools/ab c")}) {
+       {std::string("schools/-ab"), std::string("schools/_ab"), std::string("schools/"), std::string("schools/ab/"),
+        std::string("/schools/ab"), SchoolName(std::string(65, 'a')), std::string("Schools/ab"),
+        std::string("schools/ab c")}) {
     EXPECT_FALSE(ParseSchoolName(bad).ok()) << bad;
   }
   ExpectInvalid(ParseRoutingMatrixName("schools/st-marys/routingmatrix").status(), "INVALID_NAME",
                 "routing matrix name must look like");
   ExpectInvalid(ParseGuardianName("guardian/g-001").status(), "INVALID_NAME", "guardian name must look like");
   ExpectInvalid(ParseLadderName("schools/st-marys/ladders/SEND").status(), "INVALID_NAME", "ladder name");
-  ExpectInvalid(ParsePupilName("schools/x1/pupils/p").status(), "INVALID_NAME", "pupil name");
+  ExpectInvalid(ParsePupilName("schools/x1/pupils/P").status(), "INVALID_NAME", "pupil name");
 }
 
 TEST(ResourceNamesTest, LongNamesAreCutInMessages) {
@@ -917,18 +918,24 @@ TEST(ResourceNamesTest, LongNamesAreCutInMessages) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("xxx...\""));
   EXPECT_THAT(std::string(status.message()), Not(HasSubstr(std::string(101, 'x'))));
   // Cut on a character boundary, and control characters escaped.
-  EXPECT_EQ(QuoteForError(std::string(99, 'a') + "\xc3\xa9" + "b"), "\"" + std::string(99, 'a') + "...\"");
-  EXPECT_EQ(QuoteForError("a\nb\"c"), "\"a\\nb\\\"c\"");
+  EXPECT_EQ(api::QuoteForError(std::string(99, 'a') + "\xc3\xa9" + "b"), "\"" + std::string(99, 'a') + "...\"");
+  EXPECT_EQ(api::QuoteForError("a\nb\"c"), "\"a\\nb\\\"c\"");
 }
 
-TEST(ResourceNamesTest, ValidateId) {
-  EXPECT_TRUE(ValidateId("st-marys", "school_id").ok());
-  EXPECT_TRUE(ValidateId("a1", "school_id").ok());
-  ExpectInvalid(ValidateId("x", "staff_id"), "INVALID_NAME", "staff_id \"x\" must be 2-40");
-  ExpectInvalid(ValidateId("-x", "staff_id"), "INVALID_NAME", "staff_id");
-  ExpectInvalid(ValidateId("", "staff_id"), "INVALID_NAME", "staff_id \"\" must be");
-  EXPECT_FALSE(IsValidId(std::string(41, 'a')));
-  EXPECT_FALSE(IsValidId("a/b"));
+TEST(ResourceNamesTest, OneIdRuleForEveryService) {
+  // contacts has no id rule of its own: its names use api::IsValidId.
+  for (const std::string& id : {std::string("a"), std::string("st-marys"), std::string("a_b"), std::string(64, 'a')}) {
+    EXPECT_TRUE(ParseSchoolName(SchoolName(id)).ok()) << id;
+    EXPECT_EQ(ParseSchoolName(SchoolName(id)).ok(), api::IsValidId(id)) << id;
+  }
+  for (const std::string& id : {std::string(""), std::string("-a"), std::string("_a"), std::string(65, 'a'),
+                                std::string("A"), std::string("a b")}) {
+    EXPECT_FALSE(ParseSchoolName(SchoolName(id)).ok()) << id;
+    EXPECT_EQ(ParseSchoolName(SchoolName(id)).ok(), api::IsValidId(id)) << id;
+  }
+  ExpectInvalid(ParsePupilName("schools/x1/pupils/P").status(), "INVALID_NAME",
+                "pupil name must look like \"schools/{school}/pupils/{pupil}\", got \"schools/x1/pupils/P\"; the "
+                "pupil id must be 1-64");
 }
 
 }  // namespace

@@ -1,8 +1,8 @@
 // Resource names of parley.contacts.v1 ("schools/st-marys/staff/mrs-dunne") and the bare ids the
-// domain uses ("st-marys", "mrs-dunne"). Parsing checks the whole shape and every id, so a name
-// that parses always formats back to itself. Errors are INVALID_ARGUMENT with reason
-// INVALID_NAME; they quote the offending name (names and ids are not personal data), cut to 100
-// characters.
+// domain uses ("st-marys", "mrs-dunne"). Parsing goes through common/grpc/api_edge.h
+// (api::ParseName), so contacts has the same id rule as every service (api::IsValidId) and a name
+// that parses always formats back to itself. Errors are INVALID_ARGUMENT with reason INVALID_NAME
+// and quote the offending name (api::QuoteForError).
 #pragma once
 
 #include <string>
@@ -14,12 +14,6 @@
 
 namespace parley::contacts {
 
-// An id is 2-40 characters of lower-case letters, digits and hyphens, starting with a letter or
-// digit.
-bool IsValidId(absl::string_view id);
-// INVALID_NAME naming `what` ("staff_id") when `id` is not a valid id.
-absl::Status ValidateId(absl::string_view id, absl::string_view what);
-
 std::string SchoolName(absl::string_view school);                            // schools/{school}
 std::string StaffName(absl::string_view school, absl::string_view staff);    // schools/{school}/staff/{staff}
 std::string PupilName(absl::string_view school, absl::string_view pupil);    // schools/{school}/pupils/{pupil}
@@ -29,6 +23,11 @@ std::string GuardianName(absl::string_view guardian);                        // 
 
 // The school id.
 absl::StatusOr<std::string> ParseSchoolName(absl::string_view name);
+// "schools/{school}/{collection}/{kind}" → {school id, id}; errors name the `kind` ("staff name
+// must look like ...").
+absl::StatusOr<std::pair<std::string, std::string>> ParseInSchoolName(absl::string_view kind,
+                                                                      absl::string_view collection,
+                                                                      absl::string_view name);
 // {school id, staff id}, and likewise for pupils and ladders.
 absl::StatusOr<std::pair<std::string, std::string>> ParseStaffName(absl::string_view name);
 absl::StatusOr<std::pair<std::string, std::string>> ParsePupilName(absl::string_view name);
@@ -37,10 +36,5 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseLadderName(absl::string
 absl::StatusOr<std::string> ParseRoutingMatrixName(absl::string_view name);
 // The guardian id.
 absl::StatusOr<std::string> ParseGuardianName(absl::string_view name);
-
-// `value` in double quotes for an error message: at most 100 characters (cut on a UTF-8
-// boundary, "..." appended) with quotes, backslashes and control characters escaped. Only for
-// values that are not personal data.
-std::string QuoteForError(absl::string_view value);
 
 }  // namespace parley::contacts
