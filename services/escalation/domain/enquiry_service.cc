@@ -154,6 +154,12 @@ absl::StatusOr<PlannedWrite> EnquiryService::Plan(const EnquiryRecord& current, 
   return write;
 }
 
+absl::StatusOr<std::optional<WriteResult>> EnquiryService::Replay(const RequestKey& key) {
+  PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_->FindResponse(key));
+  if (!stored) return std::optional<WriteResult>();
+  return std::optional<WriteResult>(WriteResult{*std::move(stored), /*replayed=*/true, {}});
+}
+
 void EnquiryService::Nudge(const WriteResult& written) {
   if (!nudge_) return;
   for (const timer::TimerRef& ref : written.timers) nudge_(ref);
@@ -201,8 +207,8 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
                            absl::StrCat("enquiry.pupil must be a pupil of schools/", e.school_id));
   }
   // A retry is answered before routing or the gate is asked again.
-  PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> replayed, store_->FindResponse(key));
-  if (replayed) return WriteResult{*std::move(replayed), /*replayed=*/true, {}};
+  PARLEY_ASSIGN_OR_RETURN(std::optional<WriteResult> replayed, Replay(key));
+  if (replayed) return *std::move(replayed);
 
   e.id = NewEnquiryId();
   e.history.clear();
@@ -253,8 +259,8 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
     return InvalidArgument(reason::kInvalidField,
                            absl::StrCat("reason is at most ", options_.max_reason_chars, " characters"));
   }
-  PARLEY_ASSIGN_OR_RETURN(std::optional<std::string> replayed, store_->FindResponse(key));
-  if (replayed) return WriteResult{*std::move(replayed), /*replayed=*/true, {}};
+  PARLEY_ASSIGN_OR_RETURN(std::optional<WriteResult> replayed, Replay(key));
+  if (replayed) return *std::move(replayed);
   // Cover goes to someone the school's directory knows: a typo must not strand the enquiry with an
   // owner nobody is.
   if (input.kind == ActionInput::Kind::kReassign && !input.new_owner.empty()) {
@@ -357,21 +363,21 @@ absl::StatusOr<int> EnquiryService::RecomputeSchool(const std::string& school_id
                                                                     "/", current.policy)),
                              ""};
         bool recorded = false;
-        absl::StatusOr<std::optional<std::string>> done = store_->FindResponse(key);
-        absl::StatusOr<WriteResult> written =
-            !done.ok() ? absl::StatusOr<WriteResult>(done.status())
-            : *done
-                ? absl::StatusOr<WriteResult>(WriteResult{**done, /*replayed=*/true, {}})
-                : Write(
-                      key, school_id, r.enquiry.id, "",
-                      [&](const EnquiryRecord& now_stored, absl::Time now) -> absl::StatusOr<Decision> {
-                        PARLEY_ASSIGN_OR_RETURN(Decision d, Recompute(now_stored.enquiry, current, now, *deadlines_));
-                        recorded = !d.events.empty();
-                        return d;
-                      },
-                      [](const EnquiryRecord& rec, const EnquiryView&) -> absl::StatusOr<std::string> {
-                        return rec.enquiry.id;
-                      });
+        auto recompute = [&]() -> absl::StatusOr<WriteResult> {
+          PARLEY_ASSIGN_OR_RETURN(std::optional<WriteResult> replayed, Replay(key));
+          if (replayed) return *std::move(replayed);
+          return Write(
+              key, school_id, r.enquiry.id, "",
+              [&](const EnquiryRecord& now_stored, absl::Time now) -> absl::StatusOr<Decision> {
+                PARLEY_ASSIGN_OR_RETURN(Decision d, Recompute(now_stored.enquiry, current, now, *deadlines_));
+                recorded = !d.events.empty();
+                return d;
+              },
+              [](const EnquiryRecord& rec, const EnquiryView&) -> absl::StatusOr<std::string> {
+                return rec.enquiry.id;
+              });
+        };
+        const absl::StatusOr<WriteResult> written = recompute();
         if (!written.ok()) {
           log::Warning("recompute_failed", {{"school", school_id},
                                             {"enquiry", r.enquiry.id},

@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,9 @@ class EnquiryService {
   // row moved; nudges the timers written.
   absl::StatusOr<WriteResult> Write(const RequestKey& key, const std::string& school_id, const std::string& id,
                                     const std::string& etag, const Decide& decide, const ResponseEncoder& encode);
+  // The response an earlier success kept for `key`, as a replayed result; nullopt when there is
+  // none (REQUEST_ID_REUSED for another request under the same id).
+  absl::StatusOr<std::optional<WriteResult>> Replay(const RequestKey& key);
   void Nudge(const WriteResult& written);
 
   absl::Mutex seen_mu_;
