@@ -206,8 +206,9 @@ TEST_F(ContactsApiTest, BadNamesAndIdsAreInvalidName) {
   create.set_staff_id("Bad Id");
   create.mutable_staff()->set_display_name("Ms New");
   create.set_request_id(Uuid(2));
-  // An id field is checked by the request check its proto declares (format: ID), before the handler.
-  ExpectRefused(&Stub::CreateStaff, kOffice, create, grpc::StatusCode::INVALID_ARGUMENT, "INVALID_FIELD");
+  // The id field is refused by the request check its proto declares (format: ID), with the same
+  // reason as an id inside a name.
+  ExpectRefused(&Stub::CreateStaff, kOffice, create, grpc::StatusCode::INVALID_ARGUMENT, "INVALID_NAME");
   EXPECT_EQ(directory_.snapshot()->FindStaff(testing::kSchool, "Bad Id"), nullptr);
 }
 
