@@ -94,11 +94,10 @@ std::string PathString(const Path& path) {
   return out;
 }
 
-absl::Status Invalid(const Path& path, absl::string_view problem) {
+absl::Status Invalid(const Path& path, absl::string_view problem, const char* why = reason::kInvalidField) {
   // A mutation's own request_id keeps the reason integrators already branch on for it.
   const bool request_id = path.size() == 1 && path[0].field->name() == "request_id";
-  return InvalidArgument(request_id ? reason::kRequestIdInvalid : reason::kInvalidField,
-                         absl::StrCat(PathString(path), " ", problem));
+  return InvalidArgument(request_id ? reason::kRequestIdInvalid : why, absl::StrCat(PathString(path), " ", problem));
 }
 
 // RAII push/pop of one path frame.
@@ -305,7 +304,12 @@ absl::Status CheckString(const FieldPlan& plan, absl::string_view value, const P
   size_t chars = 0;
   if (!Utf8Length(value, &chars)) return Invalid(path, "is not valid UTF-8");
   if (chars > plan.max_length) return Invalid(path, absl::StrCat("is longer than ", plan.max_length, " characters"));
-  if (!value.empty() && !MatchesFormat(plan.format, value)) return Invalid(path, FormatProblem(plan.format));
+  if (!value.empty() && !MatchesFormat(plan.format, value)) {
+    // A name or id of the wrong shape has the reason the handlers' own name checks give it.
+    const bool name =
+        plan.format == parley::api::v1::STRING_FORMAT_RESOURCE_NAME || plan.format == parley::api::v1::STRING_FORMAT_ID;
+    return Invalid(path, FormatProblem(plan.format), name ? reason::kInvalidName : reason::kInvalidField);
+  }
   return absl::OkStatus();
 }
 
