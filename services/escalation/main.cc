@@ -101,7 +101,8 @@ int Run(bool migrate_only) {
 
   // Request ids are kept long enough for any client retry, then purged.
   pg::RequestIdPurger purger(pool->get(), config->request_id_retention);
-  // DESIGN §3 rule 6: a calendar or policy edit in contacts recomputes the affected open enquiries.
+  // clock rule 6 (docs/architecture.md#policy-clock-rules): a calendar or policy edit in contacts recomputes the
+  // affected open enquiries.
   absl::Notification stopping;
   std::thread recomputer([&] {
     do {

@@ -40,8 +40,8 @@ std::string TemplateFor(LetterKind kind) {
 
 std::string SchoolName(const std::string& school_id) { return absl::StrCat("schools/", school_id); }
 
-// The letter's notice (DESIGN §2): who gets it, the pupils it concerns, the template and what it
-// says. A conduct letter is important: it goes by the guardian's channel with fallbacks.
+// The letter's notice (docs/architecture.md#services-and-what-they-own): who gets it, the pupils it concerns, the
+// template and what it says. A conduct letter is important: it goes by the guardian's channel with fallbacks.
 OutboxNotice LetterNotice(const Letter& l, const std::vector<std::string>& pupils) {
   std::vector<std::string> channels, windows;
   for (Channel c : l.terms.allowed_channels) channels.emplace_back(ChannelName(c));

@@ -51,8 +51,8 @@ struct GateData {
   std::vector<LastIncident> recent_incidents;
 };
 
-// A notice for the notifications service (DESIGN §2): written to the outbox in the same
-// transaction as the change. `key` is stable: the relay passes it as request_id.
+// A notice for the notifications service (docs/architecture.md#services-and-what-they-own): written to the outbox in
+// the same transaction as the change. `key` is stable: the relay passes it as request_id.
 struct OutboxNotice {
   std::string key;
   std::string kind;  // "conduct_letter", "arrangement_review_reminder"

@@ -31,8 +31,8 @@ bool WellFormed(const TimeWindow& w) {
   return day >= 0 && day <= 6 && w.start_minute >= 0 && w.start_minute < w.end_minute && w.end_minute <= 24 * 60;
 }
 
-// School-local date + minute → instant. DESIGN §3 rule 1: a local time that does not exist or
-// occurs twice is read with the offset in force before the transition.
+// School-local date + minute → instant. clock rule 1 (docs/architecture.md#policy-clock-rules): a local time that does
+// not exist or occurs twice is read with the offset in force before the transition.
 absl::Time LocalToInstant(absl::CivilDay day, int minute, const absl::TimeZone& zone) {
   return zone.At(absl::CivilSecond(day) + int64_t{minute} * 60).pre;
 }

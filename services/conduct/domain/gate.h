@@ -1,7 +1,7 @@
-// The communication gate (DESIGN §5): given a guardian, the school being contacted, a channel, an
-// instant and a purpose, decide ALLOW / DEFER / REDIRECT / NO_RESPONSE_REQUIRED and, for meetings,
-// the extra requirements. Pure: the caller supplies everything (from its in-memory snapshot), so
-// the gate is fast and testable with any clock.
+// The communication gate (docs/architecture.md#the-conduct-gate): given a guardian, the school being contacted, a
+// channel, an instant and a purpose, decide ALLOW / DEFER / REDIRECT / NO_RESPONSE_REQUIRED and, for meetings, the
+// extra requirements. Pure: the caller supplies everything (from its in-memory snapshot), so the gate is fast and
+// testable with any clock.
 //
 // Rules, in order:
 //  1. Safeguarding always ALLOWs: never held, redirected or suppressed. Verdicts still list what
@@ -53,11 +53,11 @@ struct GateInputs {
 GateDecision Decide(const GateQuery& query, const GateInputs& inputs);
 
 // A window's occurrence on a date is the instants from its local start to its local end, both read
-// with DESIGN §3 rule 1 (the offset in force before a transition). On ordinary days that is "the
-// local clock shows start <= time < end". On the autumn night a window starting in the repeated
-// hour opens at the first pass and stays open until its end; one wholly inside that hour happens
-// once. On the spring night a start in the gap opens where rule 1 puts it (01:30 → 01:30 GMT, shown
-// as 02:30 BST); a window whose start so resolves at or after its end does not happen that night.
+// with clock rule 1 (docs/architecture.md#policy-clock-rules) (the offset in force before a transition). On ordinary
+// days that is "the local clock shows start <= time < end". On the autumn night a window starting in the repeated hour
+// opens at the first pass and stays open until its end; one wholly inside that hour happens once. On the spring night a
+// start in the gap opens where rule 1 puts it (01:30 → 01:30 GMT, shown as 02:30 BST); a window whose start so resolves
+// at or after its end does not happen that night.
 
 // Whether `at` falls inside an occurrence of one of the windows, read in `zone`. An empty list
 // allows any time.
@@ -65,7 +65,7 @@ bool InsideWindows(const std::vector<TimeWindow>& windows, const absl::TimeZone&
 
 // The first instant >= `at` inside one of the windows (`at` itself when inside); nullopt when the
 // list is empty. A local start time that does not exist or occurs twice is read with the offset in
-// force before the transition (DESIGN §3 rule 1).
+// force before the transition (clock rule 1 (docs/architecture.md#policy-clock-rules)).
 std::optional<absl::Time> NextWindowStart(const std::vector<TimeWindow>& windows, const absl::TimeZone& zone,
                                           absl::Time at);
 

@@ -1,7 +1,7 @@
 // The conduct service's domain: incidents under the parent code of conduct, special communication
-// arrangements (versioned), premises bans, and the decisions of the communication gate (DESIGN §5).
-// Plain value types only: no protobuf, no pqxx. References to other services' resources (guardians,
-// staff) are kept as their resource names ("guardians/g-00012", "schools/kenilworth/staff/s-04"),
+// arrangements (versioned), premises bans, and the decisions of the communication gate
+// (docs/architecture.md#the-conduct-gate). Plain value types only: no protobuf, no pqxx. References to other services'
+// resources (guardians, staff) are kept as their resource names ("guardians/g-00012", "schools/kenilworth/staff/s-04"),
 // opaque here; ids of this service's own resources are bare ids.
 #pragma once
 

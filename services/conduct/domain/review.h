@@ -2,9 +2,9 @@
 // inside working periods"). The timer is armed for local midnight of the review date when an
 // arrangement is issued, tightened or continued. When it fires, the domain plans what happens
 // (ConductService::PlanReview, built from the pure decisions here): before the head's next working
-// time the timer re-arms itself for that instant (DESIGN §3 rule 7: staff notices only inside the
-// recipient's working periods); at it, the arrangement moves to UNDER_REVIEW and the reminder goes
-// to the outbox, once. The store applies the plan in the timer's own transaction.
+// time the timer re-arms itself for that instant (clock rule 7 (docs/architecture.md#policy-clock-rules): staff notices
+// only inside the recipient's working periods); at it, the arrangement moves to UNDER_REVIEW and the reminder goes to
+// the outbox, once. The store applies the plan in the timer's own transaction.
 #pragma once
 
 #include <optional>

@@ -95,8 +95,8 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
   for (const Notice& n : decision.notices) {
     absl::Time send_at = n.earliest;
     // Staff notices go inside the recipient's working periods, one per matter per recipient per
-    // period (DESIGN §3 rule 7): the ledger row's key is the period, and a slot already used skips
-    // the notice. Safeguarding alerts go at once.
+    // period (clock rule 7 (docs/architecture.md#policy-clock-rules)): the ledger row's key is the period, and a slot
+    // already used skips the notice. Safeguarding alerts go at once.
     if (n.to_staff && !n.urgent && IsStaff(n.recipient)) {
       PARLEY_ASSIGN_OR_RETURN(NoticeSlot slot, ScheduleStaffNotice(n, sent, *hours_));
       if (slot.suppressed) continue;

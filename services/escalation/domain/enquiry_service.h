@@ -109,8 +109,8 @@ class EnquiryService {
   absl::StatusOr<TimerOutcome> PlanClockTimer(const EnquiryRecord& current, Stage stage, absl::Time armed_due,
                                               absl::Time now);
 
-  // DESIGN §3 rule 6: for every school with live enquiries whose calendar or policy fingerprint
-  // (from contacts) differs from the one last seen, recomputes each live enquiry's running clocks
+  // clock rule 6 (docs/architecture.md#policy-clock-rules): for every school with live enquiries whose calendar or
+  // policy fingerprint (from contacts) differs from the one last seen, recomputes each live enquiry's running clocks
   // and records it (a `recomputed` event, the timers moved). Idempotent and safe on several
   // replicas: each recomputation's request id is derived from the enquiry and the new versions.
   // Returns how many enquiries changed.

@@ -66,7 +66,8 @@ Event StoredPrecision(Event event);
 // caller's etag with it.
 std::string EtagOf(int64_t row_version);
 
-// An outbox row (DESIGN §2): `key` is stable, the relay's request id at notifications.
+// An outbox row (docs/architecture.md#services-and-what-they-own): `key` is stable, the relay's request id at
+// notifications.
 struct OutboxRow {
   std::string key;
   std::string kind;

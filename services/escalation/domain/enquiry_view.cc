@@ -51,7 +51,7 @@ Replay ReplayHistory(const Enquiry& e) {
       case EventKind::kGated:
         v.gate = ev.gate;
         v.gate_decision = ev.gate_decision;
-        // Safeguarding is never redirected or suppressed by the gate (DESIGN §4).
+        // Safeguarding is never redirected or suppressed by the gate (docs/architecture.md#enquiries-and-timers).
         if (!e.safeguarding && ev.gate == GateOutcome::kRedirect) {
           v.state = EnquiryState::kRedirected;
           r.closed_at = ev.at;

@@ -1,12 +1,12 @@
 // An enquiry as people see it now — state, owner, rung, response cycle and the current
-// acknowledge and respond clocks — derived from its history alone (DESIGN §4: "state is derived
-// from history; the current deadlines are a pure function of history + calendar + policy").
+// acknowledge and respond clocks — derived from its history alone (docs/architecture.md#enquiries-and-timers: "state is
+// derived from history; the current deadlines are a pure function of history + calendar + policy").
 //
 // Deadlines are not computed from scratch here. Each clock comes from the snapshot of the last
 // event that set it (routed, escalated, reopened, recomputed); pauses recorded after it are
-// applied by asking a DeadlineSource again from the same clock start on the same calendar (DESIGN
-// §3 rule 3). A clock no pause touches uses its snapshot as is, so listing enquiries asks the
-// source nothing.
+// applied by asking a DeadlineSource again from the same clock start on the same calendar (clock
+// rule 3, docs/architecture.md#policy-clock-rules). A clock no pause touches uses its snapshot as is, so listing
+// enquiries asks the source nothing.
 #pragma once
 
 #include <optional>
@@ -37,7 +37,7 @@ struct DueAt {
   std::optional<absl::Time> due;  // unset while an open pause holds the clock
   std::string calendar_version;   // fingerprint of the calendar actually used
   std::string policy_version;
-  std::string explanation;  // DESIGN §3 rule 9; may be empty
+  std::string explanation;  // clock rule 9 (docs/architecture.md#policy-clock-rules); may be empty
 };
 
 // The policy clock as escalation sees it: contacts over gRPC in the service, a calendar in tests.
@@ -69,8 +69,9 @@ struct ClockView {
   std::string owner;  // whose calendar set it
   std::string calendar_version;
   std::string policy_version;
-  std::string explanation;  // how `due` was reached (DESIGN §3 rule 9); may be empty
-  ClockSnapshot recorded;   // as last set in the history: what a recomputation compares
+  std::string
+      explanation;  // how `due` was reached (clock rule 9 (docs/architecture.md#policy-clock-rules)); may be empty
+  ClockSnapshot recorded;  // as last set in the history: what a recomputation compares
 };
 
 struct EnquiryView {

@@ -1,6 +1,6 @@
 // The escalation service's domain values: an enquiry (a parent's message) and its append-only
-// history of events (DESIGN §4). Plain value types only: no protobuf, no pqxx. Nothing here holds a
-// "current state" or a "current deadline": those are derived from the history by
+// history of events (docs/architecture.md#enquiries-and-timers). Plain value types only: no protobuf, no pqxx. Nothing
+// here holds a "current state" or a "current deadline": those are derived from the history by
 // services/escalation/domain/enquiry_view.h, so the history is the single source of truth.
 //
 // References to other services' resources are their resource names, opaque here
@@ -60,7 +60,7 @@ inline constexpr char kServiceActor[] = "service:escalation";
 
 // A clock as it was set by an event (routed, escalated, reopened, recomputed): the promise in force
 // from then on. `due` is what the deadline source said at that moment, with the pauses known then;
-// later pauses are applied by Derive on the same calendar (DESIGN §3 rule 3).
+// later pauses are applied by Derive on the same calendar (clock rule 3 (docs/architecture.md#policy-clock-rules)).
 struct ClockSnapshot {
   Stage stage = Stage::kAcknowledge;
   // The instant the clock was asked to run from: receipt, the DEFER window, arrival at a rung, or
@@ -71,7 +71,8 @@ struct ClockSnapshot {
   std::string owner;              // whose calendar set it, when the policy follows the owner
   std::string calendar_version;
   std::string policy_version;
-  std::string explanation;  // how contacts reached `due`, in English (DESIGN §3 rule 9); may be empty
+  std::string explanation;  // how contacts reached `due`, in English (clock rule 9
+                            // (docs/architecture.md#policy-clock-rules)); may be empty
 };
 
 struct Event {

@@ -6,8 +6,8 @@
 //
 // Every rule checks the state derived from the history first and answers FAILED_PRECONDITION,
 // naming the enquiry's state, when the action does not fit it ("enquiry e-1 is resolved: only an
-// open enquiry can be acknowledged"). Deadlines come from a DeadlineSource (DESIGN §3); staff
-// notices are timed by ScheduleStaffNotice (rule 7).
+// open enquiry can be acknowledged"). Deadlines come from a DeadlineSource (docs/architecture.md#the-policy-clock);
+// staff notices are timed by ScheduleStaffNotice (rule 7).
 #pragma once
 
 #include <optional>
