@@ -1,5 +1,7 @@
 #include "common/grpc/request_validation.h"
 
+#include <optional>
+
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -16,6 +18,7 @@
 #include "absl/time/time.h"
 #include "common/status/reason.h"
 #include "common/status/reasons.h"
+#include "common/text/utf8.h"
 #include "google/protobuf/descriptor.h"
 #include "parley/api/v1/field_options.pb.h"
 
@@ -115,44 +118,6 @@ class PathScope {
 };
 
 // ---- strings ---------------------------------------------------------------------------------
-
-// Validates UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF) and counts code
-// points. False when invalid.
-bool Utf8Length(absl::string_view s, size_t* chars) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  size_t count = 0;
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      ++count;
-      continue;
-    }
-    int extra;
-    uint32_t min;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) {
-      extra = 1, min = 0x80, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2, min = 0x800, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3, min = 0x10000, cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += extra + 1;
-    ++count;
-  }
-  *chars = count;
-  return true;
-}
 
 bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
@@ -302,7 +267,9 @@ absl::Status CheckString(const FieldPlan& plan, absl::string_view value, const P
     return absl::OkStatus();
   }
   size_t chars = 0;
-  if (!Utf8Length(value, &chars)) return Invalid(path, "is not valid UTF-8");
+  const std::optional<size_t> length = text::Utf8Length(value);
+  if (!length) return Invalid(path, "is not valid UTF-8");
+  chars = *length;
   if (chars > plan.max_length) return Invalid(path, absl::StrCat("is longer than ", plan.max_length, " characters"));
   if (!value.empty() && !MatchesFormat(plan.format, value)) {
     // A name or id of the wrong shape has the reason the handlers' own name checks give it.

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/request/page.h"
 #include "common/request/request_key.h"
 #include "common/timer/types.h"
 #include "services/conduct/domain/model.h"
@@ -25,17 +26,8 @@ namespace parley::conduct {
 // A request id scoped to one method, with a fingerprint of the request it came with.
 using RequestKey = request::RequestKey;
 
-// Keyset paging, newest first: `before_seq` 0 means from the newest.
-struct PageQuery {
-  int size = 50;
-  int64_t before_seq = 0;
-};
-
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  int64_t next_before_seq = 0;  // 0 when there is no further page
-};
+using request::Page;
+using request::PageQuery;
 
 // What a gate snapshot holds: every issued arrangement not yet ended, every ban not yet over, and
 // when each (school, guardian) last had an incident within the look-back.

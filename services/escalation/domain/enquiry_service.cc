@@ -1,6 +1,7 @@
 #include "services/escalation/domain/enquiry_service.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "common/request/request_key.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
+#include "common/text/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace parley::escalation {
@@ -58,13 +60,8 @@ std::string TimerKey(const std::string& school_id, const std::string& id, Stage 
 
 bool IsStaff(const std::string& name) { return name.rfind("schools/", 0) == 0; }
 
-// Characters, not bytes: limits are stated in characters and a name in Polish or Urdu is longer
-// in UTF-8 than it looks.
-size_t Utf8Length(const std::string& s) {
-  size_t n = 0;
-  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
-  return n;
-}
+// Characters, not bytes (common/text/utf8.h); text that is not UTF-8 is over every limit.
+size_t Utf8Length(const std::string& s) { return text::Utf8Length(s).value_or(SIZE_MAX); }
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/request/page.h"
 #include "common/request/request_key.h"
 #include "common/status/reasons.h"
 #include "common/timer/types.h"
@@ -109,16 +110,8 @@ struct EnquiryFilter {
   std::optional<absl::Time> due_before;
 };
 
-struct PageQuery {
-  int size = 50;
-  int64_t before_seq = 0;  // 0: from the newest
-};
-
-template <typename T>
-struct Page {
-  std::vector<T> items;
-  int64_t next_before_seq = 0;  // 0 when there is no further page
-};
+using request::Page;
+using request::PageQuery;
 
 // Figures over the enquiries received in a period, or one channel's or category's share of them.
 // A clock "ended" when it was kept (met) or fell due unkept (breached), as the stored projection
