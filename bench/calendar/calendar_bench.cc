@@ -1,6 +1,6 @@
 // How many deadlines one core computes per second. Services recompute every open enquiry's
-// deadline when a calendar changes (clock rule 6 (docs/architecture.md#policy-clock-rules)), so the target is >= 1,000,000/s for
-// WORKING_DAYS budgets without explanations.
+// deadline when a calendar changes (clock rule 6 (docs/architecture.md#policy-clock-rules)), so the target is >=
+// 1,000,000/s for WORKING_DAYS budgets without explanations.
 #include <algorithm>
 #include <random>
 #include <vector>

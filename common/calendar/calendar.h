@@ -182,13 +182,12 @@ class Calendar {
   std::vector<absl::Duration> w_prefix_;  // working time before period i; size() == periods + 1
 };
 
-// Computes when a promise made at `received` falls due (docs/architecture.md#the-policy-clock). Pauses are merged; only the
-// part after the clock start counts, and a pause counts only if it begins before the deadline as
-// extended by earlier pauses (once the deadline has passed there is no clock left to hold). Each
-// counted pause moves the due instant on by the working-period time it covers (wall-clock time for
-// kElapsed); an open one that counts leaves `due` unset. FAILED_PRECONDITION / CALENDAR_EXHAUSTED
-// when the calendar has no working period to start or finish in (rule 8: the message names the
-// date, e.g. "no working period on or after 2026-07-23: enter the next school year's terms";
+// Computes when a promise made at `received` falls due (docs/architecture.md#the-policy-clock). Pauses are merged; only
+// the part after the clock start counts, and a pause counts only if it begins before the deadline as extended by
+// earlier pauses (once the deadline has passed there is no clock left to hold). Each counted pause moves the due
+// instant on by the working-period time it covers (wall-clock time for kElapsed); an open one that counts leaves `due`
+// unset. FAILED_PRECONDITION / CALENDAR_EXHAUSTED when the calendar has no working period to start or finish in (rule
+// 8: the message names the date, e.g. "no working period on or after 2026-07-23: enter the next school year's terms";
 // callers prefix the school's name). INVALID_ARGUMENT for a bad budget or pause.
 absl::StatusOr<Deadline> ComputeDeadline(const Calendar& cal, const Budget& budget, absl::Time received,
                                          absl::Span<const Pause> pauses = {}, bool explain = true);

@@ -86,7 +86,8 @@ class CalendarTest : public ::testing::Test {
   }
 };
 
-// --- the worked example (docs/architecture.md#worked-example) -----------------------------------------------------------------
+// --- the worked example (docs/architecture.md#worked-example)
+// -----------------------------------------------------------------
 
 TEST_F(CalendarTest, WorkedExampleAfterHours) {
   const Deadline d = Compute(Days(2), London(2025, 10, 24, 16, 10));

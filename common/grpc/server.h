@@ -1,4 +1,5 @@
-// The gRPC server every Parley service runs, with the conventions of docs/architecture.md#cross-cutting-conventions built in:
+// The gRPC server every Parley service runs, with the conventions of docs/architecture.md#cross-cutting-conventions
+// built in:
 //
 //   * the Diagnostics service (Echo, no auth), gRPC health (overall "" and per service) and
 //     server reflection are always registered;

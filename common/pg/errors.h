@@ -1,5 +1,5 @@
-// The one place where libpqxx exceptions become absl::Status (docs/architecture.md#cross-cutting-conventions: no exception crosses a
-// layer). Stores wrap their SQL in Pool::Transact, which calls this; a store that catches a pqxx
+// The one place where libpqxx exceptions become absl::Status (docs/architecture.md#cross-cutting-conventions: no
+// exception crosses a layer). Stores wrap their SQL in Pool::Transact, which calls this; a store that catches a pqxx
 // exception itself must call it too rather than choosing its own code.
 //
 // Mapping (reason in parentheses, retry advice from absl/status/status.h):

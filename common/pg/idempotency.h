@@ -1,6 +1,6 @@
-// Idempotent mutating calls (docs/architecture.md#cross-cutting-conventions): every mutating RPC carries a request_id (UUID); a retry
-// with the same id gets the first response back, and the same id with a different request is
-// refused. The record lives in the caller's own transaction, next to the work:
+// Idempotent mutating calls (docs/architecture.md#cross-cutting-conventions): every mutating RPC carries a request_id
+// (UUID); a retry with the same id gets the first response back, and the same id with a different request is refused.
+// The record lives in the caller's own transaction, next to the work:
 //
 //   PARLEY_RETURN_IF_ERROR(pg::ValidateRequestId(req.request_id()));
 //   const std::string fp = pg::Fingerprint(RequestWithoutId(req));   // deterministic serialization

@@ -1,6 +1,6 @@
-// A small synchronous Redis client over hiredis 0.14 for the timer wake-up index (docs/architecture.md#enquiries-and-timers):
-// sorted sets scored by due time, the server's TIME as the one clock for due-ness, and PUBLISH to
-// nudge workers. Redis is never the source of truth, so the client favours failing fast and
+// A small synchronous Redis client over hiredis 0.14 for the timer wake-up index
+// (docs/architecture.md#enquiries-and-timers): sorted sets scored by due time, the server's TIME as the one clock for
+// due-ness, and PUBLISH to nudge workers. Redis is never the source of truth, so the client favours failing fast and
 // reporting UNAVAILABLE over retrying: callers fall back to PostgreSQL and the reconcile loop.
 //
 // Thread-safe: one connection behind a mutex (commands are short; nothing here blocks on the

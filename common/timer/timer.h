@@ -1,4 +1,5 @@
-// Durable timers: deadlines kept in PostgreSQL that fire exactly once (docs/architecture.md#enquiries-and-timers and #scaling).
+// Durable timers: deadlines kept in PostgreSQL that fire exactly once (docs/architecture.md#enquiries-and-timers and
+// #scaling).
 //
 // A service schedules, re-arms and cancels timers inside its own transaction, so a timer exists
 // exactly when the business change that needs it commits; after the commit it nudges the worker

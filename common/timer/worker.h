@@ -1,5 +1,6 @@
 // The timer worker: fires due timers (timer.h) exactly once, with any number of replicas running
-// against one database and one Redis and coordinating through PostgreSQL alone (docs/architecture.md#enquiries-and-timers and #scaling).
+// against one database and one Redis and coordinating through PostgreSQL alone
+// (docs/architecture.md#enquiries-and-timers and #scaling).
 //
 //   timer::WorkerOptions opts;
 //   opts.redis_key_prefix = "parley:conduct:";

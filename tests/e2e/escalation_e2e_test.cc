@@ -270,7 +270,8 @@ TEST_F(EscalationE2eTest, AnEnquiryIsRoutedClockedAcknowledgedPausedAndEscalated
   ASSERT_TRUE(opened.respond().has_due_time());
   EXPECT_GT(opened.acknowledge().due_time().seconds(), opened.receive_time().seconds());
   EXPECT_GE(opened.respond().due_time().seconds(), opened.acknowledge().due_time().seconds());
-  // How contacts reached each due instant, kept with the clock (clock rule 9 (docs/architecture.md#policy-clock-rules)).
+  // How contacts reached each due instant, kept with the clock (clock rule 9
+  // (docs/architecture.md#policy-clock-rules)).
   EXPECT_THAT(opened.acknowledge().explanation(), HasSubstr("Due "));
   EXPECT_FALSE(opened.respond().explanation().empty());
   EXPECT_FALSE(opened.acknowledge().calendar_version().empty());

@@ -183,10 +183,10 @@ class EscalationTimersE2eTest : public ::testing::Test {
 };
 bool EscalationTimersE2eTest::ready_ = false;
 
-// docs/architecture.md#enquiries-and-timers on real timers: 2 s to acknowledge, 3 s to answer at each rung. Nobody acts, so the
-// acknowledgement breaches (owner and line manager told), the answer breaches at the class teacher
-// (up to the deputy with a fresh budget), then at the deputy (up to the head), then at the head:
-// referred to the complaints procedure. Each step happens once.
+// docs/architecture.md#enquiries-and-timers on real timers: 2 s to acknowledge, 3 s to answer at each rung. Nobody
+// acts, so the acknowledgement breaches (owner and line manager told), the answer breaches at the class teacher (up to
+// the deputy with a fresh budget), then at the deputy (up to the head), then at the head: referred to the complaints
+// procedure. Each step happens once.
 TEST_F(EscalationTimersE2eTest, AnUnansweredEmailClimbsTheLadderToComplaintsOnRealTimers) {
   const absl::Time received = absl::Now();
   ev1::Enquiry opened;
