@@ -56,4 +56,33 @@ absl::StatusOr<std::unique_ptr<redis::Client>> ConnectRedis(const std::string& a
   return redis::Client::Connect(*options);
 }
 
+absl::StatusOr<std::unique_ptr<auth::Verifier>> CallerVerifier(const ServiceSettings& settings) {
+  return auth::VerifierFromKeyFiles(settings.jwt_public_key_files, settings.jwt_issuer, settings.jwt_audience);
+}
+
+absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> PeerIdentity(const ServiceSettings& settings,
+                                                                    const std::string& key_file,
+                                                                    absl::string_view service) {
+  return auth::ServiceIdentityFromKeyFile(key_file, settings.jwt_issuer, settings.jwt_audience, std::string(service));
+}
+
+server::ServerOptions ServerOptionsFor(const ServiceSettings& settings, absl::string_view service) {
+  server::ServerOptions options;
+  options.service_name = std::string(service);
+  options.listen_address = settings.grpc_address;
+  options.metrics_address = settings.metrics_address;
+  options.max_threads = settings.max_threads;
+  return options;
+}
+
+absl::StatusOr<std::unique_ptr<timer::Worker>> TimerWorker(pg::Pool* pool, redis::Client* redis,
+                                                           const std::string& redis_namespace,
+                                                           absl::string_view service, int threads,
+                                                           prometheus::Registry* registry) {
+  timer::WorkerOptions options;
+  options.redis_key_prefix = absl::StrCat(redis_namespace, ":", service, ":");
+  options.threads = threads;
+  return timer::Worker::Create(pool, redis, options, registry);
+}
+
 }  // namespace parley::bootstrap

@@ -11,9 +11,14 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/key_files.h"
+#include "common/auth/verifier.h"
+#include "common/config/service_settings.h"
+#include "common/grpc/server.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
+#include "common/timer/worker.h"
 
 namespace parley::bootstrap {
 
@@ -41,5 +46,23 @@ absl::Status Migrate(pg::Pool& pool, const std::vector<MigrationSet>& sets);
 // INVALID_ARGUMENT naming PARLEY_REDIS_ADDR when it is not host:port; UNAVAILABLE when Redis
 // cannot be reached.
 absl::StatusOr<std::unique_ptr<redis::Client>> ConnectRedis(const std::string& address);
+
+// The verifier of callers' tokens, from the key files, issuer and audience the settings name.
+absl::StatusOr<std::unique_ptr<auth::Verifier>> CallerVerifier(const ServiceSettings& settings);
+
+// This service's own identity for calls to its peers (a token it signs with `key_file`).
+absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> PeerIdentity(const ServiceSettings& settings,
+                                                                    const std::string& key_file,
+                                                                    absl::string_view service);
+
+// The gRPC server's options: the service's name, its listen and metrics addresses, the thread cap.
+server::ServerOptions ServerOptionsFor(const ServiceSettings& settings, absl::string_view service);
+
+// The service's timer worker, its Redis keys under "{redis_namespace}:{service}:", metrics in
+// `registry`. Register handlers, then Start.
+absl::StatusOr<std::unique_ptr<timer::Worker>> TimerWorker(pg::Pool* pool, redis::Client* redis,
+                                                           const std::string& redis_namespace,
+                                                           absl::string_view service, int threads,
+                                                           prometheus::Registry* registry);
 
 }  // namespace parley::bootstrap

@@ -28,6 +28,26 @@ TEST(BootstrapTest, ABadRedisAddressNamesTheVariable) {
   EXPECT_NE(client.status().message().find("PARLEY_REDIS_ADDR"), absl::string_view::npos);
 }
 
+TEST(BootstrapTest, ServerOptionsComeFromTheSettings) {
+  ServiceSettings settings;
+  settings.grpc_address = "127.0.0.1:50052";
+  settings.metrics_address = "127.0.0.1:9092";
+  settings.max_threads = 64;
+  const server::ServerOptions options = ServerOptionsFor(settings, "conduct");
+  EXPECT_EQ(options.service_name, "conduct");
+  EXPECT_EQ(options.listen_address, "127.0.0.1:50052");
+  EXPECT_EQ(options.metrics_address, "127.0.0.1:9092");
+  EXPECT_EQ(options.max_threads, 64);
+}
+
+TEST(BootstrapTest, AVerifierNeedsItsKeyFiles) {
+  ServiceSettings settings;
+  settings.jwt_public_key_files = {"/nonexistent/jwt-public.pem"};
+  settings.jwt_issuer = "parley-local";
+  settings.jwt_audience = "parley";
+  EXPECT_FALSE(CallerVerifier(settings).ok());
+}
+
 TEST(BootstrapTest, FailReturnsExitCodeOne) { EXPECT_EQ(Fail("parley-test", absl::UnavailableError("down")), 1); }
 
 }  // namespace

@@ -50,11 +50,10 @@ int Run(bool migrate_only) {
     return migrated.ok() ? 0 : Fail(migrated);
   }
 
-  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier =
-      auth::VerifierFromKeyFiles(config->jwt_public_key_files, config->jwt_issuer, config->jwt_audience);
+  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = bootstrap::CallerVerifier(*config);
   if (!verifier.ok()) return Fail(verifier.status());
   absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> identity =
-      auth::ServiceIdentityFromKeyFile(config->service_key_file, config->jwt_issuer, config->jwt_audience, "conduct");
+      bootstrap::PeerIdentity(*config, config->service_key_file, "conduct");
   if (!identity.ok()) return Fail(identity.status());
   absl::StatusOr<std::unique_ptr<redis::Client>> redis = bootstrap::ConnectRedis(config->redis_address);
   if (!redis.ok()) return Fail(redis.status());
@@ -66,18 +65,10 @@ int Run(bool migrate_only) {
   if (absl::Status s = gate.Start(config->gate_refresh); !s.ok()) return Fail(s);
   DecisionRecorder recorder(&store);
 
-  server::ServerOptions options;
-  options.service_name = "conduct";
-  options.listen_address = config->grpc_address;
-  options.metrics_address = config->metrics_address;
-  options.max_threads = config->max_threads;
-  server::Server server(options);
+  server::Server server(bootstrap::ServerOptionsFor(*config, "conduct"));
 
-  timer::WorkerOptions timer_options;
-  timer_options.redis_key_prefix = absl::StrCat(config->redis_namespace, ":conduct:");
-  timer_options.threads = config->timer_threads;
-  absl::StatusOr<std::unique_ptr<timer::Worker>> timers =
-      timer::Worker::Create(pool->get(), redis->get(), timer_options, &server.registry());
+  absl::StatusOr<std::unique_ptr<timer::Worker>> timers = bootstrap::TimerWorker(
+      pool->get(), redis->get(), config->redis_namespace, "conduct", config->timer_threads, &server.registry());
   if (!timers.ok()) return Fail(timers.status());
   timer::Worker* worker = timers->get();
 

@@ -42,8 +42,7 @@ int Run(bool migrate_only) {
     return migrated.ok() ? 0 : Fail(migrated);
   }
 
-  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier =
-      auth::VerifierFromKeyFiles(config->jwt_public_key_files, config->jwt_issuer, config->jwt_audience);
+  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = bootstrap::CallerVerifier(*config);
   if (!verifier.ok()) return Fail(verifier.status());
 
   PgDirectoryStore store(pool->get());
@@ -51,12 +50,7 @@ int Run(bool migrate_only) {
   if (absl::Status started = directory.Start(); !started.ok()) return Fail(started);
   directory.StartRefresher(config->refresh_interval);
 
-  server::ServerOptions options;
-  options.service_name = "contacts";
-  options.listen_address = config->grpc_address;
-  options.metrics_address = config->metrics_address;
-  options.max_threads = config->max_threads;
-  server::Server server(options);
+  server::Server server(bootstrap::ServerOptionsFor(*config, "contacts"));
   ContactsApi api(&directory, verifier->get());
   server.AddService(&api);
   server.AddReadinessCheck("postgresql", [&store] { return store.Ping(); });
