@@ -232,7 +232,8 @@ TEST_F(PoolTest, TransactWithRetryRerunsSerializationFailures) {
   t2.join();
   EXPECT_TRUE(s1.ok()) << s1;
   EXPECT_TRUE(s2.ok()) << s2;
-  EXPECT_EQ(runs.load(), 3);
+  // At least one rerun; PostgreSQL's serializable checks may abort both first runs, so not exactly 3.
+  EXPECT_GE(runs.load(), 3);
   EXPECT_EQ(CountItems(), 2);
 }
 
