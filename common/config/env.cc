@@ -60,6 +60,17 @@ int64_t EnvReader::Int(absl::string_view name, int64_t fallback, int64_t min, in
   return parsed;
 }
 
+std::string EnvReader::OneOf(absl::string_view name, absl::string_view fallback,
+                             const std::vector<std::string>& allowed) {
+  std::optional<std::string> v = Get(name);
+  if (!v.has_value()) return std::string(fallback);
+  for (const std::string& a : allowed) {
+    if (*v == a) return *v;
+  }
+  Fail(name, absl::StrCat("must be one of ", absl::StrJoin(allowed, ", ")));
+  return std::string(fallback);
+}
+
 std::string EnvReader::Name(absl::string_view name, absl::string_view fallback) {
   std::optional<std::string> value = Get(name);
   if (!value.has_value()) return std::string(fallback);

@@ -37,6 +37,8 @@ class EnvReader {
   std::string Name(absl::string_view name, absl::string_view fallback);
   // Accepts Go-style durations: "250ms", "5s", "2m", "1h30m".
   absl::Duration Duration(absl::string_view name, absl::Duration fallback);
+  // One of `allowed` (exact, case-sensitive); `fallback` when unset.
+  std::string OneOf(absl::string_view name, absl::string_view fallback, const std::vector<std::string>& allowed);
   // A comma-separated list; empty items are dropped.
   std::vector<std::string> List(absl::string_view name);
 

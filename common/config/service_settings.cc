@@ -22,6 +22,7 @@ void ReadServiceSettings(EnvReader& env, bool migrate_only, const ServiceSetting
   out.jwt_audience = env.String("PARLEY_JWT_AUDIENCE", "parley");
   out.request_id_retention = env.Duration("PARLEY_REQUEST_ID_RETENTION", absl::Hours(72));
   out.max_threads = static_cast<int>(env.Int("PARLEY_GRPC_MAX_THREADS", 256, 8, 2048));
+  ReadTlsSettings(env, out.tls);
 }
 
 absl::Status CheckServiceSettings(const ServiceSettings& settings) {
@@ -29,7 +30,8 @@ absl::Status CheckServiceSettings(const ServiceSettings& settings) {
   if (!log::ParseLevel(settings.log_level, &level)) {
     return absl::InvalidArgumentError("configuration: PARLEY_LOG_LEVEL must be debug, info, warning or error");
   }
-  return absl::OkStatus();
+  // Migrate mode reads no TLS settings (the tls member keeps its defaults) and passes this trivially.
+  return CheckTlsSettings(settings.tls);
 }
 
 }  // namespace parley

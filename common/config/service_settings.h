@@ -1,5 +1,6 @@
 // What every Parley service reads alike from the environment: where it listens, its database, how
-// it checks tokens, its gRPC thread cap, how long request ids are kept and its log level. A
+// it checks tokens, its gRPC thread cap, how long request ids are kept, its log level and its TLS
+// files. A
 // service's Config derives from ServiceSettings and reads its own variables after these.
 //
 //   Config c;
@@ -15,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/config/env.h"
+#include "common/config/tls_settings.h"
 
 namespace parley {
 
@@ -29,6 +31,7 @@ struct ServiceSettings {
   absl::Duration request_id_retention = absl::Hours(72);  // PARLEY_REQUEST_ID_RETENTION
   int max_threads = 256;                                  // PARLEY_GRPC_MAX_THREADS (gRPC counts its pollers too)
   std::string log_level = "info";                         // PARLEY_LOG_LEVEL
+  TlsSettings tls;  // PARLEY_TLS_* (tls_settings.h): the gRPC port's and the peer calls' transport security
 };
 
 struct ServiceSettingsDefaults {
@@ -41,7 +44,8 @@ struct ServiceSettingsDefaults {
 void ReadServiceSettings(EnvReader& env, bool migrate_only, const ServiceSettingsDefaults& defaults,
                          ServiceSettings& out);
 
-// What no single variable shows: INVALID_ARGUMENT naming PARLEY_LOG_LEVEL when it is not a level.
+// What no single variable shows: INVALID_ARGUMENT naming PARLEY_LOG_LEVEL when it is not a level,
+// or the PARLEY_TLS_* problem CheckTlsSettings finds (not checked in migrate mode, which serves nothing).
 absl::Status CheckServiceSettings(const ServiceSettings& settings);
 
 }  // namespace parley
