@@ -1,6 +1,9 @@
 #include "common/grpc/api_edge.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <set>
 #include <memory>
 #include <vector>
 
@@ -73,19 +76,78 @@ absl::Status BadToken() {
 
 }  // namespace
 
+Edge::Edge(const auth::Verifier* verifier, const google::protobuf::ServiceDescriptor& service, auth::RuleTable rules)
+    : verifier_(verifier) {
+  const absl::Status covered = CheckRules(service, rules);
+  if (!covered.ok()) {
+    std::cerr << "parley: the access rules of " << service.full_name() << " are incomplete: " << covered.message()
+              << "\n";
+    std::abort();
+  }
+  for (int i = 0; i < service.method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* method = service.method(i);
+    rule_by_request_type_.emplace(method->input_type()->full_name(), rules.at(method->name()));
+  }
+}
+
+absl::Status Edge::CheckRules(const google::protobuf::ServiceDescriptor& service, const auth::RuleTable& rules) {
+  std::set<std::string> request_types;
+  for (int i = 0; i < service.method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* method = service.method(i);
+    if (rules.count(method->name()) == 0) {
+      return Internal(reason::kInternal, absl::StrCat("method ", method->name(), " has no access rule"));
+    }
+    if (!request_types.insert(method->input_type()->full_name()).second) {
+      return Internal(reason::kInternal, absl::StrCat("method ", method->name(), " shares its request type ",
+                                                      method->input_type()->full_name(), " with another method"));
+    }
+  }
+  for (const auto& [name, rule] : rules) {
+    if (service.FindMethodByName(name) == nullptr) {
+      return Internal(reason::kInternal, absl::StrCat("the rule for ", name, " names no method of the service"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+const google::protobuf::ServiceDescriptor& Edge::ServiceNamed(absl::string_view full_name) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(std::string(full_name));
+  if (service == nullptr) {
+    std::cerr << "parley: no generated service named " << full_name << "\n";
+    std::abort();
+  }
+  return *service;
+}
+
+const auth::Rule& Edge::RuleFor(const Message& request) const {
+  return rule_by_request_type_.at(request.GetDescriptor()->full_name());
+}
+
 grpc::Status Edge::Serve(grpc::ServerContext* context, const Message& request, const Body& body) const {
   absl::StatusOr<auth::Principal> caller = verifier_->Authenticate(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status(), context);
   // After authentication, so a caller without a token learns nothing about what a request may hold.
   absl::Status valid = ValidateRequest(request);
   if (!valid.ok()) return ToGrpcStatus(valid, context);
-  return ToGrpcStatus(body(*caller), context);
+  auto rule = rule_by_request_type_.find(request.GetDescriptor()->full_name());
+  if (rule == rule_by_request_type_.end()) {
+    return ToGrpcStatus(Internal(reason::kInternal, "this method has no access rule"), context);
+  }
+  const auth::Grant grant(*caller, rule->second);
+  // Roles that reach this rule nowhere are refused before the request is looked at further.
+  if (grant.Widest() == auth::Reach::kNone) {
+    return ToGrpcStatus(PermissionDenied(reason::kRoleRequired, "the caller's role does not allow this operation"),
+                        context);
+  }
+  return ToGrpcStatus(body(grant), context);
 }
 
-absl::StatusOr<RequestKey> RequestKeyFor(absl::string_view service, absl::string_view method, const Message& request) {
+absl::StatusOr<RequestKey> RequestKeyFor(const auth::Principal& caller, absl::string_view service,
+                                         absl::string_view method, const Message& request) {
   const std::string request_id = StringField(request, "request_id");
   PARLEY_RETURN_IF_ERROR(request::ValidateRequestId(request_id));
-  return RequestKey{absl::StrCat(service, ".", method), request_id,
+  return RequestKey{absl::StrCat(auth::Tenancy(caller), "/", service, ".", method), request_id,
                     request::Fingerprint(SerializedWithout(request, {"request_id"}))};
 }
 

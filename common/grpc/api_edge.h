@@ -1,7 +1,8 @@
 // What every service's API layer does the same way at its edge, written once:
 //   - Edge::Serve: authenticate the caller, validate the request against its proto declaration
-//     (request_validation.h), run the handler body, turn its absl::Status into a grpc::Status with
-//     the reason as trailing metadata;
+//     (request_validation.h), refuse a caller whose roles do not reach the method's access rule
+//     (common/auth/access.h), run the handler body with the caller's Grant, turn its absl::Status
+//     into a grpc::Status with the reason as trailing metadata;
 //   - request keys of mutating calls (request_id, the first response replayed on retry);
 //   - resource names and ids, one rule for every service;
 //   - opaque page tokens, one format for every list, bound to the list's filters;
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -20,10 +22,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/auth/access.h"
 #include "common/auth/principal.h"
 #include "common/auth/verifier.h"
 #include "common/request/request_key.h"
 #include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
@@ -34,29 +38,44 @@ using request::RequestKey;
 
 // ---- serving one call ----------------------------------------------------------------------
 
-using Body = std::function<absl::Status(const auth::Principal& caller)>;
+using Body = std::function<absl::Status(const auth::Grant& caller)>;
 
 class Edge {
  public:
-  // `verifier` must outlive the edge.
-  explicit Edge(const auth::Verifier* verifier) : verifier_(verifier) {}
+  // `verifier` must outlive the edge. `rules` states the access rule of every method of `service`:
+  // an edge whose rules miss a method, name one the service does not have, or cannot tell two
+  // methods apart by request type is a programming error, and the process stops here with the
+  // method named (every service and its API test construct one).
+  Edge(const auth::Verifier* verifier, const google::protobuf::ServiceDescriptor& service, auth::RuleTable rules);
+
+  // The descriptor of a generated service by its full name (Stub::service_full_name()).
+  static const google::protobuf::ServiceDescriptor& ServiceNamed(absl::string_view full_name);
+
+  // OK when `rules` covers exactly the methods of `service` and no two methods share a request type.
+  static absl::Status CheckRules(const google::protobuf::ServiceDescriptor& service, const auth::RuleTable& rules);
 
   // Authenticates (UNAUTHENTICATED without a valid token), validates `request` (INVALID_ARGUMENT),
-  // then runs `body`; every error leaves with its reason. Nothing in `body` runs for a caller or a
-  // request that fails either check.
+  // refuses a caller none of whose roles reach the method's rule anywhere (PERMISSION_DENIED,
+  // ROLE_REQUIRED), then runs `body` with the caller's Grant; every error leaves with its reason.
+  // Nothing in `body` runs for a caller or a request that fails a check.
   grpc::Status Serve(grpc::ServerContext* context, const google::protobuf::Message& request, const Body& body) const;
+
+  // The rule of the method taking `request`.
+  const auth::Rule& RuleFor(const google::protobuf::Message& request) const;
 
  private:
   const auth::Verifier* verifier_;
+  std::map<std::string, auth::Rule> rule_by_request_type_;
 };
 
 // ---- request keys --------------------------------------------------------------------------
 
-// The key of a mutating request: scope "{service}.{method}", its validated request id, and the
-// fingerprint of the request without its `request_id` field (deterministic serialization), so a
-// retry matches and a different request under a reused id is caught.
-absl::StatusOr<RequestKey> RequestKeyFor(absl::string_view service, absl::string_view method,
-                                         const google::protobuf::Message& request);
+// The key of a mutating request: scope "{tenancy}/{service}.{method}" (the caller's tenancy,
+// auth::Tenancy, so callers of different schools never share a request id), its validated request
+// id, and the fingerprint of the request without its `request_id` field (deterministic
+// serialization), so a retry matches and a different request under a reused id is caught.
+absl::StatusOr<RequestKey> RequestKeyFor(const auth::Principal& caller, absl::string_view service,
+                                         absl::string_view method, const google::protobuf::Message& request);
 
 // The response bytes a write kept (or replayed), parsed into `out`. `Result` has
 // `std::string response`.

@@ -1,10 +1,12 @@
 #include "common/grpc/api_edge.h"
 
 #include "absl/strings/escaping.h"
+#include "common/auth/signer.h"
 #include "common/auth/testing/test_keys.h"
+#include "grpcpp/test/server_context_test_spouse.h"
 #include "common/status/reason.h"
 #include "gtest/gtest.h"
-#include "parley/escalation/v1/escalation_service.pb.h"
+#include "parley/escalation/v1/escalation_service.grpc.pb.h"
 
 namespace parley::api {
 namespace {
@@ -21,13 +23,25 @@ v1::OpenEnquiryRequest Open(const std::string& subject, const std::string& reque
   return r;
 }
 
-TEST(RequestKeyFor, ScopesByMethodAndFingerprintsTheRequestWithoutItsId) {
-  absl::StatusOr<RequestKey> ka = RequestKeyFor("svc", "Do", Open("a", kId));
-  absl::StatusOr<RequestKey> ka2 = RequestKeyFor("svc", "Do", Open("a", kId));
-  absl::StatusOr<RequestKey> kb = RequestKeyFor("svc", "Do", Open("b", kId));
-  absl::StatusOr<RequestKey> other_id = RequestKeyFor("svc", "Do", Open("a", "00000000-0000-4000-8000-000000000002"));
-  ASSERT_TRUE(ka.ok() && ka2.ok() && kb.ok() && other_id.ok());
-  EXPECT_EQ(ka->scope, "svc.Do");
+auth::Principal Office(const std::string& school) {
+  auth::Principal p;
+  p.subject = "schools/" + school + "/staff/office";
+  p.roles = {"office"};
+  p.schools = {school};
+  return p;
+}
+
+TEST(RequestKeyFor, ScopesByTenancyAndMethodAndFingerprintsTheRequestWithoutItsId) {
+  const auth::Principal caller = Office("st-marys");
+  absl::StatusOr<RequestKey> ka = RequestKeyFor(caller, "svc", "Do", Open("a", kId));
+  absl::StatusOr<RequestKey> ka2 = RequestKeyFor(caller, "svc", "Do", Open("a", kId));
+  absl::StatusOr<RequestKey> kb = RequestKeyFor(caller, "svc", "Do", Open("b", kId));
+  absl::StatusOr<RequestKey> other_id =
+      RequestKeyFor(caller, "svc", "Do", Open("a", "00000000-0000-4000-8000-000000000002"));
+  absl::StatusOr<RequestKey> other_school = RequestKeyFor(Office("kenilworth"), "svc", "Do", Open("a", kId));
+  ASSERT_TRUE(ka.ok() && ka2.ok() && kb.ok() && other_id.ok() && other_school.ok());
+  EXPECT_EQ(ka->scope, "st-marys/svc.Do");
+  EXPECT_EQ(other_school->scope, "kenilworth/svc.Do") << "one school's ids never collide with another's";
   EXPECT_EQ(ka->request_id, kId);
   EXPECT_EQ(ka->fingerprint, ka2->fingerprint);
   EXPECT_NE(ka->fingerprint, kb->fingerprint);
@@ -35,8 +49,10 @@ TEST(RequestKeyFor, ScopesByMethodAndFingerprintsTheRequestWithoutItsId) {
 }
 
 TEST(RequestKeyFor, RefusesAMissingOrMalformedId) {
-  EXPECT_EQ(ErrorReason(RequestKeyFor("svc", "Do", Open("a", "")).status()), reason::kRequestIdInvalid);
-  EXPECT_EQ(ErrorReason(RequestKeyFor("svc", "Do", Open("a", "not-a-uuid")).status()), reason::kRequestIdInvalid);
+  const auth::Principal caller = Office("st-marys");
+  EXPECT_EQ(ErrorReason(RequestKeyFor(caller, "svc", "Do", Open("a", "")).status()), reason::kRequestIdInvalid);
+  EXPECT_EQ(ErrorReason(RequestKeyFor(caller, "svc", "Do", Open("a", "not-a-uuid")).status()),
+            reason::kRequestIdInvalid);
 }
 
 TEST(DecodeResponse, ParsesTheStoredBytesOrPassesTheErrorOn) {
@@ -176,23 +192,100 @@ TEST(UpdateMasks, ApplyReplacesOnlyTheMaskedFields) {
 namespace parley::api {
 namespace {
 
-TEST(EdgeServe, AnUnauthenticatedCallerReachesNeitherValidationNorTheBody) {
-  auth::VerifierOptions options;
-  options.public_keys_pem = {auth::testing::GenerateEcP256().public_pem};
-  options.issuer = "parley-test";
-  options.audience = "parley";
-  absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = auth::Verifier::Create(options);
-  ASSERT_TRUE(verifier.ok()) << verifier.status();
-  const Edge edge(verifier->get());
+// Every escalation method read-only on enquiries, except intake.
+auth::RuleTable EveryMethod() {
+  auth::RuleTable rules;
+  const google::protobuf::ServiceDescriptor& service = Edge::ServiceNamed(v1::EscalationService::service_full_name());
+  for (int i = 0; i < service.method_count(); ++i) {
+    rules[service.method(i)->name()] = {auth::Resource::kEnquiry, auth::Verb::kRead};
+  }
+  rules["OpenEnquiry"] = {auth::Resource::kEnquiryIntake, auth::Verb::kChange};
+  return rules;
+}
+
+TEST(EdgeRules, EveryMethodNeedsARuleAndEveryRuleAMethod) {
+  const google::protobuf::ServiceDescriptor& service = Edge::ServiceNamed(v1::EscalationService::service_full_name());
+  EXPECT_TRUE(Edge::CheckRules(service, EveryMethod()).ok());
+  auth::RuleTable missing = EveryMethod();
+  missing.erase("MarkAbusive");
+  const absl::Status refused = Edge::CheckRules(service, missing);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.message().find("MarkAbusive"), absl::string_view::npos) << refused.message();
+  auth::RuleTable extra = EveryMethod();
+  extra["DeleteEverything"] = {auth::Resource::kEnquiry, auth::Verb::kChange};
+  EXPECT_FALSE(Edge::CheckRules(service, extra).ok());
+}
+
+class EdgeServe : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auth::VerifierOptions options;
+    options.public_keys_pem = {keys_.public_pem};
+    options.issuer = "parley-test";
+    options.audience = "parley";
+    absl::StatusOr<std::unique_ptr<auth::Verifier>> verifier = auth::Verifier::Create(options);
+    ASSERT_TRUE(verifier.ok()) << verifier.status();
+    verifier_ = std::move(*verifier);
+    auth::SignerOptions signer_options;
+    signer_options.private_key_pem = keys_.private_pem;
+    signer_options.issuer = "parley-test";
+    signer_options.audience = "parley";
+    absl::StatusOr<std::unique_ptr<auth::Signer>> signer = auth::Signer::Create(signer_options);
+    ASSERT_TRUE(signer.ok()) << signer.status();
+    signer_ = std::move(*signer);
+  }
+
+  // A server context's client metadata is filled by the transport; tests fill it through the
+  // spouse, which owns the strings and must outlive the call.
+  void Authorize(grpc::testing::ServerContextTestSpouse& spouse, std::vector<std::string> roles) {
+    auth::Principal p = Office("st-marys");
+    p.roles = std::move(roles);
+    absl::StatusOr<std::string> token = signer_->Mint(p, absl::Minutes(5));
+    ASSERT_TRUE(token.ok());
+    spouse.AddClientMetadata("authorization", "Bearer " + *token);
+  }
+
+  auth::testing::KeyPair keys_ = auth::testing::GenerateEcP256();
+  std::unique_ptr<auth::Verifier> verifier_;
+  std::unique_ptr<auth::Signer> signer_;
+};
+
+TEST_F(EdgeServe, AnUnauthenticatedCallerReachesNeitherValidationNorTheBody) {
+  const Edge edge(verifier_.get(), Edge::ServiceNamed(v1::EscalationService::service_full_name()), EveryMethod());
   grpc::ServerContext context;  // no authorization metadata
   bool ran = false;
   v1::OpenEnquiryRequest invalid = Open(std::string(5000, 'x'), "not-a-uuid");
-  const grpc::Status status = edge.Serve(&context, invalid, [&](const auth::Principal&) {
+  const grpc::Status status = edge.Serve(&context, invalid, [&](const auth::Grant&) {
     ran = true;
     return absl::OkStatus();
   });
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_FALSE(ran);
+}
+
+TEST_F(EdgeServe, ACallerWhoseRolesReachTheRuleNowhereIsRefusedBeforeTheBody) {
+  const Edge edge(verifier_.get(), Edge::ServiceNamed(v1::EscalationService::service_full_name()), EveryMethod());
+  v1::MarkAbusiveRequest mark;
+  mark.set_name("schools/st-marys/enquiries/e-1");
+  mark.set_request_id(kId);
+  auth::RuleTable rules = EveryMethod();
+  rules["MarkAbusive"] = {auth::Resource::kEnquiryAssignment, auth::Verb::kChange};
+  const Edge strict(verifier_.get(), Edge::ServiceNamed(v1::EscalationService::service_full_name()), rules);
+  for (const auto& [roles, allowed] : std::vector<std::pair<std::vector<std::string>, bool>>{
+           {{"guardian"}, false}, {{"teacher"}, false}, {{"office"}, true}, {{"teacher", "dsl"}, true}}) {
+    grpc::ServerContext context;
+    grpc::testing::ServerContextTestSpouse spouse(&context);
+    Authorize(spouse, roles);
+    bool ran = false;
+    const grpc::Status status = strict.Serve(&context, mark, [&](const auth::Grant& grant) {
+      ran = true;
+      EXPECT_EQ(grant.rule().resource, auth::Resource::kEnquiryAssignment);
+      return absl::OkStatus();
+    });
+    EXPECT_EQ(ran, allowed) << roles.front();
+    EXPECT_EQ(status.error_code(), allowed ? grpc::StatusCode::OK : grpc::StatusCode::PERMISSION_DENIED)
+        << roles.front();
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The parley.conduct.v1 gRPC service: every call goes through the one API edge (api::Edge:
-// authentication, request checks, status translation); each handler checks tenancy and roles
-// before anything is looked up and maps proto ⇄ domain. Reads and writes alike are use cases of
+// authentication, request checks, the method's access rule, status translation); each handler asks
+// the caller's Grant at the school the request is about before anything is looked up, narrows a
+// guardian to their own records (services/conduct/README.md, "Access") and maps proto ⇄ domain. Reads and writes alike are use cases of
 // ConductService: the API never sees the store. Sync API: writes block on the store inside the
 // server's bounded thread pool; the gate is served from memory and waits only for its audit
 // record's group commit.
@@ -19,7 +20,10 @@ namespace parley::conduct {
 class ConductApi final : public v1::ConductService::Service {
  public:
   ConductApi(ConductService* conduct, const auth::Verifier* verifier, const Clock* clock)
-      : conduct_(conduct), edge_(verifier), clock_(clock) {}
+      : conduct_(conduct), edge_(verifier, api::Edge::ServiceNamed(v1::ConductService::service_full_name()), AccessRules()), clock_(clock) {}
+
+  // The access rule of every method (common/auth/access.h; docs/security.md).
+  static const auth::RuleTable& AccessRules();
 
   grpc::Status CheckCommunication(grpc::ServerContext* ctx, const v1::CheckCommunicationRequest* req,
                                   v1::Decision* resp) override;
@@ -77,15 +81,18 @@ class ConductApi final : public v1::ConductService::Service {
   // the write under the request's key; `write` gets (school, id, key, encoder).
   using ArrangementWrite = std::function<absl::StatusOr<WriteResult>(
       const std::string& school_id, const std::string& id, const RequestKey& key, const Encoder<Arrangement>& encode)>;
-  absl::Status ChangeArrangement(const auth::Principal& p, const google::protobuf::Message& req,
+  absl::Status ChangeArrangement(const auth::Grant& caller, const google::protobuf::Message& req,
                                  const std::string& name, absl::string_view field, absl::string_view method,
                                  const ArrangementWrite& write, v1::Arrangement* resp);
-  // Tenancy for an arrangement: its school's readers, or (trust-wide) readers of a covered school.
-  absl::StatusOr<Arrangement> ReadableArrangement(const auth::Principal& p, const std::string& school_id,
-                                                  const std::string& id);
-  // Role check for changing an arrangement: senior leaders of its school, trust admins for
-  // trust-wide ones.
-  absl::Status MayChangeArrangement(const auth::Principal& p, const std::string& school_id, const std::string& id);
+  // An arrangement the caller may read: at its school, the school's readers (everything) or the
+  // guardian it is about (`*own_view`: their view, an issued one only); a trust-wide one also at the
+  // schools it covers. Anyone else gets the answer a missing arrangement gets.
+  absl::StatusOr<Arrangement> ReadableArrangement(const auth::Grant& caller, const std::string& school_id,
+                                                  const std::string& id, bool* own_view);
+  // Changing an arrangement: the school's senior leaders and DSL, trust administrators; a
+  // trust-wide one only a role reaching every school (MayChangeTrustWide).
+  absl::Status MayChangeArrangement(const auth::Grant& caller, const std::string& school_id, const std::string& id);
+  absl::Status MayChangeTrustWide(const auth::Grant& caller, const std::string& school_id);
 
   ConductService* const conduct_;
   const api::Edge edge_;

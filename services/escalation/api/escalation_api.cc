@@ -37,6 +37,28 @@ absl::Status MayOpen(const auth::Principal& p, const std::string& school_id) {
 
 }  // namespace
 
+const auth::RuleTable& EscalationApi::AccessRules() {
+  using auth::Resource;
+  constexpr auth::Verb kRead = auth::Verb::kRead, kChange = auth::Verb::kChange;
+  static const auto* const rules = new auth::RuleTable{
+      {"OpenEnquiry", {Resource::kEnquiryIntake, kChange}},
+      {"GetEnquiry", {Resource::kEnquiry, kRead}},
+      {"ListEnquiries", {Resource::kEnquiry, kRead}},
+      {"ListEnquiryEvents", {Resource::kEnquiry, kRead}},
+      {"AcknowledgeEnquiry", {Resource::kEnquiry, kChange}},
+      {"RecordReply", {Resource::kEnquiry, kChange}},
+      {"PauseEnquiry", {Resource::kEnquiry, kChange}},
+      {"ResumeEnquiry", {Resource::kEnquiry, kChange}},
+      {"ResolveEnquiry", {Resource::kEnquiry, kChange}},
+      {"ReopenEnquiry", {Resource::kEnquiry, kChange}},
+      {"EscalateEnquiry", {Resource::kEnquiry, kChange}},
+      {"ReassignEnquiry", {Resource::kEnquiryAssignment, kChange}},
+      {"MarkAbusive", {Resource::kEnquiryAssignment, kChange}},
+      {"GetSchoolStats", {Resource::kStats, kRead}},
+  };
+  return *rules;
+}
+
 // ---- intake and reads --------------------------------------------------------------------------
 
 grpc::Status EscalationApi::OpenEnquiry(grpc::ServerContext* ctx, const v1::OpenEnquiryRequest* req,
@@ -44,7 +66,7 @@ grpc::Status EscalationApi::OpenEnquiry(grpc::ServerContext* ctx, const v1::Open
   return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
     PARLEY_RETURN_IF_ERROR(MayOpen(p, school_id));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(kService, "OpenEnquiry", *req));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(p, kService, "OpenEnquiry", *req));
     if (!req->has_enquiry()) return InvalidArgument(reason::kInvalidField, "enquiry is required");
     PARLEY_ASSIGN_OR_RETURN(EnquiryRecord draft, DraftFrom(req->enquiry(), school_id));
     return api::DecodeResponse(enquiries_->Open(key, std::move(draft), p.subject, Encode), resp);
@@ -143,7 +165,7 @@ grpc::Status EscalationApi::Act(grpc::ServerContext* ctx, const char* method, co
   return edge_.Serve(ctx, req, [&](const auth::Principal& p) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(name, "name"));
     PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, roles));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(kService, method, req));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(p, kService, method, req));
     if (check) PARLEY_RETURN_IF_ERROR(check(id.first));
     input.actor = p.subject;
     return api::DecodeResponse(enquiries_->Act(key, id.first, id.second, etag, input, Encode), resp);

@@ -28,7 +28,11 @@ namespace parley::escalation {
 
 class EscalationApi final : public v1::EscalationService::Service {
  public:
-  EscalationApi(EnquiryService* enquiries, const auth::Verifier* verifier) : enquiries_(enquiries), edge_(verifier) {}
+  EscalationApi(EnquiryService* enquiries, const auth::Verifier* verifier)
+      : enquiries_(enquiries), edge_(verifier, api::Edge::ServiceNamed(v1::EscalationService::service_full_name()), AccessRules()) {}
+
+  // The access rule of every method (common/auth/access.h; docs/security.md).
+  static const auth::RuleTable& AccessRules();
 
   grpc::Status OpenEnquiry(grpc::ServerContext* ctx, const v1::OpenEnquiryRequest* req, v1::Enquiry* resp) override;
   grpc::Status GetEnquiry(grpc::ServerContext* ctx, const v1::GetEnquiryRequest* req, v1::Enquiry* resp) override;

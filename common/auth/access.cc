@@ -1,0 +1,147 @@
+#include "common/auth/access.h"
+
+#include <algorithm>
+#include <array>
+
+#include "absl/strings/str_join.h"
+#include "common/status/reason.h"
+
+namespace parley::auth {
+namespace {
+
+constexpr Reach N = Reach::kNone, O = Reach::kOwn, P = Reach::kPublic, T = Reach::kTaught, S = Reach::kSchool,
+                W = Reach::kTrust;
+
+// The model: for each resource, the reach of each role to read and to change it. Columns in
+// KnownRoles() order. docs/security.md is this table in words; access_test.cc pins it.
+struct Row {
+  Resource resource;
+  //                     guardian teacher office senior dsl trust_leader trust_admin service
+  std::array<Reach, 8> read;
+  std::array<Reach, 8> change;
+};
+
+constexpr std::array<Row, kResourceCount> kModel = {{
+    {Resource::kTrust, {W, W, W, W, W, W, W, W}, {N, N, N, N, N, N, W, N}},
+    {Resource::kSchool, {S, S, S, S, S, W, W, W}, {N, N, N, S, N, N, W, N}},
+    {Resource::kSchoolRules, {S, S, S, S, S, W, W, W}, {N, N, N, S, N, N, W, N}},
+    {Resource::kRouting, {N, S, S, S, S, N, W, W}, {N, N, N, N, N, N, N, N}},
+    {Resource::kStaff, {P, S, S, S, S, W, W, W}, {N, N, S, S, N, N, W, N}},
+    {Resource::kPupil, {O, S, S, S, S, N, W, W}, {N, N, S, S, N, N, W, N}},
+    {Resource::kGuardian, {O, T, S, S, S, N, W, W}, {N, N, S, S, N, N, W, N}},
+    {Resource::kDirectory, {N, N, N, N, N, N, W, N}, {N, N, N, N, N, N, W, N}},
+    {Resource::kEnquiryIntake, {N, N, N, N, N, N, N, N}, {O, S, S, S, S, N, W, W}},
+    {Resource::kEnquiry, {O, O, S, S, S, W, W, W}, {N, O, S, S, S, N, W, N}},
+    {Resource::kEnquiryAssignment, {N, N, N, N, N, N, N, N}, {N, N, S, S, S, N, W, N}},
+    {Resource::kDecision, {O, N, S, S, S, N, W, W}, {O, S, S, S, S, N, W, W}},
+    {Resource::kIncident, {N, N, S, S, S, N, W, W}, {N, S, S, S, S, N, W, N}},
+    {Resource::kIncidentReview, {N, N, N, N, N, N, N, N}, {N, N, N, S, S, N, W, N}},
+    {Resource::kArrangement, {O, N, S, S, S, N, W, W}, {N, N, N, S, S, N, W, N}},
+    {Resource::kPremisesBan, {O, N, S, S, S, N, W, W}, {N, N, N, S, S, N, W, N}},
+    {Resource::kLetter, {O, N, S, S, S, N, W, W}, {N, N, N, N, N, N, N, N}},
+    {Resource::kStats, {N, N, S, S, S, W, W, W}, {N, N, N, N, N, N, N, N}},
+}};
+
+int RoleColumn(absl::string_view role) {
+  const std::vector<absl::string_view>& roles = KnownRoles();
+  auto it = std::find(roles.begin(), roles.end(), role);
+  return it == roles.end() ? -1 : static_cast<int>(it - roles.begin());
+}
+
+bool NamesSchool(const Principal& p, absl::string_view school_id) {
+  return std::any_of(p.schools.begin(), p.schools.end(),
+                     [school_id](const std::string& s) { return absl::string_view(s) == school_id; });
+}
+
+absl::Status WrongSchool() {
+  return PermissionDenied(reason::kWrongSchool, "the caller's token does not cover this school");
+}
+
+absl::Status RoleRequired() {
+  return PermissionDenied(reason::kRoleRequired, "the caller's role does not allow this operation");
+}
+
+}  // namespace
+
+const std::vector<absl::string_view>& KnownRoles() {
+  static const auto* const roles = new std::vector<absl::string_view>{
+      kGuardian, kTeacher, kOffice, kSeniorLeader, kDsl, kTrustLeader, kTrustAdmin, kService};
+  return *roles;
+}
+
+absl::string_view ResourceName(Resource r) {
+  static constexpr std::array<absl::string_view, kResourceCount> kNames = {
+      "trust",   "school",   "school rules", "routing",         "staff",    "pupil",       "guardian",
+      "directory", "enquiry intake", "enquiry", "enquiry assignment", "decision", "incident", "incident review",
+      "arrangement", "premises ban", "letter", "stats"};
+  return kNames[static_cast<int>(r)];
+}
+
+absl::string_view ReachName(Reach r) {
+  switch (r) {
+    case Reach::kNone: return "none";
+    case Reach::kOwn: return "own";
+    case Reach::kPublic: return "public";
+    case Reach::kTaught: return "taught";
+    case Reach::kSchool: return "school";
+    case Reach::kTrust: return "trust";
+  }
+  return "none";
+}
+
+Reach RoleReach(absl::string_view role, Resource resource, Verb verb) {
+  const int column = RoleColumn(role);
+  if (column < 0) return Reach::kNone;
+  const Row& row = kModel[static_cast<int>(resource)];
+  return verb == Verb::kRead ? row.read[column] : row.change[column];
+}
+
+Reach Grant::Widest() const {
+  Reach widest = Reach::kNone;
+  for (const std::string& role : principal_->roles) {
+    widest = std::max(widest, RoleReach(role, rule_.resource, rule_.verb));
+  }
+  return widest;
+}
+
+absl::StatusOr<Reach> Grant::At(absl::string_view school_id) const {
+  const Reach widest = Widest();
+  if (widest == Reach::kTrust) return widest;
+  if (school_id.empty()) {
+    // A record of the trust (a guardian, the directory): only the caller's own record, short of
+    // reaching every school.
+    if (widest == Reach::kOwn) return widest;
+    return widest == Reach::kNone ? RoleRequired() : WrongSchool();
+  }
+  // Tenancy first: another school's caller learns nothing from the difference between a record
+  // that exists and one that does not.
+  if (!NamesSchool(*principal_, school_id)) return WrongSchool();
+  if (widest == Reach::kNone) return RoleRequired();
+  return widest;
+}
+
+absl::StatusOr<Reach> Grant::AtLeast(absl::string_view school_id, Reach at_least) const {
+  absl::StatusOr<Reach> reach = At(school_id);
+  if (reach.ok() && *reach < at_least) return RoleRequired();
+  return reach;
+}
+
+bool Grant::IsSelf(absl::string_view resource_name) const {
+  return !resource_name.empty() && principal_->subject == resource_name;
+}
+
+bool Grant::Covers(absl::string_view school_id) const {
+  absl::StatusOr<Reach> reach = At(school_id);
+  return reach.ok() && *reach >= Reach::kPublic;
+}
+
+std::string Tenancy(const Principal& p) {
+  if (p.TrustWideRead()) return "trust";
+  if (p.HasRole(kGuardian)) return p.subject;
+  std::vector<std::string> schools = p.schools;
+  std::sort(schools.begin(), schools.end());
+  schools.erase(std::unique(schools.begin(), schools.end()), schools.end());
+  return absl::StrJoin(schools, ",");
+}
+
+}  // namespace parley::auth

@@ -1,0 +1,135 @@
+#include "common/auth/access.h"
+
+#include <string>
+#include <vector>
+
+#include "common/status/reason.h"
+#include "gtest/gtest.h"
+
+namespace parley::auth {
+namespace {
+
+Principal Caller(std::vector<std::string> roles, std::vector<std::string> schools, std::string subject = "someone") {
+  Principal p;
+  p.subject = std::move(subject);
+  p.roles = std::move(roles);
+  p.schools = std::move(schools);
+  return p;
+}
+
+TEST(AccessModelTest, EveryRoleHasARowForEveryResource) {
+  // The table is total: a resource nobody may read or change would be a rule no RPC can use.
+  for (int r = 0; r < kResourceCount; ++r) {
+    const Resource resource = static_cast<Resource>(r);
+    bool someone = false;
+    for (absl::string_view role : KnownRoles()) {
+      someone = someone || RoleReach(role, resource, Verb::kRead) != Reach::kNone ||
+                RoleReach(role, resource, Verb::kChange) != Reach::kNone;
+    }
+    EXPECT_TRUE(someone) << ResourceName(resource);
+    EXPECT_FALSE(ResourceName(resource).empty());
+  }
+}
+
+TEST(AccessModelTest, GuardiansReachOnlyTheirOwnFamilysRecords) {
+  for (Resource r : {Resource::kPupil, Resource::kGuardian, Resource::kEnquiry, Resource::kDecision,
+                     Resource::kArrangement, Resource::kPremisesBan, Resource::kLetter}) {
+    EXPECT_EQ(RoleReach(kGuardian, r, Verb::kRead), Reach::kOwn) << ResourceName(r);
+  }
+  EXPECT_EQ(RoleReach(kGuardian, Resource::kStaff, Verb::kRead), Reach::kPublic);
+  for (Resource r : {Resource::kIncident, Resource::kStats, Resource::kDirectory, Resource::kRouting}) {
+    EXPECT_EQ(RoleReach(kGuardian, r, Verb::kRead), Reach::kNone) << ResourceName(r);
+  }
+  // A guardian changes nothing but opening their own enquiry and checking their own contact.
+  for (int r = 0; r < kResourceCount; ++r) {
+    const Resource resource = static_cast<Resource>(r);
+    const Reach change = RoleReach(kGuardian, resource, Verb::kChange);
+    if (resource == Resource::kEnquiryIntake || resource == Resource::kDecision) {
+      EXPECT_EQ(change, Reach::kOwn) << ResourceName(resource);
+    } else {
+      EXPECT_EQ(change, Reach::kNone) << ResourceName(resource);
+    }
+  }
+}
+
+TEST(AccessModelTest, ConductRecordsAreForOfficeLeadersAndTheDsl) {
+  for (Resource r : {Resource::kIncident, Resource::kArrangement, Resource::kDecision, Resource::kPremisesBan}) {
+    EXPECT_EQ(RoleReach(kTeacher, r, Verb::kRead), Reach::kNone) << ResourceName(r);
+    EXPECT_EQ(RoleReach(kTrustLeader, r, Verb::kRead), Reach::kNone) << ResourceName(r);
+    for (absl::string_view role : {kOffice, kSeniorLeader, kDsl}) {
+      EXPECT_EQ(RoleReach(role, r, Verb::kRead), Reach::kSchool) << role << " " << ResourceName(r);
+    }
+  }
+  EXPECT_EQ(RoleReach(kTeacher, Resource::kGuardian, Verb::kRead), Reach::kTaught);
+  EXPECT_EQ(RoleReach(kTeacher, Resource::kEnquiry, Verb::kRead), Reach::kOwn);
+}
+
+TEST(AccessModelTest, TrustLeadersAndServicesNeverChangeSchoolRecords) {
+  for (int r = 0; r < kResourceCount; ++r) {
+    const Resource resource = static_cast<Resource>(r);
+    EXPECT_EQ(RoleReach(kTrustLeader, resource, Verb::kChange), Reach::kNone) << ResourceName(resource);
+    if (resource != Resource::kEnquiryIntake && resource != Resource::kDecision) {
+      EXPECT_EQ(RoleReach(kService, resource, Verb::kChange), Reach::kNone) << ResourceName(resource);
+    }
+  }
+  EXPECT_EQ(RoleReach("head_teacher", Resource::kTrust, Verb::kRead), Reach::kNone) << "unknown roles reach nothing";
+}
+
+TEST(GrantTest, ReachIsTheWidestRoleAtTheSchoolsTheTokenNames) {
+  const Principal teacher_and_dsl = Caller({"teacher", "dsl"}, {"kenilworth"});
+  const Grant grant(teacher_and_dsl, {Resource::kGuardian, Verb::kRead});
+  EXPECT_EQ(grant.Widest(), Reach::kSchool);
+  EXPECT_EQ(*grant.At("kenilworth"), Reach::kSchool);
+  EXPECT_TRUE(grant.Covers("kenilworth"));
+  EXPECT_FALSE(grant.Covers("st-marys"));
+  absl::StatusOr<Reach> elsewhere = grant.At("st-marys");
+  ASSERT_FALSE(elsewhere.ok());
+  EXPECT_EQ(elsewhere.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(GrantTest, AnotherSchoolIsRefusedTheSameWayWhateverTheRole) {
+  // Tenancy before role: a caller from another school learns nothing from the rule.
+  const Principal guardian = Caller({"guardian"}, {"st-marys"}, "guardians/g-1");
+  const Principal office = Caller({"office"}, {"st-marys"});
+  const Grant g1(guardian, {Resource::kIncident, Verb::kRead});
+  const Grant g2(office, {Resource::kIncident, Verb::kRead});
+  EXPECT_EQ(g1.At("kenilworth").status(), g2.At("kenilworth").status());
+  EXPECT_EQ(ErrorReason(g1.At("kenilworth").status()), "WRONG_SCHOOL");
+  // At their own school, a role that does not reach is ROLE_REQUIRED.
+  EXPECT_EQ(g1.At("st-marys").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(ErrorReason(g1.At("st-marys").status()), "ROLE_REQUIRED");
+}
+
+TEST(GrantTest, TrustRecordsAreReachedOnlyAsOneselfOrTrustWide) {
+  const Principal guardian = Caller({"guardian"}, {"kenilworth"}, "guardians/g-1");
+  const Grant own(guardian, {Resource::kGuardian, Verb::kRead});
+  EXPECT_EQ(*own.At(""), Reach::kOwn);
+  EXPECT_TRUE(own.IsSelf("guardians/g-1"));
+  EXPECT_FALSE(own.IsSelf("guardians/g-2"));
+  EXPECT_FALSE(own.IsSelf(""));
+  const Principal office = Caller({"office"}, {"kenilworth"});
+  EXPECT_FALSE(Grant(office, {Resource::kGuardian, Verb::kRead}).At("").ok());
+  const Principal admin = Caller({"trust_admin"}, {});
+  EXPECT_EQ(*Grant(admin, {Resource::kGuardian, Verb::kRead}).At(""), Reach::kTrust);
+  EXPECT_EQ(*Grant(admin, {Resource::kGuardian, Verb::kRead}).At("any-school"), Reach::kTrust);
+}
+
+TEST(GrantTest, AtLeastRefusesANarrowerReach) {
+  const Principal teacher = Caller({"teacher"}, {"kenilworth"});
+  const Grant grant(teacher, {Resource::kGuardian, Verb::kRead});
+  EXPECT_TRUE(grant.AtLeast("kenilworth", Reach::kTaught).ok());
+  EXPECT_EQ(grant.AtLeast("kenilworth", Reach::kSchool).status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(TenancyTest, RequestIdsLiveInTheCallersTenancy) {
+  EXPECT_EQ(Tenancy(Caller({"office"}, {"st-marys", "kenilworth", "st-marys"})), "kenilworth,st-marys");
+  EXPECT_EQ(Tenancy(Caller({"office"}, {"kenilworth"})), "kenilworth");
+  EXPECT_EQ(Tenancy(Caller({"service"}, {})), "trust");
+  EXPECT_EQ(Tenancy(Caller({"trust_admin"}, {"kenilworth"})), "trust");
+  EXPECT_EQ(Tenancy(Caller({"guardian"}, {"kenilworth"}, "guardians/g-1")), "guardians/g-1");
+  EXPECT_NE(Tenancy(Caller({"guardian"}, {"kenilworth"}, "guardians/g-1")),
+            Tenancy(Caller({"guardian"}, {"kenilworth"}, "guardians/g-2")));
+}
+
+}  // namespace
+}  // namespace parley::auth
