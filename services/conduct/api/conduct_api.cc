@@ -18,63 +18,127 @@ namespace {
 constexpr char kService[] = "conduct";
 constexpr api::PageLimits kPageLimits{50, 500};
 
-// Who may do what (the service comment in conduct_service.proto says it for API users).
-const std::initializer_list<absl::string_view> kStaff = {auth::kOffice, auth::kTeacher, auth::kSeniorLeader, auth::kDsl,
-                                                         auth::kTrustAdmin};
-const std::initializer_list<absl::string_view> kLeaders = {auth::kSeniorLeader, auth::kDsl, auth::kTrustAdmin};
-
 // What an update may change, per resource.
 const std::set<std::string> kIncidentUpdatable = {"kind",           "channel",         "occur_time",
                                                   "staff_involved", "description_ref", "outcome"};
 const std::set<std::string> kArrangementUpdatable = {"terms", "start_time", "review_date", "end_time"};
 
-bool SharesSchool(const auth::Principal& p, const std::vector<std::string>& schools) {
-  for (const std::string& s : schools) {
-    if (p.CanRead(s)) return true;
+// ---- who sees what (common/auth/access.h; services/conduct/README.md, "Access") ---------------
+
+// What the caller sees of a school's conduct records: only their own (a guardian: reach kOwn), or
+// all of them (the school's staff whose role reaches the rule, the trust's).
+enum class View { kOwn, kAll };
+
+// The caller's view at `school_id`: the token must name the school (or reach the trust), and the
+// reach be kOwn or at least the whole school. Conduct records have no public or taught part: a
+// reach between the two is ROLE_REQUIRED.
+absl::StatusOr<View> ViewAt(const auth::Grant& caller, absl::string_view school_id) {
+  PARLEY_ASSIGN_OR_RETURN(auth::Reach reach, caller.At(school_id));
+  if (reach == auth::Reach::kOwn) return View::kOwn;
+  PARLEY_RETURN_IF_ERROR(caller.AtLeast(school_id, auth::Reach::kSchool).status());
+  return View::kAll;
+}
+
+// Whether a guardian's own view includes the record: it must be about them; an arrangement only
+// once issued (a draft is the school's working paper); a decision not taken on a safeguarding
+// concern (the concern is the school's, and telling the guardian of it could put a child at risk).
+// Incidents are never in a guardian's view (the model gives guardians no reach over them).
+bool GuardianSees(const auth::Grant& caller, const DecisionRecord& d) {
+  return caller.IsSelf(d.query.guardian) && !d.query.safeguarding;
+}
+bool GuardianSees(const auth::Grant& caller, const Arrangement& a) {
+  return caller.IsSelf(a.guardian) && a.state != ArrangementState::kDraft;
+}
+bool GuardianSees(const auth::Grant& caller, const PremisesBan& b) { return caller.IsSelf(b.guardian); }
+bool GuardianSees(const auth::Grant& caller, const Letter& l) { return caller.IsSelf(l.guardian); }
+bool GuardianSees(const auth::Grant&, const Incident&) { return false; }
+
+// A collection under "schools/{school}": its name segment, and what a missing record is called.
+struct Collection {
+  absl::string_view segment;
+  absl::string_view what;
+  absl::string_view not_found;
+};
+constexpr Collection kDecisions{"decisions", "decision", reason::kDecisionNotFound};
+constexpr Collection kIncidents{"incidents", "incident", reason::kIncidentNotFound};
+constexpr Collection kArrangements{"arrangements", "arrangement", reason::kArrangementNotFound};
+constexpr Collection kBans{"premisesBans", "premises ban", reason::kPremisesBanNotFound};
+constexpr Collection kLetters{"letters", "letter", reason::kLetterNotFound};
+
+// For a guardian's own view: the record when the guardian sees it; otherwise — another family's
+// record, a draft, or no record at all — one NOT_FOUND in the same words, so a guardian cannot tell
+// another family's record from none. Other errors (the store unavailable) pass through.
+template <typename Record>
+absl::StatusOr<Record> OwnOnly(const auth::Grant& caller, absl::StatusOr<Record> record, const Collection& c,
+                               const std::string& school_id, const std::string& id) {
+  if (record.ok() && GuardianSees(caller, *record)) return record;
+  if (record.ok() || absl::IsNotFound(record.status())) {
+    return NotFound(c.not_found, absl::StrCat("no ", c.what, " ", id, " at school ", school_id));
   }
-  return false;
+  return record.status();
+}
+
+absl::Status WrongGuardian(absl::string_view what) {
+  return PermissionDenied(reason::kWrongGuardian, absl::StrCat("a guardian may ", what, " only their own"));
 }
 
 // ---- the shapes every resource shares ----------------------------------------------------------
 
-// Get of "schools/{school}/{collection}/{id}": the caller may read the school before anything is
-// looked up, so another school's record is PERMISSION_DENIED whether or not it exists.
-template <typename Proto, typename Get, typename ToProto>
-absl::Status GetOne(const auth::Principal& p, const std::string& name, absl::string_view collection, Get get,
-                    ToProto to_proto, Proto* out) {
-  PARLEY_ASSIGN_OR_RETURN(auto id, api::ParseSchoolChild(name, collection, "name"));
-  PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, id.first));
-  auto record = get(id.first, id.second);
+// Get of "schools/{school}/{collection}/{id}": the caller's view of the school before anything is
+// looked up, so another school's record is PERMISSION_DENIED whether or not it exists; a guardian
+// gets their own record (ForGuardian) or the answer a missing one gets.
+template <typename Record, typename Proto, typename Get, typename ToProtoFn>
+absl::Status GetOne(const auth::Grant& caller, const std::string& name, const Collection& c, Get get,
+                    ToProtoFn to_proto, Proto* out) {
+  PARLEY_ASSIGN_OR_RETURN(auto id, api::ParseSchoolChild(name, c.segment, "name"));
+  PARLEY_ASSIGN_OR_RETURN(View view, ViewAt(caller, id.first));
+  absl::StatusOr<Record> record = get(id.first, id.second);
+  if (view == View::kOwn) record = OwnOnly(caller, std::move(record), c, id.first, id.second);
   if (!record.ok()) return record.status();
   *out = to_proto(*record);
+  if (view == View::kOwn) ForGuardian(out);
   return absl::OkStatus();
 }
 
 // List under "schools/{school}" (`parent`), optionally for one guardian, newest first, keyed by
-// sequence number: `list(school, page)` returns a Page, `add(record, resp)` appends one item.
+// sequence number: `list(school, guardian, page)` returns a Page, `add(record, resp)` appends one
+// item and returns it. A guardian's list is always of their own records: with no `guardian` filter
+// it is set to them, a filter naming anyone else is PERMISSION_DENIED (WRONG_GUARDIAN); records
+// their view leaves out are skipped (a page may come back short; the page token still continues).
 template <typename Req, typename Resp, typename List, typename Add>
-absl::Status ListPage(const auth::Principal& p, const Req& req, List list, Add add, Resp* resp) {
+absl::Status ListPage(const auth::Grant& caller, const Req& req, List list, Add add, Resp* resp) {
   PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req.parent(), "parent"));
-  PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
+  PARLEY_ASSIGN_OR_RETURN(View view, ViewAt(caller, school_id));
   if (!req.guardian().empty()) PARLEY_RETURN_IF_ERROR(api::CheckGuardianName(req.guardian(), "guardian"));
+  std::string guardian = req.guardian();
+  if (view == View::kOwn) {
+    if (guardian.empty()) guardian = caller.subject();
+    if (!caller.IsSelf(guardian)) return WrongGuardian("list records about a guardian");
+  }
   PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(req, kPageLimits));
   PARLEY_ASSIGN_OR_RETURN(int64_t before, api::SeqPosition(page));
-  auto result = list(school_id, PageQuery{page.size, before});
+  auto result = list(school_id, guardian, PageQuery{page.size, before});
   if (!result.ok()) return result.status();
-  for (const auto& item : result->items) add(item, resp);
+  for (const auto& item : result->items) {
+    if (view == View::kAll) {
+      add(item, resp);
+    } else if (GuardianSees(caller, item)) {
+      ForGuardian(add(item, resp));
+    }
+  }
   resp->set_next_page_token(api::NextPageToken(req, api::SeqToPosition(result->next_before_seq)));
   return absl::OkStatus();
 }
 
-// A whole Get RPC whose record only needs its school readable: `get` is the use case.
+// A whole Get RPC whose record needs only the caller's view of its school: `get` is the use case.
 template <typename Req, typename Record, typename Proto>
-grpc::Status ServeGet(const api::Edge& edge, grpc::ServerContext* ctx, const Req& req, absl::string_view collection,
+grpc::Status ServeGet(const api::Edge& edge, grpc::ServerContext* ctx, const Req& req, const Collection& c,
                       ConductService* conduct,
                       absl::StatusOr<Record> (ConductService::*get)(const std::string&, const std::string&),
                       Proto* resp) {
-  return edge.Serve(ctx, req, [&](const auth::Principal& p) {
-    return GetOne(
-        p, req.name(), collection,
+  return edge.Serve(ctx, req, [&](const auth::Grant& caller) {
+    return GetOne<Record>(
+        caller, req.name(), c,
         [&](const std::string& school_id, const std::string& id) { return (conduct->*get)(school_id, id); },
         [](const Record& r) { return ToProto(r); }, resp);
   });
@@ -86,20 +150,27 @@ grpc::Status ServeList(const api::Edge& edge, grpc::ServerContext* ctx, const Re
                        absl::StatusOr<Page<Record>> (ConductService::*list)(const std::string&, const std::string&,
                                                                             PageQuery),
                        Item* (Resp::*add)(), Resp* resp) {
-  return edge.Serve(ctx, req, [&](const auth::Principal& p) {
+  return edge.Serve(ctx, req, [&](const auth::Grant& caller) {
     return ListPage(
-        p, req,
-        [&](const std::string& school_id, PageQuery page) { return (conduct->*list)(school_id, req.guardian(), page); },
-        [add](const Record& r, Resp* out) { *(out->*add)() = ToProto(r); }, resp);
+        caller, req,
+        [&](const std::string& school_id, const std::string& guardian, PageQuery page) {
+          return (conduct->*list)(school_id, guardian, page);
+        },
+        [add](const Record& r, Resp* out) {
+          Item* item = (out->*add)();
+          *item = ToProto(r);
+          return item;
+        },
+        resp);
   });
 }
 
 // A mutation: the request's key first (REQUEST_ID_INVALID before any work), then `write(key,
 // encoder)`, whose response (new or replayed) is decoded into `resp`.
 template <typename Proto, typename Record, typename ToProto, typename Write>
-absl::Status Written(const google::protobuf::Message& req, absl::string_view method, ToProto to_proto, Write write,
-                     Proto* resp) {
-  PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(kService, method, req));
+absl::Status Written(const auth::Grant& caller, const google::protobuf::Message& req, absl::string_view method,
+                     ToProto to_proto, Write write, Proto* resp) {
+  PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(caller, kService, method, req));
   const Encoder<Record> encode = api::EncodeWith<Proto, Record>(to_proto);
   return api::DecodeResponse(write(key, encode), resp);
 }
@@ -119,33 +190,89 @@ std::optional<Outcome> OutcomeFilter(v1::Outcome o) {
 
 }  // namespace
 
-absl::StatusOr<Arrangement> ConductApi::ReadableArrangement(const auth::Principal& p, const std::string& school_id,
-                                                            const std::string& id) {
-  if (p.CanRead(school_id)) return conduct_->GetArrangement(school_id, id);
-  // Staff of a school a trust-wide arrangement covers may read it; anyone else learns nothing,
-  // not even whether it exists.
+const auth::RuleTable& ConductApi::AccessRules() {
+  using auth::Resource;
+  constexpr auth::Verb kRead = auth::Verb::kRead, kChange = auth::Verb::kChange;
+  static const auto* const rules = new auth::RuleTable{
+      {"CheckCommunication", {Resource::kDecision, kChange}},
+      {"GetDecision", {Resource::kDecision, kRead}},
+      {"ListDecisions", {Resource::kDecision, kRead}},
+      {"CreateIncident", {Resource::kIncident, kChange}},
+      {"GetIncident", {Resource::kIncident, kRead}},
+      {"ListIncidents", {Resource::kIncident, kRead}},
+      {"UpdateIncident", {Resource::kIncidentReview, kChange}},
+      {"CreateArrangement", {Resource::kArrangement, kChange}},
+      {"GetArrangement", {Resource::kArrangement, kRead}},
+      {"ListArrangements", {Resource::kArrangement, kRead}},
+      {"UpdateArrangement", {Resource::kArrangement, kChange}},
+      {"IssueArrangement", {Resource::kArrangement, kChange}},
+      {"TightenArrangement", {Resource::kArrangement, kChange}},
+      {"ContinueArrangement", {Resource::kArrangement, kChange}},
+      {"EndArrangement", {Resource::kArrangement, kChange}},
+      {"ListArrangementRevisions", {Resource::kArrangement, kRead}},
+      {"ListGuardianArrangements", {Resource::kArrangement, kRead}},
+      {"CreatePremisesBan", {Resource::kPremisesBan, kChange}},
+      {"GetPremisesBan", {Resource::kPremisesBan, kRead}},
+      {"ListPremisesBans", {Resource::kPremisesBan, kRead}},
+      {"RevokePremisesBan", {Resource::kPremisesBan, kChange}},
+      {"GetLetter", {Resource::kLetter, kRead}},
+      {"ListLetters", {Resource::kLetter, kRead}},
+      {"GetSchoolStats", {Resource::kStats, kRead}},
+  };
+  return *rules;
+}
+
+absl::StatusOr<Arrangement> ConductApi::ReadableArrangement(const auth::Grant& caller, const std::string& school_id,
+                                                            const std::string& id, bool* own_view) {
+  *own_view = false;
+  absl::StatusOr<View> view = ViewAt(caller, school_id);
+  if (view.ok()) {
+    absl::StatusOr<Arrangement> a = conduct_->GetArrangement(school_id, id);
+    if (*view == View::kAll) return a;
+    *own_view = true;
+    return OwnOnly(caller, std::move(a), kArrangements, school_id, id);
+  }
+  // A trust-wide arrangement is readable at the schools it covers: by their staff, and by the
+  // guardian it is about. Anyone else gets the refusal of the issuing school, whether or not it
+  // exists.
   absl::StatusOr<Arrangement> a = conduct_->GetArrangement(school_id, id);
-  if (a.ok() && a->scope == ArrangementScope::kTrust && SharesSchool(p, a->covered_schools)) return a;
-  if (a.ok() || absl::IsNotFound(a.status())) return auth::RequireRead(p, school_id);
+  if (a.ok() && a->scope == ArrangementScope::kTrust) {
+    for (const std::string& covered : a->covered_schools) {
+      absl::StatusOr<View> there = ViewAt(caller, covered);
+      if (!there.ok()) continue;
+      if (*there == View::kAll) return a;
+      if (GuardianSees(caller, *a)) {
+        *own_view = true;
+        return a;
+      }
+    }
+  }
+  if (a.ok() || absl::IsNotFound(a.status())) return view.status();
   return a.status();
 }
 
-absl::Status ConductApi::MayChangeArrangement(const auth::Principal& p, const std::string& school_id,
+absl::Status ConductApi::MayChangeArrangement(const auth::Grant& caller, const std::string& school_id,
                                               const std::string& id) {
-  PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, school_id, kLeaders));
+  PARLEY_RETURN_IF_ERROR(caller.AtLeast(school_id, auth::Reach::kSchool).status());
   PARLEY_ASSIGN_OR_RETURN(Arrangement a, conduct_->GetArrangement(school_id, id));
-  if (a.scope == ArrangementScope::kTrust) return auth::RequireRole(p, {auth::kTrustAdmin});
+  if (a.scope == ArrangementScope::kTrust) return MayChangeTrustWide(caller, school_id);
   return absl::OkStatus();
 }
 
-absl::Status ConductApi::ChangeArrangement(const auth::Principal& p, const google::protobuf::Message& req,
+absl::Status ConductApi::MayChangeTrustWide(const auth::Grant& caller, const std::string& school_id) {
+  // Only a role that changes arrangements at every school (trust_admin) changes one that applies
+  // at every school.
+  return caller.AtLeast(school_id, auth::Reach::kTrust).status();
+}
+
+absl::Status ConductApi::ChangeArrangement(const auth::Grant& caller, const google::protobuf::Message& req,
                                            const std::string& name, absl::string_view field, absl::string_view method,
                                            const ArrangementWrite& write, v1::Arrangement* resp) {
   PARLEY_ASSIGN_OR_RETURN(auto id, api::ParseSchoolChild(name, "arrangements", field));
-  PARLEY_RETURN_IF_ERROR(MayChangeArrangement(p, id.first, id.second));
+  PARLEY_RETURN_IF_ERROR(MayChangeArrangement(caller, id.first, id.second));
   const absl::Time now = clock_->Now();
   return Written<v1::Arrangement, Arrangement>(
-      req, method, [now](const Arrangement& a) { return ToProto(a, now); },
+      caller, req, method, [now](const Arrangement& a) { return ToProto(a, now); },
       [&](const RequestKey& key, const Encoder<Arrangement>& encode) {
         return write(id.first, id.second, key, encode);
       },
@@ -156,34 +283,53 @@ absl::Status ConductApi::ChangeArrangement(const auth::Principal& p, const googl
 
 grpc::Status ConductApi::CheckCommunication(grpc::ServerContext* ctx, const v1::CheckCommunicationRequest* req,
                                             v1::Decision* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->school(), "school"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
+    PARLEY_ASSIGN_OR_RETURN(View view, ViewAt(caller, school_id));
     // Optional here: with it, one decision per (school, asker, request_id).
     if (!req->request_id().empty()) PARLEY_RETURN_IF_ERROR(request::ValidateRequestId(req->request_id()));
     PARLEY_ASSIGN_OR_RETURN(GateQuery query, QueryFrom(*req));
-    PARLEY_ASSIGN_OR_RETURN(DecisionRecord record, conduct_->Check(query, p.subject, req->request_id()));
+    if (view == View::kOwn) {
+      // A guardian asks about themselves only, and the answer is theirs: evaluated, not stored as
+      // one of the school's decisions (no name, no asker; request_id is not needed).
+      if (!caller.IsSelf(query.guardian)) return WrongGuardian("check the communication of a guardian");
+      if (query.safeguarding || query.marked_abusive) {
+        return PermissionDenied(reason::kRoleRequired,
+                                "safeguarding and marked_abusive are staff judgements: a guardian's own check "
+                                "cannot set them");
+      }
+      PARLEY_ASSIGN_OR_RETURN(DecisionRecord record, conduct_->Evaluate(query));
+      *resp = ToProto(record);
+      ForGuardian(resp);
+      return absl::OkStatus();
+    }
+    PARLEY_ASSIGN_OR_RETURN(DecisionRecord record, conduct_->Check(query, caller.subject(), req->request_id()));
     *resp = ToProto(record);
     return absl::OkStatus();
   });
 }
 
 grpc::Status ConductApi::GetDecision(grpc::ServerContext* ctx, const v1::GetDecisionRequest* req, v1::Decision* resp) {
-  return ServeGet(edge_, ctx, *req, "decisions", conduct_, &ConductService::GetDecision, resp);
+  return ServeGet(edge_, ctx, *req, kDecisions, conduct_, &ConductService::GetDecision, resp);
 }
 
 grpc::Status ConductApi::ListDecisions(grpc::ServerContext* ctx, const v1::ListDecisionsRequest* req,
                                        v1::ListDecisionsResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     if (req->outcome() < v1::OUTCOME_UNSPECIFIED || req->outcome() > v1::OUTCOME_NO_RESPONSE_REQUIRED) {
       return InvalidArgument(reason::kInvalidField, "outcome is not a known outcome");
     }
     return ListPage(
-        p, *req,
-        [&](const std::string& school_id, PageQuery page) {
-          return conduct_->ListDecisions(school_id, req->guardian(), OutcomeFilter(req->outcome()), page);
+        caller, *req,
+        [&](const std::string& school_id, const std::string& guardian, PageQuery page) {
+          return conduct_->ListDecisions(school_id, guardian, OutcomeFilter(req->outcome()), page);
         },
-        [](const DecisionRecord& d, v1::ListDecisionsResponse* r) { *r->add_decisions() = ToProto(d); }, resp);
+        [](const DecisionRecord& d, v1::ListDecisionsResponse* r) {
+          v1::Decision* item = r->add_decisions();
+          *item = ToProto(d);
+          return item;
+        },
+        resp);
   });
 }
 
@@ -191,17 +337,22 @@ grpc::Status ConductApi::ListDecisions(grpc::ServerContext* ctx, const v1::ListD
 
 grpc::Status ConductApi::CreateIncident(grpc::ServerContext* ctx, const v1::CreateIncidentRequest* req,
                                         v1::Incident* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, school_id, kStaff));
+    PARLEY_RETURN_IF_ERROR(caller.AtLeast(school_id, auth::Reach::kSchool).status());
     return Written<v1::Incident, Incident>(
-        *req, "CreateIncident", [](const Incident& i) { return ToProto(i); },
+        caller, *req, "CreateIncident", [](const Incident& i) { return ToProto(i); },
         [&](const RequestKey& key, const Encoder<Incident>& encode) -> absl::StatusOr<WriteResult> {
           if (!req->has_incident()) return InvalidArgument(reason::kInvalidField, "incident is required");
           PARLEY_ASSIGN_OR_RETURN(Incident incident, IncidentFrom(req->incident(), school_id));
-          incident.reported_by = p.subject;
-          if (incident.outcome != IncidentOutcome::kPending && !p.HasAnyRole(kLeaders)) {
-            return PermissionDenied(reason::kRoleRequired, "only senior leaders record an incident's outcome");
+          incident.reported_by = caller.subject();
+          // Recording the outcome is reviewing the incident: a rule of its own (senior leaders, the
+          // DSL, trust administrators), asked of the same caller at the same school.
+          const auth::Grant review(caller.principal(), {auth::Resource::kIncidentReview, auth::Verb::kChange});
+          if (incident.outcome != IncidentOutcome::kPending && !review.AtLeast(school_id, auth::Reach::kSchool).ok()) {
+            return PermissionDenied(reason::kRoleRequired,
+                                    "only senior leaders, the DSL and trust administrators record an incident's "
+                                    "outcome");
           }
           return conduct_->CreateIncident(key, std::move(incident), encode);
         },
@@ -210,7 +361,7 @@ grpc::Status ConductApi::CreateIncident(grpc::ServerContext* ctx, const v1::Crea
 }
 
 grpc::Status ConductApi::GetIncident(grpc::ServerContext* ctx, const v1::GetIncidentRequest* req, v1::Incident* resp) {
-  return ServeGet(edge_, ctx, *req, "incidents", conduct_, &ConductService::GetIncident, resp);
+  return ServeGet(edge_, ctx, *req, kIncidents, conduct_, &ConductService::GetIncident, resp);
 }
 
 grpc::Status ConductApi::ListIncidents(grpc::ServerContext* ctx, const v1::ListIncidentsRequest* req,
@@ -221,11 +372,11 @@ grpc::Status ConductApi::ListIncidents(grpc::ServerContext* ctx, const v1::ListI
 
 grpc::Status ConductApi::UpdateIncident(grpc::ServerContext* ctx, const v1::UpdateIncidentRequest* req,
                                         v1::Incident* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, api::ParseSchoolChild(req->incident().name(), "incidents", "incident.name"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, kLeaders));
+    PARLEY_RETURN_IF_ERROR(caller.AtLeast(id.first, auth::Reach::kSchool).status());
     return Written<v1::Incident, Incident>(
-        *req, "UpdateIncident", [](const Incident& i) { return ToProto(i); },
+        caller, *req, "UpdateIncident", [](const Incident& i) { return ToProto(i); },
         [&](const RequestKey& key, const Encoder<Incident>& encode) -> absl::StatusOr<WriteResult> {
           const google::protobuf::FieldMask& mask = req->update_mask();
           // The patch checked on its own first, over a complete incident, so a bad value is refused
@@ -262,15 +413,15 @@ grpc::Status ConductApi::UpdateIncident(grpc::ServerContext* ctx, const v1::Upda
 
 grpc::Status ConductApi::CreateArrangement(grpc::ServerContext* ctx, const v1::CreateArrangementRequest* req,
                                            v1::Arrangement* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, school_id, kLeaders));
+    PARLEY_RETURN_IF_ERROR(caller.AtLeast(school_id, auth::Reach::kSchool).status());
     if (req->arrangement().scope() == v1::ARRANGEMENT_SCOPE_TRUST) {
-      PARLEY_RETURN_IF_ERROR(auth::RequireRole(p, {auth::kTrustAdmin}));
+      PARLEY_RETURN_IF_ERROR(MayChangeTrustWide(caller, school_id));
     }
     const absl::Time now = clock_->Now();
     return Written<v1::Arrangement, Arrangement>(
-        *req, "CreateArrangement", [now](const Arrangement& a) { return ToProto(a, now); },
+        caller, *req, "CreateArrangement", [now](const Arrangement& a) { return ToProto(a, now); },
         [&](const RequestKey& key, const Encoder<Arrangement>& encode) -> absl::StatusOr<WriteResult> {
           // Required by the proto: a draft says what it allows from the start.
           if (!req->arrangement().has_terms()) {
@@ -285,17 +436,19 @@ grpc::Status ConductApi::CreateArrangement(grpc::ServerContext* ctx, const v1::C
 
 grpc::Status ConductApi::GetArrangement(grpc::ServerContext* ctx, const v1::GetArrangementRequest* req,
                                         v1::Arrangement* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, api::ParseSchoolChild(req->name(), "arrangements", "name"));
-    PARLEY_ASSIGN_OR_RETURN(Arrangement a, ReadableArrangement(p, id.first, id.second));
+    bool own_view = false;
+    PARLEY_ASSIGN_OR_RETURN(Arrangement a, ReadableArrangement(caller, id.first, id.second, &own_view));
     *resp = ToProto(a, clock_->Now());
+    if (own_view) ForGuardian(resp);
     return absl::OkStatus();
   });
 }
 
 grpc::Status ConductApi::ListArrangements(grpc::ServerContext* ctx, const v1::ListArrangementsRequest* req,
                                           v1::ListArrangementsResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     if (req->state() < 0 || req->state() > v1::ARRANGEMENT_STATE_ENDED) {
       return InvalidArgument(reason::kInvalidField, "state is not a known state");
     }
@@ -303,20 +456,24 @@ grpc::Status ConductApi::ListArrangements(grpc::ServerContext* ctx, const v1::Li
     if (req->state() != v1::ARRANGEMENT_STATE_UNSPECIFIED) state = static_cast<ArrangementState>(req->state());
     const absl::Time now = clock_->Now();
     return ListPage(
-        p, *req,
-        [&](const std::string& school_id, PageQuery page) {
-          return conduct_->ListArrangements(school_id, req->guardian(), state, page);
+        caller, *req,
+        [&](const std::string& school_id, const std::string& guardian, PageQuery page) {
+          return conduct_->ListArrangements(school_id, guardian, state, page);
         },
-        [now](const Arrangement& a, v1::ListArrangementsResponse* r) { *r->add_arrangements() = ToProto(a, now); },
+        [now](const Arrangement& a, v1::ListArrangementsResponse* r) {
+          v1::Arrangement* item = r->add_arrangements();
+          *item = ToProto(a, now);
+          return item;
+        },
         resp);
   });
 }
 
 grpc::Status ConductApi::UpdateArrangement(grpc::ServerContext* ctx, const v1::UpdateArrangementRequest* req,
                                            v1::Arrangement* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) {
     return ChangeArrangement(
-        p, *req, req->arrangement().name(), "arrangement.name", "UpdateArrangement",
+        caller, *req, req->arrangement().name(), "arrangement.name", "UpdateArrangement",
         [&](const std::string& school_id, const std::string& id, const RequestKey& key,
             const Encoder<Arrangement>& encode) -> absl::StatusOr<WriteResult> {
           const google::protobuf::FieldMask& mask = req->update_mask();
@@ -348,12 +505,12 @@ grpc::Status ConductApi::UpdateArrangement(grpc::ServerContext* ctx, const v1::U
 
 grpc::Status ConductApi::IssueArrangement(grpc::ServerContext* ctx, const v1::IssueArrangementRequest* req,
                                           v1::Arrangement* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) {
     return ChangeArrangement(
-        p, *req, req->name(), "name", "IssueArrangement",
+        caller, *req, req->name(), "name", "IssueArrangement",
         [&](const std::string& school_id, const std::string& id, const RequestKey& key,
             const Encoder<Arrangement>& encode) {
-          return conduct_->IssueArrangement(key, school_id, id, req->etag(), p.subject, encode);
+          return conduct_->IssueArrangement(key, school_id, id, req->etag(), caller.subject(), encode);
         },
         resp);
   });
@@ -361,9 +518,9 @@ grpc::Status ConductApi::IssueArrangement(grpc::ServerContext* ctx, const v1::Is
 
 grpc::Status ConductApi::TightenArrangement(grpc::ServerContext* ctx, const v1::TightenArrangementRequest* req,
                                             v1::Arrangement* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) {
     return ChangeArrangement(
-        p, *req, req->name(), "name", "TightenArrangement",
+        caller, *req, req->name(), "name", "TightenArrangement",
         [&](const std::string& school_id, const std::string& id, const RequestKey& key,
             const Encoder<Arrangement>& encode) -> absl::StatusOr<WriteResult> {
           if (!req->has_terms()) return InvalidArgument(reason::kInvalidField, "terms is required");
@@ -380,7 +537,7 @@ grpc::Status ConductApi::TightenArrangement(grpc::ServerContext* ctx, const v1::
             review = d;
           }
           return conduct_->TightenArrangement(key, school_id, id, req->etag(), std::move(terms), breach.second, review,
-                                              p.subject, encode);
+                                              caller.subject(), encode);
         },
         resp);
   });
@@ -388,9 +545,9 @@ grpc::Status ConductApi::TightenArrangement(grpc::ServerContext* ctx, const v1::
 
 grpc::Status ConductApi::ContinueArrangement(grpc::ServerContext* ctx, const v1::ContinueArrangementRequest* req,
                                              v1::Arrangement* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) {
     return ChangeArrangement(
-        p, *req, req->name(), "name", "ContinueArrangement",
+        caller, *req, req->name(), "name", "ContinueArrangement",
         [&](const std::string& school_id, const std::string& id, const RequestKey& key,
             const Encoder<Arrangement>& encode) -> absl::StatusOr<WriteResult> {
           PARLEY_ASSIGN_OR_RETURN(absl::CivilDay next, ParseDate(req->next_review_date(), "next_review_date"));
@@ -402,9 +559,9 @@ grpc::Status ConductApi::ContinueArrangement(grpc::ServerContext* ctx, const v1:
 
 grpc::Status ConductApi::EndArrangement(grpc::ServerContext* ctx, const v1::EndArrangementRequest* req,
                                         v1::Arrangement* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) {
     return ChangeArrangement(
-        p, *req, req->name(), "name", "EndArrangement",
+        caller, *req, req->name(), "name", "EndArrangement",
         [&](const std::string& school_id, const std::string& id, const RequestKey& key,
             const Encoder<Arrangement>& encode) {
           std::optional<absl::Time> end;
@@ -418,11 +575,16 @@ grpc::Status ConductApi::EndArrangement(grpc::ServerContext* ctx, const v1::EndA
 grpc::Status ConductApi::ListArrangementRevisions(grpc::ServerContext* ctx,
                                                   const v1::ListArrangementRevisionsRequest* req,
                                                   v1::ListArrangementRevisionsResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, api::ParseSchoolChild(req->name(), "arrangements", "name"));
-    PARLEY_RETURN_IF_ERROR(ReadableArrangement(p, id.first, id.second).status());
+    bool own_view = false;
+    PARLEY_RETURN_IF_ERROR(ReadableArrangement(caller, id.first, id.second, &own_view).status());
     PARLEY_ASSIGN_OR_RETURN(std::vector<ArrangementRevision> revisions, conduct_->ListRevisions(id.first, id.second));
-    for (const ArrangementRevision& r : revisions) *resp->add_revisions() = ToProto(r, id.first, id.second);
+    for (const ArrangementRevision& r : revisions) {
+      v1::ArrangementRevision* item = resp->add_revisions();
+      *item = ToProto(r, id.first, id.second);
+      if (own_view) ForGuardian(item);
+    }
     return absl::OkStatus();
   });
 }
@@ -430,17 +592,28 @@ grpc::Status ConductApi::ListArrangementRevisions(grpc::ServerContext* ctx,
 grpc::Status ConductApi::ListGuardianArrangements(grpc::ServerContext* ctx,
                                                   const v1::ListGuardianArrangementsRequest* req,
                                                   v1::ListGuardianArrangementsResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_RETURN_IF_ERROR(api::CheckGuardianName(req->guardian(), "guardian"));
-    const bool self = p.HasRole(auth::kGuardian) && p.subject == req->guardian();
-    if (!self && p.schools.empty() && !p.TrustWideRead()) {
-      return PermissionDenied(reason::kWrongGuardian, "a guardian may read only their own arrangements");
-    }
+    // A guardian (no role reaching further than their own records) lists only their own, wherever
+    // issued; staff see those of their schools (or, trust-wide, of schools they cover).
+    const bool own_view = caller.Widest() == auth::Reach::kOwn;
+    if (own_view && !caller.IsSelf(req->guardian())) return WrongGuardian("list the arrangements of a guardian");
     PARLEY_ASSIGN_OR_RETURN(std::vector<Arrangement> current, conduct_->ListGuardianArrangements(req->guardian()));
     const absl::Time now = clock_->Now();
     for (const Arrangement& a : current) {
-      const bool readable =
-          self || p.CanRead(a.school_id) || (a.scope == ArrangementScope::kTrust && SharesSchool(p, a.covered_schools));
+      if (own_view) {
+        if (!GuardianSees(caller, a)) continue;
+        v1::Arrangement* item = resp->add_arrangements();
+        *item = ToProto(a, now);
+        ForGuardian(item);
+        continue;
+      }
+      bool readable = ViewAt(caller, a.school_id).value_or(View::kOwn) == View::kAll;
+      if (!readable && a.scope == ArrangementScope::kTrust) {
+        for (const std::string& covered : a.covered_schools) {
+          if (ViewAt(caller, covered).value_or(View::kOwn) == View::kAll) readable = true;
+        }
+      }
       if (readable) *resp->add_arrangements() = ToProto(a, now);
     }
     return absl::OkStatus();
@@ -451,15 +624,15 @@ grpc::Status ConductApi::ListGuardianArrangements(grpc::ServerContext* ctx,
 
 grpc::Status ConductApi::CreatePremisesBan(grpc::ServerContext* ctx, const v1::CreatePremisesBanRequest* req,
                                            v1::PremisesBan* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, school_id, kLeaders));
+    PARLEY_RETURN_IF_ERROR(caller.AtLeast(school_id, auth::Reach::kSchool).status());
     return Written<v1::PremisesBan, PremisesBan>(
-        *req, "CreatePremisesBan", [](const PremisesBan& b) { return ToProto(b); },
+        caller, *req, "CreatePremisesBan", [](const PremisesBan& b) { return ToProto(b); },
         [&](const RequestKey& key, const Encoder<PremisesBan>& encode) -> absl::StatusOr<WriteResult> {
           if (!req->has_premises_ban()) return InvalidArgument(reason::kInvalidField, "premises_ban is required");
           PARLEY_ASSIGN_OR_RETURN(PremisesBan ban, BanFrom(req->premises_ban(), school_id));
-          ban.issued_by = p.subject;
+          ban.issued_by = caller.subject();
           return conduct_->CreateBan(key, std::move(ban), encode);
         },
         resp);
@@ -468,7 +641,7 @@ grpc::Status ConductApi::CreatePremisesBan(grpc::ServerContext* ctx, const v1::C
 
 grpc::Status ConductApi::GetPremisesBan(grpc::ServerContext* ctx, const v1::GetPremisesBanRequest* req,
                                         v1::PremisesBan* resp) {
-  return ServeGet(edge_, ctx, *req, "premisesBans", conduct_, &ConductService::GetBan, resp);
+  return ServeGet(edge_, ctx, *req, kBans, conduct_, &ConductService::GetBan, resp);
 }
 
 grpc::Status ConductApi::ListPremisesBans(grpc::ServerContext* ctx, const v1::ListPremisesBansRequest* req,
@@ -479,11 +652,11 @@ grpc::Status ConductApi::ListPremisesBans(grpc::ServerContext* ctx, const v1::Li
 
 grpc::Status ConductApi::RevokePremisesBan(grpc::ServerContext* ctx, const v1::RevokePremisesBanRequest* req,
                                            v1::PremisesBan* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, api::ParseSchoolChild(req->name(), "premisesBans", "name"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, kLeaders));
+    PARLEY_RETURN_IF_ERROR(caller.AtLeast(id.first, auth::Reach::kSchool).status());
     return Written<v1::PremisesBan, PremisesBan>(
-        *req, "RevokePremisesBan", [](const PremisesBan& b) { return ToProto(b); },
+        caller, *req, "RevokePremisesBan", [](const PremisesBan& b) { return ToProto(b); },
         [&](const RequestKey& key, const Encoder<PremisesBan>& encode) {
           return conduct_->RevokeBan(key, id.first, id.second, req->etag(), encode);
         },
@@ -494,7 +667,7 @@ grpc::Status ConductApi::RevokePremisesBan(grpc::ServerContext* ctx, const v1::R
 // ---- letters and stats -------------------------------------------------------------------------
 
 grpc::Status ConductApi::GetLetter(grpc::ServerContext* ctx, const v1::GetLetterRequest* req, v1::Letter* resp) {
-  return ServeGet(edge_, ctx, *req, "letters", conduct_, &ConductService::GetLetter, resp);
+  return ServeGet(edge_, ctx, *req, kLetters, conduct_, &ConductService::GetLetter, resp);
 }
 
 grpc::Status ConductApi::ListLetters(grpc::ServerContext* ctx, const v1::ListLettersRequest* req,
@@ -505,9 +678,9 @@ grpc::Status ConductApi::ListLetters(grpc::ServerContext* ctx, const v1::ListLet
 
 grpc::Status ConductApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
                                         v1::SchoolStats* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->school(), "school"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
+    PARLEY_RETURN_IF_ERROR(caller.AtLeast(school_id, auth::Reach::kSchool).status());
     if (!req->has_start_time() || !req->has_end_time()) {
       return InvalidArgument(reason::kInvalidField, "start_time and end_time are required");
     }

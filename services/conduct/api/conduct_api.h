@@ -1,8 +1,8 @@
 // The parley.conduct.v1 gRPC service: every call goes through the one API edge (api::Edge:
 // authentication, request checks, the method's access rule, status translation); each handler asks
 // the caller's Grant at the school the request is about before anything is looked up, narrows a
-// guardian to their own records (services/conduct/README.md, "Access") and maps proto ⇄ domain. Reads and writes alike are use cases of
-// ConductService: the API never sees the store. Sync API: writes block on the store inside the
+// guardian to their own records (services/conduct/README.md, "Access") and maps proto ⇄ domain. Reads and writes alike
+// are use cases of ConductService: the API never sees the store. Sync API: writes block on the store inside the
 // server's bounded thread pool; the gate is served from memory and waits only for its audit
 // record's group commit.
 #pragma once
@@ -20,7 +20,9 @@ namespace parley::conduct {
 class ConductApi final : public v1::ConductService::Service {
  public:
   ConductApi(ConductService* conduct, const auth::Verifier* verifier, const Clock* clock)
-      : conduct_(conduct), edge_(verifier, api::Edge::ServiceNamed(v1::ConductService::service_full_name()), AccessRules()), clock_(clock) {}
+      : conduct_(conduct),
+        edge_(verifier, api::Edge::ServiceNamed(v1::ConductService::service_full_name()), AccessRules()),
+        clock_(clock) {}
 
   // The access rule of every method (common/auth/access.h; docs/security.md).
   static const auth::RuleTable& AccessRules();

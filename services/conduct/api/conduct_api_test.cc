@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/auth/auth.h"
 #include "common/auth/testing/test_keys.h"
 #include "common/status/grpc_status.h"
@@ -24,6 +25,10 @@ constexpr char kSchool[] = "kenilworth";
 constexpr char kGuardian[] = "guardians/g-00042";
 constexpr char kRequestA[] = "0b7c1d2e-3f40-4a51-8b62-7c83d94ea5f6";
 constexpr char kRequestB[] = "0b7c1d2e-3f40-4a51-8b62-7c83d94ea5f7";
+constexpr char kRequestC[] = "0b7c1d2e-3f40-4a51-8b62-7c83d94ea5f9";
+constexpr char kRequestD[] = "0b7c1d2e-3f40-4a51-8b62-7c83d94ea5fa";
+// Another family at the same school.
+constexpr char kOtherFamily[] = "guardians/g-00099";
 
 absl::Time Start() {
   absl::TimeZone london;
@@ -41,7 +46,13 @@ google::protobuf::Timestamp Ts(absl::Time t) {
 struct Result {
   grpc::StatusCode code = grpc::StatusCode::OK;
   std::string reason;
+  std::string message;
 };
+
+// `message` with `name` replaced by "X": the words of two answers about different names compared.
+std::string Words(const std::string& message, const std::string& name) {
+  return absl::StrReplaceAll(message, {{name, "X"}});
+}
 
 class ConductApiTest : public ::testing::Test {
  protected:
@@ -51,6 +62,9 @@ class ConductApiTest : public ::testing::Test {
     directory_.AddSchool(kSchool);
     directory_.AddSchool("st-marys");
     directory_.AddGuardian(kGuardian, {kSchool});
+    directory_.AddGuardian(kOtherFamily, {kSchool});
+    directory_.AddGuardian("guardians/g-elsewhere", {"st-marys"});
+    directory_.AddStaff("schools/st-marys/staff/s-01");
     directory_.SetHead(kSchool, "schools/kenilworth/staff/s-head");
     ASSERT_TRUE(gate_.Start(absl::Hours(1)).ok());
     recorder_ = std::make_unique<DecisionRecorder>(&store_);
@@ -79,6 +93,14 @@ class ConductApiTest : public ::testing::Test {
     return *signer_->Mint(auth::Principal{absl::StrCat("staff:", role), {role}, {school}}, absl::Hours(1));
   }
 
+  // A guardian's own token: subject their resource name, schools their children's.
+  std::string GuardianToken(const std::string& guardian, const std::string& school = kSchool) {
+    return *signer_->Mint(auth::Principal{guardian, {"guardian"}, {school}}, absl::Hours(1));
+  }
+  std::string ServiceToken() {
+    return *signer_->Mint(auth::Principal{"service:escalation", {"service"}, {}}, absl::Hours(1));
+  }
+
   // Calls `method` on the stub with `token` ("" = none).
   template <typename Req, typename Resp, typename Method>
   Result Call(Method method, const Req& req, Resp* resp, const std::string& token) {
@@ -89,6 +111,7 @@ class ConductApiTest : public ::testing::Test {
     r.code = s.error_code();
     auto it = ctx.GetServerTrailingMetadata().find(std::string(kErrorReasonMetadataKey));
     if (it != ctx.GetServerTrailingMetadata().end()) r.reason = std::string(it->second.data(), it->second.size());
+    r.message = s.error_message();
     return r;
   }
 
@@ -134,6 +157,26 @@ class ConductApiTest : public ::testing::Test {
     *a->mutable_start_time() = Ts(clock_.Now() - absl::Hours(24));
     a->set_review_date("2025-12-01");
     return req;
+  }
+
+  // A draft, created by the school's senior leader.
+  v1::Arrangement Drafted(const std::string& request_id) {
+    v1::Arrangement draft;
+    Result r =
+        Call(&v1::ConductService::Stub::CreateArrangement, NewArrangement(request_id), &draft, Token("senior_leader"));
+    EXPECT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+    return draft;
+  }
+
+  // An arrangement issued (with its letter) by the school's senior leader.
+  v1::Arrangement Issued(const std::string& create_id, const std::string& issue_id) {
+    v1::IssueArrangementRequest issue;
+    issue.set_name(Drafted(create_id).name());
+    issue.set_request_id(issue_id);
+    v1::Arrangement active;
+    Result r = Call(&v1::ConductService::Stub::IssueArrangement, issue, &active, Token("senior_leader"));
+    EXPECT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+    return active;
   }
 
   SimulatedClock clock_;
@@ -388,6 +431,331 @@ TEST_F(ConductApiTest, AKeyedCheckIsOneDecision) {
   EXPECT_EQ(bad.code, grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(bad.reason, reason::kRequestIdInvalid);
   EXPECT_EQ(store_.DecisionCount(), 2);
+}
+
+// ---- who sees what (services/conduct/README.md, "Access") -------------------------------------
+
+TEST_F(ConductApiTest, AGuardianReadsTheirOwnRecordsWithoutStaffInternalFields) {
+  const v1::Arrangement active = Issued(kRequestA, kRequestB);
+  ASSERT_FALSE(active.issued_by().empty());
+  const v1::Incident incident = CreateIncident(kRequestC);
+  v1::CreatePremisesBanRequest ban_req;
+  ban_req.set_parent("schools/kenilworth");
+  ban_req.set_request_id(kRequestD);
+  ban_req.mutable_premises_ban()->set_guardian(kGuardian);
+  ban_req.mutable_premises_ban()->set_scope(v1::PREMISES_BAN_SCOPE_SITE);
+  *ban_req.mutable_premises_ban()->mutable_start_time() = Ts(clock_.Now());
+  ban_req.mutable_premises_ban()->set_reason("Shouted at the head at the gate.");
+  ban_req.mutable_premises_ban()->set_incident(incident.name());
+  v1::PremisesBan ban;
+  ASSERT_EQ(Call(&Stub::CreatePremisesBan, ban_req, &ban, Token("senior_leader")).code, grpc::StatusCode::OK);
+  v1::Decision decision;
+  ASSERT_EQ(Call(&Stub::CheckCommunication, Check(kRequestA), &decision, ServiceToken()).code, grpc::StatusCode::OK);
+  const std::string mine = GuardianToken(kGuardian);
+
+  v1::GetArrangementRequest get;
+  get.set_name(active.name());
+  v1::Arrangement a;
+  Result r = Call(&Stub::GetArrangement, get, &a, mine);
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+  EXPECT_EQ(a.guardian(), kGuardian);
+  EXPECT_EQ(a.terms().reasons(), "Abusive emails.");  // the letter states them
+  EXPECT_FALSE(a.letter().empty());
+  EXPECT_TRUE(a.issued_by().empty());
+  // Staff see who issued it.
+  ASSERT_EQ(Call(&Stub::GetArrangement, get, &a, Token("office")).code, grpc::StatusCode::OK);
+  EXPECT_EQ(a.issued_by(), active.issued_by());
+
+  v1::ListArrangementsRequest list;
+  list.set_parent("schools/kenilworth");
+  v1::ListArrangementsResponse listed;
+  ASSERT_EQ(Call(&Stub::ListArrangements, list, &listed, mine).code, grpc::StatusCode::OK);
+  ASSERT_EQ(listed.arrangements_size(), 1);
+  EXPECT_TRUE(listed.arrangements(0).issued_by().empty());
+  v1::ListGuardianArrangementsRequest own;
+  own.set_guardian(kGuardian);
+  v1::ListGuardianArrangementsResponse in_force;
+  ASSERT_EQ(Call(&Stub::ListGuardianArrangements, own, &in_force, mine).code, grpc::StatusCode::OK);
+  ASSERT_EQ(in_force.arrangements_size(), 1);
+  EXPECT_TRUE(in_force.arrangements(0).issued_by().empty());
+  v1::ListArrangementRevisionsRequest revisions_req;
+  revisions_req.set_name(active.name());
+  v1::ListArrangementRevisionsResponse revisions;
+  ASSERT_EQ(Call(&Stub::ListArrangementRevisions, revisions_req, &revisions, mine).code, grpc::StatusCode::OK);
+  ASSERT_EQ(revisions.revisions_size(), 1);
+  EXPECT_TRUE(revisions.revisions(0).issued_by().empty());
+
+  v1::ListLettersRequest letters_req;
+  letters_req.set_parent("schools/kenilworth");
+  v1::ListLettersResponse letters;
+  ASSERT_EQ(Call(&Stub::ListLetters, letters_req, &letters, mine).code, grpc::StatusCode::OK);
+  ASSERT_EQ(letters.letters_size(), 1);
+  EXPECT_EQ(letters.letters(0).name(), active.letter());
+  v1::GetLetterRequest letter_req;
+  letter_req.set_name(active.letter());
+  v1::Letter letter;
+  EXPECT_EQ(Call(&Stub::GetLetter, letter_req, &letter, mine).code, grpc::StatusCode::OK);
+
+  v1::ListDecisionsRequest decisions_req;
+  decisions_req.set_parent("schools/kenilworth");
+  decisions_req.set_guardian(kGuardian);
+  v1::ListDecisionsResponse decisions;
+  ASSERT_EQ(Call(&Stub::ListDecisions, decisions_req, &decisions, mine).code, grpc::StatusCode::OK);
+  ASSERT_EQ(decisions.decisions_size(), 1);
+  EXPECT_TRUE(decisions.decisions(0).asked_by().empty());
+  v1::GetDecisionRequest decision_req;
+  decision_req.set_name(decision.name());
+  v1::Decision d;
+  ASSERT_EQ(Call(&Stub::GetDecision, decision_req, &d, mine).code, grpc::StatusCode::OK);
+  EXPECT_EQ(d.outcome(), decision.outcome());
+  EXPECT_TRUE(d.asked_by().empty());
+
+  v1::GetPremisesBanRequest ban_get;
+  ban_get.set_name(ban.name());
+  v1::PremisesBan b;
+  ASSERT_EQ(Call(&Stub::GetPremisesBan, ban_get, &b, mine).code, grpc::StatusCode::OK);
+  EXPECT_EQ(b.scope(), v1::PREMISES_BAN_SCOPE_SITE);
+  EXPECT_TRUE(b.reason().empty());
+  EXPECT_TRUE(b.incident().empty());
+  EXPECT_TRUE(b.issued_by().empty());
+}
+
+TEST_F(ConductApiTest, AnotherFamilysRecordIsTheSameAnswerAsNoRecord) {
+  const v1::Arrangement active = Issued(kRequestA, kRequestB);
+  v1::Decision decision;
+  ASSERT_EQ(Call(&Stub::CheckCommunication, Check(kRequestA), &decision, ServiceToken()).code, grpc::StatusCode::OK);
+  const std::string other = GuardianToken(kOtherFamily);
+
+  // Get: NOT_FOUND, the reason and words of a record that does not exist.
+  auto same_as_missing = [&](auto method, auto req, auto resp, const std::string& name, const std::string& missing) {
+    req.set_name(name);
+    Result theirs = Call(method, req, &resp, other);
+    req.set_name(missing);
+    Result none = Call(method, req, &resp, other);
+    EXPECT_EQ(theirs.code, grpc::StatusCode::NOT_FOUND) << name;
+    EXPECT_EQ(theirs.code, none.code) << name;
+    EXPECT_EQ(theirs.reason, none.reason) << name;
+    EXPECT_EQ(Words(theirs.message, name.substr(name.rfind('/') + 1)),
+              Words(none.message, missing.substr(missing.rfind('/') + 1)))
+        << name;
+  };
+  same_as_missing(&Stub::GetArrangement, v1::GetArrangementRequest(), v1::Arrangement(), active.name(),
+                  "schools/kenilworth/arrangements/a-missing");
+  same_as_missing(&Stub::GetLetter, v1::GetLetterRequest(), v1::Letter(), active.letter(),
+                  "schools/kenilworth/letters/l-missing");
+  same_as_missing(&Stub::GetDecision, v1::GetDecisionRequest(), v1::Decision(), decision.name(),
+                  "schools/kenilworth/decisions/d-missing");
+  same_as_missing(&Stub::ListArrangementRevisions, v1::ListArrangementRevisionsRequest(),
+                  v1::ListArrangementRevisionsResponse(), active.name(), "schools/kenilworth/arrangements/a-missing");
+  // A draft is the school's working paper: not found for the guardian it is about, too.
+  const v1::Arrangement draft = Drafted(kRequestC);
+  v1::GetArrangementRequest get;
+  get.set_name(draft.name());
+  v1::Arrangement a;
+  EXPECT_EQ(Call(&Stub::GetArrangement, get, &a, GuardianToken(kGuardian)).reason, reason::kArrangementNotFound);
+
+  // Lists: only their own; naming another guardian is refused.
+  v1::ListLettersRequest letters_req;
+  letters_req.set_parent("schools/kenilworth");
+  v1::ListLettersResponse letters;
+  ASSERT_EQ(Call(&Stub::ListLetters, letters_req, &letters, other).code, grpc::StatusCode::OK);
+  EXPECT_EQ(letters.letters_size(), 0);
+  letters_req.set_guardian(kGuardian);
+  Result named = Call(&Stub::ListLetters, letters_req, &letters, other);
+  EXPECT_EQ(named.code, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(named.reason, reason::kWrongGuardian);
+  v1::ListArrangementsRequest list;
+  list.set_parent("schools/kenilworth");
+  v1::ListArrangementsResponse listed;
+  ASSERT_EQ(Call(&Stub::ListArrangements, list, &listed, other).code, grpc::StatusCode::OK);
+  EXPECT_EQ(listed.arrangements_size(), 0);
+  v1::ListDecisionsRequest decisions_req;
+  decisions_req.set_parent("schools/kenilworth");
+  decisions_req.set_guardian(kGuardian);
+  v1::ListDecisionsResponse decisions;
+  EXPECT_EQ(Call(&Stub::ListDecisions, decisions_req, &decisions, other).reason, reason::kWrongGuardian);
+  v1::ListGuardianArrangementsRequest theirs;
+  theirs.set_guardian(kGuardian);
+  v1::ListGuardianArrangementsResponse in_force;
+  EXPECT_EQ(Call(&Stub::ListGuardianArrangements, theirs, &in_force, other).reason, reason::kWrongGuardian);
+
+  // A decision taken on a safeguarding concern is the school's alone.
+  v1::CheckCommunicationRequest concern = Check(kRequestB);
+  concern.set_safeguarding(true);
+  v1::Decision safeguarding;
+  ASSERT_EQ(Call(&Stub::CheckCommunication, concern, &safeguarding, ServiceToken()).code, grpc::StatusCode::OK);
+  v1::GetDecisionRequest get_decision;
+  get_decision.set_name(safeguarding.name());
+  v1::Decision d;
+  EXPECT_EQ(Call(&Stub::GetDecision, get_decision, &d, GuardianToken(kGuardian)).code, grpc::StatusCode::NOT_FOUND);
+  decisions_req.clear_guardian();
+  ASSERT_EQ(Call(&Stub::ListDecisions, decisions_req, &decisions, GuardianToken(kGuardian)).code, grpc::StatusCode::OK);
+  ASSERT_EQ(decisions.decisions_size(), 1);
+  EXPECT_EQ(decisions.decisions(0).name(), decision.name());
+}
+
+TEST_F(ConductApiTest, AGuardianIsRefusedIncidentsStatsAndChanges) {
+  const v1::Incident incident = CreateIncident(kRequestA);
+  const std::string mine = GuardianToken(kGuardian);
+  v1::GetIncidentRequest get;
+  get.set_name(incident.name());
+  v1::Incident i;
+  Result r = Call(&Stub::GetIncident, get, &i, mine);
+  EXPECT_EQ(r.code, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(r.reason, reason::kRoleRequired);
+  v1::ListIncidentsRequest list;
+  list.set_parent("schools/kenilworth");
+  v1::ListIncidentsResponse listed;
+  EXPECT_EQ(Call(&Stub::ListIncidents, list, &listed, mine).reason, reason::kRoleRequired);
+  v1::GetSchoolStatsRequest stats_req;
+  stats_req.set_school("schools/kenilworth");
+  *stats_req.mutable_start_time() = Ts(clock_.Now() - absl::Hours(24));
+  *stats_req.mutable_end_time() = Ts(clock_.Now());
+  v1::SchoolStats stats;
+  EXPECT_EQ(Call(&Stub::GetSchoolStats, stats_req, &stats, mine).reason, reason::kRoleRequired);
+  v1::Incident created;
+  EXPECT_EQ(Call(&Stub::CreateIncident, NewIncident(kRequestB), &created, mine).reason, reason::kRoleRequired);
+  v1::Arrangement draft;
+  EXPECT_EQ(Call(&Stub::CreateArrangement, NewArrangement(kRequestB), &draft, mine).reason, reason::kRoleRequired);
+  EXPECT_EQ(store_.WriteCount(), 1);
+}
+
+TEST_F(ConductApiTest, ATeacherRecordsIncidentsAndChecksButReadsNoConductRecords) {
+  const std::string teacher = Token("teacher");
+  v1::Incident created;
+  Result r = Call(&Stub::CreateIncident, NewIncident(kRequestA), &created, teacher);
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+  EXPECT_EQ(created.reported_by(), "staff:teacher");
+  // Recording the outcome is a senior leader's.
+  v1::CreateIncidentRequest decided = NewIncident(kRequestB);
+  decided.mutable_incident()->set_outcome(v1::INCIDENT_OUTCOME_WARNING_GIVEN);
+  r = Call(&Stub::CreateIncident, decided, &created, teacher);
+  EXPECT_EQ(r.code, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(r.reason, reason::kRoleRequired);
+  EXPECT_EQ(Call(&Stub::CreateIncident, decided, &created, Token("dsl")).code, grpc::StatusCode::OK);
+
+  v1::Decision decision;
+  r = Call(&Stub::CheckCommunication, Check(kRequestA), &decision, teacher);
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+  EXPECT_EQ(decision.asked_by(), "staff:teacher");
+  EXPECT_EQ(store_.DecisionCount(), 1);
+
+  v1::GetIncidentRequest get;
+  get.set_name(created.name());
+  v1::Incident i;
+  EXPECT_EQ(Call(&Stub::GetIncident, get, &i, teacher).reason, reason::kRoleRequired);
+  v1::GetDecisionRequest get_decision;
+  get_decision.set_name(decision.name());
+  v1::Decision d;
+  EXPECT_EQ(Call(&Stub::GetDecision, get_decision, &d, teacher).reason, reason::kRoleRequired);
+  v1::ListArrangementsRequest arrangements;
+  arrangements.set_parent("schools/kenilworth");
+  v1::ListArrangementsResponse listed;
+  EXPECT_EQ(Call(&Stub::ListArrangements, arrangements, &listed, teacher).reason, reason::kRoleRequired);
+  v1::ListLettersRequest letters;
+  letters.set_parent("schools/kenilworth");
+  v1::ListLettersResponse l;
+  EXPECT_EQ(Call(&Stub::ListLetters, letters, &l, teacher).reason, reason::kRoleRequired);
+  v1::GetSchoolStatsRequest stats_req;
+  stats_req.set_school("schools/kenilworth");
+  *stats_req.mutable_start_time() = Ts(clock_.Now() - absl::Hours(24));
+  *stats_req.mutable_end_time() = Ts(clock_.Now());
+  v1::SchoolStats stats;
+  EXPECT_EQ(Call(&Stub::GetSchoolStats, stats_req, &stats, teacher).reason, reason::kRoleRequired);
+  EXPECT_EQ(Call(&Stub::GetSchoolStats, stats_req, &stats, Token("office")).code, grpc::StatusCode::OK);
+}
+
+TEST_F(ConductApiTest, AGuardiansOwnCheckIsAnsweredButNotStored) {
+  Issued(kRequestA, kRequestB);
+  const std::string mine = GuardianToken(kGuardian);
+  v1::CheckCommunicationRequest check = Check("");
+  v1::Decision answer;
+  Result r = Call(&Stub::CheckCommunication, check, &answer, mine);
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+  EXPECT_EQ(answer.outcome(), v1::OUTCOME_REDIRECT);  // phone; the arrangement allows email only
+  ASSERT_EQ(answer.allowed_channels_size(), 1);
+  EXPECT_EQ(answer.allowed_channels(0), v1::CHANNEL_EMAIL);
+  EXPECT_TRUE(answer.name().empty());
+  EXPECT_TRUE(answer.asked_by().empty());
+  check.set_request_id(kRequestC);  // accepted, and still nothing stored
+  ASSERT_EQ(Call(&Stub::CheckCommunication, check, &answer, mine).code, grpc::StatusCode::OK);
+  EXPECT_EQ(store_.DecisionCount(), 0);
+
+  // About someone else, or with a staff judgement: refused.
+  check.set_guardian(kOtherFamily);
+  r = Call(&Stub::CheckCommunication, check, &answer, mine);
+  EXPECT_EQ(r.code, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(r.reason, reason::kWrongGuardian);
+  check.set_guardian(kGuardian);
+  check.set_safeguarding(true);
+  EXPECT_EQ(Call(&Stub::CheckCommunication, check, &answer, mine).reason, reason::kRoleRequired);
+  check.set_safeguarding(false);
+  check.set_marked_abusive(true);
+  EXPECT_EQ(Call(&Stub::CheckCommunication, check, &answer, mine).reason, reason::kRoleRequired);
+  EXPECT_EQ(store_.DecisionCount(), 0);
+}
+
+TEST_F(ConductApiTest, AddressedToStaffOfAnotherSchoolOrNoneIsRefusedAndNothingStored) {
+  v1::CheckCommunicationRequest check = Check(kRequestA);
+  check.set_addressed_to("schools/st-marys/staff/s-01");
+  v1::Decision d;
+  Result r = Call(&Stub::CheckCommunication, check, &d, ServiceToken());
+  EXPECT_EQ(r.code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(r.reason, reason::kInvalidField);
+  check.set_addressed_to("schools/kenilworth/staff/s-nobody");
+  r = Call(&Stub::CheckCommunication, check, &d, Token("office"));
+  EXPECT_EQ(r.code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(r.reason, reason::kStaffNotFound);
+  check.set_addressed_to("schools/st-marys/staff/s-01");
+  EXPECT_EQ(Call(&Stub::CheckCommunication, check, &d, GuardianToken(kGuardian)).code,
+            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(store_.DecisionCount(), 0);
+  check.set_addressed_to("schools/kenilworth/staff/s-head");
+  EXPECT_EQ(Call(&Stub::CheckCommunication, check, &d, ServiceToken()).code, grpc::StatusCode::OK);
+  EXPECT_EQ(store_.DecisionCount(), 1);
+}
+
+TEST_F(ConductApiTest, AGuardianElsewhereAndAMissingGuardianGetTheSameAnswer) {
+  auto same = [&](auto method, auto req, auto resp, auto set_guardian) {
+    set_guardian(req, "guardians/g-elsewhere");
+    Result elsewhere = Call(method, req, &resp, Token("senior_leader"));
+    set_guardian(req, "guardians/g-nobody");
+    Result missing = Call(method, req, &resp, Token("senior_leader"));
+    EXPECT_EQ(elsewhere.code, grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(elsewhere.reason, reason::kGuardianNotFound);
+    EXPECT_EQ(missing.code, elsewhere.code);
+    EXPECT_EQ(missing.reason, elsewhere.reason);
+    EXPECT_EQ(Words(missing.message, "g-nobody"), Words(elsewhere.message, "g-elsewhere"));
+  };
+  same(&Stub::CheckCommunication, Check(kRequestA), v1::Decision(),
+       [](v1::CheckCommunicationRequest& r, const char* g) { r.set_guardian(g); });
+  same(&Stub::CreateIncident, NewIncident(kRequestA), v1::Incident(),
+       [](v1::CreateIncidentRequest& r, const char* g) { r.mutable_incident()->set_guardian(g); });
+  same(&Stub::CreateArrangement, NewArrangement(kRequestA), v1::Arrangement(),
+       [](v1::CreateArrangementRequest& r, const char* g) { r.mutable_arrangement()->set_guardian(g); });
+  EXPECT_EQ(store_.WriteCount(), 0);
+  EXPECT_EQ(store_.DecisionCount(), 0);
+}
+
+TEST_F(ConductApiTest, OnlyTrustAdministratorsMakeTrustWideArrangements) {
+  v1::CreateArrangementRequest trust_wide = NewArrangement(kRequestA);
+  trust_wide.mutable_arrangement()->set_scope(v1::ARRANGEMENT_SCOPE_TRUST);
+  v1::Arrangement out;
+  Result r = Call(&Stub::CreateArrangement, trust_wide, &out, Token("senior_leader"));
+  EXPECT_EQ(r.code, grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(r.reason, reason::kRoleRequired);
+  const std::string admin = *signer_->Mint(auth::Principal{"staff:admin", {"trust_admin"}, {}}, absl::Hours(1));
+  r = Call(&Stub::CreateArrangement, trust_wide, &out, admin);
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+  // The school's senior leader may read it but not change it.
+  v1::EndArrangementRequest end;
+  end.set_name(out.name());
+  end.set_request_id(kRequestB);
+  v1::Arrangement ended;
+  EXPECT_EQ(Call(&Stub::EndArrangement, end, &ended, Token("senior_leader")).reason, reason::kRoleRequired);
+  v1::GetArrangementRequest get;
+  get.set_name(out.name());
+  EXPECT_EQ(Call(&Stub::GetArrangement, get, &ended, Token("senior_leader")).code, grpc::StatusCode::OK);
 }
 
 }  // namespace

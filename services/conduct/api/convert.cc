@@ -280,7 +280,8 @@ absl::StatusOr<GateQuery> QueryFrom(const v1::CheckCommunicationRequest& req) {
 
 v1::Decision ToProto(const DecisionRecord& d) {
   v1::Decision out;
-  out.set_name(absl::StrCat("schools/", d.query.school_id, "/decisions/", d.id));
+  // A guardian's own check is not stored, so it has no name.
+  if (!d.id.empty()) out.set_name(absl::StrCat("schools/", d.query.school_id, "/decisions/", d.id));
   out.set_guardian(d.query.guardian);
   out.set_channel(ToProto(d.query.channel));
   *out.mutable_time() = ToProto(d.query.at);
@@ -314,5 +315,30 @@ v1::Decision ToProto(const DecisionRecord& d) {
   *out.mutable_decide_time() = ToProto(d.decide_time);
   return out;
 }
+
+// ---- what a guardian sees of their own records -------------------------------------------------
+
+void ForGuardian(v1::Arrangement* a) {
+  a->clear_issued_by();
+  a->clear_breach_incident();
+  a->clear_covered_schools();
+}
+
+void ForGuardian(v1::ArrangementRevision* r) {
+  r->clear_issued_by();
+  r->clear_breach_incident();
+}
+
+void ForGuardian(v1::PremisesBan* b) {
+  b->clear_issued_by();
+  b->clear_incident();
+  b->clear_reason();
+}
+
+void ForGuardian(v1::Letter*) {}
+
+void ForGuardian(v1::Decision* d) { d->clear_asked_by(); }
+
+void ForGuardian(v1::Incident*) {}
 
 }  // namespace parley::conduct

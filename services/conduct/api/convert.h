@@ -38,6 +38,20 @@ v1::PremisesBan ToProto(const PremisesBan& b);
 v1::Letter ToProto(const Letter& l);
 
 absl::StatusOr<GateQuery> QueryFrom(const v1::CheckCommunicationRequest& req);
+// The name is left empty for a record without an id (a guardian's own check, never stored).
 v1::Decision ToProto(const DecisionRecord& d);
+
+// What a guardian sees of a record about themselves (services/conduct/README.md, "Access"): the
+// staff-internal fields cleared. An arrangement: who issued it, the breach incident behind a
+// tightening, the schools whose staff may read it; a revision likewise; a premises ban: who issued
+// it, the incident behind it and the staff's written reason; a decision: who asked. A letter is
+// what was sent to the guardian: nothing is cleared. Guardians never see incidents (the model gives
+// them no reach): clears nothing, for the API's generic reads.
+void ForGuardian(v1::Arrangement* a);
+void ForGuardian(v1::ArrangementRevision* r);
+void ForGuardian(v1::PremisesBan* b);
+void ForGuardian(v1::Letter* l);
+void ForGuardian(v1::Decision* d);
+void ForGuardian(v1::Incident* i);
 
 }  // namespace parley::conduct

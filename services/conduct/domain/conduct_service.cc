@@ -122,8 +122,8 @@ ConductService::ConductService(ConductStore* store, Directory* directory, GateCa
       options_(options) {}
 
 absl::StatusOr<GuardianInfo> ConductService::GuardianAt(const std::string& guardian, const std::string& school_id) {
-  PARLEY_ASSIGN_OR_RETURN(GuardianInfo info, directory_->GetGuardian(guardian));
-  if (!Contains(info.school_ids, school_id)) {
+  absl::StatusOr<GuardianInfo> info = directory_->GetGuardian(guardian);
+  if (info.ok() ? !Contains(info->school_ids, school_id) : absl::IsNotFound(info.status())) {
     return NotFound(reason::kGuardianNotFound,
                     absl::StrCat("no guardian ", guardian, " of a pupil at school ", school_id));
   }
@@ -144,14 +144,14 @@ absl::StatusOr<WriteResult> ConductService::AfterWrite(absl::StatusOr<WriteResul
 
 // ---- the gate ----------------------------------------------------------------------------------
 
-absl::StatusOr<DecisionRecord> ConductService::Check(const GateQuery& query, const std::string& asked_by,
-                                                     const std::string& request_id) {
-  const absl::Time now = clock_->Now();
+absl::StatusOr<DecisionRecord> ConductService::Decided(const GateQuery& query, absl::Time now) {
   if (query.purpose == Purpose::kInboundMessage && query.at > now + options_.message_future_skew) {
     return InvalidArgument(reason::kTimeInFuture, "time: a message cannot arrive in the future");
   }
+  PARLEY_RETURN_IF_ERROR(ValidateQuery(query));
   PARLEY_ASSIGN_OR_RETURN(SchoolInfo school, directory_->GetSchool(query.school_id));
-  PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, GuardianAt(query.guardian, query.school_id));
+  PARLEY_RETURN_IF_ERROR(GuardianAt(query.guardian, query.school_id).status());
+  if (!query.addressed_to.empty()) PARLEY_RETURN_IF_ERROR(directory_->CheckStaff(query.addressed_to));
   std::shared_ptr<const GateSnapshot> snapshot = gate_->Current();
   GateInputs inputs;
   inputs.zone = school.zone;
@@ -161,16 +161,26 @@ absl::StatusOr<DecisionRecord> ConductService::Check(const GateQuery& query, con
   inputs.known_difficult = last.has_value() && *last >= now - options_.incident_lookback;
 
   DecisionRecord record;
-  record.id = request_id.empty() ? NewId('d') : KeyedDecisionId(query.school_id, asked_by, request_id);
   record.query = query;
   record.decision = Decide(query, inputs);
-  record.asked_by = asked_by;
   record.decide_time = now;
+  return record;
+}
+
+absl::StatusOr<DecisionRecord> ConductService::Check(const GateQuery& query, const std::string& asked_by,
+                                                     const std::string& request_id) {
+  PARLEY_ASSIGN_OR_RETURN(DecisionRecord record, Decided(query, clock_->Now()));
+  record.id = request_id.empty() ? NewId('d') : KeyedDecisionId(query.school_id, asked_by, request_id);
+  record.asked_by = asked_by;
   PARLEY_ASSIGN_OR_RETURN(bool stored, recorder_->Record(record));
   if (stored) return record;
   // A copy of this keyed check was stored first (a retry, or a twin running alongside): that
   // decision is the one.
   return store_->GetDecision(query.school_id, record.id);
+}
+
+absl::StatusOr<DecisionRecord> ConductService::Evaluate(const GateQuery& query) {
+  return Decided(query, clock_->Now());
 }
 
 absl::StatusOr<DecisionRecord> ConductService::GetDecision(const std::string& school_id, const std::string& id) {

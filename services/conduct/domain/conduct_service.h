@@ -43,9 +43,17 @@ class ConductService {
 
   // The gate: decides, records the decision, returns it. With a `request_id` (a UUID, validated
   // by the API) the decision is one per (school, asker, request_id): its id is derived from that
-  // key, and a repeated check returns the decision stored first and stores nothing new.
+  // key, and a repeated check returns the decision stored first and stores nothing new. Refused
+  // before anything is stored: a guardian not linked to a pupil at the school (NOT_FOUND,
+  // GUARDIAN_NOT_FOUND, the same answer whether the guardian exists elsewhere or nowhere), an
+  // `addressed_to` of another school (INVALID_ARGUMENT) or one the directory does not know
+  // (NOT_FOUND, STAFF_NOT_FOUND).
   absl::StatusOr<DecisionRecord> Check(const GateQuery& query, const std::string& asked_by,
                                        const std::string& request_id = "");
+  // The same decision as Check, refused alike, but not stored: a guardian asking about their own
+  // communication (the answer is theirs, not an audit record of the school's). The record has no
+  // id and no asker.
+  absl::StatusOr<DecisionRecord> Evaluate(const GateQuery& query);
   absl::StatusOr<DecisionRecord> GetDecision(const std::string& school_id, const std::string& id);
   absl::StatusOr<Page<DecisionRecord>> ListDecisions(const std::string& school_id, const std::string& guardian,
                                                      std::optional<Outcome> outcome, PageQuery page);
@@ -105,8 +113,12 @@ class ConductService {
 
  private:
   absl::StatusOr<WriteResult> AfterWrite(absl::StatusOr<WriteResult> result);
-  // The guardian, when linked to a pupil at the school; NOT_FOUND otherwise.
+  // The guardian, when linked to a pupil at the school; otherwise NOT_FOUND (GUARDIAN_NOT_FOUND)
+  // in the same words whether the guardian exists at another school or not at all, so a school's
+  // staff learn nothing about other schools' families.
   absl::StatusOr<GuardianInfo> GuardianAt(const std::string& guardian, const std::string& school_id);
+  // Check and Evaluate without storing: the query's references checked, then the gate's decision.
+  absl::StatusOr<DecisionRecord> Decided(const GateQuery& query, absl::Time now);
 
   ConductStore* const store_;
   Directory* const directory_;

@@ -1,6 +1,7 @@
 // ConductService's use cases over the in-memory store and directory: no database, simulated time.
 #include "services/conduct/domain/conduct_service.h"
 
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -9,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -438,6 +440,101 @@ TEST_F(ConductServiceTest, BadInputWritesNothing) {
   EXPECT_EQ(store_.WriteCount(), writes2);
   EXPECT_EQ(store_.DecisionCount(), 0);
   EXPECT_TRUE(store_.Outbox().empty());
+}
+
+TEST_F(ConductServiceTest, AGuardianElsewhereAndAMissingGuardianGetTheSameAnswer) {
+  // Another school's family and no family at all: the same code, reason and words, for every use
+  // case that names a guardian, and nothing is written.
+  auto same = [&](const std::function<absl::Status(const std::string&)>& attempt) {
+    const absl::Status elsewhere = attempt("guardians/g-elsewhere");
+    const absl::Status missing = attempt("guardians/g-nobody");
+    EXPECT_EQ(elsewhere.code(), absl::StatusCode::kNotFound);
+    EXPECT_EQ(ErrorReason(elsewhere), reason::kGuardianNotFound);
+    EXPECT_EQ(ErrorReason(missing), ErrorReason(elsewhere));
+    EXPECT_EQ(missing.code(), elsewhere.code());
+    // The words differ only by the name asked about.
+    EXPECT_EQ(absl::StrReplaceAll(missing.message(), {{"g-nobody", "X"}}),
+              absl::StrReplaceAll(elsewhere.message(), {{"g-elsewhere", "X"}}));
+  };
+  same([&](const std::string& g) {
+    GateQuery q = Phone();
+    q.guardian = g;
+    return conduct_->Check(q, "service:escalation").status();
+  });
+  same([&](const std::string& g) {
+    GateQuery q = Phone();
+    q.guardian = g;
+    return conduct_->Evaluate(q).status();
+  });
+  same([&](const std::string& g) {
+    Incident i;
+    i.school_id = kSchool;
+    i.guardian = g;
+    i.kind = IncidentKind::kAbusiveWrittenMessage;
+    i.channel = Channel::kEmail;
+    i.occur_time = clock_.Now() - absl::Hours(1);
+    return conduct_
+        ->CreateIncident(Key("CreateIncident"), i,
+                         [](const Incident& x) -> absl::StatusOr<std::string> { return x.id; })
+        .status();
+  });
+  same([&](const std::string& g) {
+    Arrangement a = Terms(Today() + 30);
+    a.guardian = g;
+    return conduct_->CreateArrangement(Key("CreateArrangement"), a, EncodeArrangement()).status();
+  });
+  same([&](const std::string& g) {
+    PremisesBan ban;
+    ban.school_id = kSchool;
+    ban.guardian = g;
+    ban.scope = PremisesBanScope::kSite;
+    ban.start_time = clock_.Now();
+    ban.reason = "Threats at the gate.";
+    return conduct_
+        ->CreateBan(Key("CreateBan"), ban, [](const PremisesBan& b) -> absl::StatusOr<std::string> { return b.id; })
+        .status();
+  });
+  EXPECT_EQ(store_.WriteCount(), 0);
+  EXPECT_EQ(store_.DecisionCount(), 0);
+}
+
+TEST_F(ConductServiceTest, AddressedToMustBeKnownStaffOfTheSchoolContactedAndNothingIsStoredOtherwise) {
+  directory_.AddStaff("schools/st-marys/staff/s-01");
+  GateQuery other_school = Phone();
+  other_school.addressed_to = "schools/st-marys/staff/s-01";
+  absl::Status s = conduct_->Check(other_school, "service:escalation").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(s), reason::kInvalidField);
+  EXPECT_EQ(conduct_->Evaluate(other_school).status().code(), absl::StatusCode::kInvalidArgument);
+  GateQuery unknown = Phone();
+  unknown.addressed_to = "schools/kenilworth/staff/s-nobody";
+  s = conduct_->Check(unknown, "service:escalation").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorReason(s), reason::kStaffNotFound);
+  EXPECT_EQ(store_.DecisionCount(), 0);
+
+  GateQuery known = Phone();
+  known.addressed_to = kContact;
+  ASSERT_TRUE(conduct_->Check(known, "service:escalation").ok());
+  EXPECT_EQ(store_.DecisionCount(), 1);
+}
+
+TEST_F(ConductServiceTest, EvaluateDecidesAsCheckDoesButStoresNothing) {
+  Issued(Today() + 30);
+  const int64_t writes = store_.WriteCount();
+  absl::StatusOr<DecisionRecord> evaluated = conduct_->Evaluate(Phone());
+  ASSERT_TRUE(evaluated.ok()) << evaluated.status();
+  EXPECT_EQ(evaluated->decision.outcome, Outcome::kRedirect);
+  EXPECT_TRUE(evaluated->id.empty());
+  EXPECT_TRUE(evaluated->asked_by.empty());
+  EXPECT_EQ(evaluated->decide_time, clock_.Now());
+  EXPECT_EQ(store_.DecisionCount(), 0);
+  EXPECT_EQ(store_.WriteCount(), writes);
+  absl::StatusOr<DecisionRecord> checked = conduct_->Check(Phone(), "service:escalation");
+  ASSERT_TRUE(checked.ok());
+  EXPECT_EQ(checked->decision.outcome, evaluated->decision.outcome);
+  EXPECT_EQ(checked->decision.explanation, evaluated->decision.explanation);
+  EXPECT_EQ(store_.DecisionCount(), 1);
 }
 
 }  // namespace

@@ -315,6 +315,15 @@ absl::Status ValidateIncident(const Incident& incident, absl::Time now) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateQuery(const GateQuery& query) {
+  if (!query.addressed_to.empty() && !IsStaffOf(query.addressed_to, query.school_id)) {
+    return InvalidArgument(reason::kInvalidField,
+                           absl::StrCat("addressed_to: must be a member of staff of the school contacted, \"schools/",
+                                        query.school_id, "/staff/{staff}\""));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateBan(const PremisesBan& ban) {
   if (ban.scope != PremisesBanScope::kSite && ban.scope != PremisesBanScope::kEvents) {
     return InvalidArgument(kInvalidBan, "scope: must be SITE or EVENTS");

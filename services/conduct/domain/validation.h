@@ -45,6 +45,11 @@ absl::Status CheckTighter(const ArrangementTerms& current, const ArrangementTerm
 // description_ref at most kMaxReferenceBytes.
 absl::Status ValidateIncident(const Incident& incident, absl::Time now);
 
+// A gate query's references: addressed_to empty or "schools/{school}/staff/{id}" of the school
+// contacted (INVALID_ARGUMENT, INVALID_FIELD, otherwise). Whether that member of staff exists is the
+// directory's to say (NOT_FOUND, STAFF_NOT_FOUND).
+absl::Status ValidateQuery(const GateQuery& query);
+
 // Scope set, start set, end after start when set, reason present and at most kMaxReasonsBytes.
 absl::Status ValidateBan(const PremisesBan& ban);
 
