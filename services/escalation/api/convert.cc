@@ -212,6 +212,47 @@ v1::EnquiryEvent ToProto(const Event& event, const std::string& school_id, const
   return out;
 }
 
+namespace {
+
+void StaffOnlyClockFields(v1::Clock* clock) {
+  clock->clear_calendar_version();
+  clock->clear_policy_version();
+  clock->clear_explanation();
+}
+
+}  // namespace
+
+void ForGuardian(const EnquiryRecord& record, v1::Enquiry* out) {
+  out->clear_body_ref();
+  out->clear_sender_description();
+  out->clear_safeguarding();
+  out->clear_gate_decision();
+  out->clear_gate_outcome();
+  if (record.enquiry.safeguarding) {
+    out->clear_owner();
+    out->clear_rung();
+    out->clear_rung_role();
+    out->clear_cycle();
+    out->clear_acknowledge();
+    out->clear_respond();
+    return;
+  }
+  if (out->has_acknowledge()) StaffOnlyClockFields(out->mutable_acknowledge());
+  if (out->has_respond()) StaffOnlyClockFields(out->mutable_respond());
+}
+
+bool ShownToGuardian(const EnquiryRecord& record, const Event& event) {
+  if (record.enquiry.safeguarding) return event.kind == EventKind::kReceived;
+  return event.kind != EventKind::kGated && event.kind != EventKind::kMarkedAbusive;
+}
+
+void ForGuardian(const std::string& guardian, v1::EnquiryEvent* out) {
+  if (out->actor() != guardian) out->clear_actor();
+  // Breaches carry the stage the service wrote; every other reason was typed by staff.
+  if (out->kind() != v1::ENQUIRY_EVENT_KIND_BREACHED) out->clear_reason();
+  if (out->has_clock()) StaffOnlyClockFields(out->mutable_clock());
+}
+
 v1::PromiseFigures ToProto(const PromiseFigures& f) {
   auto share = [](int64_t met, int64_t ended) {
     return ended > 0 ? static_cast<double>(met) / static_cast<double>(ended) : 0.0;

@@ -44,6 +44,23 @@ v1::Enquiry ToProto(const EnquiryRecord& record);
 
 v1::EnquiryEvent ToProto(const Event& event, const std::string& school_id, const std::string& id);
 
+// ---- a guardian's view (services/escalation/README.md, "Access") -------------------------------
+// A guardian reads only enquiries about them, and without what staff keep for themselves:
+//   - the enquiry: no body_ref (a pointer into the school's mail or records system),
+//     sender_description (typed by staff), safeguarding flag, gate_decision or gate_outcome
+//     (conduct's decision about them), and no clock calendar/policy fingerprints or explanations
+//     (which may describe a member of staff's working pattern);
+//   - a safeguarding enquiry shows what arrived and its state only: no owner, rung, role, cycle or
+//     clocks, so who handles it (the DSL) and on what clock is not told to the family;
+//   - the history: no gated or marked-abusive events (every event of a safeguarding enquiry but
+//     its receipt is left out too); no actor but the guardian themselves, no reason typed by staff
+//     (pause, reopen, escalation, reassignment reasons), and clocks without fingerprints or
+//     explanations.
+// Names and roles of staff (owner, rung_role) are shown; nothing else about them ever is.
+void ForGuardian(const EnquiryRecord& record, v1::Enquiry* out);
+bool ShownToGuardian(const EnquiryRecord& record, const Event& event);
+void ForGuardian(const std::string& guardian, v1::EnquiryEvent* out);
+
 // Shares are met / ended, 0 when nothing ended.
 v1::PromiseFigures ToProto(const PromiseFigures& figures);
 

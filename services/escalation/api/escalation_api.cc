@@ -3,6 +3,8 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "common/auth/access.h"
 #include "common/grpc/api_edge.h"
 #include "common/grpc/timestamp.h"
 #include "common/status/reason.h"
@@ -17,23 +19,42 @@ constexpr char kService[] = "escalation";
 // and are bound to the list's filters (api::ParsePage).
 constexpr api::PageLimits kPageLimits{50, 500};
 
-// Who may do what (the header says it for readers).
-const std::initializer_list<absl::string_view> kStaff = {auth::kOffice, auth::kTeacher, auth::kSeniorLeader, auth::kDsl,
-                                                         auth::kTrustAdmin};
-const std::initializer_list<absl::string_view> kReassigners = {auth::kOffice, auth::kSeniorLeader, auth::kDsl,
-                                                               auth::kTrustAdmin};
-
 // The response a write keeps: the enquiry as it now stands, from the view the write derived.
 absl::StatusOr<std::string> Encode(const EnquiryRecord& record, const EnquiryView& view) {
   return ToProto(record, view).SerializeAsString();
 }
 
-// Intake comes from the school's staff, or from a service (a school app, an intake integration)
-// acting for the whole trust.
-absl::Status MayOpen(const auth::Principal& p, const std::string& school_id) {
-  if (p.HasRole(auth::kService)) return auth::RequireRead(p, school_id);
-  return auth::RequireAct(p, school_id, kStaff);
+// The same for a guardian's own write: their view of it (kept and replayed as such; a guardian's
+// request ids live in their own tenancy, so only they can replay it).
+absl::StatusOr<std::string> EncodeForGuardian(const EnquiryRecord& record, const EnquiryView& view) {
+  v1::Enquiry out = ToProto(record, view);
+  ForGuardian(record, &out);
+  return out.SerializeAsString();
 }
+
+bool IsGuardianName(const std::string& name) { return absl::StartsWith(name, "guardians/"); }
+bool IsStaffName(const std::string& name) { return absl::StartsWith(name, "schools/"); }
+
+absl::Status RoleRequired() {
+  return PermissionDenied(reason::kRoleRequired, "the caller's role does not allow this operation");
+}
+
+// The enquiries of `school_id` the caller reaches under the call's rule: every one (school or trust
+// reach), or with reach kOwn those about them (a guardian) or owned by them now (staff: a teacher).
+// Tenancy first (Grant::At): another school's caller is PERMISSION_DENIED before anything is read.
+absl::StatusOr<EnquiryScope> ScopeAt(const auth::Grant& caller, const std::string& school_id) {
+  PARLEY_ASSIGN_OR_RETURN(auth::Reach reach, caller.At(school_id));
+  if (reach >= auth::Reach::kSchool) return EnquiryScope::All();
+  if (reach == auth::Reach::kOwn) {
+    if (IsGuardianName(caller.subject())) return EnquiryScope::AboutGuardian(caller.subject());
+    if (IsStaffName(caller.subject())) return EnquiryScope::OwnedBy(caller.subject());
+  }
+  // No role reaches enquiries as "public" or "taught"; a kOwn token whose subject is neither a
+  // guardian nor a member of staff owns nothing.
+  return RoleRequired();
+}
+
+bool GuardianView(const EnquiryScope& scope) { return scope.kind == EnquiryScope::Kind::kGuardian; }
 
 }  // namespace
 
@@ -63,31 +84,42 @@ const auth::RuleTable& EscalationApi::AccessRules() {
 
 grpc::Status EscalationApi::OpenEnquiry(grpc::ServerContext* ctx, const v1::OpenEnquiryRequest* req,
                                         v1::Enquiry* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
-    PARLEY_RETURN_IF_ERROR(MayOpen(p, school_id));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(p, kService, "OpenEnquiry", *req));
+    // Intake: a guardian (reach kOwn) opens only enquiries about themselves; staff of the school,
+    // trust admins and services (school apps, intake integrations) open any.
+    PARLEY_ASSIGN_OR_RETURN(auth::Reach reach, caller.At(school_id));
+    const bool own = reach < auth::Reach::kSchool;
+    if (own && !(reach == auth::Reach::kOwn && IsGuardianName(caller.subject()))) return RoleRequired();
+    if (own && req->enquiry().guardian() != caller.subject()) {
+      return PermissionDenied(reason::kWrongGuardian,
+                              "a guardian may open only enquiries about themselves: enquiry.guardian must be the "
+                              "caller's own name");
+    }
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(caller, kService, "OpenEnquiry", *req));
     if (!req->has_enquiry()) return InvalidArgument(reason::kInvalidField, "enquiry is required");
     PARLEY_ASSIGN_OR_RETURN(EnquiryRecord draft, DraftFrom(req->enquiry(), school_id));
-    return api::DecodeResponse(enquiries_->Open(key, std::move(draft), p.subject, Encode), resp);
+    return api::DecodeResponse(
+        enquiries_->Open(key, std::move(draft), caller.subject(), own ? EncodeForGuardian : Encode), resp);
   });
 }
 
 grpc::Status EscalationApi::GetEnquiry(grpc::ServerContext* ctx, const v1::GetEnquiryRequest* req, v1::Enquiry* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(req->name(), "name"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, id.first));
-    PARLEY_ASSIGN_OR_RETURN(EnquiryWithView found, enquiries_->Get(id.first, id.second));
+    PARLEY_ASSIGN_OR_RETURN(EnquiryScope scope, ScopeAt(caller, id.first));
+    PARLEY_ASSIGN_OR_RETURN(EnquiryWithView found, enquiries_->Get(id.first, id.second, scope));
     *resp = ToProto(found.record, found.view);
+    if (GuardianView(scope)) ForGuardian(found.record, resp);
     return absl::OkStatus();
   });
 }
 
 grpc::Status EscalationApi::ListEnquiries(grpc::ServerContext* ctx, const v1::ListEnquiriesRequest* req,
                                           v1::ListEnquiriesResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->parent(), "parent"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
+    PARLEY_ASSIGN_OR_RETURN(EnquiryScope scope, ScopeAt(caller, school_id));
     EnquiryFilter filter;
     if (!req->owner().empty()) PARLEY_RETURN_IF_ERROR(CheckStaffOf(req->owner(), school_id, "owner"));
     filter.owner = req->owner();
@@ -99,8 +131,13 @@ grpc::Status EscalationApi::ListEnquiries(grpc::ServerContext* ctx, const v1::Li
     PageQuery query;
     query.size = page.size;
     PARLEY_ASSIGN_OR_RETURN(query.before_seq, api::SeqPosition(page));
-    PARLEY_ASSIGN_OR_RETURN(Page<EnquiryRecord> result, enquiries_->List(school_id, filter, query));
-    for (const EnquiryRecord& r : result.items) *resp->add_enquiries() = ToProto(r);
+    // The scope narrows the store's own query (a guardian's, an owner's): pages are never short.
+    PARLEY_ASSIGN_OR_RETURN(Page<EnquiryRecord> result, enquiries_->List(school_id, filter, query, scope));
+    for (const EnquiryRecord& r : result.items) {
+      v1::Enquiry* out = resp->add_enquiries();
+      *out = ToProto(r);
+      if (GuardianView(scope)) ForGuardian(r, out);
+    }
     resp->set_next_page_token(api::NextPageToken(*req, api::SeqToPosition(result.next_before_seq)));
     return absl::OkStatus();
   });
@@ -108,13 +145,20 @@ grpc::Status EscalationApi::ListEnquiries(grpc::ServerContext* ctx, const v1::Li
 
 grpc::Status EscalationApi::ListEnquiryEvents(grpc::ServerContext* ctx, const v1::ListEnquiryEventsRequest* req,
                                               v1::ListEnquiryEventsResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(req->parent(), "parent"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, id.first));
+    // The history is visible exactly when the enquiry is (GetEnquiry).
+    PARLEY_ASSIGN_OR_RETURN(EnquiryScope scope, ScopeAt(caller, id.first));
+    const bool guardian = GuardianView(scope);
     PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req, kPageLimits));
     PARLEY_ASSIGN_OR_RETURN(int64_t from, api::SeqPosition(page));
-    PARLEY_ASSIGN_OR_RETURN(EventPage events, enquiries_->ListEvents(id.first, id.second, from, page.size));
-    for (const Event& ev : events.events) *resp->add_events() = ToProto(ev, id.first, id.second);
+    PARLEY_ASSIGN_OR_RETURN(EventPage events, enquiries_->ListEvents(id.first, id.second, from, page.size, scope,
+                                                                     guardian ? ShownToGuardian : nullptr));
+    for (const Event& ev : events.events) {
+      v1::EnquiryEvent* out = resp->add_events();
+      *out = ToProto(ev, id.first, id.second);
+      if (guardian) ForGuardian(caller.subject(), out);
+    }
     resp->set_next_page_token(api::NextPageToken(*req, api::SeqToPosition(events.next_seq)));
     return absl::OkStatus();
   });
@@ -122,9 +166,10 @@ grpc::Status EscalationApi::ListEnquiryEvents(grpc::ServerContext* ctx, const v1
 
 grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
                                            v1::SchoolStats* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->school(), "school"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(p, school_id));
+    // Figures cover the whole school: no reach short of it sees them.
+    PARLEY_RETURN_IF_ERROR(caller.AtLeast(school_id, auth::Reach::kSchool).status());
     if (!req->has_start_time()) return InvalidArgument(reason::kInvalidField, "start_time is required");
     if (!req->has_end_time()) return InvalidArgument(reason::kInvalidField, "end_time is required");
     const absl::Time start = FromTimestamp(req->start_time()), end = FromTimestamp(req->end_time());
@@ -159,16 +204,17 @@ grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::G
 // ---- staff actions -----------------------------------------------------------------------------
 
 grpc::Status EscalationApi::Act(grpc::ServerContext* ctx, const char* method, const google::protobuf::Message& req,
-                                const std::string& name, const std::string& etag,
-                                std::initializer_list<absl::string_view> roles, ActionInput input, v1::Enquiry* resp,
+                                const std::string& name, const std::string& etag, ActionInput input, v1::Enquiry* resp,
                                 const std::function<absl::Status(const std::string& school_id)>& check) {
-  return edge_.Serve(ctx, req, [&](const auth::Principal& p) -> absl::Status {
+  return edge_.Serve(ctx, req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(auto id, ParseEnquiryName(name, "name"));
-    PARLEY_RETURN_IF_ERROR(auth::RequireAct(p, id.first, roles));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(p, kService, method, req));
+    // A teacher (reach kOwn) acts only on what they own now; others of theirs are not found.
+    PARLEY_ASSIGN_OR_RETURN(EnquiryScope scope, ScopeAt(caller, id.first));
+    if (GuardianView(scope)) return RoleRequired();  // no rule lets a guardian act; never reached
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(caller, kService, method, req));
     if (check) PARLEY_RETURN_IF_ERROR(check(id.first));
-    input.actor = p.subject;
-    return api::DecodeResponse(enquiries_->Act(key, id.first, id.second, etag, input, Encode), resp);
+    input.actor = caller.subject();
+    return api::DecodeResponse(enquiries_->Act(key, id.first, id.second, etag, input, Encode, scope), resp);
   });
 }
 
@@ -176,7 +222,7 @@ grpc::Status EscalationApi::AcknowledgeEnquiry(grpc::ServerContext* ctx, const v
                                                v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kAcknowledge;
-  return Act(ctx, "AcknowledgeEnquiry", *req, req->name(), req->etag(), kStaff, input, resp);
+  return Act(ctx, "AcknowledgeEnquiry", *req, req->name(), req->etag(), input, resp);
 }
 
 grpc::Status EscalationApi::RecordReply(grpc::ServerContext* ctx, const v1::RecordReplyRequest* req,
@@ -185,7 +231,7 @@ grpc::Status EscalationApi::RecordReply(grpc::ServerContext* ctx, const v1::Reco
   // part of the request (and its fingerprint) only.
   ActionInput input;
   input.kind = ActionInput::Kind::kReply;
-  return Act(ctx, "RecordReply", *req, req->name(), req->etag(), kStaff, input, resp);
+  return Act(ctx, "RecordReply", *req, req->name(), req->etag(), input, resp);
 }
 
 grpc::Status EscalationApi::PauseEnquiry(grpc::ServerContext* ctx, const v1::PauseEnquiryRequest* req,
@@ -193,7 +239,7 @@ grpc::Status EscalationApi::PauseEnquiry(grpc::ServerContext* ctx, const v1::Pau
   ActionInput input;
   input.kind = ActionInput::Kind::kPause;
   input.reason = req->reason();
-  return Act(ctx, "PauseEnquiry", *req, req->name(), req->etag(), kStaff, input, resp,
+  return Act(ctx, "PauseEnquiry", *req, req->name(), req->etag(), input, resp,
              [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
 }
 
@@ -201,14 +247,14 @@ grpc::Status EscalationApi::ResumeEnquiry(grpc::ServerContext* ctx, const v1::Re
                                           v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kResume;
-  return Act(ctx, "ResumeEnquiry", *req, req->name(), req->etag(), kStaff, input, resp);
+  return Act(ctx, "ResumeEnquiry", *req, req->name(), req->etag(), input, resp);
 }
 
 grpc::Status EscalationApi::ResolveEnquiry(grpc::ServerContext* ctx, const v1::ResolveEnquiryRequest* req,
                                            v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kResolve;
-  return Act(ctx, "ResolveEnquiry", *req, req->name(), req->etag(), kStaff, input, resp);
+  return Act(ctx, "ResolveEnquiry", *req, req->name(), req->etag(), input, resp);
 }
 
 grpc::Status EscalationApi::ReopenEnquiry(grpc::ServerContext* ctx, const v1::ReopenEnquiryRequest* req,
@@ -216,7 +262,7 @@ grpc::Status EscalationApi::ReopenEnquiry(grpc::ServerContext* ctx, const v1::Re
   ActionInput input;
   input.kind = ActionInput::Kind::kReopen;
   input.reason = req->reason();
-  return Act(ctx, "ReopenEnquiry", *req, req->name(), req->etag(), kStaff, input, resp,
+  return Act(ctx, "ReopenEnquiry", *req, req->name(), req->etag(), input, resp,
              [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
 }
 
@@ -226,7 +272,7 @@ grpc::Status EscalationApi::EscalateEnquiry(grpc::ServerContext* ctx, const v1::
   input.kind = ActionInput::Kind::kEscalate;
   input.reason = req->reason();
   input.parent_requested = req->parent_requested();
-  return Act(ctx, "EscalateEnquiry", *req, req->name(), req->etag(), kStaff, input, resp,
+  return Act(ctx, "EscalateEnquiry", *req, req->name(), req->etag(), input, resp,
              [&](const std::string&) { return CheckReason(req->reason(), "reason"); });
 }
 
@@ -236,7 +282,7 @@ grpc::Status EscalationApi::ReassignEnquiry(grpc::ServerContext* ctx, const v1::
   input.kind = ActionInput::Kind::kReassign;
   input.reason = req->reason();
   input.new_owner = req->new_owner();
-  return Act(ctx, "ReassignEnquiry", *req, req->name(), req->etag(), kReassigners, input, resp,
+  return Act(ctx, "ReassignEnquiry", *req, req->name(), req->etag(), input, resp,
              [&](const std::string& school_id) -> absl::Status {
                if (req->new_owner().empty()) return InvalidArgument(reason::kInvalidField, "new_owner is required");
                PARLEY_RETURN_IF_ERROR(CheckStaffOf(req->new_owner(), school_id, "new_owner"));
@@ -248,7 +294,7 @@ grpc::Status EscalationApi::MarkAbusive(grpc::ServerContext* ctx, const v1::Mark
                                         v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kMarkAbusive;
-  return Act(ctx, "MarkAbusive", *req, req->name(), req->etag(), kStaff, input, resp);
+  return Act(ctx, "MarkAbusive", *req, req->name(), req->etag(), input, resp);
 }
 
 }  // namespace parley::escalation

@@ -4,19 +4,15 @@
 // EnquiryService (reads included: nothing here touches a store). Sync API: a call blocks on contacts, conduct and
 // PostgreSQL inside the server's bounded thread pool.
 //
-// Who may do what:
-//   reads (Get, List, ListEnquiryEvents, GetSchoolStats)  anyone who reads the school (its staff,
-//                                                        trust leaders, services)
-//   OpenEnquiry                                          the school's staff (office, teacher, senior
-//                                                        leader, DSL) or a trust admin; and services
-//                                                        (school apps, intake integrations), which
-//                                                        act for the whole trust
-//   staff actions (acknowledge ... mark abusive)         the school's staff or a trust admin
-//   ReassignEnquiry                                      office, senior leaders, DSL, trust admins
+// Who may do what is the access model (common/auth/access.h; AccessRules() states each method's
+// rule, and the edge refuses a caller whose roles reach it nowhere). Each handler then asks the
+// caller's Grant at the enquiry's school: with reach kOwn a guardian reaches only enquiries about
+// them (and sees them without staff-internal fields: convert.h, ForGuardian) and a teacher only those
+// they own now; an enquiry outside that is answered as one that does not exist. The table is in
+// services/escalation/README.md ("Access").
 #pragma once
 
 #include <functional>
-#include <initializer_list>
 #include <string>
 
 #include "common/auth/auth.h"
@@ -29,7 +25,8 @@ namespace parley::escalation {
 class EscalationApi final : public v1::EscalationService::Service {
  public:
   EscalationApi(EnquiryService* enquiries, const auth::Verifier* verifier)
-      : enquiries_(enquiries), edge_(verifier, api::Edge::ServiceNamed(v1::EscalationService::service_full_name()), AccessRules()) {}
+      : enquiries_(enquiries),
+        edge_(verifier, api::Edge::ServiceNamed(v1::EscalationService::service_full_name()), AccessRules()) {}
 
   // The access rule of every method (common/auth/access.h; docs/security.md).
   static const auth::RuleTable& AccessRules();
@@ -59,12 +56,11 @@ class EscalationApi final : public v1::EscalationService::Service {
                               v1::SchoolStats* resp) override;
 
  private:
-  // A staff action on the enquiry `name` by a holder of one of `roles`: tenancy, request key, then
-  // EnquiryService::Act. `input` arrives without its actor; `check` validates the rest of the
-  // request once tenancy is known.
+  // A staff action on the enquiry `name` under the method's rule: tenancy and reach (kOwn: only
+  // enquiries the caller owns), request key, then EnquiryService::Act. `input` arrives without its
+  // actor; `check` validates the rest of the request once tenancy is known.
   grpc::Status Act(grpc::ServerContext* ctx, const char* method, const google::protobuf::Message& req,
-                   const std::string& name, const std::string& etag, std::initializer_list<absl::string_view> roles,
-                   ActionInput input, v1::Enquiry* resp,
+                   const std::string& name, const std::string& etag, ActionInput input, v1::Enquiry* resp,
                    const std::function<absl::Status(const std::string& school_id)>& check = nullptr);
 
   EnquiryService* const enquiries_;

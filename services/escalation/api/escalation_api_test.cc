@@ -1,7 +1,10 @@
 // EscalationApi over the real domain on an in-memory store and scripted peers, called through an
 // in-process channel: every RPC's status code and `parley-error-reason` trailer for a missing
 // token, another school (before existence), bad names and page tokens, what is not there, and a
-// replayed request id; and list pages walked with their tokens.
+// replayed request id; and list pages walked with their tokens. Reach (common/auth/access.h): a
+// guardian opens, reads and lists only enquiries about them, without staff-internal fields; a
+// teacher reads and acts only on what they own now; a trust leader reads and never acts; another
+// family's or owner's enquiry is answered exactly as one that does not exist.
 #include "services/escalation/api/escalation_api.h"
 
 #include <functional>
@@ -10,6 +13,7 @@
 #include <vector>
 
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "common/auth/signer.h"
 #include "common/auth/testing/test_keys.h"
@@ -121,11 +125,45 @@ class EscalationApiTest : public ::testing::Test {
     return req;
   }
 
-  v1::Enquiry Open() {
+  v1::Enquiry Open() { return OpenAbout("guardians/g1"); }
+
+  // Opened by the office about `guardian`, with a body reference and in `category`.
+  v1::Enquiry OpenAbout(const std::string& guardian, const std::string& category = "learning",
+                        bool safeguarding = false) {
+    v1::OpenEnquiryRequest req = OpenRequest();
+    req.mutable_enquiry()->set_guardian(guardian);
+    req.mutable_enquiry()->set_category(category);
+    req.mutable_enquiry()->set_body_ref("mail/0001");
+    req.mutable_enquiry()->set_sender_description("called from work");
+    req.mutable_enquiry()->set_safeguarding(safeguarding);
     v1::Enquiry out;
-    const Outcome o = Call(&v1::EscalationService::Stub::OpenEnquiry, OpenRequest(), office_, &out);
+    const Outcome o = Call(&v1::EscalationService::Stub::OpenEnquiry, req, office_, &out);
     EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
     return out;
+  }
+
+  // The answer a caller gets for an enquiry that does not exist, with `name`'s id in its words.
+  Outcome NotThere(const std::string& token, const std::string& name) {
+    v1::GetEnquiryRequest get;
+    get.set_name("schools/st-marys/enquiries/e-404");
+    Outcome o = Call(&v1::EscalationService::Stub::GetEnquiry, get, token);
+    o.message = absl::StrReplaceAll(o.message, {{"e-404", name.substr(name.rfind('/') + 1)}});
+    return o;
+  }
+
+  static bool SameAnswer(const Outcome& a, const Outcome& b) {
+    return a.code == b.code && a.reason == b.reason && a.message == b.message;
+  }
+
+  // Fields only staff see: none of them set.
+  static void ExpectGuardianView(const v1::Enquiry& e) {
+    EXPECT_TRUE(e.body_ref().empty()) << e.name();
+    EXPECT_TRUE(e.sender_description().empty()) << e.name();
+    EXPECT_FALSE(e.safeguarding()) << e.name();
+    EXPECT_TRUE(e.gate_decision().empty()) << e.name();
+    EXPECT_TRUE(e.gate_outcome().empty()) << e.name();
+    EXPECT_TRUE(e.acknowledge().calendar_version().empty() && e.acknowledge().explanation().empty()) << e.name();
+    EXPECT_TRUE(e.respond().policy_version().empty() && e.respond().explanation().empty()) << e.name();
   }
 
   // One call of every RPC against `name` (an enquiry) or its school `parent`, each a valid request
@@ -358,6 +396,261 @@ TEST_F(EscalationApiTest, ListPagesWalkWithTokensBoundToTheirFilters) {
   EXPECT_NE(next.events(0).name(), page.events(0).name());
   events.set_parent(opened[1]);
   EXPECT_EQ(Call(&S::ListEnquiryEvents, events, office_).reason, "INVALID_PAGE_TOKEN");
+}
+
+TEST_F(EscalationApiTest, AGuardianOpensOnlyEnquiriesAboutThemselves) {
+  using S = v1::EscalationService::Stub;
+  const std::string g1 = Token("guardians/g1", {"guardian"}, {kSchool});
+  v1::OpenEnquiryRequest own = OpenRequest();
+  own.mutable_enquiry()->set_body_ref("app/0001");
+  v1::Enquiry opened;
+  Outcome o = Call(&S::OpenEnquiry, own, g1, &opened);
+  ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
+  EXPECT_EQ(opened.guardian(), "guardians/g1");
+  ExpectGuardianView(opened);
+  // A retry replays the guardian's own view.
+  v1::Enquiry again;
+  ASSERT_EQ(Call(&S::OpenEnquiry, own, g1, &again).code, grpc::StatusCode::OK);
+  EXPECT_EQ(again.SerializeAsString(), opened.SerializeAsString());
+
+  for (const std::string& other : {std::string("guardians/g2"), std::string()}) {
+    v1::OpenEnquiryRequest req = OpenRequest();
+    req.mutable_enquiry()->set_guardian(other);
+    o = Call(&S::OpenEnquiry, req, g1);
+    EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << other << ": " << o;
+    EXPECT_EQ(o.reason, "WRONG_GUARDIAN") << other;
+  }
+  // Not at a school their token does not name (their children's schools).
+  o = Call(&S::OpenEnquiry, OpenRequest("kenilworth"), g1);
+  EXPECT_EQ(o.reason, "WRONG_SCHOOL") << o;
+  EXPECT_EQ(store_.enquiry_count(), 1u);
+  EXPECT_EQ(gate_.calls(), 1);
+}
+
+TEST_F(EscalationApiTest, AGuardianReadsTheirOwnEnquiriesWithoutStaffFieldsAndNoOneElses) {
+  using S = v1::EscalationService::Stub;
+  const v1::Enquiry mine = OpenAbout("guardians/g1");
+  const v1::Enquiry theirs = OpenAbout("guardians/g2");
+  ASSERT_FALSE(mine.gate_decision().empty());  // staff see it
+  ASSERT_FALSE(mine.body_ref().empty());
+  // Staff act on it: a pause reason and a reassignment are staff-internal.
+  v1::PauseEnquiryRequest pause;
+  pause.set_name(mine.name());
+  pause.set_reason("waiting for the SENCo's notes");
+  pause.set_request_id(RequestId());
+  ASSERT_EQ(Call(&S::PauseEnquiry, pause, office_).code, grpc::StatusCode::OK);
+
+  const std::string g1 = Token("guardians/g1", {"guardian"}, {kSchool});
+  v1::GetEnquiryRequest get;
+  get.set_name(mine.name());
+  v1::Enquiry seen;
+  ASSERT_EQ(Call(&S::GetEnquiry, get, g1, &seen).code, grpc::StatusCode::OK);
+  EXPECT_EQ(seen.name(), mine.name());
+  EXPECT_EQ(seen.subject(), "Homework");
+  EXPECT_EQ(seen.owner(), "schools/st-marys/staff/teacher");  // who has it: name and role
+  EXPECT_EQ(seen.state(), v1::ENQUIRY_STATE_AWAITING_PARENT);
+  ExpectGuardianView(seen);
+
+  v1::ListEnquiryEventsRequest events;
+  events.set_parent(mine.name());
+  v1::ListEnquiryEventsResponse history;
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, events, g1, &history).code, grpc::StatusCode::OK);
+  ASSERT_GT(history.events_size(), 0);
+  for (const v1::EnquiryEvent& ev : history.events()) {
+    EXPECT_NE(ev.kind(), v1::ENQUIRY_EVENT_KIND_GATED) << ev.name();
+    EXPECT_TRUE(ev.actor().empty()) << ev.name() << " " << ev.actor();
+    EXPECT_TRUE(ev.reason().empty()) << ev.name() << " " << ev.reason();
+    EXPECT_TRUE(ev.clock().explanation().empty() && ev.clock().calendar_version().empty()) << ev.name();
+  }
+  EXPECT_EQ(history.events(history.events_size() - 1).kind(), v1::ENQUIRY_EVENT_KIND_PAUSED);
+
+  // Another family's enquiry: the very answer of one that does not exist, for every read.
+  get.set_name(theirs.name());
+  const Outcome other = Call(&S::GetEnquiry, get, g1);
+  EXPECT_EQ(other.code, grpc::StatusCode::NOT_FOUND) << other;
+  EXPECT_EQ(other.reason, "ENQUIRY_NOT_FOUND");
+  EXPECT_TRUE(SameAnswer(other, NotThere(g1, theirs.name()))) << other << " vs " << NotThere(g1, theirs.name());
+  EXPECT_TRUE(SameAnswer(other, NotThere(office_, theirs.name())));
+  events.set_parent(theirs.name());
+  const Outcome other_events = Call(&S::ListEnquiryEvents, events, g1);
+  EXPECT_TRUE(SameAnswer(other_events, other)) << other_events;
+
+  // A guardian never acts, on their own or anyone's.
+  for (const auto& [rpc, call] : EveryRpc("schools/st-marys", mine.name())) {
+    if (rpc == "OpenEnquiry" || rpc == "GetEnquiry" || rpc == "ListEnquiries" || rpc == "ListEnquiryEvents") continue;
+    const Outcome o = call(g1);
+    EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << rpc << ": " << o;
+    EXPECT_EQ(o.reason, "ROLE_REQUIRED") << rpc;
+  }
+}
+
+TEST_F(EscalationApiTest, ASafeguardingEnquiryShowsItsGuardianWhatArrivedOnly) {
+  using S = v1::EscalationService::Stub;
+  const v1::Enquiry e = OpenAbout("guardians/g1", "learning", /*safeguarding=*/true);
+  ASSERT_EQ(e.owner(), "schools/st-marys/staff/dsl");
+  const std::string g1 = Token("guardians/g1", {"guardian"}, {kSchool});
+  v1::GetEnquiryRequest get;
+  get.set_name(e.name());
+  v1::Enquiry seen;
+  ASSERT_EQ(Call(&S::GetEnquiry, get, g1, &seen).code, grpc::StatusCode::OK);
+  ExpectGuardianView(seen);
+  EXPECT_TRUE(seen.owner().empty());
+  EXPECT_TRUE(seen.rung_role().empty());
+  EXPECT_FALSE(seen.has_acknowledge());
+  EXPECT_FALSE(seen.has_respond());
+  v1::ListEnquiryEventsRequest events;
+  events.set_parent(e.name());
+  v1::ListEnquiryEventsResponse history;
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, events, g1, &history).code, grpc::StatusCode::OK);
+  ASSERT_EQ(history.events_size(), 1);
+  EXPECT_EQ(history.events(0).kind(), v1::ENQUIRY_EVENT_KIND_RECEIVED);
+  v1::ListEnquiriesRequest list;
+  list.set_parent("schools/st-marys");
+  v1::ListEnquiriesResponse listed;
+  ASSERT_EQ(Call(&S::ListEnquiries, list, g1, &listed).code, grpc::StatusCode::OK);
+  ASSERT_EQ(listed.enquiries_size(), 1);
+  EXPECT_TRUE(listed.enquiries(0).owner().empty());
+  EXPECT_FALSE(listed.enquiries(0).safeguarding());
+}
+
+TEST_F(EscalationApiTest, AGuardianListsOnlyEnquiriesAboutThemInFullPages) {
+  using S = v1::EscalationService::Stub;
+  std::vector<std::string> mine;
+  for (int i = 0; i < 3; ++i) {
+    OpenAbout("guardians/g2");
+    mine.push_back(OpenAbout("guardians/g1").name());
+    OpenAbout("guardians/g2");
+  }
+  const std::string g1 = Token("guardians/g1", {"guardian"}, {kSchool});
+  v1::ListEnquiriesRequest list;
+  list.set_parent("schools/st-marys");
+  list.set_page_size(2);
+  std::vector<std::string> seen;
+  std::vector<int> sizes;
+  std::string token;
+  do {
+    list.set_page_token(token);
+    v1::ListEnquiriesResponse page;
+    const Outcome o = Call(&S::ListEnquiries, list, g1, &page);
+    ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
+    sizes.push_back(page.enquiries_size());
+    for (const v1::Enquiry& e : page.enquiries()) {
+      seen.push_back(e.name());
+      EXPECT_EQ(e.guardian(), "guardians/g1");
+      ExpectGuardianView(e);
+    }
+    token = page.next_page_token();
+  } while (!token.empty() && sizes.size() < 10);
+  EXPECT_EQ(sizes, (std::vector<int>{2, 1}));
+  EXPECT_EQ(seen, std::vector<std::string>(mine.rbegin(), mine.rend()));
+  // Other filters narrow their own enquiries further.
+  list.set_page_token("");
+  list.set_page_size(10);
+  list.set_owner("schools/st-marys/staff/teacher");
+  v1::ListEnquiriesResponse owned;
+  ASSERT_EQ(Call(&S::ListEnquiries, list, g1, &owned).code, grpc::StatusCode::OK);
+  EXPECT_EQ(owned.enquiries_size(), 3);
+}
+
+TEST_F(EscalationApiTest, ATeacherReadsAndActsOnlyOnEnquiriesTheyOwnNow) {
+  using S = v1::EscalationService::Stub;
+  Route senco;
+  senco.owner = Person{"schools/st-marys/staff/senco", "senco"};
+  directory_.SetRoute("send", senco);
+  const v1::Enquiry owned = OpenAbout("guardians/g1");
+  const v1::Enquiry elsewhere = OpenAbout("guardians/g1", "send");
+  ASSERT_EQ(owned.owner(), "schools/st-marys/staff/teacher");
+  ASSERT_EQ(elsewhere.owner(), "schools/st-marys/staff/senco");
+  const std::string teacher = Token("schools/st-marys/staff/teacher", {"teacher"}, {kSchool});
+
+  v1::GetEnquiryRequest get;
+  get.set_name(owned.name());
+  v1::Enquiry seen;
+  ASSERT_EQ(Call(&S::GetEnquiry, get, teacher, &seen).code, grpc::StatusCode::OK);
+  EXPECT_EQ(seen.gate_decision(), owned.gate_decision());  // staff see the whole enquiry
+  get.set_name(elsewhere.name());
+  EXPECT_TRUE(SameAnswer(Call(&S::GetEnquiry, get, teacher), NotThere(teacher, elsewhere.name())));
+
+  v1::ListEnquiriesRequest list;
+  list.set_parent("schools/st-marys");
+  v1::ListEnquiriesResponse listed;
+  ASSERT_EQ(Call(&S::ListEnquiries, list, teacher, &listed).code, grpc::StatusCode::OK);
+  ASSERT_EQ(listed.enquiries_size(), 1);
+  EXPECT_EQ(listed.enquiries(0).name(), owned.name());
+  list.set_owner("schools/st-marys/staff/senco");
+  ASSERT_EQ(Call(&S::ListEnquiries, list, teacher, &listed).code, grpc::StatusCode::OK);
+  EXPECT_EQ(listed.enquiries_size(), 0);
+
+  // Acting on another's: not found, before the etag (a stale one says nothing either).
+  for (const std::string& etag : {std::string(), std::string("\"99\"")}) {
+    v1::AcknowledgeEnquiryRequest ack;
+    ack.set_name(elsewhere.name());
+    ack.set_etag(etag);
+    ack.set_request_id(RequestId());
+    EXPECT_TRUE(SameAnswer(Call(&S::AcknowledgeEnquiry, ack, teacher), NotThere(teacher, elsewhere.name()))) << etag;
+  }
+  for (const auto& [rpc, call] : EveryRpc("schools/st-marys", elsewhere.name())) {
+    if (rpc == "OpenEnquiry" || rpc == "ListEnquiries") continue;
+    const Outcome o = call(teacher);
+    if (rpc == "ReassignEnquiry" || rpc == "MarkAbusive" || rpc == "GetSchoolStats") {
+      EXPECT_EQ(o.reason, "ROLE_REQUIRED") << rpc << ": " << o;  // assignment and figures: not a teacher's
+    } else {
+      EXPECT_EQ(o.reason, "ENQUIRY_NOT_FOUND") << rpc << ": " << o;
+    }
+  }
+  v1::Enquiry after;
+  get.set_name(elsewhere.name());
+  ASSERT_EQ(Call(&S::GetEnquiry, get, office_, &after).code, grpc::StatusCode::OK);
+  EXPECT_EQ(after.etag(), elsewhere.etag());  // untouched
+
+  // Their own: they act, and once it climbs to the next rung it is no longer theirs to read.
+  v1::AcknowledgeEnquiryRequest ack;
+  ack.set_name(owned.name());
+  ack.set_etag(owned.etag());
+  ack.set_request_id(RequestId());
+  v1::Enquiry acked;
+  ASSERT_EQ(Call(&S::AcknowledgeEnquiry, ack, teacher, &acked).code, grpc::StatusCode::OK);
+  v1::EscalateEnquiryRequest up;
+  up.set_name(owned.name());
+  up.set_reason("needs the head of year");
+  up.set_request_id(RequestId());
+  v1::Enquiry escalated;
+  ASSERT_EQ(Call(&S::EscalateEnquiry, up, teacher, &escalated).code, grpc::StatusCode::OK);
+  EXPECT_EQ(escalated.owner(), "schools/st-marys/staff/head-of-year");
+  get.set_name(owned.name());
+  EXPECT_EQ(Call(&S::GetEnquiry, get, teacher).reason, "ENQUIRY_NOT_FOUND");
+  // A teacher still opens enquiries for the school (a phone message taken down).
+  v1::OpenEnquiryRequest phone = OpenRequest();
+  EXPECT_EQ(Call(&S::OpenEnquiry, phone, teacher).code, grpc::StatusCode::OK);
+}
+
+TEST_F(EscalationApiTest, ATrustLeaderReadsEverySchoolButNeverActsOrOpens) {
+  const v1::Enquiry e = Open();
+  const std::string leader = Token("leader", {"trust_leader"}, {});
+  for (const auto& [rpc, call] : EveryRpc("schools/st-marys", e.name())) {
+    const Outcome o = call(leader);
+    if (rpc == "GetEnquiry" || rpc == "ListEnquiries" || rpc == "ListEnquiryEvents" || rpc == "GetSchoolStats") {
+      EXPECT_EQ(o.code, grpc::StatusCode::OK) << rpc << ": " << o;
+    } else {
+      EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << rpc << ": " << o;
+      EXPECT_EQ(o.reason, "ROLE_REQUIRED") << rpc;
+    }
+  }
+  EXPECT_EQ(store_.committed_writes(), 1);
+}
+
+TEST_F(EscalationApiTest, RequestIdsLiveInTheCallersTenancy) {
+  using S = v1::EscalationService::Stub;
+  // St Mary's uses an id first; Kenilworth's first use of the same id is its own request.
+  v1::OpenEnquiryRequest st_marys = OpenRequest();
+  ASSERT_EQ(Call(&S::OpenEnquiry, st_marys, office_).code, grpc::StatusCode::OK);
+  v1::OpenEnquiryRequest kenilworth = OpenRequest("kenilworth");
+  kenilworth.set_request_id(st_marys.request_id());
+  kenilworth.mutable_enquiry()->set_pupil("");
+  const std::string other = Token("office-2", {"office"}, {"kenilworth"});
+  const Outcome o = Call(&S::OpenEnquiry, kenilworth, other);
+  EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
+  EXPECT_EQ(store_.enquiry_count(), 2u);
 }
 
 }  // namespace

@@ -164,9 +164,11 @@ void EnquiryService::Nudge(const WriteResult& written) {
 
 absl::StatusOr<WriteResult> EnquiryService::Write(const RequestKey& key, const std::string& school_id,
                                                   const std::string& id, const std::string& etag, const Decide& decide,
-                                                  const ResponseEncoder& encode) {
+                                                  const ResponseEncoder& encode, const EnquiryScope& scope) {
   for (int attempt = 1;; ++attempt) {
     PARLEY_ASSIGN_OR_RETURN(EnquiryRecord current, store_->Get(school_id, id));
+    // Before the etag: an enquiry the caller does not reach says nothing about itself.
+    if (!scope.Covers(current)) return EnquiryNotFound(school_id, id);
     if (!etag.empty() && etag != EtagOf(current.row_version)) {
       return Aborted(reason::kStaleEtag, "the enquiry has changed since it was read: read it again and retry");
     }
@@ -249,7 +251,8 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
 
 absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std::string& school_id,
                                                 const std::string& id, const std::string& etag,
-                                                const ActionInput& input, const ResponseEncoder& encode) {
+                                                const ActionInput& input, const ResponseEncoder& encode,
+                                                const EnquiryScope& scope) {
   if ((input.kind == ActionInput::Kind::kPause || input.kind == ActionInput::Kind::kReopen ||
        input.kind == ActionInput::Kind::kEscalate || input.kind == ActionInput::Kind::kReassign) &&
       Utf8Length(input.reason) > options_.max_reason_chars) {
@@ -303,29 +306,36 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
         }
         return Internal(reason::kInternal, "unknown staff action");
       },
-      encode);
+      encode, scope);
 }
 
 // ---- reads -------------------------------------------------------------------------------------
 
-absl::StatusOr<EnquiryWithView> EnquiryService::Get(const std::string& school_id, const std::string& id) {
+absl::StatusOr<EnquiryWithView> EnquiryService::Get(const std::string& school_id, const std::string& id,
+                                                    const EnquiryScope& scope) {
   PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, store_->Get(school_id, id));
+  if (!scope.Covers(record)) return EnquiryNotFound(school_id, id);
   PARLEY_ASSIGN_OR_RETURN(EnquiryView view, Derive(record.enquiry, clock_->Now(), *deadlines_));
   return EnquiryWithView{std::move(record), std::move(view)};
 }
 
 absl::StatusOr<Page<EnquiryRecord>> EnquiryService::List(const std::string& school_id, const EnquiryFilter& filter,
-                                                         PageQuery page) {
-  return store_->List(school_id, filter, page, clock_->Now());
+                                                         PageQuery page, const EnquiryScope& scope) {
+  EnquiryFilter narrowed = filter;
+  if (!scope.Narrow(narrowed)) return Page<EnquiryRecord>();
+  return store_->List(school_id, narrowed, page, clock_->Now());
 }
 
 absl::StatusOr<EventPage> EnquiryService::ListEvents(const std::string& school_id, const std::string& id,
-                                                     int64_t from_seq, int size) {
+                                                     int64_t from_seq, int size, const EnquiryScope& scope,
+                                                     const EventShown& shown) {
   PARLEY_ASSIGN_OR_RETURN(EnquiryRecord record, store_->Get(school_id, id));
+  if (!scope.Covers(record)) return EnquiryNotFound(school_id, id);
   EventPage page;
   // The history is append-only and numbered from 1, so "from seq" pages never shift.
   for (Event& ev : record.enquiry.history) {
     if (ev.seq < from_seq) continue;
+    if (shown && !shown(record, ev)) continue;
     if (static_cast<int>(page.events.size()) == size) {
       page.next_seq = ev.seq;
       break;

@@ -8,7 +8,9 @@
 // asked; then the change is planned on a snapshot of the enquiry, where peers may be asked (no row
 // is locked), the view is derived once for both the stored projection and the response, and the
 // store applies the plan guarded by the row version it was planned on, planning again (a few
-// times) when the row moved. Tenancy and roles are the API's.
+// times) when the row moved. Tenancy and roles are the API's; the reads and staff actions take the
+// EnquiryScope the caller's reach leaves (enquiry_store.h), and answer an enquiry outside it exactly
+// as one that does not exist.
 #pragma once
 
 #include <functional>
@@ -85,18 +87,31 @@ class EnquiryService {
   absl::StatusOr<WriteResult> Open(const RequestKey& key, EnquiryRecord draft, const std::string& actor,
                                    const ResponseEncoder& encode);
 
-  // Acting in the wrong state → FAILED_PRECONDITION; a stale etag → ABORTED (STALE_ETAG); a row
-  // that kept moving while the change was planned → ABORTED (RECORD_CHANGED).
+  // An enquiry `scope` does not cover → NOT_FOUND as if it did not exist (checked on the snapshot
+  // the change is planned on, before the etag, so a guarded write cannot land on an enquiry that
+  // left the scope meanwhile); acting in the wrong state → FAILED_PRECONDITION; a stale etag →
+  // ABORTED (STALE_ETAG); a row that kept moving while the change was planned → ABORTED
+  // (RECORD_CHANGED). A request id done already replays its response first.
   absl::StatusOr<WriteResult> Act(const RequestKey& key, const std::string& school_id, const std::string& id,
-                                  const std::string& etag, const ActionInput& input, const ResponseEncoder& encode);
+                                  const std::string& etag, const ActionInput& input, const ResponseEncoder& encode,
+                                  const EnquiryScope& scope = EnquiryScope::All());
 
   // ---- reads ----
   // With its history and the derived view (contacts asked only when a pause moved a clock).
-  absl::StatusOr<EnquiryWithView> Get(const std::string& school_id, const std::string& id);
-  // Newest first, as last projected (no history, no view).
-  absl::StatusOr<Page<EnquiryRecord>> List(const std::string& school_id, const EnquiryFilter& filter, PageQuery page);
-  // The history from seq `from_seq` (1 = the start), at most `size` events.
-  absl::StatusOr<EventPage> ListEvents(const std::string& school_id, const std::string& id, int64_t from_seq, int size);
+  // Outside `scope` → NOT_FOUND, as if it did not exist.
+  absl::StatusOr<EnquiryWithView> Get(const std::string& school_id, const std::string& id,
+                                      const EnquiryScope& scope = EnquiryScope::All());
+  // Newest first, as last projected (no history, no view). Scopes narrow `filter` (EnquiryScope::Narrow),
+  // so the store's query pages over the caller's enquiries only.
+  absl::StatusOr<Page<EnquiryRecord>> List(const std::string& school_id, const EnquiryFilter& filter, PageQuery page,
+                                           const EnquiryScope& scope = EnquiryScope::All());
+  // The history from seq `from_seq` (1 = the start), at most `size` events that `shown` keeps (all
+  // when it is null: pages are counted after it, never short because of it). The enquiry outside
+  // `scope` → NOT_FOUND, as if it did not exist.
+  using EventShown = std::function<bool(const EnquiryRecord&, const Event&)>;
+  absl::StatusOr<EventPage> ListEvents(const std::string& school_id, const std::string& id, int64_t from_seq, int size,
+                                       const EnquiryScope& scope = EnquiryScope::All(),
+                                       const EventShown& shown = nullptr);
   absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end);
 
   // ---- clock timers ----
@@ -133,7 +148,8 @@ class EnquiryService {
   // Snapshot → etag check → decide → apply guarded by the snapshot's row version, again while the
   // row moved; nudges the timers written.
   absl::StatusOr<WriteResult> Write(const RequestKey& key, const std::string& school_id, const std::string& id,
-                                    const std::string& etag, const Decide& decide, const ResponseEncoder& encode);
+                                    const std::string& etag, const Decide& decide, const ResponseEncoder& encode,
+                                    const EnquiryScope& scope = EnquiryScope::All());
   // The response an earlier success kept for `key`, as a replayed result; nullopt when there is
   // none (REQUEST_ID_REUSED for another request under the same id).
   absl::StatusOr<std::optional<WriteResult>> Replay(const RequestKey& key);

@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_replace.h"
 #include "common/calendar/calendar.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
@@ -471,6 +472,51 @@ TEST_F(EnquiryServiceTest, ReadsGoThroughTheUseCases) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->all.received, 2);
   EXPECT_EQ(stats->open_now, 2);
+}
+
+// A scope (a guardian's own, a teacher's own) answers an enquiry outside it exactly as one that
+// does not exist, for reads and actions alike, before the etag; lists page over the scope only.
+TEST_F(EnquiryServiceTest, AScopeAnswersWhatItDoesNotCoverAsNotThere) {
+  const std::string mine = OpenOne();
+  EnquiryRecord other_draft = Draft();
+  other_draft.enquiry.guardian = "guardians/g2";
+  absl::StatusOr<WriteResult> other_written = service_->Open(Key(), other_draft, "office", Describe);
+  ASSERT_TRUE(other_written.ok()) << other_written.status();
+  const std::string theirs = IdOf(other_written->response);
+
+  const EnquiryScope g1 = EnquiryScope::AboutGuardian("guardians/g1");
+  EXPECT_TRUE(service_->Get(kSchool, mine, g1).ok());
+  const absl::Status hidden = service_->Get(kSchool, theirs, g1).status();
+  const absl::Status missing = service_->Get(kSchool, "e-404").status();
+  EXPECT_EQ(hidden.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(ErrorReason(hidden), ErrorReason(missing));
+  EXPECT_EQ(hidden.message(), absl::StrReplaceAll(missing.message(), {{"e-404", theirs}}));
+  EXPECT_EQ(service_->ListEvents(kSchool, theirs, 1, 10, g1).status(), hidden);
+  absl::StatusOr<Page<EnquiryRecord>> listed = service_->List(kSchool, EnquiryFilter{}, PageQuery{1, 0}, g1);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);  // a full page of theirs, though the newest is another's
+  EXPECT_EQ(listed->items[0].enquiry.id, mine);
+
+  // Owned by kTeacher (routing's default); another owner acts on neither, not even with a stale
+  // etag, and nothing is written.
+  const int writes = store_.committed_writes();
+  ActionInput ack;
+  ack.kind = ActionInput::Kind::kAcknowledge;
+  ack.actor = kHead;
+  const EnquiryScope head = EnquiryScope::OwnedBy(kHead);
+  for (const std::string& etag : {std::string(), EtagOf(99)}) {
+    const absl::Status s = service_->Act(Key(), kSchool, mine, etag, ack, Describe, head).status();
+    EXPECT_EQ(s, service_->Get(kSchool, mine, head).status()) << etag;
+    EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << etag;
+  }
+  EXPECT_EQ(store_.committed_writes(), writes);
+  EnquiryFilter by_other_owner;
+  by_other_owner.owner = kTeacher;
+  listed = service_->List(kSchool, by_other_owner, PageQuery{10, 0}, head);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->items.empty());
+  const EnquiryScope teacher = EnquiryScope::OwnedBy(kTeacher);
+  EXPECT_TRUE(service_->Act(Key(), kSchool, mine, "", ack, Describe, teacher).ok());
 }
 
 }  // namespace

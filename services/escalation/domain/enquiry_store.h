@@ -103,7 +103,8 @@ struct WriteResult {
 };
 
 struct EnquiryFilter {
-  std::string owner;
+  std::string owner;     // "schools/{school}/staff/{id}": only those they own now
+  std::string guardian;  // "guardians/{id}": only those about them
   std::optional<EnquiryState> state;
   std::string category;
   bool overdue = false;
@@ -112,6 +113,28 @@ struct EnquiryFilter {
 
 using request::Page;
 using request::PageQuery;
+
+// Which of a school's enquiries a caller reaches (common/auth/access.h): all of them, only those
+// about one guardian (a guardian's own), or only those one member of staff owns now (a teacher's
+// own). An enquiry outside the scope is answered exactly as one that does not exist.
+struct EnquiryScope {
+  enum class Kind { kAll, kGuardian, kOwner };
+  Kind kind = Kind::kAll;
+  std::string who;  // the guardian's or the owner's resource name; never empty unless kAll
+
+  static EnquiryScope All() { return {}; }
+  static EnquiryScope AboutGuardian(std::string guardian) { return {Kind::kGuardian, std::move(guardian)}; }
+  static EnquiryScope OwnedBy(std::string staff) { return {Kind::kOwner, std::move(staff)}; }
+
+  bool Covers(const EnquiryRecord& record) const;
+  // `filter` narrowed to the scope; false when nothing can match (a teacher asking for another
+  // owner's enquiries).
+  bool Narrow(EnquiryFilter& filter) const;
+};
+
+// The answer for an enquiry that does not exist, or that the caller's scope does not reach: the
+// same code, reason and words either way.
+absl::Status EnquiryNotFound(const std::string& school_id, const std::string& id);
 
 // Figures over the enquiries received in a period, or one channel's or category's share of them.
 // A clock "ended" when it was kept (met) or fell due unkept (breached), as the stored projection

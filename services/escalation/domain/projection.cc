@@ -37,6 +37,38 @@ void Project(const EnquiryView& view, EnquiryRecord& record) {
 
 std::string EtagOf(int64_t row_version) { return absl::StrCat("\"", row_version, "\""); }
 
+bool EnquiryScope::Covers(const EnquiryRecord& record) const {
+  switch (kind) {
+    case Kind::kAll:
+      return true;
+    case Kind::kGuardian:
+      return !who.empty() && record.enquiry.guardian == who;
+    case Kind::kOwner:
+      return !who.empty() && record.owner == who;
+  }
+  return false;
+}
+
+bool EnquiryScope::Narrow(EnquiryFilter& filter) const {
+  switch (kind) {
+    case Kind::kAll:
+      return true;
+    case Kind::kGuardian:
+      if (who.empty() || (!filter.guardian.empty() && filter.guardian != who)) return false;
+      filter.guardian = who;
+      return true;
+    case Kind::kOwner:
+      if (who.empty() || (!filter.owner.empty() && filter.owner != who)) return false;
+      filter.owner = who;
+      return true;
+  }
+  return false;
+}
+
+absl::Status EnquiryNotFound(const std::string& school_id, const std::string& id) {
+  return NotFound(reason::kEnquiryNotFound, absl::StrCat("no enquiry ", id, " at school ", school_id));
+}
+
 absl::Time StoredPrecision(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
 
 Event StoredPrecision(Event ev) {

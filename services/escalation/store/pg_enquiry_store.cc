@@ -250,10 +250,6 @@ constexpr char kSelectStaffNotices[] = "escalation_select_staff_notices";
 constexpr char kUpdateProjection[] = "escalation_update_projection";
 constexpr char kSelectVersion[] = "escalation_select_version";
 
-absl::Status EnquiryNotFound(const std::string& school_id, const std::string& id) {
-  return NotFound(reason::kEnquiryNotFound, absl::StrCat("no enquiry ", id, " at school ", school_id));
-}
-
 // Why a write guarded by `base_version` found no row to write: gone, or moved on.
 absl::Status NotAtVersion(pqxx::work& txn, const std::string& school_id, const std::string& id) {
   if (txn.exec_prepared(kSelectVersion, school_id, id).empty()) return EnquiryNotFound(school_id, id);
@@ -532,13 +528,13 @@ absl::StatusOr<Page<EnquiryRecord>> PgEnquiryStore::List(const std::string& scho
     pqxx::result rows = txn.exec_params(
         absl::StrCat("SELECT ", kEnquiryColumns,
                      " FROM enquiries WHERE school_id = $1 AND ($2 = '' OR owner = $2) AND ($3 = 0 OR state = $3) "
-                     "AND ($4 = '' OR category = $4) AND (NOT $5::boolean OR ",
+                     "AND ($4 = '' OR category = $4) AND ($10 = '' OR guardian = $10) AND (NOT $5::boolean OR ",
                      OverdueSql("$6"),
                      ") "
                      "AND ($7 = '' OR next_due < NULLIF($7, '')::timestamptz) AND seq < $8::bigint "
                      "ORDER BY seq DESC LIMIT $9"),
         school_id, filter.owner, EnumParam(filter.state), filter.category, filter.overdue, TimeParam(now),
-        TimeParam(filter.due_before), page.before_seq > 0 ? page.before_seq : INT64_MAX, size + 1);
+        TimeParam(filter.due_before), page.before_seq > 0 ? page.before_seq : INT64_MAX, size + 1, filter.guardian);
     for (const pqxx::row& r : rows) {
       if (static_cast<int>(out.items.size()) == size) {
         out.next_before_seq = rows[size - 1][kEnquirySeqColumn].as<int64_t>();

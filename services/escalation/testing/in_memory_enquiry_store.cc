@@ -10,10 +10,6 @@
 namespace parley::escalation::testing {
 namespace {
 
-absl::Status NotFoundEnquiry(const std::string& school_id, const std::string& id) {
-  return NotFound(reason::kEnquiryNotFound, absl::StrCat("no enquiry ", id, " at school ", school_id));
-}
-
 absl::Status Moved() { return Aborted(reason::kRecordChanged, "the enquiry changed while the change was planned"); }
 
 bool Live(EnquiryState s) {
@@ -156,7 +152,7 @@ absl::StatusOr<WriteResult> InMemoryEnquiryStore::Apply(const RequestKey& key, i
   PARLEY_RETURN_IF_ERROR(CheckPlannedEvents(write));
   const Enquiry& e = write.after.enquiry;
   auto it = rows_.find({e.school_id, e.id});
-  if (it == rows_.end()) return NotFoundEnquiry(e.school_id, e.id);
+  if (it == rows_.end()) return EnquiryNotFound(e.school_id, e.id);
   if (it->second.record.row_version != base_version) return Moved();
   std::set<std::string> keys;
   for (const OutboxRow& o : outbox_) keys.insert(o.key);
@@ -180,7 +176,7 @@ absl::StatusOr<WriteResult> InMemoryEnquiryStore::Apply(const RequestKey& key, i
 absl::StatusOr<EnquiryRecord> InMemoryEnquiryStore::Get(const std::string& school_id, const std::string& id) {
   absl::MutexLock lock(&mu_);
   auto it = rows_.find({school_id, id});
-  if (it == rows_.end()) return NotFoundEnquiry(school_id, id);
+  if (it == rows_.end()) return EnquiryNotFound(school_id, id);
   return it->second.record;
 }
 
@@ -203,6 +199,7 @@ absl::StatusOr<Page<EnquiryRecord>> InMemoryEnquiryStore::List(const std::string
     const EnquiryRecord& r = row.record;
     if (id.first != school_id || row.seq >= before) continue;
     if (!filter.owner.empty() && r.owner != filter.owner) continue;
+    if (!filter.guardian.empty() && r.enquiry.guardian != filter.guardian) continue;
     if (filter.state && r.state != *filter.state) continue;
     if (!filter.category.empty() && r.enquiry.category != filter.category) continue;
     if (filter.overdue && !Overdue(r, now)) continue;
