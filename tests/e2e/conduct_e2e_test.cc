@@ -124,13 +124,13 @@ class ConductE2eTest : public ::testing::Test {
       if (parley::testing::TestDatabase::Configured()) FAIL() << "the suite set-up failed (see above)";
       GTEST_SKIP() << "set PARLEY_TEST_PG_DSN and PARLEY_TEST_REDIS_ADDR (scripts/test.sh does)";
     }
-    conduct_ = cv1::ConductService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->conduct.grpc_port()),
-                                                                grpc::InsecureChannelCredentials()));
+    conduct_ = cv1::ConductService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->conduct.grpc_port()), ClientCredentials()));
   }
 
   static std::unique_ptr<kv1::ContactsService::Stub> ContactsStub() {
-    return kv1::ContactsService::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->contacts.grpc_port()),
-                                                             grpc::InsecureChannelCredentials()));
+    return kv1::ContactsService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->contacts.grpc_port()), ClientCredentials()));
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
@@ -285,7 +285,7 @@ TEST_F(ConductE2eTest, AnArrangementIsIssuedTightenedAndEnforcedByTheGate) {
   cv1::ListArrangementRevisionsRequest revisions_req;
   revisions_req.set_name(active.name());
   cv1::ListArrangementRevisionsResponse revisions;
-  ASSERT_TRUE(Call(Teacher(), &cv1::ConductService::Stub::ListArrangementRevisions, revisions_req, &revisions).ok());
+  ASSERT_TRUE(Call(Leader(), &cv1::ConductService::Stub::ListArrangementRevisions, revisions_req, &revisions).ok());
   ASSERT_EQ(revisions.revisions_size(), 2);
   EXPECT_EQ(revisions.revisions(0).terms().allowed_windows(0).end(), "16:30");
   EXPECT_EQ(revisions.revisions(1).terms().allowed_windows(0).end(), "16:00");
@@ -309,6 +309,27 @@ TEST_F(ConductE2eTest, AnArrangementIsIssuedTightenedAndEnforcedByTheGate) {
       Call(Token({"guardian"}, {}, g), &cv1::ConductService::Stub::ListGuardianArrangements, mine_req, &mine).ok());
   ASSERT_EQ(mine.arrangements_size(), 1);
   EXPECT_EQ(mine.arrangements(0).version(), 2);
+  // ... without what is the school's own business: who issued it, the breach incident behind it.
+  EXPECT_TRUE(mine.arrangements(0).issued_by().empty());
+  EXPECT_TRUE(mine.arrangements(0).breach_incident().empty());
+  // Their own letters, with a token naming their child's school.
+  const std::string guardian_token = Token({"guardian"}, {"kenilworth"}, g);
+  cv1::ListLettersRequest own_letters_req;
+  own_letters_req.set_parent("schools/kenilworth");
+  cv1::ListLettersResponse own_letters;
+  ASSERT_TRUE(Call(guardian_token, &cv1::ConductService::Stub::ListLetters, own_letters_req, &own_letters).ok());
+  EXPECT_EQ(own_letters.letters_size(), 2);
+  // The guardian's app asks the gate about themselves: answered, not stored as a decision.
+  cv1::CheckCommunicationRequest own_check;
+  own_check.set_school("schools/kenilworth");
+  own_check.set_guardian(g);
+  own_check.set_channel(cv1::CHANNEL_PHONE);
+  *own_check.mutable_time() = At("2026-11-17T15:45:00Z");
+  own_check.set_purpose(cv1::PURPOSE_INBOUND_MESSAGE);
+  cv1::Decision own_answer;
+  ASSERT_TRUE(Call(guardian_token, &cv1::ConductService::Stub::CheckCommunication, own_check, &own_answer).ok());
+  EXPECT_EQ(own_answer.outcome(), cv1::OUTCOME_REDIRECT);
+  EXPECT_TRUE(own_answer.name().empty());
   // ... but not another guardian's.
   cv1::ListGuardianArrangementsResponse not_mine;
   EXPECT_EQ(Call(Token({"guardian"}, {}, suite->other_guardian), &cv1::ConductService::Stub::ListGuardianArrangements,
@@ -316,7 +337,8 @@ TEST_F(ConductE2eTest, AnArrangementIsIssuedTightenedAndEnforcedByTheGate) {
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
-  // Every decision was recorded, and the figures add up.
+  // Every staff or service decision was recorded (the guardian's own check was not), and the
+  // figures add up.
   cv1::ListDecisionsRequest decisions_req;
   decisions_req.set_parent("schools/kenilworth");
   decisions_req.set_guardian(g);
@@ -361,9 +383,11 @@ TEST_F(ConductE2eTest, OnlySeniorLeadersOfTheSchoolChangeArrangements) {
   EXPECT_EQ(
       Call(Token({"senior_leader"}, {"st-marys"}), &cv1::ConductService::Stub::GetArrangement, get, &read).error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
-  // A teacher of the school can read it but not issue it.
+  // A teacher of the school can neither read it nor issue it; the office reads it.
   get.set_name(draft.name());
-  EXPECT_TRUE(Call(Teacher(), &cv1::ConductService::Stub::GetArrangement, get, &read).ok());
+  EXPECT_EQ(Call(Teacher(), &cv1::ConductService::Stub::GetArrangement, get, &read).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Call(Token({"office"}, {"kenilworth"}), &cv1::ConductService::Stub::GetArrangement, get, &read).ok());
   cv1::IssueArrangementRequest issue;
   issue.set_name(draft.name());
   issue.set_request_id(NewUuid());
