@@ -107,10 +107,12 @@ Reach Grant::Widest() const {
 absl::StatusOr<Reach> Grant::At(absl::string_view school_id) const {
   const Reach widest = Widest();
   if (widest == Reach::kTrust) return widest;
+  // The caller's own records are theirs at any school (a child who has left, a trust-wide
+  // arrangement): the handler keeps only records about the caller, and answers any other record
+  // as it answers a missing one, so nothing is learnt about a school the token does not name.
+  if (widest == Reach::kOwn) return widest;
   if (school_id.empty()) {
-    // A record of the trust (a guardian, the directory): only the caller's own record, short of
-    // reaching every school.
-    if (widest == Reach::kOwn) return widest;
+    // A record of the trust (a guardian, the directory): only trust-wide reach, or one's own.
     return widest == Reach::kNone ? RoleRequired() : WrongSchool();
   }
   // Tenancy first: another school's caller learns nothing from the difference between a record

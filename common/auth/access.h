@@ -97,8 +97,9 @@ class Grant {
   // The caller's reach at `school_id`. PERMISSION_DENIED (WRONG_SCHOOL) when the token does not
   // name the school and no role reaches the whole trust, so another school's caller gets the same
   // answer whether or not a record exists; PERMISSION_DENIED (ROLE_REQUIRED) when it names the
-  // school but no role reaches this rule. An empty `school_id` is a record of the trust (a
-  // guardian, the directory): only kOwn and kTrust reach apply there.
+  // school but no role reaches this rule. kOwn applies at every school (the handler keeps only the
+  // caller's own records). An empty `school_id` is a record of the trust (a guardian, the
+  // directory): only kOwn and kTrust reach apply there.
   absl::StatusOr<Reach> At(absl::string_view school_id) const;
 
   // At(school_id), and PERMISSION_DENIED (ROLE_REQUIRED) unless the reach is at least `at_least`.

@@ -93,11 +93,27 @@ TEST(GrantTest, AnotherSchoolIsRefusedTheSameWayWhateverTheRole) {
   const Principal office = Caller({"office"}, {"st-marys"});
   const Grant g1(guardian, {Resource::kIncident, Verb::kRead});
   const Grant g2(office, {Resource::kIncident, Verb::kRead});
-  EXPECT_EQ(g1.At("kenilworth").status(), g2.At("kenilworth").status());
-  EXPECT_EQ(ErrorReason(g1.At("kenilworth").status()), "WRONG_SCHOOL");
+  const Principal teacher = Caller({"teacher"}, {"st-marys"});
+  const Grant g3(teacher, {Resource::kIncident, Verb::kRead});
+  EXPECT_EQ(g2.At("kenilworth").status(), g3.At("kenilworth").status());
+  EXPECT_EQ(ErrorReason(g3.At("kenilworth").status()), "WRONG_SCHOOL");
   // At their own school, a role that does not reach is ROLE_REQUIRED.
   EXPECT_EQ(g1.At("st-marys").status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(ErrorReason(g1.At("st-marys").status()), "ROLE_REQUIRED");
+  EXPECT_EQ(ErrorReason(g3.At("st-marys").status()), "ROLE_REQUIRED");
+}
+
+TEST(GrantTest, OnesOwnRecordsAreReachedAtEverySchool) {
+  // A guardian whose child has left St Mary's still sees their own letters from there; the handler
+  // keeps only records about them.
+  const Principal guardian = Caller({"guardian"}, {"kenilworth"}, "guardians/g-1");
+  const Grant letters(guardian, {Resource::kLetter, Verb::kRead});
+  EXPECT_EQ(*letters.At("st-marys"), Reach::kOwn);
+  EXPECT_FALSE(letters.Covers("st-marys"));
+  // The school's public profile is another matter: only the schools the token names.
+  const Grant school(guardian, {Resource::kSchool, Verb::kRead});
+  EXPECT_TRUE(school.At("kenilworth").ok());
+  EXPECT_EQ(ErrorReason(school.At("st-marys").status()), "WRONG_SCHOOL");
 }
 
 TEST(GrantTest, TrustRecordsAreReachedOnlyAsOneselfOrTrustWide) {
