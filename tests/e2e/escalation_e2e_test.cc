@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/auth/auth.h"
 #include "common/auth/testing/test_keys.h"
 #include "common/testing/test_database.h"
@@ -99,8 +100,8 @@ class EscalationE2eTest : public ::testing::Test {
 
   // The people the scenarios use, from the demo trust.
   static void FindPeople() {
-    auto contacts = kv1::ContactsService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", suite->contacts.grpc_port()), grpc::InsecureChannelCredentials()));
+    auto contacts = kv1::ContactsService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->contacts.grpc_port()), ClientCredentials()));
     const std::string reader = Token({"office"}, {"st-marys", "kenilworth"});
     {
       grpc::ClientContext ctx;
@@ -165,8 +166,8 @@ class EscalationE2eTest : public ::testing::Test {
       if (parley::testing::TestDatabase::Configured()) FAIL() << "the suite set-up failed (see above)";
       GTEST_SKIP() << "set PARLEY_TEST_PG_DSN and PARLEY_TEST_REDIS_ADDR (scripts/test.sh does)";
     }
-    stub_ = ev1::EscalationService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", suite->escalation.grpc_port()), grpc::InsecureChannelCredentials()));
+    stub_ = ev1::EscalationService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->escalation.grpc_port()), ClientCredentials()));
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
@@ -191,7 +192,10 @@ class EscalationE2eTest : public ::testing::Test {
     return ((*stub_).*method)(&ctx, req, resp);
   }
 
-  static std::string Teacher() { return Token({"teacher"}, {"st-marys"}, "teacher@st-marys"); }
+  // The pupil's class teacher: routing gives them the enquiries about the pupil's learning, and a
+  // teacher reads and acts on the enquiries they own now, and no others.
+  static std::string Teacher() { return Token({"teacher"}, {"st-marys"}, suite->class_teacher); }
+  static std::string Guardian() { return Token({"guardian"}, {"st-marys"}, suite->guardian); }
   static std::string Office() { return Token({"office"}, {"st-marys"}, "office@st-marys"); }
   static std::string Leader() { return Token({"senior_leader"}, {"st-marys"}, "head@st-marys"); }
   static std::string OtherSchool() { return Token({"senior_leader"}, {"kenilworth"}, "head@kenilworth"); }
@@ -226,14 +230,14 @@ class EscalationE2eTest : public ::testing::Test {
     req.set_parent("schools/st-marys");
     req.set_page_size(500);
     ev1::ListEnquiriesResponse resp;
-    grpc::Status s = Call(Teacher(), &Stub::ListEnquiries, req, &resp);
+    grpc::Status s = Call(Office(), &Stub::ListEnquiries, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp.enquiries_size();
   }
 
   std::vector<std::string> ListNames(const ev1::ListEnquiriesRequest& req) {
     ev1::ListEnquiriesResponse resp;
-    grpc::Status s = Call(Teacher(), &Stub::ListEnquiries, req, &resp);
+    grpc::Status s = Call(Office(), &Stub::ListEnquiries, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     std::vector<std::string> names;
     for (const ev1::Enquiry& e : resp.enquiries()) names.push_back(e.name());
@@ -334,7 +338,9 @@ TEST_F(EscalationE2eTest, AnEnquiryIsRoutedClockedAcknowledgedPausedAndEscalated
   EXPECT_EQ(escalated.respond().state(), ev1::CLOCK_STATE_RUNNING);
   EXPECT_TRUE(escalated.respond().has_due_time());
 
-  // The history, oldest first, two at a time.
+  // No longer the class teacher's: they read it no more. The history, oldest first, two at a time.
+  ev1::Enquiry gone;
+  EXPECT_EQ(Call(Teacher(), &Stub::GetEnquiry, get, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
   std::vector<ev1::EnquiryEventKind> kinds;
   std::vector<std::string> names;
   ev1::ListEnquiryEventsRequest events;
@@ -343,7 +349,7 @@ TEST_F(EscalationE2eTest, AnEnquiryIsRoutedClockedAcknowledgedPausedAndEscalated
   int pages = 0;
   for (;;) {
     ev1::ListEnquiryEventsResponse page;
-    s = Call(Teacher(), &Stub::ListEnquiryEvents, events, &page);
+    s = Call(Leader(), &Stub::ListEnquiryEvents, events, &page);
     ASSERT_TRUE(s.ok()) << s.error_message();
     ++pages;
     for (const ev1::EnquiryEvent& ev : page.events()) {
@@ -362,7 +368,7 @@ TEST_F(EscalationE2eTest, AnEnquiryIsRoutedClockedAcknowledgedPausedAndEscalated
   EXPECT_EQ(names.front(), absl::StrCat(opened.name(), "/events/1"));
   events.set_page_token("not-a-token");
   ev1::ListEnquiryEventsResponse bad_page;
-  EXPECT_EQ(Call(Teacher(), &Stub::ListEnquiryEvents, events, &bad_page).error_code(),
+  EXPECT_EQ(Call(Leader(), &Stub::ListEnquiryEvents, events, &bad_page).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
 
   // The figures count it.
@@ -432,7 +438,7 @@ TEST_F(EscalationE2eTest, ListsFilterAndPage) {
   std::vector<std::string> paged;
   for (int i = 0; i < 2; ++i) {
     ev1::ListEnquiriesResponse resp;
-    ASSERT_TRUE(Call(Teacher(), &Stub::ListEnquiries, req, &resp).ok());
+    ASSERT_TRUE(Call(Office(), &Stub::ListEnquiries, req, &resp).ok());
     ASSERT_EQ(resp.enquiries_size(), 1);
     paged.push_back(resp.enquiries(0).name());
     // Whether more follow `a` depends on the tests run before this one in the process.
@@ -452,8 +458,9 @@ TEST_F(EscalationE2eTest, ListsFilterAndPage) {
   EXPECT_THAT(s.error_message(), HasSubstr("owner"));
 }
 
-// Every RPC: the school's own staff may, another school's may not (whether or not the enquiry
-// exists), a trust leader reads but never acts, and a call without a token is refused.
+// Every RPC: the school's own staff may as their roles reach (a teacher only on what they own; the
+// figures and reassignment are not a teacher's), another school's may not (whether or not the
+// enquiry exists), a trust leader reads but never acts, and a call without a token is refused.
 TEST_F(EscalationE2eTest, TenancyHoldsForEveryRpc) {
   const ev1::Enquiry e = Open();
   const std::string missing = "schools/st-marys/enquiries/e000000000000";
@@ -495,7 +502,12 @@ TEST_F(EscalationE2eTest, TenancyHoldsForEveryRpc) {
   };
   for (const auto& [rpc, read] : reads) {
     SCOPED_TRACE(rpc);
-    EXPECT_TRUE(read(Teacher(), e.name()).ok());
+    if (rpc == "GetSchoolStats") {
+      EXPECT_EQ(read(Teacher(), e.name()).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+      EXPECT_TRUE(read(Office(), e.name()).ok());
+    } else {
+      EXPECT_TRUE(read(Teacher(), e.name()).ok());
+    }
     EXPECT_TRUE(read(TrustLeader(), e.name()).ok());
     EXPECT_EQ(read(OtherSchool(), e.name()).error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_EQ(read(OtherSchool(), missing).error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -573,12 +585,14 @@ TEST_F(EscalationE2eTest, TenancyHoldsForEveryRpc) {
     EXPECT_EQ(act(OtherSchool(), missing, &result).error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_EQ(act(TrustLeader(), e.name(), &result).error_code(), grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_EQ(act(no_token, e.name(), &result).error_code(), grpc::StatusCode::UNAUTHENTICATED);
-    if (rpc == "ReassignEnquiry") {
-      // Cover is arranged by the office and leaders, not by a teacher.
+    if (rpc == "ReassignEnquiry" || rpc == "MarkAbusive") {
+      // Cover and abusive marks are the office's and leaders', not a teacher's.
       EXPECT_EQ(act(Teacher(), e.name(), &result).error_code(), grpc::StatusCode::PERMISSION_DENIED);
       grpc::Status s = act(Leader(), e.name(), &result);
       EXPECT_TRUE(s.ok()) << s.error_message();
-      EXPECT_EQ(result.owner(), suite->head);
+      if (rpc == "ReassignEnquiry") {
+        EXPECT_EQ(result.owner(), suite->head);
+      }
       continue;
     }
     grpc::Status s = act(Teacher(), e.name(), &result);
@@ -587,10 +601,116 @@ TEST_F(EscalationE2eTest, TenancyHoldsForEveryRpc) {
   ev1::GetEnquiryRequest get;
   get.set_name(e.name());
   ev1::Enquiry final_state;
-  ASSERT_TRUE(Call(Teacher(), &Stub::GetEnquiry, get, &final_state).ok());
+  // Escalated past the class teacher: no longer theirs to read.
+  EXPECT_EQ(Call(Teacher(), &Stub::GetEnquiry, get, &final_state).error_code(), grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Call(Office(), &Stub::GetEnquiry, get, &final_state).ok());
   EXPECT_EQ(final_state.state(), ev1::ENQUIRY_STATE_NO_RESPONSE_REQUIRED);
   EXPECT_EQ(final_state.cycle(), 2);
   EXPECT_EQ(final_state.rung(), 1);
+}
+
+// A guardian opens enquiries about themselves only, reads and lists only those, without what staff
+// keep for themselves, and another's is answered as one that does not exist; a teacher reads and
+// acts only on what they own now.
+TEST_F(EscalationE2eTest, AGuardianAndATeacherReachOnlyTheirOwn) {
+  ev1::OpenEnquiryRequest own = OpenRequest("About my child's reading");
+  ev1::Enquiry opened;
+  grpc::Status s = Call(Guardian(), &Stub::OpenEnquiry, own, &opened);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(opened.guardian(), suite->guardian);
+  EXPECT_TRUE(opened.gate_decision().empty());
+  EXPECT_TRUE(opened.gate_outcome().empty());
+  EXPECT_TRUE(opened.body_ref().empty());
+  EXPECT_TRUE(opened.acknowledge().explanation().empty());
+  EXPECT_EQ(opened.owner(), suite->class_teacher);
+
+  ev1::OpenEnquiryRequest someone_else = OpenRequest();
+  someone_else.mutable_enquiry()->set_guardian("guardians/someone-else");
+  ev1::Enquiry out;
+  s = Call(Guardian(), &Stub::OpenEnquiry, someone_else, &out);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+
+  // An unidentified sender's enquiry (no guardian) is nobody's own.
+  ev1::OpenEnquiryRequest anonymous = OpenRequest("Parking outside the gate");
+  anonymous.mutable_enquiry()->clear_guardian();
+  ev1::Enquiry not_theirs;
+  ASSERT_TRUE(Call(Office(), &Stub::OpenEnquiry, anonymous, &not_theirs).ok());
+
+  ev1::GetEnquiryRequest get;
+  get.set_name(opened.name());
+  ev1::Enquiry seen;
+  ASSERT_TRUE(Call(Guardian(), &Stub::GetEnquiry, get, &seen).ok());
+  EXPECT_TRUE(seen.gate_decision().empty());
+  EXPECT_TRUE(seen.body_ref().empty());
+  get.set_name(not_theirs.name());
+  grpc::ClientContext ctx;
+  Authorize(ctx, Guardian());
+  const grpc::Status hidden = stub_->GetEnquiry(&ctx, get, &out);
+  get.set_name("schools/st-marys/enquiries/e000000000000");
+  grpc::ClientContext ctx2;
+  Authorize(ctx2, Guardian());
+  const grpc::Status missing = stub_->GetEnquiry(&ctx2, get, &out);
+  EXPECT_EQ(hidden.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(hidden.error_message(),
+            absl::StrReplaceAll(missing.error_message(),
+                                {{"e000000000000", not_theirs.name().substr(not_theirs.name().rfind('/') + 1)}}));
+
+  ev1::ListEnquiriesRequest list;
+  list.set_parent("schools/st-marys");
+  list.set_page_size(500);
+  ev1::ListEnquiriesResponse listed;
+  ASSERT_TRUE(Call(Guardian(), &Stub::ListEnquiries, list, &listed).ok());
+  bool found = false;
+  for (const ev1::Enquiry& e : listed.enquiries()) {
+    EXPECT_EQ(e.guardian(), suite->guardian);
+    EXPECT_TRUE(e.body_ref().empty());
+    found |= e.name() == opened.name();
+  }
+  EXPECT_TRUE(found);
+
+  ev1::ListEnquiryEventsRequest events;
+  events.set_parent(opened.name());
+  ev1::ListEnquiryEventsResponse history;
+  ASSERT_TRUE(Call(Guardian(), &Stub::ListEnquiryEvents, events, &history).ok());
+  for (const ev1::EnquiryEvent& ev : history.events()) EXPECT_NE(ev.kind(), ev1::ENQUIRY_EVENT_KIND_GATED);
+  ev1::Enquiry acked;
+  EXPECT_EQ(Call(Guardian(), &Stub::AcknowledgeEnquiry, Named<ev1::AcknowledgeEnquiryRequest>(opened.name()), &acked)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // The class teacher acts on the guardian's (theirs); not on the anonymous one (the office's route).
+  ASSERT_TRUE(
+      Call(Teacher(), &Stub::AcknowledgeEnquiry, Named<ev1::AcknowledgeEnquiryRequest>(opened.name()), &acked).ok());
+  if (not_theirs.owner() != suite->class_teacher) {
+    EXPECT_EQ(
+        Call(Teacher(), &Stub::AcknowledgeEnquiry, Named<ev1::AcknowledgeEnquiryRequest>(not_theirs.name()), &acked)
+            .error_code(),
+        grpc::StatusCode::NOT_FOUND);
+  }
+}
+
+// Request ids live in the caller's tenancy (api::RequestKeyFor): a St Mary's caller using an id
+// first does not make Kenilworth's first use of it REQUEST_ID_REUSED, on the real store; and each
+// school's retry still replays its own first response.
+TEST_F(EscalationE2eTest, RequestIdsAreScopedToTheCallersSchools) {
+  ev1::OpenEnquiryRequest st_marys = OpenRequest("Same id, St Mary's");
+  ev1::Enquiry first;
+  ASSERT_TRUE(Call(Office(), &Stub::OpenEnquiry, st_marys, &first).ok());
+
+  ev1::OpenEnquiryRequest kenilworth = OpenRequest("Same id, Kenilworth");
+  kenilworth.set_parent("schools/kenilworth");
+  kenilworth.set_request_id(st_marys.request_id());
+  kenilworth.mutable_enquiry()->set_pupil(suite->kenilworth_pupil);
+  kenilworth.mutable_enquiry()->clear_guardian();
+  ev1::Enquiry theirs, theirs_again, ours_again;
+  grpc::Status s = Call(OtherSchool(), &Stub::OpenEnquiry, kenilworth, &theirs);
+  ASSERT_TRUE(s.ok()) << s.error_code() << " " << s.error_message();
+  EXPECT_THAT(theirs.name(), HasSubstr("schools/kenilworth/enquiries/"));
+  ASSERT_TRUE(Call(OtherSchool(), &Stub::OpenEnquiry, kenilworth, &theirs_again).ok());
+  EXPECT_EQ(theirs_again.name(), theirs.name());
+  ASSERT_TRUE(Call(Office(), &Stub::OpenEnquiry, st_marys, &ours_again).ok());
+  EXPECT_EQ(ours_again.name(), first.name());
 }
 
 TEST_F(EscalationE2eTest, BadInputIsRefusedClearlyAndWritesNothing) {
