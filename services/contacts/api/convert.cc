@@ -1085,4 +1085,76 @@ v1::TrustDirectory DirectoryToProto(const Directory& d) {
   return out;
 }
 
+namespace {
+
+v1::ImportRecordKind ImportKindToProto(ImportKind kind) {
+  switch (kind) {
+    case ImportKind::kTrust:
+      return v1::IMPORT_RECORD_KIND_TRUST;
+    case ImportKind::kSchool:
+      return v1::IMPORT_RECORD_KIND_SCHOOL;
+    case ImportKind::kStaff:
+      return v1::IMPORT_RECORD_KIND_STAFF;
+    case ImportKind::kPupil:
+      return v1::IMPORT_RECORD_KIND_PUPIL;
+    case ImportKind::kGuardian:
+      return v1::IMPORT_RECORD_KIND_GUARDIAN;
+    case ImportKind::kLadder:
+      return v1::IMPORT_RECORD_KIND_LADDER;
+    case ImportKind::kRoutingMatrix:
+      return v1::IMPORT_RECORD_KIND_ROUTING_MATRIX;
+    case ImportKind::kRoutingRule:
+      return v1::IMPORT_RECORD_KIND_ROUTING_RULE;
+  }
+  return v1::IMPORT_RECORD_KIND_UNSPECIFIED;
+}
+
+std::string ImportRefName(ImportKind kind, const ImportRef& ref) {
+  switch (kind) {
+    case ImportKind::kTrust:
+      return "trust";
+    case ImportKind::kSchool:
+      return SchoolName(ref.school_id);
+    case ImportKind::kStaff:
+      return StaffName(ref.school_id, ref.id);
+    case ImportKind::kPupil:
+      return PupilName(ref.school_id, ref.id);
+    case ImportKind::kGuardian:
+      return GuardianName(ref.id);
+    case ImportKind::kLadder:
+      return LadderName(ref.school_id, ref.id);
+    case ImportKind::kRoutingMatrix:
+      return RoutingMatrixName(ref.school_id);
+    case ImportKind::kRoutingRule:
+      return absl::StrCat(RoutingMatrixName(ref.school_id), "#", ref.id);
+  }
+  return ref.id;
+}
+
+}  // namespace
+
+v1::ImportSummary ImportSummaryToProto(const ImportResult& r) {
+  v1::ImportSummary s;
+  s.set_schools(r.schools);
+  s.set_staff(r.staff);
+  s.set_pupils(r.pupils);
+  s.set_guardians(r.guardians);
+  s.set_ladders(r.ladders);
+  s.set_created(r.counts.created);
+  s.set_updated(r.counts.updated);
+  s.set_deleted(r.counts.deleted);
+  s.set_unchanged(r.counts.unchanged);
+  for (const std::string& id : r.schools_with_new_versions) s.add_schools_with_new_versions(SchoolName(id));
+  for (const auto& [kind, k] : r.changes) {
+    v1::ImportChanges* out = s.add_changes();
+    out->set_kind(ImportKindToProto(kind));
+    for (const ImportRef& ref : k.created) out->add_created(ImportRefName(kind, ref));
+    for (const ImportRef& ref : k.changed) out->add_changed(ImportRefName(kind, ref));
+    for (const ImportRef& ref : k.deleted) out->add_deleted(ImportRefName(kind, ref));
+    out->set_unchanged(k.unchanged);
+  }
+  s.set_directory_etag(r.directory_etag);
+  return s;
+}
+
 }  // namespace parley::contacts

@@ -30,10 +30,12 @@
 #include "absl/time/civil_time.h"
 #include "common/calendar/calendar.h"
 #include "parley/contacts/v1/common.pb.h"
+#include "parley/contacts/v1/contacts_service.pb.h"
 #include "parley/contacts/v1/people.pb.h"
 #include "parley/contacts/v1/routing.pb.h"
 #include "parley/contacts/v1/school.pb.h"
 #include "parley/contacts/v1/trust.pb.h"
+#include "services/contacts/domain/import_plan.h"
 #include "services/contacts/domain/model.h"
 
 namespace parley::contacts {
@@ -125,5 +127,11 @@ v1::Ladder LadderToProto(const Ladder& l);
 // one).
 absl::StatusOr<Directory> DirectoryFromProto(const v1::TrustDirectory& p);
 v1::TrustDirectory DirectoryToProto(const Directory& d);
+
+// The summary of an import (the last ImportTrustResponse's): counts, the plan per kind with
+// resource names ("schools/st-marys/pupils/p-00001", "schools/st-marys/routingMatrix#send"; ids
+// only, never personal data) and the directory_etag the plan was made against. applied_time is
+// left for the caller.
+v1::ImportSummary ImportSummaryToProto(const ImportResult& r);
 
 }  // namespace parley::contacts

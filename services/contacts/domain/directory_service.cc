@@ -409,6 +409,14 @@ absl::StatusOr<std::string> DirectoryService::UpdateRoutingMatrix(const RequestK
 absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Directory document, bool validate_only,
                                                      const ImportProgress& progress,
                                                      const Encoder<ImportResult>& encode) {
+  ImportOptions options;
+  options.validate_only = validate_only;
+  return Import(key, std::move(document), options, progress, encode);
+}
+
+absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Directory document,
+                                                     const ImportOptions& options, const ImportProgress& progress,
+                                                     const Encoder<ImportResult>& encode) {
   const int64_t total_schools = static_cast<int64_t>(document.schools.size());
   auto report = [&](ImportPhase phase, int64_t done, int64_t total) {
     if (progress) progress(phase, done, total);
@@ -429,13 +437,19 @@ absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Dire
   };
 
   ImportResult result;
-  result.validate_only = validate_only;
+  const Snapshot* planned_on = nullptr;  // alive for the whole Mutate call that runs plan and respond
   return Write(
       key,
       [&](const Snapshot& s) -> absl::StatusOr<ChangeSet> {
         // A plan may run again after a concurrent write; start the tally afresh.
         result = ImportResult{};
-        result.validate_only = validate_only;
+        result.validate_only = options.validate_only;
+        result.directory_etag = absl::StrCat(s.version());
+        planned_on = &s;
+        if (!options.expected_directory_etag.empty() && options.expected_directory_etag != result.directory_etag) {
+          return Aborted(reason::kEtagMismatch,
+                         "the directory changed after the import was planned: plan it again (validate_only)");
+        }
         report(ImportPhase::kValidating, 0, total_schools);
         Directory merged = merged_directory(s);
         int64_t done = 0;
@@ -453,6 +467,8 @@ absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Dire
           return InvalidArgument("INVALID_DIRECTORY", absl::StrCat("more than ", limits_.max_schools, " schools"));
         }
 
+        // What is written; whether each written record is created, changed or unchanged is read
+        // from the store's answer (respond below), deletions are known here.
         ChangeSet changes;
         if (!document.trust.display_name.empty()) changes.trust = document.trust;
         for (const auto& [school_id, sd] : document.schools) {
@@ -467,6 +483,11 @@ absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Dire
           for (const auto& [id, ladder] : sd.ladders) changes.ladders.push_back(ladder);
           RoutingMatrix matrix = sd.routing_matrix;
           matrix.school_id = school_id;
+          for (const RoutingRule& rule : matrix.rules) {
+            if (current == nullptr || current->routing_matrix.Find(rule.category) == nullptr) {
+              result.changes[ImportKind::kRoutingRule].created.push_back({school_id, rule.category});
+            }
+          }
           changes.routing_matrices.push_back(std::move(matrix));
           if (current != nullptr) {
             for (const auto& [id, staff] : current->staff) {
@@ -477,6 +498,11 @@ absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Dire
             }
             for (const auto& [id, ladder] : current->ladders) {
               if (sd.ladders.count(id) == 0) changes.delete_ladders.emplace_back(school_id, id);
+            }
+            for (const RoutingRule& rule : current->routing_matrix.rules) {
+              if (sd.routing_matrix.Find(rule.category) == nullptr) {
+                result.changes[ImportKind::kRoutingRule].deleted.push_back({school_id, rule.category});
+              }
             }
           }
           result.schools += 1;
@@ -489,15 +515,127 @@ absl::StatusOr<std::string> DirectoryService::Import(const RequestKey& key, Dire
           if (merged.guardians.count(id) == 0) changes.delete_guardians.push_back(id);
         }
         result.guardians = static_cast<int>(document.guardians.size());
+        for (const auto& [school, id] : changes.delete_staff)
+          result.changes[ImportKind::kStaff].deleted.push_back({school, id});
+        for (const auto& [school, id] : changes.delete_pupils)
+          result.changes[ImportKind::kPupil].deleted.push_back({school, id});
+        for (const auto& [school, id] : changes.delete_ladders)
+          result.changes[ImportKind::kLadder].deleted.push_back({school, id});
+        for (const std::string& id : changes.delete_guardians)
+          result.changes[ImportKind::kGuardian].deleted.push_back({"", id});
+
+        if (!options.validate_only && !options.allow_deletions && CountDeletions(result) > 0) {
+          return FailedPrecondition(
+              reason::kImportWouldDelete,
+              absl::StrCat("the document would delete ", DescribeDeletions(result),
+                           "; nothing was written. Check what with validate_only, then import with allow_deletions"));
+        }
         report(ImportPhase::kApplying, 0, 1);
         return changes;
       },
-      [&](const ChangeSet&, const ApplyCounts& counts) {
+      [&](const ChangeSet& applied, const ApplyCounts& counts) -> absl::StatusOr<std::string> {
+        // The store has written (or, validate_only, is about to roll back) exactly `applied`: a
+        // record keeps its etag when its content did not change and gets a new one when it did.
+        const Snapshot& s = *planned_on;
+        auto tally = [&](ImportKind kind, ImportRef ref, const std::string* before_etag, const std::string& etag) {
+          ImportKindChanges& k = result.changes[kind];
+          if (before_etag == nullptr || before_etag->empty()) {
+            k.created.push_back(std::move(ref));
+          } else if (*before_etag != etag) {
+            k.changed.push_back(std::move(ref));
+          } else {
+            ++k.unchanged;
+          }
+        };
+        if (applied.trust) tally(ImportKind::kTrust, {}, &s.directory().trust.etag, applied.trust->etag);
+        for (const School& school : applied.schools) {
+          const SchoolDirectory* sd = s.FindSchool(school.id);
+          tally(ImportKind::kSchool, {school.id, ""}, sd ? &sd->school.etag : nullptr, school.etag);
+        }
+        auto in_school = [&](auto member, const std::string& school_id, const std::string& id) -> const std::string* {
+          const SchoolDirectory* sd = s.FindSchool(school_id);
+          if (sd == nullptr) return nullptr;
+          auto it = (sd->*member).find(id);
+          return it == (sd->*member).end() ? nullptr : &it->second.etag;
+        };
+        for (const Staff& r : applied.staff) {
+          tally(ImportKind::kStaff, {r.school_id, r.id}, in_school(&SchoolDirectory::staff, r.school_id, r.id), r.etag);
+        }
+        for (const Pupil& r : applied.pupils) {
+          tally(ImportKind::kPupil, {r.school_id, r.id}, in_school(&SchoolDirectory::pupils, r.school_id, r.id),
+                r.etag);
+        }
+        for (const Ladder& r : applied.ladders) {
+          tally(ImportKind::kLadder, {r.school_id, r.id}, in_school(&SchoolDirectory::ladders, r.school_id, r.id),
+                r.etag);
+        }
+        for (const RoutingMatrix& m : applied.routing_matrices) {
+          const SchoolDirectory* sd = s.FindSchool(m.school_id);
+          tally(ImportKind::kRoutingMatrix, {m.school_id, ""}, sd ? &sd->routing_matrix.etag : nullptr, m.etag);
+        }
+        for (const Guardian& g : applied.guardians) {
+          const Guardian* before = s.FindGuardian(g.id);
+          tally(ImportKind::kGuardian, {"", g.id}, before ? &before->etag : nullptr, g.etag);
+        }
+        // The report must be what the store did, record for record; anything else is a bug and
+        // the transaction is not kept.
+        ApplyCounts planned;
+        for (const auto& [kind, k] : result.changes) {
+          if (kind == ImportKind::kRoutingRule) continue;  // parts of a matrix, not records
+          planned.created += static_cast<int>(k.created.size());
+          planned.updated += static_cast<int>(k.changed.size());
+          planned.deleted += static_cast<int>(k.deleted.size());
+          planned.unchanged += k.unchanged;
+        }
+        if (planned.created != counts.created || planned.updated != counts.updated ||
+            planned.deleted != counts.deleted || planned.unchanged != counts.unchanged) {
+          return Internal(reason::kInternal, absl::StrCat("import plan and store disagree: planned ", planned.created,
+                                                          "/", planned.updated, "/", planned.deleted, "/",
+                                                          planned.unchanged, ", stored ", counts.created, "/",
+                                                          counts.updated, "/", counts.deleted, "/", counts.unchanged));
+        }
         result.counts = counts;
         report(ImportPhase::kApplying, 1, 1);
         return encode(result);
       },
-      validate_only);
+      options.validate_only);
+}
+
+namespace {
+
+struct KindWords {
+  ImportKind kind;
+  const char* one;
+  const char* many;
+};
+constexpr KindWords kKindWords[] = {
+    {ImportKind::kTrust, "trust", "trust"},
+    {ImportKind::kSchool, "school", "schools"},
+    {ImportKind::kStaff, "member of staff", "staff"},
+    {ImportKind::kPupil, "pupil", "pupils"},
+    {ImportKind::kGuardian, "guardian", "guardians"},
+    {ImportKind::kLadder, "ladder", "ladders"},
+    {ImportKind::kRoutingMatrix, "routing matrix", "routing matrices"},
+    {ImportKind::kRoutingRule, "routing rule", "routing rules"},
+};
+
+}  // namespace
+
+int CountDeletions(const ImportResult& result) {
+  int n = 0;
+  for (const auto& [kind, k] : result.changes) n += static_cast<int>(k.deleted.size());
+  return n;
+}
+
+std::string DescribeDeletions(const ImportResult& result) {
+  std::string out;
+  for (const KindWords& w : kKindWords) {
+    auto it = result.changes.find(w.kind);
+    if (it == result.changes.end() || it->second.deleted.empty()) continue;
+    const size_t n = it->second.deleted.size();
+    absl::StrAppend(&out, out.empty() ? "" : ", ", n, " ", n == 1 ? w.one : w.many);
+  }
+  return out;
 }
 
 }  // namespace parley::contacts

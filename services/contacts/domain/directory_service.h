@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "services/contacts/domain/directory_store.h"
+#include "services/contacts/domain/import_plan.h"
 #include "services/contacts/domain/model.h"
 #include "services/contacts/domain/snapshot.h"
 #include "services/contacts/domain/validation.h"
@@ -29,13 +30,6 @@ template <typename T>
 using Encoder = std::function<absl::StatusOr<std::string>(const T&)>;
 template <typename T>
 using Updater = std::function<absl::StatusOr<T>(const T& current)>;
-
-struct ImportResult {
-  int schools = 0, staff = 0, pupils = 0, guardians = 0, ladders = 0;
-  ApplyCounts counts;
-  std::vector<std::string> schools_with_new_versions;
-  bool validate_only = false;
-};
 
 enum class ImportPhase { kValidating, kApplying };
 using ImportProgress = std::function<void(ImportPhase phase, int64_t done, int64_t total)>;
@@ -91,9 +85,15 @@ class DirectoryService {
   absl::StatusOr<std::string> UpdateRoutingMatrix(const RequestKey& key, RoutingMatrix matrix,
                                                   const Encoder<RoutingMatrix>& encode);
 
-  // The document is the desired state of the schools it holds (see the API comment). Guardians
-  // in the document are written; guardians only linked to pupils of those schools and missing
-  // from the document are removed. validate_only runs everything and writes nothing.
+  // The document is the desired state of the schools it holds (see the API comment): their staff,
+  // pupils and ladders missing from it, and the categories missing from their routing matrices,
+  // are deleted. Guardians in the document are written; guardians linked only to pupils of those
+  // schools and missing from the document are deleted. A school missing from the document, and
+  // every guardian linked to one, is left as it is: a partial document never deletes a school.
+  // Any deletion needs options.allow_deletions (see ImportOptions).
+  absl::StatusOr<std::string> Import(const RequestKey& key, Directory document, const ImportOptions& options,
+                                     const ImportProgress& progress, const Encoder<ImportResult>& encode);
+  // Import with options {validate_only}: deletions refused.
   absl::StatusOr<std::string> Import(const RequestKey& key, Directory document, bool validate_only,
                                      const ImportProgress& progress, const Encoder<ImportResult>& encode);
 

@@ -102,8 +102,15 @@ TEST_F(PgDirectoryStoreTest, AnImportThatRemovesAPupilUnlinksAndDeletes) {
   Directory smaller = testing::SampleDirectory();
   smaller.schools.begin()->second.pupils.erase("p-002");
   smaller.guardians["g-001"].pupils.pop_back();
-  absl::StatusOr<std::string> result =
+  // Without allow_deletions the import is refused and the database is untouched.
+  absl::StatusOr<std::string> refused =
       service_->Import(RequestKey{"t.Import", kUuid2, "b"}, smaller, false, nullptr, Summary());
+  EXPECT_EQ(ErrorReason(refused.status()), reason::kImportWouldDelete);
+  EXPECT_EQ(store_->Load()->directory.schools.at(testing::kSchool).pupils.count("p-002"), 1u);
+  ImportOptions allow;
+  allow.allow_deletions = true;
+  absl::StatusOr<std::string> result =
+      service_->Import(RequestKey{"t.Import", kUuid2, "b"}, smaller, allow, nullptr, Summary());
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(*result, "0/1/1/15");
   auto loaded = store_->Load();
@@ -117,6 +124,60 @@ TEST_F(PgDirectoryStoreTest, AnImportThatRemovesAPupilUnlinksAndDeletes) {
                   })
                   .ok());
   EXPECT_EQ(links, 2);  // g-001 → p-001, g-002 → p-001
+}
+
+// The validate_only report, made by the rolled-back transaction, is record for record what the
+// real import then does in PostgreSQL (and what a reload shows).
+TEST_F(PgDirectoryStoreTest, TheValidateOnlyPlanIsWhatTheImportApplies) {
+  ASSERT_TRUE(
+      service_->Import(RequestKey{"t.Import", kUuid1, "a"}, testing::SampleDirectory(), false, nullptr, Summary())
+          .ok());
+  Directory doc = testing::SampleDirectory();
+  SchoolDirectory& sd = doc.schools.at(testing::kSchool);
+  Staff added = sd.staff.at("oak-teacher");
+  added.id = "new-1";
+  sd.staff[added.id] = added;
+  sd.staff.at("office").display_name = "Miss C. Campos-Reed";
+  sd.staff.erase("finance");
+  doc.guardians.erase("g-002");
+
+  ImportResult plan, applied;
+  auto capture = [](ImportResult* out) -> Encoder<ImportResult> {
+    return [out](const ImportResult& r) -> absl::StatusOr<std::string> {
+      *out = r;
+      return "done";
+    };
+  };
+  ImportOptions dry;
+  dry.validate_only = true;
+  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid2, "p"}, doc, dry, nullptr, capture(&plan)).ok());
+  ASSERT_EQ(store_->Load()->directory.schools.at(testing::kSchool).staff.count("finance"), 1u);
+  EXPECT_EQ(DescribeDeletions(plan), "1 member of staff, 1 guardian");
+  EXPECT_EQ(plan.counts.created, 1);
+  EXPECT_EQ(plan.counts.updated, 1);
+  EXPECT_EQ(plan.counts.deleted, 2);
+
+  ImportOptions apply;
+  apply.allow_deletions = true;
+  apply.expected_directory_etag = plan.directory_etag;
+  ASSERT_TRUE(service_->Import(RequestKey{"t.Import", kUuid3, "q"}, doc, apply, nullptr, capture(&applied)).ok());
+  ASSERT_EQ(plan.changes.size(), applied.changes.size());
+  for (const auto& [kind, k] : plan.changes) {
+    EXPECT_EQ(k.created, applied.changes.at(kind).created);
+    EXPECT_EQ(k.changed, applied.changes.at(kind).changed);
+    EXPECT_EQ(k.deleted, applied.changes.at(kind).deleted);
+    EXPECT_EQ(k.unchanged, applied.changes.at(kind).unchanged);
+  }
+  EXPECT_EQ(applied.changes.at(ImportKind::kStaff).created, (std::vector<ImportRef>{ImportRef{"st-marys", "new-1"}}));
+  EXPECT_EQ(applied.changes.at(ImportKind::kStaff).changed, (std::vector<ImportRef>{ImportRef{"st-marys", "office"}}));
+  EXPECT_EQ(applied.changes.at(ImportKind::kStaff).deleted, (std::vector<ImportRef>{ImportRef{"st-marys", "finance"}}));
+  EXPECT_EQ(applied.changes.at(ImportKind::kGuardian).deleted, (std::vector<ImportRef>{ImportRef{"", "g-002"}}));
+  auto loaded = store_->Load();
+  ASSERT_TRUE(loaded.ok());
+  const SchoolDirectory& stored = loaded->directory.schools.at(testing::kSchool);
+  EXPECT_EQ(stored.staff.count("finance"), 0u);
+  EXPECT_EQ(stored.staff.count("new-1"), 1u);
+  EXPECT_EQ(loaded->directory.guardians.count("g-002"), 0u);
 }
 
 TEST_F(PgDirectoryStoreTest, ConcurrentWritersAreSerialisedAndBothLand) {

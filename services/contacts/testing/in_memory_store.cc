@@ -81,7 +81,7 @@ absl::StatusOr<DirectoryStore::Outcome> InMemoryDirectoryStore::Mutate(const Mut
       ++counts.unchanged;
     } else {
       changes.trust->etag = etag;
-      ++counts.updated;
+      (next.trust.etag.empty() ? counts.created : counts.updated) += 1;  // as PgDirectoryStore counts it
       next.trust = *changes.trust;
     }
   }
