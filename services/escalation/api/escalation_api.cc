@@ -1,7 +1,9 @@
 #include "services/escalation/api/escalation_api.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "common/auth/access.h"
@@ -91,6 +93,13 @@ grpc::Status EscalationApi::OpenEnquiry(grpc::ServerContext* ctx, const v1::Open
     PARLEY_ASSIGN_OR_RETURN(auth::Reach reach, caller.At(school_id));
     const bool own = reach < auth::Reach::kSchool;
     if (own && !(reach == auth::Reach::kOwn && IsGuardianName(caller.subject()))) return RoleRequired();
+    // A guardian's own records are theirs at every school (Grant::At), but they write only to the
+    // schools their token names (their children's): elsewhere, routing would tell them whether a
+    // pupil exists before conduct's gate answers.
+    const std::vector<std::string>& schools = caller.principal().schools;
+    if (own && std::find(schools.begin(), schools.end(), school_id) == schools.end()) {
+      return PermissionDenied(reason::kWrongSchool, "the caller's token does not cover this school");
+    }
     if (own && req->enquiry().guardian() != caller.subject()) {
       return PermissionDenied(reason::kWrongGuardian,
                               "a guardian may open only enquiries about themselves: enquiry.guardian must be the "
