@@ -1,6 +1,7 @@
 // What every service binary does before and around its own wiring: read "serve" or "migrate"
 // from the command line, set up logging, report a start-up failure, open the PostgreSQL pool,
-// apply migration sets, and connect to Redis. A service's main.cc is then only its own wiring.
+// apply migration sets, connect to Redis, and probe the server for Kubernetes. A service's main.cc is then only its own
+// wiring.
 #pragma once
 
 #include <memory>
@@ -25,6 +26,14 @@ namespace parley::bootstrap {
 // `binary serve` (the default) → false, `binary migrate` → true; anything else prints the usage
 // and gives nullopt (exit with 2).
 std::optional<bool> ParseMigrateOnly(int argc, char** argv, absl::string_view binary);
+
+// `binary probe [health-name]`: the Kubernetes probe under TLS (kubelet's own gRPC probe speaks
+// only plaintext). One Health/Check to 127.0.0.1:$PARLEY_GRPC_PORT (`default_port` when unset)
+// for `health-name` ("" = the whole server; "liveness"), over the same PARLEY_TLS_* settings the
+// server reads: it trusts the CA and presents the pod's certificate, so it passes under
+// PARLEY_TLS_CLIENT_AUTH=require too. Exit 0 when SERVING, 1 otherwise (the reason on stderr).
+// nullopt when the command is not `probe`: the caller goes on to ParseMigrateOnly.
+std::optional<int> RunProbe(int argc, char** argv, absl::string_view binary, int default_port);
 
 // Names the service in every log line and sets the minimum level (config has validated it).
 void SetUpLogging(absl::string_view service, const std::string& level);
@@ -55,7 +64,8 @@ absl::StatusOr<std::unique_ptr<auth::ServiceIdentity>> PeerIdentity(const Servic
                                                                     const std::string& key_file,
                                                                     absl::string_view service);
 
-// The gRPC server's options: the service's name, its listen and metrics addresses, the thread cap.
+// The gRPC server's options: the service's name, its listen and metrics addresses, the thread cap,
+// its TLS settings.
 server::ServerOptions ServerOptionsFor(const ServiceSettings& settings, absl::string_view service);
 
 // The service's timer worker, its Redis keys under "{redis_namespace}:{service}:", metrics in

@@ -33,7 +33,15 @@ TEST(BootstrapTest, ServerOptionsComeFromTheSettings) {
   settings.grpc_address = "127.0.0.1:50052";
   settings.metrics_address = "127.0.0.1:9092";
   settings.max_threads = 64;
+  settings.tls.cert_file = "/tls/tls.crt";
+  settings.tls.key_file = "/tls/tls.key";
+  settings.tls.ca_file = "/tls/ca.crt";
+  settings.tls.client_auth = TlsClientAuth::kRequire;
   const server::ServerOptions options = ServerOptionsFor(settings, "conduct");
+  EXPECT_EQ(options.tls.cert_file, "/tls/tls.crt");
+  EXPECT_EQ(options.tls.key_file, "/tls/tls.key");
+  EXPECT_EQ(options.tls.ca_file, "/tls/ca.crt");
+  EXPECT_EQ(options.tls.client_auth, TlsClientAuth::kRequire);
   EXPECT_EQ(options.service_name, "conduct");
   EXPECT_EQ(options.listen_address, "127.0.0.1:50052");
   EXPECT_EQ(options.metrics_address, "127.0.0.1:9092");

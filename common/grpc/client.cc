@@ -8,6 +8,9 @@
 #include "common/status/grpc_status.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_certificate_verifier.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/channel_arguments.h"
 
 namespace parley::client {
@@ -23,7 +26,22 @@ absl::Duration Jittered(absl::Duration backoff) {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_message_bytes) {
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const TlsSettings& tls) {
+  if (!tls.CallsWithTls()) return grpc::InsecureChannelCredentials();
+  const auto interval = static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(tls.reload_interval)));
+  const bool identity = !tls.cert_file.empty() && !tls.key_file.empty();
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      identity ? tls.key_file : "", identity ? tls.cert_file : "", tls.ca_file, interval);
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(provider);
+  if (!tls.ca_file.empty()) options.watch_root_certs();  // else the system roots
+  if (identity) options.watch_identity_key_cert_pairs();
+  options.set_verify_server_certs(true);
+  options.set_certificate_verifier(std::make_shared<grpc::experimental::HostNameCertificateVerifier>());
+  return grpc::experimental::TlsCredentials(options);
+}
+
+grpc::ChannelArguments ChannelArgs(int max_message_bytes) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(max_message_bytes);
   args.SetMaxSendMessageSize(max_message_bytes);
@@ -35,7 +53,21 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_me
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 250);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return args;
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+                                           int max_message_bytes) {
+  return grpc::CreateCustomChannel(target, credentials, ChannelArgs(max_message_bytes));
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsSettings& tls, int max_message_bytes) {
+  return MakeChannel(target, ChannelCredentials(tls), max_message_bytes);
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_message_bytes) {
+  return MakeChannel(target, grpc::InsecureChannelCredentials(), max_message_bytes);
 }
 
 absl::Status Call(const CallOptions& opts, const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {

@@ -2,7 +2,7 @@
 // gives it a deadline, the caller's token, retries where they are safe, and an absl::Status that
 // keeps the peer's error reason.
 //
-//   std::shared_ptr<grpc::Channel> channel = client::MakeChannel("contacts:50051");
+//   std::shared_ptr<grpc::Channel> channel = client::MakeChannel("contacts:50051", config.tls);
 //   auto stub = parley::contacts::v1::ContactsService::NewStub(channel);
 //   client::CallOptions opts;
 //   opts.idempotent = true;                  // a Get, or a write carrying a request_id
@@ -20,17 +20,38 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/config/tls_settings.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/server_context.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "grpcpp/support/status.h"
 
 namespace parley::client {
 
-// A channel to `target` ("host:port" or "dns:///svc.ns:50051"). Plaintext: inside the cluster the
-// mesh terminates TLS. Keepalive pings find dead connections; reconnect backoff is capped so a
-// restarted peer is picked up within seconds; round_robin spreads calls over every address a DNS
-// name resolves to (a headless Service).
+// The credentials of a call to a Parley server. With tls.CallsWithTls(): TLS that verifies the
+// server's certificate against tls.ca_file (the system roots when it is empty) and its host name
+// against the target's, and presents tls.cert_file/key_file when set (mutual TLS). The files are
+// watched, so rotated certificates are used without a restart. Plaintext otherwise (local
+// development without certificates, or a mesh that encrypts the connection instead).
+std::shared_ptr<grpc::ChannelCredentials> ChannelCredentials(const TlsSettings& tls);
+
+// Channel arguments for a channel that `target` names: TLS verifies the certificate against
+// the host part of `target` (an IP address must be in the certificate's IP SANs).
+grpc::ChannelArguments ChannelArgs(int max_message_bytes = 64 << 20);
+
+// A channel to `target` ("host:port" or "dns:///svc.ns:50051") with ChannelCredentials(tls).
+// Keepalive pings find dead connections; reconnect backoff is capped so a restarted peer is picked
+// up within seconds; round_robin spreads calls over every address a DNS name resolves to (a
+// headless Service).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, const TlsSettings& tls,
+                                           int max_message_bytes = 64 << 20);
+// The same over `credentials` (one ChannelCredentials(tls) shared by several channels).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           const std::shared_ptr<grpc::ChannelCredentials>& credentials,
+                                           int max_message_bytes = 64 << 20);
+// Plaintext: in-process tests and benchmarks only.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_message_bytes = 64 << 20);
 
 struct CallOptions {

@@ -28,6 +28,9 @@
 #include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/impl/server_initializer.h"
 #include "grpcpp/resource_quota.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "parley/diagnostics/v1/diagnostics.grpc.pb.h"
 
 namespace parley::server {
@@ -69,6 +72,31 @@ class ServiceListOption final : public grpc::ServerBuilderOption {
  private:
   std::vector<std::string>* out_;
 };
+
+// TLS from the watched certificate files (gRPC re-reads them every reload_interval, so a
+// cert-manager rotation is served without a restart), or plaintext when there is no certificate.
+std::shared_ptr<grpc::ServerCredentials> ServerCredentialsFor(const TlsSettings& tls) {
+  if (!tls.ServesTls()) return grpc::InsecureServerCredentials();
+  const auto interval = static_cast<unsigned int>(std::max<int64_t>(1, absl::ToInt64Seconds(tls.reload_interval)));
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(tls.key_file, tls.cert_file,
+                                                                                       tls.ca_file, interval);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!tls.ca_file.empty()) options.watch_root_certs();
+  switch (tls.client_auth) {
+    case TlsClientAuth::kNone:
+      options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+      break;
+    case TlsClientAuth::kOptional:
+      // A certificate, when presented, must be one the CA signed; token-only clients still connect.
+      options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+      break;
+    case TlsClientAuth::kRequire:
+      options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+      break;
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
 
 int ToMillis(absl::Duration d) { return static_cast<int>(std::min<int64_t>(absl::ToInt64Milliseconds(d), INT32_MAX)); }
 
@@ -142,7 +170,7 @@ class Server::Impl {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
     grpc::ServerBuilder builder;
-    builder.AddListeningPort(opts_.listen_address, grpc::InsecureServerCredentials(), &port_);
+    builder.AddListeningPort(opts_.listen_address, ServerCredentialsFor(opts_.tls), &port_);
     // gRPC sets SO_REUSEPORT by default, which lets a second process bind the same port and
     // silently take half the traffic; a busy port must be an error.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -196,6 +224,8 @@ class Server::Impl {
     log::Info("server_started", {{"grpc_port", port_},
                                  {"metrics_port", exporter_.port()},
                                  {"ready", ready},
+                                 {"tls", opts_.tls.ServesTls()},
+                                 {"client_auth", std::string(TlsClientAuthName(opts_.tls.client_auth))},
                                  {"max_threads", opts_.max_threads}});
     return absl::OkStatus();
   }

@@ -8,6 +8,8 @@
 //     line (method, code, reason, duration; never payloads or metadata);
 //   * readiness checks (PostgreSQL, Redis pings) run in the background; while any fails, health
 //     reports NOT_SERVING for "" and for every registered service;
+//   * TLS when the options carry a certificate and key (ServerOptions::tls), with the files
+//     watched for rotation and optional or required client certificates (mutual TLS);
 //   * on SIGTERM: NOT_SERVING, a pause for load balancers to notice, then a drain with a
 //     deadline, then the metrics endpoint stops.
 //
@@ -34,6 +36,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/config/tls_settings.h"
 #include "prometheus/registry.h"
 
 namespace grpc {
@@ -60,6 +63,10 @@ struct ServerOptions {
   // Connections are closed gracefully after this age so that clients spread over new replicas
   // after a scale-up; zero keeps connections forever.
   absl::Duration max_connection_age = absl::Minutes(5);
+  // TLS when tls.ServesTls() (certificate and key files), plaintext otherwise. The files are
+  // watched (re-read every tls.reload_interval), so a rotated certificate needs no restart;
+  // tls.client_auth says whether clients are asked for a certificate the CA signed.
+  TlsSettings tls;
 };
 
 class Server {

@@ -60,7 +60,7 @@ int Run(bool migrate_only) {
 
   const Clock& clock = RealClock::Get();
   PgConductStore store(pool->get());
-  ContactsDirectory directory(client::MakeChannel(config->contacts_address), identity->get(), &clock);
+  ContactsDirectory directory(client::MakeChannel(config->contacts_address, config->tls), identity->get(), &clock);
   GateCache gate(&store, &clock, config->incident_lookback);
   if (absl::Status s = gate.Start(config->gate_refresh); !s.ok()) return Fail(s);
   DecisionRecorder recorder(&store);
@@ -110,6 +110,7 @@ int Run(bool migrate_only) {
 }  // namespace parley::conduct
 
 int main(int argc, char** argv) {
+  if (std::optional<int> probed = parley::bootstrap::RunProbe(argc, argv, "parley-conduct", 50052)) return *probed;
   const std::optional<bool> migrate_only = parley::bootstrap::ParseMigrateOnly(argc, argv, "parley-conduct");
   if (!migrate_only) return 2;
   return parley::conduct::Run(*migrate_only);

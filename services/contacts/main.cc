@@ -73,6 +73,7 @@ int Run(bool migrate_only) {
 }  // namespace parley::contacts
 
 int main(int argc, char** argv) {
+  if (std::optional<int> probed = parley::bootstrap::RunProbe(argc, argv, "parley-contacts", 50051)) return *probed;
   const std::optional<bool> migrate_only = parley::bootstrap::ParseMigrateOnly(argc, argv, "parley-contacts");
   if (!migrate_only) return 2;
   return parley::contacts::Run(*migrate_only);

@@ -59,8 +59,8 @@ int Run(bool migrate_only) {
 
   const Clock& clock = RealClock::Get();
   PgEnquiryStore store(pool->get());
-  ConductGate gate(client::MakeChannel(config->conduct_address), identity->get());
-  ContactsDirectory directory(client::MakeChannel(config->contacts_address), identity->get());
+  ConductGate gate(client::MakeChannel(config->conduct_address, config->tls), identity->get());
+  ContactsDirectory directory(client::MakeChannel(config->contacts_address, config->tls), identity->get());
 
   server::Server server(bootstrap::ServerOptionsFor(*config, "escalation"));
 
@@ -116,6 +116,7 @@ int Run(bool migrate_only) {
 }  // namespace parley::escalation
 
 int main(int argc, char** argv) {
+  if (std::optional<int> probed = parley::bootstrap::RunProbe(argc, argv, "parley-escalation", 50053)) return *probed;
   const std::optional<bool> migrate_only = parley::bootstrap::ParseMigrateOnly(argc, argv, "parley-escalation");
   if (!migrate_only) return 2;
   return parley::escalation::Run(*migrate_only);
