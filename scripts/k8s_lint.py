@@ -2,6 +2,7 @@
 """Checks rendered Kubernetes manifests against Parley's deploy rules (STYLE.md, Deploy).
 
     kubectl kustomize deploy/k8s/overlays/trial | python3 scripts/k8s_lint.py
+    kubectl kustomize deploy/k8s/overlays/production | python3 scripts/k8s_lint.py --require-tls
 
 Reads a multi-document YAML stream on stdin and prints one line per violation, naming the object
 (Kind/name) and, where it applies, the container. Exit code: 0 clean, 1 violations, 2 unreadable
@@ -23,6 +24,13 @@ Rules
   every namespace that holds a workload has a deny-all NetworkPolicy (empty podSelector,
   policyTypes Ingress and Egress, no rules); with no workloads, the stream must still hold one
   every ServiceAccount sets automountServiceAccountToken: false
+  with --require-tls (the production overlay), every container of a Deployment that has a port
+  named grpc (a Parley service; docs/deploy.md, "TLS"):
+    - gets PARLEY_TLS_CERT_FILE, PARLEY_TLS_KEY_FILE and PARLEY_TLS_CA_FILE, and
+      PARLEY_TLS_REQUIRED "true", from env or from a ConfigMap in envFrom
+    - reads those files from a mounted Secret that a cert-manager Certificate (with an issuerRef
+      name) writes
+    - has no gRPC probe (kubelet's gRPC probes are plaintext; use the exec `<binary> probe`)
 """
 
 import sys
@@ -142,8 +150,80 @@ def _lint_pod(where, kind, obj_meta, tmpl_meta, spec, out):
                     out.append(f"{at}: {probe} must be set on a long-running workload")
 
 
-def lint(docs):
-    """Returns the violations (strings) found in an iterable of parsed YAML documents."""
+TLS_FILE_VARS = ("PARLEY_TLS_CERT_FILE", "PARLEY_TLS_KEY_FILE", "PARLEY_TLS_CA_FILE")
+PROBES = ("startupProbe", "readinessProbe", "livenessProbe")
+
+
+def _container_env(container, config_maps):
+    """The container's environment as far as the manifests show it: envFrom ConfigMaps, then env
+    entries with a literal value (a valueFrom counts as set, with the value None)."""
+    env = {}
+    for source in container.get("envFrom") or []:
+        name = _get(source, "configMapRef", "name")
+        prefix = source.get("prefix") or ""
+        for key, value in (config_maps.get(name) or {}).items():
+            env[prefix + key] = value
+    for entry in container.get("env") or []:
+        if isinstance(entry, dict) and entry.get("name"):
+            env[entry["name"]] = entry.get("value")
+    return env
+
+
+def _lint_tls(objects, out):
+    config_maps = {}
+    certificates = {}  # secretName -> Certificate
+    for obj in objects:
+        kind = obj.get("kind")
+        if kind == "ConfigMap":
+            config_maps[_get(obj, "metadata", "name")] = obj.get("data") or {}
+        elif kind == "Certificate" and str(obj.get("apiVersion", "")).startswith("cert-manager.io/"):
+            secret = _get(obj, "spec", "secretName")
+            if secret:
+                certificates[secret] = obj
+    for obj in objects:
+        if obj.get("kind") != "Deployment":
+            continue
+        where = f"Deployment/{_get(obj, 'metadata', 'name') or '?'}"
+        _, spec = _pod_template(obj)
+        if not isinstance(spec, dict):
+            continue
+        volumes = {v.get("name"): v for v in spec.get("volumes") or [] if isinstance(v, dict)}
+        for container in spec.get("containers") or []:
+            ports = [p.get("name") for p in container.get("ports") or [] if isinstance(p, dict)]
+            if "grpc" not in ports:
+                continue
+            at = f"{where}/{container.get('name', '?')}"
+            env = _container_env(container, config_maps)
+            for var in TLS_FILE_VARS:
+                path = env.get(var)
+                if not path:
+                    out.append(f"{at}: {var} must be set (TLS on the gRPC port)")
+                    continue
+                mounts = [m for m in container.get("volumeMounts") or []
+                          if isinstance(m, dict) and m.get("mountPath")
+                          and str(path).startswith(str(m["mountPath"]).rstrip("/") + "/")]
+                secret = None
+                for mount in mounts:
+                    secret = _get(volumes.get(mount.get("name")), "secret", "secretName") or secret
+                if secret is None:
+                    out.append(f"{at}: {var} ({path}) is not in a mounted Secret")
+                    continue
+                cert = certificates.get(secret)
+                if cert is None:
+                    out.append(f"{at}: {var} comes from Secret {secret}, which no cert-manager Certificate writes")
+                elif not _get(cert, "spec", "issuerRef", "name"):
+                    out.append(f"Certificate/{_get(cert, 'metadata', 'name')}: spec.issuerRef.name must be set")
+            if str(env.get("PARLEY_TLS_REQUIRED", "")).lower() != "true":
+                out.append(f"{at}: PARLEY_TLS_REQUIRED must be \"true\" (refuse to start without certificates)")
+            for probe in PROBES:
+                if _get(container, probe, "grpc") is not None:
+                    out.append(f"{at}: {probe} is a gRPC probe, which kubelet makes in plaintext "
+                               f"(use exec: [<binary>, probe])")
+
+
+def lint(docs, require_tls=False):
+    """Returns the violations (strings) found in an iterable of parsed YAML documents.
+    `require_tls`: also the TLS rules of the production overlay."""
     out = []
     objects = []
     for doc in docs:
@@ -187,6 +267,9 @@ def lint(docs):
             if obj.get("automountServiceAccountToken") is not False:
                 out.append(f"{where}: automountServiceAccountToken must be false")
 
+    if require_tls:
+        _lint_tls(objects, out)
+
     if workload_namespaces:
         for namespace in sorted(workload_namespaces - deny_all_namespaces):
             label = namespace or "(no namespace set)"
@@ -197,14 +280,20 @@ def lint(docs):
     return out
 
 
-def main(stream=None, write=print):
+def main(stream=None, write=print, argv=None):
     stream = sys.stdin if stream is None else stream
+    if argv is None:
+        argv = sys.argv[1:] if stream is sys.stdin else []
+    unknown = [a for a in argv if a != "--require-tls"]
+    if unknown:
+        write(f"k8s_lint: unknown arguments {unknown} (usage: k8s_lint.py [--require-tls] < manifests)")
+        return 2
     try:
         docs = list(yaml.safe_load_all(stream))
     except yaml.YAMLError as err:
         write(f"k8s_lint: input is not valid YAML: {err}")
         return 2
-    violations = lint(docs)
+    violations = lint(docs, require_tls="--require-tls" in argv)
     for violation in violations:
         write(violation)
     count = sum(1 for d in docs if isinstance(d, dict))

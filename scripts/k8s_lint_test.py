@@ -284,5 +284,122 @@ class BadManifests(unittest.TestCase):
         self.assert_one(docs, "ServiceAccount/app", "automountServiceAccountToken")
 
 
+# A production-like Parley service: TLS files from a cert-manager Certificate's Secret, the
+# required flag from a ConfigMap, exec probes.
+TLS_GOOD = GOOD.replace("""          readinessProbe: {grpc: {port: 50051}}
+          livenessProbe: {grpc: {port: 50051}}""", """          ports:
+            - {name: grpc, containerPort: 50051}
+          envFrom:
+            - configMapRef: {name: app-config}
+          env:
+            - {name: PARLEY_TLS_CERT_FILE, value: /etc/parley/tls/tls.crt}
+            - {name: PARLEY_TLS_KEY_FILE, value: /etc/parley/tls/tls.key}
+            - {name: PARLEY_TLS_CA_FILE, value: /etc/parley/tls/ca.crt}
+          volumeMounts:
+            - {name: tls, mountPath: /etc/parley/tls, readOnly: true}
+          readinessProbe: {exec: {command: [/usr/local/bin/app, probe]}}
+          livenessProbe: {exec: {command: [/usr/local/bin/app, probe, liveness]}}
+      volumes:
+        - name: tls
+          secret: {secretName: app-tls}""") + """---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: app-config}
+data: {PARLEY_TLS_REQUIRED: "true"}
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: app-tls}
+spec:
+  secretName: app-tls
+  issuerRef: {name: parley-ca, kind: Issuer}
+  dnsNames: [app]
+"""
+
+
+def tls_good():
+    return list(yaml.safe_load_all(TLS_GOOD))
+
+
+class TlsRules(unittest.TestCase):
+    """--require-tls (the production overlay): each case breaks one TLS rule."""
+
+    def assert_one(self, docs, *fragments):
+        violations = k8s_lint.lint(docs, require_tls=True)
+        self.assertEqual(len(violations), 1, "\n".join(violations))
+        for fragment in fragments:
+            self.assertIn(fragment, violations[0])
+
+    def test_tls_service_passes(self):
+        self.assertEqual(k8s_lint.lint(tls_good(), require_tls=True), [])
+        self.assertEqual(k8s_lint.lint(tls_good()), [])
+
+    def test_plain_service_fails_only_with_require_tls(self):
+        docs = good()
+        app(docs)["ports"] = [{"name": "grpc", "containerPort": 50051}]
+        self.assertEqual(k8s_lint.lint(docs), [])
+        violations = k8s_lint.lint(docs, require_tls=True)
+        self.assertTrue(any("PARLEY_TLS_CERT_FILE must be set" in v for v in violations), violations)
+        self.assertTrue(any("PARLEY_TLS_REQUIRED" in v for v in violations), violations)
+        self.assertTrue(any("gRPC probe" in v for v in violations), violations)
+
+    def test_missing_certificate(self):
+        docs = [d for d in tls_good() if d["kind"] != "Certificate"]
+        violations = k8s_lint.lint(docs, require_tls=True)
+        self.assertEqual(len(violations), 3, violations)  # one per file variable
+        self.assertIn("Secret app-tls, which no cert-manager Certificate writes", violations[0])
+
+    def test_certificate_without_issuer(self):
+        docs = tls_good()
+        del find(docs, "Certificate")["spec"]["issuerRef"]
+        violations = k8s_lint.lint(docs, require_tls=True)
+        self.assertTrue(violations and all("issuerRef.name" in v for v in violations), violations)
+
+    def test_missing_tls_env(self):
+        docs = tls_good()
+        app(docs)["env"] = [e for e in app(docs)["env"] if e["name"] != "PARLEY_TLS_KEY_FILE"]
+        self.assert_one(docs, "Deployment/app/app", "PARLEY_TLS_KEY_FILE must be set")
+
+    def test_required_flag_missing(self):
+        docs = tls_good()
+        find(docs, "ConfigMap", "app-config")["data"] = {"PARLEY_TLS_REQUIRED": "false"}
+        self.assert_one(docs, "PARLEY_TLS_REQUIRED must be")
+
+    def test_file_not_from_a_secret(self):
+        docs = tls_good()
+        app(docs)["env"][2]["value"] = "/etc/ssl/certs/ca.crt"
+        self.assert_one(docs, "PARLEY_TLS_CA_FILE", "not in a mounted Secret")
+
+    def test_grpc_probe(self):
+        docs = tls_good()
+        app(docs)["livenessProbe"] = {"grpc": {"port": 50051, "service": "liveness"}}
+        self.assert_one(docs, "livenessProbe is a gRPC probe")
+
+    def test_cli_flag(self):
+        script = os.path.join(HERE, "k8s_lint.py")
+        plain = GOOD.replace("livenessProbe: {grpc: {port: 50051}}",
+                             "livenessProbe: {grpc: {port: 50051}}\n          ports: [{name: grpc, containerPort: 1}]")
+        ok = subprocess.run([sys.executable, script], input=plain, text=True, capture_output=True)
+        self.assertEqual(ok.returncode, 0, ok.stdout)
+        failed = subprocess.run([sys.executable, script, "--require-tls"], input=plain, text=True,
+                                capture_output=True)
+        self.assertEqual(failed.returncode, 1, failed.stdout)
+        self.assertIn("PARLEY_TLS_CERT_FILE", failed.stdout)
+        bad_flag = subprocess.run([sys.executable, script, "--bogus"], input=GOOD, text=True, capture_output=True)
+        self.assertEqual(bad_flag.returncode, 2)
+
+    def test_production_overlay_needs_a_certificate_per_service(self):
+        overlay = os.path.join(HERE, "..", "deploy", "k8s", "overlays", "production")
+        try:
+            rendered = subprocess.run(["kubectl", "kustomize", overlay], text=True, capture_output=True, check=True).stdout
+        except (OSError, subprocess.CalledProcessError):
+            self.skipTest("kubectl kustomize is not available")
+        docs = list(yaml.safe_load_all(rendered))
+        self.assertEqual(k8s_lint.lint(docs, require_tls=True), [])
+        without = [d for d in docs if not (d and d["kind"] == "Certificate" and d["metadata"]["name"] == "parley-conduct-tls")]
+        violations = k8s_lint.lint(without, require_tls=True)
+        self.assertTrue(violations and all("parley-conduct" in v for v in violations), violations)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=1)
