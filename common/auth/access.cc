@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/reason.h"
 
@@ -143,7 +144,9 @@ std::string Tenancy(const Principal& p) {
   std::vector<std::string> schools = p.schools;
   std::sort(schools.begin(), schools.end());
   schools.erase(std::unique(schools.begin(), schools.end()), schools.end());
-  return absl::StrJoin(schools, ",");
+  // The subject too: a replay is answered before the handler looks at the record, so a colleague
+  // who learnt another's request id must not be handed the response of a record outside their reach.
+  return absl::StrCat(absl::StrJoin(schools, ","), "|", p.subject);
 }
 
 }  // namespace parley::auth

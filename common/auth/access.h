@@ -124,8 +124,9 @@ class Grant {
 };
 
 // The tenancy a caller's request ids live in: "trust" for callers who reach every school, the
-// guardian's own name for a guardian, otherwise the schools the token names. Two tenants never
-// share a request id, so one school's ids cannot collide with (or probe) another's.
+// guardian's own name for a guardian, otherwise the schools the token names and the subject. Two
+// tenants never share a request id, so one school's ids cannot collide with (or probe) another's,
+// nor one member of staff's replay another's response.
 std::string Tenancy(const Principal& p);
 
 }  // namespace parley::auth

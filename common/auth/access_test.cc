@@ -138,8 +138,12 @@ TEST(GrantTest, AtLeastRefusesANarrowerReach) {
 }
 
 TEST(TenancyTest, RequestIdsLiveInTheCallersTenancy) {
-  EXPECT_EQ(Tenancy(Caller({"office"}, {"st-marys", "kenilworth", "st-marys"})), "kenilworth,st-marys");
-  EXPECT_EQ(Tenancy(Caller({"office"}, {"kenilworth"})), "kenilworth");
+  EXPECT_EQ(Tenancy(Caller({"office"}, {"st-marys", "kenilworth", "st-marys"}, "schools/st-marys/staff/a")),
+            "kenilworth,st-marys|schools/st-marys/staff/a");
+  EXPECT_EQ(Tenancy(Caller({"office"}, {"kenilworth"}, "schools/kenilworth/staff/b")),
+            "kenilworth|schools/kenilworth/staff/b");
+  EXPECT_NE(Tenancy(Caller({"teacher"}, {"kenilworth"}, "schools/kenilworth/staff/b")),
+            Tenancy(Caller({"teacher"}, {"kenilworth"}, "schools/kenilworth/staff/c")));
   EXPECT_EQ(Tenancy(Caller({"service"}, {})), "trust");
   EXPECT_EQ(Tenancy(Caller({"trust_admin"}, {"kenilworth"})), "trust");
   EXPECT_EQ(Tenancy(Caller({"guardian"}, {"kenilworth"}, "guardians/g-1")), "guardians/g-1");

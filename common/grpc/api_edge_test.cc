@@ -40,8 +40,9 @@ TEST(RequestKeyFor, ScopesByTenancyAndMethodAndFingerprintsTheRequestWithoutItsI
       RequestKeyFor(caller, "svc", "Do", Open("a", "00000000-0000-4000-8000-000000000002"));
   absl::StatusOr<RequestKey> other_school = RequestKeyFor(Office("kenilworth"), "svc", "Do", Open("a", kId));
   ASSERT_TRUE(ka.ok() && ka2.ok() && kb.ok() && other_id.ok() && other_school.ok());
-  EXPECT_EQ(ka->scope, "st-marys/svc.Do");
-  EXPECT_EQ(other_school->scope, "kenilworth/svc.Do") << "one school's ids never collide with another's";
+  EXPECT_EQ(ka->scope, "st-marys|schools/st-marys/staff/office/svc.Do");
+  EXPECT_EQ(other_school->scope, "kenilworth|schools/kenilworth/staff/office/svc.Do")
+      << "one school's ids never collide with another's";
   EXPECT_EQ(ka->request_id, kId);
   EXPECT_EQ(ka->fingerprint, ka2->fingerprint);
   EXPECT_NE(ka->fingerprint, kb->fingerprint);
