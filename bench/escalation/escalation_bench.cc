@@ -135,8 +135,7 @@ class Bench {
     env["PARLEY_CONDUCT_ADDR"] = absl::StrCat("127.0.0.1:", conduct_.grpc_port());
     if (!Check(e2e::MigrateAndStart(escalation_, PARLEY_ESCALATION_BINARY, env), "escalation")) return false;
 
-    stub_ = ev1::EscalationService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", escalation_.grpc_port()), grpc::InsecureChannelCredentials()));
+    stub_ = ev1::EscalationService::NewStub(e2e::ServiceChannel(escalation_.grpc_port()));
     pg::PoolOptions sql;
     sql.dsn = WithDb(admin_dsn_, dbs_[2]);
     sql.size = 1;
@@ -307,8 +306,7 @@ class Bench {
 
   // St Mary's pupils with a class teacher, each with their first guardian.
   bool FindSenders() {
-    auto contacts = kv1::ContactsService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", contacts_.grpc_port()), grpc::InsecureChannelCredentials()));
+    auto contacts = kv1::ContactsService::NewStub(e2e::ServiceChannel(contacts_.grpc_port()));
     const std::string reader = Token({"office"}, {"st-marys"});
     grpc::ClientContext ctx;
     ctx.AddMetadata("authorization", absl::StrCat("Bearer ", reader));

@@ -4,11 +4,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "common/config/tls_settings.h"
+#include "common/grpc/client.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -34,9 +38,48 @@ std::string NewUuid() {
   return absl::StrFormat("00000000-0000-4000-8000-%012d", ++counter);
 }
 
+absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::vector<std::string>& names) {
+  const std::string command =
+      absl::StrCat("'", PARLEY_TLS_CERTS_SCRIPT, "' '", dir, "' ", absl::StrJoin(names, " "), " >/dev/null");
+  if (std::system(command.c_str()) != 0) return absl::InternalError(absl::StrCat("failed: ", command));
+  return TestPki{dir, dir + "/ca.crt"};
+}
+
+const TestPki& SuitePki() {
+  static const TestPki* pki = [] {
+    const char* given = std::getenv("PARLEY_TEST_TLS_DIR");
+    if (given != nullptr && *given != '\0') return new TestPki{given, absl::StrCat(given, "/ca.crt")};
+    absl::StatusOr<TestPki> made =
+        MakeTestPki(absl::StrCat(::testing::TempDir(), "/", getpid(), "-tls"), {"service", "client"});
+    if (!made.ok()) {
+      ADD_FAILURE() << made.status();
+      std::abort();
+    }
+    return new TestPki(*made);
+  }();
+  return *pki;
+}
+
+std::shared_ptr<grpc::ChannelCredentials> ClientCredentials() {
+  const TestPki& pki = SuitePki();
+  TlsSettings tls;
+  tls.ca_file = pki.ca_file;
+  tls.cert_file = pki.Cert("client");
+  tls.key_file = pki.Key("client");
+  return client::ChannelCredentials(tls);
+}
+
+std::shared_ptr<grpc::Channel> ServiceChannel(int port) {
+  return client::MakeChannel(absl::StrCat("127.0.0.1:", port), ClientCredentials());
+}
+
 std::map<std::string, std::string> ServiceEnv(const std::string& public_key_files) {
   static std::atomic<int> suites{0};
-  return {{"PARLEY_JWT_PUBLIC_KEYS", public_key_files},
+  const TestPki& pki = SuitePki();
+  return {{"PARLEY_TLS_CERT_FILE", pki.Cert("service")},
+          {"PARLEY_TLS_KEY_FILE", pki.Key("service")},
+          {"PARLEY_TLS_CA_FILE", pki.ca_file},
+          {"PARLEY_JWT_PUBLIC_KEYS", public_key_files},
           {"PARLEY_JWT_ISSUER", "parley-e2e"},
           {"PARLEY_JWT_AUDIENCE", "parley"},
           {"PARLEY_BIND_ADDRESS", "127.0.0.1"},
@@ -55,8 +98,7 @@ absl::Status MigrateAndStart(ServiceProcess& process, const std::string& binary,
 }
 
 absl::Status ImportDemoTrust(int contacts_port, const std::string& json_path, const std::string& token) {
-  auto contacts = parley::contacts::v1::ContactsService::NewStub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", contacts_port), grpc::InsecureChannelCredentials()));
+  auto contacts = parley::contacts::v1::ContactsService::NewStub(ServiceChannel(contacts_port));
   grpc::ClientContext ctx;
   ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));

@@ -4,9 +4,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 #include "tests/e2e/service_process.h"
 
 namespace parley::e2e {
@@ -17,8 +22,30 @@ std::string WriteTemp(const std::string& name, const std::string& content);
 // A fresh UUID-shaped request id, unique within the process; thread-safe.
 std::string NewUuid();
 
+// A test certificate authority and certificates it signed (scripts/tls-certs.sh): <dir>/ca.crt,
+// and <dir>/<name>.crt + <name>.key for each name, valid for localhost and 127.0.0.1.
+struct TestPki {
+  std::string dir;
+  std::string ca_file;
+  std::string Cert(const std::string& name) const { return dir + "/" + name + ".crt"; }
+  std::string Key(const std::string& name) const { return dir + "/" + name + ".key"; }
+};
+// Makes a new CA in `dir` (under the test's temp dir) with certificates for `names`.
+absl::StatusOr<TestPki> MakeTestPki(const std::string& dir, const std::vector<std::string>& names);
+// The CA every e2e service serves with: certificates "service" (what the services present, as
+// servers and to each other) and "client" (what the tests present). $PARLEY_TEST_TLS_DIR when
+// scripts/test.sh made one, else made once per process in the temp dir.
+const TestPki& SuitePki();
+// TLS that trusts SuitePki()'s CA and presents its "client" certificate: what every test's
+// channel to a service uses.
+std::shared_ptr<grpc::ChannelCredentials> ClientCredentials();
+// A channel to a service on 127.0.0.1:`port` over ClientCredentials().
+std::shared_ptr<grpc::Channel> ServiceChannel(int port);
+
 // Loopback, port 0 for gRPC and metrics, issuer "parley-e2e", audience "parley", a Redis key
-// namespace of the caller's own, and the public key files (comma-separated) the service trusts.
+// namespace of the caller's own, the public key files (comma-separated) the service trusts, and
+// TLS with SuitePki()'s "service" certificate (client certificates optional, verified when
+// presented; peers called over TLS with the same certificate).
 std::map<std::string, std::string> ServiceEnv(const std::string& public_key_files);
 
 // Runs `binary migrate` with `env`, then starts `binary` serving.

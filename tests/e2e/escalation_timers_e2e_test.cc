@@ -131,8 +131,8 @@ class EscalationTimersE2eTest : public ::testing::Test {
   }
 
   void Connect() {
-    stub_ = ev1::EscalationService::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", suite->escalation.grpc_port()), grpc::InsecureChannelCredentials()));
+    stub_ = ev1::EscalationService::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->escalation.grpc_port()), ClientCredentials()));
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools) {
