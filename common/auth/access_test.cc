@@ -130,6 +130,13 @@ TEST(GrantTest, TrustRecordsAreReachedOnlyAsOneselfOrTrustWide) {
   EXPECT_EQ(*Grant(admin, {Resource::kGuardian, Verb::kRead}).At("any-school"), Reach::kTrust);
 }
 
+TEST(GrantTest, AnEmptySchoolIdInATokenMatchesNothing) {
+  const Principal odd = Caller({"office"}, {""});
+  const Grant grant(odd, {Resource::kStaff, Verb::kRead});
+  EXPECT_FALSE(grant.At("").ok());
+  EXPECT_FALSE(grant.Covers(""));
+}
+
 TEST(GrantTest, AtLeastRefusesANarrowerReach) {
   const Principal teacher = Caller({"teacher"}, {"kenilworth"});
   const Grant grant(teacher, {Resource::kGuardian, Verb::kRead});
