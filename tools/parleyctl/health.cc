@@ -120,14 +120,16 @@ absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, absl::Du
   return absl::OkStatus();
 }
 
-absl::Status WaitForServing(const std::string& target, absl::Duration timeout) {
+absl::Status WaitForServing(const std::string& target, absl::Duration timeout,
+                            std::shared_ptr<grpc::ChannelCredentials> credentials) {
   // gRPC's default reconnect backoff grows to minutes; a waiting script wants to notice the server
   // within a fraction of a second of it starting.
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  if (credentials == nullptr) credentials = grpc::InsecureChannelCredentials();
+  std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(target, credentials, args);
 
   const absl::Time give_up = absl::Now() + timeout;
   const absl::Duration kPollEvery = absl::Milliseconds(200);

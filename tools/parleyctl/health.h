@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/security/credentials.h"
 
 namespace parley::ctl {
 
@@ -29,6 +30,8 @@ std::optional<int> DecodeHealthCheckStatus(const std::string& bytes);
 absl::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, absl::Duration timeout);
 
 // Checks until SERVING or until `timeout` has passed (DEADLINE_EXCEEDED with the last answer).
-absl::Status WaitForServing(const std::string& target, absl::Duration timeout);
+// `credentials`: TLS from client::ChannelCredentials (plaintext when null).
+absl::Status WaitForServing(const std::string& target, absl::Duration timeout,
+                            std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 }  // namespace parley::ctl

@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/config/env.h"
+#include "common/config/tls_settings.h"
 #include "common/grpc/client.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/cli_common.h"
@@ -39,6 +40,9 @@ constexpr char kFooter[] = R"(Environment:
   PARLEY_SIGNING_KEY      default for --signing-key (ES256 PEM private key)
   PARLEY_JWT_ISSUER       issuer of minted tokens (parley-local)
   PARLEY_JWT_AUDIENCE     audience of minted tokens (parley)
+  PARLEY_CA_FILE          default for --ca-file: TLS, trusting this CA (plaintext when unset)
+  PARLEY_CLIENT_CERT_FILE default for --cert-file (client certificate, for mutual TLS)
+  PARLEY_CLIENT_KEY_FILE  default for --key-file (its private key)
 
 Exit status: 0 success, 1 the call failed, 2 usage error. See docs/parleyctl.md.)";
 
@@ -56,8 +60,12 @@ int Report(const absl::Status& status) {
 
 int main(int argc, char** argv) {
   parley::ctl::GlobalOptions global;
+  parley::TlsSettings tls;  // the connection's security: --ca-file, --cert-file, --key-file
   {
     parley::EnvReader env;
+    tls.ca_file = env.String("PARLEY_CA_FILE", "");
+    tls.cert_file = env.String("PARLEY_CLIENT_CERT_FILE", "");
+    tls.key_file = env.String("PARLEY_CLIENT_KEY_FILE", "");
     global.addr = env.String("PARLEY_CONTACTS_ADDR", global.addr);
     global.conduct_addr = env.String("PARLEY_CONDUCT_ADDR", global.conduct_addr);
     global.escalation_addr = env.String("PARLEY_ESCALATION_ADDR", global.escalation_addr);
@@ -81,6 +89,9 @@ int main(int argc, char** argv) {
   app.add_option("--escalation-addr", global.escalation_addr, "escalation service address host:port")
       ->capture_default_str();
   app.add_option("--token", global.token, "bearer token to send (else one is minted)");
+  app.add_option("--ca-file", tls.ca_file, "TLS: PEM CA the services' certificates must be signed by");
+  app.add_option("--cert-file", tls.cert_file, "TLS: PEM client certificate to present (mutual TLS)");
+  app.add_option("--key-file", tls.key_file, "TLS: PEM private key of --cert-file");
   app.add_option("--signing-key", global.signing_key, "ES256 PEM private key to mint tokens with");
   AddRepeatable(&app, "--as-role", &as_roles, "role of the minted token (repeatable; default trust_admin)");
   AddRepeatable(&app, "--as-school", &global.as_schools, "school of the minted token (repeatable; default trust-wide)");
@@ -232,6 +243,12 @@ int main(int argc, char** argv) {
     global.timeout = *timeout;
   }
 
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return Report(parley::ctl::UsageError("--cert-file and --key-file go together"));
+  }
+  // One set of credentials (and certificate watcher) for every channel.
+  const std::shared_ptr<grpc::ChannelCredentials> credentials = parley::client::ChannelCredentials(tls);
+
   if (!global.zone.empty()) {
     absl::StatusOr<absl::TimeZone> zone = parley::ctl::LoadZone(global.zone);
     if (!zone.ok()) return Report(parley::ctl::UsageError(absl::StrCat("--zone: ", zone.status().message())));
@@ -247,7 +264,7 @@ int main(int argc, char** argv) {
     const std::string& target = wait_service == "conduct"      ? global.conduct_addr
                                 : wait_service == "escalation" ? global.escalation_addr
                                                                : global.addr;
-    absl::Status status = parley::ctl::WaitForServing(target, timeout);
+    absl::Status status = parley::ctl::WaitForServing(target, timeout, credentials);
     if (status.ok()) std::cout << target << " is serving\n";
     return Report(status);
   }
@@ -256,9 +273,9 @@ int main(int argc, char** argv) {
   // and conduct and enquiries commands use contacts only to learn a school's time zone.
   std::shared_ptr<grpc::Channel> channel, conduct_channel, escalation_channel;
   if (needs_channel) {
-    channel = parley::client::MakeChannel(global.addr, 64 << 20);
-    conduct_channel = parley::client::MakeChannel(global.conduct_addr, 64 << 20);
-    escalation_channel = parley::client::MakeChannel(global.escalation_addr, 64 << 20);
+    channel = parley::client::MakeChannel(global.addr, credentials, 64 << 20);
+    conduct_channel = parley::client::MakeChannel(global.conduct_addr, credentials, 64 << 20);
+    escalation_channel = parley::client::MakeChannel(global.escalation_addr, credentials, 64 << 20);
   }
   if (!run) return Report(parley::ctl::UsageError("no command given"));
   Ctl ctl(global, channel, conduct_channel, escalation_channel, std::cout, std::cerr);
