@@ -74,6 +74,16 @@ for key in jwt service; do
   fi
 done
 
+# TLS on every gRPC port: a throwaway local CA and a certificate per service (and one for
+# parleyctl), made again on every run. Services verify each other's certificates (mutual TLS,
+# client certificates optional so token-only clients still connect); parleyctl and the demo
+# loaders trust the CA (docs/deploy.md, "TLS").
+TLS=$DATA/tls
+rm -rf "$TLS"
+"$PARLEY_ROOT/scripts/tls-certs.sh" "$TLS" "${PARLEY_SERVICES[@]}" parleyctl
+export PARLEY_TLS_CA_FILE=$TLS/ca.crt PARLEY_TLS_REQUIRED=true
+export PARLEY_CA_FILE=$TLS/ca.crt PARLEY_CLIENT_CERT_FILE=$TLS/parleyctl.crt PARLEY_CLIENT_KEY_FILE=$TLS/parleyctl.key
+
 PG_BASE="host=127.0.0.1 port=$PG_PORT user=postgres"
 for svc in "${PARLEY_SERVICES[@]}"; do
   if ! psql "$PG_BASE dbname=postgres" -tAc "SELECT 1 FROM pg_database WHERE datname = '$svc'" | grep -q 1; then
@@ -91,6 +101,7 @@ start_service() {  # name port metrics-port
   local name=$1 port=$2 metrics=$3 bin=$BUILD/services/$1/parley-$1
   PARLEY_PG_DSN="$PG_BASE dbname=$name" "$bin" migrate
   PARLEY_PG_DSN="$PG_BASE dbname=$name" PARLEY_GRPC_PORT=$port PARLEY_METRICS_PORT=$metrics \
+    PARLEY_TLS_CERT_FILE=$TLS/$name.crt PARLEY_TLS_KEY_FILE=$TLS/$name.key \
     nohup "$bin" serve >>"$DATA/logs/$name.log" 2>&1 &
   echo $! >"$DATA/pids/$name.pid"
 }
@@ -120,7 +131,8 @@ DEMO_GUARDIAN=$("$CTL" --json conduct arrangements --school kenilworth |
 
 cat <<TXT
 
-Parley is running (logs in .parley/run/logs, data in .parley/run).
+Parley is running (logs in .parley/run/logs, data in .parley/run), TLS on every gRPC port with
+the local CA .parley/run/tls/ca.crt (any gRPC client must trust it).
 
   contacts   gRPC 127.0.0.1:$CONTACTS_PORT   metrics http://127.0.0.1:$CONTACTS_METRICS_PORT/metrics
   conduct    gRPC 127.0.0.1:$CONDUCT_PORT   metrics http://127.0.0.1:$CONDUCT_METRICS_PORT/metrics

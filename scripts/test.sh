@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Parley test on this machine: installs what is missing, builds, starts PostgreSQL and
-# Redis on loopback in .parley/test, runs the unit, db and e2e tests, runs the unit and db tests
+# Redis on loopback in .parley/test, makes a throwaway TLS CA there, runs the unit, db and e2e
+# tests (every service started with TLS), runs the unit and db tests
 # again under AddressSanitizer + UndefinedBehaviorSanitizer, fuzzes the request check for 30 seconds
 # (scripts/fuzz.sh), runs the lints, and stops what it started. The exit code says pass or fail.
 #
@@ -21,6 +22,11 @@ trap '"$PARLEY_ROOT/scripts/stack.sh" stop "$DATA"' EXIT
 # Tests that need servers read them from here; each test makes its own database.
 export PARLEY_TEST_PG_DSN="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
 export PARLEY_TEST_REDIS_ADDR="127.0.0.1:$REDIS_PORT"
+# The e2e tests start every service with TLS: a throwaway local CA, a certificate the services
+# present ("service") and one the tests present ("client"). tests/e2e/e2e_support.h reads it here.
+rm -rf "$DATA/tls"
+"$PARLEY_ROOT/scripts/tls-certs.sh" "$DATA/tls" service client
+export PARLEY_TEST_TLS_DIR=$DATA/tls
 
 failures=0
 run_ctest() {  # build-dir label-regex
