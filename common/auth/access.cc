@@ -71,21 +71,41 @@ const std::vector<absl::string_view>& KnownRoles() {
 }
 
 absl::string_view ResourceName(Resource r) {
-  static constexpr std::array<absl::string_view, kResourceCount> kNames = {
-      "trust",   "school",   "school rules", "routing",         "staff",    "pupil",       "guardian",
-      "directory", "enquiry intake", "enquiry", "enquiry assignment", "decision", "incident", "incident review",
-      "arrangement", "premises ban", "letter", "stats"};
+  static constexpr std::array<absl::string_view, kResourceCount> kNames = {"trust",
+                                                                           "school",
+                                                                           "school rules",
+                                                                           "routing",
+                                                                           "staff",
+                                                                           "pupil",
+                                                                           "guardian",
+                                                                           "directory",
+                                                                           "enquiry intake",
+                                                                           "enquiry",
+                                                                           "enquiry assignment",
+                                                                           "decision",
+                                                                           "incident",
+                                                                           "incident review",
+                                                                           "arrangement",
+                                                                           "premises ban",
+                                                                           "letter",
+                                                                           "stats"};
   return kNames[static_cast<int>(r)];
 }
 
 absl::string_view ReachName(Reach r) {
   switch (r) {
-    case Reach::kNone: return "none";
-    case Reach::kOwn: return "own";
-    case Reach::kPublic: return "public";
-    case Reach::kTaught: return "taught";
-    case Reach::kSchool: return "school";
-    case Reach::kTrust: return "trust";
+    case Reach::kNone:
+      return "none";
+    case Reach::kOwn:
+      return "own";
+    case Reach::kPublic:
+      return "public";
+    case Reach::kTaught:
+      return "taught";
+    case Reach::kSchool:
+      return "school";
+    case Reach::kTrust:
+      return "trust";
   }
   return "none";
 }

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <iostream>
-#include <set>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "absl/strings/escaping.h"

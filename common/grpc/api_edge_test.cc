@@ -3,8 +3,8 @@
 #include "absl/strings/escaping.h"
 #include "common/auth/signer.h"
 #include "common/auth/testing/test_keys.h"
-#include "grpcpp/test/server_context_test_spouse.h"
 #include "common/status/reason.h"
+#include "grpcpp/test/server_context_test_spouse.h"
 #include "gtest/gtest.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
 

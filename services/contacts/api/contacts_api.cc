@@ -12,6 +12,7 @@
 #include "common/status/status_macros.h"
 #include "services/contacts/api/convert.h"
 #include "services/contacts/api/resource_names.h"
+#include "services/contacts/api/visibility.h"
 #include "services/contacts/domain/deadlines.h"
 #include "services/contacts/domain/routing.h"
 
@@ -24,24 +25,15 @@ constexpr char kService[] = "contacts";
 constexpr int kMaxBatch = 1000;
 constexpr int kMaxPauses = 100;
 
-// Who may do what. Staff read their own schools; trust readers read every school.
-absl::Status MayEditPeople(const auth::Principal& p, const std::string& school_id) {
-  return auth::RequireAct(p, school_id, {"office", "senior_leader", "trust_admin"});
-}
-absl::Status MayEditSchoolRules(const auth::Principal& p, const std::string& school_id) {
-  return auth::RequireAct(p, school_id, {"senior_leader", "trust_admin"});
-}
-absl::Status MayAdministerTrust(const auth::Principal& p) { return auth::RequireRole(p, {"trust_admin"}); }
-
 absl::Status SchoolNotFound(const std::string& school_id) {
   return NotFound(reason::kSchoolNotFound, absl::StrCat("school ", school_id, " does not exist"));
 }
 
 // The request key of a mutating call: its method is the request type without "Request".
-absl::StatusOr<RequestKey> KeyOf(const Message& req) {
+absl::StatusOr<RequestKey> KeyOf(const auth::Principal& caller, const Message& req) {
   std::string method = req.GetDescriptor()->name();
   method.resize(method.size() - std::string("Request").size());
-  return api::RequestKeyFor(kService, method, req);
+  return api::RequestKeyFor(caller, kService, method, req);
 }
 
 std::string EmptyResponse() { return google::protobuf::Empty().SerializeAsString(); }
@@ -94,11 +86,11 @@ template <typename T>
 struct RecordKind;
 
 // A record that lives inside one school (staff, pupils, ladders), named
-// "schools/{school}/{collection}/{id}" and created under "schools/{school}"; who may write it is
-// `kMayEdit` for its school.
+// "schools/{school}/{collection}/{id}" and created under "schools/{school}". Who may read and write
+// it is the method's access rule at its school; a kind narrows what a reach shows with Visible and
+// Shown.
 template <typename T, typename P, std::map<std::string, T> SchoolDirectory::*kRecords, P (*kToProto)(const T&),
-          absl::StatusOr<T> (*kFromProto)(const P&, absl::string_view, absl::string_view),
-          absl::Status (*kMayEdit)(const auth::Principal&, const std::string&)>
+          absl::StatusOr<T> (*kFromProto)(const P&, absl::string_view, absl::string_view)>
 struct InSchool {
   using Proto = P;
   using Id = SchoolScopedId;
@@ -121,9 +113,8 @@ struct InSchool {
   }
   static Proto ToProto(const T& record) { return kToProto(record); }
   static absl::StatusOr<T> FromProto(const Proto& p, const Id& id) { return kFromProto(p, id.first, id.second); }
-  static absl::Status MayCreate(const auth::Principal& p, const Id& id) { return kMayEdit(p, id.first); }
-  static absl::Status MayUpdate(const auth::Principal& p, const Id& id) { return kMayEdit(p, id.first); }
-  static absl::Status MayDelete(const auth::Principal& p, const Id& id) { return kMayEdit(p, id.first); }
+  static bool Visible(const Snapshot&, const auth::Grant&, auth::Reach, const T&) { return true; }
+  static const T& Shown(auth::Reach, const T& record) { return record; }
   static absl::StatusOr<std::string> Create(DirectoryService& d, const RequestKey& key, T record,
                                             const api::Encoder<T>& encode) {
     return d.Create<T>(key, std::move(record), encode);
@@ -140,23 +131,27 @@ struct InSchool {
 };
 
 template <>
-struct RecordKind<Staff>
-    : InSchool<Staff, v1::Staff, &SchoolDirectory::staff, &StaffToProto, &StaffFromProto, &MayEditPeople> {
+struct RecordKind<Staff> : InSchool<Staff, v1::Staff, &SchoolDirectory::staff, &StaffToProto, &StaffFromProto> {
   static constexpr Words kWords{"staff", "staff", "staff_id", reason::kStaffNotFound};
+  // Guardians see staff by name and role only.
+  static Staff Shown(auth::Reach reach, const Staff& staff) { return StaffAsSeenBy(reach, staff); }
 };
 template <>
-struct RecordKind<Pupil>
-    : InSchool<Pupil, v1::Pupil, &SchoolDirectory::pupils, &PupilToProto, &PupilFromProto, &MayEditPeople> {
+struct RecordKind<Pupil> : InSchool<Pupil, v1::Pupil, &SchoolDirectory::pupils, &PupilToProto, &PupilFromProto> {
   static constexpr Words kWords{"pupil", "pupils", "pupil_id", reason::kPupilNotFound};
+  // Guardians see their own children only.
+  static bool Visible(const Snapshot& s, const auth::Grant& caller, auth::Reach reach, const Pupil& pupil) {
+    return MaySeePupil(s, caller, reach, pupil);
+  }
 };
 // Ladders are replaced whole on update (UpdateLadder), not through a mask.
 template <>
-struct RecordKind<Ladder>
-    : InSchool<Ladder, v1::Ladder, &SchoolDirectory::ladders, &LadderToProto, &LadderFromProto, &MayEditSchoolRules> {
+struct RecordKind<Ladder> : InSchool<Ladder, v1::Ladder, &SchoolDirectory::ladders, &LadderToProto, &LadderFromProto> {
   static constexpr Words kWords{"ladder", "ladders", "ladder_id", reason::kLadderNotFound};
 };
 
-// Schools: named "schools/{school}"; created and deleted by trust administrators only.
+// Schools: named "schools/{school}"; created and deleted under the trust's rule (CreateSchool and
+// DeleteSchool change the trust), updated under the school's.
 template <>
 struct RecordKind<School> {
   using Proto = v1::School;
@@ -175,9 +170,8 @@ struct RecordKind<School> {
   }
   static Proto ToProto(const School& school) { return SchoolToProto(school); }
   static absl::StatusOr<School> FromProto(const Proto& p, const Id& id) { return SchoolFromProto(p, id); }
-  static absl::Status MayCreate(const auth::Principal& p, const Id&) { return MayAdministerTrust(p); }
-  static absl::Status MayUpdate(const auth::Principal& p, const Id& id) { return MayEditSchoolRules(p, id); }
-  static absl::Status MayDelete(const auth::Principal& p, const Id&) { return MayAdministerTrust(p); }
+  static bool Visible(const Snapshot&, const auth::Grant&, auth::Reach, const School&) { return true; }
+  static const School& Shown(auth::Reach, const School& school) { return school; }
   static absl::StatusOr<std::string> Create(DirectoryService& d, const RequestKey& key, School school,
                                             const api::Encoder<School>& encode) {
     return d.CreateSchool(key, std::move(school), encode);
@@ -322,16 +316,21 @@ v1::ComputeDeadlineResponse DeadlineToProto(const DeadlineAnswer& a) {
   return out;
 }
 
-bool MayReadGuardian(const auth::Principal& p, const Guardian& g) {
-  if (p.HasRole("guardian") && p.subject == GuardianName(g.id)) return true;
-  return std::any_of(g.pupils.begin(), g.pupils.end(), [&](const PupilLink& l) { return p.CanRead(l.school_id); });
+// The one answer for a guardian the caller may not see, whether it exists elsewhere or not at all,
+// so ids of other schools' families cannot be probed.
+absl::Status GuardianNotShown(const auth::Grant& caller, const std::string& name) {
+  if (caller.ReachesTrust()) {
+    return NotFound(reason::kGuardianNotFound, absl::StrCat("guardian ", name, " does not exist"));
+  }
+  return PermissionDenied(reason::kWrongSchool, "no guardian of that name is linked to a school this token acts for");
 }
 
-absl::Status MayEditGuardianLinks(const auth::Principal& p, const Guardian& g) {
+// The caller must be able to change records at every school the guardian is linked to.
+absl::Status MayEditGuardianLinks(const auth::Grant& caller, const Guardian& g) {
   std::set<std::string> schools;
   for (const PupilLink& l : g.pupils) schools.insert(l.school_id);
   if (schools.empty()) return InvalidArgument(reason::kInvalidField, "a guardian must be linked to at least one pupil");
-  for (const std::string& school : schools) PARLEY_RETURN_IF_ERROR(MayEditPeople(p, school));
+  for (const std::string& school : schools) PARLEY_RETURN_IF_ERROR(caller.At(school).status());
   return absl::OkStatus();
 }
 
@@ -354,30 +353,80 @@ absl::StatusOr<RouteQuery> RouteQueryFromProto(const std::string& school, const 
   return q;
 }
 
-// The caller must be able to edit every school the guardian is linked to now (when it exists).
-absl::Status MayEditExistingGuardian(const DirectoryService& directory, const auth::Principal& caller,
-                                     const std::string& id) {
+// The caller must be able to change every school the guardian is linked to now. A guardian who does
+// not exist and one the caller may not change get the same answer (GuardianNotShown), unless the
+// caller reaches every school.
+absl::Status MayEditExistingGuardian(const DirectoryService& directory, const auth::Grant& caller,
+                                     const std::string& id, const std::string& name) {
   auto snap = directory.snapshot();
   const Guardian* current = snap->FindGuardian(id);
-  return current == nullptr ? absl::OkStatus() : MayEditGuardianLinks(caller, *current);
+  if (current == nullptr) return caller.ReachesTrust() ? absl::OkStatus() : GuardianNotShown(caller, name);
+  if (!MayEditGuardianLinks(caller, *current).ok()) return GuardianNotShown(caller, name);
+  return absl::OkStatus();
 }
 
 }  // namespace
+
+// ---- Who may call what ------------------------------------------------------------------------
+
+const auth::RuleTable& ContactsApi::AccessRules() {
+  using auth::Resource;
+  constexpr auth::Verb kRead = auth::Verb::kRead, kChange = auth::Verb::kChange;
+  static const auto* const rules = new auth::RuleTable{
+      {"GetTrust", {Resource::kTrust, kRead}},
+      {"GetSchool", {Resource::kSchool, kRead}},
+      {"ListSchools", {Resource::kSchool, kRead}},
+      {"CreateSchool", {Resource::kTrust, kChange}},
+      {"UpdateSchool", {Resource::kSchool, kChange}},
+      {"DeleteSchool", {Resource::kTrust, kChange}},
+      {"GetStaff", {Resource::kStaff, kRead}},
+      {"ListStaff", {Resource::kStaff, kRead}},
+      {"CreateStaff", {Resource::kStaff, kChange}},
+      {"UpdateStaff", {Resource::kStaff, kChange}},
+      {"DeleteStaff", {Resource::kStaff, kChange}},
+      {"GetPupil", {Resource::kPupil, kRead}},
+      {"ListPupils", {Resource::kPupil, kRead}},
+      {"CreatePupil", {Resource::kPupil, kChange}},
+      {"UpdatePupil", {Resource::kPupil, kChange}},
+      {"DeletePupil", {Resource::kPupil, kChange}},
+      {"GetGuardian", {Resource::kGuardian, kRead}},
+      {"ListGuardians", {Resource::kGuardian, kRead}},
+      {"CreateGuardian", {Resource::kGuardian, kChange}},
+      {"UpdateGuardian", {Resource::kGuardian, kChange}},
+      {"DeleteGuardian", {Resource::kGuardian, kChange}},
+      {"GetRoutingMatrix", {Resource::kSchoolRules, kRead}},
+      {"UpdateRoutingMatrix", {Resource::kSchoolRules, kChange}},
+      {"GetLadder", {Resource::kSchoolRules, kRead}},
+      {"ListLadders", {Resource::kSchoolRules, kRead}},
+      {"CreateLadder", {Resource::kSchoolRules, kChange}},
+      {"UpdateLadder", {Resource::kSchoolRules, kChange}},
+      {"DeleteLadder", {Resource::kSchoolRules, kChange}},
+      {"RouteEnquiry", {Resource::kRouting, kRead}},
+      {"ResolveLadder", {Resource::kRouting, kRead}},
+      {"ComputeDeadline", {Resource::kSchoolRules, kRead}},
+      {"BatchComputeDeadlines", {Resource::kSchoolRules, kRead}},
+      {"ListWorkingPeriods", {Resource::kSchoolRules, kRead}},
+      {"ImportTrust", {Resource::kDirectory, kChange}},
+      {"ExportTrust", {Resource::kDirectory, kRead}},
+  };
+  return *rules;
+}
 
 // ---- The handlers every kind of record shares -------------------------------------------------
 
 template <typename T, typename Out>
 grpc::Status ContactsApi::Get(grpc::ServerContext* ctx, const Message& req, const std::string& name, Out* out) {
   using K = RecordKind<T>;
-  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(typename K::Id id, K::Parse(name));
     // Tenancy before existence: another school's records are not even said to exist.
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, K::SchoolOf(id)));
+    PARLEY_ASSIGN_OR_RETURN(auth::Reach reach, caller.At(K::SchoolOf(id)));
     auto snap = directory_->snapshot();
     const T* record = K::Find(*snap, id);
-    if (record == nullptr)
+    // A record the caller may not see is answered like one that does not exist.
+    if (record == nullptr || !K::Visible(*snap, caller, reach, *record))
       return NotFound(K::words().not_found, absl::StrCat(K::words().what, " ", name, " does not exist"));
-    *out = K::ToProto(*record);
+    *out = K::ToProto(K::Shown(reach, *record));
     return absl::OkStatus();
   });
 }
@@ -386,15 +435,16 @@ template <typename T, typename Req, typename Keep, typename Items>
 grpc::Status ContactsApi::List(grpc::ServerContext* ctx, const Req& req, const std::string& parent, Keep keep,
                                Items* items, std::string* next_page_token) {
   using K = RecordKind<T>;
-  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(parent));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_ASSIGN_OR_RETURN(auth::Reach reach, caller.At(school_id));
     PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(req));
     auto snap = directory_->snapshot();
     const SchoolDirectory* sd = snap->FindSchool(school_id);
     if (sd == nullptr) return SchoolNotFound(school_id);
-    *next_page_token =
-        Paginate(req, K::Records(*sd), page, keep, [&](const T& record) { *items->Add() = K::ToProto(record); });
+    auto visible = [&](const T& record) { return keep(record) && K::Visible(*snap, caller, reach, record); };
+    *next_page_token = Paginate(req, K::Records(*sd), page, visible,
+                                [&](const T& record) { *items->Add() = K::ToProto(K::Shown(reach, record)); });
     return absl::OkStatus();
   });
 }
@@ -403,10 +453,10 @@ template <typename T, typename Body, typename Out>
 grpc::Status ContactsApi::Create(grpc::ServerContext* ctx, const Message& req, const std::string& parent,
                                  const std::string& id, const Body& body, Out* out) {
   using K = RecordKind<T>;
-  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(typename K::Id new_id, K::NewId(parent, id));
-    PARLEY_RETURN_IF_ERROR(K::MayCreate(caller, new_id));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(req));
+    PARLEY_RETURN_IF_ERROR(caller.At(K::SchoolOf(new_id)).status());
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, req));
     PARLEY_ASSIGN_OR_RETURN(T record, K::FromProto(body, new_id));
     return api::DecodeResponse(K::Create(*directory_, key, std::move(record), EncoderOf<T>()), out);
   });
@@ -416,12 +466,12 @@ template <typename T, typename Body, typename Out>
 grpc::Status ContactsApi::Update(grpc::ServerContext* ctx, const Message& req, const Body& patch,
                                  const google::protobuf::FieldMask& mask, Out* out) {
   using K = RecordKind<T>;
-  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(typename K::Id id, K::Parse(patch.name()));
-    PARLEY_RETURN_IF_ERROR(K::MayUpdate(caller, id));
+    PARLEY_RETURN_IF_ERROR(caller.At(K::SchoolOf(id)).status());
     const std::set<std::string>& updatable = Updatable(*Body::descriptor());
     PARLEY_RETURN_IF_ERROR(api::CheckUpdateMask(mask, *Body::descriptor(), updatable));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(req));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, req));
     Updater<T> update = [&](const T& current) -> absl::StatusOr<T> {
       PARLEY_ASSIGN_OR_RETURN(Body merged, api::ApplyUpdateMask(K::ToProto(current), patch, mask, updatable));
       return K::FromProto(merged, id);
@@ -434,10 +484,10 @@ template <typename T>
 grpc::Status ContactsApi::Delete(grpc::ServerContext* ctx, const Message& req, const std::string& name,
                                  const std::string& etag, google::protobuf::Empty* out) {
   using K = RecordKind<T>;
-  return edge_.Serve(ctx, req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(typename K::Id id, K::Parse(name));
-    PARLEY_RETURN_IF_ERROR(K::MayDelete(caller, id));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(req));
+    PARLEY_RETURN_IF_ERROR(caller.At(K::SchoolOf(id)).status());
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, req));
     return api::DecodeResponse(K::Delete(*directory_, key, id, etag, EmptyResponse()), out);
   });
 }
@@ -445,7 +495,7 @@ grpc::Status ContactsApi::Delete(grpc::ServerContext* ctx, const Message& req, c
 // ---- Trust and schools ------------------------------------------------------------------------
 
 grpc::Status ContactsApi::GetTrust(grpc::ServerContext* ctx, const v1::GetTrustRequest* req, v1::Trust* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal&) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant&) {
     *resp = TrustToProto(directory_->snapshot()->directory().trust);
     return absl::OkStatus();
   });
@@ -457,11 +507,11 @@ grpc::Status ContactsApi::GetSchool(grpc::ServerContext* ctx, const v1::GetSchoo
 
 grpc::Status ContactsApi::ListSchools(grpc::ServerContext* ctx, const v1::ListSchoolsRequest* req,
                                       v1::ListSchoolsResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req));
     auto snap = directory_->snapshot();
     resp->set_next_page_token(Paginate(
-        *req, snap->directory().schools, page, [&](const SchoolDirectory& sd) { return caller.CanRead(sd.school.id); },
+        *req, snap->directory().schools, page, [&](const SchoolDirectory& sd) { return caller.At(sd.school.id).ok(); },
         [&](const SchoolDirectory& sd) { *resp->add_schools() = SchoolToProto(sd.school); }));
     return absl::OkStatus();
   });
@@ -544,10 +594,10 @@ grpc::Status ContactsApi::CreateLadder(grpc::ServerContext* ctx, const v1::Creat
 
 // A ladder update replaces the rungs whole (no mask).
 grpc::Status ContactsApi::UpdateLadder(grpc::ServerContext* ctx, const v1::UpdateLadderRequest* req, v1::Ladder* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(SchoolScopedId id, RecordKind<Ladder>::Parse(req->ladder().name()));
-    PARLEY_RETURN_IF_ERROR(MayEditSchoolRules(caller, id.first));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_RETURN_IF_ERROR(caller.At(id.first).status());
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, *req));
     PARLEY_ASSIGN_OR_RETURN(Ladder ladder, LadderFromProto(req->ladder(), id.first, id.second));
     Updater<Ladder> replace = [&](const Ladder&) -> absl::StatusOr<Ladder> { return ladder; };
     return api::DecodeResponse(directory_->Update<Ladder>(key, id, req->ladder().etag(), replace, EncoderOf<Ladder>()),
@@ -563,28 +613,21 @@ grpc::Status ContactsApi::DeleteLadder(grpc::ServerContext* ctx, const v1::Delet
 // ---- Guardians: linked to pupils of any number of schools -------------------------------------
 
 grpc::Status ContactsApi::GetGuardian(grpc::ServerContext* ctx, const v1::GetGuardianRequest* req, v1::Guardian* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string id, ParseGuardianName(req->name()));
     auto snap = directory_->snapshot();
     const Guardian* guardian = snap->FindGuardian(id);
     // Guardians belong to no one school, so tenancy cannot be checked before existence. Instead a
-    // caller who may not read every school gets the same answer for a guardian of another school
-    // and for one that does not exist, so ids of other schools' families cannot be probed.
-    if (guardian == nullptr && caller.TrustWideRead()) {
-      return NotFound(reason::kGuardianNotFound, absl::StrCat("guardian ", req->name(), " does not exist"));
-    }
-    if (guardian == nullptr || !MayReadGuardian(caller, *guardian)) {
-      return PermissionDenied(reason::kWrongSchool,
-                              "no guardian of that name is linked to a school this token acts for");
-    }
-    *resp = GuardianToProto(*guardian);
+    // caller who may not see the guardian gets the same answer whether it exists or not.
+    if (guardian == nullptr || !MaySeeGuardian(*snap, caller, *guardian)) return GuardianNotShown(caller, req->name());
+    *resp = GuardianToProto(GuardianAsSeenBy(caller, *guardian));
     return absl::OkStatus();
   });
 }
 
 grpc::Status ContactsApi::ListGuardians(grpc::ServerContext* ctx, const v1::ListGuardiansRequest* req,
                                         v1::ListGuardiansResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     if (req->school().empty() == req->pupil().empty()) {
       return InvalidArgument(reason::kInvalidField, "give exactly one of school or pupil");
     }
@@ -595,12 +638,16 @@ grpc::Status ContactsApi::ListGuardians(grpc::ServerContext* ctx, const v1::List
       PARLEY_ASSIGN_OR_RETURN(pupil, ParsePupilName(req->pupil()));
     }
     const std::string& school_id = pupil.first;
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_ASSIGN_OR_RETURN(auth::Reach reach, caller.At(school_id));
     PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req));
     auto snap = directory_->snapshot();
     if (snap->FindSchool(school_id) == nullptr) return SchoolNotFound(school_id);
-    if (!pupil.second.empty() && snap->FindPupil(school_id, pupil.second) == nullptr) {
-      return NotFound(reason::kPupilNotFound, absl::StrCat("pupil ", req->pupil(), " does not exist"));
+    if (!pupil.second.empty()) {
+      const Pupil* found = snap->FindPupil(school_id, pupil.second);
+      // A pupil the caller may not see (another family's child) is answered like a missing one.
+      if (found == nullptr || !MaySeePupil(*snap, caller, reach, *found)) {
+        return NotFound(reason::kPupilNotFound, absl::StrCat("pupil ", req->pupil(), " does not exist"));
+      }
     }
     std::map<std::string, const Guardian*> selected;
     for (const Guardian* g :
@@ -608,19 +655,19 @@ grpc::Status ContactsApi::ListGuardians(grpc::ServerContext* ctx, const v1::List
       selected[g->id] = g;
     }
     resp->set_next_page_token(Paginate(
-        *req, selected, page, [](const Guardian*) { return true; },
-        [&](const Guardian* g) { *resp->add_guardians() = GuardianToProto(*g); }));
+        *req, selected, page, [&](const Guardian* g) { return MaySeeGuardian(*snap, caller, *g); },
+        [&](const Guardian* g) { *resp->add_guardians() = GuardianToProto(GuardianAsSeenBy(caller, *g)); }));
     return absl::OkStatus();
   });
 }
 
 grpc::Status ContactsApi::CreateGuardian(grpc::ServerContext* ctx, const v1::CreateGuardianRequest* req,
                                          v1::Guardian* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_RETURN_IF_ERROR(api::ValidateId(req->guardian_id(), "guardian_id"));
     PARLEY_ASSIGN_OR_RETURN(Guardian guardian, GuardianFromProto(req->guardian(), req->guardian_id()));
     PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(caller, guardian));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, *req));
     return api::DecodeResponse(
         directory_->CreateGuardian(key, std::move(guardian), api::EncodeWith<v1::Guardian, Guardian>(&GuardianToProto)),
         resp);
@@ -630,11 +677,11 @@ grpc::Status ContactsApi::CreateGuardian(grpc::ServerContext* ctx, const v1::Cre
 grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::UpdateGuardianRequest* req,
                                          v1::Guardian* resp) {
   const std::set<std::string>& updatable = Updatable(*v1::Guardian::descriptor());
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string id, ParseGuardianName(req->guardian().name()));
-    PARLEY_RETURN_IF_ERROR(MayEditExistingGuardian(*directory_, caller, id));
+    PARLEY_RETURN_IF_ERROR(MayEditExistingGuardian(*directory_, caller, id, req->guardian().name()));
     PARLEY_RETURN_IF_ERROR(api::CheckUpdateMask(req->update_mask(), *v1::Guardian::descriptor(), updatable));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, *req));
     Updater<Guardian> update = [&](const Guardian& current) -> absl::StatusOr<Guardian> {
       PARLEY_RETURN_IF_ERROR(MayEditGuardianLinks(caller, current));
       PARLEY_ASSIGN_OR_RETURN(v1::Guardian merged, api::ApplyUpdateMask(GuardianToProto(current), req->guardian(),
@@ -651,10 +698,10 @@ grpc::Status ContactsApi::UpdateGuardian(grpc::ServerContext* ctx, const v1::Upd
 
 grpc::Status ContactsApi::DeleteGuardian(grpc::ServerContext* ctx, const v1::DeleteGuardianRequest* req,
                                          google::protobuf::Empty* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string id, ParseGuardianName(req->name()));
-    PARLEY_RETURN_IF_ERROR(MayEditExistingGuardian(*directory_, caller, id));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_RETURN_IF_ERROR(MayEditExistingGuardian(*directory_, caller, id, req->name()));
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, *req));
     return api::DecodeResponse(directory_->DeleteGuardian(key, id, req->etag(), EmptyResponse()), resp);
   });
 }
@@ -663,9 +710,9 @@ grpc::Status ContactsApi::DeleteGuardian(grpc::ServerContext* ctx, const v1::Del
 
 grpc::Status ContactsApi::GetRoutingMatrix(grpc::ServerContext* ctx, const v1::GetRoutingMatrixRequest* req,
                                            v1::RoutingMatrix* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseRoutingMatrixName(req->name()));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
     auto snap = directory_->snapshot();
     const SchoolDirectory* sd = snap->FindSchool(school_id);
     if (sd == nullptr) return SchoolNotFound(school_id);
@@ -676,10 +723,10 @@ grpc::Status ContactsApi::GetRoutingMatrix(grpc::ServerContext* ctx, const v1::G
 
 grpc::Status ContactsApi::UpdateRoutingMatrix(grpc::ServerContext* ctx, const v1::UpdateRoutingMatrixRequest* req,
                                               v1::RoutingMatrix* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseRoutingMatrixName(req->routing_matrix().name()));
-    PARLEY_RETURN_IF_ERROR(MayEditSchoolRules(caller, school_id));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+    PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, *req));
     PARLEY_ASSIGN_OR_RETURN(RoutingMatrix matrix, RoutingMatrixFromProto(req->routing_matrix(), school_id));
     matrix.etag = req->routing_matrix().etag();
     return api::DecodeResponse(
@@ -691,9 +738,9 @@ grpc::Status ContactsApi::UpdateRoutingMatrix(grpc::ServerContext* ctx, const v1
 
 grpc::Status ContactsApi::RouteEnquiry(grpc::ServerContext* ctx, const v1::RouteEnquiryRequest* req,
                                        v1::RouteEnquiryResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
     if (req->channel() == v1::CHANNEL_UNSPECIFIED || !v1::Channel_IsValid(req->channel())) {
       return InvalidArgument(reason::kInvalidField, "channel is required and must be one this API defines");
     }
@@ -714,9 +761,9 @@ grpc::Status ContactsApi::RouteEnquiry(grpc::ServerContext* ctx, const v1::Route
 
 grpc::Status ContactsApi::ResolveLadder(grpc::ServerContext* ctx, const v1::ResolveLadderRequest* req,
                                         v1::ResolveLadderResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
     PARLEY_ASSIGN_OR_RETURN(RouteQuery query, RouteQueryFromProto(req->school(), req->pupil(), req->category(),
                                                                   v1::CHANNEL_UNSPECIFIED, req->subject()));
     auto snap = directory_->snapshot();
@@ -738,9 +785,9 @@ grpc::Status ContactsApi::ResolveLadder(grpc::ServerContext* ctx, const v1::Reso
 
 grpc::Status ContactsApi::ComputeDeadline(grpc::ServerContext* ctx, const v1::ComputeDeadlineRequest* req,
                                           v1::ComputeDeadlineResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
     PARLEY_ASSIGN_OR_RETURN(DeadlineQuery query, DeadlineQueryFromProto(*req, /*explain=*/true));
     PARLEY_ASSIGN_OR_RETURN(DeadlineAnswer answer, contacts::ComputeDeadline(*directory_->snapshot(), query));
     *resp = DeadlineToProto(answer);
@@ -750,7 +797,7 @@ grpc::Status ContactsApi::ComputeDeadline(grpc::ServerContext* ctx, const v1::Co
 
 grpc::Status ContactsApi::BatchComputeDeadlines(grpc::ServerContext* ctx, const v1::BatchComputeDeadlinesRequest* req,
                                                 v1::BatchComputeDeadlinesResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     if (req->requests_size() == 0 || req->requests_size() > kMaxBatch) {
       return InvalidArgument(reason::kInvalidField, absl::StrCat("send 1 to ", kMaxBatch, " requests"));
     }
@@ -759,7 +806,7 @@ grpc::Status ContactsApi::BatchComputeDeadlines(grpc::ServerContext* ctx, const 
       v1::DeadlineResult* result = resp->add_results();
       absl::StatusOr<DeadlineAnswer> answer = [&]() -> absl::StatusOr<DeadlineAnswer> {
         PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(one.school()));
-        PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+        PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
         PARLEY_ASSIGN_OR_RETURN(DeadlineQuery query, DeadlineQueryFromProto(one, !req->omit_explanations()));
         return contacts::ComputeDeadline(*snap, query);
       }();
@@ -776,9 +823,9 @@ grpc::Status ContactsApi::BatchComputeDeadlines(grpc::ServerContext* ctx, const 
 
 grpc::Status ContactsApi::ListWorkingPeriods(grpc::ServerContext* ctx, const v1::ListWorkingPeriodsRequest* req,
                                              v1::ListWorkingPeriodsResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
-    PARLEY_RETURN_IF_ERROR(auth::RequireRead(caller, school_id));
+    PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
     if (!req->has_start_time() || !req->has_end_time()) {
       return InvalidArgument(reason::kInvalidField, "start_time and end_time are required");
     }
@@ -817,9 +864,9 @@ grpc::Status ContactsApi::ListWorkingPeriods(grpc::ServerContext* ctx, const v1:
 
 grpc::Status ContactsApi::ImportTrust(grpc::ServerContext* ctx, const v1::ImportTrustRequest* req,
                                       grpc::ServerWriter<v1::ImportTrustResponse>* writer) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
-    PARLEY_RETURN_IF_ERROR(MayAdministerTrust(caller));
-    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(*req));
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
+    PARLEY_RETURN_IF_ERROR(caller.At("").status());
+    PARLEY_ASSIGN_OR_RETURN(RequestKey key, KeyOf(caller, *req));
     PARLEY_ASSIGN_OR_RETURN(Directory document, DirectoryFromProto(req->directory()));
     ImportProgress progress = [&](ImportPhase phase, int64_t done, int64_t total) {
       v1::ImportTrustResponse update;
@@ -842,8 +889,8 @@ grpc::Status ContactsApi::ImportTrust(grpc::ServerContext* ctx, const v1::Import
     options.allow_deletions = req->allow_deletions();
     options.expected_directory_etag = req->directory_etag();
     v1::ImportTrustResponse final_message;
-    PARLEY_RETURN_IF_ERROR(api::DecodeResponse(
-        directory_->Import(key, std::move(document), options, progress, encode), &final_message));
+    PARLEY_RETURN_IF_ERROR(
+        api::DecodeResponse(directory_->Import(key, std::move(document), options, progress, encode), &final_message));
     writer->Write(final_message);
     return absl::OkStatus();
   });
@@ -851,8 +898,8 @@ grpc::Status ContactsApi::ImportTrust(grpc::ServerContext* ctx, const v1::Import
 
 grpc::Status ContactsApi::ExportTrust(grpc::ServerContext* ctx, const v1::ExportTrustRequest* req,
                                       v1::ExportTrustResponse* resp) {
-  return edge_.Serve(ctx, *req, [&](const auth::Principal& caller) -> absl::Status {
-    PARLEY_RETURN_IF_ERROR(MayAdministerTrust(caller));
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
+    PARLEY_RETURN_IF_ERROR(caller.At("").status());
     *resp->mutable_directory() = DirectoryToProto(directory_->snapshot()->directory());
     return absl::OkStatus();
   });

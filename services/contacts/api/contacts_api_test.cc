@@ -34,12 +34,13 @@ std::string Uuid(int n) { return absl::StrCat("00000000-0000-4000-8000-", absl::
 
 struct Caller {
   std::string role;
-  std::string school;  // empty: no school
+  std::string school;   // empty: no school
+  std::string subject;  // empty: "test-{role}"
 };
-const Caller kAdmin{"trust_admin", ""};
-const Caller kOffice{"office", testing::kSchool};
-const Caller kOtherOffice{"office", "elsewhere"};
-const Caller kNobody{"", ""};  // no token at all
+const Caller kAdmin{"trust_admin", "", ""};
+const Caller kOffice{"office", testing::kSchool, ""};
+const Caller kOtherOffice{"office", "elsewhere", ""};
+const Caller kNobody{"", "", ""};  // no token at all
 
 class ContactsApiTest : public ::testing::Test {
  protected:
@@ -57,8 +58,8 @@ class ContactsApiTest : public ::testing::Test {
     verifier_ = std::move(*verifier);
 
     ASSERT_TRUE(directory_.Start().ok());
-    auto imported = directory_.Import(RequestKey{"test.Import", Uuid(0), "fp"}, testing::SampleDirectory(), false,
-                                      nullptr, [](const ImportResult&) -> absl::StatusOr<std::string> { return ""; });
+    auto imported = directory_.Import(RequestKey{"test.Import", Uuid(0), "fp"}, Sample(), false, nullptr,
+                                      [](const ImportResult&) -> absl::StatusOr<std::string> { return ""; });
     ASSERT_TRUE(imported.ok()) << imported.status();
 
     api_ = std::make_unique<ContactsApi>(&directory_, verifier_.get());
@@ -73,12 +74,14 @@ class ContactsApiTest : public ::testing::Test {
     if (server_ != nullptr) server_->Shutdown();
   }
 
+  virtual Directory Sample() { return testing::SampleDirectory(); }
+
   // A context carrying a token for `caller`.
   std::unique_ptr<grpc::ClientContext> As(const Caller& caller) {
     auto ctx = std::make_unique<grpc::ClientContext>();
     if (caller.role.empty()) return ctx;
     auth::Principal p;
-    p.subject = absl::StrCat("test-", caller.role);
+    p.subject = caller.subject.empty() ? absl::StrCat("test-", caller.role) : caller.subject;
     p.roles = {caller.role};
     if (!caller.school.empty()) p.schools = {caller.school};
     auto token = signer_->Mint(p, absl::Minutes(10));
@@ -411,6 +414,199 @@ TEST_F(ContactsApiTest, WritesRefuseWhatTheDirectoryKnowsIsWrong) {
   grpc::Status status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
   EXPECT_EQ(store_.mutations_applied(), writes);
+}
+
+}  // namespace
+}  // namespace parley::contacts
+
+namespace parley::contacts {
+namespace {
+
+// Two schools: g-001 is the mother of p-001 and p-002 at St Mary's and of p-001 at Elsewhere, where
+// a court order limits contact; g-002 is the father of St Mary's p-001 only.
+class ContactsAccessTest : public ContactsApiTest {
+ protected:
+  Directory Sample() override {
+    Directory dir = testing::SampleDirectory();
+    dir.schools["elsewhere"] = testing::SampleSchool("elsewhere");
+    CourtOrder order;
+    order.no_contact = true;
+    dir.guardians["g-001"].pupils.push_back(PupilLink{"elsewhere", "p-001", "mother", true, order});
+    return dir;
+  }
+
+  const Caller kMother{"guardian", testing::kSchool, "guardians/g-001"};
+  const Caller kFather{"guardian", testing::kSchool, "guardians/g-002"};
+  const Caller kOakTeacher{"teacher", testing::kSchool, "schools/st-marys/staff/oak-teacher"};
+  const Caller kAshTeacher{"teacher", testing::kSchool, "schools/st-marys/staff/ash-teacher"};
+  const Caller kTrustLeader{"trust_leader", "", ""};
+
+  std::vector<std::string> GuardiansListed(const Caller& caller) {
+    v1::ListGuardiansRequest list;
+    list.set_school("schools/st-marys");
+    v1::ListGuardiansResponse resp;
+    grpc::Status status = Call(&Stub::ListGuardians, caller, list, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> names;
+    for (const v1::Guardian& g : resp.guardians()) names.push_back(g.name());
+    return names;
+  }
+};
+
+TEST_F(ContactsAccessTest, AGuardianSeesTheirOwnRecordAndChildrenAndNoOtherFamily) {
+  v1::GetGuardianRequest self, mother, missing;
+  self.set_name("guardians/g-002");
+  mother.set_name("guardians/g-001");
+  missing.set_name("guardians/g-999");
+  v1::Guardian out;
+  ASSERT_TRUE(Call(&Stub::GetGuardian, kFather, self, &out).ok());
+  EXPECT_EQ(out.name(), "guardians/g-002");
+  // Another family's guardian and a missing one: the same code, reason and words.
+  v1::Guardian ignored;
+  grpc::Status other = Call(&Stub::GetGuardian, kFather, mother, &ignored);
+  grpc::Status none = Call(&Stub::GetGuardian, kFather, missing, &ignored);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other.error_code(), none.error_code());
+  EXPECT_EQ(other.error_message(), none.error_message());
+  EXPECT_THAT(GuardiansListed(kFather), ::testing::ElementsAre("guardians/g-002"));
+
+  // Own children only: a sibling's record is answered like a missing pupil.
+  v1::ListPupilsRequest pupils;
+  pupils.set_parent("schools/st-marys");
+  v1::ListPupilsResponse listed;
+  ASSERT_TRUE(Call(&Stub::ListPupils, kFather, pupils, &listed).ok());
+  ASSERT_EQ(listed.pupils_size(), 1);
+  EXPECT_EQ(listed.pupils(0).name(), "schools/st-marys/pupils/p-001");
+  ASSERT_TRUE(Call(&Stub::ListPupils, kMother, pupils, &listed).ok());
+  EXPECT_EQ(listed.pupils_size(), 2);
+  v1::GetPupilRequest other_child, no_child;
+  other_child.set_name("schools/st-marys/pupils/p-002");
+  no_child.set_name("schools/st-marys/pupils/p-999");
+  ExpectRefused(&Stub::GetPupil, kFather, other_child, grpc::StatusCode::NOT_FOUND, "PUPIL_NOT_FOUND");
+  ExpectRefused(&Stub::GetPupil, kFather, no_child, grpc::StatusCode::NOT_FOUND, "PUPIL_NOT_FOUND");
+
+  // Staff by name and role only.
+  v1::ListStaffRequest staff;
+  staff.set_parent("schools/st-marys");
+  v1::ListStaffResponse listed_staff;
+  ASSERT_TRUE(Call(&Stub::ListStaff, kFather, staff, &listed_staff).ok());
+  ASSERT_GT(listed_staff.staff_size(), 0);
+  for (const v1::Staff& member : listed_staff.staff()) {
+    EXPECT_FALSE(member.display_name().empty());
+    EXPECT_TRUE(member.email().empty()) << member.name();
+    EXPECT_TRUE(member.line_manager().empty()) << member.name();
+  }
+  ASSERT_TRUE(Call(&Stub::ListStaff, kOffice, staff, &listed_staff).ok());
+  EXPECT_TRUE(std::any_of(listed_staff.staff().begin(), listed_staff.staff().end(), [](const v1::Staff& m) {
+    return !m.email().empty();
+  })) << "staff see each other's email";
+
+  // Nothing a guardian may change here, and no routing of other pupils.
+  v1::CreateStaffRequest create;
+  create.set_parent("schools/st-marys");
+  create.set_staff_id("intruder");
+  create.mutable_staff()->set_display_name("Intruder");
+  create.set_request_id(Uuid(70));
+  ExpectRefused(&Stub::CreateStaff, kFather, create, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
+  v1::RouteEnquiryRequest route;
+  route.set_school("schools/st-marys");
+  route.set_pupil("schools/st-marys/pupils/p-002");
+  route.set_category("learning");
+  route.set_channel(v1::CHANNEL_EMAIL);
+  ExpectRefused(&Stub::RouteEnquiry, kFather, route, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
+  v1::ExportTrustRequest export_all;
+  ExpectRefused(&Stub::ExportTrust, kFather, export_all, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
+}
+
+TEST_F(ContactsAccessTest, ATeacherSeesTheGuardiansOfThePupilsTheyTeach) {
+  // Oak teaches p-001 (both parents); Ash teaches p-002 (the mother only).
+  EXPECT_THAT(GuardiansListed(kOakTeacher), ::testing::ElementsAre("guardians/g-001", "guardians/g-002"));
+  EXPECT_THAT(GuardiansListed(kAshTeacher), ::testing::ElementsAre("guardians/g-001"));
+  v1::GetGuardianRequest father;
+  father.set_name("guardians/g-002");
+  v1::Guardian out;
+  EXPECT_TRUE(Call(&Stub::GetGuardian, kOakTeacher, father, &out).ok());
+  ExpectRefused(&Stub::GetGuardian, kAshTeacher, father, grpc::StatusCode::PERMISSION_DENIED, "WRONG_SCHOOL");
+  // The office sees every guardian of the school.
+  EXPECT_THAT(GuardiansListed(kOffice), ::testing::ElementsAre("guardians/g-001", "guardians/g-002"));
+  // Trust leaders compare schools; they do not read families' contact details.
+  ExpectRefused(&Stub::GetGuardian, kTrustLeader, father, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
+}
+
+TEST_F(ContactsAccessTest, EachSchoolSeesOnlyItsOwnLinksOfAFamilyAcrossTwoSchools) {
+  v1::GetGuardianRequest mother;
+  mother.set_name("guardians/g-001");
+  auto schools_linked = [&](const Caller& caller, bool* court_order) {
+    v1::Guardian out;
+    grpc::Status status = Call(&Stub::GetGuardian, caller, mother, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::set<std::string> linked;
+    *court_order = false;
+    for (const v1::PupilLink& link : out.pupils()) {
+      linked.insert(link.pupil().substr(0, link.pupil().find("/pupils/")));
+      *court_order = *court_order || link.court_order().no_contact();
+    }
+    return linked;
+  };
+  bool order = false;
+  EXPECT_THAT(schools_linked(kOffice, &order), ::testing::ElementsAre("schools/st-marys"));
+  EXPECT_FALSE(order) << "Elsewhere's court order is not St Mary's to see";
+  EXPECT_THAT(schools_linked(kOtherOffice, &order), ::testing::ElementsAre("schools/elsewhere"));
+  EXPECT_TRUE(order);
+  EXPECT_THAT(schools_linked(kAdmin, &order), ::testing::ElementsAre("schools/elsewhere", "schools/st-marys"));
+  EXPECT_THAT(schools_linked(kMother, &order), ::testing::ElementsAre("schools/elsewhere", "schools/st-marys"))
+      << "a guardian sees their own record whole";
+}
+
+TEST_F(ContactsAccessTest, ChangingAnotherSchoolsGuardianIsAnsweredLikeAMissingOne) {
+  const Caller kElsewhereOffice{"office", "elsewhere", ""};
+  v1::DeleteGuardianRequest father, missing;
+  father.set_name("guardians/g-002");
+  father.set_request_id(Uuid(80));
+  missing.set_name("guardians/g-999");
+  missing.set_request_id(Uuid(81));
+  google::protobuf::Empty out;
+  grpc::Status other = Call(&Stub::DeleteGuardian, kElsewhereOffice, father, &out);
+  grpc::Status none = Call(&Stub::DeleteGuardian, kElsewhereOffice, missing, &out);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other.error_code(), none.error_code());
+  EXPECT_EQ(other.error_message(), none.error_message());
+
+  v1::UpdateGuardianRequest update_father, update_missing;
+  update_father.mutable_guardian()->set_name("guardians/g-002");
+  update_father.mutable_update_mask()->add_paths("language");
+  update_father.mutable_guardian()->set_language("fr");
+  update_father.set_request_id(Uuid(82));
+  update_missing = update_father;
+  update_missing.mutable_guardian()->set_name("guardians/g-999");
+  update_missing.set_request_id(Uuid(83));
+  v1::Guardian g;
+  other = Call(&Stub::UpdateGuardian, kElsewhereOffice, update_father, &g);
+  none = Call(&Stub::UpdateGuardian, kElsewhereOffice, update_missing, &g);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(other.error_code(), none.error_code());
+  EXPECT_EQ(other.error_message(), none.error_message());
+  // The father is untouched.
+  v1::GetGuardianRequest get;
+  get.set_name("guardians/g-002");
+  ASSERT_TRUE(Call(&Stub::GetGuardian, kOffice, get, &g).ok());
+  EXPECT_NE(g.language(), "fr");
+}
+
+TEST_F(ContactsAccessTest, OneSchoolsRequestIdsNeverCollideWithAnothersOwn) {
+  auto create = [&](const std::string& school, const std::string& id) {
+    v1::CreateStaffRequest req;
+    req.set_parent("schools/" + school);
+    req.set_staff_id(id);
+    req.mutable_staff()->set_display_name("Ms New");
+    req.set_request_id(Uuid(90));  // the same id at both schools
+    return req;
+  };
+  v1::Staff first, second;
+  ASSERT_TRUE(Call(&Stub::CreateStaff, kOtherOffice, create("elsewhere", "new-a"), &first).ok());
+  grpc::Status status = Call(&Stub::CreateStaff, kOffice, create("st-marys", "new-b"), &second);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(second.name(), "schools/st-marys/staff/new-b");
 }
 
 }  // namespace
