@@ -3,6 +3,9 @@
 //
 //   echo_bench                          start a Server in this process and measure it
 //   echo_bench --target=host:50051      measure a running service's Diagnostics Echo
+//   echo_bench --tls_dir=DIR            the same over mutual TLS: DIR as scripts/tls-certs.sh DIR
+//                                       service client makes it (the server presents service.crt,
+//                                       the client client.crt; both trust ca.crt)
 //
 // Prints one line per (call, in-flight) pair: req/s, p50, p90, p99. In-process runs also measure
 // "auth_echo": the same Echo behind Verifier::Authenticate + RequireRead with a cached ES256
@@ -73,6 +76,7 @@ struct Flags {
   std::string in_flight = "1,16,64";
   int payload_bytes = 16;
   int max_threads = 64;
+  std::string tls_dir;
 };
 
 int Run(const Flags& flags) {
@@ -113,6 +117,12 @@ int Run(const Flags& flags) {
     options.metrics_address = "";
     options.max_threads = flags.max_threads;
     options.not_serving_delay = absl::ZeroDuration();
+    if (!flags.tls_dir.empty()) {
+      options.tls.cert_file = flags.tls_dir + "/service.crt";
+      options.tls.key_file = flags.tls_dir + "/service.key";
+      options.tls.ca_file = flags.tls_dir + "/ca.crt";
+      options.tls.client_auth = TlsClientAuth::kOptional;
+    }
     server = std::make_unique<server::Server>(options);
     server->AddService(auth_echo.get());
     if (absl::Status started = server->Start(); !started.ok()) {
@@ -122,9 +132,15 @@ int Run(const Flags& flags) {
     target = absl::StrCat("127.0.0.1:", server->port());
   }
 
-  std::printf("target=%s payload=%dB seconds=%.1f%s\n", target.c_str(), flags.payload_bytes, flags.seconds,
-              server != nullptr ? " (in-process server)" : "");
-  auto channel = client::MakeChannel(target);
+  std::printf("target=%s payload=%dB seconds=%.1f%s%s\n", target.c_str(), flags.payload_bytes, flags.seconds,
+              server != nullptr ? " (in-process server)" : "", flags.tls_dir.empty() ? "" : " tls");
+  TlsSettings tls;
+  if (!flags.tls_dir.empty()) {
+    tls.ca_file = flags.tls_dir + "/ca.crt";
+    tls.cert_file = flags.tls_dir + "/client.crt";
+    tls.key_file = flags.tls_dir + "/client.key";
+  }
+  auto channel = client::MakeChannel(target, tls);
   auto stub = parley::diagnostics::v1::DiagnosticsService::NewStub(channel);
   EchoRequest request;
   request.set_payload(std::string(static_cast<size_t>(flags.payload_bytes), 'x'));
@@ -175,6 +191,7 @@ int main(int argc, char** argv) {
   app.add_option("--in_flight", flags.in_flight, "comma-separated concurrency levels");
   app.add_option("--payload", flags.payload_bytes, "Echo payload size in bytes")->check(CLI::NonNegativeNumber);
   app.add_option("--max_threads", flags.max_threads, "in-process server thread cap")->check(CLI::PositiveNumber);
+  app.add_option("--tls_dir", flags.tls_dir, "mutual TLS with the CA and certificates scripts/tls-certs.sh made here");
   CLI11_PARSE(app, argc, argv);
   return parley::bench::Run(flags);
 }
