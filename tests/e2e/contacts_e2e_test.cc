@@ -390,6 +390,121 @@ TEST_F(ContactsE2eTest, ExportImportsBackUnchanged) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(first, second));
 }
 
+// ImportTrust deletes only when asked to. This test has its own database and server, loaded with
+// the demo trust, because it deletes what the other tests read.
+class ContactsImportE2eTest : public ContactsE2eTest {
+ protected:
+  struct Outcome {
+    grpc::Status status;
+    std::string reason;
+    v1::ImportTrustResponse last;
+  };
+  static Outcome Import(v1::ContactsService::Stub& stub, v1::ImportTrustRequest req) {
+    grpc::ClientContext ctx;
+    Authorize(ctx, Token({"trust_admin"}, {}));
+    req.set_request_id(NewUuid());
+    auto reader = stub.ImportTrust(&ctx, req);
+    Outcome out;
+    while (reader->Read(&out.last)) {
+    }
+    out.status = reader->Finish();
+    auto reason = ctx.GetServerTrailingMetadata().find("parley-error-reason");
+    if (reason != ctx.GetServerTrailingMetadata().end())
+      out.reason = std::string(reason->second.data(), reason->second.size());
+    return out;
+  }
+  static v1::TrustDirectory Export(v1::ContactsService::Stub& stub) {
+    grpc::ClientContext ctx;
+    Authorize(ctx, Token({"trust_admin"}, {}));
+    v1::ExportTrustResponse resp;
+    EXPECT_TRUE(stub.ExportTrust(&ctx, v1::ExportTrustRequest(), &resp).ok());
+    return resp.directory();
+  }
+  static const v1::ImportChanges* Kind(const v1::ImportSummary& s, v1::ImportRecordKind kind) {
+    for (const v1::ImportChanges& c : s.changes()) {
+      if (c.kind() == kind) return &c;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(ContactsImportE2eTest, ADemoTrustWithoutGuardiansIsRefusedAndWithTheFlagDeletesExactlyThePlan) {
+  auto db = parley::testing::TestDatabase::Create();
+  ASSERT_TRUE(db);
+  std::map<std::string, std::string> env = *env_;
+  env["PARLEY_PG_DSN"] = db->dsn();
+  absl::StatusOr<int> migrated =
+      ServiceProcess::RunToCompletion(PARLEY_CONTACTS_BINARY, {"migrate"}, env, absl::Seconds(60));
+  ASSERT_TRUE(migrated.ok() && *migrated == 0) << "migrate failed";
+  ServiceProcess server;
+  ASSERT_TRUE(server.Start(PARLEY_CONTACTS_BINARY, env).ok());
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  auto stub = v1::ContactsService::NewStub(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server.grpc_port()),
+                                                                     grpc::InsecureChannelCredentials(), args));
+
+  v1::ImportTrustRequest demo;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(ReadAll(PARLEY_DEMO_TRUST_JSON), demo.mutable_directory()).ok());
+  Outcome loaded = Import(*stub, demo);
+  ASSERT_TRUE(loaded.status.ok()) << loaded.status.error_message();
+  const v1::TrustDirectory before = Export(*stub);
+  const int guardians = before.guardians_size();
+  ASSERT_GT(guardians, 1000);
+
+  // The accident: the same five schools, `guardians: []`.
+  v1::ImportTrustRequest accident = demo;
+  accident.mutable_directory()->clear_guardians();
+  Outcome refused = Import(*stub, accident);
+  EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(refused.reason, "IMPORT_WOULD_DELETE");
+  EXPECT_THAT(refused.status.error_message(), HasSubstr(absl::StrCat("would delete ", guardians, " guardians;")));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(Export(*stub), before)) << "nothing may change";
+
+  // The plan names every guardian it deletes, and nothing else.
+  v1::ImportTrustRequest plan_request = accident;
+  plan_request.set_validate_only(true);
+  Outcome plan = Import(*stub, plan_request);
+  ASSERT_TRUE(plan.status.ok()) << plan.status.error_message();
+  const v1::ImportSummary& p = plan.last.summary();
+  const v1::ImportChanges* planned_guardians = Kind(p, v1::IMPORT_RECORD_KIND_GUARDIAN);
+  ASSERT_NE(planned_guardians, nullptr);
+  ASSERT_EQ(planned_guardians->deleted_size(), guardians);
+  for (int i = 0; i < guardians; ++i) EXPECT_EQ(planned_guardians->deleted(i), before.guardians(i).name());
+  EXPECT_EQ(p.deleted(), guardians);
+  EXPECT_EQ(p.created(), 0);
+  EXPECT_EQ(p.updated(), 0);
+  for (const v1::ImportChanges& c : p.changes()) {
+    if (c.kind() != v1::IMPORT_RECORD_KIND_GUARDIAN) {
+      EXPECT_EQ(c.deleted_size(), 0) << c.kind();
+    }
+  }
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(Export(*stub), before));
+
+  // With the flag, bound to the plan: exactly what the plan said.
+  v1::ImportTrustRequest apply = accident;
+  apply.set_allow_deletions(true);
+  apply.set_directory_etag(p.directory_etag());
+  Outcome applied = Import(*stub, apply);
+  ASSERT_TRUE(applied.status.ok()) << applied.status.error_message();
+  const v1::ImportSummary& a = applied.last.summary();
+  ASSERT_EQ(a.changes_size(), p.changes_size());
+  for (int i = 0; i < p.changes_size(); ++i) {
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(a.changes(i), p.changes(i))) << p.changes(i).kind();
+  }
+  EXPECT_EQ(a.deleted(), guardians);
+  v1::TrustDirectory after = Export(*stub);
+  EXPECT_EQ(after.guardians_size(), 0);
+  after.mutable_guardians()->CopyFrom(before.guardians());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(after, before)) << "only the guardians went";
+
+  // A plan is applied only to the directory it was made against.
+  Outcome stale = Import(*stub, apply);
+  EXPECT_EQ(stale.status.error_code(), grpc::StatusCode::ABORTED);
+  EXPECT_EQ(stale.reason, "ETAG_MISMATCH");
+}
+
 TEST_F(ContactsE2eTest, SigtermDrainsAndExitsCleanly) {
   ServiceProcess second;
   ASSERT_TRUE(second.Start(PARLEY_CONTACTS_BINARY, *env_).ok());

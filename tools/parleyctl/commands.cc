@@ -501,47 +501,91 @@ absl::Status Ctl::Deadline(const DeadlineOptions& opts) {
   return absl::OkStatus();
 }
 
-absl::Status Ctl::Import(const std::string& file, bool validate_only, bool progress_is_tty) {
-  PARLEY_ASSIGN_OR_RETURN(std::string json, ReadWholeFile(file));
+absl::Status Ctl::Import(const ImportOptions& opts) {
+  PARLEY_ASSIGN_OR_RETURN(std::string json, ReadWholeFile(opts.file));
   v1::ImportTrustRequest req;
-  PARLEY_ASSIGN_OR_RETURN(*req.mutable_directory(), ParseTrustDirectoryJson(json, file));
-  req.set_validate_only(validate_only);
-  // One id for every attempt: a retried import is answered with the first one's result.
-  req.set_request_id(NewRequestId());
+  PARLEY_ASSIGN_OR_RETURN(*req.mutable_directory(), ParseTrustDirectoryJson(json, opts.file));
 
   std::ostream& err = impl_->err;
   std::string last_line;
   auto show = [&](const std::string& line) {
     if (line == last_line) return;
     last_line = line;
-    if (progress_is_tty) {
+    if (opts.progress_is_tty) {
       err << "\r\033[K" << line << std::flush;
     } else {
       err << line << "\n";
     }
   };
-  v1::ImportTrustResponse final_message;
-  bool have_final = false;
-  absl::Status status = impl_->Call(kImportTimeout, true, [&](grpc::ClientContext& ctx) {
-    have_final = false;
-    std::unique_ptr<grpc::ClientReaderInterface<v1::ImportTrustResponse>> reader = impl_->stub->ImportTrust(&ctx, req);
-    v1::ImportTrustResponse update;
-    while (reader->Read(&update)) {
-      if (update.phase() == v1::IMPORT_PHASE_DONE || update.has_summary()) {
-        final_message = update;
-        have_final = true;
-      } else {
-        show(FormatImportProgress(update));
+  // One call; every attempt of it carries the same request id, so a retried import is answered
+  // with the first one's result.
+  auto run = [&](const v1::ImportTrustRequest& request) -> absl::StatusOr<v1::ImportTrustResponse> {
+    v1::ImportTrustResponse final_message;
+    bool have_final = false;
+    absl::Status status = impl_->Call(kImportTimeout, true, [&](grpc::ClientContext& ctx) {
+      have_final = false;
+      std::unique_ptr<grpc::ClientReaderInterface<v1::ImportTrustResponse>> reader =
+          impl_->stub->ImportTrust(&ctx, request);
+      v1::ImportTrustResponse update;
+      while (reader->Read(&update)) {
+        if (update.phase() == v1::IMPORT_PHASE_DONE || update.has_summary()) {
+          final_message = update;
+          have_final = true;
+        } else {
+          show(FormatImportProgress(update));
+        }
+      }
+      return reader->Finish();
+    });
+    if (opts.progress_is_tty && !last_line.empty()) err << "\r\033[K" << std::flush;
+    last_line.clear();
+    PARLEY_RETURN_IF_ERROR(status);
+    if (!have_final) return absl::InternalError("the import ended without a summary");
+    return final_message;
+  };
+  auto print = [&](const v1::ImportTrustResponse& message, bool validate_only) -> absl::Status {
+    if (impl_->opts.json) return impl_->PrintJson(message);
+    impl_->out << FormatImportSummary(message.summary(), validate_only);
+    return absl::OkStatus();
+  };
+
+  // First the plan: what the import creates, changes and deletes. Nothing is written.
+  req.set_validate_only(true);
+  req.set_request_id(NewRequestId());
+  PARLEY_ASSIGN_OR_RETURN(v1::ImportTrustResponse plan, run(req));
+  if (opts.validate_only) return print(plan, true);
+
+  const int deletions = CountImportDeletions(plan.summary());
+  if (deletions > 0) {
+    // The plan goes where the person deciding reads it; with --json stdout is for the result.
+    std::ostream& shown = impl_->opts.json ? err : impl_->out;
+    shown << FormatImportPlan(plan.summary());
+    const std::string what = DescribeImportDeletions(plan.summary());
+    if (!opts.yes) {
+      if (opts.confirm == nullptr) {
+        return WithReason(absl::FailedPreconditionError(absl::StrCat(
+                              "the import would delete ", what,
+                              " and there is no terminal to confirm it on; nothing was written. Check the plan "
+                              "(--validate-only), then run again with --yes")),
+                          reason::kImportWouldDelete);
+      }
+      err << "This import deletes " << what << ". Type yes to apply it: " << std::flush;
+      std::string answer;
+      std::getline(*opts.confirm, answer);
+      answer = absl::AsciiStrToLower(absl::StripAsciiWhitespace(answer));
+      if (answer != "yes" && answer != "y") {
+        return absl::CancelledError("the import was not confirmed; nothing was written");
       }
     }
-    return reader->Finish();
-  });
-  if (progress_is_tty && !last_line.empty()) err << "\r\033[K" << std::flush;
-  PARLEY_RETURN_IF_ERROR(status);
-  if (!have_final) return absl::InternalError("the import ended without a summary");
-  if (impl_->opts.json) return impl_->PrintJson(final_message);
-  impl_->out << FormatImportSummary(final_message.summary(), validate_only);
-  return absl::OkStatus();
+  }
+  // Exactly the plan shown: the service refuses (ABORTED, ETAG_MISMATCH) if the directory has
+  // changed since it was made.
+  req.set_validate_only(false);
+  req.set_allow_deletions(deletions > 0);
+  req.set_directory_etag(plan.summary().directory_etag());
+  req.set_request_id(NewRequestId());
+  PARLEY_ASSIGN_OR_RETURN(v1::ImportTrustResponse applied, run(req));
+  return print(applied, false);
 }
 
 absl::Status Ctl::Export(const std::string& file) {

@@ -116,7 +116,20 @@ class Ctl {
   };
   absl::Status Deadline(const DeadlineOptions& opts);
 
-  absl::Status Import(const std::string& file, bool validate_only, bool progress_is_tty);
+  // import: asks the service for the plan (validate_only) first. --validate-only prints it and
+  // stops. Otherwise a plan without deletions is applied at once; a plan with deletions is printed
+  // and applied (allow_deletions, bound to the plan's directory_etag) only after `yes`, or a
+  // "yes" typed on `confirm`; with neither it is refused (FAILED_PRECONDITION,
+  // IMPORT_WOULD_DELETE) and nothing is written.
+  struct ImportOptions {
+    std::string file;
+    bool validate_only = false;
+    bool yes = false;              // --yes: apply deletions without asking
+    bool progress_is_tty = false;  // progress updates one line in place
+    // The terminal the question is asked on (its answer read from); null when there is none.
+    std::istream* confirm = nullptr;
+  };
+  absl::Status Import(const ImportOptions& opts);
   // To `file`, or stdout when empty.
   absl::Status Export(const std::string& file);
 

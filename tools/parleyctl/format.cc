@@ -497,7 +497,71 @@ std::string FormatImportSummary(const v1::ImportSummary& s, bool validate_only) 
   kv.Add("unchanged", absl::StrCat(s.unchanged()));
   kv.Add("new versions",
          s.schools_with_new_versions().empty() ? "none" : absl::StrJoin(s.schools_with_new_versions(), ", "));
-  return kv.Render();
+  std::string out = kv.Render();
+  if (s.changes_size() > 0) absl::StrAppend(&out, FormatImportPlan(s));
+  return out;
+}
+
+namespace {
+
+struct ImportKindWords {
+  v1::ImportRecordKind kind;
+  const char* one;
+  const char* many;
+};
+constexpr ImportKindWords kImportKinds[] = {
+    {v1::IMPORT_RECORD_KIND_TRUST, "trust", "trust"},
+    {v1::IMPORT_RECORD_KIND_SCHOOL, "school", "schools"},
+    {v1::IMPORT_RECORD_KIND_STAFF, "member of staff", "staff"},
+    {v1::IMPORT_RECORD_KIND_PUPIL, "pupil", "pupils"},
+    {v1::IMPORT_RECORD_KIND_GUARDIAN, "guardian", "guardians"},
+    {v1::IMPORT_RECORD_KIND_LADDER, "ladder", "ladders"},
+    {v1::IMPORT_RECORD_KIND_ROUTING_MATRIX, "routing matrix", "routing matrices"},
+    {v1::IMPORT_RECORD_KIND_ROUTING_RULE, "routing rule", "routing rules"},
+};
+
+const ImportKindWords& WordsOf(v1::ImportRecordKind kind) {
+  static const ImportKindWords kUnknown{v1::IMPORT_RECORD_KIND_UNSPECIFIED, "record", "records"};
+  for (const ImportKindWords& w : kImportKinds) {
+    if (w.kind == kind) return w;
+  }
+  return kUnknown;
+}
+
+}  // namespace
+
+int CountImportDeletions(const v1::ImportSummary& s) {
+  int n = 0;
+  for (const v1::ImportChanges& c : s.changes()) n += c.deleted_size();
+  return n;
+}
+
+std::string DescribeImportDeletions(const v1::ImportSummary& s) {
+  std::vector<std::string> parts;
+  for (const v1::ImportChanges& c : s.changes()) {
+    if (c.deleted_size() == 0) continue;
+    const ImportKindWords& w = WordsOf(c.kind());
+    parts.push_back(absl::StrCat(c.deleted_size(), " ", c.deleted_size() == 1 ? w.one : w.many));
+  }
+  return absl::StrJoin(parts, ", ");
+}
+
+std::string FormatImportPlan(const v1::ImportSummary& s, int max_names) {
+  Table table({"KIND", "CREATE", "CHANGE", "DELETE", "UNCHANGED"});
+  for (const v1::ImportChanges& c : s.changes()) {
+    table.AddRow({WordsOf(c.kind()).many, absl::StrCat(c.created_size()), absl::StrCat(c.changed_size()),
+                  absl::StrCat(c.deleted_size()), absl::StrCat(c.unchanged())});
+  }
+  std::string out = IndentedTable("plan", table);
+  for (const v1::ImportChanges& c : s.changes()) {
+    if (c.deleted_size() == 0) continue;
+    absl::StrAppend(&out, "deletes ", WordsOf(c.kind()).many, ":\n");
+    for (int i = 0; i < c.deleted_size() && i < max_names; ++i) absl::StrAppend(&out, "  ", c.deleted(i), "\n");
+    if (c.deleted_size() > max_names) {
+      absl::StrAppend(&out, "  ... and ", c.deleted_size() - max_names, " more (--json lists every one)\n");
+    }
+  }
+  return out;
 }
 
 }  // namespace parley::ctl

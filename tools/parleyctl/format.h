@@ -86,5 +86,11 @@ std::string FormatLadder(const v1::ResolveLadderResponse& ladder);
 // "validating 3/5 schools", "applying…".
 std::string FormatImportProgress(const v1::ImportTrustResponse& update);
 std::string FormatImportSummary(const v1::ImportSummary& summary, bool validate_only);
+// The plan of an import, per kind of record: how many are created, changed, deleted and left
+// unchanged, then every deletion by name (at most `max_names` per kind, then how many more).
+std::string FormatImportPlan(const v1::ImportSummary& summary, int max_names = 20);
+// Deletions of a plan, counts and kinds only: "1399 guardians, 2 pupils"; empty when none.
+std::string DescribeImportDeletions(const v1::ImportSummary& summary);
+int CountImportDeletions(const v1::ImportSummary& summary);
 
 }  // namespace parley::ctl

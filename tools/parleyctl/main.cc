@@ -209,14 +209,17 @@ int main(int argc, char** argv) {
   deadline->callback([&] { run = [&](Ctl& ctl) { return ctl.Deadline(deadline_opts); }; });
 
   // import
-  std::string import_file;
-  bool validate_only = false;
+  Ctl::ImportOptions import_opts;
   CLI::App* import_cmd = app.add_subcommand("import", "load a protobuf-JSON TrustDirectory");
-  import_cmd->add_option("file", import_file, "the directory document")->required();
-  import_cmd->add_flag("--validate-only", validate_only, "check and report what would change; write nothing");
+  import_cmd->add_option("file", import_opts.file, "the directory document")->required();
+  import_cmd->add_flag("--validate-only", import_opts.validate_only,
+                       "print what would be created, changed and deleted; write nothing");
+  import_cmd->add_flag("--yes", import_opts.yes, "apply deletions without asking (for scripts)");
   import_cmd->callback([&] {
-    const bool progress_is_tty = isatty(fileno(stderr)) == 1;
-    run = [&, progress_is_tty](Ctl& ctl) { return ctl.Import(import_file, validate_only, progress_is_tty); };
+    import_opts.progress_is_tty = isatty(fileno(stderr)) == 1;
+    // Deletions are confirmed on the terminal; without one they need --yes.
+    import_opts.confirm = isatty(fileno(stdin)) == 1 ? &std::cin : nullptr;
+    run = [&](Ctl& ctl) { return ctl.Import(import_opts); };
   });
 
   // export

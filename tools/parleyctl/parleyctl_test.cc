@@ -1176,6 +1176,7 @@ class FakeContacts final : public v1::ContactsService::Service {
                            grpc::ServerWriter<v1::ImportTrustResponse>* writer) override {
     Record(ctx);
     last_import = *req;
+    imports.push_back(*req);
     for (int i = 1; i <= 2; ++i) {
       v1::ImportTrustResponse u;
       u.set_phase(v1::IMPORT_PHASE_VALIDATING);
@@ -1185,8 +1186,22 @@ class FakeContacts final : public v1::ContactsService::Service {
     }
     v1::ImportTrustResponse done;
     done.set_phase(v1::IMPORT_PHASE_DONE);
-    done.mutable_summary()->set_schools(req->directory().schools_size());
-    done.mutable_summary()->set_created(7);
+    v1::ImportSummary* s = done.mutable_summary();
+    s->set_schools(req->directory().schools_size());
+    s->set_created(7);
+    s->set_directory_etag("42");
+    v1::ImportChanges* staff = s->add_changes();
+    staff->set_kind(v1::IMPORT_RECORD_KIND_STAFF);
+    for (int i = 1; i <= 7; ++i) staff->add_created(absl::StrCat("schools/a/staff/s-", i));
+    if (guardians_to_delete > 0) {
+      v1::ImportChanges* g = s->add_changes();
+      g->set_kind(v1::IMPORT_RECORD_KIND_GUARDIAN);
+      for (int i = 1; i <= guardians_to_delete; ++i) g->add_deleted(absl::StrCat("guardians/g-", i));
+      s->set_deleted(req->validate_only() || req->allow_deletions() ? guardians_to_delete : 0);
+      if (!req->validate_only() && !req->allow_deletions()) {
+        return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "would delete");
+      }
+    }
     writer->Write(done);
     return grpc::Status::OK;
   }
@@ -1202,6 +1217,8 @@ class FakeContacts final : public v1::ContactsService::Service {
   int get_school_calls = 0;
   v1::ComputeDeadlineRequest last_deadline;
   v1::ImportTrustRequest last_import;
+  std::vector<v1::ImportTrustRequest> imports;
+  int guardians_to_delete = 0;  // in the plan the fake reports
 };
 
 // The conduct service as parleyctl sees it: records each request and answers from the fixtures
@@ -1574,13 +1591,130 @@ TEST_F(CommandsTest, ImportStreamsProgressAndPrintsTheSummary) {
     f << R"({"schools": [{"school": {"name": "schools/a"}}, {"school": {"name": "schools/b"}}]})";
   }
   Ctl ctl = MakeCtl();
-  ASSERT_TRUE(ctl.Import(path, /*validate_only=*/true, /*progress_is_tty=*/false).ok()) << err_.str();
+  Ctl::ImportOptions opts;
+  opts.file = path;
+  opts.validate_only = true;
+  ASSERT_TRUE(ctl.Import(opts).ok()) << err_.str();
   EXPECT_EQ(err_.str(), "validating 1/2 schools\nvalidating 2/2 schools\n");
+  ASSERT_EQ(service_.imports.size(), 1u);
   EXPECT_TRUE(service_.last_import.validate_only());
   EXPECT_THAT(service_.last_import.request_id(),
               MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
   EXPECT_THAT(out_.str(), HasSubstr("schools:       2\n"));
   EXPECT_THAT(out_.str(), HasSubstr("would create:  7\n"));
+  EXPECT_THAT(out_.str(),
+              HasSubstr("plan:\n  KIND   CREATE  CHANGE  DELETE  UNCHANGED\n  staff  7       0       0       0\n"));
+}
+
+class ImportCommandTest : public CommandsTest {
+ protected:
+  Ctl::ImportOptions Options() {
+    const std::string path = ::testing::TempDir() + "/parleyctl_import_confirm_test.json";
+    std::ofstream f(path);
+    f << R"({"schools": [{"school": {"name": "schools/a"}}]})";
+    Ctl::ImportOptions opts;
+    opts.file = path;
+    return opts;
+  }
+};
+
+TEST_F(ImportCommandTest, WithoutDeletionsThePlanIsAppliedAtOnce) {
+  Ctl ctl = MakeCtl();
+  ASSERT_TRUE(ctl.Import(Options()).ok()) << err_.str();
+  ASSERT_EQ(service_.imports.size(), 2u);
+  EXPECT_TRUE(service_.imports[0].validate_only());
+  EXPECT_FALSE(service_.imports[1].validate_only());
+  EXPECT_FALSE(service_.imports[1].allow_deletions());
+  EXPECT_EQ(service_.imports[1].directory_etag(), "42");  // exactly the plan, or nothing
+  EXPECT_NE(service_.imports[0].request_id(), service_.imports[1].request_id());
+  EXPECT_THAT(err_.str(), Not(HasSubstr("Type yes")));
+  EXPECT_THAT(out_.str(), HasSubstr("created:       7\n"));
+}
+
+TEST_F(ImportCommandTest, DeletionsAreShownAndAskedAboutOnTheTerminal) {
+  service_.guardians_to_delete = 3;
+  std::istringstream terminal("yes\n");
+  Ctl::ImportOptions opts = Options();
+  opts.confirm = &terminal;
+  Ctl ctl = MakeCtl();
+  ASSERT_TRUE(ctl.Import(opts).ok()) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("  guardians  0       0       3       0\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("deletes guardians:\n  guardians/g-1\n  guardians/g-2\n  guardians/g-3\n"));
+  EXPECT_THAT(err_.str(), HasSubstr("This import deletes 3 guardians. Type yes to apply it: "));
+  ASSERT_EQ(service_.imports.size(), 2u);
+  EXPECT_TRUE(service_.imports[1].allow_deletions());
+  EXPECT_EQ(service_.imports[1].directory_etag(), "42");
+  EXPECT_THAT(out_.str(), HasSubstr("deleted:       3\n"));
+}
+
+TEST_F(ImportCommandTest, AnythingButYesWritesNothing) {
+  service_.guardians_to_delete = 3;
+  std::istringstream terminal("n\n");
+  Ctl::ImportOptions opts = Options();
+  opts.confirm = &terminal;
+  Ctl ctl = MakeCtl();
+  absl::Status s = ctl.Import(opts);
+  EXPECT_EQ(s.code(), absl::StatusCode::kCancelled);
+  EXPECT_FALSE(IsUsageError(s));           // exit 1
+  ASSERT_EQ(service_.imports.size(), 1u);  // the plan only
+  EXPECT_TRUE(service_.imports[0].validate_only());
+}
+
+TEST_F(ImportCommandTest, WithoutATerminalDeletionsNeedYes) {
+  service_.guardians_to_delete = 3;
+  Ctl ctl = MakeCtl();
+  absl::Status s = ctl.Import(Options());  // no terminal, no --yes
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(IsUsageError(s));  // exit 1
+  EXPECT_THAT(FormatError(s), HasSubstr("would delete 3 guardians"));
+  EXPECT_THAT(FormatError(s), HasSubstr("--yes"));
+  EXPECT_THAT(FormatError(s), HasSubstr("(reason: IMPORT_WOULD_DELETE)"));
+  ASSERT_EQ(service_.imports.size(), 1u);
+  EXPECT_TRUE(service_.imports[0].validate_only());
+
+  // --yes: the plan is shown and applied without a question.
+  Ctl::ImportOptions opts = Options();
+  opts.yes = true;
+  ASSERT_TRUE(ctl.Import(opts).ok()) << err_.str();
+  ASSERT_EQ(service_.imports.size(), 3u);
+  EXPECT_TRUE(service_.imports[2].allow_deletions());
+  EXPECT_EQ(service_.imports[2].directory_etag(), "42");
+  EXPECT_THAT(err_.str(), Not(HasSubstr("Type yes")));
+}
+
+TEST_F(ImportCommandTest, WithJsonThePlanGoesToStderrAndTheResultToStdout) {
+  service_.guardians_to_delete = 1;
+  Ctl::ImportOptions opts = Options();
+  opts.yes = true;
+  Ctl ctl = MakeCtl(/*json=*/true);
+  ASSERT_TRUE(ctl.Import(opts).ok()) << err_.str();
+  EXPECT_THAT(err_.str(), HasSubstr("deletes guardians:\n  guardians/g-1\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("\"directoryEtag\": \"42\""));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("deletes guardians")));
+}
+
+TEST(Format, ImportPlanListsDeletionsUpToALimit) {
+  v1::ImportSummary s;
+  v1::ImportChanges* g = s.add_changes();
+  g->set_kind(v1::IMPORT_RECORD_KIND_GUARDIAN);
+  for (int i = 1; i <= 4; ++i) g->add_deleted(absl::StrCat("guardians/g-", i));
+  v1::ImportChanges* p = s.add_changes();
+  p->set_kind(v1::IMPORT_RECORD_KIND_PUPIL);
+  p->add_deleted("schools/a/pupils/p-1");
+  p->set_unchanged(9);
+  EXPECT_EQ(CountImportDeletions(s), 5);
+  EXPECT_EQ(DescribeImportDeletions(s), "4 guardians, 1 pupil");
+  EXPECT_EQ(FormatImportPlan(s, /*max_names=*/2),
+            "plan:\n"
+            "  KIND       CREATE  CHANGE  DELETE  UNCHANGED\n"
+            "  guardians  0       0       4       0\n"
+            "  pupils     0       0       1       9\n"
+            "deletes guardians:\n"
+            "  guardians/g-1\n"
+            "  guardians/g-2\n"
+            "  ... and 2 more (--json lists every one)\n"
+            "deletes pupils:\n"
+            "  schools/a/pupils/p-1\n");
 }
 
 // --- conduct commands against the fakes ---------------------------------------------------------
