@@ -1,6 +1,7 @@
 // End to end: the built parley-contacts and parley-conduct binaries against a real PostgreSQL and
 // Redis, contacts loaded with the demo trust, conduct calling contacts with its own service
 // identity, everything over gRPC with real ES256 tokens.
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -438,6 +439,124 @@ TEST_F(ConductE2eTest, BadInputIsRefusedAndWritesNothing) {
   cv1::Decision d;
   EXPECT_EQ(Call(Leader(), &cv1::ConductService::Stub::CheckCommunication, check, &d).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// A guardian of another school and one who does not exist get one answer, in the same words, from
+// every write that names a guardian; the gate refuses another school's staff as addressee and
+// stores nothing.
+TEST_F(ConductE2eTest, AGuardianElsewhereIsAnsweredLikeAMissingOneAndAddresseesMustBeTheSchools) {
+  auto contacts = ContactsStub();
+  std::string elsewhere;  // a guardian with no child at Kenilworth
+  std::string other_staff;
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, Token({"office"}, {"st-marys"}));
+    kv1::ListGuardiansRequest req;
+    req.set_school("schools/st-marys");
+    req.set_page_size(50);
+    kv1::ListGuardiansResponse resp;
+    ASSERT_TRUE(contacts->ListGuardians(&ctx, req, &resp).ok());
+    for (const kv1::Guardian& g : resp.guardians()) {
+      bool at_kenilworth = false;
+      for (const auto& link : g.pupils()) at_kenilworth |= link.pupil().rfind("schools/kenilworth/", 0) == 0;
+      if (!at_kenilworth) {
+        elsewhere = g.name();
+        break;
+      }
+    }
+    grpc::ClientContext staff_ctx;
+    Authorize(staff_ctx, Token({"office"}, {"st-marys"}));
+    kv1::ListStaffRequest staff;
+    staff.set_parent("schools/st-marys");
+    kv1::ListStaffResponse staff_resp;
+    ASSERT_TRUE(contacts->ListStaff(&staff_ctx, staff, &staff_resp).ok());
+    ASSERT_GT(staff_resp.staff_size(), 0);
+    other_staff = staff_resp.staff(0).name();
+  }
+  ASSERT_FALSE(elsewhere.empty());
+  const std::string missing = "guardians/g-99999";
+  // The answer with the guardian's name taken out: what is left must be identical.
+  auto answer = [](const grpc::Status& s, const std::string& guardian) {
+    std::string message = s.error_message();
+    for (size_t at = message.find(guardian); at != std::string::npos; at = message.find(guardian)) {
+      message.replace(at, guardian.size(), "<guardian>");
+    }
+    return absl::StrCat(static_cast<int>(s.error_code()), " ", message);
+  };
+
+  auto check = [&](const std::string& guardian) {
+    cv1::CheckCommunicationRequest req;
+    req.set_school("schools/kenilworth");
+    req.set_guardian(guardian);
+    req.set_channel(cv1::CHANNEL_EMAIL);
+    *req.mutable_time() = At("2026-11-17T10:00:00Z");
+    req.set_purpose(cv1::PURPOSE_INBOUND_MESSAGE);
+    cv1::Decision d;
+    return answer(Call(Leader(), &cv1::ConductService::Stub::CheckCommunication, req, &d), guardian);
+  };
+  auto incident = [&](const std::string& guardian) {
+    cv1::CreateIncidentRequest req;
+    req.set_parent("schools/kenilworth");
+    req.mutable_incident()->set_guardian(guardian);
+    req.mutable_incident()->set_kind(cv1::INCIDENT_KIND_ABUSIVE_WRITTEN_MESSAGE);
+    req.mutable_incident()->set_channel(cv1::CHANNEL_EMAIL);
+    *req.mutable_incident()->mutable_occur_time() = At("2026-10-20T10:00:00Z");
+    req.set_request_id(NewUuid());
+    cv1::Incident out;
+    return answer(Call(Leader(), &cv1::ConductService::Stub::CreateIncident, req, &out), guardian);
+  };
+  auto arrangement = [&](const std::string& guardian) {
+    cv1::Arrangement out;
+    return answer(Call(Leader(), &cv1::ConductService::Stub::CreateArrangement, DraftRequest(guardian), &out),
+                  guardian);
+  };
+  auto ban = [&](const std::string& guardian) {
+    cv1::CreatePremisesBanRequest req;
+    req.set_parent("schools/kenilworth");
+    req.mutable_premises_ban()->set_guardian(guardian);
+    req.mutable_premises_ban()->set_scope(cv1::PREMISES_BAN_SCOPE_SITE);
+    req.mutable_premises_ban()->set_reason("Threatening behaviour at the gate.");
+    *req.mutable_premises_ban()->mutable_start_time() = At("2026-11-01T00:00:00Z");
+    req.set_request_id(NewUuid());
+    cv1::PremisesBan out;
+    return answer(Call(Leader(), &cv1::ConductService::Stub::CreatePremisesBan, req, &out), guardian);
+  };
+  for (const auto& [what, call] : std::vector<std::pair<std::string, std::function<std::string(const std::string&)>>>{
+           {"CheckCommunication", check},
+           {"CreateIncident", incident},
+           {"CreateArrangement", arrangement},
+           {"CreatePremisesBan", ban}}) {
+    const std::string for_elsewhere = call(elsewhere);
+    EXPECT_EQ(for_elsewhere, call(missing)) << what;
+    EXPECT_EQ(for_elsewhere.rfind(absl::StrCat(static_cast<int>(grpc::StatusCode::NOT_FOUND), " "), 0), 0u)
+        << what << ": " << for_elsewhere;
+  }
+
+  // addressed_to: another school's member of staff, or nobody, is refused and nothing is stored.
+  auto decisions = [&] {
+    cv1::ListDecisionsRequest req;
+    req.set_parent("schools/kenilworth");
+    req.set_page_size(500);
+    cv1::ListDecisionsResponse resp;
+    EXPECT_TRUE(Call(Leader(), &cv1::ConductService::Stub::ListDecisions, req, &resp).ok());
+    return resp.decisions_size();
+  };
+  const int before = decisions();
+  for (const std::string& addressee : {other_staff, std::string("schools/kenilworth/staff/nobody-here")}) {
+    cv1::CheckCommunicationRequest req;
+    req.set_school("schools/kenilworth");
+    req.set_guardian(suite->other_guardian);
+    req.set_channel(cv1::CHANNEL_EMAIL);
+    *req.mutable_time() = At("2026-11-17T10:00:00Z");
+    req.set_purpose(cv1::PURPOSE_INBOUND_MESSAGE);
+    req.set_addressed_to(addressee);
+    cv1::Decision d;
+    const grpc::Status s = Call(Leader(), &cv1::ConductService::Stub::CheckCommunication, req, &d);
+    EXPECT_FALSE(s.ok()) << addressee;
+    EXPECT_TRUE(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT || s.error_code() == grpc::StatusCode::NOT_FOUND)
+        << s.error_message();
+  }
+  EXPECT_EQ(decisions(), before);
 }
 
 TEST_F(ConductE2eTest, AForgedTokenIsUnauthenticated) {
