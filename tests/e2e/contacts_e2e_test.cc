@@ -2,6 +2,9 @@
 // trust, called over gRPC with real ES256 tokens.
 #include <algorithm>
 #include <cstdio>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/auth/auth.h"
@@ -88,9 +91,9 @@ class ContactsE2eTest : public ::testing::Test {
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
-                           absl::Duration ttl = absl::Minutes(5)) {
+                           absl::Duration ttl = absl::Minutes(5), const std::string& subject = "e2e") {
     auth::Principal p;
-    p.subject = "e2e";
+    p.subject = subject;
     p.roles = std::move(roles);
     p.schools = std::move(schools);
     return *signer_->Mint(p, ttl);
@@ -284,6 +287,107 @@ TEST_F(ContactsE2eTest, AnotherSchoolsDataIsDeniedBeforeExistence) {
   ASSERT_TRUE(stub_->ListSchools(&ctx, v1::ListSchoolsRequest(), &schools).ok());
   ASSERT_EQ(schools.schools_size(), 1);
   EXPECT_EQ(schools.schools(0).name(), "schools/kenilworth");
+}
+
+// Changing another school's guardian is answered as changing a missing one, word for word; a
+// guardian's own token reads their own record and children only, and staff by name and role.
+TEST_F(ContactsE2eTest, AnotherSchoolsGuardianIsAnsweredAsAMissingOneAndAGuardianSeesOnlyTheirOwn) {
+  v1::Guardian st_marys_only;
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, Token({"office"}, {"st-marys"}));
+    v1::ListGuardiansRequest list;
+    list.set_school("schools/st-marys");
+    list.set_page_size(50);
+    v1::ListGuardiansResponse resp;
+    ASSERT_TRUE(stub_->ListGuardians(&ctx, list, &resp).ok());
+    for (const v1::Guardian& g : resp.guardians()) {
+      bool only_st_marys = g.pupils_size() > 0;
+      for (const v1::PupilLink& link : g.pupils()) only_st_marys &= link.pupil().rfind("schools/st-marys/", 0) == 0;
+      if (only_st_marys) {
+        st_marys_only = g;
+        break;
+      }
+    }
+    ASSERT_FALSE(st_marys_only.name().empty());
+  }
+  const std::string kenilworth = Token({"office", "senior_leader"}, {"kenilworth"});
+  std::vector<grpc::Status> answers;
+  for (const std::string& name : {st_marys_only.name(), std::string("guardians/no-such-guardian")}) {
+    grpc::ClientContext update_ctx;
+    Authorize(update_ctx, kenilworth);
+    v1::UpdateGuardianRequest update;
+    update.mutable_guardian()->set_name(name);
+    update.mutable_guardian()->set_language("fr");
+    update.mutable_update_mask()->add_paths("language");
+    update.set_request_id(NewUuid());
+    v1::Guardian out;
+    answers.push_back(stub_->UpdateGuardian(&update_ctx, update, &out));
+    grpc::ClientContext delete_ctx;
+    Authorize(delete_ctx, kenilworth);
+    v1::DeleteGuardianRequest del;
+    del.set_name(name);
+    del.set_request_id(NewUuid());
+    google::protobuf::Empty empty;
+    answers.push_back(stub_->DeleteGuardian(&delete_ctx, del, &empty));
+  }
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(answers[i].error_code(), grpc::StatusCode::PERMISSION_DENIED) << answers[i].error_message();
+    EXPECT_EQ(answers[i].error_code(), answers[i + 2].error_code());
+    EXPECT_EQ(answers[i].error_message(), answers[i + 2].error_message());
+  }
+
+  // The guardian themselves: their record whole, their children, nobody else's family.
+  const std::string own = Token({"guardian"}, {"st-marys"}, absl::Minutes(5), st_marys_only.name());
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, own);
+    v1::GetGuardianRequest get;
+    get.set_name(st_marys_only.name());
+    v1::Guardian self;
+    ASSERT_TRUE(stub_->GetGuardian(&ctx, get, &self).ok());
+    EXPECT_EQ(self.language(), st_marys_only.language()) << "the refused update changed nothing";
+    EXPECT_EQ(self.contact_points_size(), st_marys_only.contact_points_size());
+  }
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, own);
+    v1::ListGuardiansRequest list;
+    list.set_school("schools/st-marys");
+    list.set_page_size(500);
+    v1::ListGuardiansResponse resp;
+    ASSERT_TRUE(stub_->ListGuardians(&ctx, list, &resp).ok());
+    ASSERT_EQ(resp.guardians_size(), 1);
+    EXPECT_EQ(resp.guardians(0).name(), st_marys_only.name());
+  }
+  {
+    std::set<std::string> children;
+    for (const v1::PupilLink& link : st_marys_only.pupils()) children.insert(link.pupil());
+    grpc::ClientContext ctx;
+    Authorize(ctx, own);
+    v1::ListPupilsRequest list;
+    list.set_parent("schools/st-marys");
+    list.set_page_size(500);
+    v1::ListPupilsResponse resp;
+    ASSERT_TRUE(stub_->ListPupils(&ctx, list, &resp).ok());
+    std::set<std::string> listed;
+    for (const v1::Pupil& p : resp.pupils()) listed.insert(p.name());
+    EXPECT_EQ(listed, children);
+  }
+  {
+    grpc::ClientContext ctx;
+    Authorize(ctx, own);
+    v1::ListStaffRequest list;
+    list.set_parent("schools/st-marys");
+    list.set_page_size(500);
+    v1::ListStaffResponse resp;
+    ASSERT_TRUE(stub_->ListStaff(&ctx, list, &resp).ok());
+    ASSERT_GT(resp.staff_size(), 0);
+    for (const v1::Staff& member : resp.staff()) {
+      EXPECT_TRUE(member.email().empty()) << member.name();
+      EXPECT_FALSE(member.display_name().empty());
+    }
+  }
 }
 
 TEST_F(ContactsE2eTest, MissingExpiredAndForgedTokensAreUnauthenticated) {
