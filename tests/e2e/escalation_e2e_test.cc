@@ -4,6 +4,7 @@
 // over gRPC with real ES256 tokens.
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,7 @@ struct Suite {
   std::string deputy_head;    // St Mary's rung 1 on the main ladder
   std::string head;           // St Mary's headteacher
   std::string kenilworth_pupil;
+  std::string other_family_pupil;  // a St Mary's pupil `guardian` is not linked to
 };
 Suite* suite = nullptr;
 
@@ -129,6 +131,31 @@ class EscalationE2eTest : public ::testing::Test {
       ASSERT_TRUE(contacts->ListGuardians(&ctx, req, &resp).ok());
       ASSERT_GT(resp.guardians_size(), 0);
       suite->guardian = resp.guardians(0).name();
+    }
+    {
+      // Another family at the same school: a pupil on roll the guardian is not linked to.
+      grpc::ClientContext ctx;
+      Authorize(ctx, reader);
+      kv1::GetGuardianRequest get;
+      get.set_name(suite->guardian);
+      kv1::Guardian guardian;
+      ASSERT_TRUE(contacts->GetGuardian(&ctx, get, &guardian).ok());
+      std::set<std::string> theirs;
+      for (const kv1::PupilLink& link : guardian.pupils()) theirs.insert(link.pupil());
+      grpc::ClientContext list_ctx;
+      Authorize(list_ctx, reader);
+      kv1::ListPupilsRequest req;
+      req.set_parent("schools/st-marys");
+      req.set_page_size(50);
+      kv1::ListPupilsResponse resp;
+      ASSERT_TRUE(contacts->ListPupils(&list_ctx, req, &resp).ok());
+      for (const kv1::Pupil& p : resp.pupils()) {
+        if (theirs.count(p.name()) == 0) {
+          suite->other_family_pupil = p.name();
+          break;
+        }
+      }
+      ASSERT_FALSE(suite->other_family_pupil.empty());
     }
     auto staff_with_role = [&](const std::string& role, std::string* out) {
       grpc::ClientContext ctx;
@@ -629,6 +656,38 @@ TEST_F(EscalationE2eTest, AGuardianAndATeacherReachOnlyTheirOwn) {
   ev1::Enquiry out;
   s = Call(Guardian(), &Stub::OpenEnquiry, someone_else, &out);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+
+  // About another family's child at the same school: answered exactly as a pupil not on roll (the
+  // same code, reason and words), and nothing is opened; the office, naming either, is unchanged.
+  const int before = CountEnquiries();
+  auto open_about = [&](const std::string& token, const std::string& pupil, std::string* reason) {
+    ev1::OpenEnquiryRequest req = OpenRequest("About a classmate");
+    req.mutable_enquiry()->set_pupil(pupil);
+    grpc::ClientContext ctx;
+    Authorize(ctx, token);
+    ev1::Enquiry opened_about;
+    const grpc::Status status = stub_->OpenEnquiry(&ctx, req, &opened_about);
+    const auto& trailers = ctx.GetServerTrailingMetadata();
+    auto it = trailers.find("parley-error-reason");
+    *reason = it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
+    return status;
+  };
+  const std::string no_pupil = "schools/st-marys/pupils/no-such-pupil";
+  std::string other_reason, missing_reason, office_reason;
+  const grpc::Status other_family = open_about(Guardian(), suite->other_family_pupil, &other_reason);
+  const grpc::Status no_such = open_about(Guardian(), no_pupil, &missing_reason);
+  const grpc::Status office_no_such = open_about(Office(), no_pupil, &office_reason);
+  EXPECT_EQ(other_family.error_code(), grpc::StatusCode::NOT_FOUND) << other_family.error_message();
+  EXPECT_EQ(other_reason, "PUPIL_NOT_FOUND");
+  EXPECT_EQ(no_such.error_code(), other_family.error_code());
+  EXPECT_EQ(missing_reason, other_reason);
+  const std::string other_id = suite->other_family_pupil.substr(suite->other_family_pupil.rfind('/') + 1);
+  EXPECT_EQ(other_family.error_message(), absl::StrReplaceAll(no_such.error_message(), {{"no-such-pupil", other_id}}));
+  EXPECT_EQ(office_no_such.error_code(), no_such.error_code());
+  EXPECT_EQ(office_reason, missing_reason);
+  EXPECT_EQ(office_no_such.error_message(), no_such.error_message());
+  EXPECT_EQ(CountEnquiries(), before);
+  ASSERT_TRUE(open_about(Office(), suite->other_family_pupil, &office_reason).ok());
 
   // An unidentified sender's enquiry (no guardian) is nobody's own.
   ev1::OpenEnquiryRequest anonymous = OpenRequest("Parking outside the gate");

@@ -108,8 +108,12 @@ grpc::Status EscalationApi::OpenEnquiry(grpc::ServerContext* ctx, const v1::Open
     PARLEY_ASSIGN_OR_RETURN(RequestKey key, api::RequestKeyFor(caller, kService, "OpenEnquiry", *req));
     if (!req->has_enquiry()) return InvalidArgument(reason::kInvalidField, "enquiry is required");
     PARLEY_ASSIGN_OR_RETURN(EnquiryRecord draft, DraftFrom(req->enquiry(), school_id));
+    // And only about their own children: the reach is decided here, the pupil links are the
+    // directory's, asked by the intake use case after a retry is replayed and before routing (a
+    // pupil not theirs is answered as one not on roll, before anything is stored).
+    const IntakeScope scope = own ? IntakeScope::ChildrenOf(caller.subject()) : IntakeScope::AnyPupil();
     return api::DecodeResponse(
-        enquiries_->Open(key, std::move(draft), caller.subject(), own ? EncodeForGuardian : Encode), resp);
+        enquiries_->Open(key, std::move(draft), caller.subject(), own ? EncodeForGuardian : Encode, scope), resp);
   });
 }
 

@@ -427,6 +427,31 @@ TEST_F(EscalationApiTest, AGuardianOpensOnlyEnquiriesAboutThemselves) {
   EXPECT_EQ(gate_.calls(), 1);
 }
 
+TEST_F(EscalationApiTest, AGuardianNamingAnotherFamilysChildIsAnsweredAsForNoSuchPupil) {
+  using S = v1::EscalationService::Stub;
+  directory_.LinkGuardian("guardians/g2", "schools/st-marys/pupils/p2");
+  const std::string g1 = Token("guardians/g1", {"guardian"}, {kSchool});
+  auto about = [&](const std::string& pupil) {
+    v1::OpenEnquiryRequest req = OpenRequest();
+    req.mutable_enquiry()->set_pupil(pupil);
+    return req;
+  };
+  const Outcome theirs = Call(&S::OpenEnquiry, about("schools/st-marys/pupils/p2"), g1);
+  Outcome nobody = Call(&S::OpenEnquiry, about("schools/st-marys/pupils/missing"), g1);
+  EXPECT_EQ(theirs.code, grpc::StatusCode::NOT_FOUND) << theirs;
+  EXPECT_EQ(theirs.reason, "PUPIL_NOT_FOUND") << theirs;
+  // What the office is told for a pupil not on roll, word for word.
+  const Outcome office = Call(&S::OpenEnquiry, about("schools/st-marys/pupils/missing"), office_);
+  EXPECT_TRUE(SameAnswer(nobody, office)) << nobody << " / " << office;
+  nobody.message = absl::StrReplaceAll(nobody.message, {{"missing", "p2"}});
+  EXPECT_TRUE(SameAnswer(theirs, nobody)) << theirs << " / " << nobody;
+  EXPECT_EQ(store_.enquiry_count(), 0u);
+  EXPECT_EQ(gate_.calls(), 0);
+  // Staff name any pupil of the school, as before.
+  EXPECT_EQ(Call(&S::OpenEnquiry, about("schools/st-marys/pupils/p2"), office_).code, grpc::StatusCode::OK);
+  EXPECT_EQ(store_.enquiry_count(), 1u);
+}
+
 TEST_F(EscalationApiTest, AGuardianReadsTheirOwnEnquiriesWithoutStaffFieldsAndNoOneElses) {
   using S = v1::EscalationService::Stub;
   const v1::Enquiry mine = OpenAbout("guardians/g1");

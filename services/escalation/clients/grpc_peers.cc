@@ -203,6 +203,21 @@ absl::StatusOr<BreachSwitches> ContactsDirectory::BreachPolicyOf(const std::stri
   return switches;
 }
 
+absl::StatusOr<std::vector<std::string>> ContactsDirectory::PupilsOfGuardian(const std::string& guardian) {
+  kv1::GetGuardianRequest req;
+  req.set_name(guardian);
+  kv1::Guardian record;
+  const absl::Status got = client::Call(Options(identity_, timeout_, true), [&](grpc::ClientContext& ctx) {
+    return stub_->GetGuardian(&ctx, req, &record);
+  });
+  if (absl::IsNotFound(got)) return std::vector<std::string>();
+  PARLEY_RETURN_IF_ERROR(got);
+  std::vector<std::string> pupils;
+  pupils.reserve(record.pupils_size());
+  for (const kv1::PupilLink& link : record.pupils()) pupils.push_back(link.pupil());
+  return pupils;
+}
+
 absl::StatusOr<WorkingPeriod> ContactsDirectory::PeriodAtOrAfter(const std::string& staff, absl::Time t) {
   const std::vector<std::string> parts = absl::StrSplit(staff, '/');
   if (parts.size() != 4 || parts[0] != "schools" || parts[2] != "staff") {

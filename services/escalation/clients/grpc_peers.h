@@ -53,6 +53,9 @@ class ContactsDirectory final : public Directory, public DeadlineSource, public 
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   // Kept for the cache TTL, like working periods: asked on every breach.
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
+  // From contacts' GetGuardian (the service reads the whole record): its pupil links. Not cached,
+  // like routing; a guardian contacts does not know (NOT_FOUND) has none.
+  absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string& guardian) override;
 
  private:
   // A staff member's periods overlapping [from, to) as contacts listed them at `fetched`.

@@ -88,6 +88,16 @@ class FakeContacts final : public kv1::ContactsService::Service {
     }
     return grpc::Status::OK;
   }
+  grpc::Status GetGuardian(grpc::ServerContext* ctx, const kv1::GetGuardianRequest* req, kv1::Guardian* resp) override {
+    last_bearer = Bearer(ctx);
+    ++get_guardian_calls;
+    if (req->name() == "guardians/unavailable") return grpc::Status(grpc::StatusCode::UNAVAILABLE, "restarting");
+    if (req->name() != "guardians/g1") return grpc::Status(grpc::StatusCode::NOT_FOUND, "no guardian");
+    resp->set_name(req->name());
+    resp->add_pupils()->set_pupil("schools/kenilworth/pupils/p1");
+    resp->add_pupils()->set_pupil("schools/st-marys/pupils/p7");
+    return grpc::Status::OK;
+  }
   grpc::Status GetSchool(grpc::ServerContext*, const kv1::GetSchoolRequest* req, kv1::School* resp) override {
     resp->set_name(req->name());
     ++get_school_calls;
@@ -107,6 +117,7 @@ class FakeContacts final : public kv1::ContactsService::Service {
   std::atomic<int> period_calls{0};
   std::atomic<int> get_staff_calls{0};
   std::atomic<int> get_school_calls{0};
+  std::atomic<int> get_guardian_calls{0};
 };
 
 class FakeConduct final : public cv1::ConductService::Service {
@@ -170,6 +181,22 @@ TEST_F(GrpcPeersTest, APeersErrorKeepsItsCode) {
   EXPECT_EQ(directory.RouteEnquiry("kenilworth", "", "unknown", "", 1).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(directory.LineManagerOf("schools/kenilworth/staff/nobody").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(GrpcPeersTest, AGuardiansPupilsAreTheirLinksAskedEveryTimeAndAnUnknownGuardianHasNone) {
+  ContactsDirectory directory(channel_, identity_.get(), absl::Seconds(2), absl::Seconds(60));
+  absl::StatusOr<std::vector<std::string>> pupils = directory.PupilsOfGuardian("guardians/g1");
+  ASSERT_TRUE(pupils.ok()) << pupils.status();
+  EXPECT_THAT(*pupils, ::testing::ElementsAre("schools/kenilworth/pupils/p1", "schools/st-marys/pupils/p7"));
+  EXPECT_EQ(contacts_.last_bearer, absl::StrCat("Bearer ", identity_->Token()));
+  ASSERT_TRUE(directory.PupilsOfGuardian("guardians/g1").ok());
+  EXPECT_EQ(contacts_.get_guardian_calls, 2);  // never cached: a link removed counts at once
+  pupils = directory.PupilsOfGuardian("guardians/nobody");
+  ASSERT_TRUE(pupils.ok()) << pupils.status();
+  EXPECT_TRUE(pupils->empty());
+  // An outage is retried (the call is idempotent), then reported as it is.
+  EXPECT_EQ(directory.PupilsOfGuardian("guardians/unavailable").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_GT(contacts_.get_guardian_calls, 4);
 }
 
 TEST_F(GrpcPeersTest, LaddersUseTheRungTitleWhenTheRecipientHasNoRole) {

@@ -187,7 +187,7 @@ absl::StatusOr<WriteResult> EnquiryService::Write(const RequestKey& key, const s
 }
 
 absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryRecord draft, const std::string& actor,
-                                                 const ResponseEncoder& encode) {
+                                                 const ResponseEncoder& encode, const IntakeScope& scope) {
   Enquiry& e = draft.enquiry;
   const absl::Time now = clock_->Now();
   if (draft.subject.empty() || Utf8Length(draft.subject) > options_.max_subject_chars) {
@@ -209,17 +209,36 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
   PARLEY_ASSIGN_OR_RETURN(std::optional<WriteResult> replayed, Replay(key));
   if (replayed) return *std::move(replayed);
 
+  // A guardian opens only about their own children. The API decides whose intake this is (reach);
+  // the directory says whom the guardian is linked to. Asked here, after the replay (a retry is
+  // answered as it was first) and before routing, whose answer names the child's teacher, the gate
+  // or any write. Another family's child gets the answer a pupil that is not the school's gets, the
+  // same code, reason and words, so it cannot be told from no child.
+  if (!scope.guardian.empty() && !e.pupil.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(std::vector<std::string> children, directory_->PupilsOfGuardian(scope.guardian));
+    if (std::find(children.begin(), children.end(), e.pupil) == children.end()) {
+      return PupilNotFound(e.school_id, e.pupil);
+    }
+  }
+
   e.id = NewEnquiryId();
   e.history.clear();
   e.received_at = StoredPrecision(e.received_at);
 
   // Routing first: it checks the category and the pupil against the directory before the gate
-  // records a decision about a message that will not be accepted.
+  // records a decision about a message that will not be accepted. Its unknown-pupil answer is
+  // given in PupilNotFound's words, so it stays the one a guardian gets for another family's child.
   const int channel = static_cast<int>(e.channel);
-  PARLEY_ASSIGN_OR_RETURN(Route route,
-                          directory_->RouteEnquiry(e.school_id, e.pupil, e.category, e.teaching_subject, channel));
+  auto route_to = [&](const std::string& category, const std::string& subject) -> absl::StatusOr<Route> {
+    absl::StatusOr<Route> routed = directory_->RouteEnquiry(e.school_id, e.pupil, category, subject, channel);
+    if (absl::IsNotFound(routed.status()) && ErrorReason(routed.status()) == reason::kPupilNotFound) {
+      return PupilNotFound(e.school_id, e.pupil);
+    }
+    return routed;
+  };
+  PARLEY_ASSIGN_OR_RETURN(Route route, route_to(e.category, e.teaching_subject));
   if (e.safeguarding && !route.safeguarding) {
-    PARLEY_ASSIGN_OR_RETURN(route, directory_->RouteEnquiry(e.school_id, e.pupil, "safeguarding", "", channel));
+    PARLEY_ASSIGN_OR_RETURN(route, route_to("safeguarding", ""));
   }
   OpenRequest request;
   if (!e.guardian.empty()) {

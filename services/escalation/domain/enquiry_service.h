@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -73,6 +74,16 @@ struct ActionInput {
   bool parent_requested = false;  // escalate
 };
 
+// Whose intake an Open is, as the caller's reach decided (the API's): staff, trust admins and
+// services open about any pupil of the school; a guardian (reach kOwn) only about a pupil linked to
+// them (ChildrenOf).
+struct IntakeScope {
+  std::string guardian;  // "guardians/{id}"; empty: any pupil of the school
+
+  static IntakeScope AnyPupil() { return {}; }
+  static IntakeScope ChildrenOf(std::string guardian) { return {std::move(guardian)}; }
+};
+
 class EnquiryService {
  public:
   EnquiryService(EnquiryStore* store, Gate* gate, Directory* directory, DeadlineSource* deadlines, StaffHours* hours,
@@ -83,9 +94,12 @@ class EnquiryService {
   // (empty or oversized subject, unknown category, a pupil of another school, receipt beyond the
   // skew) → INVALID_ARGUMENT / NOT_FOUND before anything is written. A retry of a request id done
   // already returns the first response without asking routing or the gate again; the gate is
-  // given the request id, so concurrent copies record one decision.
+  // given the request id, so concurrent copies record one decision. Under `scope`
+  // IntakeScope::ChildrenOf, a pupil the guardian is not linked to is answered exactly as a pupil
+  // that is not the school's (PupilNotFound), after the replay and before routing, the gate or
+  // anything stored.
   absl::StatusOr<WriteResult> Open(const RequestKey& key, EnquiryRecord draft, const std::string& actor,
-                                   const ResponseEncoder& encode);
+                                   const ResponseEncoder& encode, const IntakeScope& scope = IntakeScope::AnyPupil());
 
   // An enquiry `scope` does not cover → NOT_FOUND as if it did not exist (checked on the snapshot
   // the change is planned on, before the etag, so a guarded write cannot land on an enquiry that

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -68,6 +69,10 @@ class FakeDirectory final : public Directory {
     return at;
   }
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string&) override { return versions; }
+  // Staff open these enquiries: no guardian's links are asked.
+  absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string&) override {
+    return std::vector<std::string>();
+  }
   std::pair<std::string, std::string> versions{"cal", "policy-1"};
 };
 

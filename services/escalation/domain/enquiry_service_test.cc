@@ -223,6 +223,76 @@ TEST_F(EnquiryServiceTest, BadInputWritesNothingAndAsksNoGate) {
   EXPECT_TRUE(code(d).ok());
 }
 
+// ---- a guardian's own intake ----------------------------------------------------------------------
+
+TEST_F(EnquiryServiceTest, AGuardianOpensAboutTheirOwnChildAndAnotherFamilysIsAnsweredAsNoPupil) {
+  const IntakeScope g1 = IntakeScope::ChildrenOf("guardians/g1");  // the fake links g1 to p1
+  directory_.LinkGuardian("guardians/g2", "schools/test-school/pupils/p2");
+  auto open = [&](const RequestKey& key, const std::string& pupil) {
+    EnquiryRecord d = Draft();
+    d.enquiry.pupil = pupil;
+    return service_->Open(key, d, "guardians/g1", Describe, g1);
+  };
+  const RequestKey own_key = Key();
+  absl::StatusOr<WriteResult> own = open(own_key, "schools/test-school/pupils/p1");
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(directory_.guardian_calls(), 1);
+  EXPECT_EQ(directory_.route_calls(), 1);
+  EXPECT_EQ(gate_.calls(), 1);
+  const size_t outbox = store_.outbox().size();
+  const size_t timers = store_.timers().size();
+
+  // Another family's child (on roll: routing would name their teacher) and a pupil who does not
+  // exist: one answer, the same words but for the name given, and nothing routed, gated or stored.
+  const RequestKey other_key = Key();
+  const absl::Status other = open(other_key, "schools/test-school/pupils/p2").status();
+  const absl::Status missing = open(Key(), "schools/test-school/pupils/missing").status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kNotFound) << other;
+  EXPECT_EQ(ErrorReason(other), reason::kPupilNotFound);
+  EXPECT_EQ(other.message(), "pupil p2 is not on roll at school test-school");
+  EXPECT_EQ(missing, PupilNotFound(kSchool, "schools/test-school/pupils/missing"));
+  EXPECT_EQ(absl::StrReplaceAll(missing.message(), {{"missing", "p2"}}), other.message());
+  EXPECT_EQ(directory_.route_calls(), 1);
+  EXPECT_EQ(gate_.calls(), 1);
+  EXPECT_EQ(store_.enquiry_count(), 1u);
+  EXPECT_EQ(store_.committed_writes(), 1);
+  EXPECT_EQ(store_.outbox().size(), outbox);
+  EXPECT_EQ(store_.timers().size(), timers);
+  // The refused request id was not recorded: asked again, it is refused again, not replayed.
+  EXPECT_EQ(open(other_key, "schools/test-school/pupils/p2").status(), other);
+
+  // What staff are told for a pupil not on roll is that same answer.
+  EnquiryRecord d = Draft();
+  d.enquiry.pupil = "schools/test-school/pupils/missing";
+  EXPECT_EQ(service_->Open(Key(), d, "office", Describe).status(), missing);
+
+  // The guardian's retry replays their enquiry without asking anyone again.
+  const int guardian_calls = directory_.guardian_calls();
+  absl::StatusOr<WriteResult> again = open(own_key, "schools/test-school/pupils/p1");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->replayed);
+  EXPECT_EQ(again->response, own->response);
+  EXPECT_EQ(directory_.guardian_calls(), guardian_calls);
+
+  // An enquiry naming no pupil is about the guardian only: nothing to check.
+  EXPECT_TRUE(open(Key(), "").ok());
+  EXPECT_EQ(directory_.guardian_calls(), guardian_calls);
+  // A directory that cannot answer refuses the intake, writing nothing.
+  directory_.Fail(absl::UnavailableError("contacts is down"));
+  EXPECT_EQ(open(Key(), "schools/test-school/pupils/p1").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store_.enquiry_count(), 2u);
+}
+
+TEST_F(EnquiryServiceTest, StaffOpenAboutAnyPupilOfTheSchoolWithoutAskingForLinks) {
+  EnquiryRecord d = Draft();
+  d.enquiry.pupil = "schools/test-school/pupils/p2";  // g1 is not linked to them: staff may still
+  ASSERT_TRUE(service_->Open(Key(), d, "office", Describe).ok());
+  d.enquiry.guardian.clear();
+  ASSERT_TRUE(service_->Open(Key(), d, "office", Describe).ok());
+  EXPECT_EQ(directory_.guardian_calls(), 0);
+  EXPECT_EQ(store_.enquiry_count(), 2u);
+}
+
 TEST_F(EnquiryServiceTest, AGateOrDirectoryOutageWritesNothing) {
   gate_.Fail(absl::UnavailableError("conduct is down"));
   EXPECT_EQ(service_->Open(Key(), Draft(), "office", Describe).status().code(), absl::StatusCode::kUnavailable);

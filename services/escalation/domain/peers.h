@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/status/reason.h"
 
 namespace parley::escalation {
 
@@ -83,6 +85,18 @@ class Directory {
   virtual absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) = 0;
   // What the school's policy says a breach does (contacts' BreachPolicy).
   virtual absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) = 0;
+  // The pupils `guardian` ("guardians/{id}") is linked to, as "schools/{school}/pupils/{pupil}", at
+  // every school; empty when the directory knows no such guardian. Asked when a guardian opens an
+  // enquiry about a pupil, and never cached: a link removed stops the next intake.
+  virtual absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string& guardian) = 0;
 };
+
+// The answer for a pupil that is not the school's: routing's (contacts' NOT_FOUND PUPIL_NOT_FOUND,
+// the same words). Intake gives it for a pupil routing did not find and for a pupil a guardian is
+// not linked to, so the two cannot be told apart. `pupil` is "schools/{school}/pupils/{pupil}".
+inline absl::Status PupilNotFound(const std::string& school_id, const std::string& pupil) {
+  return NotFound(reason::kPupilNotFound,
+                  absl::StrCat("pupil ", pupil.substr(pupil.rfind('/') + 1), " is not on roll at school ", school_id));
+}
 
 }  // namespace parley::escalation

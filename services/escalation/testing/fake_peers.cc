@@ -66,6 +66,7 @@ FakeDirectory::FakeDirectory(std::string school_id) : school_id_(std::move(schoo
   }
   line_managers_[Staff(school_id_, "teacher")] = Staff(school_id_, "head-of-year");
   versions_ = {"calendar-1", "policy-1"};
+  children_["guardians/g1"] = {absl::StrCat("schools/", school_id_, "/pupils/p1")};
 }
 
 void FakeDirectory::SetRoute(const std::string& category, Route route) {
@@ -92,6 +93,10 @@ void FakeDirectory::SetBreachSwitches(BreachSwitches switches) {
   absl::MutexLock lock(&mu_);
   switches_ = switches;
 }
+void FakeDirectory::LinkGuardian(const std::string& guardian, const std::string& pupil) {
+  absl::MutexLock lock(&mu_);
+  children_[guardian].push_back(pupil);
+}
 void FakeDirectory::Fail(absl::Status status) {
   absl::MutexLock lock(&mu_);
   fail_ = std::move(status);
@@ -106,7 +111,7 @@ absl::StatusOr<Route> FakeDirectory::RouteEnquiry(const std::string& school_id, 
     return InvalidArgument(reason::kUnknownCategory, "not a category of the school's routing matrix");
   }
   if (!pupil.empty() && pupil.find("missing") != std::string::npos) {
-    return NotFound(reason::kPupilNotFound, absl::StrCat("no such pupil at ", school_id));
+    return PupilNotFound(school_id, pupil);
   }
   auto it = routes_.find(category);
   return it != routes_.end() ? it->second : routes_.at("");
@@ -146,6 +151,14 @@ absl::StatusOr<BreachSwitches> FakeDirectory::BreachPolicyOf(const std::string&)
   return switches_;
 }
 
+absl::StatusOr<std::vector<std::string>> FakeDirectory::PupilsOfGuardian(const std::string& guardian) {
+  absl::MutexLock lock(&mu_);
+  ++guardian_calls_;
+  if (!fail_.ok()) return fail_;
+  auto it = children_.find(guardian);
+  return it != children_.end() ? it->second : std::vector<std::string>();
+}
+
 int FakeDirectory::route_calls() const {
   absl::MutexLock lock(&mu_);
   return route_calls_;
@@ -154,6 +167,11 @@ int FakeDirectory::route_calls() const {
 int FakeDirectory::ladder_calls() const {
   absl::MutexLock lock(&mu_);
   return ladder_calls_;
+}
+
+int FakeDirectory::guardian_calls() const {
+  absl::MutexLock lock(&mu_);
+  return guardian_calls_;
 }
 
 }  // namespace parley::escalation::testing

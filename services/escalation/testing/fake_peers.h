@@ -42,7 +42,9 @@ class FakeGate final : public Gate {
 
 class FakeDirectory final : public Directory {
  public:
-  // Routes every category not set otherwise to `owner`; "safeguarding" to a DSL route.
+  // Routes every category not set otherwise to `owner`; "safeguarding" to a DSL route. Knows one
+  // family: guardians/g1 linked to schools/{school_id}/pupils/p1. A pupil whose name holds
+  // "missing" is not on roll.
   explicit FakeDirectory(std::string school_id);
 
   void SetRoute(const std::string& category, Route route);
@@ -52,6 +54,8 @@ class FakeDirectory final : public Directory {
   void AddStaff(const std::string& staff);
   void SetVersions(std::string calendar, std::string policy);
   void SetBreachSwitches(BreachSwitches switches);
+  // Links `guardian` to `pupil` ("schools/{school}/pupils/{id}").
+  void LinkGuardian(const std::string& guardian, const std::string& pupil);
   void Fail(absl::Status status);  // every call fails with it until cleared with OkStatus
 
   absl::StatusOr<Route> RouteEnquiry(const std::string& school_id, const std::string& pupil,
@@ -64,9 +68,11 @@ class FakeDirectory final : public Directory {
                                              absl::Time at) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
+  absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string& guardian) override;
 
   int route_calls() const;
   int ladder_calls() const;
+  int guardian_calls() const;
 
   static std::string Staff(const std::string& school_id, const std::string& id) {
     return "schools/" + school_id + "/staff/" + id;
@@ -80,9 +86,11 @@ class FakeDirectory final : public Directory {
   std::map<std::string, std::string> line_managers_ ABSL_GUARDED_BY(mu_);
   std::pair<std::string, std::string> versions_ ABSL_GUARDED_BY(mu_);
   BreachSwitches switches_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::vector<std::string>> children_ ABSL_GUARDED_BY(mu_);
   absl::Status fail_ ABSL_GUARDED_BY(mu_);
   int route_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int ladder_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int guardian_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace parley::escalation::testing
