@@ -68,13 +68,7 @@ using ::google::protobuf::util::TimeUtil;
 // leaks. They are reported in the log but do not fail the test; remove an entry when its service is
 // fixed.
 const std::set<std::pair<std::string, std::string>>& KnownLeaks() {
-  static const auto* const known = new std::set<std::pair<std::string, std::string>>{
-      // A teacher's gate check (decision: change, school) answers with Decision.arrangement, the
-      // resource name of the guardian's communication arrangement, which teachers may not read
-      // (arrangement: read, none). Reported to conduct's owners.
-      {"ConductService.CheckCommunication", "teacher_of_a"},
-      {"ConductService.CheckCommunication", "teacher_not_a"},
-  };
+  static const auto* const known = new std::set<std::pair<std::string, std::string>>{};
   return *known;
 }
 

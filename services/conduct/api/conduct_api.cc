@@ -78,6 +78,13 @@ absl::StatusOr<Record> OwnOnly(const auth::Grant& caller, absl::StatusOr<Record>
   return record.status();
 }
 
+// Whether the caller reads every record of `resource` at the school (another rule than the call's).
+bool ReadsAtSchool(const auth::Grant& caller, auth::Resource resource, absl::string_view school_id) {
+  const auth::Grant reads(caller.principal(), {resource, auth::Verb::kRead});
+  absl::StatusOr<auth::Reach> reach = reads.At(school_id);
+  return reach.ok() && *reach >= auth::Reach::kSchool;
+}
+
 absl::Status WrongGuardian(absl::string_view what) {
   return PermissionDenied(reason::kWrongGuardian, absl::StrCat("a guardian may ", what, " only their own"));
 }
@@ -305,6 +312,15 @@ grpc::Status ConductApi::CheckCommunication(grpc::ServerContext* ctx, const v1::
     }
     PARLEY_ASSIGN_OR_RETURN(DecisionRecord record, conduct_->Check(query, caller.subject(), req->request_id()));
     *resp = ToProto(record);
+    // A teacher checks before contacting a parent and is told what they may do (outcome, channels,
+    // times, point of contact, why) — not pointed at the arrangement or ban records behind it, which
+    // their role does not read.
+    if (!ReadsAtSchool(caller, auth::Resource::kArrangement, school_id)) {
+      resp->clear_arrangement();
+      resp->clear_arrangement_version();
+      resp->clear_verdicts();
+    }
+    if (!ReadsAtSchool(caller, auth::Resource::kPremisesBan, school_id)) resp->clear_premises_ban();
     return absl::OkStatus();
   });
 }

@@ -665,6 +665,22 @@ TEST_F(ConductApiTest, ATeacherRecordsIncidentsAndChecksButReadsNoConductRecords
   EXPECT_EQ(Call(&Stub::GetSchoolStats, stats_req, &stats, Token("office")).code, grpc::StatusCode::OK);
 }
 
+TEST_F(ConductApiTest, ATeachersCheckSaysWhatTheyMayDoButNamesNoArrangement) {
+  const v1::Arrangement active = Issued(kRequestA, kRequestB);
+  v1::Decision for_office, for_teacher;
+  ASSERT_EQ(Call(&Stub::CheckCommunication, Check(kRequestC), &for_office, Token("office")).code, grpc::StatusCode::OK);
+  EXPECT_EQ(for_office.arrangement(), active.name());
+  ASSERT_GT(for_office.verdicts_size(), 0);
+  Result r = Call(&Stub::CheckCommunication, Check(kRequestD), &for_teacher, Token("teacher"));
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+  EXPECT_EQ(for_teacher.outcome(), for_office.outcome());
+  EXPECT_EQ(for_teacher.allowed_channels_size(), for_office.allowed_channels_size());
+  EXPECT_FALSE(for_teacher.explanation().empty());
+  EXPECT_TRUE(for_teacher.arrangement().empty());
+  EXPECT_EQ(for_teacher.arrangement_version(), 0);
+  EXPECT_EQ(for_teacher.verdicts_size(), 0);
+}
+
 TEST_F(ConductApiTest, AGuardiansOwnCheckIsAnsweredButNotStored) {
   Issued(kRequestA, kRequestB);
   const std::string mine = GuardianToken(kGuardian);

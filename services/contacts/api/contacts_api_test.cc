@@ -423,7 +423,8 @@ namespace parley::contacts {
 namespace {
 
 // Two schools: g-001 is the mother of p-001 and p-002 at St Mary's and of p-001 at Elsewhere, where
-// a court order limits contact; g-002 is the father of St Mary's p-001 only.
+// a court order limits contact; g-002 is the father of St Mary's p-001 only; g-003 the father of
+// p-002, under a court order that he receive no information about her.
 class ContactsAccessTest : public ContactsApiTest {
  protected:
   Directory Sample() override {
@@ -432,6 +433,13 @@ class ContactsAccessTest : public ContactsApiTest {
     CourtOrder order;
     order.no_contact = true;
     dir.guardians["g-001"].pupils.push_back(PupilLink{"elsewhere", "p-001", "mother", true, order});
+    // g-003: p-002's father, whom a court order says receives no information about her.
+    Guardian estranged = dir.guardians["g-002"];
+    estranged.id = "g-003";
+    CourtOrder no_information;
+    no_information.no_information = true;
+    estranged.pupils = {PupilLink{testing::kSchool, "p-002", "father", false, no_information}};
+    dir.guardians[estranged.id] = estranged;
     return dir;
   }
 
@@ -518,17 +526,38 @@ TEST_F(ContactsAccessTest, AGuardianSeesTheirOwnRecordAndChildrenAndNoOtherFamil
   ExpectRefused(&Stub::ExportTrust, kFather, export_all, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
 }
 
+TEST_F(ContactsAccessTest, ACourtOrderOfNoInformationHidesTheChildFromTheGuardian) {
+  const Caller estranged{"guardian", testing::kSchool, "guardians/g-003"};
+  v1::ListPupilsRequest pupils;
+  pupils.set_parent("schools/st-marys");
+  v1::ListPupilsResponse listed;
+  ASSERT_TRUE(Call(&Stub::ListPupils, estranged, pupils, &listed).ok());
+  EXPECT_EQ(listed.pupils_size(), 0);
+  v1::GetPupilRequest child;
+  child.set_name("schools/st-marys/pupils/p-002");
+  ExpectRefused(&Stub::GetPupil, estranged, child, grpc::StatusCode::NOT_FOUND, "PUPIL_NOT_FOUND");
+  // Their own record still shows the link and the order (it is about them).
+  v1::GetGuardianRequest self;
+  self.set_name("guardians/g-003");
+  v1::Guardian out;
+  ASSERT_TRUE(Call(&Stub::GetGuardian, estranged, self, &out).ok());
+  ASSERT_EQ(out.pupils_size(), 1);
+  EXPECT_TRUE(out.pupils(0).court_order().no_information());
+}
+
 TEST_F(ContactsAccessTest, ATeacherSeesTheGuardiansOfThePupilsTheyTeach) {
   // Oak teaches p-001 (both parents); Ash teaches p-002 (the mother only).
   EXPECT_THAT(GuardiansListed(kOakTeacher), ::testing::ElementsAre("guardians/g-001", "guardians/g-002"));
-  EXPECT_THAT(GuardiansListed(kAshTeacher), ::testing::ElementsAre("guardians/g-001"));
+  EXPECT_THAT(GuardiansListed(kAshTeacher), ::testing::ElementsAre("guardians/g-001", "guardians/g-003"))
+      << "staff see the guardian a court order restricts, and the order";
   v1::GetGuardianRequest father;
   father.set_name("guardians/g-002");
   v1::Guardian out;
   EXPECT_TRUE(Call(&Stub::GetGuardian, kOakTeacher, father, &out).ok());
   ExpectRefused(&Stub::GetGuardian, kAshTeacher, father, grpc::StatusCode::PERMISSION_DENIED, "WRONG_SCHOOL");
   // The office sees every guardian of the school.
-  EXPECT_THAT(GuardiansListed(kOffice), ::testing::ElementsAre("guardians/g-001", "guardians/g-002"));
+  EXPECT_THAT(GuardiansListed(kOffice),
+              ::testing::ElementsAre("guardians/g-001", "guardians/g-002", "guardians/g-003"));
   // Trust leaders compare schools; they do not read families' contact details.
   ExpectRefused(&Stub::GetGuardian, kTrustLeader, father, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
 }

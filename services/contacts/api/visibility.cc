@@ -14,9 +14,14 @@ std::string StaffIdAt(const auth::Grant& caller, const std::string& school_id) {
   return staff->second;
 }
 
+// Whether the guardian is linked to the pupil and may be given information about them: a court
+// order that they receive none hides the child's record from them (whatever its end date: the
+// order is the school's to lift, by removing the flag).
 bool LinkedTo(const Guardian& guardian, const std::string& school_id, const std::string& pupil_id) {
-  return std::any_of(guardian.pupils.begin(), guardian.pupils.end(),
-                     [&](const PupilLink& l) { return l.school_id == school_id && l.pupil_id == pupil_id; });
+  return std::any_of(guardian.pupils.begin(), guardian.pupils.end(), [&](const PupilLink& l) {
+    return l.school_id == school_id && l.pupil_id == pupil_id &&
+           !(l.court_order.has_value() && l.court_order->no_information);
+  });
 }
 
 }  // namespace

@@ -23,7 +23,8 @@ bool Teaches(const Pupil& pupil, const std::string& staff_id);
 const Guardian* CallerAsGuardian(const Snapshot& snapshot, const auth::Grant& caller);
 
 // Whether the caller, with `reach` at the pupil's school, may see `pupil`: kOwn only their own
-// children, wider reaches every pupil of the school.
+// children (not one a court order says they receive no information about), wider reaches every
+// pupil of the school.
 bool MaySeePupil(const Snapshot& snapshot, const auth::Grant& caller, auth::Reach reach, const Pupil& pupil);
 
 // Whether the caller may see `guardian` at all: themselves; with kTaught, a guardian of a pupil

@@ -214,7 +214,12 @@ absl::StatusOr<std::vector<std::string>> ContactsDirectory::PupilsOfGuardian(con
   PARLEY_RETURN_IF_ERROR(got);
   std::vector<std::string> pupils;
   pupils.reserve(record.pupils_size());
-  for (const kv1::PupilLink& link : record.pupils()) pupils.push_back(link.pupil());
+  for (const kv1::PupilLink& link : record.pupils()) {
+    // A court order that the guardian receive no information about the child: an enquiry about the
+    // child would route to, and name, the child's staff. Such a child is not theirs to ask about here.
+    if (link.court_order().no_information()) continue;
+    pupils.push_back(link.pupil());
+  }
   return pupils;
 }
 
