@@ -115,7 +115,8 @@ CTL=$BUILD/tools/parleyctl/parleyctl
 
 say "loading the demo trust"
 python3 deploy/demo/generate_demo_trust.py "$DATA/demo-trust.json"
-"$CTL" import "$DATA/demo-trust.json"
+# The generated document is the demo trust as it should be: apply it whole, deletions included.
+"$CTL" import --yes "$DATA/demo-trust.json"
 
 start_service conduct "$CONDUCT_PORT" "$CONDUCT_METRICS_PORT"
 "$CTL" wait --service conduct --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/conduct.log" >&2; die "conduct did not become ready"; }

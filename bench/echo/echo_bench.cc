@@ -8,8 +8,9 @@
 //                                       the client client.crt; both trust ca.crt)
 //
 // Prints one line per (call, in-flight) pair: req/s, p50, p90, p99. In-process runs also measure
-// "auth_echo": the same Echo behind Verifier::Authenticate + RequireRead with a cached ES256
-// token, i.e. what every real RPC pays before its own work, and print it as a share of Echo.
+// "auth_echo": the same Echo behind Verifier::Authenticate and the access model's check at a
+// school (auth::Grant::At) with a cached ES256 token, i.e. what every real RPC pays before its
+// own work, and print it as a share of Echo.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -60,9 +61,8 @@ class AuthEchoService final : public grpc::Service {
   grpc::Status Echo(grpc::ServerContext* ctx, const EchoRequest* request, EchoResponse* response) {
     absl::StatusOr<auth::Principal> caller = verifier_->Authenticate(*ctx);
     if (!caller.ok()) return ToGrpcStatus(caller.status(), ctx);
-    if (absl::Status allowed = auth::RequireRead(*caller, "st-marys"); !allowed.ok()) {
-      return ToGrpcStatus(allowed, ctx);
-    }
+    const auth::Grant grant(*caller, {auth::Resource::kSchool, auth::Verb::kRead});
+    if (absl::Status allowed = grant.At("st-marys").status(); !allowed.ok()) return ToGrpcStatus(allowed, ctx);
     response->set_payload(request->payload());
     return grpc::Status::OK;
   }

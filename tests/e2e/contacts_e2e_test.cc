@@ -36,11 +36,10 @@ class ContactsE2eTest : public ::testing::Test {
     db_ = new parley::testing::TestDatabase(std::move(*db));
     keys_ = new auth::testing::KeyPair(auth::testing::GenerateEcP256());
     public_key_file_ = new std::string(WriteTemp("jwt-public.pem", keys_->public_pem));
-    env_ = new std::map<std::string, std::string>{
-        {"PARLEY_PG_DSN", db_->dsn()},        {"PARLEY_JWT_PUBLIC_KEYS", *public_key_file_},
-        {"PARLEY_JWT_ISSUER", "parley-e2e"},  {"PARLEY_JWT_AUDIENCE", "parley"},
-        {"PARLEY_BIND_ADDRESS", "127.0.0.1"}, {"PARLEY_GRPC_PORT", "0"},
-        {"PARLEY_METRICS_PORT", "0"},         {"PARLEY_DIRECTORY_REFRESH", "200ms"}};
+    // TLS like every suite (ServiceEnv: the suite's throwaway CA and the service's certificate).
+    env_ = new std::map<std::string, std::string>(ServiceEnv(*public_key_file_));
+    (*env_)["PARLEY_PG_DSN"] = db_->dsn();
+    (*env_)["PARLEY_DIRECTORY_REFRESH"] = "200ms";
     absl::StatusOr<int> migrated =
         ServiceProcess::RunToCompletion(PARLEY_CONTACTS_BINARY, {"migrate"}, *env_, absl::Seconds(60));
     ASSERT_TRUE(migrated.ok() && *migrated == 0) << "migrate failed";
@@ -86,8 +85,8 @@ class ContactsE2eTest : public ::testing::Test {
     grpc::ChannelArguments args;
     args.SetMaxReceiveMessageSize(64 << 20);
     args.SetMaxSendMessageSize(64 << 20);
-    return v1::ContactsService::NewStub(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()),
-                                                                  grpc::InsecureChannelCredentials(), args));
+    return v1::ContactsService::NewStub(
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->grpc_port()), ClientCredentials(), args));
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
@@ -545,8 +544,8 @@ TEST_F(ContactsImportE2eTest, ADemoTrustWithoutGuardiansIsRefusedAndWithTheFlagD
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  auto stub = v1::ContactsService::NewStub(grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server.grpc_port()),
-                                                                     grpc::InsecureChannelCredentials(), args));
+  auto stub = v1::ContactsService::NewStub(
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server.grpc_port()), ClientCredentials(), args));
 
   v1::ImportTrustRequest demo;
   ASSERT_TRUE(

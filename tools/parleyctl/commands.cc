@@ -175,7 +175,8 @@ absl::StatusOr<std::string> Ctl::Impl::Mint(const std::vector<std::string>& role
                                             const std::vector<std::string>& schools, absl::Duration ttl) const {
   if (roles.empty()) return UsageError("a token needs at least one role");
   auth::Principal principal;
-  principal.subject = "parleyctl";
+  if (opts.as_subject.empty()) return UsageError("--as-subject must not be empty");
+  principal.subject = opts.as_subject;
   principal.roles = roles;
   for (const std::string& school : schools) {
     PARLEY_ASSIGN_OR_RETURN(std::string id, Usage(SchoolId(school)));

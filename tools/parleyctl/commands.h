@@ -42,6 +42,9 @@ struct GlobalOptions {
   std::string audience = "parley";
   std::vector<std::string> as_roles = {"trust_admin"};
   std::vector<std::string> as_schools;  // empty: trust-wide
+  // The minted token's subject: a staff ("schools/{school}/staff/{id}") or guardian
+  // ("guardians/{id}") resource name, so that a teacher's or a parent's view can be tried.
+  std::string as_subject = "parleyctl";
   bool json = false;
   // Per call; commands that move a whole directory default to longer.
   std::optional<absl::Duration> timeout;

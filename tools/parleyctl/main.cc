@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
   app.add_option("--signing-key", global.signing_key, "ES256 PEM private key to mint tokens with");
   AddRepeatable(&app, "--as-role", &as_roles, "role of the minted token (repeatable; default trust_admin)");
   AddRepeatable(&app, "--as-school", &global.as_schools, "school of the minted token (repeatable; default trust-wide)");
+  app.add_option("--as-subject", global.as_subject,
+                 "subject of the minted token: a staff or guardian resource name, to see what that person sees")
+      ->capture_default_str();
   app.add_flag("--json", global.json, "print the response as protobuf JSON");
   app.add_option("--timeout", timeout_text, "deadline of each call (default 10s; import 5m, export 2m)");
   app.add_option("--zone", global.zone,
@@ -110,6 +113,8 @@ int main(int argc, char** argv) {
   AddRepeatable(token, "--role", &token_roles, "role claim (repeatable)")->required();
   AddRepeatable(token, "--school", &token_schools, "school claim (repeatable; none = trust-wide)");
   token->add_option("--ttl", ttl_text, "lifetime")->capture_default_str();
+  token->add_option("--subject", global.as_subject,
+                    "subject claim: schools/{school}/staff/{id} for staff, guardians/{id} for a guardian");
   token->callback([&] {
     needs_channel = false;
     run = [&](Ctl& ctl) -> absl::Status {

@@ -11,6 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/auth/auth.h"
+#include "common/auth/testing/test_keys.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -1517,6 +1519,31 @@ class CommandsTest : public ::testing::Test {
   std::ostringstream out_;
   std::ostringstream err_;
 };
+
+TEST_F(CommandsTest, MintedTokensCarryTheSubjectAskedFor) {
+  const auth::testing::KeyPair keys = auth::testing::GenerateEcP256();
+  GlobalOptions g;
+  g.signing_key = WriteTempFile("mint-key.pem", keys.private_pem);
+  g.as_subject = "guardians/g-0001";
+  Ctl ctl(g, channel_, channel_, channel_, out_, err_);
+  ASSERT_TRUE(ctl.Token({"guardian"}, {"st-marys"}, absl::Minutes(5)).ok()) << err_.str();
+  std::string token = out_.str();
+  token.erase(token.find_last_not_of("\n") + 1);
+  auth::VerifierOptions options;
+  options.public_keys_pem = {keys.public_pem};
+  options.issuer = g.issuer;
+  options.audience = g.audience;
+  auto verifier = auth::Verifier::Create(options);
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  absl::StatusOr<auth::Principal> who = (*verifier)->Verify(token);
+  ASSERT_TRUE(who.ok()) << who.status();
+  EXPECT_EQ(who->subject, "guardians/g-0001");
+  EXPECT_EQ(who->roles, std::vector<std::string>{"guardian"});
+
+  g.as_subject = "";
+  Ctl empty(g, channel_, channel_, channel_, out_, err_);
+  EXPECT_FALSE(empty.Token({"office"}, {"st-marys"}, absl::Minutes(5)).ok());
+}
 
 TEST_F(CommandsTest, PupilsFollowsEveryPageAndPrintsIds) {
   Ctl ctl = MakeCtl();
