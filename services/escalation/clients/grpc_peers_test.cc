@@ -96,6 +96,10 @@ class FakeContacts final : public kv1::ContactsService::Service {
     resp->set_name(req->name());
     resp->add_pupils()->set_pupil("schools/kenilworth/pupils/p1");
     resp->add_pupils()->set_pupil("schools/st-marys/pupils/p7");
+    // A child a court order says g1 receives no information about.
+    kv1::PupilLink* restricted = resp->add_pupils();
+    restricted->set_pupil("schools/st-marys/pupils/p8");
+    restricted->mutable_court_order()->set_no_information(true);
     return grpc::Status::OK;
   }
   grpc::Status GetSchool(grpc::ServerContext*, const kv1::GetSchoolRequest* req, kv1::School* resp) override {
@@ -183,6 +187,7 @@ TEST_F(GrpcPeersTest, APeersErrorKeepsItsCode) {
   EXPECT_EQ(directory.LineManagerOf("schools/kenilworth/staff/nobody").status().code(), absl::StatusCode::kNotFound);
 }
 
+// p8's link carries a court order of no information: not a child g1 may open an enquiry about.
 TEST_F(GrpcPeersTest, AGuardiansPupilsAreTheirLinksAskedEveryTimeAndAnUnknownGuardianHasNone) {
   ContactsDirectory directory(channel_, identity_.get(), absl::Seconds(2), absl::Seconds(60));
   absl::StatusOr<std::vector<std::string>> pupils = directory.PupilsOfGuardian("guardians/g1");
