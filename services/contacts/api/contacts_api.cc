@@ -325,6 +325,15 @@ absl::Status GuardianNotShown(const auth::Grant& caller, const std::string& name
   return PermissionDenied(reason::kWrongSchool, "no guardian of that name is linked to a school this token acts for");
 }
 
+// A member of staff's working pattern (their days, and so a deadline on their calendar) is staff
+// information: those who see staff only by name and role (guardians) may not ask for it.
+absl::Status MaySeeWorkingPattern(const auth::Grant& caller, const std::string& school_id) {
+  const auth::Grant staff(caller.principal(), {auth::Resource::kStaff, auth::Verb::kRead});
+  absl::StatusOr<auth::Reach> reach = staff.At(school_id);
+  if (reach.ok() && *reach >= auth::Reach::kSchool) return absl::OkStatus();
+  return PermissionDenied(reason::kRoleRequired, "a staff member's working pattern is not shown to this role");
+}
+
 // The caller must be able to change records at every school the guardian is linked to.
 absl::Status MayEditGuardianLinks(const auth::Grant& caller, const Guardian& g) {
   std::set<std::string> schools;
@@ -789,6 +798,7 @@ grpc::Status ContactsApi::ComputeDeadline(grpc::ServerContext* ctx, const v1::Co
     PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
     PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
     PARLEY_ASSIGN_OR_RETURN(DeadlineQuery query, DeadlineQueryFromProto(*req, /*explain=*/true));
+    if (!req->owner().empty()) PARLEY_RETURN_IF_ERROR(MaySeeWorkingPattern(caller, school_id));
     PARLEY_ASSIGN_OR_RETURN(DeadlineAnswer answer, contacts::ComputeDeadline(*directory_->snapshot(), query));
     *resp = DeadlineToProto(answer);
     return absl::OkStatus();
@@ -808,6 +818,7 @@ grpc::Status ContactsApi::BatchComputeDeadlines(grpc::ServerContext* ctx, const 
         PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(one.school()));
         PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
         PARLEY_ASSIGN_OR_RETURN(DeadlineQuery query, DeadlineQueryFromProto(one, !req->omit_explanations()));
+        if (!one.owner().empty()) PARLEY_RETURN_IF_ERROR(MaySeeWorkingPattern(caller, school_id));
         return contacts::ComputeDeadline(*snap, query);
       }();
       if (answer.ok()) {
@@ -837,6 +848,7 @@ grpc::Status ContactsApi::ListWorkingPeriods(grpc::ServerContext* ctx, const v1:
     if (snap->FindSchool(school_id) == nullptr) return SchoolNotFound(school_id);
     std::shared_ptr<const calendar::Calendar> cal = snap->SchoolCalendarOf(school_id);
     if (!req->staff().empty()) {
+      PARLEY_RETURN_IF_ERROR(MaySeeWorkingPattern(caller, school_id));
       PARLEY_ASSIGN_OR_RETURN(SchoolScopedId staff, ParseStaffName(req->staff()));
       if (staff.first != school_id) {
         return InvalidArgument(reason::kInvalidField, "staff must be a member of the same school");

@@ -545,6 +545,33 @@ TEST_F(ContactsAccessTest, ACourtOrderOfNoInformationHidesTheChildFromTheGuardia
   EXPECT_TRUE(out.pupils(0).court_order().no_information());
 }
 
+TEST_F(ContactsAccessTest, AGuardianSeesTheSchoolsCalendarButNoStaffMembersWorkingPattern) {
+  v1::ListWorkingPeriodsRequest periods;
+  periods.set_school("schools/st-marys");
+  periods.mutable_start_time()->set_seconds(1761523200);  // 2025-10-27
+  periods.mutable_end_time()->set_seconds(1762128000);    // a week later
+  v1::ListWorkingPeriodsResponse out;
+  grpc::Status status = Call(&Stub::ListWorkingPeriods, kFather, periods, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  periods.set_staff("schools/st-marys/staff/oak-teacher");
+  ExpectRefused(&Stub::ListWorkingPeriods, kFather, periods, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
+  status = Call(&Stub::ListWorkingPeriods, kOffice, periods, &out);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+
+  v1::ComputeDeadlineRequest deadline;
+  deadline.set_school("schools/st-marys");
+  deadline.set_channel(v1::CHANNEL_EMAIL);
+  deadline.set_stage(v1::STAGE_ACKNOWLEDGE);
+  deadline.mutable_received_time()->set_seconds(1761318600);
+  v1::ComputeDeadlineResponse due;
+  status = Call(&Stub::ComputeDeadline, kFather, deadline, &due);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  deadline.set_owner("schools/st-marys/staff/oak-teacher");
+  ExpectRefused(&Stub::ComputeDeadline, kFather, deadline, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
+  status = Call(&Stub::ComputeDeadline, kOakTeacher, deadline, &due);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(ContactsAccessTest, ATeacherSeesTheGuardiansOfThePupilsTheyTeach) {
   // Oak teaches p-001 (both parents); Ash teaches p-002 (the mother only).
   EXPECT_THAT(GuardiansListed(kOakTeacher), ::testing::ElementsAre("guardians/g-001", "guardians/g-002"));
