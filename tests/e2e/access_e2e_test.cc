@@ -49,7 +49,7 @@
 #include "services/contacts/api/contacts_api.h"
 #include "services/escalation/api/escalation_api.h"
 #include "tests/e2e/e2e_support.h"
-#include "tests/e2e/service_process.h"
+#include "tests/e2e/trust_under_test.h"
 
 namespace parley::e2e {
 namespace {
@@ -491,29 +491,19 @@ struct Caller {
 // ---- The suite ----------------------------------------------------------------------------------
 
 struct Suite {
-  Suite(parley::testing::TestDatabase contacts, parley::testing::TestDatabase conduct,
-        parley::testing::TestDatabase escalation)
-      : contacts_db(std::move(contacts)), conduct_db(std::move(conduct)), escalation_db(std::move(escalation)) {}
-  parley::testing::TestDatabase contacts_db;
-  parley::testing::TestDatabase conduct_db;
-  parley::testing::TestDatabase escalation_db;
-  auth::testing::KeyPair user_keys = auth::testing::GenerateEcP256();
-  auth::testing::KeyPair service_keys = auth::testing::GenerateEcP256();
-  ServiceProcess contacts;
-  ServiceProcess conduct;
-  ServiceProcess escalation;
-  std::unique_ptr<auth::Signer> signer;
+  std::unique_ptr<TrustUnderTest> trust;  // contacts (the demo trust), conduct and escalation
   Demo demo;
 };
-Suite* suite = nullptr;
+std::unique_ptr<Suite> suite;
 
 std::string Mint(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
                  const std::string& subject, const auth::Signer* signer = nullptr) {
+  if (signer == nullptr) return suite->trust->Mint(roles, schools, subject, absl::Minutes(30));
   auth::Principal p;
   p.subject = subject;
   p.roles = roles;
   p.schools = schools;
-  return *(signer ? signer : suite->signer.get())->Mint(p, absl::Minutes(30));
+  return *signer->Mint(p, absl::Minutes(30));
 }
 
 void Authorize(grpc::ClientContext& ctx, const std::string& token) {
@@ -572,40 +562,12 @@ const char* CodeName(grpc::StatusCode c) {
 class AccessE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto contacts_db = parley::testing::TestDatabase::Create();
-    auto conduct_db = parley::testing::TestDatabase::Create();
-    auto escalation_db = parley::testing::TestDatabase::Create();
-    auto redis = parley::testing::TestRedis::AddressFromEnv();
-    if (!contacts_db || !conduct_db || !escalation_db || !redis) return;
-    suite = new Suite(std::move(*contacts_db), std::move(*conduct_db), std::move(*escalation_db));
-    const std::string user_pub = WriteTemp("access-user.pem", suite->user_keys.public_pem);
-    const std::string service_pub = WriteTemp("access-service.pem", suite->service_keys.public_pem);
-    const std::string service_key = WriteTemp("access-service-key.pem", suite->service_keys.private_pem);
-    const std::map<std::string, std::string> common = ServiceEnv(absl::StrCat(user_pub, ",", service_pub));
-    auto contacts_env = common;
-    contacts_env["PARLEY_PG_DSN"] = suite->contacts_db.dsn();
-    absl::Status started = MigrateAndStart(suite->contacts, PARLEY_CONTACTS_BINARY, contacts_env);
-    ASSERT_TRUE(started.ok()) << started;
-
-    auth::SignerOptions opts{suite->user_keys.private_pem, "parley-e2e", "parley", nullptr};
-    suite->signer = *auth::Signer::Create(opts);
-    absl::Status imported =
-        ImportDemoTrust(suite->contacts.grpc_port(), PARLEY_DEMO_TRUST_JSON, Mint({"trust_admin"}, {}, "admin@trust"));
-    ASSERT_TRUE(imported.ok()) << imported;
-
-    auto conduct_env = common;
-    conduct_env["PARLEY_PG_DSN"] = suite->conduct_db.dsn();
-    conduct_env["PARLEY_REDIS_ADDR"] = *redis;
-    conduct_env["PARLEY_SERVICE_KEY"] = service_key;
-    conduct_env["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", suite->contacts.grpc_port());
-    started = MigrateAndStart(suite->conduct, PARLEY_CONDUCT_BINARY, conduct_env);
-    ASSERT_TRUE(started.ok()) << started;
-
-    auto escalation_env = conduct_env;
-    escalation_env["PARLEY_PG_DSN"] = suite->escalation_db.dsn();
-    escalation_env["PARLEY_CONDUCT_ADDR"] = absl::StrCat("127.0.0.1:", suite->conduct.grpc_port());
-    started = MigrateAndStart(suite->escalation, PARLEY_ESCALATION_BINARY, escalation_env);
-    ASSERT_TRUE(started.ok()) << started;
+    suite = std::make_unique<Suite>();
+    TrustOptions trust{"access", PARLEY_DEMO_TRUST_JSON, PARLEY_CONTACTS_BINARY, PARLEY_CONDUCT_BINARY,
+                       PARLEY_ESCALATION_BINARY};
+    trust.admin_subject = "admin@trust";  // the importer the walk's trust_admin callers are
+    suite->trust = TrustUnderTest::StartForSuite(trust);
+    if (!suite->trust) return;
 
     Demo& demo = suite->demo;
     google::protobuf::util::JsonParseOptions parse;
@@ -626,17 +588,9 @@ class AccessE2eTest : public ::testing::Test {
     ready_ = true;
   }
 
-  static void TearDownTestSuite() {
-    delete suite;
-    suite = nullptr;
-  }
+  static void TearDownTestSuite() { suite.reset(); }
 
-  void SetUp() override {
-    if (!ready_) {
-      if (parley::testing::TestDatabase::Configured()) FAIL() << "the suite set-up failed (see above)";
-      GTEST_SKIP() << "set PARLEY_TEST_PG_DSN and PARLEY_TEST_REDIS_ADDR (scripts/test.sh does)";
-    }
-  }
+  void SetUp() override { PARLEY_REQUIRE_SUITE_READY(ready_); }
 
   static bool ready_;
 };
@@ -676,8 +630,8 @@ bool TeachesAny(const Family& f, const std::string& staff) {
 
 // Records of `family` at `school` through the APIs, as that school's office and senior leader.
 void MakeRecords(const Fixture& fx, const Family& family, const std::string& school, Target* t) {
-  auto conduct = cv1::ConductService::NewStub(ServiceChannel(suite->conduct.grpc_port()));
-  auto escalation = ev1::EscalationService::NewStub(ServiceChannel(suite->escalation.grpc_port()));
+  auto conduct = cv1::ConductService::NewStub(suite->trust->Channel(Service::kConduct));
+  auto escalation = ev1::EscalationService::NewStub(suite->trust->Channel(Service::kEscalation));
   const bool home = school == kSchool;
   const std::string school_id = school.substr(std::string("schools/").size());
   const std::string office = Mint({"office"}, {school_id}, home ? fx.office : fx.other_office);
@@ -987,7 +941,7 @@ std::vector<Caller> MakeCallers(const Fixture& fx, const Targets& t) {
   }
   {
     SimulatedClock past(absl::Now() - absl::Hours(2));
-    auth::SignerOptions opts{suite->user_keys.private_pem, "parley-e2e", "parley", &past};
+    auth::SignerOptions opts{suite->trust->user_keys().private_pem, "parley-e2e", "parley", &past};
     std::unique_ptr<auth::Signer> old = *auth::Signer::Create(opts);
     auth::Principal p;
     p.subject = "admin@trust";
@@ -1052,10 +1006,11 @@ TEST_F(AccessE2eTest, EveryMethodEveryCaller) {
   std::set<std::pair<std::string, std::string>> seen_groups;
 
   const std::vector<ServiceUnderTest> services = {
-      {"parley.contacts.v1.ContactsService", &contacts::ContactsApi::AccessRules(), suite->contacts.grpc_port()},
-      {"parley.conduct.v1.ConductService", &conduct::ConductApi::AccessRules(), suite->conduct.grpc_port()},
+      {"parley.contacts.v1.ContactsService", &contacts::ContactsApi::AccessRules(),
+       suite->trust->Port(Service::kContacts)},
+      {"parley.conduct.v1.ConductService", &conduct::ConductApi::AccessRules(), suite->trust->Port(Service::kConduct)},
       {"parley.escalation.v1.EscalationService", &escalation::EscalationApi::AccessRules(),
-       suite->escalation.grpc_port()},
+       suite->trust->Port(Service::kEscalation)},
   };
 
   // Reads first, then changes, so a change cannot take away what a read is checked against.

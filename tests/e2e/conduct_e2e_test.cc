@@ -2,7 +2,6 @@
 // Redis, contacts loaded with the demo trust, conduct calling contacts with its own service
 // identity, everything over gRPC with real ES256 tokens.
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -18,7 +17,7 @@
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "tests/e2e/e2e_support.h"
-#include "tests/e2e/service_process.h"
+#include "tests/e2e/trust_under_test.h"
 
 namespace parley::e2e {
 namespace {
@@ -35,43 +34,20 @@ google::protobuf::Timestamp At(const std::string& utc) {
 }
 
 struct Suite {
-  Suite(parley::testing::TestDatabase contacts, parley::testing::TestDatabase conduct)
-      : contacts_db(std::move(contacts)), conduct_db(std::move(conduct)) {}
-  parley::testing::TestDatabase contacts_db;
-  parley::testing::TestDatabase conduct_db;
-  auth::testing::KeyPair user_keys = auth::testing::GenerateEcP256();
-  auth::testing::KeyPair service_keys = auth::testing::GenerateEcP256();
-  ServiceProcess contacts;
-  ServiceProcess conduct;
-  std::unique_ptr<auth::Signer> signer;
-  std::string guardian;        // a Kenilworth guardian with no other school
-  std::string other_guardian;  // another Kenilworth guardian
-  std::string head;            // Kenilworth's headteacher
+  std::unique_ptr<TrustUnderTest> trust;  // contacts (the demo trust) and conduct
+  std::string guardian;                   // a Kenilworth guardian with no other school
+  std::string other_guardian;             // another Kenilworth guardian
+  std::string head;                       // Kenilworth's headteacher
 };
-Suite* suite = nullptr;
+std::unique_ptr<Suite> suite;
 
 class ConductE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto contacts_db = parley::testing::TestDatabase::Create();
-    auto conduct_db = parley::testing::TestDatabase::Create();
-    auto redis = parley::testing::TestRedis::AddressFromEnv();
-    if (!contacts_db || !conduct_db || !redis) return;
-    suite = new Suite(std::move(*contacts_db), std::move(*conduct_db));
-    const std::string user_pub = WriteTemp("conduct-user.pem", suite->user_keys.public_pem);
-    const std::string service_pub = WriteTemp("conduct-service.pem", suite->service_keys.public_pem);
-    const std::string service_key = WriteTemp("conduct-service-key.pem", suite->service_keys.private_pem);
-    const std::map<std::string, std::string> common = ServiceEnv(absl::StrCat(user_pub, ",", service_pub));
-    auto contacts_env = common;
-    contacts_env["PARLEY_PG_DSN"] = suite->contacts_db.dsn();
-    absl::Status started = MigrateAndStart(suite->contacts, PARLEY_CONTACTS_BINARY, contacts_env);
-    ASSERT_TRUE(started.ok()) << started;
-
-    auth::SignerOptions opts{suite->user_keys.private_pem, "parley-e2e", "parley", nullptr};
-    suite->signer = *auth::Signer::Create(opts);
-    absl::Status imported =
-        ImportDemoTrust(suite->contacts.grpc_port(), PARLEY_DEMO_TRUST_JSON, Token({"trust_admin"}, {}));
-    ASSERT_TRUE(imported.ok()) << imported;
+    suite = std::make_unique<Suite>();
+    suite->trust = TrustUnderTest::StartForSuite(
+        {"conduct", PARLEY_DEMO_TRUST_JSON, PARLEY_CONTACTS_BINARY, PARLEY_CONDUCT_BINARY});
+    if (!suite->trust) return;
     auto contacts = ContactsStub();
     {
       grpc::ClientContext ctx;
@@ -104,43 +80,23 @@ class ConductE2eTest : public ::testing::Test {
       ASSERT_GT(resp.staff_size(), 0);
       suite->head = resp.staff(0).name();
     }
-
-    auto conduct_env = common;
-    conduct_env["PARLEY_PG_DSN"] = suite->conduct_db.dsn();
-    conduct_env["PARLEY_REDIS_ADDR"] = *redis;
-    conduct_env["PARLEY_SERVICE_KEY"] = service_key;
-    conduct_env["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", suite->contacts.grpc_port());
-    started = MigrateAndStart(suite->conduct, PARLEY_CONDUCT_BINARY, conduct_env);
-    ASSERT_TRUE(started.ok()) << started;
     ready_ = true;
   }
 
-  static void TearDownTestSuite() {
-    delete suite;
-    suite = nullptr;
-  }
+  static void TearDownTestSuite() { suite.reset(); }
 
   void SetUp() override {
-    if (!ready_) {
-      if (parley::testing::TestDatabase::Configured()) FAIL() << "the suite set-up failed (see above)";
-      GTEST_SKIP() << "set PARLEY_TEST_PG_DSN and PARLEY_TEST_REDIS_ADDR (scripts/test.sh does)";
-    }
-    conduct_ = cv1::ConductService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->conduct.grpc_port()), ClientCredentials()));
+    PARLEY_REQUIRE_SUITE_READY(ready_);
+    conduct_ = cv1::ConductService::NewStub(suite->trust->Channel(Service::kConduct));
   }
 
   static std::unique_ptr<kv1::ContactsService::Stub> ContactsStub() {
-    return kv1::ContactsService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->contacts.grpc_port()), ClientCredentials()));
+    return kv1::ContactsService::NewStub(suite->trust->Channel(Service::kContacts));
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
                            const std::string& subject = "e2e") {
-    auth::Principal p;
-    p.subject = subject;
-    p.roles = std::move(roles);
-    p.schools = std::move(schools);
-    return *suite->signer->Mint(p, absl::Minutes(5));
+    return suite->trust->Mint(std::move(roles), std::move(schools), subject, absl::Minutes(5));
   }
 
   static void Authorize(grpc::ClientContext& ctx, const std::string& token) {

@@ -3,15 +3,12 @@
 // asking conduct's gate and contacts' routing and clocks with its own service identity, everything
 // over gRPC with real ES256 tokens.
 #include <functional>
-#include <map>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "common/auth/auth.h"
-#include "common/auth/testing/test_keys.h"
 #include "common/testing/test_database.h"
 #include "common/testing/test_redis.h"
 #include "gmock/gmock.h"
@@ -21,7 +18,7 @@
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
 #include "tests/e2e/e2e_support.h"
-#include "tests/e2e/service_process.h"
+#include "tests/e2e/trust_under_test.h"
 
 namespace parley::e2e {
 namespace {
@@ -36,74 +33,31 @@ using Stub = ev1::EscalationService::Stub;
 google::protobuf::Timestamp Ago(absl::Duration d) { return TimeUtil::TimeTToTimestamp(absl::ToTimeT(absl::Now() - d)); }
 
 struct Suite {
-  Suite(parley::testing::TestDatabase contacts, parley::testing::TestDatabase conduct,
-        parley::testing::TestDatabase escalation)
-      : contacts_db(std::move(contacts)), conduct_db(std::move(conduct)), escalation_db(std::move(escalation)) {}
-  parley::testing::TestDatabase contacts_db;
-  parley::testing::TestDatabase conduct_db;
-  parley::testing::TestDatabase escalation_db;
-  auth::testing::KeyPair user_keys = auth::testing::GenerateEcP256();
-  auth::testing::KeyPair service_keys = auth::testing::GenerateEcP256();
-  ServiceProcess contacts;
-  ServiceProcess conduct;
-  ServiceProcess escalation;
-  std::unique_ptr<auth::Signer> signer;
-  std::string pupil;          // a St Mary's pupil with a single class teacher
-  std::string class_teacher;  // theirs
-  std::string guardian;       // one of theirs
-  std::string deputy_head;    // St Mary's rung 1 on the main ladder
-  std::string head;           // St Mary's headteacher
+  std::unique_ptr<TrustUnderTest> trust;  // contacts (the demo trust), conduct and escalation
+  std::string pupil;                      // a St Mary's pupil with a single class teacher
+  std::string class_teacher;              // theirs
+  std::string guardian;                   // one of theirs
+  std::string deputy_head;                // St Mary's rung 1 on the main ladder
+  std::string head;                       // St Mary's headteacher
   std::string kenilworth_pupil;
   std::string other_family_pupil;  // a St Mary's pupil `guardian` is not linked to
 };
-Suite* suite = nullptr;
+std::unique_ptr<Suite> suite;
 
 class EscalationE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    auto contacts_db = parley::testing::TestDatabase::Create();
-    auto conduct_db = parley::testing::TestDatabase::Create();
-    auto escalation_db = parley::testing::TestDatabase::Create();
-    auto redis = parley::testing::TestRedis::AddressFromEnv();
-    if (!contacts_db || !conduct_db || !escalation_db || !redis) return;
-    suite = new Suite(std::move(*contacts_db), std::move(*conduct_db), std::move(*escalation_db));
-    const std::string user_pub = WriteTemp("escalation-user.pem", suite->user_keys.public_pem);
-    const std::string service_pub = WriteTemp("escalation-service.pem", suite->service_keys.public_pem);
-    const std::string service_key = WriteTemp("escalation-service-key.pem", suite->service_keys.private_pem);
-    // Every service trusts the users' key and the services' key.
-    const std::map<std::string, std::string> common = ServiceEnv(absl::StrCat(user_pub, ",", service_pub));
-    auto contacts_env = common;
-    contacts_env["PARLEY_PG_DSN"] = suite->contacts_db.dsn();
-    absl::Status started = MigrateAndStart(suite->contacts, PARLEY_CONTACTS_BINARY, contacts_env);
-    ASSERT_TRUE(started.ok()) << started;
-
-    auth::SignerOptions opts{suite->user_keys.private_pem, "parley-e2e", "parley", nullptr};
-    suite->signer = *auth::Signer::Create(opts);
-    absl::Status imported =
-        ImportDemoTrust(suite->contacts.grpc_port(), PARLEY_DEMO_TRUST_JSON, Token({"trust_admin"}, {}));
-    ASSERT_TRUE(imported.ok()) << imported;
+    suite = std::make_unique<Suite>();
+    suite->trust = TrustUnderTest::StartForSuite({"escalation", PARLEY_DEMO_TRUST_JSON, PARLEY_CONTACTS_BINARY,
+                                                  PARLEY_CONDUCT_BINARY, PARLEY_ESCALATION_BINARY});
+    if (!suite->trust) return;
     ASSERT_NO_FATAL_FAILURE(FindPeople());
-
-    auto conduct_env = common;
-    conduct_env["PARLEY_PG_DSN"] = suite->conduct_db.dsn();
-    conduct_env["PARLEY_REDIS_ADDR"] = *redis;
-    conduct_env["PARLEY_SERVICE_KEY"] = service_key;
-    conduct_env["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", suite->contacts.grpc_port());
-    started = MigrateAndStart(suite->conduct, PARLEY_CONDUCT_BINARY, conduct_env);
-    ASSERT_TRUE(started.ok()) << started;
-
-    auto escalation_env = conduct_env;
-    escalation_env["PARLEY_PG_DSN"] = suite->escalation_db.dsn();
-    escalation_env["PARLEY_CONDUCT_ADDR"] = absl::StrCat("127.0.0.1:", suite->conduct.grpc_port());
-    started = MigrateAndStart(suite->escalation, PARLEY_ESCALATION_BINARY, escalation_env);
-    ASSERT_TRUE(started.ok()) << started;
     ready_ = true;
   }
 
   // The people the scenarios use, from the demo trust.
   static void FindPeople() {
-    auto contacts = kv1::ContactsService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->contacts.grpc_port()), ClientCredentials()));
+    auto contacts = kv1::ContactsService::NewStub(suite->trust->Channel(Service::kContacts));
     const std::string reader = Token({"office"}, {"st-marys", "kenilworth"});
     {
       grpc::ClientContext ctx;
@@ -183,27 +137,16 @@ class EscalationE2eTest : public ::testing::Test {
     }
   }
 
-  static void TearDownTestSuite() {
-    delete suite;
-    suite = nullptr;
-  }
+  static void TearDownTestSuite() { suite.reset(); }
 
   void SetUp() override {
-    if (!ready_) {
-      if (parley::testing::TestDatabase::Configured()) FAIL() << "the suite set-up failed (see above)";
-      GTEST_SKIP() << "set PARLEY_TEST_PG_DSN and PARLEY_TEST_REDIS_ADDR (scripts/test.sh does)";
-    }
-    stub_ = ev1::EscalationService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->escalation.grpc_port()), ClientCredentials()));
+    PARLEY_REQUIRE_SUITE_READY(ready_);
+    stub_ = ev1::EscalationService::NewStub(suite->trust->Channel(Service::kEscalation));
   }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools,
                            const std::string& subject = "e2e") {
-    auth::Principal p;
-    p.subject = subject;
-    p.roles = std::move(roles);
-    p.schools = std::move(schools);
-    return *suite->signer->Mint(p, absl::Minutes(5));
+    return suite->trust->Mint(std::move(roles), std::move(schools), subject, absl::Minutes(5));
   }
 
   static void Authorize(grpc::ClientContext& ctx, const std::string& token) {

@@ -9,7 +9,6 @@
 #include <signal.h>
 
 #include <atomic>
-#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,8 +16,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/auth/auth.h"
-#include "common/auth/testing/test_keys.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
 #include "common/testing/owned_redis.h"
@@ -29,7 +26,7 @@
 #include "gtest/gtest.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
 #include "tests/e2e/e2e_support.h"
-#include "tests/e2e/service_process.h"
+#include "tests/e2e/trust_under_test.h"
 
 namespace parley::e2e {
 namespace {
@@ -53,61 +50,29 @@ absl::Time FromProto(const google::protobuf::Timestamp& t) {
 }
 
 struct Suite {
-  std::unique_ptr<parley::testing::OwnedRedis> redis;
-  std::optional<parley::testing::TestDatabase> contacts_db, conduct_db, escalation_db;
-  auth::testing::KeyPair user_keys = auth::testing::GenerateEcP256();
-  auth::testing::KeyPair service_keys = auth::testing::GenerateEcP256();
-  ServiceProcess contacts, conduct, escalation;
-  std::map<std::string, std::string> escalation_env;
-  std::unique_ptr<auth::Signer> signer;
+  std::unique_ptr<parley::testing::OwnedRedis> redis;  // outlives the services that use it
+  std::unique_ptr<TrustUnderTest> trust;               // the drill trust, conduct and escalation
   std::unique_ptr<pg::Pool> escalation_sql;
 };
-Suite* suite = nullptr;
+std::unique_ptr<Suite> suite;
 
 class EscalationTimersE2eTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!parley::testing::TestDatabase::Configured() || !parley::testing::OwnedRedis::Available()) return;
-    suite = new Suite;
+    suite = std::make_unique<Suite>();
     auto redis = parley::testing::OwnedRedis::Start({});
     ASSERT_TRUE(redis.ok()) << redis.status();
     suite->redis = std::move(*redis);
-    suite->contacts_db = parley::testing::TestDatabase::Create();
-    suite->conduct_db = parley::testing::TestDatabase::Create();
-    suite->escalation_db = parley::testing::TestDatabase::Create();
-    ASSERT_TRUE(suite->contacts_db && suite->conduct_db && suite->escalation_db);
-
-    const std::string user_pub = WriteTemp("timers-user.pem", suite->user_keys.public_pem);
-    const std::string service_pub = WriteTemp("timers-service.pem", suite->service_keys.public_pem);
-    const std::string service_key = WriteTemp("timers-service-key.pem", suite->service_keys.private_pem);
-    const std::map<std::string, std::string> common = ServiceEnv(absl::StrCat(user_pub, ",", service_pub));
-    auto contacts_env = common;
-    contacts_env["PARLEY_PG_DSN"] = suite->contacts_db->dsn();
-    absl::Status started = MigrateAndStart(suite->contacts, PARLEY_CONTACTS_BINARY, contacts_env);
-    ASSERT_TRUE(started.ok()) << started;
-
-    auth::SignerOptions opts{suite->user_keys.private_pem, "parley-e2e", "parley", nullptr};
-    suite->signer = *auth::Signer::Create(opts);
-    absl::Status imported =
-        ImportDemoTrust(suite->contacts.grpc_port(), PARLEY_DRILL_TRUST_JSON, Token({"trust_admin"}, {}));
-    ASSERT_TRUE(imported.ok()) << imported;
-
-    auto conduct_env = common;
-    conduct_env["PARLEY_PG_DSN"] = suite->conduct_db->dsn();
-    conduct_env["PARLEY_REDIS_ADDR"] = suite->redis->address();
-    conduct_env["PARLEY_SERVICE_KEY"] = service_key;
-    conduct_env["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", suite->contacts.grpc_port());
-    started = MigrateAndStart(suite->conduct, PARLEY_CONDUCT_BINARY, conduct_env);
-    ASSERT_TRUE(started.ok()) << started;
-
-    suite->escalation_env = conduct_env;
-    suite->escalation_env["PARLEY_PG_DSN"] = suite->escalation_db->dsn();
-    suite->escalation_env["PARLEY_CONDUCT_ADDR"] = absl::StrCat("127.0.0.1:", suite->conduct.grpc_port());
-    started = MigrateAndStart(suite->escalation, PARLEY_ESCALATION_BINARY, suite->escalation_env);
-    ASSERT_TRUE(started.ok()) << started;
+    TrustOptions trust{"timers", PARLEY_DRILL_TRUST_JSON, PARLEY_CONTACTS_BINARY, PARLEY_CONDUCT_BINARY,
+                       PARLEY_ESCALATION_BINARY};
+    trust.redis_addr = suite->redis->address();  // its own: the fault test empties it
+    trust.admin_subject = "office@drill";        // the subject every token of this suite carries
+    suite->trust = TrustUnderTest::StartForSuite(trust);
+    if (!suite->trust) return;
 
     pg::PoolOptions sql;
-    sql.dsn = suite->escalation_db->dsn();
+    sql.dsn = suite->trust->Dsn(Service::kEscalation);
     sql.size = 1;
     auto pool = pg::Pool::Create(sql);
     ASSERT_TRUE(pool.ok()) << pool.status();
@@ -115,10 +80,7 @@ class EscalationTimersE2eTest : public ::testing::Test {
     ready_ = true;
   }
 
-  static void TearDownTestSuite() {
-    delete suite;
-    suite = nullptr;
-  }
+  static void TearDownTestSuite() { suite.reset(); }
 
   void SetUp() override {
     if (!ready_) {
@@ -127,20 +89,14 @@ class EscalationTimersE2eTest : public ::testing::Test {
       }
       GTEST_SKIP() << "needs PARLEY_TEST_PG_DSN (scripts/test.sh sets it) and redis-server in PATH";
     }
+    office_token_ = Office();
     Connect();
   }
 
-  void Connect() {
-    stub_ = ev1::EscalationService::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", suite->escalation.grpc_port()), ClientCredentials()));
-  }
+  void Connect() { stub_ = ev1::EscalationService::NewStub(suite->trust->Channel(Service::kEscalation)); }
 
   static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools) {
-    auth::Principal p;
-    p.subject = "office@drill";
-    p.roles = std::move(roles);
-    p.schools = std::move(schools);
-    return *suite->signer->Mint(p, absl::Minutes(10));
+    return suite->trust->Mint(std::move(roles), std::move(schools), "office@drill", absl::Minutes(10));
   }
   static std::string Office() { return Token({"office"}, {"drill"}); }
 
@@ -177,7 +133,7 @@ class EscalationTimersE2eTest : public ::testing::Test {
     return n;
   }
 
-  std::string office_token_ = Office();
+  std::string office_token_;  // minted in SetUp: without a set-up there is no signer
   std::unique_ptr<Stub> stub_;
   static bool ready_;
 };
@@ -297,7 +253,7 @@ TEST_F(EscalationTimersE2eTest, TwoThousandDeadlinesFireExactlyOnceThroughKillsA
   ASSERT_TRUE(redis.ok()) << redis.status();
   for (int crash = 1; crash <= 3; ++crash) {
     wait_for_at_least(crash * kEnquiries / 5);
-    ASSERT_TRUE(suite->escalation.Kill().ok());
+    ASSERT_TRUE(suite->trust->Process(Service::kEscalation).Kill().ok());
     const int64_t at_kill = Count(fired_sql);
     std::cout << "kill -9 #" << crash << " with " << at_kill << " of " << kEnquiries << " fired\n";
     // The first crash must land mid-herd for the test to mean anything; the later ones usually do
@@ -309,7 +265,7 @@ TEST_F(EscalationTimersE2eTest, TwoThousandDeadlinesFireExactlyOnceThroughKillsA
       // The wake-up index vanishes while nobody runs: the restarted worker must notice and rebuild it.
       ASSERT_TRUE((*redis)->Command({"FLUSHALL"}).ok());
     }
-    ASSERT_TRUE(suite->escalation.Start(PARLEY_ESCALATION_BINARY, suite->escalation_env).ok());
+    ASSERT_TRUE(suite->trust->StartAgain(Service::kEscalation).ok());
     if (crash == 1) {
       wait_for_at_least(at_kill + kEnquiries / 10);
       ASSERT_TRUE((*redis)->Command({"FLUSHALL"}).ok());
