@@ -59,11 +59,11 @@ struct Collection {
   absl::string_view what;
   absl::string_view not_found;
 };
-constexpr Collection kDecisions{"decisions", "decision", reason::kDecisionNotFound};
-constexpr Collection kIncidents{"incidents", "incident", reason::kIncidentNotFound};
-constexpr Collection kArrangements{"arrangements", "arrangement", reason::kArrangementNotFound};
-constexpr Collection kBans{"premisesBans", "premises ban", reason::kPremisesBanNotFound};
-constexpr Collection kLetters{"letters", "letter", reason::kLetterNotFound};
+const Collection kDecisions{"decisions", "decision", reason::kDecisionNotFound};
+const Collection kIncidents{"incidents", "incident", reason::kIncidentNotFound};
+const Collection kArrangements{"arrangements", "arrangement", reason::kArrangementNotFound};
+const Collection kBans{"premisesBans", "premises ban", reason::kPremisesBanNotFound};
+const Collection kLetters{"letters", "letter", reason::kLetterNotFound};
 
 // For a guardian's own view: the record when the guardian sees it; otherwise — another family's
 // record, a draft, or no record at all — one NOT_FOUND in the same words, so a guardian cannot tell
