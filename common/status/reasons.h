@@ -86,7 +86,8 @@ inline constexpr char kEnquiryResolved[] = "ENQUIRY_RESOLVED";
 inline constexpr char kAlreadyOpened[] = "ALREADY_OPENED";
 inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
 inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
-inline constexpr char kImportWouldDelete[] = "IMPORT_WOULD_DELETE";  // an import would delete records; allow_deletions not set
+inline constexpr char kImportWouldDelete[] =
+    "IMPORT_WOULD_DELETE";  // an import would delete records; allow_deletions not set
 
 // ---- races (ABORTED): retry the whole call -----------------------------------------------------
 inline constexpr char kStaleEtag[] = "STALE_ETAG";

@@ -19,7 +19,8 @@ namespace v1 = ::parley::contacts::v1;
 class ContactsApi final : public v1::ContactsService::Service {
  public:
   ContactsApi(DirectoryService* directory, const auth::Verifier* verifier)
-      : directory_(directory), edge_(verifier, api::Edge::ServiceNamed(v1::ContactsService::service_full_name()), AccessRules()) {}
+      : directory_(directory),
+        edge_(verifier, api::Edge::ServiceNamed(v1::ContactsService::service_full_name()), AccessRules()) {}
 
   // The access rule of every method (common/auth/access.h; docs/security.md).
   static const auth::RuleTable& AccessRules();
