@@ -86,8 +86,8 @@ inline constexpr char kEnquiryResolved[] = "ENQUIRY_RESOLVED";
 inline constexpr char kAlreadyOpened[] = "ALREADY_OPENED";
 inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
 inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
-inline constexpr char kImportWouldDelete[] =
-    "IMPORT_WOULD_DELETE";  // an import would delete records; allow_deletions not set
+// An import would delete records and allow_deletions is not set.
+inline constexpr char kImportWouldDelete[] = "IMPORT_WOULD_DELETE";
 
 // ---- races (ABORTED): retry the whole call -----------------------------------------------------
 inline constexpr char kStaleEtag[] = "STALE_ETAG";
