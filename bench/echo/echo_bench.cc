@@ -1,16 +1,25 @@
-// echo_bench: how fast the Parley server machinery answers a trivial RPC, and what bearer-token
-// authentication adds to it.
+// echo_bench: how fast the Parley server machinery answers a trivial RPC, what bearer-token
+// authentication adds to it, and how far both are from gRPC itself.
 //
 //   echo_bench                          start a Server in this process and measure it
 //   echo_bench --target=host:50051      measure a running service's Diagnostics Echo
 //   echo_bench --tls_dir=DIR            the same over mutual TLS: DIR as scripts/tls-certs.sh DIR
 //                                       service client makes it (the server presents service.crt,
 //                                       the client client.crt; both trust ca.crt)
+//   echo_bench --blocking_client        drive the calls from a thread per call in flight (the old
+//                                       harness) instead of the asynchronous client
 //
-// Prints one line per (call, in-flight) pair: req/s, p50, p90, p99. In-process runs also measure
-// "auth_echo": the same Echo behind Verifier::Authenticate and the access model's check at a
-// school (auth::Grant::At) with a cached ES256 token, i.e. what every real RPC pays before its
-// own work, and print it as a share of Echo.
+// Prints one line per (call, in-flight) pair: req/s, p50, p90, p99, CPU of the process per call.
+// In-process runs measure three servers in turn, at each level:
+//   - "bare_echo": the physical reference, a plain grpc::Server in this process serving the same
+//     Echo through the callback API (ServerUnaryReactor), with no interceptors, no auth, no
+//     metrics, no health or reflection;
+//   - "echo": Parley's Diagnostics Echo on a server::Server (sync API, interceptor, metrics, log);
+//   - "auth_echo": the same Echo behind Verifier::Authenticate and the access model's check at a
+//     school (auth::Grant::At) with a cached ES256 token, i.e. what every real RPC pays before its
+//     own work.
+// Parley's figures are also printed as a share of bare_echo's req/s from the same level.
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -19,6 +28,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "bench/common/load.h"
@@ -31,6 +41,9 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
+#include "grpcpp/support/client_callback.h"
 #include "grpcpp/support/method_handler.h"
 #include "parley/diagnostics/v1/diagnostics.grpc.pb.h"
 
@@ -70,6 +83,30 @@ class AuthEchoService final : public grpc::Service {
   const auth::Verifier* verifier_;
 };
 
+// The reference: Echo on the callback API, answered inline on gRPC's own thread.
+class BareEchoService final : public parley::diagnostics::v1::DiagnosticsService::CallbackService {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const EchoRequest* request,
+                                 EchoResponse* response) override {
+    response->set_payload(request->payload());
+    grpc::ServerUnaryReactor* reactor = ctx->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
+// The same transport security as the Parley server under test (server.cc), so the two differ
+// by what runs around the handler only.
+std::shared_ptr<grpc::ServerCredentials> BareCredentials(const std::string& tls_dir) {
+  if (tls_dir.empty()) return grpc::InsecureServerCredentials();
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls_dir + "/service.key", tls_dir + "/service.crt", tls_dir + "/ca.crt", 60);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  options.watch_root_certs();
+  options.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY);
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
 struct Flags {
   std::string target;
   double seconds = 3;
@@ -77,6 +114,8 @@ struct Flags {
   int payload_bytes = 16;
   int max_threads = 64;
   std::string tls_dir;
+  bool blocking_client = false;
+  std::string calls = "bare_echo,echo,auth_echo";
 };
 
 int Run(const Flags& flags) {
@@ -96,6 +135,9 @@ int Run(const Flags& flags) {
   std::unique_ptr<AuthEchoService> auth_echo;
   std::string token;
   std::string target = flags.target;
+  BareEchoService bare_service;
+  std::unique_ptr<grpc::Server> bare_server;
+  int bare_port = 0;
   if (target.empty()) {
     const auth::testing::KeyPair key = auth::testing::GenerateEcP256();
     auth::VerifierOptions vopts;
@@ -130,10 +172,20 @@ int Run(const Flags& flags) {
       return 1;
     }
     target = absl::StrCat("127.0.0.1:", server->port());
+
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", BareCredentials(flags.tls_dir), &bare_port);
+    builder.RegisterService(&bare_service);
+    bare_server = builder.BuildAndStart();
+    if (bare_server == nullptr || bare_port == 0) {
+      std::fprintf(stderr, "echo_bench: the bare echo server did not start\n");
+      return 1;
+    }
   }
 
-  std::printf("target=%s payload=%dB seconds=%.1f%s%s\n", target.c_str(), flags.payload_bytes, flags.seconds,
-              server != nullptr ? " (in-process server)" : "", flags.tls_dir.empty() ? "" : " tls");
+  std::printf("target=%s payload=%dB seconds=%.1f%s%s client=%s\n", target.c_str(), flags.payload_bytes, flags.seconds,
+              server != nullptr ? " (in-process server)" : "", flags.tls_dir.empty() ? "" : " tls",
+              flags.blocking_client ? "blocking" : "async");
   TlsSettings tls;
   if (!flags.tls_dir.empty()) {
     tls.ca_file = flags.tls_dir + "/ca.crt";
@@ -147,14 +199,14 @@ int Run(const Flags& flags) {
   const std::string authorization = absl::StrCat("Bearer ", token);
   const grpc::internal::RpcMethod auth_method(kAuthEchoMethod, grpc::internal::RpcMethod::NORMAL_RPC);
 
+  // Each call as the blocking harness makes it, and as the asynchronous one starts it. auth_echo
+  // takes the same client path as the generated stub, so the figures differ by the server only.
   auto echo = [&]() {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
     EchoResponse response;
     return stub->Echo(&ctx, request, &response);
   };
-  // The same client path as the generated stub, so the two figures differ by the server's auth
-  // only.
   auto authed_echo = [&]() {
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
@@ -163,19 +215,63 @@ int Run(const Flags& flags) {
     return grpc::internal::BlockingUnaryCall<EchoRequest, EchoResponse>(channel.get(), auth_method, &ctx, request,
                                                                         &response);
   };
+  const StartCall async_echo =
+      CallbackUnary<EchoResponse>([&](grpc::ClientContext* ctx, EchoResponse* response, Done done) {
+        stub->async()->Echo(ctx, &request, response, std::move(done));
+      });
+  const StartCall async_authed_echo =
+      CallbackUnary<EchoResponse>([&](grpc::ClientContext* ctx, EchoResponse* response, Done done) {
+        ctx->AddMetadata("authorization", authorization);
+        grpc::internal::CallbackUnaryCall<EchoRequest, EchoResponse>(channel.get(), auth_method, ctx, &request,
+                                                                     response, std::move(done));
+      });
+  std::shared_ptr<grpc::Channel> bare_channel;
+  std::unique_ptr<parley::diagnostics::v1::DiagnosticsService::Stub> bare_stub;
+  if (bare_server != nullptr) {
+    bare_channel = client::MakeChannel(absl::StrCat("127.0.0.1:", bare_port), tls);
+    bare_stub = parley::diagnostics::v1::DiagnosticsService::NewStub(bare_channel);
+  }
+  auto bare_echo = [&]() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    EchoResponse response;
+    return bare_stub->Echo(&ctx, request, &response);
+  };
+  const StartCall async_bare_echo =
+      CallbackUnary<EchoResponse>([&](grpc::ClientContext* ctx, EchoResponse* response, Done done) {
+        bare_stub->async()->Echo(ctx, &request, response, std::move(done));
+      });
 
   const absl::Duration duration = absl::Seconds(flags.seconds);
+  auto load = [&](int level, const std::function<grpc::Status()>& blocking, const StartCall& async) {
+    return flags.blocking_client ? RunLoad(level, duration, blocking) : RunAsyncLoad(level, duration, async);
+  };
+  const std::vector<std::string> calls = absl::StrSplit(flags.calls, ',', absl::SkipEmpty());
+  auto wanted = [&](absl::string_view call) { return std::find(calls.begin(), calls.end(), call) != calls.end(); };
+  if (!wanted("bare_echo")) bare_stub.reset();
   for (int level : levels) {
-    LoadResult plain = RunLoad(level, duration, echo);
-    std::printf("%s\n", FormatResult("echo", plain).c_str());
-    if (verifier != nullptr) {
-      LoadResult authed = RunLoad(level, duration, authed_echo);
-      std::printf("%s  (%.0f%% of echo req/s, +%.1fus cpu/call)\n", FormatResult("auth_echo", authed).c_str(),
-                  100.0 * authed.requests_per_second / plain.requests_per_second,
-                  absl::ToDoubleMicroseconds(authed.cpu_per_call - plain.cpu_per_call));
+    LoadResult bare;
+    if (bare_stub != nullptr) {
+      bare = load(level, bare_echo, async_bare_echo);
+      std::printf("%s\n", FormatResult("bare_echo", bare).c_str());
+    }
+    auto share = [&](const LoadResult& r) {
+      if (bare_stub == nullptr) return std::string();
+      return absl::StrFormat("  (%.0f%% of bare_echo req/s, +%.1fus cpu/call)",
+                             100.0 * r.requests_per_second / bare.requests_per_second,
+                             absl::ToDoubleMicroseconds(r.cpu_per_call - bare.cpu_per_call));
+    };
+    if (wanted("echo")) {
+      LoadResult plain = load(level, echo, async_echo);
+      std::printf("%s%s\n", FormatResult("echo", plain).c_str(), share(plain).c_str());
+    }
+    if (verifier != nullptr && wanted("auth_echo")) {
+      LoadResult authed = load(level, authed_echo, async_authed_echo);
+      std::printf("%s%s\n", FormatResult("auth_echo", authed).c_str(), share(authed).c_str());
     }
     std::fflush(stdout);
   }
+  if (bare_server != nullptr) bare_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   if (server != nullptr) server->Shutdown();
   return 0;
 }
@@ -192,6 +288,8 @@ int main(int argc, char** argv) {
   app.add_option("--payload", flags.payload_bytes, "Echo payload size in bytes")->check(CLI::NonNegativeNumber);
   app.add_option("--max_threads", flags.max_threads, "in-process server thread cap")->check(CLI::PositiveNumber);
   app.add_option("--tls_dir", flags.tls_dir, "mutual TLS with the CA and certificates scripts/tls-certs.sh made here");
+  app.add_option("--calls", flags.calls, "which of bare_echo,echo,auth_echo to measure (for profiling one)");
+  app.add_flag("--blocking_client", flags.blocking_client, "a blocking call per thread instead of the async client");
   CLI11_PARSE(app, argc, argv);
   return parley::bench::Run(flags);
 }
