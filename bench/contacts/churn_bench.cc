@@ -127,7 +127,7 @@ bool CallInChild(pid_t pid, const std::string& expression) {
 void ReadHeap(pid_t pid, e2e::ServiceProcess& process, Sample& s) {
   const size_t before = process.LogLines().size();
   if (!CallInChild(pid, "(void)malloc_stats()")) return;
-  for (int wait = 0; wait < 50; ++wait) {
+  for (int wait = 0; wait < 250; ++wait) {  // the lines may lag a loaded machine by seconds
     std::vector<std::string> lines = process.LogLines();
     int arenas = 0;
     bool in_total = false;
