@@ -4,6 +4,7 @@
 // input validation. Fault tests (killed workers, wiped or missing Redis, replicas) are in
 // worker_redistest.cc.
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -470,6 +471,262 @@ TEST_F(TimerPgTest, StartedWorkerFiresANotifiedTimer) {
   worker->Stop();  // idempotent
 }
 
+// --- Batches: several timers per transaction, each under a savepoint of its own ---------------
+
+// A handler that records its effect with the id of the transaction it ran in, so a test can see
+// which timers fired together; `behave` decides per key what else it does.
+Handler TxidHandler(std::function<absl::StatusOr<std::optional<absl::Time>>(pqxx::work&, const Timer&)> behave,
+                    std::atomic<int>* calls) {
+  return [behave = std::move(behave), calls](pqxx::work& txn,
+                                             const Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+    ++*calls;
+    txn.exec_params0("INSERT INTO timer_effects (timer_id, timer_key, note) VALUES ($1, $2, txid_current()::text)",
+                     t.id, t.key);
+    return behave(txn, t);
+  };
+}
+
+absl::StatusOr<std::optional<absl::Time>> JustFire(pqxx::work&, const Timer&) { return std::nullopt; }
+
+class TimerBatchTest : public TimerPgTest {
+ protected:
+  // `n` timers "k0".."k<n-1>" of kind "review", due a second ago.
+  void ScheduleKeys(int n) {
+    const absl::Time past = Past();
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(ScheduleIn(*pool_, {"review", "k" + std::to_string(i), past, ""}).ok());
+  }
+  int64_t Transactions() { return QueryInt(*pool_, "SELECT count(DISTINCT note) FROM timer_effects"); }
+  int64_t Pending() { return QueryInt(*pool_, "SELECT count(*) FROM parley_timers WHERE state = 'pending'"); }
+
+  // A deferred constraint trigger on timer_effects: it runs at COMMIT, after every handler, and
+  // fails the commit as commit_fault says: 'conflict' (a serialization failure), 'disconnect' (the
+  // session dies mid-commit) or 'poison' (a violation, only for the effect of the key 'poison').
+  void InstallCommitFault() {
+    ASSERT_TRUE(pool_
+                    ->Transact([](pqxx::work& txn) {
+                      txn.exec0("CREATE TABLE commit_fault (mode TEXT NOT NULL)");
+                      txn.exec0(R"sql(
+CREATE FUNCTION commit_fault() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM commit_fault WHERE mode = 'conflict') THEN
+    RAISE EXCEPTION 'injected conflict' USING ERRCODE = '40001';
+  END IF;
+  IF EXISTS (SELECT 1 FROM commit_fault WHERE mode = 'disconnect') THEN
+    PERFORM pg_terminate_backend(pg_backend_pid());
+  END IF;
+  IF NEW.timer_key = 'poison' AND EXISTS (SELECT 1 FROM commit_fault WHERE mode = 'poison') THEN
+    RAISE EXCEPTION 'injected violation' USING ERRCODE = '23514';
+  END IF;
+  RETURN NULL;
+END $$)sql");
+                      txn.exec0(
+                          "CREATE CONSTRAINT TRIGGER commit_fault AFTER INSERT ON timer_effects DEFERRABLE INITIALLY "
+                          "DEFERRED FOR EACH ROW EXECUTE FUNCTION commit_fault()");
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  void SetCommitFault(const std::string& mode) {
+    ASSERT_TRUE(pool_
+                    ->Transact([&](pqxx::work& txn) {
+                      txn.exec0("DELETE FROM commit_fault");
+                      if (!mode.empty()) txn.exec_params0("INSERT INTO commit_fault VALUES ($1)", mode);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+};
+
+TEST_F(TimerBatchTest, DueTimersFireTogetherInOneTransaction) {
+  WorkerOptions opts = Options();
+  opts.fire_batch = 4;
+  auto worker = NewWorker(opts);
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(worker->Register("review", TxidHandler(JustFire, &calls)).ok());
+  ScheduleKeys(10);
+  EXPECT_EQ(*worker->FireDueNow(), 10);
+  EXPECT_EQ(calls.load(), 10);
+  EXPECT_EQ(Transactions(), 3);  // 4 + 4 + 2
+  EXPECT_EQ(Pending(), 0);
+  // Each row's fired_at is its own handler's moment, never before it was due.
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM parley_timers WHERE fired_at < due_at OR fired_at IS NULL"), 0);
+}
+
+TEST_F(TimerBatchTest, AFailingHandlerIsRolledBackAloneAndTheOthersFire) {
+  auto worker = NewWorker(Options());  // backoff base 1 h
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(
+      worker
+          ->Register("review", TxidHandler(
+                                   [](pqxx::work&, const Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+                                     if (t.key == "k2") return Unavailable("NOTIFY_DOWN", "no reply from 07700");
+                                     return std::nullopt;
+                                   },
+                                   &calls))
+          .ok());
+  ScheduleKeys(5);
+  const int64_t version = FindIn(*pool_, "review", "k2")->version;
+  const absl::Time before = DbNow(*pool_);
+
+  EXPECT_EQ(*worker->FireDueNow(), 4);
+  EXPECT_EQ(calls.load(), 5);
+  EXPECT_EQ(Effects("k2"), 0);  // its write went with its savepoint
+  for (const char* key : {"k0", "k1", "k3", "k4"}) {
+    EXPECT_EQ(Effects(key), 1) << key;
+    EXPECT_EQ(FindIn(*pool_, "review", key)->state, TimerState::kFired) << key;
+  }
+  EXPECT_EQ(Transactions(), 1);  // the four fired together
+  std::optional<Timer> failed = FindIn(*pool_, "review", "k2");
+  EXPECT_EQ(failed->state, TimerState::kPending);
+  EXPECT_EQ(failed->attempts, 1);
+  EXPECT_EQ(failed->last_error, "UNAVAILABLE NOTIFY_DOWN");
+  EXPECT_EQ(failed->version, version + 1);
+  EXPECT_GE(failed->due, before + absl::Minutes(30));  // backed off, not retried at once
+  EXPECT_EQ(*worker->FireDueNow(), 0);
+  EXPECT_EQ(calls.load(), 5);
+}
+
+TEST_F(TimerBatchTest, ThrowingHandlersAndBrokenStatementsAreIsolated) {
+  WorkerOptions opts = Options();
+  opts.retry_backoff_base = absl::Milliseconds(20);
+  opts.retry_backoff_max = absl::Milliseconds(40);
+  auto worker = NewWorker(opts);
+  std::atomic<int> calls{0};
+  std::atomic<bool> healed{false};
+  ASSERT_TRUE(
+      worker
+          ->Register("review", TxidHandler(
+                                   [&](pqxx::work& txn, const Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+                                     if (healed) return std::nullopt;
+                                     if (t.key == "k1") throw std::runtime_error("handler bug");
+                                     // A statement that fails leaves PostgreSQL's transaction aborted
+                                     // until the worker rolls back to the savepoint.
+                                     if (t.key == "k3") txn.exec0("SELECT 1 / 0");
+                                     return std::nullopt;
+                                   },
+                                   &calls))
+          .ok());
+  ScheduleKeys(6);
+  EXPECT_EQ(*worker->FireDueNow(), 4);
+  EXPECT_EQ(Transactions(), 1);
+  EXPECT_EQ(Effects("k1"), 0);
+  EXPECT_EQ(Effects("k3"), 0);
+  EXPECT_EQ(FindIn(*pool_, "review", "k1")->attempts, 1);
+  EXPECT_EQ(FindIn(*pool_, "review", "k1")->last_error, "INTERNAL");
+  EXPECT_EQ(FindIn(*pool_, "review", "k3")->attempts, 1);
+  EXPECT_EQ(FindIn(*pool_, "review", "k5")->state, TimerState::kFired);
+
+  // Retried after the backoff, and fired once each.
+  healed = true;
+  int fired = 0;
+  ASSERT_TRUE(testing::PollUntil([&] {
+    fired += worker->FireDueNow().value_or(0);
+    return fired == 2;
+  }));
+  EXPECT_EQ(Pending(), 0);
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM timer_effects"), 6);
+  EXPECT_EQ(FindIn(*pool_, "review", "k1")->attempts, 1);  // kept as the record of the failure
+}
+
+TEST_F(TimerBatchTest, AHandlerReArmsItsTimerInABatch) {
+  auto worker = NewWorker(Options());
+  const absl::Time later = absl::FromUnixSeconds(1893456000);
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(
+      worker
+          ->Register("review", TxidHandler(
+                                   [&](pqxx::work&, const Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+                                     if (t.key == "k0") return later;
+                                     return std::nullopt;
+                                   },
+                                   &calls))
+          .ok());
+  ScheduleKeys(3);
+  const int64_t version = FindIn(*pool_, "review", "k0")->version;
+  EXPECT_EQ(*worker->FireDueNow(), 2);
+  EXPECT_EQ(Transactions(), 1);
+  std::optional<Timer> t = FindIn(*pool_, "review", "k0");
+  EXPECT_EQ(t->state, TimerState::kPending);
+  EXPECT_EQ(t->due, later);
+  EXPECT_EQ(t->version, version + 1);
+  EXPECT_EQ(t->attempts, 0);
+  EXPECT_EQ(Effects("k0"), 1);  // the re-arm commits with its effect
+  EXPECT_EQ(FindIn(*pool_, "review", "k1")->state, TimerState::kFired);
+  EXPECT_EQ(*worker->FireDueNow(), 0);
+}
+
+TEST_F(TimerBatchTest, ALostCommitLeavesTheWholeBatchPending) {
+  InstallCommitFault();
+  auto worker = NewWorker(Options());
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(worker->Register("review", TxidHandler(JustFire, &calls)).ok());
+  ScheduleKeys(6);
+  SetCommitFault("disconnect");  // the server dies under the batch's COMMIT
+
+  EXPECT_EQ(*worker->FireDueNow(), 0);
+  EXPECT_EQ(calls.load(), 6);  // every handler ran, in one transaction that never committed
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM timer_effects"), 0);
+  // Not an attempt of any handler: nothing recorded, every timer pending and due as it was.
+  EXPECT_EQ(QueryInt(*pool_,
+                     "SELECT count(*) FROM parley_timers WHERE state = 'pending' AND attempts = 0 AND version = 1 "
+                     "AND due_at <= now()"),
+            6);
+
+  SetCommitFault("");
+  EXPECT_EQ(*worker->FireDueNow(), 6);
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(DISTINCT timer_id) FROM timer_effects"), 6);
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM timer_effects"), 6);
+  EXPECT_EQ(Pending(), 0);
+}
+
+TEST_F(TimerBatchTest, ACommitThatKeepsConflictingAppliesNothing) {
+  InstallCommitFault();
+  WorkerOptions opts = Options();
+  opts.retry_backoff_base = absl::Milliseconds(20);
+  opts.retry_backoff_max = absl::Milliseconds(40);
+  auto worker = NewWorker(opts);
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(worker->Register("review", TxidHandler(JustFire, &calls)).ok());
+  ScheduleKeys(4);
+  SetCommitFault("conflict");
+
+  EXPECT_EQ(*worker->FireDueNow(), 0);
+  EXPECT_GT(calls.load(), 4);  // the batch was retried
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM timer_effects"), 0);
+  // Each timer failed on its own as well, so each is retried after a backoff.
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM parley_timers WHERE state = 'pending' AND attempts = 1"), 4);
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM parley_timers WHERE last_error = 'ABORTED TRANSACTION_CONFLICT'"),
+            4);
+
+  SetCommitFault("");
+  int fired = 0;
+  ASSERT_TRUE(testing::PollUntil([&] {
+    fired += worker->FireDueNow().value_or(0);
+    return fired == 4;
+  }));
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM timer_effects"), 4);
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(DISTINCT timer_id) FROM timer_effects"), 4);
+}
+
+TEST_F(TimerBatchTest, AHandlerWhoseWriteFailsAtCommitDoesNotHoldBackTheOthers) {
+  InstallCommitFault();
+  auto worker = NewWorker(Options());  // backoff base 1 h
+  std::atomic<int> calls{0};
+  ASSERT_TRUE(worker->Register("review", TxidHandler(JustFire, &calls)).ok());
+  ScheduleKeys(4);
+  ASSERT_TRUE(ScheduleIn(*pool_, {"review", "poison", Past(), ""}).ok());
+  SetCommitFault("poison");  // its effect breaks a deferred constraint: the batch cannot commit
+
+  EXPECT_EQ(*worker->FireDueNow(), 4);  // fired one by one after the batch failed
+  EXPECT_EQ(QueryInt(*pool_, "SELECT count(*) FROM timer_effects"), 4);
+  EXPECT_EQ(Effects("poison"), 0);
+  std::optional<Timer> poison = FindIn(*pool_, "review", "poison");
+  EXPECT_EQ(poison->state, TimerState::kPending);
+  EXPECT_EQ(poison->attempts, 1);
+  EXPECT_EQ(poison->last_error, "INVALID_ARGUMENT CONSTRAINT_VIOLATION");
+  EXPECT_EQ(Pending(), 1);
+}
+
 TEST_F(TimerPgTest, RegisterAndCreateCheckTheirInput) {
   WorkerOptions bad = Options();
   bad.threads = 0;
@@ -481,6 +738,12 @@ TEST_F(TimerPgTest, RegisterAndCreateCheckTheirInput) {
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Worker::Create(nullptr, redis_client_.get(), Options(), nullptr).status().code(),
             absl::StatusCode::kInvalidArgument);
+  for (int fire_batch : {0, 65}) {
+    bad = Options();
+    bad.fire_batch = fire_batch;
+    EXPECT_EQ(ErrorReason(Worker::Create(pool_.get(), redis_client_.get(), bad, nullptr).status()),
+              kReasonOptionsInvalid);
+  }
 
   auto worker = NewWorker(Options());
   EXPECT_EQ(ErrorReason(worker->Start()), kReasonWorkerState);  // no handler yet

@@ -157,6 +157,7 @@ struct Worker::Impl {
 
   // Work handed from the dispatcher to the firing threads.
   std::deque<Candidate> queue ABSL_GUARDED_BY(mu);
+  int idle_firers ABSL_GUARDED_BY(mu) = 0;                     // firing threads waiting for work
   absl::flat_hash_set<int64_t> in_flight ABSL_GUARDED_BY(mu);  // queued or firing here
   // Candidates not to try again before a local time (locked elsewhere, not due by the database).
   absl::flat_hash_map<int64_t, absl::Time> deferred ABSL_GUARDED_BY(mu);
@@ -316,138 +317,224 @@ struct Worker::Impl {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Firing one timer
+  // Firing a batch of timers
 
-  FireResult FireOne(int64_t id) {
-    FireResult res;
-    std::optional<Timer> claimed;
-    bool handler_failed = false;
-    const absl::Status status = pool->TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
-      res = FireResult();
-      claimed.reset();
-      handler_failed = false;
-      const pqxx::result rows = txn.exec_prepared(kClaim, id, kinds_array);
-      if (rows.empty()) {
-        Probe(txn, id, &res);
-        return absl::OkStatus();
-      }
-      claimed = internal::TimerFromRow(rows[0]);
-      const Timer& t = *claimed;
-      res.kind = t.kind;
-      res.due = t.due;
-      absl::StatusOr<std::optional<absl::Time>> out;
-      {
-        internal::ScheduleObserver observer(&txn);
-        try {
-          out = handlers.at(t.kind)(txn, t);
-        } catch (const std::exception& e) {
-          out = pg::TranslateException(e);
-        } catch (...) {
-          out = WithReason(absl::InternalError("the timer handler threw"), reason::kTimerHandlerThrew);
-        }
-        res.scheduled = observer.scheduled();
-      }
-      if (out.ok() && out->has_value() && !IsStorableDue(**out)) {
-        out = InvalidArgument(kReasonDueInvalid, "the timer handler re-armed to a time out of range");
-      }
-      if (!out.ok()) {
-        handler_failed = true;
-        return out.status();
-      }
-      if (!out->has_value()) {
-        const pqxx::result fired = txn.exec_prepared(kMarkFired, t.id, t.version);
-        if (fired.empty()) return Superseded(t, &res);
-        res.outcome = Outcome::kFired;
-        res.lateness_seconds = std::max(0.0, fired[0][0].as<double>());
-        return absl::OkStatus();
-      }
-      const pqxx::result rearmed = txn.exec_prepared(kRearm, t.id, t.version, internal::SqlTimestamp(**out));
-      if (rearmed.empty()) return Superseded(t, &res);
-      res.outcome = Outcome::kRearmed;
-      res.new_due = absl::FromUnixMicros(rearmed[0][0].as<int64_t>());
-      res.new_due_known = true;
-      return absl::OkStatus();
-    });
-    if (status.ok()) return res;
-    if (!claimed) {
-      res.outcome = Outcome::kError;
-      return res;
-    }
-    res.scheduled.clear();  // rolled back with everything else
-    // An outage says nothing about the handler: leave the timer due for whoever can reach the
-    // database next. Anything else (the handler's error, a statement it broke) is an attempt.
-    if (!handler_failed && status.code() == absl::StatusCode::kUnavailable) {
-      res.outcome = Outcome::kError;
-      return res;
-    }
-    RecordFailure(*claimed, status, &res);
-    return res;
-  }
-
-  void Probe(pqxx::work& txn, int64_t id, FireResult* res) {
-    const pqxx::result p = txn.exec_prepared(kProbe, id);
-    if (p.empty()) {
-      res->outcome = Outcome::kNotPending;
-      return;
-    }
-    res->kind = p[0][1].as<std::string>();
-    res->due = absl::FromUnixMicros(p[0][2].as<int64_t>());
-    const absl::Time db_now = absl::FromUnixMicros(p[0][3].as<int64_t>());
-    if (p[0][0].as<std::string>() != "pending") {
-      res->outcome = Outcome::kNotPending;
-    } else if (!handlers.count(res->kind)) {
-      res->outcome = Outcome::kForeignKind;
-    } else if (res->due > db_now) {
-      res->outcome = Outcome::kNotDue;
-      res->wait = res->due - db_now;
-    } else {
-      res->outcome = Outcome::kLocked;
-    }
-  }
-
-  // The handler changed its own timer (Schedule or Cancel on the same kind and key): its choice
-  // stands, and the effect commits.
-  absl::Status Superseded(const Timer& t, FireResult* res) {
-    res->outcome = Outcome::kSuperseded;
+  // Runs one claimed timer's handler inside the batch's transaction, between a savepoint and its
+  // release: a handler that fails (an error, an exception, a statement it broke) is rolled back to
+  // the savepoint and its timer marked for retry, and the batch goes on. Returns the handler's
+  // error when that is impossible because the transaction object itself is gone: libpqxx 6 aborts
+  // the whole transaction when a plain exec() fails (exec_params and exec_prepared leave it to the
+  // savepoint). Throws when the connection is lost, which fails the batch.
+  absl::Status FireClaimed(pqxx::work& txn, const Timer& t, bool first, FireResult* res) {
+    // One round trip: the previous timer's savepoint is released as this one's is set.
+    txn.exec0(first ? "SAVEPOINT parley_timer_fire"
+                    : "RELEASE SAVEPOINT parley_timer_fire; SAVEPOINT parley_timer_fire");
     res->kind = t.kind;
     res->due = t.due;
+    absl::StatusOr<std::optional<absl::Time>> out;
+    {
+      internal::ScheduleObserver observer(&txn);
+      try {
+        out = handlers.at(t.kind)(txn, t);
+        if (out.ok() && out->has_value() && !IsStorableDue(**out)) {
+          out = InvalidArgument(kReasonDueInvalid, "the timer handler re-armed to a time out of range");
+        }
+        if (out.ok() && !out->has_value()) {
+          const pqxx::result fired = txn.exec_prepared(kMarkFired, t.id, t.version);
+          if (fired.empty()) {
+            res->outcome = Outcome::kSuperseded;  // the handler re-scheduled or cancelled its own timer
+          } else {
+            res->outcome = Outcome::kFired;
+            res->lateness_seconds = std::max(0.0, fired[0][0].as<double>());
+          }
+        } else if (out.ok()) {
+          const pqxx::result rearmed = txn.exec_prepared(kRearm, t.id, t.version, internal::SqlTimestamp(**out));
+          if (rearmed.empty()) {
+            res->outcome = Outcome::kSuperseded;
+          } else {
+            res->outcome = Outcome::kRearmed;
+            res->new_due = absl::FromUnixMicros(rearmed[0][0].as<int64_t>());
+            res->new_due_known = true;
+          }
+        }
+      } catch (const std::exception& e) {
+        out = pg::TranslateException(e);
+      } catch (...) {
+        out = WithReason(absl::InternalError("the timer handler threw"), reason::kTimerHandlerThrew);
+      }
+      res->scheduled = observer.scheduled();
+    }
+    if (out.ok()) return absl::OkStatus();
+    res->scheduled.clear();  // rolled back below with the handler's other writes
+    try {
+      txn.exec0("ROLLBACK TO SAVEPOINT parley_timer_fire");
+    } catch (const pqxx::usage_error&) {
+      if (!txn.conn().is_open()) throw;
+      return out.status();
+    }
+    RecordFailure(txn, t, out.status(), res);
     return absl::OkStatus();
   }
 
-  void RecordFailure(const Timer& t, const absl::Status& error, FireResult* res) {
+  // Classifies the candidates the claim did not lock, in one statement.
+  void Probe(pqxx::work& txn, const std::vector<int64_t>& ids, absl::flat_hash_map<int64_t, FireResult*>& out) {
+    for (auto& [id, res] : out) res->outcome = Outcome::kNotPending;  // absent rows stay so
+    const pqxx::result rows = txn.exec_prepared(kProbe, internal::BigintArray(ids));
+    for (const pqxx::row& p : rows) {
+      FireResult* res = out.at(p[0].as<int64_t>());
+      res->kind = p[2].as<std::string>();
+      res->due = absl::FromUnixMicros(p[3].as<int64_t>());
+      const absl::Time db_now = absl::FromUnixMicros(p[4].as<int64_t>());
+      if (p[1].as<std::string>() != "pending") {
+        res->outcome = Outcome::kNotPending;
+      } else if (!handlers.count(res->kind)) {
+        res->outcome = Outcome::kForeignKind;
+      } else if (res->due > db_now) {
+        res->outcome = Outcome::kNotDue;
+        res->wait = res->due - db_now;
+      } else {
+        res->outcome = Outcome::kLocked;
+      }
+    }
+  }
+
+  // One transaction for up to fire_batch candidates: claim the ones still pending and due (FOR
+  // UPDATE SKIP LOCKED, in one statement), run each claimed timer's handler under its own
+  // savepoint (FireClaimed), commit once. Results are in the order of `cs`.
+  //
+  // Only the commit makes any of it visible. When the batch's transaction fails as a whole (a
+  // lost connection, a commit that failed or whose outcome is unknown), every claimed timer is
+  // left exactly as it was: pending, due, for the next attempt. An outage is retried as it is; any
+  // other failure (a conflict that outlived the retries, a deferred constraint one handler broke)
+  // is retried at once one timer per transaction, so a culprit cannot hold back the others.
+  std::vector<FireResult> FireBatch(const std::vector<Candidate>& cs) {
+    std::vector<FireResult> results(cs.size());
+    std::vector<int64_t> ids;
+    ids.reserve(cs.size());
+    for (const Candidate& c : cs) ids.push_back(c.id);
+    std::vector<std::optional<Timer>> claimed(cs.size());
+    std::optional<size_t> broken_by;  // the handler that broke the transaction object
+    absl::Status broken_error;
+    const absl::Status status = pool->TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
+      std::fill(results.begin(), results.end(), FireResult());
+      std::fill(claimed.begin(), claimed.end(), std::nullopt);
+      broken_by.reset();
+      absl::flat_hash_map<int64_t, size_t> index;
+      for (size_t i = 0; i < ids.size(); ++i) index[ids[i]] = i;
+      for (const pqxx::row& row : txn.exec_prepared(kClaim, internal::BigintArray(ids), kinds_array)) {
+        const Timer t = internal::TimerFromRow(row);
+        claimed[index.at(t.id)] = t;
+      }
+      std::vector<int64_t> unclaimed;
+      absl::flat_hash_map<int64_t, FireResult*> probed;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (claimed[i]) continue;
+        unclaimed.push_back(ids[i]);
+        probed[ids[i]] = &results[i];
+      }
+      if (!unclaimed.empty()) Probe(txn, unclaimed, probed);
+      bool first = true;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (!claimed[i]) continue;
+        broken_error = FireClaimed(txn, *claimed[i], first, &results[i]);
+        if (!broken_error.ok()) {
+          broken_by = i;
+          return broken_error;  // rolls back
+        }
+        first = false;
+      }
+      return absl::OkStatus();
+    });
+    if (status.ok()) return results;
+    if (broken_by) {
+      // That handler's failure is recorded on its own; the rest of the batch runs again without it.
+      const size_t culprit = *broken_by;
+      const Timer t = *claimed[culprit];
+      const absl::Status recorded = pool->Transact([&](pqxx::work& txn) -> absl::Status {
+        results[culprit] = FireResult();
+        RecordFailure(txn, t, broken_error, &results[culprit]);
+        return absl::OkStatus();
+      });
+      if (!recorded.ok()) results[culprit].outcome = Outcome::kError;
+      std::vector<Candidate> rest;
+      for (size_t i = 0; i < cs.size(); ++i) {
+        if (i != culprit) rest.push_back(cs[i]);
+      }
+      if (rest.empty()) return results;
+      std::vector<FireResult> again = FireBatch(rest);
+      for (size_t i = 0, j = 0; i < cs.size(); ++i) {
+        if (i != culprit) results[i] = std::move(again[j++]);
+      }
+      return results;
+    }
+
+    std::vector<size_t> retry;
+    for (size_t i = 0; i < cs.size(); ++i) {
+      if (!claimed[i]) {
+        // A probe is a read: what it saw stands. A failed read says nothing.
+        if (results[i].kind.empty()) results[i].outcome = Outcome::kError;
+        continue;
+      }
+      FireResult failed;
+      failed.outcome = Outcome::kError;
+      failed.kind = claimed[i]->kind;
+      failed.due = claimed[i]->due;
+      results[i] = failed;  // nothing committed: not fired, no effect, nothing to nudge
+      retry.push_back(i);
+    }
+    if (retry.empty() || status.code() == absl::StatusCode::kUnavailable) return results;
+    if (cs.size() > 1) {
+      log::Warning("timer_batch_failed",
+                   {{"error", internal::ErrorSummary(status)}, {"timers", static_cast<int>(retry.size())}});
+      for (size_t i : retry) results[i] = FireBatch({cs[i]}).front();
+      return results;
+    }
+    // A single timer whose transaction cannot commit: that is its failure, recorded on its own.
+    const absl::Status recorded = pool->Transact([&](pqxx::work& txn) -> absl::Status {
+      results[0] = FireResult();
+      RecordFailure(txn, *claimed[0], status, &results[0]);
+      return absl::OkStatus();
+    });
+    if (!recorded.ok()) results[0].outcome = Outcome::kError;
+    return results;
+  }
+
+  // Marks a failed attempt in `txn`: attempts + 1, last_error, due pushed back by the backoff.
+  void RecordFailure(pqxx::work& txn, const Timer& t, const absl::Status& error, FireResult* res) {
     res->outcome = Outcome::kFailed;
     res->kind = t.kind;
+    res->due = t.due;
     const int attempts = t.attempts + 1;
     const absl::Duration backoff =
         internal::RetryBackoff(attempts, opts.retry_backoff_base, opts.retry_backoff_max, UnitRandom());
     const std::string summary = internal::ErrorSummary(error);
-    const absl::Status recorded = pool->Transact([&](pqxx::work& txn) -> absl::Status {
-      const pqxx::result r =
-          txn.exec_prepared(kRecordFailure, t.id, t.version, summary, absl::ToDoubleSeconds(backoff));
-      if (!r.empty()) {
-        res->new_due = absl::FromUnixMicros(r[0][0].as<int64_t>());
-        res->new_due_known = true;
-      }
-      return absl::OkStatus();
-    });
+    const pqxx::result r = txn.exec_prepared(kRecordFailure, t.id, t.version, summary, absl::ToDoubleSeconds(backoff));
+    if (!r.empty()) {
+      res->new_due = absl::FromUnixMicros(r[0][0].as<int64_t>());
+      res->new_due_known = true;
+    }
     // Transitions only: the first failure of an arming, then quiet until it fires.
-    if (attempts == 1 || !recorded.ok()) {
+    if (attempts == 1) {
       log::Warning("timer_handler_failing", {{"timer_id", t.id},
                                              {"kind", t.kind},
                                              {"attempts", attempts},
                                              {"error", summary},
-                                             {"recorded", recorded.ok()},
                                              {"retry_in_ms", absl::ToInt64Milliseconds(backoff)}});
     }
   }
 
-  void FireAndSettle(const Candidate& c, int* fired_count) {
-    const FireResult r = FireOne(c.id);
-    if (r.outcome == Outcome::kFired) {
-      if (fired_count != nullptr) ++*fired_count;
-      log::Debug("timer_fired", {{"timer_id", c.id}, {"kind", r.kind}, {"lateness_s", r.lateness_seconds}});
+  int FireAndSettle(const std::vector<Candidate>& cs) {
+    const std::vector<FireResult> results = FireBatch(cs);
+    int fired = 0;
+    for (size_t i = 0; i < cs.size(); ++i) {
+      const FireResult& r = results[i];
+      if (r.outcome == Outcome::kFired) {
+        ++fired;
+        log::Debug("timer_fired", {{"timer_id", cs[i].id}, {"kind", r.kind}, {"lateness_s", r.lateness_seconds}});
+      }
+      Settle(cs[i], r);
     }
-    Settle(c, r);
+    return fired;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -455,17 +542,25 @@ struct Worker::Impl {
 
   void FiringLoop() {
     for (;;) {
-      Candidate c;
+      std::vector<Candidate> batch;
       {
         absl::MutexLock lock(&mu);
+        ++idle_firers;
         auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return stopping || !queue.empty(); };
         mu.Await(absl::Condition(&ready));
+        --idle_firers;
         if (stopping) return;
-        c = queue.front();
-        queue.pop_front();
-        if (queue.empty()) wake = true;  // poll for more while this one fires
+        // An even share for every idle thread, up to fire_batch: a few due timers still fire in
+        // parallel, and a herd fires in full batches.
+        const size_t share = (queue.size() + idle_firers) / (idle_firers + 1);
+        const size_t take = std::clamp<size_t>(share, 1, opts.fire_batch);
+        for (size_t i = 0; i < take; ++i) {
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+        if (queue.empty()) wake = true;  // poll for more while these fire
       }
-      FireAndSettle(c, nullptr);
+      FireAndSettle(batch);
     }
   }
 
@@ -776,10 +871,10 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(pg::Pool* pool, redis::Cl
   if (options.redis_key_prefix.empty() || options.threads < 1 || options.threads > 64 ||
       options.max_idle <= absl::ZeroDuration() || options.reconcile_interval <= absl::ZeroDuration() ||
       options.retry_backoff_base <= absl::ZeroDuration() || options.retry_backoff_max < options.retry_backoff_base ||
-      options.claim_batch < 1 || options.claim_batch > 10000) {
+      options.claim_batch < 1 || options.claim_batch > 10000 || options.fire_batch < 1 || options.fire_batch > 64) {
     return InvalidArgument(kReasonOptionsInvalid,
                            "timer worker options: redis_key_prefix is required, threads 1..64, claim_batch "
-                           "1..10000, positive durations, retry_backoff_max >= retry_backoff_base");
+                           "1..10000, fire_batch 1..64, positive durations, retry_backoff_max >= retry_backoff_base");
   }
   auto impl = std::make_unique<Impl>(pool, redis, std::move(options));
   if (registry != nullptr) {
@@ -810,15 +905,19 @@ absl::StatusOr<std::unique_ptr<Worker>> Worker::Create(pg::Pool* pool, redis::Cl
   }
 
   const std::string cols = internal::kTimerColumns;
+  // A batch's rows are locked together, at its start; rows another transaction holds are skipped.
   pool->Prepare(kClaim, "SELECT " + cols +
-                            " FROM parley_timers WHERE id = $1 AND state = 'pending' AND due_at <= now() "
-                            "AND kind = ANY($2::text[]) FOR UPDATE SKIP LOCKED");
+                            " FROM parley_timers WHERE id = ANY($1::int8[]) AND state = 'pending' AND due_at <= now() "
+                            "AND kind = ANY($2::text[]) ORDER BY id FOR UPDATE SKIP LOCKED");
   pool->Prepare(kProbe,
-                "SELECT state, kind, (extract(epoch FROM due_at) * 1000000)::int8, "
-                "(extract(epoch FROM now()) * 1000000)::int8 FROM parley_timers WHERE id = $1");
+                "SELECT id, state, kind, (extract(epoch FROM due_at) * 1000000)::int8, "
+                "(extract(epoch FROM now()) * 1000000)::int8 FROM parley_timers WHERE id = ANY($1::int8[])");
+  // fired_at is when this timer's handler finished, not when its batch began (now() is the
+  // transaction's start, shared by the whole batch); it is never before due_at, which the claim
+  // checked against now().
   pool->Prepare(kMarkFired,
-                "UPDATE parley_timers SET state = 'fired', fired_at = now(), updated_at = now(), version = version + 1 "
-                "WHERE id = $1 AND version = $2 AND state = 'pending' "
+                "UPDATE parley_timers SET state = 'fired', fired_at = clock_timestamp(), updated_at = now(), "
+                "version = version + 1 WHERE id = $1 AND version = $2 AND state = 'pending' "
                 "RETURNING extract(epoch FROM fired_at - due_at)::float8");
   pool->Prepare(kRearm,
                 "UPDATE parley_timers SET due_at = $3::timestamptz, version = version + 1, attempts = 0, "
@@ -994,13 +1093,19 @@ absl::StatusOr<int> Worker::FireDueNow() {
       }
       return absl::OkStatus();
     }));
-    for (int64_t id : ids) {
+    std::vector<Candidate> batch;
+    for (size_t i = 0; i < ids.size(); ++i) {
       {
         absl::MutexLock lock(&impl_->mu);
-        if (impl_->in_flight.contains(id)) continue;  // the running dispatcher has it
-        impl_->in_flight.insert(id);
+        if (!impl_->in_flight.contains(ids[i])) {  // else the running dispatcher has it
+          impl_->in_flight.insert(ids[i]);
+          batch.push_back(Candidate{ids[i], std::nullopt});
+        }
       }
-      impl_->FireAndSettle(Candidate{id, std::nullopt}, &fired);
+      if (batch.size() == static_cast<size_t>(impl_->opts.fire_batch) || (i + 1 == ids.size() && !batch.empty())) {
+        fired += impl_->FireAndSettle(batch);
+        batch.clear();
+      }
     }
     if (ids.size() < static_cast<size_t>(impl_->opts.claim_batch)) break;
   }

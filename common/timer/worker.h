@@ -15,11 +15,13 @@
 //   ...
 //   worker->Notify(ref);  // after committing a Schedule
 //
-// How a timer fires: in one transaction the worker locks the row if it is still pending and due
-// by PostgreSQL's clock (FOR UPDATE SKIP LOCKED, so replicas never queue behind each other), runs
-// the handler, and marks the row fired (or re-arms it). Only a commit makes the fire and the
-// handler's effect visible, so a worker that dies mid-way leaves the timer pending for the next
-// one, and a second worker finds it fired and does nothing. Each timer has its own transaction.
+// How timers fire: in one transaction the worker locks a batch of rows (up to fire_batch) that are
+// still pending and due by PostgreSQL's clock (FOR UPDATE SKIP LOCKED, so replicas never queue
+// behind each other), and for each runs the handler under a savepoint and marks the row fired (or
+// re-arms it). A handler that fails is rolled back to its savepoint and its timer marked for retry;
+// the others go on. Only the commit makes the fires and the handlers' effects visible, so a worker
+// that dies mid-way (or a commit that fails) leaves every timer of the batch pending for the next
+// attempt, and a second worker finds them fired and does nothing.
 //
 // Redis holds a sorted set prefix+"timers" (score = due, member = timer id) that only wakes
 // workers. A reconcile rebuilds it from PostgreSQL at start, every reconcile_interval, and at once
@@ -62,11 +64,13 @@ inline constexpr const auto& kReasonHandlerExists = reason::kTimerHandlerExists;
 //   nullopt      done: the timer is marked fired.
 //   a time       not yet: the timer stays pending, re-armed at that time (version + 1). A time
 //                already past fires again at once.
-//   an error     everything rolls back; the timer is retried after a jittered exponential
+//   an error     everything the handler wrote rolls back (to a savepoint: the other timers of
+//                its batch are not affected); the timer is retried after a jittered exponential
 //                backoff (attempts + 1, last_error = code and reason).
 // The handler may Schedule or Cancel other timers in `txn` (timers it schedules are nudged after
 // the commit). It must not commit or abort `txn`, and should be quick: it holds a pooled
-// connection and the timer's row lock. Exceptions are caught and count as errors.
+// connection and the row locks of its whole batch. Exceptions are caught and count as errors. A
+// handler may run again after it succeeded, when its batch's commit fails; only one run commits.
 using Handler = std::function<absl::StatusOr<std::optional<absl::Time>>(pqxx::work& txn, const Timer& timer)>;
 
 struct WorkerOptions {
@@ -81,6 +85,12 @@ struct WorkerOptions {
   absl::Duration retry_backoff_base = absl::Seconds(1);
   absl::Duration retry_backoff_max = absl::Minutes(5);
   int claim_batch = 100;  // candidates taken per poll, 1..10000
+  // Timers fired per transaction, 1..64: one commit (and one WAL flush) per batch instead of per
+  // timer. A batch holds its rows' locks until it commits, so a Schedule or Cancel of a timer in a
+  // running batch waits for it (about fire_batch handlers' time). At most 64 because each handler
+  // that writes takes a subtransaction id, and PostgreSQL caches 64 per transaction before every
+  // other session's snapshot checks slow down.
+  int fire_batch = 32;
 };
 
 class Worker {
@@ -118,8 +128,9 @@ class Worker {
   void Notify(const TimerRef& ref);
 
   // Test hook: one synchronous pass on the calling thread that claims and fires every timer of a
-  // registered kind that is due by the database's clock. Returns how many fired (re-armed,
-  // failed and skipped ones do not count). Works with or without Start.
+  // registered kind that is due by the database's clock, in batches of fire_batch, in due order.
+  // Returns how many fired (re-armed, failed and skipped ones do not count). Works with or
+  // without Start.
   [[nodiscard]] absl::StatusOr<int> FireDueNow();
 
   // Whether the dispatcher currently trusts the Redis sorted set (false while it polls

@@ -14,6 +14,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <tuple>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -247,6 +249,67 @@ TEST(TimerWorkerFault, TwoWorkersFireEachTimerOnce) {
   std::printf("two workers: a fired %lld, b fired %lld\n",
               static_cast<long long>(QueryInt(*setup, "SELECT count(*) FROM timer_effects WHERE note = 'a'")),
               static_cast<long long>(QueryInt(*setup, "SELECT count(*) FROM timer_effects WHERE note = 'b'")));
+}
+
+// (3b) Two replicas racing over one herd, each firing in batches: every timer exactly once, and
+// the batches really hold several timers (far fewer transactions than timers).
+TEST(TimerWorkerFault, TwoWorkersRaceOverAHerdInBatches) {
+  PARLEY_REQUIRE_TEST_DB(db);
+  PARLEY_REQUIRE_TEST_REDIS(redis_env);
+  auto setup = testutil::MakePool(db.dsn(), 2);
+  ASSERT_TRUE(testutil::Migrate(*setup).ok());
+  auto pool_a = testutil::MakePool(db.dsn(), 8);
+  auto pool_b = testutil::MakePool(db.dsn(), 8);
+  auto redis_a = Connect(redis_env.options());
+  auto redis_b = Connect(redis_env.options());
+  WorkerOptions opts = FastOptions(redis_env.Key(""));
+  opts.threads = 4;
+  opts.fire_batch = 16;
+  std::vector<std::unique_ptr<Worker>> workers;
+  for (auto [pool, redis, note] :
+       {std::make_tuple(pool_a.get(), redis_a.get(), "a"), std::make_tuple(pool_b.get(), redis_b.get(), "b")}) {
+    auto worker = Worker::Create(pool, redis, opts, nullptr);
+    ASSERT_TRUE(worker.ok()) << worker.status();
+    const std::string mark = note;
+    ASSERT_TRUE((*worker)
+                    ->Register(kKind,
+                               [mark](pqxx::work& txn, const Timer& t) -> absl::StatusOr<std::optional<absl::Time>> {
+                                 txn.exec_params0(
+                                     "INSERT INTO timer_effects (timer_id, timer_key, note) "
+                                     "VALUES ($1, $2, $3 || ':' || txid_current())",
+                                     t.id, t.key, mark);
+                                 return std::nullopt;
+                               })
+                    .ok());
+    ASSERT_TRUE((*worker)->Start().ok());
+    workers.push_back(std::move(*worker));
+  }
+
+  constexpr int kTimers = 2000;
+  const absl::Time due = DbNow(*setup) + absl::Milliseconds(500);
+  std::vector<TimerRef> refs = ScheduleMany(*setup, "herd", kTimers, due);
+  for (const TimerRef& ref : refs) workers[0]->Notify(ref);
+  // A synchronous pass from each replica as well, racing the started threads over the same rows.
+  std::vector<std::thread> passes;
+  std::atomic<int> pass_fired{0};
+  for (auto& worker : workers) {
+    passes.emplace_back([&, w = worker.get()] {
+      absl::SleepFor(std::max(absl::ZeroDuration(), due - DbNow(*setup)));
+      pass_fired += w->FireDueNow().value_or(0);
+    });
+  }
+  for (std::thread& t : passes) t.join();
+  ASSERT_TRUE(testing::PollUntil([&] { return Fired(*setup) == kTimers; }, absl::Seconds(120)));
+  for (auto& worker : workers) worker->Stop();
+
+  ExpectExactlyOnce(*setup, kTimers);
+  const int64_t transactions = QueryInt(*setup, "SELECT count(DISTINCT note) FROM timer_effects");
+  EXPECT_LT(transactions, kTimers / 4);
+  std::printf("herd of %d: %lld transactions (a %lld, b %lld), %d fired by synchronous passes\n", kTimers,
+              static_cast<long long>(transactions),
+              static_cast<long long>(QueryInt(*setup, "SELECT count(*) FROM timer_effects WHERE note LIKE 'a:%'")),
+              static_cast<long long>(QueryInt(*setup, "SELECT count(*) FROM timer_effects WHERE note LIKE 'b:%'")),
+              pass_fired.load());
 }
 
 // (4) Redis goes away after start: timers still fire, found by polling PostgreSQL.
