@@ -3,11 +3,13 @@
 // Worker with each --threads count in turn, and prints how long after the due instant the last one
 // fired and the lateness percentiles, computed in SQL from fired_at - due_at (the database's
 // clock, the one that decides due-ness). Each handler writes one effect row, like a real one.
+// Every --threads count runs with each --fire_batch in turn; --fire_batch=1 (one timer per
+// transaction, as before batching) is the reference beside the batched runs.
 //
 // Servers come from the environment, as the test scripts set them for tests:
 //   export PARLEY_BENCH_PG_DSN="host=127.0.0.1 port=55450 user=postgres dbname=postgres"
 //   export PARLEY_BENCH_REDIS_ADDR=127.0.0.1:6395
-//   timer_bench [--timers=10000] [--threads=2,4] [--lead=3]
+//   timer_bench [--timers=10000] [--threads=2,4] [--fire_batch=1,32] [--lead=3]
 // The bench makes (and drops) a database of its own on that server and uses a fresh key prefix;
 // the Redis server must run with maxmemory-policy noeviction.
 #include <cstdio>
@@ -104,7 +106,8 @@ struct Figures {
   std::string timeline;   // timers fired in each whole second after the due instant
 };
 
-bool RunOnce(const std::string& dsn, redis::Client& redis, int timers, int threads, absl::Duration lead, Figures* out) {
+bool RunOnce(const std::string& dsn, redis::Client& redis, int timers, int threads, int fire_batch, absl::Duration lead,
+             Figures* out) {
   pg::PoolOptions popts;
   popts.dsn = dsn;
   popts.size = threads + 4;
@@ -122,6 +125,7 @@ bool RunOnce(const std::string& dsn, redis::Client& redis, int timers, int threa
   WorkerOptions wopts;
   wopts.redis_key_prefix = absl::StrCat("parley:timer_bench:", RandomHex(), ":");
   wopts.threads = threads;
+  wopts.fire_batch = fire_batch;
   absl::StatusOr<std::unique_ptr<Worker>> worker = Worker::Create(pool->get(), &redis, wopts, nullptr);
   if (!Check(worker, "create the worker")) return false;
   if (!Check((*worker)->Register(kKind,
@@ -210,7 +214,18 @@ bool RunOnce(const std::string& dsn, redis::Client& redis, int timers, int threa
   return Check(stats, "lateness figures");
 }
 
-int Run(int timers, const std::string& threads_list, double lead_seconds) {
+// "1,32" → {1, 32}; empty on a bad item.
+std::vector<int> ParseList(const std::string& list, int lo, int hi) {
+  std::vector<int> out;
+  for (absl::string_view item : absl::StrSplit(list, ',', absl::SkipEmpty())) {
+    int v = 0;
+    if (!absl::SimpleAtoi(item, &v) || v < lo || v > hi) return {};
+    out.push_back(v);
+  }
+  return out;
+}
+
+int Run(int timers, const std::string& threads_list, const std::string& batch_list, double lead_seconds) {
   log::SetMinLevel(log::Level::kWarning);
   const char* pg_dsn = std::getenv("PARLEY_BENCH_PG_DSN");
   const char* redis_addr = std::getenv("PARLEY_BENCH_REDIS_ADDR");
@@ -249,22 +264,25 @@ int Run(int timers, const std::string& threads_list, double lead_seconds) {
 
   std::printf("timer_bench: %d timers due at one instant %.1f s ahead; one worker; claim batch %d\n", timers,
               lead_seconds, WorkerOptions().claim_batch);
-  for (absl::string_view item : absl::StrSplit(threads_list, ',', absl::SkipEmpty())) {
-    int threads = 0;
-    if (!absl::SimpleAtoi(item, &threads) || threads < 1 || threads > 64) {
-      std::fprintf(stderr, "timer_bench: --threads takes numbers 1..64\n");
-      return 2;
+  const std::vector<int> thread_counts = ParseList(threads_list, 1, 64);
+  const std::vector<int> batches = ParseList(batch_list, 1, 64);
+  if (thread_counts.empty() || batches.empty()) {
+    std::fprintf(stderr, "timer_bench: --threads and --fire_batch take numbers 1..64\n");
+    return 2;
+  }
+  for (int threads : thread_counts) {
+    for (int batch : batches) {
+      Figures f;
+      if (!RunOnce(db->dsn(), **redis, timers, threads, batch, absl::Seconds(lead_seconds), &f)) return 1;
+      std::printf(
+          "  threads=%-2d fire_batch=%-2d fired=%lld  all fired %.3f s after due (poller saw it at %.3f s)  "
+          "lateness p50=%.3f s p99=%.3f s max=%.3f s  firing rate %.0f/s\n",
+          threads, batch, static_cast<long long>(f.fired), f.all_fired_s, f.wall_s, f.p50, f.p99, f.max,
+          f.spread_s > 0 ? static_cast<double>(f.fired) / f.spread_s : 0.0);
+      std::printf("              fired per second after due: %s\n", f.timeline.c_str());
+      std::printf("              (scheduling took %.2f s in Schedule transactions, %.2f s in Notify)\n", f.schedule_s,
+                  f.notify_s);
     }
-    Figures f;
-    if (!RunOnce(db->dsn(), **redis, timers, threads, absl::Seconds(lead_seconds), &f)) return 1;
-    std::printf(
-        "  threads=%-2d fired=%lld  all fired %.3f s after due (poller saw it at %.3f s)  "
-        "lateness p50=%.3f s p99=%.3f s max=%.3f s  firing rate %.0f/s\n",
-        threads, static_cast<long long>(f.fired), f.all_fired_s, f.wall_s, f.p50, f.p99, f.max,
-        f.spread_s > 0 ? static_cast<double>(f.fired) / f.spread_s : 0.0);
-    std::printf("              fired per second after due: %s\n", f.timeline.c_str());
-    std::printf("              (scheduling took %.2f s in Schedule transactions, %.2f s in Notify)\n", f.schedule_s,
-                f.notify_s);
   }
   return 0;
 }
@@ -276,11 +294,14 @@ int main(int argc, char** argv) {
   CLI::App app{"Lateness of a herd of durable timers due at one instant"};
   int timers = 10000;
   std::string threads = "2,4";
+  std::string fire_batch = "1,32";
   double lead = 3;
   app.add_option("--timers", timers, "timers due at the same instant")->check(CLI::Range(1, 1000000));
   app.add_option("--threads", threads, "comma-separated firing-thread counts, one run each");
+  app.add_option("--fire_batch", fire_batch, "comma-separated timers per transaction (1..64), one run each");
   app.add_option("--lead", lead, "seconds between now and the due instant (scheduling must fit in it)")
       ->check(CLI::Range(0.5, 600.0));
   CLI11_PARSE(app, argc, argv);
-  return parley::timer::Run(timers, threads, lead);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured, even into a pipe
+  return parley::timer::Run(timers, threads, fire_batch, lead);
 }
