@@ -183,22 +183,28 @@ RpcObserver::MethodMetrics* RpcObserver::MetricsFor(const char* method_cstr) {
 void RpcObserver::Record(MethodMetrics* metrics, grpc::StatusCode code, absl::string_view reason, double seconds) {
   int index = static_cast<int>(code);
   if (index < 0 || index >= kNumCodes) index = static_cast<int>(grpc::StatusCode::UNKNOWN);
-  const std::string code_name = absl::StatusCodeToString(static_cast<absl::StatusCode>(index));
+  const auto status_code = static_cast<absl::StatusCode>(index);
   prometheus::Counter* counter = metrics->handled[index].load(std::memory_order_acquire);
   if (counter == nullptr) {
     // Family::Add is thread-safe and returns the same child for the same labels, so a race here
     // only costs a second lookup.
-    counter =
-        &handled_.Add({{"service", metrics->service_label}, {"method", metrics->method_label}, {"code", code_name}});
+    counter = &handled_.Add({{"service", metrics->service_label},
+                             {"method", metrics->method_label},
+                             {"code", absl::StatusCodeToString(status_code)}});
     metrics->handled[index].store(counter, std::memory_order_release);
   }
   counter->Increment();
   metrics->latency->Observe(seconds);
 
-  nlohmann::json fields = {
-      {"method", metrics->method}, {"code", code_name}, {"duration_ms", static_cast<int64_t>(seconds * 1e6) / 1e3}};
+  // A call that succeeded is logged at debug, off at the default level: its fields are not even
+  // built then.
+  const log::Level level = LevelFor(code);
+  if (!log::Enabled(level)) return;
+  nlohmann::json fields = {{"method", metrics->method},
+                           {"code", absl::StatusCodeToString(status_code)},
+                           {"duration_ms", static_cast<int64_t>(seconds * 1e6) / 1e3}};
   if (!reason.empty()) fields["reason"] = std::string(reason);
-  log::Write(LevelFor(code), "rpc", fields);
+  log::Write(level, "rpc", fields);
 }
 
 }  // namespace parley::server::internal

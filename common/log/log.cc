@@ -53,8 +53,10 @@ bool ParseLevel(std::string_view text, Level* level) {
   return true;
 }
 
+bool Enabled(Level level) { return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed); }
+
 void Write(Level level, std::string_view event, const nlohmann::json& fields) {
-  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  if (!Enabled(level)) return;
   nlohmann::json line = nlohmann::json::object();
   line["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
   line["level"] = LevelName(level);

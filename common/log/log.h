@@ -24,6 +24,10 @@ bool ParseLevel(std::string_view text, Level* level);
 using Sink = void (*)(std::string_view line);
 void SetSinkForTesting(Sink sink);
 
+// Whether a line at `level` would be written: lets a hot path skip building its fields (a call
+// that succeeded is logged at debug, which is off by default).
+bool Enabled(Level level);
+
 void Write(Level level, std::string_view event, const nlohmann::json& fields = nlohmann::json::object());
 
 inline void Debug(std::string_view e, const nlohmann::json& f = nlohmann::json::object()) {

@@ -53,6 +53,15 @@ TEST_F(LogTest, DropsLinesBelowTheMinimumLevel) {
   EXPECT_EQ(nlohmann::json::parse(Lines()[0])["event"], "kept");
 }
 
+TEST_F(LogTest, EnabledSaysWhatWriteWouldDrop) {
+  SetMinLevel(Level::kInfo);
+  EXPECT_FALSE(Enabled(Level::kDebug));
+  EXPECT_TRUE(Enabled(Level::kInfo));
+  EXPECT_TRUE(Enabled(Level::kError));
+  SetMinLevel(Level::kDebug);
+  EXPECT_TRUE(Enabled(Level::kDebug));
+}
+
 TEST(LogLevel, Parses) {
   Level level;
   EXPECT_TRUE(ParseLevel("warning", &level));
