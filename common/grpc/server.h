@@ -5,7 +5,9 @@
 //     server reflection are always registered;
 //   * every RPC is counted and timed in Prometheus (parley_grpc_server_handled_total{service,
 //     method,code}, parley_grpc_server_handling_seconds{service,method}) and logged as one JSON
-//     line (method, code, reason, duration; never payloads or metadata);
+//     line (method, code, reason, duration; never payloads or metadata): a call that succeeded at
+//     debug (so not written at the default level, info), every error at info (the caller's
+//     mistake) or warning (the server's or a dependency's);
 //   * readiness checks (PostgreSQL, Redis pings) run in the background; while any fails, health
 //     reports NOT_SERVING for "" and for every registered service;
 //   * TLS when the options carry a certificate and key (ServerOptions::tls), with the files
@@ -25,8 +27,10 @@
 //   server.Wait();  // returns once a signal (or Shutdown()) has drained the server
 //
 // Handlers use the synchronous API (they may block on PostgreSQL); max_threads caps the threads
-// serving them. When every thread is busy, gRPC answers new calls RESOURCE_EXHAUSTED at once
-// rather than queueing them without bound.
+// serving them (plus one that keeps polling for the next call). Threads are started as
+// concurrency grows and then kept, up to that cap, so that no call pays for creating one. When
+// every thread is busy, gRPC answers new calls RESOURCE_EXHAUSTED at once rather than queueing
+// them without bound.
 #pragma once
 
 #include <functional>
@@ -54,7 +58,7 @@ struct ServerOptions {
   std::string listen_address = "0.0.0.0:0";   // port 0 = ephemeral (tests); see port()
   std::string metrics_address = "0.0.0.0:0";  // empty = no metrics endpoint
   int max_message_bytes = 64 << 20;
-  int max_threads = 64;  // cap on threads serving sync handlers (grpc::ResourceQuota)
+  int max_threads = 64;  // handlers that can run at once (grpc::ResourceQuota of max_threads + 1)
   absl::Duration readiness_poll = absl::Seconds(2);
   // After SIGTERM: report NOT_SERVING, wait this long for load balancers, then drain.
   absl::Duration not_serving_delay = absl::Seconds(2);

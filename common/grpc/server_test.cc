@@ -4,10 +4,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <atomic>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -310,6 +314,118 @@ TEST_F(ServerTest, AccessLogHasOutcomeButNoPayloadOrMetadata) {
   }
   EXPECT_TRUE(saw_fail);
   EXPECT_TRUE(saw_echo);
+}
+
+TEST_F(ServerTest, AtInfoOnlyFailedCallsAreLogged) {
+  std::vector<std::string> lines;
+  {
+    std::lock_guard<std::mutex> lock(g_log_mu);
+    g_log_lines = &lines;
+  }
+  log::SetSinkForTesting(&CaptureLog);
+  log::SetMinLevel(log::Level::kInfo);
+  StartServer();
+  ASSERT_TRUE(Echo(channel_, "a").ok());
+  EXPECT_FALSE(RawCall(channel_, TestMethod("Fail"), "").ok());
+  EXPECT_FALSE(RawCall(channel_, TestMethod("Fail"), "").ok());
+  ASSERT_TRUE(Echo(channel_, "b").ok());
+  server_->Shutdown();
+  log::SetSinkForTesting(nullptr);
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  g_log_lines = nullptr;
+
+  int rpc_lines = 0;
+  for (const std::string& line : lines) {
+    nlohmann::json json = nlohmann::json::parse(line);
+    if (json["event"] != "rpc") continue;
+    ++rpc_lines;
+    EXPECT_EQ(json["method"], TestMethod("Fail"));
+    EXPECT_EQ(json["code"], "PERMISSION_DENIED");
+  }
+  EXPECT_EQ(rpc_lines, 2);  // every failure, no success
+}
+
+// The counters are cached per method and code after the first call: every later call still counts
+// under its own labels.
+TEST_F(ServerTest, MetricsCountEveryCallUnderItsMethodAndCode) {
+  StartServer();
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(Echo(channel_, "x").ok());
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(RawCall(channel_, TestMethod("Fail"), "").error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(RawCall(channel_, TestMethod("Unavailable"), "").error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
+  ASSERT_TRUE(RawCall(channel_, TestMethod("Sleep"), "0").ok());
+
+  absl::StatusOr<std::string> body = metrics::testing::HttpGet(server_->metrics_port());
+  ASSERT_TRUE(body.ok()) << body.status();
+  EXPECT_THAT(*body, HasSubstr("parley_grpc_server_handled_total{code=\"OK\",method=\"Echo\","
+                               "service=\"parley.diagnostics.v1.DiagnosticsService\"} 20"));
+  EXPECT_THAT(*body, HasSubstr("parley_grpc_server_handled_total{code=\"PERMISSION_DENIED\","
+                               "method=\"Fail\",service=\"parley.test.v1.TestService\"} 5"));
+  EXPECT_THAT(*body, HasSubstr("parley_grpc_server_handled_total{code=\"UNAVAILABLE\","
+                               "method=\"Unavailable\",service=\"parley.test.v1.TestService\"} 3"));
+  EXPECT_THAT(*body, HasSubstr("parley_grpc_server_handled_total{code=\"OK\",method=\"Sleep\","
+                               "service=\"parley.test.v1.TestService\"} 1"));
+  EXPECT_THAT(*body, HasSubstr("parley_grpc_server_handling_seconds_count{method=\"Fail\","
+                               "service=\"parley.test.v1.TestService\"} 5"));
+  // No code a method never answered is exported for it.
+  EXPECT_THAT(*body, Not(HasSubstr("code=\"OK\",method=\"Fail\"")));
+}
+
+// `n` calls of `method` started at once, each from its own thread; their statuses.
+std::vector<grpc::Status> CallsAtOnce(const std::shared_ptr<grpc::Channel>& channel, int n, const std::string& method,
+                                      const std::string& request) {
+  std::vector<grpc::Status> statuses(n);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] { statuses[i] = RawCall(channel, method, request); });
+  }
+  for (std::thread& t : threads) t.join();
+  return statuses;
+}
+
+// Threads of this process that gRPC's sync server runs handlers on.
+int SyncServerThreads() {
+  int count = 0;
+  DIR* dir = opendir("/proc/self/task");
+  if (dir == nullptr) return -1;
+  while (dirent* entry = readdir(dir)) {
+    if (entry->d_name[0] == '.') continue;
+    std::ifstream comm(absl::StrCat("/proc/self/task/", entry->d_name, "/comm"));
+    std::string name;
+    std::getline(comm, name);
+    if (absl::StartsWith(name, "grpcpp_sync_ser")) ++count;
+  }
+  closedir(dir);
+  return count;
+}
+
+TEST_F(ServerTest, MaxThreadsHandlersRunAtOnceAndTheNextCallIsRefused) {
+  ServerOptions options = TestOptions();
+  options.max_threads = 4;
+  StartServer(options);
+  // Each handler holds its thread for a second, so all five calls meet.
+  const std::vector<grpc::Status> statuses = CallsAtOnce(channel_, 5, TestMethod("Sleep"), "1000");
+  int ok = 0;
+  int exhausted = 0;
+  for (const grpc::Status& status : statuses) {
+    if (status.ok()) ++ok;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++exhausted;
+  }
+  EXPECT_EQ(ok, 4);
+  EXPECT_EQ(exhausted, 1);
+}
+
+// Creating a thread per call was most of a call's cost: the threads a burst needed stay, waiting
+// for the next calls, instead of exiting as soon as two are idle.
+TEST_F(ServerTest, ThreadsThatServedABurstStayForTheNext) {
+  StartServer();
+  for (const grpc::Status& status : CallsAtOnce(channel_, 8, TestMethod("Sleep"), "300")) {
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  absl::SleepFor(absl::Milliseconds(200));  // time for idle threads to exit, if they were going to
+  EXPECT_GE(SyncServerThreads(), 8);
 }
 
 TEST_F(ServerTest, StartFailsCleanlyOnABusyPort) {
