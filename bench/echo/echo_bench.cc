@@ -18,7 +18,8 @@
 //   - "auth_echo": the same Echo behind Verifier::Authenticate and the access model's check at a
 //     school (auth::Grant::At) with a cached ES256 token, i.e. what every real RPC pays before its
 //     own work.
-// Parley's figures are also printed as a share of bare_echo's req/s from the same level.
+// Parley's figures are also printed as a share of bare_echo's req/s from the same round. On a
+// shared machine use --rounds=5: the three alternate, and the medians are printed at the end.
 #include <algorithm>
 #include <cstdio>
 #include <memory>
@@ -116,7 +117,25 @@ struct Flags {
   std::string tls_dir;
   bool blocking_client = false;
   std::string calls = "bare_echo,echo,auth_echo";
+  int rounds = 1;
 };
+
+// Each figure's median over rounds, taken separately (req/s, each percentile, cpu/call).
+LoadResult Median(std::vector<LoadResult> runs) {
+  LoadResult m = runs[runs.size() / 2];
+  auto median_of = [&](auto field) {
+    std::sort(runs.begin(), runs.end(), [&](const LoadResult& a, const LoadResult& b) { return a.*field < b.*field; });
+    return runs[runs.size() / 2].*field;
+  };
+  m.requests_per_second = median_of(&LoadResult::requests_per_second);
+  m.p50 = median_of(&LoadResult::p50);
+  m.p90 = median_of(&LoadResult::p90);
+  m.p99 = median_of(&LoadResult::p99);
+  m.max = median_of(&LoadResult::max);
+  m.cpu_per_call = median_of(&LoadResult::cpu_per_call);
+  m.errors = median_of(&LoadResult::errors);
+  return m;
+}
 
 int Run(const Flags& flags) {
   std::vector<int> levels;
@@ -243,33 +262,47 @@ int Run(const Flags& flags) {
       });
 
   const absl::Duration duration = absl::Seconds(flags.seconds);
-  auto load = [&](int level, const std::function<grpc::Status()>& blocking, const StartCall& async) {
-    return flags.blocking_client ? RunLoad(level, duration, blocking) : RunAsyncLoad(level, duration, async);
-  };
   const std::vector<std::string> calls = absl::StrSplit(flags.calls, ',', absl::SkipEmpty());
   auto wanted = [&](absl::string_view call) { return std::find(calls.begin(), calls.end(), call) != calls.end(); };
   if (!wanted("bare_echo")) bare_stub.reset();
+  struct Kind {
+    std::string label;
+    std::function<grpc::Status()> blocking;
+    const StartCall* async;
+  };
+  std::vector<Kind> kinds;
+  if (bare_stub != nullptr) kinds.push_back({"bare_echo", bare_echo, &async_bare_echo});
+  if (wanted("echo")) kinds.push_back({"echo", echo, &async_echo});
+  if (verifier != nullptr && wanted("auth_echo")) kinds.push_back({"auth_echo", authed_echo, &async_authed_echo});
+  auto share = [&](const LoadResult& r, const LoadResult& bare) {
+    if (bare_stub == nullptr || bare.requests_per_second <= 0) return std::string();
+    return absl::StrFormat("  (%.0f%% of bare_echo req/s, +%.1fus cpu/call)",
+                           100.0 * r.requests_per_second / bare.requests_per_second,
+                           absl::ToDoubleMicroseconds(r.cpu_per_call - bare.cpu_per_call));
+  };
   for (int level : levels) {
-    LoadResult bare;
-    if (bare_stub != nullptr) {
-      bare = load(level, bare_echo, async_bare_echo);
-      std::printf("%s\n", FormatResult("bare_echo", bare).c_str());
+    // results[kind][round]: the kinds alternate within a round, so that a neighbour's build on a
+    // shared machine disturbs all of them alike; the medians over rounds are printed last.
+    std::vector<std::vector<LoadResult>> results(kinds.size());
+    for (int round = 0; round < flags.rounds; ++round) {
+      for (size_t k = 0; k < kinds.size(); ++k) {
+        results[k].push_back(flags.blocking_client ? RunLoad(level, duration, kinds[k].blocking)
+                                                   : RunAsyncLoad(level, duration, *kinds[k].async));
+        const LoadResult& bare = bare_stub != nullptr ? results[0].back() : LoadResult{};
+        std::printf("%s%s\n", FormatResult(kinds[k].label, results[k].back()).c_str(),
+                    k == 0 ? "" : share(results[k].back(), bare).c_str());
+        std::fflush(stdout);
+      }
     }
-    auto share = [&](const LoadResult& r) {
-      if (bare_stub == nullptr) return std::string();
-      return absl::StrFormat("  (%.0f%% of bare_echo req/s, +%.1fus cpu/call)",
-                             100.0 * r.requests_per_second / bare.requests_per_second,
-                             absl::ToDoubleMicroseconds(r.cpu_per_call - bare.cpu_per_call));
-    };
-    if (wanted("echo")) {
-      LoadResult plain = load(level, echo, async_echo);
-      std::printf("%s%s\n", FormatResult("echo", plain).c_str(), share(plain).c_str());
+    if (flags.rounds > 1) {
+      std::vector<LoadResult> medians;
+      for (size_t k = 0; k < kinds.size(); ++k) medians.push_back(Median(results[k]));
+      for (size_t k = 0; k < kinds.size(); ++k) {
+        std::printf("median %s%s\n", FormatResult(kinds[k].label, medians[k]).c_str(),
+                    k == 0 ? "" : share(medians[k], medians[0]).c_str());
+      }
+      std::fflush(stdout);
     }
-    if (verifier != nullptr && wanted("auth_echo")) {
-      LoadResult authed = load(level, authed_echo, async_authed_echo);
-      std::printf("%s%s\n", FormatResult("auth_echo", authed).c_str(), share(authed).c_str());
-    }
-    std::fflush(stdout);
   }
   if (bare_server != nullptr) bare_server->Shutdown(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
   if (server != nullptr) server->Shutdown();
@@ -288,6 +321,8 @@ int main(int argc, char** argv) {
   app.add_option("--payload", flags.payload_bytes, "Echo payload size in bytes")->check(CLI::NonNegativeNumber);
   app.add_option("--max_threads", flags.max_threads, "in-process server thread cap")->check(CLI::PositiveNumber);
   app.add_option("--tls_dir", flags.tls_dir, "mutual TLS with the CA and certificates scripts/tls-certs.sh made here");
+  app.add_option("--rounds", flags.rounds, "measure each level this many times, alternating, and print medians")
+      ->check(CLI::PositiveNumber);
   app.add_option("--calls", flags.calls, "which of bare_echo,echo,auth_echo to measure (for profiling one)");
   app.add_flag("--blocking_client", flags.blocking_client, "a blocking call per thread instead of the async client");
   CLI11_PARSE(app, argc, argv);
