@@ -113,7 +113,7 @@ struct Flags {
   double seconds = 3;
   std::string in_flight = "1,16,64";
   int payload_bytes = 16;
-  int max_threads = 64;
+  int max_threads = 256;  // PARLEY_GRPC_MAX_THREADS' default in every service
   std::string tls_dir;
   bool blocking_client = false;
   std::string calls = "bare_echo,echo,auth_echo";
