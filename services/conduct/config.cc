@@ -15,11 +15,16 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.gate_refresh = env.Duration("PARLEY_GATE_REFRESH", absl::Milliseconds(250));
     c.incident_lookback = env.Duration("PARLEY_INCIDENT_LOOKBACK", absl::Hours(24 * 365));
     c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 2, 1, 64));
+    c.decision_flush = env.Duration("PARLEY_DECISION_FLUSH", absl::Milliseconds(50));
+    c.decision_queue = static_cast<int>(env.Int("PARLEY_DECISION_QUEUE", 10000, 100, 1000000));
   }
   PARLEY_RETURN_IF_ERROR(env.Finish());
   PARLEY_RETURN_IF_ERROR(CheckServiceSettings(c));
   if (!migrate_only && (c.gate_refresh < absl::Milliseconds(10) || c.gate_refresh > absl::Minutes(1))) {
     return absl::InvalidArgumentError("configuration: PARLEY_GATE_REFRESH must be between 10ms and 1m");
+  }
+  if (!migrate_only && (c.decision_flush < absl::Milliseconds(1) || c.decision_flush > absl::Seconds(5))) {
+    return absl::InvalidArgumentError("configuration: PARLEY_DECISION_FLUSH must be between 1ms and 5s");
   }
   return c;
 }

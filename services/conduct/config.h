@@ -21,6 +21,9 @@ struct Config : ServiceSettings {
   absl::Duration gate_refresh = absl::Milliseconds(250);     // PARLEY_GATE_REFRESH
   absl::Duration incident_lookback = absl::Hours(24 * 365);  // PARLEY_INCIDENT_LOOKBACK
   int timer_threads = 2;                                     // PARLEY_TIMER_THREADS
+  // The gate's write-behind decision log (domain/decision_recorder.h).
+  absl::Duration decision_flush = absl::Milliseconds(50);  // PARLEY_DECISION_FLUSH
+  int decision_queue = 10000;                              // PARLEY_DECISION_QUEUE
 };
 
 // Reads the service configuration; `migrate_only` needs only the database.

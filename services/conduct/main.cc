@@ -63,7 +63,11 @@ int Run(bool migrate_only) {
   ContactsDirectory directory(client::MakeChannel(config->contacts_address, config->tls), identity->get(), &clock);
   GateCache gate(&store, &clock, config->incident_lookback);
   if (absl::Status s = gate.Start(config->gate_refresh); !s.ok()) return Fail(s);
-  DecisionRecorder recorder(&store);
+  DecisionLogOptions log_options;
+  log_options.flush_interval = config->decision_flush;
+  log_options.capacity = static_cast<size_t>(config->decision_queue);
+  DecisionRecorder recorder(&store, log_options);
+  recorder.Start();
 
   server::Server server(bootstrap::ServerOptionsFor(*config, "conduct"));
 
@@ -101,6 +105,8 @@ int Run(bool migrate_only) {
   server.Wait();
   purger.Stop();
   worker->Stop();
+  // Calls are drained: store every decision still queued before exiting.
+  recorder.Stop();
   gate.Stop();
   log::Info("stopped");
   return 0;

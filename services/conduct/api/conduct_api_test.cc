@@ -179,6 +179,12 @@ class ConductApiTest : public ::testing::Test {
     return active;
   }
 
+  // Decisions in the store once the write-behind log has written what it holds.
+  int StoredDecisions() {
+    EXPECT_TRUE(recorder_->Flush().ok());
+    return static_cast<int>(store_.DecisionCount());
+  }
+
   SimulatedClock clock_;
   testing::InMemoryConductStore store_;
   testing::FakeDirectory directory_;
@@ -236,7 +242,7 @@ TEST_F(ConductApiTest, AnotherSchoolIsPermissionDeniedBeforeExistence) {
   EXPECT_EQ(Call(&Stub::CreateIncident, create, &created, outsider).code, grpc::StatusCode::PERMISSION_DENIED);
   v1::Decision d;
   EXPECT_EQ(Call(&Stub::CheckCommunication, Check(kRequestA), &d, outsider).code, grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(store_.DecisionCount(), 0);
+  EXPECT_EQ(StoredDecisions(), 0);
   // A teacher of the school may not create an arrangement.
   v1::Arrangement draft;
   Result teacher = Call(&Stub::CreateArrangement, NewArrangement(kRequestB), &draft, Token("teacher"));
@@ -421,16 +427,16 @@ TEST_F(ConductApiTest, AKeyedCheckIsOneDecision) {
   ASSERT_EQ(Call(&Stub::CheckCommunication, check, &first, service).code, grpc::StatusCode::OK);
   ASSERT_EQ(Call(&Stub::CheckCommunication, check, &again, service).code, grpc::StatusCode::OK);
   EXPECT_EQ(again.name(), first.name());
-  EXPECT_EQ(store_.DecisionCount(), 1);
+  EXPECT_EQ(StoredDecisions(), 1);
   check.set_request_id("");
   ASSERT_EQ(Call(&Stub::CheckCommunication, check, &again, service).code, grpc::StatusCode::OK);
   EXPECT_NE(again.name(), first.name());
-  EXPECT_EQ(store_.DecisionCount(), 2);
+  EXPECT_EQ(StoredDecisions(), 2);
   check.set_request_id("nope");
   Result bad = Call(&Stub::CheckCommunication, check, &again, service);
   EXPECT_EQ(bad.code, grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(bad.reason, reason::kRequestIdInvalid);
-  EXPECT_EQ(store_.DecisionCount(), 2);
+  EXPECT_EQ(StoredDecisions(), 2);
 }
 
 // ---- who sees what (services/conduct/README.md, "Access") -------------------------------------
@@ -638,7 +644,7 @@ TEST_F(ConductApiTest, ATeacherRecordsIncidentsAndChecksButReadsNoConductRecords
   r = Call(&Stub::CheckCommunication, Check(kRequestA), &decision, teacher);
   ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
   EXPECT_EQ(decision.asked_by(), "staff:teacher");
-  EXPECT_EQ(store_.DecisionCount(), 1);
+  EXPECT_EQ(StoredDecisions(), 1);
 
   v1::GetIncidentRequest get;
   get.set_name(created.name());
@@ -695,7 +701,7 @@ TEST_F(ConductApiTest, AGuardiansOwnCheckIsAnsweredButNotStored) {
   EXPECT_TRUE(answer.asked_by().empty());
   check.set_request_id(kRequestC);  // accepted, and still nothing stored
   ASSERT_EQ(Call(&Stub::CheckCommunication, check, &answer, mine).code, grpc::StatusCode::OK);
-  EXPECT_EQ(store_.DecisionCount(), 0);
+  EXPECT_EQ(StoredDecisions(), 0);
 
   // About someone else, or with a staff judgement: refused.
   check.set_guardian(kOtherFamily);
@@ -708,7 +714,7 @@ TEST_F(ConductApiTest, AGuardiansOwnCheckIsAnsweredButNotStored) {
   check.set_safeguarding(false);
   check.set_marked_abusive(true);
   EXPECT_EQ(Call(&Stub::CheckCommunication, check, &answer, mine).reason, reason::kRoleRequired);
-  EXPECT_EQ(store_.DecisionCount(), 0);
+  EXPECT_EQ(StoredDecisions(), 0);
 }
 
 TEST_F(ConductApiTest, AddressedToStaffOfAnotherSchoolOrNoneIsRefusedAndNothingStored) {
@@ -725,10 +731,10 @@ TEST_F(ConductApiTest, AddressedToStaffOfAnotherSchoolOrNoneIsRefusedAndNothingS
   check.set_addressed_to("schools/st-marys/staff/s-01");
   EXPECT_EQ(Call(&Stub::CheckCommunication, check, &d, GuardianToken(kGuardian)).code,
             grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(store_.DecisionCount(), 0);
+  EXPECT_EQ(StoredDecisions(), 0);
   check.set_addressed_to("schools/kenilworth/staff/s-head");
   EXPECT_EQ(Call(&Stub::CheckCommunication, check, &d, ServiceToken()).code, grpc::StatusCode::OK);
-  EXPECT_EQ(store_.DecisionCount(), 1);
+  EXPECT_EQ(StoredDecisions(), 1);
 }
 
 TEST_F(ConductApiTest, AGuardianElsewhereAndAMissingGuardianGetTheSameAnswer) {
@@ -750,7 +756,7 @@ TEST_F(ConductApiTest, AGuardianElsewhereAndAMissingGuardianGetTheSameAnswer) {
   same(&Stub::CreateArrangement, NewArrangement(kRequestA), v1::Arrangement(),
        [](v1::CreateArrangementRequest& r, const char* g) { r.mutable_arrangement()->set_guardian(g); });
   EXPECT_EQ(store_.WriteCount(), 0);
-  EXPECT_EQ(store_.DecisionCount(), 0);
+  EXPECT_EQ(StoredDecisions(), 0);
 }
 
 TEST_F(ConductApiTest, OnlyTrustAdministratorsMakeTrustWideArrangements) {

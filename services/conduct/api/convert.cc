@@ -309,6 +309,7 @@ v1::Decision ToProto(const DecisionRecord& d) {
   if (!d.decision.premises_ban_id.empty()) {
     out.set_premises_ban(
         absl::StrCat("schools/", d.decision.premises_ban_school_id, "/premisesBans/", d.decision.premises_ban_id));
+    out.set_premises_ban_version(d.decision.premises_ban_version);
   }
   out.set_explanation(d.decision.explanation);
   out.set_asked_by(d.asked_by);

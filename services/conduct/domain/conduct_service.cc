@@ -169,14 +169,21 @@ absl::StatusOr<DecisionRecord> ConductService::Decided(const GateQuery& query, a
 
 absl::StatusOr<DecisionRecord> ConductService::Check(const GateQuery& query, const std::string& asked_by,
                                                      const std::string& request_id) {
+  const bool keyed = !request_id.empty();
+  const std::string id = keyed ? KeyedDecisionId(query.school_id, asked_by, request_id) : NewId('d');
+  if (keyed) {
+    // A retry, or a copy running alongside, is answered with the decision given first: still in
+    // the log's memory, or stored. Only a decision lost in a crash is decided again.
+    if (std::optional<DecisionRecord> first = recorder_->Find(query.school_id, id)) return *std::move(first);
+    absl::StatusOr<DecisionRecord> stored = store_->GetDecision(query.school_id, id);
+    if (stored.ok() || !absl::IsNotFound(stored.status())) return stored;
+  }
   PARLEY_ASSIGN_OR_RETURN(DecisionRecord record, Decided(query, clock_->Now()));
-  record.id = request_id.empty() ? NewId('d') : KeyedDecisionId(query.school_id, asked_by, request_id);
+  record.id = id;
   record.asked_by = asked_by;
-  PARLEY_ASSIGN_OR_RETURN(bool stored, recorder_->Record(record));
-  if (stored) return record;
-  // A copy of this keyed check was stored first (a retry, or a twin running alongside): that
-  // decision is the one.
-  return store_->GetDecision(query.school_id, record.id);
+  // Queued, not yet stored (decision_recorder.h says when it is): the read path waits for no
+  // commit. A copy queued first is returned instead.
+  return recorder_->Record(std::move(record), keyed);
 }
 
 absl::StatusOr<DecisionRecord> ConductService::Evaluate(const GateQuery& query) {
@@ -184,12 +191,16 @@ absl::StatusOr<DecisionRecord> ConductService::Evaluate(const GateQuery& query) 
 }
 
 absl::StatusOr<DecisionRecord> ConductService::GetDecision(const std::string& school_id, const std::string& id) {
+  if (std::optional<DecisionRecord> queued = recorder_->Find(school_id, id)) return *std::move(queued);
   return store_->GetDecision(school_id, id);
 }
 
 absl::StatusOr<Page<DecisionRecord>> ConductService::ListDecisions(const std::string& school_id,
                                                                    const std::string& guardian,
                                                                    std::optional<Outcome> outcome, PageQuery page) {
+  // Flush on read: a list (and its page tokens, which are positions in the stored log) includes
+  // every decision answered before it.
+  PARLEY_RETURN_IF_ERROR(recorder_->Flush());
   return store_->ListDecisions(school_id, guardian, outcome, page);
 }
 
@@ -263,6 +274,7 @@ absl::StatusOr<Page<Letter>> ConductService::ListLetters(const std::string& scho
 absl::StatusOr<ConductStore::Stats> ConductService::GetSchoolStats(const std::string& school_id, absl::Time start,
                                                                    absl::Time end) {
   if (end <= start) return InvalidArgument(reason::kInvalidField, "end_time must be after start_time");
+  PARLEY_RETURN_IF_ERROR(recorder_->Flush());  // the figures count every decision answered so far
   return store_->GetSchoolStats(school_id, start, end);
 }
 

@@ -41,9 +41,11 @@ class ConductService {
   ConductService(ConductStore* store, Directory* directory, GateCache* gate, DecisionRecorder* recorder,
                  TimerNudge nudge, const Clock* clock, ConductOptions options = {});
 
-  // The gate: decides, records the decision, returns it. With a `request_id` (a UUID, validated
-  // by the API) the decision is one per (school, asker, request_id): its id is derived from that
-  // key, and a repeated check returns the decision stored first and stores nothing new. Refused
+  // The gate: decides, queues the decision in the write-behind log (decision_recorder.h: stored
+  // within the flush window, no commit on this path), returns it. With a `request_id` (a UUID,
+  // validated by the API) the decision is one per (school, asker, request_id): its id is derived
+  // from that key, and a repeated check returns the decision given first (queued or stored) and
+  // records nothing new. A caller that acts on a decision keeps it with its action. Refused
   // before anything is stored: a guardian not linked to a pupil at the school (NOT_FOUND,
   // GUARDIAN_NOT_FOUND, the same answer whether the guardian exists elsewhere or nowhere), an
   // `addressed_to` of another school (INVALID_ARGUMENT) or one the directory does not know
@@ -54,6 +56,8 @@ class ConductService {
   // communication (the answer is theirs, not an audit record of the school's). The record has no
   // id and no asker.
   absl::StatusOr<DecisionRecord> Evaluate(const GateQuery& query);
+  // A decision answered and not yet stored is found too; a list (and the figures) waits for the
+  // log to store everything answered before it.
   absl::StatusOr<DecisionRecord> GetDecision(const std::string& school_id, const std::string& id);
   absl::StatusOr<Page<DecisionRecord>> ListDecisions(const std::string& school_id, const std::string& guardian,
                                                      std::optional<Outcome> outcome, PageQuery page);

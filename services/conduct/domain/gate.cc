@@ -230,6 +230,7 @@ GateDecision Decide(const GateQuery& query, const GateInputs& inputs) {
       reqs.insert(MeetingRequirement::kOffSiteOnly);
       d.premises_ban_school_id = ban->school_id;
       d.premises_ban_id = ban->id;
+      d.premises_ban_version = ban->row_version;
     }
     if (inputs.known_difficult) {
       reqs.insert(MeetingRequirement::kSecondStaff);
@@ -272,6 +273,7 @@ GateDecision Decide(const GateQuery& query, const GateInputs& inputs) {
   if (ban_redirect) {
     d.premises_ban_school_id = ban->school_id;
     d.premises_ban_id = ban->id;
+    d.premises_ban_version = ban->row_version;
     if (outcome < Outcome::kRedirect) {
       outcome = Outcome::kRedirect;
       deciding = nullptr;

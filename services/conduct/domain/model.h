@@ -203,7 +203,8 @@ struct GateDecision {
   std::optional<absl::Time> next_allowed_time;
   std::string premises_ban_school_id;
   std::string premises_ban_id;
-  std::string explanation;  // one English sentence; no personal data (no reasons, no names)
+  int64_t premises_ban_version = 0;  // the ban's row version (its etag) when it decided
+  std::string explanation;           // one English sentence; no personal data (no reasons, no names)
 };
 
 // A recorded decision (the audit trail): the query, the decision, who asked and when.

@@ -252,7 +252,7 @@ const std::string kDecisionColumns = absl::StrCat(
     ", purpose, safeguarding, marked_abusive, addressed_to, school_event, outcome, requirements, "
     "arrangement_school_id, arrangement_id, arrangement_version, verdicts, allowed_channels, point_of_contact, ",
     Micros("next_allowed_time"), ", premises_ban_school_id, premises_ban_id, explanation, asked_by, ",
-    Micros("decide_time"), ", seq");
+    Micros("decide_time"), ", seq, premises_ban_version");
 
 // Verdicts are stored as "school/arrangement/version/outcome".
 std::string VerdictText(const Verdict& v) {
@@ -297,6 +297,7 @@ DecisionRecord DecisionFrom(const pqxx::row& r) {
   d.decision.explanation = r[21].c_str();
   d.asked_by = r[22].c_str();
   d.decide_time = TimeAt(r[23]);
+  d.decision.premises_ban_version = r[25].as<int64_t>();
   return d;
 }
 
@@ -439,7 +440,7 @@ absl::StatusOr<std::vector<bool>> PgConductStore::RecordDecisions(const std::vec
         "INSERT INTO decisions (school_id, id, guardian, channel, at, purpose, safeguarding, marked_abusive, "
         "addressed_to, school_event, outcome, requirements, arrangement_school_id, arrangement_id, "
         "arrangement_version, verdicts, allowed_channels, point_of_contact, next_allowed_time, "
-        "premises_ban_school_id, premises_ban_id, explanation, asked_by, decide_time) VALUES ";
+        "premises_ban_school_id, premises_ban_id, explanation, asked_by, decide_time, premises_ban_version) VALUES ";
     for (size_t i = 0; i < records.size(); ++i) {
       const DecisionRecord& d = records[i];
       std::vector<int> requirements, channels;
@@ -460,7 +461,7 @@ absl::StatusOr<std::vector<bool>> PgConductStore::RecordDecisions(const std::vec
                       next.empty() ? "NULL" : absl::StrCat(txn.quote(next), "::timestamptz"), ",",
                       txn.quote(d.decision.premises_ban_school_id), ",", txn.quote(d.decision.premises_ban_id), ",",
                       txn.quote(d.decision.explanation), ",", txn.quote(d.asked_by), ",",
-                      txn.quote(TimeParam(d.decide_time)), "::timestamptz)");
+                      txn.quote(TimeParam(d.decide_time)), "::timestamptz,", d.decision.premises_ban_version, ")");
     }
     // A keyed check's id is derived from its key: a copy already stored is skipped, and RETURNING
     // names only the records this statement stored.

@@ -119,6 +119,7 @@ absl::StatusOr<GateData> InMemoryConductStore::LoadGateData(absl::Time incidents
 
 absl::StatusOr<std::vector<bool>> InMemoryConductStore::RecordDecisions(const std::vector<DecisionRecord>& records) {
   absl::MutexLock lock(&mu_);
+  if (!decision_write_failure_.ok()) return decision_write_failure_;
   std::vector<bool> stored;
   for (const DecisionRecord& d : records) {
     auto [it, inserted] = decisions_.try_emplace({d.query.school_id, d.id});
@@ -432,6 +433,11 @@ std::optional<timer::Timer> InMemoryConductStore::FiringTimer(const std::string&
 int64_t InMemoryConductStore::DecisionCount() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int64_t>(decisions_.size());
+}
+
+void InMemoryConductStore::FailDecisionWrites(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  decision_write_failure_ = std::move(status);
 }
 
 int64_t InMemoryConductStore::WriteCount() const {

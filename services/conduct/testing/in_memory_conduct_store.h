@@ -84,6 +84,8 @@ class InMemoryConductStore final : public ConductStore {
   // A timer as the worker would hand it to a handler (for planning a firing in tests).
   std::optional<timer::Timer> FiringTimer(const std::string& kind, const std::string& key) const;
   int64_t DecisionCount() const;
+  // While set, RecordDecisions fails with this status and stores nothing (PostgreSQL down).
+  void FailDecisionWrites(absl::Status status);
   int64_t WriteCount() const;  // committed writes (replays and refusals excluded)
 
  private:
@@ -108,6 +110,7 @@ class InMemoryConductStore final : public ConductStore {
 
   const Clock* const clock_;
   mutable absl::Mutex mu_;
+  absl::Status decision_write_failure_ ABSL_GUARDED_BY(mu_);
   int64_t seq_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t writes_ ABSL_GUARDED_BY(mu_) = 0;
