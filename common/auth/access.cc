@@ -41,6 +41,7 @@ constexpr std::array<Row, kResourceCount> kModel = {{
     {Resource::kPremisesBan, {O, N, S, S, S, N, W, W}, {N, N, N, S, S, N, W, N}},
     {Resource::kLetter, {O, N, S, S, S, N, W, W}, {N, N, N, N, N, N, N, N}},
     {Resource::kStats, {N, N, S, S, S, W, W, W}, {N, N, N, N, N, N, N, N}},
+    {Resource::kReplica, {N, N, N, N, N, N, N, W}, {N, N, N, N, N, N, N, N}},
 }};
 
 int RoleColumn(absl::string_view role) {
@@ -71,24 +72,12 @@ const std::vector<absl::string_view>& KnownRoles() {
 }
 
 absl::string_view ResourceName(Resource r) {
-  static constexpr std::array<absl::string_view, kResourceCount> kNames = {"trust",
-                                                                           "school",
-                                                                           "school rules",
-                                                                           "routing",
-                                                                           "staff",
-                                                                           "pupil",
-                                                                           "guardian",
-                                                                           "directory",
-                                                                           "enquiry intake",
-                                                                           "enquiry",
-                                                                           "enquiry assignment",
-                                                                           "decision",
-                                                                           "incident",
-                                                                           "incident review",
-                                                                           "arrangement",
-                                                                           "premises ban",
-                                                                           "letter",
-                                                                           "stats"};
+  static constexpr std::array<absl::string_view, kResourceCount> kNames = {
+      "trust",          "school",          "school rules",       "routing",
+      "staff",          "pupil",           "guardian",           "directory",
+      "enquiry intake", "enquiry",         "enquiry assignment", "decision",
+      "incident",       "incident review", "arrangement",        "premises ban",
+      "letter",         "stats",           "directory replica"};
   return kNames[static_cast<int>(r)];
 }
 

@@ -48,8 +48,9 @@ enum class Resource {
   kPremisesBan,        // premises bans
   kLetter,             // letters sent to a guardian about an arrangement or ban
   kStats,              // a school's aggregate figures
+  kReplica,            // directory slices and their versions, for Parley's own services' replicas
 };
-inline constexpr int kResourceCount = static_cast<int>(Resource::kStats) + 1;
+inline constexpr int kResourceCount = static_cast<int>(Resource::kReplica) + 1;
 
 enum class Verb { kRead, kChange };
 

@@ -106,6 +106,8 @@ inline constexpr char kPgCommitUnknown[] = "PG_COMMIT_UNKNOWN";
 inline constexpr char kRedisUnavailable[] = "REDIS_UNAVAILABLE";
 inline constexpr char kRedisCommandFailed[] = "REDIS_COMMAND_FAILED";
 inline constexpr char kPeerUnavailable[] = "PEER_UNAVAILABLE";
+// the directory replica has not heard from contacts within its staleness bound
+inline constexpr char kDirectoryReplicaStale[] = "DIRECTORY_REPLICA_STALE";
 
 // ---- start-up and configuration (the process refuses to start) ---------------------------------
 inline constexpr char kPgOptionsInvalid[] = "PG_OPTIONS_INVALID";

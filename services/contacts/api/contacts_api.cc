@@ -13,8 +13,7 @@
 #include "services/contacts/api/convert.h"
 #include "services/contacts/api/resource_names.h"
 #include "services/contacts/api/visibility.h"
-#include "services/contacts/domain/deadlines.h"
-#include "services/contacts/domain/routing.h"
+#include "services/contacts/domain/model.h"
 
 namespace parley::contacts {
 namespace {
@@ -417,6 +416,8 @@ const auth::RuleTable& ContactsApi::AccessRules() {
       {"ListWorkingPeriods", {Resource::kSchoolRules, kRead}},
       {"ImportTrust", {Resource::kDirectory, kChange}},
       {"ExportTrust", {Resource::kDirectory, kRead}},
+      {"WatchDirectory", {Resource::kReplica, kRead}},
+      {"GetDirectorySlice", {Resource::kReplica, kRead}},
   };
   return *rules;
 }
@@ -913,6 +914,58 @@ grpc::Status ContactsApi::ExportTrust(grpc::ServerContext* ctx, const v1::Export
   return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
     PARLEY_RETURN_IF_ERROR(caller.At("").status());
     *resp->mutable_directory() = DirectoryToProto(directory_->snapshot()->directory());
+    return absl::OkStatus();
+  });
+}
+
+// ---- Directory replication -------------------------------------------------------------------
+
+grpc::Status ContactsApi::WatchDirectory(grpc::ServerContext* ctx, const v1::WatchDirectoryRequest* req,
+                                         grpc::ServerWriter<v1::DirectoryVersions>* writer) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
+    PARLEY_RETURN_IF_ERROR(caller.At("").status());
+    if (req->heartbeat_seconds() < 0 || req->heartbeat_seconds() > 300 ||
+        (req->heartbeat_seconds() > 0 && req->heartbeat_seconds() < 1)) {
+      return InvalidArgument(reason::kInvalidField, "heartbeat_seconds must be 0 (10 s) or 1 to 300");
+    }
+    const absl::Duration heartbeat = absl::Seconds(req->heartbeat_seconds() == 0 ? 10 : req->heartbeat_seconds());
+    std::shared_ptr<const Snapshot> snap = directory_->snapshot();
+    while (!ctx->IsCancelled()) {
+      PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::SliceSet> set, slices_.For(snap));
+      v1::DirectoryVersions message;
+      message.set_directory_version(set->directory_version());
+      for (const auto& [school_id, slice] : set->slices()) {
+        v1::SliceVersion* listed = message.add_schools();
+        listed->set_school(absl::StrCat("schools/", school_id));
+        listed->set_slice_version(slice.fingerprint);
+      }
+      if (!writer->Write(message)) break;  // the watcher went away
+      // Wait for a change or the heartbeat, a second at a time so a cancelled call (the watcher
+      // gone, or the server draining) ends promptly.
+      const absl::Time heartbeat_at = absl::Now() + heartbeat;
+      const int64_t sent = set->directory_version();
+      snap = directory_->snapshot();
+      while (snap->version() <= sent && absl::Now() < heartbeat_at && !ctx->IsCancelled()) {
+        snap = directory_->AwaitChange(snap->version(), std::min(absl::Seconds(1), heartbeat_at - absl::Now()));
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ContactsApi::GetDirectorySlice(grpc::ServerContext* ctx, const v1::GetDirectorySliceRequest* req,
+                                            v1::DirectorySlice* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
+    PARLEY_RETURN_IF_ERROR(caller.At("").status());
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, ParseSchoolName(req->school()));
+    PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::SliceSet> set, slices_.For(directory_->snapshot()));
+    const directory::EncodedSlice* slice = set->Find(school_id);
+    if (slice == nullptr) return SchoolNotFound(school_id);
+    resp->set_school(req->school());
+    resp->set_directory_version(set->directory_version());
+    resp->set_slice_version(slice->fingerprint);
+    resp->set_encoding(directory::kSliceEncoding);
+    resp->set_payload(slice->payload);
     return absl::OkStatus();
   });
 }

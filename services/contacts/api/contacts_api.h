@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/auth/auth.h"
+#include "common/directory/slice.h"
 #include "common/grpc/api_edge.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "services/contacts/domain/directory_service.h"
@@ -90,6 +91,11 @@ class ContactsApi final : public v1::ContactsService::Service {
   grpc::Status ExportTrust(grpc::ServerContext* ctx, const v1::ExportTrustRequest* req,
                            v1::ExportTrustResponse* resp) override;
 
+  grpc::Status WatchDirectory(grpc::ServerContext* ctx, const v1::WatchDirectoryRequest* req,
+                              grpc::ServerWriter<v1::DirectoryVersions>* writer) override;
+  grpc::Status GetDirectorySlice(grpc::ServerContext* ctx, const v1::GetDirectorySliceRequest* req,
+                                 v1::DirectorySlice* resp) override;
+
  private:
   // The handlers shared by every kind of record T (School, Staff, Pupil, Ladder); RecordKind<T>
   // in contacts_api.cc says what differs.
@@ -110,6 +116,7 @@ class ContactsApi final : public v1::ContactsService::Service {
 
   DirectoryService* directory_;
   api::Edge edge_;
+  directory::SliceCache slices_;  // every watcher and fetch of one version shares one encoding
 };
 
 }  // namespace parley::contacts

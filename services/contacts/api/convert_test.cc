@@ -10,7 +10,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/contacts/api/resource_names.h"
-#include "services/contacts/store/json_codec.h"
+#include "common/directory/json_codec.h"
 
 namespace parley::contacts {
 namespace {

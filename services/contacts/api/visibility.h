@@ -10,7 +10,6 @@
 
 #include "common/auth/access.h"
 #include "services/contacts/domain/model.h"
-#include "services/contacts/domain/snapshot.h"
 
 namespace parley::contacts {
 

@@ -1,4 +1,4 @@
-#include "services/contacts/domain/deadlines.h"
+#include "common/directory/deadlines.h"
 
 #include "absl/time/civil_time.h"
 #include "common/status/reason.h"

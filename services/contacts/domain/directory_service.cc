@@ -132,6 +132,15 @@ std::shared_ptr<const Snapshot> DirectoryService::snapshot() const {
   return snapshot_;
 }
 
+std::shared_ptr<const Snapshot> DirectoryService::AwaitChange(int64_t version, absl::Duration timeout) const {
+  absl::MutexLock lock(&mu_);
+  auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return snapshot_ != nullptr && snapshot_->version() != version;
+  };
+  mu_.AwaitWithTimeout(absl::Condition(&changed), timeout);
+  return snapshot_;
+}
+
 absl::StatusOr<std::string> DirectoryService::Write(const RequestKey& key, const Plan& plan, const Respond& respond,
                                                     bool dry_run) {
   for (int attempt = 0;; ++attempt) {

@@ -21,7 +21,6 @@
 #include "services/contacts/domain/directory_store.h"
 #include "services/contacts/domain/import_plan.h"
 #include "services/contacts/domain/model.h"
-#include "services/contacts/domain/snapshot.h"
 #include "services/contacts/domain/validation.h"
 
 namespace parley::contacts {
@@ -48,6 +47,10 @@ class DirectoryService {
   void StopRefresher();
 
   std::shared_ptr<const Snapshot> snapshot() const;
+  // The snapshot once its version is not `version` any more, or the current one after `timeout`:
+  // how WatchDirectory learns of a change (a write here, or another replica's write loaded by
+  // the refresher) without polling.
+  std::shared_ptr<const Snapshot> AwaitChange(int64_t version, absl::Duration timeout) const;
 
   absl::StatusOr<std::string> UpdateTrust(const RequestKey& key, const Updater<Trust>& update,
                                           const Encoder<Trust>& encode);

@@ -6,7 +6,7 @@
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/contacts/domain/deadlines.h"
+#include "services/contacts/domain/model.h"
 #include "services/contacts/testing/in_memory_store.h"
 #include "services/contacts/testing/sample_directory.h"
 

@@ -1,4 +1,4 @@
-#include "services/contacts/domain/routing.h"
+#include "common/directory/routing.h"
 
 #include "common/status/reason.h"
 #include "gmock/gmock.h"

@@ -8,7 +8,7 @@
 #include "common/calendar/calendar.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
-#include "services/contacts/domain/snapshot.h"
+#include "services/contacts/domain/model.h"
 
 namespace parley::contacts {
 namespace {

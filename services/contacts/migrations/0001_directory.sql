@@ -1,4 +1,4 @@
--- The trust directory. Each record's content is a JSONB document (store/json_codec.h) beside the
+-- The trust directory. Each record's content is a JSONB document (common/directory/json_codec.h) beside the
 -- key columns; the service serves reads from memory, so the database is the durable copy and the
 -- arbiter of concurrent writes. directory_state.version moves on with every committed change:
 -- replicas poll it to know when to reload.

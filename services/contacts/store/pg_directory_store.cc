@@ -4,12 +4,20 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/directory/json_codec.h"
 #include "common/pg/idempotency.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
-#include "services/contacts/store/json_codec.h"
 
 namespace parley::contacts {
+
+using directory::GuardianFromJson;
+using directory::LadderFromJson;
+using directory::PupilFromJson;
+using directory::RoutingMatrixFromJson;
+using directory::SchoolFromJson;
+using directory::StaffFromJson;
+using directory::TrustFromJson;
 namespace {
 
 // Returned from inside a dry-run transaction so that the pool rolls it back.

@@ -13,7 +13,7 @@
 #include "gtest/gtest.h"
 #include "services/contacts/domain/directory_service.h"
 #include "services/contacts/migrations.h"
-#include "services/contacts/store/json_codec.h"
+#include "common/directory/json_codec.h"
 #include "services/contacts/testing/sample_directory.h"
 
 namespace parley::contacts {

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
-#include "services/contacts/store/json_codec.h"
+#include "common/directory/json_codec.h"
 
 namespace parley::contacts::testing {
 namespace {

@@ -20,9 +20,9 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/status/statusor.h"
-#include "services/contacts/domain/model.h"
+#include "common/directory/model.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 
 nlohmann::json ToJson(const Trust& trust);
 nlohmann::json ToJson(const School& school);
@@ -40,4 +40,4 @@ absl::StatusOr<Guardian> GuardianFromJson(const nlohmann::json& j);
 absl::StatusOr<RoutingMatrix> RoutingMatrixFromJson(const nlohmann::json& j);
 absl::StatusOr<Ladder> LadderFromJson(const nlohmann::json& j);
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

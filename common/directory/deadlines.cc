@@ -1,4 +1,4 @@
-#include "services/contacts/domain/deadlines.h"
+#include "common/directory/deadlines.h"
 
 #include <algorithm>
 
@@ -6,7 +6,7 @@
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 namespace {
 
 const char* ChannelWord(Channel c) {
@@ -104,4 +104,4 @@ absl::StatusOr<DeadlineAnswer> ComputeDeadline(const Snapshot& snapshot, const D
   return answer;
 }
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

@@ -1,8 +1,8 @@
-#include "services/contacts/domain/model.h"
+#include "common/directory/model.h"
 
 #include <algorithm>
 
-namespace parley::contacts {
+namespace parley::directory {
 
 bool Staff::HasRole(const std::string& role) const {
   return std::find(roles.begin(), roles.end(), role) != roles.end();
@@ -15,4 +15,4 @@ const RoutingRule* RoutingMatrix::Find(const std::string& category) const {
   return nullptr;
 }
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

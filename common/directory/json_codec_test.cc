@@ -1,4 +1,4 @@
-#include "services/contacts/store/json_codec.h"
+#include "common/directory/json_codec.h"
 
 #include <map>
 #include <optional>
@@ -8,7 +8,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 namespace {
 
 using nlohmann::json;
@@ -536,4 +536,4 @@ TEST(JsonCodecTest, EveryRecordKindRejectsANonObject) {
 }
 
 }  // namespace
-}  // namespace parley::contacts
+}  // namespace parley::directory

@@ -11,9 +11,9 @@
 
 #include "absl/status/statusor.h"
 #include "common/calendar/calendar.h"
-#include "services/contacts/domain/model.h"
+#include "common/directory/model.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 
 // The calendar spec a school's calendar compiles to: its own closures plus its division's bank
 // holidays.
@@ -56,4 +56,4 @@ class Snapshot {
   std::map<std::string, std::vector<const Guardian*>> guardians_by_school_;
 };
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

@@ -7,10 +7,10 @@
 
 #include "absl/status/statusor.h"
 #include "common/calendar/calendar.h"
-#include "services/contacts/domain/model.h"
-#include "services/contacts/domain/snapshot.h"
+#include "common/directory/model.h"
+#include "common/directory/snapshot.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 
 struct DeadlineQuery {
   std::string school_id;
@@ -43,4 +43,4 @@ inline constexpr absl::Duration kDefaultSafeguardingBudget = absl::Minutes(60);
 // no working period after the clock start — the message names the school and the date.
 absl::StatusOr<DeadlineAnswer> ComputeDeadline(const Snapshot& snapshot, const DeadlineQuery& query);
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

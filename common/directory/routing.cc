@@ -1,4 +1,4 @@
-#include "services/contacts/domain/routing.h"
+#include "common/directory/routing.h"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 namespace {
 
 std::string RelationTitle(PupilRelation relation) {
@@ -237,4 +237,4 @@ absl::StatusOr<ResolvedLadder> ResolveLadder(const Snapshot& snapshot, const Rou
   return out;
 }
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

@@ -6,10 +6,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/contacts/domain/model.h"
-#include "services/contacts/domain/snapshot.h"
+#include "common/directory/model.h"
+#include "common/directory/snapshot.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 
 struct Recipient {
   enum class Kind { kStaff, kExternalContact };
@@ -60,4 +60,4 @@ absl::StatusOr<ResolvedLadder> ResolveLadder(const Snapshot& snapshot, const Rou
 absl::StatusOr<std::vector<Recipient>> ResolveRoleRef(const SchoolDirectory& school, const Pupil* pupil,
                                                       const std::string& subject, const RoleRef& ref);
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

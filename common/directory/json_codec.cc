@@ -1,4 +1,4 @@
-#include "services/contacts/store/json_codec.h"
+#include "common/directory/json_codec.h"
 
 #include <array>
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 namespace {
 
 using nlohmann::json;
@@ -647,4 +647,4 @@ absl::StatusOr<Ladder> LadderFromJson(const nlohmann::json& j) {
   });
 }
 
-}  // namespace parley::contacts
+}  // namespace parley::directory

@@ -1,4 +1,4 @@
-#include "services/contacts/domain/snapshot.h"
+#include "common/directory/snapshot.h"
 
 #include <algorithm>
 #include <set>
@@ -9,7 +9,7 @@
 #include "common/status/status_macros.h"
 #include "openssl/sha.h"
 
-namespace parley::contacts {
+namespace parley::directory {
 namespace {
 
 std::string HexDigest(const std::string& text) {
@@ -154,4 +154,4 @@ std::shared_ptr<const calendar::Calendar> Snapshot::OwnerCalendarOf(const std::s
   return it == owner_calendars_.end() ? SchoolCalendarOf(school_id) : it->second;
 }
 
-}  // namespace parley::contacts
+}  // namespace parley::directory
