@@ -15,6 +15,7 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.conduct_address = env.Required("PARLEY_CONDUCT_ADDR");
     c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 8, 1, 64));
     c.recompute_interval = env.Duration("PARLEY_RECOMPUTE_INTERVAL", absl::Seconds(30));
+    c.directory_max_staleness = env.Duration("PARLEY_DIRECTORY_MAX_STALENESS", absl::Minutes(5));
   }
   PARLEY_RETURN_IF_ERROR(env.Finish());
   PARLEY_RETURN_IF_ERROR(CheckServiceSettings(c));

@@ -17,10 +17,12 @@ struct Config : ServiceSettings {
   std::string redis_address;               // PARLEY_REDIS_ADDR (required), host:port
   std::string redis_namespace = "parley";  // PARLEY_REDIS_NAMESPACE: keys are "<ns>:escalation:..."
   std::string service_key_file;            // PARLEY_SERVICE_KEY (required): signs this service's own tokens
-  std::string contacts_address;            // PARLEY_CONTACTS_ADDR (required): routing, ladders, deadlines
+  std::string contacts_address;            // PARLEY_CONTACTS_ADDR (required): the directory replica's feed
   std::string conduct_address;             // PARLEY_CONDUCT_ADDR (required): the gate
   int timer_threads = 8;                   // PARLEY_TIMER_THREADS
   absl::Duration recompute_interval = absl::Seconds(30);  // PARLEY_RECOMPUTE_INTERVAL
+  // PARLEY_DIRECTORY_MAX_STALENESS: how long the directory replica answers without word from contacts.
+  absl::Duration directory_max_staleness = absl::Minutes(5);
 };
 
 // Reads the service configuration; `migrate_only` needs only the database.

@@ -12,6 +12,8 @@
 #include "common/auth/auth.h"
 #include "common/bootstrap/bootstrap.h"
 #include "common/config/env.h"
+#include "common/directory/grpc_feed.h"
+#include "common/directory/replica.h"
 #include "common/grpc/client.h"
 #include "common/grpc/server.h"
 #include "common/log/log.h"
@@ -23,6 +25,7 @@
 #include "common/timer/worker.h"
 #include "services/escalation/api/escalation_api.h"
 #include "services/escalation/clients/grpc_peers.h"
+#include "services/escalation/clients/replica_directory.h"
 #include "services/escalation/config.h"
 #include "services/escalation/domain/enquiry_service.h"
 #include "services/escalation/migrations.h"
@@ -60,17 +63,23 @@ int Run(bool migrate_only) {
   const Clock& clock = RealClock::Get();
   PgEnquiryStore store(pool->get());
   ConductGate gate(client::MakeChannel(config->conduct_address, config->tls), identity->get());
-  ContactsDirectory directory(client::MakeChannel(config->contacts_address, config->tls), identity->get());
 
   server::Server server(bootstrap::ServerOptionsFor(*config, "escalation"));
+
+  // The directory replica answers routing, ladders, both clocks and working periods in process;
+  // it loads in the background, and readiness waits for it.
+  directory::GrpcSliceFeed feed(client::MakeChannel(config->contacts_address, config->tls), identity->get());
+  directory::Replica replica(&feed, &clock, {.max_staleness = config->directory_max_staleness}, &server.registry());
+  replica.Start();
+  ReplicaDirectory directory(&replica);
 
   absl::StatusOr<std::unique_ptr<timer::Worker>> timers = bootstrap::TimerWorker(
       pool->get(), redis->get(), config->redis_namespace, "escalation", config->timer_threads, &server.registry());
   if (!timers.ok()) return Fail(timers.status());
   timer::Worker* worker = timers->get();
 
-  // ContactsDirectory answers all three of the domain's questions about the trust: routing and
-  // ladders, the policy clock, and staff working periods.
+  // The replica answers all three of the domain's questions about the trust: routing and ladders,
+  // the policy clock, and staff working periods.
   EnquiryService enquiries(
       &store, &gate, &directory, &directory, &directory, [worker](const timer::TimerRef& ref) { worker->Notify(ref); },
       &clock);
@@ -86,6 +95,7 @@ int Run(bool migrate_only) {
   server.AddService(&api);
   server.AddReadinessCheck("postgresql", [&store] { return store.Ping(); });
   server.AddReadinessCheck("redis", [&redis] { return (*redis)->Ping(); });
+  server.AddReadinessCheck("directory", [&replica] { return replica.CheckFresh(); });
   if (absl::Status started = server.Start(); !started.ok()) return Fail(started);
   server.InstallSignalHandlers();
   log::Info("serving", {{"grpc_port", server.port()}, {"metrics_port", server.metrics_port()}});
@@ -108,6 +118,7 @@ int Run(bool migrate_only) {
   recomputer.join();
   purger.Stop();
   worker->Stop();
+  replica.Stop();
   log::Info("stopped");
   return 0;
 }
