@@ -57,6 +57,11 @@ absl::StatusOr<GateAnswer> ConductGate::Check(const GateQuestion& q) {
   a.decision = d.name();
   if (d.has_next_allowed_time()) a.next_allowed_time = FromTimestamp(d.next_allowed_time());
   a.explanation = d.explanation();
+  a.arrangement = d.arrangement();
+  a.arrangement_version = d.arrangement_version();
+  a.premises_ban = d.premises_ban();
+  a.premises_ban_version = d.premises_ban_version();
+  if (d.has_decide_time()) a.decided_at = FromTimestamp(d.decide_time());
   return a;
 }
 

@@ -254,6 +254,11 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
     gate.outcome = static_cast<GateOutcome>(answer.outcome);
     gate.decision = answer.decision;
     gate.next_allowed_time = answer.next_allowed_time;
+    gate.arrangement = answer.arrangement;
+    gate.arrangement_version = answer.arrangement_version;
+    gate.premises_ban = answer.premises_ban;
+    gate.premises_ban_version = answer.premises_ban_version;
+    gate.decided_at = answer.decided_at;
     request.gate = gate;
   }
   request.owner = route.owner.staff;

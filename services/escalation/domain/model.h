@@ -85,9 +85,17 @@ struct Event {
   int rung = 0;
   std::string owner_role;  // their role at that rung, as routing or the ladder named it
   std::string reason;      // escalation, reassignment, pause or reopen reason; may be personal data
-  // kGated: what the gate said and the decision that said it.
+  // kGated: what the gate said and the decision that said it, with what an auditor needs of it:
+  // the arrangement (and version) or premises ban (and revision) behind the outcome and when
+  // conduct decided. Written in the intake's transaction, so the decision an enquiry acted on is
+  // kept with it whatever conduct's write-behind log holds (docs/architecture.md#the-conduct-gate).
   std::optional<GateOutcome> gate;
-  std::string gate_decision;  // "schools/{school}/decisions/{id}"
+  std::string gate_decision;     // "schools/{school}/decisions/{id}"
+  std::string gate_arrangement;  // "schools/{school}/arrangements/{id}"; empty when none decided
+  int gate_arrangement_version = 0;
+  std::string gate_premises_ban;  // "schools/{school}/premisesBans/{id}"; empty when none
+  int64_t gate_premises_ban_version = 0;
+  std::optional<absl::Time> gate_decided_at;
   // kBreached: which clock, and the due instant that passed.
   std::optional<Stage> stage;
   std::optional<absl::Time> breached_due;

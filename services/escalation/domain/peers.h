@@ -5,6 +5,7 @@
 // in clients/grpc_peers, faked in testing/.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,13 @@ struct GateAnswer {
   std::string decision;                         // "schools/{school}/decisions/{id}"
   std::optional<absl::Time> next_allowed_time;  // DEFER
   std::string explanation;
+  // What an auditor needs of the decision intake acts on, kept with the enquiry (conduct writes its
+  // own log of queries behind the answer; docs/architecture.md#the-conduct-gate).
+  std::string arrangement;  // "schools/{school}/arrangements/{id}" that decided; empty when none did
+  int arrangement_version = 0;
+  std::string premises_ban;  // "schools/{school}/premisesBans/{id}" behind the outcome; empty when none
+  int64_t premises_ban_version = 0;
+  std::optional<absl::Time> decided_at;  // conduct's decide_time
 };
 
 struct GateQuestion {

@@ -168,6 +168,11 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
     Event& ev = d.Add(EventKind::kGated, request.actor, request.now);
     ev.gate = request.gate->outcome;
     ev.gate_decision = request.gate->decision;
+    ev.gate_arrangement = request.gate->arrangement;
+    ev.gate_arrangement_version = request.gate->arrangement_version;
+    ev.gate_premises_ban = request.gate->premises_ban;
+    ev.gate_premises_ban_version = request.gate->premises_ban_version;
+    ev.gate_decided_at = request.gate->decided_at;
     if (fresh.safeguarding && request.gate->outcome != GateOutcome::kAllow) {
       ev.reason = "safeguarding: never held, redirected or suppressed";
     }

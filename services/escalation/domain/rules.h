@@ -72,6 +72,12 @@ struct GateResult {
   GateOutcome outcome = GateOutcome::kAllow;
   std::string decision;                         // "schools/{school}/decisions/{id}"
   std::optional<absl::Time> next_allowed_time;  // DEFER: the clock starts there
+  // Recorded with the gated event for the audit (see Event).
+  std::string arrangement{};
+  int arrangement_version = 0;
+  std::string premises_ban{};
+  int64_t premises_ban_version = 0;
+  std::optional<absl::Time> decided_at{};
 };
 
 struct OpenRequest {

@@ -223,6 +223,29 @@ TEST_F(EscalationRulesTest, RedirectIsRecordedWithoutAClockAndTheGuardianIsTold)
   EXPECT_FALSE(v.respond.has_value());
 }
 
+// The decision intake acted on is kept with the enquiry, whole enough to audit without conduct's
+// log: which arrangement (and version) or ban (and revision) decided, and when.
+TEST_F(EscalationRulesTest, TheGatedEventKeepsWhatDecided) {
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  GateResult gate{GateOutcome::kRedirect, "schools/st-marys/decisions/d-2", {}};
+  gate.arrangement = "schools/st-marys/arrangements/a-1";
+  gate.arrangement_version = 3;
+  gate.premises_ban = "schools/st-marys/premisesBans/b-1";
+  gate.premises_ban_version = 2;
+  gate.decided_at = Utc(2025, 11, 3, 9, 1);
+  Decision d = Open(e, e.received_at, gate);
+  ASSERT_EQ(d.events.size(), 2u);
+  const Event& gated = d.events[1];
+  EXPECT_EQ(gated.kind, EventKind::kGated);
+  EXPECT_EQ(gated.gate, GateOutcome::kRedirect);
+  EXPECT_EQ(gated.gate_decision, "schools/st-marys/decisions/d-2");
+  EXPECT_EQ(gated.gate_arrangement, "schools/st-marys/arrangements/a-1");
+  EXPECT_EQ(gated.gate_arrangement_version, 3);
+  EXPECT_EQ(gated.gate_premises_ban, "schools/st-marys/premisesBans/b-1");
+  EXPECT_EQ(gated.gate_premises_ban_version, 2);
+  EXPECT_EQ(gated.gate_decided_at, Utc(2025, 11, 3, 9, 1));
+}
+
 TEST_F(EscalationRulesTest, NoResponseRequiredIsRecordedWithoutAClock) {
   Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
   Decision d =

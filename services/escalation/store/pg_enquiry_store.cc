@@ -100,7 +100,9 @@ std::string SnapshotColumns(const std::string& p) {
 
 const std::string kEventColumns = absl::StrCat(
     "seq, kind, ", Micros("at"), ", actor, owner, rung, reason, gate, gate_decision, stage, ", Micros("breached_due"),
-    ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"), ", owner_role");
+    ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"),
+    ", owner_role, gate_arrangement, gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, ",
+    Micros("gate_decided_at"));
 
 // The clock_from column tells whether the event set this clock (it is always set in a snapshot).
 std::optional<ClockSnapshot> SnapshotFrom(const pqxx::row& r, int first, Stage stage) {
@@ -134,6 +136,11 @@ Event EventFrom(const pqxx::row& r) {
   ev.acknowledge = SnapshotFrom(r, 12, Stage::kAcknowledge);
   ev.respond = SnapshotFrom(r, 19, Stage::kRespond);
   ev.owner_role = r[26].c_str();
+  ev.gate_arrangement = r[27].c_str();
+  ev.gate_arrangement_version = r[28].as<int>();
+  ev.gate_premises_ban = r[29].c_str();
+  ev.gate_premises_ban_version = r[30].as<int64_t>();
+  ev.gate_decided_at = OptionalTimeAt(r[31]);
   return ev;
 }
 
@@ -203,7 +210,8 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
       "($1, $2, $3::int, $4::int, $5::timestamptz, $6, $7, $8::int, $9, NULLIF($10::int, 0)::smallint, $11, "
       "NULLIF($12::int, 0)::smallint, NULLIF($13, '')::timestamptz, $14::bool, NULLIF($15, '')::timestamptz, "
       "NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, NULLIF($21, '')::timestamptz, "
-      "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26, $27, $28, $29)";
+      "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26, $27, $28, $29, $30, $31::int, $32, "
+      "$33::bigint, NULLIF($34, '')::timestamptz)";
   RowParams params;
   for (const Event& ev : events) {
     const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond);
@@ -232,13 +240,20 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
     params.Add(ack.explanation);
     params.Add(resp.explanation);
     params.Add(ev.owner_role.c_str());
+    params.Add(ev.gate_arrangement.c_str());
+    params.Add(int64_t{ev.gate_arrangement_version});
+    params.Add(ev.gate_premises_ban.c_str());
+    params.Add(int64_t{ev.gate_premises_ban_version});
+    params.Add(TimeParam(ev.gate_decided_at));
   }
   txn.exec_params(absl::StrCat("INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, "
                                "reason, gate, gate_decision, stage, breached_due, parent_requested, ack_clock_from, "
                                "ack_clock_start, ack_due, ack_owner, ack_calendar_version, ack_policy_version, "
                                "resp_clock_from, resp_clock_start, resp_due, resp_owner, resp_calendar_version, "
-                               "resp_policy_version, ack_explanation, resp_explanation, owner_role) VALUES ",
-                               ValuesRows(kRow, 29, events.size())),
+                               "resp_policy_version, ack_explanation, resp_explanation, owner_role, gate_arrangement, "
+                               "gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, "
+                               "gate_decided_at) VALUES ",
+                               ValuesRows(kRow, 34, events.size())),
                   params.dynamic());
 }
 

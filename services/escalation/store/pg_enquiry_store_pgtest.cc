@@ -54,7 +54,9 @@ std::string Describe(const std::optional<ClockSnapshot>& s) {
 std::string Describe(const Event& ev) {
   return absl::StrCat("seq=", ev.seq, " kind=", static_cast<int>(ev.kind), " at=", T(ev.at), " actor=", ev.actor,
                       " owner=", ev.owner, " rung=", ev.rung, " reason=", ev.reason, " gate=", E(ev.gate),
-                      " decision=", ev.gate_decision, " stage=", E(ev.stage), " breached_due=", T(ev.breached_due),
+                      " decision=", ev.gate_decision, " arrangement=", ev.gate_arrangement, "@",
+                      ev.gate_arrangement_version, " ban=", ev.gate_premises_ban, "@", ev.gate_premises_ban_version,
+                      " decided=", T(ev.gate_decided_at), " stage=", E(ev.stage), " breached_due=", T(ev.breached_due),
                       " parent=", ev.parent_requested, " ack=", Describe(ev.acknowledge),
                       " resp=", Describe(ev.respond));
 }
@@ -300,6 +302,11 @@ TEST_F(PgEnquiryStoreTest, CreateAndGetRoundTripEveryEventFieldAndClockSnapshot)
   Event gated = NewEvent(2, EventKind::kGated, At(0, 200001), "");
   gated.gate = GateOutcome::kDefer;
   gated.gate_decision = "schools/st-marys/decisions/d-9";
+  gated.gate_arrangement = "schools/st-marys/arrangements/a-3";
+  gated.gate_arrangement_version = 2;
+  gated.gate_premises_ban = "schools/st-marys/premisesBans/b-1";
+  gated.gate_premises_ban_version = 7;
+  gated.gate_decided_at = At(0, 199999);
   change.events.push_back(gated);
   Event routed = NewEvent(3, EventKind::kRouted, At(2, 999999));
   routed.acknowledge = Snapshot(Stage::kAcknowledge, At(60, 1), At(60 * 24, 5), kTeacher);
