@@ -12,6 +12,7 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.redis_namespace = env.Name("PARLEY_REDIS_NAMESPACE", "parley");
     c.service_key_file = env.Required("PARLEY_SERVICE_KEY");
     c.contacts_address = env.Required("PARLEY_CONTACTS_ADDR");
+    c.directory_max_staleness = env.Duration("PARLEY_DIRECTORY_MAX_STALENESS", absl::Minutes(5));
     c.gate_refresh = env.Duration("PARLEY_GATE_REFRESH", absl::Milliseconds(250));
     c.incident_lookback = env.Duration("PARLEY_INCIDENT_LOOKBACK", absl::Hours(24 * 365));
     c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 2, 1, 64));
@@ -23,8 +24,8 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
   if (!migrate_only && (c.gate_refresh < absl::Milliseconds(10) || c.gate_refresh > absl::Minutes(1))) {
     return absl::InvalidArgumentError("configuration: PARLEY_GATE_REFRESH must be between 10ms and 1m");
   }
-  if (!migrate_only && (c.decision_flush < absl::Milliseconds(1) || c.decision_flush > absl::Seconds(5))) {
-    return absl::InvalidArgumentError("configuration: PARLEY_DECISION_FLUSH must be between 1ms and 5s");
+  if (!migrate_only && (c.decision_flush < absl::Milliseconds(1) || c.decision_flush > absl::Minutes(1))) {
+    return absl::InvalidArgumentError("configuration: PARLEY_DECISION_FLUSH must be between 1ms and 1m");
   }
   return c;
 }

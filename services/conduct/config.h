@@ -17,7 +17,9 @@ struct Config : ServiceSettings {
   std::string redis_address;               // PARLEY_REDIS_ADDR (required), host:port
   std::string redis_namespace = "parley";  // PARLEY_REDIS_NAMESPACE: keys are "<ns>:conduct:..."
   std::string service_key_file;            // PARLEY_SERVICE_KEY (required): signs this service's own tokens
-  std::string contacts_address;            // PARLEY_CONTACTS_ADDR (required)
+  std::string contacts_address;            // PARLEY_CONTACTS_ADDR (required): the directory replica's feed
+  // PARLEY_DIRECTORY_MAX_STALENESS: how long the directory replica answers without word from contacts.
+  absl::Duration directory_max_staleness = absl::Minutes(5);
   absl::Duration gate_refresh = absl::Milliseconds(250);     // PARLEY_GATE_REFRESH
   absl::Duration incident_lookback = absl::Hours(24 * 365);  // PARLEY_INCIDENT_LOOKBACK
   int timer_threads = 2;                                     // PARLEY_TIMER_THREADS

@@ -11,6 +11,8 @@
 #include "common/auth/key_files.h"
 #include "common/bootstrap/bootstrap.h"
 #include "common/config/env.h"
+#include "common/directory/grpc_feed.h"
+#include "common/directory/replica.h"
 #include "common/grpc/client.h"
 #include "common/grpc/server.h"
 #include "common/log/log.h"
@@ -21,7 +23,7 @@
 #include "common/timer/timer.h"
 #include "common/timer/worker.h"
 #include "services/conduct/api/conduct_api.h"
-#include "services/conduct/clients/contacts_directory.h"
+#include "services/conduct/clients/replica_directory.h"
 #include "services/conduct/config.h"
 #include "services/conduct/domain/conduct_service.h"
 #include "services/conduct/domain/decision_recorder.h"
@@ -60,7 +62,6 @@ int Run(bool migrate_only) {
 
   const Clock& clock = RealClock::Get();
   PgConductStore store(pool->get());
-  ContactsDirectory directory(client::MakeChannel(config->contacts_address, config->tls), identity->get(), &clock);
   GateCache gate(&store, &clock, config->incident_lookback);
   if (absl::Status s = gate.Start(config->gate_refresh); !s.ok()) return Fail(s);
   DecisionLogOptions log_options;
@@ -70,6 +71,13 @@ int Run(bool migrate_only) {
   recorder.Start();
 
   server::Server server(bootstrap::ServerOptionsFor(*config, "conduct"));
+
+  // The gate's questions about the trust (a guardian's schools, a school's zone and head, staff
+  // hours) are answered from the directory replica in process; readiness waits for its first load.
+  directory::GrpcSliceFeed feed(client::MakeChannel(config->contacts_address, config->tls), identity->get());
+  directory::Replica replica(&feed, &clock, {.max_staleness = config->directory_max_staleness}, &server.registry());
+  replica.Start();
+  ReplicaDirectory directory(&replica);
 
   absl::StatusOr<std::unique_ptr<timer::Worker>> timers = bootstrap::TimerWorker(
       pool->get(), redis->get(), config->redis_namespace, "conduct", config->timer_threads, &server.registry());
@@ -96,6 +104,7 @@ int Run(bool migrate_only) {
   server.AddService(&api);
   server.AddReadinessCheck("postgresql", [&store] { return store.Ping(); });
   server.AddReadinessCheck("redis", [&redis] { return (*redis)->Ping(); });
+  server.AddReadinessCheck("directory", [&replica] { return replica.CheckFresh(); });
   if (absl::Status started = server.Start(); !started.ok()) return Fail(started);
   server.InstallSignalHandlers();
   log::Info("serving", {{"grpc_port", server.port()}, {"metrics_port", server.metrics_port()}});
@@ -108,6 +117,7 @@ int Run(bool migrate_only) {
   // Calls are drained: store every decision still queued before exiting.
   recorder.Stop();
   gate.Stop();
+  replica.Stop();
   log::Info("stopped");
   return 0;
 }

@@ -1,0 +1,86 @@
+#include "services/conduct/clients/replica_directory.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/directory/names.h"
+#include "common/status/reason.h"
+#include "common/status/status_macros.h"
+
+namespace parley::conduct {
+
+absl::StatusOr<GuardianInfo> ReplicaDirectory::GetGuardian(const std::string& guardian) {
+  auto id = directory::ParseGuardianName(guardian);
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
+  std::vector<directory::PupilLink> links = id ? view->LinksOfGuardian(*id) : std::vector<directory::PupilLink>();
+  // A guardian is in the directory only while linked to a pupil (contacts removes one left with
+  // none), so no links means no such guardian.
+  if (links.empty()) return NotFound(reason::kGuardianNotFound, absl::StrCat("no guardian ", guardian));
+  GuardianInfo info;
+  info.name = guardian;
+  for (const directory::PupilLink& link : links) {
+    info.pupils.push_back(directory::PupilName(link.school_id, link.pupil_id));
+    if (std::find(info.school_ids.begin(), info.school_ids.end(), link.school_id) == info.school_ids.end()) {
+      info.school_ids.push_back(link.school_id);
+    }
+  }
+  return info;
+}
+
+absl::StatusOr<SchoolInfo> ReplicaDirectory::GetSchool(const std::string& school_id) {
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
+  const directory::Snapshot* snapshot = view->School(school_id);
+  if (snapshot == nullptr) return NotFound(reason::kSchoolNotFound, absl::StrCat("no school ", school_id));
+  SchoolInfo info;
+  info.id = school_id;
+  info.zone = snapshot->SchoolCalendarOf(school_id)->zone();
+  return info;
+}
+
+absl::Status ReplicaDirectory::CheckStaff(const std::string& staff) {
+  auto id = directory::ParseSchoolScoped(staff, "staff");
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
+  const directory::Snapshot* snapshot = id ? view->School(id->first) : nullptr;
+  if (snapshot == nullptr || snapshot->FindStaff(id->first, id->second) == nullptr) {
+    return NotFound(reason::kStaffNotFound, absl::StrCat("no staff member ", staff));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ReplicaDirectory::HeadOf(const std::string& school_id) {
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
+  const directory::Snapshot* snapshot = view->School(school_id);
+  if (snapshot == nullptr) return NotFound(reason::kSchoolNotFound, absl::StrCat("no school ", school_id));
+  const directory::SchoolDirectory& school = *snapshot->FindSchool(school_id);
+  for (const std::string& role : head_roles_) {
+    for (const auto& [id, member] : school.staff) {
+      if (member.HasRole(role)) return directory::StaffName(school_id, id);
+    }
+  }
+  return FailedPrecondition(reason::kNoHead,
+                            absl::StrCat("school ", school_id, " has no staff member with a head's role"));
+}
+
+absl::StatusOr<absl::Time> ReplicaDirectory::NextWorkingTime(const std::string& school_id, const std::string& staff,
+                                                             absl::Time at) {
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
+  const directory::Snapshot* snapshot = view->School(school_id);
+  if (snapshot == nullptr) return NotFound(reason::kSchoolNotFound, absl::StrCat("no school ", school_id));
+  auto id = directory::ParseSchoolScoped(staff, "staff");
+  if (!id || id->first != school_id || snapshot->FindStaff(id->first, id->second) == nullptr) {
+    return NotFound(reason::kStaffNotFound, absl::StrCat("no staff member ", staff));
+  }
+  // The first instant inside the member's working periods: the clock start of a deadline on
+  // their calendar, as contacts computes it.
+  absl::StatusOr<std::pair<absl::Time, absl::Time>> period =
+      snapshot->OwnerCalendarOf(id->first, id->second)->PeriodAtOrAfter(at);
+  if (!period.ok()) {
+    return FailedPrecondition(reason::kCalendarExhausted,
+                              absl::StrCat("no working period for ", staff, " after ",
+                                           absl::FormatTime("%Y-%m-%d", at, absl::UTCTimeZone())));
+  }
+  return std::max(at, period->first);
+}
+
+}  // namespace parley::conduct
