@@ -325,10 +325,15 @@ struct Worker::Impl {
   // error when that is impossible because the transaction object itself is gone: libpqxx 6 aborts
   // the whole transaction when a plain exec() fails (exec_params and exec_prepared leave it to the
   // savepoint). Throws when the connection is lost, which fails the batch.
-  absl::Status FireClaimed(pqxx::work& txn, const Timer& t, bool first, FireResult* res) {
+  //
+  // Without `savepoint` (a batch's first run, see FireBatch) any failure is returned instead, and
+  // the caller rolls the whole batch back.
+  absl::Status FireClaimed(pqxx::work& txn, const Timer& t, bool savepoint, bool first, FireResult* res) {
     // One round trip: the previous timer's savepoint is released as this one's is set.
-    txn.exec0(first ? "SAVEPOINT parley_timer_fire"
-                    : "RELEASE SAVEPOINT parley_timer_fire; SAVEPOINT parley_timer_fire");
+    if (savepoint) {
+      txn.exec0(first ? "SAVEPOINT parley_timer_fire"
+                      : "RELEASE SAVEPOINT parley_timer_fire; SAVEPOINT parley_timer_fire");
+    }
     res->kind = t.kind;
     res->due = t.due;
     absl::StatusOr<std::optional<absl::Time>> out;
@@ -366,6 +371,7 @@ struct Worker::Impl {
     }
     if (out.ok()) return absl::OkStatus();
     res->scheduled.clear();  // rolled back below with the handler's other writes
+    if (!savepoint) return out.status();
     try {
       txn.exec0("ROLLBACK TO SAVEPOINT parley_timer_fire");
     } catch (const pqxx::usage_error&) {
@@ -407,13 +413,18 @@ struct Worker::Impl {
   // left exactly as it was: pending, due, for the next attempt. An outage is retried as it is; any
   // other failure (a conflict that outlived the retries, a deferred constraint one handler broke)
   // is retried at once one timer per transaction, so a culprit cannot hold back the others.
-  std::vector<FireResult> FireBatch(const std::vector<Candidate>& cs) {
+  //
+  // A batch runs first without savepoints: a subtransaction per handler costs PostgreSQL a
+  // subtransaction id and its bookkeeping for every handler that writes, while failures are rare.
+  // The first failure rolls that run back; the failing timer's attempt is recorded alone and the
+  // rest runs again, now with a savepoint per handler, so further failures cost no more reruns.
+  std::vector<FireResult> FireBatch(const std::vector<Candidate>& cs, bool savepoints = false) {
     std::vector<FireResult> results(cs.size());
     std::vector<int64_t> ids;
     ids.reserve(cs.size());
     for (const Candidate& c : cs) ids.push_back(c.id);
     std::vector<std::optional<Timer>> claimed(cs.size());
-    std::optional<size_t> broken_by;  // the handler that broke the transaction object
+    std::optional<size_t> broken_by;  // the handler that failed the run (or broke the transaction)
     absl::Status broken_error;
     const absl::Status status = pool->TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
       std::fill(results.begin(), results.end(), FireResult());
@@ -436,9 +447,10 @@ struct Worker::Impl {
       bool first = true;
       for (size_t i = 0; i < ids.size(); ++i) {
         if (!claimed[i]) continue;
-        broken_error = FireClaimed(txn, *claimed[i], first, &results[i]);
+        broken_error = FireClaimed(txn, *claimed[i], savepoints, first, &results[i]);
         if (!broken_error.ok()) {
-          broken_by = i;
+          // A lost connection is an outage of the batch, not a failure of this handler.
+          if (txn.conn().is_open()) broken_by = i;
           return broken_error;  // rolls back
         }
         first = false;
@@ -461,7 +473,7 @@ struct Worker::Impl {
         if (i != culprit) rest.push_back(cs[i]);
       }
       if (rest.empty()) return results;
-      std::vector<FireResult> again = FireBatch(rest);
+      std::vector<FireResult> again = FireBatch(rest, /*savepoints=*/true);
       for (size_t i = 0, j = 0; i < cs.size(); ++i) {
         if (i != culprit) results[i] = std::move(again[j++]);
       }
@@ -486,7 +498,7 @@ struct Worker::Impl {
     if (cs.size() > 1) {
       log::Warning("timer_batch_failed",
                    {{"error", internal::ErrorSummary(status)}, {"timers", static_cast<int>(retry.size())}});
-      for (size_t i : retry) results[i] = FireBatch({cs[i]}).front();
+      for (size_t i : retry) results[i] = FireBatch({cs[i]}, /*savepoints=*/true).front();
       return results;
     }
     // A single timer whose transaction cannot commit: that is its failure, recorded on its own.
