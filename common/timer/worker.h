@@ -17,8 +17,9 @@
 //
 // How timers fire: in one transaction the worker locks a batch of rows (up to fire_batch) that are
 // still pending and due by PostgreSQL's clock (FOR UPDATE SKIP LOCKED, so replicas never queue
-// behind each other), and for each runs the handler under a savepoint and marks the row fired (or
-// re-arms it). A handler that fails is rolled back to its savepoint and its timer marked for retry;
+// behind each other), and for each runs the handler and marks the row fired (or re-arms it). A
+// handler that fails is rolled back alone (the batch's first run is rolled back and run again
+// without it, further failures go back to a savepoint per handler) and its timer marked for retry;
 // the others go on. Only the commit makes the fires and the handlers' effects visible, so a worker
 // that dies mid-way (or a commit that fails) leaves every timer of the batch pending for the next
 // attempt, and a second worker finds them fired and does nothing.
@@ -64,13 +65,14 @@ inline constexpr const auto& kReasonHandlerExists = reason::kTimerHandlerExists;
 //   nullopt      done: the timer is marked fired.
 //   a time       not yet: the timer stays pending, re-armed at that time (version + 1). A time
 //                already past fires again at once.
-//   an error     everything the handler wrote rolls back (to a savepoint: the other timers of
-//                its batch are not affected); the timer is retried after a jittered exponential
-//                backoff (attempts + 1, last_error = code and reason).
+//   an error     everything the handler wrote rolls back, and nothing of the other timers of its
+//                batch (they run again, each under a savepoint); the timer is retried after a
+//                jittered exponential backoff (attempts + 1, last_error = code and reason).
 // The handler may Schedule or Cancel other timers in `txn` (timers it schedules are nudged after
 // the commit). It must not commit or abort `txn`, and should be quick: it holds a pooled
 // connection and the row locks of its whole batch. Exceptions are caught and count as errors. A
-// handler may run again after it succeeded, when its batch's commit fails; only one run commits.
+// handler may run again after it succeeded, when another handler of its batch failed or the
+// batch's commit failed; only one run commits.
 using Handler = std::function<absl::StatusOr<std::optional<absl::Time>>(pqxx::work& txn, const Timer& timer)>;
 
 struct WorkerOptions {
