@@ -35,7 +35,8 @@ struct EncodedSlice {
 absl::StatusOr<EncodedSlice> EncodeSlice(const Snapshot& snapshot, const std::string& school_id);
 
 // A decoded slice: a directory holding the one school and its guardians (links to that school
-// only). INVALID_ARGUMENT (SLICE_MALFORMED) for a payload that is not a slice.
+// only). INTERNAL for a payload that is not a slice (contacts sent something this build cannot
+// read; the replica keeps its view).
 absl::StatusOr<Directory> DecodeSlice(const std::string& payload);
 
 // Every school's slice of one snapshot, encoded once and shared by every caller that asks for
