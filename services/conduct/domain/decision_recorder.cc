@@ -62,7 +62,16 @@ absl::StatusOr<DecisionRecord> DecisionRecorder::Record(DecisionRecord record, b
   if (stopping_) return Unavailable(reason::kPgUnavailable, "the gate is shutting down: retry");
   queue_.push_back(Entry{++next_seq_, keyed, std::move(record)});
   queued_[key] = &queue_.back().record;
-  return queue_.back().record;
+  DecisionRecord answer = queue_.back().record;
+  if (options_.wait_until_stored) {
+    const uint64_t seq = next_seq_;
+    flush_to_ = std::max(flush_to_, seq);
+    auto stored = [this, seq]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stored_seq_ >= seq; };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&stored), absl::Seconds(2))) {
+      return Unavailable(reason::kPgUnavailable, "the gate's decision log is behind: retry");
+    }
+  }
+  return answer;
 }
 
 std::optional<DecisionRecord> DecisionRecorder::Find(const std::string& school_id, const std::string& id) const {
