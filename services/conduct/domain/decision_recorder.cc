@@ -42,12 +42,7 @@ void DecisionRecorder::Stop() {
 absl::StatusOr<DecisionRecord> DecisionRecorder::Record(DecisionRecord record, bool keyed) {
   const std::string key = Key(record.query.school_id, record.id);
   absl::MutexLock lock(&mu_);
-  auto already = [&]() -> const DecisionRecord* ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (auto it = queued_.find(key); it != queued_.end()) return it->second;
-    if (auto it = remembered_.find(key); it != remembered_.end()) return &it->second;
-    return nullptr;
-  };
-  if (const DecisionRecord* first = already()) return *first;
+  if (const DecisionRecord* first = QueuedOrRemembered(key)) return *first;
   if (queue_.size() >= options_.capacity) {
     // Back-pressure: the check waits for the writer to make room rather than answer a decision
     // the log cannot take.
@@ -57,7 +52,7 @@ absl::StatusOr<DecisionRecord> DecisionRecorder::Record(DecisionRecord record, b
       return Unavailable(reason::kPgUnavailable,
                          "the gate's decision log is not being written (PostgreSQL is down or behind): retry");
     }
-    if (const DecisionRecord* first = already()) return *first;
+    if (const DecisionRecord* first = QueuedOrRemembered(key)) return *first;
   }
   if (stopping_) return Unavailable(reason::kPgUnavailable, "the gate is shutting down: retry");
   queue_.push_back(Entry{++next_seq_, keyed, std::move(record)});
@@ -74,11 +69,15 @@ absl::StatusOr<DecisionRecord> DecisionRecorder::Record(DecisionRecord record, b
   return answer;
 }
 
+const DecisionRecord* DecisionRecorder::QueuedOrRemembered(const std::string& key) const {
+  if (auto it = queued_.find(key); it != queued_.end()) return it->second;
+  if (auto it = remembered_.find(key); it != remembered_.end()) return &it->second;
+  return nullptr;
+}
+
 std::optional<DecisionRecord> DecisionRecorder::Find(const std::string& school_id, const std::string& id) const {
-  const std::string key = Key(school_id, id);
   absl::MutexLock lock(&mu_);
-  if (auto it = queued_.find(key); it != queued_.end()) return *it->second;
-  if (auto it = remembered_.find(key); it != remembered_.end()) return it->second;
+  if (const DecisionRecord* found = QueuedOrRemembered(Key(school_id, id))) return *found;
   return std::nullopt;
 }
 

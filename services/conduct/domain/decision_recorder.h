@@ -85,6 +85,7 @@ class DecisionRecorder {
   // Writes until nothing queued is left, retrying a failing store for `stop_retry`.
   void Drain() ABSL_LOCKS_EXCLUDED(mu_);
   void ForgetExpired(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const DecisionRecord* QueuedOrRemembered(const std::string& key) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static std::string Key(const std::string& school_id, const std::string& id);
 
   ConductStore* const store_;
