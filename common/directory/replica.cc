@@ -1,5 +1,7 @@
 #include "common/directory/replica.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <utility>
 
@@ -185,6 +187,7 @@ absl::Status Replica::Apply(const DirectoryVersions& versions) {
 
   auto next = std::make_shared<ReplicaView>();
   next->directory_version_ = versions.directory_version;
+  int fetches = 0;
   for (const SliceVersion& listed : versions.schools) {
     if (current != nullptr) {
       auto held = current->schools_.find(listed.school_id);
@@ -194,6 +197,7 @@ absl::Status Replica::Apply(const DirectoryVersions& versions) {
       }
     }
     PARLEY_ASSIGN_OR_RETURN(FetchedSlice fetched, feed_->Fetch(listed.school_id));
+    ++fetches;
     if (fetched_counter_ != nullptr) fetched_counter_->Increment();
     PARLEY_ASSIGN_OR_RETURN(Directory directory, DecodeSlice(fetched.slice.payload));
     if (directory.schools.count(listed.school_id) == 0) {
@@ -208,6 +212,10 @@ absl::Status Replica::Apply(const DirectoryVersions& versions) {
   }
 
   const absl::Time now = clock_->Now();
+  // Hand the memory of replaced snapshots back to the system: glibc keeps what a thread frees in
+  // that thread's arena (contacts measured 36 → 140 MB over 5,000 edits without this). A view still
+  // held by a reader is freed later and trimmed at the next change.
+  if (fetches > 0) malloc_trim(0);
   absl::MutexLock lock(&mu_);
   // Another Apply cannot run concurrently (one runner thread), but keep the version monotonic.
   if (view_ == nullptr || next->directory_version_ >= view_->directory_version_) view_ = std::move(next);

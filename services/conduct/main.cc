@@ -20,6 +20,7 @@
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
 #include "common/redis/client.h"
+#include "common/status/reason.h"
 #include "common/timer/timer.h"
 #include "common/timer/worker.h"
 #include "services/conduct/api/conduct_api.h"
@@ -77,6 +78,11 @@ int Run(bool migrate_only) {
   directory::GrpcSliceFeed feed(client::MakeChannel(config->contacts_address, config->tls), identity->get());
   directory::Replica replica(&feed, &clock, {.max_staleness = config->directory_max_staleness}, &server.registry());
   replica.Start();
+  // Serve once the directory is loaded if contacts answers soon; otherwise start anyway and let
+  // readiness hold traffic back until it is (contacts may start after this service).
+  if (absl::Status ready = replica.AwaitReady(absl::Seconds(10)); !ready.ok()) {
+    log::Warning("directory_replica_not_ready", {{"reason", ErrorReason(ready)}});
+  }
   ReplicaDirectory directory(&replica);
 
   absl::StatusOr<std::unique_ptr<timer::Worker>> timers = bootstrap::TimerWorker(

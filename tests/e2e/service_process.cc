@@ -1,5 +1,8 @@
 #include "tests/e2e/service_process.h"
 
+#include <cstdio>
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -79,6 +82,8 @@ absl::StatusOr<int> ServiceProcess::RunToCompletion(const std::string& binary, c
 }
 
 void ServiceProcess::ReadLoop(int fd) {
+  // PARLEY_E2E_SERVICE_LOGS=1 echoes the services' log lines to the test's stderr (debugging).
+  const bool echo = std::getenv("PARLEY_E2E_SERVICE_LOGS") != nullptr;
   std::string pending;
   char buf[4096];
   for (;;) {
@@ -89,6 +94,7 @@ void ServiceProcess::ReadLoop(int fd) {
     while ((nl = pending.find('\n')) != std::string::npos) {
       std::string line = pending.substr(0, nl);
       pending.erase(0, nl + 1);
+      if (echo) std::fprintf(stderr, "%s\n", line.c_str());
       absl::MutexLock lock(&mu_);
       lines_.push_back(std::move(line));
     }
