@@ -1,7 +1,7 @@
 // escalation_bench: the escalation service end to end, with the real parley-contacts,
 // parley-conduct and parley-escalation binaries as child processes on one PostgreSQL and Redis.
 //
-// 1. OpenEnquiry (gate in conduct + routing and clocks from contacts + the enquiry, its history,
+// 1. OpenEnquiry (gate in conduct + routing and clocks from the directory replica + the enquiry, its history,
 //    outbox rows and timers in PostgreSQL) at each --in_flight level, emails about St Mary's pupils
 //    from the demo trust, beside pgbench's TPC-B at 8 clients against the same server in the same run.
 // 2. Timer herd: --herd letters at the drill school (tests/e2e/testdata/drill-trust.json) whose
