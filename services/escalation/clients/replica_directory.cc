@@ -1,5 +1,7 @@
 #include "services/escalation/clients/replica_directory.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "common/directory/deadlines.h"
 #include "common/directory/names.h"
@@ -138,16 +140,15 @@ absl::StatusOr<DueAt> ReplicaDirectory::Compute(const DeadlineQuery& q) {
 
 absl::StatusOr<absl::Time> ReplicaDirectory::NextWorkingTime(const std::string& school_id, const std::string& staff,
                                                              absl::Time at) {
-  DeadlineQuery q;
-  q.school_id = school_id;
-  q.channel = Channel::kEmail;
-  q.stage = Stage::kAcknowledge;
-  q.clock_from = at;
-  q.owner = staff;
-  // The clock start of a deadline received at `at` with the staff member as owner is the first
-  // instant inside their working periods.
-  PARLEY_ASSIGN_OR_RETURN(DueAt d, Compute(q));
-  return d.clock_start;
+  auto id = directory::ParseSchoolScoped(staff, "staff");
+  if (!id) return NotAStaffName(staff);
+  if (id->first != school_id) {
+    return InvalidArgument(reason::kCrossSchoolReference, "staff must be a member of staff of the same school");
+  }
+  // The first instant inside the member's own working periods. (Not the clock start of a deadline
+  // with them as owner: an email rule runs on the school calendar, whatever days they work.)
+  PARLEY_ASSIGN_OR_RETURN(WorkingPeriod period, PeriodAtOrAfter(staff, at));
+  return std::max(at, period.open);
 }
 
 absl::StatusOr<WorkingPeriod> ReplicaDirectory::PeriodAtOrAfter(const std::string& staff, absl::Time t) {
