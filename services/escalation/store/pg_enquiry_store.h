@@ -55,9 +55,14 @@ class PgEnquiryStore final : public EnquiryStore {
 
  private:
   // Applies `write` in `txn` (see above); appends the timers scheduled to `timers`. Returns the
-  // record as stored (row version, update time).
+  // record as stored (row version, update time). `inserted` is a new enquiry's row as Create wrote
+  // it, projection included: nothing to update, only the history and side effects to add.
+  struct InsertedRow {
+    absl::Time update_time;
+  };
   static absl::StatusOr<EnquiryRecord> ApplyPlanned(pqxx::work& txn, int64_t base_version, const PlannedWrite& write,
-                                                    std::vector<timer::TimerRef>& timers);
+                                                    std::vector<timer::TimerRef>& timers,
+                                                    const std::optional<InsertedRow>& inserted = std::nullopt);
 
   pg::Pool* pool_;
 };
