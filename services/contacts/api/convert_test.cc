@@ -4,13 +4,13 @@
 #include <tuple>
 #include <utility>
 
+#include "common/directory/json_codec.h"
 #include "common/grpc/api_edge.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "services/contacts/api/resource_names.h"
-#include "common/directory/json_codec.h"
 
 namespace parley::contacts {
 namespace {

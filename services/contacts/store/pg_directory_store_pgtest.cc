@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/directory/json_codec.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
 #include "common/status/reason.h"
@@ -13,7 +14,6 @@
 #include "gtest/gtest.h"
 #include "services/contacts/domain/directory_service.h"
 #include "services/contacts/migrations.h"
-#include "common/directory/json_codec.h"
 #include "services/contacts/testing/sample_directory.h"
 
 namespace parley::contacts {

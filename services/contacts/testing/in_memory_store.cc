@@ -1,9 +1,9 @@
 #include "services/contacts/testing/in_memory_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/directory/json_codec.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
-#include "common/directory/json_codec.h"
 
 namespace parley::contacts::testing {
 namespace {
