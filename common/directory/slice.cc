@@ -47,6 +47,31 @@ absl::Status ReadRecords(const json& in, const char* key, Decode decode, SetKeys
   return absl::OkStatus();
 }
 
+// The ids and etags of every record a school's slice is encoded from; empty if one has no etag
+// (a directory that never went through a store), so such a slice is always encoded afresh.
+std::string SourceKey(const Snapshot& snapshot, const SchoolDirectory& sd) {
+  std::string text;
+  auto add = [&](absl::string_view kind, absl::string_view id, const std::string& etag) {
+    if (etag.empty()) return false;
+    absl::StrAppend(&text, kind, "/", id.size(), ":", id, "@", etag, "|");
+    return true;
+  };
+  if (!add("school", sd.school.id, sd.school.etag) || !add("matrix", "", sd.routing_matrix.etag)) return "";
+  for (const auto& [id, member] : sd.staff) {
+    if (!add("staff", id, member.etag)) return "";
+  }
+  for (const auto& [id, pupil] : sd.pupils) {
+    if (!add("pupil", id, pupil.etag)) return "";
+  }
+  for (const auto& [id, ladder] : sd.ladders) {
+    if (!add("ladder", id, ladder.etag)) return "";
+  }
+  for (const Guardian* g : snapshot.GuardiansOfSchool(sd.school.id)) {
+    if (!add("guardian", g->id, g->etag)) return "";
+  }
+  return Fingerprint(text);
+}
+
 }  // namespace
 
 absl::StatusOr<EncodedSlice> EncodeSlice(const Snapshot& snapshot, const std::string& school_id) {
@@ -161,11 +186,19 @@ absl::StatusOr<Directory> DecodeSlice(const std::string& payload) {
   return directory;
 }
 
-absl::StatusOr<std::shared_ptr<const SliceSet>> SliceSet::Encode(std::shared_ptr<const Snapshot> snapshot) {
+absl::StatusOr<std::shared_ptr<const SliceSet>> SliceSet::Encode(std::shared_ptr<const Snapshot> snapshot,
+                                                                 const SliceSet* previous) {
   auto set = std::make_shared<SliceSet>();
   set->directory_version_ = snapshot->version();
   for (const auto& [school_id, sd] : snapshot->directory().schools) {
+    std::string key = SourceKey(*snapshot, sd);
+    const EncodedSlice* before = previous == nullptr ? nullptr : previous->Find(school_id);
+    if (before != nullptr && !key.empty() && before->source_key == key) {
+      set->slices_.emplace(school_id, *before);
+      continue;
+    }
     PARLEY_ASSIGN_OR_RETURN(EncodedSlice slice, EncodeSlice(*snapshot, school_id));
+    slice.source_key = std::move(key);
     set->slices_.emplace(school_id, std::move(slice));
   }
   return std::shared_ptr<const SliceSet>(std::move(set));
@@ -185,7 +218,12 @@ absl::StatusOr<std::shared_ptr<const SliceSet>> SliceCache::For(std::shared_ptr<
   if (auto set = cached()) return set;
   absl::MutexLock encoding(&encode_mu_);
   if (auto set = cached()) return set;
-  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const SliceSet> set, SliceSet::Encode(std::move(snapshot)));
+  std::shared_ptr<const SliceSet> previous;
+  {
+    absl::MutexLock lock(&mu_);
+    previous = latest_;
+  }
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const SliceSet> set, SliceSet::Encode(std::move(snapshot), previous.get()));
   absl::MutexLock lock(&mu_);
   if (latest_ == nullptr || latest_->directory_version() < set->directory_version()) latest_ = set;
   return set;

@@ -29,6 +29,9 @@ struct EncodedSlice {
   std::string school_id;
   std::string fingerprint;  // 16 hex digits of SHA-256 over payload
   std::string payload;
+  // Which records, at which etags, the payload was encoded from (empty when some record has no
+  // etag): an equal key at a later version means the same payload, so it is not encoded again.
+  std::string source_key;
 };
 
 // NOT_FOUND (SCHOOL_NOT_FOUND) when the snapshot has no such school.
@@ -43,7 +46,10 @@ absl::StatusOr<Directory> DecodeSlice(const std::string& payload);
 // that version (contacts encodes them when the directory changes, not per request).
 class SliceSet {
  public:
-  static absl::StatusOr<std::shared_ptr<const SliceSet>> Encode(std::shared_ptr<const Snapshot> snapshot);
+  // Encodes the schools whose records changed since `previous` (by their ids and etags) and takes
+  // the others' encodings from it; every school when `previous` is null.
+  static absl::StatusOr<std::shared_ptr<const SliceSet>> Encode(std::shared_ptr<const Snapshot> snapshot,
+                                                                const SliceSet* previous = nullptr);
 
   int64_t directory_version() const { return directory_version_; }
   const std::map<std::string, EncodedSlice>& slices() const { return slices_; }

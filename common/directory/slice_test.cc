@@ -347,5 +347,60 @@ TEST(SliceTest, ASliceSetHoldsEverySchoolOnceAndTheCacheTheNewest) {
   EXPECT_EQ(d->get(), c->get());
 }
 
+// Every record at etag `etag`, as a store would have it.
+void StampEtags(Directory& dir, const std::string& etag) {
+  for (auto& [id, sd] : dir.schools) {
+    sd.school.etag = etag;
+    sd.routing_matrix.etag = etag;
+    for (auto& [sid, member] : sd.staff) member.etag = etag;
+    for (auto& [pid, pupil] : sd.pupils) pupil.etag = etag;
+    for (auto& [lid, ladder] : sd.ladders) ladder.etag = etag;
+  }
+  for (auto& [gid, guardian] : dir.guardians) guardian.etag = etag;
+}
+
+TEST(SliceTest, AnEncodingIsReusedWhileTheSchoolsRecordsKeepTheirEtags) {
+  Directory base = TwoSchools();
+  StampEtags(base, "1");
+  std::shared_ptr<const Snapshot> v1 = Build(1, base);
+  ASSERT_NE(v1, nullptr);
+  absl::StatusOr<std::shared_ptr<const SliceSet>> first = SliceSet::Encode(v1);
+  ASSERT_TRUE(first.ok()) << first.status();
+
+  // A staff member of St Mary's changes (a new etag, as a store gives a changed record): St Mary's
+  // is encoded afresh and oak-park's encoding is taken over.
+  Directory edited = base;
+  edited.schools[kMarys].staff.begin()->second.subjects.push_back("latin");
+  edited.schools[kMarys].staff.begin()->second.etag = "2";
+  std::shared_ptr<const Snapshot> v2 = Build(2, edited);
+  absl::StatusOr<std::shared_ptr<const SliceSet>> second = SliceSet::Encode(v2, first->get());
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_NE((*second)->Find(kMarys)->fingerprint, (*first)->Find(kMarys)->fingerprint);
+  EXPECT_EQ((*second)->Find(kMarys)->payload, EncodeSlice(*v2, kMarys)->payload);
+  EXPECT_EQ((*second)->Find(kOak)->payload, (*first)->Find(kOak)->payload);
+  EXPECT_EQ((*second)->Find(kOak)->payload, EncodeSlice(*v2, kOak)->payload);
+
+  // A record removed changes the key even though no etag moved.
+  Directory removed = edited;
+  removed.schools[kOak].ladders.clear();
+  std::shared_ptr<const Snapshot> v3 = Build(3, removed);
+  absl::StatusOr<std::shared_ptr<const SliceSet>> third = SliceSet::Encode(v3, second->get());
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ((*third)->Find(kOak)->payload, EncodeSlice(*v3, kOak)->payload);
+  EXPECT_NE((*third)->Find(kOak)->fingerprint, (*second)->Find(kOak)->fingerprint);
+
+  // Records without etags (never stored) are always encoded afresh, never taken on trust.
+  Directory unstamped = TwoSchools();
+  std::shared_ptr<const Snapshot> u1 = Build(4, unstamped);
+  absl::StatusOr<std::shared_ptr<const SliceSet>> plain = SliceSet::Encode(u1);
+  ASSERT_TRUE(plain.ok());
+  unstamped.schools[kOak].staff.begin()->second.subjects.push_back("latin");
+  std::shared_ptr<const Snapshot> u2 = Build(5, unstamped);
+  absl::StatusOr<std::shared_ptr<const SliceSet>> again = SliceSet::Encode(u2, plain->get());
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ((*again)->Find(kOak)->payload, EncodeSlice(*u2, kOak)->payload);
+  EXPECT_NE((*again)->Find(kOak)->fingerprint, (*plain)->Find(kOak)->fingerprint);
+}
+
 }  // namespace
 }  // namespace parley::directory
