@@ -109,6 +109,18 @@ absl::StatusOr<EncodedSlice> EncodeSlice(const Snapshot& snapshot, const std::st
   for (const Guardian* g : snapshot.GuardiansOfSchool(school_id)) {
     Guardian kept;
     kept.id = g->id;
+    // What notifications resolves an audience from (copies, language, channel); the kinds of
+    // contact point, once each, so a replica knows which channels can reach the guardian without
+    // holding an address or number.
+    kept.preferred_channel = g->preferred_channel;
+    kept.language = g->language;
+    kept.household = g->household;
+    kept.lives_apart = g->lives_apart;
+    kept.separate_copies = g->separate_copies;
+    std::set<ContactKind> kinds;
+    for (const ContactPoint& point : g->contact_points) {
+      if (kinds.insert(point.kind).second) kept.contact_points.push_back(ContactPoint{point.kind, ""});
+    }
     for (const PupilLink& link : g->pupils) {
       if (link.school_id == school_id) kept.pupils.push_back(link);
     }

@@ -1,10 +1,14 @@
 // A school's slice of the directory: what a peer service's replica holds to answer routing,
-// ladders, deadlines and "whose child is this" without asking contacts. The school (calendar,
-// policy, routing matrix, ladders, external contacts by name), its staff (roles, subjects, year
-// groups, line manager, working pattern), its pupils (year, class and teachers) and the guardians
-// linked to its pupils with those links only (relationship, parental responsibility, court
-// order). No personal detail a replica does not need travels: no names of pupils or guardians,
-// no staff names or email addresses, no contact points, no links to other schools' pupils.
+// ladders, deadlines, "whose child is this" and who a notice goes to without asking contacts. The
+// school (calendar, policy, routing matrix, ladders, external contacts by name), its staff (roles,
+// subjects, year groups, line manager, working pattern), its pupils (year, class and teachers)
+// and the guardians linked to its pupils: those links only (relationship, parental
+// responsibility, court order), and what an audience is resolved from — language, household,
+// lives_apart, separate_copies, preferred channel, and which kinds of contact point the guardian
+// has (contact_points with each kind once and every `value` empty). No personal detail a replica
+// does not need travels: no names of pupils or guardians, no staff names or email addresses, no
+// contact point values (addresses, numbers, app ids), no links to other schools' pupils: a
+// service that delivers fetches those for the batch it sends (contacts' BatchGetContactDetails).
 //
 // Encoded as JSON with the directory's storage codec (json_codec.h), so contacts and replicas
 // read one format; its fingerprint is a hash of the encoding, so equal fingerprints mean equal

@@ -1,6 +1,6 @@
 // A school's slice: what a replica rebuilds from it answers exactly as the whole directory does,
-// it carries nothing personal a replica does not need, a payload that is not a slice is refused,
-// and its fingerprint follows its content.
+// it carries what an audience is resolved from and nothing personal a replica does not need, a payload that is not a
+// slice is refused, and its fingerprint follows its content.
 #include "common/directory/slice.h"
 
 #include <string>
@@ -53,8 +53,14 @@ Directory TwoSchools() {
   for (auto& [id, g] : dir.guardians) {
     g.given_name = absl::StrCat("SECRET-GUARDIAN-GIVEN-", id);
     g.family_name = absl::StrCat("SECRET-GUARDIAN-FAMILY-", id);
-    g.contact_points = {ContactPoint{ContactKind::kMobile, absl::StrCat("SECRET-PHONE-", id)}};
+    g.contact_points = {ContactPoint{ContactKind::kMobile, absl::StrCat("SECRET-PHONE-", id)},
+                        ContactPoint{ContactKind::kEmail, absl::StrCat("SECRET-EMAIL-", id)},
+                        ContactPoint{ContactKind::kMobile, absl::StrCat("SECRET-PHONE-2-", id)}};
   }
+  // What an audience is resolved from travels (the sample's dad lives apart, with his own household).
+  dir.guardians["g-001"].language = "pl";
+  dir.guardians["g-001"].household = "h-1";
+  dir.guardians["g-001"].preferred_channel = Channel::kAppMessage;
   // Mum has a child at each school.
   dir.guardians["g-001"].pupils.push_back(PupilLink{kOak, "p-101", "mother", true, std::nullopt});
   Guardian oak_only;
@@ -190,7 +196,30 @@ TEST(SliceTest, CarriesNothingPersonalAndNoOtherSchool) {
   ASSERT_EQ(mum.pupils.size(), 2u);  // her child at Oak Park is not in St Mary's slice
   for (const PupilLink& link : mum.pupils) EXPECT_EQ(link.school_id, kMarys);
   EXPECT_TRUE(mum.given_name.empty());
-  EXPECT_TRUE(mum.contact_points.empty());
+  EXPECT_TRUE(mum.family_name.empty());
+  // The kinds of contact point, each once, in the guardian's order; no value.
+  ASSERT_EQ(mum.contact_points.size(), 2u);
+  EXPECT_EQ(mum.contact_points[0].kind, ContactKind::kMobile);
+  EXPECT_EQ(mum.contact_points[1].kind, ContactKind::kEmail);
+  for (const ContactPoint& point : mum.contact_points) EXPECT_TRUE(point.value.empty());
+  // What notifications resolves copies, language and channel from.
+  EXPECT_EQ(mum.language, "pl");
+  EXPECT_EQ(mum.household, "h-1");
+  EXPECT_EQ(mum.preferred_channel, Channel::kAppMessage);
+  EXPECT_FALSE(mum.lives_apart);
+  const Guardian& dad = decoded->guardians.at("g-002");
+  EXPECT_TRUE(dad.lives_apart);
+  EXPECT_TRUE(dad.separate_copies);
+  EXPECT_EQ(dad.household, "h-2");
+  EXPECT_EQ(dad.preferred_channel, Channel::kEmail);
+  // Staff keep their roles and lose their name and email.
+  const SchoolDirectory& sd = decoded->schools.begin()->second;
+  ASSERT_FALSE(sd.staff.empty());
+  for (const auto& [id, member] : sd.staff) {
+    EXPECT_TRUE(member.display_name.empty()) << id;
+    EXPECT_TRUE(member.email.empty()) << id;
+    EXPECT_EQ(member.roles, full->FindStaff(kMarys, id)->roles) << id;
+  }
 
   absl::StatusOr<EncodedSlice> oak = EncodeSlice(*full, kOak);
   ASSERT_TRUE(oak.ok()) << oak.status();
@@ -299,12 +328,27 @@ TEST(SliceTest, TheFingerprintChangesIffTheContentDoes) {
          d.schools[kMarys].staff["head"].email = "else@example.org";
        },
        false, false},
-      {"a guardian's name and phone (not carried)",
+      {"a guardian's name and phone number (not carried)",
        [](Directory& d) {
          d.guardians["g-001"].given_name = "Renamed";
-         d.guardians["g-001"].contact_points.clear();
+         d.guardians["g-001"].contact_points[0].value = "+44 7700 900123";
        },
        false, false},
+      {"a second mobile (a kind she has already)",
+       [](Directory& d) {
+         d.guardians["g-001"].contact_points.push_back(ContactPoint{ContactKind::kMobile, "+44 7700 900124"});
+       },
+       false, false},
+      {"mum's email removed (a kind she no longer has)",
+       [](Directory& d) { d.guardians["g-001"].contact_points.erase(d.guardians["g-001"].contact_points.begin() + 1); },
+       true, true},
+      {"mum's language (both her schools)", [](Directory& d) { d.guardians["g-001"].language = "ur"; }, true, true},
+      {"dad's separate copies (St Mary's only)", [](Directory& d) { d.guardians["g-002"].separate_copies = false; },
+       true, false},
+      {"dad's household", [](Directory& d) { d.guardians["g-002"].household = "h-9"; }, true, false},
+      {"dad's preferred channel", [](Directory& d) { d.guardians["g-002"].preferred_channel = Channel::kLetter; }, true,
+       false},
+      {"dad living apart", [](Directory& d) { d.guardians["g-002"].lives_apart = false; }, true, false},
       {"a pupil's name (not carried)", [](Directory& d) { d.schools[kOak].pupils["p-101"].given_name = "Renamed"; },
        false, false},
   };
