@@ -23,6 +23,10 @@ struct Outgoing {
   std::string subject;         // email subject, push title (SMS has none)
   std::string body;            // plain text, UTF-8
   bool urgent = false;         // emergency priority: gateways may route it first
+  // The `provider` of this delivery's previous attempt when it ended kRetry (empty on the first).
+  // The SMS router's kRetry names a gateway only when that gateway may hold the message, and it
+  // retries such a delivery on that gateway alone: no message is sent by both (delivery/sms_router.h).
+  std::string sticky_provider;
 };
 
 struct SendOutcome {
