@@ -10,6 +10,14 @@ namespace parley::reason {
 inline constexpr char kInvalidField[] = "INVALID_FIELD";               // a field is missing, too long or malformed
 inline constexpr char kMalformedRequest[] = "MALFORMED_REQUEST";       // the request bytes could not be decoded
 inline constexpr char kInvalidName[] = "INVALID_NAME";                 // a resource name or id has the wrong shape
+// notifications: a template or written content that breaks the placeholder rules.
+inline constexpr char kTemplateInvalid[] = "TEMPLATE_INVALID";
+// notifications: a notice that does not give every variable its template declares.
+inline constexpr char kTemplateVariableMissing[] = "TEMPLATE_VARIABLE_MISSING";
+// notifications: an audience naming pupils, guardians, staff, classes or schools that are not there.
+inline constexpr char kAudienceInvalid[] = "AUDIENCE_INVALID";
+// notifications: a scheduled send time already past.
+inline constexpr char kSendTimeInPast[] = "SEND_TIME_IN_PAST";
 inline constexpr char kInvalidPageToken[] = "INVALID_PAGE_TOKEN";      // not a token this list issued for these filters
 inline constexpr char kUpdateMaskRequired[] = "UPDATE_MASK_REQUIRED";  // an update named no fields
 inline constexpr char kInvalidUpdateMask[] = "INVALID_UPDATE_MASK";    // a mask path is unknown or not updatable
@@ -62,6 +70,11 @@ inline constexpr char kArrangementNotFound[] = "ARRANGEMENT_NOT_FOUND";
 inline constexpr char kPremisesBanNotFound[] = "PREMISES_BAN_NOT_FOUND";
 inline constexpr char kLetterNotFound[] = "LETTER_NOT_FOUND";
 inline constexpr char kDecisionNotFound[] = "DECISION_NOT_FOUND";
+inline constexpr char kNoticeNotFound[] = "NOTICE_NOT_FOUND";
+inline constexpr char kMessageNotFound[] = "MESSAGE_NOT_FOUND";
+inline constexpr char kTemplateNotFound[] = "TEMPLATE_NOT_FOUND";
+inline constexpr char kDeliveryNotFound[] = "DELIVERY_NOT_FOUND";
+inline constexpr char kLetterBatchNotFound[] = "LETTER_BATCH_NOT_FOUND";
 
 // ---- what is there already (ALREADY_EXISTS) --------------------------------------------------
 inline constexpr char kSchoolExists[] = "SCHOOL_EXISTS";
@@ -70,6 +83,7 @@ inline constexpr char kPupilExists[] = "PUPIL_EXISTS";
 inline constexpr char kGuardianExists[] = "GUARDIAN_EXISTS";
 inline constexpr char kLadderExists[] = "LADDER_EXISTS";
 inline constexpr char kEnquiryExists[] = "ENQUIRY_EXISTS";
+inline constexpr char kTemplateExists[] = "TEMPLATE_EXISTS";
 inline constexpr char kDuplicate[] = "DUPLICATE";  // a unique key is taken
 
 // ---- state (FAILED_PRECONDITION) --------------------------------------------------------------
@@ -88,6 +102,12 @@ inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
 inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
 // An import would delete records and allow_deletions is not set.
 inline constexpr char kImportWouldDelete[] = "IMPORT_WOULD_DELETE";
+// notifications: cancelling a notice whose copies began to go.
+inline constexpr char kNoticeAlreadySent[] = "NOTICE_ALREADY_SENT";
+// notifications: a pupil's consent was answered already; the school must reopen it.
+inline constexpr char kConsentLocked[] = "CONSENT_LOCKED";
+// notifications: a consent reply to a notice that asks for none.
+inline constexpr char kNotConsentNotice[] = "NOT_CONSENT_NOTICE";
 
 // ---- races (ABORTED): retry the whole call -----------------------------------------------------
 inline constexpr char kStaleEtag[] = "STALE_ETAG";
