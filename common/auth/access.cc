@@ -42,6 +42,7 @@ constexpr std::array<Row, kResourceCount> kModel = {{
     {Resource::kLetter, {O, N, S, S, S, N, W, W}, {N, N, N, N, N, N, N, N}},
     {Resource::kStats, {N, N, S, S, S, W, W, W}, {N, N, N, N, N, N, N, N}},
     {Resource::kReplica, {N, N, N, N, N, N, N, W}, {N, N, N, N, N, N, N, N}},
+    {Resource::kContactDetails, {N, N, N, N, N, N, N, W}, {N, N, N, N, N, N, N, N}},
 }};
 
 int RoleColumn(absl::string_view role) {
@@ -77,7 +78,7 @@ absl::string_view ResourceName(Resource r) {
       "staff",          "pupil",           "guardian",           "directory",
       "enquiry intake", "enquiry",         "enquiry assignment", "decision",
       "incident",       "incident review", "arrangement",        "premises ban",
-      "letter",         "stats",           "directory replica"};
+      "letter",         "stats",           "directory replica",  "contact details"};
   return kNames[static_cast<int>(r)];
 }
 

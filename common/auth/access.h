@@ -49,8 +49,9 @@ enum class Resource {
   kLetter,             // letters sent to a guardian about an arrangement or ban
   kStats,              // a school's aggregate figures
   kReplica,            // directory slices and their versions, for Parley's own services' replicas
+  kContactDetails,     // names and contact details of a batch of people, for Parley's own services to deliver
 };
-inline constexpr int kResourceCount = static_cast<int>(Resource::kReplica) + 1;
+inline constexpr int kResourceCount = static_cast<int>(Resource::kContactDetails) + 1;
 
 enum class Verb { kRead, kChange };
 

@@ -75,6 +75,23 @@ TEST(AccessModelTest, TrustLeadersAndServicesNeverChangeSchoolRecords) {
   EXPECT_EQ(RoleReach("head_teacher", Resource::kTrust, Verb::kRead), Reach::kNone) << "unknown roles reach nothing";
 }
 
+TEST(AccessModelTest, ReplicasAndContactDetailsAreForParleysOwnServicesOnly) {
+  // A service resolves audiences from its replica and fetches the details of the batch it sends;
+  // no person's token reaches either, not even a trust administrator's.
+  for (Resource r : {Resource::kReplica, Resource::kContactDetails}) {
+    for (absl::string_view role : KnownRoles()) {
+      EXPECT_EQ(RoleReach(role, r, Verb::kRead), role == kService ? Reach::kTrust : Reach::kNone)
+          << role << " " << ResourceName(r);
+      EXPECT_EQ(RoleReach(role, r, Verb::kChange), Reach::kNone) << role << " " << ResourceName(r);
+    }
+  }
+  EXPECT_EQ(ResourceName(Resource::kContactDetails), "contact details");
+  const Principal service = Caller({"service"}, {}, "service:notifications");
+  EXPECT_EQ(*Grant(service, {Resource::kContactDetails, Verb::kRead}).At(""), Reach::kTrust);
+  const Principal admin = Caller({"trust_admin"}, {});
+  EXPECT_EQ(ErrorReason(Grant(admin, {Resource::kContactDetails, Verb::kRead}).At("").status()), "ROLE_REQUIRED");
+}
+
 TEST(GrantTest, ReachIsTheWidestRoleAtTheSchoolsTheTokenNames) {
   const Principal teacher_and_dsl = Caller({"teacher", "dsl"}, {"kenilworth"});
   const Grant grant(teacher_and_dsl, {Resource::kGuardian, Verb::kRead});
