@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
@@ -418,6 +421,7 @@ const auth::RuleTable& ContactsApi::AccessRules() {
       {"ExportTrust", {Resource::kDirectory, kRead}},
       {"WatchDirectory", {Resource::kReplica, kRead}},
       {"GetDirectorySlice", {Resource::kReplica, kRead}},
+      {"BatchGetContactDetails", {Resource::kContactDetails, kRead}},
   };
   return *rules;
 }
@@ -966,6 +970,77 @@ grpc::Status ContactsApi::GetDirectorySlice(grpc::ServerContext* ctx, const v1::
     resp->set_slice_version(slice->fingerprint);
     resp->set_encoding(directory::kSliceEncoding);
     resp->set_payload(slice->payload);
+    return absl::OkStatus();
+  });
+}
+
+// ---- Contact details for delivery ------------------------------------------------------------
+
+namespace {
+
+// One name of a BatchGetContactDetails request: a guardian (school empty), or a member of staff
+// or a pupil of a school.
+struct ContactRef {
+  enum class Kind { kGuardian, kStaff, kPupil };
+  Kind kind;
+  std::string school_id;
+  std::string id;
+};
+
+absl::StatusOr<ContactRef> ParseContactName(const std::string& name, const std::string& field) {
+  using Kind = ContactRef::Kind;
+  if (absl::StartsWith(name, "guardians/")) {
+    PARLEY_ASSIGN_OR_RETURN(std::string id, api::ParseGuardian(name, field));
+    return ContactRef{Kind::kGuardian, "", std::move(id)};
+  }
+  for (auto [kind, pattern] : {std::pair{Kind::kStaff, "schools/{school}/staff/{staff}"},
+                               std::pair{Kind::kPupil, "schools/{school}/pupils/{pupil}"}}) {
+    absl::StatusOr<std::vector<std::string>> ids = api::ParseName(pattern, name, field);
+    if (ids.ok()) return ContactRef{kind, std::move((*ids)[0]), std::move((*ids)[1])};
+  }
+  return InvalidArgument(reason::kInvalidName,
+                         absl::StrCat(field, " ", api::QuoteForError(name),
+                                      " must be guardians/{guardian}, schools/{school}/staff/{staff} or "
+                                      "schools/{school}/pupils/{pupil}"));
+}
+
+}  // namespace
+
+grpc::Status ContactsApi::BatchGetContactDetails(grpc::ServerContext* ctx, const v1::BatchGetContactDetailsRequest* req,
+                                                 v1::BatchGetContactDetailsResponse* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
+    // Trust-wide: the names span schools, and only Parley's own services reach this rule.
+    PARLEY_RETURN_IF_ERROR(caller.At("").status());
+    // Every name parsed before any is looked up: a malformed one fails the batch and answers nothing.
+    std::vector<ContactRef> refs;
+    refs.reserve(req->names_size());
+    for (int i = 0; i < req->names_size(); ++i) {
+      PARLEY_ASSIGN_OR_RETURN(ContactRef ref, ParseContactName(req->names(i), absl::StrCat("names[", i, "]")));
+      refs.push_back(std::move(ref));
+    }
+    // One snapshot for the whole batch: every answer from the same directory version.
+    std::shared_ptr<const Snapshot> snap = directory_->snapshot();
+    for (int i = 0; i < req->names_size(); ++i) {
+      const ContactRef& ref = refs[i];
+      std::optional<v1::ContactDetails> details;
+      switch (ref.kind) {
+        case ContactRef::Kind::kGuardian:
+          if (const Guardian* g = snap->FindGuardian(ref.id)) details = ContactDetailsToProto(*g);
+          break;
+        case ContactRef::Kind::kStaff:
+          if (const Staff* s = snap->FindStaff(ref.school_id, ref.id)) details = ContactDetailsToProto(*s);
+          break;
+        case ContactRef::Kind::kPupil:
+          if (const Pupil* p = snap->FindPupil(ref.school_id, ref.id)) details = ContactDetailsToProto(*p);
+          break;
+      }
+      // A person deleted since the caller resolved its audience does not fail the others.
+      if (details) {
+        *resp->add_details() = *std::move(details);
+      } else {
+        resp->add_missing(req->names(i));
+      }
+    }
     return absl::OkStatus();
   });
 }

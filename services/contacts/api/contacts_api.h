@@ -96,6 +96,9 @@ class ContactsApi final : public v1::ContactsService::Service {
   grpc::Status GetDirectorySlice(grpc::ServerContext* ctx, const v1::GetDirectorySliceRequest* req,
                                  v1::DirectorySlice* resp) override;
 
+  grpc::Status BatchGetContactDetails(grpc::ServerContext* ctx, const v1::BatchGetContactDetailsRequest* req,
+                                      v1::BatchGetContactDetailsResponse* resp) override;
+
  private:
   // The handlers shared by every kind of record T (School, Staff, Pupil, Ladder); RecordKind<T>
   // in contacts_api.cc says what differs.

@@ -649,6 +649,111 @@ TEST_F(ContactsAccessTest, ChangingAnotherSchoolsGuardianIsAnsweredLikeAMissingO
   EXPECT_NE(g.language(), "fr");
 }
 
+TEST_F(ContactsAccessTest, ContactDetailsAreForParleysServicesOnly) {
+  v1::BatchGetContactDetailsRequest req;
+  req.add_names("guardians/g-002");
+  v1::BatchGetContactDetailsResponse out;
+  // Not even the people who may read these records one by one: this is a delivery feed.
+  for (const Caller& caller : {kMother, kOakTeacher, kOffice, kTrustLeader, kAdmin}) {
+    SCOPED_TRACE(caller.role);
+    ExpectRefused(&Stub::BatchGetContactDetails, caller, req, grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
+  }
+  const Caller service{"service", "", "service:notifications"};
+  grpc::Status status = Call(&Stub::BatchGetContactDetails, service, req, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(out.details_size(), 1);
+  EXPECT_EQ(out.details(0).name(), "guardians/g-002");
+}
+
+TEST_F(ContactsAccessTest, ContactDetailsComeInRequestOrderWithMissingNamesListed) {
+  const Caller service{"service", "", "service:notifications"};
+  const Directory dir = Sample();
+  const Staff& head = dir.schools.at("st-marys").staff.at("head");
+  const Pupil& pupil = dir.schools.at("st-marys").pupils.at("p-002");
+  const Guardian& father = dir.guardians.at("g-002");
+  ASSERT_FALSE(head.email.empty());
+  ASSERT_FALSE(father.contact_points.empty());
+
+  v1::BatchGetContactDetailsRequest req;
+  for (const char* name :
+       {"guardians/g-002", "guardians/g-999", "schools/st-marys/staff/head", "schools/st-marys/pupils/p-002",
+        "schools/st-marys/staff/nobody", "schools/elsewhere/pupils/p-001", "schools/no-such-school/pupils/p-001",
+        "guardians/g-002"}) {
+    req.add_names(name);
+  }
+  v1::BatchGetContactDetailsResponse out;
+  grpc::Status status = Call(&Stub::BatchGetContactDetails, service, req, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<std::string> names;
+  for (const v1::ContactDetails& d : out.details()) names.push_back(d.name());
+  EXPECT_THAT(names,
+              ::testing::ElementsAre("guardians/g-002", "schools/st-marys/staff/head", "schools/st-marys/pupils/p-002",
+                                     "schools/elsewhere/pupils/p-001", "guardians/g-002"));
+  EXPECT_THAT(out.missing(), ::testing::ElementsAre("guardians/g-999", "schools/st-marys/staff/nobody",
+                                                    "schools/no-such-school/pupils/p-001"));
+  ASSERT_EQ(out.details_size(), 5);
+
+  const v1::ContactDetails& g = out.details(0);
+  EXPECT_EQ(g.given_name(), father.given_name);
+  EXPECT_EQ(g.family_name(), father.family_name);
+  EXPECT_EQ(g.display_name(), absl::StrCat(father.given_name, " ", father.family_name));
+  ASSERT_EQ(g.contact_points_size(), static_cast<int>(father.contact_points.size()));
+  EXPECT_EQ(g.contact_points(0).kind(), ContactKindToProto(father.contact_points[0].kind));
+  EXPECT_EQ(g.contact_points(0).value(), father.contact_points[0].value);
+  EXPECT_TRUE(g.email().empty());
+
+  const v1::ContactDetails& s = out.details(1);
+  EXPECT_EQ(s.display_name(), head.display_name);
+  EXPECT_EQ(s.email(), head.email);
+  EXPECT_TRUE(s.given_name().empty());
+  EXPECT_EQ(s.contact_points_size(), 0);
+
+  const v1::ContactDetails& p = out.details(2);
+  EXPECT_EQ(p.display_name(), absl::StrCat(pupil.given_name, " ", pupil.family_name));
+  EXPECT_EQ(p.given_name(), pupil.given_name);
+  EXPECT_EQ(p.family_name(), pupil.family_name);
+  EXPECT_EQ(p.year_group(), pupil.year_group);
+  EXPECT_EQ(p.class_name(), pupil.class_name);
+  EXPECT_FALSE(p.class_name().empty());
+  EXPECT_TRUE(p.email().empty());
+  EXPECT_EQ(p.contact_points_size(), 0);
+}
+
+TEST_F(ContactsAccessTest, ABadContactDetailsBatchIsInvalidAndAnswersNothing) {
+  const Caller service{"service", "", "service:notifications"};
+  auto refused = [&](const v1::BatchGetContactDetailsRequest& req, const std::string& want_reason) {
+    v1::BatchGetContactDetailsResponse out;
+    std::string reason;
+    grpc::Status status = Call(&Stub::BatchGetContactDetails, service, req, &out, &reason);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+    EXPECT_EQ(reason, want_reason) << status.error_message();
+    EXPECT_EQ(out.details_size(), 0);
+    EXPECT_EQ(out.missing_size(), 0);
+    return status.error_message();
+  };
+  // A name of another kind of record, or of no shape at all, anywhere in the batch.
+  for (const char* bad : {"schools/st-marys", "schools/st-marys/ladders/main", "guardians/g-001/pupils",
+                          "guardians/G 1", "staff/head", "schools/st-marys/staff/"}) {
+    SCOPED_TRACE(bad);
+    v1::BatchGetContactDetailsRequest req;
+    req.add_names("guardians/g-001");
+    req.add_names(bad);
+    const std::string message = refused(req, "INVALID_NAME");
+    EXPECT_THAT(message, HasSubstr("names[1]"));
+  }
+  // 1 to 500 names.
+  v1::BatchGetContactDetailsRequest empty;
+  refused(empty, "INVALID_FIELD");
+  v1::BatchGetContactDetailsRequest too_many;
+  for (int i = 0; i < 501; ++i) too_many.add_names("guardians/g-001");
+  refused(too_many, "INVALID_FIELD");
+  too_many.mutable_names()->RemoveLast();
+  v1::BatchGetContactDetailsResponse out;
+  grpc::Status status = Call(&Stub::BatchGetContactDetails, service, too_many, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(out.details_size(), 500);
+}
+
 TEST_F(ContactsAccessTest, OneSchoolsRequestIdsNeverCollideWithAnothersOwn) {
   auto create = [&](const std::string& school, const std::string& id) {
     v1::CreateStaffRequest req;

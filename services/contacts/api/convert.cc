@@ -889,6 +889,49 @@ v1::Guardian GuardianToProto(const Guardian& g) {
   return out;
 }
 
+namespace {
+
+// "Given Family", without a stray space when one part is empty.
+std::string FullName(const std::string& given, const std::string& family) {
+  if (given.empty() || family.empty()) return given + family;
+  return absl::StrCat(given, " ", family);
+}
+
+}  // namespace
+
+v1::ContactDetails ContactDetailsToProto(const Guardian& g) {
+  v1::ContactDetails out;
+  out.set_name(GuardianName(g.id));
+  out.set_display_name(FullName(g.given_name, g.family_name));
+  out.set_given_name(g.given_name);
+  out.set_family_name(g.family_name);
+  for (const ContactPoint& cp : g.contact_points) {
+    v1::ContactPoint* pcp = out.add_contact_points();
+    pcp->set_kind(ContactKindToProto(cp.kind));
+    pcp->set_value(cp.value);
+  }
+  return out;
+}
+
+v1::ContactDetails ContactDetailsToProto(const Staff& s) {
+  v1::ContactDetails out;
+  out.set_name(StaffName(s.school_id, s.id));
+  out.set_display_name(s.display_name);
+  out.set_email(s.email);
+  return out;
+}
+
+v1::ContactDetails ContactDetailsToProto(const Pupil& p) {
+  v1::ContactDetails out;
+  out.set_name(PupilName(p.school_id, p.id));
+  out.set_display_name(FullName(p.given_name, p.family_name));
+  out.set_given_name(p.given_name);
+  out.set_family_name(p.family_name);
+  out.set_year_group(p.year_group);
+  out.set_class_name(p.class_name);
+  return out;
+}
+
 // ---- Routing ---------------------------------------------------------------------------------------
 
 absl::StatusOr<RoleRef> RoleRefFromProto(const v1::RoleRef& p, absl::string_view school_id) {

@@ -105,6 +105,13 @@ v1::Pupil PupilToProto(const Pupil& p);
 absl::StatusOr<Guardian> GuardianFromProto(const v1::Guardian& p, absl::string_view guardian_id = {});
 v1::Guardian GuardianToProto(const Guardian& g);
 
+// What a notice is addressed and sent with (BatchGetContactDetails): names, the display name
+// ("Given Family" for guardians and pupils), and the guardian's contact points, the staff
+// member's email, or the pupil's year and class.
+v1::ContactDetails ContactDetailsToProto(const Guardian& g);
+v1::ContactDetails ContactDetailsToProto(const Staff& s);
+v1::ContactDetails ContactDetailsToProto(const Pupil& p);
+
 // Who, in the school `school_id`: a staff target must be a member of staff of that school.
 absl::StatusOr<RoleRef> RoleRefFromProto(const v1::RoleRef& p, absl::string_view school_id);
 v1::RoleRef RoleRefToProto(const RoleRef& r, absl::string_view school_id);
