@@ -12,6 +12,10 @@ PACKAGES=(
   clang libclang-rt-14-dev
   postgresql postgresql-contrib redis-server
   python3 python3-yaml
+  # notifications: SMTP and HTTP gateways (libcurl), letters (libharu PDF, DejaVu fonts, poppler to
+  # read them back in tests), the mail catcher (aiosmtpd) and the SMTP benchmark (postfix's
+  # smtp-sink and smtp-source).
+  libcurl4-openssl-dev libhpdf-dev poppler-utils fonts-dejavu-core python3-aiosmtpd postfix
 )
 
 missing=()
@@ -21,6 +25,11 @@ done
 if ((${#missing[@]})); then
   say "installing ${#missing[@]} missing packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # postfix is here for its benchmark tools only: preseed "No configuration" so the install asks
+  # nothing and configures no mail system (the install is non-interactive).
+  if command -v debconf-set-selections >/dev/null 2>&1; then
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

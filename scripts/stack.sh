@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Starts or stops the local PostgreSQL and Redis that Parley runs and tests against. They listen on
-# loopback only and keep their data in a folder of the project's own (never the system cluster).
+# Starts or stops the local PostgreSQL and Redis that Parley runs and tests against, and optionally
+# the delivery sinks: the mail catcher (scripts/mail_catcher.py, a real SMTP server keeping what it
+# receives, with a JSON API) and the HTTP gateway sink (scripts/gateway_sink.py, when present). They
+# listen on loopback only and keep their data in a folder of the project's own (never the system cluster).
 #
-#   scripts/stack.sh start <data-dir> <pg-port> <redis-port>
+#   scripts/stack.sh start <data-dir> <pg-port> <redis-port> [<smtp-port> <mail-api-port> <gateway-port>]
 #   scripts/stack.sh stop  <data-dir>
 #
-# Starting again while running reuses the servers; starting after a crash clears the stale state.
+# The sinks keep their data and pid files in <data-dir>/mail and <data-dir>/gateway; `stop` stops
+# whatever was started. Starting again while running reuses the servers; starting after a crash
+# clears the stale state.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-cmd=${1:?usage: stack.sh start|stop DATA_DIR [PG_PORT REDIS_PORT]}
+cmd=${1:?usage: stack.sh start|stop DATA_DIR [PG_PORT REDIS_PORT [SMTP_PORT MAIL_API_PORT [GATEWAY_PORT]]]}
 DATA=$(mkdir -p "${2:?data dir}" && cd "$2" && pwd)
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [[ -n "$PGBIN" ]] || die "PostgreSQL server binaries not found: run scripts/install-deps.sh"
@@ -18,6 +22,49 @@ PGDATA=$PGROOT/data
 
 pg_running() { [[ -f $PGDATA/postmaster.pid ]] && runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 redis_running() { [[ -f $DATA/redis/redis.pid ]] && kill -0 "$(cat "$DATA/redis/redis.pid")" 2>/dev/null; }
+pidfile_running() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Debian's interpreter: python3-aiosmtpd is installed for it (a pyenv or venv python3 may come first in PATH).
+PYTHON=python3
+[[ -x /usr/bin/python3 ]] && PYTHON=/usr/bin/python3
+
+# start_sink <name> <folder> <pid-file> <port-to-wait-for> <command...>: one sink in the background.
+start_sink() {
+  local name=$1 dir=$2 pidfile=$3 port=$4; shift 4
+  mkdir -p "$dir"
+  if pidfile_running "$pidfile"; then say "$name already running"; return; fi
+  rm -f "$pidfile"
+  setsid "$@" >"$dir/$name.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  for _ in $(seq 1 250); do
+    port_open "$port" && { say "$name listening on 127.0.0.1:$port"; return; }
+    pidfile_running "$pidfile" || break
+    sleep 0.02
+  done
+  tail -n 20 "$dir/$name.log" >&2
+  die "$name did not start on 127.0.0.1:$port"
+}
+
+start_sinks() {
+  local smtp_port=$1 mail_api_port=$2 gateway_port=${3:-}
+  start_sink mail-catcher "$DATA/mail" "$DATA/mail/catcher.pid" "$mail_api_port" \
+    "$PYTHON" "$PARLEY_ROOT/scripts/mail_catcher.py" --smtp-port "$smtp_port" --http-port "$mail_api_port" \
+    --dir "$DATA/mail"
+  port_open "$smtp_port" || die "mail catcher: nothing listens on SMTP port $smtp_port"
+  if [[ -n $gateway_port && -f $PARLEY_ROOT/scripts/gateway_sink.py ]]; then
+    start_sink gateway-sink "$DATA/gateway" "$DATA/gateway/sink.pid" "$gateway_port" \
+      "$PYTHON" "$PARLEY_ROOT/scripts/gateway_sink.py" --port "$gateway_port" --dir "$DATA/gateway"
+  fi
+}
+
+stop_pidfile() {
+  local pidfile=$1 pid
+  pidfile_running "$pidfile" || { rm -f "$pidfile"; return; }
+  pid=$(cat "$pidfile")
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+  rm -f "$pidfile"
+}
 
 start() {
   local pg_port=${1:?pg port} redis_port=${2:?redis port}
@@ -60,6 +107,8 @@ start() {
 }
 
 stop() {
+  stop_pidfile "$DATA/mail/catcher.pid"
+  stop_pidfile "$DATA/gateway/sink.pid"
   if pg_running; then runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null || true; fi
   if redis_running; then
     local pid; pid=$(cat "$DATA/redis/redis.pid")
@@ -69,7 +118,10 @@ stop() {
 }
 
 case "$cmd" in
-  start) start "${3:-}" "${4:-}" ;;
+  start)
+    start "${3:-}" "${4:-}"
+    if [[ -n ${5:-} ]]; then start_sinks "$5" "${6:?mail API port}" "${7:-}"; fi
+    ;;
   stop) stop ;;
   *) die "unknown command $cmd" ;;
 esac

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every Parley test on this machine: installs what is missing, builds, starts PostgreSQL and
-# Redis on loopback in .parley/test, makes a throwaway TLS CA there, runs the unit, db and e2e
-# tests (every service started with TLS), runs the unit and db tests
+# Runs every Parley test on this machine: installs what is missing, builds, starts PostgreSQL,
+# Redis, the mail catcher and the HTTP gateway sink on loopback in .parley/test, makes a throwaway
+# TLS CA there, runs the unit, db and e2e tests (every service started with TLS), runs the unit and db tests
 # again under AddressSanitizer + UndefinedBehaviorSanitizer, fuzzes the request check for 30 seconds
 # (scripts/fuzz.sh), runs the lints, and stops what it started. The exit code says pass or fail.
 #
@@ -16,12 +16,21 @@ cd "$PARLEY_ROOT"
 DATA=$PARLEY_ROOT/.parley/test
 PG_PORT=${PARLEY_TEST_PG_PORT:-55433}
 REDIS_PORT=${PARLEY_TEST_REDIS_PORT:-6391}
+# The delivery sinks (scripts/stack.sh): the mail catcher's SMTP and HTTP API, the HTTP gateway sink.
+SMTP_PORT=${PARLEY_TEST_SMTP_PORT:-2591}
+MAIL_API_PORT=${PARLEY_TEST_MAIL_API_PORT:-8591}
+GATEWAY_PORT=${PARLEY_TEST_GATEWAY_PORT:-8592}
 trap '"$PARLEY_ROOT/scripts/stack.sh" stop "$DATA"' EXIT
-"$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT"
+"$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT" "$SMTP_PORT" "$MAIL_API_PORT" "$GATEWAY_PORT"
 
 # Tests that need servers read them from here; each test makes its own database.
 export PARLEY_TEST_PG_DSN="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
 export PARLEY_TEST_REDIS_ADDR="127.0.0.1:$REDIS_PORT"
+export PARLEY_TEST_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
+export PARLEY_TEST_MAIL_API="http://127.0.0.1:$MAIL_API_PORT"
+if [[ -f $PARLEY_ROOT/scripts/gateway_sink.py ]]; then
+  export PARLEY_TEST_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
+fi
 # The e2e tests start every service with TLS: a throwaway local CA, a certificate the services
 # present ("service") and one the tests present ("client"). tests/e2e/e2e_support.h reads it here.
 rm -rf "$DATA/tls"
