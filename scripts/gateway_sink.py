@@ -123,6 +123,7 @@ class Store:
 def make_handler(store, token_file):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive: the client reuses connections
+        disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
 
         def log_message(self, fmt, *args):  # the messages are personal data: log nothing
             pass
