@@ -23,6 +23,7 @@
 #include "tools/parleyctl/conduct_cli.h"
 #include "tools/parleyctl/escalation_cli.h"
 #include "tools/parleyctl/health.h"
+#include "tools/parleyctl/mail_cli.h"
 
 namespace {
 
@@ -43,6 +44,7 @@ constexpr char kFooter[] = R"(Environment:
   PARLEY_CA_FILE          default for --ca-file: TLS, trusting this CA (plaintext when unset)
   PARLEY_CLIENT_CERT_FILE default for --cert-file (client certificate, for mutual TLS)
   PARLEY_CLIENT_KEY_FILE  default for --key-file (its private key)
+  PARLEY_MAIL_API         mail: the mail catcher's HTTP API (http://127.0.0.1:8025)
 
 Exit status: 0 success, 1 the call failed, 2 usage error. See docs/parleyctl.md.)";
 
@@ -237,6 +239,8 @@ int main(int argc, char** argv) {
   parley::ctl::ConductCli conduct_cli(&app, &run);
   // enquiries ...
   parley::ctl::EscalationCli escalation_cli(&app, &run);
+  // mail ... (the local mail catcher over HTTP: no channel)
+  parley::ctl::MailCli mail_cli(&app, &run, &needs_channel, &global.json);
 
   try {
     app.parse(argc, argv);

@@ -34,6 +34,7 @@
 #include "tools/parleyctl/escalation_format.h"
 #include "tools/parleyctl/format.h"
 #include "tools/parleyctl/health.h"
+#include "tools/parleyctl/mail_cli.h"
 
 namespace parley::ctl {
 namespace {
@@ -2130,6 +2131,53 @@ TEST_F(CommandsTest, EnquiriesWithoutAnEscalationAddressIsAUsageError) {
   absl::Status s = ctl.EnquiryList(opts);
   EXPECT_TRUE(IsUsageError(s));
   EXPECT_THAT(std::string(s.message()), HasSubstr("--escalation-addr"));
+}
+
+// mail: the catcher's JSON as the terminal shows it.
+
+TEST(MailFormat, ListsMessagesWithNumbersRecipientsAndSubjects) {
+  const nlohmann::json list = nlohmann::json::parse(R"({"count": 2, "messages": [
+    {"n": 1, "time": "2025-10-24T15:10:00Z", "to": "Mrs K. Nowak <k@example.test>", "rcpt": ["k@example.test"],
+     "subject": "Trip consent"},
+    {"n": 2, "time": "2025-10-24T15:11:00Z", "to": "", "rcpt": ["a@example.test", "b@example.test"],
+     "subject": "Zażółć gęślą jaźń"}]})");
+  const std::string out = FormatMailList(list);
+  EXPECT_THAT(out, HasSubstr("Mrs K. Nowak <k@example.test>"));
+  EXPECT_THAT(out, HasSubstr("a@example.test, b@example.test"));
+  EXPECT_THAT(out, HasSubstr("Zażółć gęślą jaźń"));
+  EXPECT_THAT(out, HasSubstr("2 message(s)"));
+  EXPECT_LT(out.find("Trip consent"), out.find("Zażółć"));
+  EXPECT_EQ(FormatMailList(nlohmann::json::parse(R"({"count": 0, "messages": []})")), "no messages\n");
+  EXPECT_EQ(FormatMailList(nlohmann::json()), "no messages\n");
+}
+
+TEST(MailFormat, ShowsTheReadersHeadersThenTheBody) {
+  const nlohmann::json m = nlohmann::json::parse(R"({"n": 3, "headers": [["Received", "x"], ["Subject", "Closure"],
+    ["From", "Office <o@parley.test>"], ["Message-ID", "<k@d>"], ["X-Parley-School", "woodgrange"]],
+    "body": "The school is closed today.\nStay safe."})");
+  EXPECT_EQ(FormatMailMessage(m),
+            "From: Office <o@parley.test>\nSubject: Closure\nMessage-ID: <k@d>\nX-Parley-School: woodgrange\n\n"
+            "The school is closed today.\nStay safe.\n");
+}
+
+TEST(MailFormat, MessageNumberMustBePositive) {
+  EXPECT_EQ(ParseMailNumber("12").value_or(0), 12);
+  for (const std::string bad : {"0", "-1", "x", "", "1.5"}) {
+    const absl::StatusOr<int> n = ParseMailNumber(bad);
+    ASSERT_FALSE(n.ok()) << bad;
+    EXPECT_TRUE(IsUsageError(n.status())) << bad;
+  }
+}
+
+TEST(MailCli, ParsesShowWithoutNeedingAChannel) {
+  CLI::App app;
+  Command run;
+  bool needs_channel = true, json = false;
+  MailCli mail(&app, &run, &needs_channel, &json);
+  std::vector<std::string> args = {"7", "show", "mail"};  // CLI11 parses a reversed vector
+  app.parse(args);
+  EXPECT_TRUE(static_cast<bool>(run));
+  EXPECT_FALSE(needs_channel);
 }
 
 }  // namespace
