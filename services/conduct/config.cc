@@ -18,6 +18,9 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 2, 1, 64));
     c.decision_flush = env.Duration("PARLEY_DECISION_FLUSH", absl::Milliseconds(50));
     c.decision_queue = static_cast<int>(env.Int("PARLEY_DECISION_QUEUE", 10000, 100, 1000000));
+    c.notifications_address = env.String("PARLEY_NOTIFICATIONS_ADDR", "");
+    c.outbox_poll_interval = env.Duration("PARLEY_OUTBOX_POLL_INTERVAL", absl::Milliseconds(250));
+    c.outbox_batch = static_cast<int>(env.Int("PARLEY_OUTBOX_BATCH", 50, 1, 1000));
   }
   PARLEY_RETURN_IF_ERROR(env.Finish());
   PARLEY_RETURN_IF_ERROR(CheckServiceSettings(c));
@@ -26,6 +29,9 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
   }
   if (!migrate_only && (c.decision_flush < absl::Milliseconds(1) || c.decision_flush > absl::Minutes(1))) {
     return absl::InvalidArgumentError("configuration: PARLEY_DECISION_FLUSH must be between 1ms and 1m");
+  }
+  if (!migrate_only && (c.outbox_poll_interval < absl::Milliseconds(10) || c.outbox_poll_interval > absl::Minutes(1))) {
+    return absl::InvalidArgumentError("configuration: PARLEY_OUTBOX_POLL_INTERVAL must be between 10ms and 1m");
   }
   return c;
 }

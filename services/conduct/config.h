@@ -26,6 +26,10 @@ struct Config : ServiceSettings {
   // The gate's write-behind decision log (domain/decision_recorder.h).
   absl::Duration decision_flush = absl::Milliseconds(50);  // PARLEY_DECISION_FLUSH
   int decision_queue = 10000;                              // PARLEY_DECISION_QUEUE
+  // The outbox relay to notifications (docs/architecture.md#the-outbox); off while the address is empty.
+  std::string notifications_address;                              // PARLEY_NOTIFICATIONS_ADDR
+  absl::Duration outbox_poll_interval = absl::Milliseconds(250);  // PARLEY_OUTBOX_POLL_INTERVAL
+  int outbox_batch = 50;                                          // PARLEY_OUTBOX_BATCH
 };
 
 // Reads the service configuration; `migrate_only` needs only the database.

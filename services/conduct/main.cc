@@ -16,6 +16,7 @@
 #include "common/grpc/client.h"
 #include "common/grpc/server.h"
 #include "common/log/log.h"
+#include "common/outbox/notifications_sink.h"
 #include "common/pg/idempotency.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
@@ -106,6 +107,13 @@ int Run(bool migrate_only) {
   // Refuses to start unless Redis keeps keys (maxmemory-policy noeviction).
   if (absl::Status s = worker->Start(); !s.ok()) return Fail(s);
 
+  // Notices in the outbox go to notifications (docs/architecture.md#the-outbox); without
+  // PARLEY_NOTIFICATIONS_ADDR they wait there.
+  absl::StatusOr<std::unique_ptr<outbox::NotificationsRelay>> relay = outbox::StartNotificationsRelay(
+      pool->get(), {"conduct", config->notifications_address, config->outbox_batch, config->outbox_poll_interval},
+      config->tls, identity->get(), &server.registry());
+  if (!relay.ok()) return Fail(relay.status());
+
   ConductApi api(&conduct, verifier->get(), &clock);
   server.AddService(&api);
   server.AddReadinessCheck("postgresql", [&store] { return store.Ping(); });
@@ -119,6 +127,7 @@ int Run(bool migrate_only) {
   pg::RequestIdPurger purger(pool->get(), config->request_id_retention);
   server.Wait();
   purger.Stop();
+  if (*relay) (*relay)->Stop();
   worker->Stop();
   // Calls are drained: store every decision still queued before exiting.
   recorder.Stop();

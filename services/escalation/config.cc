@@ -16,11 +16,17 @@ absl::StatusOr<Config> LoadConfig(EnvReader& env, bool migrate_only) {
     c.timer_threads = static_cast<int>(env.Int("PARLEY_TIMER_THREADS", 8, 1, 64));
     c.recompute_interval = env.Duration("PARLEY_RECOMPUTE_INTERVAL", absl::Seconds(30));
     c.directory_max_staleness = env.Duration("PARLEY_DIRECTORY_MAX_STALENESS", absl::Minutes(5));
+    c.notifications_address = env.String("PARLEY_NOTIFICATIONS_ADDR", "");
+    c.outbox_poll_interval = env.Duration("PARLEY_OUTBOX_POLL_INTERVAL", absl::Milliseconds(250));
+    c.outbox_batch = static_cast<int>(env.Int("PARLEY_OUTBOX_BATCH", 50, 1, 1000));
   }
   PARLEY_RETURN_IF_ERROR(env.Finish());
   PARLEY_RETURN_IF_ERROR(CheckServiceSettings(c));
   if (!migrate_only && c.request_id_retention < absl::Hours(1)) {
     return absl::InvalidArgumentError("configuration: PARLEY_REQUEST_ID_RETENTION must be at least 1h");
+  }
+  if (!migrate_only && (c.outbox_poll_interval < absl::Milliseconds(10) || c.outbox_poll_interval > absl::Minutes(1))) {
+    return absl::InvalidArgumentError("configuration: PARLEY_OUTBOX_POLL_INTERVAL must be between 10ms and 1m");
   }
   return c;
 }

@@ -23,6 +23,10 @@ struct Config : ServiceSettings {
   absl::Duration recompute_interval = absl::Seconds(30);  // PARLEY_RECOMPUTE_INTERVAL
   // PARLEY_DIRECTORY_MAX_STALENESS: how long the directory replica answers without word from contacts.
   absl::Duration directory_max_staleness = absl::Minutes(5);
+  // The outbox relay to notifications (docs/architecture.md#the-outbox); off while the address is empty.
+  std::string notifications_address;                              // PARLEY_NOTIFICATIONS_ADDR
+  absl::Duration outbox_poll_interval = absl::Milliseconds(250);  // PARLEY_OUTBOX_POLL_INTERVAL
+  int outbox_batch = 50;                                          // PARLEY_OUTBOX_BATCH
 };
 
 // Reads the service configuration; `migrate_only` needs only the database.
