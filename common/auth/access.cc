@@ -43,6 +43,18 @@ constexpr std::array<Row, kResourceCount> kModel = {{
     {Resource::kStats, {N, N, S, S, S, W, W, W}, {N, N, N, N, N, N, N, N}},
     {Resource::kReplica, {N, N, N, N, N, N, N, W}, {N, N, N, N, N, N, N, N}},
     {Resource::kContactDetails, {N, N, N, N, N, N, N, W}, {N, N, N, N, N, N, N, N}},
+    // A trust leader's own notices are the trust's: they send those, never a school's.
+    {Resource::kNotice, {N, S, S, S, S, W, W, W}, {N, N, S, S, S, O, W, W}},
+    // Copies name guardians, households and pupils: not for teachers (who see only the guardians
+    // of pupils they teach) nor trust leaders (no families' details); a guardian reads and answers
+    // their own.
+    {Resource::kMessage, {O, N, S, S, S, N, W, W}, {O, N, N, N, N, N, N, N}},
+    {Resource::kTemplate, {N, S, S, S, S, W, W, W}, {N, N, S, S, N, N, W, N}},
+    // The office keeps a parent's preferences for them (a paper form, no app).
+    {Resource::kPreferences, {O, N, S, N, N, N, W, W}, {O, N, S, N, N, N, W, N}},
+    {Resource::kNotificationSettings, {N, N, S, S, N, W, W, W}, {N, N, S, S, N, N, W, N}},
+    {Resource::kDeliveryReceipt, {N, N, N, N, N, N, N, N}, {N, N, N, N, N, N, N, W}},
+    {Resource::kLetterBatch, {N, N, S, S, N, N, W, N}, {N, N, N, N, N, N, N, N}},
 }};
 
 int RoleColumn(absl::string_view role) {
@@ -73,12 +85,16 @@ const std::vector<absl::string_view>& KnownRoles() {
 }
 
 absl::string_view ResourceName(Resource r) {
+  // clang-format off
   static constexpr std::array<absl::string_view, kResourceCount> kNames = {
       "trust",          "school",          "school rules",       "routing",
       "staff",          "pupil",           "guardian",           "directory",
       "enquiry intake", "enquiry",         "enquiry assignment", "decision",
       "incident",       "incident review", "arrangement",        "premises ban",
-      "letter",         "stats",           "directory replica",  "contact details"};
+      "letter",         "stats",           "directory replica",  "contact details",
+      "notice",         "notice copy",     "notice template",    "notification preferences",
+      "notification settings",             "delivery receipt",   "letter batch"};
+  // clang-format on
   return kNames[static_cast<int>(r)];
 }
 

@@ -30,28 +30,35 @@ namespace parley::auth {
 
 // The kinds of record an RPC touches. Coarse on purpose: one row per thing a role is trusted with.
 enum class Resource {
-  kTrust,              // the trust's profile and its set of schools
-  kSchool,             // a school's profile: calendar, published policy, who to contact
-  kSchoolRules,        // routing matrix and escalation ladders; deadlines and working periods
-  kRouting,            // routing one enquiry about one pupil to the staff who own it
-  kStaff,              // staff records (name, roles, subjects, email, working pattern)
-  kPupil,              // pupil records (name, class, teachers, SEND flag)
-  kGuardian,           // guardian records (contact points, household, links to pupils, court orders)
-  kDirectory,          // the whole trust's directory at once (import, export)
-  kEnquiryIntake,      // opening an enquiry
-  kEnquiry,            // reading and handling enquiries (acknowledge, reply, pause, resolve, escalate)
-  kEnquiryAssignment,  // reassigning an enquiry, marking contact abusive
-  kDecision,           // communication-gate decisions
-  kIncident,           // incidents reported about a guardian's conduct
-  kIncidentReview,     // recording an incident's outcome, correcting it
-  kArrangement,        // communication arrangements and their revisions
-  kPremisesBan,        // premises bans
-  kLetter,             // letters sent to a guardian about an arrangement or ban
-  kStats,              // a school's aggregate figures
-  kReplica,            // directory slices and their versions, for Parley's own services' replicas
-  kContactDetails,     // names and contact details of a batch of people, for Parley's own services to deliver
+  kTrust,                 // the trust's profile and its set of schools
+  kSchool,                // a school's profile: calendar, published policy, who to contact
+  kSchoolRules,           // routing matrix and escalation ladders; deadlines and working periods
+  kRouting,               // routing one enquiry about one pupil to the staff who own it
+  kStaff,                 // staff records (name, roles, subjects, email, working pattern)
+  kPupil,                 // pupil records (name, class, teachers, SEND flag)
+  kGuardian,              // guardian records (contact points, household, links to pupils, court orders)
+  kDirectory,             // the whole trust's directory at once (import, export)
+  kEnquiryIntake,         // opening an enquiry
+  kEnquiry,               // reading and handling enquiries (acknowledge, reply, pause, resolve, escalate)
+  kEnquiryAssignment,     // reassigning an enquiry, marking contact abusive
+  kDecision,              // communication-gate decisions
+  kIncident,              // incidents reported about a guardian's conduct
+  kIncidentReview,        // recording an incident's outcome, correcting it
+  kArrangement,           // communication arrangements and their revisions
+  kPremisesBan,           // premises bans
+  kLetter,                // letters sent to a guardian about an arrangement or ban
+  kStats,                 // a school's aggregate figures
+  kReplica,               // directory slices and their versions, for Parley's own services' replicas
+  kContactDetails,        // names and contact details of a batch of people, for Parley's own services to deliver
+  kNotice,                // notices a school or the trust sends (notifications): send, read, cancel, reopen consent
+  kMessage,               // the copies of notices: a guardian's inbox, deliveries per channel, consent replies
+  kTemplate,              // notice templates, a school's own and the trust's
+  kPreferences,           // a guardian's notification preferences per category and channel
+  kNotificationSettings,  // a school's notification settings (digest time, app read wait)
+  kDeliveryReceipt,       // providers' delivery receipts, for Parley's own services (the webhook bridge)
+  kLetterBatch,           // a school's daily printable letter batches (addresses and letters)
 };
-inline constexpr int kResourceCount = static_cast<int>(Resource::kContactDetails) + 1;
+inline constexpr int kResourceCount = static_cast<int>(Resource::kLetterBatch) + 1;
 
 enum class Verb { kRead, kChange };
 

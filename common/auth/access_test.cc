@@ -40,11 +40,13 @@ TEST(AccessModelTest, GuardiansReachOnlyTheirOwnFamilysRecords) {
   for (Resource r : {Resource::kIncident, Resource::kStats, Resource::kDirectory, Resource::kRouting}) {
     EXPECT_EQ(RoleReach(kGuardian, r, Verb::kRead), Reach::kNone) << ResourceName(r);
   }
-  // A guardian changes nothing but opening their own enquiry and checking their own contact.
+  // A guardian changes nothing but opening their own enquiry, checking their own contact, their own
+  // copies of notices (read, consent) and their own notification preferences.
   for (int r = 0; r < kResourceCount; ++r) {
     const Resource resource = static_cast<Resource>(r);
     const Reach change = RoleReach(kGuardian, resource, Verb::kChange);
-    if (resource == Resource::kEnquiryIntake || resource == Resource::kDecision) {
+    if (resource == Resource::kEnquiryIntake || resource == Resource::kDecision || resource == Resource::kMessage ||
+        resource == Resource::kPreferences) {
       EXPECT_EQ(change, Reach::kOwn) << ResourceName(resource);
     } else {
       EXPECT_EQ(change, Reach::kNone) << ResourceName(resource);
@@ -67,8 +69,13 @@ TEST(AccessModelTest, ConductRecordsAreForOfficeLeadersAndTheDsl) {
 TEST(AccessModelTest, TrustLeadersAndServicesNeverChangeSchoolRecords) {
   for (int r = 0; r < kResourceCount; ++r) {
     const Resource resource = static_cast<Resource>(r);
-    EXPECT_EQ(RoleReach(kTrustLeader, resource, Verb::kChange), Reach::kNone) << ResourceName(resource);
-    if (resource != Resource::kEnquiryIntake && resource != Resource::kDecision) {
+    // A trust leader's own notices are the trust's (kOwn: never a school's).
+    EXPECT_EQ(RoleReach(kTrustLeader, resource, Verb::kChange),
+              resource == Resource::kNotice ? Reach::kOwn : Reach::kNone)
+        << ResourceName(resource);
+    // Services send notices (the relays) and report receipts (the providers' bridge).
+    if (resource != Resource::kEnquiryIntake && resource != Resource::kDecision && resource != Resource::kNotice &&
+        resource != Resource::kDeliveryReceipt) {
       EXPECT_EQ(RoleReach(kService, resource, Verb::kChange), Reach::kNone) << ResourceName(resource);
     }
   }
@@ -90,6 +97,35 @@ TEST(AccessModelTest, ReplicasAndContactDetailsAreForParleysOwnServicesOnly) {
   EXPECT_EQ(*Grant(service, {Resource::kContactDetails, Verb::kRead}).At(""), Reach::kTrust);
   const Principal admin = Caller({"trust_admin"}, {});
   EXPECT_EQ(ErrorReason(Grant(admin, {Resource::kContactDetails, Verb::kRead}).At("").status()), "ROLE_REQUIRED");
+}
+
+TEST(AccessModelTest, NoticesAreSentByTheSchoolsOfficeLeadersAndDslAndReadByItsStaff) {
+  for (absl::string_view role : {kOffice, kSeniorLeader, kDsl}) {
+    EXPECT_EQ(RoleReach(role, Resource::kNotice, Verb::kChange), Reach::kSchool) << role;
+    EXPECT_EQ(RoleReach(role, Resource::kMessage, Verb::kRead), Reach::kSchool) << role;
+  }
+  // Teachers read their school's notices, not who received them (copies name guardians).
+  EXPECT_EQ(RoleReach(kTeacher, Resource::kNotice, Verb::kRead), Reach::kSchool);
+  EXPECT_EQ(RoleReach(kTeacher, Resource::kNotice, Verb::kChange), Reach::kNone);
+  EXPECT_EQ(RoleReach(kTeacher, Resource::kMessage, Verb::kRead), Reach::kNone);
+  EXPECT_EQ(RoleReach(kTrustLeader, Resource::kMessage, Verb::kRead), Reach::kNone);
+  // A guardian sends nothing and reads only their own copies and preferences.
+  EXPECT_EQ(RoleReach(kGuardian, Resource::kNotice, Verb::kRead), Reach::kNone);
+  EXPECT_EQ(RoleReach(kGuardian, Resource::kNotice, Verb::kChange), Reach::kNone);
+  EXPECT_EQ(RoleReach(kGuardian, Resource::kMessage, Verb::kRead), Reach::kOwn);
+  EXPECT_EQ(RoleReach(kGuardian, Resource::kPreferences, Verb::kChange), Reach::kOwn);
+  // Receipts come from the providers' bridge only, not from any person's token.
+  for (absl::string_view role : KnownRoles()) {
+    EXPECT_EQ(RoleReach(role, Resource::kDeliveryReceipt, Verb::kChange),
+              role == kService ? Reach::kTrust : Reach::kNone)
+        << role;
+  }
+  // A trust leader's kOwn reach over notices holds at no school: At() answers kOwn, which a school's
+  // notice refuses (it needs kSchool).
+  const Principal leader = Caller({"trust_leader"}, {});
+  EXPECT_EQ(*Grant(leader, {Resource::kNotice, Verb::kChange}).At(""), Reach::kOwn);
+  EXPECT_EQ(ErrorReason(Grant(leader, {Resource::kNotice, Verb::kChange}).AtLeast("st-marys", Reach::kSchool).status()),
+            "ROLE_REQUIRED");
 }
 
 TEST(GrantTest, ReachIsTheWidestRoleAtTheSchoolsTheTokenNames) {
