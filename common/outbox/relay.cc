@@ -54,17 +54,6 @@ std::string BigintArray(const std::vector<int64_t>& values) {
 
 }  // namespace
 
-absl::Duration RetryBackoff(int attempts, absl::Duration base, absl::Duration max, double unit_random) {
-  base = std::max(base, absl::Milliseconds(1));
-  max = std::max(max, base);
-  absl::Duration d = base;
-  // Doubling stops at the cap, so no overflow whatever `attempts` is.
-  for (int i = 1; i < attempts && d < max; ++i) d *= 2;
-  d = std::min(d, max);
-  unit_random = std::clamp(unit_random, 0.0, 1.0);
-  return d / 2 + (d / 2) * unit_random;
-}
-
 bool IsTransient(absl::StatusCode code) {
   switch (code) {
     case absl::StatusCode::kUnavailable:

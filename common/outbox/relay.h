@@ -39,6 +39,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/clock/backoff.h"
 #include "common/pg/pool.h"
 
 namespace prometheus {
@@ -111,9 +112,8 @@ class Relay {
   std::unique_ptr<Impl> impl_;
 };
 
-// Retry delay after the `attempts`-th failure: base * 2^(attempts-1), capped at max, jittered into
-// [d/2, d] by `unit_random` in [0, 1].
-absl::Duration RetryBackoff(int attempts, absl::Duration base, absl::Duration max, double unit_random);
+// Retry delays: common/clock/backoff.h.
+using ::parley::RetryBackoff;
 
 // Whether a sink failure with this code is retried quickly (transient) rather than parked.
 bool IsTransient(absl::StatusCode code);

@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/clock/backoff.h"
 #include "common/timer/timer.h"
 #include "pqxx/pqxx"
 
@@ -23,10 +24,8 @@ double NowScore(absl::Time now);
 // Shortest text that parses back to the same double (what Redis is sent).
 std::string FormatScore(double score);
 
-// Delay before retry number `attempts` (1 = after the first failure): base * 2^(attempts-1),
-// capped at `max`, then jittered into [d/2, d) by `unit_random` in [0, 1) so replicas retrying
-// the same failure spread out. Never below 1 ms.
-absl::Duration RetryBackoff(int attempts, absl::Duration base, absl::Duration max, double unit_random);
+// Retry delays: common/clock/backoff.h.
+using ::parley::RetryBackoff;
 
 // "CODE REASON" (or "CODE" when the status has no constant-shaped reason, or one that repeats the
 // code) for last_error: no message text, which could hold personal data.
