@@ -48,7 +48,7 @@ std::optional<DeliveryChannel> ChannelFromWord(std::string_view word);
 std::optional<DeliveryStatus> StatusFromWord(std::string_view word);
 
 // Where a notice comes from: a school, or the trust (school_id empty).
-struct Sender {
+struct SenderScope {
   std::string school_id;
   bool trust() const { return school_id.empty(); }
 };
@@ -83,7 +83,7 @@ struct DeliverySummary {
 
 // What a sender asks for.
 struct NoticeRequest {
-  Sender sender;
+  SenderScope sender;
   Category category = Category::kUnspecified;
   Priority priority = Priority::kUnspecified;
   Audience audience;

@@ -20,6 +20,8 @@ namespace parley::notifications {
 
 struct NotificationServiceOptions {
   size_t max_recipients = 100000;  // copies one notice may write
+  // Turns a day's letters into a printable file (delivery/letter_pdf.h in production).
+  std::function<absl::StatusOr<std::string>(const LetterBatch&)> render_letters;
 };
 
 class NotificationService {

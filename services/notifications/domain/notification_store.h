@@ -59,7 +59,9 @@ struct ClaimedDelivery {
   std::string idempotency_key;
   std::string sticky_provider;
   bool read_in_app = false;  // the app copy was read (for `unless_read`)
-  bool cancelled = false;    // the notice was cancelled meanwhile
+  // Digest deliveries: the recipient's window ("digest.{school}.{recipient}.{channel}.{time}");
+  // every delivery of one window is claimed together and goes as one message under this key.
+  std::string digest_key;
 };
 
 // What became of one attempt.
