@@ -306,6 +306,13 @@ Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::sh
     : impl_(std::make_unique<Impl>(std::move(options), std::move(contacts), std::move(conduct), std::move(escalation),
                                    out, err)) {}
 
+Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+         std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications, std::ostream& out,
+         std::ostream& err)
+    : Ctl(std::move(options), std::move(contacts), std::move(conduct), std::move(escalation), out, err) {
+  if (notifications != nullptr) impl_->notifications = notifications::v1::NotificationsService::NewStub(notifications);
+}
+
 Ctl::~Ctl() = default;
 
 absl::Status Ctl::Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,

@@ -1,4 +1,4 @@
-// parleyctl's commands against the contacts, conduct and escalation services. main.cc (and
+// parleyctl's commands against the contacts, conduct, escalation and notifications services. main.cc (and
 // conduct_cli.cc, escalation_cli.cc) parse the command line into these option structs and call one
 // method; everything else (tokens, deadlines on every call, pagination, request ids, school time
 // zones, output) happens here. The conduct commands are implemented in conduct_commands.cc, the
@@ -33,11 +33,12 @@ bool IsUsageError(const absl::Status& status);
 std::string FormatError(const absl::Status& status);
 
 struct GlobalOptions {
-  std::string addr = "127.0.0.1:50051";             // contacts
-  std::string conduct_addr = "127.0.0.1:50052";     // conduct
-  std::string escalation_addr = "127.0.0.1:50053";  // escalation
-  std::string token;                                // used as is when set
-  std::string signing_key;                          // else tokens are minted with this ES256 key
+  std::string addr = "127.0.0.1:50051";                // contacts
+  std::string conduct_addr = "127.0.0.1:50052";        // conduct
+  std::string escalation_addr = "127.0.0.1:50053";     // escalation
+  std::string notifications_addr = "127.0.0.1:50054";  // notifications
+  std::string token;                                   // used as is when set
+  std::string signing_key;                             // else tokens are minted with this ES256 key
   std::string issuer = "parley-local";
   std::string audience = "parley";
   std::vector<std::string> as_roles = {"trust_admin"};
@@ -53,6 +54,10 @@ struct GlobalOptions {
   std::string zone;
 };
 
+// The notifications commands' options (notifications_args.h).
+struct NoticeOptions;
+struct NotificationsListOptions;
+
 // Reads a protobuf-JSON TrustDirectory. Unknown fields are an error naming the field.
 absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& json, const std::string& source);
 
@@ -67,6 +72,10 @@ class Ctl {
   // Escalation commands need escalation, and contacts for the school's time zone.
   Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
       std::shared_ptr<grpc::Channel> escalation, std::ostream& out, std::ostream& err);
+  // Notifications commands need notifications, and contacts for the school's time zone.
+  Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+      std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications, std::ostream& out,
+      std::ostream& err);
   ~Ctl();
 
   absl::Status Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
@@ -291,6 +300,42 @@ class Ctl {
 
   // Figures for the school-local days from..to, both included.
   absl::Status EnquiryStats(const std::string& school, const std::string& from, const std::string& to);
+
+  // ---- notifications (parley.notifications.v1): notifications_commands.cc ----
+  // Notices, templates, preferences, school settings, consent and letter batches. A school's things
+  // take --school (bare ids then name them), the trust's --trust. Every write sends a fresh request
+  // id, reused by the retries of that one command.
+
+  // send (broadcast false: guardians or staff by name) or broadcast (an audience); prints the
+  // notice created: its name, recipient count and warnings.
+  absl::Status NoticeCreate(const NoticeOptions& opts, bool broadcast);
+  absl::Status NoticeList(const NotificationsListOptions& opts);
+  // The notice and its delivery summary.
+  absl::Status NoticeShow(const std::string& school, bool trust, const std::string& name);
+  absl::Status NoticeCancel(const std::string& school, bool trust, const std::string& name);
+  // The copies of a notice, a guardian, a pupil or a member of staff, with deliveries per channel.
+  absl::Status NoticeMessages(const NotificationsListOptions& opts);
+  absl::Status TemplateList(const NotificationsListOptions& opts);
+  absl::Status TemplateShow(const std::string& school, bool trust, const std::string& name);
+  // A protobuf-JSON Template file whose name says where it goes; update sends `etag` when given.
+  absl::Status TemplateSave(const std::string& file, bool create, const std::string& etag);
+  absl::Status TemplateDelete(const std::string& school, bool trust, const std::string& name);
+  absl::Status PrefsShow(const std::string& guardian);
+  // Reads the preferences, sets one (category, channel) entry and writes them back with the etag read.
+  absl::Status PrefsSet(const std::string& guardian, const std::string& category, const std::string& channel,
+                        const std::string& mode);
+  absl::Status NotifySettingsShow(const std::string& school);
+  // Only the fields given (digest time, app read wait) change.
+  absl::Status NotifySettingsSet(const std::string& school, const std::string& digest_time,
+                                 const std::string& app_read_wait);
+  absl::Status ConsentSummary(const std::string& school, bool trust, const std::string& notice);
+  // `answer` is yes or no; `pupil` a bare id of the message's school or a full name.
+  absl::Status ConsentReply(const std::string& message, const std::string& pupil, const std::string& answer);
+  absl::Status ConsentReopen(const std::string& school, bool trust, const std::string& notice,
+                             const std::string& pupil);
+  absl::Status LetterList(const NotificationsListOptions& opts);
+  // The PDF, written to `out_file` (created or replaced only once the whole batch has arrived).
+  absl::Status LetterDownload(const std::string& school, const std::string& name, const std::string& out_file);
 
   // The state behind the commands; defined in ctl_impl.h, for the command files' helpers.
   struct Impl;

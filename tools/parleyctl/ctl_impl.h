@@ -25,6 +25,7 @@
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
+#include "parley/notifications/v1/notifications_service.grpc.pb.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
 
@@ -135,6 +136,7 @@ struct Ctl::Impl {
   std::unique_ptr<contacts::v1::ContactsService::Stub> stub;
   std::unique_ptr<conduct::v1::ConductService::Stub> conduct;
   std::unique_ptr<escalation::v1::EscalationService::Stub> escalation;
+  std::unique_ptr<notifications::v1::NotificationsService::Stub> notifications;
   std::ostream& out;
   std::ostream& err;
   std::string minted;

@@ -1,6 +1,7 @@
-// parleyctl: the command line for Parley's contacts, conduct and escalation services. Parses
-// arguments and dispatches to tools/parleyctl/commands.h (the conduct commands are registered by
-// conduct_cli.h, the enquiries commands by escalation_cli.h); exit 0 on success, 1 when a call (or
+// parleyctl: the command line for Parley's contacts, conduct, escalation and notifications
+// services. Parses arguments and dispatches to tools/parleyctl/commands.h (the conduct commands are
+// registered by conduct_cli.h, the enquiries commands by escalation_cli.h, the notices, templates,
+// prefs, notify-settings, consent and letters commands by notifications_cli.h); exit 0 on success, 1 when a call (or
 // the work) fails, 2 on a usage error.
 #include <unistd.h>
 
@@ -24,6 +25,7 @@
 #include "tools/parleyctl/escalation_cli.h"
 #include "tools/parleyctl/health.h"
 #include "tools/parleyctl/mail_cli.h"
+#include "tools/parleyctl/notifications_cli.h"
 
 namespace {
 
@@ -34,17 +36,18 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 
 constexpr char kFooter[] = R"(Environment:
-  PARLEY_CONTACTS_ADDR    default for --addr
-  PARLEY_CONDUCT_ADDR     default for --conduct-addr
-  PARLEY_ESCALATION_ADDR  default for --escalation-addr
-  PARLEY_TOKEN            default for --token
-  PARLEY_SIGNING_KEY      default for --signing-key (ES256 PEM private key)
-  PARLEY_JWT_ISSUER       issuer of minted tokens (parley-local)
-  PARLEY_JWT_AUDIENCE     audience of minted tokens (parley)
-  PARLEY_CA_FILE          default for --ca-file: TLS, trusting this CA (plaintext when unset)
-  PARLEY_CLIENT_CERT_FILE default for --cert-file (client certificate, for mutual TLS)
-  PARLEY_CLIENT_KEY_FILE  default for --key-file (its private key)
-  PARLEY_MAIL_API         mail: the mail catcher's HTTP API (http://127.0.0.1:8025)
+  PARLEY_CONTACTS_ADDR      default for --addr
+  PARLEY_CONDUCT_ADDR       default for --conduct-addr
+  PARLEY_ESCALATION_ADDR    default for --escalation-addr
+  PARLEY_NOTIFICATIONS_ADDR default for --notifications-addr
+  PARLEY_TOKEN              default for --token
+  PARLEY_SIGNING_KEY        default for --signing-key (ES256 PEM private key)
+  PARLEY_JWT_ISSUER         issuer of minted tokens (parley-local)
+  PARLEY_JWT_AUDIENCE       audience of minted tokens (parley)
+  PARLEY_CA_FILE            default for --ca-file: TLS, trusting this CA (plaintext when unset)
+  PARLEY_CLIENT_CERT_FILE   default for --cert-file (client certificate, for mutual TLS)
+  PARLEY_CLIENT_KEY_FILE    default for --key-file (its private key)
+  PARLEY_MAIL_API           mail: the mail catcher's HTTP API (http://127.0.0.1:8025)
 
 Exit status: 0 success, 1 the call failed, 2 usage error. See docs/parleyctl.md.)";
 
@@ -71,6 +74,7 @@ int main(int argc, char** argv) {
     global.addr = env.String("PARLEY_CONTACTS_ADDR", global.addr);
     global.conduct_addr = env.String("PARLEY_CONDUCT_ADDR", global.conduct_addr);
     global.escalation_addr = env.String("PARLEY_ESCALATION_ADDR", global.escalation_addr);
+    global.notifications_addr = env.String("PARLEY_NOTIFICATIONS_ADDR", global.notifications_addr);
     global.token = env.String("PARLEY_TOKEN", "");
     global.signing_key = env.String("PARLEY_SIGNING_KEY", "");
     global.issuer = env.String("PARLEY_JWT_ISSUER", global.issuer);
@@ -79,7 +83,8 @@ int main(int argc, char** argv) {
     if (!env_status.ok()) return Report(parley::ctl::UsageError(std::string(env_status.message())));
   }
 
-  CLI::App app{"parleyctl: the command line for Parley's contacts, conduct and escalation services", "parleyctl"};
+  CLI::App app{"parleyctl: the command line for Parley's contacts, conduct, escalation and notifications services",
+               "parleyctl"};
   app.footer(kFooter);
   app.require_subcommand(1);
   app.fallthrough();
@@ -89,6 +94,8 @@ int main(int argc, char** argv) {
   app.add_option("--addr", global.addr, "contacts service address host:port")->capture_default_str();
   app.add_option("--conduct-addr", global.conduct_addr, "conduct service address host:port")->capture_default_str();
   app.add_option("--escalation-addr", global.escalation_addr, "escalation service address host:port")
+      ->capture_default_str();
+  app.add_option("--notifications-addr", global.notifications_addr, "notifications service address host:port")
       ->capture_default_str();
   app.add_option("--token", global.token, "bearer token to send (else one is minted)");
   app.add_option("--ca-file", tls.ca_file, "TLS: PEM CA the services' certificates must be signed by");
@@ -132,8 +139,9 @@ int main(int argc, char** argv) {
   CLI::App* wait = app.add_subcommand("wait", "wait until a service reports SERVING on gRPC health");
   wait->add_option("--timeout", wait_timeout_text, "how long to wait (default 30s)");
   wait->add_option("--service", wait_service,
-                   "which service: contacts (--addr), conduct (--conduct-addr) or escalation (--escalation-addr)")
-      ->check(CLI::IsMember({"contacts", "conduct", "escalation"}))
+                   "which service: contacts (--addr), conduct (--conduct-addr), escalation (--escalation-addr) or "
+                   "notifications (--notifications-addr)")
+      ->check(CLI::IsMember({"contacts", "conduct", "escalation", "notifications"}))
       ->capture_default_str();
   wait->callback([&] { needs_channel = false; });
 
@@ -239,6 +247,8 @@ int main(int argc, char** argv) {
   parley::ctl::ConductCli conduct_cli(&app, &run);
   // enquiries ...
   parley::ctl::EscalationCli escalation_cli(&app, &run);
+  // notices, templates, prefs, notify-settings, consent, letters ...
+  parley::ctl::NotificationsCli notifications_cli(&app, &run);
   // mail ... (the local mail catcher over HTTP: no channel)
   parley::ctl::MailCli mail_cli(&app, &run, &needs_channel, &global.json);
 
@@ -273,9 +283,10 @@ int main(int argc, char** argv) {
       if (!t.ok()) return Report(parley::ctl::UsageError(std::string(t.status().message())));
       timeout = *t;
     }
-    const std::string& target = wait_service == "conduct"      ? global.conduct_addr
-                                : wait_service == "escalation" ? global.escalation_addr
-                                                               : global.addr;
+    const std::string& target = wait_service == "conduct"         ? global.conduct_addr
+                                : wait_service == "escalation"    ? global.escalation_addr
+                                : wait_service == "notifications" ? global.notifications_addr
+                                                                  : global.addr;
     absl::Status status = parley::ctl::WaitForServing(target, timeout, credentials);
     if (status.ok()) std::cout << target << " is serving\n";
     return Report(status);
@@ -283,14 +294,15 @@ int main(int argc, char** argv) {
 
   // Channels connect lazily: the conduct and escalation ones cost nothing for a contacts command,
   // and conduct and enquiries commands use contacts only to learn a school's time zone.
-  std::shared_ptr<grpc::Channel> channel, conduct_channel, escalation_channel;
+  std::shared_ptr<grpc::Channel> channel, conduct_channel, escalation_channel, notifications_channel;
   if (needs_channel) {
     channel = parley::client::MakeChannel(global.addr, credentials, 64 << 20);
     conduct_channel = parley::client::MakeChannel(global.conduct_addr, credentials, 64 << 20);
     escalation_channel = parley::client::MakeChannel(global.escalation_addr, credentials, 64 << 20);
+    notifications_channel = parley::client::MakeChannel(global.notifications_addr, credentials, 64 << 20);
   }
   if (!run) return Report(parley::ctl::UsageError("no command given"));
-  Ctl ctl(global, channel, conduct_channel, escalation_channel, std::cout, std::cerr);
+  Ctl ctl(global, channel, conduct_channel, escalation_channel, notifications_channel, std::cout, std::cerr);
   absl::Status status = run(ctl);
   std::cout.flush();
   return Report(status);

@@ -24,6 +24,7 @@
 #include "gtest/gtest.h"
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
+#include "parley/notifications/v1/notifications_service.grpc.pb.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
 #include "tools/parleyctl/conduct_args.h"
@@ -35,6 +36,9 @@
 #include "tools/parleyctl/format.h"
 #include "tools/parleyctl/health.h"
 #include "tools/parleyctl/mail_cli.h"
+#include "tools/parleyctl/notifications_args.h"
+#include "tools/parleyctl/notifications_cli.h"
+#include "tools/parleyctl/notifications_format.h"
 
 namespace parley::ctl {
 namespace {
@@ -2178,6 +2182,524 @@ TEST(MailCli, ParsesShowWithoutNeedingAChannel) {
   app.parse(args);
   EXPECT_TRUE(static_cast<bool>(run));
   EXPECT_FALSE(needs_channel);
+}
+
+// --- notifications: names, audiences, variables, notices -----------------------------------------
+
+TEST(NotificationsNames, RoundTripAndAliases) {
+  for (const char* name : {"newsletter", "event", "closure", "trip", "consent", "attendance", "report", "meeting",
+                           "escalation", "conduct-letter", "emergency"}) {
+    absl::StatusOr<nv1::Category> c = ParseNoticeCategory(name);
+    ASSERT_TRUE(c.ok()) << name;
+    EXPECT_EQ(NoticeCategoryName(*c), name);
+  }
+  EXPECT_EQ(ParseNoticeCategory("CATEGORY_CONDUCT_LETTER").value(), nv1::CATEGORY_CONDUCT_LETTER);
+  EXPECT_EQ(ParseNoticeCategory("conduct_letter").value(), nv1::CATEGORY_CONDUCT_LETTER);
+  EXPECT_EQ(ParseNoticePriority("Emergency").value(), nv1::PRIORITY_EMERGENCY);
+  EXPECT_EQ(ParseDeliveryChannel("sms").value(), nv1::DELIVERY_CHANNEL_SMS);
+  EXPECT_EQ(ParseDeliveryChannel("DELIVERY_CHANNEL_LETTER").value(), nv1::DELIVERY_CHANNEL_LETTER);
+  EXPECT_EQ(ParseDeliveryMode("digest").value(), nv1::DELIVERY_MODE_DIGEST);
+  EXPECT_EQ(DeliveryStatusName(nv1::DELIVERY_STATUS_IN_DIGEST), "in-digest");
+  EXPECT_EQ(NoticeStateName(nv1::NOTICE_STATE_SCHEDULED), "scheduled");
+  absl::StatusOr<nv1::Category> bad = ParseNoticeCategory("newsletterz");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("conduct-letter"));
+}
+
+TEST(NotificationsArgs, AudienceOfASchoolsBroadcast) {
+  const std::string school = "schools/riverside-academy";
+  nv1::Audience a = ParseAudience(school, "year:9, 10", {}).value();
+  EXPECT_EQ(a.kind(), nv1::AUDIENCE_KIND_YEAR_GROUPS);
+  EXPECT_THAT(a.year_groups(), ElementsAre(9, 10));
+  EXPECT_EQ(a.schools_size(), 0);
+  a = ParseAudience(school, "class:Oak,9R", {}).value();
+  EXPECT_EQ(a.kind(), nv1::AUDIENCE_KIND_CLASSES);
+  EXPECT_THAT(a.classes(), ElementsAre("Oak", "9R"));
+  a = ParseAudience(school, "pupils:p-1,schools/riverside-academy/pupils/p-2", {}).value();
+  EXPECT_THAT(a.pupils(), ElementsAre("schools/riverside-academy/pupils/p-1", "schools/riverside-academy/pupils/p-2"));
+  a = ParseAudience(school, "guardians:g-1,guardians/g-2", {}).value();
+  EXPECT_THAT(a.guardians(), ElementsAre("guardians/g-1", "guardians/g-2"));
+  a = ParseAudience(school, "staff", {}).value();
+  EXPECT_EQ(a.kind(), nv1::AUDIENCE_KIND_STAFF);
+  EXPECT_EQ(a.staff_roles_size(), 0);
+  a = ParseAudience(school, "staff:headteacher,office", {}).value();
+  EXPECT_THAT(a.staff_roles(), ElementsAre("headteacher", "office"));
+  EXPECT_EQ(ParseAudience(school, "school", {}).value().kind(), nv1::AUDIENCE_KIND_SCHOOL);
+}
+
+TEST(NotificationsArgs, AudienceMistakesAreRefused) {
+  const std::string school = "schools/st-marys";
+  EXPECT_FALSE(ParseAudience(school, "trust", {}).ok());               // a school cannot reach the trust
+  EXPECT_FALSE(ParseAudience(school, "school", {"kenilworth"}).ok());  // --schools is the trust's
+  EXPECT_FALSE(ParseAudience(school, "year:15", {}).ok());
+  EXPECT_FALSE(ParseAudience(school, "year:4,,5", {}).ok());
+  EXPECT_FALSE(ParseAudience(school, "year", {}).ok());
+  EXPECT_FALSE(ParseAudience(school, "school:x", {}).ok());
+  EXPECT_FALSE(ParseAudience(school, "everyone", {}).ok());
+  // A trust notice names pupils in full, and says which schools a school audience means.
+  EXPECT_FALSE(ParseAudience("trust", "pupils:p-1", {}).ok());
+  EXPECT_FALSE(ParseAudience("trust", "school", {}).ok());
+  nv1::Audience a = ParseAudience("trust", "school", {"st-marys", "schools/kenilworth"}).value();
+  EXPECT_THAT(a.schools(), ElementsAre("schools/st-marys", "schools/kenilworth"));
+  EXPECT_EQ(ParseAudience("trust", "trust", {}).value().kind(), nv1::AUDIENCE_KIND_TRUST);
+}
+
+TEST(NotificationsArgs, VariablesOnceEachWithValuesKeptWhole) {
+  auto vars = ParseVariables({"trip=Science Museum", "cost=a=b", "empty="}).value();
+  EXPECT_EQ(vars.at("trip"), "Science Museum");
+  EXPECT_EQ(vars.at("cost"), "a=b");
+  EXPECT_EQ(vars.at("empty"), "");
+  EXPECT_FALSE(ParseVariables({"trip=a", "trip=b"}).ok());
+  EXPECT_FALSE(ParseVariables({"novalue"}).ok());
+  EXPECT_FALSE(ParseVariables({"Bad-Name=x"}).ok());
+  EXPECT_FALSE(ParseVariables({"=x"}).ok());
+  EXPECT_FALSE(ParseVariables({absl::StrCat("v=", std::string(2001, 'x'))}).ok());
+}
+
+TEST(NotificationsArgs, SendToGuardiansAboutPupilsWithATemplate) {
+  NoticeOptions o;
+  o.school = "st-marys";
+  o.guardians = {"g-1"};
+  o.pupils = {"p-7"};
+  o.category = "trip";
+  o.priority = "important";
+  o.template_id = "trip";
+  o.vars = {"trip=Science Museum"};
+  o.event_date = "2026-03-02";
+  nv1::CreateNoticeRequest req = BuildNoticeRequest(o, /*broadcast=*/false).value();
+  EXPECT_EQ(req.parent(), "schools/st-marys");
+  EXPECT_EQ(req.notice().audience().kind(), nv1::AUDIENCE_KIND_GUARDIANS);
+  EXPECT_THAT(req.notice().audience().guardians(), ElementsAre("guardians/g-1"));
+  EXPECT_THAT(req.notice().audience().pupils(), ElementsAre("schools/st-marys/pupils/p-7"));
+  EXPECT_EQ(req.notice().category(), nv1::CATEGORY_TRIP);
+  EXPECT_EQ(req.notice().priority(), nv1::PRIORITY_IMPORTANT);
+  EXPECT_EQ(req.notice().template_(), "trip");
+  EXPECT_EQ(req.notice().variables().at("trip"), "Science Museum");
+  EXPECT_EQ(req.notice().event_date(), "2026-03-02");
+  EXPECT_EQ(req.notice().content_size(), 0);
+  EXPECT_TRUE(req.request_id().empty());  // set by the command, once per run
+}
+
+TEST(NotificationsArgs, SendToStaffWithWrittenContent) {
+  NoticeOptions o;
+  o.school = "schools/kenilworth";
+  o.staff = {"mrs-jones"};
+  o.category = "meeting";
+  o.priority = "routine";
+  o.subject = "Staff briefing";
+  o.body = "Briefing moves to 8:15 tomorrow.";
+  o.locale = "en";
+  nv1::CreateNoticeRequest req = BuildNoticeRequest(o, false).value();
+  EXPECT_EQ(req.notice().audience().kind(), nv1::AUDIENCE_KIND_STAFF);
+  EXPECT_THAT(req.notice().audience().staff(), ElementsAre("schools/kenilworth/staff/mrs-jones"));
+  ASSERT_EQ(req.notice().content_size(), 1);
+  EXPECT_EQ(req.notice().content(0).locale(), "en");
+  EXPECT_EQ(req.notice().content(0).subject(), "Staff briefing");
+  EXPECT_TRUE(req.notice().template_().empty());
+}
+
+TEST(NotificationsArgs, NoticeMistakesAreUsageErrorsBeforeAnyCall) {
+  NoticeOptions base;
+  base.school = "st-marys";
+  base.guardians = {"g-1"};
+  base.category = "newsletter";
+  base.priority = "routine";
+  base.template_id = "newsletter";
+  ASSERT_TRUE(BuildNoticeRequest(base, false).ok());
+
+  auto fails = [&](const std::function<void(NoticeOptions&)>& change, bool broadcast, const std::string& says) {
+    NoticeOptions o = base;
+    change(o);
+    absl::StatusOr<nv1::CreateNoticeRequest> r = BuildNoticeRequest(o, broadcast);
+    ASSERT_FALSE(r.ok()) << says;
+    EXPECT_THAT(r.status().message(), HasSubstr(says));
+  };
+  fails(
+      [](NoticeOptions& o) {
+        o.subject = "Hi";
+        o.body = "x";
+      },
+      false, "not both");
+  fails([](NoticeOptions& o) { o.template_id.clear(); }, false, "--template");
+  fails([](NoticeOptions& o) { o.template_id = "News Letter"; }, false, "template id");
+  fails([](NoticeOptions& o) { o.staff = {"mrs-jones"}; }, false, "--guardian");
+  fails([](NoticeOptions& o) { o.guardians.clear(); }, false, "--guardian");
+  fails([](NoticeOptions& o) { o.trust = true; }, false, "not both");
+  fails([](NoticeOptions& o) { o.category = "gossip"; }, false, "category");
+  fails([](NoticeOptions& o) { o.priority.clear(); }, false, "--priority");
+  fails([](NoticeOptions& o) { o.event_date = "2026-3-2"; }, false, "YYYY-MM-DD");
+  fails([](NoticeOptions& o) { o.audience = "school"; }, false, "broadcast");
+  fails([](NoticeOptions& o) { o.audience = "school"; }, true, "not --guardian");
+  fails([](NoticeOptions& o) { o.guardians.clear(); }, true, "--audience is required");
+  fails(
+      [](NoticeOptions& o) {
+        o.template_id.clear();
+        o.subject = "Hi";
+        o.body = std::string(20001, 'x');
+      },
+      false, "--body is over 20000");
+  fails(
+      [](NoticeOptions& o) {
+        o.template_id.clear();
+        o.body = "x";
+        o.vars = {"a=b"};
+      },
+      false, "--var goes with --template");
+}
+
+TEST(NotificationsArgs, ResourceNames) {
+  EXPECT_EQ(NoticeName("schools/st-marys", "n-1").value(), "schools/st-marys/notices/n-1");
+  EXPECT_EQ(NoticeName("trust", "n-1").value(), "trust/notices/n-1");
+  EXPECT_EQ(NoticeName("", "trust/notices/n-1").value(), "trust/notices/n-1");
+  EXPECT_EQ(NoticeName("", "schools/a/notices/n-1").value(), "schools/a/notices/n-1");
+  EXPECT_FALSE(NoticeName("", "n-1").ok());
+  EXPECT_FALSE(NoticeName("", "schools/a/letters/n-1").ok());
+  EXPECT_EQ(TemplateName("trust", "escalation.acknowledgement").value(), "trust/templates/escalation.acknowledgement");
+  EXPECT_FALSE(TemplateName("trust", "Newsletter").ok());
+  EXPECT_EQ(SplitTemplateName("schools/st-marys/templates/newsletter").value(),
+            std::make_pair(std::string("schools/st-marys"), std::string("newsletter")));
+  EXPECT_TRUE(MessageName("schools/a/notices/n/messages/m").ok());
+  EXPECT_FALSE(MessageName("schools/a/notices/n").ok());
+  EXPECT_EQ(LetterBatchName("st-marys", "2026-01-05").value(), "schools/st-marys/letterBatches/2026-01-05");
+  EXPECT_FALSE(LetterBatchName("", "2026-01-05").ok());
+  EXPECT_FALSE(LetterBatchName("st-marys", "2026-13-05").ok());
+
+  NotificationsListOptions m;
+  m.notice = "n-1";
+  m.school = "st-marys";
+  EXPECT_EQ(MessagesParent(m).value(), "schools/st-marys/notices/n-1");
+  m.guardian = "g-1";
+  EXPECT_FALSE(MessagesParent(m).ok());  // two parents
+  m.notice.clear();
+  EXPECT_EQ(MessagesParent(m).value(), "guardians/g-1");
+  m.guardian.clear();
+  m.pupil = "p-3";
+  EXPECT_EQ(MessagesParent(m).value(), "schools/st-marys/pupils/p-3");
+}
+
+TEST(NotificationsArgs, SettingsValues) {
+  EXPECT_TRUE(CheckDigestTime("17:00").ok());
+  EXPECT_TRUE(CheckDigestTime("00:05").ok());
+  EXPECT_FALSE(CheckDigestTime("24:00").ok());
+  EXPECT_FALSE(CheckDigestTime("7:00").ok());
+  EXPECT_FALSE(CheckDigestTime("17:60").ok());
+  EXPECT_EQ(ParseAppReadWait("0").value(), absl::ZeroDuration());
+  EXPECT_EQ(ParseAppReadWait("1h").value(), absl::Hours(1));
+  EXPECT_EQ(ParseAppReadWait("90m").value(), absl::Minutes(90));
+  EXPECT_FALSE(ParseAppReadWait("73h").ok());
+  EXPECT_FALSE(ParseAppReadWait("-1h").ok());
+}
+
+TEST(NotificationsArgs, SetPreferenceReplacesOneEntryAndRefusesEmergency) {
+  nv1::Preferences p;
+  ASSERT_TRUE(SetPreference(&p, nv1::CATEGORY_NEWSLETTER, nv1::DELIVERY_CHANNEL_EMAIL, nv1::DELIVERY_MODE_DIGEST).ok());
+  ASSERT_TRUE(SetPreference(&p, nv1::CATEGORY_NEWSLETTER, nv1::DELIVERY_CHANNEL_APP, nv1::DELIVERY_MODE_INSTANT).ok());
+  ASSERT_TRUE(SetPreference(&p, nv1::CATEGORY_NEWSLETTER, nv1::DELIVERY_CHANNEL_EMAIL, nv1::DELIVERY_MODE_OFF).ok());
+  ASSERT_EQ(p.entries_size(), 2);
+  EXPECT_EQ(p.entries(0).channel(), nv1::DELIVERY_CHANNEL_EMAIL);
+  EXPECT_EQ(p.entries(0).mode(), nv1::DELIVERY_MODE_OFF);
+  EXPECT_FALSE(SetPreference(&p, nv1::CATEGORY_EMERGENCY, nv1::DELIVERY_CHANNEL_SMS, nv1::DELIVERY_MODE_OFF).ok());
+  EXPECT_FALSE(SetPreference(&p, nv1::CATEGORY_EVENT, nv1::DELIVERY_CHANNEL_SMS, nv1::DELIVERY_MODE_DIGEST).ok());
+  EXPECT_EQ(p.entries_size(), 2);
+}
+
+TEST(NotificationsArgs, TemplateFileNamesItsPlaceAndRefusesUnknownFields) {
+  nv1::Template t = ParseTemplateJson(R"({"name":"trust/templates/newsletter","category":"CATEGORY_NEWSLETTER",
+      "variables":["headline"],"variants":[{"locale":"en","subject":"{{headline}}","body":"Dear {{recipient_name}}"}]})",
+                                      "t.json")
+                        .value();
+  EXPECT_EQ(t.category(), nv1::CATEGORY_NEWSLETTER);
+  EXPECT_THAT(t.variables(), ElementsAre("headline"));
+  absl::StatusOr<nv1::Template> typo =
+      ParseTemplateJson(R"({"name":"trust/templates/x","category":"CATEGORY_NEWSLETTER","variantz":[]})", "t.json");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(typo.status().message(), HasSubstr("variantz"));
+  EXPECT_FALSE(ParseTemplateJson(R"({"category":"CATEGORY_NEWSLETTER"})", "t.json").ok());  // no name
+}
+
+// --- notifications: output -------------------------------------------------------------------------
+
+nv1::Notice ShortNoticeEvent() {
+  nv1::Notice n;
+  n.set_name("schools/st-marys/notices/n-42");
+  n.set_category(nv1::CATEGORY_EVENT);
+  n.set_priority(nv1::PRIORITY_ROUTINE);
+  n.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_YEAR_GROUPS);
+  n.mutable_audience()->add_year_groups(5);
+  n.set_template_("event");
+  (*n.mutable_variables())["event"] = "Winter concert";
+  n.set_event_date("2026-03-12");
+  n.set_state(nv1::NOTICE_STATE_SENDING);
+  n.set_recipient_count(57);
+  nv1::NoticeWarning* w = n.add_warnings();
+  w->set_code("SHORT_NOTICE");
+  w->set_message("10 days' notice; St Mary's asks for 14");
+  n.mutable_summary()->set_pending(7);
+  n.mutable_summary()->set_delivered(50);
+  SetTime("2026-03-02T09:00:00Z", n.mutable_create_time());
+  return n;
+}
+
+TEST(NotificationsFormat, NoticeShowsCountWarningsAndDeliveries) {
+  const std::string out = FormatNotice(ShortNoticeEvent(), London());
+  EXPECT_THAT(out, HasSubstr("schools/st-marys/notices/n-42"));
+  EXPECT_THAT(out, MatchesRegex("(.|\n)*recipients: +57\n(.|\n)*"));
+  EXPECT_THAT(out, HasSubstr("SHORT_NOTICE: 10 days' notice; St Mary's asks for 14"));
+  EXPECT_THAT(out, HasSubstr("pending 7, delivered 50"));
+  EXPECT_THAT(out, HasSubstr("guardians of year 5"));
+  EXPECT_THAT(out, HasSubstr("event (event)"));
+  EXPECT_THAT(out, HasSubstr("Thu 12 Mar 2026"));
+  EXPECT_THAT(out, HasSubstr("Mon 2 Mar 2026 09:00 GMT"));
+  EXPECT_EQ(FormatDeliverySummary({}), "nothing yet");
+  const std::string table = FormatNoticesTable({ShortNoticeEvent()}, London());
+  EXPECT_THAT(table, HasSubstr("n-42"));
+  EXPECT_THAT(table, HasSubstr("SHORT_NOTICE"));
+}
+
+TEST(NotificationsFormat, MessagesTableShowsEachChannelAndNoContent) {
+  nv1::Message m;
+  m.set_name("schools/woodgrange-infant/notices/n-1/messages/m-9");
+  m.set_notice("schools/woodgrange-infant/notices/n-1");
+  m.set_recipient("guardians/g-00012");
+  m.add_pupils("schools/woodgrange-infant/pupils/p-00003");
+  m.set_locale("bn");
+  m.set_subject("School closed today");
+  m.set_body("Dear Mrs Rahman, the school is closed");
+  nv1::Delivery* app = m.add_deliveries();
+  app->set_channel(nv1::DELIVERY_CHANNEL_APP);
+  app->set_status(nv1::DELIVERY_STATUS_DELIVERED);
+  nv1::Delivery* email = m.add_deliveries();
+  email->set_channel(nv1::DELIVERY_CHANNEL_EMAIL);
+  email->set_status(nv1::DELIVERY_STATUS_FAILED);
+  email->set_reason("PERMANENT_FAILURE");
+  nv1::Delivery* letter = m.add_deliveries();
+  letter->set_channel(nv1::DELIVERY_CHANNEL_LETTER);
+  letter->set_status(nv1::DELIVERY_STATUS_PENDING);
+  letter->set_fallback_from(nv1::DELIVERY_CHANNEL_EMAIL);
+  const std::string table = FormatMessagesTable({m}, London());
+  EXPECT_THAT(table, HasSubstr("app:delivered email:failed(PERMANENT_FAILURE) email→letter:pending"));
+  EXPECT_THAT(table, HasSubstr("guardians/g-00012"));
+  EXPECT_THAT(table, HasSubstr("p-00003"));
+  EXPECT_THAT(table, Not(HasSubstr("Rahman")));  // the rendered text is for the single view only
+  const std::string one = FormatMessage(m, London());
+  EXPECT_THAT(one, HasSubstr("Dear Mrs Rahman"));
+  EXPECT_THAT(one, HasSubstr("letter (after email)"));
+}
+
+TEST(NotificationsFormat, ConsentSummaryPerPupil) {
+  nv1::ConsentSummary s;
+  s.set_notice("schools/riverside-academy/notices/n-3");
+  s.set_pupils(2);
+  s.set_answered_yes(1);
+  s.set_awaiting(1);
+  nv1::PupilConsent* a = s.add_rows();
+  a->set_pupil("schools/riverside-academy/pupils/p-1");
+  a->mutable_reply()->set_answer(nv1::CONSENT_ANSWER_YES);
+  a->mutable_reply()->set_guardian("guardians/g-1");
+  a->mutable_reply()->set_locked(true);
+  a->add_guardians("guardians/g-1");
+  a->add_guardians("guardians/g-2");
+  nv1::PupilConsent* b = s.add_rows();
+  b->set_pupil("schools/riverside-academy/pupils/p-2");
+  b->add_guardians("guardians/g-3");
+  const std::string out = FormatConsentSummary(s, London());
+  EXPECT_THAT(out, MatchesRegex("(.|\n)*p-1 +yes +g-1 +- +yes +g-1,g-2\n(.|\n)*"));
+  EXPECT_THAT(out, MatchesRegex("(.|\n)*p-2 +awaiting +- +- +- +g-3\n(.|\n)*"));
+}
+
+// --- notifications: the commands against a fake service ----------------------------------------
+
+class FakeNotifications final : public nv1::NotificationsService::Service {
+ public:
+  grpc::Status CreateNotice(grpc::ServerContext*, const nv1::CreateNoticeRequest* req, nv1::Notice* resp) override {
+    calls.push_back("CreateNotice");
+    creates.push_back(*req);
+    *resp = req->notice();
+    resp->set_name(absl::StrCat(req->parent(), "/notices/n-", creates.size()));
+    resp->set_recipient_count(212);
+    nv1::NoticeWarning* w = resp->add_warnings();
+    w->set_code("NO_CHANNEL");
+    w->set_count(3);
+    return grpc::Status::OK;
+  }
+  grpc::Status ListNotices(grpc::ServerContext*, const nv1::ListNoticesRequest* req,
+                           nv1::ListNoticesResponse* resp) override {
+    calls.push_back("ListNotices");
+    last_list = *req;
+    resp->add_notices()->set_name(absl::StrCat(req->parent(), "/notices/n-1"));
+    return grpc::Status::OK;
+  }
+  grpc::Status GetPreferences(grpc::ServerContext*, const nv1::GetPreferencesRequest* req,
+                              nv1::Preferences* resp) override {
+    calls.push_back("GetPreferences");
+    resp->set_name(req->name());
+    resp->set_etag("\"4\"");
+    nv1::ChannelPreference* e = resp->add_entries();
+    e->set_category(nv1::CATEGORY_EVENT);
+    e->set_channel(nv1::DELIVERY_CHANNEL_EMAIL);
+    e->set_mode(nv1::DELIVERY_MODE_OFF);
+    return grpc::Status::OK;
+  }
+  grpc::Status UpdatePreferences(grpc::ServerContext*, const nv1::UpdatePreferencesRequest* req,
+                                 nv1::Preferences* resp) override {
+    calls.push_back("UpdatePreferences");
+    last_prefs = *req;
+    *resp = req->preferences();
+    return grpc::Status::OK;
+  }
+  grpc::Status UpdateSchoolSettings(grpc::ServerContext*, const nv1::UpdateSchoolSettingsRequest* req,
+                                    nv1::SchoolSettings* resp) override {
+    calls.push_back("UpdateSchoolSettings");
+    last_settings = *req;
+    *resp = req->settings();
+    return grpc::Status::OK;
+  }
+  grpc::Status DownloadLetterBatch(grpc::ServerContext*, const nv1::DownloadLetterBatchRequest* req,
+                                   grpc::ServerWriter<nv1::LetterBatchChunk>* writer) override {
+    calls.push_back("DownloadLetterBatch " + req->name());
+    for (const char* part : {"%PDF-1.4\n", "page one\n", "%%EOF\n"}) {
+      nv1::LetterBatchChunk chunk;
+      chunk.set_content_type("application/pdf");
+      chunk.set_data(part);
+      writer->Write(chunk);
+    }
+    return grpc::Status::OK;
+  }
+
+  std::vector<std::string> calls;
+  std::vector<nv1::CreateNoticeRequest> creates;
+  nv1::ListNoticesRequest last_list;
+  nv1::UpdatePreferencesRequest last_prefs;
+  nv1::UpdateSchoolSettingsRequest last_settings;
+};
+
+class NotificationsCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&contacts_);
+    builder.RegisterService(&notifications_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  // `parleyctl <args>` for the notifications commands, as main parses it, against the fakes.
+  absl::Status Run(const std::vector<std::string>& args, bool json = false) {
+    CLI::App app{"parleyctl"};
+    app.require_subcommand(1);
+    Command run;
+    NotificationsCli cli(&app, &run);
+    std::vector<const char*> argv = {"parleyctl"};
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    try {
+      app.parse(static_cast<int>(argv.size()), argv.data());
+    } catch (const CLI::ParseError& e) {
+      return UsageError(e.what());
+    }
+    if (!run) return absl::InternalError("no command was set");
+    GlobalOptions g;
+    g.token = "test-token";
+    g.json = json;
+    Ctl ctl(g, channel_, nullptr, nullptr, channel_, out_, err_);
+    return run(ctl);
+  }
+
+  FakeContacts contacts_;
+  FakeNotifications notifications_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(NotificationsCommandsTest, BroadcastSendsTheAudienceWithAFreshRequestIdEachTime) {
+  const std::vector<std::string> args = {
+      "notices",  "broadcast",  "--school",  "woodgrange-infant", "--audience", "school", "--category",
+      "closure",  "--priority", "emergency", "--subject",         "Closed",     "--body", "The school is closed today.",
+      "--locale", "en"};
+  ASSERT_TRUE(Run(args).ok()) << err_.str();
+  ASSERT_TRUE(Run(args).ok()) << err_.str();
+  ASSERT_EQ(notifications_.creates.size(), 2u);
+  const nv1::CreateNoticeRequest& req = notifications_.creates[0];
+  EXPECT_EQ(req.parent(), "schools/woodgrange-infant");
+  EXPECT_EQ(req.notice().audience().kind(), nv1::AUDIENCE_KIND_SCHOOL);
+  EXPECT_EQ(req.notice().priority(), nv1::PRIORITY_EMERGENCY);
+  EXPECT_EQ(req.notice().content(0).body(), "The school is closed today.");
+  EXPECT_THAT(req.request_id(), MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_NE(req.request_id(), notifications_.creates[1].request_id());
+  EXPECT_THAT(out_.str(), HasSubstr("schools/woodgrange-infant/notices/n-1"));
+  EXPECT_THAT(out_.str(), MatchesRegex("(.|\n)*recipients: +212\n(.|\n)*"));
+  EXPECT_THAT(out_.str(), HasSubstr("NO_CHANNEL (3)"));
+}
+
+TEST_F(NotificationsCommandsTest, SendAtLocalTimeIsReadInTheSchoolsZone) {
+  ASSERT_TRUE(
+      Run({"notices", "send", "--school", "st-marys", "--guardian", "g-1", "--category", "meeting", "--priority",
+           "important", "--template", "meeting", "--var", "when=Tue 4pm", "--send-at", "2030-07-01 08:30"})
+          .ok())
+      << err_.str();
+  ASSERT_EQ(notifications_.creates.size(), 1u);
+  // 08:30 BST is 07:30 UTC.
+  EXPECT_EQ(absl::FromUnixSeconds(notifications_.creates[0].notice().send_time().seconds()),
+            Utc("2030-07-01T07:30:00Z"));
+  EXPECT_EQ(notifications_.creates[0].notice().variables().at("when"), "Tue 4pm");
+}
+
+TEST_F(NotificationsCommandsTest, MistakesSendNothing) {
+  EXPECT_TRUE(IsUsageError(Run({"notices", "broadcast", "--school", "st-marys", "--audience", "year:4,x", "--category",
+                                "event", "--priority", "routine", "--template", "event"})));
+  EXPECT_TRUE(IsUsageError(Run({"notices", "send", "--school", "st-marys", "--guardian", "g-1", "--category", "event",
+                                "--priority", "routine", "--template", "event", "--send-at", "tomorrow"})));
+  EXPECT_TRUE(
+      IsUsageError(Run({"prefs", "set", "g-1", "--category", "emergency", "--channel", "sms", "--mode", "off"})));
+  EXPECT_TRUE(IsUsageError(Run({"notify-settings", "set", "st-marys", "--digest-time", "5pm"})));
+  EXPECT_TRUE(notifications_.calls.empty());
+}
+
+TEST_F(NotificationsCommandsTest, PrefsSetKeepsTheOtherEntriesAndSendsTheEtagRead) {
+  ASSERT_TRUE(Run({"prefs", "set", "g-7", "--category", "newsletter", "--channel", "email", "--mode", "digest"}).ok())
+      << err_.str();
+  EXPECT_THAT(notifications_.calls, ElementsAre("GetPreferences", "UpdatePreferences"));
+  const nv1::UpdatePreferencesRequest& req = notifications_.last_prefs;
+  EXPECT_EQ(req.etag(), "\"4\"");
+  EXPECT_EQ(req.preferences().name(), "guardians/g-7/preferences");
+  ASSERT_EQ(req.preferences().entries_size(), 2);
+  EXPECT_EQ(req.preferences().entries(0).category(), nv1::CATEGORY_EVENT);
+  EXPECT_EQ(req.preferences().entries(1).category(), nv1::CATEGORY_NEWSLETTER);
+  EXPECT_EQ(req.preferences().entries(1).mode(), nv1::DELIVERY_MODE_DIGEST);
+  EXPECT_FALSE(req.request_id().empty());
+}
+
+TEST_F(NotificationsCommandsTest, NotifySettingsSetChangesOnlyWhatIsGiven) {
+  ASSERT_TRUE(Run({"notify-settings", "set", "woodgrange-infant", "--app-read-wait", "1h"}).ok()) << err_.str();
+  const nv1::UpdateSchoolSettingsRequest& req = notifications_.last_settings;
+  EXPECT_EQ(req.settings().name(), "schools/woodgrange-infant/notificationSettings");
+  EXPECT_THAT(req.update_mask().paths(), ElementsAre("app_read_wait"));
+  EXPECT_EQ(req.settings().app_read_wait().seconds(), 3600);
+  EXPECT_TRUE(req.settings().digest_time().empty());
+}
+
+TEST_F(NotificationsCommandsTest, ListsTheTrustsNoticesWithoutAskingContacts) {
+  ASSERT_TRUE(Run({"notices", "list", "--trust", "--category", "closure"}).ok()) << err_.str();
+  EXPECT_EQ(notifications_.last_list.parent(), "trust");
+  EXPECT_EQ(notifications_.last_list.category(), nv1::CATEGORY_CLOSURE);
+  EXPECT_THAT(out_.str(), HasSubstr("n-1"));
+  EXPECT_THAT(err_.str(), Not(HasSubstr("warning")));
+}
+
+TEST_F(NotificationsCommandsTest, LetterDownloadWritesTheWholeStream) {
+  const std::string path = ::testing::TempDir() + "/batch.pdf";
+  ASSERT_TRUE(Run({"letters", "download", "2026-01-05", "--school", "milton-road", "--out", path}).ok()) << err_.str();
+  EXPECT_THAT(notifications_.calls, ElementsAre("DownloadLetterBatch schools/milton-road/letterBatches/2026-01-05"));
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream content;
+  content << f.rdbuf();
+  EXPECT_EQ(content.str(), "%PDF-1.4\npage one\n%%EOF\n");
+  EXPECT_THAT(out_.str(), HasSubstr("wrote " + path));
 }
 
 }  // namespace
