@@ -8,6 +8,7 @@
 #include "parley/conduct/v1/conduct_service.pb.h"
 #include "parley/contacts/v1/contacts_service.pb.h"
 #include "parley/escalation/v1/escalation_service.pb.h"
+#include "parley/notifications/v1/notifications_service.pb.h"
 
 namespace parley::fuzz {
 
@@ -19,6 +20,7 @@ inline const std::vector<const google::protobuf::Descriptor*>& RequestTypes() {
              parley::contacts::v1::GetSchoolRequest::descriptor()->file(),
              parley::conduct::v1::GetIncidentRequest::descriptor()->file(),
              parley::escalation::v1::GetEnquiryRequest::descriptor()->file(),
+             parley::notifications::v1::GetNoticeRequest::descriptor()->file(),
          }) {
       for (int s = 0; s < file->service_count(); ++s) {
         const google::protobuf::ServiceDescriptor* service = file->service(s);
