@@ -452,13 +452,16 @@ grpc::Status NotificationsApi::UpdateTemplate(grpc::ServerContext* ctx, const v1
         caller, *req, "UpdateTemplate", [](const Template& t) { return ToProto(t); },
         [&](const RequestKey& key, const Encoder<Template>& encode) -> absl::StatusOr<WriteResult> {
           v1::Template merged = req->template_();
+          std::string etag = req->etag();
           if (req->update_mask().paths_size() > 0) {
             PARLEY_ASSIGN_OR_RETURN(Template current, notifications_->GetTemplate(id.first, id.second));
             PARLEY_ASSIGN_OR_RETURN(merged, api::ApplyUpdateMask(ToProto(current), req->template_(), req->update_mask(),
                                                                  kTemplateUpdatable));
+            // The merge is over what was read: a change in between is ABORTED, not lost.
+            if (etag.empty()) etag = current.etag;
           }
           PARLEY_ASSIGN_OR_RETURN(Template t, TemplateFrom(merged, id.first, id.second));
-          return notifications_->UpdateTemplate(key, std::move(t), req->etag(), encode);
+          return notifications_->UpdateTemplate(key, std::move(t), etag, encode);
         },
         resp);
   });
@@ -534,14 +537,17 @@ grpc::Status NotificationsApi::UpdateSchoolSettings(grpc::ServerContext* ctx,
         caller, *req, "UpdateSchoolSettings", [](const SchoolSettings& s) { return ToProto(s); },
         [&](const RequestKey& key, const Encoder<SchoolSettings>& encode) -> absl::StatusOr<WriteResult> {
           v1::SchoolSettings merged = req->settings();
+          std::string etag = req->etag();
           if (req->update_mask().paths_size() > 0) {
             PARLEY_ASSIGN_OR_RETURN(SchoolSettings current, notifications_->GetSettings(school_id));
             current.school_id = school_id;
             PARLEY_ASSIGN_OR_RETURN(merged, api::ApplyUpdateMask(ToProto(current), req->settings(), req->update_mask(),
                                                                  kSettingsUpdatable));
+            // The merge is over what was read: a change in between is ABORTED, not lost.
+            if (etag.empty()) etag = current.etag;
           }
           PARLEY_ASSIGN_OR_RETURN(SchoolSettings s, SettingsFrom(merged, school_id));
-          return notifications_->PutSettings(key, std::move(s), req->etag(), encode);
+          return notifications_->PutSettings(key, std::move(s), etag, encode);
         },
         resp);
   });

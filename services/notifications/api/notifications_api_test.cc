@@ -656,6 +656,14 @@ TEST_F(NotificationsApiTest, SchoolSettingsAreChangedByTheOfficeAndSeniorLeaders
   ASSERT_EQ(Call(&Stub::GetSchoolSettings, get, &out, Staff("office")).code, grpc::StatusCode::OK);
   EXPECT_EQ(out.digest_time(), "07:30");
   EXPECT_EQ(Call(&Stub::GetSchoolSettings, get, &out, Staff("teacher")).reason, "ROLE_REQUIRED");
+
+  // Read, then changed by someone else: the stale etag is refused, nothing is lost.
+  update.mutable_settings()->set_digest_time("18:00");
+  update.set_etag("stale");
+  update.set_request_id(Uuid(3));
+  r = Call(&Stub::UpdateSchoolSettings, update, &out, Staff("office"));
+  EXPECT_EQ(r.code, grpc::StatusCode::ABORTED);
+  EXPECT_EQ(r.reason, "ETAG_MISMATCH");
 }
 
 // ---- receipts, letters, figures --------------------------------------------------------------
