@@ -109,8 +109,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--json", global.json, "print the response as protobuf JSON");
   app.add_option("--timeout", timeout_text, "deadline of each call (default 10s; import 5m, export 2m)");
-  app.add_option("--zone", global.zone,
-                 "conduct, enquiries: the school's IANA time zone (default: the school's own, asked of contacts)");
+  app.add_option(
+      "--zone", global.zone,
+      "conduct, enquiries, notifications: the school's IANA time zone (default: the school's own, asked of contacts)");
 
   parley::ctl::Command run;
   bool needs_channel = true;
