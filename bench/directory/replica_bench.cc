@@ -31,6 +31,7 @@
 #include "common/directory/grpc_feed.h"
 #include "common/directory/replica.h"
 #include "common/directory/slice.h"
+#include "common/directory/testing/generated_trust.h"
 #include "common/grpc/server.h"
 #include "common/log/log.h"
 #include "google/protobuf/util/json_util.h"
@@ -40,7 +41,6 @@
 #include "services/contacts/api/convert.h"
 #include "services/contacts/domain/directory_service.h"
 #include "services/contacts/testing/in_memory_store.h"
-#include "services/contacts/testing/sample_directory.h"
 
 namespace parley::contacts {
 namespace {
@@ -78,66 +78,6 @@ std::string Percentiles(std::vector<absl::Duration> v) {
 }
 
 std::string Uuid(int64_t n) { return absl::StrFormat("00000000-0000-4000-8000-%012d", n); }
-
-// A trust of `schools` schools shaped like the sample (its calendar, policy, routing and
-// ladders), each with `staff` staff, `pupils` pupils and `guardians` guardians linked to them
-// (every tenth also to a pupil of the next school).
-Directory Generated(int schools, int staff, int pupils, int guardians) {
-  Directory dir;
-  dir.trust.display_name = "Generated Learning Trust";
-  for (int s = 0; s < schools; ++s) {
-    const std::string id = absl::StrFormat("school-%02d", s);
-    SchoolDirectory sd = testing::SampleSchool(id);
-    sd.pupils.clear();
-    const int teachers = staff - static_cast<int>(sd.staff.size());
-    for (int t = 0; t < teachers; ++t) {
-      Staff member;
-      member.school_id = id;
-      member.id = absl::StrFormat("t-%03d", t);
-      member.display_name = absl::StrFormat("Teacher %d of %s", t, id);
-      member.email = absl::StrCat(member.id, ".", id, "@example.org");
-      member.roles = {"class_teacher"};
-      member.line_manager = "deputy";
-      if (t % 8 == 0) {
-        calendar::WorkingPattern part_time;
-        part_time.works = {true, true, true, false, false, false, false};
-        member.working_pattern = part_time;
-      }
-      sd.staff[member.id] = member;
-    }
-    for (int p = 0; p < pupils; ++p) {
-      Pupil pupil;
-      pupil.school_id = id;
-      pupil.id = absl::StrFormat("p-%04d", p);
-      pupil.given_name = "Given";
-      pupil.family_name = absl::StrCat("Family", p);
-      pupil.year_group = 1 + p % 6;
-      pupil.class_name = absl::StrFormat("C%02d", p % teachers);
-      pupil.class_teacher = absl::StrFormat("t-%03d", p % teachers);
-      pupil.send = p % 7 == 0;
-      sd.pupils[pupil.id] = pupil;
-    }
-    for (int g = 0; g < guardians; ++g) {
-      Guardian guardian;
-      guardian.id = absl::StrFormat("g-%02d-%05d", s, g);
-      guardian.given_name = "Given";
-      guardian.family_name = absl::StrCat("Family", g);
-      guardian.preferred_channel = Channel::kEmail;
-      guardian.contact_points = {ContactPoint{ContactKind::kEmail, absl::StrCat(guardian.id, "@example.org")},
-                                 ContactPoint{ContactKind::kMobile, absl::StrFormat("+4477009%05d", g)}};
-      guardian.language = "en";
-      guardian.pupils = {
-          PupilLink{id, absl::StrFormat("p-%04d", g % pupils), g < pupils ? "mother" : "father", true, std::nullopt}};
-      if (g % 10 == 0 && schools > 1) {
-        guardian.pupils.push_back(PupilLink{absl::StrFormat("school-%02d", (s + 1) % schools),
-                                            absl::StrFormat("p-%04d", (g + 1) % pupils), "mother", true, std::nullopt});
-      }
-      dir.guardians[guardian.id] = guardian;
-    }
-    dir.schools[id] = std::move(sd);
-  }
-  return dir;
-}
 
 // Contacts in this process: the in-memory store, the service, the API behind the real server.
 class Contacts {
@@ -346,7 +286,7 @@ int Run(int edits, int churn, const std::string& demo_path) {
   // (b) the generated trust first, in its own contacts, then released.
   {
     const absl::Time g0 = absl::Now();
-    Directory generated = Generated(20, 80, 1000, 1500);
+    Directory generated = directory::testing::GeneratedTrust(20, 80, 1000, 1500);
     Contacts contacts(bench.verifier.get());
     if (!contacts.Start(std::move(generated))) return 2;
     std::printf("\n(generated and imported in %.1f s)", absl::ToDoubleSeconds(absl::Now() - g0));
