@@ -18,9 +18,11 @@ absl::StatusOr<std::unique_ptr<TrustUnderTest>> TrustUnderTest::Start(const Trus
     return absl::InvalidArgumentError("conduct and escalation need a Redis address");
   }
   std::unique_ptr<TrustUnderTest> trust(new TrustUnderTest);
-  for (Service s : {Service::kContacts, Service::kConduct, Service::kEscalation}) {
+  const bool notifications = !options.notifications_binary.empty();
+  for (Service s : {Service::kContacts, Service::kConduct, Service::kEscalation, Service::kNotifications}) {
     if (s == Service::kConduct && !conduct) continue;
     if (s == Service::kEscalation && !escalation) continue;
+    if (s == Service::kNotifications && !notifications) continue;
     absl::StatusOr<parley::testing::TestDatabase> db = parley::testing::TestDatabase::CreateOrError();
     if (!db.ok()) return db.status();
     trust->db_[Index(s)] = std::move(*db);
@@ -43,13 +45,17 @@ absl::StatusOr<std::unique_ptr<TrustUnderTest>> TrustUnderTest::Start(const Trus
     absl::Status imported = ImportDemoTrust(trust->Port(Service::kContacts), options.trust_json, admin);
     if (!imported.ok()) return imported;
   }
-  if (!conduct) return trust;
-
-  // Conduct and escalation call contacts (and escalation calls conduct) as the services' identity.
+  // The other services call contacts (and escalation calls conduct) as the services' identity.
   std::map<std::string, std::string> backend = common;
-  backend["PARLEY_REDIS_ADDR"] = options.redis_addr;
   backend["PARLEY_SERVICE_KEY"] = service_key;
   backend["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", trust->Port(Service::kContacts));
+  if (notifications) {
+    started = trust->StartService(Service::kNotifications, options.notifications_binary, backend, options);
+    if (!started.ok()) return started;
+    backend["PARLEY_NOTIFICATIONS_ADDR"] = absl::StrCat("127.0.0.1:", trust->Port(Service::kNotifications));
+  }
+  if (!conduct) return trust;
+  backend["PARLEY_REDIS_ADDR"] = options.redis_addr;
   started = trust->StartService(Service::kConduct, options.conduct_binary, backend, options);
   if (!started.ok()) return started;
   if (!escalation) return trust;

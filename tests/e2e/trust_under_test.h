@@ -7,6 +7,9 @@
 //   - contacts, migrated and started on its database (always);
 //   - the trust directory in `trust_json` imported through contacts as a trust admin, when given;
 //   - conduct: its database, Redis, the service key and contacts' address, when given its binary;
+//   - notifications, when given its binary: after contacts and before conduct and escalation, whose
+//     outbox relays then hand their notices to it (PARLEY_NOTIFICATIONS_ADDR); its SMTP server and
+//     gateways come from the suite's extra environment (the suite starts its own sinks);
 //   - escalation: the same plus conduct's address, when given its binary (conduct's too);
 // each service with the suite's extra environment on top (ServiceEnv underneath all of it).
 // It owns the databases, keys, processes and the users' signer; destroying it kills the services
@@ -45,7 +48,7 @@
 
 namespace parley::e2e {
 
-enum class Service { kContacts = 0, kConduct = 1, kEscalation = 2 };
+enum class Service { kContacts = 0, kConduct = 1, kEscalation = 2, kNotifications = 3 };
 
 struct TrustOptions {
   TrustOptions(std::string name, std::string trust_json, std::string contacts_binary, std::string conduct_binary = "",
@@ -66,6 +69,8 @@ struct TrustOptions {
   std::string contacts_binary;
   std::string conduct_binary;
   std::string escalation_binary;
+  // Started when given (see above).
+  std::string notifications_binary;
   // The Redis server conduct and escalation use ("host:port"); StartForSuite fills it from
   // $PARLEY_TEST_REDIS_ADDR when empty.
   std::string redis_addr;
@@ -106,7 +111,7 @@ class TrustUnderTest {
   const auth::testing::KeyPair& user_keys() const { return user_keys_; }
 
  private:
-  static constexpr int kServices = 3;
+  static constexpr int kServices = 4;
   static int Index(Service service) { return static_cast<int>(service); }
 
   TrustUnderTest() = default;

@@ -307,18 +307,29 @@ absl::StatusOr<Plan> PlanNotice(const NoticeRequest& request, const std::vector<
       for (const std::string& pupil : pupils) {
         auto it = of_pupil.find(pupil);
         if (it == of_pupil.end()) continue;
-        std::vector<const directory::Guardian*> eligible, residents;
+        std::vector<const directory::Guardian*> eligible, chosen;
+        bool at_home = false;  // a guardian who does not live apart hears for the family
         for (const auto& [g, link] : it->second) {
           if (!entitled(*link)) {
             ++excluded;
             continue;
           }
           eligible.push_back(g);
-          // A guardian living apart gets a copy of their own when they asked for separate copies;
-          // otherwise the guardian the pupil lives with hears (and they do, when nobody else can).
-          if (!g->lives_apart || g->separate_copies) residents.push_back(g);
+          at_home |= !g->lives_apart;
+          // A guardian living apart gets a copy of their own when they asked for separate copies.
+          if (!g->lives_apart || g->separate_copies) chosen.push_back(g);
         }
-        for (const directory::Guardian* g : residents.empty() ? eligible : residents) {
+        // Separated parents and nobody at home: the first listed who did not ask is the main
+        // contact and hears too, so a parent who asked never takes the other's copy away.
+        if (!at_home) {
+          for (const directory::Guardian* g : eligible) {
+            if (!g->separate_copies) {
+              chosen.push_back(g);
+              break;
+            }
+          }
+        }
+        for (const directory::Guardian* g : chosen) {
           GuardianPupils& gp = copies[g->id];
           gp.guardian = g;
           gp.pupils.push_back(pupil);

@@ -121,6 +121,26 @@ TEST_F(PlanningTest, AParentLivingApartWhoDidNotAskHearsThroughTheResidentParent
   EXPECT_EQ(plan->copies[0].recipient_id, "g-mum");
 }
 
+TEST_F(PlanningTest, SeparatedParentsBothLivingApartTheOneWhoAskedDoesNotTakeTheOthersCopy) {
+  auto mum = Guardian("g-mum", {directory::ContactKind::kEmail});
+  mum.lives_apart = true;
+  mum.pupils = {Link("p-001")};
+  auto dad = mum;
+  dad.id = "g-dad";
+  dad.separate_copies = true;
+  AddGuardian(mum);
+  AddGuardian(dad);
+  auto plan = Run(SchoolNotice(Category::kNewsletter, Priority::kRoutine));
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(plan->copies.size(), 2u);
+
+  dir_.guardians["g-dad"].separate_copies = false;  // nobody asked: the first listed hears
+  auto one = Run(SchoolNotice(Category::kNewsletter, Priority::kRoutine));
+  ASSERT_TRUE(one.ok());
+  ASSERT_EQ(one->copies.size(), 1u);
+  EXPECT_EQ(one->copies[0].recipient_id, "g-dad");  // guardians are listed in id order
+}
+
 TEST_F(PlanningTest, ACourtOrderExcludesTheGuardianForThatPupilOnly) {
   auto dad = Guardian("g-dad", {directory::ContactKind::kEmail});
   directory::CourtOrder order;

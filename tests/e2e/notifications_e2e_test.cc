@@ -1,0 +1,628 @@
+// End to end for notifications: the parley-contacts, parley-conduct, parley-escalation and
+// parley-notifications binaries, with this suite's own mail catcher (scripts/mail_catcher.py, a real
+// SMTP server) and SMS/push gateway sink (scripts/gateway_sink.py, a real HTTP server), so its
+// faults (a refusing mail server, a failing gateway) touch no other test. What is checked is what
+// arrives at those servers, counted by the delivery's idempotency key (the email's Message-ID, the
+// gateways' Idempotency-Key).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "curl/curl.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "parley/conduct/v1/conduct_service.grpc.pb.h"
+#include "parley/escalation/v1/escalation_service.grpc.pb.h"
+#include "parley/notifications/v1/notifications_service.grpc.pb.h"
+#include "tests/e2e/e2e_support.h"
+#include "tests/e2e/trust_under_test.h"
+
+namespace parley::e2e {
+namespace {
+
+namespace nv1 = ::parley::notifications::v1;
+namespace cv1 = ::parley::conduct::v1;
+namespace ev1 = ::parley::escalation::v1;
+using json = nlohmann::json;
+
+// ---- the suite's own sinks ---------------------------------------------------------------------
+
+size_t Collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+json Http(const std::string& method, const std::string& url, const std::string& body = "") {
+  CURL* curl = curl_easy_init();
+  std::string out;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Collect);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  if (!body.empty()) curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+  const CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return json();  // null: no answer
+  return json::parse(out, nullptr, false);
+}
+
+int FreePort() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    thread_local absl::BitGen gen;
+    const int port = absl::Uniform(gen, 20000, 30000);
+    // Nothing answers (the request fails) on a free port.
+    if (Http("GET", absl::StrCat("http://127.0.0.1:", port, "/")).is_null()) return port;
+  }
+  return 0;
+}
+
+// A child process running one of the scripts, stopped with the suite.
+class Script {
+ public:
+  Script(const std::vector<std::string>& argv) {
+    pid_ = fork();
+    if (pid_ == 0) {
+      std::vector<char*> args;
+      for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+  }
+  ~Script() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+const char* Python() { return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3"; }
+
+struct Sinks {
+  std::filesystem::path dir;
+  std::unique_ptr<Script> catcher, gateway;
+  std::string smtp_url, mail_api, gateway_url;
+
+  bool Start() {
+    thread_local absl::BitGen gen;
+    dir = std::filesystem::temp_directory_path() / absl::StrCat("parley-notif-e2e-", absl::Uniform<uint32_t>(gen));
+    std::filesystem::create_directories(dir);
+    const std::string ports = (dir / "ports").string();
+    catcher = std::make_unique<Script>(std::vector<std::string>{Python(), PARLEY_SCRIPTS_DIR "/mail_catcher.py",
+                                                                "--smtp-port", "0", "--http-port", "0", "--dir",
+                                                                (dir / "mail").string(), "--ports-file", ports});
+    const int gw = FreePort();
+    gateway = std::make_unique<Script>(std::vector<std::string>{
+        Python(), PARLEY_SCRIPTS_DIR "/gateway_sink.py", "--port", absl::StrCat(gw), "--dir", (dir / "gw").string()});
+    gateway_url = absl::StrCat("http://127.0.0.1:", gw);
+    for (int i = 0; i < 500; ++i) {
+      if (std::filesystem::exists(ports) && Http("GET", gateway_url + "/stats").is_object()) break;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    std::ifstream in(ports);
+    json p = json::parse(in, nullptr, false);
+    if (!p.is_object()) return false;
+    smtp_url = absl::StrCat("smtp://127.0.0.1:", p["smtp"].get<int>());
+    mail_api = absl::StrCat("http://127.0.0.1:", p["http"].get<int>());
+    return Http("GET", gateway_url + "/stats").is_object();
+  }
+  ~Sinks() {
+    catcher.reset();
+    gateway.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+  }
+
+  // Messages at the catcher whose Message-ID names the notice, by Message-ID (a resend counts once).
+  std::map<std::string, json> Mail(const std::string& notice_id) const {
+    std::map<std::string, json> out;
+    json all = Http("GET", mail_api + "/messages");
+    if (!all.is_object()) return out;
+    for (const json& m : all["messages"]) {
+      const std::string id = m.value("message_id", "");
+      if (absl::StrContains(id, notice_id)) out[id] = m;
+    }
+    return out;
+  }
+  // Texts (or pushes) at the sink whose key names the notice, by key; `duplicates` counts repeats.
+  std::map<std::string, json> Gateway(const std::string& kind, const std::string& notice_id) const {
+    std::map<std::string, json> out;
+    json all = Http("GET", absl::StrCat(gateway_url, "/messages?kind=", kind));
+    if (!all.is_object()) return out;
+    for (const json& m : all["messages"]) {
+      const std::string key = m.value("idempotency_key", "");
+      if (absl::StrContains(key, notice_id)) out[key] = m;
+    }
+    return out;
+  }
+  int GatewayDuplicates() const {
+    json stats = Http("GET", gateway_url + "/stats");
+    return stats.is_object() && stats.contains("totals") ? stats["totals"].value("duplicates", 0) : -1;
+  }
+};
+
+// ---- the demo trust, read for the facts the tests rely on ---------------------------------------
+
+struct DemoFacts {
+  json trust;
+  const json* Guardian(const std::string& name) const {
+    for (const json& g : trust["guardians"]) {
+      if (g["name"] == name) return &g;
+    }
+    return nullptr;
+  }
+  static std::string Contact(const json& g, const std::string& kind) {
+    for (const json& c : g.value("contactPoints", json::array())) {
+      if (c["kind"] == kind) return c["value"];
+    }
+    return "";
+  }
+};
+
+std::string Id(const std::string& name) { return name.substr(name.rfind('/') + 1); }
+
+// ---- the suite ---------------------------------------------------------------------------------
+
+struct Suite {
+  Sinks sinks;
+  std::unique_ptr<TrustUnderTest> trust;
+  DemoFacts demo;
+};
+std::unique_ptr<Suite> suite;
+
+class NotificationsE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!parley::testing::TestDatabase::Configured()) return;
+    suite = std::make_unique<Suite>();
+    ASSERT_TRUE(suite->sinks.Start()) << "the mail catcher or gateway sink did not start";
+    std::ifstream in(PARLEY_DEMO_TRUST_JSON);
+    suite->demo.trust = json::parse(in, nullptr, false);
+    ASSERT_TRUE(suite->demo.trust.is_object());
+    TrustOptions options{"notif", PARLEY_DEMO_TRUST_JSON, PARLEY_CONTACTS_BINARY, PARLEY_CONDUCT_BINARY,
+                         PARLEY_ESCALATION_BINARY};
+    options.notifications_binary = PARLEY_NOTIFICATIONS_BINARY;
+    const Sinks& s = suite->sinks;
+    options.extra_env[Service::kNotifications] = {
+        {"PARLEY_SMTP_URL", s.smtp_url},
+        {"PARLEY_SMTP_FROM", "office@parley.test"},
+        {"PARLEY_SMS_A_URL", s.gateway_url + "/sms/sms-a"},
+        {"PARLEY_SMS_B_URL", s.gateway_url + "/sms/sms-b"},
+        {"PARLEY_SMS_FAILOVER_THRESHOLD", "3"},
+        {"PARLEY_PUSH_URL", s.gateway_url + "/push"},
+        {"PARLEY_DELIVERY_POLL_INTERVAL", "50ms"},
+        {"PARLEY_SMTP_TIMEOUT", "5s"},
+    };
+    suite->trust = TrustUnderTest::StartForSuite(options);
+    if (!suite->trust) return;
+    LoadTemplates();
+    ready_ = !::testing::Test::HasFailure();
+  }
+  static void TearDownTestSuite() { suite.reset(); }
+  void SetUp() override { PARLEY_REQUIRE_SUITE_READY(ready_); }
+
+  static std::string Token(std::vector<std::string> roles, std::vector<std::string> schools) {
+    return suite->trust->Mint(std::move(roles), std::move(schools), "e2e", absl::Minutes(30));
+  }
+  static std::string Admin() { return Token({"trust_admin"}, {}); }
+
+  template <typename Stub, typename Req, typename Resp, typename Method>
+  static grpc::Status Call(Stub& stub, const std::string& token, Method method, const Req& req, Resp* resp) {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return (stub.*method)(&ctx, req, resp);
+  }
+  static std::unique_ptr<nv1::NotificationsService::Stub> Notifications() {
+    return nv1::NotificationsService::NewStub(suite->trust->Channel(Service::kNotifications));
+  }
+
+  static void AddTemplate(const std::string& id, nv1::Category category,
+                          const std::vector<std::array<std::string, 3>>& variants) {
+    nv1::CreateTemplateRequest req;
+    req.set_parent("trust");
+    req.set_template_id(id);
+    req.mutable_template_()->set_category(category);
+    for (const auto& [locale, subject, body] : variants) {
+      nv1::TemplateVariant* v = req.mutable_template_()->add_variants();
+      v->set_locale(locale);
+      v->set_subject(subject);
+      v->set_body(body);
+    }
+    req.set_request_id(NewUuid());
+    nv1::Template out;
+    auto stub = Notifications();
+    grpc::Status s = Call(*stub, Admin(), &nv1::NotificationsService::Stub::CreateTemplate, req, &out);
+    ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
+  }
+
+  static void LoadTemplates() {
+    AddTemplate(
+        "newsletter", nv1::CATEGORY_NEWSLETTER,
+        {{"en", "News from {{school_name}}", "Dear {{recipient_name}}, this week's news about {{pupil_names}}."},
+         {"ur", "{{school_name}} کی خبریں", "محترم {{recipient_name}}، {{pupil_names}} کے بارے میں خبریں۔"}});
+    for (const char* key : {"conduct.arrangement_issued", "conduct.arrangement_tightened",
+                            "conduct.arrangement_continued", "conduct.arrangement_ended",
+                            "conduct.arrangement_review_due", "conduct.premises_ban", "conduct.premises_ban_revoked"}) {
+      AddTemplate(
+          key, nv1::CATEGORY_CONDUCT_LETTER,
+          {{"en", "A letter from {{school_name}}", "Dear {{recipient_name}}, please read the enclosed letter."}});
+    }
+  }
+
+  // Waits until no delivery of the notice that is due is pending (a routine email waiting hours
+  // behind its app copy is not); its copies then.
+  static std::vector<nv1::Message> Settled(const std::string& notice, absl::Duration timeout = absl::Seconds(90)) {
+    auto stub = Notifications();
+    const absl::Time until = absl::Now() + timeout;
+    std::vector<nv1::Message> copies;
+    while (absl::Now() < until) {
+      copies.clear();
+      bool pending = false;
+      nv1::ListMessagesRequest req;
+      req.set_parent(notice);
+      req.set_page_size(200);
+      do {
+        nv1::ListMessagesResponse resp;
+        if (!Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
+          pending = true;
+          break;
+        }
+        for (const nv1::Message& m : resp.messages()) {
+          copies.push_back(m);
+          for (const nv1::Delivery& d : m.deliveries()) {
+            const bool due = google::protobuf::util::TimeUtil::TimestampToSeconds(d.due_time()) <
+                             absl::ToUnixSeconds(absl::Now() + absl::Minutes(1));
+            if (d.status() == nv1::DELIVERY_STATUS_PENDING && due) pending = true;
+          }
+        }
+        req.set_page_token(resp.next_page_token());
+      } while (!req.page_token().empty());
+      if (!pending) return copies;
+      absl::SleepFor(absl::Milliseconds(200));
+    }
+    std::map<std::string, int> states;  // what is still pending, and why
+    for (const nv1::Message& m : copies) {
+      for (const nv1::Delivery& d : m.deliveries()) {
+        ++states[absl::StrCat(nv1::DeliveryChannel_Name(d.channel()), " ", nv1::DeliveryStatus_Name(d.status()), " ",
+                              d.reason(), " attempts=", d.attempts())];
+      }
+    }
+    std::string summary;
+    for (const auto& [state, n] : states) absl::StrAppend(&summary, "\n  ", n, " x ", state);
+    ADD_FAILURE() << "deliveries of " << notice << " still pending after " << timeout << summary;
+    return copies;
+  }
+
+  static nv1::Notice Send(const std::string& parent, const std::string& token, nv1::Notice notice) {
+    nv1::CreateNoticeRequest req;
+    req.set_parent(parent);
+    *req.mutable_notice() = std::move(notice);
+    req.set_request_id(NewUuid());
+    nv1::Notice out;
+    auto stub = Notifications();
+    grpc::Status s = Call(*stub, token, &nv1::NotificationsService::Stub::CreateNotice, req, &out);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return out;
+  }
+
+  static nv1::Notice Written(nv1::Category category, nv1::Priority priority, const std::string& subject) {
+    nv1::Notice n;
+    n.set_category(category);
+    n.set_priority(priority);
+    nv1::LocalizedContent* c = n.add_content();
+    c->set_locale("en");
+    c->set_subject(subject);
+    c->set_body("Please read this.");
+    return n;
+  }
+
+  static int CountChannel(const std::vector<nv1::Message>& copies, nv1::DeliveryChannel channel,
+                          nv1::DeliveryStatus status = nv1::DELIVERY_STATUS_UNSPECIFIED) {
+    int n = 0;
+    for (const nv1::Message& m : copies) {
+      for (const nv1::Delivery& d : m.deliveries()) {
+        if (d.channel() == channel && (status == nv1::DELIVERY_STATUS_UNSPECIFIED || d.status() == status)) ++n;
+      }
+    }
+    return n;
+  }
+
+  static inline bool ready_ = false;
+};
+
+TEST_F(NotificationsE2eTest, AWoodgrangeClosureTextsEveryGuardianWithAMobileAndANewsletterGoesByNoText) {
+  const std::string office = Token({"office"}, {"woodgrange-infant"});
+  nv1::Notice closure = Written(nv1::CATEGORY_CLOSURE, nv1::PRIORITY_EMERGENCY, "School closed today: snow");
+  closure.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_SCHOOL);
+  const nv1::Notice sent = Send("schools/woodgrange-infant", office, closure);
+  ASSERT_GT(sent.recipient_count(), 50);
+  const std::vector<nv1::Message> copies = Settled(sent.name());
+  ASSERT_EQ(static_cast<int>(copies.size()), sent.recipient_count());
+
+  // Every guardian with a mobile gets a text, at once, whatever their preferences.
+  int with_mobile = 0;
+  for (const nv1::Message& m : copies) {
+    const json* g = suite->demo.Guardian(m.recipient());
+    ASSERT_NE(g, nullptr);
+    if (!DemoFacts::Contact(*g, "CONTACT_KIND_MOBILE").empty()) ++with_mobile;
+  }
+  ASSERT_GT(with_mobile, 0);
+  EXPECT_EQ(CountChannel(copies, nv1::DELIVERY_CHANNEL_SMS, nv1::DELIVERY_STATUS_SENT), with_mobile);
+  EXPECT_EQ(static_cast<int>(suite->sinks.Gateway("sms", Id(sent.name())).size()), with_mobile);
+
+  nv1::Notice newsletter = Written(nv1::CATEGORY_NEWSLETTER, nv1::PRIORITY_ROUTINE, "Our week");
+  newsletter.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_SCHOOL);
+  const nv1::Notice routine = Send("schools/woodgrange-infant", office, newsletter);
+  const std::vector<nv1::Message> routine_copies = Settled(routine.name());
+  EXPECT_EQ(CountChannel(routine_copies, nv1::DELIVERY_CHANNEL_SMS), 0);
+  EXPECT_GT(CountChannel(routine_copies, nv1::DELIVERY_CHANNEL_EMAIL) +
+                CountChannel(routine_copies, nv1::DELIVERY_CHANNEL_APP),
+            0);
+  EXPECT_TRUE(suite->sinks.Gateway("sms", Id(routine.name())).empty());
+}
+
+TEST_F(NotificationsE2eTest, ASeparatedFamilyGetsTwoCopiesAndACourtOrderGuardianNoneAboutThatChild) {
+  // From the demo trust: a pupil whose guardians include one living apart who asked for copies.
+  std::string pupil, apart;
+  std::set<std::string> entitled;
+  std::map<std::string, std::vector<std::string>> guardians_of;
+  for (const json& g : suite->demo.trust["guardians"]) {
+    for (const json& l : g["pupils"]) {
+      if (l.value("parentalResponsibility", false) && !l.contains("courtOrder"))
+        guardians_of[l["pupil"]].push_back(g["name"]);
+    }
+  }
+  for (const json& g : suite->demo.trust["guardians"]) {
+    if (!g.value("livesApart", false) || !g.value("separateCopies", false)) continue;
+    for (const json& l : g["pupils"]) {
+      if (guardians_of[l["pupil"]].size() >= 2) {
+        pupil = l["pupil"];
+        apart = g["name"];
+        break;
+      }
+    }
+    if (!pupil.empty()) break;
+  }
+  ASSERT_FALSE(pupil.empty()) << "the demo trust has no separated family";
+  const std::string school = pupil.substr(0, pupil.find("/pupils/"));
+  nv1::Notice trip = Written(nv1::CATEGORY_TRIP, nv1::PRIORITY_IMPORTANT, "Museum trip");
+  trip.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_PUPILS);
+  trip.mutable_audience()->add_pupils(pupil);
+  const nv1::Notice sent = Send(school, Admin(), trip);
+  std::set<std::string> recipients;
+  for (const nv1::Message& m : Settled(sent.name())) {
+    recipients.insert(m.recipient());
+    EXPECT_THAT(m.pupils(), ::testing::ElementsAre(pupil));
+  }
+  EXPECT_EQ(recipients.size(), 2u);
+  EXPECT_TRUE(recipients.count(apart));
+
+  // A court order: the guardian gets no copy about that pupil.
+  std::string ordered_pupil, ordered_guardian;
+  for (const json& g : suite->demo.trust["guardians"]) {
+    for (const json& l : g["pupils"]) {
+      if (l.contains("courtOrder")) {
+        ordered_pupil = l["pupil"];
+        ordered_guardian = g["name"];
+      }
+    }
+  }
+  ASSERT_FALSE(ordered_pupil.empty());
+  nv1::Notice about = Written(nv1::CATEGORY_REPORT, nv1::PRIORITY_IMPORTANT, "End of term report");
+  about.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_PUPILS);
+  about.mutable_audience()->add_pupils(ordered_pupil);
+  const nv1::Notice report = Send(ordered_pupil.substr(0, ordered_pupil.find("/pupils/")), Admin(), about);
+  for (const nv1::Message& m : Settled(report.name())) EXPECT_NE(m.recipient(), ordered_guardian);
+}
+
+TEST_F(NotificationsE2eTest, APolishSpeakerWithNoPolishVariantGetsTheEnglishOne) {
+  std::string guardian, email, school;
+  for (const json& g : suite->demo.trust["guardians"]) {
+    if (g.value("language", "") != "pl" || g.value("preferredChannel", "") != "CHANNEL_EMAIL") continue;
+    const std::string e = DemoFacts::Contact(g, "CONTACT_KIND_EMAIL");
+    if (e.empty() || g["pupils"].empty() || !g["pupils"][0].value("parentalResponsibility", false)) continue;
+    guardian = g["name"];
+    email = e;
+    const std::string p = g["pupils"][0]["pupil"];
+    school = p.substr(0, p.find("/pupils/"));
+    break;
+  }
+  ASSERT_FALSE(guardian.empty());
+  nv1::Notice n;
+  n.set_category(nv1::CATEGORY_NEWSLETTER);
+  n.set_priority(nv1::PRIORITY_IMPORTANT);
+  n.set_template_("newsletter");
+  n.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_GUARDIANS);
+  n.mutable_audience()->add_guardians(guardian);
+  const nv1::Notice sent = Send(school, Admin(), n);
+  const std::vector<nv1::Message> copies = Settled(sent.name());
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_EQ(copies[0].locale(), "en");
+  EXPECT_EQ(CountChannel(copies, nv1::DELIVERY_CHANNEL_EMAIL, nv1::DELIVERY_STATUS_SENT), 1);
+  const auto mail = suite->sinks.Mail(Id(sent.name()));
+  ASSERT_EQ(mail.size(), 1u) << copies[0].DebugString() << Http("GET", suite->sinks.mail_api + "/messages").dump();
+  EXPECT_THAT(mail.begin()->second["rcpt"], ::testing::Contains(email));
+  EXPECT_TRUE(absl::StartsWith(mail.begin()->second.value("subject", ""), "News from"));
+}
+
+TEST_F(NotificationsE2eTest, AKenilworthConductLetterReachesTheGuardian) {
+  std::string guardian;
+  for (const json& g : suite->demo.trust["guardians"]) {
+    if (g.value("preferredChannel", "") != "CHANNEL_EMAIL" || DemoFacts::Contact(g, "CONTACT_KIND_EMAIL").empty())
+      continue;
+    bool kenilworth = false;
+    for (const json& l : g["pupils"]) {
+      kenilworth |= absl::StartsWith(l["pupil"].get<std::string>(), "schools/kenilworth/") &&
+                    l.value("parentalResponsibility", false) && !l.contains("courtOrder");
+    }
+    if (kenilworth) {
+      guardian = g["name"];
+      break;
+    }
+  }
+  ASSERT_FALSE(guardian.empty());
+  auto conduct = cv1::ConductService::NewStub(suite->trust->Channel(Service::kConduct));
+  const std::string leader = Token({"senior_leader"}, {"kenilworth"});
+  std::string head;
+  for (const json& s : suite->demo.trust["schools"]) {
+    if (s["school"]["name"] != "schools/kenilworth") continue;
+    for (const json& m : s["staff"]) {
+      for (const json& r : m["roles"]) {
+        if (r == "headteacher" && head.empty()) head = m["name"];
+      }
+    }
+  }
+  cv1::CreateArrangementRequest create;
+  create.set_parent("schools/kenilworth");
+  cv1::Arrangement* a = create.mutable_arrangement();
+  a->set_guardian(guardian);
+  a->set_scope(cv1::ARRANGEMENT_SCOPE_SCHOOL);
+  a->mutable_terms()->add_allowed_channels(cv1::CHANNEL_EMAIL);
+  a->mutable_terms()->set_point_of_contact(head);
+  a->mutable_terms()->set_reasons("Repeated abusive emails to staff.");
+  a->set_review_date("2027-03-01");
+  *a->mutable_start_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  create.set_request_id(NewUuid());
+  cv1::Arrangement draft, active;
+  grpc::Status created = Call(*conduct, leader, &cv1::ConductService::Stub::CreateArrangement, create, &draft);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+  cv1::IssueArrangementRequest issue;
+  issue.set_name(draft.name());
+  issue.set_etag(draft.etag());
+  issue.set_request_id(NewUuid());
+  grpc::Status issued = Call(*conduct, leader, &cv1::ConductService::Stub::IssueArrangement, issue, &active);
+  ASSERT_TRUE(issued.ok()) << issued.error_code() << " " << issued.error_message() << " " << issued.error_details();
+
+  // The relay hands the letter's notice over; the guardian's copy goes by email.
+  auto stub = Notifications();
+  const absl::Time until = absl::Now() + absl::Seconds(60);
+  bool delivered = false;
+  while (!delivered && absl::Now() < until) {
+    nv1::ListMessagesRequest req;
+    req.set_parent(guardian);
+    nv1::ListMessagesResponse resp;
+    if (Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
+      for (const nv1::Message& m : resp.messages()) {
+        if (m.category() != nv1::CATEGORY_CONDUCT_LETTER) continue;
+        for (const nv1::Delivery& d : m.deliveries()) delivered |= d.status() == nv1::DELIVERY_STATUS_SENT;
+      }
+    }
+    if (!delivered) absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_TRUE(delivered) << "no conduct letter reached " << guardian;
+}
+
+TEST_F(NotificationsE2eTest, AMailServerDownIsRetriedThenDeliversOnce) {
+  ASSERT_TRUE(Http("POST", suite->sinks.mail_api + "/control", R"({"refuse": true})").is_object());
+  std::string guardian;
+  for (const json& g : suite->demo.trust["guardians"]) {
+    if (g.value("preferredChannel", "") == "CHANNEL_EMAIL" && !DemoFacts::Contact(g, "CONTACT_KIND_EMAIL").empty() &&
+        !g["pupils"].empty() && g["pupils"][0].value("parentalResponsibility", false) &&
+        !g["pupils"][0].contains("courtOrder")) {
+      guardian = g["name"];
+      break;
+    }
+  }
+  const std::string p = suite->demo.Guardian(guardian)->at("pupils")[0]["pupil"];
+  nv1::Notice n = Written(nv1::CATEGORY_ATTENDANCE, nv1::PRIORITY_IMPORTANT, "Attendance");
+  n.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_GUARDIANS);
+  n.mutable_audience()->add_guardians(guardian);
+  const nv1::Notice sent = Send(p.substr(0, p.find("/pupils/")), Admin(), n);
+  // While the server refuses, the email waits with attempts counted and nothing arrives.
+  absl::SleepFor(absl::Seconds(8));
+  auto stub = Notifications();
+  nv1::ListMessagesRequest req;
+  req.set_parent(sent.name());
+  nv1::ListMessagesResponse during;
+  ASSERT_TRUE(Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &during).ok());
+  ASSERT_EQ(during.messages_size(), 1);
+  int attempts = 0;
+  for (const nv1::Delivery& d : during.messages(0).deliveries()) {
+    if (d.channel() == nv1::DELIVERY_CHANNEL_EMAIL) {
+      EXPECT_EQ(d.status(), nv1::DELIVERY_STATUS_PENDING);
+      attempts = d.attempts();
+    }
+  }
+  EXPECT_GE(attempts, 1);
+  EXPECT_TRUE(suite->sinks.Mail(Id(sent.name())).empty());
+  ASSERT_TRUE(Http("POST", suite->sinks.mail_api + "/control", R"({"refuse": false})").is_object());
+  const std::vector<nv1::Message> copies = Settled(sent.name(), absl::Seconds(120));
+  EXPECT_EQ(CountChannel(copies, nv1::DELIVERY_CHANNEL_EMAIL, nv1::DELIVERY_STATUS_SENT), 1);
+  json all = Http("GET", suite->sinks.mail_api + "/messages");
+  int arrived = 0;
+  for (const json& m : all["messages"]) arrived += absl::StrContains(m.value("message_id", ""), Id(sent.name()));
+  EXPECT_EQ(arrived, 1);
+}
+
+TEST_F(NotificationsE2eTest, OneSmsGatewayFailingMovesTrafficAndNothingIsSentTwice) {
+  ASSERT_TRUE(
+      Http("POST", suite->sinks.gateway_url + "/control", R"({"gateway": "sms-a", "status": 503})").is_object());
+  const int duplicates_before = suite->sinks.GatewayDuplicates();
+  nv1::Notice closure = Written(nv1::CATEGORY_CLOSURE, nv1::PRIORITY_EMERGENCY, "Heating failure: closed");
+  closure.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_SCHOOL);
+  const nv1::Notice sent = Send("schools/kenilworth", Token({"office"}, {"kenilworth"}), closure);
+  const std::vector<nv1::Message> copies = Settled(sent.name());
+  const int texts = CountChannel(copies, nv1::DELIVERY_CHANNEL_SMS, nv1::DELIVERY_STATUS_SENT);
+  EXPECT_GT(texts, 0);
+  EXPECT_EQ(CountChannel(copies, nv1::DELIVERY_CHANNEL_SMS), texts);  // none failed
+  const auto at_sink = suite->sinks.Gateway("sms", Id(sent.name()));
+  EXPECT_EQ(static_cast<int>(at_sink.size()), texts);
+  for (const auto& [key, m] : at_sink) EXPECT_EQ(m.value("gateway", ""), "sms-b") << key;
+  EXPECT_EQ(suite->sinks.GatewayDuplicates(), duplicates_before);
+  ASSERT_TRUE(Http("POST", suite->sinks.gateway_url + "/control", R"({"gateway": "sms-a", "status": 0})").is_object());
+}
+
+TEST_F(NotificationsE2eTest, KilledDuringATrustWideBroadcastEveryRecipientGetsOneCopyPerChannel) {
+  nv1::Notice n = Written(nv1::CATEGORY_EMERGENCY, nv1::PRIORITY_EMERGENCY, "Trust-wide: severe weather");
+  n.mutable_audience()->set_kind(nv1::AUDIENCE_KIND_TRUST);
+  const nv1::Notice sent = Send("trust", Token({"trust_leader"}, {}), n);
+  ASSERT_GT(sent.recipient_count(), 1000);
+  // Crash the service twice while it delivers; it starts again each time.
+  for (int i = 0; i < 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(700));
+    ASSERT_TRUE(suite->trust->Process(Service::kNotifications).Kill().ok());
+    ASSERT_TRUE(suite->trust->StartAgain(Service::kNotifications).ok());
+  }
+  const std::vector<nv1::Message> copies = Settled(sent.name(), absl::Seconds(240));
+  ASSERT_EQ(static_cast<int>(copies.size()), sent.recipient_count());
+  const int emails = CountChannel(copies, nv1::DELIVERY_CHANNEL_EMAIL, nv1::DELIVERY_STATUS_SENT);
+  const int texts = CountChannel(copies, nv1::DELIVERY_CHANNEL_SMS, nv1::DELIVERY_STATUS_SENT);
+  EXPECT_GT(emails, 0);
+  EXPECT_GT(texts, 0);
+  // One copy per recipient per channel, counted by key at the servers.
+  EXPECT_EQ(static_cast<int>(suite->sinks.Mail(Id(sent.name())).size()), emails);
+  EXPECT_EQ(static_cast<int>(suite->sinks.Gateway("sms", Id(sent.name())).size()), texts);
+  std::set<std::pair<std::string, int>> per_channel;
+  for (const nv1::Message& m : copies) {
+    for (const nv1::Delivery& d : m.deliveries()) {
+      EXPECT_TRUE(per_channel.insert({m.name(), d.channel()}).second) << m.name();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace parley::e2e
