@@ -624,5 +624,126 @@ TEST_F(NotificationsE2eTest, KilledDuringATrustWideBroadcastEveryRecipientGetsOn
   }
 }
 
+// ---- the drill school: clocks that run out in seconds -------------------------------------------
+
+struct DrillSuite {
+  Sinks sinks;
+  std::unique_ptr<TrustUnderTest> trust;
+};
+std::unique_ptr<DrillSuite> drill;
+
+class NotificationsDrillE2eTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!parley::testing::TestDatabase::Configured()) return;
+    drill = std::make_unique<DrillSuite>();
+    ASSERT_TRUE(drill->sinks.Start());
+    TrustOptions options{"notif-drill", PARLEY_DRILL_TRUST_JSON, PARLEY_CONTACTS_BINARY, PARLEY_CONDUCT_BINARY,
+                         PARLEY_ESCALATION_BINARY};
+    options.notifications_binary = PARLEY_NOTIFICATIONS_BINARY;
+    options.admin_subject = "office@drill";
+    options.extra_env[Service::kNotifications] = {{"PARLEY_SMTP_URL", drill->sinks.smtp_url},
+                                                  {"PARLEY_SMTP_FROM", "office@drill.test"},
+                                                  {"PARLEY_DELIVERY_POLL_INTERVAL", "50ms"}};
+    drill->trust = TrustUnderTest::StartForSuite(options);
+    if (!drill->trust) return;
+    // Every notice escalation sends, before any enquiry exists (a relay meeting a missing template
+    // parks the row for minutes).
+    auto stub = nv1::NotificationsService::NewStub(drill->trust->Channel(Service::kNotifications));
+    const std::string admin = drill->trust->Mint({"trust_admin"}, {}, "office@drill", absl::Minutes(10));
+    for (const char* key : {"escalation.assigned", "escalation.safeguarding_alert", "escalation.acknowledge_breach",
+                            "escalation.escalated", "escalation.referred_to_complaints", "escalation.acknowledgement",
+                            "escalation.redirected", "escalation.reopened", "escalation.response_breach"}) {
+      nv1::CreateTemplateRequest req;
+      req.set_parent("trust");
+      req.set_template_id(key);
+      req.mutable_template_()->set_category(nv1::CATEGORY_ESCALATION);
+      nv1::TemplateVariant* v = req.mutable_template_()->add_variants();
+      v->set_locale("en");
+      v->set_subject(absl::StrCat("[", key, "] {{school_name}}"));
+      v->set_body("Dear {{recipient_name}}, a matter needs you.");
+      req.set_request_id(NewUuid());
+      nv1::Template out;
+      grpc::ClientContext ctx;
+      ctx.AddMetadata("authorization", absl::StrCat("Bearer ", admin));
+      grpc::Status st = stub->CreateTemplate(&ctx, req, &out);
+      ASSERT_TRUE(st.ok()) << key << ": " << st.error_message();
+    }
+    ready_ = true;
+  }
+  static void TearDownTestSuite() { drill.reset(); }
+  void SetUp() override { PARLEY_REQUIRE_SUITE_READY(ready_); }
+
+  // Subjects of the mail that reached `address`.
+  static std::vector<std::string> SubjectsTo(const std::string& address) {
+    std::vector<std::string> out;
+    json all = Http("GET", drill->sinks.mail_api + "/messages");
+    if (!all.is_object()) return out;
+    for (const json& m : all["messages"]) {
+      for (const json& r : m["rcpt"]) {
+        if (r == address) out.push_back(m.value("subject", ""));
+      }
+    }
+    return out;
+  }
+
+  static inline bool ready_ = false;
+};
+
+TEST_F(NotificationsDrillE2eTest, AnAcknowledgementBreachReachesTheOwnersAndTheLineManagersMailboxes) {
+  auto escalation = ev1::EscalationService::NewStub(drill->trust->Channel(Service::kEscalation));
+  ev1::OpenEnquiryRequest req;
+  req.set_parent("schools/drill");
+  ev1::Enquiry* e = req.mutable_enquiry();
+  e->set_pupil("schools/drill/pupils/p-1");
+  e->set_guardian("guardians/drill-g-1");
+  e->set_channel(ev1::CHANNEL_EMAIL);
+  e->set_category("learning");
+  *e->mutable_receive_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  e->set_subject("Homework diary");
+  e->set_body_ref("drill/notifications");
+  req.set_request_id(NewUuid());
+  ev1::Enquiry opened;
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization",
+                  absl::StrCat("Bearer ", drill->trust->Mint({"office"}, {"drill"}, "office@drill", absl::Minutes(5))));
+  grpc::Status st = escalation->OpenEnquiry(&ctx, req, &opened);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+
+  // Nobody acknowledges within the drill's 2 seconds: the line manager hears at once. The owner
+  // heard of the matter when it was assigned, so (one notice per matter per person per working
+  // period) their breach notice is queued for the start of their next working period.
+  const absl::Time until = absl::Now() + absl::Seconds(60);
+  bool assigned = false, manager = false;
+  while (!(assigned && manager) && absl::Now() < until) {
+    for (const std::string& subject : SubjectsTo("teacher.drill@example.org")) {
+      assigned |= absl::StrContains(subject, "escalation.assigned");
+    }
+    for (const std::string& subject : SubjectsTo("deputy.drill@example.org")) {
+      manager |= absl::StrContains(subject, "escalation.acknowledge_breach");
+    }
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_TRUE(assigned) << "the owner's mailbox has no assignment notice";
+  EXPECT_TRUE(manager) << "the line manager's mailbox has no breach notice";
+
+  auto stub = nv1::NotificationsService::NewStub(drill->trust->Channel(Service::kNotifications));
+  nv1::ListMessagesRequest list;
+  list.set_parent("schools/drill/staff/teacher");
+  nv1::ListMessagesResponse owner_copies;
+  grpc::ClientContext list_ctx;
+  list_ctx.AddMetadata("authorization", absl::StrCat("Bearer ", drill->trust->Mint({"trust_admin"}, {}, "office@drill",
+                                                                                   absl::Minutes(5))));
+  ASSERT_TRUE(stub->ListMessages(&list_ctx, list, &owner_copies).ok());
+  int queued = 0;
+  for (const nv1::Message& m : owner_copies.messages()) {
+    for (const nv1::Delivery& d : m.deliveries()) {
+      queued += d.channel() == nv1::DELIVERY_CHANNEL_EMAIL && d.status() == nv1::DELIVERY_STATUS_PENDING &&
+                google::protobuf::util::TimeUtil::TimestampToSeconds(d.due_time()) > absl::ToUnixSeconds(absl::Now());
+    }
+  }
+  EXPECT_EQ(queued, 1) << owner_copies.DebugString();
+}
+
 }  // namespace
 }  // namespace parley::e2e
