@@ -627,8 +627,10 @@ absl::StatusOr<WriteResult> PgNotificationStore::ReopenConsent(const RequestKey&
   return pg::RunIdempotentInto<WriteResult>(
       *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
         PARLEY_RETURN_IF_ERROR(ReadNotice(txn, ref, absl::Now()).status());
+        // Rows are keyed "{school}/{pupil}"; the API passes the pupil's id within its school.
         txn.exec_params(
-            "UPDATE consent_replies SET locked = false WHERE scope = $1 AND notice_id = $2 AND pupil_id = $3",
+            "UPDATE consent_replies SET locked = false WHERE scope = $1 AND notice_id = $2 AND (pupil_id = $3 OR "
+            "split_part(pupil_id, '/', 2) = $3)",
             ref.scope, ref.id, pupil_id);
         return encode({});
       });
