@@ -300,7 +300,7 @@ namespace {
 
 v1::ConsentReply ReplyOf(const std::string& school_id, const ConsentRow& row) {
   v1::ConsentReply r;
-  r.set_pupil(absl::StrCat("schools/", school_id, "/pupils/", row.pupil_id));
+  r.set_pupil(absl::StrCat("schools/", row.school_id.empty() ? school_id : row.school_id, "/pupils/", row.pupil_id));
   r.set_guardian(absl::StrCat("guardians/", row.guardian_id));
   r.set_answer(static_cast<v1::ConsentAnswer>(row.answer));
   if (Set(row.answer_time)) *r.mutable_answer_time() = Ts(row.answer_time);
@@ -331,7 +331,8 @@ v1::ConsentSummary ToProto(const NoticeRef& notice, const std::vector<ConsentRow
   int yes = 0, no = 0, awaiting = 0;
   for (const ConsentRow& row : rows) {
     v1::PupilConsent* pc = out.add_rows();
-    pc->set_pupil(absl::StrCat("schools/", notice.scope, "/pupils/", row.pupil_id));
+    pc->set_pupil(
+        absl::StrCat("schools/", row.school_id.empty() ? notice.scope : row.school_id, "/pupils/", row.pupil_id));
     if (row.answer == ConsentAnswer::kUnspecified) {
       ++awaiting;
     } else {

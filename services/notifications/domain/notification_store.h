@@ -77,6 +77,7 @@ struct AttemptResult {
 };
 
 struct ConsentRow {
+  std::string school_id;  // the pupil's school
   std::string pupil_id;
   std::string guardian_id;
   ConsentAnswer answer = ConsentAnswer::kUnspecified;

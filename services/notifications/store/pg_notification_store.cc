@@ -651,7 +651,11 @@ absl::StatusOr<std::vector<ConsentRow>> PgNotificationStore::ConsentOf(const Not
         ref.scope, ref.id);
     for (const pqxx::row& row : r) {
       ConsentRow c;
-      c.pupil_id = row[0].c_str();
+      // Stored as "{school}/{pupil}": a trust notice's pupils come from several schools.
+      const std::string key = row[0].c_str();
+      const size_t slash = key.find('/');
+      c.school_id = key.substr(0, slash);
+      c.pupil_id = slash == std::string::npos ? key : key.substr(slash + 1);
       c.reached = ParseTextArray(row[1]);
       if (!row[2].is_null()) {
         c.guardian_id = row[2].c_str();

@@ -464,14 +464,16 @@ TEST_F(PgNotificationStoreTest, ConsentLocksReopensAndAnswersAgain) {
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 2u);
   const ConsentRow& p1 = (*rows)[0];
-  EXPECT_EQ(p1.pupil_id, "st-marys/p-1");
+  EXPECT_EQ(p1.school_id, "st-marys");
+  EXPECT_EQ(p1.pupil_id, "p-1");
   EXPECT_EQ(p1.guardian_id, "g-2");
   EXPECT_EQ(p1.answer, ConsentAnswer::kNo);
   EXPECT_EQ(p1.answer_time, kNow + absl::Hours(1));
   EXPECT_TRUE(p1.locked);
   EXPECT_THAT(p1.reached, UnorderedElementsAre("g-1", "g-2"));
   const ConsentRow& p2 = (*rows)[1];
-  EXPECT_EQ(p2.pupil_id, "st-marys/p-2");
+  EXPECT_EQ(p2.school_id, "st-marys");
+  EXPECT_EQ(p2.pupil_id, "p-2");
   EXPECT_EQ(p2.answer, ConsentAnswer::kUnspecified);
   EXPECT_THAT(p2.reached, ElementsAre("g-1"));
 

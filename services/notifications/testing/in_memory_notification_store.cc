@@ -117,6 +117,7 @@ absl::StatusOr<WriteResult> InMemoryNotificationStore::CreateNotice(const Reques
       if (notice.request.category == Category::kConsent && m.recipient_kind == RecipientKind::kGuardian) {
         for (const std::string& p : m.pupil_ids) {
           ConsentRow& row = stored.consent[p];
+          row.school_id = m.school_id;
           row.pupil_id = p;
           row.reached.push_back(m.recipient_id);
           for (const std::string& g : m.household_members) row.reached.push_back(g);
