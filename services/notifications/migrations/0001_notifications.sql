@@ -76,10 +76,13 @@ CREATE TABLE deliveries (
   sent_at            TIMESTAMPTZ,
   delivered_at       TIMESTAMPTZ,
   create_time        TIMESTAMPTZ NOT NULL,
-  FOREIGN KEY (scope, notice_id, message_id) REFERENCES messages ON DELETE CASCADE,
-  UNIQUE (scope, notice_id, message_id, channel)
+  -- One delivery per copy and channel: the key is made of (scope, notice, message, channel).
+  FOREIGN KEY (scope, notice_id, message_id) REFERENCES messages ON DELETE CASCADE
 );
-CREATE INDEX deliveries_due ON deliveries (due_at) WHERE status IN ('pending', 'in_digest');
+-- The claim's two queries: pending rows due, and digest windows due (apart, so a claim that finds no
+-- digest does not scan the pending rows for one).
+CREATE INDEX deliveries_due ON deliveries (due_at) WHERE status = 'pending';
+CREATE INDEX deliveries_digest_due ON deliveries (due_at) WHERE status = 'in_digest';
 CREATE INDEX deliveries_by_message ON deliveries (scope, notice_id, message_id);
 CREATE INDEX deliveries_by_reference ON deliveries (provider, provider_reference) WHERE provider_reference <> '';
 CREATE INDEX deliveries_letters ON deliveries (school_id, sent_at) WHERE channel = 'letter' AND status = 'sent';

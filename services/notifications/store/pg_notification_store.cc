@@ -1067,7 +1067,8 @@ absl::StatusOr<std::optional<absl::Time>> PgNotificationStore::NextDue() {
   std::optional<absl::Time> next;
   PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
     pqxx::result r = txn.exec(
-        absl::StrCat("SELECT ", Micros("min(due_at)"), " FROM deliveries WHERE status IN ('pending', 'in_digest')"));
+        absl::StrCat("SELECT ", Micros("LEAST((SELECT min(due_at) FROM deliveries WHERE status = 'pending'), (SELECT "
+                                       "min(due_at) FROM deliveries WHERE status = 'in_digest'))")));
     if (!r.empty() && !r[0][0].is_null()) next = TimeAt(r[0][0]);
     return absl::OkStatus();
   }));
