@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs Parley locally with the demo trust: installs what is missing, builds, starts PostgreSQL and
-# Redis on loopback in .parley/run, applies migrations, starts every service, loads the demo
-# trust, prints how to use it, and stays up until Ctrl-C, which stops everything it started.
+# Runs Parley locally with the demo trust: installs what is missing, builds, starts PostgreSQL,
+# Redis, the mail catcher and the SMS/push gateway sink on loopback in .parley/run, applies
+# migrations, starts every service, loads the demo trust, prints how to use it, and stays up until
+# Ctrl-C, which stops everything it started.
 # Running it again while it runs (or after a crash) replaces the old services cleanly.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -16,6 +17,12 @@ CONDUCT_PORT=${PARLEY_RUN_CONDUCT_PORT:-50052}
 CONDUCT_METRICS_PORT=${PARLEY_RUN_CONDUCT_METRICS_PORT:-9092}
 ESCALATION_PORT=${PARLEY_RUN_ESCALATION_PORT:-50053}
 ESCALATION_METRICS_PORT=${PARLEY_RUN_ESCALATION_METRICS_PORT:-9093}
+NOTIFICATIONS_PORT=${PARLEY_RUN_NOTIFICATIONS_PORT:-50054}
+NOTIFICATIONS_METRICS_PORT=${PARLEY_RUN_NOTIFICATIONS_METRICS_PORT:-9094}
+# The local delivery sinks: what the demo trust's emails, texts and pushes actually reach.
+SMTP_PORT=${PARLEY_RUN_SMTP_PORT:-2525}
+MAIL_API_PORT=${PARLEY_RUN_MAIL_API_PORT:-8025}
+GATEWAY_PORT=${PARLEY_RUN_GATEWAY_PORT:-8090}
 BUILD=$PARLEY_ROOT/build
 
 "$PARLEY_ROOT/scripts/install-deps.sh"
@@ -36,7 +43,11 @@ fi
 echo $$ >"$RUN_PID_FILE"
 
 stop_services() {
-  for pidfile in "$DATA"/pids/*.pid; do
+  # In reverse start order, so no service outlives a peer it watches (notifications holds a
+  # directory watch on contacts, which otherwise waits out its drain); then anything an older run left.
+  local pidfiles=() i
+  for ((i = ${#PARLEY_SERVICES[@]} - 1; i >= 0; i--)); do pidfiles+=("$DATA/pids/${PARLEY_SERVICES[i]}.pid"); done
+  for pidfile in "${pidfiles[@]}" "$DATA"/pids/*.pid; do
     [[ -f $pidfile ]] || continue
     pid=$(cat "$pidfile")
     if kill -0 "$pid" 2>/dev/null; then
@@ -49,7 +60,7 @@ stop_services() {
 }
 stop_services
 
-"$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT"
+"$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT" "$SMTP_PORT" "$MAIL_API_PORT" "$GATEWAY_PORT"
 cleanup() {
   local rc=$?
   trap - INT TERM EXIT
@@ -118,6 +129,17 @@ python3 deploy/demo/generate_demo_trust.py "$DATA/demo-trust.json"
 # The generated document is the demo trust as it should be: apply it whole, deletions included.
 "$CTL" import --yes "$DATA/demo-trust.json"
 
+# Notifications before conduct and escalation: their outbox relays hand it every notice they write
+# (they relay only when PARLEY_NOTIFICATIONS_ADDR is set), and the templates they name are loaded here.
+export PARLEY_NOTIFICATIONS_ADDR=127.0.0.1:$NOTIFICATIONS_PORT
+PARLEY_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT PARLEY_SMTP_FROM=office@parley.local \
+  PARLEY_SMS_A_URL=http://127.0.0.1:$GATEWAY_PORT/sms/sms-a PARLEY_SMS_B_URL=http://127.0.0.1:$GATEWAY_PORT/sms/sms-b \
+  PARLEY_PUSH_URL=http://127.0.0.1:$GATEWAY_PORT/push \
+  start_service notifications "$NOTIFICATIONS_PORT" "$NOTIFICATIONS_METRICS_PORT"
+"$CTL" wait --service notifications --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/notifications.log" >&2; die "notifications did not become ready"; }
+say "loading the demo notifications (templates, settings, preferences, broadcasts)"
+python3 deploy/demo/load_notifications_demo.py "$CTL"
+
 start_service conduct "$CONDUCT_PORT" "$CONDUCT_METRICS_PORT"
 "$CTL" wait --service conduct --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/conduct.log" >&2; die "conduct did not become ready"; }
 say "loading the demo conduct records (Kenilworth)"
@@ -138,7 +160,9 @@ the local CA .parley/run/tls/ca.crt (any gRPC client must trust it).
   contacts   gRPC 127.0.0.1:$CONTACTS_PORT   metrics http://127.0.0.1:$CONTACTS_METRICS_PORT/metrics
   conduct    gRPC 127.0.0.1:$CONDUCT_PORT   metrics http://127.0.0.1:$CONDUCT_METRICS_PORT/metrics
   escalation gRPC 127.0.0.1:$ESCALATION_PORT   metrics http://127.0.0.1:$ESCALATION_METRICS_PORT/metrics
+  notifications gRPC 127.0.0.1:$NOTIFICATIONS_PORT   metrics http://127.0.0.1:$NOTIFICATIONS_METRICS_PORT/metrics
   PostgreSQL 127.0.0.1:$PG_PORT (one database per service)   Redis 127.0.0.1:$REDIS_PORT
+  mail catcher SMTP 127.0.0.1:$SMTP_PORT, API http://127.0.0.1:$MAIL_API_PORT   SMS/push sink http://127.0.0.1:$GATEWAY_PORT
 
 Try, in another terminal (scripts/parleyctl uses this run's endpoints and signing key):
 
@@ -149,6 +173,18 @@ Try, in another terminal (scripts/parleyctl uses this run's endpoints and signin
   scripts/parleyctl conduct check --school kenilworth --guardian $DEMO_GUARDIAN --channel phone
   scripts/parleyctl enquiries open --school st-marys --pupil p-00001 --channel email --category learning --subject "Reading book"
   scripts/parleyctl enquiries list --school st-marys
+  scripts/parleyctl notices list --school woodgrange-infant
+  scripts/parleyctl notices messages \$(scripts/parleyctl --json notices list --school riverside-academy --category consent | python3 -c 'import json,sys; print(json.load(sys.stdin)["notices"][0]["name"])')
+
+The emails the demo trust sent, as the guardians' mail servers received them:
+
+  scripts/parleyctl mail list
+  scripts/parleyctl mail show 1
+
+The texts and app pushes, as the SMS and push gateways received them:
+
+  curl -s 'http://127.0.0.1:$GATEWAY_PORT/messages?kind=sms'
+  curl -s 'http://127.0.0.1:$GATEWAY_PORT/messages?kind=push'
 
 Press Ctrl-C to stop everything.
 TXT
