@@ -24,9 +24,9 @@
 #include "common/request/request_key.h"
 #include "common/status/reasons.h"
 #include "common/testing/test_database.h"
+#include "gmock/gmock.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/registry.h"
 

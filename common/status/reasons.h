@@ -7,9 +7,9 @@
 namespace parley::reason {
 
 // ---- request shape (INVALID_ARGUMENT) ---------------------------------------------------------
-inline constexpr char kInvalidField[] = "INVALID_FIELD";               // a field is missing, too long or malformed
-inline constexpr char kMalformedRequest[] = "MALFORMED_REQUEST";       // the request bytes could not be decoded
-inline constexpr char kInvalidName[] = "INVALID_NAME";                 // a resource name or id has the wrong shape
+inline constexpr char kInvalidField[] = "INVALID_FIELD";          // a field is missing, too long or malformed
+inline constexpr char kMalformedRequest[] = "MALFORMED_REQUEST";  // the request bytes could not be decoded
+inline constexpr char kInvalidName[] = "INVALID_NAME";            // a resource name or id has the wrong shape
 // notifications: a template or written content that breaks the placeholder rules.
 inline constexpr char kTemplateInvalid[] = "TEMPLATE_INVALID";
 // notifications: a notice that does not give every variable its template declares.
