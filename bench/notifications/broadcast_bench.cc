@@ -49,6 +49,7 @@
 #include "common/log/log.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
+#include "common/pg/sql_values.h"
 #include "pqxx/pqxx"
 #include "services/notifications/clients/directory_source.h"
 #include "services/notifications/delivery/worker.h"
@@ -316,22 +317,8 @@ constexpr char kBareTables[] =
     "status TEXT, due_at TIMESTAMPTZ, unless_read BOOLEAN, idempotency_key TEXT, create_time TIMESTAMPTZ);"
     "CREATE TABLE bare_queue (id BIGSERIAL PRIMARY KEY, status TEXT NOT NULL, sent_at TIMESTAMPTZ)";
 
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-std::string TimeParam(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }
+using pg::TextArray;
+using pg::TimeParam;
 
 // The plan's rows as the store sends them, inserted into the bare tables in one transaction.
 absl::StatusOr<absl::Duration> ReferenceInsert(pg::Pool& pool, const std::string& notice_id,

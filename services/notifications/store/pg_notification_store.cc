@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/pg/idempotency.h"
+#include "common/pg/sql_values.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -19,41 +20,12 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string TimeParam(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", t, absl::UTCTimeZone()); }
-std::string Micros(absl::string_view column) {
-  return absl::StrCat("(EXTRACT(EPOCH FROM ", column, ") * 1000000)::BIGINT");
-}
-absl::Time TimeAt(const pqxx::field& f) { return absl::FromUnixMicros(f.as<int64_t>()); }
-std::optional<absl::Time> OptTimeAt(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return TimeAt(f);
-}
-
-// A PostgreSQL array literal of text; every element quoted.
-std::string TextArray(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out += ',';
-    out += '"';
-    for (char c : items[i]) {
-      if (c == '"' || c == '\\') out += '\\';
-      out += c;
-    }
-    out += '"';
-  }
-  out += '}';
-  return out;
-}
-
-std::vector<std::string> ParseTextArray(const pqxx::field& f) {
-  std::vector<std::string> out;
-  if (f.is_null()) return out;
-  pqxx::array_parser parser = f.as_array();
-  for (auto item = parser.get_next(); item.first != pqxx::array_parser::juncture::done; item = parser.get_next()) {
-    if (item.first == pqxx::array_parser::juncture::string_value) out.push_back(item.second);
-  }
-  return out;
-}
+using pg::Micros;
+using pg::ParseTextArray;
+using pg::TextArray;
+using pg::TimeAt;
+using pg::TimeParam;
+std::optional<absl::Time> OptTimeAt(const pqxx::field& f) { return pg::OptionalTimeAt(f); }
 
 std::string NewEtag() {
   thread_local absl::BitGen gen;
