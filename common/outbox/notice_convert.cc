@@ -175,7 +175,15 @@ absl::StatusOr<std::vector<nv1::CreateNoticeRequest>> NoticeToRequests(const Row
     nv1::CreateNoticeRequest req = base;
     nv1::Audience& a = *req.mutable_notice()->mutable_audience();
     a.set_kind(nv1::AUDIENCE_KIND_STAFF);
-    for (const std::string& s : staff) a.add_staff(s);
+    for (const std::string& s : staff) {
+      // Escalation names a school's external contact (the county's child-protection team) as
+      // "external:{id}"; notifications knows it by its resource name under the school.
+      if (absl::StartsWith(s, "external:")) {
+        a.add_staff(absl::StrCat(base.parent(), "/externalContacts/", s.substr(std::string("external:").size())));
+      } else {
+        a.add_staff(s);
+      }
+    }
     req.set_request_id(request::DerivedRequestId(both ? absl::StrCat(row.key, "#staff") : row.key));
     out.push_back(std::move(req));
   }

@@ -8,6 +8,7 @@
 #include "common/request/request_key.h"
 #include "common/status/reason.h"
 #include "common/status/reasons.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/conduct/domain/review.h"
 
@@ -186,6 +187,18 @@ TEST(NoticeToRequests, VariableValues) {
   EXPECT_EQ(v.at("n"), "");
   EXPECT_EQ(v.at("a"), "1, x, no, ");
   EXPECT_EQ((*reqs)[0].notice().source(), "");
+}
+
+TEST(NoticeToRequests, AnExternalContactIsNamedUnderItsSchool) {
+  const Row row = RowOf("escalation/e-1/1/2/external:county-lado", R"({"category":"escalation",
+      "priority":"emergency","school":"schools/kenilworth",
+      "recipients":{"staff":["schools/kenilworth/staff/dsl","external:county-lado"]},"template":"t"})");
+  absl::StatusOr<std::vector<nv1::CreateNoticeRequest>> reqs = NoticeToRequests(row);
+  ASSERT_TRUE(reqs.ok()) << reqs.status();
+  ASSERT_EQ(reqs->size(), 1u);
+  EXPECT_THAT(
+      (*reqs)[0].notice().audience().staff(),
+      ::testing::ElementsAre("schools/kenilworth/staff/dsl", "schools/kenilworth/externalContacts/county-lado"));
 }
 
 TEST(NoticeToRequests, SameRowSameRequests) {

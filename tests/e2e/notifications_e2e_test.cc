@@ -264,6 +264,13 @@ class NotificationsE2eTest : public ::testing::Test {
         "newsletter", nv1::CATEGORY_NEWSLETTER,
         {{"en", "News from {{school_name}}", "Dear {{recipient_name}}, this week's news about {{pupil_names}}."},
          {"ur", "{{school_name}} کی خبریں", "محترم {{recipient_name}}، {{pupil_names}} کے بارے میں خبریں۔"}});
+    for (const char* key : {"escalation.assigned", "escalation.safeguarding_alert", "escalation.acknowledge_breach",
+                            "escalation.escalated", "escalation.referred_to_complaints", "escalation.acknowledgement",
+                            "escalation.redirected", "escalation.reopened", "escalation.response_breach"}) {
+      AddTemplate(
+          key, nv1::CATEGORY_ESCALATION,
+          {{"en", absl::StrCat("[", key, "] {{school_name}}"), "Dear {{recipient_name}}, a matter needs you."}});
+    }
     for (const char* key : {"conduct.arrangement_issued", "conduct.arrangement_tightened",
                             "conduct.arrangement_continued", "conduct.arrangement_ended",
                             "conduct.arrangement_review_due", "conduct.premises_ban", "conduct.premises_ban_revoked"}) {
@@ -534,6 +541,51 @@ TEST_F(NotificationsE2eTest, AKenilworthConductLetterReachesTheGuardian) {
     if (!delivered) absl::SleepFor(absl::Milliseconds(250));
   }
   EXPECT_TRUE(delivered) << "no conduct letter reached " << guardian;
+}
+
+TEST_F(NotificationsE2eTest, AKenilworthSafeguardingAlertReachesTheCountyChildProtectionTeam) {
+  std::string guardian, pupil;
+  for (const json& g : suite->demo.trust["guardians"]) {
+    for (const json& l : g["pupils"]) {
+      if (absl::StartsWith(l["pupil"].get<std::string>(), "schools/kenilworth/") &&
+          l.value("parentalResponsibility", false) && !l.contains("courtOrder") && guardian.empty()) {
+        guardian = g["name"];
+        pupil = l["pupil"];
+      }
+    }
+  }
+  ASSERT_FALSE(guardian.empty());
+  auto escalation = ev1::EscalationService::NewStub(suite->trust->Channel(Service::kEscalation));
+  ev1::OpenEnquiryRequest req;
+  req.set_parent("schools/kenilworth");
+  ev1::Enquiry* e = req.mutable_enquiry();
+  e->set_pupil(pupil);
+  e->set_guardian(guardian);
+  e->set_channel(ev1::CHANNEL_EMAIL);
+  e->set_category("safeguarding");
+  e->set_safeguarding(true);
+  *e->mutable_receive_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
+  e->set_subject("A worry about a child");
+  e->set_body_ref("e2e/safeguarding");
+  req.set_request_id(NewUuid());
+  ev1::Enquiry opened;
+  grpc::Status st =
+      Call(*escalation, Token({"office"}, {"kenilworth"}), &ev1::EscalationService::Stub::OpenEnquiry, req, &opened);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+
+  // The alert goes to the DSL, the deputies and the county team (an external contact), at once.
+  const absl::Time until = absl::Now() + absl::Seconds(60);
+  bool county = false;
+  while (!county && absl::Now() < until) {
+    json all = Http("GET", suite->sinks.mail_api + "/messages?to=childprotection.herts@example.org");
+    if (all.is_object()) {
+      for (const json& m : all["messages"]) {
+        county |= absl::StrContains(m.value("subject", ""), "escalation.safeguarding_alert");
+      }
+    }
+    if (!county) absl::SleepFor(absl::Milliseconds(250));
+  }
+  EXPECT_TRUE(county) << "no safeguarding alert reached the county child-protection team";
 }
 
 TEST_F(NotificationsE2eTest, AMailServerDownIsRetriedThenDeliversOnce) {

@@ -978,10 +978,10 @@ grpc::Status ContactsApi::GetDirectorySlice(grpc::ServerContext* ctx, const v1::
 
 namespace {
 
-// One name of a BatchGetContactDetails request: a guardian (school empty), or a member of staff
-// or a pupil of a school.
+// One name of a BatchGetContactDetails request: a guardian (school empty), or a member of staff,
+// a pupil or an external contact (the county's child-protection team) of a school.
 struct ContactRef {
-  enum class Kind { kGuardian, kStaff, kPupil };
+  enum class Kind { kGuardian, kStaff, kPupil, kExternalContact };
   Kind kind;
   std::string school_id;
   std::string id;
@@ -994,14 +994,16 @@ absl::StatusOr<ContactRef> ParseContactName(const std::string& name, const std::
     return ContactRef{Kind::kGuardian, "", std::move(id)};
   }
   for (auto [kind, pattern] : {std::pair{Kind::kStaff, "schools/{school}/staff/{staff}"},
-                               std::pair{Kind::kPupil, "schools/{school}/pupils/{pupil}"}}) {
+                               std::pair{Kind::kPupil, "schools/{school}/pupils/{pupil}"},
+                               std::pair{Kind::kExternalContact, "schools/{school}/externalContacts/{contact}"}}) {
     absl::StatusOr<std::vector<std::string>> ids = api::ParseName(pattern, name, field);
     if (ids.ok()) return ContactRef{kind, std::move((*ids)[0]), std::move((*ids)[1])};
   }
-  return InvalidArgument(reason::kInvalidName,
-                         absl::StrCat(field, " ", api::QuoteForError(name),
-                                      " must be guardians/{guardian}, schools/{school}/staff/{staff} or "
-                                      "schools/{school}/pupils/{pupil}"));
+  return InvalidArgument(
+      reason::kInvalidName,
+      absl::StrCat(field, " ", api::QuoteForError(name),
+                   " must be guardians/{guardian}, schools/{school}/staff/{staff}, "
+                   "schools/{school}/pupils/{pupil} or schools/{school}/externalContacts/{contact}"));
 }
 
 }  // namespace
@@ -1032,6 +1034,13 @@ grpc::Status ContactsApi::BatchGetContactDetails(grpc::ServerContext* ctx, const
           break;
         case ContactRef::Kind::kPupil:
           if (const Pupil* p = snap->FindPupil(ref.school_id, ref.id)) details = ContactDetailsToProto(*p);
+          break;
+        case ContactRef::Kind::kExternalContact:
+          if (const SchoolDirectory* sd = snap->FindSchool(ref.school_id)) {
+            for (const ExternalContact& c : sd->school.external_contacts) {
+              if (c.id == ref.id) details = ContactDetailsToProto(ref.school_id, c);
+            }
+          }
           break;
       }
       // A person deleted since the caller resolved its audience does not fail the others.

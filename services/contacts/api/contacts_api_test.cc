@@ -717,6 +717,17 @@ TEST_F(ContactsAccessTest, ContactDetailsComeInRequestOrderWithMissingNamesListe
   EXPECT_FALSE(p.class_name().empty());
   EXPECT_TRUE(p.email().empty());
   EXPECT_EQ(p.contact_points_size(), 0);
+
+  // A school's external contact: its email, for safeguarding alerts; an unknown one is missing.
+  v1::BatchGetContactDetailsRequest outside;
+  outside.add_names("schools/st-marys/externalContacts/county-lado");
+  outside.add_names("schools/st-marys/externalContacts/nobody");
+  v1::BatchGetContactDetailsResponse answered;
+  ASSERT_TRUE(Call(&Stub::BatchGetContactDetails, service, outside, &answered).ok());
+  ASSERT_EQ(answered.details_size(), 1);
+  EXPECT_EQ(answered.details(0).name(), "schools/st-marys/externalContacts/county-lado");
+  EXPECT_EQ(answered.details(0).email(), "lado@example.org");
+  EXPECT_THAT(answered.missing(), ::testing::ElementsAre("schools/st-marys/externalContacts/nobody"));
 }
 
 TEST_F(ContactsAccessTest, ABadContactDetailsBatchIsInvalidAndAnswersNothing) {

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/grpc/api_edge.h"
 #include "common/status/reason.h"
@@ -918,6 +919,15 @@ v1::ContactDetails ContactDetailsToProto(const Staff& s) {
   out.set_name(StaffName(s.school_id, s.id));
   out.set_display_name(s.display_name);
   out.set_email(s.email);
+  return out;
+}
+
+v1::ContactDetails ContactDetailsToProto(const std::string& school_id, const ExternalContact& c) {
+  v1::ContactDetails out;
+  out.set_name(absl::StrCat("schools/", school_id, "/externalContacts/", c.id));
+  out.set_display_name(c.display_name);
+  // The contact is free text: an email address is the one thing a notice can be sent to.
+  if (absl::StrContains(c.contact, '@')) out.set_email(c.contact);
   return out;
 }
 

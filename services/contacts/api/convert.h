@@ -111,6 +111,8 @@ v1::Guardian GuardianToProto(const Guardian& g);
 v1::ContactDetails ContactDetailsToProto(const Guardian& g);
 v1::ContactDetails ContactDetailsToProto(const Staff& s);
 v1::ContactDetails ContactDetailsToProto(const Pupil& p);
+// A school's external contact (email only when its contact is an address).
+v1::ContactDetails ContactDetailsToProto(const std::string& school_id, const ExternalContact& c);
 
 // Who, in the school `school_id`: a staff target must be a member of staff of that school.
 absl::StatusOr<RoleRef> RoleRefFromProto(const v1::RoleRef& p, absl::string_view school_id);

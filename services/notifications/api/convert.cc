@@ -173,8 +173,14 @@ absl::StatusOr<Audience> AudienceFrom(const v1::Audience& in) {
     a.guardian_ids.push_back(std::move(g));
   }
   for (int i = 0; i < in.staff_size(); ++i) {
-    PARLEY_ASSIGN_OR_RETURN(
-        auto m, api::ParseSchoolChild(in.staff(i), "staff", absl::StrCat("notice.audience.staff[", i, "]")));
+    const std::string field = absl::StrCat("notice.audience.staff[", i, "]");
+    // A member of staff, or a school's external contact (schools/{school}/externalContacts/{id}).
+    if (absl::StrContains(in.staff(i), "/externalContacts/")) {
+      PARLEY_ASSIGN_OR_RETURN(auto c, api::ParseSchoolChild(in.staff(i), "externalContacts", field));
+      a.external_contacts.push_back(std::move(c));
+      continue;
+    }
+    PARLEY_ASSIGN_OR_RETURN(auto m, api::ParseSchoolChild(in.staff(i), "staff", field));
     a.staff.push_back(std::move(m));
   }
   a.staff_roles.assign(in.staff_roles().begin(), in.staff_roles().end());
@@ -223,6 +229,8 @@ v1::Notice ToProto(const Notice& n) {
   for (const auto& [s, p] : r.audience.pupils) a->add_pupils(absl::StrCat("schools/", s, "/pupils/", p));
   for (const std::string& g : r.audience.guardian_ids) a->add_guardians(absl::StrCat("guardians/", g));
   for (const auto& [s, m] : r.audience.staff) a->add_staff(absl::StrCat("schools/", s, "/staff/", m));
+  for (const auto& [s, c] : r.audience.external_contacts)
+    a->add_staff(absl::StrCat("schools/", s, "/externalContacts/", c));
   for (const std::string& role : r.audience.staff_roles) a->add_staff_roles(role);
   out.set_template_(r.template_id);
   for (const auto& [k, v] : r.variables) (*out.mutable_variables())[k] = v;
@@ -282,9 +290,10 @@ v1::Message ToProto(const Message& m, const Notice& notice) {
   out.set_notice(NoticeName(ref));
   out.set_category(ToProto(notice.request.category));
   out.set_priority(static_cast<v1::Priority>(notice.request.priority));
-  out.set_recipient(m.recipient_kind == RecipientKind::kGuardian
-                        ? absl::StrCat("guardians/", m.recipient_id)
-                        : absl::StrCat("schools/", m.school_id, "/staff/", m.recipient_id));
+  out.set_recipient(m.recipient_kind == RecipientKind::kGuardian ? absl::StrCat("guardians/", m.recipient_id)
+                    : m.recipient_kind == RecipientKind::kStaff
+                        ? absl::StrCat("schools/", m.school_id, "/staff/", m.recipient_id)
+                        : absl::StrCat("schools/", m.school_id, "/externalContacts/", m.recipient_id));
   for (const std::string& g : m.household_members) out.add_household_members(absl::StrCat("guardians/", g));
   for (const std::string& p : m.pupil_ids) out.add_pupils(absl::StrCat("schools/", m.school_id, "/pupils/", p));
   out.set_locale(m.locale);

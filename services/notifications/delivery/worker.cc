@@ -20,8 +20,15 @@ double UnitRandom() {
 }
 
 std::string RecipientName(const Message& m) {
-  return m.recipient_kind == RecipientKind::kStaff ? absl::StrCat("schools/", m.school_id, "/staff/", m.recipient_id)
-                                                   : absl::StrCat("guardians/", m.recipient_id);
+  switch (m.recipient_kind) {
+    case RecipientKind::kStaff:
+      return absl::StrCat("schools/", m.school_id, "/staff/", m.recipient_id);
+    case RecipientKind::kExternal:
+      return absl::StrCat("schools/", m.school_id, "/externalContacts/", m.recipient_id);
+    case RecipientKind::kGuardian:
+      break;
+  }
+  return absl::StrCat("guardians/", m.recipient_id);
 }
 
 std::string PupilName(const std::string& school_id, const std::string& pupil_id) {

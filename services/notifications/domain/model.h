@@ -61,6 +61,9 @@ struct Audience {
   std::vector<std::pair<std::string, std::string>> pupils;  // (school id, pupil id)
   std::vector<std::string> guardian_ids;
   std::vector<std::pair<std::string, std::string>> staff;  // (school id, staff id)
+  // (school id, external contact id): a school's outside contact (the county's child-protection
+  // team), reached by email; for the staff kind, beside members of staff.
+  std::vector<std::pair<std::string, std::string>> external_contacts;
   std::vector<std::string> staff_roles;
 };
 
@@ -126,7 +129,7 @@ struct Delivery {
   bool unless_read = false;
 };
 
-enum class RecipientKind { kGuardian, kStaff };
+enum class RecipientKind { kGuardian, kStaff, kExternal };
 
 // One recipient's copy of a notice.
 struct Message {
@@ -134,7 +137,7 @@ struct Message {
   std::string notice_id;
   std::string school_id;  // the school whose pupils (or staff) it concerns
   RecipientKind recipient_kind = RecipientKind::kGuardian;
-  std::string recipient_id;                    // guardian id or staff id
+  std::string recipient_id;                    // guardian, staff or external contact id
   std::vector<std::string> household_members;  // guardian ids sharing this copy's letter
   std::vector<std::string> pupil_ids;          // at school_id
   std::string locale;

@@ -77,6 +77,10 @@ absl::Status CheckShape(const NoticeRequest& r, absl::Time now) {
     for (const auto& [s, m] : a.staff) {
       if (s != r.sender.school_id) return BadAudience(absl::StrCat("staff ", m, " is not at ", r.sender.school_id));
     }
+    for (const auto& [s, c] : a.external_contacts) {
+      if (s != r.sender.school_id)
+        return BadAudience(absl::StrCat("contact ", c, " is not ", r.sender.school_id, "'s"));
+    }
   }
   return absl::OkStatus();
 }
@@ -134,6 +138,7 @@ absl::StatusOr<WriteResult> NotificationService::CreateNotice(const RequestKey& 
     std::set<std::string> named;
     for (const auto& [s, p] : request.audience.pupils) named.insert(s);
     for (const auto& [s, m] : request.audience.staff) named.insert(s);
+    for (const auto& [s, c] : request.audience.external_contacts) named.insert(s);
     school_ids.assign(named.begin(), named.end());
   } else {
     PARLEY_ASSIGN_OR_RETURN(school_ids, directory_->SchoolIds());

@@ -189,7 +189,24 @@ absl::StatusOr<Plan> PlanNotice(const NoticeRequest& request, const std::vector<
         }
         members.push_back(id);
       }
-      if (audience.staff.empty()) {
+      for (const auto& [s, id] : audience.external_contacts) {
+        if (s != school_id) continue;
+        const auto& known = sd.school.external_contacts;
+        if (std::none_of(known.begin(), known.end(), [&](const directory::ExternalContact& c) { return c.id == id; })) {
+          return BadAudience(absl::StrCat("schools/", s, "/externalContacts/", id, " is not a contact of the school"));
+        }
+        // Outside the school's staff: no working pattern to wait for.
+        Message m;
+        m.id = absl::StrCat(next_id++);
+        m.school_id = school_id;
+        m.recipient_kind = RecipientKind::kExternal;
+        m.recipient_id = id;
+        m.locale = ChooseLocale(offered_locales, "", sd.school.default_locale);
+        m.deliveries.push_back(Pending(DeliveryChannel::kEmail, base));
+        m.create_time = now;
+        plan.copies.push_back(std::move(m));
+      }
+      if (audience.staff.empty() && audience.external_contacts.empty()) {
         for (const auto& [id, member] : sd.staff) {
           const bool wanted = audience.staff_roles.empty() ||
                               std::any_of(member.roles.begin(), member.roles.end(), [&](const std::string& r) {

@@ -316,6 +316,23 @@ TEST_F(PlanningTest, StaffNoticesWaitForTheMembersWorkingTimeUnlessUrgent) {
   EXPECT_EQ(urgent->copies[0].deliveries[0].due, thursday);
 }
 
+TEST_F(PlanningTest, AnExternalContactGetsAnEmailAtOnceAndAnUnknownOneIsRefused) {
+  NoticeRequest r = SchoolNotice(Category::kEscalation, Priority::kImportant);
+  r.audience.kind = AudienceKind::kStaff;
+  r.audience.external_contacts = {{kSchool, "county-lado"}};  // the sample school's county team
+  const absl::Time saturday = London(2025, 11, 8, 9);
+  auto plan = Run(r, saturday);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->copies.size(), 1u);
+  EXPECT_EQ(plan->copies[0].recipient_kind, RecipientKind::kExternal);
+  EXPECT_EQ(plan->copies[0].recipient_id, "county-lado");
+  EXPECT_THAT(Channels(plan->copies[0]), ElementsAre(DeliveryChannel::kEmail));
+  EXPECT_EQ(plan->copies[0].deliveries[0].due, saturday);
+
+  r.audience.external_contacts = {{kSchool, "nobody"}};
+  EXPECT_EQ(ErrorReason(Run(r).status()), reason::kAudienceInvalid);
+}
+
 TEST_F(PlanningTest, StaffByRole) {
   NoticeRequest r = SchoolNotice(Category::kMeeting, Priority::kRoutine);
   r.audience.kind = AudienceKind::kStaff;

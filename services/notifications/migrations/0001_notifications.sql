@@ -33,7 +33,7 @@ CREATE TABLE messages (
   notice_id         TEXT        NOT NULL,
   id                INTEGER     NOT NULL,
   school_id         TEXT        NOT NULL,
-  recipient_kind    TEXT        NOT NULL CHECK (recipient_kind IN ('guardian', 'staff')),
+  recipient_kind    TEXT        NOT NULL CHECK (recipient_kind IN ('guardian', 'staff', 'external')),
   recipient_id      TEXT        NOT NULL,
   household_members TEXT[]      NOT NULL DEFAULT '{}',
   pupil_ids         TEXT[]      NOT NULL DEFAULT '{}',

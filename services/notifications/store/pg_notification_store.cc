@@ -245,7 +245,10 @@ Message MessageFrom(const pqxx::row& r) {
   m.notice_id = r[1].c_str();
   m.id = r[2].c_str();
   m.school_id = r[3].c_str();
-  m.recipient_kind = std::string(r[4].c_str()) == "staff" ? RecipientKind::kStaff : RecipientKind::kGuardian;
+  const std::string kind = r[4].c_str();
+  m.recipient_kind = kind == "staff"      ? RecipientKind::kStaff
+                     : kind == "external" ? RecipientKind::kExternal
+                                          : RecipientKind::kGuardian;
   m.recipient_id = r[5].c_str();
   m.household_members = ParseTextArray(r[6]);
   m.pupil_ids = ParseTextArray(r[7]);
@@ -369,7 +372,9 @@ absl::StatusOr<WriteResult> PgNotificationStore::CreateNotice(const RequestKey& 
     const int number = MessageNumber(m.id);
     m_id.push_back(m.id);
     m_school.push_back(m.school_id);
-    m_kind.push_back(m.recipient_kind == RecipientKind::kStaff ? "staff" : "guardian");
+    m_kind.push_back(m.recipient_kind == RecipientKind::kStaff      ? "staff"
+                     : m.recipient_kind == RecipientKind::kExternal ? "external"
+                                                                    : "guardian");
     m_recipient.push_back(m.recipient_id);
     m_household.push_back(absl::StrJoin(m.household_members, ","));
     m_pupils.push_back(absl::StrJoin(m.pupil_ids, ","));
