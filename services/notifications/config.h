@@ -24,6 +24,9 @@ struct Config : ServiceSettings {
   int delivery_threads = 4;                                         // PARLEY_DELIVERY_THREADS
   int delivery_batch = 32;                                          // PARLEY_DELIVERY_BATCH
   absl::Duration delivery_poll_interval = absl::Milliseconds(250);  // PARLEY_DELIVERY_POLL_INTERVAL
+  // How long a claimed delivery stays a worker's: a killed worker's rows go again after it, so it
+  // must outlast one send (longer than PARLEY_SMTP_TIMEOUT) and should outlast a batch.
+  absl::Duration delivery_lease = absl::Minutes(2);  // PARLEY_DELIVERY_LEASE
   // Providers: SMTP is required; SMS (PARLEY_SMS_A_URL) and push (PARLEY_PUSH_URL) are optional
   // (without them those deliveries fail over to the copy's next channel).
   SmtpSettings smtp;

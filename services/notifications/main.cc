@@ -87,6 +87,7 @@ int Run(bool migrate_only) {
   worker_options.threads = config->delivery_threads;
   worker_options.batch = config->delivery_batch;
   worker_options.poll = config->delivery_poll_interval;
+  worker_options.lease = config->delivery_lease;
   DeliveryWorker worker(&store, &directory, &contacts, ChannelSenders{&email, sms.get(), push.get()}, &clock,
                         worker_options, &server.registry());
 
