@@ -1,6 +1,7 @@
 #include "services/notifications/delivery/sms_router.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -21,6 +22,20 @@ double DefaultUniform() {
 }
 
 }  // namespace
+
+double KeyPoint(const std::string& key) {
+  uint64_t h = 14695981039346656037ULL;  // FNV-1a
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  h ^= h >> 33;  // murmur3's finaliser: the low bits of FNV alone split poorly
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return static_cast<double>(h >> 11) * 0x1.0p-53;
+}
 
 SmsSettings ReadSmsSettings(EnvReader& env) {
   SmsSettings out;
@@ -130,8 +145,8 @@ void SmsRouter::Rebalance(absl::Time now) {
   PublishWeights();
 }
 
-int SmsRouter::Pick(absl::Time now) {
-  const double u = options_.uniform ? options_.uniform() : DefaultUniform();
+int SmsRouter::Pick(absl::Time now, const std::string& key) {
+  const double u = options_.uniform ? options_.uniform() : key.empty() ? DefaultUniform() : KeyPoint(key);
   absl::MutexLock lock(&mu_);
   Rebalance(now);
   const int total = routes_[0].weight + routes_[1].weight;
@@ -207,7 +222,7 @@ SendOutcome SmsRouter::Send(const Outgoing& message) {
     return attempt.outcome;
   }
 
-  const int first = Pick(clock_->Now());
+  const int first = Pick(clock_->Now(), message.idempotency_key);
   GatewayAttempt attempt = Try(first, message);
   if (attempt.outcome.kind != Kind::kRetry || attempt.ambiguous) return attempt.outcome;
 

@@ -1,6 +1,11 @@
 // SMS through two gateways with weighted failover (GOV.UK Notify's scheme), behind Sender.
 //
-// Each message goes to ONE gateway, picked at random by the current weights. A gateway that fails
+// Each message goes to ONE gateway, picked by the current weights at a point fixed by its
+// idempotency key (a stable hash), so the split follows the weights while the same delivery picks
+// the same gateway every time the weights are unchanged: a worker killed after the gateway took a
+// text but before the outcome was recorded leaves no trace of where it went, and the resend, from a
+// restarted process whose weights are back at the configured split, goes to that gateway again (which
+// applies it once) rather than to the other (a second text). A gateway that fails
 // (kRetry) more than `failure_threshold` times within `window` gives `step` points of its weight to
 // the other, then nothing moves for `cooldown`; while both gateways are under the threshold the
 // weights drift back towards the configured split by `step` per `cooldown`. A permanent refusal
@@ -61,11 +66,16 @@ struct SmsRouterOptions {
   int step = 10;                               // points moved at a time, away or back
   absl::Duration cooldown = absl::Minutes(1);  // after any move, before the next
   size_t sticky_capacity = 100000;             // ambiguous deliveries remembered in memory
-  // Uniform in [0, 1): the weighted pick. Tests pass a fixed sequence; default: a random generator.
+  // Uniform in [0, 1): the weighted pick. Tests pass a fixed sequence; default: the message's
+  // KeyPoint (a random draw for a message without a key).
   std::function<double()> uniform;
 };
 
 // Everything PARLEY_SMS_* configures.
+// Where an idempotency key falls in [0, 1): the same for the same key in every process and
+// version (FNV-1a and a mixer, not absl::Hash, which is seeded per process).
+double KeyPoint(const std::string& key);
+
 struct SmsSettings {
   HttpGatewaySettings a;  // "sms-a": PARLEY_SMS_A_*
   HttpGatewaySettings b;  // "sms-b": PARLEY_SMS_B_*
@@ -109,7 +119,7 @@ class SmsRouter final : public Sender {
   };
 
   int Index(const std::string& provider) const;
-  int Pick(absl::Time now) ABSL_LOCKS_EXCLUDED(mu_);
+  int Pick(absl::Time now, const std::string& key) ABSL_LOCKS_EXCLUDED(mu_);
   // One attempt at gateway `i`, with its accounting (counters, failures, weights, the sticky map).
   GatewayAttempt Try(int i, const Outgoing& message) ABSL_LOCKS_EXCLUDED(mu_);
   void Prune(Route& route, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -154,6 +154,30 @@ TEST_F(SmsRouterTest, EachMessageGoesToOneGatewayByWeight) {
   EXPECT_EQ(Metric(registry_, "parley_notifications_sms_gateway_weight", {{"gateway", "sms-b"}}), 30);
 }
 
+// A worker killed after a gateway took a text but before the outcome was recorded leaves nothing
+// that ties the delivery to that gateway; the restarted process (weights back at the configured
+// split) must pick the same gateway for the resend, or the parent gets the text from both.
+TEST_F(SmsRouterTest, AResendAfterARestartGoesToTheGatewayThatTookItByWeight) {
+  auto route = [](const std::string& key, int weight_a, int weight_b) {
+    auto a = std::make_unique<FakeGateway>("sms-a");
+    auto b = std::make_unique<FakeGateway>("sms-b");
+    SmsRouterOptions options;  // no test draw: the router's own pick
+    options.weight_a = weight_a;
+    options.weight_b = weight_b;
+    SimulatedClock clock(absl::FromUnixSeconds(1767258000));
+    SmsRouter router(std::move(a), std::move(b), options, &clock, nullptr);
+    return router.Send(Message(key)).provider;
+  };
+  int on_a = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string key = absl::StrCat("trust.n-1.", i, ".sms");
+    const std::string first = route(key, 70, 30);
+    ASSERT_EQ(route(key, 70, 30), first) << key << " went to both gateways";
+    on_a += first == "sms-a";
+  }
+  EXPECT_NEAR(on_a, 1400, 100);  // still split by weight
+}
+
 TEST_F(SmsRouterTest, ARefusalMovesTheMessageToTheOtherGatewayAtOnce) {
   Make();
   a_->Answers({Refused()});
