@@ -139,7 +139,8 @@ std::map<std::string, json> Sinks::Gateway(const std::string& kind, const std::s
 
 int Sinks::GatewayDuplicates() const {
   json stats = Http("GET", gateway_url + "/stats");
-  return stats.is_object() && stats.contains("totals") ? stats["totals"].value("duplicates", 0) : -1;
+  // The sink answers {"gateways": {...}, "total": {"messages", "duplicates", "refused"}}.
+  return stats.is_object() && stats.contains("total") ? stats["total"].value("duplicates", 0) : -1;
 }
 
 }  // namespace parley::e2e
