@@ -249,7 +249,7 @@ TEST_F(NotificationsFaultE2eTest, DeliveryWorkerKilledTwiceDuringA5000RecipientB
     ASSERT_TRUE(suite->trust->StartAgain(Service::kNotifications).ok());
   }
 
-  const std::vector<nv1::Message> copies = Settled(sent.name(), absl::Seconds(150));
+  const std::vector<nv1::Message> copies = Settled(sent.name(), absl::Seconds(300));
   ASSERT_EQ(static_cast<int>(copies.size()), sent.recipient_count());
   const AtSinks at = Collect();
 
