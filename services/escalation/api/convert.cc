@@ -163,6 +163,7 @@ v1::Enquiry ToProto(const EnquiryRecord& record, const EnquiryView& view) {
   out.set_cycle(view.cycle);
   if (view.acknowledge) *out.mutable_acknowledge() = ToProto(*view.acknowledge);
   if (view.respond) *out.mutable_respond() = ToProto(*view.respond);
+  if (view.follow_up) *out.mutable_follow_up() = ToProto(*view.follow_up);
   out.set_gate_decision(view.gate_decision);
   if (view.gate) out.set_gate_outcome(GateOutcomeWord(*view.gate));
   return out;
@@ -180,6 +181,9 @@ v1::Enquiry ToProto(const EnquiryRecord& record) {
   }
   if (record.respond_status) {
     SetProjectedClock(Stage::kRespond, record.respond_due, record.respond_status, out.mutable_respond());
+  }
+  if (record.follow_up_status) {
+    SetProjectedClock(Stage::kFollowUp, record.follow_up_due, record.follow_up_status, out.mutable_follow_up());
   }
   return out;
 }
@@ -199,6 +203,7 @@ v1::EnquiryEvent ToProto(const Event& event, const std::string& school_id, const
   } else if (event.respond) {
     *out.mutable_clock() = ToProto(*event.respond);
   }
+  if (event.follow_up) *out.mutable_follow_up() = ToProto(*event.follow_up);
   if (event.kind == EventKind::kGated && event.gate && out.reason().empty()) {
     out.set_reason(GateOutcomeWord(*event.gate));
   }
@@ -235,10 +240,12 @@ void ForGuardian(const EnquiryRecord& record, v1::Enquiry* out) {
     out->clear_cycle();
     out->clear_acknowledge();
     out->clear_respond();
+    out->clear_follow_up();
     return;
   }
   if (out->has_acknowledge()) StaffOnlyClockFields(out->mutable_acknowledge());
   if (out->has_respond()) StaffOnlyClockFields(out->mutable_respond());
+  if (out->has_follow_up()) StaffOnlyClockFields(out->mutable_follow_up());
 }
 
 bool ShownToGuardian(const EnquiryRecord& record, const Event& event) {
@@ -251,6 +258,7 @@ void ForGuardian(const std::string& guardian, v1::EnquiryEvent* out) {
   // Breaches carry the stage the service wrote; every other reason was typed by staff.
   if (out->kind() != v1::ENQUIRY_EVENT_KIND_BREACHED) out->clear_reason();
   if (out->has_clock()) StaffOnlyClockFields(out->mutable_clock());
+  if (out->has_follow_up()) StaffOnlyClockFields(out->mutable_follow_up());
 }
 
 v1::PromiseFigures ToProto(const PromiseFigures& f) {

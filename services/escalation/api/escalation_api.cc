@@ -210,6 +210,12 @@ grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::G
     resp->set_referrals_to_complaints(s.referrals_to_complaints);
     resp->set_open_now(s.open_now);
     resp->set_overdue_now(s.overdue_now);
+    resp->set_follow_up_met(s.follow_up_met);
+    resp->set_follow_up_breached(s.follow_up_breached);
+    resp->set_follow_up_running(s.follow_up_running);
+    const int64_t follow_up_ended = s.follow_up_met + s.follow_up_breached;
+    resp->set_followed_up_within_promise(
+        follow_up_ended > 0 ? static_cast<double>(s.follow_up_met) / static_cast<double>(follow_up_ended) : 0.0);
     return absl::OkStatus();
   });
 }

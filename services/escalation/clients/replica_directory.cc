@@ -113,7 +113,17 @@ absl::StatusOr<DueAt> ReplicaDirectory::Compute(const DeadlineQuery& q) {
   directory::DeadlineQuery query;
   query.school_id = q.school_id;
   query.channel = static_cast<directory::Channel>(q.channel);
-  query.stage = q.stage == Stage::kRespond ? directory::Stage::kRespond : directory::Stage::kAcknowledge;
+  switch (q.stage) {
+    case Stage::kAcknowledge:
+      query.stage = directory::Stage::kAcknowledge;
+      break;
+    case Stage::kRespond:
+      query.stage = directory::Stage::kRespond;
+      break;
+    case Stage::kFollowUp:
+      query.stage = directory::Stage::kFollowUp;
+      break;
+  }
   query.received = q.clock_from;
   // Only a member of staff has working periods; an external owner runs on the school calendar.
   if (!q.owner.empty() && q.owner.rfind("schools/", 0) == 0) {

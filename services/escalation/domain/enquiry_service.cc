@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/random/random.h"
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -50,12 +49,34 @@ const char* TemplateOf(Notice::Kind kind) {
       return "escalation.reopened";
     case Notice::Kind::kResponseBreach:
       return "escalation.response_breach";
+    case Notice::Kind::kFollowUpBreach:
+      return "escalation.follow_up_breach";
   }
   return "escalation.notice";
 }
 
+// The last part of a clock timer's key.
+const char* TimerStage(Stage stage) {
+  switch (stage) {
+    case Stage::kAcknowledge:
+      return "acknowledge";
+    case Stage::kRespond:
+      return "respond";
+    case Stage::kFollowUp:
+      return "follow_up";
+  }
+  return "respond";
+}
+
+std::optional<Stage> StageOfTimer(const std::string& part) {
+  for (Stage stage : {Stage::kAcknowledge, Stage::kRespond, Stage::kFollowUp}) {
+    if (part == TimerStage(stage)) return stage;
+  }
+  return std::nullopt;
+}
+
 std::string TimerKey(const std::string& school_id, const std::string& id, Stage stage) {
-  return absl::StrCat(school_id, "/", id, "/", stage == Stage::kAcknowledge ? "acknowledge" : "respond");
+  return absl::StrCat(school_id, "/", id, "/", TimerStage(stage));
 }
 
 bool IsStaff(const std::string& name) { return name.rfind("schools/", 0) == 0; }
@@ -448,10 +469,10 @@ absl::StatusOr<int> EnquiryService::RecomputeChangedSchools() {
 
 TimerPlan EnquiryService::ClockTimerPlan() {
   TimerPlan plan;
-  // key "{school}/{enquiry}/{acknowledge|respond}".
+  // key "{school}/{enquiry}/{acknowledge|respond|follow_up}".
   plan.target = [](const timer::Timer& t) -> std::optional<std::pair<std::string, std::string>> {
     const std::vector<std::string> key = absl::StrSplit(t.key, '/');
-    if (key.size() != 3 || (key[2] != "acknowledge" && key[2] != "respond")) {
+    if (key.size() != 3 || !StageOfTimer(key[2]).has_value()) {
       log::Error("clock_timer_malformed", {{"timer", t.id}});
       return std::nullopt;  // not a timer this code wrote: nothing to do
     }
@@ -459,7 +480,8 @@ TimerPlan EnquiryService::ClockTimerPlan() {
   };
   plan.plan = [this](const EnquiryRecord& current, const timer::Timer& t,
                      absl::Time now) -> absl::StatusOr<TimerOutcome> {
-    const Stage stage = absl::EndsWith(t.key, "/acknowledge") ? Stage::kAcknowledge : Stage::kRespond;
+    const std::vector<std::string> key = absl::StrSplit(t.key, '/');
+    const Stage stage = StageOfTimer(key.back()).value_or(Stage::kRespond);  // target checked it
     // The timer's own due is the armed due: a handler that re-arms its timer moves it, and the
     // payload (the due first armed) is only for reading.
     return PlanClockTimer(current, stage, t.due, now);
@@ -478,7 +500,7 @@ absl::StatusOr<TimerOutcome> EnquiryService::PlanClockTimer(const EnquiryRecord&
     PARLEY_ASSIGN_OR_RETURN(Ladder l, directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
     for (const Person& p : l.rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
     context.ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
-  } else if (IsStaff(current.owner)) {
+  } else if (IsStaff(current.owner)) {  // acknowledge and follow-up breaches tell the line manager
     absl::StatusOr<std::string> manager = directory_->LineManagerOf(current.owner);
     if (manager.ok()) {
       context.owner_line_manager = *manager;
@@ -504,9 +526,7 @@ absl::StatusOr<TimerOutcome> EnquiryService::PlanClockTimer(const EnquiryRecord&
   }
   // No request id: the timer's own transition is what makes the firing happen once.
   PARLEY_ASSIGN_OR_RETURN(outcome.write, Plan(current, rest, now, nullptr));
-  log::Info("enquiry_clock_fired", {{"school", e.school_id},
-                                    {"enquiry", e.id},
-                                    {"stage", stage == Stage::kAcknowledge ? "acknowledge" : "respond"}});
+  log::Info("enquiry_clock_fired", {{"school", e.school_id}, {"enquiry", e.id}, {"stage", TimerStage(stage)}});
   return outcome;
 }
 

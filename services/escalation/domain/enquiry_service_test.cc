@@ -470,6 +470,42 @@ TEST_F(EnquiryServiceTest, TheClockTimerPlanBreachesEscalatesAndRearmsOnce) {
   EXPECT_FALSE(moved->rearm.has_value());
 }
 
+TEST_F(EnquiryServiceTest, TheFollowUpTimerIsArmedAndItsBreachTellsOwnerAndLineManager) {
+  source_.SetBudget(Stage::kFollowUp, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(240)});
+  const std::string id = OpenOne();
+  ASSERT_TRUE(Do(id, ActionInput::Kind::kReply).ok());  // the answer given; the follow-up still owed
+  std::optional<timer::Timer> follow_up = ArmedTimer(id, "follow_up");
+  ASSERT_TRUE(follow_up.has_value());
+  EXPECT_EQ(follow_up->due, kStart + absl::Hours(240));
+  EXPECT_EQ(Stored(id).follow_up_due, kStart + absl::Hours(240));
+  EXPECT_EQ(Stored(id).next_due, kStart + absl::Hours(240));
+
+  const TimerPlan plan = service_->ClockTimerPlan();
+  EXPECT_THAT(plan.target(*follow_up), ::testing::Optional(Pair("test-school", id)));
+  clock_.Set(follow_up->due + absl::Minutes(1));
+  absl::StatusOr<std::optional<absl::Time>> fired = store_.FireTimer(plan, *follow_up);
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_FALSE(fired->has_value());
+  const EnquiryRecord after = Stored(id);
+  EXPECT_EQ(after.follow_up_status, ClockStatus::kBreached);
+  EXPECT_EQ(after.owner, kTeacher);  // not escalated
+  EXPECT_EQ(after.enquiry.history.back().stage, Stage::kFollowUp);
+  std::vector<std::string> told;
+  for (const OutboxRow& row : store_.outbox()) {
+    if (row.kind == "escalation.follow_up_breach") told.push_back(row.key);
+  }
+  ASSERT_EQ(told.size(), 2u);
+  EXPECT_TRUE(absl::StrContains(told[0] + told[1], kTeacher));
+  EXPECT_TRUE(absl::StrContains(told[0] + told[1], kHeadOfYear));  // the teacher's line manager
+
+  // Resolving a second one in time keeps its follow-up and disarms the timer.
+  const std::string kept = OpenOne();
+  ASSERT_TRUE(ArmedTimer(kept, "follow_up").has_value());
+  ASSERT_TRUE(Do(kept, ActionInput::Kind::kResolve).ok());
+  EXPECT_FALSE(ArmedTimer(kept, "follow_up").has_value());
+  EXPECT_EQ(Stored(kept).follow_up_status, ClockStatus::kMet);
+}
+
 TEST_F(EnquiryServiceTest, TheClockTimerPlanIgnoresKeysItDidNotWrite) {
   const TimerPlan plan = service_->ClockTimerPlan();
   timer::Timer t;

@@ -46,7 +46,9 @@ struct EnquiryRecord {
   std::optional<ClockStatus> ack_status;
   std::optional<absl::Time> respond_due;
   std::optional<ClockStatus> respond_status;
-  std::optional<absl::Time> next_due;  // earliest due of a running clock
+  std::optional<absl::Time> follow_up_due;  // where the policy promises a follow-up
+  std::optional<ClockStatus> follow_up_status;
+  std::optional<absl::Time> next_due;  // earliest due of a running clock (follow-up included)
   // The rule-7 ledger of this enquiry (staff told, per working period), oldest first: loaded with
   // the history so that a new notice can be placed in a period not yet used.
   std::vector<struct StaffNoticeRow> staff_notices;
@@ -160,6 +162,11 @@ struct SchoolStats {
   int64_t referrals_to_complaints = 0;                              // in the period
   int64_t open_now = 0;                                             // open, acknowledged or awaiting the parent
   int64_t overdue_now = 0;                                          // of those, a clock past due and not kept
+  // Follow-up clocks of the enquiries received in the period, as projected: kept by resolution,
+  // fell due unkept, and still running or paused.
+  int64_t follow_up_met = 0;
+  int64_t follow_up_breached = 0;
+  int64_t follow_up_running = 0;
 };
 
 // A write the domain planned on the enquiry as it stood: the change, and the record as it will

@@ -36,6 +36,7 @@ struct Replay {
   EnquiryView view;
   std::optional<Track> acknowledge;
   std::optional<Track> respond;
+  std::optional<Track> follow_up;
   // When the enquiry stopped being live: a clock not met by then ends there.
   std::optional<absl::Time> closed_at;
 };
@@ -68,6 +69,7 @@ Replay ReplayHistory(const Enquiry& e) {
         v.cycle = 1;
         Set(r.acknowledge, ev.acknowledge);
         Set(r.respond, ev.respond);
+        Set(r.follow_up, ev.follow_up);
         break;
       case EventKind::kAcknowledged:
         v.state = EnquiryState::kAcknowledged;
@@ -97,18 +99,22 @@ Replay ReplayHistory(const Enquiry& e) {
       case EventKind::kBreached:
         if (ev.stage == Stage::kAcknowledge && r.acknowledge) r.acknowledge->breach_recorded = true;
         if (ev.stage == Stage::kRespond && r.respond) r.respond->breach_recorded = true;
+        if (ev.stage == Stage::kFollowUp && r.follow_up) r.follow_up->breach_recorded = true;
         break;
       case EventKind::kResolved:
         ClosePause(v.pauses, ev.at);
         v.state = EnquiryState::kResolved;
         Meet(r.acknowledge, ev.at);
         Meet(r.respond, ev.at);
+        // Resolving is the follow-up action done: a reply alone does not keep that promise.
+        Meet(r.follow_up, ev.at);
         r.closed_at = ev.at;
         break;
       case EventKind::kReopened:
         v.state = EnquiryState::kAcknowledged;
         ++v.cycle;
         Set(r.respond, ev.respond);
+        Set(r.follow_up, ev.follow_up);
         r.closed_at.reset();
         break;
       case EventKind::kReferredToComplaints:
@@ -127,12 +133,14 @@ Replay ReplayHistory(const Enquiry& e) {
           v.state = EnquiryState::kNoResponseRequired;
           r.acknowledge.reset();
           r.respond.reset();
+          r.follow_up.reset();
           r.closed_at = ev.at;
         }
         break;
       case EventKind::kRecomputed:
         Replace(r.acknowledge, ev.acknowledge);
         Replace(r.respond, ev.respond);
+        Replace(r.follow_up, ev.follow_up);
         break;
     }
   }
@@ -221,6 +229,7 @@ absl::StatusOr<EnquiryView> Derive(const Enquiry& enquiry, absl::Time now, Deadl
   Replay r = ReplayHistory(enquiry);
   PARLEY_ASSIGN_OR_RETURN(r.view.acknowledge, Resolve(enquiry, r, r.acknowledge, now, source));
   PARLEY_ASSIGN_OR_RETURN(r.view.respond, Resolve(enquiry, r, r.respond, now, source));
+  PARLEY_ASSIGN_OR_RETURN(r.view.follow_up, Resolve(enquiry, r, r.follow_up, now, source));
   return std::move(r.view);
 }
 

@@ -1,6 +1,7 @@
 // An enquiry as people see it now — state, owner, rung, response cycle and the current
-// acknowledge and respond clocks — derived from its history alone (docs/architecture.md#enquiries-and-timers: "state is
-// derived from history; the current deadlines are a pure function of history + calendar + policy").
+// acknowledge, respond and follow-up clocks — derived from its history alone
+// (docs/architecture.md#enquiries-and-timers: "state is derived from history; the current deadlines are a pure function
+// of history + calendar + policy").
 //
 // Deadlines are not computed from scratch here. Each clock comes from the snapshot of the last
 // event that set it (routed, escalated, reopened, recomputed); pauses recorded after it are
@@ -83,12 +84,23 @@ struct EnquiryView {
   // Absent when no such clock runs (redirected, no response required, not yet routed).
   std::optional<ClockView> acknowledge;
   std::optional<ClockView> respond;
+  // Where the policy promises a follow-up for the channel: from receipt (or the DEFER window) to
+  // resolution; a reopening starts a new one. Not renewed per rung.
+  std::optional<ClockView> follow_up;
   std::optional<GateOutcome> gate;
   std::string gate_decision;
   std::vector<calendar::Pause> pauses;  // every pause, the last possibly open
 
   const std::optional<ClockView>& clock(Stage stage) const {
-    return stage == Stage::kAcknowledge ? acknowledge : respond;
+    switch (stage) {
+      case Stage::kAcknowledge:
+        return acknowledge;
+      case Stage::kRespond:
+        return respond;
+      case Stage::kFollowUp:
+        return follow_up;
+    }
+    return respond;
   }
   // Still owed something: a clock may run and staff may act.
   bool live() const {

@@ -28,6 +28,8 @@ const char* StageWord(Stage stage) {
       return "acknowledge";
     case Stage::kRespond:
       return "respond";
+    case Stage::kFollowUp:
+      return "follow-up";
   }
   return "unknown";
 }

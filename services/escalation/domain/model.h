@@ -19,8 +19,9 @@ namespace parley::escalation {
 // Values match parley.escalation.v1.Channel and parley.contacts.v1.Channel 1-5.
 enum class Channel { kEmail = 1, kLetter = 2, kPhone = 3, kAppMessage = 4, kInPerson = 5 };
 
-// Values match parley.escalation.v1.Stage.
-enum class Stage { kAcknowledge = 1, kRespond = 2 };
+// Values match parley.escalation.v1.Stage. kFollowUp: the follow-up action a policy promises after
+// the answer (Riverside: calls returned in 2 working days, follow-up done in 10), kept by resolving.
+enum class Stage { kAcknowledge = 1, kRespond = 2, kFollowUp = 3 };
 
 // Values match parley.conduct.v1's gate outcome (and conduct's domain Outcome).
 enum class GateOutcome { kAllow = 1, kDefer = 2, kRedirect = 3, kNoResponseRequired = 4 };
@@ -100,10 +101,11 @@ struct Event {
   std::optional<Stage> stage;
   std::optional<absl::Time> breached_due;
   bool parent_requested = false;  // kEscalated
-  // The clocks this event sets: kRouted both, kEscalated/kReopened respond, kRecomputed those it
-  // recomputed.
+  // The clocks this event sets: kRouted all three, kEscalated respond, kReopened respond and
+  // follow-up, kRecomputed those it recomputed. follow_up only where the policy has a follow-up rule.
   std::optional<ClockSnapshot> acknowledge;
   std::optional<ClockSnapshot> respond;
+  std::optional<ClockSnapshot> follow_up;
 };
 
 struct Enquiry {

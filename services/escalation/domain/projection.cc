@@ -28,8 +28,9 @@ void Project(const EnquiryView& view, EnquiryRecord& record) {
   record.cycle = view.cycle;
   ProjectClock(view.acknowledge, record.ack_due, record.ack_status);
   ProjectClock(view.respond, record.respond_due, record.respond_status);
+  ProjectClock(view.follow_up, record.follow_up_due, record.follow_up_status);
   record.next_due.reset();
-  for (const std::optional<ClockView>* clock : {&view.acknowledge, &view.respond}) {
+  for (const std::optional<ClockView>* clock : {&view.acknowledge, &view.respond, &view.follow_up}) {
     if (!clock->has_value() || (*clock)->status != ClockStatus::kPending || !(*clock)->due.has_value()) continue;
     if (!record.next_due.has_value() || *(*clock)->due < *record.next_due) record.next_due = (*clock)->due;
   }
@@ -74,7 +75,7 @@ absl::Time StoredPrecision(absl::Time t) { return absl::FromUnixMicros(absl::ToU
 Event StoredPrecision(Event ev) {
   ev.at = StoredPrecision(ev.at);
   if (ev.breached_due) ev.breached_due = StoredPrecision(*ev.breached_due);
-  for (std::optional<ClockSnapshot>* s : {&ev.acknowledge, &ev.respond}) {
+  for (std::optional<ClockSnapshot>* s : {&ev.acknowledge, &ev.respond, &ev.follow_up}) {
     if (!s->has_value()) continue;
     (*s)->clock_from = StoredPrecision((*s)->clock_from);
     (*s)->clock_start = StoredPrecision((*s)->clock_start);
@@ -98,7 +99,8 @@ absl::Status CheckPlannedEvents(const PlannedWrite& write) {
                                    write.after.enquiry.id, " (expected ", expected, ")"));
     }
     if ((events[i].acknowledge && events[i].acknowledge->stage != Stage::kAcknowledge) ||
-        (events[i].respond && events[i].respond->stage != Stage::kRespond)) {
+        (events[i].respond && events[i].respond->stage != Stage::kRespond) ||
+        (events[i].follow_up && events[i].follow_up->stage != Stage::kFollowUp)) {
       return Internal(reason::kEnquiryClockStageMismatch,
                       absl::StrCat("event ", events[i].seq, " of enquiry ", write.after.enquiry.id,
                                    " sets a clock under the wrong stage"));

@@ -10,7 +10,7 @@
 namespace parley::escalation {
 namespace {
 
-constexpr Stage kStages[] = {Stage::kAcknowledge, Stage::kRespond};
+constexpr Stage kStages[] = {Stage::kAcknowledge, Stage::kRespond, Stage::kFollowUp};
 
 absl::Status WrongState(const Enquiry& e, const EnquiryView& v, const char* action, const char* needs) {
   return FailedPrecondition("WRONG_STATE", absl::StrCat("cannot ", action, " enquiry ", e.id, ": it is ",
@@ -46,6 +46,14 @@ absl::StatusOr<std::optional<ClockSnapshot>> FreshClock(const Enquiry& e, Stage 
   s.policy_version = std::move(d.policy_version);
   s.explanation = std::move(d.explanation);
   return std::optional<ClockSnapshot>(std::move(s));
+}
+
+// The follow-up clock, where the policy has a rule for it. None for safeguarding: its clocks run on
+// the elapsed safeguarding budget whatever the stage, and what follows is the DSL's procedure.
+absl::StatusOr<std::optional<ClockSnapshot>> FollowUpClock(const Enquiry& e, absl::Time from, const std::string& owner,
+                                                           DeadlineSource& source) {
+  if (e.safeguarding) return std::optional<ClockSnapshot>();
+  return FreshClock(e, Stage::kFollowUp, from, owner, source);
 }
 
 // Builds one decision: events appended to a copy of the enquiry, their notices, and at the end the
@@ -190,10 +198,12 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
                           FreshClock(fresh, Stage::kAcknowledge, from, request.owner, source));
   PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond,
                           FreshClock(fresh, Stage::kRespond, from, request.owner, source));
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> follow_up, FollowUpClock(fresh, from, request.owner, source));
   d.MoveTo(request.owner, 0, request.owner_role);
   Event& routed = d.Add(EventKind::kRouted, request.actor, request.now);
   routed.acknowledge = std::move(ack);
   routed.respond = std::move(respond);
+  routed.follow_up = std::move(follow_up);
   if (fresh.safeguarding) {
     d.Notify(Notice::Kind::kSafeguardingAlert, request.owner, true, request.now);
     for (const std::string& deputy : request.also_notify) {
@@ -265,10 +275,13 @@ absl::StatusOr<Decision> Reopen(const Enquiry& e, const Act& act, DeadlineSource
   }
   PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> respond,
                           FreshClock(e, Stage::kRespond, act.at, v.owner, source));
+  // A new cycle owes its follow-up action again (rule 5), on the same terms as at intake.
+  PARLEY_ASSIGN_OR_RETURN(std::optional<ClockSnapshot> follow_up, FollowUpClock(e, act.at, v.owner, source));
   Draft d(e, v);
   Event& ev = d.Add(EventKind::kReopened, act.actor, act.at);
   ev.reason = act.reason;
   ev.respond = std::move(respond);
+  ev.follow_up = std::move(follow_up);
   d.Notify(Notice::Kind::kReopened, v.owner, true, act.at);
   return d.Finish(act.at, source);
 }
@@ -333,6 +346,14 @@ absl::StatusOr<Decision> OnTimer(const Enquiry& e, Stage stage, absl::Time armed
     if (context.notify_line_manager && context.owner_line_manager != v.owner) {
       d.Notify(Notice::Kind::kAcknowledgeBreach, context.owner_line_manager, true, now);
     }
+  } else if (stage == Stage::kFollowUp) {
+    // The answer's own clock climbs the ladder; an overdue follow-up is the owner's to finish, with
+    // their line manager told as for an acknowledgement breach.
+    ev.reason = "follow-up overdue";
+    d.Notify(Notice::Kind::kFollowUpBreach, v.owner, true, now);
+    if (context.notify_line_manager && context.owner_line_manager != v.owner) {
+      d.Notify(Notice::Kind::kFollowUpBreach, context.owner_line_manager, true, now);
+    }
   } else {
     ev.reason = "response overdue";
     const bool at_top = static_cast<size_t>(v.rung) + 1 >= context.ladder.rungs.size();
@@ -350,7 +371,7 @@ absl::StatusOr<Decision> OnTimer(const Enquiry& e, Stage stage, absl::Time armed
 absl::StatusOr<Decision> Recompute(const Enquiry& e, const Versions& current, absl::Time now, DeadlineSource& source) {
   PARLEY_ASSIGN_OR_RETURN(EnquiryView v, Derive(e, now, source));
   if (!v.live()) return Decision{};
-  std::optional<ClockSnapshot> changed[2];
+  std::optional<ClockSnapshot> changed[3];
   bool any = false;
   for (Stage stage : kStages) {
     const std::optional<ClockView>& c = v.clock(stage);
@@ -368,7 +389,7 @@ absl::StatusOr<Decision> Recompute(const Enquiry& e, const Versions& current, ab
     s.calendar_version = std::move(d.calendar_version);
     s.policy_version = std::move(d.policy_version);
     s.explanation = std::move(d.explanation);
-    changed[stage == Stage::kAcknowledge ? 0 : 1] = std::move(s);
+    changed[static_cast<int>(stage) - 1] = std::move(s);
     any = true;
   }
   if (!any) return Decision{};
@@ -377,6 +398,7 @@ absl::StatusOr<Decision> Recompute(const Enquiry& e, const Versions& current, ab
   ev.reason = "the school's calendar or policy changed";
   ev.acknowledge = std::move(changed[0]);
   ev.respond = std::move(changed[1]);
+  ev.follow_up = std::move(changed[2]);
   return d.Finish(now, source);
 }
 

@@ -34,6 +34,7 @@ struct Notice {
     kRedirected = 7,            // guardian: how to reach the school instead
     kReopened = 8,              // staff: the parent came back
     kResponseBreach = 9,        // staff (owner): the answer is overdue and the policy does not escalate
+    kFollowUpBreach = 10,       // staff: owner and line manager: the follow-up action is overdue
   };
   Kind kind = Kind::kAssigned;
   std::string recipient;  // staff or guardian resource name
@@ -54,7 +55,7 @@ struct TimerSetting {
 struct Decision {
   std::vector<Event> events;    // seq continues the history
   std::vector<Notice> notices;  // in the order the events caused them
-  // Always both stages: the whole desired timer state after the events, so setting it is
+  // Always every stage: the whole desired timer state after the events, so setting it is
   // idempotent. Empty only when nothing changed (events empty).
   std::vector<TimerSetting> timers;
 };
@@ -107,10 +108,11 @@ absl::StatusOr<Decision> Reply(const Enquiry& e, const Act& act, DeadlineSource&
 absl::StatusOr<Decision> Pause(const Enquiry& e, const Act& act, DeadlineSource& source);
 // awaiting the parent → the state before the pause; due instants move on by the time paused.
 absl::StatusOr<Decision> Resume(const Enquiry& e, const Act& act, DeadlineSource& source);
-// open/acknowledged/awaiting the parent → resolved.
+// open/acknowledged/awaiting the parent → resolved: every clock still running is met, the
+// follow-up clock only by this (the follow-up action is done when the matter is resolved).
 absl::StatusOr<Decision> Resolve(const Enquiry& e, const Act& act, DeadlineSource& source);
-// resolved → acknowledged, cycle + 1, a fresh response clock from the reopen instant (rule 5); the
-// owner is told. Reason required.
+// resolved → acknowledged, cycle + 1, a fresh response clock (and follow-up clock, where the policy
+// has one) from the reopen instant (rule 5); the owner is told. Reason required.
 absl::StatusOr<Decision> Reopen(const Enquiry& e, const Act& act, DeadlineSource& source);
 
 // A ladder from contacts: rung 0 first.
@@ -150,7 +152,9 @@ struct BreachContext {
 
 // A timer armed for `stage` at `armed_due` fired at `now`. Acknowledgement breach: the owner and
 // their line manager told. Response breach: the next rung with a fresh budget, the new owner told;
-// at the top, referred to complaints. Returns an empty Decision (no events) when the clock was met,
+// at the top, referred to complaints. Follow-up breach: like an acknowledgement breach (owner, and
+// the line manager when the policy tells them); the matter stays where it is, since the response
+// clock is the one that climbs the ladder. Returns an empty Decision (no events) when the clock was met,
 // paused, superseded (its due moved: `armed_due` differs), already handled, not yet due, or the
 // enquiry is no longer live: a timer may fire late or twice.
 absl::StatusOr<Decision> OnTimer(const Enquiry& e, Stage stage, absl::Time armed_due, absl::Time now,

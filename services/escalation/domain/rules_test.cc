@@ -745,6 +745,153 @@ TEST_F(EscalationRulesTest, CalendarEditRecomputesRunningClocksAndRecordsIt) {
   EXPECT_EQ(View(e, Utc(2025, 11, 3, 15, 0)).respond->policy_version, "policy-2");
 }
 
+// --- The follow-up clock ---------------------------------------------------------------------------
+
+// Riverside's calls: "a return call will be made within 2 working days with any follow up action …
+// within 10 working days": no acknowledgement rule, respond 2, follow-up 10.
+class FollowUpClockTest : public EscalationRulesTest {
+ protected:
+  FollowUpClockTest() {
+    source_.ClearBudget(Stage::kAcknowledge);
+    source_.SetBudget(Stage::kRespond, WorkingDays(2));
+    source_.SetBudget(Stage::kFollowUp, WorkingDays(10));
+  }
+
+  Enquiry Call(absl::Time received) {
+    Enquiry e = NewEnquiry("e-1", received);
+    e.channel = Channel::kPhone;
+    return e;
+  }
+};
+
+TEST_F(FollowUpClockTest, RunsFromReceiptBesideTheResponseAndOnlyResolvingKeepsIt) {
+  Enquiry e = Call(Utc(2025, 11, 3, 9, 0));  // Monday, GMT
+  Decision opened = Open(e, e.received_at);
+  const Event& routed = opened.events.back();
+  ASSERT_EQ(routed.kind, EventKind::kRouted);
+  EXPECT_FALSE(routed.acknowledge.has_value());
+  EXPECT_THAT(routed.respond->due, Optional(Utc(2025, 11, 5, 15, 30)));
+  ASSERT_TRUE(routed.follow_up.has_value());
+  EXPECT_EQ(routed.follow_up->stage, Stage::kFollowUp);
+  EXPECT_EQ(routed.follow_up->clock_from, e.received_at);
+  EXPECT_THAT(routed.follow_up->due, Optional(Utc(2025, 11, 17, 15, 30)));  // the 10th working day
+  EXPECT_THAT(TimerFor(opened, Stage::kFollowUp), Optional(Utc(2025, 11, 17, 15, 30)));
+
+  // The call is returned: the response is kept, the follow-up still runs.
+  Decision replied = Do(e, Reply(e, At(Utc(2025, 11, 4, 10, 0)), source_));
+  EXPECT_EQ(TimerFor(replied, Stage::kRespond), std::nullopt);
+  EXPECT_THAT(TimerFor(replied, Stage::kFollowUp), Optional(Utc(2025, 11, 17, 15, 30)));
+  EnquiryView v = View(e, Utc(2025, 11, 4, 10, 0));
+  EXPECT_EQ(v.respond->status, ClockStatus::kMet);
+  ASSERT_TRUE(v.follow_up.has_value());
+  EXPECT_EQ(v.follow_up->status, ClockStatus::kPending);
+
+  // Resolved before the 10th working day closes: follow-up kept, its timer gone.
+  Decision resolved = Do(e, Resolve(e, At(Utc(2025, 11, 14, 11, 0)), source_));
+  EXPECT_EQ(TimerFor(resolved, Stage::kFollowUp), std::nullopt);
+  v = View(e, Utc(2025, 11, 20, 9, 0));
+  EXPECT_EQ(v.follow_up->status, ClockStatus::kMet);
+  EXPECT_THAT(v.follow_up->met_at, Optional(Utc(2025, 11, 14, 11, 0)));
+}
+
+TEST_F(FollowUpClockTest, NoRuleOrSafeguardingMeansNoFollowUpClock) {
+  Enquiry email = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  source_.ClearBudget(Stage::kFollowUp);
+  Decision d = Open(email, email.received_at);
+  EXPECT_FALSE(d.events.back().follow_up.has_value());
+  EXPECT_EQ(TimerFor(d, Stage::kFollowUp), std::nullopt);
+  EXPECT_FALSE(View(email, email.received_at).follow_up.has_value());
+
+  // contacts answers every stage of a safeguarding matter on its elapsed budget; the DSL's
+  // procedure, not a follow-up clock, is what follows.
+  source_.SetBudget(Stage::kFollowUp, WorkingDays(10));
+  source_.SetSafeguardingBudget(Stage::kFollowUp, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(1)});
+  Enquiry concern = NewEnquiry("e-2", Utc(2025, 11, 3, 9, 0), /*safeguarding=*/true);
+  concern.channel = Channel::kPhone;
+  Decision s = Open(concern, concern.received_at, std::nullopt, kDsl);
+  EXPECT_FALSE(s.events.back().follow_up.has_value());
+  EXPECT_EQ(TimerFor(s, Stage::kFollowUp), std::nullopt);
+}
+
+TEST_F(FollowUpClockTest, BreachTellsOwnerAndLineManagerAndKeepsTheMatterWhereItIs) {
+  Enquiry e = Call(Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  Do(e, Reply(e, At(Utc(2025, 11, 4, 10, 0)), source_));
+  const absl::Time due = Utc(2025, 11, 17, 15, 30);
+
+  absl::StatusOr<Decision> early = OnTimer(e, Stage::kFollowUp, due, due - absl::Seconds(1), Context(), source_);
+  ASSERT_TRUE(early.ok());
+  EXPECT_THAT(early->events, IsEmpty());
+
+  Decision d = Do(e, OnTimer(e, Stage::kFollowUp, due, due + absl::Seconds(1), Context(), source_));
+  EXPECT_THAT(Kinds(d), ElementsAre(EventKind::kBreached));
+  EXPECT_EQ(d.events[0].stage, Stage::kFollowUp);
+  EXPECT_EQ(d.events[0].reason, "follow-up overdue");
+  EXPECT_THAT(d.events[0].breached_due, Optional(due));
+  EXPECT_THAT(Recipients(d), ElementsAre(kTeacher, kLineManager));
+  for (const Notice& n : d.notices) EXPECT_EQ(n.kind, Notice::Kind::kFollowUpBreach);
+  EXPECT_EQ(TimerFor(d, Stage::kFollowUp), std::nullopt);
+  const EnquiryView v = View(e, due + absl::Seconds(1));
+  EXPECT_EQ(v.follow_up->status, ClockStatus::kBreached);
+  EXPECT_EQ(v.owner, kTeacher);  // not escalated: the response clock climbs the ladder
+  EXPECT_EQ(v.rung, 0);
+  EXPECT_EQ(v.state, EnquiryState::kAcknowledged);
+
+  absl::StatusOr<Decision> twice = OnTimer(e, Stage::kFollowUp, due, due + absl::Minutes(5), Context(), source_);
+  ASSERT_TRUE(twice.ok());
+  EXPECT_THAT(twice->events, IsEmpty());
+
+  // Without line-manager notices in the school's breach policy, the owner alone is told.
+  Enquiry quiet = Call(Utc(2025, 11, 3, 9, 0));
+  Open(quiet, quiet.received_at);
+  BreachContext owner_only = Context();
+  owner_only.notify_line_manager = false;
+  Decision q = Do(quiet, OnTimer(quiet, Stage::kFollowUp, due, due, owner_only, source_));
+  EXPECT_THAT(Recipients(q), ElementsAre(kTeacher));
+}
+
+TEST_F(FollowUpClockTest, PausesHoldItEscalationLeavesItAndReopeningStartsANewOne) {
+  Enquiry e = Call(Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  // Awaiting the parent from Tue 09:00 to Thu 09:00: two working days' time paused.
+  Do(e, Pause(e, At(Utc(2025, 11, 4, 9, 0), "waiting for the consultant's letter"), source_));
+  EXPECT_EQ(View(e, Utc(2025, 11, 5, 9, 0)).follow_up->status, ClockStatus::kPaused);
+  Decision resumed = Do(e, Resume(e, At(Utc(2025, 11, 6, 9, 0)), source_));
+  EXPECT_THAT(TimerFor(resumed, Stage::kFollowUp), Optional(Utc(2025, 11, 19, 15, 30)));
+
+  // A new rung gets a fresh response budget; the follow-up promise stands as it was.
+  Decision up = Do(e, Escalate(e, At(Utc(2025, 11, 6, 10, 0), "parent asked"), true, ladder_, source_));
+  EXPECT_FALSE(up.events.back().follow_up.has_value());
+  EXPECT_THAT(TimerFor(up, Stage::kFollowUp), Optional(Utc(2025, 11, 19, 15, 30)));
+  EXPECT_THAT(View(e, Utc(2025, 11, 6, 10, 0)).follow_up->due, Optional(Utc(2025, 11, 19, 15, 30)));
+
+  Do(e, Resolve(e, At(Utc(2025, 11, 7, 10, 0)), source_));
+  Decision reopened = Do(e, Reopen(e, At(Utc(2025, 11, 10, 9, 0), "the action did not happen"), source_));
+  ASSERT_TRUE(reopened.events.back().follow_up.has_value());
+  EXPECT_EQ(reopened.events.back().follow_up->clock_from, Utc(2025, 11, 10, 9, 0));
+  EXPECT_THAT(TimerFor(reopened, Stage::kFollowUp), Optional(Utc(2025, 11, 24, 15, 30)));
+  const EnquiryView v = View(e, Utc(2025, 11, 10, 9, 0));
+  EXPECT_EQ(v.cycle, 2);
+  EXPECT_EQ(v.follow_up->status, ClockStatus::kPending);
+}
+
+TEST_F(FollowUpClockTest, CalendarEditRecomputesTheRunningFollowUpClock) {
+  Enquiry e = Call(Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  Do(e, Reply(e, At(Utc(2025, 11, 3, 14, 0)), source_));  // only the follow-up still runs
+
+  calendar::CalendarSpec spec = calendar::testdata::England2025To26();
+  spec.closures.push_back({absl::CivilDay(2025, 11, 12), absl::CivilDay(2025, 11, 12), "INSET day"});
+  source_.SetSchoolCalendar(calendar::testdata::MustBuild(spec));
+  Decision d = Do(e, Recompute(e, source_.Current(), Utc(2025, 11, 4, 9, 0), source_));
+  EXPECT_THAT(Kinds(d), ElementsAre(EventKind::kRecomputed));
+  EXPECT_FALSE(d.events[0].respond.has_value());  // met: history
+  ASSERT_TRUE(d.events[0].follow_up.has_value());
+  EXPECT_THAT(d.events[0].follow_up->due, Optional(Utc(2025, 11, 18, 15, 30)));
+  EXPECT_EQ(d.events[0].follow_up->calendar_version, source_.Current().calendar);
+  EXPECT_THAT(TimerFor(d, Stage::kFollowUp), Optional(Utc(2025, 11, 18, 15, 30)));
+}
+
 // --- Rule 7 -----------------------------------------------------------------------------------------
 
 Notice StaffNotice(const std::string& enquiry, const std::string& to, Notice::Kind kind, absl::Time at) {

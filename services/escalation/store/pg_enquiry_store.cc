@@ -53,11 +53,11 @@ std::optional<Enum> OptionalEnum(const pqxx::field& f) {
 
 // ---- rows --------------------------------------------------------------------------------------
 
-const std::string kEnquiryColumns =
-    absl::StrCat("school_id, id, pupil, guardian, sender_description, channel, category, ", Micros("received_at"),
-                 ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"),
-                 ", ack_status, ", Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ",
-                 Micros("create_time"), ", ", Micros("update_time"), ", seq, owner_role, teaching_subject");
+const std::string kEnquiryColumns = absl::StrCat(
+    "school_id, id, pupil, guardian, sender_description, channel, category, ", Micros("received_at"),
+    ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"), ", ack_status, ",
+    Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ", Micros("create_time"), ", ",
+    Micros("update_time"), ", seq, owner_role, teaching_subject, ", Micros("follow_up_due"), ", follow_up_status");
 constexpr int kEnquirySeqColumn = 24;
 
 EnquiryRecord RecordFrom(const pqxx::row& r) {
@@ -89,10 +89,12 @@ EnquiryRecord RecordFrom(const pqxx::row& r) {
   rec.update_time = TimeAt(r[23]);
   rec.owner_role = r[25].c_str();
   e.teaching_subject = r[26].c_str();
+  rec.follow_up_due = OptionalTimeAt(r[27]);
+  rec.follow_up_status = OptionalEnum<ClockStatus>(r[28]);
   return rec;
 }
 
-// The same seven columns for each clock an event sets, prefixed "ack_" or "resp_".
+// The same seven columns for each clock an event sets, prefixed "ack_", "resp_" or "fup_".
 std::string SnapshotColumns(const std::string& p) {
   return absl::StrCat(Micros(p + "clock_from"), ", ", Micros(p + "clock_start"), ", ", Micros(p + "due"), ", ", p,
                       "owner, ", p, "calendar_version, ", p, "policy_version, ", p, "explanation");
@@ -102,7 +104,7 @@ const std::string kEventColumns = absl::StrCat(
     "seq, kind, ", Micros("at"), ", actor, owner, rung, reason, gate, gate_decision, stage, ", Micros("breached_due"),
     ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"),
     ", owner_role, gate_arrangement, gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, ",
-    Micros("gate_decided_at"));
+    Micros("gate_decided_at"), ", ", SnapshotColumns("fup_"));
 
 // The clock_from column tells whether the event set this clock (it is always set in a snapshot).
 std::optional<ClockSnapshot> SnapshotFrom(const pqxx::row& r, int first, Stage stage) {
@@ -141,6 +143,7 @@ Event EventFrom(const pqxx::row& r) {
   ev.gate_premises_ban = r[29].c_str();
   ev.gate_premises_ban_version = r[30].as<int64_t>();
   ev.gate_decided_at = OptionalTimeAt(r[31]);
+  ev.follow_up = SnapshotFrom(r, 32, Stage::kFollowUp);
   return ev;
 }
 
@@ -211,10 +214,11 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
       "NULLIF($12::int, 0)::smallint, NULLIF($13, '')::timestamptz, $14::bool, NULLIF($15, '')::timestamptz, "
       "NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, NULLIF($21, '')::timestamptz, "
       "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26, $27, $28, $29, $30, $31::int, $32, "
-      "$33::bigint, NULLIF($34, '')::timestamptz)";
+      "$33::bigint, NULLIF($34, '')::timestamptz, NULLIF($35, '')::timestamptz, NULLIF($36, '')::timestamptz, "
+      "NULLIF($37, '')::timestamptz, $38, $39, $40, $41)";
   RowParams params;
   for (const Event& ev : events) {
-    const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond);
+    const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond), fup = ToParams(ev.follow_up);
     params.Add(school_id.c_str());
     params.Add(enquiry_id.c_str());
     params.Add(int64_t{ev.seq});
@@ -245,6 +249,13 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
     params.Add(ev.gate_premises_ban.c_str());
     params.Add(int64_t{ev.gate_premises_ban_version});
     params.Add(TimeParam(ev.gate_decided_at));
+    params.Add(fup.from);
+    params.Add(fup.start);
+    params.Add(fup.due);
+    params.Add(fup.owner);
+    params.Add(fup.calendar_version);
+    params.Add(fup.policy_version);
+    params.Add(fup.explanation);
   }
   txn.exec_params(absl::StrCat("INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, "
                                "reason, gate, gate_decision, stage, breached_due, parent_requested, ack_clock_from, "
@@ -252,8 +263,9 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
                                "resp_clock_from, resp_clock_start, resp_due, resp_owner, resp_calendar_version, "
                                "resp_policy_version, ack_explanation, resp_explanation, owner_role, gate_arrangement, "
                                "gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, "
-                               "gate_decided_at) VALUES ",
-                               ValuesRows(kRow, 34, events.size())),
+                               "gate_decided_at, fup_clock_from, fup_clock_start, fup_due, fup_owner, "
+                               "fup_calendar_version, fup_policy_version, fup_explanation) VALUES ",
+                               ValuesRows(kRow, 41, events.size())),
                   params.dynamic());
 }
 
@@ -274,15 +286,17 @@ absl::Status NotAtVersion(pqxx::work& txn, const std::string& school_id, const s
 // The projection of `rec`, if the row is still at `base_version` (the UPDATE takes the row lock;
 // a concurrent writer's commit makes it match nothing). Fills the row version and update time.
 absl::Status WriteProjection(pqxx::work& txn, int64_t base_version, EnquiryRecord& rec) {
-  pqxx::result r = txn.exec_prepared(
-      kUpdateProjection, rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state), rec.owner, rec.rung,
-      rec.cycle, TimeParam(rec.ack_due), EnumParam(rec.ack_status), TimeParam(rec.respond_due),
-      EnumParam(rec.respond_status), TimeParam(rec.next_due), rec.owner_role, base_version);
+  pqxx::result r =
+      txn.exec_prepared(kUpdateProjection, rec.enquiry.school_id, rec.enquiry.id, static_cast<int>(rec.state),
+                        rec.owner, rec.rung, rec.cycle, TimeParam(rec.ack_due), EnumParam(rec.ack_status),
+                        TimeParam(rec.respond_due), EnumParam(rec.respond_status), TimeParam(rec.next_due),
+                        rec.owner_role, base_version, TimeParam(rec.follow_up_due), EnumParam(rec.follow_up_status));
   if (r.empty()) return NotAtVersion(txn, rec.enquiry.school_id, rec.enquiry.id);
   rec.row_version = r[0][0].as<int64_t>();
   rec.update_time = TimeAt(r[0][1]);
   rec.ack_due = ToMicros(rec.ack_due);
   rec.respond_due = ToMicros(rec.respond_due);
+  rec.follow_up_due = ToMicros(rec.follow_up_due);
   rec.next_due = ToMicros(rec.next_due);
   return absl::OkStatus();
 }
@@ -401,7 +415,8 @@ PgEnquiryStore::PgEnquiryStore(pg::Pool* pool) : pool_(pool) {
       absl::StrCat("UPDATE enquiries SET state = $3, owner = $4, rung = $5, cycle = $6, owner_role = $12, "
                    "ack_due = NULLIF($7, '')::timestamptz, ack_status = NULLIF($8::int, 0)::smallint, "
                    "respond_due = NULLIF($9, '')::timestamptz, respond_status = NULLIF($10::int, "
-                   "0)::smallint, next_due = NULLIF($11, '')::timestamptz, row_version = row_version + 1, "
+                   "0)::smallint, next_due = NULLIF($11, '')::timestamptz, follow_up_due = NULLIF($14, "
+                   "'')::timestamptz, follow_up_status = NULLIF($15::int, 0)::smallint, row_version = row_version + 1, "
                    "update_time = now() WHERE school_id = $1 AND id = $2 AND row_version = $13 RETURNING row_version, ",
                    Micros("update_time")));
 }
@@ -428,6 +443,7 @@ absl::StatusOr<EnquiryRecord> PgEnquiryStore::ApplyPlanned(pqxx::work& txn, int6
       stored.update_time = inserted->update_time;
       stored.ack_due = ToMicros(stored.ack_due);
       stored.respond_due = ToMicros(stored.respond_due);
+      stored.follow_up_due = ToMicros(stored.follow_up_due);
       stored.next_due = ToMicros(stored.next_due);
     } else {
       // The guarded projection first: it takes the row lock, and writes nothing when the row moved.
@@ -472,17 +488,20 @@ absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const 
             absl::StrCat(
                 "INSERT INTO enquiries (school_id, id, pupil, guardian, sender_description, channel, category, "
                 "received_at, subject, subject_ref, body_ref, safeguarding, state, row_version, teaching_subject, "
-                "owner, rung, cycle, owner_role, ack_due, ack_status, respond_due, respond_status, next_due) "
+                "owner, rung, cycle, owner_role, ack_due, ack_status, respond_due, respond_status, next_due, "
+                "follow_up_due, follow_up_status) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, "
                 "$18, NULLIF($19, '')::timestamptz, NULLIF($20::int, 0)::smallint, NULLIF($21, '')::timestamptz, "
-                "NULLIF($22::int, 0)::smallint, NULLIF($23, '')::timestamptz) "
+                "NULLIF($22::int, 0)::smallint, NULLIF($23, '')::timestamptz, NULLIF($24, '')::timestamptz, "
+                "NULLIF($25::int, 0)::smallint) "
                 "ON CONFLICT (school_id, id) DO NOTHING RETURNING ",
                 Micros("create_time"), ", ", Micros("update_time")),
             e.school_id, e.id, e.pupil, e.guardian, record.sender_description, static_cast<int>(e.channel), e.category,
             TimeParam(e.received_at), record.subject, e.subject_ref, e.body_ref, e.safeguarding,
             static_cast<int>(record.state), e.teaching_subject, record.owner, record.rung, record.cycle,
             record.owner_role, TimeParam(record.ack_due), EnumParam(record.ack_status), TimeParam(record.respond_due),
-            EnumParam(record.respond_status), TimeParam(record.next_due));
+            EnumParam(record.respond_status), TimeParam(record.next_due), TimeParam(record.follow_up_due),
+            EnumParam(record.follow_up_status));
         if (inserted.empty()) {
           return AlreadyExists(reason::kEnquiryExists,
                                absl::StrCat("enquiry ", e.id, " already exists at school ", e.school_id));
@@ -635,6 +654,15 @@ absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, 
                          school_id, TimeParam(now));
     out.open_now = now_row[0].as<int64_t>();
     out.overdue_now = now_row[1].as<int64_t>();
+    // Follow-up clocks as projected (ClockStatus: 1 running, 2 paused, 3 met, 4 breached).
+    pqxx::row follow_up = txn.exec_params1(
+        "SELECT count(*) FILTER (WHERE follow_up_status = 3), count(*) FILTER (WHERE follow_up_status = 4), "
+        "count(*) FILTER (WHERE follow_up_status IN (1, 2)) FROM enquiries WHERE school_id = $1 AND "
+        "received_at >= $2::timestamptz AND received_at < $3::timestamptz",
+        school_id, TimeParam(start), TimeParam(end));
+    out.follow_up_met = follow_up[0].as<int64_t>();
+    out.follow_up_breached = follow_up[1].as<int64_t>();
+    out.follow_up_running = follow_up[2].as<int64_t>();
     return absl::OkStatus();
   }));
   return out;

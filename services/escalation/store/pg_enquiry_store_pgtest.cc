@@ -58,7 +58,7 @@ std::string Describe(const Event& ev) {
                       ev.gate_arrangement_version, " ban=", ev.gate_premises_ban, "@", ev.gate_premises_ban_version,
                       " decided=", T(ev.gate_decided_at), " stage=", E(ev.stage), " breached_due=", T(ev.breached_due),
                       " parent=", ev.parent_requested, " ack=", Describe(ev.acknowledge),
-                      " resp=", Describe(ev.respond));
+                      " resp=", Describe(ev.respond), " fup=", Describe(ev.follow_up));
 }
 
 // Every field of a record, its history included: what the tests compare.
@@ -71,8 +71,9 @@ std::string Describe(const EnquiryRecord& r) {
                    " teaching_subject=", e.teaching_subject, " sender=", r.sender_description, " subject=", r.subject,
                    " state=", static_cast<int>(r.state), " owner=", r.owner, " rung=", r.rung, " cycle=", r.cycle,
                    " ack_due=", T(r.ack_due), " ack_status=", E(r.ack_status), " respond_due=", T(r.respond_due),
-                   " respond_status=", E(r.respond_status), " next_due=", T(r.next_due), " row_version=", r.row_version,
-                   " create=", T(r.create_time), " update=", T(r.update_time));
+                   " respond_status=", E(r.respond_status), " follow_up_due=", T(r.follow_up_due),
+                   " follow_up_status=", E(r.follow_up_status), " next_due=", T(r.next_due),
+                   " row_version=", r.row_version, " create=", T(r.create_time), " update=", T(r.update_time));
   for (const Event& ev : e.history) absl::StrAppend(&out, "\n  ", Describe(ev));
   return out;
 }
@@ -1040,6 +1041,59 @@ TEST_F(PgEnquiryStoreStatsTest, FiguresCoverThePeriodBySliceAndWhatIsOpenNow) {
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->items.size(), 1u);
   EXPECT_EQ(listed->items[0].enquiry.id, "e-4");
+}
+
+TEST_F(PgEnquiryStoreStatsTest, FollowUpClockRoundTripsIsProjectedFilteredAndCounted) {
+  const absl::Time follow_up_due = At(60 * 24 * 10);
+  auto intake = [&](const std::string& id) {
+    Change c = Intake(kTeacher, At(60));
+    c.events[1].follow_up = Snapshot(Stage::kFollowUp, At(0, 123456), follow_up_due, kTeacher);
+    ASSERT_TRUE(Create(Key("Open"), NewRecord(id), c, ProjectAt(kBase), Encode()).ok());
+  };
+  intake("e-1");
+  absl::StatusOr<EnquiryRecord> got = store_->Get(kSchool, "e-1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(got->enquiry.history[1].follow_up.has_value());
+  EXPECT_EQ(Describe(got->enquiry.history[1].follow_up),
+            Describe(Snapshot(Stage::kFollowUp, At(0, 123456), follow_up_due, kTeacher)));
+  EXPECT_EQ(got->follow_up_due, follow_up_due);
+  EXPECT_EQ(got->follow_up_status, ClockStatus::kPending);
+  EXPECT_EQ(got->next_due, At(60));  // the acknowledgement is due first
+
+  // Answered: only the follow-up still runs, and the filters find it by it.
+  AppendAt("e-1", NewEvent(0, EventKind::kReplied, At(40)), At(40));
+  got = store_->Get(kSchool, "e-1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->respond_status, ClockStatus::kMet);
+  EXPECT_EQ(got->next_due, follow_up_due);
+  EnquiryFilter due_soon;
+  due_soon.due_before = follow_up_due + absl::Minutes(1);
+  EXPECT_EQ(store_->List(kSchool, due_soon, PageQuery{10, 0}, At(50))->items.size(), 1u);
+  due_soon.due_before = follow_up_due - absl::Minutes(1);
+  EXPECT_TRUE(store_->List(kSchool, due_soon, PageQuery{10, 0}, At(50))->items.empty());
+  EnquiryFilter overdue;
+  overdue.overdue = true;
+  EXPECT_TRUE(store_->List(kSchool, overdue, PageQuery{10, 0}, follow_up_due - absl::Minutes(1))->items.empty());
+  EXPECT_EQ(store_->List(kSchool, overdue, PageQuery{10, 0}, follow_up_due + absl::Minutes(1))->items.size(), 1u);
+
+  // e-2 resolved in time: met. e-3's follow-up fell due unkept: breached.
+  intake("e-2");
+  AppendAt("e-2", NewEvent(0, EventKind::kResolved, At(100)), At(100));
+  intake("e-3");
+  Event breached = NewEvent(0, EventKind::kBreached, follow_up_due);
+  breached.stage = Stage::kFollowUp;
+  breached.breached_due = follow_up_due;
+  AppendAt("e-3", breached, follow_up_due + absl::Seconds(1));
+  got = store_->Get(kSchool, "e-3");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->enquiry.history.back().stage, Stage::kFollowUp);
+  EXPECT_EQ(got->follow_up_status, ClockStatus::kBreached);
+
+  absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, At(-1), At(60 * 24), At(300));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->follow_up_met, 1);
+  EXPECT_EQ(stats->follow_up_breached, 1);
+  EXPECT_EQ(stats->follow_up_running, 1);
 }
 
 TEST_F(PgEnquiryStoreStatsTest, AnEmptyPeriodHasZeroFigures) {

@@ -237,6 +237,11 @@ absl::StatusOr<SchoolStats> InMemoryEnquiryStore::Stats(const std::string& schoo
     Count(out.all, r, breaches);
     Count(by_channel[r.enquiry.channel], r, breaches);
     Count(by_category[r.enquiry.category], r, breaches);
+    if (r.follow_up_status == ClockStatus::kMet) ++out.follow_up_met;
+    if (r.follow_up_status == ClockStatus::kBreached) ++out.follow_up_breached;
+    if (r.follow_up_status == ClockStatus::kPending || r.follow_up_status == ClockStatus::kPaused) {
+      ++out.follow_up_running;
+    }
   }
   out.by_channel.assign(by_channel.begin(), by_channel.end());
   out.by_category.assign(by_category.begin(), by_category.end());
