@@ -74,6 +74,11 @@ ESCALATION = {
         "Not answered in time: {{category}} enquiry",
         "Dear {{recipient_name}},\n\nThe {{category}} enquiry {{enquiry}} about {{pupil_names}} was not answered "
         "within the time {{school_name}}'s policy allows. Please answer it as soon as you can."),
+    "escalation.follow_up_breach": (
+        "Follow-up not done in time: {{category}} enquiry",
+        "Dear {{recipient_name}},\n\nThe follow-up action on the {{category}} enquiry {{enquiry}} about "
+        "{{pupil_names}} was not completed within the time {{school_name}}'s policy allows. Please complete it and "
+        "resolve the enquiry as soon as you can."),
 }
 
 # conduct (services/conduct/domain/conduct_service.cc LetterNotice, TemplateFor): every letter
