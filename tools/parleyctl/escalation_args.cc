@@ -46,6 +46,7 @@ constexpr Named<ev1::EnquiryEventKind> kEventKinds[] = {
 constexpr Named<ev1::Stage> kStages[] = {
     {ev1::STAGE_ACKNOWLEDGE, "acknowledge", "ack"},
     {ev1::STAGE_RESPOND, "respond", "response"},
+    {ev1::STAGE_FOLLOW_UP, "follow-up", "follow_up"},
 };
 
 constexpr Named<ev1::ClockState> kClockStates[] = {
@@ -83,8 +84,10 @@ const std::vector<EnquiryVerbSpec>& EnquiryVerbs() {
       {V::kPause, "pause", "await the parent: the clocks stand still",
        "what the school is waiting for (at most 200 characters)", false, false, false},
       {V::kResume, "resume", "the parent has answered: the clocks run again", nullptr, false, false, false},
-      {V::kResolve, "resolve", "close it", nullptr, false, false, false},
-      {V::kReopen, "reopen", "a new response cycle from now", "why (at most 200 characters)", false, false, false},
+      {V::kResolve, "resolve", "close it: the follow-up action is done (the follow-up clock is met)", nullptr, false,
+       false, false},
+      {V::kReopen, "reopen", "a new response (and follow-up) cycle from now", "why (at most 200 characters)", false,
+       false, false},
       {V::kEscalate, "escalate", "up one rung, with a fresh response budget", "why (at most 200 characters)", false,
        true, false},
       {V::kReassign, "reassign", "cover for absence: same rung, another owner",

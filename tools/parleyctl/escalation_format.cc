@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "tools/parleyctl/escalation_args.h"
 #include "tools/parleyctl/format.h"
 
@@ -52,6 +53,9 @@ Table EventsTable(const std::vector<ev1::EnquiryEvent>& events, absl::TimeZone z
   for (const ev1::EnquiryEvent& ev : events) {
     std::string clock;
     if (ev.has_clock()) clock = absl::StrCat(ClockStageName(ev.clock().stage()), " ", ClockCell(ev.clock(), zone));
+    if (ev.has_follow_up()) {
+      absl::StrAppend(&clock, clock.empty() ? "" : "; ", "follow-up ", ClockCell(ev.follow_up(), zone));
+    }
     t.AddRow({ShortName(ev.name()), LocalOr(ev.has_time(), ev.time(), zone, ""), EnquiryEventKindName(ev.kind()),
               ev.actor(), ShortName(ev.owner()), absl::StrCat(ev.rung()), clock, ev.reason()});
   }
@@ -109,6 +113,8 @@ std::string FormatEnquiry(const ev1::Enquiry& e, const std::vector<ev1::EnquiryE
   kv.Add("gate", gate);
   AddClock(&kv, "acknowledge", e.has_acknowledge(), e.acknowledge(), zone);
   AddClock(&kv, "respond", e.has_respond(), e.respond(), zone);
+  // Only where the school's policy promises a follow-up on the channel.
+  if (e.has_follow_up()) AddClock(&kv, "follow-up", true, e.follow_up(), zone);
   if (!e.etag().empty()) kv.Add("etag", e.etag());
   std::string out = kv.Render();
   if (!events.empty()) absl::StrAppend(&out, "\n", IndentedTable("events", EventsTable(events, zone)));
@@ -122,10 +128,13 @@ std::string FormatEnquiryEventsTable(const std::vector<ev1::EnquiryEvent>& event
 std::string FormatEnquiriesTable(const std::vector<ev1::Enquiry>& enquiries, absl::TimeZone zone) {
   Table t({"ENQUIRY", "RECEIVED", "CHANNEL", "CATEGORY", "STATE", "OWNER", "RUNG", "ACK DUE", "RESPOND DUE", "FLAGS"});
   for (const ev1::Enquiry& e : enquiries) {
+    std::vector<std::string> flags;
+    if (e.safeguarding()) flags.push_back("safeguarding");
+    if (e.has_follow_up()) flags.push_back(absl::StrCat("follow-up ", ClockCell(e.follow_up(), zone)));
     t.AddRow({ShortName(e.name()), LocalOr(e.has_receive_time(), e.receive_time(), zone, ""),
               EnquiryChannelName(e.channel()), e.category(), EnquiryStateName(e.state()), ShortName(e.owner()),
               absl::StrCat(e.rung()), e.has_acknowledge() ? ClockCell(e.acknowledge(), zone) : "-",
-              e.has_respond() ? ClockCell(e.respond(), zone) : "-", e.safeguarding() ? "safeguarding" : ""});
+              e.has_respond() ? ClockCell(e.respond(), zone) : "-", absl::StrJoin(flags, ", ")});
   }
   return t.Render();
 }
@@ -151,6 +160,12 @@ std::string FormatEnquiryStats(const ev1::SchoolStats& s, absl::TimeZone zone) {
   kv.Add("referred to complaints", absl::StrCat(s.referrals_to_complaints()));
   kv.Add("open now", absl::StrCat(s.open_now()));
   kv.Add("overdue now", absl::StrCat(s.overdue_now()));
+  // Only for a school whose policy promises a follow-up somewhere.
+  if (s.follow_up_met() + s.follow_up_breached() + s.follow_up_running() > 0) {
+    kv.Add("followed up in time", Share(s.followed_up_within_promise()));
+    kv.Add("follow-up clocks", absl::StrCat(s.follow_up_met(), " met, ", s.follow_up_breached(), " breached, ",
+                                            s.follow_up_running(), " running"));
+  }
   std::string out = kv.Render();
   if (s.by_channel_size() > 0) {
     Table t(FiguresHeaders("CHANNEL"));

@@ -1094,6 +1094,40 @@ TEST(FormatEnquiry, ListShowsDueTimesInSchoolTimeAndNoPersonalData) {
   EXPECT_THAT(table, Not(HasSubstr("MAIL-88213")));
 }
 
+TEST(FormatEnquiry, FollowUpClockInShowHistoryListAndStats) {
+  // A call at a school that promises follow-up action within 10 working days.
+  ev1::Enquiry e = AfterHoursEmail();
+  e.set_channel(ev1::CHANNEL_PHONE);
+  ev1::Clock* follow_up = e.mutable_follow_up();
+  follow_up->set_stage(ev1::STAGE_FOLLOW_UP);
+  follow_up->set_state(ev1::CLOCK_STATE_RUNNING);
+  SetTime("2025-11-03T08:30:00Z", follow_up->mutable_start_time());
+  SetTime("2025-11-14T15:30:00Z", follow_up->mutable_due_time());
+  const std::string out = FormatEnquiry(e, {}, London());
+  EXPECT_THAT(out, HasSubstr("follow-up:      running, due Fri 14 Nov 2025 15:30 GMT (2025-11-14T15:30:00Z)\n"));
+  EXPECT_THAT(FormatEnquiry(AfterHoursEmail(), {}, London()), Not(HasSubstr("follow-up")));
+
+  ev1::EnquiryEvent routed = Event(2, ev1::ENQUIRY_EVENT_KIND_ROUTED, "2025-10-24T15:10:01Z", "service:escalation");
+  *routed.mutable_clock() = AfterHoursEmail().acknowledge();
+  *routed.mutable_follow_up() = *follow_up;
+  EXPECT_THAT(FormatEnquiryEventsTable({routed}, London()),
+              HasSubstr("acknowledge Tue 4 Nov 2025 08:30 GMT; follow-up Fri 14 Nov 2025 15:30 GMT"));
+
+  follow_up->set_state(ev1::CLOCK_STATE_BREACHED);
+  EXPECT_THAT(FormatEnquiriesTable({e}, London()), HasSubstr("follow-up breached Fri 14 Nov 2025 15:30 GMT\n"));
+
+  ev1::SchoolStats s;
+  s.set_school("schools/riverside-academy");
+  s.set_follow_up_met(3);
+  s.set_follow_up_breached(1);
+  s.set_follow_up_running(2);
+  s.set_followed_up_within_promise(0.75);
+  const std::string stats = FormatEnquiryStats(s, London());
+  EXPECT_THAT(stats, HasSubstr("followed up in time:     75.0 %\n"));
+  EXPECT_THAT(stats, HasSubstr("follow-up clocks:        3 met, 1 breached, 2 running\n"));
+  EXPECT_THAT(FormatEnquiryStats(ev1::SchoolStats(), London()), Not(HasSubstr("follow-up")));
+}
+
 TEST(FormatEnquiry, StatsTotalsRungsAndBreakdowns) {
   ev1::SchoolStats s;
   s.set_school("schools/st-marys");
