@@ -509,6 +509,63 @@ TEST_F(EscalationApiTest, AGuardianReadsTheirOwnEnquiriesWithoutStaffFieldsAndNo
   }
 }
 
+TEST_F(EscalationApiTest, TheFollowUpClockIsShownInTheEnquiryItsHistoryAndTheStats) {
+  using S = v1::EscalationService::Stub;
+  source_->SetBudget(Stage::kFollowUp, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(240)});
+  const v1::Enquiry e = Open();
+  ASSERT_TRUE(e.has_follow_up());
+  EXPECT_EQ(e.follow_up().stage(), v1::STAGE_FOLLOW_UP);
+  EXPECT_EQ(e.follow_up().state(), v1::CLOCK_STATE_RUNNING);
+  EXPECT_EQ(FromTimestamp(e.follow_up().due_time()) - FromTimestamp(e.follow_up().start_time()), absl::Hours(240));
+  EXPECT_FALSE(e.follow_up().calendar_version().empty());
+
+  v1::ListEnquiryEventsRequest events;
+  events.set_parent(e.name());
+  v1::ListEnquiryEventsResponse history;
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, events, office_, &history).code, grpc::StatusCode::OK);
+  int set_it = 0;
+  for (const v1::EnquiryEvent& ev : history.events()) {
+    if (!ev.has_follow_up()) continue;
+    ++set_it;
+    EXPECT_EQ(ev.kind(), v1::ENQUIRY_EVENT_KIND_ROUTED);
+    EXPECT_EQ(ev.follow_up().due_time().seconds(), e.follow_up().due_time().seconds());
+  }
+  EXPECT_EQ(set_it, 1);
+
+  // A list shows it as projected; a guardian sees it without fingerprints.
+  v1::ListEnquiriesRequest list;
+  list.set_parent("schools/st-marys");
+  v1::ListEnquiriesResponse listed;
+  ASSERT_EQ(Call(&S::ListEnquiries, list, office_, &listed).code, grpc::StatusCode::OK);
+  ASSERT_EQ(listed.enquiries_size(), 1);
+  EXPECT_EQ(listed.enquiries(0).follow_up().state(), v1::CLOCK_STATE_RUNNING);
+  v1::GetEnquiryRequest get;
+  get.set_name(e.name());
+  v1::Enquiry seen;
+  ASSERT_EQ(Call(&S::GetEnquiry, get, Token("guardians/g1", {"guardian"}, {kSchool}), &seen).code,
+            grpc::StatusCode::OK);
+  ASSERT_TRUE(seen.has_follow_up());
+  EXPECT_TRUE(seen.follow_up().calendar_version().empty() && seen.follow_up().explanation().empty());
+
+  v1::ResolveEnquiryRequest resolve;
+  resolve.set_name(e.name());
+  resolve.set_request_id(RequestId());
+  v1::Enquiry resolved;
+  ASSERT_EQ(Call(&S::ResolveEnquiry, resolve, office_, &resolved).code, grpc::StatusCode::OK);
+  EXPECT_EQ(resolved.follow_up().state(), v1::CLOCK_STATE_MET);
+
+  v1::GetSchoolStatsRequest stats_req;
+  stats_req.set_school("schools/st-marys");
+  *stats_req.mutable_start_time() = ToTimestamp(absl::Now() - absl::Hours(24));
+  *stats_req.mutable_end_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+  v1::SchoolStats stats;
+  ASSERT_EQ(Call(&S::GetSchoolStats, stats_req, office_, &stats).code, grpc::StatusCode::OK);
+  EXPECT_EQ(stats.follow_up_met(), 1);
+  EXPECT_EQ(stats.follow_up_breached(), 0);
+  EXPECT_EQ(stats.follow_up_running(), 0);
+  EXPECT_DOUBLE_EQ(stats.followed_up_within_promise(), 1.0);
+}
+
 TEST_F(EscalationApiTest, ASafeguardingEnquiryShowsItsGuardianWhatArrivedOnly) {
   using S = v1::EscalationService::Stub;
   const v1::Enquiry e = OpenAbout("guardians/g1", "learning", /*safeguarding=*/true);
