@@ -48,6 +48,12 @@ directory::Directory TestDirectory() {
   oak.school.policy.breach.notify_line_manager_on_acknowledge_breach = true;
   oak.school.policy.breach.escalate_on_response_breach = true;
   oak.school.policy.breach.refer_to_complaints_at_top = false;
+  // Riverside's call-back promise: follow-up action within 10 working days of a call.
+  directory::ResponseRule follow_up;
+  follow_up.channel = directory::Channel::kPhone;
+  follow_up.stage = directory::Stage::kFollowUp;
+  follow_up.budget = calendar::Budget{calendar::Unit::kWorkingDays, 10, absl::ZeroDuration()};
+  oak.school.policy.rules.push_back(follow_up);
   dir.schools[kOak] = std::move(oak);
   dir.guardians["g-001"].pupils.push_back(directory::PupilLink{kOak, "p-002", "mother", true, std::nullopt});
   directory::CourtOrder no_information;
@@ -82,6 +88,26 @@ class ReplicaDirectoryTest : public ::testing::Test {
   directory::Replica replica_{&feed_, &clock_, {}};
   ReplicaDirectory directory_{&replica_};
 };
+
+TEST_F(ReplicaDirectoryTest, TheFollowUpStageReachesTheFollowUpRule) {
+  DeadlineQuery q;
+  q.school_id = kOak;
+  q.channel = Channel::kPhone;
+  q.stage = Stage::kFollowUp;
+  q.clock_from = London(2025, 11, 3, 10);
+  absl::StatusOr<DueAt> follow_up = directory_.Compute(q);
+  ASSERT_TRUE(follow_up.ok()) << follow_up.status();
+  directory::DeadlineQuery ref;
+  ref.school_id = kOak;
+  ref.channel = directory::Channel::kPhone;
+  ref.stage = directory::Stage::kFollowUp;
+  ref.received = q.clock_from;
+  EXPECT_EQ(follow_up->due, Reference(ref).deadline.due);
+  EXPECT_TRUE(follow_up->due.has_value());
+  // A school without a follow-up rule promises nothing: no clock, not another stage's deadline.
+  q.school_id = kMarys;
+  ExpectError(directory_.Compute(q).status(), absl::StatusCode::kFailedPrecondition, "NO_POLICY_RULE");
+}
 
 TEST_F(ReplicaDirectoryTest, RoutingNamesStaffBySchoolAndExternalContactsByTheirId) {
   absl::StatusOr<Route> route = directory_.RouteEnquiry(kMarys, "", "safeguarding", "", 1);
