@@ -112,6 +112,7 @@ struct Deadline {
   // the clock is held). Empty when explain=false.
   std::vector<Step> steps;
   Unit unit = Unit::kWorkingDays;  // the budget's unit, for Summarize
+  absl::Duration working_time;     // kWorkingHours: the budget, so Summarize can say how much counts
 };
 
 class CalendarAccess;  // deadline.cc's view of the precompiled arrays

@@ -150,6 +150,53 @@ TEST_F(CalendarTest, WorkingHoursAcrossAutumnClockChange) {
             absl::Hours(13) + absl::Minutes(30));
 }
 
+TEST_F(CalendarTest, NinetyWorkingMinutesAcrossAPeriodBoundaryAndTheAutumnClockChange) {
+  // Fri 24 Oct 15:00 BST: 30 minutes left before the 15:30 close, the other 60 from the next
+  // opening, Mon 3 Nov 08:45 GMT (after half-term). A fixed BST offset would say 08:45Z.
+  const Budget ninety = Hours(absl::Minutes(90));
+  Deadline d = Compute(ninety, London(2025, 10, 24, 15, 0));
+  ASSERT_TRUE(d.due.has_value());
+  EXPECT_EQ(*d.due, Utc(2025, 11, 3, 9, 45));
+  EXPECT_THAT(Render(d.steps), ::testing::Contains("due 2025-11-03T09:45Z: after 1h 30m of working time"));
+  EXPECT_EQ(Summarize(d, *cal_),
+            "Received Fri 24 Oct 2025 15:00 BST, inside core hours. The clock started on receipt, Fri 24 Oct "
+            "2025 15:00 BST. Day 0 is Fri 24 Oct; 1h 30m of working time counted, also on Mon 3 Nov; skipped "
+            "25–26 Oct (weekend), 27–31 Oct (Autumn half-term), 1–2 Nov (weekend). Due Mon 3 Nov 2025 09:45 GMT.");
+  // Inside one period the 90 minutes are just that.
+  d = Compute(ninety, London(2025, 11, 3, 10, 0));
+  EXPECT_EQ(*d.due, London(2025, 11, 3, 11, 30));
+  EXPECT_THAT(Summarize(d, *cal_), HasSubstr("Day 0 is Mon 3 Nov; 1h 30m of working time counted. Due"));
+  // Ending exactly at the close is that close.
+  d = Compute(ninety, London(2025, 11, 3, 14, 0));
+  EXPECT_EQ(*d.due, London(2025, 11, 3, 15, 30));
+
+  // Without half-term the rest falls on the Monday straight after the change: 08:45 GMT + 60m.
+  CalendarSpec spec = England2025To26();
+  spec.closures.clear();
+  auto plain = MustBuild(spec);
+  auto r = ComputeDeadline(*plain, ninety, London(2025, 10, 24, 15, 0));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r->due, Utc(2025, 10, 27, 9, 45));
+}
+
+TEST_F(CalendarTest, TwoAndAHalfWorkingHoursAcrossTheSpringClockChange) {
+  // Fri 27 Mar 2026 14:30 GMT, the last day of the spring term: 1h counts before the close, the
+  // other 1h 30m from the summer term's first opening, Mon 13 Apr 08:45 BST (07:45Z).
+  const Budget two_and_a_half = Hours(absl::Minutes(150));
+  Deadline d = Compute(two_and_a_half, Utc(2026, 3, 27, 14, 30));
+  ASSERT_TRUE(d.due.has_value());
+  EXPECT_EQ(*d.due, Utc(2026, 4, 13, 9, 15));
+  EXPECT_THAT(Render(d.steps), ::testing::Contains("due 2026-04-13T09:15Z: after 2h 30m of working time"));
+
+  // A school open across the change weekend: Mon 30 Mar 08:45 BST is 07:45Z.
+  CalendarSpec spec = England2025To26();
+  spec.terms[1].last = absl::CivilDay(2026, 4, 2);
+  auto cal = MustBuild(spec);
+  auto r = ComputeDeadline(*cal, two_and_a_half, Utc(2026, 3, 27, 14, 30));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(*r->due, Utc(2026, 3, 30, 9, 15));
+}
+
 TEST_F(CalendarTest, SpringClockChange) {
   // Spring term ends Fri 27 Mar 2026 (GMT); summer term opens Mon 13 Apr in BST.
   Deadline d = Compute(Days(1), London(2026, 3, 27, 16, 0));

@@ -306,6 +306,7 @@ absl::StatusOr<Deadline> ComputeDeadline(const Calendar& cal, const Budget& budg
   Deadline out;
   out.received = received;
   out.unit = budget.unit;
+  if (budget.unit == Unit::kWorkingHours) out.working_time = budget.duration;
   size_t k = 0;
   absl::Time due;
   if (budget.unit == Unit::kElapsed) {
@@ -426,8 +427,10 @@ std::string Summarize(const Deadline& d, const Calendar& cal) {
           absl::StrAppend(&s, "; ", counted_days, counted_days == 1 ? " working day" : " working days",
                           " counted: ", absl::StrJoin(counted, ", "));
         }
-      } else if (!counted.empty()) {
-        absl::StrAppend(&s, "; working time also counted on ", absl::StrJoin(counted, ", "));
+      } else {
+        // The budget in hours and minutes ("1h 30m"), so a 90-minute promise reads as one.
+        absl::StrAppend(&s, "; ", HumanDuration(d.working_time), " of working time counted");
+        if (!counted.empty()) absl::StrAppend(&s, ", also on ", absl::StrJoin(counted, ", "));
       }
       if (!skipped_after.empty()) absl::StrAppend(&s, "; skipped ", absl::StrJoin(skipped_after, ", "));
       absl::StrAppend(&s, ".");
