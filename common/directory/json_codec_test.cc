@@ -186,6 +186,12 @@ School RichSchool() {
        ClockCalendar::kSchool,
        "",
        {}},
+      {Channel::kLetter,
+       Stage::kAcknowledge,
+       {calendar::Unit::kWorkingHours, 0, absl::Minutes(90)},
+       ClockCalendar::kSchool,
+       "Letters are acknowledged within 90 minutes of working time.",
+       {}},
   };
   p.safeguarding_budget = calendar::Budget{calendar::Unit::kElapsed, 0, absl::Minutes(30)};
   p.event_notice_days = 14;
@@ -439,6 +445,9 @@ TEST(JsonCodecTest, EncodingIsStable) {
   EXPECT_EQ(rule["stage"], "respond");
   EXPECT_EQ(rule["clock_calendar"], "owner");
   EXPECT_EQ(rule["budget"], json({{"unit", "working_hours"}, {"working_days", 0}, {"seconds", 86400}}));
+  // Working time finer than an hour is kept to the second, not rounded to hours.
+  EXPECT_EQ(school["policy"]["rules"][3]["budget"],
+            json({{"unit", "working_hours"}, {"working_days", 0}, {"seconds", 5400}}));
   EXPECT_EQ(school["phase"], "primary");
   EXPECT_EQ(
       school["calendar"]["closures"][0],

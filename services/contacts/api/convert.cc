@@ -277,6 +277,15 @@ absl::StatusOr<calendar::Budget> BudgetFrom(const v1::Budget& p, absl::string_vi
       b.unit = calendar::Unit::kWorkingHours;
       b.duration = absl::Hours(p.working_hours());
       return b;
+    case v1::Budget::kWorkingMinutes:
+      if (p.working_minutes() < 1 || p.working_minutes() > 120000) {
+        return Invalid(Field(where, "working_minutes"),
+                       absl::StrCat(p.working_minutes(), " is out of range (1-120000)"));
+      }
+      // The same clock as working_hours: only the unit the school wrote it in differs.
+      b.unit = calendar::Unit::kWorkingHours;
+      b.duration = absl::Minutes(p.working_minutes());
+      return b;
     case v1::Budget::kElapsedMinutes:
       if (p.elapsed_minutes() < 1 || p.elapsed_minutes() > 525600) {
         return Invalid(Field(where, "elapsed_minutes"),
@@ -297,8 +306,8 @@ absl::StatusOr<calendar::Budget> BudgetFrom(const v1::Budget& p, absl::string_vi
       break;
   }
   return Invalid(where,
-                 "sets no amount: set one of working_days (0-365), working_hours (1-2000), elapsed_minutes "
-                 "(1-525600) or elapsed_seconds (1-86400)");
+                 "sets no amount: set one of working_days (0-365), working_hours (1-2000), working_minutes "
+                 "(1-120000), elapsed_minutes (1-525600) or elapsed_seconds (1-86400)");
 }
 
 absl::StatusOr<calendar::WorkingPattern> PatternFrom(const v1::WorkingPattern& p, absl::string_view where) {
@@ -567,7 +576,13 @@ v1::Budget BudgetToProto(const calendar::Budget& b) {
       out.set_working_days(b.working_days);
       break;
     case calendar::Unit::kWorkingHours:
-      out.set_working_hours(static_cast<int32_t>(absl::ToInt64Hours(b.duration)));
+      // Whole hours read best; anything else in minutes, so 90 minutes exports as 90 and re-imports
+      // as the same budget (never truncated to 1 hour).
+      if (b.duration % absl::Hours(1) == absl::ZeroDuration()) {
+        out.set_working_hours(static_cast<int32_t>(absl::ToInt64Hours(b.duration)));
+      } else {
+        out.set_working_minutes(static_cast<int32_t>(absl::ToInt64Minutes(b.duration)));
+      }
       break;
     case calendar::Unit::kElapsed:
       // Whole minutes read best; a budget that is not one is given in seconds.

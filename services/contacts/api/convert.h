@@ -70,9 +70,10 @@ std::string FormatDate(absl::CivilDay day);
 std::optional<int> ParseClockTime(absl::string_view text);
 std::string FormatClockTime(int minute_of_day);
 
-// working_days 0..365 | working_hours 1..2000 (whole hours) | elapsed_minutes 1..525600 |
-// elapsed_seconds 1..86400. ToProto writes whole units, rounding a fraction down; an elapsed budget
-// that is not whole minutes is written in seconds.
+// working_days 0..365 | working_hours 1..2000 (whole hours) | working_minutes 1..120000 |
+// elapsed_minutes 1..525600 | elapsed_seconds 1..86400. ToProto writes whole units, rounding a
+// fraction down: working-period time that is not whole hours is written as working_minutes, an
+// elapsed budget that is not whole minutes in seconds.
 absl::StatusOr<calendar::Budget> BudgetFromProto(const v1::Budget& p);
 v1::Budget BudgetToProto(const calendar::Budget& b);
 

@@ -472,6 +472,9 @@ TEST(ConvertTest, EveryBudgetKindRoundTrips) {
       {calendar::Unit::kWorkingDays, 365, absl::ZeroDuration()},
       {calendar::Unit::kWorkingHours, 0, absl::Hours(1)},
       {calendar::Unit::kWorkingHours, 0, absl::Hours(2000)},
+      {calendar::Unit::kWorkingHours, 0, absl::Minutes(1)},
+      {calendar::Unit::kWorkingHours, 0, absl::Minutes(90)},
+      {calendar::Unit::kWorkingHours, 0, absl::Hours(2000) - absl::Minutes(1)},
       {calendar::Unit::kElapsed, 0, absl::Minutes(1)},
       {calendar::Unit::kElapsed, 0, absl::Minutes(525600)},
   };
@@ -672,6 +675,12 @@ TEST(ConvertTest, BudgetMustSetOneAmountInRange) {
   ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.working_days 366 is out of range (0-365)");
   b.set_working_hours(0);
   ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.working_hours 0 is out of range (1-2000)");
+  b.set_working_minutes(0);
+  ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.working_minutes 0 is out of range (1-120000)");
+  b.set_working_minutes(120001);
+  ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.working_minutes 120001 is out of range");
+  b.set_working_minutes(-90);
+  ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.working_minutes -90 is out of range");
   b.set_elapsed_minutes(525601);
   ExpectInvalid(BudgetFromProto(b).status(), "INVALID_FIELD", "budget.elapsed_minutes 525601 is out of range");
   b.set_elapsed_seconds(0);
@@ -698,6 +707,43 @@ TEST(ConvertTest, ElapsedBudgetsRoundTripInMinutesOrSeconds) {
   b->duration = absl::Seconds(120);
   EXPECT_EQ(BudgetToProto(*b).amount_case(), v1::Budget::kElapsedMinutes);
   EXPECT_EQ(BudgetToProto(*b).elapsed_minutes(), 2);
+}
+
+TEST(ConvertTest, WorkingMinutesRoundTripAsMinutesUnlessWholeHours) {
+  // "Within 90 minutes of working time": the working-period clock, exported as the 90 it was
+  // imported as, not truncated to 1 hour.
+  v1::Budget ninety;
+  ninety.set_working_minutes(90);
+  absl::StatusOr<calendar::Budget> b = BudgetFromProto(ninety);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->unit, calendar::Unit::kWorkingHours);
+  EXPECT_EQ(b->duration, absl::Minutes(90));
+  ExpectSameProto(BudgetToProto(*b), ninety);
+
+  // 2.5 working hours is 150 minutes.
+  v1::Budget two_and_a_half;
+  two_and_a_half.set_working_minutes(150);
+  b = BudgetFromProto(two_and_a_half);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->duration, absl::Hours(2) + absl::Minutes(30));
+  EXPECT_EQ(BudgetToProto(*b).working_minutes(), 150);
+
+  // A whole number of hours is the same budget as working_hours and reads back as hours.
+  v1::Budget two_hours;
+  two_hours.set_working_minutes(120);
+  b = BudgetFromProto(two_hours);
+  ASSERT_TRUE(b.ok()) << b.status();
+  v1::Budget as_hours;
+  as_hours.set_working_hours(2);
+  ExpectSameProto(BudgetToProto(*b), as_hours);
+
+  // A rule of the whole school keeps it too.
+  v1::School p = SchoolToProto(StMarys().school);
+  p.mutable_policy()->mutable_rules(0)->mutable_budget()->set_working_minutes(90);
+  absl::StatusOr<School> school = SchoolFromProto(p);
+  ASSERT_TRUE(school.ok()) << school.status();
+  EXPECT_EQ(school->policy.rules[0].budget.duration, absl::Minutes(90));
+  EXPECT_EQ(SchoolToProto(*school).policy().rules(0).budget().working_minutes(), 90);
 }
 
 TEST(ConvertTest, RequiredEnumsMustBeSet) {
