@@ -223,6 +223,15 @@ std::string FormatBudget(const v1::Budget& budget) {
       return Plural(budget.working_days(), "working day", "working days");
     case v1::Budget::kWorkingHours:
       return Plural(budget.working_hours(), "working hour", "working hours");
+    case v1::Budget::kWorkingMinutes: {
+      // "90 working minutes (1h 30m)": the figure as the policy gives it, then in hours.
+      const int64_t m = budget.working_minutes();
+      std::string out = Plural(m, "working minute", "working minutes");
+      if (m >= 60) {
+        absl::StrAppend(&out, " (", m / 60, "h", m % 60 == 0 ? "" : absl::StrCat(" ", m % 60, "m"), ")");
+      }
+      return out;
+    }
     case v1::Budget::kElapsedMinutes:
       return absl::StrCat(Plural(budget.elapsed_minutes(), "minute", "minutes"), " elapsed");
     case v1::Budget::kElapsedSeconds:

@@ -624,6 +624,14 @@ TEST(Format, Budgets) {
   EXPECT_EQ(FormatBudget(b), "1 working day");
   b.set_working_hours(3);
   EXPECT_EQ(FormatBudget(b), "3 working hours");
+  b.set_working_minutes(90);
+  EXPECT_EQ(FormatBudget(b), "90 working minutes (1h 30m)");
+  b.set_working_minutes(150);
+  EXPECT_EQ(FormatBudget(b), "150 working minutes (2h 30m)");
+  b.set_working_minutes(45);
+  EXPECT_EQ(FormatBudget(b), "45 working minutes");
+  b.set_working_minutes(1);
+  EXPECT_EQ(FormatBudget(b), "1 working minute");
   b.set_elapsed_minutes(60);
   EXPECT_EQ(FormatBudget(b), "60 minutes elapsed");
   EXPECT_EQ(FormatBudget(v1::Budget()), "none");
@@ -839,6 +847,19 @@ TEST(TrustDirectoryJson, ParsesAndRejectsUnknownFields) {
   EXPECT_THAT(std::string(top.status().message()), HasSubstr("unknown field \"skools\""));
 
   EXPECT_FALSE(ParseTrustDirectoryJson("{not json", "t.json").ok());
+}
+
+TEST(TrustDirectoryJson, WorkingMinutesImportAndShowAsMinutes) {
+  // What `parleyctl import` sends and `schools show` prints for a budget finer than an hour.
+  absl::StatusOr<v1::TrustDirectory> d = ParseTrustDirectoryJson(
+      R"({"schools": [{"school": {"name": "schools/a", "policy": {"rules": [
+          {"channel": "CHANNEL_PHONE", "stage": "STAGE_RESPOND", "budget": {"workingMinutes": 90}}]}}}]})",
+      "t.json");
+  ASSERT_TRUE(d.ok()) << d.status();
+  const v1::ResponseRule& rule = d->schools(0).school().policy().rules(0);
+  EXPECT_EQ(rule.budget().amount_case(), v1::Budget::kWorkingMinutes);
+  EXPECT_EQ(rule.budget().working_minutes(), 90);
+  EXPECT_THAT(FormatSchool(d->schools(0).school()), HasSubstr("  phone    respond  90 working minutes (1h 30m)"));
 }
 
 TEST(Health, WaitsForServingAndReportsNotServing) {
