@@ -385,7 +385,10 @@ TEST(DemoTrust, PoliciesAreComplete) {
         EXPECT_TRUE(keys.insert({r.channel(), r.stage(), category}).second) << what << " " << category << " twice";
       }
       EXPECT_NE(r.budget().amount_case(), pv::Budget::AMOUNT_NOT_SET) << what;
-      EXPECT_GT(r.budget().working_days() + r.budget().working_hours() + r.budget().elapsed_minutes(), 0) << what;
+      EXPECT_GT(r.budget().working_days() + r.budget().working_hours() + r.budget().working_minutes() +
+                    r.budget().elapsed_minutes(),
+                0)
+          << what;
       EXPECT_FALSE(r.policy_text().empty()) << what << ": policy text";
     }
     EXPECT_EQ(policy.safeguarding_budget().amount_case(), pv::Budget::kElapsedMinutes) << id;
