@@ -371,6 +371,24 @@ absl::StatusOr<std::pair<absl::Time, absl::Time>> Calendar::PeriodAtOrAfter(absl
   return std::make_pair(w_open_[k], w_close_[k]);
 }
 
+absl::StatusOr<std::pair<absl::Time, absl::Time>> Calendar::PeriodAtOrAfterOutside(absl::Time t,
+                                                                                   HoursRange excluded) const {
+  // Every working period is visited at most once: each round moves t to a period's close.
+  for (size_t k = FirstClosingAfter(t); k < w_close_.size(); k = FirstClosingAfter(t)) {
+    const absl::CivilSecond day(w_day_[k]);
+    // Local times to instants as Compile does: the offset in force before a transition.
+    const absl::Time ex_open = zone_.At(day + 60 * excluded.open_minute).pre;
+    const absl::Time ex_close = zone_.At(day + 60 * excluded.close_minute).pre;
+    const std::pair<absl::Time, absl::Time> pieces[] = {{w_open_[k], std::min(w_close_[k], ex_open)},
+                                                        {std::max(w_open_[k], ex_close), w_close_[k]}};
+    for (const auto& piece : pieces) {
+      if (piece.first < piece.second && piece.second > t) return piece;
+    }
+    t = w_close_[k];
+  }
+  return Exhausted(absl::ToCivilDay(t, zone_));
+}
+
 absl::Duration Calendar::WorkingTimeBetween(absl::Time from, absl::Time to) const {
   if (to <= from) return absl::ZeroDuration();
   return CumulativeAt(to) - CumulativeAt(from);

@@ -144,6 +144,10 @@ class Calendar {
   // FAILED_PRECONDITION / CALENDAR_EXHAUSTED when there is none. For "send only inside working
   // periods" (rule 7).
   absl::StatusOr<std::pair<absl::Time, absl::Time>> PeriodAtOrAfter(absl::Time t) const;
+  // The same over the working periods minus `excluded` local hours each day (a school's teaching
+  // hours: when a teacher is in class), so a working day yields up to two pieces, before and
+  // after. A day whose working period lies inside `excluded` yields none.
+  absl::StatusOr<std::pair<absl::Time, absl::Time>> PeriodAtOrAfterOutside(absl::Time t, HoursRange excluded) const;
   // Working-period time in [from, to); zero when to <= from.
   absl::Duration WorkingTimeBetween(absl::Time from, absl::Time to) const;
   // The instant at which `d` of working-period time has elapsed after `from`. A total that ends

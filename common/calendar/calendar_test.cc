@@ -416,6 +416,26 @@ TEST_F(CalendarTest, ReceiptBeforeOpening) {
   EXPECT_EQ(d.steps[1].reason, "before core hours (open 08:45)");
 }
 
+TEST_F(CalendarTest, PeriodsOutsideTeachingHours) {
+  // Core hours 08:45-15:30, teaching 08:50-15:25: a teacher's free time is the five minutes
+  // either side of the teaching day.
+  const HoursRange teaching{8 * 60 + 50, 15 * 60 + 25};
+  using P = std::pair<absl::Time, absl::Time>;
+  // Before school: the morning piece.
+  EXPECT_EQ(*cal_->PeriodAtOrAfterOutside(London(2025, 11, 11, 7, 0), teaching),
+            P(Utc(2025, 11, 11, 8, 45), Utc(2025, 11, 11, 8, 50)));
+  // During a lesson: the piece after teaching, not the working period it is in.
+  EXPECT_EQ(*cal_->PeriodAtOrAfterOutside(London(2025, 11, 11, 10, 0), teaching),
+            P(Utc(2025, 11, 11, 15, 25), Utc(2025, 11, 11, 15, 30)));
+  EXPECT_EQ(cal_->PeriodAtOrAfter(London(2025, 11, 11, 10, 0))->first, Utc(2025, 11, 11, 8, 45));
+  // At the close of the last piece ([open, close)): the next working day, skipping half-term.
+  EXPECT_EQ(*cal_->PeriodAtOrAfterOutside(London(2025, 10, 24, 15, 30), teaching),
+            P(Utc(2025, 11, 3, 8, 45), Utc(2025, 11, 3, 8, 50)));
+  // Teaching that covers every working day leaves no period at all.
+  EXPECT_EQ(ErrorReason(cal_->PeriodAtOrAfterOutside(London(2026, 7, 1, 7, 0), HoursRange{8 * 60, 16 * 60}).status()),
+            "CALENDAR_EXHAUSTED");
+}
+
 TEST_F(CalendarTest, PeriodBoundaries) {
   // Periods are [open, close): the opening instant is inside, the closing instant is not.
   Deadline d = Compute(Days(0), Utc(2025, 11, 11, 8, 45));
