@@ -63,18 +63,24 @@ absl::StatusOr<DeadlineAnswer> ComputeDeadline(const Snapshot& snapshot, const D
         calendar::Budget{calendar::Unit::kElapsed, 0, kDefaultSafeguardingBudget});
     answer.policy_text = "Safeguarding concerns go to the designated safeguarding lead at once.";
   } else {
-    // The rule for the matter's category if the policy has one, else the general rule.
-    const ResponseRule* rule = nullptr;
+    // The rule for urgent matters when the matter is urgent and the policy has one, else the rule
+    // for the matter's category if the policy has one, else the general rule.
+    auto names = [](const ResponseRule& r, const std::string& category) {
+      return !category.empty() && std::find(r.categories.begin(), r.categories.end(), category) != r.categories.end();
+    };
+    const ResponseRule* general = nullptr;
+    const ResponseRule* for_category = nullptr;
+    const ResponseRule* for_urgent = nullptr;
     for (const ResponseRule& r : school.policy.rules) {
       if (r.channel != q.channel || r.stage != q.stage) continue;
+      if (q.urgent && for_urgent == nullptr && names(r, kUrgentCategory)) for_urgent = &r;
       if (r.categories.empty()) {
-        if (rule == nullptr) rule = &r;
-      } else if (!q.category.empty() &&
-                 std::find(r.categories.begin(), r.categories.end(), q.category) != r.categories.end()) {
-        rule = &r;
-        break;
+        if (general == nullptr) general = &r;
+      } else if (for_category == nullptr && names(r, q.category)) {
+        for_category = &r;
       }
     }
+    const ResponseRule* rule = for_urgent != nullptr ? for_urgent : for_category != nullptr ? for_category : general;
     if (rule == nullptr) {
       return FailedPrecondition("NO_POLICY_RULE", absl::StrCat(school.display_name, " (", school.id,
                                                                ") promises nothing to ", StageWord(q.stage), " by ",

@@ -21,6 +21,9 @@ struct DeadlineQuery {
   std::string category;  // optional; a rule for this category wins over the general one
   std::vector<calendar::Pause> pauses;
   bool safeguarding = false;
+  // An urgent matter: a rule for the category "urgent" wins over the category's and the general
+  // rule, so a policy's urgent clock applies to urgent matters of every category.
+  bool urgent = false;
   bool explain = true;
 };
 
@@ -34,6 +37,9 @@ struct DeadlineAnswer {
   std::string time_zone;
   std::string summary;  // empty when explain is false
 };
+
+// The category of a school's route and response rules for urgent matters.
+inline constexpr char kUrgentCategory[] = "urgent";
 
 // The budget of a safeguarding matter when the policy sets none.
 inline constexpr absl::Duration kDefaultSafeguardingBudget = absl::Minutes(60);

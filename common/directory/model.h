@@ -118,6 +118,9 @@ struct Staff {
   absl::Time update_time = absl::InfinitePast();
 
   bool HasRole(const std::string& role) const;
+  // In class for the school's teaching hours: a teaching role (class or subject teacher, form
+  // tutor) or a subject taught.
+  bool Teaches() const;
 };
 
 struct SubjectTeacher {

@@ -118,6 +118,24 @@ TEST(CategoryRules, ARuleForTheMattersCategoryWinsOverTheGeneralRule) {
   EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, wednesday);
   q.category.clear();
   EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, wednesday);
+
+  // An urgent matter takes the rule for urgent matters, whatever its category; without one, the
+  // rule it would have had.
+  q.urgent = true;
+  q.category = "learning";
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, wednesday);
+  q.category = "attendance";
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, tuesday);
+  ResponseRule urgent = office;
+  urgent.budget = calendar::Budget{calendar::Unit::kWorkingHours, 0, absl::Hours(2)};
+  urgent.categories = {"urgent"};
+  dir.schools.begin()->second.school.policy.rules.push_back(urgent);
+  snapshot = *Snapshot::Build(2, dir);
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, q.received + absl::Hours(2));
+  q.category = "learning";
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, q.received + absl::Hours(2));
+  q.urgent = false;  // the urgent rule is for urgent matters only
+  EXPECT_EQ(*ComputeDeadline(*snapshot, q)->deadline.due, wednesday);
 }
 
 }  // namespace
