@@ -80,6 +80,7 @@ v1::Enquiry Arrived(const EnquiryRecord& record) {
   out.set_subject(record.subject);
   out.set_body_ref(e.body_ref);
   out.set_safeguarding(e.safeguarding);
+  out.set_urgent(e.urgent);
   out.set_etag(EtagOf(record.row_version));
   *out.mutable_create_time() = ToTimestamp(record.create_time);
   *out.mutable_update_time() = ToTimestamp(record.update_time);
@@ -151,6 +152,7 @@ absl::StatusOr<EnquiryRecord> DraftFrom(const v1::Enquiry& in, const std::string
   if (Chars(in.body_ref()) > kMaxRefChars) return TooLong("enquiry.body_ref", kMaxRefChars);
   e.body_ref = in.body_ref();
   e.safeguarding = in.safeguarding();
+  e.urgent = in.urgent();
   return r;
 }
 

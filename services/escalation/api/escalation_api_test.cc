@@ -247,6 +247,21 @@ TEST_F(EscalationApiTest, WithoutATokenEveryRpcIsUnauthenticated) {
   EXPECT_EQ(store_.enquiry_count(), 1u);
 }
 
+TEST_F(EscalationApiTest, AnUrgentMarkIsKeptAndShown) {
+  EXPECT_FALSE(Open().urgent());
+  v1::OpenEnquiryRequest req = OpenRequest();
+  req.mutable_enquiry()->set_urgent(true);
+  v1::Enquiry opened;
+  const Outcome o = Call(&v1::EscalationService::Stub::OpenEnquiry, req, office_, &opened);
+  ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
+  EXPECT_TRUE(opened.urgent());
+  v1::GetEnquiryRequest get;
+  get.set_name(opened.name());
+  v1::Enquiry got;
+  ASSERT_EQ(Call(&v1::EscalationService::Stub::GetEnquiry, get, office_, &got).code, grpc::StatusCode::OK);
+  EXPECT_TRUE(got.urgent());
+}
+
 TEST_F(EscalationApiTest, AnotherSchoolIsDeniedBeforeExistenceIsChecked) {
   const v1::Enquiry e = Open();
   const std::string other = Token("office-2", {"office"}, {"kenilworth"});

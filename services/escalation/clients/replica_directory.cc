@@ -137,6 +137,7 @@ absl::StatusOr<DueAt> ReplicaDirectory::Compute(const DeadlineQuery& q) {
   query.category = q.category;
   query.pauses = q.pauses;
   query.safeguarding = q.safeguarding;
+  query.urgent = q.urgent;
   query.explain = true;
   PARLEY_ASSIGN_OR_RETURN(directory::DeadlineAnswer answer, directory::ComputeDeadline(*snapshot, query));
   DueAt d;
@@ -157,20 +158,25 @@ absl::StatusOr<absl::Time> ReplicaDirectory::NextWorkingTime(const std::string& 
   }
   // The first instant inside the member's own working periods. (Not the clock start of a deadline
   // with them as owner: an email rule runs on the school calendar, whatever days they work.)
-  PARLEY_ASSIGN_OR_RETURN(WorkingPeriod period, PeriodAtOrAfter(staff, at));
+  PARLEY_ASSIGN_OR_RETURN(WorkingPeriod period, PeriodAtOrAfter(staff, at, /*outside_teaching=*/false));
   return std::max(at, period.open);
 }
 
-absl::StatusOr<WorkingPeriod> ReplicaDirectory::PeriodAtOrAfter(const std::string& staff, absl::Time t) {
+absl::StatusOr<WorkingPeriod> ReplicaDirectory::PeriodAtOrAfter(const std::string& staff, absl::Time t,
+                                                                bool outside_teaching) {
   auto id = directory::ParseSchoolScoped(staff, "staff");
   if (!id) return InvalidArgument(reason::kInvalidField, absl::StrCat("not a staff name: ", staff));
   std::shared_ptr<const directory::ReplicaView> view;
   PARLEY_ASSIGN_OR_RETURN(const directory::Snapshot* snapshot, SchoolSnapshot(id->first, view));
-  if (snapshot->FindStaff(id->first, id->second) == nullptr) {
-    return NotFound(reason::kStaffNotFound, absl::StrCat("staff ", staff, " does not exist"));
-  }
+  const directory::Staff* member = snapshot->FindStaff(id->first, id->second);
+  if (member == nullptr) return NotFound(reason::kStaffNotFound, absl::StrCat("staff ", staff, " does not exist"));
   std::shared_ptr<const calendar::Calendar> cal = snapshot->OwnerCalendarOf(id->first, id->second);
-  absl::StatusOr<std::pair<absl::Time, absl::Time>> period = cal->PeriodAtOrAfter(t);
+  // A teacher is in class for the school's teaching hours: only what may interrupt teaching is
+  // sent then (Milton Road: 08:50-15:25).
+  const std::optional<calendar::HoursRange>& teaching = snapshot->FindSchool(id->first)->school.calendar.teaching_hours;
+  absl::StatusOr<std::pair<absl::Time, absl::Time>> period =
+      outside_teaching && teaching.has_value() && member->Teaches() ? cal->PeriodAtOrAfterOutside(t, *teaching)
+                                                                    : cal->PeriodAtOrAfter(t);
   if (!period.ok()) {
     return FailedPrecondition(
         reason::kCalendarExhausted,

@@ -29,7 +29,7 @@ class ReplicaDirectory final : public Directory, public DeadlineSource, public S
   absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,
                                              absl::Time at) override;
   absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) override;
-  absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t) override;
+  absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t, bool outside_teaching) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
   // Links under a no-information court order are left out: an enquiry about such a child would

@@ -54,6 +54,7 @@ directory::Directory TestDirectory() {
   follow_up.stage = directory::Stage::kFollowUp;
   follow_up.budget = calendar::Budget{calendar::Unit::kWorkingDays, 10, absl::ZeroDuration()};
   oak.school.policy.rules.push_back(follow_up);
+  oak.school.calendar.teaching_hours = calendar::HoursRange{8 * 60 + 50, 15 * 60 + 25};
   dir.schools[kOak] = std::move(oak);
   dir.guardians["g-001"].pupils.push_back(directory::PupilLink{kOak, "p-002", "mother", true, std::nullopt});
   directory::CourtOrder no_information;
@@ -272,30 +273,55 @@ TEST_F(ReplicaDirectoryTest, NextWorkingTimeIsTheFirstInstantTheMemberWorks) {
 TEST_F(ReplicaDirectoryTest, StaffHoursAreTheFirstPeriodOfTheOwnerCalendarLookingPastAHoliday) {
   // Inside a period: that period.
   absl::StatusOr<WorkingPeriod> p =
-      directory_.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", London(2025, 11, 3, 10));
+      directory_.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", London(2025, 11, 3, 10), false);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->open, London(2025, 11, 3, 8, 45));
   EXPECT_EQ(p->close, London(2025, 11, 3, 15, 30));
   // Ash on a Thursday: Monday.
-  p = directory_.PeriodAtOrAfter("schools/st-marys/staff/ash-teacher", London(2025, 11, 6, 10));
+  p = directory_.PeriodAtOrAfter("schools/st-marys/staff/ash-teacher", London(2025, 11, 6, 10), false);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->open, London(2025, 11, 10, 8, 45));
   // After school on the Friday before half-term (27-31 October): the Monday after it.
   p = directory_.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher",
-                                 absl::FromCivil(absl::CivilMinute(2025, 10, 24, 16, 0), absl::UTCTimeZone()));
+                                 absl::FromCivil(absl::CivilMinute(2025, 10, 24, 16, 0), absl::UTCTimeZone()), false);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->open, London(2025, 11, 3, 8, 45));
   // Over Christmas (term ends 19 December, begins 5 January).
-  p = directory_.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", London(2025, 12, 22, 10));
+  p = directory_.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", London(2025, 12, 22, 10), false);
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->open, London(2026, 1, 5, 8, 45));
 
-  EXPECT_EQ(directory_.PeriodAtOrAfter("nobody", London(2025, 11, 3, 10)).status().code(),
+  EXPECT_EQ(directory_.PeriodAtOrAfter("nobody", London(2025, 11, 3, 10), false).status().code(),
             absl::StatusCode::kInvalidArgument);
-  ExpectError(directory_.PeriodAtOrAfter("schools/st-marys/staff/nobody", London(2025, 11, 3, 10)).status(),
+  ExpectError(directory_.PeriodAtOrAfter("schools/st-marys/staff/nobody", London(2025, 11, 3, 10), false).status(),
               absl::StatusCode::kNotFound, reason::kStaffNotFound);
-  ExpectError(directory_.PeriodAtOrAfter("schools/no-such-school/staff/head", London(2025, 11, 3, 10)).status(),
+  ExpectError(directory_.PeriodAtOrAfter("schools/no-such-school/staff/head", London(2025, 11, 3, 10), false).status(),
               absl::StatusCode::kNotFound, reason::kSchoolNotFound);
+}
+
+TEST_F(ReplicaDirectoryTest, ATeachersNoticePeriodsLeaveOutTheSchoolsTeachingHours) {
+  // oak-park teaches 08:50-15:25; St Mary's states no teaching hours.
+  absl::StatusOr<WorkingPeriod> p =
+      directory_.PeriodAtOrAfter("schools/oak-park/staff/oak-teacher", London(2025, 11, 3, 10), true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->open, London(2025, 11, 3, 15, 25));
+  EXPECT_EQ(p->close, London(2025, 11, 3, 15, 30));
+  // Before school: the minutes before teaching.
+  p = directory_.PeriodAtOrAfter("schools/oak-park/staff/oak-teacher", London(2025, 11, 3, 7), true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->open, London(2025, 11, 3, 8, 45));
+  EXPECT_EQ(p->close, London(2025, 11, 3, 8, 50));
+  // A notice that may interrupt teaching: the whole working period.
+  p = directory_.PeriodAtOrAfter("schools/oak-park/staff/oak-teacher", London(2025, 11, 3, 10), false);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->open, London(2025, 11, 3, 8, 45));
+  // Staff who do not teach (the office), and a school without teaching hours.
+  p = directory_.PeriodAtOrAfter("schools/oak-park/staff/office", London(2025, 11, 3, 10), true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->open, London(2025, 11, 3, 8, 45));
+  p = directory_.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", London(2025, 11, 3, 10), true);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->open, London(2025, 11, 3, 8, 45));
 }
 
 TEST_F(ReplicaDirectoryTest, ALineManagerIsAFullStaffNameOrEmpty) {
@@ -374,7 +400,7 @@ TEST(ReplicaDirectoryNotLoadedTest, EveryAnswerIsUnavailableUntilTheReplicaHasLo
   expect_stale(directory.LineManagerOf("schools/st-marys/staff/oak-teacher").status());
   expect_stale(directory.NextWorkingTime(kMarys, "schools/st-marys/staff/oak-teacher", q.clock_from).status());
   expect_stale(directory.Compute(q).status());
-  expect_stale(directory.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", q.clock_from).status());
+  expect_stale(directory.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", q.clock_from, true).status());
   expect_stale(directory.Versions(kMarys).status());
   expect_stale(directory.BreachPolicyOf(kMarys).status());
   expect_stale(directory.PupilsOfGuardian("guardians/g-001").status());

@@ -51,6 +51,8 @@ const char* TemplateOf(Notice::Kind kind) {
       return "escalation.response_breach";
     case Notice::Kind::kFollowUpBreach:
       return "escalation.follow_up_breach";
+    case Notice::Kind::kInformed:
+      return "escalation.informed";
   }
   return "escalation.notice";
 }
@@ -78,6 +80,9 @@ std::optional<Stage> StageOfTimer(const std::string& part) {
 std::string TimerKey(const std::string& school_id, const std::string& id, Stage stage) {
   return absl::StrCat(school_id, "/", id, "/", TimerStage(stage));
 }
+
+// The category of a school's route for urgent matters.
+constexpr char kUrgentRoute[] = "urgent";
 
 bool IsStaff(const std::string& name) { return name.rfind("schools/", 0) == 0; }
 
@@ -119,7 +124,8 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
       PARLEY_ASSIGN_OR_RETURN(NoticeSlot slot, ScheduleStaffNotice(n, sent, *hours_));
       if (slot.suppressed) continue;
       send_at = slot.send_at;
-      PARLEY_ASSIGN_OR_RETURN(WorkingPeriod period, hours_->PeriodAtOrAfter(n.recipient, send_at));
+      PARLEY_ASSIGN_OR_RETURN(WorkingPeriod period,
+                              hours_->PeriodAtOrAfter(n.recipient, send_at, !n.interrupts_teaching));
       change.staff_notices.push_back(
           StaffNoticeRow{n.recipient, StoredPrecision(period.open), absl::StrCat("escalation/", n.key)});
       sent.push_back(SentNotice{enquiry.id, n.recipient, n.kind, send_at});
@@ -260,6 +266,16 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
   PARLEY_ASSIGN_OR_RETURN(Route route, route_to(e.category, e.teaching_subject));
   if (e.safeguarding && !route.safeguarding) {
     PARLEY_ASSIGN_OR_RETURN(route, route_to("safeguarding", ""));
+  } else if (e.urgent && !e.safeguarding && e.category != kUrgentRoute) {
+    // An urgent matter goes where the school sends urgent matters (Woodgrange: a senior leader,
+    // the head told), when its matrix has such a route and it takes this channel; else by its
+    // category, with its notices still allowed to interrupt teaching.
+    absl::StatusOr<Route> urgent = route_to(kUrgentRoute, "");
+    if (urgent.ok() && urgent->channel_allowed) {
+      route = *std::move(urgent);
+    } else if (!urgent.ok() && ErrorReason(urgent.status()) != reason::kUnknownCategory) {
+      return urgent.status();
+    }
   }
   OpenRequest request;
   if (!e.guardian.empty()) {

@@ -16,6 +16,7 @@
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "services/escalation/testing/calendar_deadline_source.h"
 #include "services/escalation/testing/fake_peers.h"
 #include "services/escalation/testing/in_memory_enquiry_store.h"
@@ -188,6 +189,120 @@ TEST_F(EnquiryServiceTest, TheGatesOutcomesDecideTheClocks) {
   EXPECT_EQ(dsl.owner, "schools/test-school/staff/dsl");
   EXPECT_EQ(dsl.state, EnquiryState::kOpen);
   EXPECT_TRUE(ArmedTimer(dsl.enquiry.id, "acknowledge").has_value());
+}
+
+// ---- people a route names, urgent matters and teaching hours ---------------------------------
+
+// Who each outbox row goes to, with its template and not_before.
+struct SentRow {
+  std::string kind;
+  std::string recipient;
+  absl::Time not_before;
+};
+// Rows from the `from`th on.
+std::vector<SentRow> Sent(const std::vector<OutboxRow>& outbox, size_t from = 0) {
+  std::vector<SentRow> rows;
+  for (size_t i = from; i < outbox.size(); ++i) {
+    const OutboxRow& row = outbox[i];
+    const nlohmann::json n = nlohmann::json::parse(row.notice_json);
+    const nlohmann::json& staff = n["recipients"]["staff"];
+    const nlohmann::json& guardians = n["recipients"]["guardians"];
+    rows.push_back(SentRow{row.kind, staff.empty() ? guardians[0].get<std::string>() : staff[0].get<std::string>(),
+                           row.not_before});
+  }
+  return rows;
+}
+
+// In class 08:50-15:25 (UTC) every day.
+const calendar::HoursRange kTeaching{8 * 60 + 50, 15 * 60 + 25};
+
+TEST_F(EnquiryServiceTest, EveryMatterOnARouteThatNamesPeopleTellsThem) {
+  // Milton Road: breaches of the code to the head, the Chair of Governors (an external contact)
+  // and, here, a deputy told as well.
+  const std::string deputy = "schools/test-school/staff/deputy";
+  directory_.SetRoute("conduct", Route{Person{kHead, "headteacher"},
+                                       {Person{"external:chair-of-governors", ""}, Person{deputy, "deputy_head"},
+                                        Person{kHead, "headteacher"}},
+                                       true,
+                                       "",
+                                       false});
+  source_.SetTeaching(deputy, kTeaching);  // the deputy teaches: told after class
+  OpenOne("conduct");
+  const std::vector<SentRow> sent = Sent(store_.outbox());
+  ASSERT_EQ(sent.size(), 3u);  // the owner is not told twice
+  EXPECT_EQ(sent[0].kind, "escalation.assigned");
+  EXPECT_EQ(sent[0].recipient, kHead);
+  EXPECT_EQ(sent[1].kind, "escalation.informed");
+  EXPECT_EQ(sent[1].recipient, "external:chair-of-governors");
+  EXPECT_EQ(sent[1].not_before, kStart);  // no working pattern: at once
+  EXPECT_EQ(sent[2].kind, "escalation.informed");
+  EXPECT_EQ(sent[2].recipient, deputy);
+  EXPECT_EQ(sent[2].not_before, kStart + absl::Minutes(6 * 60 + 25));  // 15:25
+
+  // A route that names nobody else tells only the owner.
+  OpenOne("learning");
+  ASSERT_EQ(Sent(store_.outbox(), 3).size(), 1u);
+  EXPECT_EQ(Sent(store_.outbox(), 3)[0].kind, "escalation.assigned");
+}
+
+TEST_F(EnquiryServiceTest, TeachersAreToldOutsideTeachingHoursUnlessTheMatterIsUrgent) {
+  source_.SetTeaching(kTeacher, kTeaching);
+  // 09:00, in class: the notice waits for 15:25.
+  OpenOne();
+  ASSERT_EQ(Sent(store_.outbox()).size(), 1u);
+  EXPECT_EQ(Sent(store_.outbox())[0].not_before, kStart + absl::Minutes(6 * 60 + 25));
+
+  // Urgent: it interrupts teaching. The matrix has no urgent route here, so the matter goes by its
+  // category, on the usual clock.
+  EnquiryRecord urgent = Draft();
+  urgent.enquiry.urgent = true;
+  absl::StatusOr<WriteResult> w = service_->Open(Key(), urgent, "office", Describe);
+  ASSERT_TRUE(w.ok()) << w.status();
+  const EnquiryRecord r = Stored(IdOf(w->response));
+  EXPECT_TRUE(r.enquiry.urgent);
+  EXPECT_EQ(r.owner, kTeacher);
+  EXPECT_EQ(r.ack_due, kStart + absl::Hours(2));
+  ASSERT_EQ(Sent(store_.outbox(), 1).size(), 1u);
+  EXPECT_EQ(Sent(store_.outbox(), 1)[0].not_before, kStart);
+
+  // Outside teaching hours a notice goes at once.
+  source_.SetTeaching(kTeacher, calendar::HoursRange{0, 60});  // in class only 00:00-01:00
+  OpenOne();
+  EXPECT_EQ(Sent(store_.outbox(), 2)[0].not_before, kStart);
+}
+
+TEST_F(EnquiryServiceTest, AnUrgentMatterGoesByTheUrgentRouteOnTheUrgentClock) {
+  // Woodgrange: "referred to a senior member of staff or the headteacher - giving them an outline
+  // of the issue in advance".
+  const std::string senior = "schools/test-school/staff/senior";
+  directory_.SetRoute("urgent",
+                      Route{Person{senior, "senior_leader"}, {Person{kHead, "headteacher"}}, true, "", false});
+  source_.SetUrgentBudget(Stage::kAcknowledge, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Minutes(30)});
+  source_.SetTeaching(senior, kTeaching);
+  EnquiryRecord urgent = Draft("learning");
+  urgent.enquiry.urgent = true;
+  absl::StatusOr<WriteResult> w = service_->Open(Key(), urgent, "office", Describe);
+  ASSERT_TRUE(w.ok()) << w.status();
+  const EnquiryRecord r = Stored(IdOf(w->response));
+  EXPECT_EQ(r.enquiry.category, "learning");  // the matter keeps its category
+  EXPECT_EQ(r.owner, senior);
+  EXPECT_EQ(r.ack_due, kStart + absl::Minutes(30));
+  EXPECT_EQ(r.respond_due, kStart + absl::Hours(24));  // no urgent rule for this stage
+  const std::vector<SentRow> sent = Sent(store_.outbox());
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[0].kind, "escalation.assigned");
+  EXPECT_EQ(sent[0].recipient, senior);
+  EXPECT_EQ(sent[0].not_before, kStart);  // in class, interrupted: it is urgent
+  EXPECT_EQ(sent[1].kind, "escalation.informed");
+  EXPECT_EQ(sent[1].recipient, kHead);
+  EXPECT_EQ(sent[1].not_before, kStart);
+
+  // The same matter not marked urgent: its own route and clock.
+  const EnquiryRecord plain = Stored(OpenOne("learning"));
+  EXPECT_EQ(Sent(store_.outbox(), 2)[0].recipient, kTeacher);
+  EXPECT_EQ(plain.owner, kTeacher);
+  EXPECT_EQ(plain.ack_due, kStart + absl::Hours(2));
+  EXPECT_FALSE(plain.enquiry.urgent);
 }
 
 TEST_F(EnquiryServiceTest, BadInputWritesNothingAndAsksNoGate) {

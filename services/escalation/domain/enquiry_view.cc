@@ -220,6 +220,7 @@ DeadlineQuery QueryFor(const Enquiry& enquiry, Stage stage, absl::Time clock_fro
   q.owner = owner;
   q.pauses = std::move(pauses);
   q.safeguarding = enquiry.safeguarding;
+  q.urgent = enquiry.urgent;
   return q;
 }
 

@@ -31,6 +31,7 @@ struct DeadlineQuery {
   std::string owner;      // for policies whose clock follows the owner's working pattern
   std::vector<calendar::Pause> pauses;
   bool safeguarding = false;  // an ELAPSED clock, whatever the channel's rule
+  bool urgent = false;        // the policy's rule for urgent matters wins where it has one
 };
 
 struct DueAt {

@@ -118,6 +118,10 @@ struct Enquiry {
   std::string teaching_subject;  // "maths": for routes and ladders to the subject teacher
   absl::Time received_at;
   bool safeguarding = false;
+  // Marked urgent at intake, never changed: routed to the school's "urgent" route where it has
+  // one, on its urgent clock where the policy sets one, and its staff notices may interrupt
+  // teaching (docs/architecture.md#enquiries-and-timers).
+  bool urgent = false;
   std::string subject_ref;  // personal data: never logged
   std::string body_ref;     // personal data: never logged
   std::vector<Event> history;

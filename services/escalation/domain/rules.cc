@@ -94,6 +94,7 @@ class Draft {
     n.enquiry_id = after_.id;
     n.earliest = at;
     n.urgent = after_.safeguarding && to_staff;
+    n.interrupts_teaching = (after_.safeguarding || after_.urgent) && to_staff;
     n.key = absl::StrCat(after_.id, "/", after_.history.back().seq, "/", static_cast<int>(kind), "/", recipient);
     decision_.notices.push_back(std::move(n));
   }
@@ -211,6 +212,10 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
     }
   } else {
     d.Notify(Notice::Kind::kAssigned, request.owner, true, request.now);
+    // The people the route names besides the owner, under the quiet-hours rule like any notice.
+    for (const std::string& person : request.also_notify) {
+      if (person != request.owner) d.Notify(Notice::Kind::kInformed, person, true, request.now);
+    }
   }
   return d.Finish(request.now, source);
 }
@@ -408,7 +413,7 @@ absl::StatusOr<NoticeSlot> ScheduleStaffNotice(const Notice& notice, absl::Span<
   absl::Time t = notice.earliest;
   // Each period skipped holds at least one earlier notice, so this ends.
   for (size_t attempt = 0; attempt <= already_sent.size(); ++attempt) {
-    PARLEY_ASSIGN_OR_RETURN(WorkingPeriod p, hours.PeriodAtOrAfter(notice.recipient, t));
+    PARLEY_ASSIGN_OR_RETURN(WorkingPeriod p, hours.PeriodAtOrAfter(notice.recipient, t, !notice.interrupts_teaching));
     bool taken = false;
     for (const SentNotice& s : already_sent) {
       if (s.enquiry_id != notice.enquiry_id || s.recipient != notice.recipient) continue;

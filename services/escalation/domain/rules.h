@@ -35,6 +35,7 @@ struct Notice {
     kReopened = 8,              // staff: the parent came back
     kResponseBreach = 9,        // staff (owner): the answer is overdue and the policy does not escalate
     kFollowUpBreach = 10,       // staff: owner and line manager: the follow-up action is overdue
+    kInformed = 11,             // staff or external contact the route names besides the owner
   };
   Kind kind = Kind::kAssigned;
   std::string recipient;  // staff or guardian resource name
@@ -42,6 +43,9 @@ struct Notice {
   std::string enquiry_id;
   absl::Time earliest;  // staff notices still go through ScheduleStaffNotice
   bool urgent = false;  // safeguarding: ignores working periods (rule 7)
+  // An urgent or safeguarding matter: a teacher is told during teaching hours too. Every other
+  // staff notice to a member of staff who teaches waits until they are out of class.
+  bool interrupts_teaching = false;
   // Stable across retries of the same decision: the outbox's idempotency key.
   std::string key;
 };
@@ -88,7 +92,9 @@ struct OpenRequest {
   // The first owner from contacts' routing, or the DSL for safeguarding; may be empty only when the
   // gate redirects or suppresses.
   std::string owner;
-  std::vector<std::string> also_notify;  // safeguarding: the deputies
+  // Told as well as the owner: a safeguarding matter's deputies get the alert, any other route's
+  // people (a head told of urgent matters, a chair of governors) an "informed" notice.
+  std::vector<std::string> also_notify;
   std::string actor;
   absl::Time now;
   std::string owner_role;  // the owner's role as routing named it ("class_teacher", "dsl")
@@ -186,8 +192,10 @@ struct WorkingPeriod {
 class StaffHours {
  public:
   virtual ~StaffHours() = default;
-  // The period containing `t`, or else the next one.
-  virtual absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t) = 0;
+  // The period containing `t`, or else the next one. `outside_teaching`: for a member of staff who
+  // teaches, at a school whose calendar states teaching hours, the periods minus those hours.
+  virtual absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t,
+                                                        bool outside_teaching) = 0;
 };
 
 // A staff notice already sent (or scheduled) for some matter.
@@ -207,6 +215,7 @@ struct NoticeSlot {
 // periods, else at the next opening; at most one notice per matter per recipient per working period.
 // A repeat of a kind already sent that period is suppressed (its news is out); a notice of another
 // kind waits for the next period, so no news is lost. Urgent (safeguarding) notices go at once.
+// Unless the notice interrupts teaching, a teacher's periods are those outside teaching hours.
 absl::StatusOr<NoticeSlot> ScheduleStaffNotice(const Notice& notice, absl::Span<const SentNotice> already_sent,
                                                StaffHours& hours);
 

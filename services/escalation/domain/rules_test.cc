@@ -256,6 +256,43 @@ TEST_F(EscalationRulesTest, NoResponseRequiredIsRecordedWithoutAClock) {
   EXPECT_EQ(TimerFor(d, Stage::kAcknowledge), std::nullopt);
 }
 
+TEST_F(EscalationRulesTest, ARouteThatNamesOthersTellsThemAndAnUrgentMatterInterruptsTeaching) {
+  // Woodgrange: urgent matters to a senior leader, the head told "in advance". Tuesday 11 Nov
+  // 2025 10:00, in the middle of teaching (08:50-15:25), and both of them teach.
+  source_.SetTeaching(kHeadOfYear, calendar::HoursRange{8 * 60 + 50, 15 * 60 + 25});
+  source_.SetTeaching(kHead, calendar::HoursRange{8 * 60 + 50, 15 * 60 + 25});
+  auto open = [&](bool urgent) {
+    Enquiry e = NewEnquiry(urgent ? "e-urgent" : "e-plain", London(2025, 11, 11, 10, 0));
+    e.urgent = urgent;
+    OpenRequest r;
+    r.owner = kHeadOfYear;
+    r.also_notify = {kHead, kHeadOfYear, "external:chair-of-governors"};
+    r.actor = "office";
+    r.now = e.received_at;
+    absl::StatusOr<Decision> d = escalation::Open(e, r, source_);
+    EXPECT_TRUE(d.ok()) << d.status();
+    return d.ok() ? *d : Decision{};
+  };
+  for (bool urgent : {false, true}) {
+    SCOPED_TRACE(urgent ? "urgent" : "not urgent");
+    const Decision d = open(urgent);
+    // The owner once, then each other person the route names.
+    EXPECT_THAT(Recipients(d), ElementsAre(kHeadOfYear, kHead, "external:chair-of-governors"));
+    ASSERT_EQ(d.notices.size(), 3u);
+    EXPECT_EQ(d.notices[0].kind, Notice::Kind::kAssigned);
+    EXPECT_EQ(d.notices[1].kind, Notice::Kind::kInformed);
+    EXPECT_EQ(d.notices[2].kind, Notice::Kind::kInformed);
+    for (const Notice& n : d.notices) {
+      EXPECT_EQ(n.interrupts_teaching, urgent);
+      EXPECT_FALSE(n.urgent);  // only safeguarding ignores working periods
+    }
+    // Urgent: at once, inside the working period. Otherwise after teaching, 15:25.
+    absl::StatusOr<NoticeSlot> slot = ScheduleStaffNotice(d.notices[1], {}, source_);
+    ASSERT_TRUE(slot.ok()) << slot.status();
+    EXPECT_EQ(slot->send_at, urgent ? London(2025, 11, 11, 10, 0) : London(2025, 11, 11, 15, 25));
+  }
+}
+
 TEST_F(EscalationRulesTest, SafeguardingGoesToTheDslAtOnceOnAnElapsedClockWhateverTheGateSays) {
   Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 8, 22, 0), /*safeguarding=*/true);  // Saturday night
   OpenRequest r;

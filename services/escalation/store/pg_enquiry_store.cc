@@ -53,11 +53,12 @@ std::optional<Enum> OptionalEnum(const pqxx::field& f) {
 
 // ---- rows --------------------------------------------------------------------------------------
 
-const std::string kEnquiryColumns = absl::StrCat(
-    "school_id, id, pupil, guardian, sender_description, channel, category, ", Micros("received_at"),
-    ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"), ", ack_status, ",
-    Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ", Micros("create_time"), ", ",
-    Micros("update_time"), ", seq, owner_role, teaching_subject, ", Micros("follow_up_due"), ", follow_up_status");
+const std::string kEnquiryColumns =
+    absl::StrCat("school_id, id, pupil, guardian, sender_description, channel, category, ", Micros("received_at"),
+                 ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"),
+                 ", ack_status, ", Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ",
+                 Micros("create_time"), ", ", Micros("update_time"), ", seq, owner_role, teaching_subject, ",
+                 Micros("follow_up_due"), ", follow_up_status, urgent");
 constexpr int kEnquirySeqColumn = 24;
 
 EnquiryRecord RecordFrom(const pqxx::row& r) {
@@ -91,6 +92,7 @@ EnquiryRecord RecordFrom(const pqxx::row& r) {
   e.teaching_subject = r[26].c_str();
   rec.follow_up_due = OptionalTimeAt(r[27]);
   rec.follow_up_status = OptionalEnum<ClockStatus>(r[28]);
+  e.urgent = r[29].as<bool>();
   return rec;
 }
 
@@ -489,11 +491,11 @@ absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const 
                 "INSERT INTO enquiries (school_id, id, pupil, guardian, sender_description, channel, category, "
                 "received_at, subject, subject_ref, body_ref, safeguarding, state, row_version, teaching_subject, "
                 "owner, rung, cycle, owner_role, ack_due, ack_status, respond_due, respond_status, next_due, "
-                "follow_up_due, follow_up_status) "
+                "follow_up_due, follow_up_status, urgent) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, "
                 "$18, NULLIF($19, '')::timestamptz, NULLIF($20::int, 0)::smallint, NULLIF($21, '')::timestamptz, "
                 "NULLIF($22::int, 0)::smallint, NULLIF($23, '')::timestamptz, NULLIF($24, '')::timestamptz, "
-                "NULLIF($25::int, 0)::smallint) "
+                "NULLIF($25::int, 0)::smallint, $26) "
                 "ON CONFLICT (school_id, id) DO NOTHING RETURNING ",
                 Micros("create_time"), ", ", Micros("update_time")),
             e.school_id, e.id, e.pupil, e.guardian, record.sender_description, static_cast<int>(e.channel), e.category,
@@ -501,7 +503,7 @@ absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const 
             static_cast<int>(record.state), e.teaching_subject, record.owner, record.rung, record.cycle,
             record.owner_role, TimeParam(record.ack_due), EnumParam(record.ack_status), TimeParam(record.respond_due),
             EnumParam(record.respond_status), TimeParam(record.next_due), TimeParam(record.follow_up_due),
-            EnumParam(record.follow_up_status));
+            EnumParam(record.follow_up_status), e.urgent);
         if (inserted.empty()) {
           return AlreadyExists(reason::kEnquiryExists,
                                absl::StrCat("enquiry ", e.id, " already exists at school ", e.school_id));

@@ -64,16 +64,16 @@ std::string Describe(const Event& ev) {
 // Every field of a record, its history included: what the tests compare.
 std::string Describe(const EnquiryRecord& r) {
   const Enquiry& e = r.enquiry;
-  std::string out =
-      absl::StrCat("school=", e.school_id, " id=", e.id, " pupil=", e.pupil, " guardian=", e.guardian,
-                   " channel=", static_cast<int>(e.channel), " category=", e.category, " received=", T(e.received_at),
-                   " safeguarding=", e.safeguarding, " subject_ref=", e.subject_ref, " body_ref=", e.body_ref,
-                   " teaching_subject=", e.teaching_subject, " sender=", r.sender_description, " subject=", r.subject,
-                   " state=", static_cast<int>(r.state), " owner=", r.owner, " rung=", r.rung, " cycle=", r.cycle,
-                   " ack_due=", T(r.ack_due), " ack_status=", E(r.ack_status), " respond_due=", T(r.respond_due),
-                   " respond_status=", E(r.respond_status), " follow_up_due=", T(r.follow_up_due),
-                   " follow_up_status=", E(r.follow_up_status), " next_due=", T(r.next_due),
-                   " row_version=", r.row_version, " create=", T(r.create_time), " update=", T(r.update_time));
+  std::string out = absl::StrCat(
+      "school=", e.school_id, " id=", e.id, " pupil=", e.pupil, " guardian=", e.guardian,
+      " channel=", static_cast<int>(e.channel), " category=", e.category, " received=", T(e.received_at),
+      " safeguarding=", e.safeguarding, " subject_ref=", e.subject_ref, " body_ref=", e.body_ref,
+      " teaching_subject=", e.teaching_subject, " urgent=", e.urgent, " sender=", r.sender_description,
+      " subject=", r.subject, " state=", static_cast<int>(r.state), " owner=", r.owner, " rung=", r.rung,
+      " cycle=", r.cycle, " ack_due=", T(r.ack_due), " ack_status=", E(r.ack_status), " respond_due=", T(r.respond_due),
+      " respond_status=", E(r.respond_status), " follow_up_due=", T(r.follow_up_due),
+      " follow_up_status=", E(r.follow_up_status), " next_due=", T(r.next_due), " row_version=", r.row_version,
+      " create=", T(r.create_time), " update=", T(r.update_time));
   for (const Event& ev : e.history) absl::StrAppend(&out, "\n  ", Describe(ev));
   return out;
 }
@@ -142,6 +142,7 @@ EnquiryRecord NewRecord(const std::string& id, const std::string& category = "le
   e.subject_ref = "subject:1";
   e.body_ref = "body:1";
   e.teaching_subject = "maths";
+  e.urgent = true;
   r.sender_description = "Mrs \"A\" Parent, {quoted}";
   r.subject = "Homework, ünïcode and 'quotes'";
   return r;
@@ -344,6 +345,7 @@ TEST_F(PgEnquiryStoreTest, CreateAndGetRoundTripEveryEventFieldAndClockSnapshot)
   EXPECT_EQ(e.subject_ref, "subject:1");
   EXPECT_EQ(e.body_ref, "body:1");
   EXPECT_EQ(e.teaching_subject, "maths");
+  EXPECT_TRUE(e.urgent);
   EXPECT_EQ(got->sender_description, record.sender_description);
   EXPECT_EQ(got->subject, record.subject);
   ASSERT_EQ(e.history.size(), change.events.size());

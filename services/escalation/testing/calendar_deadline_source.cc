@@ -20,7 +20,10 @@ const calendar::Calendar& CalendarDeadlineSource::CalendarFor(const std::string&
 
 absl::StatusOr<DueAt> CalendarDeadlineSource::Compute(const DeadlineQuery& query) {
   ++calls_;
-  const std::map<Stage, calendar::Budget>& budgets = query.safeguarding ? safeguarding_ : budgets_;
+  const std::map<Stage, calendar::Budget>& budgets = query.safeguarding ? safeguarding_
+                                                     : query.urgent && urgent_.find(query.stage) != urgent_.end()
+                                                         ? urgent_
+                                                         : budgets_;
   auto it = budgets.find(query.stage);
   if (it == budgets.end()) {
     return FailedPrecondition("NO_POLICY_RULE",
@@ -38,7 +41,13 @@ absl::StatusOr<DueAt> CalendarDeadlineSource::Compute(const DeadlineQuery& query
   return out;
 }
 
-absl::StatusOr<WorkingPeriod> CalendarDeadlineSource::PeriodAtOrAfter(const std::string& staff, absl::Time t) {
+absl::StatusOr<WorkingPeriod> CalendarDeadlineSource::PeriodAtOrAfter(const std::string& staff, absl::Time t,
+                                                                      bool outside_teaching) {
+  auto teaching = teaching_.find(staff);
+  if (outside_teaching && teaching != teaching_.end()) {
+    PARLEY_ASSIGN_OR_RETURN(auto period, CalendarFor(staff).PeriodAtOrAfterOutside(t, teaching->second));
+    return WorkingPeriod{period.first, period.second};
+  }
   PARLEY_ASSIGN_OR_RETURN(auto period, CalendarFor(staff).PeriodAtOrAfter(t));
   return WorkingPeriod{period.first, period.second};
 }

@@ -31,19 +31,25 @@ class CalendarDeadlineSource final : public DeadlineSource, public StaffHours {
   // Replaces the school calendar (a calendar edit); owner calendars stay as set.
   void SetSchoolCalendar(std::shared_ptr<const calendar::Calendar> school) { school_ = std::move(school); }
   void SetPolicyVersion(std::string version) { policy_version_ = std::move(version); }
+  // The policy's clock for urgent matters (a rule for the "urgent" category).
+  void SetUrgentBudget(Stage stage, calendar::Budget budget) { urgent_[stage] = budget; }
+  // `staff` teaches, in class during `hours` every working day.
+  void SetTeaching(const std::string& staff, calendar::HoursRange hours) { teaching_[staff] = hours; }
 
   const calendar::Calendar& CalendarFor(const std::string& staff) const;
   Versions Current() const { return Versions{school_->Fingerprint(), policy_version_}; }
   int calls() const { return calls_; }
 
   absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) override;
-  absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t) override;
+  absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t, bool outside_teaching) override;
 
  private:
   std::shared_ptr<const calendar::Calendar> school_;
   std::map<std::string, std::shared_ptr<const calendar::Calendar>> owners_;
   std::map<Stage, calendar::Budget> budgets_;
   std::map<Stage, calendar::Budget> safeguarding_;
+  std::map<Stage, calendar::Budget> urgent_;
+  std::map<std::string, calendar::HoursRange> teaching_;
   std::string policy_version_ = "policy-1";
   int calls_ = 0;
 };
