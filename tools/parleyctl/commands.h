@@ -264,6 +264,7 @@ class Ctl {
     std::string body_ref;
     std::string received;  // empty: now
     bool safeguarding = false;
+    bool urgent = false;  // the school's urgent route and clock; notices may interrupt teaching
   };
   absl::Status EnquiryOpen(const EnquiryOpenOptions& opts);
 

@@ -25,6 +25,8 @@ EscalationCli::EscalationCli(CLI::App* app, Command* run) {
   open->add_option("--received", open_.received,
                    std::string("when it reached the school: ") + kTimeHelp + " (default now)");
   open->add_flag("--safeguarding", open_.safeguarding, "it raises a safeguarding concern: to the DSL at once");
+  open->add_flag("--urgent", open_.urgent,
+                 "an urgent matter: the school's urgent route and clock, and its notices may interrupt teaching");
   open->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.EnquiryOpen(open_); }; });
 
   // list

@@ -125,6 +125,7 @@ absl::Status Ctl::EnquiryOpen(const EnquiryOpenOptions& opts) {
   e->set_subject(opts.subject);
   e->set_body_ref(opts.body_ref);
   e->set_safeguarding(opts.safeguarding);
+  e->set_urgent(opts.urgent);
   PARLEY_RETURN_IF_ERROR(CheckTimes({&opts.received}));
   PARLEY_ASSIGN_OR_RETURN(absl::Time received, impl_->ReadTime(req.parent(), opts.received, absl::Now()));
   ToProto(received, e->mutable_receive_time());

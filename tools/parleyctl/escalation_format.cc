@@ -107,6 +107,7 @@ std::string FormatEnquiry(const ev1::Enquiry& e, const std::vector<ev1::EnquiryE
   kv.Add("subject", e.subject());
   if (!e.body_ref().empty()) kv.Add("body", e.body_ref());
   if (e.safeguarding()) kv.Add("safeguarding", "yes: to the DSL at once, on an elapsed clock");
+  if (e.urgent()) kv.Add("urgent", "yes: the school's urgent route and clock; its notices may interrupt teaching");
   kv.Add("received", e.has_receive_time() ? FormatLocalAndUtc(FromProto(e.receive_time()), zone) : "");
   std::string gate = GateOutcomeName(e.gate_outcome());
   if (!e.gate_decision().empty()) absl::StrAppend(&gate, " (", e.gate_decision(), ")");
@@ -130,6 +131,7 @@ std::string FormatEnquiriesTable(const std::vector<ev1::Enquiry>& enquiries, abs
   for (const ev1::Enquiry& e : enquiries) {
     std::vector<std::string> flags;
     if (e.safeguarding()) flags.push_back("safeguarding");
+    if (e.urgent()) flags.push_back("urgent");
     if (e.has_follow_up()) flags.push_back(absl::StrCat("follow-up ", ClockCell(e.follow_up(), zone)));
     t.AddRow({ShortName(e.name()), LocalOr(e.has_receive_time(), e.receive_time(), zone, ""),
               EnquiryChannelName(e.channel()), e.category(), EnquiryStateName(e.state()), ShortName(e.owner()),

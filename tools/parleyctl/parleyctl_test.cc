@@ -1053,6 +1053,13 @@ TEST(FormatEnquiry, SameDayBeforeAndAfterTheChange) {
   EXPECT_THAT(out, HasSubstr("sender:        a neighbour\n"));
   EXPECT_THAT(out, HasSubstr("safeguarding:  yes: to the DSL at once, on an elapsed clock\n"));
   EXPECT_THAT(out, Not(HasSubstr("guardian:")));
+  EXPECT_THAT(out, Not(HasSubstr("urgent:")));
+
+  e.set_urgent(true);
+  EXPECT_THAT(
+      FormatEnquiry(e, {}, London()),
+      HasSubstr("urgent:        yes: the school's urgent route and clock; its notices may interrupt teaching\n"));
+  EXPECT_THAT(FormatEnquiriesTable({e}, London()), HasSubstr("safeguarding, urgent"));
 }
 
 TEST(FormatEnquiry, PausedReopenedAndEscalated) {
@@ -2012,6 +2019,7 @@ TEST_F(CommandsTest, EnquiryOpenReadsLocalTimeAndPrintsDueTimesInSchoolTime) {
   EXPECT_EQ(e.subject(), "Reading book not changed");
   EXPECT_EQ(e.body_ref(), "MAIL-88213");
   EXPECT_FALSE(e.safeguarding());
+  EXPECT_FALSE(e.urgent());
   // BST: 16:10 local is 15:10Z.
   EXPECT_EQ(FromProto(e.receive_time()), Utc("2025-10-24T15:10:00Z"));
   EXPECT_EQ(service_.get_school_calls, 1);  // the zone, asked once for reading and showing
@@ -2026,10 +2034,11 @@ TEST_F(CommandsTest, EnquiryOpenReadsLocalTimeAndPrintsDueTimesInSchoolTime) {
 
 TEST_F(CommandsTest, EnquiryOpenDefaultsToNowForAnUnidentifiedSender) {
   const absl::Time before = absl::Now();
-  ASSERT_TRUE(RunEnquiries({"open", "--school", "schools/st-marys", "--sender", "a grandparent", "--channel",
-                            "in-person", "--category", "pastoral", "--subject", "Worried about Amy", "--safeguarding"},
-                           "Europe/London")
-                  .ok());
+  ASSERT_TRUE(
+      RunEnquiries({"open", "--school", "schools/st-marys", "--sender", "a grandparent", "--channel", "in-person",
+                    "--category", "pastoral", "--subject", "Worried about Amy", "--safeguarding", "--urgent"},
+                   "Europe/London")
+          .ok());
   const ev1::Enquiry& e = escalation_.last_open.enquiry();
   EXPECT_GE(FromProto(e.receive_time()), before - absl::Seconds(1));
   EXPECT_LE(FromProto(e.receive_time()), absl::Now());
@@ -2037,6 +2046,7 @@ TEST_F(CommandsTest, EnquiryOpenDefaultsToNowForAnUnidentifiedSender) {
   EXPECT_EQ(e.sender_description(), "a grandparent");
   EXPECT_EQ(e.channel(), ev1::CHANNEL_IN_PERSON);
   EXPECT_TRUE(e.safeguarding());
+  EXPECT_TRUE(e.urgent());
   EXPECT_EQ(service_.get_school_calls, 0);  // --zone
 }
 
