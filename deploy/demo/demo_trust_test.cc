@@ -746,6 +746,34 @@ TEST(DemoTrust, MiltonRoadPartTimeStaffAnswerOnTheirReturn) {
   EXPECT_TRUE(chair) << "breaches of the code go to the Chair of Governors";
 }
 
+TEST(DemoTrust, RoutesNameThePeopleThePoliciesSayToTell) {
+  REQUIRE_DEMO();
+  // Escalation tells each of them of every matter on the route (escalation.informed).
+  auto tells = [](const pv::RoutingRule& rule, const std::string& role) {
+    for (const auto& n : rule.also_notify()) {
+      if (n.role() == role) return true;
+    }
+    return false;
+  };
+  const pv::SchoolDirectory* woodgrange = FindSchool(trust, "woodgrange-infant");
+  ASSERT_NE(woodgrange, nullptr);
+  const pv::RoutingRule* urgent = FindRoute(*woodgrange, "urgent");
+  ASSERT_NE(urgent, nullptr);
+  EXPECT_EQ(urgent->owner().role(), "senior_leader");
+  EXPECT_TRUE(urgent->allowed_channels().empty()) << "urgent matters by any channel";
+  EXPECT_TRUE(tells(*urgent, "headteacher")) << "the head gets an outline in advance";
+  const pv::SchoolDirectory* st_marys = FindSchool(trust, "st-marys");
+  ASSERT_NE(st_marys, nullptr);
+  const pv::RoutingRule* lettings = FindRoute(*st_marys, "premises_hire");
+  ASSERT_NE(lettings, nullptr);
+  EXPECT_TRUE(tells(*lettings, "business_manager"));
+  // Riverside interrupts teaching only in an emergency: it states its teaching hours.
+  const pv::SchoolDirectory* riverside = FindSchool(trust, "riverside-academy");
+  ASSERT_NE(riverside, nullptr);
+  EXPECT_EQ(riverside->school().calendar().teaching_hours().open(), "08:40");
+  EXPECT_EQ(riverside->school().calendar().teaching_hours().close(), "15:10");
+}
+
 TEST(DemoTrust, RiversideHasTwoFourRungLadders) {
   REQUIRE_DEMO();
   const pv::SchoolDirectory* s = FindSchool(trust, "riverside-academy");

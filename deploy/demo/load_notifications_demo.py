@@ -79,6 +79,12 @@ ESCALATION = {
         "Dear {{recipient_name}},\n\nThe follow-up action on the {{category}} enquiry {{enquiry}} about "
         "{{pupil_names}} was not completed within the time {{school_name}}'s policy allows. Please complete it and "
         "resolve the enquiry as soon as you can."),
+    # To the people a route names besides the owner (Woodgrange's head for urgent matters, Milton
+    # Road's Chair of Governors for breaches of the code, St Mary's business manager for lettings).
+    "escalation.informed": (
+        "For your information: {{category}} enquiry",
+        "Dear {{recipient_name}},\n\nA {{category}} enquiry about {{pupil_names}} has reached {{school_name}} "
+        "({{enquiry}}). {{school_name}}'s policy asks that you are told of it; its owner will deal with it."),
 }
 
 # conduct (services/conduct/domain/conduct_service.cc LetterNotice, TemplateFor): every letter

@@ -142,9 +142,10 @@ class NotificationsE2eTest : public ::testing::Test {
         "newsletter", nv1::CATEGORY_NEWSLETTER,
         {{"en", "News from {{school_name}}", "Dear {{recipient_name}}, this week's news about {{pupil_names}}."},
          {"ur", "{{school_name}} کی خبریں", "محترم {{recipient_name}}، {{pupil_names}} کے بارے میں خبریں۔"}});
-    for (const char* key : {"escalation.assigned", "escalation.safeguarding_alert", "escalation.acknowledge_breach",
-                            "escalation.escalated", "escalation.referred_to_complaints", "escalation.acknowledgement",
-                            "escalation.redirected", "escalation.reopened", "escalation.response_breach"}) {
+    for (const char* key :
+         {"escalation.assigned", "escalation.safeguarding_alert", "escalation.acknowledge_breach",
+          "escalation.escalated", "escalation.referred_to_complaints", "escalation.acknowledgement",
+          "escalation.redirected", "escalation.reopened", "escalation.response_breach", "escalation.informed"}) {
       AddTemplate(
           key, nv1::CATEGORY_ESCALATION,
           {{"en", absl::StrCat("[", key, "] {{school_name}}"), "Dear {{recipient_name}}, a matter needs you."}});
@@ -553,9 +554,10 @@ class NotificationsDrillE2eTest : public ::testing::Test {
     // parks the row for minutes).
     auto stub = nv1::NotificationsService::NewStub(drill->trust->Channel(Service::kNotifications));
     const std::string admin = drill->trust->Mint({"trust_admin"}, {}, "office@drill", absl::Minutes(10));
-    for (const char* key : {"escalation.assigned", "escalation.safeguarding_alert", "escalation.acknowledge_breach",
-                            "escalation.escalated", "escalation.referred_to_complaints", "escalation.acknowledgement",
-                            "escalation.redirected", "escalation.reopened", "escalation.response_breach"}) {
+    for (const char* key :
+         {"escalation.assigned", "escalation.safeguarding_alert", "escalation.acknowledge_breach",
+          "escalation.escalated", "escalation.referred_to_complaints", "escalation.acknowledgement",
+          "escalation.redirected", "escalation.reopened", "escalation.response_breach", "escalation.informed"}) {
       nv1::CreateTemplateRequest req;
       req.set_parent("trust");
       req.set_template_id(key);
