@@ -51,6 +51,8 @@ inline constexpr char kSchoolTimeZone[] = "SCHOOL_TIME_ZONE";  // not an IANA ti
 inline constexpr char kSameOwner[] = "SAME_OWNER";
 inline constexpr char kWrongGuardian[] = "WRONG_GUARDIAN";
 inline constexpr char kWrongSchool[] = "WRONG_SCHOOL";
+inline constexpr char kPromiseInPast[] = "PROMISE_IN_PAST";                // a promised time not in the future
+inline constexpr char kPromiseAfterDeadline[] = "PROMISE_AFTER_DEADLINE";  // after the respond deadline, no reason
 
 // ---- who is asking (UNAUTHENTICATED, PERMISSION_DENIED) ---------------------------------------
 inline constexpr char kTokenMissing[] = "TOKEN_MISSING";

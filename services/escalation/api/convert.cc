@@ -111,6 +111,13 @@ absl::Status CheckReason(const std::string& reason, const char* field) {
   return absl::OkStatus();
 }
 
+absl::Status CheckPromiseReason(bool has_promised_time, const std::string& promise_reason) {
+  if (!has_promised_time && !promise_reason.empty()) {
+    return InvalidArgument("INVALID_FIELD", "promise_reason is only given with a promised_time");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<EnquiryState>> StateFilterFrom(v1::EnquiryState state, const char* field) {
   if (state == v1::ENQUIRY_STATE_UNSPECIFIED) return std::optional<EnquiryState>();
   if (state < v1::ENQUIRY_STATE_OPEN || state > v1::ENQUIRY_STATE_NO_RESPONSE_REQUIRED) {
@@ -168,6 +175,8 @@ v1::Enquiry ToProto(const EnquiryRecord& record, const EnquiryView& view) {
   if (view.follow_up) *out.mutable_follow_up() = ToProto(*view.follow_up);
   out.set_gate_decision(view.gate_decision);
   if (view.gate) out.set_gate_outcome(GateOutcomeWord(*view.gate));
+  if (view.promised_at) *out.mutable_promised_time() = ToTimestamp(*view.promised_at);
+  out.set_promise_reason(view.promise_reason);
   return out;
 }
 
@@ -199,6 +208,8 @@ v1::EnquiryEvent ToProto(const Event& event, const std::string& school_id, const
   out.set_owner(event.owner);
   out.set_rung(event.rung);
   out.set_reason(event.reason);
+  if (event.promised_at) *out.mutable_promised_time() = ToTimestamp(*event.promised_at);
+  out.set_progress(event.progress);
   // One clock per event: routing sets both, and the acknowledgement is the first promise made.
   if (event.acknowledge) {
     *out.mutable_clock() = ToProto(*event.acknowledge);
@@ -235,6 +246,7 @@ void ForGuardian(const EnquiryRecord& record, v1::Enquiry* out) {
   out->clear_safeguarding();
   out->clear_gate_decision();
   out->clear_gate_outcome();
+  out->clear_promise_reason();  // typed by staff
   if (record.enquiry.safeguarding) {
     out->clear_owner();
     out->clear_rung();

@@ -30,6 +30,9 @@ absl::Status CheckStaffOf(const std::string& name, const std::string& school_id,
 // Required, at most kMaxTextChars.
 absl::Status CheckReason(const std::string& reason, const char* field);
 
+// A promise_reason explains a promised_time, so it comes only with one (INVALID_FIELD).
+absl::Status CheckPromiseReason(bool has_promised_time, const std::string& promise_reason);
+
 // An optional state filter: UNSPECIFIED → none.
 absl::StatusOr<std::optional<EnquiryState>> StateFilterFrom(v1::EnquiryState state, const char* field);
 

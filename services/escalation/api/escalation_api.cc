@@ -77,6 +77,7 @@ const auth::RuleTable& EscalationApi::AccessRules() {
       {"EscalateEnquiry", {Resource::kEnquiry, kChange}},
       {"ReassignEnquiry", {Resource::kEnquiryAssignment, kChange}},
       {"MarkAbusive", {Resource::kEnquiryAssignment, kChange}},
+      {"RecordProgress", {Resource::kEnquiry, kChange}},
       {"GetSchoolStats", {Resource::kStats, kRead}},
   };
   return *rules;
@@ -241,7 +242,10 @@ grpc::Status EscalationApi::AcknowledgeEnquiry(grpc::ServerContext* ctx, const v
                                                v1::Enquiry* resp) {
   ActionInput input;
   input.kind = ActionInput::Kind::kAcknowledge;
-  return Act(ctx, "AcknowledgeEnquiry", *req, req->name(), req->etag(), input, resp);
+  if (req->has_promised_time()) input.promised_at = FromTimestamp(req->promised_time());
+  input.reason = req->promise_reason();
+  return Act(ctx, "AcknowledgeEnquiry", *req, req->name(), req->etag(), input, resp,
+             [&](const std::string&) { return CheckPromiseReason(req->has_promised_time(), req->promise_reason()); });
 }
 
 grpc::Status EscalationApi::RecordReply(grpc::ServerContext* ctx, const v1::RecordReplyRequest* req,
@@ -314,6 +318,17 @@ grpc::Status EscalationApi::MarkAbusive(grpc::ServerContext* ctx, const v1::Mark
   ActionInput input;
   input.kind = ActionInput::Kind::kMarkAbusive;
   return Act(ctx, "MarkAbusive", *req, req->name(), req->etag(), input, resp);
+}
+
+grpc::Status EscalationApi::RecordProgress(grpc::ServerContext* ctx, const v1::RecordProgressRequest* req,
+                                           v1::Enquiry* resp) {
+  ActionInput input;
+  input.kind = ActionInput::Kind::kRecordProgress;
+  input.progress = req->progress();
+  if (req->has_promised_time()) input.promised_at = FromTimestamp(req->promised_time());
+  input.reason = req->promise_reason();
+  return Act(ctx, "RecordProgress", *req, req->name(), req->etag(), input, resp,
+             [&](const std::string&) { return CheckPromiseReason(req->has_promised_time(), req->promise_reason()); });
 }
 
 }  // namespace parley::escalation

@@ -51,6 +51,8 @@ class EscalationApi final : public v1::EscalationService::Service {
   grpc::Status ReassignEnquiry(grpc::ServerContext* ctx, const v1::ReassignEnquiryRequest* req,
                                v1::Enquiry* resp) override;
   grpc::Status MarkAbusive(grpc::ServerContext* ctx, const v1::MarkAbusiveRequest* req, v1::Enquiry* resp) override;
+  grpc::Status RecordProgress(grpc::ServerContext* ctx, const v1::RecordProgressRequest* req,
+                              v1::Enquiry* resp) override;
 
   grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
                               v1::SchoolStats* resp) override;

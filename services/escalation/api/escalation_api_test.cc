@@ -217,6 +217,7 @@ class EscalationApiTest : public ::testing::Test {
     PARLEY_ACTION(ReassignEnquiry, ReassignEnquiryRequest,
                   (req.set_reason("cover"), req.set_new_owner("schools/st-marys/staff/head")));
     PARLEY_ACTION(MarkAbusive, MarkAbusiveRequest, (void)0);
+    PARLEY_ACTION(RecordProgress, RecordProgressRequest, req.set_progress("an update"));
 #undef PARLEY_ACTION
     return calls;
   }
@@ -357,6 +358,82 @@ TEST_F(EscalationApiTest, ARetryReplaysTheFirstResponseAndAReusedIdIsRefused) {
   resolve.set_name(first.name());
   resolve.set_request_id(RequestId());
   EXPECT_EQ(Call(&S::ResolveEnquiry, resolve, leader).code, grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// The promise and the progress are on the enquiry and its history; bad promises change nothing;
+// a guardian sees the promise but not the reason staff typed for it.
+TEST_F(EscalationApiTest, APromiseAndProgressAreShownAndBadOnesChangeNothing) {
+  using S = v1::EscalationService::Stub;
+  const v1::Enquiry opened = OpenAbout("guardians/g1");
+  ASSERT_TRUE(opened.has_respond() && opened.respond().has_due_time());
+  const absl::Time due = FromTimestamp(opened.respond().due_time());
+
+  v1::AcknowledgeEnquiryRequest ack;
+  ack.set_name(opened.name());
+  ack.set_request_id(RequestId());
+  *ack.mutable_promised_time() = ToTimestamp(due + absl::Hours(1));
+  Outcome refused = Call(&S::AcknowledgeEnquiry, ack, office_);
+  EXPECT_EQ(refused.code, grpc::StatusCode::INVALID_ARGUMENT) << refused;
+  EXPECT_EQ(refused.reason, "PROMISE_AFTER_DEADLINE");
+  ack.set_request_id(RequestId());
+  ack.clear_promised_time();
+  ack.set_promise_reason("no promise to explain");
+  refused = Call(&S::AcknowledgeEnquiry, ack, office_);
+  EXPECT_EQ(refused.reason, "INVALID_FIELD") << refused;
+  const size_t outbox = store_.outbox().size();
+
+  ack.set_request_id(RequestId());
+  *ack.mutable_promised_time() = ToTimestamp(due + absl::Hours(1));
+  ack.set_promise_reason("the SENCo is on a course until then");
+  v1::Enquiry acked;
+  ASSERT_EQ(Call(&S::AcknowledgeEnquiry, ack, office_, &acked).code, grpc::StatusCode::OK);
+  EXPECT_EQ(FromTimestamp(acked.promised_time()), due + absl::Hours(1));
+  EXPECT_EQ(acked.promise_reason(), "the SENCo is on a course until then");
+  EXPECT_EQ(acked.respond().due_time().seconds(), opened.respond().due_time().seconds());  // no clock moved
+  EXPECT_EQ(store_.outbox().size(), outbox + 1);
+
+  v1::RecordProgressRequest progress;
+  progress.set_name(opened.name());
+  progress.set_request_id(RequestId());
+  progress.set_progress("We have asked the SENCo.");
+  v1::Enquiry updated;
+  ASSERT_EQ(Call(&S::RecordProgress, progress, office_, &updated).code, grpc::StatusCode::OK);
+  EXPECT_EQ(FromTimestamp(updated.promised_time()), due + absl::Hours(1));  // the promise in force
+
+  v1::ListEnquiryEventsRequest events;
+  events.set_parent(opened.name());
+  v1::ListEnquiryEventsResponse staff_events, guardian_events;
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, events, office_, &staff_events).code, grpc::StatusCode::OK);
+  const v1::EnquiryEvent& last = staff_events.events(staff_events.events_size() - 1);
+  EXPECT_EQ(last.kind(), v1::ENQUIRY_EVENT_KIND_PROGRESS_RECORDED);
+  EXPECT_EQ(last.progress(), "We have asked the SENCo.");
+  const v1::EnquiryEvent& acknowledged = staff_events.events(staff_events.events_size() - 2);
+  EXPECT_EQ(acknowledged.kind(), v1::ENQUIRY_EVENT_KIND_ACKNOWLEDGED);
+  EXPECT_EQ(FromTimestamp(acknowledged.promised_time()), due + absl::Hours(1));
+  EXPECT_EQ(acknowledged.reason(), "the SENCo is on a course until then");
+
+  const std::string g1 = Token("guardians/g1", {"guardian"}, {kSchool});
+  v1::GetEnquiryRequest get;
+  get.set_name(opened.name());
+  v1::Enquiry seen;
+  ASSERT_EQ(Call(&S::GetEnquiry, get, g1, &seen).code, grpc::StatusCode::OK);
+  EXPECT_EQ(FromTimestamp(seen.promised_time()), due + absl::Hours(1));
+  EXPECT_EQ(seen.promise_reason(), "");
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, events, g1, &guardian_events).code, grpc::StatusCode::OK);
+  EXPECT_EQ(guardian_events.events(guardian_events.events_size() - 1).progress(), "We have asked the SENCo.");
+  EXPECT_EQ(guardian_events.events(guardian_events.events_size() - 2).reason(), "");
+
+  // A guardian may not record progress; a resolved enquiry has none.
+  progress.set_request_id(RequestId());
+  EXPECT_EQ(Call(&S::RecordProgress, progress, g1).reason, "ROLE_REQUIRED");
+  v1::ResolveEnquiryRequest resolve;
+  resolve.set_name(opened.name());
+  resolve.set_request_id(RequestId());
+  ASSERT_EQ(Call(&S::ResolveEnquiry, resolve, office_).code, grpc::StatusCode::OK);
+  progress.set_request_id(RequestId());
+  const Outcome late = Call(&S::RecordProgress, progress, office_);
+  EXPECT_EQ(late.code, grpc::StatusCode::FAILED_PRECONDITION) << late;
+  EXPECT_EQ(late.reason, "WRONG_STATE");
 }
 
 TEST_F(EscalationApiTest, ListPagesWalkWithTokensBoundToTheirFilters) {

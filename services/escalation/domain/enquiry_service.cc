@@ -29,8 +29,9 @@ std::string NewEnquiryId() {
 std::string Utc(absl::Time t) { return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()); }
 
 // The notifications template of each notice kind, and whether it concerns staff or the guardian.
-const char* TemplateOf(Notice::Kind kind) {
-  switch (kind) {
+// A guardian notice with a promise uses the wording that states it ("..._promised").
+const char* TemplateOf(const Notice& n) {
+  switch (n.kind) {
     case Notice::Kind::kAssigned:
       return "escalation.assigned";
     case Notice::Kind::kSafeguardingAlert:
@@ -42,7 +43,7 @@ const char* TemplateOf(Notice::Kind kind) {
     case Notice::Kind::kReferredToComplaints:
       return "escalation.referred_to_complaints";
     case Notice::Kind::kAcknowledgement:
-      return "escalation.acknowledgement";
+      return n.promised_at ? "escalation.acknowledgement_promised" : "escalation.acknowledgement";
     case Notice::Kind::kRedirected:
       return "escalation.redirected";
     case Notice::Kind::kReopened:
@@ -53,6 +54,8 @@ const char* TemplateOf(Notice::Kind kind) {
       return "escalation.follow_up_breach";
     case Notice::Kind::kInformed:
       return "escalation.informed";
+    case Notice::Kind::kProgress:
+      return n.promised_at ? "escalation.progress_promised" : "escalation.progress";
   }
   return "escalation.notice";
 }
@@ -133,8 +136,13 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
     const std::string name = absl::StrCat("schools/", enquiry.school_id, "/enquiries/", enquiry.id);
     OutboxRow row;
     row.key = absl::StrCat("escalation/", n.key);
-    row.kind = TemplateOf(n.kind);
+    row.kind = TemplateOf(n);
     row.not_before = StoredPrecision(send_at);
+    nlohmann::json variables = {{"enquiry", name}, {"category", enquiry.category}};
+    // As an instant in UTC, as conduct's letters carry theirs; the promise and the update are
+    // personal to the guardian: in the outbox row only, never logged.
+    if (n.promised_at) variables["promised_time"] = Utc(*n.promised_at);
+    if (n.kind == Notice::Kind::kProgress) variables["progress"] = n.progress;
     nlohmann::json recipients = {{"staff", nlohmann::json::array()}, {"guardians", nlohmann::json::array()}};
     recipients[n.to_staff ? "staff" : "guardians"].push_back(n.recipient);
     row.notice_json = nlohmann::json{
@@ -144,8 +152,8 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
         {"enquiry", name},
         {"recipients", recipients},
         {"pupils", enquiry.pupil.empty() ? nlohmann::json::array() : nlohmann::json::array({enquiry.pupil})},
-        {"template", TemplateOf(n.kind)},
-        {"variables", {{"enquiry", name}, {"category", enquiry.category}}},
+        {"template", TemplateOf(n)},
+        {"variables", variables},
         {"not_before",
          Utc(send_at)}}.dump();
     change.outbox.push_back(std::move(row));
@@ -314,11 +322,13 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
                                                 const std::string& id, const std::string& etag,
                                                 const ActionInput& input, const ResponseEncoder& encode,
                                                 const EnquiryScope& scope) {
-  if ((input.kind == ActionInput::Kind::kPause || input.kind == ActionInput::Kind::kReopen ||
-       input.kind == ActionInput::Kind::kEscalate || input.kind == ActionInput::Kind::kReassign) &&
-      Utf8Length(input.reason) > options_.max_reason_chars) {
+  if (Utf8Length(input.reason) > options_.max_reason_chars) {
     return InvalidArgument(reason::kInvalidField,
                            absl::StrCat("reason is at most ", options_.max_reason_chars, " characters"));
+  }
+  if (Utf8Length(input.progress) > options_.max_progress_chars) {
+    return InvalidArgument(reason::kInvalidField,
+                           absl::StrCat("progress is at most ", options_.max_progress_chars, " characters"));
   }
   PARLEY_ASSIGN_OR_RETURN(std::optional<WriteResult> replayed, Replay(key));
   if (replayed) return *std::move(replayed);
@@ -337,7 +347,7 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
       key, school_id, id, etag,
       [&](const EnquiryRecord& current, absl::Time now) -> absl::StatusOr<Decision> {
         const Enquiry& e = current.enquiry;
-        const escalation::Act act{input.actor, now, input.reason};
+        const escalation::Act act{input.actor, now, input.reason, input.promised_at, input.progress};
         switch (input.kind) {
           case ActionInput::Kind::kAcknowledge:
             return Acknowledge(e, act, *deadlines_);
@@ -364,6 +374,8 @@ absl::StatusOr<WriteResult> EnquiryService::Act(const RequestKey& key, const std
             return Reassign(e, act, input.new_owner, *deadlines_);
           case ActionInput::Kind::kMarkAbusive:
             return MarkAbusive(e, act, *deadlines_);
+          case ActionInput::Kind::kRecordProgress:
+            return RecordProgress(e, act, *deadlines_);
         }
         return Internal(reason::kInternal, "unknown staff action");
       },

@@ -44,6 +44,7 @@ struct EnquiryServiceOptions {
   absl::Duration receipt_skew = absl::Minutes(1);
   size_t max_subject_chars = 200;
   size_t max_reason_chars = 200;
+  size_t max_progress_chars = 500;
   // How many times a write is planned when the enquiry keeps changing under it.
   int max_plan_attempts = 4;
 };
@@ -66,10 +67,24 @@ using TimerNudge = std::function<void(const timer::TimerRef&)>;
 
 // What a staff action needs beyond the enquiry.
 struct ActionInput {
-  enum class Kind { kAcknowledge, kReply, kPause, kResume, kResolve, kReopen, kEscalate, kReassign, kMarkAbusive };
+  enum class Kind {
+    kAcknowledge,
+    kReply,
+    kPause,
+    kResume,
+    kResolve,
+    kReopen,
+    kEscalate,
+    kReassign,
+    kMarkAbusive,
+    kRecordProgress,
+  };
   Kind kind = Kind::kAcknowledge;
-  std::string actor;              // token subject
-  std::string reason;             // pause, reopen, escalate, reassign
+  std::string actor;   // token subject
+  std::string reason;  // pause, reopen, escalate, reassign; acknowledge and progress: the promise's
+  // Acknowledge, record progress: when a fuller response or meeting is promised to the guardian.
+  std::optional<absl::Time> promised_at;
+  std::string progress;           // record progress: the update; personal data, never logged
   std::string new_owner;          // reassign: "schools/{school}/staff/{id}"
   bool parent_requested = false;  // escalate
 };

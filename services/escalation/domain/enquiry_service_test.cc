@@ -25,6 +25,8 @@ namespace parley::escalation {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Optional;
 using ::testing::Pair;
 
 constexpr char kSchool[] = "test-school";
@@ -503,6 +505,46 @@ TEST_F(EnquiryServiceTest, StaffActionsCheckTheEtagAndTheState) {
   EXPECT_EQ(directory_.ladder_calls(), 1);
   EXPECT_EQ(Stored(id).owner, kHeadOfYear);
   EXPECT_EQ(Stored(id).rung, 1);
+}
+
+// The promise reaches the guardian's notice as a variable, and a refused promise writes nothing.
+TEST_F(EnquiryServiceTest, APromiseAndProgressGoToTheGuardianThroughTheOutbox) {
+  const std::string id = OpenOne();  // respond clock: 24 elapsed hours
+  const absl::Time now = clock_.Now();
+  const size_t outbox = store_.outbox().size();
+  const int writes = store_.committed_writes();
+  ActionInput ack;
+  ack.kind = ActionInput::Kind::kAcknowledge;
+  ack.actor = kTeacher;
+  ack.promised_at = now + absl::Hours(25);
+  absl::StatusOr<WriteResult> refused = service_->Act(Key(), kSchool, id, "", ack, Describe);
+  EXPECT_EQ(ErrorReason(refused.status()), reason::kPromiseAfterDeadline);
+  ack.promised_at = now - absl::Seconds(1);
+  EXPECT_EQ(ErrorReason(service_->Act(Key(), kSchool, id, "", ack, Describe).status()), reason::kPromiseInPast);
+  EXPECT_EQ(store_.committed_writes(), writes);
+  EXPECT_EQ(store_.outbox().size(), outbox);
+
+  ack.promised_at = now + absl::Hours(6);
+  ASSERT_TRUE(service_->Act(Key(), kSchool, id, "", ack, Describe).ok());
+  const std::string promised = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", now + absl::Hours(6), absl::UTCTimeZone());
+  ASSERT_EQ(store_.outbox().size(), outbox + 1);
+  EXPECT_EQ(store_.outbox().back().kind, "escalation.acknowledgement_promised");
+  EXPECT_THAT(store_.outbox().back().notice_json, HasSubstr(absl::StrCat("\"promised_time\":\"", promised, "\"")));
+  EXPECT_THAT(Stored(id).enquiry.history.back().promised_at, Optional(now + absl::Hours(6)));
+
+  ActionInput progress;
+  progress.kind = ActionInput::Kind::kRecordProgress;
+  progress.actor = kTeacher;
+  progress.progress = "We are looking into it.";
+  ASSERT_TRUE(service_->Act(Key(), kSchool, id, "", progress, Describe).ok());
+  EXPECT_EQ(store_.outbox().back().kind, "escalation.progress_promised");
+  EXPECT_THAT(store_.outbox().back().notice_json, HasSubstr("\"progress\":\"We are looking into it.\""));
+  EXPECT_THAT(store_.outbox().back().notice_json, HasSubstr(promised));
+  EXPECT_THAT(store_.outbox().back().notice_json, HasSubstr("\"guardians\":[\"guardians/g1\"]"));
+  EXPECT_EQ(Stored(id).enquiry.history.back().kind, EventKind::kProgressRecorded);
+
+  progress.progress = std::string(501, 'x');
+  EXPECT_EQ(ErrorReason(service_->Act(Key(), kSchool, id, "", progress, Describe).status()), reason::kInvalidField);
 }
 
 TEST_F(EnquiryServiceTest, ALostRaceIsPlannedAgainOnWhatTheWinnerLeft) {

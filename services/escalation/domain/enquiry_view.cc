@@ -32,6 +32,13 @@ void ClosePause(std::vector<calendar::Pause>& pauses, absl::Time at) {
   if (!pauses.empty() && !pauses.back().end.has_value()) pauses.back().end = at;
 }
 
+// An event that made no new promise leaves the one in force.
+void KeepPromise(EnquiryView& v, const Event& ev) {
+  if (!ev.promised_at.has_value()) return;
+  v.promised_at = ev.promised_at;
+  v.promise_reason = ev.reason;
+}
+
 struct Replay {
   EnquiryView view;
   std::optional<Track> acknowledge;
@@ -74,6 +81,10 @@ Replay ReplayHistory(const Enquiry& e) {
       case EventKind::kAcknowledged:
         v.state = EnquiryState::kAcknowledged;
         Meet(r.acknowledge, ev.at);
+        KeepPromise(v, ev);
+        break;
+      case EventKind::kProgressRecorded:
+        KeepPromise(v, ev);
         break;
       case EventKind::kReplied:
         // A reply acknowledges too; the matter stays with the school until resolved.
@@ -116,6 +127,9 @@ Replay ReplayHistory(const Enquiry& e) {
         Set(r.respond, ev.respond);
         Set(r.follow_up, ev.follow_up);
         r.closed_at.reset();
+        // A promise was about the cycle's answer; the new cycle has made none yet.
+        v.promised_at.reset();
+        v.promise_reason.clear();
         break;
       case EventKind::kReferredToComplaints:
         ClosePause(v.pauses, ev.at);

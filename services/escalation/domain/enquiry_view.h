@@ -91,6 +91,10 @@ struct EnquiryView {
   std::optional<GateOutcome> gate;
   std::string gate_decision;
   std::vector<calendar::Pause> pauses;  // every pause, the last possibly open
+  // The promise to the guardian in force: the latest promised date of the current response cycle
+  // (acknowledged or progress events), and why it is later than the respond deadline, if it is.
+  std::optional<absl::Time> promised_at;
+  std::string promise_reason;
 
   const std::optional<ClockView>& clock(Stage stage) const {
     switch (stage) {

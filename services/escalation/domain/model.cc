@@ -66,6 +66,8 @@ const char* EventKindWord(EventKind kind) {
       return "marked abusive";
     case EventKind::kRecomputed:
       return "recomputed";
+    case EventKind::kProgressRecorded:
+      return "progress recorded";
   }
   return "unknown";
 }

@@ -43,6 +43,7 @@ enum class EventKind {
   kReassigned = 13,
   kMarkedAbusive = 14,
   kRecomputed = 15,
+  kProgressRecorded = 22,  // staff told the guardian how the matter stands
 };
 
 // Values match parley.escalation.v1.EnquiryState.
@@ -101,6 +102,11 @@ struct Event {
   std::optional<Stage> stage;
   std::optional<absl::Time> breached_due;
   bool parent_requested = false;  // kEscalated
+  // kAcknowledged, kProgressRecorded: when a fuller response or meeting was promised to the
+  // guardian; `reason` then says why it is later than the respond deadline, if it is. A promise
+  // moves no clock: the policy's clocks stay the contract and the promise is reported beside them.
+  std::optional<absl::Time> promised_at;
+  std::string progress;  // kProgressRecorded: the update sent to the guardian; personal data, never logged
   // The clocks this event sets: kRouted all three, kEscalated respond, kReopened respond and
   // follow-up, kRecomputed those it recomputed. follow_up only where the policy has a follow-up rule.
   std::optional<ClockSnapshot> acknowledge;

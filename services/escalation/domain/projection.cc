@@ -75,6 +75,7 @@ absl::Time StoredPrecision(absl::Time t) { return absl::FromUnixMicros(absl::ToU
 Event StoredPrecision(Event ev) {
   ev.at = StoredPrecision(ev.at);
   if (ev.breached_due) ev.breached_due = StoredPrecision(*ev.breached_due);
+  if (ev.promised_at) ev.promised_at = StoredPrecision(*ev.promised_at);
   for (std::optional<ClockSnapshot>* s : {&ev.acknowledge, &ev.respond, &ev.follow_up}) {
     if (!s->has_value()) continue;
     (*s)->clock_from = StoredPrecision((*s)->clock_from);

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status/reason.h"
+#include "common/status/reasons.h"
 #include "common/status/status_macros.h"
 
 namespace parley::escalation {
@@ -56,6 +57,28 @@ absl::StatusOr<std::optional<ClockSnapshot>> FollowUpClock(const Enquiry& e, abs
   return FreshClock(e, Stage::kFollowUp, from, owner, source);
 }
 
+// A promise to the guardian is a date in the future, and not after the respond deadline unless a
+// reason is recorded: the policy's clock is what the school published, so promising later must be
+// a decision someone can explain. The deadline is the respond clock's due while the enquiry is live
+// and that clock is unmet (an overdue clock included); with no such clock (none on this channel,
+// paused, already met, or the matter with the complaints procedure) only the first rule applies.
+absl::Status CheckPromise(const Enquiry& e, const Act& act, DeadlineSource& source) {
+  if (!act.promised_at.has_value()) return absl::OkStatus();
+  if (*act.promised_at <= act.at) {
+    return InvalidArgument(reason::kPromiseInPast, "promised_time must be in the future");
+  }
+  PARLEY_ASSIGN_OR_RETURN(EnquiryView v, Derive(e, act.at, source));
+  if (!act.reason.empty() || !v.live() || !v.respond.has_value()) return absl::OkStatus();
+  const ClockView& respond = *v.respond;
+  if (respond.met_at.has_value() || !respond.due.has_value() || *act.promised_at <= *respond.due) {
+    return absl::OkStatus();
+  }
+  return InvalidArgument(reason::kPromiseAfterDeadline,
+                         absl::StrCat("promised_time is after enquiry ", e.id, "'s respond deadline (",
+                                      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", *respond.due, absl::UTCTimeZone()),
+                                      "): promise an earlier time or say why in promise_reason"));
+}
+
 // Builds one decision: events appended to a copy of the enquiry, their notices, and at the end the
 // timers the enquiry should have, read from the view after the events.
 class Draft {
@@ -85,8 +108,9 @@ class Draft {
   }
 
   // Keyed by the event that caused it, so a retried decision makes the same outbox rows.
-  void Notify(Notice::Kind kind, const std::string& recipient, bool to_staff, absl::Time at) {
-    if (recipient.empty()) return;
+  // Null when there is nobody to tell (an unidentified sender); otherwise valid until the next Notify.
+  Notice* Notify(Notice::Kind kind, const std::string& recipient, bool to_staff, absl::Time at) {
+    if (recipient.empty()) return nullptr;
     Notice n;
     n.kind = kind;
     n.recipient = recipient;
@@ -97,6 +121,7 @@ class Draft {
     n.interrupts_teaching = (after_.safeguarding || after_.urgent) && to_staff;
     n.key = absl::StrCat(after_.id, "/", after_.history.back().seq, "/", static_cast<int>(kind), "/", recipient);
     decision_.notices.push_back(std::move(n));
+    return &decision_.notices.back();
   }
 
   absl::StatusOr<Decision> Finish(absl::Time now, DeadlineSource& source) {
@@ -225,9 +250,33 @@ absl::StatusOr<Decision> Acknowledge(const Enquiry& e, const Act& act, DeadlineS
   if (v.state != EnquiryState::kOpen) {
     return WrongState(e, v, "acknowledge", "only an open enquiry can be acknowledged");
   }
+  PARLEY_RETURN_IF_ERROR(CheckPromise(e, act, source));
   Draft d(e, v);
-  d.Add(EventKind::kAcknowledged, act.actor, act.at);
-  d.Notify(Notice::Kind::kAcknowledgement, e.guardian, false, act.at);
+  Event& ev = d.Add(EventKind::kAcknowledged, act.actor, act.at);
+  ev.promised_at = act.promised_at;
+  if (act.promised_at) ev.reason = act.reason;  // a reason is the promise's, and only with one
+  if (Notice* n = d.Notify(Notice::Kind::kAcknowledgement, e.guardian, false, act.at)) n->promised_at = act.promised_at;
+  return d.Finish(act.at, source);
+}
+
+absl::StatusOr<Decision> RecordProgress(const Enquiry& e, const Act& act, DeadlineSource& source) {
+  const EnquiryView v = DeriveState(e);
+  if (!In(v.state, {EnquiryState::kOpen, EnquiryState::kAcknowledged, EnquiryState::kAwaitingParent,
+                    EnquiryState::kReferredToComplaints})) {
+    return WrongState(e, v, "record progress on", "only an enquiry still being handled can have progress");
+  }
+  if (act.progress.empty()) return InvalidArgument(reason::kInvalidField, "progress is required");
+  PARLEY_RETURN_IF_ERROR(CheckPromise(e, act, source));
+  Draft d(e, v);
+  Event& ev = d.Add(EventKind::kProgressRecorded, act.actor, act.at);
+  ev.promised_at = act.promised_at;
+  if (act.promised_at) ev.reason = act.reason;
+  ev.progress = act.progress;
+  // The guardian hears the promise in force with the update: the new one, or the one made before.
+  if (Notice* n = d.Notify(Notice::Kind::kProgress, e.guardian, false, act.at)) {
+    n->promised_at = act.promised_at.has_value() ? act.promised_at : v.promised_at;
+    n->progress = act.progress;
+  }
   return d.Finish(act.at, source);
 }
 

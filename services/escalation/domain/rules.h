@@ -36,6 +36,7 @@ struct Notice {
     kResponseBreach = 9,        // staff (owner): the answer is overdue and the policy does not escalate
     kFollowUpBreach = 10,       // staff: owner and line manager: the follow-up action is overdue
     kInformed = 11,             // staff or external contact the route names besides the owner
+    kProgress = 22,             // guardian: how the matter stands (RecordProgress)
   };
   Kind kind = Kind::kAssigned;
   std::string recipient;  // staff or guardian resource name
@@ -48,6 +49,9 @@ struct Notice {
   bool interrupts_teaching = false;
   // Stable across retries of the same decision: the outbox's idempotency key.
   std::string key;
+  // Guardian notices that carry the promise in force (kAcknowledgement, kProgress) and the update.
+  std::optional<absl::Time> promised_at;
+  std::string progress;  // personal data: stored in the outbox, never logged
 };
 
 // The timer an enquiry should have for one clock: armed at `due`, or none.
@@ -68,7 +72,10 @@ struct Decision {
 struct Act {
   std::string actor;  // token subject
   absl::Time at;
-  std::string reason;  // required for pause, reopen, escalate, reassign
+  std::string reason;  // required for pause, reopen, escalate, reassign; a promise's reason otherwise
+  // Acknowledge and RecordProgress: when a fuller response or meeting is promised to the guardian.
+  std::optional<absl::Time> promised_at{};
+  std::string progress{};  // RecordProgress: the update for the guardian
 };
 
 // --- Intake --------------------------------------------------------------------------------------
@@ -105,8 +112,15 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
 
 // --- Staff actions -------------------------------------------------------------------------------
 
-// open → acknowledged; tells the guardian (when known).
+// open → acknowledged; tells the guardian (when known), with the promised date when `act` carries
+// one. A promise must be in the future (INVALID_ARGUMENT, PROMISE_IN_PAST) and, while the enquiry's
+// respond clock runs unmet, not after its due instant unless act.reason says why
+// (INVALID_ARGUMENT, PROMISE_AFTER_DEADLINE). It is recorded on the event and moves no clock.
 absl::StatusOr<Decision> Acknowledge(const Enquiry& e, const Act& act, DeadlineSource& source);
+// open/acknowledged/awaiting the parent/referred to complaints → unchanged, a progress event
+// (act.progress, required) and, when `act` carries one, a new promise under Acknowledge's rule; the
+// guardian is sent the update with the promise in force. Changes no clock.
+absl::StatusOr<Decision> RecordProgress(const Enquiry& e, const Act& act, DeadlineSource& source);
 // open/acknowledged → acknowledged with the response clock met (the acknowledgement too, if still
 // owed). While awaiting the parent the reply resumes the clocks first.
 absl::StatusOr<Decision> Reply(const Enquiry& e, const Act& act, DeadlineSource& source);

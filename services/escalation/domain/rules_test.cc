@@ -363,6 +363,130 @@ TEST_F(EscalationRulesTest, AcknowledgeMeetsTheClockAndTellsTheGuardian) {
   EXPECT_EQ(v.acknowledge->status, ClockStatus::kMet);
 }
 
+// --- What the acknowledgement promises ------------------------------------------------------------
+
+// Milton Road says when a fuller response or meeting will happen in the acknowledgement: the
+// promise is on the acknowledged event and in the view, the guardian's notice carries it, and no
+// clock moves (the respond clock stays the policy's, due Mon 10 Nov 15:30).
+TEST_F(EscalationRulesTest, AcknowledgementWithAPromiseRecordsItTellsTheGuardianAndMovesNoClock) {
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  Act act = At(Utc(2025, 11, 4, 9, 0));
+  act.promised_at = Utc(2025, 11, 7, 15, 0);  // a meeting on Friday
+  Decision d = Do(e, Acknowledge(e, act, source_));
+  ASSERT_THAT(d.events, SizeIs(1));
+  EXPECT_THAT(d.events[0].promised_at, Optional(Utc(2025, 11, 7, 15, 0)));
+  ASSERT_THAT(d.notices, SizeIs(1));
+  EXPECT_EQ(d.notices[0].kind, Notice::Kind::kAcknowledgement);
+  EXPECT_THAT(d.notices[0].promised_at, Optional(Utc(2025, 11, 7, 15, 0)));
+  EXPECT_THAT(TimerFor(d, Stage::kRespond), Optional(Utc(2025, 11, 10, 15, 30)));
+  const EnquiryView v = View(e, Utc(2025, 11, 4, 9, 0));
+  EXPECT_THAT(v.promised_at, Optional(Utc(2025, 11, 7, 15, 0)));
+  EXPECT_EQ(v.promise_reason, "");
+  EXPECT_THAT(v.respond->due, Optional(Utc(2025, 11, 10, 15, 30)));
+}
+
+TEST_F(EscalationRulesTest, APromiseAfterTheRespondDeadlineNeedsAReasonAndNoneInThePast) {
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  const absl::Time now = Utc(2025, 11, 4, 9, 0);
+  Act late = At(now);
+  late.promised_at = Utc(2025, 11, 10, 15, 31);  // a minute after the respond clock's due
+  absl::StatusOr<Decision> refused = Acknowledge(e, late, source_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(refused.status()), "PROMISE_AFTER_DEADLINE");
+
+  Act past = At(now);
+  past.promised_at = now - absl::Minutes(1);
+  refused = Acknowledge(e, past, source_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ErrorReason(refused.status()), "PROMISE_IN_PAST");
+
+  // At the deadline itself is within it; later with a reason is recorded with the reason.
+  Act at_deadline = At(now);
+  at_deadline.promised_at = Utc(2025, 11, 10, 15, 30);
+  EXPECT_TRUE(Acknowledge(e, at_deadline, source_).ok());
+  Act explained = At(now, "the SENCo is back on 12 November");
+  explained.promised_at = Utc(2025, 11, 12, 12, 0);
+  Decision d = Do(e, Acknowledge(e, explained, source_));
+  EXPECT_EQ(d.events[0].reason, "the SENCo is back on 12 November");
+  EXPECT_EQ(View(e, now).promise_reason, "the SENCo is back on 12 November");
+}
+
+// The complaints procedure keeps complainants informed: an update goes to the guardian with the
+// promise in force, and a new date replaces it under the same rule; the clocks do not move.
+TEST_F(EscalationRulesTest, ProgressIsRecordedAndSentWithThePromiseInForce) {
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  Act ack = At(Utc(2025, 11, 3, 10, 0));
+  ack.promised_at = Utc(2025, 11, 7, 15, 0);
+  Do(e, Acknowledge(e, ack, source_));
+
+  Act update = At(Utc(2025, 11, 5, 9, 0));
+  update.progress = "We have spoken to the class teacher.";
+  Decision d = Do(e, RecordProgress(e, update, source_));
+  EXPECT_THAT(Kinds(d), ElementsAre(EventKind::kProgressRecorded));
+  EXPECT_EQ(d.events[0].progress, "We have spoken to the class teacher.");
+  EXPECT_EQ(d.events[0].promised_at, std::nullopt);
+  ASSERT_THAT(d.notices, SizeIs(1));
+  EXPECT_EQ(d.notices[0].kind, Notice::Kind::kProgress);
+  EXPECT_EQ(d.notices[0].recipient, "guardians/g-0001");
+  EXPECT_FALSE(d.notices[0].to_staff);
+  EXPECT_EQ(d.notices[0].progress, "We have spoken to the class teacher.");
+  EXPECT_THAT(d.notices[0].promised_at, Optional(Utc(2025, 11, 7, 15, 0)));
+  EXPECT_THAT(TimerFor(d, Stage::kRespond), Optional(Utc(2025, 11, 10, 15, 30)));
+
+  Act moved = At(Utc(2025, 11, 6, 9, 0));
+  moved.progress = "The meeting moves to Monday.";
+  moved.promised_at = Utc(2025, 11, 10, 9, 0);
+  d = Do(e, RecordProgress(e, moved, source_));
+  EXPECT_THAT(d.notices[0].promised_at, Optional(Utc(2025, 11, 10, 9, 0)));
+  const EnquiryView v = View(e, Utc(2025, 11, 6, 9, 0));
+  EXPECT_EQ(v.state, EnquiryState::kAcknowledged);
+  EXPECT_THAT(v.promised_at, Optional(Utc(2025, 11, 10, 9, 0)));
+
+  Act too_late = At(Utc(2025, 11, 6, 10, 0));
+  too_late.progress = "Later still.";
+  too_late.promised_at = Utc(2025, 11, 11, 9, 0);
+  EXPECT_EQ(ErrorReason(RecordProgress(e, too_late, source_).status()), "PROMISE_AFTER_DEADLINE");
+  Act empty = At(Utc(2025, 11, 6, 10, 0));
+  EXPECT_EQ(ErrorReason(RecordProgress(e, empty, source_).status()), "INVALID_FIELD");
+}
+
+TEST_F(EscalationRulesTest, ProgressOnlyWhileTheMatterIsStillBeingHandled) {
+  Enquiry referred = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Open(referred, referred.received_at);
+  for (int i = 0; i < 3; ++i) {
+    Do(referred, Escalate(referred, At(Utc(2025, 11, 3, 10, i), "r"), true, ladder_, source_));
+  }
+  ASSERT_EQ(DeriveState(referred).state, EnquiryState::kReferredToComplaints);
+  Act update = At(Utc(2025, 11, 4, 9, 0));
+  update.progress = "The panel meets on 20 November.";
+  update.promised_at = Utc(2025, 11, 20, 16, 0);  // no running respond clock: no deadline to pass
+  Decision d = Do(referred, RecordProgress(referred, update, source_));
+  EXPECT_THAT(Kinds(d), ElementsAre(EventKind::kProgressRecorded));
+  EXPECT_EQ(DeriveState(referred).state, EnquiryState::kReferredToComplaints);
+
+  Enquiry resolved = NewEnquiry("e-2", Utc(2025, 11, 3, 9, 0));
+  Open(resolved, resolved.received_at);
+  Do(resolved, Resolve(resolved, At(Utc(2025, 11, 3, 10, 0)), source_));
+  absl::StatusOr<Decision> refused = RecordProgress(resolved, update, source_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(ErrorReason(refused.status()), "WRONG_STATE");
+}
+
+// A reopening starts a new response cycle: the earlier cycle's promise is not carried into it.
+TEST_F(EscalationRulesTest, AReopeningStartsWithoutAPromise) {
+  Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));
+  Open(e, e.received_at);
+  Act ack = At(Utc(2025, 11, 3, 10, 0));
+  ack.promised_at = Utc(2025, 11, 5, 12, 0);
+  Do(e, Acknowledge(e, ack, source_));
+  Do(e, Resolve(e, At(Utc(2025, 11, 4, 10, 0)), source_));
+  Do(e, Reopen(e, At(Utc(2025, 11, 6, 10, 0), "came back"), source_));
+  EXPECT_EQ(DeriveState(e).promised_at, std::nullopt);
+}
+
 TEST_F(EscalationRulesTest, PauseAcrossDaysExtendsByTheWorkingTimePaused) {
   Enquiry e = NewEnquiry("e-1", Utc(2025, 11, 3, 9, 0));  // Monday
   Open(e, e.received_at);

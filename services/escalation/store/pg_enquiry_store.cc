@@ -106,7 +106,7 @@ const std::string kEventColumns = absl::StrCat(
     "seq, kind, ", Micros("at"), ", actor, owner, rung, reason, gate, gate_decision, stage, ", Micros("breached_due"),
     ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"),
     ", owner_role, gate_arrangement, gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, ",
-    Micros("gate_decided_at"), ", ", SnapshotColumns("fup_"));
+    Micros("gate_decided_at"), ", ", SnapshotColumns("fup_"), ", ", Micros("promised_at"), ", progress");
 
 // The clock_from column tells whether the event set this clock (it is always set in a snapshot).
 std::optional<ClockSnapshot> SnapshotFrom(const pqxx::row& r, int first, Stage stage) {
@@ -146,6 +146,8 @@ Event EventFrom(const pqxx::row& r) {
   ev.gate_premises_ban_version = r[30].as<int64_t>();
   ev.gate_decided_at = OptionalTimeAt(r[31]);
   ev.follow_up = SnapshotFrom(r, 32, Stage::kFollowUp);
+  ev.promised_at = OptionalTimeAt(r[39]);
+  ev.progress = r[40].c_str();
   return ev;
 }
 
@@ -217,7 +219,7 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
       "NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, NULLIF($21, '')::timestamptz, "
       "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26, $27, $28, $29, $30, $31::int, $32, "
       "$33::bigint, NULLIF($34, '')::timestamptz, NULLIF($35, '')::timestamptz, NULLIF($36, '')::timestamptz, "
-      "NULLIF($37, '')::timestamptz, $38, $39, $40, $41)";
+      "NULLIF($37, '')::timestamptz, $38, $39, $40, $41, NULLIF($42, '')::timestamptz, $43)";
   RowParams params;
   for (const Event& ev : events) {
     const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond), fup = ToParams(ev.follow_up);
@@ -258,17 +260,20 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
     params.Add(fup.calendar_version);
     params.Add(fup.policy_version);
     params.Add(fup.explanation);
+    params.Add(TimeParam(ev.promised_at));
+    params.Add(ev.progress.c_str());
   }
-  txn.exec_params(absl::StrCat("INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, "
-                               "reason, gate, gate_decision, stage, breached_due, parent_requested, ack_clock_from, "
-                               "ack_clock_start, ack_due, ack_owner, ack_calendar_version, ack_policy_version, "
-                               "resp_clock_from, resp_clock_start, resp_due, resp_owner, resp_calendar_version, "
-                               "resp_policy_version, ack_explanation, resp_explanation, owner_role, gate_arrangement, "
-                               "gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, "
-                               "gate_decided_at, fup_clock_from, fup_clock_start, fup_due, fup_owner, "
-                               "fup_calendar_version, fup_policy_version, fup_explanation) VALUES ",
-                               ValuesRows(kRow, 41, events.size())),
-                  params.dynamic());
+  txn.exec_params(
+      absl::StrCat("INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, "
+                   "reason, gate, gate_decision, stage, breached_due, parent_requested, ack_clock_from, "
+                   "ack_clock_start, ack_due, ack_owner, ack_calendar_version, ack_policy_version, "
+                   "resp_clock_from, resp_clock_start, resp_due, resp_owner, resp_calendar_version, "
+                   "resp_policy_version, ack_explanation, resp_explanation, owner_role, gate_arrangement, "
+                   "gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, "
+                   "gate_decided_at, fup_clock_from, fup_clock_start, fup_due, fup_owner, "
+                   "fup_calendar_version, fup_policy_version, fup_explanation, promised_at, progress) VALUES ",
+                   ValuesRows(kRow, 43, events.size())),
+      params.dynamic());
 }
 
 // Statements every intake, action and timer firing runs, prepared once per connection: parsing
