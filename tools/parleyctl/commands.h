@@ -285,7 +285,18 @@ class Ctl {
   absl::Status EnquiryShow(const std::string& school, const std::string& name);
 
   // The verbs on one enquiry, each a different RPC.
-  enum class EnquiryVerb { kAck, kReply, kPause, kResume, kResolve, kReopen, kEscalate, kReassign, kAbusive };
+  enum class EnquiryVerb {
+    kAck,
+    kReply,
+    kPause,
+    kResume,
+    kResolve,
+    kReopen,
+    kEscalate,
+    kReassign,
+    kAbusive,
+    kProgress
+  };
   struct EnquiryActionOptions {
     std::string school;
     std::string name;
@@ -293,6 +304,9 @@ class Ctl {
     std::string to;                 // reassign: the new owner's staff id (required)
     bool parent_requested = false;  // escalate
     std::string body_ref;           // reply
+    std::string promise;            // ack, progress: when a fuller response or meeting will happen (a time)
+    std::string promise_reason;     // ack, progress: why the promise is after the respond deadline
+    std::string text;               // progress: the update for the guardian (required)
     std::string etag;               // empty: the etag of the enquiry as read just before
   };
   // Sends a fresh request id (reused by retries); without an etag, reads the enquiry first and

@@ -41,6 +41,7 @@ constexpr Named<ev1::EnquiryEventKind> kEventKinds[] = {
     {ev1::ENQUIRY_EVENT_KIND_REASSIGNED, "reassigned", "reassigned"},
     {ev1::ENQUIRY_EVENT_KIND_MARKED_ABUSIVE, "marked-abusive", "abusive"},
     {ev1::ENQUIRY_EVENT_KIND_RECOMPUTED, "recomputed", "recomputed"},
+    {ev1::ENQUIRY_EVENT_KIND_PROGRESS_RECORDED, "progress", "progress-recorded"},
 };
 
 constexpr Named<ev1::Stage> kStages[] = {
@@ -79,21 +80,26 @@ std::string ClockStateName(ev1::ClockState state) { return NameOf(kClockStates, 
 const std::vector<EnquiryVerbSpec>& EnquiryVerbs() {
   using V = Ctl::EnquiryVerb;
   static const std::vector<EnquiryVerbSpec>* const kVerbs = new std::vector<EnquiryVerbSpec>{
-      {V::kAck, "ack", "acknowledge it: the acknowledgement clock is met", nullptr, false, false, false},
-      {V::kReply, "reply", "record the answer: the response clock is met", nullptr, false, false, true},
+      {V::kAck, "ack",
+       "acknowledge it: the acknowledgement clock is met (--promise: when a fuller response or meeting will happen)",
+       nullptr, false, false, false, true, false},
+      {V::kReply, "reply", "record the answer: the response clock is met", nullptr, false, false, true, false, false},
       {V::kPause, "pause", "await the parent: the clocks stand still",
-       "what the school is waiting for (at most 200 characters)", false, false, false},
-      {V::kResume, "resume", "the parent has answered: the clocks run again", nullptr, false, false, false},
-      {V::kResolve, "resolve", "close it: the follow-up action is done (the follow-up clock is met)", nullptr, false,
-       false, false},
-      {V::kReopen, "reopen", "a new response (and follow-up) cycle from now", "why (at most 200 characters)", false,
-       false, false},
-      {V::kEscalate, "escalate", "up one rung, with a fresh response budget", "why (at most 200 characters)", false,
-       true, false},
-      {V::kReassign, "reassign", "cover for absence: same rung, another owner",
-       "why (\"cover for absence\"; at most 200 characters)", true, false, false},
-      {V::kAbusive, "abusive", "record it as abusive: no reply is owed (unless safeguarding)", nullptr, false, false,
+       "what the school is waiting for (at most 200 characters)", false, false, false, false, false},
+      {V::kResume, "resume", "the parent has answered: the clocks run again", nullptr, false, false, false, false,
        false},
+      {V::kResolve, "resolve", "close it: the follow-up action is done (the follow-up clock is met)", nullptr, false,
+       false, false, false, false},
+      {V::kReopen, "reopen", "a new response (and follow-up) cycle from now", "why (at most 200 characters)", false,
+       false, false, false, false},
+      {V::kEscalate, "escalate", "up one rung, with a fresh response budget", "why (at most 200 characters)", false,
+       true, false, false, false},
+      {V::kReassign, "reassign", "cover for absence: same rung, another owner",
+       "why (\"cover for absence\"; at most 200 characters)", true, false, false, false, false},
+      {V::kAbusive, "abusive", "record it as abusive: no reply is owed (unless safeguarding)", nullptr, false, false,
+       false, false, false},
+      {V::kProgress, "progress", "tell the guardian how it stands (and optionally a new promised time); no clock moves",
+       nullptr, false, false, false, true, true},
   };
   return *kVerbs;
 }

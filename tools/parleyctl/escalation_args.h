@@ -26,7 +26,7 @@ absl::StatusOr<ev1::EnquiryState> ParseEnquiryState(const std::string& text);
 std::string EnquiryStateName(ev1::EnquiryState state);
 
 // received, gated, routed, acknowledged, replied, paused, resumed, escalated, breached, resolved,
-// reopened, referred, reassigned, marked-abusive, recomputed.
+// reopened, referred, reassigned, marked-abusive, recomputed, progress.
 std::string EnquiryEventKindName(ev1::EnquiryEventKind kind);
 // acknowledge, respond.
 std::string ClockStageName(ev1::Stage stage);
@@ -43,6 +43,8 @@ struct EnquiryVerbSpec {
   bool to;                  // --to STAFF, required
   bool parent_requested;    // --parent-requested
   bool body_ref;            // --body-ref REF
+  bool promise;             // --promise TIME, --promise-reason TEXT
+  bool text;                // --text TEXT, required
 };
 // Every verb, in the order `parleyctl enquiries --help` lists them.
 const std::vector<EnquiryVerbSpec>& EnquiryVerbs();

@@ -60,6 +60,16 @@ EscalationCli::EscalationCli(CLI::App* app, Command* run) {
       sub->add_flag("--parent-requested", action_.parent_requested, "the parent asked for it (rather than staff)");
     }
     if (spec.body_ref) sub->add_option("--body-ref", action_.body_ref, "where the reply is held");
+    if (spec.promise) {
+      sub->add_option("--promise", action_.promise,
+                      std::string("when a fuller response or meeting will happen, told to the guardian: ") + kTimeHelp +
+                          " (not after the respond clock's due time without --promise-reason)");
+      sub->add_option("--promise-reason", action_.promise_reason,
+                      "why the promise is after the respond clock's due time (at most 200 characters)");
+    }
+    if (spec.text) {
+      sub->add_option("--text", action_.text, "the update for the guardian (at most 500 characters)")->required();
+    }
     const Ctl::EnquiryVerb verb = spec.verb;
     sub->callback([this, run, verb] { *run = [this, verb](Ctl& ctl) { return ctl.EnquiryAct(verb, action_); }; });
   }

@@ -24,8 +24,9 @@ namespace {
 
 using EscalationStub = ev1::EscalationService::Stub;
 
-// The API's limit on a subject line and on a reason.
+// The API's limit on a subject line and on a reason, and on a progress update.
 constexpr size_t kMaxTextChars = 200;
+constexpr size_t kMaxProgressChars = 500;
 
 absl::Status NeedEscalation(const Ctl::Impl& impl) {
   if (impl.escalation == nullptr) {
@@ -97,6 +98,21 @@ absl::Status CheckVerbFlags(Ctl::EnquiryVerb verb, const Ctl::EnquiryActionOptio
   }
   if (!f.parent_requested && opts.parent_requested) return not_taken("--parent-requested");
   if (!f.body_ref && !opts.body_ref.empty()) return not_taken("--body-ref");
+  if (f.promise) {
+    PARLEY_RETURN_IF_ERROR(CheckTimes({&opts.promise}));
+    PARLEY_RETURN_IF_ERROR(MaxChars(opts.promise_reason, "--promise-reason", kMaxTextChars));
+    if (opts.promise.empty() && !opts.promise_reason.empty()) {
+      return UsageError("--promise-reason explains a --promise: give both");
+    }
+  } else if (!opts.promise.empty() || !opts.promise_reason.empty()) {
+    return not_taken("--promise");
+  }
+  if (f.text) {
+    PARLEY_RETURN_IF_ERROR(Required(opts.text, "--text"));
+    PARLEY_RETURN_IF_ERROR(MaxChars(opts.text, "--text", kMaxProgressChars));
+  } else if (!opts.text.empty()) {
+    return not_taken("--text");
+  }
   return absl::OkStatus();
 }
 
@@ -197,9 +213,25 @@ absl::Status Ctl::EnquiryAct(EnquiryVerb verb, const EnquiryActionOptions& opts)
   PARLEY_ASSIGN_OR_RETURN(std::string name, EnquiryName(opts.school, opts.name));
   PARLEY_RETURN_IF_ERROR(CheckVerbFlags(verb, opts));
   Impl& impl = *impl_;
+  // The promise is read in the school's zone, like every time parleyctl takes.
+  std::optional<absl::Time> promise;
+  if (!opts.promise.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(promise, impl.ReadTime(SchoolOf(name), opts.promise, absl::Now()));
+  }
+  auto set_promise = [&](auto& req) {
+    if (promise) ToProto(*promise, req.mutable_promised_time());
+    req.set_promise_reason(opts.promise_reason);
+  };
   switch (verb) {
     case EnquiryVerb::kAck:
-      return Act<ev1::AcknowledgeEnquiryRequest>(impl, name, opts.etag, &EscalationStub::AcknowledgeEnquiry, nullptr);
+      return Act<ev1::AcknowledgeEnquiryRequest>(impl, name, opts.etag, &EscalationStub::AcknowledgeEnquiry,
+                                                 [&](ev1::AcknowledgeEnquiryRequest& req) { set_promise(req); });
+    case EnquiryVerb::kProgress:
+      return Act<ev1::RecordProgressRequest>(impl, name, opts.etag, &EscalationStub::RecordProgress,
+                                             [&](ev1::RecordProgressRequest& req) {
+                                               req.set_progress(opts.text);
+                                               set_promise(req);
+                                             });
     case EnquiryVerb::kReply:
       return Act<ev1::RecordReplyRequest>(impl, name, opts.etag, &EscalationStub::RecordReply,
                                           [&](ev1::RecordReplyRequest& req) { req.set_body_ref(opts.body_ref); });

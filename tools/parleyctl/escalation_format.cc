@@ -56,8 +56,15 @@ Table EventsTable(const std::vector<ev1::EnquiryEvent>& events, absl::TimeZone z
     if (ev.has_follow_up()) {
       absl::StrAppend(&clock, clock.empty() ? "" : "; ", "follow-up ", ClockCell(ev.follow_up(), zone));
     }
+    // A promise and a progress update are what the event is about: shown with its reason.
+    std::string detail = ev.reason();
+    if (ev.has_promised_time()) {
+      detail = absl::StrCat("promised ", LocalOr(true, ev.promised_time(), zone, ""),
+                            detail.empty() ? "" : absl::StrCat(" (", detail, ")"));
+    }
+    if (!ev.progress().empty()) detail = detail.empty() ? ev.progress() : absl::StrCat(ev.progress(), "; ", detail);
     t.AddRow({ShortName(ev.name()), LocalOr(ev.has_time(), ev.time(), zone, ""), EnquiryEventKindName(ev.kind()),
-              ev.actor(), ShortName(ev.owner()), absl::StrCat(ev.rung()), clock, ev.reason()});
+              ev.actor(), ShortName(ev.owner()), absl::StrCat(ev.rung()), clock, detail});
   }
   return t;
 }
@@ -116,6 +123,12 @@ std::string FormatEnquiry(const ev1::Enquiry& e, const std::vector<ev1::EnquiryE
   AddClock(&kv, "respond", e.has_respond(), e.respond(), zone);
   // Only where the school's policy promises a follow-up on the channel.
   if (e.has_follow_up()) AddClock(&kv, "follow-up", true, e.follow_up(), zone);
+  if (e.has_promised_time()) {
+    std::string promised = FormatLocalAndUtc(FromProto(e.promised_time()), zone);
+    if (!e.promise_reason().empty())
+      absl::StrAppend(&promised, " (later than the respond clock: ", e.promise_reason(), ")");
+    kv.Add("promised", promised);
+  }
   if (!e.etag().empty()) kv.Add("etag", e.etag());
   std::string out = kv.Render();
   if (!events.empty()) absl::StrAppend(&out, "\n", IndentedTable("events", EventsTable(events, zone)));

@@ -1485,6 +1485,16 @@ class FakeEscalation final : public ev1::EscalationService::Service {
     return Changed(req->etag(), resp);
   }
 
+  grpc::Status RecordProgress(grpc::ServerContext* ctx, const ev1::RecordProgressRequest* req,
+                              ev1::Enquiry* resp) override {
+    Record(ctx, "RecordProgress");
+    last_progress = *req;
+    grpc::Status s = Changed(req->etag(), resp);
+    *resp->mutable_promised_time() = req->promised_time();
+    resp->set_promise_reason(req->promise_reason());
+    return s;
+  }
+
   grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const ev1::GetSchoolStatsRequest* req,
                               ev1::SchoolStats* resp) override {
     Record(ctx, "GetSchoolStats");
@@ -1518,6 +1528,7 @@ class FakeEscalation final : public ev1::EscalationService::Service {
   ev1::PauseEnquiryRequest last_pause;
   ev1::EscalateEnquiryRequest last_escalate;
   ev1::ReassignEnquiryRequest last_reassign;
+  ev1::RecordProgressRequest last_progress;
   ev1::GetSchoolStatsRequest last_stats;
 };
 
@@ -2171,6 +2182,26 @@ TEST_F(CommandsTest, EnquiryVerbsSendTheirOwnFields) {
           .ok());
   EXPECT_EQ(escalation_.last_reassign.new_owner(), "schools/st-marys/staff/mr-patel");
   EXPECT_EQ(escalation_.last_reassign.reason(), "cover for absence");
+}
+
+TEST_F(CommandsTest, ProgressSendsTheUpdateAndAPromiseReadInTheSchoolsZone) {
+  ASSERT_TRUE(RunEnquiries({"progress", "enq-1", "--school", "st-marys", "--text", "We have spoken to the teacher.",
+                            "--promise", "2025-11-12 15:00", "--promise-reason", "the SENCo is back on the 12th"})
+                  .ok());
+  EXPECT_EQ(escalation_.last_progress.name(), "schools/st-marys/enquiries/enq-1");
+  EXPECT_EQ(escalation_.last_progress.progress(), "We have spoken to the teacher.");
+  EXPECT_EQ(escalation_.last_progress.promised_time().seconds(),
+            absl::ToUnixSeconds(absl::FromCivil(absl::CivilMinute(2025, 11, 12, 15, 0),
+                                                absl::UTCTimeZone())));  // GMT in November
+  EXPECT_EQ(escalation_.last_progress.promise_reason(), "the SENCo is back on the 12th");
+  EXPECT_EQ(escalation_.last_progress.etag(), "e-7");
+  EXPECT_THAT(out_.str(), HasSubstr("promised:       Wed 12 Nov 2025 15:00 GMT"));
+
+  // --text is required; a reason needs a promise; reply takes no promise.
+  EXPECT_FALSE(RunEnquiries({"progress", "enq-1", "--school", "st-marys"}).ok());
+  EXPECT_FALSE(
+      RunEnquiries({"progress", "enq-1", "--school", "st-marys", "--text", "x", "--promise-reason", "y"}).ok());
+  EXPECT_FALSE(RunEnquiries({"reply", "enq-1", "--school", "st-marys", "--promise", "2025-11-12 15:00"}).ok());
 }
 
 TEST_F(CommandsTest, EnquiryServerErrorsKeepCodeAndReason) {
