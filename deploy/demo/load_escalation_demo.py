@@ -10,6 +10,7 @@ At each of the five demo schools, from parents of pupils at that school only:
   - fourteen received in the last few hours, in every state a school office sees: open, acknowledged,
     answered, resolved, awaiting the parent, reopened, and one marked abusive;
   - one safeguarding concern, acknowledged by the DSL.
+At Milton Road one acknowledgement says when the meeting will be, and a progress update follows.
 At Kenilworth the parent under a communication arrangement (load_conduct_demo.sh) also phones, which
 the gate redirects, and emails outside the agreed window, which it defers.
 
@@ -78,6 +79,21 @@ def act(exe, verb, name, *extra):
     ctl(exe, "enquiries", verb, name, *extra)
 
 
+def promise_and_progress(exe, name, now):
+    """Milton Road: the acknowledgement says when the fuller response (a meeting) will be, and the
+    parent is kept informed of progress. The meeting is two days ahead, or an hour before the respond
+    clock's due time when that comes sooner, so no reason is needed for it."""
+    enquiry = ctl(exe, "enquiries", "show", name).get("enquiry", {})
+    meeting = now + datetime.timedelta(days=2)
+    due = enquiry.get("respond", {}).get("dueTime")
+    if due:
+        due_at = datetime.datetime.fromisoformat(due.replace("Z", "+00:00"))
+        meeting = min(meeting, due_at - datetime.timedelta(hours=1))
+    meeting = max(meeting, now + datetime.timedelta(minutes=30))
+    act(exe, "ack", name, "--promise", rfc3339(meeting))
+    act(exe, "progress", name, "--text", "We have spoken to the class teacher and will see you as arranged.")
+
+
 def load_school(exe, school, now, rng):
     pairs = senders(exe, school)
     rng.shuffle(pairs)
@@ -112,7 +128,10 @@ def load_school(exe, school, now, rng):
             continue
         if plan == "open":
             continue
-        act(exe, "ack", name)
+        if school == "milton-road" and i == plans.index("ack"):
+            promise_and_progress(exe, name, now)
+        else:
+            act(exe, "ack", name)
         if plan == "pause":
             act(exe, "pause", name, "--reason", "Waiting for the parent to send the doctor's letter")
         if plan in ("reply", "resolve", "reopen"):

@@ -36,6 +36,12 @@ LOCALES = ["pl", "ur", "bn", "ro", "pa", "ko", "ta", "pt", "ar"]
 
 # escalation (services/escalation/domain/enquiry_service.cc): every notice carries `enquiry` and `category`.
 ESCALATION_VARS = ["enquiry", "category"]
+# ...and these templates the variables of the promise and the progress update besides.
+ESCALATION_EXTRA_VARS = {
+    "escalation.acknowledgement_promised": ["promised_time"],
+    "escalation.progress": ["progress"],
+    "escalation.progress_promised": ["progress", "promised_time"],
+}
 ESCALATION = {
     "escalation.assigned": (
         "New enquiry for you: {{category}}",
@@ -61,6 +67,21 @@ ESCALATION = {
         "We have received your message",
         "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}}. We have received it (reference "
         "{{enquiry}}) and will reply within the time our communication policy promises."),
+    # Milton Road says in the acknowledgement when a fuller response or meeting will happen
+    # (AcknowledgeEnquiry with promised_time); the time is sent as an instant in UTC.
+    "escalation.acknowledgement_promised": (
+        "We have received your message",
+        "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}}. We have received it (reference "
+        "{{enquiry}}). We will give you a fuller response, or meet you, by {{promised_time}}."),
+    # Keeping the guardian informed of progress (RecordProgress), with the promise in force if any.
+    "escalation.progress": (
+        "An update on your message",
+        "Dear {{recipient_name}},\n\nAn update from {{school_name}} on your message (reference {{enquiry}}):\n\n"
+        "{{progress}}"),
+    "escalation.progress_promised": (
+        "An update on your message",
+        "Dear {{recipient_name}},\n\nAn update from {{school_name}} on your message (reference {{enquiry}}):\n\n"
+        "{{progress}}\n\nWe will give you a fuller response, or meet you, by {{promised_time}}."),
     "escalation.redirected": (
         "Please contact us as agreed",
         "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}} (reference {{enquiry}}). As "
@@ -399,7 +420,7 @@ def all_templates():
         if tid == "escalation.acknowledgement":
             variants += [variant(loc, *ACK_TRANSLATIONS[loc]) for loc in LOCALES]
         out.append({"name": f"trust/templates/{tid}", "category": "CATEGORY_ESCALATION",
-                    "variables": ESCALATION_VARS, "variants": variants})
+                    "variables": ESCALATION_VARS + ESCALATION_EXTRA_VARS.get(tid, []), "variants": variants})
     for tid, (variables, subject, body) in CONDUCT.items():
         out.append({"name": f"trust/templates/{tid}", "category": "CATEGORY_CONDUCT_LETTER",
                     "variables": variables, "variants": [variant("en", subject, body)]})
