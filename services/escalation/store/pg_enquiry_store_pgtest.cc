@@ -58,7 +58,8 @@ std::string Describe(const Event& ev) {
                       ev.gate_arrangement_version, " ban=", ev.gate_premises_ban, "@", ev.gate_premises_ban_version,
                       " decided=", T(ev.gate_decided_at), " stage=", E(ev.stage), " breached_due=", T(ev.breached_due),
                       " parent=", ev.parent_requested, " ack=", Describe(ev.acknowledge),
-                      " resp=", Describe(ev.respond), " fup=", Describe(ev.follow_up));
+                      " resp=", Describe(ev.respond), " fup=", Describe(ev.follow_up), " promised=", T(ev.promised_at),
+                      " progress=", ev.progress);
 }
 
 // Every field of a record, its history included: what the tests compare.
@@ -316,6 +317,9 @@ TEST_F(PgEnquiryStoreTest, CreateAndGetRoundTripEveryEventFieldAndClockSnapshot)
   change.events.push_back(routed);
   Event acknowledged = NewEvent(4, EventKind::kAcknowledged, At(120, 42));
   acknowledged.actor = kTeacher;
+  acknowledged.promised_at = At(60 * 24 * 6, 7);  // later than the respond clock, so with a reason
+  acknowledged.reason = "the SENCo is back next week";
+  acknowledged.progress = "We have asked the SENCo, \"urgently\".";
   change.events.push_back(acknowledged);
   Event breached = NewEvent(5, EventKind::kBreached, At(60 * 24 * 5, 10));
   breached.stage = Stage::kRespond;
