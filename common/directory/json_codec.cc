@@ -140,6 +140,7 @@ json J(const Closure& c);
 json J(const SchoolCalendar& c);
 json J(const ResponseRule& r);
 json J(const BreachPolicy& b);
+json J(const IncidentNoticeRule& r);
 json J(const CommunicationPolicy& p);
 json J(const ExternalContact& c);
 json J(const SubjectTeacher& s);
@@ -209,7 +210,16 @@ json J(const CommunicationPolicy& p) {
           {"separate_copies_require_written_request", p.separate_copies_require_written_request},
           {"breach", J(p.breach)},
           {"translation_locales", J(p.translation_locales)},
-          {"interpreters_available", p.interpreters_available}};
+          {"interpreters_available", p.interpreters_available},
+          {"incident_notices", J(p.incident_notices)}};
+}
+json J(const IncidentNoticeRule& r) {
+  return {{"incident_kinds", r.incident_kinds},
+          {"channels", J(r.channels)},
+          {"reporter_line_manager", r.reporter_line_manager},
+          {"notify", J(r.notify)},
+          {"immediate", r.immediate},
+          {"policy_text", r.policy_text}};
 }
 json J(const ExternalContact& c) { return {{"id", c.id}, {"display_name", c.display_name}, {"contact", c.contact}}; }
 json J(const SubjectTeacher& s) { return {{"subject", s.subject}, {"teacher", s.teacher}}; }
@@ -344,6 +354,7 @@ void Read(const In& in, Closure* out);
 void Read(const In& in, SchoolCalendar* out);
 void Read(const In& in, ResponseRule* out);
 void Read(const In& in, BreachPolicy* out);
+void Read(const In& in, IncidentNoticeRule* out);
 void Read(const In& in, CommunicationPolicy* out);
 void Read(const In& in, ExternalContact* out);
 void Read(const In& in, SubjectTeacher* out);
@@ -458,6 +469,16 @@ void Read(const In& in, CommunicationPolicy* out) {
   Read(in["breach"], &out->breach);
   Read(in["translation_locales"], &out->translation_locales);
   Read(in["interpreters_available"], &out->interpreters_available);
+  Read(in["incident_notices"], &out->incident_notices);
+}
+void Read(const In& in, IncidentNoticeRule* out) {
+  if (!in.Object()) return;
+  Read(in["incident_kinds"], &out->incident_kinds);
+  Read(in["channels"], &out->channels);
+  Read(in["reporter_line_manager"], &out->reporter_line_manager);
+  Read(in["notify"], &out->notify);
+  Read(in["immediate"], &out->immediate);
+  Read(in["policy_text"], &out->policy_text);
 }
 void Read(const In& in, ExternalContact* out) {
   if (!in.Object()) return;

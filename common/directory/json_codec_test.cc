@@ -33,6 +33,7 @@ bool Same(const ContactPoint& a, const ContactPoint& b);
 bool Same(const CourtOrder& a, const CourtOrder& b);
 bool Same(const PupilLink& a, const PupilLink& b);
 bool Same(const RoleRef& a, const RoleRef& b);
+bool Same(const IncidentNoticeRule& a, const IncidentNoticeRule& b);
 bool Same(const RoutingRule& a, const RoutingRule& b);
 bool Same(const Rung& a, const Rung& b);
 
@@ -105,10 +106,15 @@ bool Same(const BreachPolicy& a, const BreachPolicy& b) {
   return SAME(notify_line_manager_on_acknowledge_breach) && SAME(escalate_on_response_breach) &&
          SAME(refer_to_complaints_at_top) && SAME(complaints_procedure_uri);
 }
+bool Same(const IncidentNoticeRule& a, const IncidentNoticeRule& b) {
+  return SAME(incident_kinds) && SAME(channels) && SAME(reporter_line_manager) && SAME(notify) && SAME(immediate) &&
+         SAME(policy_text);
+}
 bool Same(const CommunicationPolicy& a, const CommunicationPolicy& b) {
   return SAME(rules) && SAME(safeguarding_budget) && SAME(event_notice_days) && SAME(sms_policy) &&
          SAME(separate_copies_on_request) && SAME(separate_copies_require_written_request) &&
-         Same(a.breach, b.breach) && SAME(translation_locales) && SAME(interpreters_available);
+         Same(a.breach, b.breach) && SAME(translation_locales) && SAME(interpreters_available) &&
+         SAME(incident_notices);
 }
 bool Same(const School& a, const School& b) {
   return SAME(id) && SAME(display_name) && SAME(phase) && SAME(default_locale) && Same(a.calendar, b.calendar) &&
@@ -201,6 +207,10 @@ School RichSchool() {
   p.breach = {true, true, true, "https://example.org/complaints"};
   p.translation_locales = {"pl", "ur"};
   p.interpreters_available = true;
+  p.incident_notices = {
+      {{"shouting"}, {Channel::kPhone, Channel::kInPerson}, true, {}, true, "report it to your line manager at once"},
+      {{}, {}, false, {{RoleRef::Kind::kExternalContact, PupilRelation::kUnspecified, "county-cp", ""}}, false, ""},
+  };
   s.external_contacts = {{"county-cp", "Hertfordshire child protection team", "0300 123 4043"}};
   s.calendar_version = "0123456789abcdef";
   s.policy_version = "fedcba9876543210";

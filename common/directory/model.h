@@ -70,6 +70,32 @@ struct BreachPolicy {
   std::string complaints_procedure_uri;
 };
 
+// Who, relative to a pupil or the school. Exactly one target kind.
+struct RoleRef {
+  enum class Kind { kRelation, kRole, kStaff, kExternalContact };
+  Kind kind = Kind::kRole;
+  PupilRelation relation = PupilRelation::kUnspecified;
+  std::string value;    // role name, staff id or external contact id
+  std::string subject;  // for subject relations
+};
+
+// Who hears of a conduct incident the school records, and how soon (api:
+// contacts.v1.IncidentNoticeRule; the conduct service acts on it).
+struct IncidentNoticeRule {
+  std::vector<std::string> incident_kinds;  // conduct's kind names ("shouting"); empty: every kind
+  std::vector<Channel> channels;            // how it happened; empty: every channel
+  bool reporter_line_manager = false;       // the recorder's line manager (the head without one)
+  std::vector<RoleRef> notify;              // roles, named staff, external contacts
+  bool immediate = false;                   // staff told outside their working time too
+  std::string policy_text;
+};
+
+// The incident kinds IncidentNoticeRule.incident_kinds may name (conduct.v1.IncidentKind, lower
+// case, without the prefix).
+inline constexpr const char* kIncidentKindNames[] = {
+    "shouting",        "threatening", "abusive_written_message", "harassment", "physical_aggression", "damage",
+    "security_breach", "other"};
+
 struct CommunicationPolicy {
   std::vector<ResponseRule> rules;
   std::optional<calendar::Budget> safeguarding_budget;  // elapsed; 60 minutes when unset
@@ -80,6 +106,7 @@ struct CommunicationPolicy {
   BreachPolicy breach;
   std::vector<std::string> translation_locales;
   bool interpreters_available = false;
+  std::vector<IncidentNoticeRule> incident_notices;
 };
 
 struct ExternalContact {
@@ -175,15 +202,6 @@ struct Guardian {
   std::vector<PupilLink> pupils;
   std::string etag;
   absl::Time update_time = absl::InfinitePast();
-};
-
-// Who, relative to a pupil or the school. Exactly one target kind.
-struct RoleRef {
-  enum class Kind { kRelation, kRole, kStaff, kExternalContact };
-  Kind kind = Kind::kRole;
-  PupilRelation relation = PupilRelation::kUnspecified;
-  std::string value;    // role name, staff id or external contact id
-  std::string subject;  // for subject relations
 };
 
 struct RoutingRule {

@@ -380,6 +380,37 @@ std::string FormatSchool(const v1::School& s) {
       absl::StrAppend(&out, "  ", line, "\n");
     }
   }
+  // Who conduct tells when an incident is recorded (contacts' policy.incident_notices).
+  if (policy.incident_notices_size() > 0) {
+    Table notices({"KINDS", "CHANNELS", "TELL", "WHEN"});
+    for (const v1::IncidentNoticeRule& r : policy.incident_notices()) {
+      std::vector<std::string> channels, tell;
+      for (int c : r.channels()) channels.push_back(ChannelName(static_cast<v1::Channel>(c)));
+      if (r.reporter_line_manager()) tell.push_back("recorder's line manager (else the head)");
+      for (const v1::RoleRef& ref : r.notify()) {
+        switch (ref.target_case()) {
+          case v1::RoleRef::kRole:
+            tell.push_back(absl::StrCat("role ", ref.role()));
+            break;
+          case v1::RoleRef::kStaff:
+            tell.push_back(ShortName(ref.staff()));
+            break;
+          case v1::RoleRef::kExternalContact:
+            tell.push_back(absl::StrCat("external ", ref.external_contact()));
+            break;
+          default:
+            break;
+        }
+      }
+      notices.AddRow({r.incident_kinds().empty() ? "every" : absl::StrJoin(r.incident_kinds(), ","),
+                      channels.empty() ? "every" : absl::StrJoin(channels, ","), absl::StrJoin(tell, "; "),
+                      r.immediate() ? "at once" : "working time"});
+    }
+    absl::StrAppend(&out, "\nincident notices:\n");
+    for (absl::string_view line : absl::StrSplit(notices.Render(), '\n', absl::SkipEmpty())) {
+      absl::StrAppend(&out, "  ", line, "\n");
+    }
+  }
   return out;
 }
 

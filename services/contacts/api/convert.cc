@@ -390,7 +390,32 @@ absl::StatusOr<SchoolCalendar> CalendarFrom(const v1::SchoolCalendar& p, absl::s
   return c;
 }
 
-absl::StatusOr<CommunicationPolicy> PolicyFrom(const v1::CommunicationPolicy& p, absl::string_view where) {
+absl::StatusOr<RoleRef> RoleRefFrom(const v1::RoleRef& p, absl::string_view school_id, absl::string_view where);
+
+absl::StatusOr<IncidentNoticeRule> IncidentNoticeFrom(const v1::IncidentNoticeRule& p, absl::string_view school_id,
+                                                      absl::string_view where) {
+  IncidentNoticeRule rule;
+  for (int i = 0; i < p.incident_kinds_size(); ++i) {
+    if (p.incident_kinds(i).empty()) return Invalid(Item(where, "incident_kinds", i), "is empty");
+    rule.incident_kinds.push_back(p.incident_kinds(i));
+  }
+  for (int i = 0; i < p.channels_size(); ++i) {
+    const v1::Channel c = p.channels(i);
+    PARLEY_RETURN_IF_ERROR(CheckEnum(c, v1::Channel_IsValid(c), true, Item(where, "channels", i), "channel"));
+    rule.channels.push_back(ChannelFromProto(c));
+  }
+  rule.reporter_line_manager = p.reporter_line_manager();
+  for (int i = 0; i < p.notify_size(); ++i) {
+    PARLEY_ASSIGN_OR_RETURN(RoleRef ref, RoleRefFrom(p.notify(i), school_id, Item(where, "notify", i)));
+    rule.notify.push_back(std::move(ref));
+  }
+  rule.immediate = p.immediate();
+  rule.policy_text = p.policy_text();
+  return rule;
+}
+
+absl::StatusOr<CommunicationPolicy> PolicyFrom(const v1::CommunicationPolicy& p, absl::string_view school_id,
+                                               absl::string_view where) {
   CommunicationPolicy policy;
   for (int i = 0; i < p.rules_size(); ++i) {
     const v1::ResponseRule& r = p.rules(i);
@@ -430,6 +455,11 @@ absl::StatusOr<CommunicationPolicy> PolicyFrom(const v1::CommunicationPolicy& p,
   policy.breach.complaints_procedure_uri = p.breach().complaints_procedure_uri();
   policy.translation_locales.assign(p.translation_locales().begin(), p.translation_locales().end());
   policy.interpreters_available = p.interpreters_available();
+  for (int i = 0; i < p.incident_notices_size(); ++i) {
+    PARLEY_ASSIGN_OR_RETURN(IncidentNoticeRule rule,
+                            IncidentNoticeFrom(p.incident_notices(i), school_id, Item(where, "incident_notices", i)));
+    policy.incident_notices.push_back(std::move(rule));
+  }
   return policy;
 }
 
@@ -625,7 +655,7 @@ absl::StatusOr<School> SchoolFromProto(const v1::School& p, absl::string_view sc
   if (!p.has_calendar()) return Required("calendar");
   PARLEY_ASSIGN_OR_RETURN(s.calendar, CalendarFrom(p.calendar(), "calendar"));
   if (!p.has_policy()) return Required("policy");
-  PARLEY_ASSIGN_OR_RETURN(s.policy, PolicyFrom(p.policy(), "policy"));
+  PARLEY_ASSIGN_OR_RETURN(s.policy, PolicyFrom(p.policy(), s.id, "policy"));
   for (int i = 0; i < p.external_contacts_size(); ++i) {
     const v1::ExternalContact& c = p.external_contacts(i);
     const std::string at = Item("", "external_contacts", i);
@@ -643,7 +673,7 @@ absl::StatusOr<School> SchoolFromProto(const v1::School& p, absl::string_view sc
 absl::StatusOr<SchoolCalendar> SchoolCalendarFromProto(const v1::SchoolCalendar& p) { return CalendarFrom(p, ""); }
 
 absl::StatusOr<CommunicationPolicy> CommunicationPolicyFromProto(const v1::CommunicationPolicy& p) {
-  return PolicyFrom(p, "");
+  return PolicyFrom(p, "", "");
 }
 
 v1::SchoolCalendar SchoolCalendarToProto(const SchoolCalendar& c) {
@@ -677,7 +707,7 @@ v1::SchoolCalendar SchoolCalendarToProto(const SchoolCalendar& c) {
   return out;
 }
 
-v1::CommunicationPolicy CommunicationPolicyToProto(const CommunicationPolicy& p) {
+v1::CommunicationPolicy CommunicationPolicyToProto(const CommunicationPolicy& p, absl::string_view school_id) {
   v1::CommunicationPolicy out;
   for (const ResponseRule& r : p.rules) {
     v1::ResponseRule* pr = out.add_rules();
@@ -700,6 +730,15 @@ v1::CommunicationPolicy CommunicationPolicyToProto(const CommunicationPolicy& p)
   breach->set_complaints_procedure_uri(p.breach.complaints_procedure_uri);
   for (const std::string& locale : p.translation_locales) out.add_translation_locales(locale);
   out.set_interpreters_available(p.interpreters_available);
+  for (const IncidentNoticeRule& r : p.incident_notices) {
+    v1::IncidentNoticeRule* pr = out.add_incident_notices();
+    for (const std::string& kind : r.incident_kinds) pr->add_incident_kinds(kind);
+    for (Channel c : r.channels) pr->add_channels(ChannelToProto(c));
+    pr->set_reporter_line_manager(r.reporter_line_manager);
+    for (const RoleRef& ref : r.notify) *pr->add_notify() = RoleRefToProto(ref, school_id);
+    pr->set_immediate(r.immediate);
+    pr->set_policy_text(r.policy_text);
+  }
   return out;
 }
 
@@ -710,7 +749,7 @@ v1::School SchoolToProto(const School& s) {
   out.set_phase(SchoolPhaseToProto(s.phase));
   out.set_default_locale(s.default_locale);
   *out.mutable_calendar() = SchoolCalendarToProto(s.calendar);
-  *out.mutable_policy() = CommunicationPolicyToProto(s.policy);
+  *out.mutable_policy() = CommunicationPolicyToProto(s.policy, s.id);
   for (const ExternalContact& c : s.external_contacts) {
     v1::ExternalContact* pc = out.add_external_contacts();
     pc->set_id(c.id);

@@ -88,7 +88,8 @@ v1::School SchoolToProto(const School& s);
 absl::StatusOr<SchoolCalendar> SchoolCalendarFromProto(const v1::SchoolCalendar& p);
 v1::SchoolCalendar SchoolCalendarToProto(const SchoolCalendar& c);
 absl::StatusOr<CommunicationPolicy> CommunicationPolicyFromProto(const v1::CommunicationPolicy& p);
-v1::CommunicationPolicy CommunicationPolicyToProto(const CommunicationPolicy& p);
+// `school_id` names the staff an incident notice rule refers to.
+v1::CommunicationPolicy CommunicationPolicyToProto(const CommunicationPolicy& p, absl::string_view school_id = "");
 
 // Staff, pupils and ladders: ids taken from p.name() (then required); an id passed in
 // (`school_id`, `staff_id`, ... for Create and Update) must agree with the name when the name is

@@ -101,6 +101,17 @@ SchoolDirectory StMarys() {
   p.breach = {true, true, true, "https://example.org/complaints"};
   p.translation_locales = {"pl", "ur"};
   p.interpreters_available = true;
+  p.incident_notices = {
+      {{"shouting", "threatening"}, {Channel::kPhone, Channel::kInPerson}, true, {}, true, "report it at once"},
+      {{},
+       {},
+       false,
+       {{RoleRef::Kind::kStaff, PupilRelation::kUnspecified, "mr-head", ""},
+        {RoleRef::Kind::kRole, PupilRelation::kUnspecified, "dsl", ""},
+        {RoleRef::Kind::kExternalContact, PupilRelation::kUnspecified, "county-cp", ""}},
+       false,
+       ""},
+  };
   s.external_contacts = {{"county-cp", "Hertfordshire child protection team", "0300 123 4043"}};
   s.calendar_version = "0123456789abcdef";
   s.policy_version = "fedcba9876543210";
@@ -830,6 +841,14 @@ TEST(ConvertTest, ReferencesStayInTheSchool) {
   m = RoutingMatrixToProto(StMarys().routing_matrix);
   m.mutable_rules(0)->set_ladder("schools/kenilworth/ladders/send");
   ExpectInvalid(RoutingMatrixFromProto(m).status(), "CROSS_SCHOOL_REFERENCE", "rules[0].ladder");
+
+  v1::School school = SchoolToProto(StMarys().school);
+  EXPECT_EQ(school.policy().incident_notices(1).notify(0).staff(), "schools/st-marys/staff/mr-head");
+  school.mutable_policy()->mutable_incident_notices(1)->mutable_notify(0)->set_staff(
+      "schools/kenilworth/staff/mr-head");
+  ExpectInvalid(SchoolFromProto(school).status(), "CROSS_SCHOOL_REFERENCE",
+                "policy.incident_notices[1].notify[0].staff \"schools/kenilworth/staff/mr-head\" is in another "
+                "school");
 
   v1::Pupil p = PupilToProto(StMarys().pupils.at("p-001"));
   p.set_class_teacher("schools/st-marys/pupils/mrs-dunne");

@@ -24,6 +24,7 @@ using directory::CourtOrder;
 using directory::Directory;
 using directory::ExternalContact;
 using directory::Guardian;
+using directory::IncidentNoticeRule;
 using directory::Ladder;
 using directory::Pupil;
 using directory::PupilLink;

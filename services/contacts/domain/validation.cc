@@ -1,5 +1,7 @@
 #include "services/contacts/domain/validation.h"
 
+#include <algorithm>
+#include <iterator>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -265,6 +267,31 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
     }
     if (!rule.ladder.empty() && sd.ladders.count(rule.ladder) == 0) {
       return Invalid(where, absl::StrCat("ladder ", rule.ladder, " does not exist"));
+    }
+  }
+  const std::vector<IncidentNoticeRule>& notices = sd.school.policy.incident_notices;
+  for (size_t i = 0; i < notices.size(); ++i) {
+    const IncidentNoticeRule& rule = notices[i];
+    const std::string where = absl::StrCat("school ", school_id, " policy.incident_notices[", i, "]");
+    for (const std::string& kind : rule.incident_kinds) {
+      if (std::find_if(std::begin(directory::kIncidentKindNames), std::end(directory::kIncidentKindNames),
+                       [&](const char* known) { return kind == known; }) == std::end(directory::kIncidentKindNames)) {
+        return Invalid(where, absl::StrCat("incident kind \"", kind,
+                                           "\" is not one of the conduct service's (shouting, threatening, "
+                                           "abusive_written_message, harassment, physical_aggression, damage, "
+                                           "security_breach, other)"));
+      }
+    }
+    if (!rule.reporter_line_manager && rule.notify.empty()) {
+      return Invalid(where, "tells no one: set reporter_line_manager or name someone in notify");
+    }
+    for (size_t j = 0; j < rule.notify.size(); ++j) {
+      const std::string rw = absl::StrCat(where, " notify[", j, "]");
+      // An incident is about a guardian, not a pupil: there is no pupil to be related to.
+      if (rule.notify[j].kind == RoleRef::Kind::kRelation) {
+        return Invalid(rw, "a pupil relation cannot be told of an incident: name a role, staff or external contact");
+      }
+      PARLEY_RETURN_IF_ERROR(ValidateRef(sd, rule.notify[j], rw));
     }
   }
   const std::vector<ResponseRule>& policy_rules = sd.school.policy.rules;

@@ -62,6 +62,43 @@ TEST(Validation, LineManagementMustNotLoop) {
   ExpectInvalid(dir, "loop");
 }
 
+TEST(Validation, IncidentNoticesNameKnownKindsAndPeopleWhoExist) {
+  auto with = [](IncidentNoticeRule rule) {
+    Directory dir = testing::SampleDirectory();
+    dir.schools.begin()->second.school.policy.incident_notices = {std::move(rule)};
+    return dir;
+  };
+  IncidentNoticeRule ok;
+  ok.incident_kinds = {"shouting", "abusive_written_message"};
+  ok.channels = {Channel::kPhone};
+  ok.reporter_line_manager = true;
+  ok.notify = {{RoleRef::Kind::kRole, PupilRelation::kUnspecified, "deputy_head", ""},
+               {RoleRef::Kind::kStaff, PupilRelation::kUnspecified, "head", ""},
+               {RoleRef::Kind::kExternalContact, PupilRelation::kUnspecified, "county-lado", ""}};
+  absl::Status status = ValidateDirectory(with(ok));
+  EXPECT_TRUE(status.ok()) << status;
+
+  IncidentNoticeRule bad = ok;
+  bad.incident_kinds = {"rudeness"};
+  ExpectInvalid(with(bad), "incident kind \"rudeness\"");
+  bad = ok;
+  bad.reporter_line_manager = false;
+  bad.notify.clear();
+  ExpectInvalid(with(bad), "tells no one");
+  bad = ok;
+  bad.notify[0].value = "chair_of_governors";
+  ExpectInvalid(with(bad), "chair_of_governors");
+  bad = ok;
+  bad.notify[1].value = "nobody";
+  ExpectInvalid(with(bad), "staff nobody does not exist");
+  bad = ok;
+  bad.notify[2].value = "chair";
+  ExpectInvalid(with(bad), "external contact chair does not exist");
+  bad = ok;
+  bad.notify = {{RoleRef::Kind::kRelation, PupilRelation::kClassTeacher, "", ""}};
+  ExpectInvalid(with(bad), "a pupil relation cannot be told of an incident");
+}
+
 TEST(Validation, OneRulePerChannelAndStage) {
   Directory dir = testing::SampleDirectory();
   auto& rules = dir.schools.begin()->second.school.policy.rules;
