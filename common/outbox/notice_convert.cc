@@ -143,7 +143,7 @@ absl::StatusOr<std::vector<nv1::CreateNoticeRequest>> NoticeToRequests(const Row
   }
   *n.mutable_not_before() = ToTimestamp(not_before);
 
-  for (const char* field : {"enquiry", "letter"}) {
+  for (const char* field : {"enquiry", "letter", "incident"}) {
     if (auto it = notice.find(field); n.source().empty() && it != notice.end() && it->is_string()) {
       n.set_source(it->get<std::string>());
     }

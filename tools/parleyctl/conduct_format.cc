@@ -181,6 +181,34 @@ std::string FormatIncident(const cv1::Incident& i, absl::TimeZone zone) {
   if (!i.description_ref().empty()) kv.Add("account", i.description_ref());
   kv.Add("outcome", IncidentOutcomeName(i.outcome()));
   kv.Add("reported by", i.reported_by());
+  // Whom the school's policy referred it to when it was recorded.
+  if (i.referrals().empty()) kv.Add("referred to", "no one (the school's policy names no one for this)");
+  bool first = true;
+  for (const cv1::IncidentReferral& r : i.referrals()) {
+    std::string why;
+    switch (r.basis()) {
+      case cv1::REFERRAL_BASIS_LINE_MANAGER:
+        why = "line manager of the recorder";
+        break;
+      case cv1::REFERRAL_BASIS_HEAD:
+        why = "head (the recorder has no line manager here)";
+        break;
+      case cv1::REFERRAL_BASIS_ROLE:
+        why = absl::StrCat("role ", r.role());
+        break;
+      case cv1::REFERRAL_BASIS_STAFF:
+        why = "named by the policy";
+        break;
+      case cv1::REFERRAL_BASIS_EXTERNAL_CONTACT:
+        why = "external contact named by the policy";
+        break;
+      default:
+        why = "unknown";
+    }
+    kv.Add(first ? "referred to" : "",
+           absl::StrCat(r.recipient(), " (", why, "; ", r.immediate() ? "at once" : "in working time", ")"));
+    first = false;
+  }
   if (!i.etag().empty()) kv.Add("etag", i.etag());
   return kv.Render();
 }

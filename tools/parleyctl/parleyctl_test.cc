@@ -540,6 +540,18 @@ TEST(FormatConduct, TablesLeaveOutPersonalData) {
               HasSubstr("i-3       Fri 31 Oct 2025 08:30 GMT  g-00012   shouting  in-person  mrs-ode  pending"));
   EXPECT_THAT(incidents, Not(HasSubstr("MIS-DOC")));
   EXPECT_THAT(FormatIncident(i, London()), HasSubstr("account:      MIS-DOC-4471\n"));
+  EXPECT_THAT(FormatIncident(i, London()), HasSubstr("referred to:  no one"));
+  cv1::IncidentReferral* r = i.add_referrals();
+  r->set_recipient("schools/kenilworth/staff/mr-hoy");
+  r->set_basis(cv1::REFERRAL_BASIS_LINE_MANAGER);
+  r->set_immediate(true);
+  r = i.add_referrals();
+  r->set_recipient("schools/kenilworth/externalContacts/chair-of-governors");
+  r->set_basis(cv1::REFERRAL_BASIS_EXTERNAL_CONTACT);
+  EXPECT_THAT(FormatIncident(i, London()),
+              HasSubstr("referred to:  schools/kenilworth/staff/mr-hoy (line manager of the recorder; at once)\n"
+                        "              schools/kenilworth/externalContacts/chair-of-governors (external contact "
+                        "named by the policy; in working time)\n"));
 }
 
 TEST(FormatConduct, BanStatusFollowsTheClock) {
@@ -798,6 +810,18 @@ TEST(Format, SchoolShowsCalendarRulesAndVersions) {
   EXPECT_THAT(out, HasSubstr("policy rules:\n"
                              "  CHANNEL  STAGE        BUDGET          CLOCK\n"
                              "  email    acknowledge  2 working days  school\n"));
+  EXPECT_THAT(out, Not(HasSubstr("incident notices")));
+
+  v1::IncidentNoticeRule* notice = s.mutable_policy()->add_incident_notices();
+  notice->add_channels(v1::CHANNEL_PHONE);
+  notice->set_reporter_line_manager(true);
+  notice->set_immediate(true);
+  notice = s.mutable_policy()->add_incident_notices();
+  notice->add_incident_kinds("threatening");
+  notice->add_notify()->set_external_contact("chair-of-governors");
+  EXPECT_THAT(FormatSchool(s), HasSubstr("incident notices:\n"));
+  EXPECT_THAT(FormatSchool(s), HasSubstr("every        phone     recorder's line manager (else the head)  at once"));
+  EXPECT_THAT(FormatSchool(s), HasSubstr("threatening  every     external chair-of-governors"));
 }
 
 TEST(Format, ImportProgressAndSummary) {

@@ -782,3 +782,54 @@ TEST_F(ConductApiTest, OnlyTrustAdministratorsMakeTrustWideArrangements) {
 
 }  // namespace
 }  // namespace parley::conduct
+
+namespace parley::conduct {
+namespace {
+
+// The school's incident notice rules, visible on the incident: whom it was referred to and why.
+TEST_F(ConductApiTest, AnIncidentShowsWhomThePolicyReferredItTo) {
+  IncidentNoticeRule line;
+  line.channels = {Channel::kPhone};
+  line.reporter_line_manager = true;
+  line.immediate = true;
+  IncidentNoticeRule chair;
+  chair.named = {
+      {"schools/kenilworth/externalContacts/chair-of-governors", ReferralBasis::kExternalContact, "", false}};
+  directory_.SetIncidentNotices(kSchool, {line, chair});
+  directory_.SetLineManager("schools/kenilworth/staff/s-teach", "schools/kenilworth/staff/s-hoy");
+
+  const std::string teacher =
+      *signer_->Mint(auth::Principal{"schools/kenilworth/staff/s-teach", {"teacher"}, {kSchool}}, absl::Hours(1));
+  v1::CreateIncidentRequest req = NewIncident(kRequestA);
+  req.mutable_incident()->set_channel(v1::CHANNEL_PHONE);
+  // Output only: what a caller sends here is not what the policy decides.
+  req.mutable_incident()->add_referrals()->set_recipient("schools/kenilworth/staff/s-01");
+  v1::Incident created;
+  Result r = Call(&Stub::CreateIncident, req, &created, teacher);
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+  ASSERT_EQ(created.referrals_size(), 2);
+  EXPECT_EQ(created.referrals(0).recipient(), "schools/kenilworth/staff/s-hoy");
+  EXPECT_EQ(created.referrals(0).basis(), v1::REFERRAL_BASIS_LINE_MANAGER);
+  EXPECT_TRUE(created.referrals(0).immediate());
+  EXPECT_EQ(created.referrals(1).recipient(), "schools/kenilworth/externalContacts/chair-of-governors");
+  EXPECT_EQ(created.referrals(1).basis(), v1::REFERRAL_BASIS_EXTERNAL_CONTACT);
+  EXPECT_FALSE(created.referrals(1).immediate());
+  EXPECT_EQ(store_.Outbox().size(), 2u);
+
+  v1::GetIncidentRequest get;
+  get.set_name(created.name());
+  v1::Incident read;
+  ASSERT_EQ(Call(&Stub::GetIncident, get, &read, Token("senior_leader")).code, grpc::StatusCode::OK);
+  EXPECT_EQ(read.referrals_size(), 2);
+  EXPECT_EQ(read.referrals(0).recipient(), "schools/kenilworth/staff/s-hoy");
+
+  // An in-person incident the first rule does not cover, recorded by the office (not staff by
+  // name here): only the Chair of Governors.
+  v1::Incident other;
+  ASSERT_EQ(Call(&Stub::CreateIncident, NewIncident(kRequestB), &other, Token("office")).code, grpc::StatusCode::OK);
+  ASSERT_EQ(other.referrals_size(), 1);
+  EXPECT_EQ(other.referrals(0).basis(), v1::REFERRAL_BASIS_EXTERNAL_CONTACT);
+}
+
+}  // namespace
+}  // namespace parley::conduct

@@ -132,6 +132,13 @@ v1::Incident ToProto(const Incident& i) {
   out.set_reported_by(i.reported_by);
   out.set_description_ref(i.description_ref);
   out.set_outcome(static_cast<v1::IncidentOutcome>(i.outcome));
+  for (const IncidentReferral& r : i.referrals) {
+    v1::IncidentReferral* pr = out.add_referrals();
+    pr->set_recipient(r.recipient);
+    pr->set_basis(static_cast<v1::ReferralBasis>(r.basis));
+    pr->set_role(r.role);
+    pr->set_immediate(r.immediate);
+  }
   out.set_etag(EtagOf(i.row_version));
   *out.mutable_create_time() = ToProto(i.create_time);
   *out.mutable_update_time() = ToProto(i.update_time);

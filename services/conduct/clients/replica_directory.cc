@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/directory/names.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
@@ -60,6 +61,61 @@ absl::StatusOr<std::string> ReplicaDirectory::HeadOf(const std::string& school_i
   }
   return FailedPrecondition(reason::kNoHead,
                             absl::StrCat("school ", school_id, " has no staff member with a head's role"));
+}
+
+absl::StatusOr<std::string> ReplicaDirectory::LineManagerOf(const std::string& staff) {
+  auto id = directory::ParseSchoolScoped(staff, "staff");
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
+  const directory::Snapshot* snapshot = id ? view->School(id->first) : nullptr;
+  const directory::Staff* member = snapshot == nullptr ? nullptr : snapshot->FindStaff(id->first, id->second);
+  if (member == nullptr) return NotFound(reason::kStaffNotFound, absl::StrCat("no staff member ", staff));
+  if (member->line_manager.empty()) return std::string();
+  return directory::StaffName(id->first, member->line_manager);
+}
+
+absl::StatusOr<std::vector<IncidentNoticeRule>> ReplicaDirectory::IncidentNoticesOf(const std::string& school_id) {
+  PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
+  const directory::Snapshot* snapshot = view->School(school_id);
+  if (snapshot == nullptr) return NotFound(reason::kSchoolNotFound, absl::StrCat("no school ", school_id));
+  const directory::SchoolDirectory& school = *snapshot->FindSchool(school_id);
+  std::vector<IncidentNoticeRule> out;
+  for (const directory::IncidentNoticeRule& rule : school.school.policy.incident_notices) {
+    IncidentNoticeRule r;
+    for (const std::string& name : rule.incident_kinds) {
+      // contacts names kinds as conduct.v1 does, lower case ("abusive_written_message").
+      for (int k = 1; k <= kMaxIncidentKind; ++k) {
+        if (absl::StrReplaceAll(name, {{"_", " "}}) == IncidentKindName(static_cast<IncidentKind>(k))) {
+          r.kinds.push_back(static_cast<IncidentKind>(k));
+        }
+      }
+    }
+    // directory::Channel's values are conduct's for email..SMS.
+    for (directory::Channel c : rule.channels) r.channels.push_back(static_cast<Channel>(static_cast<int>(c)));
+    r.reporter_line_manager = rule.reporter_line_manager;
+    r.immediate = rule.immediate;
+    for (const directory::RoleRef& ref : rule.notify) {
+      switch (ref.kind) {
+        case directory::RoleRef::Kind::kRole:
+          for (const auto& [id, member] : school.staff) {
+            if (member.HasRole(ref.value)) {
+              r.named.push_back({directory::StaffName(school_id, id), ReferralBasis::kRole, ref.value, rule.immediate});
+            }
+          }
+          break;
+        case directory::RoleRef::Kind::kStaff:
+          r.named.push_back({directory::StaffName(school_id, ref.value), ReferralBasis::kStaff, "", rule.immediate});
+          break;
+        case directory::RoleRef::Kind::kExternalContact:
+          r.named.push_back({absl::StrCat("schools/", school_id, "/externalContacts/", ref.value),
+                             ReferralBasis::kExternalContact, "", rule.immediate});
+          break;
+        case directory::RoleRef::Kind::kRelation:
+          break;  // contacts refuses these in incident notices: there is no pupil to relate to
+      }
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 absl::StatusOr<absl::Time> ReplicaDirectory::NextWorkingTime(const std::string& school_id, const std::string& staff,

@@ -24,6 +24,8 @@ class ReplicaDirectory final : public Directory {
   absl::StatusOr<SchoolInfo> GetSchool(const std::string& school_id) override;
   absl::Status CheckStaff(const std::string& staff) override;
   absl::StatusOr<std::string> HeadOf(const std::string& school_id) override;
+  absl::StatusOr<std::string> LineManagerOf(const std::string& staff) override;
+  absl::StatusOr<std::vector<IncidentNoticeRule>> IncidentNoticesOf(const std::string& school_id) override;
   absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,
                                              absl::Time at) override;
 

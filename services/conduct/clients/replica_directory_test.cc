@@ -50,6 +50,17 @@ directory::Directory TestDirectory() {
   headless.staff.at("head").roles = {"dsl"};
   dir.schools[kHeadless] = std::move(headless);
   dir.guardians["g-001"].pupils.push_back(directory::PupilLink{kOak, "p-002", "mother", true, std::nullopt});
+  directory::IncidentNoticeRule line;
+  line.incident_kinds = {"abusive_written_message", "shouting"};
+  line.channels = {directory::Channel::kPhone};
+  line.reporter_line_manager = true;
+  line.immediate = true;
+  directory::IncidentNoticeRule named;
+  named.notify = {
+      {directory::RoleRef::Kind::kRole, directory::PupilRelation::kUnspecified, "office", ""},
+      {directory::RoleRef::Kind::kStaff, directory::PupilRelation::kUnspecified, "senco", ""},
+      {directory::RoleRef::Kind::kExternalContact, directory::PupilRelation::kUnspecified, "county-lado", ""}};
+  dir.schools[kMarys].school.policy.incident_notices = {line, named};
   return dir;
 }
 
@@ -133,6 +144,33 @@ TEST_F(ConductReplicaDirectoryTest, NextWorkingTimeIsNowInsideAPeriodAndElseTheN
       absl::StatusCode::kNotFound, reason::kStaffNotFound);
   ExpectError(directory_.NextWorkingTime("no-such-school", oak, London(2025, 11, 3, 10)).status(),
               absl::StatusCode::kNotFound, reason::kSchoolNotFound);
+}
+
+TEST_F(ConductReplicaDirectoryTest, LineManagersAndIncidentNoticesComeFromTheSlice) {
+  EXPECT_EQ(*directory_.LineManagerOf("schools/st-marys/staff/senco"), "schools/st-marys/staff/deputy");
+  EXPECT_EQ(*directory_.LineManagerOf("schools/st-marys/staff/head"), "");
+  ExpectError(directory_.LineManagerOf("schools/st-marys/staff/nobody").status(), absl::StatusCode::kNotFound,
+              reason::kStaffNotFound);
+
+  absl::StatusOr<std::vector<IncidentNoticeRule>> rules = directory_.IncidentNoticesOf(kMarys);
+  ASSERT_TRUE(rules.ok()) << rules.status();
+  ASSERT_EQ(rules->size(), 2u);
+  EXPECT_THAT((*rules)[0].kinds, UnorderedElementsAre(IncidentKind::kAbusiveWrittenMessage, IncidentKind::kShouting));
+  EXPECT_THAT((*rules)[0].channels, UnorderedElementsAre(Channel::kPhone));
+  EXPECT_TRUE((*rules)[0].reporter_line_manager);
+  EXPECT_TRUE((*rules)[0].immediate);
+  EXPECT_TRUE((*rules)[0].named.empty());
+  // A role is every member holding it; external contacts by their resource name.
+  EXPECT_THAT(
+      (*rules)[1].named,
+      UnorderedElementsAre(IncidentReferral{"schools/st-marys/staff/office", ReferralBasis::kRole, "office", false},
+                           IncidentReferral{"schools/st-marys/staff/finance", ReferralBasis::kRole, "office", false},
+                           IncidentReferral{"schools/st-marys/staff/senco", ReferralBasis::kStaff, "", false},
+                           IncidentReferral{"schools/st-marys/externalContacts/county-lado",
+                                            ReferralBasis::kExternalContact, "", false}));
+  EXPECT_TRUE(directory_.IncidentNoticesOf(kOak)->empty());
+  ExpectError(directory_.IncidentNoticesOf("no-such-school").status(), absl::StatusCode::kNotFound,
+              reason::kSchoolNotFound);
 }
 
 TEST(ConductReplicaDirectoryNotLoadedTest, EveryAnswerIsUnavailableUntilTheReplicaHasLoaded) {

@@ -6,6 +6,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -17,6 +18,7 @@
 #include "common/status/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "services/conduct/domain/gate.h"
+#include "services/conduct/domain/incident_notices.h"
 #include "services/conduct/domain/validation.h"
 
 namespace parley::conduct {
@@ -286,7 +288,40 @@ absl::StatusOr<WriteResult> ConductService::CreateIncident(const RequestKey& key
   PARLEY_RETURN_IF_ERROR(ValidateIncident(incident, clock_->Now()));
   PARLEY_ASSIGN_OR_RETURN(GuardianInfo guardian, GuardianAt(incident.guardian, incident.school_id));
   for (const std::string& staff : incident.staff_involved) PARLEY_RETURN_IF_ERROR(directory_->CheckStaff(staff));
-  return AfterWrite(store_->CreateIncident(key, incident, encode));
+  PARLEY_ASSIGN_OR_RETURN(incident.referrals, Referrals(incident));
+  return AfterWrite(store_->CreateIncident(key, incident, ReferralNotices(incident, clock_->Now()), encode));
+}
+
+absl::StatusOr<std::vector<IncidentReferral>> ConductService::Referrals(const Incident& incident) {
+  PARLEY_ASSIGN_OR_RETURN(std::vector<IncidentNoticeRule> rules, directory_->IncidentNoticesOf(incident.school_id));
+  const bool wants_line_manager = std::any_of(rules.begin(), rules.end(), [&](const IncidentNoticeRule& r) {
+    return r.reporter_line_manager && RuleMatches(r, incident);
+  });
+  std::string line_manager, head;
+  if (wants_line_manager) {
+    // The recorder's line manager, when the recorder is one of this school's staff (a trust
+    // administrator or the office may record for someone else; their line manager is not the one).
+    if (absl::StartsWith(incident.reported_by, absl::StrCat("schools/", incident.school_id, "/staff/"))) {
+      absl::StatusOr<std::string> manager = directory_->LineManagerOf(incident.reported_by);
+      if (manager.ok()) {
+        line_manager = *std::move(manager);
+      } else if (!absl::IsNotFound(manager.status())) {
+        return manager.status();
+      }
+    }
+    if (line_manager.empty()) {
+      absl::StatusOr<std::string> found = directory_->HeadOf(incident.school_id);
+      if (found.ok()) {
+        head = *std::move(found);
+      } else if (absl::IsFailedPrecondition(found.status())) {
+        // Recorded all the same: the incident matters more than the notice; the gap is logged.
+        log::Warning("incident_referral_no_head", {{"school", incident.school_id}});
+      } else {
+        return found.status();
+      }
+    }
+  }
+  return PlanReferrals(incident, rules, line_manager, head);
 }
 
 absl::StatusOr<WriteResult> ConductService::UpdateIncident(
@@ -298,6 +333,7 @@ absl::StatusOr<WriteResult> ConductService::UpdateIncident(
       [&](const Incident& current) -> absl::StatusOr<Incident> {
         PARLEY_RETURN_IF_ERROR(CheckEtag(etag, current.row_version));
         PARLEY_ASSIGN_OR_RETURN(Incident next, apply(current));
+        next.referrals = current.referrals;  // who was told when it was recorded stays as it was
         PARLEY_RETURN_IF_ERROR(ValidateIncident(next, now));
         for (const std::string& staff : next.staff_involved) {
           if (!Contains(current.staff_involved, staff)) PARLEY_RETURN_IF_ERROR(directory_->CheckStaff(staff));

@@ -80,6 +80,11 @@ class ConductService {
   // INVALID_ARGUMENT unless start < end.
   absl::StatusOr<ConductStore::Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end);
 
+  // Records the incident and refers it as the school's incident notice rules say (contacts'
+  // policy; incident_notices.h): the referrals are kept on the incident and their notices go into
+  // the outbox in its transaction. A recorder who is not the school's staff or has no line manager
+  // is answered for by the head; a school with no head gets the incident recorded without that
+  // referral (logged).
   absl::StatusOr<WriteResult> CreateIncident(const RequestKey& key, Incident incident, const Encoder<Incident>& encode);
   // `apply` turns the current incident into the wanted one (the API's field mask).
   absl::StatusOr<WriteResult> UpdateIncident(const RequestKey& key, const std::string& school_id, const std::string& id,
@@ -117,6 +122,8 @@ class ConductService {
 
  private:
   absl::StatusOr<WriteResult> AfterWrite(absl::StatusOr<WriteResult> result);
+  // Whom a new incident is referred to, by the school's rules and the directory.
+  absl::StatusOr<std::vector<IncidentReferral>> Referrals(const Incident& incident);
   // The guardian, when linked to a pupil at the school; otherwise NOT_FOUND (GUARDIAN_NOT_FOUND)
   // in the same words whether the guardian exists at another school or not at all, so a school's
   // staff learn nothing about other schools' families.

@@ -333,5 +333,57 @@ TEST_F(ConductServicePgTest, UnknownGuardiansAndGuardiansOfOtherSchoolsAreNotFou
   EXPECT_EQ(Count("SELECT count(*) FROM decisions"), 0);
 }
 
+// Riverside's rule on PostgreSQL: the referral's notice is an outbox row written in the incident's
+// own transaction, so either both are stored or neither, and a retry adds nothing.
+TEST_F(ConductServicePgTest, AnIncidentsReferralIsWrittenToTheOutboxInItsTransaction) {
+  const std::string teacher = "schools/kenilworth/staff/s-teach";
+  const std::string manager = "schools/kenilworth/staff/s-hoy";
+  directory_.SetLineManager(teacher, manager);
+  IncidentNoticeRule rule;
+  rule.channels = {Channel::kPhone};
+  rule.reporter_line_manager = true;
+  rule.immediate = true;
+  directory_.SetIncidentNotices(kSchool, {rule});
+  struct Incident i;
+  i.school_id = kSchool;
+  i.guardian = kGuardian;
+  i.kind = IncidentKind::kShouting;
+  i.channel = Channel::kPhone;
+  i.occur_time = absl::Now() - absl::Minutes(10);
+  i.reported_by = teacher;
+  auto encode = [](const struct Incident& x) -> absl::StatusOr<std::string> { return x.id; };
+
+  // The response cannot be written: the whole transaction rolls back, notice included.
+  absl::StatusOr<WriteResult> failed = conduct_->CreateIncident(
+      Key("CreateIncident"), i,
+      [](const struct Incident&) -> absl::StatusOr<std::string> { return absl::InternalError("encode failed"); });
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+
+  const RequestKey key = Key("CreateIncident");
+  absl::StatusOr<WriteResult> w = conduct_->CreateIncident(key, i, encode);
+  ASSERT_TRUE(w.ok()) << w.status();
+  ASSERT_TRUE(conduct_->CreateIncident(key, i, encode).ok());  // a retry
+  EXPECT_EQ(Count("SELECT count(*) FROM incidents"), 1);
+  EXPECT_EQ(Count(absl::StrCat("SELECT count(*) FROM outbox WHERE kind = 'conduct_incident' AND key = "
+                               "'conduct/incident/kenilworth/",
+                               w->response, "/", manager,
+                               "' AND notice->>'priority' = 'emergency' AND notice->>'template' = "
+                               "'conduct.incident_reported' AND notice->'recipients'->'staff'->>0 = '",
+                               manager, "'")),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
+
+  absl::StatusOr<struct Incident> stored = conduct_->GetIncident(kSchool, w->response);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->referrals.size(), 1u);
+  EXPECT_EQ(stored->referrals[0], (IncidentReferral{manager, ReferralBasis::kLineManager, "", true}));
+  absl::StatusOr<Page<struct Incident>> listed = conduct_->ListIncidents(kSchool, kGuardian, PageQuery{});
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->items.size(), 1u);
+  EXPECT_EQ(listed->items[0].referrals, stored->referrals);
+}
+
 }  // namespace
 }  // namespace parley::conduct

@@ -543,5 +543,195 @@ TEST_F(ConductServiceTest, EvaluateDecidesAsCheckDoesButStoresNothing) {
   EXPECT_EQ(StoredDecisions(), 1);
 }
 
+// ---- where a recorded incident goes (incident_notices.h) ---------------------------------------
+
+namespace {
+
+constexpr char kTeacher[] = "schools/kenilworth/staff/s-teach";
+constexpr char kManager[] = "schools/kenilworth/staff/s-hoy";
+constexpr char kChair[] = "schools/kenilworth/externalContacts/chair-of-governors";
+
+// Riverside: "staff have been instructed to bring the telephone call [or meeting] to a close and
+// to report the incident immediately to their line manager".
+IncidentNoticeRule LineManagerAtOnce() {
+  IncidentNoticeRule r;
+  r.channels = {Channel::kPhone, Channel::kInPerson, Channel::kMeetingRequest};
+  r.reporter_line_manager = true;
+  r.immediate = true;
+  return r;
+}
+
+// Milton Road: "The school will refer breaches of the communications code to the Chair of
+// Governors." In working time.
+IncidentNoticeRule ChairOfGovernors() {
+  IncidentNoticeRule r;
+  r.named = {{kChair, ReferralBasis::kExternalContact, "", false}};
+  return r;
+}
+
+}  // namespace
+
+class IncidentReferralTest : public ConductServiceTest {
+ protected:
+  void SetUp() override {
+    ConductServiceTest::SetUp();
+    directory_.SetLineManager(kTeacher, kManager);
+    directory_.AddStaff(kManager);
+  }
+
+  absl::StatusOr<Incident> Record(IncidentKind kind, Channel channel, const std::string& reported_by,
+                                  const RequestKey* key = nullptr) {
+    Incident i;
+    i.school_id = kSchool;
+    i.guardian = kGuardian;
+    i.kind = kind;
+    i.channel = channel;
+    i.occur_time = clock_.Now() - absl::Minutes(5);
+    i.reported_by = reported_by;
+    i.description_ref = "DOC-1";
+    absl::StatusOr<WriteResult> w = conduct_->CreateIncident(
+        key ? *key : Key("CreateIncident"), i, [](const Incident& x) -> absl::StatusOr<std::string> { return x.id; });
+    if (!w.ok()) return w.status();
+    return conduct_->GetIncident(kSchool, w->response);
+  }
+};
+
+TEST_F(IncidentReferralTest, AnAbusiveCallGoesToTheRecordersLineManagerAtOnce) {
+  directory_.SetIncidentNotices(kSchool, {LineManagerAtOnce()});
+  absl::StatusOr<Incident> got = Record(IncidentKind::kShouting, Channel::kPhone, kTeacher);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->referrals.size(), 1u);
+  EXPECT_EQ(got->referrals[0], (IncidentReferral{kManager, ReferralBasis::kLineManager, "", true}));
+
+  ASSERT_EQ(store_.Outbox().size(), 1u);
+  const OutboxNotice n = store_.Outbox()[0];
+  EXPECT_EQ(n.kind, "conduct_incident");
+  EXPECT_EQ(n.key, absl::StrCat("conduct/incident/kenilworth/", got->id, "/", kManager));
+  EXPECT_EQ(n.not_before, clock_.Now());
+  EXPECT_THAT(n.notice_json, ::testing::HasSubstr(R"("template":"conduct.incident_reported")"));
+  // At once: notifications reaches staff outside their working time only for an emergency.
+  EXPECT_THAT(n.notice_json, ::testing::HasSubstr(R"("priority":"emergency")"));
+  EXPECT_THAT(n.notice_json, ::testing::HasSubstr(absl::StrCat(R"("staff":[")", kManager, R"("])")));
+  // The account itself is personal data: the notice names the incident, not what was said.
+  EXPECT_THAT(n.notice_json, ::testing::Not(::testing::HasSubstr("DOC-1")));
+}
+
+TEST_F(IncidentReferralTest, AnIncidentTheRulesDoNotCoverIsReferredToNoOne) {
+  directory_.SetIncidentNotices(kSchool, {LineManagerAtOnce()});
+  absl::StatusOr<Incident> got = Record(IncidentKind::kAbusiveWrittenMessage, Channel::kEmail, kTeacher);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->referrals.empty());
+  EXPECT_TRUE(store_.Outbox().empty());
+
+  IncidentNoticeRule threats = ChairOfGovernors();
+  threats.kinds = {IncidentKind::kThreatening};
+  directory_.SetIncidentNotices(kSchool, {threats});
+  got = Record(IncidentKind::kShouting, Channel::kInPerson, kTeacher);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->referrals.empty());
+  got = Record(IncidentKind::kThreatening, Channel::kInPerson, kTeacher);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->referrals.size(), 1u);
+}
+
+TEST_F(IncidentReferralTest, WithoutALineManagerTheHeadIsTold) {
+  directory_.SetIncidentNotices(kSchool, {LineManagerAtOnce()});
+  // A member of staff with no line manager.
+  absl::StatusOr<Incident> got = Record(IncidentKind::kShouting, Channel::kInPerson, kContact);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->referrals.size(), 1u);
+  EXPECT_EQ(got->referrals[0], (IncidentReferral{kHead, ReferralBasis::kHead, "", true}));
+
+  // Recorded by someone who is not this school's staff (a trust administrator, another school's
+  // teacher): their line manager is not the school's to tell, so the head is.
+  for (const char* recorder : {"users/trust-admin", "schools/st-marys/staff/s-1"}) {
+    got = Record(IncidentKind::kShouting, Channel::kPhone, recorder);
+    ASSERT_TRUE(got.ok()) << got.status();
+    ASSERT_EQ(got->referrals.size(), 1u) << recorder;
+    EXPECT_EQ(got->referrals[0].recipient, kHead) << recorder;
+    EXPECT_EQ(got->referrals[0].basis, ReferralBasis::kHead) << recorder;
+  }
+}
+
+TEST_F(IncidentReferralTest, TheChairOfGovernorsIsToldInWorkingTimeAsAnExternalContact) {
+  directory_.SetIncidentNotices(kSchool, {ChairOfGovernors()});
+  absl::StatusOr<Incident> got = Record(IncidentKind::kAbusiveWrittenMessage, Channel::kEmail, kTeacher);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->referrals.size(), 1u);
+  EXPECT_EQ(got->referrals[0], (IncidentReferral{kChair, ReferralBasis::kExternalContact, "", false}));
+  ASSERT_EQ(store_.Outbox().size(), 1u);
+  // The relay's name for an external contact among the recipients.
+  EXPECT_THAT(store_.Outbox()[0].notice_json, ::testing::HasSubstr(R"("staff":["external:chair-of-governors"])"));
+  EXPECT_THAT(store_.Outbox()[0].notice_json, ::testing::HasSubstr(R"("priority":"important")"));
+}
+
+TEST_F(IncidentReferralTest, SomeoneNamedTwiceIsToldOnceAtTheSoonerTimeAndNeverTheRecorder) {
+  IncidentNoticeRule heads;  // by role, in working time
+  heads.named = {{kHead, ReferralBasis::kRole, "headteacher", false}, {kTeacher, ReferralBasis::kStaff, "", false}};
+  IncidentNoticeRule line = LineManagerAtOnce();
+  directory_.SetIncidentNotices(kSchool, {heads, line});
+  // kContact has no line manager: the second rule names the head as well, at once.
+  absl::StatusOr<Incident> got = Record(IncidentKind::kShouting, Channel::kPhone, kContact);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->referrals.size(), 2u);
+  EXPECT_EQ(got->referrals[0], (IncidentReferral{kHead, ReferralBasis::kRole, "headteacher", true}));
+  EXPECT_EQ(got->referrals[1].recipient, kTeacher);
+  EXPECT_EQ(store_.Outbox().size(), 2u);
+
+  // The teacher records it themselves: not told of their own report.
+  got = Record(IncidentKind::kShouting, Channel::kPhone, kTeacher);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->referrals.size(), 2u);
+  EXPECT_EQ(got->referrals[0].recipient, kHead);
+  EXPECT_EQ(got->referrals[1], (IncidentReferral{kManager, ReferralBasis::kLineManager, "", true}));
+}
+
+TEST_F(IncidentReferralTest, ARetryWritesNoSecondNoticeAndAnUpdateKeepsTheReferrals) {
+  directory_.SetIncidentNotices(kSchool, {LineManagerAtOnce()});
+  const RequestKey key = Key("CreateIncident");
+  absl::StatusOr<Incident> got = Record(IncidentKind::kShouting, Channel::kPhone, kTeacher, &key);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(Record(IncidentKind::kShouting, Channel::kPhone, kTeacher, &key).ok());
+  EXPECT_EQ(store_.Outbox().size(), 1u);
+
+  // The line manager changes later; the record says who was told at the time.
+  directory_.SetLineManager(kTeacher, kHead);
+  absl::StatusOr<WriteResult> updated = conduct_->UpdateIncident(
+      Key("UpdateIncident"), kSchool, got->id, "",
+      [](const Incident& current) -> absl::StatusOr<Incident> {
+        Incident next = current;
+        next.outcome = IncidentOutcome::kWarningGiven;
+        next.referrals.clear();
+        return next;
+      },
+      [](const Incident& x) -> absl::StatusOr<std::string> { return x.id; });
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  absl::StatusOr<Incident> after = conduct_->GetIncident(kSchool, got->id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->outcome, IncidentOutcome::kWarningGiven);
+  EXPECT_EQ(after->referrals, got->referrals);
+  EXPECT_EQ(store_.Outbox().size(), 1u);
+}
+
+TEST_F(IncidentReferralTest, ASchoolWithNoHeadStillRecordsTheIncident) {
+  directory_.AddSchool("no-head");
+  directory_.AddGuardian("guardians/g-nohead", {"no-head"});
+  directory_.SetIncidentNotices("no-head", {LineManagerAtOnce()});
+  Incident i;
+  i.school_id = "no-head";
+  i.guardian = "guardians/g-nohead";
+  i.kind = IncidentKind::kShouting;
+  i.channel = Channel::kPhone;
+  i.occur_time = clock_.Now() - absl::Minutes(5);
+  i.reported_by = "users/trust-admin";
+  absl::StatusOr<WriteResult> w = conduct_->CreateIncident(
+      Key("CreateIncident"), i, [](const Incident& x) -> absl::StatusOr<std::string> { return x.id; });
+  ASSERT_TRUE(w.ok()) << w.status();
+  absl::StatusOr<Incident> got = conduct_->GetIncident("no-head", w->response);
+  ASSERT_TRUE(got.ok());
+  EXPECT_TRUE(got->referrals.empty());
+  EXPECT_TRUE(store_.Outbox().empty());
+}
+
 }  // namespace
 }  // namespace parley::conduct

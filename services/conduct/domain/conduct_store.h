@@ -108,7 +108,9 @@ class ConductStore {
                                                              std::optional<Outcome> outcome, PageQuery page) = 0;
 
   // --- incidents ----------------------------------------------------------------------------
+  // The incident with its referrals' notices (incident_notices.h), in one transaction.
   virtual absl::StatusOr<WriteResult> CreateIncident(const RequestKey& key, const Incident& incident,
+                                                     const std::vector<OutboxNotice>& notices,
                                                      const Encoder<Incident>& encode) = 0;
   virtual absl::StatusOr<Incident> GetIncident(const std::string& school_id, const std::string& id) = 0;
   virtual absl::StatusOr<Page<Incident>> ListIncidents(const std::string& school_id, const std::string& guardian,

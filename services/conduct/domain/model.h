@@ -59,6 +59,29 @@ enum class IncidentOutcome {
 };
 inline constexpr int kMaxIncidentOutcome = 7;
 
+// Why someone was told of an incident: the school's incident notice rules (contacts'
+// CommunicationPolicy.incident_notices) said so. Values match parley.conduct.v1.ReferralBasis.
+enum class ReferralBasis {
+  kLineManager = 1,      // the line manager of the member of staff who recorded it
+  kHead = 2,             // in their place: the recorder has no line manager or is not the school's staff
+  kRole = 3,             // holds a role the rule names (`role`)
+  kStaff = 4,            // named by the rule
+  kExternalContact = 5,  // an external contact of the school the rule names (the Chair of Governors)
+};
+inline constexpr int kMaxReferralBasis = 5;
+
+// One person an incident was referred to when it was recorded (a notice in the outbox).
+struct IncidentReferral {
+  std::string recipient;  // "schools/{school}/staff/{id}" or "schools/{school}/externalContacts/{id}"
+  ReferralBasis basis = ReferralBasis::kStaff;
+  std::string role;        // kRole: the role named
+  bool immediate = false;  // told at once, even outside their working time
+
+  friend bool operator==(const IncidentReferral& a, const IncidentReferral& b) {
+    return a.recipient == b.recipient && a.basis == b.basis && a.role == b.role && a.immediate == b.immediate;
+  }
+};
+
 struct Incident {
   std::string id;
   std::string school_id;
@@ -70,7 +93,8 @@ struct Incident {
   std::string reported_by;                  // token subject
   std::string description_ref;              // personal data: never logged
   IncidentOutcome outcome = IncidentOutcome::kPending;
-  int64_t row_version = 0;  // the etag
+  std::vector<IncidentReferral> referrals;  // set when recorded, by the school's policy; never changed
+  int64_t row_version = 0;                  // the etag
   absl::Time create_time;
   absl::Time update_time;
 };

@@ -18,6 +18,7 @@
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "common/timer/timer.h"
+#include "nlohmann/json.hpp"
 
 namespace parley::conduct {
 namespace {
@@ -160,7 +161,35 @@ ArrangementTerms TermsFrom(const pqxx::row& r, int first) {
 const std::string kIncidentColumns =
     absl::StrCat("school_id, id, guardian, kind, channel, ", Micros("occur_time"),
                  ", staff_involved, reported_by, description_ref, outcome, row_version, ", Micros("create_time"), ", ",
-                 Micros("update_time"), ", seq");
+                 Micros("update_time"), ", seq, referrals::text");
+
+// Referrals as stored in incidents.referrals (JSONB): [{"recipient", "basis", "role", "immediate"}],
+// basis as its number (ReferralBasis).
+std::string ReferralsJson(const std::vector<IncidentReferral>& referrals) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const IncidentReferral& r : referrals) {
+    out.push_back({{"recipient", r.recipient},
+                   {"basis", static_cast<int>(r.basis)},
+                   {"role", r.role},
+                   {"immediate", r.immediate}});
+  }
+  return out.dump();
+}
+
+std::vector<IncidentReferral> ReferralsFrom(const pqxx::field& f) {
+  std::vector<IncidentReferral> out;
+  const nlohmann::json doc = nlohmann::json::parse(f.c_str(), nullptr, /*allow_exceptions=*/false);
+  if (!doc.is_array()) return out;
+  for (const nlohmann::json& r : doc) {
+    IncidentReferral referral;
+    referral.recipient = r.value("recipient", "");
+    referral.basis = static_cast<ReferralBasis>(r.value("basis", static_cast<int>(ReferralBasis::kStaff)));
+    referral.role = r.value("role", "");
+    referral.immediate = r.value("immediate", false);
+    out.push_back(std::move(referral));
+  }
+  return out;
+}
 
 Incident IncidentFrom(const pqxx::row& r) {
   Incident i;
@@ -177,6 +206,7 @@ Incident IncidentFrom(const pqxx::row& r) {
   i.row_version = r[10].as<int64_t>();
   i.create_time = TimeAt(r[11]);
   i.update_time = TimeAt(r[12]);
+  i.referrals = ReferralsFrom(r[14]);
   return i;
 }
 
@@ -507,17 +537,20 @@ absl::StatusOr<Page<DecisionRecord>> PgConductStore::ListDecisions(const std::st
 // ---- incidents ---------------------------------------------------------------------------------
 
 absl::StatusOr<WriteResult> PgConductStore::CreateIncident(const RequestKey& key, const Incident& i,
+                                                           const std::vector<OutboxNotice>& notices,
                                                            const Encoder<Incident>& encode) {
   return pg::RunIdempotentInto<WriteResult>(
       *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
         pqxx::row r = txn.exec_params1(
             absl::StrCat("INSERT INTO incidents (school_id, id, guardian, kind, channel, occur_time, staff_involved, "
-                         "reported_by, description_ref, outcome) VALUES ($1, $2, $3, $4, $5, $6::timestamptz, "
-                         "$7::text[], $8, $9, $10) RETURNING ",
+                         "reported_by, description_ref, outcome, referrals) VALUES ($1, $2, $3, $4, $5, "
+                         "$6::timestamptz, $7::text[], $8, $9, $10, $11::jsonb) RETURNING ",
                          kIncidentColumns),
             i.school_id, i.id, i.guardian, static_cast<int>(i.kind), static_cast<int>(i.channel),
             TimeParam(i.occur_time), TextArray(i.staff_involved), i.reported_by, i.description_ref,
-            static_cast<int>(i.outcome));
+            static_cast<int>(i.outcome), ReferralsJson(i.referrals));
+        // The referrals' notices commit with the incident or not at all.
+        for (const OutboxNotice& n : notices) InsertOutbox(txn, n);
         BumpEpoch(txn);
         return encode(IncidentFrom(r));
       });

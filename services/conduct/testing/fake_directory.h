@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -40,6 +41,15 @@ class FakeDirectory final : public Directory {
     heads_[school_id] = staff;
     staff_.insert(staff);
   }
+  void SetLineManager(const std::string& staff, const std::string& manager) {
+    absl::MutexLock lock(&mu_);
+    staff_.insert(staff);
+    line_managers_[staff] = manager;
+  }
+  void SetIncidentNotices(const std::string& school_id, std::vector<IncidentNoticeRule> rules) {
+    absl::MutexLock lock(&mu_);
+    incident_notices_[school_id] = std::move(rules);
+  }
   // When staff next work; by default, at once.
   void SetNextWorkingTime(std::function<absl::Time(absl::Time)> rule) {
     absl::MutexLock lock(&mu_);
@@ -69,6 +79,18 @@ class FakeDirectory final : public Directory {
     if (it == heads_.end()) return FailedPrecondition("NO_HEAD", "no head");
     return it->second;
   }
+  absl::StatusOr<std::string> LineManagerOf(const std::string& staff) override {
+    absl::MutexLock lock(&mu_);
+    if (staff_.count(staff) == 0) return NotFound("STAFF_NOT_FOUND", absl::StrCat("no staff member ", staff));
+    auto it = line_managers_.find(staff);
+    return it == line_managers_.end() ? std::string() : it->second;
+  }
+  absl::StatusOr<std::vector<IncidentNoticeRule>> IncidentNoticesOf(const std::string& school_id) override {
+    absl::MutexLock lock(&mu_);
+    if (schools_.count(school_id) == 0) return NotFound("SCHOOL_NOT_FOUND", absl::StrCat("no school ", school_id));
+    auto it = incident_notices_.find(school_id);
+    return it == incident_notices_.end() ? std::vector<IncidentNoticeRule>() : it->second;
+  }
   absl::StatusOr<absl::Time> NextWorkingTime(const std::string&, const std::string&, absl::Time at) override {
     absl::MutexLock lock(&mu_);
     return next_working_ ? next_working_(at) : at;
@@ -80,6 +102,8 @@ class FakeDirectory final : public Directory {
   std::map<std::string, GuardianInfo> guardians_;
   std::set<std::string> staff_;
   std::map<std::string, std::string> heads_;
+  std::map<std::string, std::string> line_managers_;
+  std::map<std::string, std::vector<IncidentNoticeRule>> incident_notices_;
   std::function<absl::Time(absl::Time)> next_working_;
 };
 

@@ -149,6 +149,7 @@ absl::StatusOr<Page<DecisionRecord>> InMemoryConductStore::ListDecisions(const s
 // ---- incidents ---------------------------------------------------------------------------------
 
 absl::StatusOr<WriteResult> InMemoryConductStore::CreateIncident(const RequestKey& key, const Incident& incident,
+                                                                 const std::vector<OutboxNotice>& notices,
                                                                  const Encoder<Incident>& encode) {
   absl::MutexLock lock(&mu_);
   return Idempotent(key, [&](WriteResult&) -> absl::StatusOr<std::string> {
@@ -160,6 +161,7 @@ absl::StatusOr<WriteResult> InMemoryConductStore::CreateIncident(const RequestKe
     stored.create_time = stored.update_time = clock_->Now();
     PARLEY_ASSIGN_OR_RETURN(std::string response, encode(stored));
     incidents_[{stored.school_id, stored.id}] = Row<Incident>{stored, ++seq_};
+    outbox_.insert(outbox_.end(), notices.begin(), notices.end());
     return response;
   });
 }

@@ -37,6 +37,7 @@ class InMemoryConductStore final : public ConductStore {
                                                      std::optional<Outcome> outcome, PageQuery page) override;
 
   absl::StatusOr<WriteResult> CreateIncident(const RequestKey& key, const Incident& incident,
+                                             const std::vector<OutboxNotice>& notices,
                                              const Encoder<Incident>& encode) override;
   absl::StatusOr<Incident> GetIncident(const std::string& school_id, const std::string& id) override;
   absl::StatusOr<Page<Incident>> ListIncidents(const std::string& school_id, const std::string& guardian,
