@@ -6,6 +6,7 @@
 // A few facts the acceptance scenarios rely on (St Mary's hours and half-term, Kenilworth's county
 // team) are pinned by name.
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -772,6 +773,37 @@ TEST(DemoTrust, RoutesNameThePeopleThePoliciesSayToTell) {
   ASSERT_NE(riverside, nullptr);
   EXPECT_EQ(riverside->school().calendar().teaching_hours().open(), "08:40");
   EXPECT_EQ(riverside->school().calendar().teaching_hours().close(), "15:10");
+}
+
+// Conduct incidents go where the policies send them (contacts' policy.incident_notices).
+TEST(DemoTrust, IncidentsAreReferredAsThePoliciesSay) {
+  REQUIRE_DEMO();
+  const pv::SchoolDirectory* milton = FindSchool(trust, "milton-road");
+  ASSERT_NE(milton, nullptr);
+  ASSERT_EQ(milton->school().policy().incident_notices_size(), 1);
+  const pv::IncidentNoticeRule& chair = milton->school().policy().incident_notices(0);
+  EXPECT_TRUE(chair.incident_kinds().empty() && chair.channels().empty()) << "every breach of the code";
+  ASSERT_EQ(chair.notify_size(), 1);
+  EXPECT_EQ(chair.notify(0).external_contact(), "chair-of-governors");
+  bool known = false;
+  for (const auto& c : milton->school().external_contacts()) known |= c.id() == "chair-of-governors";
+  EXPECT_TRUE(known);
+
+  const pv::SchoolDirectory* riverside = FindSchool(trust, "riverside-academy");
+  ASSERT_NE(riverside, nullptr);
+  ASSERT_EQ(riverside->school().policy().incident_notices_size(), 1);
+  const pv::IncidentNoticeRule& line = riverside->school().policy().incident_notices(0);
+  EXPECT_TRUE(line.reporter_line_manager());
+  EXPECT_TRUE(line.immediate()) << "report the incident immediately to their line manager";
+  const std::set<int> channels(line.channels().begin(), line.channels().end());
+  EXPECT_EQ(channels, (std::set<int>{pv::CHANNEL_PHONE, pv::CHANNEL_IN_PERSON, pv::CHANNEL_MEETING_REQUEST}))
+      << "an abusive call or meeting";
+  // Everyone but the principal has a line manager to report to.
+  for (const auto& m : riverside->staff()) {
+    if (std::find(m.roles().begin(), m.roles().end(), "principal") == m.roles().end()) {
+      EXPECT_FALSE(m.line_manager().empty()) << m.name();
+    }
+  }
 }
 
 TEST(DemoTrust, RiversideHasTwoFourRungLadders) {

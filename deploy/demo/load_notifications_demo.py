@@ -132,6 +132,14 @@ CONDUCT = {
         ["arrangement", "guardian", "review_date"], "Arrangement review due {{review_date}}",
         "Dear {{recipient_name}},\n\nThe communication arrangement {{arrangement}} with {{guardian}} is due for "
         "review on {{review_date}}. Please continue it, tighten it or end it."),
+    # incident_notices.cc ReferralNotices: to whom the school's policy refers a recorded incident
+    # (Riverside: the recorder's line manager at once; Milton Road: the Chair of Governors).
+    "conduct.incident_reported": (
+        ["incident", "kind", "channel", "occur_time", "guardian", "reported_by", "referred_as"],
+        "Conduct incident reported: {{kind}}",
+        "Dear {{recipient_name}},\n\nAn incident under {{school_name}}'s parent code of conduct has been recorded "
+        "({{incident}}): {{kind}} by {{guardian}} ({{channel}}) at {{occur_time}}, reported by {{reported_by}}. "
+        "It is referred to you as {{referred_as}}, as the school's communication policy says."),
 }
 
 # ---- general templates, guardian-facing: (category, variables, {locale: (subject, body, sms)}) ---------
