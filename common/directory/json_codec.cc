@@ -211,7 +211,8 @@ json J(const CommunicationPolicy& p) {
           {"breach", J(p.breach)},
           {"translation_locales", J(p.translation_locales)},
           {"interpreters_available", p.interpreters_available},
-          {"incident_notices", J(p.incident_notices)}};
+          {"incident_notices", J(p.incident_notices)},
+          {"addressed_staff_own", p.addressed_staff_own}};
 }
 json J(const IncidentNoticeRule& r) {
   return {{"incident_kinds", r.incident_kinds},
@@ -470,6 +471,7 @@ void Read(const In& in, CommunicationPolicy* out) {
   Read(in["translation_locales"], &out->translation_locales);
   Read(in["interpreters_available"], &out->interpreters_available);
   Read(in["incident_notices"], &out->incident_notices);
+  Read(in["addressed_staff_own"], &out->addressed_staff_own);
 }
 void Read(const In& in, IncidentNoticeRule* out) {
   if (!in.Object()) return;
@@ -570,7 +572,10 @@ nlohmann::json ToJson(const Staff& staff) {
           {"year_groups", J(staff.year_groups)},
           {"line_manager", staff.line_manager},
           {"working_pattern", J(staff.working_pattern)},
-          {"email", staff.email}};
+          {"email", staff.email},
+          {"leaving_date", J(staff.leaving_date)},
+          {"away_from", J(staff.away_from)},
+          {"away_until", J(staff.away_until)}};
 }
 
 nlohmann::json ToJson(const Pupil& pupil) {
@@ -626,6 +631,9 @@ absl::StatusOr<Staff> StaffFromJson(const nlohmann::json& j) {
     Read(in["line_manager"], &s->line_manager);
     Read(in["working_pattern"], &s->working_pattern);
     Read(in["email"], &s->email);
+    Read(in["leaving_date"], &s->leaving_date);
+    Read(in["away_from"], &s->away_from);
+    Read(in["away_until"], &s->away_until);
   });
 }
 

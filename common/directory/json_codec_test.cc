@@ -114,7 +114,7 @@ bool Same(const CommunicationPolicy& a, const CommunicationPolicy& b) {
   return SAME(rules) && SAME(safeguarding_budget) && SAME(event_notice_days) && SAME(sms_policy) &&
          SAME(separate_copies_on_request) && SAME(separate_copies_require_written_request) &&
          Same(a.breach, b.breach) && SAME(translation_locales) && SAME(interpreters_available) &&
-         SAME(incident_notices);
+         SAME(incident_notices) && SAME(addressed_staff_own);
 }
 bool Same(const School& a, const School& b) {
   return SAME(id) && SAME(display_name) && SAME(phase) && SAME(default_locale) && Same(a.calendar, b.calendar) &&
@@ -123,7 +123,8 @@ bool Same(const School& a, const School& b) {
 }
 bool Same(const Staff& a, const Staff& b) {
   return SAME(school_id) && SAME(id) && SAME(display_name) && SAME(roles) && SAME(subjects) && SAME(year_groups) &&
-         SAME(line_manager) && SAME(working_pattern) && SAME(email) && SAME(etag) && SAME(update_time);
+         SAME(line_manager) && SAME(working_pattern) && SAME(email) && SAME(leaving_date) && SAME(away_from) &&
+         SAME(away_until) && SAME(etag) && SAME(update_time);
 }
 bool Same(const Pupil& a, const Pupil& b) {
   return SAME(school_id) && SAME(id) && SAME(given_name) && SAME(family_name) && SAME(year_group) && SAME(class_name) &&
@@ -211,6 +212,7 @@ School RichSchool() {
       {{"shouting"}, {Channel::kPhone, Channel::kInPerson}, true, {}, true, "report it to your line manager at once"},
       {{}, {}, false, {{RoleRef::Kind::kExternalContact, PupilRelation::kUnspecified, "county-cp", ""}}, false, ""},
   };
+  p.addressed_staff_own = true;
   s.external_contacts = {{"county-cp", "Hertfordshire child protection team", "0300 123 4043"}};
   s.calendar_version = "0123456789abcdef";
   s.policy_version = "fedcba9876543210";
@@ -234,6 +236,9 @@ Staff RichStaff() {
   w.hours[1] = Hours(8 * 60 + 45, 12 * 60);
   s.working_pattern = w;
   s.email = "a.dunne@example.org";
+  s.leaving_date = absl::CivilDay(2027, 7, 21);
+  s.away_from = absl::CivilDay(2026, 11, 2);
+  s.away_until = absl::CivilDay(2027, 2, 12);
   s.etag = "3";
   s.update_time = kWritten;
   return s;

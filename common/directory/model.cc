@@ -15,6 +15,19 @@ bool Staff::Teaches() const {
   return !subjects.empty();
 }
 
+Staff::Availability Staff::AvailabilityOn(absl::CivilDay day) const {
+  if (leaving_date && day > *leaving_date) return Availability::kLeft;
+  if (away_from && day >= *away_from && (!away_until || day <= *away_until)) return Availability::kAway;
+  return Availability::kAvailable;
+}
+
+bool CourtOrderExcludes(const PupilLink& link, absl::CivilDay day) {
+  if (!link.court_order) return false;
+  const CourtOrder& order = *link.court_order;
+  if (!order.no_information && !order.no_contact) return false;
+  return !order.until || day <= *order.until;
+}
+
 const RoutingRule* RoutingMatrix::Find(const std::string& category) const {
   for (const RoutingRule& rule : rules) {
     if (rule.category == category) return &rule;

@@ -107,6 +107,9 @@ struct CommunicationPolicy {
   std::vector<std::string> translation_locales;
   bool interpreters_available = false;
   std::vector<IncidentNoticeRule> incident_notices;
+  // An enquiry addressed to a named member of staff is theirs while they can take it (Milton Road,
+  // Kenilworth); otherwise addressing is recorded and routing decides.
+  bool addressed_staff_own = false;
 };
 
 struct ExternalContact {
@@ -141,6 +144,12 @@ struct Staff {
   std::string line_manager;                                 // staff id in the same school, or empty
   std::optional<calendar::WorkingPattern> working_pattern;  // unset: full time
   std::string email;                                        // personal data
+  // The last day worked; after it they have left and take no new matter. Unset: not leaving.
+  std::optional<absl::CivilDay> leaving_date;
+  // Long leave (maternity, secondment, sickness), first and last day inclusive; `away_until` unset
+  // is open-ended. Matters addressed to them meanwhile go to routing.
+  std::optional<absl::CivilDay> away_from;
+  std::optional<absl::CivilDay> away_until;
   std::string etag;
   absl::Time update_time = absl::InfinitePast();
 
@@ -148,6 +157,10 @@ struct Staff {
   // In class for the school's teaching hours: a teaching role (class or subject teacher, form
   // tutor) or a subject taught.
   bool Teaches() const;
+  // Why they cannot take a new matter on `day`: kLeft after their leaving date, kAway inside their
+  // leave; kAvailable otherwise.
+  enum class Availability { kAvailable, kLeft, kAway };
+  Availability AvailabilityOn(absl::CivilDay day) const;
 };
 
 struct SubjectTeacher {
@@ -188,6 +201,11 @@ struct PupilLink {
   bool parental_responsibility = false;
   std::optional<CourtOrder> court_order;
 };
+
+// Whether a court order in force on `day` (its last day included) removes contact with, or
+// information about, the pupil for this guardian: they are told nothing about the pupil and
+// cannot open a matter about them.
+bool CourtOrderExcludes(const PupilLink& link, absl::CivilDay day);
 
 struct Guardian {
   std::string id;

@@ -359,6 +359,7 @@ std::string FormatSchool(const v1::School& s) {
   kv.Add("on breach", breach.empty() ? "no action" : absl::StrJoin(breach, "; "));
   if (!policy.breach().complaints_procedure_uri().empty())
     kv.Add("complaints", policy.breach().complaints_procedure_uri());
+  if (policy.addressed_staff_own()) kv.Add("addressed enquiries", "owned by the member of staff named");
   if (s.external_contacts_size() > 0) kv.Add("external contacts", absl::StrCat(s.external_contacts_size()));
   kv.Add("calendar version", s.calendar_version());
   kv.Add("policy version", s.policy_version());
@@ -414,8 +415,22 @@ std::string FormatSchool(const v1::School& s) {
   return out;
 }
 
+namespace {
+
+// When a member of staff cannot take an enquiry addressed to them: their leave, or leaving.
+std::string StaffAway(const v1::Staff& s) {
+  std::vector<std::string> parts;
+  if (!s.away_from().empty()) {
+    parts.push_back(absl::StrCat("away ", s.away_from(), "..", s.away_until().empty() ? "" : s.away_until()));
+  }
+  if (!s.leaving_date().empty()) parts.push_back(absl::StrCat("leaves after ", s.leaving_date()));
+  return absl::StrJoin(parts, "; ");
+}
+
+}  // namespace
+
 std::string FormatStaffTable(const std::vector<v1::Staff>& staff) {
-  Table t({"STAFF", "NAME", "ROLES", "SUBJECTS", "YEARS", "DAYS", "LINE MANAGER"});
+  Table t({"STAFF", "NAME", "ROLES", "SUBJECTS", "YEARS", "DAYS", "LINE MANAGER", "AWAY"});
   for (const v1::Staff& s : staff) {
     std::vector<std::string> years;
     for (int32_t y : s.year_groups()) years.push_back(YearName(y));
@@ -426,7 +441,8 @@ std::string FormatStaffTable(const std::vector<v1::Staff>& staff) {
       days.push_back(day);
     }
     t.AddRow({ShortName(s.name()), s.display_name(), absl::StrJoin(s.roles(), ","), absl::StrJoin(s.subjects(), ","),
-              absl::StrJoin(years, ","), days.empty() ? "all" : absl::StrJoin(days, ","), ShortName(s.line_manager())});
+              absl::StrJoin(years, ","), days.empty() ? "all" : absl::StrJoin(days, ","), ShortName(s.line_manager()),
+              StaffAway(s)});
   }
   return t.Render();
 }

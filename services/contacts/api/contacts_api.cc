@@ -72,7 +72,9 @@ struct Words {
 const std::set<std::string>& Updatable(const google::protobuf::Descriptor& resource) {
   static const auto* const updatable = new std::map<std::string, std::set<std::string>>{
       {"School", {"display_name", "phase", "default_locale", "calendar", "policy", "external_contacts"}},
-      {"Staff", {"display_name", "roles", "subjects", "year_groups", "line_manager", "working_pattern", "email"}},
+      {"Staff",
+       {"display_name", "roles", "subjects", "year_groups", "line_manager", "working_pattern", "email", "leaving_date",
+        "away_from", "away_until"}},
       {"Pupil",
        {"given_name", "family_name", "year_group", "class_name", "class_teacher", "form_tutor", "subject_teachers",
         "send"}},

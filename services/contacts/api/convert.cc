@@ -460,6 +460,7 @@ absl::StatusOr<CommunicationPolicy> PolicyFrom(const v1::CommunicationPolicy& p,
                             IncidentNoticeFrom(p.incident_notices(i), school_id, Item(where, "incident_notices", i)));
     policy.incident_notices.push_back(std::move(rule));
   }
+  policy.addressed_staff_own = p.addressed_staff_own();
   return policy;
 }
 
@@ -739,6 +740,7 @@ v1::CommunicationPolicy CommunicationPolicyToProto(const CommunicationPolicy& p,
     pr->set_immediate(r.immediate);
     pr->set_policy_text(r.policy_text);
   }
+  out.set_addressed_staff_own(p.addressed_staff_own);
   return out;
 }
 
@@ -785,6 +787,16 @@ absl::StatusOr<Staff> StaffFromProto(const v1::Staff& p, absl::string_view schoo
     PARLEY_ASSIGN_OR_RETURN(s.working_pattern, PatternFrom(p.working_pattern(), "working_pattern"));
   }
   s.email = p.email();
+  auto date = [](const std::string& text, absl::string_view field, std::optional<absl::CivilDay>* out) -> absl::Status {
+    if (text.empty()) return absl::OkStatus();
+    absl::CivilDay day;
+    PARLEY_RETURN_IF_ERROR(ReadDate(text, field, &day));
+    *out = day;
+    return absl::OkStatus();
+  };
+  PARLEY_RETURN_IF_ERROR(date(p.leaving_date(), "leaving_date", &s.leaving_date));
+  PARLEY_RETURN_IF_ERROR(date(p.away_from(), "away_from", &s.away_from));
+  PARLEY_RETURN_IF_ERROR(date(p.away_until(), "away_until", &s.away_until));
   return s;
 }
 
@@ -806,6 +818,9 @@ v1::Staff StaffToProto(const Staff& s) {
     }
   }
   out.set_email(s.email);
+  if (s.leaving_date) out.set_leaving_date(FormatDate(*s.leaving_date));
+  if (s.away_from) out.set_away_from(FormatDate(*s.away_from));
+  if (s.away_until) out.set_away_until(FormatDate(*s.away_until));
   out.set_etag(s.etag);
   if (HasTime(s.update_time)) WriteTime(s.update_time, out.mutable_update_time());
   return out;

@@ -112,6 +112,7 @@ SchoolDirectory StMarys() {
        false,
        ""},
   };
+  p.addressed_staff_own = true;
   s.external_contacts = {{"county-cp", "Hertfordshire child protection team", "0300 123 4043"}};
   s.calendar_version = "0123456789abcdef";
   s.policy_version = "fedcba9876543210";
@@ -138,6 +139,9 @@ SchoolDirectory StMarys() {
   w.hours[1] = Hours(8 * 60 + 45, 12 * 60);
   dunne.working_pattern = w;
   dunne.email = "a.dunne@example.org";
+  dunne.away_from = absl::CivilDay(2026, 11, 2);
+  dunne.away_until = absl::CivilDay(2027, 2, 12);
+  dunne.leaving_date = absl::CivilDay(2027, 7, 21);
   dunne.etag = "3";
   dunne.update_time = kWritten;
   sd.staff = {{head.id, head}, {dunne.id, dunne}};
@@ -402,12 +406,23 @@ TEST(ConvertTest, PartTimeStaffRoundTrips) {
   EXPECT_EQ(p.working_pattern().days(0).weekday(), v1::WEEKDAY_MONDAY);
   EXPECT_FALSE(p.working_pattern().days(0).has_hours());
   EXPECT_EQ(p.working_pattern().days(1).hours().close(), "12:00");
+  EXPECT_EQ(p.away_from(), "2026-11-02");
+  EXPECT_EQ(p.away_until(), "2027-02-12");
+  EXPECT_EQ(p.leaving_date(), "2027-07-21");
   absl::StatusOr<Staff> back = StaffFromProto(p);
   ASSERT_TRUE(back.ok()) << back.status();
   ExpectSameIds(*back, s);
   ExpectSameContent(*back, s);
   ClearOutputOnly(&p);
   ExpectSameProto(StaffToProto(*back), p);
+}
+
+TEST(ConvertTest, StaffLeaveDatesMustBeDates) {
+  v1::Staff p = StaffToProto(StMarys().staff.at("mrs-dunne"));
+  p.set_away_until("12/02/2027");
+  absl::StatusOr<Staff> back = StaffFromProto(p);
+  EXPECT_EQ(back.status().code(), absl::StatusCode::kInvalidArgument) << back.status();
+  EXPECT_THAT(std::string(back.status().message()), ::testing::HasSubstr("away_until"));
 }
 
 TEST(ConvertTest, EmptyWorkingPatternIsFullTime) {

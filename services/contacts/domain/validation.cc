@@ -204,6 +204,10 @@ absl::Status ValidateSchoolDirectory(const SchoolDirectory& sd, const DirectoryL
         return Invalid(where, absl::StrCat("line manager ", staff.line_manager, " does not exist"));
       }
     }
+    if (staff.away_until && !staff.away_from) return Invalid(where, "away_until needs away_from");
+    if (staff.away_until && *staff.away_until < *staff.away_from) {
+      return Invalid(where, "away_until is before away_from");
+    }
     if (staff.working_pattern) {
       absl::Status pattern = calendar::ValidatePattern(*staff.working_pattern);
       if (!pattern.ok()) return Invalid(absl::StrCat(where, " working_pattern"), std::string(pattern.message()));

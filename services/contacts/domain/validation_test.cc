@@ -99,6 +99,19 @@ TEST(Validation, IncidentNoticesNameKnownKindsAndPeopleWhoExist) {
   ExpectInvalid(with(bad), "a pupil relation cannot be told of an incident");
 }
 
+// Leave has a start, and ends on or after it.
+TEST(Validation, LeaveRunsForwardFromItsStart) {
+  Directory dir = testing::SampleDirectory();
+  Staff& head = dir.schools.begin()->second.staff["head"];
+  head.away_until = absl::CivilDay(2026, 2, 12);
+  ExpectInvalid(dir, "away_until needs away_from");
+  head.away_from = absl::CivilDay(2026, 2, 13);
+  ExpectInvalid(dir, "before away_from");
+  head.away_from = absl::CivilDay(2026, 2, 12);
+  head.leaving_date = absl::CivilDay(2026, 7, 22);
+  EXPECT_TRUE(ValidateDirectory(dir).ok());
+}
+
 TEST(Validation, OneRulePerChannelAndStage) {
   Directory dir = testing::SampleDirectory();
   auto& rules = dir.schools.begin()->second.school.policy.rules;

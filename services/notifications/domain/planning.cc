@@ -79,13 +79,6 @@ struct GuardianPupils {
 
 }  // namespace
 
-bool CourtOrderExcludes(const directory::PupilLink& link, absl::CivilDay today) {
-  if (!link.court_order) return false;
-  const directory::CourtOrder& order = *link.court_order;
-  if (!order.no_information && !order.no_contact) return false;
-  return !order.until || today <= *order.until;
-}
-
 absl::Time NextDigestTime(const SchoolSettings& settings, const absl::TimeZone& zone, absl::Time t) {
   absl::CivilDay day = absl::ToCivilDay(t, zone);
   for (int i = 0; i < 3; ++i, ++day) {
@@ -246,7 +239,7 @@ absl::StatusOr<Plan> PlanNotice(const NoticeRequest& request, const std::vector<
       }
     }
     auto entitled = [&](const directory::PupilLink& link) {
-      return link.parental_responsibility && !CourtOrderExcludes(link, today);
+      return link.parental_responsibility && !directory::CourtOrderExcludes(link, today);
     };
 
     std::map<std::string, GuardianPupils> copies;  // by guardian id: one copy naming all their pupils

@@ -58,7 +58,4 @@ ChannelPlan PlanChannels(Priority priority, Category category, directory::Channe
 // it has not passed (correct across the clock changes).
 absl::Time NextDigestTime(const SchoolSettings& settings, const absl::TimeZone& zone, absl::Time t);
 
-// Whether a court order stops information about the pupil reaching the guardian on `today`.
-bool CourtOrderExcludes(const directory::PupilLink& link, absl::CivilDay today);
-
 }  // namespace parley::notifications
