@@ -100,6 +100,8 @@ inline constexpr char kTopOfLadder[] = "TOP_OF_LADDER";
 inline constexpr char kStillReferenced[] = "STILL_REFERENCED";  // other records still name it
 inline constexpr char kEnquiryResolved[] = "ENQUIRY_RESOLVED";
 inline constexpr char kAlreadyOpened[] = "ALREADY_OPENED";
+inline constexpr char kNotLinkedToPupil[] = "NOT_LINKED_TO_PUPIL";  // an enquiry's guardian is not linked to its pupil
+inline constexpr char kCourtOrderExcludes[] = "COURT_ORDER_EXCLUDES";  // a court order removes the guardian's contact
 inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
 inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
 // An import would delete records and allow_deletions is not set.

@@ -601,7 +601,9 @@ TEST_F(EscalationE2eTest, AGuardianAndATeacherReachOnlyTheirOwn) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
 
   // About another family's child at the same school: answered exactly as a pupil not on roll (the
-  // same code, reason and words), and nothing is opened; the office, naming either, is unchanged.
+  // same code, reason and words), and nothing is opened. The office recording it is held to the
+  // same rule ("parents/carers will only be invited to discuss their own children"), with a reason
+  // that says so.
   const int before = CountEnquiries();
   auto open_about = [&](const std::string& token, const std::string& pupil, std::string* reason) {
     ev1::OpenEnquiryRequest req = OpenRequest("About a classmate");
@@ -629,8 +631,10 @@ TEST_F(EscalationE2eTest, AGuardianAndATeacherReachOnlyTheirOwn) {
   EXPECT_EQ(office_no_such.error_code(), no_such.error_code());
   EXPECT_EQ(office_reason, missing_reason);
   EXPECT_EQ(office_no_such.error_message(), no_such.error_message());
+  EXPECT_EQ(open_about(Office(), suite->other_family_pupil, &office_reason).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(office_reason, "NOT_LINKED_TO_PUPIL");
   EXPECT_EQ(CountEnquiries(), before);
-  ASSERT_TRUE(open_about(Office(), suite->other_family_pupil, &office_reason).ok());
 
   // An unidentified sender's enquiry (no guardian) is nobody's own.
   ev1::OpenEnquiryRequest anonymous = OpenRequest("Parking outside the gate");

@@ -260,6 +260,7 @@ class Ctl {
     std::string channel;
     std::string category;
     std::string teaching_subject;  // "maths": where learning matters go to the subject teacher
+    std::string addressed_to;      // staff id or name: the member of staff the parent named
     std::string subject;
     std::string body_ref;
     std::string received;  // empty: now

@@ -42,6 +42,7 @@ constexpr Named<ev1::EnquiryEventKind> kEventKinds[] = {
     {ev1::ENQUIRY_EVENT_KIND_MARKED_ABUSIVE, "marked-abusive", "abusive"},
     {ev1::ENQUIRY_EVENT_KIND_RECOMPUTED, "recomputed", "recomputed"},
     {ev1::ENQUIRY_EVENT_KIND_PROGRESS_RECORDED, "progress", "progress-recorded"},
+    {ev1::ENQUIRY_EVENT_KIND_CHANNEL_REDIRECTED, "channel-redirected", "channel-refused"},
 };
 
 constexpr Named<ev1::Stage> kStages[] = {

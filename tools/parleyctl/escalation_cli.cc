@@ -20,6 +20,9 @@ EscalationCli::EscalationCli(CLI::App* app, Command* run) {
       ->required();
   open->add_option("--teaching-subject", open_.teaching_subject,
                    "the subject it is about (maths), where the school routes learning to subject teachers");
+  open->add_option("--addressed-to", open_.addressed_to,
+                   "the member of staff the parent named (staff id or schools/{school}/staff/{id}): theirs where "
+                   "the school's policy says so and they are not away or gone");
   open->add_option("--subject", open_.subject, "a short subject line (at most 200 characters)")->required();
   open->add_option("--body-ref", open_.body_ref, "where the message itself is held (mail or records system)");
   open->add_option("--received", open_.received,

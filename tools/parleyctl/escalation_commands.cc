@@ -136,6 +136,9 @@ absl::Status Ctl::EnquiryOpen(const EnquiryOpenOptions& opts) {
   PARLEY_RETURN_IF_ERROR(Required(opts.category, "--category"));
   e->set_category(opts.category);
   e->set_teaching_subject(opts.teaching_subject);
+  if (!opts.addressed_to.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(*e->mutable_addressed_to(), Usage(StaffName(req.parent(), opts.addressed_to)));
+  }
   PARLEY_RETURN_IF_ERROR(Required(opts.subject, "--subject"));
   PARLEY_RETURN_IF_ERROR(MaxChars(opts.subject, "--subject", kMaxTextChars));
   e->set_subject(opts.subject);

@@ -47,6 +47,24 @@ void AddClock(KeyValues* kv, const std::string& stage, bool has, const ev1::Cloc
   if (!clock.explanation().empty()) AddWrapped(kv, "  explanation", clock.explanation());
 }
 
+// What became of an enquiry addressed to a member of staff, as the routed event says.
+std::string AddressingText(ev1::Addressing a) {
+  switch (a) {
+    case ev1::ADDRESSING_TAKEN:
+      return "addressed: taken by them";
+    case ev1::ADDRESSING_FALLBACK_LEFT:
+      return "addressed: they have left, routed";
+    case ev1::ADDRESSING_FALLBACK_AWAY:
+      return "addressed: they are on leave, routed";
+    case ev1::ADDRESSING_NOT_HONOURED:
+      return "addressed: the policy routes it";
+    case ev1::ADDRESSING_SAFEGUARDING:
+      return "addressed: safeguarding goes to the DSL";
+    default:
+      return "addressed";
+  }
+}
+
 // The history: the clock an event set is shown by its stage and cell ("respond Wed 29 Oct ...").
 Table EventsTable(const std::vector<ev1::EnquiryEvent>& events, absl::TimeZone zone) {
   Table t({"#", "WHEN", "EVENT", "BY", "OWNER", "RUNG", "CLOCK", "REASON"});
@@ -63,6 +81,9 @@ Table EventsTable(const std::vector<ev1::EnquiryEvent>& events, absl::TimeZone z
                             detail.empty() ? "" : absl::StrCat(" (", detail, ")"));
     }
     if (!ev.progress().empty()) detail = detail.empty() ? ev.progress() : absl::StrCat(ev.progress(), "; ", detail);
+    if (ev.addressing() != ev1::ADDRESSING_UNSPECIFIED) {
+      detail = absl::StrCat(AddressingText(ev.addressing()), detail.empty() ? "" : "; ", detail);
+    }
     t.AddRow({ShortName(ev.name()), LocalOr(ev.has_time(), ev.time(), zone, ""), EnquiryEventKindName(ev.kind()),
               ev.actor(), ShortName(ev.owner()), absl::StrCat(ev.rung()), clock, detail});
   }
@@ -111,6 +132,10 @@ std::string FormatEnquiry(const ev1::Enquiry& e, const std::vector<ev1::EnquiryE
   kv.Add("channel", EnquiryChannelName(e.channel()));
   kv.Add("category", e.category());
   if (!e.teaching_subject().empty()) kv.Add("teaching subject", e.teaching_subject());
+  if (!e.addressed_to().empty()) kv.Add("addressed to", e.addressed_to());
+  if (e.guardian_not_told()) {
+    kv.Add("guardian told", "nothing: not linked to the pupil, or a court order excludes them");
+  }
   kv.Add("subject", e.subject());
   if (!e.body_ref().empty()) kv.Add("body", e.body_ref());
   if (e.safeguarding()) kv.Add("safeguarding", "yes: to the DSL at once, on an elapsed clock");

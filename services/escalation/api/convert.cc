@@ -76,6 +76,8 @@ v1::Enquiry Arrived(const EnquiryRecord& record) {
   out.set_channel(static_cast<v1::Channel>(e.channel));
   out.set_category(e.category);
   out.set_teaching_subject(e.teaching_subject);
+  out.set_addressed_to(e.addressed_to);
+  out.set_guardian_not_told(e.guardian_not_told);
   *out.mutable_receive_time() = ToTimestamp(e.received_at);
   out.set_subject(record.subject);
   out.set_body_ref(e.body_ref);
@@ -160,6 +162,10 @@ absl::StatusOr<EnquiryRecord> DraftFrom(const v1::Enquiry& in, const std::string
   e.body_ref = in.body_ref();
   e.safeguarding = in.safeguarding();
   e.urgent = in.urgent();
+  if (!in.addressed_to().empty()) {
+    PARLEY_RETURN_IF_ERROR(CheckStaffOf(in.addressed_to(), school_id, "enquiry.addressed_to"));
+  }
+  e.addressed_to = in.addressed_to();
   return r;
 }
 
@@ -210,6 +216,7 @@ v1::EnquiryEvent ToProto(const Event& event, const std::string& school_id, const
   out.set_reason(event.reason);
   if (event.promised_at) *out.mutable_promised_time() = ToTimestamp(*event.promised_at);
   out.set_progress(event.progress);
+  if (event.addressing) out.set_addressing(static_cast<v1::Addressing>(*event.addressing));
   // One clock per event: routing sets both, and the acknowledgement is the first promise made.
   if (event.acknowledge) {
     *out.mutable_clock() = ToProto(*event.acknowledge);
@@ -244,6 +251,7 @@ void ForGuardian(const EnquiryRecord& record, v1::Enquiry* out) {
   out->clear_body_ref();
   out->clear_sender_description();
   out->clear_safeguarding();
+  out->clear_guardian_not_told();
   out->clear_gate_decision();
   out->clear_gate_outcome();
   out->clear_promise_reason();  // typed by staff
@@ -269,8 +277,13 @@ bool ShownToGuardian(const EnquiryRecord& record, const Event& event) {
 
 void ForGuardian(const std::string& guardian, v1::EnquiryEvent* out) {
   if (out->actor() != guardian) out->clear_actor();
-  // Breaches carry the stage the service wrote; every other reason was typed by staff.
-  if (out->kind() != v1::ENQUIRY_EVENT_KIND_BREACHED) out->clear_reason();
+  // Breaches carry the stage the service wrote and a channel redirection the route's own words (what
+  // the school publishes); every other reason was typed by staff.
+  if (out->kind() != v1::ENQUIRY_EVENT_KIND_BREACHED && out->kind() != v1::ENQUIRY_EVENT_KIND_CHANNEL_REDIRECTED) {
+    out->clear_reason();
+  }
+  // Whether the person they named is away or has left is the staff's business.
+  out->clear_addressing();
   if (out->has_clock()) StaffOnlyClockFields(out->mutable_clock());
   if (out->has_follow_up()) StaffOnlyClockFields(out->mutable_follow_up());
 }

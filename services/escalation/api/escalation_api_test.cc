@@ -65,6 +65,7 @@ class EscalationApiTest : public ::testing::Test {
     verifier_ = *auth::Verifier::Create(vopts);
     signer_ = *auth::Signer::Create({keys.private_pem, kIssuer, kAudience, nullptr});
 
+    directory_.LinkGuardian("guardians/g2", "schools/st-marys/pupils/p1");  // p1's other parent
     source_ = std::make_unique<testing::CalendarDeadlineSource>(AlwaysOpen());
     source_->SetBudget(Stage::kAcknowledge, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(2)});
     source_->SetBudget(Stage::kRespond, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(24)});
@@ -539,9 +540,56 @@ TEST_F(EscalationApiTest, AGuardianNamingAnotherFamilysChildIsAnsweredAsForNoSuc
   EXPECT_TRUE(SameAnswer(theirs, nobody)) << theirs << " / " << nobody;
   EXPECT_EQ(store_.enquiry_count(), 0u);
   EXPECT_EQ(gate_.calls(), 0);
-  // Staff name any pupil of the school, as before.
-  EXPECT_EQ(Call(&S::OpenEnquiry, about("schools/st-marys/pupils/p2"), office_).code, grpc::StatusCode::OK);
+  // Staff recording a call are held to the same rule, with a reason that says so: g1 is not p2's.
+  const Outcome recorded = Call(&S::OpenEnquiry, about("schools/st-marys/pupils/p2"), office_);
+  EXPECT_EQ(recorded.code, grpc::StatusCode::FAILED_PRECONDITION) << recorded;
+  EXPECT_EQ(recorded.reason, "NOT_LINKED_TO_PUPIL") << recorded;
+  EXPECT_EQ(store_.enquiry_count(), 0u);
+  v1::OpenEnquiryRequest parent = about("schools/st-marys/pupils/p2");
+  parent.mutable_enquiry()->set_guardian("guardians/g2");
+  EXPECT_EQ(Call(&S::OpenEnquiry, parent, office_).code, grpc::StatusCode::OK);
   EXPECT_EQ(store_.enquiry_count(), 1u);
+}
+
+TEST_F(EscalationApiTest, AnEnquiryAddressedToAnotherSchoolsOrUnknownStaffIsRefusedAndWritesNothing) {
+  using S = v1::EscalationService::Stub;
+  for (const char* to : {"schools/oak-park/staff/teacher", "schools/st-marys/staff/nobody", "not-a-name"}) {
+    v1::OpenEnquiryRequest req = OpenRequest();
+    req.mutable_enquiry()->set_addressed_to(to);
+    const Outcome o = Call(&S::OpenEnquiry, req, office_);
+    EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << to << ": " << o;
+  }
+  EXPECT_EQ(store_.enquiry_count(), 0u);
+  EXPECT_EQ(gate_.calls(), 0);
+  // A member of staff of the school: recorded and shown as sent.
+  v1::OpenEnquiryRequest req = OpenRequest();
+  req.mutable_enquiry()->set_addressed_to("schools/st-marys/staff/teacher");
+  v1::Enquiry out;
+  ASSERT_EQ(Call(&S::OpenEnquiry, req, office_, &out).code, grpc::StatusCode::OK);
+  EXPECT_EQ(out.addressed_to(), "schools/st-marys/staff/teacher");
+}
+
+TEST_F(EscalationApiTest, AChannelTheRouteRefusesIsRedirectedAndTheGuardianSeesTheSchoolsWords) {
+  using S = v1::EscalationService::Stub;
+  Route phone_only;
+  phone_only.owner = Person{"schools/st-marys/staff/office", "office"};
+  phone_only.channel_allowed = false;
+  phone_only.channel_rule = "Report absence by phone to the school office.";
+  directory_.SetRoute("attendance", phone_only);
+  const std::string g1 = Token("guardians/g1", {"guardian"}, {kSchool});
+  v1::OpenEnquiryRequest req = OpenRequest();
+  req.mutable_enquiry()->set_category("attendance");
+  v1::Enquiry out;
+  ASSERT_EQ(Call(&S::OpenEnquiry, req, g1, &out).code, grpc::StatusCode::OK);
+  EXPECT_EQ(out.state(), v1::ENQUIRY_STATE_REDIRECTED);
+  EXPECT_FALSE(out.has_acknowledge());
+  v1::ListEnquiryEventsRequest list;
+  list.set_parent(out.name());
+  v1::ListEnquiryEventsResponse events;
+  ASSERT_EQ(Call(&S::ListEnquiryEvents, list, g1, &events).code, grpc::StatusCode::OK);
+  ASSERT_EQ(events.events_size(), 2);
+  EXPECT_EQ(events.events(1).kind(), v1::ENQUIRY_EVENT_KIND_CHANNEL_REDIRECTED);
+  EXPECT_EQ(events.events(1).reason(), "Report absence by phone to the school office.");
 }
 
 TEST_F(EscalationApiTest, AGuardianReadsTheirOwnEnquiriesWithoutStaffFieldsAndNoOneElses) {

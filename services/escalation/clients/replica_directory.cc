@@ -200,16 +200,46 @@ absl::StatusOr<BreachSwitches> ReplicaDirectory::BreachPolicyOf(const std::strin
                         b.refer_to_complaints_at_top};
 }
 
-absl::StatusOr<std::vector<std::string>> ReplicaDirectory::PupilsOfGuardian(const std::string& guardian) {
+absl::StatusOr<std::vector<GuardianLink>> ReplicaDirectory::LinksOfGuardian(const std::string& guardian,
+                                                                            absl::Time at) {
   auto id = directory::ParseGuardianName(guardian);
-  if (!id) return std::vector<std::string>();
+  if (!id) return std::vector<GuardianLink>();
   PARLEY_ASSIGN_OR_RETURN(std::shared_ptr<const directory::ReplicaView> view, replica_->View());
-  std::vector<std::string> pupils;
+  std::vector<GuardianLink> links;
   for (const directory::PupilLink& link : view->LinksOfGuardian(*id)) {
-    if (link.court_order && link.court_order->no_information) continue;
-    pupils.push_back(directory::PupilName(link.school_id, link.pupil_id));
+    const directory::Snapshot* snapshot = view->School(link.school_id);
+    auto calendar = snapshot == nullptr ? nullptr : snapshot->SchoolCalendarOf(link.school_id);
+    const absl::TimeZone zone = calendar ? calendar->zone() : absl::UTCTimeZone();
+    links.push_back(GuardianLink{directory::PupilName(link.school_id, link.pupil_id),
+                                 directory::CourtOrderExcludes(link, absl::ToCivilDay(at, zone))});
   }
-  return pupils;
+  return links;
+}
+
+absl::StatusOr<Addressee> ReplicaDirectory::AddresseeOf(const std::string& staff, absl::Time at) {
+  auto id = directory::ParseSchoolScoped(staff, "staff");
+  if (!id) return NotAStaffName(staff);
+  std::shared_ptr<const directory::ReplicaView> view;
+  PARLEY_ASSIGN_OR_RETURN(const directory::Snapshot* snapshot, SchoolSnapshot(id->first, view));
+  const directory::Staff* member = snapshot->FindStaff(id->first, id->second);
+  if (member == nullptr) return NotFound(reason::kStaffNotFound, absl::StrCat("staff ", staff, " does not exist"));
+  auto calendar = snapshot->SchoolCalendarOf(id->first);
+  const absl::TimeZone zone = calendar ? calendar->zone() : absl::UTCTimeZone();
+  Addressee a;
+  switch (member->AvailabilityOn(absl::ToCivilDay(at, zone))) {
+    case directory::Staff::Availability::kAvailable:
+      a.availability = Addressee::Availability::kAvailable;
+      break;
+    case directory::Staff::Availability::kLeft:
+      a.availability = Addressee::Availability::kLeft;
+      break;
+    case directory::Staff::Availability::kAway:
+      a.availability = Addressee::Availability::kAway;
+      break;
+  }
+  if (!member->roles.empty()) a.role = member->roles.front();
+  a.policy_honours = snapshot->FindSchool(id->first)->school.policy.addressed_staff_own;
+  return a;
 }
 
 }  // namespace parley::escalation

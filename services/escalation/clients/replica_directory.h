@@ -32,9 +32,9 @@ class ReplicaDirectory final : public Directory, public DeadlineSource, public S
   absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t, bool outside_teaching) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
-  // Links under a no-information court order are left out: an enquiry about such a child would
-  // route to, and name, the child's staff.
-  absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string& guardian) override;
+  // Each link's court order is judged on the day of `at` in its school's time zone.
+  absl::StatusOr<std::vector<GuardianLink>> LinksOfGuardian(const std::string& guardian, absl::Time at) override;
+  absl::StatusOr<Addressee> AddresseeOf(const std::string& staff, absl::Time at) override;
 
  private:
   // The school's snapshot in the current view, with the view kept alive by `view`.

@@ -367,20 +367,67 @@ TEST_F(ReplicaDirectoryTest, AnEditIsAnsweredOnceTheReplicaHoldsIt) {
   EXPECT_EQ(*directory_.LineManagerOf("schools/st-marys/staff/oak-teacher"), "schools/st-marys/staff/ks2-lead");
 }
 
-// p-001 at oak-park is under a no-information order for g-002: not a child they may ask about.
-TEST_F(ReplicaDirectoryTest, AGuardiansPupilsAreTheirLinksAtEverySchoolButNoInformationOnes) {
-  absl::StatusOr<std::vector<std::string>> pupils = directory_.PupilsOfGuardian("guardians/g-001");
-  ASSERT_TRUE(pupils.ok()) << pupils.status();
-  EXPECT_THAT(*pupils, UnorderedElementsAre("schools/st-marys/pupils/p-001", "schools/st-marys/pupils/p-002",
-                                            "schools/oak-park/pupils/p-002"));
-  pupils = directory_.PupilsOfGuardian("guardians/g-002");
-  ASSERT_TRUE(pupils.ok()) << pupils.status();
-  EXPECT_THAT(*pupils, ElementsAre("schools/st-marys/pupils/p-001"));
-  for (const char* unknown : {"guardians/nobody", "g-001", ""}) {
-    pupils = directory_.PupilsOfGuardian(unknown);
-    ASSERT_TRUE(pupils.ok()) << unknown << ": " << pupils.status();
-    EXPECT_TRUE(pupils->empty()) << unknown;
-  }
+// Every link at every school, each saying whether a court order in force that day excludes the
+// guardian: p-001 at oak-park is under a no-information order for g-002.
+TEST_F(ReplicaDirectoryTest, AGuardiansLinksSayWhichACourtOrderExcludesOnTheDay) {
+  const absl::Time now = London(2025, 11, 3, 9);
+  auto pupils = [&](const std::string& guardian, absl::Time at) {
+    std::vector<std::string> out;
+    absl::StatusOr<std::vector<GuardianLink>> links = directory_.LinksOfGuardian(guardian, at);
+    EXPECT_TRUE(links.ok()) << links.status();
+    if (links.ok()) {
+      for (const GuardianLink& l : *links) out.push_back(absl::StrCat(l.pupil, l.excluded ? " excluded" : ""));
+    }
+    return out;
+  };
+  EXPECT_THAT(pupils("guardians/g-001", now),
+              UnorderedElementsAre("schools/st-marys/pupils/p-001", "schools/st-marys/pupils/p-002",
+                                   "schools/oak-park/pupils/p-002"));
+  EXPECT_THAT(pupils("guardians/g-002", now),
+              UnorderedElementsAre("schools/st-marys/pupils/p-001", "schools/oak-park/pupils/p-001 excluded"));
+  for (const char* unknown : {"guardians/nobody", "g-001", ""}) EXPECT_TRUE(pupils(unknown, now).empty()) << unknown;
+
+  // An order ending on 3 November still holds that day in London, and not the next.
+  directory::Directory dir = TestDirectory();
+  dir.guardians["g-002"].pupils.back().court_order->until = absl::CivilDay(2025, 11, 3);
+  absl::StatusOr<int64_t> version = feed_.Set(dir);
+  ASSERT_TRUE(version.ok()) << version.status();
+  ASSERT_TRUE(replica_.AwaitVersion(*version, kWait));
+  EXPECT_THAT(pupils("guardians/g-002", London(2025, 11, 3, 23, 30)),
+              ::testing::Contains("schools/oak-park/pupils/p-001 excluded"));
+  EXPECT_THAT(pupils("guardians/g-002", London(2025, 11, 4, 0, 30)),
+              ::testing::Contains("schools/oak-park/pupils/p-001"));
+}
+
+// Whom an enquiry is addressed to: their leave and leaving date on the school's day, their role,
+// and whether the school's policy gives them the matter.
+TEST_F(ReplicaDirectoryTest, AnAddresseeIsAvailableUnlessOnLeaveOrLeftThatDay) {
+  const std::string teacher = "schools/st-marys/staff/oak-teacher";
+  absl::StatusOr<Addressee> a = directory_.AddresseeOf(teacher, London(2025, 11, 3, 9));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->availability, Addressee::Availability::kAvailable);
+  EXPECT_FALSE(a->policy_honours);
+  EXPECT_FALSE(a->role.empty());
+  ExpectError(directory_.AddresseeOf("schools/st-marys/staff/nobody", London(2025, 11, 3, 9)).status(),
+              absl::StatusCode::kNotFound, reason::kStaffNotFound);
+
+  directory::Directory dir = TestDirectory();
+  dir.schools[kMarys].school.policy.addressed_staff_own = true;
+  directory::Staff& oak = dir.schools[kMarys].staff["oak-teacher"];
+  oak.away_from = absl::CivilDay(2025, 11, 10);
+  oak.away_until = absl::CivilDay(2025, 11, 14);
+  oak.leaving_date = absl::CivilDay(2025, 12, 19);
+  absl::StatusOr<int64_t> version = feed_.Set(dir);
+  ASSERT_TRUE(version.ok()) << version.status();
+  ASSERT_TRUE(replica_.AwaitVersion(*version, kWait));
+  auto on = [&](int m, int d) { return directory_.AddresseeOf(teacher, London(2025, m, d, 12))->availability; };
+  EXPECT_TRUE(directory_.AddresseeOf(teacher, London(2025, 11, 3, 9))->policy_honours);
+  EXPECT_EQ(on(11, 9), Addressee::Availability::kAvailable);
+  EXPECT_EQ(on(11, 10), Addressee::Availability::kAway);
+  EXPECT_EQ(on(11, 14), Addressee::Availability::kAway);
+  EXPECT_EQ(on(11, 17), Addressee::Availability::kAvailable);
+  EXPECT_EQ(on(12, 19), Addressee::Availability::kAvailable);  // their last day
+  EXPECT_EQ(on(12, 20), Addressee::Availability::kLeft);
 }
 
 TEST(ReplicaDirectoryNotLoadedTest, EveryAnswerIsUnavailableUntilTheReplicaHasLoaded) {
@@ -403,7 +450,8 @@ TEST(ReplicaDirectoryNotLoadedTest, EveryAnswerIsUnavailableUntilTheReplicaHasLo
   expect_stale(directory.PeriodAtOrAfter("schools/st-marys/staff/oak-teacher", q.clock_from, true).status());
   expect_stale(directory.Versions(kMarys).status());
   expect_stale(directory.BreachPolicyOf(kMarys).status());
-  expect_stale(directory.PupilsOfGuardian("guardians/g-001").status());
+  expect_stale(directory.LinksOfGuardian("guardians/g-001", q.clock_from).status());
+  expect_stale(directory.AddresseeOf("schools/st-marys/staff/oak-teacher", q.clock_from).status());
 }
 
 }  // namespace

@@ -56,6 +56,8 @@ const char* TemplateOf(const Notice& n) {
       return "escalation.informed";
     case Notice::Kind::kProgress:
       return n.promised_at ? "escalation.progress_promised" : "escalation.progress";
+    case Notice::Kind::kChannelRedirected:
+      return "escalation.channel_redirected";
   }
   return "escalation.notice";
 }
@@ -145,6 +147,7 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
     if (n.kind == Notice::Kind::kProgress) variables["progress"] = n.progress;
     nlohmann::json recipients = {{"staff", nlohmann::json::array()}, {"guardians", nlohmann::json::array()}};
     recipients[n.to_staff ? "staff" : "guardians"].push_back(n.recipient);
+    if (!n.how_to_reach.empty()) variables["how_to_reach"] = n.how_to_reach;
     row.notice_json = nlohmann::json{
         {"category", "escalation"},
         {"priority", n.urgent ? "emergency" : "important"},
@@ -244,16 +247,56 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
   PARLEY_ASSIGN_OR_RETURN(std::optional<WriteResult> replayed, Replay(key));
   if (replayed) return *std::move(replayed);
 
-  // A guardian opens only about their own children. The API decides whose intake this is (reach);
-  // the directory says whom the guardian is linked to. Asked here, after the replay (a retry is
-  // answered as it was first) and before routing, whose answer names the child's teacher, the gate
-  // or any write. Another family's child gets the answer a pupil that is not the school's gets, the
-  // same code, reason and words, so it cannot be told from no child.
-  if (!scope.guardian.empty() && !e.pupil.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(std::vector<std::string> children, directory_->PupilsOfGuardian(scope.guardian));
-    if (std::find(children.begin(), children.end(), e.pupil) == children.end()) {
-      return PupilNotFound(e.school_id, e.pupil);
+  // Parents and carers discuss only their own children, whoever records the enquiry (the guardian
+  // themselves, or the office taking a call). Asked after the replay (a retry is answered as it
+  // was first) and before the gate or any write; a guardian is refused before routing, whose
+  // answer names the child's teacher, while staff (who may read the directory) are refused after
+  // it, so a pupil not on roll is answered as that. A safeguarding concern is always taken (it
+  // goes to the DSL), but then the guardian is told nothing about the matter.
+  absl::Status refusal;
+  if (!e.guardian.empty() && !e.pupil.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(std::vector<GuardianLink> links, directory_->LinksOfGuardian(e.guardian, e.received_at));
+    auto link = std::find_if(links.begin(), links.end(), [&](const GuardianLink& l) { return l.pupil == e.pupil; });
+    if (link == links.end() || link->excluded) {
+      if (!e.safeguarding) {
+        // A guardian's own intake about another family's child gets the answer a pupil that is not
+        // the school's gets (the same code, reason and words), so it cannot be told from no child.
+        if (link == links.end() && !scope.guardian.empty()) return PupilNotFound(e.school_id, e.pupil);
+        if (link == links.end()) {
+          refusal =
+              FailedPrecondition(reason::kNotLinkedToPupil,
+                                 absl::StrCat(e.guardian, " is not linked to ", e.pupil,
+                                              ": parents and carers are invited to discuss only their own children"));
+        } else {
+          refusal = FailedPrecondition(reason::kCourtOrderExcludes,
+                                       absl::StrCat("a court order in force on the receipt date removes ", e.guardian,
+                                                    "'s contact with or information about ", e.pupil,
+                                                    ": the enquiry is not taken (a safeguarding concern would be)"));
+        }
+        if (!scope.guardian.empty()) return refusal;
+      } else {
+        e.guardian_not_told = true;
+      }
     }
+  }
+
+  // Addressed to a named member of staff of this school: known to the directory, or nothing is
+  // written (as for cover on reassignment, a typo must not decide who owns a matter).
+  std::optional<Addressee> addressee;
+  if (!e.addressed_to.empty()) {
+    if (e.addressed_to.rfind(absl::StrCat("schools/", e.school_id, "/staff/"), 0) != 0) {
+      return InvalidArgument(reason::kCrossSchoolReference,
+                             absl::StrCat("enquiry.addressed_to must be a member of staff of schools/", e.school_id));
+    }
+    absl::StatusOr<Addressee> found = directory_->AddresseeOf(e.addressed_to, e.received_at);
+    if (absl::IsNotFound(found.status()) || absl::IsInvalidArgument(found.status())) {
+      return InvalidArgument(reason::kUnknownStaff, absl::StrCat("enquiry.addressed_to ", e.addressed_to,
+                                                                 " is not a member of staff in the school's "
+                                                                 "directory (staff who have left keep their record "
+                                                                 "with a leaving date)"));
+    }
+    if (!found.ok()) return found.status();
+    addressee = *std::move(found);
   }
 
   e.id = NewEnquiryId();
@@ -285,6 +328,7 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
       return urgent.status();
     }
   }
+  PARLEY_RETURN_IF_ERROR(refusal);
   OpenRequest request;
   if (!e.guardian.empty()) {
     GateQuestion q;
@@ -308,6 +352,26 @@ absl::StatusOr<WriteResult> EnquiryService::Open(const RequestKey& key, EnquiryR
   }
   request.owner = route.owner.staff;
   request.owner_role = route.owner.role;
+  request.channel_allowed = route.channel_allowed;
+  request.channel_rule = route.channel_rule;
+  if (addressee) {
+    // Whom the parent named owns it when the school's policy says so and they can take it (on
+    // their own calendar where the policy's clock follows the owner); otherwise routing decides,
+    // and the routed event says why.
+    if (e.safeguarding) {
+      request.addressing = Addressing::kSafeguarding;
+    } else if (!addressee->policy_honours) {
+      request.addressing = Addressing::kNotHonoured;
+    } else if (addressee->availability == Addressee::Availability::kLeft) {
+      request.addressing = Addressing::kFallbackLeft;
+    } else if (addressee->availability == Addressee::Availability::kAway) {
+      request.addressing = Addressing::kFallbackAway;
+    } else {
+      request.addressing = Addressing::kTaken;
+      request.owner = e.addressed_to;
+      request.owner_role = addressee->role;
+    }
+  }
   for (const Person& p : route.also_notify) request.also_notify.push_back(p.staff);
   request.actor = actor;
   request.now = now;

@@ -69,9 +69,13 @@ class FakeDirectory final : public Directory {
     return at;
   }
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string&) override { return versions; }
-  // Staff open these enquiries: no guardian's links are asked.
-  absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string&) override {
-    return std::vector<std::string>();
+  // The one family these tests open enquiries for.
+  absl::StatusOr<std::vector<GuardianLink>> LinksOfGuardian(const std::string& guardian, absl::Time) override {
+    if (guardian != "guardians/g1") return std::vector<GuardianLink>();
+    return std::vector<GuardianLink>{GuardianLink{"schools/test-school/pupils/p1", false}};
+  }
+  absl::StatusOr<Addressee> AddresseeOf(const std::string&, absl::Time) override {
+    return NotFound(reason::kStaffNotFound, "no such member of staff");
   }
   std::pair<std::string, std::string> versions{"cal", "policy-1"};
 };

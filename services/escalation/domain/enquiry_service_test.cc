@@ -400,14 +400,175 @@ TEST_F(EnquiryServiceTest, AGuardianOpensAboutTheirOwnChildAndAnotherFamilysIsAn
   EXPECT_EQ(store_.enquiry_count(), 2u);
 }
 
-TEST_F(EnquiryServiceTest, StaffOpenAboutAnyPupilOfTheSchoolWithoutAskingForLinks) {
+// "Parents/carers will only be invited to discuss their own children": staff entering a call are
+// held to it as the guardian is, with a reason that says so; a safeguarding concern is still taken.
+TEST_F(EnquiryServiceTest, StaffRecordingForAGuardianNotLinkedToThePupilAreRefusedUnlessSafeguarding) {
   EnquiryRecord d = Draft();
-  d.enquiry.pupil = "schools/test-school/pupils/p2";  // g1 is not linked to them: staff may still
-  ASSERT_TRUE(service_->Open(Key(), d, "office", Describe).ok());
+  d.enquiry.pupil = "schools/test-school/pupils/p2";  // g1 is not linked to p2
+  const absl::Status refused = service_->Open(Key(), d, "office", Describe).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_EQ(ErrorReason(refused), reason::kNotLinkedToPupil);
+  EXPECT_EQ(store_.enquiry_count(), 0u);
+  EXPECT_EQ(gate_.calls(), 0);
+
+  // An unidentified caller's message names no guardian: nothing to check.
   d.enquiry.guardian.clear();
   ASSERT_TRUE(service_->Open(Key(), d, "office", Describe).ok());
-  EXPECT_EQ(directory_.guardian_calls(), 0);
-  EXPECT_EQ(store_.enquiry_count(), 2u);
+  EXPECT_EQ(directory_.guardian_calls(), 1);
+
+  // Flagged safeguarding: taken, to the DSL, and the guardian is told nothing, now or later.
+  d = Draft("safeguarding");
+  d.enquiry.pupil = "schools/test-school/pupils/p2";
+  d.enquiry.safeguarding = true;
+  absl::StatusOr<WriteResult> w = service_->Open(Key(), d, "office", Describe);
+  ASSERT_TRUE(w.ok()) << w.status();
+  const std::string id = IdOf(w->response);
+  EXPECT_EQ(Stored(id).owner, "schools/test-school/staff/dsl");
+  EXPECT_TRUE(Stored(id).enquiry.guardian_not_told);
+  ASSERT_TRUE(Do(id, ActionInput::Kind::kAcknowledge).ok());
+  for (const OutboxRow& row : store_.outbox()) {
+    EXPECT_EQ(row.notice_json.find("guardians/g1"), std::string::npos) << row.kind;
+  }
+  EXPECT_THAT(OutboxKinds(), ::testing::Not(::testing::Contains("escalation.acknowledgement")));
+}
+
+// A court order removing contact or information, in force on the day the message arrived,
+// refuses it whoever records it; from the day after it ends the guardian is heard again.
+TEST_F(EnquiryServiceTest, ACourtOrderInForceOnTheReceiptDateRefusesTheEnquiry) {
+  directory_.CourtOrder("guardians/g1", "schools/test-school/pupils/p1", kStart + absl::Hours(24));
+  for (const IntakeScope& scope : {IntakeScope::AnyPupil(), IntakeScope::ChildrenOf("guardians/g1")}) {
+    const absl::Status refused = service_->Open(Key(), Draft(), "office", Describe, scope).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+    EXPECT_EQ(ErrorReason(refused), reason::kCourtOrderExcludes);
+  }
+  EXPECT_EQ(store_.enquiry_count(), 0u);
+  EXPECT_EQ(gate_.calls(), 0);
+
+  // Safeguarding is taken; nothing about it goes to the guardian.
+  EnquiryRecord concern = Draft("safeguarding");
+  concern.enquiry.safeguarding = true;
+  absl::StatusOr<WriteResult> w = service_->Open(Key(), concern, "office", Describe);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_TRUE(Stored(IdOf(w->response)).enquiry.guardian_not_told);
+
+  clock_.Advance(absl::Hours(25));
+  absl::StatusOr<WriteResult> after = service_->Open(Key(), Draft(), "office", Describe);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_FALSE(Stored(IdOf(after->response)).enquiry.guardian_not_told);
+}
+
+// St Mary's: absence is reported by phone, "please do not email". An email on that route is
+// recorded with no clock and the guardian is told, in the route's words, how to reach the school.
+TEST_F(EnquiryServiceTest, AChannelTheRouteDoesNotTakeIsRecordedWithoutAClockAndTheGuardianIsTold) {
+  Route phone_only;
+  phone_only.owner = Person{"schools/test-school/staff/office", "office"};
+  phone_only.channel_allowed = false;
+  phone_only.channel_rule = "Report absence by phone to the school office; please do not email.";
+  directory_.SetRoute("attendance", phone_only);
+
+  const std::string id = OpenOne("attendance");
+  const EnquiryRecord r = Stored(id);
+  EXPECT_EQ(r.state, EnquiryState::kRedirected);
+  EXPECT_FALSE(r.next_due.has_value());
+  EXPECT_FALSE(ArmedTimer(id, "acknowledge").has_value());
+  EXPECT_FALSE(ArmedTimer(id, "respond").has_value());
+  ASSERT_EQ(r.enquiry.history.size(), 3u);  // received, gated, channel redirected
+  EXPECT_EQ(r.enquiry.history[2].kind, EventKind::kChannelRedirected);
+  EXPECT_EQ(r.enquiry.history[2].reason, phone_only.channel_rule);
+  ASSERT_THAT(OutboxKinds(), ElementsAre("escalation.channel_redirected"));
+  const nlohmann::json notice = nlohmann::json::parse(store_.outbox()[0].notice_json);
+  EXPECT_EQ(notice["recipients"]["guardians"], nlohmann::json::array({"guardians/g1"}));
+  EXPECT_EQ(notice["variables"]["how_to_reach"], phone_only.channel_rule);
+  // Nothing left to do: staff cannot acknowledge it.
+  EXPECT_EQ(Do(id, ActionInput::Kind::kAcknowledge).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  // Safeguarding is never refused, whatever the channel.
+  EnquiryRecord concern = Draft("attendance");
+  concern.enquiry.safeguarding = true;
+  absl::StatusOr<WriteResult> w = service_->Open(Key(), concern, "office", Describe);
+  ASSERT_TRUE(w.ok()) << w.status();
+  EXPECT_EQ(Stored(IdOf(w->response)).state, EnquiryState::kOpen);
+  EXPECT_EQ(Stored(IdOf(w->response)).owner, "schools/test-school/staff/dsl");
+}
+
+// Milton Road and Kenilworth: a message addressed to a member of staff is theirs, on their own
+// calendar where the policy's clock follows the owner, unless they have left or are on leave.
+TEST_F(EnquiryServiceTest, AnEnquiryAddressedToAMemberOfStaffIsTheirsWhileTheyCanTakeIt) {
+  const std::string kAddressed = "schools/test-school/staff/mrs-amos";
+  directory_.AddStaff(kAddressed);
+  directory_.HonourAddressing(true);
+  // She works Wednesdays only.
+  calendar::CalendarSpec spec;
+  spec.time_zone = "UTC";
+  spec.terms = {calendar::DateRange{absl::CivilDay(2024, 1, 1), absl::CivilDay(2030, 12, 31), "always"}};
+  spec.school_days = {false, false, true, false, false, false, false};
+  spec.core_hours = calendar::HoursRange{0, 24 * 60};
+  source_.SetOwnerCalendar(kAddressed, *calendar::Calendar::Build(spec));
+  auto open = [&](const std::string& to, bool safeguarding = false) {
+    EnquiryRecord d = Draft(safeguarding ? "safeguarding" : "learning");
+    d.enquiry.addressed_to = to;
+    d.enquiry.safeguarding = safeguarding;
+    return service_->Open(Key(), d, "office", Describe);
+  };
+  auto routed = [&](const std::string& id) {
+    for (const Event& ev : Stored(id).enquiry.history) {
+      if (ev.kind == EventKind::kRouted) return ev;
+    }
+    return Event{};
+  };
+
+  absl::StatusOr<WriteResult> taken = open(kAddressed);
+  ASSERT_TRUE(taken.ok()) << taken.status();
+  const std::string id = IdOf(taken->response);
+  EXPECT_EQ(Stored(id).owner, kAddressed);
+  EXPECT_EQ(Stored(id).enquiry.addressed_to, kAddressed);
+  EXPECT_EQ(routed(id).addressing, Addressing::kTaken);
+  // Her clocks are set on her calendar, not the school's.
+  ASSERT_TRUE(routed(id).acknowledge.has_value());
+  EXPECT_EQ(routed(id).acknowledge->owner, kAddressed);
+  EXPECT_EQ(routed(id).acknowledge->calendar_version, source_.CalendarFor(kAddressed).Fingerprint());
+  EXPECT_NE(routed(id).acknowledge->calendar_version, source_.Current().calendar);
+
+  // On long leave on the receipt date: routing decides, and the history says why.
+  directory_.SetAway(kAddressed, kStart - absl::Hours(24), kStart + absl::Hours(48));
+  absl::StatusOr<WriteResult> away = open(kAddressed);
+  ASSERT_TRUE(away.ok()) << away.status();
+  EXPECT_EQ(Stored(IdOf(away->response)).owner, kTeacher);
+  EXPECT_EQ(routed(IdOf(away->response)).addressing, Addressing::kFallbackAway);
+  // Back from leave: hers again.
+  clock_.Advance(absl::Hours(49));
+  absl::StatusOr<WriteResult> back = open(kAddressed);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(Stored(IdOf(back->response)).owner, kAddressed);
+  // Left: routing decides.
+  directory_.SetLeft(kAddressed, clock_.Now() - absl::Hours(1));
+  absl::StatusOr<WriteResult> left = open(kAddressed);
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(Stored(IdOf(left->response)).owner, kTeacher);
+  EXPECT_EQ(routed(IdOf(left->response)).addressing, Addressing::kFallbackLeft);
+
+  // Safeguarding goes to the DSL whoever was named.
+  absl::StatusOr<WriteResult> concern = open(kHead, /*safeguarding=*/true);
+  ASSERT_TRUE(concern.ok()) << concern.status();
+  EXPECT_EQ(Stored(IdOf(concern->response)).owner, "schools/test-school/staff/dsl");
+  EXPECT_EQ(routed(IdOf(concern->response)).addressing, Addressing::kSafeguarding);
+
+  // A school whose policy does not honour addressing records it and routes.
+  directory_.HonourAddressing(false);
+  absl::StatusOr<WriteResult> routed_anyway = open(kHead);
+  ASSERT_TRUE(routed_anyway.ok()) << routed_anyway.status();
+  EXPECT_EQ(Stored(IdOf(routed_anyway->response)).owner, kTeacher);
+  EXPECT_EQ(routed(IdOf(routed_anyway->response)).addressing, Addressing::kNotHonoured);
+
+  // Nobody in the directory, or another school's staff: refused, nothing written.
+  const size_t count = store_.enquiry_count();
+  const int gate_calls = gate_.calls();
+  EXPECT_EQ(ErrorReason(open("schools/test-school/staff/nobody").status()), reason::kUnknownStaff);
+  EXPECT_EQ(open("schools/other-school/staff/teacher").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_.enquiry_count(), count);
+  EXPECT_EQ(gate_.calls(), gate_calls);
+  // Not addressed: no addressing on the routed event.
+  EXPECT_FALSE(routed(OpenOne()).addressing.has_value());
 }
 
 TEST_F(EnquiryServiceTest, AGateOrDirectoryOutageWritesNothing) {
@@ -741,6 +902,7 @@ TEST_F(EnquiryServiceTest, ReadsGoThroughTheUseCases) {
 // does not exist, for reads and actions alike, before the etag; lists page over the scope only.
 TEST_F(EnquiryServiceTest, AScopeAnswersWhatItDoesNotCoverAsNotThere) {
   const std::string mine = OpenOne();
+  directory_.LinkGuardian("guardians/g2", "schools/test-school/pupils/p1");  // p1's other parent
   EnquiryRecord other_draft = Draft();
   other_draft.enquiry.guardian = "guardians/g2";
   absl::StatusOr<WriteResult> other_written = service_->Open(Key(), other_draft, "office", Describe);

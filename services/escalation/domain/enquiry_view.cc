@@ -156,6 +156,11 @@ Replay ReplayHistory(const Enquiry& e) {
         Replace(r.respond, ev.respond);
         Replace(r.follow_up, ev.follow_up);
         break;
+      case EventKind::kChannelRedirected:
+        // The route does not take this channel: like the gate's REDIRECT, no clock runs.
+        v.state = EnquiryState::kRedirected;
+        r.closed_at = ev.at;
+        break;
     }
   }
   return r;

@@ -68,6 +68,8 @@ const char* EventKindWord(EventKind kind) {
       return "recomputed";
     case EventKind::kProgressRecorded:
       return "progress recorded";
+    case EventKind::kChannelRedirected:
+      return "channel redirected";
   }
   return "unknown";
 }
@@ -84,6 +86,22 @@ const char* GateOutcomeWord(GateOutcome outcome) {
       return "NO_RESPONSE_REQUIRED";
   }
   return "UNKNOWN";
+}
+
+const char* AddressingWord(Addressing addressing) {
+  switch (addressing) {
+    case Addressing::kTaken:
+      return "taken by the member of staff addressed";
+    case Addressing::kFallbackLeft:
+      return "routed: the member of staff addressed has left";
+    case Addressing::kFallbackAway:
+      return "routed: the member of staff addressed is on leave";
+    case Addressing::kNotHonoured:
+      return "routed: the school's policy does not give addressed matters to the person named";
+    case Addressing::kSafeguarding:
+      return "routed to the DSL: safeguarding";
+  }
+  return "unknown";
 }
 
 int64_t NextSeq(const Enquiry& enquiry) { return enquiry.history.empty() ? 1 : enquiry.history.back().seq + 1; }

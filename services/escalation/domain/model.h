@@ -43,7 +43,18 @@ enum class EventKind {
   kReassigned = 13,
   kMarkedAbusive = 14,
   kRecomputed = 15,
-  kProgressRecorded = 22,  // staff told the guardian how the matter stands
+  kProgressRecorded = 22,   // staff told the guardian how the matter stands
+  kChannelRedirected = 16,  // the route does not take this channel: recorded, no clock, guardian told how
+};
+
+// What became of an enquiry addressed to a member of staff, on its routed event. Values match
+// parley.escalation.v1.Addressing.
+enum class Addressing {
+  kTaken = 1,         // the school's policy honours addressing and they could take it: they own it
+  kFallbackLeft = 2,  // they had left by the receipt date: routing decided
+  kFallbackAway = 3,  // they were on long leave on the receipt date: routing decided
+  kNotHonoured = 4,   // the school's policy does not give addressed matters to the person named
+  kSafeguarding = 5,  // a safeguarding concern goes to the DSL whoever it was addressed to
 };
 
 // Values match parley.escalation.v1.EnquiryState.
@@ -112,6 +123,8 @@ struct Event {
   std::optional<ClockSnapshot> acknowledge;
   std::optional<ClockSnapshot> respond;
   std::optional<ClockSnapshot> follow_up;
+  // kRouted of an enquiry addressed to someone: whether they took it, or why routing decided.
+  std::optional<Addressing> addressing;
 };
 
 struct Enquiry {
@@ -130,6 +143,11 @@ struct Enquiry {
   bool urgent = false;
   std::string subject_ref;  // personal data: never logged
   std::string body_ref;     // personal data: never logged
+  // "schools/{school}/staff/{id}": the member of staff the parent named; empty when none.
+  std::string addressed_to;
+  // The guardian is told nothing about this matter: they are not linked to its pupil, or a court
+  // order in force on the receipt date excludes them (taken only as a safeguarding concern).
+  bool guardian_not_told = false;
   std::vector<Event> history;
 };
 
@@ -137,7 +155,8 @@ struct Enquiry {
 const char* StateWord(EnquiryState state);
 const char* StageWord(Stage stage);
 const char* EventKindWord(EventKind kind);
-const char* GateOutcomeWord(GateOutcome outcome);  // "ALLOW", "DEFER", ... as the API shows them
+const char* GateOutcomeWord(GateOutcome outcome);   // "ALLOW", "DEFER", ... as the API shows them
+const char* AddressingWord(Addressing addressing);  // "taken", "fell back: left", ...
 
 // The sequence number the next appended event takes.
 int64_t NextSeq(const Enquiry& enquiry);

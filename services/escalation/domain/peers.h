@@ -75,6 +75,20 @@ struct BreachSwitches {
   bool refer_to_complaints_at_top = true;
 };
 
+// A guardian's link to a pupil, for intake's "only their own children".
+struct GuardianLink {
+  std::string pupil;      // "schools/{school}/pupils/{pupil}"
+  bool excluded = false;  // a court order in force removes contact with or information about the pupil
+};
+
+// A member of staff named by the parent, and whether the school gives them the matter.
+struct Addressee {
+  enum class Availability { kAvailable, kLeft, kAway };
+  Availability availability = Availability::kAvailable;  // on the receipt date
+  std::string role;                                      // their first role in the directory, shown as the owner's role
+  bool policy_honours = false;  // the school's policy gives an addressed matter to the person named
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
@@ -93,10 +107,14 @@ class Directory {
   virtual absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) = 0;
   // What the school's policy says a breach does (contacts' BreachPolicy).
   virtual absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) = 0;
-  // The pupils `guardian` ("guardians/{id}") is linked to, as "schools/{school}/pupils/{pupil}", at
-  // every school; empty when the directory knows no such guardian. Asked when a guardian opens an
-  // enquiry about a pupil, and never cached: a link removed stops the next intake.
-  virtual absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string& guardian) = 0;
+  // The pupils `guardian` ("guardians/{id}") is linked to at every school, each with whether a
+  // court order in force on the day of `at` (the school's day) removes contact or information;
+  // empty when the directory knows no such guardian. Asked at every intake naming a guardian and a
+  // pupil, whoever records it, and never cached: a link removed stops the next intake.
+  virtual absl::StatusOr<std::vector<GuardianLink>> LinksOfGuardian(const std::string& guardian, absl::Time at) = 0;
+  // The member of staff an enquiry is addressed to ("schools/{school}/staff/{id}"), as on the day
+  // of `at`: NOT_FOUND (STAFF_NOT_FOUND) when the school's directory does not hold them.
+  virtual absl::StatusOr<Addressee> AddresseeOf(const std::string& staff, absl::Time at) = 0;
 };
 
 // The answer for a pupil that is not the school's: routing's (contacts' NOT_FOUND PUPIL_NOT_FOUND,

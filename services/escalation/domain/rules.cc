@@ -111,6 +111,9 @@ class Draft {
   // Null when there is nobody to tell (an unidentified sender); otherwise valid until the next Notify.
   Notice* Notify(Notice::Kind kind, const std::string& recipient, bool to_staff, absl::Time at) {
     if (recipient.empty()) return nullptr;
+    // Not linked to the pupil, or a court order excludes them: nothing about the matter reaches
+    // them (notifications also drops a copy a court order made later excludes).
+    if (!to_staff && after_.guardian_not_told) return nullptr;
     Notice n;
     n.kind = kind;
     n.recipient = recipient;
@@ -192,7 +195,8 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
   if (deferred && !request.gate->next_allowed_time.has_value()) {
     return InvalidArgument("DEFER_WITHOUT_WINDOW", "a DEFER decision must say when the next allowed window opens");
   }
-  if (!gated_away && request.owner.empty()) {
+  const bool channel_refused = !fresh.safeguarding && !request.channel_allowed;
+  if (!gated_away && !channel_refused && request.owner.empty()) {
     return InvalidArgument("OWNER_REQUIRED", "an enquiry that starts a clock needs an owner");
   }
 
@@ -217,6 +221,16 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
     }
     return d.Finish(request.now, source);
   }
+  // A channel the route does not take: recorded, no clock, the guardian told how to reach the
+  // school in the route's own words. Safeguarding is never refused.
+  if (!fresh.safeguarding && !request.channel_allowed) {
+    d.Add(EventKind::kChannelRedirected, request.actor, request.now).reason = request.channel_rule;
+    // The template needs the words; a route that gives none still tells the guardian where to go.
+    if (Notice* n = d.Notify(Notice::Kind::kChannelRedirected, fresh.guardian, false, request.now)) {
+      n->how_to_reach = request.channel_rule.empty() ? "Please contact the school office." : request.channel_rule;
+    }
+    return d.Finish(request.now, source);
+  }
 
   // DEFER: the clock starts at the next allowed window (never before receipt).
   const absl::Time from = deferred ? std::max(fresh.received_at, *request.gate->next_allowed_time) : fresh.received_at;
@@ -230,6 +244,7 @@ absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, 
   routed.acknowledge = std::move(ack);
   routed.respond = std::move(respond);
   routed.follow_up = std::move(follow_up);
+  routed.addressing = request.addressing;
   if (fresh.safeguarding) {
     d.Notify(Notice::Kind::kSafeguardingAlert, request.owner, true, request.now);
     for (const std::string& deputy : request.also_notify) {

@@ -37,6 +37,7 @@ struct Notice {
     kFollowUpBreach = 10,       // staff: owner and line manager: the follow-up action is overdue
     kInformed = 11,             // staff or external contact the route names besides the owner
     kProgress = 22,             // guardian: how the matter stands (RecordProgress)
+    kChannelRedirected = 16,    // guardian: the route does not take that channel; how to reach the school
   };
   Kind kind = Kind::kAssigned;
   std::string recipient;  // staff or guardian resource name
@@ -47,6 +48,7 @@ struct Notice {
   // An urgent or safeguarding matter: a teacher is told during teaching hours too. Every other
   // staff notice to a member of staff who teaches waits until they are out of class.
   bool interrupts_teaching = false;
+  std::string how_to_reach;  // kChannelRedirected: the route's channel rule, the school's own words
   // Stable across retries of the same decision: the outbox's idempotency key.
   std::string key;
   // Guardian notices that carry the promise in force (kAcknowledgement, kProgress) and the update.
@@ -105,9 +107,17 @@ struct OpenRequest {
   std::string actor;
   absl::Time now;
   std::string owner_role;  // the owner's role as routing named it ("class_teacher", "dsl")
+  // The route does not accept the enquiry's channel (St Mary's: absence by phone only): the
+  // enquiry is recorded with no clock and the guardian is told the route's own words,
+  // `channel_rule`. Ignored for safeguarding matters, which are never refused.
+  bool channel_allowed = true;
+  std::string channel_rule{};
+  // Set when the enquiry was addressed to someone: whether `owner` is them, or why routing chose.
+  std::optional<Addressing> addressing{};
 };
 
 // `fresh` has no history yet. INVALID_ARGUMENT for a DEFER without a window or a missing owner.
+// A guardian with `guardian_not_told` set is sent nothing, now or later.
 absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, DeadlineSource& source);
 
 // --- Staff actions -------------------------------------------------------------------------------

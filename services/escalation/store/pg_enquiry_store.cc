@@ -58,7 +58,7 @@ const std::string kEnquiryColumns =
                  ", subject, subject_ref, body_ref, safeguarding, state, owner, rung, cycle, ", Micros("ack_due"),
                  ", ack_status, ", Micros("respond_due"), ", respond_status, ", Micros("next_due"), ", row_version, ",
                  Micros("create_time"), ", ", Micros("update_time"), ", seq, owner_role, teaching_subject, ",
-                 Micros("follow_up_due"), ", follow_up_status, urgent");
+                 Micros("follow_up_due"), ", follow_up_status, urgent, addressed_to, guardian_not_told");
 constexpr int kEnquirySeqColumn = 24;
 
 EnquiryRecord RecordFrom(const pqxx::row& r) {
@@ -93,6 +93,8 @@ EnquiryRecord RecordFrom(const pqxx::row& r) {
   rec.follow_up_due = OptionalTimeAt(r[27]);
   rec.follow_up_status = OptionalEnum<ClockStatus>(r[28]);
   e.urgent = r[29].as<bool>();
+  e.addressed_to = r[30].c_str();
+  e.guardian_not_told = r[31].as<bool>();
   return rec;
 }
 
@@ -106,7 +108,7 @@ const std::string kEventColumns = absl::StrCat(
     "seq, kind, ", Micros("at"), ", actor, owner, rung, reason, gate, gate_decision, stage, ", Micros("breached_due"),
     ", parent_requested, ", SnapshotColumns("ack_"), ", ", SnapshotColumns("resp_"),
     ", owner_role, gate_arrangement, gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, ",
-    Micros("gate_decided_at"), ", ", SnapshotColumns("fup_"), ", ", Micros("promised_at"), ", progress");
+    Micros("gate_decided_at"), ", ", SnapshotColumns("fup_"), ", ", Micros("promised_at"), ", progress, addressing");
 
 // The clock_from column tells whether the event set this clock (it is always set in a snapshot).
 std::optional<ClockSnapshot> SnapshotFrom(const pqxx::row& r, int first, Stage stage) {
@@ -148,6 +150,7 @@ Event EventFrom(const pqxx::row& r) {
   ev.follow_up = SnapshotFrom(r, 32, Stage::kFollowUp);
   ev.promised_at = OptionalTimeAt(r[39]);
   ev.progress = r[40].c_str();
+  ev.addressing = OptionalEnum<Addressing>(r[41]);
   return ev;
 }
 
@@ -219,7 +222,8 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
       "NULLIF($16, '')::timestamptz, NULLIF($17, '')::timestamptz, $18, $19, $20, NULLIF($21, '')::timestamptz, "
       "NULLIF($22, '')::timestamptz, NULLIF($23, '')::timestamptz, $24, $25, $26, $27, $28, $29, $30, $31::int, $32, "
       "$33::bigint, NULLIF($34, '')::timestamptz, NULLIF($35, '')::timestamptz, NULLIF($36, '')::timestamptz, "
-      "NULLIF($37, '')::timestamptz, $38, $39, $40, $41, NULLIF($42, '')::timestamptz, $43)";
+      "NULLIF($37, '')::timestamptz, $38, $39, $40, $41, NULLIF($42, '')::timestamptz, $43, "
+      "NULLIF($44::int, 0)::smallint)";
   RowParams params;
   for (const Event& ev : events) {
     const SnapshotParams ack = ToParams(ev.acknowledge), resp = ToParams(ev.respond), fup = ToParams(ev.follow_up);
@@ -262,6 +266,7 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
     params.Add(fup.explanation);
     params.Add(TimeParam(ev.promised_at));
     params.Add(ev.progress.c_str());
+    params.Add(int64_t{EnumParam(ev.addressing)});
   }
   txn.exec_params(
       absl::StrCat("INSERT INTO enquiry_events (school_id, enquiry_id, seq, kind, at, actor, owner, rung, "
@@ -271,8 +276,9 @@ void InsertEvents(pqxx::work& txn, const std::string& school_id, const std::stri
                    "resp_policy_version, ack_explanation, resp_explanation, owner_role, gate_arrangement, "
                    "gate_arrangement_version, gate_premises_ban, gate_premises_ban_version, "
                    "gate_decided_at, fup_clock_from, fup_clock_start, fup_due, fup_owner, "
-                   "fup_calendar_version, fup_policy_version, fup_explanation, promised_at, progress) VALUES ",
-                   ValuesRows(kRow, 43, events.size())),
+                   "fup_calendar_version, fup_policy_version, fup_explanation, promised_at, progress, addressing) "
+                   "VALUES ",
+                   ValuesRows(kRow, 44, events.size())),
       params.dynamic());
 }
 
@@ -496,11 +502,11 @@ absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const 
                 "INSERT INTO enquiries (school_id, id, pupil, guardian, sender_description, channel, category, "
                 "received_at, subject, subject_ref, body_ref, safeguarding, state, row_version, teaching_subject, "
                 "owner, rung, cycle, owner_role, ack_due, ack_status, respond_due, respond_status, next_due, "
-                "follow_up_due, follow_up_status, urgent) "
+                "follow_up_due, follow_up_status, urgent, addressed_to, guardian_not_told) "
                 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz, $9, $10, $11, $12, $13, 1, $14, $15, $16, $17, "
                 "$18, NULLIF($19, '')::timestamptz, NULLIF($20::int, 0)::smallint, NULLIF($21, '')::timestamptz, "
                 "NULLIF($22::int, 0)::smallint, NULLIF($23, '')::timestamptz, NULLIF($24, '')::timestamptz, "
-                "NULLIF($25::int, 0)::smallint, $26) "
+                "NULLIF($25::int, 0)::smallint, $26, $27, $28) "
                 "ON CONFLICT (school_id, id) DO NOTHING RETURNING ",
                 Micros("create_time"), ", ", Micros("update_time")),
             e.school_id, e.id, e.pupil, e.guardian, record.sender_description, static_cast<int>(e.channel), e.category,
@@ -508,7 +514,7 @@ absl::StatusOr<WriteResult> PgEnquiryStore::Create(const RequestKey& key, const 
             static_cast<int>(record.state), e.teaching_subject, record.owner, record.rung, record.cycle,
             record.owner_role, TimeParam(record.ack_due), EnumParam(record.ack_status), TimeParam(record.respond_due),
             EnumParam(record.respond_status), TimeParam(record.next_due), TimeParam(record.follow_up_due),
-            EnumParam(record.follow_up_status), e.urgent);
+            EnumParam(record.follow_up_status), e.urgent, e.addressed_to, e.guardian_not_told);
         if (inserted.empty()) {
           return AlreadyExists(reason::kEnquiryExists,
                                absl::StrCat("enquiry ", e.id, " already exists at school ", e.school_id));

@@ -97,6 +97,26 @@ void FakeDirectory::LinkGuardian(const std::string& guardian, const std::string&
   absl::MutexLock lock(&mu_);
   children_[guardian].push_back(pupil);
 }
+void FakeDirectory::CourtOrder(const std::string& guardian, const std::string& pupil, std::optional<absl::Time> until) {
+  absl::MutexLock lock(&mu_);
+  std::vector<std::string>& children = children_[guardian];
+  if (std::find(children.begin(), children.end(), pupil) == children.end()) children.push_back(pupil);
+  orders_[{guardian, pupil}] = until.value_or(absl::InfiniteFuture());
+}
+void FakeDirectory::HonourAddressing(bool honour) {
+  absl::MutexLock lock(&mu_);
+  honour_addressing_ = honour;
+}
+void FakeDirectory::SetAway(const std::string& staff, absl::Time from, absl::Time until) {
+  absl::MutexLock lock(&mu_);
+  line_managers_.emplace(staff, "");
+  away_[staff] = {from, until};
+}
+void FakeDirectory::SetLeft(const std::string& staff, absl::Time left) {
+  absl::MutexLock lock(&mu_);
+  line_managers_.emplace(staff, "");
+  left_[staff] = left;
+}
 void FakeDirectory::Fail(absl::Status status) {
   absl::MutexLock lock(&mu_);
   fail_ = std::move(status);
@@ -151,12 +171,34 @@ absl::StatusOr<BreachSwitches> FakeDirectory::BreachPolicyOf(const std::string&)
   return switches_;
 }
 
-absl::StatusOr<std::vector<std::string>> FakeDirectory::PupilsOfGuardian(const std::string& guardian) {
+absl::StatusOr<std::vector<GuardianLink>> FakeDirectory::LinksOfGuardian(const std::string& guardian, absl::Time at) {
   absl::MutexLock lock(&mu_);
   ++guardian_calls_;
   if (!fail_.ok()) return fail_;
+  std::vector<GuardianLink> links;
   auto it = children_.find(guardian);
-  return it != children_.end() ? it->second : std::vector<std::string>();
+  if (it == children_.end()) return links;
+  for (const std::string& pupil : it->second) {
+    auto order = orders_.find({guardian, pupil});
+    links.push_back(GuardianLink{pupil, order != orders_.end() && at <= order->second});
+  }
+  return links;
+}
+
+absl::StatusOr<Addressee> FakeDirectory::AddresseeOf(const std::string& staff, absl::Time at) {
+  absl::MutexLock lock(&mu_);
+  if (!fail_.ok()) return fail_;
+  if (line_managers_.count(staff) == 0) return NotFound(reason::kStaffNotFound, "no such member of staff");
+  Addressee a;
+  a.role = "class_teacher";
+  a.policy_honours = honour_addressing_;
+  if (auto left = left_.find(staff); left != left_.end() && at >= left->second) {
+    a.availability = Addressee::Availability::kLeft;
+  } else if (auto away = away_.find(staff);
+             away != away_.end() && at >= away->second.first && at < away->second.second) {
+    a.availability = Addressee::Availability::kAway;
+  }
+  return a;
 }
 
 int FakeDirectory::route_calls() const {

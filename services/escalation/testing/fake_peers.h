@@ -56,6 +56,16 @@ class FakeDirectory final : public Directory {
   void SetBreachSwitches(BreachSwitches switches);
   // Links `guardian` to `pupil` ("schools/{school}/pupils/{id}").
   void LinkGuardian(const std::string& guardian, const std::string& pupil);
+  // A court order removing `guardian`'s contact about `pupil` (linked by this call if not yet),
+  // in force until `until` (inclusive); open-ended when unset.
+  void CourtOrder(const std::string& guardian, const std::string& pupil,
+                  std::optional<absl::Time> until = std::nullopt);
+  // Whether the school's policy gives an addressed matter to the person named (off by default).
+  void HonourAddressing(bool honour);
+  // Staff known by AddStaff or the defaults are available unless given leave or a leaving time:
+  // away in [from, until), left at and after `left`.
+  void SetAway(const std::string& staff, absl::Time from, absl::Time until);
+  void SetLeft(const std::string& staff, absl::Time left);
   void Fail(absl::Status status);  // every call fails with it until cleared with OkStatus
 
   absl::StatusOr<Route> RouteEnquiry(const std::string& school_id, const std::string& pupil,
@@ -68,7 +78,8 @@ class FakeDirectory final : public Directory {
                                              absl::Time at) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
-  absl::StatusOr<std::vector<std::string>> PupilsOfGuardian(const std::string& guardian) override;
+  absl::StatusOr<std::vector<GuardianLink>> LinksOfGuardian(const std::string& guardian, absl::Time at) override;
+  absl::StatusOr<Addressee> AddresseeOf(const std::string& staff, absl::Time at) override;
 
   int route_calls() const;
   int ladder_calls() const;
@@ -87,6 +98,11 @@ class FakeDirectory final : public Directory {
   std::pair<std::string, std::string> versions_ ABSL_GUARDED_BY(mu_);
   BreachSwitches switches_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::vector<std::string>> children_ ABSL_GUARDED_BY(mu_);
+  // (guardian, pupil) → until when a court order excludes them (InfiniteFuture: open-ended).
+  std::map<std::pair<std::string, std::string>, absl::Time> orders_ ABSL_GUARDED_BY(mu_);
+  bool honour_addressing_ ABSL_GUARDED_BY(mu_) = false;
+  std::map<std::string, std::pair<absl::Time, absl::Time>> away_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, absl::Time> left_ ABSL_GUARDED_BY(mu_);
   absl::Status fail_ ABSL_GUARDED_BY(mu_);
   int route_calls_ ABSL_GUARDED_BY(mu_) = 0;
   int ladder_calls_ ABSL_GUARDED_BY(mu_) = 0;
