@@ -87,6 +87,11 @@ ESCALATION = {
         "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}} (reference {{enquiry}}). As "
         "agreed with you, please use the channel and contact named in your communication arrangement; your message "
         "has been passed to them."),
+    "escalation.channel_redirected": (
+        "How to reach us about this: {{category}}",
+        "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}} (reference {{enquiry}}). "
+        "We do not take {{category}} matters this way, so it has been recorded but will not be answered. "
+        "{{how_to_reach}}"),
     "escalation.reopened": (
         "Enquiry reopened: {{category}}",
         "Dear {{recipient_name}},\n\nThe {{category}} enquiry {{enquiry}} about {{pupil_names}} has been reopened "
