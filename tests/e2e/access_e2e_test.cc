@@ -748,13 +748,26 @@ void MakeRecords(const Fixture& fx, const Family& family, const std::string& sch
 
 void ChooseFamilies(Fixture* fx) {
   const Demo& demo = suite->demo;
-  // B: a family at the school with a court order; F: a family with children at the school and at
-  // another school.
+  // B: a family at the school with a court order on one guardian; F: a family with children at the
+  // school and at another school.
   for (const kv1::Guardian& g : demo.trust.guardians()) {
     Family fam = demo.FamilyOf("B", g);
     bool court =
         std::any_of(g.pupils().begin(), g.pupils().end(), [](const kv1::PupilLink& l) { return l.has_court_order(); });
-    if (fx->b.guardian.empty() && court && AllAt(fam, kSchool)) fx->b = fam;
+    if (fx->b.guardian.empty() && court && AllAt(fam, kSchool)) {
+      // The family speaks through a guardian the order does not touch: the court-ordered one's
+      // enquiries are refused at intake (COURT_ORDER_EXCLUDES).
+      for (const kv1::Guardian* other : fam.guardians) {
+        const bool clear = std::none_of(other->pupils().begin(), other->pupils().end(),
+                                        [](const kv1::PupilLink& l) { return l.has_court_order(); });
+        if (!clear) continue;
+        Family through = demo.FamilyOf("B", *other);
+        if (AllAt(through, kSchool) && AnyCourtOrder(through)) {
+          fx->b = through;
+          break;
+        }
+      }
+    }
     std::set<std::string> schools;
     for (const kv1::Pupil* p : fam.pupils) schools.insert(SchoolOf(p->name()));
     if (fx->f.guardian.empty() && schools.size() == 2 && schools.count(kSchool) && !AnyCourtOrder(fam)) {
