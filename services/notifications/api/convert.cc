@@ -295,7 +295,10 @@ v1::Message ToProto(const Message& m, const Notice& notice) {
                         ? absl::StrCat("schools/", m.school_id, "/staff/", m.recipient_id)
                         : absl::StrCat("schools/", m.school_id, "/externalContacts/", m.recipient_id));
   for (const std::string& g : m.household_members) out.add_household_members(absl::StrCat("guardians/", g));
-  for (const std::string& p : m.pupil_ids) out.add_pupils(absl::StrCat("schools/", m.school_id, "/pupils/", p));
+  for (const std::string& p : m.pupil_ids) {
+    const auto [school_id, pupil_id] = PupilOf(m, p);
+    out.add_pupils(absl::StrCat("schools/", school_id, "/pupils/", pupil_id));
+  }
   out.set_locale(m.locale);
   out.set_subject(m.subject);
   out.set_body(m.body);
@@ -326,7 +329,7 @@ void AddConsentReplies(const Message& m, const std::vector<ConsentRow>& rows, v1
     const bool theirs =
         row.guardian_id == m.recipient_id ||
         std::find(m.household_members.begin(), m.household_members.end(), row.guardian_id) != m.household_members.end();
-    const bool about_their_pupil = std::find(m.pupil_ids.begin(), m.pupil_ids.end(), row.pupil_id) != m.pupil_ids.end();
+    const bool about_their_pupil = NamesPupil(m, row.school_id.empty() ? m.school_id : row.school_id, row.pupil_id);
     if (theirs && about_their_pupil) *out->add_consent_replies() = ReplyOf(m.school_id, row);
   }
 }

@@ -326,16 +326,15 @@ grpc::Status NotificationsApi::ReplyToConsent(grpc::ServerContext* ctx, const v1
     }
     bool own = false;
     PARLEY_ASSIGN_OR_RETURN(Message m, ReadableMessage(caller, ref, &own));
-    if (pupil.first != m.school_id ||
-        std::find(m.pupil_ids.begin(), m.pupil_ids.end(), pupil.second) == m.pupil_ids.end()) {
+    if (!NamesPupil(m, pupil.first, pupil.second)) {
       return InvalidArgument(reason::kInvalidField, "pupil is not one of the pupils the message names");
     }
     PARLEY_ASSIGN_OR_RETURN(Notice n, notifications_->GetNotice(ref.notice));
     const absl::Status written = Written<v1::Message, Message>(
         caller, *req, "ReplyToConsent", [n](const Message& copy) { return ToProto(copy, n); },
         [&](const RequestKey& key, const Encoder<Message>& encode) {
-          return notifications_->ReplyToConsent(key, ref, pupil.second, static_cast<ConsentAnswer>(req->answer()),
-                                                encode);
+          return notifications_->ReplyToConsent(key, ref, PupilEntry(m, pupil.first, pupil.second),
+                                                static_cast<ConsentAnswer>(req->answer()), encode);
         },
         resp);
     PARLEY_RETURN_IF_ERROR(written);

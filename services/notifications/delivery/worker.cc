@@ -143,7 +143,8 @@ AttemptResult DeliveryWorker::Send(const ClaimedDelivery& c, const std::map<std:
   const PersonDetails& person = who->second;
   std::map<std::string, PersonDetails> pupils;
   for (const std::string& p : c.copy.pupil_ids) {
-    auto it = details.find(PupilName(c.copy.school_id, p));
+    const auto [school_id, pupil_id] = PupilOf(c.copy, p);
+    auto it = details.find(PupilName(school_id, pupil_id));
     if (it != details.end()) pupils[p] = it->second;
   }
   const RenderedCopy text =
@@ -262,7 +263,10 @@ absl::StatusOr<int> DeliveryWorker::RunOnce() {
   std::set<std::string> wanted;
   for (const ClaimedDelivery& c : *claimed) {
     wanted.insert(RecipientName(c.copy));
-    for (const std::string& p : c.copy.pupil_ids) wanted.insert(PupilName(c.copy.school_id, p));
+    for (const std::string& p : c.copy.pupil_ids) {
+      const auto [school_id, pupil_id] = PupilOf(c.copy, p);
+      wanted.insert(PupilName(school_id, pupil_id));
+    }
   }
   absl::StatusOr<std::map<std::string, PersonDetails>> details =
       contacts_->Lookup(std::vector<std::string>(wanted.begin(), wanted.end()));

@@ -1,5 +1,6 @@
 #include "services/notifications/domain/model.h"
 
+#include <algorithm>
 #include <iterator>
 
 namespace parley::notifications {
@@ -22,6 +23,21 @@ std::optional<Enum> FromWord(const char* const (&words)[N], std::string_view wor
 }
 
 }  // namespace
+
+std::string PupilEntry(const Message& m, const std::string& school_id, const std::string& pupil_id) {
+  return school_id == m.school_id ? pupil_id : school_id + "/" + pupil_id;
+}
+
+std::pair<std::string, std::string> PupilOf(const Message& m, const std::string& entry) {
+  const size_t slash = entry.find('/');
+  if (slash == std::string::npos) return {m.school_id, entry};
+  return {entry.substr(0, slash), entry.substr(slash + 1)};
+}
+
+bool NamesPupil(const Message& m, const std::string& school_id, const std::string& pupil_id) {
+  const std::string entry = PupilEntry(m, school_id, pupil_id);
+  return std::find(m.pupil_ids.begin(), m.pupil_ids.end(), entry) != m.pupil_ids.end();
+}
 
 const char* CategoryWord(Category c) { return kCategoryWords[static_cast<int>(c)]; }
 const char* PriorityWord(Priority p) { return kPriorityWords[static_cast<int>(p)]; }

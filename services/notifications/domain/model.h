@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/civil_time.h"
@@ -139,7 +140,7 @@ struct Message {
   RecipientKind recipient_kind = RecipientKind::kGuardian;
   std::string recipient_id;                    // guardian, staff or external contact id
   std::vector<std::string> household_members;  // guardian ids sharing this copy's letter
-  std::vector<std::string> pupil_ids;          // at school_id
+  std::vector<std::string> pupil_ids;          // entries: see PupilEntry
   std::string locale;
   std::vector<DeliveryChannel> fallbacks;  // channels still to try after a permanent failure
   std::vector<Delivery> deliveries;
@@ -147,6 +148,12 @@ struct Message {
   std::optional<absl::Time> read_time;
   absl::Time create_time = absl::InfinitePast();
 };
+
+// A copy names its pupils by their id at its school. A trust notice gives a guardian with children
+// at several schools one copy; the children at the other schools are named "{school}/{pupil}".
+std::string PupilEntry(const Message& m, const std::string& school_id, const std::string& pupil_id);
+std::pair<std::string, std::string> PupilOf(const Message& m, const std::string& entry);  // (school, pupil)
+bool NamesPupil(const Message& m, const std::string& school_id, const std::string& pupil_id);
 
 struct TemplateVariant {
   std::string locale;

@@ -330,7 +330,10 @@ absl::StatusOr<std::string> NotificationService::LetterBatchPdf(const std::strin
   for (const StoredLetter& l : stored) {
     names.push_back(absl::StrCat("guardians/", l.copy.recipient_id));
     for (const std::string& m : l.copy.household_members) names.push_back(absl::StrCat("guardians/", m));
-    for (const std::string& p : l.copy.pupil_ids) names.push_back(absl::StrCat("schools/", school_id, "/pupils/", p));
+    for (const std::string& p : l.copy.pupil_ids) {
+      const auto [pupil_school, pupil_id] = PupilOf(l.copy, p);
+      names.push_back(absl::StrCat("schools/", pupil_school, "/pupils/", pupil_id));
+    }
   }
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -365,7 +368,8 @@ absl::StatusOr<std::string> NotificationService::LetterBatchPdf(const std::strin
     letter.body = l.copy.body;
     std::map<std::string, PersonDetails> pupils;
     for (const std::string& p : l.copy.pupil_ids) {
-      auto it = details.find(absl::StrCat("schools/", school_id, "/pupils/", p));
+      const auto [pupil_school, pupil_id] = PupilOf(l.copy, p);
+      auto it = details.find(absl::StrCat("schools/", pupil_school, "/pupils/", pupil_id));
       if (it != details.end()) pupils[p] = it->second;
     }
     const std::string about = PupilNames(l.copy.pupil_ids, pupils);

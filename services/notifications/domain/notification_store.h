@@ -133,6 +133,7 @@ class NotificationStore {
                                                const Encoder<Message>& encode) = 0;
 
   // The first answer for a pupil locks it: FAILED_PRECONDITION (CONSENT_LOCKED) afterwards.
+  // `pupil_id`: as the copy names the pupil (PupilEntry).
   virtual absl::StatusOr<WriteResult> ReplyToConsent(const RequestKey& key, const MessageRef& ref,
                                                      const std::string& pupil_id, ConsentAnswer answer, absl::Time now,
                                                      const Encoder<Message>& encode) = 0;

@@ -159,6 +159,12 @@ absl::StatusOr<Plan> PlanNotice(const NoticeRequest& request, const std::vector<
   const bool urgent = request.priority == Priority::kEmergency;
   int no_channel = 0, locale_fallback = 0, excluded = 0;
   int next_id = 1;
+  // A trust notice gives a guardian with children at several schools one copy naming them all:
+  // the copy planned at the first of their schools, by that school's settings.
+  std::map<std::string, size_t> copy_of_guardian;  // guardian id → index in plan.copies
+  auto add_pupil = [](Message& m, const std::string& school_id, const std::string& pupil) {
+    if (!NamesPupil(m, school_id, pupil)) m.pupil_ids.push_back(PupilEntry(m, school_id, pupil));
+  };
 
   for (const SchoolContext& ctx : schools) {
     const directory::Snapshot& snap = *ctx.snapshot;
@@ -351,6 +357,10 @@ absl::StatusOr<Plan> PlanNotice(const NoticeRequest& request, const std::vector<
     // one, addressed to them together, unless one of them asked for separate copies.
     std::map<std::string, size_t> household_letter;  // household id → index in plan.copies
     for (auto& [gid, gp] : copies) {
+      if (auto earlier = copy_of_guardian.find(gid); earlier != copy_of_guardian.end()) {
+        for (const std::string& p : gp.pupils) add_pupil(plan.copies[earlier->second], school_id, p);
+        continue;
+      }
       const directory::Guardian& g = *gp.guardian;
       std::vector<ContactKind> has;
       for (const directory::ContactPoint& cp : g.contact_points) has.push_back(cp.kind);
@@ -364,11 +374,8 @@ absl::StatusOr<Plan> PlanNotice(const NoticeRequest& request, const std::vector<
         if (!fresh) {
           Message& shared = plan.copies[it->second];
           shared.household_members.push_back(gid);
-          for (const std::string& p : gp.pupils) {
-            if (std::find(shared.pupil_ids.begin(), shared.pupil_ids.end(), p) == shared.pupil_ids.end()) {
-              shared.pupil_ids.push_back(p);
-            }
-          }
+          for (const std::string& p : gp.pupils) add_pupil(shared, school_id, p);
+          copy_of_guardian.emplace(gid, it->second);
           continue;
         }
       }
@@ -384,6 +391,7 @@ absl::StatusOr<Plan> PlanNotice(const NoticeRequest& request, const std::vector<
       m.deliveries = std::move(channels.deliveries);
       m.fallbacks = std::move(channels.fallbacks);
       m.create_time = now;
+      copy_of_guardian.emplace(gid, plan.copies.size());
       plan.copies.push_back(std::move(m));
     }
   }

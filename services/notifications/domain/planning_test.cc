@@ -63,6 +63,18 @@ class PlanningTest : public ::testing::Test {
         locales, now);
   }
 
+  // A trust notice over every school in `dir_`, in the order given.
+  absl::StatusOr<Plan> RunTrust(const NoticeRequest& request, const std::vector<std::string>& school_ids) {
+    auto snap = directory::Snapshot::Build(1, dir_);
+    if (!snap.ok()) return snap.status();
+    snapshot_ = *snap;
+    std::vector<SchoolContext> schools;
+    for (const std::string& id : school_ids) schools.push_back({snapshot_, snapshot_->FindSchool(id), settings_});
+    return PlanNotice(
+        request, schools, [](const std::string&) -> const Preferences* { return nullptr; }, {"en"},
+        London(2025, 11, 4, 10));
+  }
+
   static NoticeRequest SchoolNotice(Category category, Priority priority) {
     NoticeRequest r;
     r.sender.school_id = kSchool;
@@ -405,6 +417,44 @@ TEST_F(PlanningTest, ANoticeToOneGuardianNamesOnlyThePupilsItIsAbout) {
   ASSERT_TRUE(plan.ok()) << plan.status();
   ASSERT_EQ(plan->copies.size(), 1u);
   EXPECT_THAT(plan->copies[0].pupil_ids, ElementsAre("p-002"));
+}
+
+TEST_F(PlanningTest, ATrustNoticeGivesAGuardianWithChildrenAtTwoSchoolsOneCopyNamingBoth) {
+  constexpr char kOther[] = "oakfield";
+  dir_.schools[kOther] = contacts::testing::SampleSchool(kOther);
+  auto both = Guardian("g-both", {directory::ContactKind::kEmail});
+  // The same pupil id at two schools is two children.
+  both.pupils = {Link("p-001"), directory::PupilLink{kOther, "p-001", "parent", true, std::nullopt},
+                 directory::PupilLink{kOther, "p-002", "parent", true, std::nullopt}};
+  auto only_other = Guardian("g-other", {directory::ContactKind::kEmail});
+  dir_.schools[kOther].pupils["p-003"] = dir_.schools[kOther].pupils["p-002"];
+  dir_.schools[kOther].pupils["p-003"].id = "p-003";
+  only_other.pupils = {directory::PupilLink{kOther, "p-003", "parent", true, std::nullopt}};
+  AddGuardian(both);
+  AddGuardian(only_other);
+  NoticeRequest r = SchoolNotice(Category::kClosure, Priority::kEmergency);
+  r.sender.school_id.clear();
+  r.audience.kind = AudienceKind::kTrust;
+
+  auto plan = RunTrust(r, {kSchool, kOther});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->copies.size(), 2u);
+  const Message* copy = CopyFor(*plan, "g-both");
+  ASSERT_NE(copy, nullptr);
+  EXPECT_EQ(copy->school_id, kSchool);  // planned at the first of their schools
+  EXPECT_THAT(copy->pupil_ids, ElementsAre("p-001", "oakfield/p-001", "oakfield/p-002"));
+  EXPECT_TRUE(NamesPupil(*copy, kOther, "p-002"));
+  EXPECT_FALSE(NamesPupil(*copy, kOther, "p-003"));
+  EXPECT_EQ(PupilOf(*copy, copy->pupil_ids[1]), std::make_pair(std::string(kOther), std::string("p-001")));
+  EXPECT_EQ(PupilOf(*copy, copy->pupil_ids[0]), std::make_pair(std::string(kSchool), std::string("p-001")));
+  EXPECT_THAT(CopyFor(*plan, "g-other")->pupil_ids, ElementsAre("p-003"));
+  EXPECT_EQ(CopyFor(*plan, "g-other")->school_id, kOther);
+
+  // Planned the other way round, the copy belongs to the other school and names St Mary's child.
+  plan = RunTrust(r, {kOther, kSchool});
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->copies.size(), 2u);
+  EXPECT_THAT(CopyFor(*plan, "g-both")->pupil_ids, ElementsAre("p-001", "p-002", "st-marys/p-001"));
 }
 
 TEST_F(PlanningTest, NoChannelIsAWarningNotAnError) {

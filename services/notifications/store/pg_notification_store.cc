@@ -505,7 +505,8 @@ absl::StatusOr<Page<Message>> PgNotificationStore::ListMessages(const MessageFil
       where = "(m.recipient_kind = 'guardian' AND m.recipient_id = $1 OR m.household_members @> ARRAY[$1]) AND $2 = ''";
       args = {filter.guardian_id, ""};
     } else if (!filter.pupil.second.empty()) {
-      where = "m.school_id = $1 AND m.pupil_ids @> ARRAY[$2]";
+      // Named bare on their own school's copies, "{school}/{pupil}" on a trust copy planned elsewhere.
+      where = "(m.school_id = $1 AND m.pupil_ids @> ARRAY[$2] OR m.pupil_ids @> ARRAY[$1 || '/' || $2])";
       args = {filter.pupil.first, filter.pupil.second};
     } else {
       where = "m.school_id = $1 AND m.recipient_kind = 'staff' AND m.recipient_id = $2";
@@ -579,7 +580,8 @@ absl::StatusOr<WriteResult> PgNotificationStore::ReplyToConsent(const RequestKey
         if (std::find(m.pupil_ids.begin(), m.pupil_ids.end(), pupil_id) == m.pupil_ids.end()) {
           return InvalidArgument(reason::kInvalidField, "pupil: the copy is not about this pupil");
         }
-        const std::string pupil_key = absl::StrCat(m.school_id, "/", pupil_id);
+        const auto [pupil_school, pupil_within] = PupilOf(m, pupil_id);
+        const std::string pupil_key = absl::StrCat(pupil_school, "/", pupil_within);
         pqxx::result existing = txn.exec_params(
             "SELECT locked FROM consent_replies WHERE scope = $1 AND notice_id = $2 AND pupil_id = $3 FOR UPDATE",
             ref.notice.scope, ref.notice.id, pupil_key);
@@ -621,8 +623,9 @@ absl::StatusOr<std::vector<ConsentRow>> PgNotificationStore::ConsentOf(const Not
     pqxx::result r = txn.exec_params(
         absl::StrCat("SELECT p.pupil, array_agg(DISTINCT m.recipient_id), c.guardian_id, c.answer, ",
                      Micros("c.answer_time"),
-                     ", c.locked FROM messages m CROSS JOIN LATERAL (SELECT m.school_id || '/' || x AS pupil FROM "
-                     "unnest(m.pupil_ids) x) p LEFT JOIN consent_replies c ON c.scope = m.scope AND c.notice_id = "
+                     ", c.locked FROM messages m CROSS JOIN LATERAL (SELECT CASE WHEN strpos(x, '/') > 0 THEN x ELSE "
+                     "m.school_id || '/' || x END AS pupil FROM unnest(m.pupil_ids) x) p LEFT JOIN consent_replies c "
+                     "ON c.scope = m.scope AND c.notice_id = "
                      "m.notice_id AND c.pupil_id = p.pupil WHERE m.scope = $1 AND m.notice_id = $2 GROUP BY p.pupil, "
                      "c.guardian_id, c.answer, c.answer_time, c.locked ORDER BY p.pupil"),
         ref.scope, ref.id);

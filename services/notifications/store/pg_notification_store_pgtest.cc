@@ -29,6 +29,7 @@ namespace parley::notifications {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kSchool[] = "st-marys";
@@ -485,6 +486,41 @@ TEST_F(PgNotificationStoreTest, ConsentLocksReopensAndAnswersAgain) {
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(PgNotificationStoreTest, ATrustCopyNamingChildrenAtTwoSchoolsIsFoundAndAnsweredForEach) {
+  // g-1 has p-1 at St Mary's and p-1 at Oakfield (another child): one copy, planned at St Mary's.
+  Notice n = MakeNotice("trip", Category::kConsent, kNow, "");
+  ASSERT_NO_FATAL_FAILURE(Create(n, {Copy(1, "g-1", {D(DeliveryChannel::kApp)}, {}, {"p-1", "oakfield/p-1"}),
+                                     Copy(2, "g-2", {D(DeliveryChannel::kApp)}, {}, {"p-2"}, "oakfield")}));
+  auto listed = [&](const std::string& school, const std::string& pupil) {
+    MessageFilter f;
+    f.pupil = {school, pupil};
+    absl::StatusOr<Page<Message>> page = store_->ListMessages(f, PageQuery{});
+    EXPECT_TRUE(page.ok()) << page.status();
+    std::vector<std::string> ids;
+    if (page.ok()) {
+      for (const Message& m : page->items) ids.push_back(m.recipient_id);
+    }
+    return ids;
+  };
+  EXPECT_THAT(listed(kSchool, "p-1"), ElementsAre("g-1"));
+  EXPECT_THAT(listed("oakfield", "p-1"), ElementsAre("g-1"));
+  EXPECT_THAT(listed("oakfield", "p-2"), ElementsAre("g-2"));
+  EXPECT_THAT(listed(kSchool, "p-2"), IsEmpty());
+
+  const NoticeRef trip{"", "trip"};
+  ASSERT_TRUE(store_
+                  ->ReplyToConsent(Key("ReplyToConsent"), MessageRef{trip, "1"}, "oakfield/p-1", ConsentAnswer::kNo,
+                                   kNow, EncodeMessage())
+                  .ok());
+  absl::StatusOr<std::vector<ConsentRow>> rows = store_->ConsentOf(trip);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  std::vector<std::string> seen;
+  for (const ConsentRow& r : *rows) {
+    seen.push_back(absl::StrCat(r.school_id, "/", r.pupil_id, " ", r.answer == ConsentAnswer::kNo ? "no" : "-"));
+  }
+  EXPECT_THAT(seen, ElementsAre("oakfield/p-1 no", "oakfield/p-2 -", "st-marys/p-1 -"));
 }
 
 TEST_F(PgNotificationStoreTest, TemplatesResolveSchoolFirstAndCheckEtags) {

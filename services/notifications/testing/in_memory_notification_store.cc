@@ -116,9 +116,10 @@ absl::StatusOr<WriteResult> InMemoryNotificationStore::CreateNotice(const Reques
       for (Delivery& d : m.deliveries) d.id = ++delivery_ids_;
       if (notice.request.category == Category::kConsent && m.recipient_kind == RecipientKind::kGuardian) {
         for (const std::string& p : m.pupil_ids) {
-          ConsentRow& row = stored.consent[p];
-          row.school_id = m.school_id;
-          row.pupil_id = p;
+          const auto [school_id, pupil_id] = PupilOf(m, p);
+          ConsentRow& row = stored.consent[absl::StrCat(school_id, "/", pupil_id)];
+          row.school_id = school_id;
+          row.pupil_id = pupil_id;
           row.reached.push_back(m.recipient_id);
           for (const std::string& g : m.household_members) row.reached.push_back(g);
         }
@@ -193,9 +194,7 @@ absl::StatusOr<Page<Message>> InMemoryNotificationStore::ListMessages(const Mess
     for (const auto& [seq, m] : n.copies) {
       if (page.before_seq > 0 && seq >= page.before_seq) continue;
       if (!filter.guardian_id.empty() && !ForGuardian(m, filter.guardian_id)) continue;
-      if (!filter.pupil.first.empty() &&
-          (m.school_id != filter.pupil.first ||
-           std::find(m.pupil_ids.begin(), m.pupil_ids.end(), filter.pupil.second) == m.pupil_ids.end())) {
+      if (!filter.pupil.first.empty() && !NamesPupil(m, filter.pupil.first, filter.pupil.second)) {
         continue;
       }
       if (!filter.staff.first.empty() && (m.recipient_kind != RecipientKind::kStaff ||
@@ -253,7 +252,8 @@ absl::StatusOr<WriteResult> InMemoryNotificationStore::ReplyToConsent(const Requ
     if (n->notice.request.category != Category::kConsent) {
       return FailedPrecondition(reason::kNotConsentNotice, "the notice does not ask for consent");
     }
-    auto row = n->consent.find(pupil_id);
+    const auto [school_id, within] = PupilOf(*m, pupil_id);
+    auto row = n->consent.find(absl::StrCat(school_id, "/", within));
     if (row == n->consent.end()) return InvalidArgument(reason::kInvalidField, "the copy does not name the pupil");
     if (row->second.locked) {
       return FailedPrecondition(reason::kConsentLocked, "consent for the pupil was given: the school may reopen it");
@@ -276,7 +276,8 @@ absl::StatusOr<WriteResult> InMemoryNotificationStore::ReopenConsent(const Reque
     if (n->notice.request.category != Category::kConsent) {
       return FailedPrecondition(reason::kNotConsentNotice, "the notice does not ask for consent");
     }
-    auto row = n->consent.find(pupil_id);
+    auto row = std::find_if(n->consent.begin(), n->consent.end(),
+                            [&](const auto& entry) { return entry.second.pupil_id == pupil_id; });
     if (row == n->consent.end()) return InvalidArgument(reason::kInvalidField, "the notice does not name the pupil");
     row->second.locked = false;
     std::vector<ConsentRow> rows;

@@ -84,7 +84,7 @@ class InMemoryNotificationStore final : public NotificationStore {
     int64_t seq = 0;
     Notice notice;
     std::vector<std::pair<int64_t, Message>> copies;  // (seq, copy)
-    std::map<std::string, ConsentRow> consent;        // by pupil id
+    std::map<std::string, ConsentRow> consent;        // by "{school}/{pupil}"
   };
   struct StoredRequest {
     std::string fingerprint;
