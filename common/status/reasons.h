@@ -101,6 +101,8 @@ inline constexpr char kStillReferenced[] = "STILL_REFERENCED";  // other records
 inline constexpr char kEnquiryResolved[] = "ENQUIRY_RESOLVED";
 inline constexpr char kAlreadyOpened[] = "ALREADY_OPENED";
 inline constexpr char kNotLinkedToPupil[] = "NOT_LINKED_TO_PUPIL";  // an enquiry's guardian is not linked to its pupil
+// appointments: no set of free slots fits the times the guardian gave.
+inline constexpr char kNoSchedule[] = "NO_SCHEDULE";
 inline constexpr char kCourtOrderExcludes[] = "COURT_ORDER_EXCLUDES";  // a court order removes the guardian's contact
 inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
 inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
