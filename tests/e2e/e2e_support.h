@@ -10,13 +10,32 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
 #include "tests/e2e/service_process.h"
 
 namespace parley::e2e {
 
 std::string ReadAll(const std::string& path);
+
+// A unary call as the holder of `token`, with a minute's deadline. `reason` (optional) gets the
+// error reason the service sent in its parley-error-reason trailer ("" when none).
+template <typename Stub, typename Req, typename Resp, typename Method>
+grpc::Status CallAs(Stub& stub, const std::string& token, Method method, const Req& req, Resp* resp,
+                    std::string* reason = nullptr) {
+  grpc::ClientContext ctx;
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  const grpc::Status status = (stub.*method)(&ctx, req, resp);
+  if (reason != nullptr) {
+    const auto& trailers = ctx.GetServerTrailingMetadata();
+    auto it = trailers.find("parley-error-reason");
+    *reason = it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
+  }
+  return status;
+}
 // Test processes run in parallel: every file they write is named after the process.
 std::string WriteTemp(const std::string& name, const std::string& content);
 // A fresh UUID-shaped request id, unique within the process; thread-safe.

@@ -83,17 +83,8 @@ class NotificationsE2eTest : public ::testing::Test {
     TrustOptions options{"notif", PARLEY_DEMO_TRUST_JSON, PARLEY_CONTACTS_BINARY, PARLEY_CONDUCT_BINARY,
                          PARLEY_ESCALATION_BINARY};
     options.notifications_binary = PARLEY_NOTIFICATIONS_BINARY;
-    const Sinks& s = suite->sinks;
-    options.extra_env[Service::kNotifications] = {
-        {"PARLEY_SMTP_URL", s.smtp_url},
-        {"PARLEY_SMTP_FROM", "office@parley.test"},
-        {"PARLEY_SMS_A_URL", s.gateway_url + "/sms/sms-a"},
-        {"PARLEY_SMS_B_URL", s.gateway_url + "/sms/sms-b"},
-        {"PARLEY_SMS_FAILOVER_THRESHOLD", "3"},
-        {"PARLEY_PUSH_URL", s.gateway_url + "/push"},
-        {"PARLEY_DELIVERY_POLL_INTERVAL", "50ms"},
-        {"PARLEY_SMTP_TIMEOUT", "5s"},
-    };
+    options.extra_env[Service::kNotifications] = suite->sinks.NotificationsEnv();
+    options.extra_env[Service::kNotifications]["PARLEY_SMS_FAILOVER_THRESHOLD"] = "3";
     suite->trust = TrustUnderTest::StartForSuite(options);
     if (!suite->trust) return;
     LoadTemplates();
@@ -107,13 +98,6 @@ class NotificationsE2eTest : public ::testing::Test {
   }
   static std::string Admin() { return Token({"trust_admin"}, {}); }
 
-  template <typename Stub, typename Req, typename Resp, typename Method>
-  static grpc::Status Call(Stub& stub, const std::string& token, Method method, const Req& req, Resp* resp) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return (stub.*method)(&ctx, req, resp);
-  }
   static std::unique_ptr<nv1::NotificationsService::Stub> Notifications() {
     return nv1::NotificationsService::NewStub(suite->trust->Channel(Service::kNotifications));
   }
@@ -133,7 +117,7 @@ class NotificationsE2eTest : public ::testing::Test {
     req.set_request_id(NewUuid());
     nv1::Template out;
     auto stub = Notifications();
-    grpc::Status s = Call(*stub, Admin(), &nv1::NotificationsService::Stub::CreateTemplate, req, &out);
+    grpc::Status s = CallAs(*stub, Admin(), &nv1::NotificationsService::Stub::CreateTemplate, req, &out);
     ASSERT_TRUE(s.ok()) << id << ": " << s.error_message();
   }
 
@@ -173,7 +157,7 @@ class NotificationsE2eTest : public ::testing::Test {
       req.set_page_size(200);
       do {
         nv1::ListMessagesResponse resp;
-        if (!Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
+        if (!CallAs(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
           pending = true;
           break;
         }
@@ -210,7 +194,7 @@ class NotificationsE2eTest : public ::testing::Test {
     req.set_request_id(NewUuid());
     nv1::Notice out;
     auto stub = Notifications();
-    grpc::Status s = Call(*stub, token, &nv1::NotificationsService::Stub::CreateNotice, req, &out);
+    grpc::Status s = CallAs(*stub, token, &nv1::NotificationsService::Stub::CreateNotice, req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
@@ -394,13 +378,13 @@ TEST_F(NotificationsE2eTest, AKenilworthConductLetterReachesTheGuardian) {
   *a->mutable_start_time() = google::protobuf::util::TimeUtil::GetCurrentTime();
   create.set_request_id(NewUuid());
   cv1::Arrangement draft, active;
-  grpc::Status created = Call(*conduct, leader, &cv1::ConductService::Stub::CreateArrangement, create, &draft);
+  grpc::Status created = CallAs(*conduct, leader, &cv1::ConductService::Stub::CreateArrangement, create, &draft);
   ASSERT_TRUE(created.ok()) << created.error_message();
   cv1::IssueArrangementRequest issue;
   issue.set_name(draft.name());
   issue.set_etag(draft.etag());
   issue.set_request_id(NewUuid());
-  grpc::Status issued = Call(*conduct, leader, &cv1::ConductService::Stub::IssueArrangement, issue, &active);
+  grpc::Status issued = CallAs(*conduct, leader, &cv1::ConductService::Stub::IssueArrangement, issue, &active);
   ASSERT_TRUE(issued.ok()) << issued.error_code() << " " << issued.error_message() << " " << issued.error_details();
 
   // The relay hands the letter's notice over; the guardian's copy goes by email.
@@ -411,7 +395,7 @@ TEST_F(NotificationsE2eTest, AKenilworthConductLetterReachesTheGuardian) {
     nv1::ListMessagesRequest req;
     req.set_parent(guardian);
     nv1::ListMessagesResponse resp;
-    if (Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
+    if (CallAs(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
       for (const nv1::Message& m : resp.messages()) {
         if (m.category() != nv1::CATEGORY_CONDUCT_LETTER) continue;
         for (const nv1::Delivery& d : m.deliveries()) delivered |= d.status() == nv1::DELIVERY_STATUS_SENT;
@@ -449,7 +433,7 @@ TEST_F(NotificationsE2eTest, AKenilworthSafeguardingAlertReachesTheCountyChildPr
   req.set_request_id(NewUuid());
   ev1::Enquiry opened;
   grpc::Status st =
-      Call(*escalation, Token({"office"}, {"kenilworth"}), &ev1::EscalationService::Stub::OpenEnquiry, req, &opened);
+      CallAs(*escalation, Token({"office"}, {"kenilworth"}), &ev1::EscalationService::Stub::OpenEnquiry, req, &opened);
   ASSERT_TRUE(st.ok()) << st.error_message();
 
   // The alert goes to the DSL, the deputies and the county team (an external contact), at once.
@@ -489,7 +473,7 @@ TEST_F(NotificationsE2eTest, AMailServerDownIsRetriedThenDeliversOnce) {
   nv1::ListMessagesRequest req;
   req.set_parent(sent.name());
   nv1::ListMessagesResponse during;
-  ASSERT_TRUE(Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &during).ok());
+  ASSERT_TRUE(CallAs(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &during).ok());
   ASSERT_EQ(during.messages_size(), 1);
   int attempts = 0;
   for (const nv1::Delivery& d : during.messages(0).deliveries()) {
@@ -545,9 +529,8 @@ class NotificationsDrillE2eTest : public ::testing::Test {
                          PARLEY_ESCALATION_BINARY};
     options.notifications_binary = PARLEY_NOTIFICATIONS_BINARY;
     options.admin_subject = "office@drill";
-    options.extra_env[Service::kNotifications] = {{"PARLEY_SMTP_URL", drill->sinks.smtp_url},
-                                                  {"PARLEY_SMTP_FROM", "office@drill.test"},
-                                                  {"PARLEY_DELIVERY_POLL_INTERVAL", "50ms"}};
+    options.extra_env[Service::kNotifications] = drill->sinks.NotificationsEnv();
+    options.extra_env[Service::kNotifications]["PARLEY_SMTP_FROM"] = "office@drill.test";
     drill->trust = TrustUnderTest::StartForSuite(options);
     if (!drill->trust) return;
     // Every notice escalation sends, before any enquiry exists (a relay meeting a missing template

@@ -82,19 +82,11 @@ class NotificationsFaultE2eTest : public ::testing::Test {
     options.notifications_binary = PARLEY_NOTIFICATIONS_BINARY;
     const int port = FreePort();
     ASSERT_NE(port, 0);
-    const Sinks& s = suite->sinks;
-    options.extra_env[Service::kNotifications] = {
-        // The same port after every restart: escalation's and conduct's relays keep its address.
-        {"PARLEY_GRPC_PORT", absl::StrCat(port)},
-        {"PARLEY_SMTP_URL", s.smtp_url},
-        {"PARLEY_SMTP_FROM", "office@parley.test"},
-        {"PARLEY_SMTP_TIMEOUT", "5s"},
-        {"PARLEY_SMS_A_URL", s.gateway_url + "/sms/sms-a"},
-        {"PARLEY_SMS_B_URL", s.gateway_url + "/sms/sms-b"},
-        {"PARLEY_PUSH_URL", s.gateway_url + "/push"},
-        {"PARLEY_DELIVERY_POLL_INTERVAL", "50ms"},
-        {"PARLEY_DELIVERY_LEASE", "8s"},
-    };
+    std::map<std::string, std::string>& env = options.extra_env[Service::kNotifications];
+    env = suite->sinks.NotificationsEnv();
+    // The same port after every restart: escalation's and conduct's relays keep its address.
+    env["PARLEY_GRPC_PORT"] = absl::StrCat(port);
+    env["PARLEY_DELIVERY_LEASE"] = "8s";
     options.extra_env[Service::kEscalation] = {{"PARLEY_OUTBOX_POLL_INTERVAL", "50ms"}};
     suite->trust = TrustUnderTest::StartForSuite(options);
     if (!suite->trust) return;
@@ -109,13 +101,6 @@ class NotificationsFaultE2eTest : public ::testing::Test {
   }
   static std::string Admin() { return Token({"trust_admin"}, {}); }
 
-  template <typename Stub, typename Req, typename Resp, typename Method>
-  static grpc::Status Call(Stub& stub, const std::string& token, Method method, const Req& req, Resp* resp) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    return (stub.*method)(&ctx, req, resp);
-  }
   static std::unique_ptr<nv1::NotificationsService::Stub> Notifications() {
     return nv1::NotificationsService::NewStub(suite->trust->Channel(Service::kNotifications));
   }
@@ -137,7 +122,7 @@ class NotificationsFaultE2eTest : public ::testing::Test {
       v->set_body("Dear {{recipient_name}}, a matter needs you.");
       req.set_request_id(NewUuid());
       nv1::Template out;
-      grpc::Status st = Call(*stub, Admin(), &nv1::NotificationsService::Stub::CreateTemplate, req, &out);
+      grpc::Status st = CallAs(*stub, Admin(), &nv1::NotificationsService::Stub::CreateTemplate, req, &out);
       ASSERT_TRUE(st.ok()) << key << ": " << st.error_message();
     }
   }
@@ -156,7 +141,7 @@ class NotificationsFaultE2eTest : public ::testing::Test {
       req.set_page_size(500);
       do {
         nv1::ListMessagesResponse resp;
-        if (!Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
+        if (!CallAs(*stub, Admin(), &nv1::NotificationsService::Stub::ListMessages, req, &resp).ok()) {
           pending = true;  // restarting
           break;
         }
@@ -232,7 +217,7 @@ TEST_F(NotificationsFaultE2eTest, DeliveryWorkerKilledTwiceDuringA5000RecipientB
   nv1::Notice sent;
   auto stub = Notifications();
   grpc::Status created =
-      Call(*stub, Token({"trust_leader"}, {}), &nv1::NotificationsService::Stub::CreateNotice, req, &sent);
+      CallAs(*stub, Token({"trust_leader"}, {}), &nv1::NotificationsService::Stub::CreateNotice, req, &sent);
   ASSERT_TRUE(created.ok()) << created.error_message();
   ASSERT_GE(sent.recipient_count(), 5000);
   const int mail_before = MailCount();
@@ -389,8 +374,8 @@ TEST_F(NotificationsFaultE2eTest, EscalationKilledMidHandOverEveryRelayedNoticeA
     e->set_body_ref("e2e/fault");
     open.set_request_id(NewUuid());
     ev1::Enquiry opened;
-    grpc::Status st = Call(*escalation, Token({"office"}, {link.school_id}), &ev1::EscalationService::Stub::OpenEnquiry,
-                           open, &opened);
+    grpc::Status st = CallAs(*escalation, Token({"office"}, {link.school_id}),
+                             &ev1::EscalationService::Stub::OpenEnquiry, open, &opened);
     ASSERT_TRUE(st.ok()) << st.error_message();
     enquiries.insert(opened.name());
     ++opened_count;
@@ -450,7 +435,7 @@ TEST_F(NotificationsFaultE2eTest, EscalationKilledMidHandOverEveryRelayedNoticeA
     list.set_page_size(200);
     do {
       nv1::ListNoticesResponse resp;
-      grpc::Status st = Call(*stub, Admin(), &nv1::NotificationsService::Stub::ListNotices, list, &resp);
+      grpc::Status st = CallAs(*stub, Admin(), &nv1::NotificationsService::Stub::ListNotices, list, &resp);
       ASSERT_TRUE(st.ok()) << st.error_message();
       for (const nv1::Notice& notice : resp.notices()) {
         if (!enquiries.count(notice.source())) continue;

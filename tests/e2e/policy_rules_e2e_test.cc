@@ -72,14 +72,7 @@ class PolicyRulesE2eTest : public ::testing::Test {
     const std::string path = WriteTemp("policy-rules-trust.json", suite->trust.dump());
     TrustOptions options{"rules", path, PARLEY_CONTACTS_BINARY, PARLEY_CONDUCT_BINARY, PARLEY_ESCALATION_BINARY};
     options.notifications_binary = PARLEY_NOTIFICATIONS_BINARY;
-    options.extra_env[Service::kNotifications] = {
-        {"PARLEY_SMTP_URL", suite->sinks.smtp_url},
-        {"PARLEY_SMTP_FROM", "office@parley.test"},
-        {"PARLEY_SMS_A_URL", suite->sinks.gateway_url + "/sms/sms-a"},
-        {"PARLEY_SMS_B_URL", suite->sinks.gateway_url + "/sms/sms-b"},
-        {"PARLEY_PUSH_URL", suite->sinks.gateway_url + "/push"},
-        {"PARLEY_DELIVERY_POLL_INTERVAL", "50ms"},
-    };
+    options.extra_env[Service::kNotifications] = suite->sinks.NotificationsEnv();
     // The relays hand notices over promptly.
     for (Service s : {Service::kEscalation, Service::kConduct}) {
       options.extra_env[s] = {{"PARLEY_OUTBOX_POLL_INTERVAL", "100ms"}};
@@ -98,20 +91,6 @@ class PolicyRulesE2eTest : public ::testing::Test {
   }
   static std::string Office(const std::string& school) { return Token({"office"}, {school}); }
 
-  template <typename Stub, typename Req, typename Resp, typename Method>
-  static grpc::Status Call(Stub& stub, const std::string& token, Method method, const Req& req, Resp* resp,
-                           std::string* reason = nullptr) {
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-    const grpc::Status status = (stub.*method)(&ctx, req, resp);
-    if (reason != nullptr) {
-      const auto& trailers = ctx.GetServerTrailingMetadata();
-      auto it = trailers.find("parley-error-reason");
-      *reason = it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
-    }
-    return status;
-  }
   static std::unique_ptr<ev1::EscalationService::Stub> Escalation() {
     return ev1::EscalationService::NewStub(suite->services->Channel(Service::kEscalation));
   }
@@ -136,7 +115,7 @@ class PolicyRulesE2eTest : public ::testing::Test {
       v->set_body("Dear {{recipient_name}}, this is about {{pupil_names}}.");
       req.set_request_id(NewUuid());
       nv1::Template out;
-      grpc::Status s = Call(*stub, admin, &nv1::NotificationsService::Stub::CreateTemplate, req, &out);
+      grpc::Status s = CallAs(*stub, admin, &nv1::NotificationsService::Stub::CreateTemplate, req, &out);
       ASSERT_TRUE(s.ok()) << key << ": " << s.error_message();
     }
   }
@@ -228,7 +207,7 @@ class PolicyRulesE2eTest : public ::testing::Test {
   static grpc::Status Open(const std::string& token, const ev1::OpenEnquiryRequest& req, ev1::Enquiry* out,
                            std::string* reason = nullptr) {
     auto stub = Escalation();
-    return Call(*stub, token, &ev1::EscalationService::Stub::OpenEnquiry, req, out, reason);
+    return CallAs(*stub, token, &ev1::EscalationService::Stub::OpenEnquiry, req, out, reason);
   }
   static std::vector<ev1::EnquiryEvent> History(const std::string& enquiry) {
     auto stub = Escalation();
@@ -237,7 +216,7 @@ class PolicyRulesE2eTest : public ::testing::Test {
     req.set_page_size(100);
     ev1::ListEnquiryEventsResponse resp;
     grpc::Status s =
-        Call(*stub, Token({"trust_admin"}, {}), &ev1::EscalationService::Stub::ListEnquiryEvents, req, &resp);
+        CallAs(*stub, Token({"trust_admin"}, {}), &ev1::EscalationService::Stub::ListEnquiryEvents, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return {resp.events().begin(), resp.events().end()};
   }
@@ -247,7 +226,7 @@ class PolicyRulesE2eTest : public ::testing::Test {
     ev1::GetEnquiryRequest req;
     req.set_name(name);
     ev1::Enquiry out;
-    grpc::Status s = Call(*stub, Token({"trust_admin"}, {}), &ev1::EscalationService::Stub::GetEnquiry, req, &out);
+    grpc::Status s = CallAs(*stub, Token({"trust_admin"}, {}), &ev1::EscalationService::Stub::GetEnquiry, req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
@@ -299,7 +278,7 @@ class PolicyRulesE2eTest : public ::testing::Test {
     req.set_request_id(NewUuid());
     cv1::Incident out;
     grpc::Status s =
-        Call(*stub, Token({"teacher"}, {school}, recorder), &cv1::ConductService::Stub::CreateIncident, req, &out);
+        CallAs(*stub, Token({"teacher"}, {school}, recorder), &cv1::ConductService::Stub::CreateIncident, req, &out);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return out;
   }
@@ -417,8 +396,8 @@ TEST_F(PolicyRulesE2eTest, MiltonRoad) {
   *ack.mutable_promised_time() = TimeUtil::GetCurrentTime() + TimeUtil::HoursToDuration(24);
   ack.set_request_id(NewUuid());
   ev1::Enquiry acknowledged;
-  st = Call(*stub, Token({"teacher"}, {"milton-road"}, named), &ev1::EscalationService::Stub::AcknowledgeEnquiry, ack,
-            &acknowledged);
+  st = CallAs(*stub, Token({"teacher"}, {"milton-road"}, named), &ev1::EscalationService::Stub::AcknowledgeEnquiry, ack,
+              &acknowledged);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_TRUE(acknowledged.has_promised_time());
   EXPECT_GE(WaitForMail(EmailOf(guardian), "escalation.acknowledgement_promised"), 1);
@@ -427,8 +406,8 @@ TEST_F(PolicyRulesE2eTest, MiltonRoad) {
   progress.set_progress("We have spoken to the class teacher and will call you tomorrow.");
   progress.set_request_id(NewUuid());
   ev1::Enquiry updated;
-  st = Call(*stub, Token({"teacher"}, {"milton-road"}, named), &ev1::EscalationService::Stub::RecordProgress, progress,
-            &updated);
+  st = CallAs(*stub, Token({"teacher"}, {"milton-road"}, named), &ev1::EscalationService::Stub::RecordProgress,
+              progress, &updated);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_NE(Find(History(addressed.name()), ev1::ENQUIRY_EVENT_KIND_PROGRESS_RECORDED), nullptr);
   // The promise made at acknowledgement stays in force, and the update says so.
@@ -497,7 +476,7 @@ TEST_F(PolicyRulesE2eTest, Riverside) {
   resolve.set_name(call.name());
   resolve.set_request_id(NewUuid());
   ev1::Enquiry resolved;
-  st = Call(*stub, Office("riverside-academy"), &ev1::EscalationService::Stub::ResolveEnquiry, resolve, &resolved);
+  st = CallAs(*stub, Office("riverside-academy"), &ev1::EscalationService::Stub::ResolveEnquiry, resolve, &resolved);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(resolved.follow_up().state(), ev1::CLOCK_STATE_MET);
 

@@ -96,6 +96,18 @@ bool Sinks::Start() {
   return Http("GET", gateway_url + "/stats").is_object();
 }
 
+std::map<std::string, std::string> Sinks::NotificationsEnv() const {
+  return {
+      {"PARLEY_SMTP_URL", smtp_url},
+      {"PARLEY_SMTP_FROM", "office@parley.test"},
+      {"PARLEY_SMTP_TIMEOUT", "5s"},
+      {"PARLEY_SMS_A_URL", gateway_url + "/sms/sms-a"},
+      {"PARLEY_SMS_B_URL", gateway_url + "/sms/sms-b"},
+      {"PARLEY_PUSH_URL", gateway_url + "/push"},
+      {"PARLEY_DELIVERY_POLL_INTERVAL", "50ms"},
+  };
+}
+
 Sinks::~Sinks() {
   catcher.reset();
   gateway.reset();

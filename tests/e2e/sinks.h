@@ -42,6 +42,9 @@ struct Sinks {
 
   // Starts both on free ports under a fresh temp dir; false when either did not answer.
   bool Start();
+  // parley-notifications' providers pointed at these sinks (mail from office@parley.test, two SMS
+  // gateways, push), polling every 50 ms: a suite adds or overrides what it needs.
+  std::map<std::string, std::string> NotificationsEnv() const;
   ~Sinks();
 
   // Messages at the catcher whose Message-ID names the notice, by Message-ID (a resend counts once).
