@@ -45,6 +45,13 @@ inline constexpr char kInvalidPause[] = "INVALID_PAUSE";
 inline constexpr char kInvalidArrangement[] = "INVALID_ARRANGEMENT";
 inline constexpr char kInvalidIncident[] = "INVALID_INCIDENT";
 inline constexpr char kInvalidPremisesBan[] = "INVALID_PREMISES_BAN";
+// appointments: a slot that ends at or before its start, names no member of staff, or is given twice.
+inline constexpr char kInvalidSlot[] = "INVALID_SLOT";
+inline constexpr char kSlotInPast[] = "SLOT_IN_PAST";  // appointments: a slot or proposed time already started
+// appointments: a slot with someone the request does not ask for, in a mode or at a time the guardian did not give.
+inline constexpr char kSlotOutsideRequest[] = "SLOT_OUTSIDE_REQUEST";
+// appointments: accepting a slot that is not on offer.
+inline constexpr char kSlotNotOffered[] = "SLOT_NOT_OFFERED";
 inline constexpr char kNotTighter[] = "NOT_TIGHTER";  // a tightening that loosens a term
 inline constexpr char kDeferWithoutWindow[] = "DEFER_WITHOUT_WINDOW";
 inline constexpr char kSchoolTimeZone[] = "SCHOOL_TIME_ZONE";  // not an IANA time zone
@@ -103,6 +110,9 @@ inline constexpr char kAlreadyOpened[] = "ALREADY_OPENED";
 inline constexpr char kNotLinkedToPupil[] = "NOT_LINKED_TO_PUPIL";  // an enquiry's guardian is not linked to its pupil
 // appointments: no set of free slots fits the times the guardian gave.
 inline constexpr char kNoSchedule[] = "NO_SCHEDULE";
+// appointments: a held, no-show or missed call recorded before the booked slot starts.
+inline constexpr char kMeetingNotStarted[] = "MEETING_NOT_STARTED";
+inline constexpr char kNotACall[] = "NOT_A_CALL";  // appointments: a call-only action on a meeting request
 inline constexpr char kCourtOrderExcludes[] = "COURT_ORDER_EXCLUDES";  // a court order removes the guardian's contact
 inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
 inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
