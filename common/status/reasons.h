@@ -60,6 +60,8 @@ inline constexpr char kWrongGuardian[] = "WRONG_GUARDIAN";
 inline constexpr char kWrongSchool[] = "WRONG_SCHOOL";
 inline constexpr char kPromiseInPast[] = "PROMISE_IN_PAST";                // a promised time not in the future
 inline constexpr char kPromiseAfterDeadline[] = "PROMISE_AFTER_DEADLINE";  // after the respond deadline, no reason
+// appointments: a booking that is incomplete or clashes with another of the same request.
+inline constexpr char kInvalidBooking[] = "INVALID_BOOKING";
 
 // ---- who is asking (UNAUTHENTICATED, PERMISSION_DENIED) ---------------------------------------
 inline constexpr char kTokenMissing[] = "TOKEN_MISSING";
@@ -84,6 +86,7 @@ inline constexpr char kMessageNotFound[] = "MESSAGE_NOT_FOUND";
 inline constexpr char kTemplateNotFound[] = "TEMPLATE_NOT_FOUND";
 inline constexpr char kDeliveryNotFound[] = "DELIVERY_NOT_FOUND";
 inline constexpr char kLetterBatchNotFound[] = "LETTER_BATCH_NOT_FOUND";
+inline constexpr char kBookingNotFound[] = "BOOKING_NOT_FOUND";  // appointments
 
 // ---- what is there already (ALREADY_EXISTS) --------------------------------------------------
 inline constexpr char kSchoolExists[] = "SCHOOL_EXISTS";
@@ -93,6 +96,7 @@ inline constexpr char kGuardianExists[] = "GUARDIAN_EXISTS";
 inline constexpr char kLadderExists[] = "LADDER_EXISTS";
 inline constexpr char kEnquiryExists[] = "ENQUIRY_EXISTS";
 inline constexpr char kTemplateExists[] = "TEMPLATE_EXISTS";
+inline constexpr char kBookingExists[] = "BOOKING_EXISTS";  // appointments: the booking id is taken
 inline constexpr char kDuplicate[] = "DUPLICATE";  // a unique key is taken
 
 // ---- state (FAILED_PRECONDITION) --------------------------------------------------------------
@@ -124,6 +128,10 @@ inline constexpr char kNoticeAlreadySent[] = "NOTICE_ALREADY_SENT";
 inline constexpr char kConsentLocked[] = "CONSENT_LOCKED";
 // notifications: a consent reply to a notice that asks for none.
 inline constexpr char kNotConsentNotice[] = "NOT_CONSENT_NOTICE";
+// appointments: a hold whose lease ran out cannot be confirmed; hold the slot again.
+inline constexpr char kHoldExpired[] = "HOLD_EXPIRED";
+// appointments: a confirmation that names bookings of another hold, or not all of its hold's.
+inline constexpr char kHoldMismatch[] = "HOLD_MISMATCH";
 
 // ---- races (ABORTED): retry the whole call -----------------------------------------------------
 inline constexpr char kStaleEtag[] = "STALE_ETAG";
@@ -132,6 +140,8 @@ inline constexpr char kStaleSnapshot[] = "STALE_SNAPSHOT";
 inline constexpr char kTransactionConflict[] = "TRANSACTION_CONFLICT";
 inline constexpr char kConflictingRecord[] = "CONFLICTING_RECORD";
 inline constexpr char kRecordChanged[] = "RECORD_CHANGED";  // the record changed while the change was planned
+// appointments: someone's time in the booking overlaps a booking made at the same time.
+inline constexpr char kSlotTaken[] = "SLOT_TAKEN";
 
 // ---- dependencies (UNAVAILABLE, DEADLINE_EXCEEDED) ---------------------------------------------
 inline constexpr char kPgUnavailable[] = "PG_UNAVAILABLE";

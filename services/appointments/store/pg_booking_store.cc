@@ -1,0 +1,599 @@
+#include "services/appointments/store/pg_booking_store.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/pg/errors.h"
+#include "common/pg/idempotency.h"
+#include "common/pg/sql_values.h"
+#include "common/status/reason.h"
+#include "common/status/reasons.h"
+#include "common/status/status_macros.h"
+#include "pqxx/pqxx"
+
+namespace parley::appointments {
+namespace {
+
+using pg::Micros;
+using pg::TextArray;
+using pg::TimeAt;
+using pg::TimeParam;
+
+// ---- values in and out -------------------------------------------------------------------------
+
+// What PostgreSQL keeps: a write's answer is cut to the microsecond so that it equals a later Get.
+absl::Time ToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
+
+const char* KindText(BookingKind k) {
+  switch (k) {
+    case BookingKind::kMeeting:
+      return "meeting";
+    case BookingKind::kEvening:
+      return "evening";
+    case BookingKind::kCall:
+      return "call";
+  }
+  return "meeting";
+}
+
+const char* StateText(BookingState s) {
+  switch (s) {
+    case BookingState::kHeld:
+      return "held";
+    case BookingState::kConfirmed:
+      return "confirmed";
+    case BookingState::kCancelled:
+      return "cancelled";
+    case BookingState::kNoShow:
+      return "no_show";
+    case BookingState::kExpired:
+      return "expired";
+  }
+  return "held";
+}
+
+const char* ModeText(MeetingMode m) {
+  switch (m) {
+    case MeetingMode::kInPerson:
+      return "in_person";
+    case MeetingMode::kPhone:
+      return "phone";
+    case MeetingMode::kVideo:
+      return "video";
+  }
+  return "in_person";
+}
+
+// The columns' CHECK constraints admit only the values above, so anything else is a bug.
+BookingKind KindFrom(const std::string& s) {
+  if (s == "evening") return BookingKind::kEvening;
+  if (s == "call") return BookingKind::kCall;
+  return BookingKind::kMeeting;
+}
+BookingState StateFrom(const std::string& s) {
+  if (s == "confirmed") return BookingState::kConfirmed;
+  if (s == "cancelled") return BookingState::kCancelled;
+  if (s == "no_show") return BookingState::kNoShow;
+  if (s == "expired") return BookingState::kExpired;
+  return BookingState::kHeld;
+}
+MeetingMode ModeFrom(const std::string& s) {
+  if (s == "phone") return MeetingMode::kPhone;
+  if (s == "video") return MeetingMode::kVideo;
+  return MeetingMode::kInPerson;
+}
+std::optional<OccupantKind> OccupantKindFrom(const std::string& s) {
+  for (OccupantKind k :
+       {OccupantKind::kStaff, OccupantKind::kGuardian, OccupantKind::kInterpreter, OccupantKind::kRoom}) {
+    if (OccupantKindName(k) == s) return k;
+  }
+  return std::nullopt;
+}
+
+const std::string kBookingColumns = absl::StrCat(
+    "school_id, id, evening_id, kind, state, ", Micros("starts_at"), ", ", Micros("ends_at"),
+    ", mode, video_link, staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, ",
+    Micros("hold_expires"), ", created_by, cancel_reason, row_version, ", Micros("create_time"), ", ",
+    Micros("update_time"));
+
+Booking BookingFrom(const pqxx::row& r) {
+  Booking b;
+  b.school_id = r[0].c_str();
+  b.id = r[1].c_str();
+  if (!r[2].is_null()) b.evening_id = r[2].c_str();
+  b.kind = KindFrom(r[3].c_str());
+  b.state = StateFrom(r[4].c_str());
+  b.during = Interval{TimeAt(r[5]), TimeAt(r[6])};
+  b.mode = ModeFrom(r[7].c_str());
+  b.video_link = r[8].c_str();
+  b.staff_ids = pg::ParseTextArray(r[9]);
+  b.guardian_ids = pg::ParseTextArray(r[10]);
+  b.pupil_ids = pg::ParseTextArray(r[11]);
+  if (!r[12].is_null()) b.interpreter = InterpreterBooking{r[12].c_str(), r[13].c_str()};
+  if (!r[14].is_null()) b.room = r[14].c_str();
+  b.hold_id = r[15].c_str();
+  b.hold_expires = pg::OptionalTimeAt(r[16]);
+  b.created_by = r[17].c_str();
+  b.cancel_reason = r[18].c_str();
+  b.etag = absl::StrCat(r[19].as<int64_t>());
+  b.create_time = TimeAt(r[20]);
+  b.update_time = TimeAt(r[21]);
+  return b;
+}
+
+// The occupancy rows of a write as parallel arrays (one element per row), sorted by occupant and
+// time so that concurrent writes lock shared occupants in one order (fewer deadlocks).
+struct OccupancyArrays {
+  std::string booking_ids, kinds, occupant_ids, starts, ends;
+};
+
+OccupancyArrays OccupancyOf(const std::vector<Booking>& bookings) {
+  std::vector<std::tuple<int, std::string, absl::Time, absl::Time, std::string>> rows;
+  for (const Booking& b : bookings) {
+    for (const Occupant& o : OccupantsOf(b)) {
+      rows.emplace_back(static_cast<int>(o.kind), o.id, b.during.start, b.during.end, b.id);
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  std::vector<std::string> booking_ids, kinds, occupant_ids, starts, ends;
+  for (const auto& [kind, id, start, end, booking] : rows) {
+    booking_ids.push_back(booking);
+    kinds.emplace_back(OccupantKindName(static_cast<OccupantKind>(kind)));
+    occupant_ids.push_back(id);
+    starts.push_back(TimeParam(start));
+    ends.push_back(TimeParam(end));
+  }
+  return {TextArray(booking_ids), TextArray(kinds), TextArray(occupant_ids), TextArray(starts), TextArray(ends)};
+}
+
+// ---- statements --------------------------------------------------------------------------------
+
+constexpr char kRelease[] = "appointments_release_expired";
+constexpr char kInsertBookings[] = "appointments_insert_bookings";
+constexpr char kInsertOccupancy[] = "appointments_insert_occupancy";
+constexpr char kTakenBy[] = "appointments_taken_by";
+constexpr char kConfirm[] = "appointments_confirm";
+constexpr char kHoldRows[] = "appointments_hold_rows";
+constexpr char kCancel[] = "appointments_cancel";
+constexpr char kNoShow[] = "appointments_no_show";
+constexpr char kSelect[] = "appointments_select";
+constexpr char kSelectMany[] = "appointments_select_many";
+constexpr char kBusy[] = "appointments_busy";
+constexpr char kEvening[] = "appointments_evening";
+constexpr char kSweep[] = "appointments_sweep";
+
+// The requested occupancy rows ($2 kinds, $3 occupant ids, $4 starts, $5 ends) overlapping active
+// rows of school $1 whose booking is live at $6 (confirmed, a no-show, or held and not expired) or
+// not (an expired hold not yet released): `live` picks which.
+std::string OverlappingSql(bool live) {
+  return absl::StrCat(
+      "FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS r(kind, occupant_id, s, e) "
+      "JOIN occupancy o ON o.school_id = $1 AND o.occupant_kind = r.kind AND o.occupant_id = r.occupant_id "
+      "AND o.active AND o.during && tstzrange(r.s, r.e, '[)') "
+      "JOIN bookings b ON b.school_id = o.school_id AND b.id = o.booking_id WHERE ",
+      live ? "(b.state <> 'held' OR b.hold_expires > $6::timestamptz)"
+           : "b.state = 'held' AND b.hold_expires <= $6::timestamptz");
+}
+
+void PrepareStatements(pg::Pool& pool) {
+  // Releases the expired holds that overlap what a write is about to take. READ COMMITTED: a hold
+  // confirmed or released by someone else meanwhile is re-checked on its new version and left.
+  pool.Prepare(kRelease,
+               absl::StrCat("WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(false),
+                            "), released AS (UPDATE bookings b SET state = 'expired', row_version = b.row_version + 1, "
+                            "update_time = $6::timestamptz FROM expired x WHERE b.school_id = $1 AND "
+                            "b.id = x.booking_id AND b.state = 'held' AND b.hold_expires <= $6::timestamptz "
+                            "RETURNING b.id) "
+                            "UPDATE occupancy o SET active = false FROM released r "
+                            "WHERE o.school_id = $1 AND o.booking_id = r.id"));
+  pool.Prepare(kInsertBookings,
+               "INSERT INTO bookings (school_id, id, evening_id, kind, state, starts_at, ends_at, mode, video_link, "
+               "staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, "
+               "hold_expires, created_by, create_time, update_time) "
+               "SELECT $1, r.id, NULLIF(r.evening_id, ''), r.kind, $5, r.s, r.e, r.mode, r.video_link, "
+               "r.staff::text[], r.guardians::text[], r.pupils::text[], NULLIF(r.interpreter, ''), "
+               "NULLIF(r.language, ''), NULLIF(r.room, ''), $15, NULLIF($16, '')::timestamptz, r.created_by, "
+               "$17::timestamptz, $17::timestamptz "
+               "FROM unnest($2::text[], $3::text[], $4::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], "
+               "$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $18::text[], "
+               "$19::text[]) AS r(id, evening_id, kind, s, e, mode, video_link, staff, guardians, pupils, "
+               "interpreter, language, room, created_by)");
+  pool.Prepare(kInsertOccupancy,
+               "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
+               "SELECT $1, r.booking_id, r.kind, r.occupant_id, tstzrange(r.s, r.e, '[)'), true "
+               "FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) "
+               "AS r(booking_id, kind, occupant_id, s, e)");
+  pool.Prepare(kTakenBy, absl::StrCat("SELECT DISTINCT o.occupant_kind ", OverlappingSql(true)));
+  // Every live booking of the hold, confirmed in one statement; the caller compares what came
+  // back with what it asked for. The last column counts the hold's bookings that were not
+  // cancelled, as they were when the statement began.
+  pool.Prepare(kConfirm,
+               absl::StrCat("UPDATE bookings SET state = 'confirmed', row_version = row_version + 1, "
+                            "update_time = $3::timestamptz WHERE school_id = $1 AND hold_id = $2 AND state = 'held' "
+                            "AND hold_expires > $3::timestamptz RETURNING ",
+                            kBookingColumns,
+                            ", (SELECT count(*) FROM bookings g WHERE g.school_id = $1 AND g.hold_id = $2 "
+                            "AND g.state <> 'cancelled')"));
+  pool.Prepare(kHoldRows,
+               absl::StrCat("SELECT id, hold_id, state, ", Micros("hold_expires"),
+                            " FROM bookings WHERE school_id = $1 AND (hold_id = $2 OR id = ANY($3::text[]))"));
+  pool.Prepare(kCancel,
+               absl::StrCat("WITH c AS (UPDATE bookings SET state = 'cancelled', cancel_reason = $3, "
+                            "row_version = row_version + 1, update_time = $4::timestamptz "
+                            "WHERE school_id = $1 AND id = $2 AND state IN ('held', 'confirmed') RETURNING ",
+                            kBookingColumns,
+                            "), f AS (UPDATE occupancy SET active = false WHERE school_id = $1 AND booking_id = $2 "
+                            "AND EXISTS (SELECT 1 FROM c)) SELECT * FROM c"));
+  pool.Prepare(kNoShow, absl::StrCat("UPDATE bookings SET state = 'no_show', row_version = row_version + 1, "
+                                     "update_time = $3::timestamptz WHERE school_id = $1 AND id = $2 "
+                                     "AND state = 'confirmed' AND starts_at <= $3::timestamptz RETURNING ",
+                                     kBookingColumns));
+  pool.Prepare(kSelect, absl::StrCat("SELECT ", kBookingColumns, " FROM bookings WHERE school_id = $1 AND id = $2"));
+  pool.Prepare(kSelectMany, absl::StrCat("SELECT ", kBookingColumns,
+                                         " FROM bookings WHERE school_id = $1 AND id = ANY($2::text[])"));
+  pool.Prepare(kBusy, absl::StrCat("SELECT ", Micros("lower(o.during)"), ", ", Micros("upper(o.during)"),
+                                   " FROM occupancy o JOIN bookings b ON b.school_id = o.school_id AND "
+                                   "b.id = o.booking_id WHERE o.school_id = $1 AND o.occupant_kind = $2 AND "
+                                   "o.occupant_id = $3 AND o.active AND "
+                                   "o.during && tstzrange($4::timestamptz, $5::timestamptz, '[)') AND "
+                                   "(b.state <> 'held' OR b.hold_expires > $6::timestamptz) "
+                                   "ORDER BY lower(o.during), upper(o.during)"));
+  pool.Prepare(kEvening,
+               absl::StrCat("SELECT ", kBookingColumns,
+                            " FROM bookings WHERE school_id = $1 AND evening_id = $2 ORDER BY starts_at, id"));
+  // SKIP LOCKED: sweeps on several replicas share the work instead of queueing behind each other.
+  pool.Prepare(kSweep,
+               "WITH x AS (SELECT school_id, id FROM bookings WHERE state = 'held' AND hold_expires <= $1::timestamptz "
+               "ORDER BY hold_expires LIMIT $2 FOR UPDATE SKIP LOCKED), "
+               "r AS (UPDATE bookings b SET state = 'expired', row_version = b.row_version + 1, "
+               "update_time = $1::timestamptz FROM x WHERE b.school_id = x.school_id AND b.id = x.id "
+               "RETURNING b.school_id, b.id), "
+               "o AS (UPDATE occupancy o SET active = false FROM r WHERE o.school_id = r.school_id AND "
+               "o.booking_id = r.id) "
+               "SELECT count(*) FROM r");
+}
+
+absl::Status BookingNotFound(const std::string& id) {
+  return NotFound(reason::kBookingNotFound, absl::StrCat("booking ", id, " was not found"));
+}
+
+// The response recorded for a write: the school, then the ids of the bookings it wrote. A replay
+// reads them back as they are now.
+std::string ResponseFor(const std::string& school_id, const std::vector<std::string>& ids) {
+  return absl::StrCat(school_id, "\n", absl::StrJoin(ids, "\n"));
+}
+
+absl::StatusOr<std::vector<Booking>> LoadAll(pqxx::transaction_base& txn, const std::string& school_id,
+                                             const std::vector<std::string>& ids) {
+  std::map<std::string, Booking> by_id;
+  for (const pqxx::row& r : txn.exec_prepared(kSelectMany, school_id, TextArray(ids))) {
+    Booking b = BookingFrom(r);
+    by_id.emplace(b.id, std::move(b));
+  }
+  std::vector<Booking> out;
+  for (const std::string& id : ids) {
+    auto it = by_id.find(id);
+    if (it == by_id.end()) return BookingNotFound(id);
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+// The bookings a replayed write recorded in `response`, as they are now.
+absl::StatusOr<std::vector<Booking>> Replay(pg::Pool& pool, const std::string& response) {
+  std::vector<std::string> lines = absl::StrSplit(response, '\n');
+  if (lines.size() < 2) {
+    return Internal(reason::kStoredResponseUnreadable, "a stored booking response could not be read");
+  }
+  const std::string school_id = lines.front();
+  lines.erase(lines.begin());
+  std::vector<Booking> out;
+  PARLEY_RETURN_IF_ERROR(pool.Read([&](pqxx::work& txn) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(out, LoadAll(txn, school_id, lines));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+struct WriteResult {
+  std::string response;
+  bool replayed = false;
+  std::vector<Booking> bookings;
+};
+
+absl::StatusOr<Booking> One(absl::StatusOr<std::vector<Booking>> bookings) {
+  if (!bookings.ok()) return bookings.status();
+  if (bookings->size() != 1) return Internal(reason::kInternal, "expected one booking");
+  return std::move(bookings->front());
+}
+
+// The kinds as the message names them: whose time was taken.
+std::string Whose(OccupantKind kind) {
+  switch (kind) {
+    case OccupantKind::kStaff:
+      return "a member of staff's";
+    case OccupantKind::kGuardian:
+      return "a guardian's";
+    case OccupantKind::kInterpreter:
+      return "the interpreter's";
+    case OccupantKind::kRoom:
+      return "the room's";
+  }
+  return "someone's";
+}
+
+}  // namespace
+
+PgBookingStore::PgBookingStore(pg::Pool* pool) : pool_(pool) { PrepareStatements(*pool_); }
+
+absl::StatusOr<std::vector<Booking>> PgBookingStore::Hold(const RequestKey& key, const std::vector<Booking>& bookings,
+                                                          absl::Duration lease, absl::Time now) {
+  if (lease <= absl::ZeroDuration()) return InvalidArgument(reason::kInvalidBooking, "a hold needs a positive lease");
+  return Write(key, bookings, /*confirmed=*/false, lease, now);
+}
+
+absl::StatusOr<std::vector<Booking>> PgBookingStore::Book(const RequestKey& key, const std::vector<Booking>& bookings,
+                                                          absl::Time now) {
+  return Write(key, bookings, /*confirmed=*/true, absl::ZeroDuration(), now);
+}
+
+absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key, const std::vector<Booking>& bookings,
+                                                           bool confirmed, absl::Duration lease, absl::Time now) {
+  PARLEY_RETURN_IF_ERROR(CheckNewBookings(bookings));
+  now = ToMicros(now);
+  const std::string& school_id = bookings.front().school_id;
+  // The same on every retry of this request, and unguessable by anyone without its request id.
+  const std::string hold_id = request::DerivedRequestId(absl::StrCat(key.scope, "/", key.request_id));
+  const std::optional<absl::Time> expires = confirmed ? std::nullopt : std::optional<absl::Time>(ToMicros(now + lease));
+
+  // The statements' parameters, built once (the transaction may run more than once).
+  std::vector<std::string> ids, evenings, kinds, starts, ends, modes, links, staff, guardians, pupils, interpreters,
+      languages, rooms, creators;
+  for (const Booking& b : bookings) {
+    ids.push_back(b.id);
+    evenings.push_back(b.evening_id.value_or(""));
+    kinds.emplace_back(KindText(b.kind));
+    starts.push_back(TimeParam(b.during.start));
+    ends.push_back(TimeParam(b.during.end));
+    modes.emplace_back(ModeText(b.mode));
+    links.push_back(b.video_link);
+    staff.push_back(TextArray(b.staff_ids));
+    guardians.push_back(TextArray(b.guardian_ids));
+    pupils.push_back(TextArray(b.pupil_ids));
+    interpreters.push_back(b.interpreter ? b.interpreter->id : "");
+    languages.push_back(b.interpreter ? b.interpreter->language : "");
+    rooms.push_back(b.room.value_or(""));
+    creators.push_back(b.created_by);
+  }
+  const OccupancyArrays occupancy = OccupancyOf(bookings);
+  const std::string now_param = TimeParam(now);
+  const std::string expires_param = expires ? TimeParam(*expires) : "";
+  const std::string state = StateText(confirmed ? BookingState::kConfirmed : BookingState::kHeld);
+
+  absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
+        txn.exec_prepared(kRelease, school_id, occupancy.kinds, occupancy.occupant_ids, occupancy.starts,
+                          occupancy.ends, now_param);
+        try {
+          txn.exec_prepared(kInsertBookings, school_id, TextArray(ids), TextArray(evenings), TextArray(kinds), state,
+                            TextArray(starts), TextArray(ends), TextArray(modes), TextArray(links), TextArray(staff),
+                            TextArray(guardians), TextArray(pupils), TextArray(interpreters), TextArray(languages),
+                            hold_id, expires_param, now_param, TextArray(rooms), TextArray(creators));
+        } catch (const pqxx::sql_error& e) {
+          if (pg::SqlState(e) != "23505") throw;
+          return AlreadyExists(reason::kBookingExists, "a booking id is taken at this school");
+        }
+        try {
+          txn.exec_prepared(kInsertOccupancy, school_id, occupancy.booking_ids, occupancy.kinds, occupancy.occupant_ids,
+                            occupancy.starts, occupancy.ends);
+        } catch (const pqxx::sql_error& e) {
+          if (pg::SqlState(e) != "23P01") throw;
+          // Whose time it was is read after the rollback (SlotTaken): this transaction is over.
+          return Aborted(reason::kSlotTaken, "slot just taken");
+        }
+        return ResponseFor(school_id, ids);
+      });
+  if (!written.ok()) {
+    if (ErrorReason(written.status()) == reason::kSlotTaken) return SlotTaken(bookings, now);
+    return written.status();
+  }
+  if (written->replayed) return Replay(*pool_, written->response);
+
+  std::vector<Booking> out = bookings;
+  for (Booking& b : out) {
+    b.state = confirmed ? BookingState::kConfirmed : BookingState::kHeld;
+    b.during = Interval{ToMicros(b.during.start), ToMicros(b.during.end)};
+    b.hold_id = hold_id;
+    b.hold_expires = expires;
+    b.cancel_reason.clear();
+    b.create_time = now;
+    b.update_time = now;
+    b.etag = "1";
+  }
+  return out;
+}
+
+absl::Status PgBookingStore::SlotTaken(const std::vector<Booking>& bookings, absl::Time now) {
+  const OccupancyArrays occupancy = OccupancyOf(bookings);
+  std::optional<OccupantKind> first;
+  absl::Status read = pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    for (const pqxx::row& r :
+         txn.exec_prepared(kTakenBy, bookings.front().school_id, occupancy.kinds, occupancy.occupant_ids,
+                           occupancy.starts, occupancy.ends, TimeParam(now))) {
+      std::optional<OccupantKind> k = OccupantKindFrom(r[0].c_str());
+      if (k && (!first || *k < *first)) first = k;
+    }
+    return absl::OkStatus();
+  });
+  // The winner may have been cancelled since, or the read failed: the answer is still that the
+  // slot was taken when this write was made.
+  if (!read.ok() || !first) {
+    return Aborted(reason::kSlotTaken, "slot just taken: someone's time in it overlaps another booking");
+  }
+  return Aborted(reason::kSlotTaken,
+                 absl::StrCat("slot just taken: ", Whose(*first), " time overlaps another booking"));
+}
+
+absl::StatusOr<std::vector<Booking>> PgBookingStore::Confirm(const RequestKey& key, const std::string& school_id,
+                                                             const std::string& hold_id,
+                                                             const std::vector<std::string>& booking_ids,
+                                                             absl::Time now) {
+  if (booking_ids.empty()) return InvalidArgument(reason::kInvalidBooking, "no bookings to confirm");
+  const std::set<std::string> wanted(booking_ids.begin(), booking_ids.end());
+  if (wanted.size() != booking_ids.size()) return InvalidArgument(reason::kInvalidBooking, "a booking is named twice");
+  now = ToMicros(now);
+  const std::string now_param = TimeParam(now);
+
+  absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        const pqxx::result confirmed = txn.exec_prepared(kConfirm, school_id, hold_id, now_param);
+        std::map<std::string, Booking> by_id;
+        int64_t hold_size = 0;
+        for (const pqxx::row& r : confirmed) {
+          Booking b = BookingFrom(r);
+          hold_size = r[22].as<int64_t>();
+          by_id.emplace(b.id, std::move(b));
+        }
+        bool exact = by_id.size() == wanted.size() && hold_size == static_cast<int64_t>(wanted.size());
+        for (const std::string& id : booking_ids) exact = exact && by_id.count(id) > 0;
+        if (exact) {
+          for (const std::string& id : booking_ids) result.bookings.push_back(by_id.at(id));
+          return ResponseFor(school_id, booking_ids);
+        }
+        // Why not: the transaction rolls back, so what the UPDATE did is undone. Rows it confirmed
+        // were held and unexpired.
+        struct Row {
+          std::string hold_id, state;
+          std::optional<absl::Time> expires;
+        };
+        std::map<std::string, Row> rows;
+        for (const pqxx::row& r : txn.exec_prepared(kHoldRows, school_id, hold_id, TextArray(booking_ids))) {
+          rows[r[0].c_str()] = Row{r[1].c_str(), r[2].c_str(), pg::OptionalTimeAt(r[3])};
+        }
+        for (const std::string& id : booking_ids) {
+          if (rows.count(id) == 0) return BookingNotFound(id);
+        }
+        for (const std::string& id : booking_ids) {
+          if (rows[id].hold_id != hold_id) {
+            return FailedPrecondition(reason::kHoldMismatch, absl::StrCat("booking ", id, " is not of this hold"));
+          }
+        }
+        for (const std::string& id : booking_ids) {
+          const Row& row = rows[id];
+          if (by_id.count(id) > 0) continue;
+          if (row.state == "expired" || (row.state == "held" && row.expires && *row.expires <= now)) {
+            return FailedPrecondition(reason::kHoldExpired,
+                                      "the hold ran out before it was confirmed: hold the slots again");
+          }
+          return FailedPrecondition(reason::kWrongState, absl::StrCat("booking ", id, " is ", row.state,
+                                                                      ": only a held booking is confirmed"));
+        }
+        return FailedPrecondition(reason::kHoldMismatch,
+                                  "a hold is confirmed whole: name every booking of the hold, and only those");
+      });
+  if (!written.ok()) return written.status();
+  if (written->replayed) return Replay(*pool_, written->response);
+  return std::move(written->bookings);
+}
+
+absl::StatusOr<Booking> PgBookingStore::Cancel(const RequestKey& key, const std::string& school_id,
+                                               const std::string& id, const std::string& why, absl::Time now) {
+  now = ToMicros(now);
+  absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        const pqxx::result r = txn.exec_prepared(kCancel, school_id, id, why, TimeParam(now));
+        if (r.empty()) {
+          const pqxx::result current = txn.exec_prepared(kSelect, school_id, id);
+          if (current.empty()) return BookingNotFound(id);
+          return FailedPrecondition(reason::kWrongState,
+                                    absl::StrCat("booking ", id, " is ", current[0][4].c_str(),
+                                                 ": only a held or confirmed booking is cancelled"));
+        }
+        result.bookings.push_back(BookingFrom(r[0]));
+        return ResponseFor(school_id, {id});
+      });
+  if (!written.ok()) return written.status();
+  if (written->replayed) return One(Replay(*pool_, written->response));
+  return std::move(written->bookings.front());
+}
+
+absl::StatusOr<Booking> PgBookingStore::MarkNoShow(const RequestKey& key, const std::string& school_id,
+                                                   const std::string& id, absl::Time now) {
+  now = ToMicros(now);
+  absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        const pqxx::result r = txn.exec_prepared(kNoShow, school_id, id, TimeParam(now));
+        if (r.empty()) {
+          const pqxx::result current = txn.exec_prepared(kSelect, school_id, id);
+          if (current.empty()) return BookingNotFound(id);
+          const Booking b = BookingFrom(current[0]);
+          if (b.state != BookingState::kConfirmed) {
+            return FailedPrecondition(reason::kWrongState, absl::StrCat("booking ", id, " is ", StateText(b.state),
+                                                                        ": only a confirmed booking can be a no-show"));
+          }
+          return FailedPrecondition(reason::kWrongState, absl::StrCat("booking ", id, " has not started yet"));
+        }
+        result.bookings.push_back(BookingFrom(r[0]));
+        return ResponseFor(school_id, {id});
+      });
+  if (!written.ok()) return written.status();
+  if (written->replayed) return One(Replay(*pool_, written->response));
+  return std::move(written->bookings.front());
+}
+
+absl::StatusOr<Booking> PgBookingStore::Get(const std::string& school_id, const std::string& id) {
+  std::optional<Booking> out;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    const pqxx::result r = txn.exec_prepared(kSelect, school_id, id);
+    if (!r.empty()) out = BookingFrom(r[0]);
+    return absl::OkStatus();
+  }));
+  if (!out) return BookingNotFound(id);
+  return *std::move(out);
+}
+
+absl::StatusOr<std::vector<Interval>> PgBookingStore::ListBusy(const std::string& school_id, const Occupant& who,
+                                                               absl::Time from, absl::Time to, absl::Time now) {
+  std::vector<Interval> out;
+  if (to <= from) return out;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    out.clear();
+    for (const pqxx::row& r : txn.exec_prepared(kBusy, school_id, std::string(OccupantKindName(who.kind)), who.id,
+                                                TimeParam(from), TimeParam(to), TimeParam(now))) {
+      out.push_back(Interval{TimeAt(r[0]), TimeAt(r[1])});
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<Booking>> PgBookingStore::ListEveningBookings(const std::string& school_id,
+                                                                         const std::string& evening_id) {
+  std::vector<Booking> out;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    out.clear();
+    for (const pqxx::row& r : txn.exec_prepared(kEvening, school_id, evening_id)) out.push_back(BookingFrom(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<int64_t> PgBookingStore::SweepExpiredHolds(absl::Time now, int limit) {
+  if (limit <= 0) return InvalidArgument(reason::kInvalidField, "the sweep limit must be positive");
+  int64_t released = 0;
+  PARLEY_RETURN_IF_ERROR(pool_->TransactWithRetry([&](pqxx::work& txn) -> absl::Status {
+    released = txn.exec_prepared(kSweep, TimeParam(now), limit)[0][0].as<int64_t>();
+    return absl::OkStatus();
+  }));
+  return released;
+}
+
+}  // namespace parley::appointments

@@ -1,0 +1,58 @@
+// BookingStore on PostgreSQL (schema: services/appointments/migrations/0001_appointments.sql).
+//
+// A write is one transaction holding its request-id record (common/pg/idempotency.h). Hold and Book
+// first release the expired holds that overlap the time they are about to take (the exclusion
+// constraint cannot know about leases: it cannot refer to now()), then insert the bookings and
+// their occupancy rows. The constraint on occupancy is what refuses a double booking: a write that
+// loses a race for anyone's time fails with SQLSTATE 23P01 and nothing of it is kept; it is
+// reported as ABORTED (SLOT_TAKEN) naming the kind of occupant whose time was taken (read after
+// the rollback, without personal data). Serialization failures and deadlocks are retried by
+// pg::RunIdempotent and come back as ABORTED (TRANSACTION_CONFLICT) only if they persist.
+//
+// Times travel as UTC text and come back as integer microseconds; every statement is prepared
+// once per connection and parameterised (arrays for the rows of a multi-slot hold).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/pg/pool.h"
+#include "services/appointments/domain/booking.h"
+
+namespace parley::appointments {
+
+class PgBookingStore final : public BookingStore {
+ public:
+  // Prepares the store's statements on `pool`'s connections; `pool` must outlive the store.
+  explicit PgBookingStore(pg::Pool* pool);
+
+  absl::StatusOr<std::vector<Booking>> Hold(const RequestKey& key, const std::vector<Booking>& bookings,
+                                            absl::Duration lease, absl::Time now) override;
+  absl::StatusOr<std::vector<Booking>> Confirm(const RequestKey& key, const std::string& school_id,
+                                               const std::string& hold_id, const std::vector<std::string>& booking_ids,
+                                               absl::Time now) override;
+  absl::StatusOr<std::vector<Booking>> Book(const RequestKey& key, const std::vector<Booking>& bookings,
+                                            absl::Time now) override;
+  absl::StatusOr<Booking> Cancel(const RequestKey& key, const std::string& school_id, const std::string& id,
+                                 const std::string& reason, absl::Time now) override;
+  absl::StatusOr<Booking> MarkNoShow(const RequestKey& key, const std::string& school_id, const std::string& id,
+                                     absl::Time now) override;
+  absl::StatusOr<Booking> Get(const std::string& school_id, const std::string& id) override;
+  absl::StatusOr<std::vector<Interval>> ListBusy(const std::string& school_id, const Occupant& who, absl::Time from,
+                                                 absl::Time to, absl::Time now) override;
+  absl::StatusOr<std::vector<Booking>> ListEveningBookings(const std::string& school_id,
+                                                           const std::string& evening_id) override;
+  absl::StatusOr<int64_t> SweepExpiredHolds(absl::Time now, int limit) override;
+
+ private:
+  // Hold (state held, lease until now + lease) and Book (state confirmed) share it.
+  absl::StatusOr<std::vector<Booking>> Write(const RequestKey& key, const std::vector<Booking>& bookings,
+                                             bool confirmed, absl::Duration lease, absl::Time now);
+  // The kind of occupant whose time a lost write wanted and a live booking holds, for the message.
+  absl::Status SlotTaken(const std::vector<Booking>& bookings, absl::Time now);
+
+  pg::Pool* pool_;
+};
+
+}  // namespace parley::appointments
