@@ -156,9 +156,7 @@ OccupancyArrays OccupancyOf(const std::vector<Booking>& bookings) {
 
 // ---- statements --------------------------------------------------------------------------------
 
-constexpr char kRelease[] = "appointments_release_expired";
-constexpr char kInsertBookings[] = "appointments_insert_bookings";
-constexpr char kInsertOccupancy[] = "appointments_insert_occupancy";
+constexpr char kWrite[] = "appointments_write";
 constexpr char kTakenBy[] = "appointments_taken_by";
 constexpr char kConfirm[] = "appointments_confirm";
 constexpr char kHoldRows[] = "appointments_hold_rows";
@@ -184,33 +182,40 @@ std::string OverlappingSql(bool live) {
 }
 
 void PrepareStatements(pg::Pool& pool) {
-  // Releases the expired holds that overlap what a write is about to take. READ COMMITTED: a hold
-  // confirmed or released by someone else meanwhile is re-checked on its new version and left.
-  pool.Prepare(kRelease,
-               absl::StrCat("WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(false),
-                            "), released AS (UPDATE bookings b SET state = 'expired', row_version = b.row_version + 1, "
-                            "update_time = $6::timestamptz FROM expired x WHERE b.school_id = $1 AND "
-                            "b.id = x.booking_id AND b.state = 'held' AND b.hold_expires <= $6::timestamptz "
-                            "RETURNING b.id) "
-                            "UPDATE occupancy o SET active = false FROM released r "
-                            "WHERE o.school_id = $1 AND o.booking_id = r.id"));
-  pool.Prepare(kInsertBookings,
-               "INSERT INTO bookings (school_id, id, evening_id, kind, state, starts_at, ends_at, mode, video_link, "
-               "staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, "
-               "hold_expires, created_by, create_time, update_time) "
-               "SELECT $1, r.id, NULLIF(r.evening_id, ''), r.kind, $5, r.s, r.e, r.mode, r.video_link, "
-               "r.staff::text[], r.guardians::text[], r.pupils::text[], NULLIF(r.interpreter, ''), "
-               "NULLIF(r.language, ''), NULLIF(r.room, ''), $15, NULLIF($16, '')::timestamptz, r.created_by, "
-               "$17::timestamptz, $17::timestamptz "
-               "FROM unnest($2::text[], $3::text[], $4::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], "
-               "$9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $18::text[], "
-               "$19::text[]) AS r(id, evening_id, kind, s, e, mode, video_link, staff, guardians, pupils, "
-               "interpreter, language, room, created_by)");
-  pool.Prepare(kInsertOccupancy,
-               "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
-               "SELECT $1, r.booking_id, r.kind, r.occupant_id, tstzrange(r.s, r.e, '[)'), true "
-               "FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[]) "
-               "AS r(booking_id, kind, occupant_id, s, e)");
+  // A Hold or Book in one statement. First it releases the expired holds that overlap the time it
+  // is about to take (READ COMMITTED: a hold confirmed or released by someone else meanwhile is
+  // re-checked on its new version and left alone); then it inserts the bookings, then their
+  // occupancy rows, where the exclusion constraint decides. The order is forced by the data, not
+  // by how PostgreSQL happens to schedule data-modifying CTEs: each insert reads a count over the
+  // step before, and a count cannot produce its row before that step has finished. The occupancy
+  // rows' foreign keys are checked at the end of the statement, when the bookings are there.
+  //   $1 school, $2-$5 occupancy kinds, occupant ids, starts, ends, $6 now, $7 occupancy booking ids,
+  //   $8-$22 one element per booking, $23 hold id, $24 lease end ('' for none).
+  pool.Prepare(
+      kWrite,
+      absl::StrCat(
+          "WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(false),
+          "), released AS (UPDATE bookings b SET state = 'expired', row_version = b.row_version + 1, "
+          "update_time = $6::timestamptz FROM expired x WHERE b.school_id = $1 AND b.id = x.booking_id AND "
+          "b.state = 'held' AND b.hold_expires <= $6::timestamptz RETURNING b.id), "
+          "freed AS (UPDATE occupancy o SET active = false FROM released r WHERE o.school_id = $1 AND "
+          "o.booking_id = r.id RETURNING 1), "
+          "freed_count AS (SELECT count(*) AS n FROM freed), "
+          "written AS (INSERT INTO bookings (school_id, id, evening_id, kind, state, starts_at, ends_at, mode, "
+          "video_link, staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, "
+          "hold_expires, created_by, create_time, update_time) "
+          "SELECT $1, r.id, NULLIF(r.evening_id, ''), r.kind, $11, r.s, r.e, r.mode, r.video_link, r.staff::text[], "
+          "r.guardians::text[], r.pupils::text[], NULLIF(r.interpreter, ''), NULLIF(r.language, ''), "
+          "NULLIF(r.room, ''), $23, NULLIF($24, '')::timestamptz, r.created_by, $6::timestamptz, $6::timestamptz "
+          "FROM unnest($8::text[], $9::text[], $10::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], "
+          "$15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[]) "
+          "AS r(id, evening_id, kind, s, e, mode, video_link, staff, guardians, pupils, interpreter, language, room, "
+          "created_by) CROSS JOIN freed_count RETURNING 1), "
+          "written_count AS (SELECT count(*) AS n FROM written) "
+          "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
+          "SELECT $1, r.booking_id, r.kind, r.occupant_id, tstzrange(r.s, r.e, '[)'), true "
+          "FROM unnest($7::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) "
+          "AS r(booking_id, kind, occupant_id, s, e) CROSS JOIN freed_count CROSS JOIN written_count"));
   pool.Prepare(kTakenBy, absl::StrCat("SELECT DISTINCT o.occupant_kind ", OverlappingSql(true)));
   // Every live booking of the hold, confirmed in one statement; the caller compares what came
   // back with what it asked for. The last column counts the hold's bookings that were not
@@ -380,24 +385,19 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
 
   absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
       *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
-        txn.exec_prepared(kRelease, school_id, occupancy.kinds, occupancy.occupant_ids, occupancy.starts,
-                          occupancy.ends, now_param);
         try {
-          txn.exec_prepared(kInsertBookings, school_id, TextArray(ids), TextArray(evenings), TextArray(kinds), state,
-                            TextArray(starts), TextArray(ends), TextArray(modes), TextArray(links), TextArray(staff),
-                            TextArray(guardians), TextArray(pupils), TextArray(interpreters), TextArray(languages),
-                            hold_id, expires_param, now_param, TextArray(rooms), TextArray(creators));
+          txn.exec_prepared(kWrite, school_id, occupancy.kinds, occupancy.occupant_ids, occupancy.starts,
+                            occupancy.ends, now_param, occupancy.booking_ids, TextArray(ids), TextArray(evenings),
+                            TextArray(kinds), state, TextArray(starts), TextArray(ends), TextArray(modes),
+                            TextArray(links), TextArray(staff), TextArray(guardians), TextArray(pupils),
+                            TextArray(interpreters), TextArray(languages), TextArray(rooms), TextArray(creators),
+                            hold_id, expires_param);
         } catch (const pqxx::sql_error& e) {
-          if (pg::SqlState(e) != "23505") throw;
-          return AlreadyExists(reason::kBookingExists, "a booking id is taken at this school");
-        }
-        try {
-          txn.exec_prepared(kInsertOccupancy, school_id, occupancy.booking_ids, occupancy.kinds, occupancy.occupant_ids,
-                            occupancy.starts, occupancy.ends);
-        } catch (const pqxx::sql_error& e) {
-          if (pg::SqlState(e) != "23P01") throw;
+          const std::string sqlstate = pg::SqlState(e);
+          if (sqlstate == "23505") return AlreadyExists(reason::kBookingExists, "a booking id is taken at this school");
           // Whose time it was is read after the rollback (SlotTaken): this transaction is over.
-          return Aborted(reason::kSlotTaken, "slot just taken");
+          if (sqlstate == "23P01") return Aborted(reason::kSlotTaken, "slot just taken");
+          throw;
         }
         return ResponseFor(school_id, ids);
       });
@@ -424,7 +424,8 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
 absl::Status PgBookingStore::SlotTaken(const std::vector<Booking>& bookings, absl::Time now) {
   const OccupancyArrays occupancy = OccupancyOf(bookings);
   std::optional<OccupantKind> first;
-  absl::Status read = pool_->Read([&](pqxx::work& txn) -> absl::Status {
+  // One statement on its own: no BEGIN and COMMIT round trips for a loser of a rush.
+  absl::Status read = pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
     for (const pqxx::row& r :
          txn.exec_prepared(kTakenBy, bookings.front().school_id, occupancy.kinds, occupancy.occupant_ids,
                            occupancy.starts, occupancy.ends, TimeParam(now))) {

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "common/pg/errors.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
@@ -154,10 +155,12 @@ TEST_F(PgBookingStoreTest, ConstraintLetsOneOfManyConcurrentOverlappingInsertsTh
     w.commit();
   }
   // Each thread on its own connection, all released at once, each its own span for teacher t1:
-  // [18:00+i, 18:10+i) for i < 10 overlap pairwise.
+  // [18:00+i, 18:10+i) for i < 10 overlap pairwise. The first insert keeps its transaction open
+  // until every other one is waiting on it (pg_stat_activity): an uncommitted row is enough to
+  // block, and once it commits they all fail.
   std::vector<std::unique_ptr<pqxx::connection>> conns;
   for (int i = 0; i < kThreads; ++i) conns.push_back(std::make_unique<pqxx::connection>(db_->dsn()));
-  absl::Notification go;
+  absl::Notification go, commit;
   std::atomic<int> ok{0}, excluded{0}, other{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
@@ -170,6 +173,7 @@ TEST_F(PgBookingStoreTest, ConstraintLetsOneOfManyConcurrentOverlappingInsertsTh
             "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
             "VALUES ($1, $2, 'staff', 't1', tstzrange($3::timestamptz, $4::timestamptz, '[)'), true)",
             kSchool, absl::StrCat("raw-", i), pg::TimeParam(At(minute)), pg::TimeParam(At(minute + 10)));
+        commit.WaitForNotificationWithTimeout(absl::Seconds(20));
         w.commit();
         ++ok;
       } catch (const pqxx::sql_error& e) {
@@ -182,6 +186,16 @@ TEST_F(PgBookingStoreTest, ConstraintLetsOneOfManyConcurrentOverlappingInsertsTh
     });
   }
   go.Notify();
+  int64_t waiting = 0;
+  for (absl::Time deadline = absl::Now() + absl::Seconds(20); absl::Now() < deadline;) {
+    waiting = Count(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+        "AND query LIKE 'INSERT INTO occupancy%'");
+    if (waiting == kThreads - 1) break;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(waiting, kThreads - 1) << "the other inserts did not wait for the first";
+  commit.Notify();
   for (std::thread& t : threads) t.join();
   EXPECT_EQ(ok.load(), 1);
   EXPECT_EQ(excluded.load(), kThreads - 1);
