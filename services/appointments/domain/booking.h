@@ -1,5 +1,5 @@
 // Bookings: who is to meet, when and how, and the port of the store that keeps them without ever
-// double-booking anyone (docs/architecture.md#appointments). A booking occupies the time of every
+// double-booking anyone (docs/architecture.md#bookings-and-holds). A booking occupies the time of every
 // member of staff, guardian and interpreter on it, and of its room if it has one; the store refuses
 // a booking that would overlap another live one for any of them (PostgreSQL exclusion constraints,
 // services/appointments/migrations), so a lost race is ABORTED (SLOT_TAKEN), never a double booking.

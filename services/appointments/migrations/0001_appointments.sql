@@ -1,5 +1,5 @@
 -- appointments: bookings and the occupancy rows that make double booking impossible
--- (docs/architecture.md#appointments: "No double booking, ever", enforced by the database).
+-- (docs/architecture.md#bookings-and-holds: "No double booking, ever", enforced by the database).
 
 -- GiST operator classes for plain equality on text, so that one exclusion constraint can say
 -- "same school, same kind, same occupant AND overlapping time". Part of PostgreSQL's contrib
