@@ -402,7 +402,14 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
         return ResponseFor(school_id, ids);
       });
   if (!written.ok()) {
-    if (ErrorReason(written.status()) == reason::kSlotTaken) return SlotTaken(bookings, now);
+    const std::string why = ErrorReason(written.status());
+    if (why == reason::kSlotTaken) return SlotTaken(bookings, now, /*known=*/true);
+    // Two inserts entering the constraint's index at the same moment may each wait for the other;
+    // PostgreSQL aborts one as a deadlock, and the retries may meet the same. If the time is taken
+    // now, that is what the caller lost.
+    if (written.status().code() == absl::StatusCode::kAborted && why == reason::kTransactionConflict) {
+      return SlotTaken(bookings, now, /*known=*/false, written.status());
+    }
     return written.status();
   }
   if (written->replayed) return Replay(*pool_, written->response);
@@ -421,7 +428,8 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
   return out;
 }
 
-absl::Status PgBookingStore::SlotTaken(const std::vector<Booking>& bookings, absl::Time now) {
+absl::Status PgBookingStore::SlotTaken(const std::vector<Booking>& bookings, absl::Time now, bool known,
+                                       absl::Status otherwise) {
   const OccupancyArrays occupancy = OccupancyOf(bookings);
   std::optional<OccupantKind> first;
   // One statement on its own: no BEGIN and COMMIT round trips for a loser of a rush.
@@ -437,6 +445,7 @@ absl::Status PgBookingStore::SlotTaken(const std::vector<Booking>& bookings, abs
   // The winner may have been cancelled since, or the read failed: the answer is still that the
   // slot was taken when this write was made.
   if (!read.ok() || !first) {
+    if (!known) return otherwise;
     return Aborted(reason::kSlotTaken, "slot just taken: someone's time in it overlaps another booking");
   }
   return Aborted(reason::kSlotTaken,

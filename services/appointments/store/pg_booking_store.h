@@ -49,8 +49,11 @@ class PgBookingStore final : public BookingStore {
   // Hold (state held, lease until now + lease) and Book (state confirmed) share it.
   absl::StatusOr<std::vector<Booking>> Write(const RequestKey& key, const std::vector<Booking>& bookings,
                                              bool confirmed, absl::Duration lease, absl::Time now);
-  // The kind of occupant whose time a lost write wanted and a live booking holds, for the message.
-  absl::Status SlotTaken(const std::vector<Booking>& bookings, absl::Time now);
+  // ABORTED (SLOT_TAKEN) naming the kind of occupant whose time a lost write wanted and a live
+  // booking holds. When no live booking holds it: the same without the kind if the write is `known`
+  // to have lost a slot (its winner went since), `otherwise` if not.
+  absl::Status SlotTaken(const std::vector<Booking>& bookings, absl::Time now, bool known,
+                         absl::Status otherwise = absl::OkStatus());
 
   pg::Pool* pool_;
 };
