@@ -137,7 +137,10 @@ RushResult Rush(PgBookingStore& store, int round, int bookers, int threads, int 
               break;
             }
             std::vector<bool> taken(slots, false);
-            for (const Interval& t : *busy) taken[(t.start - evening) / absl::Minutes(10)] = true;
+            for (const Interval& t : *busy) {
+              const int64_t k = (t.start - evening) / absl::Minutes(10);
+              if (k >= 0 && k < slots) taken[k] = true;
+            }
             std::vector<int> free;
             for (int k = 0; k < slots; ++k) {
               if (!taken[k]) free.push_back(k);
