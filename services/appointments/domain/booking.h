@@ -7,7 +7,7 @@
 // Holds: a parent picking slots first holds them for a short lease, then confirms; a schedule of
 // several slots (a parents' evening with three teachers) is held in one Hold and confirmed in one
 // Confirm, all or none. A hold whose lease ran out blocks nobody: the next write over its time, or
-// the sweep, releases it (state kExpired), and it can no longer be confirmed (HOLD_EXPIRED).
+// the sweep, releases it (state kLapsed), and it can no longer be confirmed (HOLD_EXPIRED).
 //
 // Plain value types: no pqxx, no protobuf, no gRPC.
 #pragma once
@@ -35,7 +35,7 @@ enum class BookingState {
   kConfirmed = 2,  // occupies its time
   kCancelled = 3,  // its time is free again
   kNoShow = 4,     // confirmed, took place without the guardian; its time stays occupied (it passed)
-  kExpired = 5,    // a hold whose lease ran out and was released; its time is free again
+  kLapsed = 5,     // a hold whose lease ran out and was released; its time is free again
 };
 
 enum class MeetingMode { kInPerson = 1, kPhone = 2, kVideo = 3 };
@@ -120,7 +120,7 @@ class BookingStore {
                                                     absl::Time now) = 0;
 
   // Cancels a held or confirmed booking and frees its time. NOT_FOUND (BOOKING_NOT_FOUND);
-  // WRONG_STATE when cancelled, expired or a no-show already.
+  // WRONG_STATE when cancelled, lapsed or a no-show already.
   virtual absl::StatusOr<Booking> Cancel(const RequestKey& key, const std::string& school_id, const std::string& id,
                                          const std::string& reason, absl::Time now) = 0;
 
@@ -141,7 +141,7 @@ class BookingStore {
   virtual absl::StatusOr<std::vector<Booking>> ListEveningBookings(const std::string& school_id,
                                                                    const std::string& evening_id) = 0;
 
-  // Releases up to `limit` holds whose lease ran out by `now` (state kExpired, time freed) and
+  // Releases up to `limit` holds whose lease ran out by `now` (state kLapsed, time freed) and
   // returns how many. Safe to run on several replicas at once. Not keyed: releasing twice is a no-op.
   virtual absl::StatusOr<int64_t> SweepExpiredHolds(absl::Time now, int limit) = 0;
 };

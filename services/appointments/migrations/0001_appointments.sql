@@ -16,7 +16,7 @@ CREATE TABLE bookings (
   id                   text        NOT NULL,
   evening_id           text,
   kind                 text        NOT NULL CHECK (kind IN ('meeting', 'evening', 'call')),
-  state                text        NOT NULL CHECK (state IN ('held', 'confirmed', 'cancelled', 'no_show', 'expired')),
+  state                text        NOT NULL CHECK (state IN ('held', 'confirmed', 'cancelled', 'no_show', 'lapsed')),
   starts_at            timestamptz NOT NULL,
   ends_at              timestamptz NOT NULL,
   mode                 text        NOT NULL CHECK (mode IN ('in_person', 'phone', 'video')),
@@ -61,7 +61,7 @@ CREATE INDEX bookings_held_by_expiry ON bookings (hold_expires) WHERE state = 'h
 -- A hold whose lease ran out must not block a new booking, but a constraint cannot refer to
 -- now() (it must give the same answer whenever it is checked). So an expired hold stays active
 -- here until it is released: every write releases the expired holds that overlap the time it is
--- about to take, in its own transaction and before it inserts (bookings.state 'expired', active
+-- about to take, in its own transaction and before it inserts (bookings.state 'lapsed', active
 -- false), and a sweep releases the rest. Reads (ListBusy) ignore expired holds not yet released.
 CREATE TABLE occupancy (
   school_id     text      NOT NULL,

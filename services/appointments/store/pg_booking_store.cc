@@ -54,8 +54,8 @@ const char* StateText(BookingState s) {
       return "cancelled";
     case BookingState::kNoShow:
       return "no_show";
-    case BookingState::kExpired:
-      return "expired";
+    case BookingState::kLapsed:
+      return "lapsed";
   }
   return "held";
 }
@@ -82,7 +82,7 @@ BookingState StateFrom(const std::string& s) {
   if (s == "confirmed") return BookingState::kConfirmed;
   if (s == "cancelled") return BookingState::kCancelled;
   if (s == "no_show") return BookingState::kNoShow;
-  if (s == "expired") return BookingState::kExpired;
+  if (s == "lapsed") return BookingState::kLapsed;
   return BookingState::kHeld;
 }
 MeetingMode ModeFrom(const std::string& s) {
@@ -195,7 +195,7 @@ void PrepareStatements(pg::Pool& pool) {
       kWrite,
       absl::StrCat(
           "WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(false),
-          "), released AS (UPDATE bookings b SET state = 'expired', row_version = b.row_version + 1, "
+          "), released AS (UPDATE bookings b SET state = 'lapsed', row_version = b.row_version + 1, "
           "update_time = $6::timestamptz FROM expired x WHERE b.school_id = $1 AND b.id = x.booking_id AND "
           "b.state = 'held' AND b.hold_expires <= $6::timestamptz RETURNING b.id), "
           "freed AS (UPDATE occupancy o SET active = false FROM released r WHERE o.school_id = $1 AND "
@@ -258,7 +258,7 @@ void PrepareStatements(pg::Pool& pool) {
   pool.Prepare(kSweep,
                "WITH x AS (SELECT school_id, id FROM bookings WHERE state = 'held' AND hold_expires <= $1::timestamptz "
                "ORDER BY hold_expires LIMIT $2 FOR UPDATE SKIP LOCKED), "
-               "r AS (UPDATE bookings b SET state = 'expired', row_version = b.row_version + 1, "
+               "r AS (UPDATE bookings b SET state = 'lapsed', row_version = b.row_version + 1, "
                "update_time = $1::timestamptz FROM x WHERE b.school_id = x.school_id AND b.id = x.id "
                "RETURNING b.school_id, b.id), "
                "o AS (UPDATE occupancy o SET active = false FROM r WHERE o.school_id = r.school_id AND "
@@ -499,7 +499,7 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Confirm(const RequestKey& k
         for (const std::string& id : booking_ids) {
           const Row& row = rows[id];
           if (by_id.count(id) > 0) continue;
-          if (row.state == "expired" || (row.state == "held" && row.expires && *row.expires <= now)) {
+          if (row.state == "lapsed" || (row.state == "held" && row.expires && *row.expires <= now)) {
             return FailedPrecondition(reason::kHoldExpired,
                                       "the hold ran out before it was confirmed: hold the slots again");
           }

@@ -344,7 +344,7 @@ TEST_F(PgBookingStoreTest, AnExpiredHoldBlocksNobodyAndCannotBeConfirmed) {
   // ...and the next hold over it releases it.
   absl::StatusOr<std::vector<Booking>> second = Hold({Slot("b-3", 5, "t1", "g3")}, after);
   ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_EQ(store_->Get(kSchool, "b-1")->state, BookingState::kExpired);
+  EXPECT_EQ(store_->Get(kSchool, "b-1")->state, BookingState::kLapsed);
   ExpectStatus(store_->Confirm(Key("Confirm"), kSchool, first->front().hold_id, {"b-1"}, after).status(),
                absl::StatusCode::kFailedPrecondition, reason::kHoldExpired);
   EXPECT_TRUE(store_->Confirm(Key("Confirm"), kSchool, second->front().hold_id, {"b-3"}, after).ok());
@@ -360,7 +360,7 @@ TEST_F(PgBookingStoreTest, TheSweepReleasesExpiredHoldsOnly) {
   EXPECT_EQ(*store_->SweepExpiredHolds(later, 1), 1);
   EXPECT_EQ(*store_->SweepExpiredHolds(later, 10), 1);
   EXPECT_EQ(*store_->SweepExpiredHolds(later, 10), 0);
-  EXPECT_EQ(store_->Get(kSchool, "b-1")->state, BookingState::kExpired);
+  EXPECT_EQ(store_->Get(kSchool, "b-1")->state, BookingState::kLapsed);
   EXPECT_EQ(store_->Get(kSchool, "b-3")->state, BookingState::kHeld);
   EXPECT_EQ(store_->Get(kSchool, "b-4")->state, BookingState::kConfirmed);
   EXPECT_EQ(Count("SELECT count(*) FROM occupancy WHERE active"), 4);
