@@ -38,9 +38,9 @@ LOCALES = ["pl", "ur", "bn", "ro", "pa", "ko", "ta", "pt", "ar"]
 ESCALATION_VARS = ["enquiry", "category"]
 # ...and these templates the variables of the promise and the progress update besides.
 ESCALATION_EXTRA_VARS = {
-    "escalation.acknowledgement_promised": ["promised_time"],
+    "escalation.acknowledgement_promised": ["promised_time", "promised_date"],
     "escalation.progress": ["progress"],
-    "escalation.progress_promised": ["progress", "promised_time"],
+    "escalation.progress_promised": ["progress", "promised_time", "promised_date"],
 }
 ESCALATION = {
     "escalation.assigned": (
@@ -68,11 +68,11 @@ ESCALATION = {
         "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}}. We have received it (reference "
         "{{enquiry}}) and will reply within the time our communication policy promises."),
     # Milton Road says in the acknowledgement when a fuller response or meeting will happen
-    # (AcknowledgeEnquiry with promised_time); the time is sent as an instant in UTC.
+    # (AcknowledgeEnquiry with promised_time): promised_date is that time as the school's local date.
     "escalation.acknowledgement_promised": (
         "We have received your message",
         "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}}. We have received it (reference "
-        "{{enquiry}}). We will give you a fuller response, or meet you, by {{promised_time}}."),
+        "{{enquiry}}). We will give you a fuller response, or meet you, by {{promised_date}}."),
     # Keeping the guardian informed of progress (RecordProgress), with the promise in force if any.
     "escalation.progress": (
         "An update on your message",
@@ -81,7 +81,7 @@ ESCALATION = {
     "escalation.progress_promised": (
         "An update on your message",
         "Dear {{recipient_name}},\n\nAn update from {{school_name}} on your message (reference {{enquiry}}):\n\n"
-        "{{progress}}\n\nWe will give you a fuller response, or meet you, by {{promised_time}}."),
+        "{{progress}}\n\nWe will give you a fuller response, or meet you, by {{promised_date}}."),
     "escalation.redirected": (
         "Please contact us as agreed",
         "Dear {{recipient_name}},\n\nThank you for your message to {{school_name}} (reference {{enquiry}}). As "

@@ -200,6 +200,13 @@ absl::StatusOr<BreachSwitches> ReplicaDirectory::BreachPolicyOf(const std::strin
                         b.refer_to_complaints_at_top};
 }
 
+absl::StatusOr<absl::TimeZone> ReplicaDirectory::TimeZoneOf(const std::string& school_id) {
+  std::shared_ptr<const directory::ReplicaView> view;
+  PARLEY_ASSIGN_OR_RETURN(const directory::Snapshot* snapshot, SchoolSnapshot(school_id, view));
+  std::shared_ptr<const calendar::Calendar> calendar = snapshot->SchoolCalendarOf(school_id);
+  return calendar ? calendar->zone() : absl::UTCTimeZone();
+}
+
 absl::StatusOr<std::vector<GuardianLink>> ReplicaDirectory::LinksOfGuardian(const std::string& guardian,
                                                                             absl::Time at) {
   auto id = directory::ParseGuardianName(guardian);

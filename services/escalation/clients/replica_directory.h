@@ -32,6 +32,7 @@ class ReplicaDirectory final : public Directory, public DeadlineSource, public S
   absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t, bool outside_teaching) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
+  absl::StatusOr<absl::TimeZone> TimeZoneOf(const std::string& school_id) override;
   // Each link's court order is judged on the day of `at` in its school's time zone.
   absl::StatusOr<std::vector<GuardianLink>> LinksOfGuardian(const std::string& guardian, absl::Time at) override;
   absl::StatusOr<Addressee> AddresseeOf(const std::string& staff, absl::Time at) override;

@@ -351,6 +351,10 @@ TEST_F(ReplicaDirectoryTest, VersionsAndBreachSwitchesAreTheSchools) {
   ExpectError(directory_.Versions("no-such-school").status(), absl::StatusCode::kNotFound, reason::kSchoolNotFound);
   ExpectError(directory_.BreachPolicyOf("no-such-school").status(), absl::StatusCode::kNotFound,
               reason::kSchoolNotFound);
+  absl::StatusOr<absl::TimeZone> zone = directory_.TimeZoneOf(kMarys);
+  ASSERT_TRUE(zone.ok()) << zone.status();
+  EXPECT_EQ(zone->name(), "Europe/London");
+  ExpectError(directory_.TimeZoneOf("no-such-school").status(), absl::StatusCode::kNotFound, reason::kSchoolNotFound);
 }
 
 // Nothing is cached in front of the replica: an edit is answered as soon as the replica holds it.

@@ -141,9 +141,17 @@ absl::StatusOr<Change> EnquiryService::ToChange(const Enquiry& enquiry, const De
     row.kind = TemplateOf(n);
     row.not_before = StoredPrecision(send_at);
     nlohmann::json variables = {{"enquiry", name}, {"category", enquiry.category}};
-    // As an instant in UTC, as conduct's letters carry theirs; the promise and the update are
-    // personal to the guardian: in the outbox row only, never logged.
-    if (n.promised_at) variables["promised_time"] = Utc(*n.promised_at);
+    // The promise as an instant in UTC (as conduct's letters carry theirs) for integrations, and
+    // as the school's local date and time for the guardian to read. The promise and the update
+    // are personal to the guardian: in the outbox row only, never logged.
+    if (n.promised_at) {
+      PARLEY_ASSIGN_OR_RETURN(absl::TimeZone zone, directory_->TimeZoneOf(enquiry.school_id));
+      variables["promised_time"] = Utc(*n.promised_at);
+      // "Tuesday 8 December 2026 at 15:30"
+      variables["promised_date"] =
+          absl::StrCat(absl::FormatTime("%A ", *n.promised_at, zone), absl::ToCivilDay(*n.promised_at, zone).day(),
+                       absl::FormatTime(" %B %Y at %H:%M", *n.promised_at, zone));
+    }
     if (n.kind == Notice::Kind::kProgress) variables["progress"] = n.progress;
     nlohmann::json recipients = {{"staff", nlohmann::json::array()}, {"guardians", nlohmann::json::array()}};
     recipients[n.to_staff ? "staff" : "guardians"].push_back(n.recipient);

@@ -62,6 +62,7 @@ class FakeDirectory final : public Directory {
     return l;
   }
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string&) override { return BreachSwitches{}; }
+  absl::StatusOr<absl::TimeZone> TimeZoneOf(const std::string&) override { return absl::UTCTimeZone(); }
   absl::StatusOr<std::string> LineManagerOf(const std::string& staff) override {
     return staff == kTeacher ? kHead : std::string();
   }

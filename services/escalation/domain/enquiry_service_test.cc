@@ -691,6 +691,8 @@ TEST_F(EnquiryServiceTest, APromiseAndProgressGoToTheGuardianThroughTheOutbox) {
   ASSERT_EQ(store_.outbox().size(), outbox + 1);
   EXPECT_EQ(store_.outbox().back().kind, "escalation.acknowledgement_promised");
   EXPECT_THAT(store_.outbox().back().notice_json, HasSubstr(absl::StrCat("\"promised_time\":\"", promised, "\"")));
+  // And as the guardian reads it: the school's local date and time.
+  EXPECT_THAT(store_.outbox().back().notice_json, HasSubstr("\"promised_date\":\"Monday 3 March 2025 at 15:00\""));
   EXPECT_THAT(Stored(id).enquiry.history.back().promised_at, Optional(now + absl::Hours(6)));
 
   ActionInput progress;

@@ -107,6 +107,8 @@ class Directory {
   virtual absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) = 0;
   // What the school's policy says a breach does (contacts' BreachPolicy).
   virtual absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) = 0;
+  // The school's time zone (its calendar's), for dates and times written to guardians.
+  virtual absl::StatusOr<absl::TimeZone> TimeZoneOf(const std::string& school_id) = 0;
   // The pupils `guardian` ("guardians/{id}") is linked to at every school, each with whether a
   // court order in force on the day of `at` (the school's day) removes contact or information;
   // empty when the directory knows no such guardian. Asked at every intake naming a guardian and a

@@ -171,6 +171,14 @@ absl::StatusOr<BreachSwitches> FakeDirectory::BreachPolicyOf(const std::string&)
   return switches_;
 }
 
+absl::StatusOr<absl::TimeZone> FakeDirectory::TimeZoneOf(const std::string&) {
+  absl::MutexLock lock(&mu_);
+  if (!fail_.ok()) return fail_;
+  absl::TimeZone london;
+  if (!absl::LoadTimeZone("Europe/London", &london)) return absl::UTCTimeZone();
+  return london;
+}
+
 absl::StatusOr<std::vector<GuardianLink>> FakeDirectory::LinksOfGuardian(const std::string& guardian, absl::Time at) {
   absl::MutexLock lock(&mu_);
   ++guardian_calls_;

@@ -78,6 +78,8 @@ class FakeDirectory final : public Directory {
                                              absl::Time at) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;
+  // Europe/London, as every sample school's.
+  absl::StatusOr<absl::TimeZone> TimeZoneOf(const std::string& school_id) override;
   absl::StatusOr<std::vector<GuardianLink>> LinksOfGuardian(const std::string& guardian, absl::Time at) override;
   absl::StatusOr<Addressee> AddresseeOf(const std::string& staff, absl::Time at) override;
 
