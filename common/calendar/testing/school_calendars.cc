@@ -16,6 +16,19 @@ namespace {
 
 }  // namespace
 
+const absl::TimeZone& London() {
+  static const absl::TimeZone zone = [] {
+    absl::TimeZone tz;
+    if (!absl::LoadTimeZone("Europe/London", &tz)) Die(absl::NotFoundError("no Europe/London in the tz database"));
+    return tz;
+  }();
+  return zone;
+}
+
+absl::Time LondonTime(int year, int month, int day, int hour, int minute) {
+  return absl::FromCivil(absl::CivilMinute(year, month, day, hour, minute), London());
+}
+
 CalendarSpec England2025To26() {
   CalendarSpec spec;
   spec.time_zone = "Europe/London";

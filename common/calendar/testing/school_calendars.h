@@ -15,6 +15,10 @@ namespace parley::calendar::testdata {
 // 2026 ("May half-term"); every England and Wales bank holiday as a closure. No overrides.
 CalendarSpec England2025To26();
 
+// Europe/London, and a local time there: what domain tests pin their instants in.
+const absl::TimeZone& London();
+absl::Time LondonTime(int year, int month, int day, int hour, int minute = 0);
+
 // Calendar::Build that aborts the test binary on failure: fixtures are known-good.
 std::shared_ptr<const Calendar> MustBuild(const CalendarSpec& spec, const WorkingPattern* owner = nullptr);
 

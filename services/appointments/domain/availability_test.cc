@@ -11,15 +11,9 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const absl::TimeZone kLondon = [] {
-  absl::TimeZone tz;
-  absl::LoadTimeZone("Europe/London", &tz);
-  return tz;
-}();
+const absl::TimeZone& kLondon = calendar::testdata::London();
 
-absl::Time London(int y, int mo, int d, int h, int mi = 0) {
-  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kLondon);
-}
+absl::Time London(int y, int mo, int d, int h, int mi = 0) { return calendar::testdata::LondonTime(y, mo, d, h, mi); }
 Interval At(int y, int mo, int d, int h1, int m1, int h2, int m2) {
   return Interval{London(y, mo, d, h1, m1), London(y, mo, d, h2, m2)};
 }

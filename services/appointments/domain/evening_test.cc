@@ -5,6 +5,7 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "common/calendar/testing/school_calendars.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -14,11 +15,7 @@ namespace {
 
 using ::testing::ElementsAre;
 
-const absl::TimeZone kLondon = [] {
-  absl::TimeZone tz;
-  absl::LoadTimeZone("Europe/London", &tz);
-  return tz;
-}();
+const absl::TimeZone& kLondon = calendar::testdata::London();
 
 // 12 November 2025, an autumn parents' evening.
 absl::Time Pm(int h, int m = 0) { return absl::FromCivil(absl::CivilMinute(2025, 11, 12, h, m), kLondon); }

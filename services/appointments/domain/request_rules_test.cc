@@ -28,15 +28,9 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-const absl::TimeZone kLondon = [] {
-  absl::TimeZone tz;
-  absl::LoadTimeZone("Europe/London", &tz);
-  return tz;
-}();
+const absl::TimeZone& kLondon = calendar::testdata::London();
 
-absl::Time London(int y, int mo, int d, int h, int mi = 0) {
-  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kLondon);
-}
+absl::Time London(int y, int mo, int d, int h, int mi = 0) { return calendar::testdata::LondonTime(y, mo, d, h, mi); }
 absl::Time Utc(int y, int mo, int d, int h, int mi = 0) {
   return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), absl::UTCTimeZone());
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/time/civil_time.h"
+#include "common/calendar/testing/school_calendars.h"
 #include "common/status/reason.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -16,15 +17,9 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kSchool[] = "st-marys";
-const absl::TimeZone kLondon = [] {
-  absl::TimeZone tz;
-  absl::LoadTimeZone("Europe/London", &tz);
-  return tz;
-}();
+const absl::TimeZone& kLondon = calendar::testdata::London();
 
-absl::Time London(int y, int mo, int d, int h, int mi = 0) {
-  return absl::FromCivil(absl::CivilMinute(y, mo, d, h, mi), kLondon);
-}
+absl::Time London(int y, int mo, int d, int h, int mi = 0) { return calendar::testdata::LondonTime(y, mo, d, h, mi); }
 
 directory::Guardian Guardian(const std::string& id, std::vector<directory::ContactKind> kinds,
                              directory::Channel preferred = directory::Channel::kEmail) {
