@@ -97,7 +97,7 @@ inline constexpr char kLadderExists[] = "LADDER_EXISTS";
 inline constexpr char kEnquiryExists[] = "ENQUIRY_EXISTS";
 inline constexpr char kTemplateExists[] = "TEMPLATE_EXISTS";
 inline constexpr char kBookingExists[] = "BOOKING_EXISTS";  // appointments: the booking id is taken
-inline constexpr char kDuplicate[] = "DUPLICATE";  // a unique key is taken
+inline constexpr char kDuplicate[] = "DUPLICATE";           // a unique key is taken
 
 // ---- state (FAILED_PRECONDITION) --------------------------------------------------------------
 inline constexpr char kWrongState[] = "WRONG_STATE";                // not allowed in the record's current state
