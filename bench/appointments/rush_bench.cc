@@ -39,6 +39,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "bench/common/admin.h"
 #include "common/log/log.h"
 #include "common/pg/migrations.h"
 #include "common/pg/pool.h"
@@ -54,23 +55,6 @@ namespace {
 constexpr char kSchool[] = "bench-school";
 // 2026-03-02 16:00 UTC, the first evening; round r is r days later.
 const absl::Time kEvening = absl::FromUnixSeconds(1772467200);
-
-std::string Load() {
-  double avg[3] = {0, 0, 0};
-  if (getloadavg(avg, 3) != 3) return "load average unknown";
-  return absl::StrFormat("load average %.2f %.2f %.2f", avg[0], avg[1], avg[2]);
-}
-
-absl::Status Admin(const std::string& dsn, const std::string& sql) {
-  try {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(e.what());
-  }
-}
 
 int64_t Count(const std::string& dsn, const std::string& sql) {
   try {
@@ -269,9 +253,9 @@ double ReferenceInserts(const std::string& dsn, int threads, absl::Duration dura
 
 int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, int attempts, int teachers, int slots) {
   log::SetMinLevel(log::Level::kError);
-  std::printf("rush_bench: %ld cores, %s\n", sysconf(_SC_NPROCESSORS_ONLN), Load().c_str());
+  std::printf("rush_bench: %ld cores, %s\n", sysconf(_SC_NPROCESSORS_ONLN), bench::LoadAverage().c_str());
   const std::string db = absl::StrCat("rush_bench_", getpid());
-  if (absl::Status s = Admin(admin_dsn, absl::StrCat("CREATE DATABASE ", db)); !s.ok()) {
+  if (absl::Status s = bench::AdminSql(admin_dsn, absl::StrCat("CREATE DATABASE ", db)); !s.ok()) {
     std::fprintf(stderr, "rush_bench: cannot create a database: %s\n", std::string(s.message()).c_str());
     return 2;
   }
@@ -285,7 +269,8 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
     popts.application_name = "rush_bench";
     auto pool = pg::Pool::Create(popts);
     if (!pool.ok() || !pg::ApplyMigrations(**pool, "appointments", Migrations()).ok() ||
-        !Admin(dsn, "CREATE TABLE bench_plain (id bigserial PRIMARY KEY, owner text NOT NULL, at timestamptz NOT NULL)")
+        !bench::AdminSql(
+             dsn, "CREATE TABLE bench_plain (id bigserial PRIMARY KEY, owner text NOT NULL, at timestamptz NOT NULL)")
              .ok()) {
       std::fprintf(stderr, "rush_bench: database set-up failed\n");
       rc = 2;
@@ -297,7 +282,7 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
       std::printf(
           "\n1. the rush: %d bookers at one instant for %d teachers x %d slots, %d worker threads over %d pooled "
           "connections, up to %d tries each, %s\n",
-          bookers, teachers, slots, connections, connections, attempts, Load().c_str());
+          bookers, teachers, slots, connections, connections, attempts, bench::LoadAverage().c_str());
       std::vector<double> rates;
       for (int r = 0; r < rounds; ++r) {
         RushResult res = Rush(store, r, bookers, connections, teachers, slots, attempts, true);
@@ -309,7 +294,7 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
                   static_cast<long>(Count(dsn, "SELECT count(*) FROM bookings WHERE state = 'confirmed'")));
 
       std::printf("\n1b. the same rush, each booker choosing among the teacher's free slots (ListBusy) first, %s\n",
-                  Load().c_str());
+                  bench::LoadAverage().c_str());
       std::vector<double> look_rates;
       for (int r = 0; r < rounds; ++r) {
         RushResult res = Rush(store, 50 + r, bookers, connections, teachers, slots, attempts, true, true);
@@ -319,7 +304,7 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
       std::printf("  double bookings: %ld\n", static_cast<long>(DoubleBookings(dsn)));
 
       std::printf("\n2. without contention: %d bookers, each its own slot (20 teachers x %d slots), %s\n", bookers,
-                  (bookers + 19) / 20, Load().c_str());
+                  (bookers + 19) / 20, bench::LoadAverage().c_str());
       std::vector<double> free_rates;
       for (int r = 0; r < rounds; ++r) {
         RushResult res = Rush(store, 100 + r, bookers, connections, 20, slots, 1, false);
@@ -329,7 +314,7 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
       std::printf("  double bookings: %ld\n", static_cast<long>(DoubleBookings(dsn)));
 
       std::printf("\n3. reference: single-row INSERT into a plain table, %d connections, 3 s each, %s\n", connections,
-                  Load().c_str());
+                  bench::LoadAverage().c_str());
       const double autocommit = ReferenceInserts(dsn, connections, absl::Seconds(3), false);
       const double in_txn = ReferenceInserts(dsn, connections, absl::Seconds(3), true);
       std::printf("  autocommit %.0f /s; in BEGIN/COMMIT %.0f /s\n", autocommit, in_txn);
@@ -344,10 +329,10 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
           "BEGIN/COMMIT; rush looking first %.0f bookings/s = %.0f%% / %.0f%%; without contention %.0f bookings/s = "
           "%.0f%% / %.0f%%; %s\n",
           rush, 100 * rush / autocommit, 100 * rush / in_txn, look, 100 * look / autocommit, 100 * look / in_txn, free,
-          100 * free / autocommit, 100 * free / in_txn, Load().c_str());
+          100 * free / autocommit, 100 * free / in_txn, bench::LoadAverage().c_str());
     }
   }
-  if (absl::Status s = Admin(admin_dsn, absl::StrCat("DROP DATABASE ", db, " WITH (FORCE)")); !s.ok()) {
+  if (absl::Status s = bench::AdminSql(admin_dsn, absl::StrCat("DROP DATABASE ", db, " WITH (FORCE)")); !s.ok()) {
     std::fprintf(stderr, "rush_bench: could not drop %s: %s\n", db.c_str(), std::string(s.message()).c_str());
   }
   return rc;

@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "bench/common/admin.h"
 #include "bench/common/load.h"
 #include "common/auth/auth.h"
 #include "common/auth/testing/test_keys.h"
@@ -43,21 +44,10 @@ namespace {
 
 namespace dv1 = ::parley::diagnostics::v1;
 
-absl::Status Admin(const std::string& dsn, const std::string& sql) {
-  try {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(e.what());
-  }
-}
-
 int Run(int seconds, const std::string& in_flight_list, const std::string& admin_dsn, bool blocking_client) {
   log::SetMinLevel(log::Level::kWarning);
   const std::string db = absl::StrCat("conduct_bench_", getpid());
-  if (absl::Status s = Admin(admin_dsn, absl::StrCat("CREATE DATABASE ", db)); !s.ok()) {
+  if (absl::Status s = bench::AdminSql(admin_dsn, absl::StrCat("CREATE DATABASE ", db)); !s.ok()) {
     std::fprintf(stderr, "conduct_bench: cannot create a database: %s\n", std::string(s.message()).c_str());
     return 2;
   }
@@ -223,7 +213,7 @@ int Run(int seconds, const std::string& in_flight_list, const std::string& admin
     server.Shutdown();
     gate.Stop();
   }
-  (void)Admin(admin_dsn, absl::StrCat("DROP DATABASE IF EXISTS ", db, " WITH (FORCE)"));
+  (void)bench::AdminSql(admin_dsn, absl::StrCat("DROP DATABASE IF EXISTS ", db, " WITH (FORCE)"));
   return rc;
 }
 

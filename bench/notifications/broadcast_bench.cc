@@ -42,6 +42,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/common/admin.h"
 #include "common/clock/clock.h"
 #include "common/directory/replica.h"
 #include "common/directory/testing/generated_trust.h"
@@ -64,24 +65,7 @@ namespace {
 
 double Seconds(absl::Duration d) { return absl::ToDoubleSeconds(d); }
 
-std::string Load() {
-  double avg[3] = {0, 0, 0};
-  if (getloadavg(avg, 3) != 3) return "load average unknown";
-  return absl::StrFormat("load average %.2f %.2f %.2f", avg[0], avg[1], avg[2]);
-}
-
 std::string Uuid(int64_t n) { return absl::StrFormat("00000000-0000-4000-8000-%012d", n); }
-
-absl::Status Admin(const std::string& dsn, const std::string& sql) {
-  try {
-    pqxx::connection c(dsn);
-    pqxx::nontransaction n(c);
-    n.exec(sql);
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(e.what());
-  }
-}
 
 // The store, timing the calls CreateNotice's use case makes and counting recorded attempts.
 class TimedStore final : public NotificationStore {
@@ -581,7 +565,7 @@ int Run(const std::string& admin_dsn, int guardians, int rounds, int drain_secon
   log::SetMinLevel(log::Level::kError);
   constexpr int kSchools = 20;
   const int per_school = std::max(1, guardians / kSchools);
-  std::printf("broadcast_bench: %ld cores, %s\n", sysconf(_SC_NPROCESSORS_ONLN), Load().c_str());
+  std::printf("broadcast_bench: %ld cores, %s\n", sysconf(_SC_NPROCESSORS_ONLN), bench::LoadAverage().c_str());
 
   Bench b;
   const absl::Time g0 = absl::Now();
@@ -600,7 +584,7 @@ int Run(const std::string& admin_dsn, int guardians, int rounds, int drain_secon
   std::printf("  generated and loaded into the replica in %.1f s\n", Seconds(absl::Now() - g0));
 
   const std::string db = absl::StrCat("broadcast_bench_", getpid());
-  if (absl::Status s = Admin(admin_dsn, absl::StrCat("CREATE DATABASE ", db)); !s.ok()) {
+  if (absl::Status s = bench::AdminSql(admin_dsn, absl::StrCat("CREATE DATABASE ", db)); !s.ok()) {
     std::fprintf(stderr, "broadcast_bench: cannot create a database: %s\n", std::string(s.message()).c_str());
     return 2;
   }
@@ -613,7 +597,7 @@ int Run(const std::string& admin_dsn, int guardians, int rounds, int drain_secon
     popts.application_name = "broadcast_bench";
     auto pool = pg::Pool::Create(popts);
     if (!pool.ok() || !pg::ApplyMigrations(**pool, "notifications", Migrations()).ok() ||
-        !Admin(popts.dsn, kBareTables).ok()) {
+        !bench::AdminSql(popts.dsn, kBareTables).ok()) {
       std::fprintf(stderr, "broadcast_bench: database set-up failed\n");
       rc = 2;
     } else {
@@ -633,7 +617,7 @@ int Run(const std::string& admin_dsn, int guardians, int rounds, int drain_secon
       emergency.content = Content("All schools closed today: severe weather");
       emergency.created_by = "bench";
       std::printf("\n1. trust-wide emergency broadcast (AUDIENCE_KIND_TRUST, emergency, written content), %s\n",
-                  Load().c_str());
+                  bench::LoadAverage().c_str());
       for (int r = 1; rc == 0 && r <= rounds; ++r) {
         if (!Round(b, absl::StrCat("round ", r), emergency)) rc = 2;
       }
@@ -645,22 +629,24 @@ int Run(const std::string& admin_dsn, int guardians, int rounds, int drain_secon
       newsletter.audience.kind = AudienceKind::kSchool;
       newsletter.content = Content("Spring newsletter");
       newsletter.created_by = "bench";
-      std::printf("\n2. a routine newsletter to one school (AUDIENCE_KIND_SCHOOL, school-00), %s\n", Load().c_str());
+      std::printf("\n2. a routine newsletter to one school (AUDIENCE_KIND_SCHOOL, school-00), %s\n",
+                  bench::LoadAverage().c_str());
       for (int r = 1; rc == 0 && r <= rounds; ++r) {
         if (!Round(b, absl::StrCat("round ", r), newsletter)) rc = 2;
       }
 
       if (rc == 0) {
         std::printf("\n3. delivery drain (in-process senders accepting at once, contact details from memory), %s\n",
-                    Load().c_str());
+                    bench::LoadAverage().c_str());
         std::printf("  a. as the broadcasts left the tables (autovacuum may not have analysed them yet)\n");
         Drain(b, absl::Seconds(drain_seconds));
         const absl::Time a0 = absl::Now();
-        if (!Admin(absl::StrCat(admin_dsn, " dbname=", db), "ANALYZE deliveries; ANALYZE messages").ok()) rc = 2;
+        if (!bench::AdminSql(absl::StrCat(admin_dsn, " dbname=", db), "ANALYZE deliveries; ANALYZE messages").ok())
+          rc = 2;
         std::printf("  b. after ANALYZE deliveries, messages (%.1f s)\n", Seconds(absl::Now() - a0));
         Drain(b, absl::Seconds(drain_seconds));
         ReferenceUpdates(*b.pool, absl::Seconds(10));
-        std::printf("  %s\n", Load().c_str());
+        std::printf("  %s\n", bench::LoadAverage().c_str());
       }
       b.service.reset();
       b.store.reset();
@@ -669,7 +655,7 @@ int Run(const std::string& admin_dsn, int guardians, int rounds, int drain_secon
     }
   }
   b.replica->Stop();
-  if (absl::Status s = Admin(admin_dsn, absl::StrCat("DROP DATABASE ", db, " WITH (FORCE)")); !s.ok()) {
+  if (absl::Status s = bench::AdminSql(admin_dsn, absl::StrCat("DROP DATABASE ", db, " WITH (FORCE)")); !s.ok()) {
     std::fprintf(stderr, "broadcast_bench: could not drop %s: %s\n", db.c_str(), std::string(s.message()).c_str());
   }
   return rc;
