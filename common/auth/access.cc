@@ -55,6 +55,18 @@ constexpr std::array<Row, kResourceCount> kModel = {{
     {Resource::kNotificationSettings, {N, N, S, S, N, W, W, W}, {N, N, S, S, N, N, W, N}},
     {Resource::kDeliveryReceipt, {N, N, N, N, N, N, N, N}, {N, N, N, N, N, N, N, W}},
     {Resource::kLetterBatch, {N, N, S, S, N, N, W, N}, {N, N, N, N, N, N, N, N}},
+    // A guardian asks, answers and books for their own children; a teacher handles the requests
+    // and bookings they are part of; the office, senior leaders and the DSL the whole school's.
+    {Resource::kMeetingRequest, {O, O, S, S, S, N, W, W}, {O, O, S, S, S, N, W, N}},
+    {Resource::kBooking, {O, O, S, S, S, N, W, W}, {O, O, S, S, S, N, W, N}},
+    // Free time is asked by whoever arranges a meeting; a teacher keeps their own exceptions.
+    {Resource::kAvailability, {O, S, S, S, S, N, W, W}, {N, O, S, S, N, N, W, N}},
+    // Guardians see the evenings of their children's schools; the office and leaders run them.
+    {Resource::kParentsEvening, {O, S, S, S, S, N, W, W}, {N, N, S, S, N, N, W, N}},
+    // Notes are for the school's staff only: never guardians, never the trust's leaders.
+    {Resource::kMeetingNote, {N, O, S, S, S, N, W, N}, {N, O, S, S, S, N, W, N}},
+    {Resource::kLegalHold, {N, N, N, S, S, N, W, N}, {N, N, N, S, S, N, W, N}},
+    {Resource::kAppointmentSettings, {N, S, S, S, S, W, W, W}, {N, N, S, S, N, N, W, N}},
 }};
 
 int RoleColumn(absl::string_view role) {
@@ -93,7 +105,9 @@ absl::string_view ResourceName(Resource r) {
       "incident",       "incident review", "arrangement",        "premises ban",
       "letter",         "stats",           "directory replica",  "contact details",
       "notice",         "notice copy",     "notice template",    "notification preferences",
-      "notification settings",             "delivery receipt",   "letter batch"};
+      "notification settings",             "delivery receipt",   "letter batch",
+      "meeting request", "booking",         "availability",       "parents' evening",
+      "meeting note",   "legal hold",      "appointment settings"};
   // clang-format on
   return kNames[static_cast<int>(r)];
 }

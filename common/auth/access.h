@@ -57,8 +57,15 @@ enum class Resource {
   kNotificationSettings,  // a school's notification settings (digest time, app read wait)
   kDeliveryReceipt,       // providers' delivery receipts, for Parley's own services (the webhook bridge)
   kLetterBatch,           // a school's daily printable letter batches (addresses and letters)
+  kMeetingRequest,        // meeting requests and arranged calls, with their history
+  kBooking,               // bookings (meetings, calls, parents' evening slots), holds, waiting lists
+  kAvailability,          // staff free time for meetings and its per-date exceptions
+  kParentsEvening,        // parents' evenings: the grid, the booking window, limits, household rules
+  kMeetingNote,           // notes of a meeting (staff only)
+  kLegalHold,             // a legal hold on meeting notes, which stops their disposal
+  kAppointmentSettings,   // a school's meeting lengths, hold length, records-disposal rules, interpreters
 };
-inline constexpr int kResourceCount = static_cast<int>(Resource::kLetterBatch) + 1;
+inline constexpr int kResourceCount = static_cast<int>(Resource::kAppointmentSettings) + 1;
 
 enum class Verb { kRead, kChange };
 

@@ -41,12 +41,13 @@ TEST(AccessModelTest, GuardiansReachOnlyTheirOwnFamilysRecords) {
     EXPECT_EQ(RoleReach(kGuardian, r, Verb::kRead), Reach::kNone) << ResourceName(r);
   }
   // A guardian changes nothing but opening their own enquiry, checking their own contact, their own
-  // copies of notices (read, consent) and their own notification preferences.
+  // copies of notices (read, consent), their own notification preferences, and their own meeting
+  // requests and bookings.
   for (int r = 0; r < kResourceCount; ++r) {
     const Resource resource = static_cast<Resource>(r);
     const Reach change = RoleReach(kGuardian, resource, Verb::kChange);
     if (resource == Resource::kEnquiryIntake || resource == Resource::kDecision || resource == Resource::kMessage ||
-        resource == Resource::kPreferences) {
+        resource == Resource::kPreferences || resource == Resource::kMeetingRequest || resource == Resource::kBooking) {
       EXPECT_EQ(change, Reach::kOwn) << ResourceName(resource);
     } else {
       EXPECT_EQ(change, Reach::kNone) << ResourceName(resource);
@@ -64,6 +65,17 @@ TEST(AccessModelTest, ConductRecordsAreForOfficeLeadersAndTheDsl) {
   }
   EXPECT_EQ(RoleReach(kTeacher, Resource::kGuardian, Verb::kRead), Reach::kTaught);
   EXPECT_EQ(RoleReach(kTeacher, Resource::kEnquiry, Verb::kRead), Reach::kOwn);
+}
+
+TEST(AccessModelTest, MeetingNotesAreForTheSchoolsStaffOnly) {
+  for (Resource r : {Resource::kMeetingNote, Resource::kLegalHold}) {
+    EXPECT_EQ(RoleReach(kGuardian, r, Verb::kRead), Reach::kNone) << ResourceName(r);
+    EXPECT_EQ(RoleReach(kTrustLeader, r, Verb::kRead), Reach::kNone) << ResourceName(r);
+    EXPECT_EQ(RoleReach(kService, r, Verb::kRead), Reach::kNone) << ResourceName(r);
+  }
+  EXPECT_EQ(RoleReach(kTeacher, Resource::kMeetingNote, Verb::kRead), Reach::kOwn);
+  EXPECT_EQ(RoleReach(kTeacher, Resource::kLegalHold, Verb::kChange), Reach::kNone);
+  EXPECT_EQ(RoleReach(kSeniorLeader, Resource::kLegalHold, Verb::kChange), Reach::kSchool);
 }
 
 TEST(AccessModelTest, TrustLeadersAndServicesNeverChangeSchoolRecords) {
