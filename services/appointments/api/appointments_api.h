@@ -1,0 +1,62 @@
+// The parley.appointments.v1 gRPC service: every call goes through the one API edge (api::Edge:
+// authentication, the request's declared checks, statuses with their reasons), then tenancy and
+// reach before anything is looked up, the request's own shape, proto ⇄ domain, and one use case of
+// the slice's domain service (reads included: nothing here touches a store). Sync API: a call
+// blocks on conduct and PostgreSQL inside the server's bounded thread pool.
+//
+// The service has four slices, each with its own domain service and its own handlers file:
+// requests (api/request_api.cc), evenings (api/evening_api.cc), records (api/records_api.cc) and
+// bookings (api/booking_api.cc). Who may do what is the access model (common/auth/access.h;
+// AccessRules() states each method's rule); the table in words is in services/appointments/README.md.
+#pragma once
+
+#include "common/auth/auth.h"
+#include "common/grpc/api_edge.h"
+#include "parley/appointments/v1/appointments_service.grpc.pb.h"
+
+namespace parley::appointments {
+
+namespace v1 = ::parley::appointments::v1;
+
+class RequestService;
+class EveningService;
+class RecordsService;
+class BookingService;
+
+// The domain services the handlers call; each outlives the API.
+struct Services {
+  RequestService* requests = nullptr;
+  EveningService* evenings = nullptr;
+  RecordsService* records = nullptr;
+  BookingService* bookings = nullptr;
+};
+
+class AppointmentsApi final : public v1::AppointmentsService::Service {
+ public:
+  AppointmentsApi(const Services& services, const auth::Verifier* verifier);
+
+  // The access rule of every method (common/auth/access.h; docs/security.md).
+  static const auth::RuleTable& AccessRules();
+
+  // --- requests (api/request_api.cc) ---
+
+  // --- end requests ---
+
+  // --- evenings (api/evening_api.cc) ---
+
+  // --- end evenings ---
+
+  // --- records (api/records_api.cc) ---
+
+  // --- end records ---
+
+  // --- bookings (api/booking_api.cc) ---
+
+  // --- end bookings ---
+
+ private:
+  const Services services_;
+  const api::Edge edge_;
+};
+
+}  // namespace parley::appointments
