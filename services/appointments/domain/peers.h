@@ -90,10 +90,10 @@ class Directory {
 struct MeetingGate {
   enum class Outcome { kAllow = 1, kDefer = 2, kRedirect = 3 };
   Outcome outcome = Outcome::kAllow;
-  bool requires_second_staff = false;  // stays unconfirmed until a second member of staff attends
-  bool head_informed = false;          // the head gets a notice before the meeting
-  bool off_site_only = false;          // phone or video only
-  std::string decision;                // "schools/{school}/decisions/{id}"
+  bool requires_second_staff = false;           // stays unconfirmed until a second member of staff attends
+  bool head_informed = false;                   // the head gets a notice before the meeting
+  bool off_site_only = false;                   // phone or video only
+  std::string decision;                         // "schools/{school}/decisions/{id}"
   std::optional<absl::Time> next_allowed_time;  // DEFER
   std::string point_of_contact;                 // REDIRECT: who the guardian should contact instead
   std::string explanation;
@@ -102,10 +102,11 @@ struct MeetingGate {
 struct MeetingGateQuestion {
   std::string school_id;
   std::string guardian_id;
-  std::string staff_id;  // who the meeting is with
-  absl::Time at;         // when the meeting would be held
-  bool school_event = false;  // a parents' evening slot
-  std::string request_id;     // one decision per caller and request id
+  std::string staff_id;         // who the meeting is with
+  absl::Time at;                // when the meeting would be held
+  Mode mode = Mode::kInPerson;  // how: conduct judges the channel (in person, phone, video call)
+  bool school_event = false;    // a parents' evening slot
+  std::string request_id;       // one decision per caller and request id
 };
 
 class Gate {
