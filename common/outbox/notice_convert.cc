@@ -29,6 +29,7 @@ struct CategoryName {
 constexpr CategoryName kCategories[] = {
     {"escalation", nv1::CATEGORY_ESCALATION},
     {"conduct_letter", nv1::CATEGORY_CONDUCT_LETTER},
+    {"meeting", nv1::CATEGORY_MEETING},
 };
 
 struct PriorityName {
@@ -143,7 +144,7 @@ absl::StatusOr<std::vector<nv1::CreateNoticeRequest>> NoticeToRequests(const Row
   }
   *n.mutable_not_before() = ToTimestamp(not_before);
 
-  for (const char* field : {"enquiry", "letter", "incident"}) {
+  for (const char* field : {"enquiry", "letter", "incident", "source"}) {
     if (auto it = notice.find(field); n.source().empty() && it != notice.end() && it->is_string()) {
       n.set_source(it->get<std::string>());
     }

@@ -4,7 +4,7 @@
 //
 //   notice field                      request field
 //   school "schools/{s}"              parent
-//   category                          notice.category: "escalation", "conduct_letter"
+//   category                          notice.category: "escalation", "conduct_letter", "meeting"
 //   priority                          notice.priority: "routine", "important", "emergency"
 //   recipients.guardians + pupils     notice.audience GUARDIANS (guardians, pupils)
 //   recipients.staff                  notice.audience STAFF (staff)
@@ -12,7 +12,7 @@
 //   variables                         notice.variables: strings as they are, numbers in decimal,
 //                                     booleans "yes"/"no", arrays joined with ", ", null ""
 //   not_before (RFC 3339)             notice.not_before (the row's column when absent)
-//   enquiry | letter | variables.arrangement   notice.source
+//   enquiry | letter | incident | source | variables.arrangement   notice.source
 //   the row's key                     request_id = request::DerivedRequestId(key)
 //
 // A row naming guardians and staff gives two requests, with request ids derived from
