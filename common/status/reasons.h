@@ -132,6 +132,11 @@ inline constexpr char kNotConsentNotice[] = "NOT_CONSENT_NOTICE";
 inline constexpr char kHoldExpired[] = "HOLD_EXPIRED";
 // appointments: a confirmation that names bookings of another hold, or not all of its hold's.
 inline constexpr char kHoldMismatch[] = "HOLD_MISMATCH";
+inline constexpr char kBookingIncomplete[] = "BOOKING_INCOMPLETE";  // appointments: waits for staff or interpreter
+inline constexpr char kOffSiteOnly[] = "OFF_SITE_ONLY";             // appointments: the gate allows phone or video only
+inline constexpr char kMeetingRedirected[] = "MEETING_REDIRECTED";  // appointments: the gate names another contact
+inline constexpr char kMeetingDeferred[] = "MEETING_DEFERRED";  // appointments: the gate defers meetings until a time
+inline constexpr char kInterpreterLanguageMismatch[] = "INTERPRETER_LANGUAGE_MISMATCH";  // appointments
 
 // ---- races (ABORTED): retry the whole call -----------------------------------------------------
 inline constexpr char kStaleEtag[] = "STALE_ETAG";

@@ -1,5 +1,6 @@
 #include "services/appointments/domain/booking.h"
 
+#include <algorithm>
 #include <set>
 #include <utility>
 
@@ -65,6 +66,19 @@ absl::Status CheckNewBookings(const std::vector<Booking>& bookings) {
       return Invalid(b, "an interpreter needs an id and a language");
     }
     if (b.room && b.room->empty()) return Invalid(b, "the room is empty");
+    if (b.language && b.language->empty()) return Invalid(b, "the language is empty");
+    if (b.language && b.interpreter && b.interpreter->language != *b.language) {
+      return Invalid(b, "the interpreter's language is not the meeting's");
+    }
+    for (const auto& [staff, role] : b.staff_roles) {
+      if (std::find(b.staff_ids.begin(), b.staff_ids.end(), staff) == b.staff_ids.end()) {
+        return Invalid(b, "a role is given for a member of staff who does not attend");
+      }
+    }
+    for (const std::string& guest : b.guests) {
+      if (guest.empty()) return Invalid(b, "a guest has no description");
+    }
+    if (b.meeting_request_id && b.meeting_request_id->empty()) return Invalid(b, "the meeting request id is empty");
     if (b.created_by.empty()) return Invalid(b, "created_by is empty");
     PARLEY_RETURN_IF_ERROR(CheckIds(b, b.staff_ids, "member of staff"));
     PARLEY_RETURN_IF_ERROR(CheckIds(b, b.guardian_ids, "guardian"));

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,11 +32,34 @@ using request::RequestKey;
 enum class BookingKind { kMeeting = 1, kEvening = 2, kCall = 3 };
 
 enum class BookingState {
-  kHeld = 1,       // leased until hold_expires; occupies its time until then
-  kConfirmed = 2,  // occupies its time
-  kCancelled = 3,  // its time is free again
-  kNoShow = 4,     // confirmed, took place without the guardian; its time stays occupied (it passed)
-  kLapsed = 5,     // a hold whose lease ran out and was released; its time is free again
+  kHeld = 1,        // leased until hold_expires; occupies its time until then
+  kConfirmed = 2,   // occupies its time
+  kCancelled = 3,   // its time is free again
+  kNoShow = 4,      // confirmed, took place without the guardian; its time stays occupied (it passed)
+  kLapsed = 5,      // a hold whose lease ran out and was released; its time is free again
+  kAttended = 6,    // confirmed, and the meeting took place; its time stays occupied (it passed)
+  kMissedCall = 7,  // an arranged call nobody answered; its time stays occupied (it passed)
+};
+
+// What a held booking waits for before it can be confirmed (Booking::waiting_for): the conduct
+// gate's second member of staff, and the interpreter of an interpreted meeting.
+inline constexpr char kWaitingSecondStaff[] = "second_staff";
+inline constexpr char kWaitingInterpreter[] = "interpreter";
+
+// One of the conduct gate's decisions about the meeting, as recorded on the booking: which guardian
+// it was asked for, the decision in conduct, and its outcome and requirements as conduct names
+// them ("ALLOW", "DEFER", "REDIRECT", "REQUIRES_SECOND_STAFF", "HEAD_INFORMED", "OFF_SITE_ONLY").
+struct GateRecord {
+  std::string guardian_id;
+  std::string decision;
+  std::vector<std::string> outcomes;
+  std::string explanation;
+  absl::Time decide_time;
+
+  friend bool operator==(const GateRecord& a, const GateRecord& b) {
+    return a.guardian_id == b.guardian_id && a.decision == b.decision && a.outcomes == b.outcomes &&
+           a.explanation == b.explanation && a.decide_time == b.decide_time;
+  }
 };
 
 enum class MeetingMode { kInPerson = 1, kPhone = 2, kVideo = 3 };
@@ -74,6 +98,18 @@ struct Booking {
   std::vector<std::string> pupil_ids;             // whom the meeting is about; occupies nobody's time
   std::optional<InterpreterBooking> interpreter;  // occupies the interpreter's time
   std::optional<std::string> room;                // occupies the room
+  // An interpreted meeting's language (BCP 47, lower case): `interpreter` speaks it once assigned.
+  // Unset with an interpreter: the interpreter's language.
+  std::optional<std::string> language;
+  // Why the staff attend, by staff id: the role resolved for the pupil ("senco", "deputy_head",
+  // "headteacher"); a member of staff absent here was asked for by name.
+  std::map<std::string, std::string> staff_roles;
+  // People from outside the school (an education welfare officer, an outside agency), described
+  // only. Personal data: stored, never logged. They occupy nobody's time.
+  std::vector<std::string> guests;
+  std::optional<std::string> meeting_request_id;  // the meeting request it was booked for
+  std::vector<std::string> waiting_for;           // kWaiting*: a held booking cannot be confirmed yet
+  std::vector<GateRecord> gate;                   // the conduct gate's decisions, one per guardian
   // Output. The hold this booking was made under (the same for every booking of one Hold or Book)
   // and, while held, when its lease runs out.
   std::string hold_id;

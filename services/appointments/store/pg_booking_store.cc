@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -17,7 +18,9 @@
 #include "common/status/reason.h"
 #include "common/status/reasons.h"
 #include "common/status/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
+#include "services/appointments/store/outbox_writer.h"
 
 namespace parley::appointments {
 namespace {
@@ -56,6 +59,10 @@ const char* StateText(BookingState s) {
       return "no_show";
     case BookingState::kLapsed:
       return "lapsed";
+    case BookingState::kAttended:
+      return "attended";
+    case BookingState::kMissedCall:
+      return "missed_call";
   }
   return "held";
 }
@@ -83,6 +90,8 @@ BookingState StateFrom(const std::string& s) {
   if (s == "cancelled") return BookingState::kCancelled;
   if (s == "no_show") return BookingState::kNoShow;
   if (s == "lapsed") return BookingState::kLapsed;
+  if (s == "attended") return BookingState::kAttended;
+  if (s == "missed_call") return BookingState::kMissedCall;
   return BookingState::kHeld;
 }
 MeetingMode ModeFrom(const std::string& s) {
@@ -102,7 +111,49 @@ const std::string kBookingColumns = absl::StrCat(
     "school_id, id, evening_id, kind, state, ", Micros("starts_at"), ", ", Micros("ends_at"),
     ", mode, video_link, staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, ",
     Micros("hold_expires"), ", created_by, cancel_reason, row_version, ", Micros("create_time"), ", ",
-    Micros("update_time"));
+    Micros("update_time"), ", meeting_request_id, staff_roles::text, guests, language, waiting_for, gate::text");
+
+// The columns' JSON, as the store writes it (migrations/0006_booking_details.sql).
+std::string RolesJson(const std::map<std::string, std::string>& roles) { return nlohmann::json(roles).dump(); }
+
+std::map<std::string, std::string> RolesFrom(const std::string& text) {
+  std::map<std::string, std::string> out;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return out;
+  for (const auto& [staff, role] : j.items()) {
+    if (role.is_string()) out[staff] = role.get<std::string>();
+  }
+  return out;
+}
+
+std::string GateJson(const std::vector<GateRecord>& gate) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const GateRecord& g : gate) {
+    out.push_back({{"guardian", g.guardian_id},
+                   {"decision", g.decision},
+                   {"outcomes", g.outcomes},
+                   {"explanation", g.explanation},
+                   {"decide_time", absl::ToUnixMicros(g.decide_time)}});
+  }
+  return out.dump();
+}
+
+std::vector<GateRecord> GateFrom(const std::string& text) {
+  std::vector<GateRecord> out;
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return out;
+  for (const nlohmann::json& g : j) {
+    if (!g.is_object()) continue;
+    GateRecord r;
+    r.guardian_id = g.value("guardian", "");
+    r.decision = g.value("decision", "");
+    r.outcomes = g.value("outcomes", std::vector<std::string>{});
+    r.explanation = g.value("explanation", "");
+    r.decide_time = absl::FromUnixMicros(g.value("decide_time", int64_t{0}));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
 
 Booking BookingFrom(const pqxx::row& r) {
   Booking b;
@@ -126,6 +177,12 @@ Booking BookingFrom(const pqxx::row& r) {
   b.etag = absl::StrCat(r[19].as<int64_t>());
   b.create_time = TimeAt(r[20]);
   b.update_time = TimeAt(r[21]);
+  if (!r[22].is_null()) b.meeting_request_id = r[22].c_str();
+  b.staff_roles = RolesFrom(r[23].c_str());
+  b.guests = pg::ParseTextArray(r[24]);
+  if (!r[25].is_null()) b.language = r[25].c_str();
+  b.waiting_for = pg::ParseTextArray(r[26]);
+  b.gate = GateFrom(r[27].c_str());
   return b;
 }
 
@@ -167,6 +224,11 @@ constexpr char kSelectMany[] = "appointments_select_many";
 constexpr char kBusy[] = "appointments_busy";
 constexpr char kEvening[] = "appointments_evening";
 constexpr char kSweep[] = "appointments_sweep";
+constexpr char kUpdate[] = "appointments_update";
+constexpr char kRelease[] = "appointments_release";
+constexpr char kGain[] = "appointments_gain";
+constexpr char kFree[] = "appointments_free";
+constexpr char kList[] = "appointments_list";
 
 // The requested occupancy rows ($2 kinds, $3 occupant ids, $4 starts, $5 ends) overlapping active
 // rows of school $1 whose booking is live at $6 (confirmed, a no-show, or held and not expired) or
@@ -190,45 +252,83 @@ void PrepareStatements(pg::Pool& pool) {
   // step before, and a count cannot produce its row before that step has finished. The occupancy
   // rows' foreign keys are checked at the end of the statement, when the bookings are there.
   //   $1 school, $2-$5 occupancy kinds, occupant ids, starts, ends, $6 now, $7 occupancy booking ids,
-  //   $8-$22 one element per booking, $23 hold id, $24 lease end ('' for none).
+  //   $8-$22 one element per booking, $23 hold id, $24 lease end ('' for none), $25-$30 one element
+  //   per booking: meeting request ('' for none), staff roles (JSON), guests (array), language ('' for
+  //   none), waiting for (array), gate (JSON).
+  const std::string release_expired =
+      absl::StrCat("WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(false),
+                   "), released AS (UPDATE bookings b SET state = 'lapsed', row_version = b.row_version + 1, "
+                   "update_time = $6::timestamptz FROM expired x WHERE b.school_id = $1 AND b.id = x.booking_id AND "
+                   "b.state = 'held' AND b.hold_expires <= $6::timestamptz RETURNING b.id), "
+                   "freed AS (UPDATE occupancy o SET active = false FROM released r WHERE o.school_id = $1 AND "
+                   "o.booking_id = r.id RETURNING 1), "
+                   "freed_count AS (SELECT count(*) AS n FROM freed)");
   pool.Prepare(
       kWrite,
       absl::StrCat(
-          "WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(false),
-          "), released AS (UPDATE bookings b SET state = 'lapsed', row_version = b.row_version + 1, "
-          "update_time = $6::timestamptz FROM expired x WHERE b.school_id = $1 AND b.id = x.booking_id AND "
-          "b.state = 'held' AND b.hold_expires <= $6::timestamptz RETURNING b.id), "
-          "freed AS (UPDATE occupancy o SET active = false FROM released r WHERE o.school_id = $1 AND "
-          "o.booking_id = r.id RETURNING 1), "
-          "freed_count AS (SELECT count(*) AS n FROM freed), "
-          "written AS (INSERT INTO bookings (school_id, id, evening_id, kind, state, starts_at, ends_at, mode, "
+          release_expired,
+          ", written AS (INSERT INTO bookings (school_id, id, evening_id, kind, state, starts_at, ends_at, mode, "
           "video_link, staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, "
-          "hold_expires, created_by, create_time, update_time) "
+          "hold_expires, created_by, create_time, update_time, meeting_request_id, staff_roles, guests, language, "
+          "waiting_for, gate) "
           "SELECT $1, r.id, NULLIF(r.evening_id, ''), r.kind, $11, r.s, r.e, r.mode, r.video_link, r.staff::text[], "
           "r.guardians::text[], r.pupils::text[], NULLIF(r.interpreter, ''), NULLIF(r.language, ''), "
-          "NULLIF(r.room, ''), $23, NULLIF($24, '')::timestamptz, r.created_by, $6::timestamptz, $6::timestamptz "
+          "NULLIF(r.room, ''), $23, NULLIF($24, '')::timestamptz, r.created_by, $6::timestamptz, $6::timestamptz, "
+          "NULLIF(r.request, ''), r.roles::jsonb, r.guests::text[], NULLIF(r.wanted_language, ''), "
+          "r.waiting::text[], r.gate::jsonb "
           "FROM unnest($8::text[], $9::text[], $10::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], "
-          "$15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[]) "
+          "$15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
+          "$25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[]) "
           "AS r(id, evening_id, kind, s, e, mode, video_link, staff, guardians, pupils, interpreter, language, room, "
-          "created_by) CROSS JOIN freed_count RETURNING 1), "
+          "created_by, request, roles, guests, wanted_language, waiting, gate) CROSS JOIN freed_count RETURNING 1), "
           "written_count AS (SELECT count(*) AS n FROM written) "
           "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
           "SELECT $1, r.booking_id, r.kind, r.occupant_id, tstzrange(r.s, r.e, '[)'), true "
           "FROM unnest($7::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) "
           "AS r(booking_id, kind, occupant_id, s, e) CROSS JOIN freed_count CROSS JOIN written_count"));
-  pool.Prepare(kTakenBy, absl::StrCat("SELECT DISTINCT o.occupant_kind ", OverlappingSql(true)));
+  // $7: a booking whose own rows do not count ('' for none).
+  pool.Prepare(kTakenBy,
+               absl::StrCat("SELECT DISTINCT o.occupant_kind ", OverlappingSql(true), " AND o.booking_id <> $7"));
+  // The expired holds over the time an Update is about to take, released as a write's are.
+  pool.Prepare(kRelease, absl::StrCat(release_expired, " SELECT n FROM freed_count"));
+  //   $1 school, $2 id, $3 state, $4 staff, $5 roles, $6 guests, $7 interpreter, $8 its language,
+  //   $9 waiting for, $10 gate, $11 video link, $12 cancel reason, $13 lease end ('' for none),
+  //   $14 now, $15 the row version the caller read.
+  pool.Prepare(kUpdate,
+               absl::StrCat("UPDATE bookings SET state = $3, staff_ids = $4::text[], staff_roles = $5::jsonb, "
+                            "guests = $6::text[], interpreter_id = NULLIF($7, ''), "
+                            "interpreter_language = NULLIF($8, ''), waiting_for = $9::text[], gate = $10::jsonb, "
+                            "video_link = $11, cancel_reason = $12, hold_expires = NULLIF($13, '')::timestamptz, "
+                            "row_version = row_version + 1, update_time = $14::timestamptz "
+                            "WHERE school_id = $1 AND id = $2 AND row_version = $15 RETURNING ",
+                            kBookingColumns));
+  // The occupants a booking gained; the conflict target is the primary key only, so an overlap
+  // with another booking still fails on the exclusion constraint.
+  pool.Prepare(kGain,
+               "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
+               "SELECT $1, $2, r.kind, r.occupant_id, tstzrange($5::timestamptz, $6::timestamptz, '[)'), true "
+               "FROM unnest($3::text[], $4::text[]) AS r(kind, occupant_id) "
+               "ON CONFLICT (school_id, booking_id, occupant_kind, occupant_id) DO NOTHING");
+  pool.Prepare(kFree, "UPDATE occupancy SET active = false WHERE school_id = $1 AND booking_id = $2");
+  //   $1 school, $2-$3 window, $4 staff, $5 guardian, $6 evening ('' for any), $7-$8 after
+  //   (start, id), $9 limit.
+  pool.Prepare(kList, absl::StrCat("SELECT ", kBookingColumns,
+                                   " FROM bookings WHERE school_id = $1 AND starts_at < $3::timestamptz AND "
+                                   "ends_at > $2::timestamptz AND ($4 = '' OR $4 = ANY(staff_ids)) AND "
+                                   "($5 = '' OR $5 = ANY(guardian_ids)) AND ($6 = '' OR evening_id = $6) AND "
+                                   "(starts_at, id) > ($7::timestamptz, $8) ORDER BY starts_at, id LIMIT $9"));
   // Every live booking of the hold, confirmed in one statement; the caller compares what came
   // back with what it asked for. The last column counts the hold's bookings that were not
   // cancelled, as they were when the statement began.
   pool.Prepare(kConfirm,
                absl::StrCat("UPDATE bookings SET state = 'confirmed', row_version = row_version + 1, "
                             "update_time = $3::timestamptz WHERE school_id = $1 AND hold_id = $2 AND state = 'held' "
-                            "AND hold_expires > $3::timestamptz RETURNING ",
+                            "AND hold_expires > $3::timestamptz AND waiting_for = '{}' RETURNING ",
                             kBookingColumns,
                             ", (SELECT count(*) FROM bookings g WHERE g.school_id = $1 AND g.hold_id = $2 "
                             "AND g.state <> 'cancelled')"));
   pool.Prepare(kHoldRows,
-               absl::StrCat("SELECT id, hold_id, state, ", Micros("hold_expires"),
+               absl::StrCat("SELECT id, hold_id, state, ", Micros("hold_expires"), ", waiting_for <> '{}'",
                             " FROM bookings WHERE school_id = $1 AND (hold_id = $2 OR id = ANY($3::text[]))"));
   pool.Prepare(kCancel,
                absl::StrCat("WITH c AS (UPDATE bookings SET state = 'cancelled', cancel_reason = $3, "
@@ -335,6 +435,9 @@ std::string Whose(OccupantKind kind) {
   return "someone's";
 }
 
+// Occupancy stays active while a booking is held or confirmed, and after it took place.
+bool Occupies(BookingState s) { return s != BookingState::kCancelled && s != BookingState::kLapsed; }
+
 }  // namespace
 
 PgBookingStore::PgBookingStore(pg::Pool* pool) : pool_(pool) { PrepareStatements(*pool_); }
@@ -342,27 +445,44 @@ PgBookingStore::PgBookingStore(pg::Pool* pool) : pool_(pool) { PrepareStatements
 absl::StatusOr<std::vector<Booking>> PgBookingStore::Hold(const RequestKey& key, const std::vector<Booking>& bookings,
                                                           absl::Duration lease, absl::Time now) {
   if (lease <= absl::ZeroDuration()) return InvalidArgument(reason::kInvalidBooking, "a hold needs a positive lease");
-  return Write(key, bookings, /*confirmed=*/false, lease, now);
+  return Write(key, bookings, ToMicros(now + lease), {}, now);
 }
 
 absl::StatusOr<std::vector<Booking>> PgBookingStore::Book(const RequestKey& key, const std::vector<Booking>& bookings,
                                                           absl::Time now) {
-  return Write(key, bookings, /*confirmed=*/true, absl::ZeroDuration(), now);
+  return Write(key, bookings, std::nullopt, {}, now);
+}
+
+absl::StatusOr<Booking> PgBookingStore::Create(const RequestKey& key, const Booking& booking,
+                                               std::optional<absl::Time> hold_until, const std::vector<Notice>& notices,
+                                               absl::Time now) {
+  if (hold_until && *hold_until <= now) {
+    return InvalidArgument(reason::kInvalidBooking, "a hold must last past the time it is made");
+  }
+  if (hold_until) hold_until = ToMicros(*hold_until);
+  return One(Write(key, {booking}, hold_until, notices, now));
 }
 
 absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key, const std::vector<Booking>& bookings,
-                                                           bool confirmed, absl::Duration lease, absl::Time now) {
+                                                           std::optional<absl::Time> expires,
+                                                           const std::vector<Notice>& notices, absl::Time now) {
   PARLEY_RETURN_IF_ERROR(CheckNewBookings(bookings));
   now = ToMicros(now);
+  const bool confirmed = !expires.has_value();
   const std::string& school_id = bookings.front().school_id;
   // The same on every retry of this request, and unguessable by anyone without its request id.
   const std::string hold_id = request::DerivedRequestId(absl::StrCat(key.scope, "/", key.request_id));
-  const std::optional<absl::Time> expires = confirmed ? std::nullopt : std::optional<absl::Time>(ToMicros(now + lease));
 
   // The statements' parameters, built once (the transaction may run more than once).
   std::vector<std::string> ids, evenings, kinds, starts, ends, modes, links, staff, guardians, pupils, interpreters,
-      languages, rooms, creators;
+      languages, rooms, creators, requests, roles, guests, wanted_languages, waiting, gates;
   for (const Booking& b : bookings) {
+    requests.push_back(b.meeting_request_id.value_or(""));
+    roles.push_back(RolesJson(b.staff_roles));
+    guests.push_back(TextArray(b.guests));
+    wanted_languages.push_back(b.language ? *b.language : (b.interpreter ? b.interpreter->language : ""));
+    waiting.push_back(TextArray(b.waiting_for));
+    gates.push_back(GateJson(b.gate));
     ids.push_back(b.id);
     evenings.push_back(b.evening_id.value_or(""));
     kinds.emplace_back(KindText(b.kind));
@@ -391,7 +511,9 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
                             TextArray(kinds), state, TextArray(starts), TextArray(ends), TextArray(modes),
                             TextArray(links), TextArray(staff), TextArray(guardians), TextArray(pupils),
                             TextArray(interpreters), TextArray(languages), TextArray(rooms), TextArray(creators),
-                            hold_id, expires_param);
+                            hold_id, expires_param, TextArray(requests), TextArray(roles), TextArray(guests),
+                            TextArray(wanted_languages), TextArray(waiting), TextArray(gates));
+          WriteNotices(txn, notices);
         } catch (const pqxx::sql_error& e) {
           const std::string sqlstate = pg::SqlState(e);
           if (sqlstate == "23505") return AlreadyExists(reason::kBookingExists, "a booking id is taken at this school");
@@ -420,6 +542,7 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
     b.during = Interval{ToMicros(b.during.start), ToMicros(b.during.end)};
     b.hold_id = hold_id;
     b.hold_expires = expires;
+    if (!b.language && b.interpreter) b.language = b.interpreter->language;
     b.cancel_reason.clear();
     b.create_time = now;
     b.update_time = now;
@@ -429,14 +552,14 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
 }
 
 absl::Status PgBookingStore::SlotTaken(const std::vector<Booking>& bookings, absl::Time now, bool known,
-                                       absl::Status otherwise) {
+                                       absl::Status otherwise, const std::string& exclude) {
   const OccupancyArrays occupancy = OccupancyOf(bookings);
   std::optional<OccupantKind> first;
   // One statement on its own: no BEGIN and COMMIT round trips for a loser of a rush.
   absl::Status read = pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
     for (const pqxx::row& r :
          txn.exec_prepared(kTakenBy, bookings.front().school_id, occupancy.kinds, occupancy.occupant_ids,
-                           occupancy.starts, occupancy.ends, TimeParam(now))) {
+                           occupancy.starts, occupancy.ends, TimeParam(now), exclude)) {
       std::optional<OccupantKind> k = OccupantKindFrom(r[0].c_str());
       if (k && (!first || *k < *first)) first = k;
     }
@@ -456,6 +579,12 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Confirm(const RequestKey& k
                                                              const std::string& hold_id,
                                                              const std::vector<std::string>& booking_ids,
                                                              absl::Time now) {
+  return ConfirmWithNotices(key, school_id, hold_id, booking_ids, {}, now);
+}
+
+absl::StatusOr<std::vector<Booking>> PgBookingStore::ConfirmWithNotices(
+    const RequestKey& key, const std::string& school_id, const std::string& hold_id,
+    const std::vector<std::string>& booking_ids, const std::vector<Notice>& notices, absl::Time now) {
   if (booking_ids.empty()) return InvalidArgument(reason::kInvalidBooking, "no bookings to confirm");
   const std::set<std::string> wanted(booking_ids.begin(), booking_ids.end());
   if (wanted.size() != booking_ids.size()) return InvalidArgument(reason::kInvalidBooking, "a booking is named twice");
@@ -469,13 +598,14 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Confirm(const RequestKey& k
         int64_t hold_size = 0;
         for (const pqxx::row& r : confirmed) {
           Booking b = BookingFrom(r);
-          hold_size = r[22].as<int64_t>();
+          hold_size = r[28].as<int64_t>();
           by_id.emplace(b.id, std::move(b));
         }
         bool exact = by_id.size() == wanted.size() && hold_size == static_cast<int64_t>(wanted.size());
         for (const std::string& id : booking_ids) exact = exact && by_id.count(id) > 0;
         if (exact) {
           for (const std::string& id : booking_ids) result.bookings.push_back(by_id.at(id));
+          WriteNotices(txn, notices);
           return ResponseFor(school_id, booking_ids);
         }
         // Why not: the transaction rolls back, so what the UPDATE did is undone. Rows it confirmed
@@ -483,10 +613,11 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Confirm(const RequestKey& k
         struct Row {
           std::string hold_id, state;
           std::optional<absl::Time> expires;
+          bool waiting = false;
         };
         std::map<std::string, Row> rows;
         for (const pqxx::row& r : txn.exec_prepared(kHoldRows, school_id, hold_id, TextArray(booking_ids))) {
-          rows[r[0].c_str()] = Row{r[1].c_str(), r[2].c_str(), pg::OptionalTimeAt(r[3])};
+          rows[r[0].c_str()] = Row{r[1].c_str(), r[2].c_str(), pg::OptionalTimeAt(r[3]), r[4].as<bool>()};
         }
         for (const std::string& id : booking_ids) {
           if (rows.count(id) == 0) return BookingNotFound(id);
@@ -502,6 +633,10 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Confirm(const RequestKey& k
           if (row.state == "lapsed" || (row.state == "held" && row.expires && *row.expires <= now)) {
             return FailedPrecondition(reason::kHoldExpired,
                                       "the hold ran out before it was confirmed: hold the slots again");
+          }
+          if (row.state == "held" && row.waiting) {
+            return FailedPrecondition(reason::kBookingIncomplete,
+                                      absl::StrCat("booking ", id, " is still waiting for someone to attend"));
           }
           return FailedPrecondition(reason::kWrongState, absl::StrCat("booking ", id, " is ", row.state,
                                                                       ": only a held booking is confirmed"));
@@ -591,6 +726,84 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::ListEveningBookings(const s
   PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
     out.clear();
     for (const pqxx::row& r : txn.exec_prepared(kEvening, school_id, evening_id)) out.push_back(BookingFrom(r));
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<Booking> PgBookingStore::Update(const RequestKey& key, const std::string& etag, const Booking& after,
+                                               const std::vector<Notice>& notices, absl::Time now) {
+  int64_t version = 0;
+  if (!absl::SimpleAtoi(etag, &version)) {
+    return Aborted(reason::kStaleEtag, absl::StrCat("booking ", after.id, " has changed: read it again"));
+  }
+  if (after.interpreter && after.language && after.interpreter->language != *after.language) {
+    return InvalidArgument(reason::kInvalidBooking, "the interpreter's language is not the meeting's");
+  }
+  now = ToMicros(now);
+  const std::string& school_id = after.school_id;
+  const std::vector<Occupant> occupants = OccupantsOf(after);
+  std::vector<std::string> kinds, ids, starts, ends;
+  for (const Occupant& o : occupants) {
+    kinds.emplace_back(OccupantKindName(o.kind));
+    ids.push_back(o.id);
+    starts.push_back(TimeParam(after.during.start));
+    ends.push_back(TimeParam(after.during.end));
+  }
+  const std::string now_param = TimeParam(now);
+  const bool occupies = Occupies(after.state);
+  absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
+      *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
+        const pqxx::result r = txn.exec_prepared(
+            kUpdate, school_id, after.id, StateText(after.state), TextArray(after.staff_ids),
+            RolesJson(after.staff_roles), TextArray(after.guests), after.interpreter ? after.interpreter->id : "",
+            after.interpreter ? after.interpreter->language : "", TextArray(after.waiting_for), GateJson(after.gate),
+            after.video_link, after.cancel_reason, after.hold_expires ? TimeParam(*after.hold_expires) : "", now_param,
+            version);
+        if (r.empty()) {
+          if (txn.exec_prepared(kSelect, school_id, after.id).empty()) return BookingNotFound(after.id);
+          return Aborted(reason::kStaleEtag, absl::StrCat("booking ", after.id, " has changed: read it again"));
+        }
+        if (occupies) {
+          try {
+            txn.exec_prepared(kRelease, school_id, TextArray(kinds), TextArray(ids), TextArray(starts), TextArray(ends),
+                              now_param);
+            txn.exec_prepared(kGain, school_id, after.id, TextArray(kinds), TextArray(ids),
+                              TimeParam(after.during.start), TimeParam(after.during.end));
+          } catch (const pqxx::sql_error& e) {
+            if (pg::SqlState(e) == "23P01") return Aborted(reason::kSlotTaken, "slot just taken");
+            throw;
+          }
+        } else {
+          txn.exec_prepared(kFree, school_id, after.id);
+        }
+        WriteNotices(txn, notices);
+        result.bookings.push_back(BookingFrom(r[0]));
+        return ResponseFor(school_id, {after.id});
+      });
+  if (!written.ok()) {
+    if (ErrorReason(written.status()) == reason::kSlotTaken) {
+      // Whose time: only the booking's occupants not already its own can have been taken.
+      return SlotTaken({after}, now, /*known=*/true, written.status(), after.id);
+    }
+    return written.status();
+  }
+  if (written->replayed) return One(Replay(*pool_, written->response));
+  return std::move(written->bookings.front());
+}
+
+absl::StatusOr<std::vector<Booking>> PgBookingStore::List(const std::string& school_id, const BookingFilter& filter,
+                                                          const std::optional<BookingCursor>& after, int limit) {
+  std::vector<Booking> out;
+  if (limit <= 0) return InvalidArgument(reason::kInvalidField, "the page size must be positive");
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    out.clear();
+    for (const pqxx::row& r : txn.exec_prepared(
+             kList, school_id, TimeParam(filter.window.start), TimeParam(filter.window.end), filter.staff_id,
+             filter.guardian_id, filter.evening_id, after ? TimeParam(after->start) : std::string("-infinity"),
+             after ? after->id : std::string(), limit)) {
+      out.push_back(BookingFrom(r));
+    }
     return absl::OkStatus();
   }));
   return out;

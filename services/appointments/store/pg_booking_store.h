@@ -1,4 +1,5 @@
-// BookingStore on PostgreSQL (schema: services/appointments/migrations/0001_appointments.sql).
+// BookingStore and BookingDetailsStore on PostgreSQL (schema: services/appointments/migrations/0001_appointments.sql
+// and 0006_booking_details.sql). Notices go to the outbox table (0002_outbox.sql) in the write's transaction.
 //
 // A write is one transaction holding its request-id record (common/pg/idempotency.h). Hold and Book
 // first release the expired holds that overlap the time they are about to take (the exclusion
@@ -14,15 +15,17 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/pg/pool.h"
 #include "services/appointments/domain/booking.h"
+#include "services/appointments/domain/booking_details_store.h"
 
 namespace parley::appointments {
 
-class PgBookingStore final : public BookingStore {
+class PgBookingStore final : public BookingDetailsStore {
  public:
   // Prepares the store's statements on `pool`'s connections; `pool` must outlive the store.
   explicit PgBookingStore(pg::Pool* pool);
@@ -45,15 +48,28 @@ class PgBookingStore final : public BookingStore {
                                                            const std::string& evening_id) override;
   absl::StatusOr<int64_t> SweepExpiredHolds(absl::Time now, int limit) override;
 
+  absl::StatusOr<Booking> Create(const RequestKey& key, const Booking& booking, std::optional<absl::Time> hold_until,
+                                 const std::vector<Notice>& notices, absl::Time now) override;
+  absl::StatusOr<std::vector<Booking>> ConfirmWithNotices(const RequestKey& key, const std::string& school_id,
+                                                          const std::string& hold_id,
+                                                          const std::vector<std::string>& booking_ids,
+                                                          const std::vector<Notice>& notices, absl::Time now) override;
+  absl::StatusOr<Booking> Update(const RequestKey& key, const std::string& etag, const Booking& after,
+                                 const std::vector<Notice>& notices, absl::Time now) override;
+  absl::StatusOr<std::vector<Booking>> List(const std::string& school_id, const BookingFilter& filter,
+                                            const std::optional<BookingCursor>& after, int limit) override;
+
  private:
-  // Hold (state held, lease until now + lease) and Book (state confirmed) share it.
+  // Hold and Create (state held until `expires`) and Book (no `expires`: confirmed) share it.
   absl::StatusOr<std::vector<Booking>> Write(const RequestKey& key, const std::vector<Booking>& bookings,
-                                             bool confirmed, absl::Duration lease, absl::Time now);
+                                             std::optional<absl::Time> expires, const std::vector<Notice>& notices,
+                                             absl::Time now);
   // ABORTED (SLOT_TAKEN) naming the kind of occupant whose time a lost write wanted and a live
   // booking holds. When no live booking holds it: the same without the kind if the write is `known`
-  // to have lost a slot (its winner went since), `otherwise` if not.
+  // to have lost a slot (its winner went since), `otherwise` if not. Booking `exclude`'s own time
+  // does not count (an Update taking more of it).
   absl::Status SlotTaken(const std::vector<Booking>& bookings, absl::Time now, bool known,
-                         absl::Status otherwise = absl::OkStatus());
+                         absl::Status otherwise = absl::OkStatus(), const std::string& exclude = "");
 
   pg::Pool* pool_;
 };

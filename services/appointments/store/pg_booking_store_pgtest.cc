@@ -507,5 +507,236 @@ TEST_F(PgBookingStoreTest, ARushOf200BookersOn20SlotsBooksEachSlotOnce) {
   EXPECT_EQ(Count("SELECT count(*) FROM bookings"), kSlots);
 }
 
+// ---- (d) booking details (0006): attendees, interpreters, the gate, notices, outcomes ---------
+
+// A meeting at `minute` with teacher t1 and guardian g1, as the bookings use cases write it.
+Booking Meeting(const std::string& id, int minute, const std::string& teacher = "t1",
+                const std::string& guardian = "g1") {
+  Booking b;
+  b.id = id;
+  b.school_id = kSchool;
+  b.kind = BookingKind::kMeeting;
+  b.during = Interval{At(minute), At(minute + 30)};
+  b.staff_ids = {teacher};
+  b.guardian_ids = {guardian};
+  b.pupil_ids = {"p1"};
+  b.created_by = "schools/st-marys/staff/t1";
+  return b;
+}
+
+Notice ConfirmedNotice(const std::string& booking, const std::string& guardian) {
+  Notice n;
+  n.key = absl::StrCat("bookings/", booking, "/confirmed/", guardian);
+  n.kind = "booking_confirmed";
+  n.school_id = kSchool;
+  n.subject = absl::StrCat("bookings/", booking);
+  n.template_key = "appointments.booking_confirmed";
+  n.guardian_ids = {guardian};
+  n.pupil_ids = {"p1"};
+  n.variables = {{"time", "Monday 6 January 2025 at 18:00"}};
+  n.not_before = kNow;
+  return n;
+}
+
+TEST_F(PgBookingStoreTest, DetailsRoundTripAndNoticesGoToTheOutboxWithTheWrite) {
+  Booking b = Meeting("m1", 0);
+  b.staff_ids = {"t1", "senco"};
+  b.staff_roles = {{"senco", "senco"}};
+  b.guests = {"Education welfare officer, County"};
+  b.meeting_request_id = "mr-1";
+  b.language = "pl";
+  b.interpreter = InterpreterBooking{"i-pl", "pl"};
+  b.mode = MeetingMode::kVideo;
+  b.video_link = "https://meet.example/x";
+  b.gate = {GateRecord{"g1", "schools/st-marys/decisions/d-1", {"ALLOW", "HEAD_INFORMED"}, "flagged", kNow}};
+  absl::StatusOr<Booking> made = store_->Create(Key("Create"), b, std::nullopt, {ConfirmedNotice("m1", "g1")}, kNow);
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(made->state, BookingState::kConfirmed);
+  absl::StatusOr<Booking> got = store_->Get(kSchool, "m1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->staff_roles, b.staff_roles);
+  EXPECT_EQ(got->guests, b.guests);
+  EXPECT_EQ(got->meeting_request_id, "mr-1");
+  EXPECT_EQ(got->language, "pl");
+  EXPECT_EQ(got->gate, b.gate);
+  EXPECT_EQ(got->video_link, b.video_link);
+  EXPECT_EQ(Count("SELECT count(*) FROM occupancy WHERE booking_id = 'm1' AND active"),
+            4);  // 2 staff, guardian, interpreter
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM outbox WHERE key = 'bookings/m1/confirmed/g1' AND subject = 'bookings/m1' "
+            "AND notice->>'category' = 'meeting' AND notice->>'template' = 'appointments.booking_confirmed' "
+            "AND notice->'recipients'->'guardians'->>0 = 'guardians/g1' AND notice->>'school' = 'schools/st-marys'"),
+      1);
+
+  // A write refused by the constraint leaves no notice behind.
+  absl::Status lost =
+      store_->Create(Key("Create"), Meeting("m2", 10, "t1", "g2"), std::nullopt, {ConfirmedNotice("m2", "g2")}, kNow)
+          .status();
+  ExpectStatus(lost, absl::StatusCode::kAborted, reason::kSlotTaken);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM bookings"), 1);
+}
+
+TEST_F(PgBookingStoreTest, AnInterpreterIsNeverBookedTwiceEvenWhenAssignedLater) {
+  Booking first = Meeting("m1", 0, "t1", "g1");
+  first.language = "pl";
+  first.interpreter = InterpreterBooking{"i-pl", "pl"};
+  ASSERT_TRUE(store_->Create(Key("Create"), first, std::nullopt, {}, kNow).ok());
+  // Another meeting at an overlapping time, waiting for its interpreter, with other people.
+  Booking second = Meeting("m2", 15, "t2", "g2");
+  second.language = "pl";
+  second.waiting_for = {kWaitingInterpreter};
+  absl::StatusOr<Booking> waiting = store_->Create(Key("Create"), second, second.during.start, {}, kNow);
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  EXPECT_EQ(waiting->state, BookingState::kHeld);
+
+  Booking assigned = *waiting;
+  assigned.interpreter = InterpreterBooking{"i-pl", "pl"};
+  assigned.waiting_for.clear();
+  assigned.state = BookingState::kConfirmed;
+  absl::Status lost =
+      store_->Update(Key("Assign"), waiting->etag, assigned, {ConfirmedNotice("m2", "g2")}, kNow).status();
+  ExpectStatus(lost, absl::StatusCode::kAborted, reason::kSlotTaken);
+  EXPECT_THAT(lost.message(), HasSubstr("the interpreter's time"));
+  // Nothing of it written: still held, waiting, no interpreter, no notice, no row.
+  absl::StatusOr<Booking> after = store_->Get(kSchool, "m2");
+  EXPECT_EQ(after->state, BookingState::kHeld);
+  EXPECT_FALSE(after->interpreter.has_value());
+  EXPECT_EQ(after->etag, waiting->etag);
+  EXPECT_EQ(Count("SELECT count(*) FROM occupancy WHERE booking_id = 'm2' AND occupant_kind = 'interpreter'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+
+  // Straight into PostgreSQL: the constraint refuses the interpreter's overlapping row.
+  pqxx::connection c(db_->dsn());
+  pqxx::work w(c);
+  try {
+    w.exec_params(
+        "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
+        "VALUES ($1, 'm2', 'interpreter', 'i-pl', tstzrange($2::timestamptz, $3::timestamptz, '[)'), true)",
+        kSchool, pg::TimeParam(At(15)), pg::TimeParam(At(45)));
+    ADD_FAILURE() << "the exclusion constraint let an interpreter be booked twice";
+  } catch (const pqxx::sql_error& e) {
+    EXPECT_EQ(pg::SqlState(e), "23P01");
+  }
+  // A different interpreter is free then.
+  assigned.interpreter = InterpreterBooking{"i-pl-2", "pl"};
+  absl::StatusOr<Booking> done = store_->Update(Key("Assign"), waiting->etag, assigned, {}, kNow);
+  ASSERT_TRUE(done.ok()) << done.status();
+  EXPECT_EQ(done->state, BookingState::kConfirmed);
+  EXPECT_EQ(DoubleBookings(), 0);
+}
+
+TEST_F(PgBookingStoreTest, SecondStaffFlowHoldsUntilTheColleagueIsAdded) {
+  Booking b = Meeting("m1", 0);
+  b.waiting_for = {kWaitingSecondStaff};
+  b.gate = {GateRecord{"g1", "schools/st-marys/decisions/d-9", {"ALLOW", "REQUIRES_SECOND_STAFF"}, "", kNow}};
+  absl::StatusOr<Booking> held = store_->Create(Key("Create"), b, b.during.start, {}, kNow);
+  ASSERT_TRUE(held.ok()) << held.status();
+  // Not confirmable while it waits, whole hold or not.
+  ExpectStatus(
+      store_->ConfirmWithNotices(Key("Confirm"), kSchool, held->hold_id, {"m1"}, {ConfirmedNotice("m1", "g1")}, kNow)
+          .status(),
+      absl::StatusCode::kFailedPrecondition, reason::kBookingIncomplete);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+  // The database refuses a confirmed booking that still waits.
+  {
+    pqxx::connection c(db_->dsn());
+    pqxx::work w(c);
+    EXPECT_THROW(w.exec("UPDATE bookings SET state = 'confirmed' WHERE id = 'm1'"), pqxx::check_violation);
+  }
+  // A stale etag changes nothing.
+  Booking added = *held;
+  added.staff_ids.push_back("t2");
+  added.waiting_for.clear();
+  added.state = BookingState::kConfirmed;
+  ExpectStatus(store_->Update(Key("Add"), "99", added, {}, kNow).status(), absl::StatusCode::kAborted,
+               reason::kStaleEtag);
+  const RequestKey key = Key("Add");
+  absl::StatusOr<Booking> confirmed = store_->Update(key, held->etag, added, {ConfirmedNotice("m1", "g1")}, kNow);
+  ASSERT_TRUE(confirmed.ok()) << confirmed.status();
+  EXPECT_EQ(confirmed->state, BookingState::kConfirmed);
+  EXPECT_THAT(confirmed->staff_ids, ElementsAre("t1", "t2"));
+  EXPECT_EQ(confirmed->gate, b.gate);
+  EXPECT_EQ(Count("SELECT count(*) FROM occupancy WHERE booking_id = 'm1' AND occupant_id = 't2' AND active"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
+  // A replay answers the same and writes nothing.
+  absl::StatusOr<Booking> replayed = store_->Update(key, held->etag, added, {ConfirmedNotice("m1", "g1")}, kNow);
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_EQ(replayed->etag, confirmed->etag);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
+  // t2's time is taken now.
+  ExpectStatus(store_->Create(Key("Create"), Meeting("m2", 20, "t2", "g2"), std::nullopt, {}, kNow).status(),
+               absl::StatusCode::kAborted, reason::kSlotTaken);
+}
+
+TEST_F(PgBookingStoreTest, ConfirmWithNoticesIsAllOrNone) {
+  std::vector<Booking> schedule = {Slot("s1", 0, "t1", "g1"), Slot("s2", 10, "t2", "g1"), Slot("s3", 20, "t3", "g1")};
+  absl::StatusOr<std::vector<Booking>> held = Hold(schedule);
+  ASSERT_TRUE(held.ok()) << held.status();
+  const std::string hold = held->front().hold_id;
+  ExpectStatus(
+      store_->ConfirmWithNotices(Key("Confirm"), kSchool, hold, {"s1", "s2"}, {ConfirmedNotice("s1", "g1")}, kNow)
+          .status(),
+      absl::StatusCode::kFailedPrecondition, reason::kHoldMismatch);
+  EXPECT_EQ(Count("SELECT count(*) FROM bookings WHERE state = 'confirmed'"), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+  ExpectStatus(store_
+                   ->ConfirmWithNotices(Key("Confirm"), kSchool, hold, {"s1", "s2", "s3"},
+                                        {ConfirmedNotice("s1", "g1")}, kNow + kLease)
+                   .status(),
+               absl::StatusCode::kFailedPrecondition, reason::kHoldExpired);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 0);
+  absl::StatusOr<std::vector<Booking>> all = store_->ConfirmWithNotices(
+      Key("Confirm"), kSchool, hold, {"s1", "s2", "s3"}, {ConfirmedNotice("s1", "g1")}, kNow);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(Count("SELECT count(*) FROM bookings WHERE state = 'confirmed'"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
+}
+
+TEST_F(PgBookingStoreTest, OutcomesKeepTheTimeAndCancellingFreesIt) {
+  ASSERT_TRUE(store_->Create(Key("Create"), Meeting("m1", 0), std::nullopt, {}, kNow).ok());
+  Booking attended = *store_->Get(kSchool, "m1");
+  attended.state = BookingState::kAttended;
+  absl::StatusOr<Booking> a = store_->Update(Key("Outcome"), attended.etag, attended, {}, At(40));
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_EQ(a->state, BookingState::kAttended);
+  EXPECT_THAT(*store_->ListBusy(kSchool, {OccupantKind::kStaff, "t1"}, At(0), At(60), At(40)),
+              ElementsAre(Interval{At(0), At(30)}));
+
+  ASSERT_TRUE(store_->Create(Key("Create"), Meeting("m2", 60), std::nullopt, {}, kNow).ok());
+  Booking cancelled = *store_->Get(kSchool, "m2");
+  cancelled.state = BookingState::kCancelled;
+  cancelled.cancel_reason = "staff ill";
+  ASSERT_TRUE(store_->Update(Key("Cancel"), cancelled.etag, cancelled, {}, kNow).ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM occupancy WHERE booking_id = 'm2' AND active"), 0);
+  EXPECT_TRUE(store_->Create(Key("Create"), Meeting("m3", 60), std::nullopt, {}, kNow).ok());
+}
+
+TEST_F(PgBookingStoreTest, ListsBySchoolFilterAndPage) {
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store_
+                    ->Create(Key("Create"), Meeting(absl::StrCat("m", i), 30 * (4 - i), "t1", absl::StrCat("g", i)),
+                             std::nullopt, {}, kNow)
+                    .ok());
+  }
+  ASSERT_TRUE(store_->Create(Key("Create"), Meeting("other", 0, "t2", "g9"), std::nullopt, {}, kNow).ok());
+  BookingFilter filter{Interval{At(0), At(600)}, "t1", "", ""};
+  std::vector<std::string> ids;
+  std::optional<BookingCursor> after;
+  for (;;) {
+    absl::StatusOr<std::vector<Booking>> page = store_->List(kSchool, filter, after, 2);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const Booking& b : *page) ids.push_back(b.id);
+    if (page->size() < 2) break;
+    after = BookingCursor{page->back().during.start, page->back().id};
+  }
+  EXPECT_THAT(ids, ElementsAre("m4", "m3", "m2", "m1", "m0"));
+  filter.staff_id.clear();
+  filter.guardian_id = "g9";
+  EXPECT_EQ(store_->List(kSchool, filter, std::nullopt, 10)->size(), 1u);
+  EXPECT_TRUE(
+      store_->List("another-school", BookingFilter{Interval{At(0), At(600)}, "", "", ""}, std::nullopt, 10)->empty());
+}
+
 }  // namespace
 }  // namespace parley::appointments
