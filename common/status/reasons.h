@@ -87,6 +87,12 @@ inline constexpr char kTemplateNotFound[] = "TEMPLATE_NOT_FOUND";
 inline constexpr char kDeliveryNotFound[] = "DELIVERY_NOT_FOUND";
 inline constexpr char kLetterBatchNotFound[] = "LETTER_BATCH_NOT_FOUND";
 inline constexpr char kBookingNotFound[] = "BOOKING_NOT_FOUND";  // appointments
+// appointments: no such meeting note on that booking.
+inline constexpr char kNoteNotFound[] = "NOTE_NOT_FOUND";
+// appointments: no such interpreter at that school.
+inline constexpr char kInterpreterNotFound[] = "INTERPRETER_NOT_FOUND";
+// appointments: the member of staff has no exception for that date.
+inline constexpr char kAvailabilityExceptionNotFound[] = "AVAILABILITY_EXCEPTION_NOT_FOUND";
 
 // ---- what is there already (ALREADY_EXISTS) --------------------------------------------------
 inline constexpr char kSchoolExists[] = "SCHOOL_EXISTS";
@@ -98,6 +104,8 @@ inline constexpr char kEnquiryExists[] = "ENQUIRY_EXISTS";
 inline constexpr char kTemplateExists[] = "TEMPLATE_EXISTS";
 inline constexpr char kBookingExists[] = "BOOKING_EXISTS";  // appointments: the booking id is taken
 inline constexpr char kDuplicate[] = "DUPLICATE";           // a unique key is taken
+// appointments: the member of staff already has an exception for that date.
+inline constexpr char kAvailabilityExceptionExists[] = "AVAILABILITY_EXCEPTION_EXISTS";
 
 // ---- state (FAILED_PRECONDITION) --------------------------------------------------------------
 inline constexpr char kWrongState[] = "WRONG_STATE";                // not allowed in the record's current state
@@ -137,6 +145,10 @@ inline constexpr char kOffSiteOnly[] = "OFF_SITE_ONLY";             // appointme
 inline constexpr char kMeetingRedirected[] = "MEETING_REDIRECTED";  // appointments: the gate names another contact
 inline constexpr char kMeetingDeferred[] = "MEETING_DEFERRED";  // appointments: the gate defers meetings until a time
 inline constexpr char kInterpreterLanguageMismatch[] = "INTERPRETER_LANGUAGE_MISMATCH";  // appointments
+// appointments: a meeting note of a record type the school's records-disposal schedule has no rule for.
+inline constexpr char kNoRetentionRule[] = "NO_RETENTION_RULE";
+// appointments: deleting an interpreter who is in a booking still to come.
+inline constexpr char kInterpreterBooked[] = "INTERPRETER_BOOKED";
 
 // ---- races (ABORTED): retry the whole call -----------------------------------------------------
 inline constexpr char kStaleEtag[] = "STALE_ETAG";

@@ -1,0 +1,83 @@
+// RecordsStore in memory, for the records use cases' unit tests: the same answers as
+// PgRecordsStore (reasons, replay on a request key, the sweep's rule) without a database. Bookings
+// are given by the test (AddBooking), standing for the bookings table.
+#pragma once
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "services/appointments/domain/records_store.h"
+
+namespace parley::appointments::testing {
+
+struct NoteDisposal {
+  std::string school_id, booking_id, note_id, record_type;
+  absl::Time retain_until, deleted_at;
+};
+
+class InMemoryRecordsStore final : public RecordsStore {
+ public:
+  // A booking notes may be about; `interpreter` empty when it has none.
+  void AddBooking(const NoteSubject& subject, const std::string& interpreter = "", absl::Time ends_at = {});
+  std::vector<NoteDisposal> disposals() const;
+
+  absl::StatusOr<AppointmentSettings> Settings(const std::string& school_id) override;
+  absl::StatusOr<std::vector<AvailabilityException>> Exceptions(const std::string& school_id,
+                                                                const std::string& staff_id, absl::Time from,
+                                                                absl::Time to) override;
+  absl::StatusOr<std::vector<Interpreter>> InterpretersFor(const std::string& school_id,
+                                                           const std::string& language) override;
+  absl::StatusOr<Interpreter> GetInterpreter(const std::string& school_id, const std::string& id) override;
+  absl::StatusOr<AppointmentSettings> UpdateSettings(const RequestKey& key, const AppointmentSettings& settings,
+                                                     const std::string& expected_etag, absl::Time now) override;
+  absl::StatusOr<Interpreter> CreateInterpreter(const RequestKey& key, const Interpreter& interpreter,
+                                                absl::Time now) override;
+  absl::StatusOr<std::vector<Interpreter>> ListInterpreters(const std::string& school_id,
+                                                            const std::string& language) override;
+  absl::Status DeleteInterpreter(const RequestKey& key, const std::string& school_id, const std::string& id,
+                                 absl::Time now) override;
+  absl::StatusOr<StaffException> CreateException(const RequestKey& key, const StaffException& exception,
+                                                 absl::Time now) override;
+  absl::StatusOr<std::vector<StaffException>> ListExceptions(const std::string& school_id, const std::string& staff_id,
+                                                             absl::CivilDay first, absl::CivilDay last) override;
+  absl::Status DeleteException(const RequestKey& key, const std::string& school_id, const std::string& staff_id,
+                               absl::CivilDay day) override;
+  absl::StatusOr<NoteSubject> SubjectOf(const std::string& school_id, const std::string& booking_id) override;
+  absl::StatusOr<MeetingNote> CreateNote(const RequestKey& key, const MeetingNote& note, absl::Time now) override;
+  absl::StatusOr<MeetingNote> GetNote(const std::string& school_id, const std::string& booking_id,
+                                      const std::string& id) override;
+  absl::StatusOr<std::vector<MeetingNote>> ListNotes(const std::string& school_id,
+                                                     const std::string& booking_id) override;
+  absl::StatusOr<MeetingNote> SetLegalHold(const RequestKey& key, const std::string& school_id,
+                                           const std::string& booking_id, const std::string& id, bool hold,
+                                           const std::string& expected_etag, absl::Time now) override;
+  absl::StatusOr<int64_t> SweepExpiredNotes(absl::Time now, int limit) override;
+  absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end) override;
+
+ private:
+  struct BookingRow {
+    NoteSubject subject;
+    std::string interpreter;
+    absl::Time ends_at;
+  };
+  // OK and true when `key` was done before (answer from `*response`); REQUEST_ID_REUSED for the
+  // same id with another fingerprint.
+  absl::StatusOr<bool> Replayed(const RequestKey& key, std::string* response) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Remember(const RequestKey& key, std::string response) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<AppointmentSettings> SettingsLocked(const std::string& school_id) ABSL_SHARED_LOCKS_REQUIRED(mu_);
+
+  mutable absl::Mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::pair<std::string, std::string>> requests_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::pair<AppointmentSettings, int64_t>> settings_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, std::pair<Interpreter, int64_t>> interpreters_ ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string, absl::CivilDay>, StaffException> exceptions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, BookingRow> bookings_ ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string, std::string>, std::pair<MeetingNote, int64_t>> notes_
+      ABSL_GUARDED_BY(mu_);
+  std::vector<NoteDisposal> disposals_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace parley::appointments::testing
