@@ -249,7 +249,9 @@ absl::StatusOr<MeetingNote> RecordsService::CreateNote(const RequestKey& key, co
   }
   const absl::Time now = clock_->Now();
   PARLEY_ASSIGN_OR_RETURN(NoteSubject subject, store_->SubjectOf(in.school_id, in.booking_id));
-  if (subject.state != "confirmed" && subject.state != "no_show") {
+  // A meeting that was on: confirmed, or its outcome recorded (attended, no-show, missed call).
+  if (subject.state != "confirmed" && subject.state != "attended" && subject.state != "no_show" &&
+      subject.state != "missed_call") {
     return FailedPrecondition(reason::kWrongState, absl::StrCat("booking ", in.booking_id, " is ", subject.state,
                                                                 ": notes are of meetings that were confirmed"));
   }

@@ -90,7 +90,8 @@ class RecordsService {
   absl::Status DeleteException(const RequestKey& key, const std::string& school_id, const std::string& staff_id,
                                absl::CivilDay day);
 
-  // About a booking of the school whose meeting has started (confirmed or a no-show); its record
+  // About a booking of the school whose meeting has started (confirmed, attended, a no-show or a
+  // missed call); its record
   // type must be in the school's records-disposal schedule (FAILED_PRECONDITION, NO_RETENTION_RULE).
   absl::StatusOr<MeetingNote> CreateNote(const RequestKey& key, const NewNote& note);
   absl::StatusOr<MeetingNote> GetNote(const std::string& school_id, const std::string& booking_id,

@@ -498,17 +498,18 @@ absl::StatusOr<int64_t> PgRecordsStore::SweepExpiredNotes(absl::Time now, int li
 // ---- figures -----------------------------------------------------------------------------------
 
 absl::StatusOr<SchoolStats> PgRecordsStore::Stats(const std::string& school_id, absl::Time start, absl::Time end) {
+  // A booking whose meeting was on: confirmed, or with its outcome recorded.
+  constexpr char kOn[] = "state IN ('confirmed', 'attended', 'no_show', 'missed_call')";
   return ReadOne<SchoolStats>(*pool_, [&](pqxx::work& txn) -> absl::StatusOr<SchoolStats> {
     SchoolStats s;
-    // Bookings whose meeting falls in the period and took (or was kept) its time.
     const pqxx::result r = txn.exec_params(
-        "SELECT count(*) FILTER (WHERE kind = 'evening' AND state IN ('confirmed', 'no_show')), "
-        "(SELECT count(DISTINCT g) FROM bookings b2, unnest(b2.guardian_ids) AS g WHERE b2.school_id = $1 AND "
-        "b2.kind = 'evening' AND b2.state IN ('confirmed', 'no_show') AND b2.starts_at >= $2::timestamptz AND "
-        "b2.starts_at < $3::timestamptz), "
-        "count(*) FILTER (WHERE state = 'no_show'), "
-        "count(*) FILTER (WHERE interpreter_id IS NOT NULL AND state IN ('confirmed', 'no_show')) "
-        "FROM bookings WHERE school_id = $1 AND starts_at >= $2::timestamptz AND starts_at < $3::timestamptz",
+        absl::StrCat("WITH p AS (SELECT * FROM bookings WHERE school_id = $1 AND starts_at >= $2::timestamptz AND "
+                     "starts_at < $3::timestamptz) SELECT "
+                     "(SELECT count(*) FROM p WHERE kind = 'evening' AND ",
+                     kOn, "), ",
+                     "(SELECT count(DISTINCT g) FROM p, unnest(p.guardian_ids) AS g WHERE kind = 'evening' AND ", kOn,
+                     "), (SELECT count(*) FROM p WHERE state = 'no_show'), ",
+                     "(SELECT count(*) FROM p WHERE interpreter_id IS NOT NULL AND ", kOn, ")"),
         school_id, TimeParam(start), TimeParam(end));
     s.evening_slots_booked = r[0][0].as<int64_t>();
     s.evening_guardians = r[0][1].as<int64_t>();

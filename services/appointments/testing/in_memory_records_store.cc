@@ -306,7 +306,8 @@ absl::StatusOr<SchoolStats> InMemoryRecordsStore::Stats(const std::string& schoo
   for (const auto& [k, b] : bookings_) {
     if (k.first != school_id || b.subject.starts_at < start || b.subject.starts_at >= end) continue;
     if (b.subject.state == "no_show") ++s.no_shows;
-    if (!b.interpreter.empty() && (b.subject.state == "confirmed" || b.subject.state == "no_show")) {
+    if (!b.interpreter.empty() && b.subject.state != "held" && b.subject.state != "cancelled" &&
+        b.subject.state != "lapsed") {
       ++s.interpreter_bookings;
     }
   }
