@@ -51,6 +51,17 @@ class AppointmentsApi final : public v1::AppointmentsService::Service {
   // --- end records ---
 
   // --- bookings (api/booking_api.cc) ---
+  grpc::Status CreateBooking(grpc::ServerContext* ctx, const v1::CreateBookingRequest* req, v1::Booking* resp) override;
+  grpc::Status GetBooking(grpc::ServerContext* ctx, const v1::GetBookingRequest* req, v1::Booking* resp) override;
+  grpc::Status ListBookings(grpc::ServerContext* ctx, const v1::ListBookingsRequest* req,
+                            v1::ListBookingsResponse* resp) override;
+  grpc::Status ConfirmBookings(grpc::ServerContext* ctx, const v1::ConfirmBookingsRequest* req,
+                               v1::ConfirmBookingsResponse* resp) override;
+  grpc::Status AddAttendee(grpc::ServerContext* ctx, const v1::AddAttendeeRequest* req, v1::Booking* resp) override;
+  grpc::Status AssignInterpreter(grpc::ServerContext* ctx, const v1::AssignInterpreterRequest* req,
+                                 v1::Booking* resp) override;
+  grpc::Status CancelBooking(grpc::ServerContext* ctx, const v1::CancelBookingRequest* req, v1::Booking* resp) override;
+  grpc::Status RecordOutcome(grpc::ServerContext* ctx, const v1::RecordOutcomeRequest* req, v1::Booking* resp) override;
 
   // --- end bookings ---
 

@@ -134,7 +134,7 @@ absl::StatusOr<Booking> BookingService::CreateBooking(const RequestKey& key, con
   if (caller.guardian_id) {
     return PermissionDenied(reason::kRoleRequired, "bookings are made by the school's staff");
   }
-  return Create(key, booking, std::nullopt, caller.actor, clock_->Now());
+  return Create(key, booking, std::nullopt, caller.actor, caller.staff_id, clock_->Now());
 }
 
 absl::Status BookingService::CheckStaffFree(const std::string& school_id, const std::string& staff_id,
@@ -159,7 +159,8 @@ absl::Status BookingService::CheckStaffFree(const std::string& school_id, const 
 
 absl::StatusOr<Booking> BookingService::Create(const RequestKey& key, const NewBooking& in,
                                                const std::optional<std::string>& meeting_request_id,
-                                               const std::string& actor, absl::Time now) {
+                                               const std::string& actor, const std::optional<std::string>& caller_staff,
+                                               absl::Time now) {
   // The shape first: nothing is asked of anyone for a booking that cannot be made.
   if (in.during.empty()) return InvalidArgument(reason::kInvalidSlot, "the booking must end after it starts");
   if (in.during.start <= now) return InvalidArgument(reason::kSlotInPast, "the booking must start in the future");
@@ -214,6 +215,10 @@ absl::StatusOr<Booking> BookingService::Create(const RequestKey& key, const NewB
     if (Has(b.staff_ids, staff_id)) continue;  // a role resolved to someone already attending
     PARLEY_RETURN_IF_ERROR(CheckStaffFree(in.school_id, staff_id, b.during));
     b.staff_ids.push_back(staff_id);
+  }
+
+  if (caller_staff && !Has(b.staff_ids, *caller_staff)) {
+    return PermissionDenied(reason::kRoleRequired, "a teacher books only meetings they attend");
   }
 
   // Guardians discuss only their own children, and not where a court order removes contact.
@@ -352,7 +357,8 @@ absl::StatusOr<Booking> BookingService::Load(const std::string& school_id, const
                                              const BookingCaller& caller, absl::Time now) {
   PARLEY_ASSIGN_OR_RETURN(Booking b, store_->Get(school_id, id));
   // A guardian cannot tell another family's booking from none.
-  if (caller.guardian_id && !Has(b.guardian_ids, *caller.guardian_id)) {
+  if ((caller.guardian_id && !Has(b.guardian_ids, *caller.guardian_id)) ||
+      (caller.staff_id && !Has(b.staff_ids, *caller.staff_id))) {
     return NotFound(reason::kBookingNotFound, absl::StrCat("booking ", id, " was not found"));
   }
   return AsOf(std::move(b), now);
@@ -376,6 +382,10 @@ absl::StatusOr<BookingPage> BookingService::ListBookings(const std::string& scho
       return BookingPage{};  // another family's bookings: none to see
     }
     filter.guardian_id = *caller.guardian_id;
+  }
+  if (caller.staff_id) {
+    if (!filter.staff_id.empty() && filter.staff_id != *caller.staff_id) return BookingPage{};
+    filter.staff_id = *caller.staff_id;
   }
   const absl::Time now = clock_->Now();
   PARLEY_ASSIGN_OR_RETURN(std::vector<Booking> found, store_->List(school_id, filter, after, limit + 1));
@@ -600,7 +610,7 @@ absl::StatusOr<Booking> BookingService::BookForRequest(const RequestKey& key, co
   }
   in.staff = {attendee};
   in.confirm = true;
-  return Create(key, in, request.id, actor, now);
+  return Create(key, in, request.id, actor, std::nullopt, now);
 }
 
 absl::Status BookingService::CancelForRequest(const RequestKey& key, const std::string& school_id,

@@ -37,6 +37,8 @@ struct BookingCaller {
   std::string actor;  // "schools/{school}/staff/{id}", "guardians/{id}", "service:..."
   // Set for a guardian: they see and act on their own bookings only (others are not found).
   std::optional<std::string> guardian_id;
+  // Set for a member of staff who reaches only their own bookings (a teacher): those they attend.
+  std::optional<std::string> staff_id;
 };
 
 // A member of staff attending: by name, or by role resolved for the booking's first pupil (a role
@@ -119,7 +121,7 @@ class BookingService final : public MeetingBooker {
  private:
   absl::StatusOr<Booking> Create(const RequestKey& key, const NewBooking& in,
                                  const std::optional<std::string>& meeting_request_id, const std::string& actor,
-                                 absl::Time now);
+                                 const std::optional<std::string>& caller_staff, absl::Time now);
   // The booking as `caller` may see it at `now` (NOT_FOUND for a guardian not on it).
   absl::StatusOr<Booking> Load(const std::string& school_id, const std::string& id, const BookingCaller& caller,
                                absl::Time now);

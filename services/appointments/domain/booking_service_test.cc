@@ -29,9 +29,9 @@ using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kSchool[] = "woodgrange";
-const BookingCaller kStaff{"schools/woodgrange/staff/t-ahmed", std::nullopt};
-const BookingCaller kGuardianA{"guardians/g-anna", std::string("g-anna")};
-const BookingCaller kGuardianB{"guardians/g-ben", std::string("g-ben")};
+const BookingCaller kStaff{"schools/woodgrange/staff/office-1", std::nullopt, std::nullopt};
+const BookingCaller kGuardianA{"guardians/g-anna", std::string("g-anna"), std::nullopt};
+const BookingCaller kTeacherBrown{"schools/woodgrange/staff/t-brown", std::nullopt, std::string("t-brown")};
 
 void ExpectStatus(const absl::Status& s, absl::StatusCode code, absl::string_view reason) {
   EXPECT_EQ(s.code(), code) << s;
@@ -309,11 +309,11 @@ TEST_F(BookingServiceTest, EveningHoldIsConfirmedAllOrNoneWithOneNoticePerGuardi
       absl::StatusCode::kFailedPrecondition, reason::kHoldMismatch);
   EXPECT_EQ(service_.GetBooking(kSchool, "ev-slot-0", kStaff)->state, BookingState::kHeld);
   // Another family cannot confirm it: not theirs to see.
-  ExpectStatus(
-      service_
-          .ConfirmBookings(Key("ConfirmBookings"), kSchool, {"ev-slot-0"}, BookingCaller{"guardians/g-cara", "g-cara"})
-          .status(),
-      absl::StatusCode::kNotFound, reason::kBookingNotFound);
+  ExpectStatus(service_
+                   .ConfirmBookings(Key("ConfirmBookings"), kSchool, {"ev-slot-0"},
+                                    BookingCaller{"guardians/g-cara", "g-cara", std::nullopt})
+                   .status(),
+               absl::StatusCode::kNotFound, reason::kBookingNotFound);
   absl::StatusOr<std::vector<Booking>> all =
       service_.ConfirmBookings(Key("ConfirmBookings"), kSchool, {"ev-slot-0", "ev-slot-1", "ev-slot-2"}, kGuardianA);
   ASSERT_TRUE(all.ok()) << all.status();
@@ -400,6 +400,12 @@ TEST_F(BookingServiceTest, GuardiansSeeTheirOwnBookingsOnly) {
   EXPECT_THAT(service_.ListBookings(kSchool, asks_for_cara, std::nullopt, 10, kGuardianA)->bookings, IsEmpty());
   ExpectStatus(service_.CancelBooking(Key("CancelBooking"), kSchool, theirs->id, "ill", "", kGuardianA).status(),
                absl::StatusCode::kNotFound, reason::kBookingNotFound);
+  // A teacher reaching their own bookings sees the ones they attend, and books only those.
+  ExpectStatus(service_.GetBooking(kSchool, anna->id, kTeacherBrown).status(), absl::StatusCode::kNotFound,
+               reason::kBookingNotFound);
+  EXPECT_THAT(service_.ListBookings(kSchool, day, std::nullopt, 10, kTeacherBrown)->bookings, IsEmpty());
+  ExpectStatus(service_.CreateBooking(Key("CreateBooking"), Meeting(14), kTeacherBrown).status(),
+               absl::StatusCode::kPermissionDenied, reason::kRoleRequired);
 }
 
 TEST_F(BookingServiceTest, ListsInTimeOrderPageByPage) {
