@@ -170,8 +170,9 @@ absl::StatusOr<std::vector<Interpreter>> FakeSettings::InterpretersFor(const std
 absl::StatusOr<Interpreter> FakeSettings::GetInterpreter(const std::string& school_id, const std::string& id) {
   absl::MutexLock lock(&mu_);
   auto it = interpreters_.find({school_id, id});
-  // The records slice's store answers NOT_FOUND here; the reason is theirs to name.
-  if (it == interpreters_.end()) return absl::NotFoundError(absl::StrCat("interpreter ", id, " was not found"));
+  if (it == interpreters_.end()) {
+    return NotFound(reason::kInterpreterNotFound, absl::StrCat("interpreter ", id, " was not found"));
+  }
   return it->second;
 }
 
