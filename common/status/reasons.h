@@ -52,6 +52,8 @@ inline constexpr char kSlotInPast[] = "SLOT_IN_PAST";  // appointments: a slot o
 inline constexpr char kSlotOutsideRequest[] = "SLOT_OUTSIDE_REQUEST";
 // appointments: accepting a slot that is not on offer.
 inline constexpr char kSlotNotOffered[] = "SLOT_NOT_OFFERED";
+// appointments: the member of staff is not free for the whole of an offered slot.
+inline constexpr char kSlotNotAvailable[] = "SLOT_NOT_AVAILABLE";
 inline constexpr char kNotTighter[] = "NOT_TIGHTER";  // a tightening that loosens a term
 inline constexpr char kDeferWithoutWindow[] = "DEFER_WITHOUT_WINDOW";
 inline constexpr char kSchoolTimeZone[] = "SCHOOL_TIME_ZONE";  // not an IANA time zone
@@ -86,6 +88,8 @@ inline constexpr char kMessageNotFound[] = "MESSAGE_NOT_FOUND";
 inline constexpr char kTemplateNotFound[] = "TEMPLATE_NOT_FOUND";
 inline constexpr char kDeliveryNotFound[] = "DELIVERY_NOT_FOUND";
 inline constexpr char kLetterBatchNotFound[] = "LETTER_BATCH_NOT_FOUND";
+// appointments: no such meeting request, or not one the caller may see.
+inline constexpr char kMeetingRequestNotFound[] = "MEETING_REQUEST_NOT_FOUND";
 inline constexpr char kBookingNotFound[] = "BOOKING_NOT_FOUND";  // appointments
 // appointments: no such meeting note on that booking.
 inline constexpr char kNoteNotFound[] = "NOTE_NOT_FOUND";
@@ -102,6 +106,8 @@ inline constexpr char kGuardianExists[] = "GUARDIAN_EXISTS";
 inline constexpr char kLadderExists[] = "LADDER_EXISTS";
 inline constexpr char kEnquiryExists[] = "ENQUIRY_EXISTS";
 inline constexpr char kTemplateExists[] = "TEMPLATE_EXISTS";
+// appointments: the meeting request id is taken.
+inline constexpr char kMeetingRequestExists[] = "MEETING_REQUEST_EXISTS";
 inline constexpr char kBookingExists[] = "BOOKING_EXISTS";  // appointments: the booking id is taken
 inline constexpr char kDuplicate[] = "DUPLICATE";           // a unique key is taken
 // appointments: the member of staff already has an exception for that date.
@@ -200,6 +206,8 @@ inline constexpr char kTimerHandlerThrew[] = "TIMER_HANDLER_THREW";
 inline constexpr char kDryRunRollback[] = "DRY_RUN_ROLLBACK";  // internal marker of a validate-only import
 inline constexpr char kOutboxKeyDuplicate[] = "OUTBOX_KEY_DUPLICATE";
 inline constexpr char kEnquirySeqMismatch[] = "ENQUIRY_SEQ_MISMATCH";
+// appointments: events that do not continue a meeting request's history.
+inline constexpr char kRequestSeqMismatch[] = "REQUEST_SEQ_MISMATCH";
 inline constexpr char kEnquiryClockStageMismatch[] = "ENQUIRY_CLOCK_STAGE_MISMATCH";
 inline constexpr char kEnquiryCreateMisuse[] = "ENQUIRY_CREATE_MISUSE";
 inline constexpr char kStoredResponseUnreadable[] = "STORED_RESPONSE_UNREADABLE";
