@@ -313,6 +313,14 @@ Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::sh
   if (notifications != nullptr) impl_->notifications = notifications::v1::NotificationsService::NewStub(notifications);
 }
 
+Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+         std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications,
+         std::shared_ptr<grpc::Channel> appointments, std::ostream& out, std::ostream& err)
+    : Ctl(std::move(options), std::move(contacts), std::move(conduct), std::move(escalation), std::move(notifications),
+          out, err) {
+  if (appointments != nullptr) impl_->appointments = appointments::v1::AppointmentsService::NewStub(appointments);
+}
+
 Ctl::~Ctl() = default;
 
 absl::Status Ctl::Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,

@@ -37,6 +37,7 @@ struct GlobalOptions {
   std::string conduct_addr = "127.0.0.1:50052";        // conduct
   std::string escalation_addr = "127.0.0.1:50053";     // escalation
   std::string notifications_addr = "127.0.0.1:50054";  // notifications
+  std::string appointments_addr = "127.0.0.1:50055";   // appointments
   std::string token;                                   // used as is when set
   std::string signing_key;                             // else tokens are minted with this ES256 key
   std::string issuer = "parley-local";
@@ -57,6 +58,16 @@ struct GlobalOptions {
 // The notifications commands' options (notifications_args.h).
 struct NoticeOptions;
 struct NotificationsListOptions;
+// The meetings and evenings commands' options (appointments_args.h).
+struct MeetingRequestOptions;
+struct MeetingActionOptions;
+struct MeetingBookOptions;
+struct MeetingListOptions;
+struct MeetingNoteOptions;
+struct MeetingSlotsOptions;
+struct RetentionOptions;
+struct EveningCreateOptions;
+struct EveningOptions;
 
 // Reads a protobuf-JSON TrustDirectory. Unknown fields are an error naming the field.
 absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& json, const std::string& source);
@@ -76,6 +87,10 @@ class Ctl {
   Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
       std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications, std::ostream& out,
       std::ostream& err);
+  // Appointments commands need appointments, and contacts for the school's time zone.
+  Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+      std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications,
+      std::shared_ptr<grpc::Channel> appointments, std::ostream& out, std::ostream& err);
   ~Ctl();
 
   absl::Status Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
@@ -352,6 +367,52 @@ class Ctl {
   absl::Status LetterList(const NotificationsListOptions& opts);
   // The PDF, written to `out_file` (created or replaced only once the whole batch has arrived).
   absl::Status LetterDownload(const std::string& school, const std::string& name, const std::string& out_file);
+
+  // ---- appointments (parley.appointments.v1): appointments_commands.cc ----
+  // Meeting requests, bookings and their notes (`meetings`), parents' evenings (`evenings`).
+  // Schools, pupils, guardians, staff, requests, bookings and evenings may be given as bare ids with
+  // --school or as full names; local times are read, and every time shown, in the school's zone.
+  // Every write sends a fresh request id, reused by the retries of that one command.
+
+  absl::Status MeetingRequestCreate(const MeetingRequestOptions& opts);
+  absl::Status MeetingList(const MeetingListOptions& opts);
+  // The request; with `events`, its history too, oldest first.
+  absl::Status MeetingGet(const std::string& school, const std::string& name, bool events);
+  absl::Status MeetingEvents(const std::string& school, const std::string& name);
+  // The verbs on one request, each a different RPC; without an etag, the request is read first
+  // and its etag sent, so a change made in between is refused rather than overridden.
+  enum class MeetingVerb { kOffer, kAccept, kDecline, kWithdraw };
+  absl::Status MeetingAct(MeetingVerb verb, const MeetingActionOptions& opts);
+  // A booking made by staff directly (a meeting or an arranged call), confirmed at once unless
+  // `hold`.
+  absl::Status MeetingBook(const MeetingBookOptions& opts);
+  absl::Status BookingGet(const std::string& school, const std::string& name);
+  // Cancel (with a reason) or record the outcome of one booking.
+  absl::Status BookingCancel(const MeetingActionOptions& opts);
+  absl::Status BookingOutcome(const MeetingActionOptions& opts);
+  absl::Status BookingConfirm(const std::string& school, const std::vector<std::string>& names);
+  // Notes of one booking: list, add, set or clear a legal hold.
+  absl::Status NotesList(const MeetingNoteOptions& opts);
+  absl::Status NoteAdd(const MeetingNoteOptions& opts);
+  absl::Status NoteHold(const MeetingNoteOptions& opts);
+  // Free time of the staff named, together, as slots of the length asked.
+  absl::Status MeetingSlots(const MeetingSlotsOptions& opts);
+  absl::Status SettingsShow(const std::string& school);
+  // Sets one rule of the records-disposal schedule (replacing that record type's), keeping the rest.
+  absl::Status SettingsRetention(const RetentionOptions& opts);
+
+  // `open_now`: booking opens now (`evenings open`; the API has no call to open an evening
+  // already created, so this creates one whose booking_open_time is now).
+  absl::Status EveningCreate(const EveningCreateOptions& opts, bool open_now);
+  absl::Status EveningList(const EveningOptions& opts);
+  absl::Status EveningGet(const EveningOptions& opts);
+  absl::Status EveningSlots(const EveningOptions& opts);
+  // Holds the slots named for a guardian and confirms them together (unless `hold`).
+  absl::Status EveningBook(const EveningOptions& opts);
+  // The most compact schedule with the teachers named, held and confirmed (unless `hold`).
+  absl::Status EveningPropose(const EveningOptions& opts);
+  absl::Status EveningTimetable(const EveningOptions& opts);
+  absl::Status EveningCancel(const EveningOptions& opts);
 
   // The state behind the commands; defined in ctl_impl.h, for the command files' helpers.
   struct Impl;

@@ -22,6 +22,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/channel.h"
+#include "parley/appointments/v1/appointments_service.grpc.pb.h"
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
@@ -137,6 +138,7 @@ struct Ctl::Impl {
   std::unique_ptr<conduct::v1::ConductService::Stub> conduct;
   std::unique_ptr<escalation::v1::EscalationService::Stub> escalation;
   std::unique_ptr<notifications::v1::NotificationsService::Stub> notifications;
+  std::unique_ptr<appointments::v1::AppointmentsService::Stub> appointments;
   std::ostream& out;
   std::ostream& err;
   std::string minted;

@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "common/auth/auth.h"
 #include "common/auth/testing/test_keys.h"
@@ -22,9 +23,13 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
+#include "parley/appointments/v1/appointments_service.grpc.pb.h"
 #include "parley/conduct/v1/conduct_service.grpc.pb.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
 #include "parley/notifications/v1/notifications_service.grpc.pb.h"
+#include "tools/parleyctl/appointments_args.h"
+#include "tools/parleyctl/appointments_cli.h"
+#include "tools/parleyctl/appointments_format.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
 #include "tools/parleyctl/conduct_args.h"
@@ -2820,6 +2825,524 @@ TEST_F(NotificationsCommandsTest, LetterDownloadWritesTheWholeStream) {
   content << f.rdbuf();
   EXPECT_EQ(content.str(), "%PDF-1.4\npage one\n%%EOF\n");
   EXPECT_THAT(out_.str(), HasSubstr("wrote " + path));
+}
+
+// --- appointments: names, arguments, formatting, and the commands against a fake service ------
+
+TEST(AppointmentsNames, RoundTripAndAliases) {
+  EXPECT_EQ(*ParseMeetingMode("in-person"), av1::MEETING_MODE_IN_PERSON);
+  EXPECT_EQ(*ParseMeetingMode("MEETING_MODE_VIDEO"), av1::MEETING_MODE_VIDEO);
+  EXPECT_EQ(MeetingModeName(av1::MEETING_MODE_PHONE), "phone");
+  EXPECT_EQ(*ParseMeetingRequestState("No_Show"), av1::MEETING_REQUEST_STATE_NO_SHOW);
+  EXPECT_EQ(MeetingRequestStateName(av1::MEETING_REQUEST_STATE_MISSED), "missed");
+  EXPECT_EQ(*ParseBookingOutcome("missed-call"), av1::BOOKING_STATE_MISSED_CALL);
+  EXPECT_EQ(*ParseHouseholdRule("one-each"), av1::HOUSEHOLD_RULE_ONE_EACH);
+  EXPECT_EQ(HouseholdRuleName(av1::HOUSEHOLD_RULE_ONE_PER_HOUSEHOLD), "one-per-household");
+  EXPECT_EQ(MeetingEventKindName(av1::MEETING_REQUEST_EVENT_KIND_CALL_BACK_BREACHED), "call-back-breached");
+  // Only the outcomes RecordOutcome takes.
+  absl::StatusOr<av1::BookingState> confirmed = ParseBookingOutcome("confirmed");
+  ASSERT_FALSE(confirmed.ok());
+  EXPECT_THAT(std::string(confirmed.status().message()), HasSubstr("attended, no-show, missed-call"));
+  EXPECT_FALSE(ParseMeetingMode("carrier-pigeon").ok());
+}
+
+TEST(AppointmentsArgs, SpansReadInTheSchoolsZoneWithAnEndOnTheSameDay) {
+  // 8 December is GMT; 1 July BST.
+  absl::StatusOr<TimeRangeArg> winter = ParseTimeRangeArg("2026-12-08 16:00/16:20", London(), std::nullopt);
+  ASSERT_TRUE(winter.ok()) << winter.status();
+  EXPECT_EQ(winter->start, Utc("2026-12-08T16:00:00Z"));
+  EXPECT_EQ(winter->end, Utc("2026-12-08T16:20:00Z"));
+  absl::StatusOr<TimeRangeArg> summer = ParseTimeRangeArg("2026-07-01 09:00", London(), absl::Minutes(30));
+  ASSERT_TRUE(summer.ok()) << summer.status();
+  EXPECT_EQ(summer->start, Utc("2026-07-01T08:00:00Z"));
+  EXPECT_EQ(summer->end, Utc("2026-07-01T08:30:00Z"));
+  absl::StatusOr<TimeRangeArg> utc = ParseTimeRangeArg("2026-07-01T08:00:00Z/2026-07-01T09:00:00Z", London(), {});
+  ASSERT_TRUE(utc.ok());
+  EXPECT_EQ(utc->end - utc->start, absl::Hours(1));
+  EXPECT_FALSE(TimeRangeIsLocal("2026-07-01T08:00:00Z/2026-07-01T09:00:00Z"));
+  EXPECT_TRUE(TimeRangeIsLocal("2026-07-01T08:00:00Z/10:00"));
+
+  EXPECT_THAT(std::string(ParseTimeRangeArg("2026-07-01 09:00", London(), std::nullopt).status().message()),
+              HasSubstr("--length"));
+  EXPECT_THAT(std::string(ParseTimeRangeArg("2026-07-01 09:00/08:30", London(), std::nullopt).status().message()),
+              HasSubstr("ends before it starts"));
+  EXPECT_FALSE(CheckTimeRangeArg("tomorrow/10:00", false).ok());
+  EXPECT_FALSE(CheckTimeRangeArg("2026-07-01 09:00/25:00", false).ok());
+  EXPECT_TRUE(CheckTimeRangeArg("2026-07-01 09:00", true).ok());
+}
+
+TEST(AppointmentsArgs, SlotsTeachersAndChoices) {
+  absl::StatusOr<EveningSlotArg> slot = ParseEveningSlotArg("p-00012, mrs-hart ,16:40");
+  ASSERT_TRUE(slot.ok()) << slot.status();
+  EXPECT_EQ(slot->pupil, "p-00012");
+  EXPECT_EQ(slot->staff, "mrs-hart");
+  EXPECT_EQ(slot->time, "16:40");
+  EXPECT_TRUE(ParseEveningSlotArg("p-1,mrs-hart,2026-12-08T16:40:00Z").ok());
+  EXPECT_FALSE(ParseEveningSlotArg("p-1,mrs-hart").ok());
+  EXPECT_FALSE(ParseEveningSlotArg("p-1,mrs-hart,teatime").ok());
+
+  absl::StatusOr<EveningTeacherArg> t =
+      ParseEveningTeacherArg("mr-cole,room=S4,from=16:30,break=17:30-17:45,break=18:10-18:20");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->staff, "mr-cole");
+  EXPECT_EQ(t->room, "S4");
+  EXPECT_EQ(t->from, "16:30");
+  EXPECT_TRUE(t->to.empty());
+  ASSERT_EQ(t->breaks.size(), 2u);
+  EXPECT_EQ(t->breaks[1].first, "18:10");
+  EXPECT_FALSE(ParseEveningTeacherArg("mr-cole,lunch=12:00").ok());
+  EXPECT_FALSE(ParseEveningTeacherArg("mr-cole,break=17:30").ok());
+  EXPECT_FALSE(ParseEveningTeacherArg("room=S4").ok());
+
+  EXPECT_TRUE(ParseEveningTeacherChoiceArg("p-3,mrs-hart").ok());
+  EXPECT_FALSE(ParseEveningTeacherChoiceArg("p-3").ok());
+}
+
+av1::MeetingRequest SampleRequest() {
+  av1::MeetingRequest r;
+  r.set_name("schools/st-marys/meetingRequests/mr-1");
+  r.set_guardian("guardians/g-7");
+  r.set_pupil("schools/st-marys/pupils/p-3");
+  r.set_topic("Worried about reading");
+  r.set_kind(av1::MEETING_REQUEST_KIND_MEETING);
+  r.set_state(av1::MEETING_REQUEST_STATE_OFFERED);
+  r.set_owner("schools/st-marys/staff/mrs-hart");
+  r.set_etag("\"3\"");
+  SetTime("2026-10-23T09:00:00Z", r.mutable_receive_time());
+  av1::TimeRange* offered = r.add_offered();
+  SetTime("2026-10-27T15:30:00Z", offered->mutable_start_time());
+  SetTime("2026-10-27T15:50:00Z", offered->mutable_end_time());
+  offered = r.add_offered();
+  SetTime("2026-10-28T08:00:00Z", offered->mutable_start_time());
+  SetTime("2026-10-28T08:20:00Z", offered->mutable_end_time());
+  av1::Clock* answer = r.add_clocks();
+  answer->set_kind(av1::CLOCK_KIND_ANSWER);
+  answer->set_state(av1::CLOCK_STATE_MET);
+  av1::Clock* hold = r.add_clocks();
+  hold->set_kind(av1::CLOCK_KIND_HOLD);
+  hold->set_state(av1::CLOCK_STATE_RUNNING);
+  SetTime("2026-11-06T17:00:00Z", hold->mutable_due_time());
+  hold->set_policy_text("we will meet you within 10 working days");
+  return r;
+}
+
+TEST(AppointmentsFormat, RequestShowsOfferedTimesAndClocksInSchoolTimeAcrossTheClockChange) {
+  const std::string out = FormatMeetingRequest(SampleRequest(), {}, London());
+  // 27 October is after the clocks go back: GMT; received on 23 October in BST.
+  EXPECT_THAT(out, HasSubstr("Tue 27 Oct 2026 15:30-15:50 GMT"));
+  EXPECT_THAT(out, HasSubstr("Fri 23 Oct 2026 10:00 BST"));
+  EXPECT_THAT(out, HasSubstr("topic:"));
+  EXPECT_THAT(out, MatchesRegex("(.|\n)*hold: +running, due Fri 6 Nov 2026 17:00 GMT(.|\n)*"));
+  EXPECT_THAT(out, HasSubstr("we will meet you within 10 working days"));
+}
+
+TEST(AppointmentsFormat, TablesLeaveOutTopicsAndGuests) {
+  const std::string requests = FormatMeetingRequestsTable({SampleRequest()}, London());
+  EXPECT_THAT(requests, HasSubstr("mr-1"));
+  EXPECT_THAT(requests, HasSubstr("offered"));
+  EXPECT_THAT(requests, HasSubstr("met"));
+  EXPECT_THAT(requests, HasSubstr("Fri 6 Nov 2026 17:00 GMT"));
+  EXPECT_THAT(requests, Not(HasSubstr("reading")));
+
+  av1::Booking b;
+  b.set_name("schools/st-marys/bookings/b-1");
+  b.set_state(av1::BOOKING_STATE_HELD);
+  b.set_kind(av1::BOOKING_KIND_MEETING);
+  b.add_guardians("guardians/g-7");
+  av1::Attendee* a = b.add_staff();
+  a->set_staff("schools/st-marys/staff/mrs-hart");
+  a->set_role("senco");
+  b.add_guests()->set_description("Education welfare officer, County");
+  b.add_waiting_for("a second member of staff must attend");
+  SetTime("2026-12-08T16:00:00Z", b.mutable_time()->mutable_start_time());
+  SetTime("2026-12-08T16:20:00Z", b.mutable_time()->mutable_end_time());
+  const std::string table = FormatBookingsTable({b}, London());
+  EXPECT_THAT(table, HasSubstr("mrs-hart (senco)"));
+  EXPECT_THAT(table, HasSubstr("Tue 8 Dec 2026 16:00-16:20 GMT"));
+  EXPECT_THAT(table, HasSubstr("a second member of staff must attend"));
+  EXPECT_THAT(table, Not(HasSubstr("welfare")));
+  EXPECT_THAT(FormatBooking(b, London()), HasSubstr("Education welfare officer, County"));
+}
+
+// The appointments service as parleyctl sees it: records each request and answers from it.
+class FakeAppointments final : public av1::AppointmentsService::Service {
+ public:
+  grpc::Status CreateMeetingRequest(grpc::ServerContext*, const av1::CreateMeetingRequestRequest* req,
+                                    av1::MeetingRequest* resp) override {
+    calls.push_back("CreateMeetingRequest");
+    last_create = *req;
+    *resp = req->meeting_request();
+    resp->set_name(absl::StrCat(req->parent(), "/meetingRequests/mr-9"));
+    resp->set_state(av1::MEETING_REQUEST_STATE_OPEN);
+    return grpc::Status::OK;
+  }
+  grpc::Status GetMeetingRequest(grpc::ServerContext*, const av1::GetMeetingRequestRequest* req,
+                                 av1::MeetingRequest* resp) override {
+    calls.push_back("GetMeetingRequest " + req->name());
+    *resp = SampleRequest();
+    resp->set_name(req->name());
+    return grpc::Status::OK;
+  }
+  grpc::Status OfferTimes(grpc::ServerContext*, const av1::OfferTimesRequest* req, av1::MeetingRequest* resp) override {
+    calls.push_back("OfferTimes");
+    last_offer = *req;
+    *resp = SampleRequest();
+    return grpc::Status::OK;
+  }
+  grpc::Status AcceptTime(grpc::ServerContext*, const av1::AcceptTimeRequest* req, av1::MeetingRequest* resp) override {
+    calls.push_back("AcceptTime");
+    last_accept = *req;
+    *resp = SampleRequest();
+    resp->set_state(av1::MEETING_REQUEST_STATE_BOOKED);
+    return grpc::Status::OK;
+  }
+  grpc::Status CreateBooking(grpc::ServerContext*, const av1::CreateBookingRequest* req, av1::Booking* resp) override {
+    calls.push_back("CreateBooking");
+    last_booking = *req;
+    *resp = req->booking();
+    resp->set_name(absl::StrCat(req->parent(), "/bookings/b-1"));
+    return grpc::Status::OK;
+  }
+  grpc::Status CreateParentsEvening(grpc::ServerContext*, const av1::CreateParentsEveningRequest* req,
+                                    av1::ParentsEvening* resp) override {
+    calls.push_back("CreateParentsEvening");
+    last_evening = *req;
+    *resp = req->parents_evening();
+    resp->set_name(absl::StrCat(req->parent(), "/parentsEvenings/pe-1"));
+    return grpc::Status::OK;
+  }
+  grpc::Status GetParentsEvening(grpc::ServerContext*, const av1::GetParentsEveningRequest* req,
+                                 av1::ParentsEvening* resp) override {
+    calls.push_back("GetParentsEvening");
+    resp->set_name(req->name());
+    SetTime("2026-12-08T16:00:00Z", resp->mutable_time()->mutable_start_time());
+    SetTime("2026-12-08T19:00:00Z", resp->mutable_time()->mutable_end_time());
+    resp->mutable_slot_length()->set_seconds(600);
+    resp->set_etag("\"2\"");
+    return grpc::Status::OK;
+  }
+  grpc::Status HoldEveningSlots(grpc::ServerContext*, const av1::HoldEveningSlotsRequest* req,
+                                av1::HoldEveningSlotsResponse* resp) override {
+    calls.push_back("HoldEveningSlots");
+    last_hold = *req;
+    for (int i = 0; i < req->slots_size(); ++i) {
+      av1::Booking* b = resp->add_bookings();
+      b->set_name(absl::StrCat("schools/st-marys/bookings/h-", i + 1));
+      b->set_state(av1::BOOKING_STATE_HELD);
+      *b->mutable_time() = req->slots(i).time();
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status ConfirmBookings(grpc::ServerContext*, const av1::ConfirmBookingsRequest* req,
+                               av1::ConfirmBookingsResponse* resp) override {
+    calls.push_back("ConfirmBookings");
+    last_confirm = *req;
+    for (const std::string& name : req->bookings()) {
+      av1::Booking* b = resp->add_bookings();
+      b->set_name(name);
+      b->set_state(av1::BOOKING_STATE_CONFIRMED);
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status CancelParentsEvening(grpc::ServerContext*, const av1::CancelParentsEveningRequest* req,
+                                    av1::ParentsEvening* resp) override {
+    calls.push_back("CancelParentsEvening");
+    last_cancel = *req;
+    resp->set_name(req->name());
+    resp->set_state(av1::EVENING_STATE_CANCELLED);
+    return grpc::Status::OK;
+  }
+  grpc::Status ListMeetingRequests(grpc::ServerContext* ctx, const av1::ListMeetingRequestsRequest* req,
+                                   av1::ListMeetingRequestsResponse* resp) override {
+    calls.push_back("ListMeetingRequests");
+    last_list = *req;
+    if (req->owner() == "schools/st-marys/staff/nobody") {
+      ctx->AddTrailingMetadata("parley-error-reason", "STAFF_NOT_FOUND");
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such member of staff");
+    }
+    // Three requests, two per page.
+    ServePage(3, 2, req->page_token(), resp, [&](int i) {
+      av1::MeetingRequest* r = resp->add_meeting_requests();
+      *r = SampleRequest();
+      r->set_name(absl::StrCat(req->parent(), "/meetingRequests/mr-", i + 1));
+    });
+    return grpc::Status::OK;
+  }
+
+  std::vector<std::string> calls;
+  av1::CreateMeetingRequestRequest last_create;
+  av1::OfferTimesRequest last_offer;
+  av1::AcceptTimeRequest last_accept;
+  av1::CreateBookingRequest last_booking;
+  av1::CreateParentsEveningRequest last_evening;
+  av1::HoldEveningSlotsRequest last_hold;
+  av1::ConfirmBookingsRequest last_confirm;
+  av1::CancelParentsEveningRequest last_cancel;
+  av1::ListMeetingRequestsRequest last_list;
+};
+
+class AppointmentsCommandsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(&contacts_);
+    builder.RegisterService(&appointments_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  // `parleyctl <args>` for the meetings and evenings commands, as main parses it, against the fakes.
+  absl::Status Run(const std::vector<std::string>& args, bool json = false) {
+    CLI::App app{"parleyctl"};
+    app.require_subcommand(1);
+    Command run;
+    AppointmentsCli cli(&app, &run);
+    std::vector<const char*> argv = {"parleyctl"};
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    try {
+      app.parse(static_cast<int>(argv.size()), argv.data());
+    } catch (const CLI::ParseError& e) {
+      return UsageError(e.what());
+    }
+    if (!run) return absl::InternalError("no command was set");
+    GlobalOptions g;
+    g.token = "test-token";
+    g.json = json;
+    Ctl ctl(g, channel_, nullptr, nullptr, nullptr, channel_, out_, err_);
+    return run(ctl);
+  }
+
+  FakeContacts contacts_;
+  FakeAppointments appointments_;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(AppointmentsCommandsTest, RequestReadsTheLocalTimeAndSendsAFreshRequestId) {
+  ASSERT_TRUE(Run({"meetings", "request", "--school", "st-marys", "--guardian", "g-7", "--pupil", "p-3", "--topic",
+                   "Worried about reading", "--role", "senco", "--staff", "mrs-hart", "--mode", "phone", "--call",
+                   "--received", "2026-07-01 09:15"})
+                  .ok())
+      << err_.str();
+  const av1::CreateMeetingRequestRequest& req = appointments_.last_create;
+  EXPECT_EQ(req.parent(), "schools/st-marys");
+  EXPECT_EQ(req.meeting_request().guardian(), "guardians/g-7");
+  EXPECT_EQ(req.meeting_request().pupil(), "schools/st-marys/pupils/p-3");
+  EXPECT_THAT(req.meeting_request().want_staff(), ElementsAre("schools/st-marys/staff/mrs-hart"));
+  EXPECT_THAT(req.meeting_request().want_roles(), ElementsAre("senco"));
+  EXPECT_EQ(req.meeting_request().mode(), av1::MEETING_MODE_PHONE);
+  EXPECT_EQ(req.meeting_request().kind(), av1::MEETING_REQUEST_KIND_CALL);
+  // 09:15 BST is 08:15 UTC.
+  EXPECT_EQ(FromProto(req.meeting_request().receive_time()), Utc("2026-07-01T08:15:00Z"));
+  EXPECT_THAT(req.request_id(), MatchesRegex("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"));
+  EXPECT_THAT(out_.str(), HasSubstr("schools/st-marys/meetingRequests/mr-9"));
+}
+
+TEST_F(AppointmentsCommandsTest, OfferReadsTheEtagFirstAndSendsEachTime) {
+  ASSERT_TRUE(Run({"meetings", "offer", "mr-1", "--school", "st-marys", "--time", "2026-12-08 16:00/16:20", "--time",
+                   "2026-12-09 08:30", "--length", "20m", "--staff", "mr-cole"})
+                  .ok())
+      << err_.str();
+  EXPECT_THAT(appointments_.calls,
+              ElementsAre("GetMeetingRequest schools/st-marys/meetingRequests/mr-1", "OfferTimes"));
+  const av1::OfferTimesRequest& req = appointments_.last_offer;
+  EXPECT_EQ(req.etag(), "\"3\"");
+  ASSERT_EQ(req.times_size(), 2);
+  EXPECT_EQ(FromProto(req.times(0).end_time()), Utc("2026-12-08T16:20:00Z"));
+  EXPECT_EQ(FromProto(req.times(1).start_time()), Utc("2026-12-09T08:30:00Z"));
+  EXPECT_EQ(FromProto(req.times(1).end_time()), Utc("2026-12-09T08:50:00Z"));
+  EXPECT_THAT(req.staff(), ElementsAre("schools/st-marys/staff/mr-cole"));
+}
+
+TEST_F(AppointmentsCommandsTest, AcceptTakesTheNthOfferedTime) {
+  ASSERT_TRUE(Run({"meetings", "accept", "schools/st-marys/meetingRequests/mr-1", "--offered", "2"}).ok())
+      << err_.str();
+  const av1::AcceptTimeRequest& req = appointments_.last_accept;
+  EXPECT_EQ(FromProto(req.time().start_time()), Utc("2026-10-28T08:00:00Z"));
+  EXPECT_EQ(req.etag(), "\"3\"");
+  EXPECT_FALSE(req.request_id().empty());
+  // One read serves both the etag and the offered times.
+  EXPECT_THAT(appointments_.calls,
+              ElementsAre("GetMeetingRequest schools/st-marys/meetingRequests/mr-1", "AcceptTime"));
+  EXPECT_THAT(out_.str(), HasSubstr("booked"));
+
+  EXPECT_TRUE(IsUsageError(Run({"meetings", "accept", "schools/st-marys/meetingRequests/mr-1", "--offered", "3"})));
+}
+
+TEST_F(AppointmentsCommandsTest, EveningCreateReadsTheDateAndClockTimesInTheSchoolsZone) {
+  ASSERT_TRUE(Run({"evenings",    "create",
+                   "--school",    "st-marys",
+                   "--name",      "Year 7 parents' evening",
+                   "--date",      "2026-10-22",
+                   "--from",      "16:00",
+                   "--to",        "19:00",
+                   "--walk",      "2m",
+                   "--teacher",   "mrs-hart,room=M1",
+                   "--teacher",   "mr-cole,room=S4,from=17:00,break=18:00-18:10",
+                   "--opens",     "2026-10-15 18:00",
+                   "--household", "one-each",
+                   "--year",      "7"})
+                  .ok())
+      << err_.str();
+  const av1::ParentsEvening& e = appointments_.last_evening.parents_evening();
+  // 22 October is BST.
+  EXPECT_EQ(FromProto(e.time().start_time()), Utc("2026-10-22T15:00:00Z"));
+  EXPECT_EQ(FromProto(e.time().end_time()), Utc("2026-10-22T18:00:00Z"));
+  EXPECT_EQ(e.slot_length().seconds(), 600);
+  EXPECT_EQ(e.walk().seconds(), 120);
+  ASSERT_EQ(e.teachers_size(), 2);
+  EXPECT_EQ(e.teachers(0).staff(), "schools/st-marys/staff/mrs-hart");
+  EXPECT_EQ(e.teachers(0).room(), "M1");
+  EXPECT_EQ(FromProto(e.teachers(0).window().start_time()), Utc("2026-10-22T15:00:00Z"));
+  EXPECT_EQ(FromProto(e.teachers(1).window().start_time()), Utc("2026-10-22T16:00:00Z"));
+  ASSERT_EQ(e.teachers(1).breaks_size(), 1);
+  EXPECT_EQ(FromProto(e.teachers(1).breaks(0).end_time()), Utc("2026-10-22T17:10:00Z"));
+  EXPECT_EQ(FromProto(e.booking_open_time()), Utc("2026-10-15T17:00:00Z"));
+  EXPECT_EQ(e.household_rule(), av1::HOUSEHOLD_RULE_ONE_EACH);
+  EXPECT_THAT(e.year_groups(), ElementsAre(7));
+  EXPECT_THAT(out_.str(), HasSubstr("schools/st-marys/parentsEvenings/pe-1"));
+}
+
+TEST_F(AppointmentsCommandsTest, EveningOpenOpensBookingNow) {
+  const absl::Time before = absl::Now() - absl::Seconds(1);
+  ASSERT_TRUE(Run({"evenings", "open", "--school", "st-marys", "--name", "Year 8", "--date", "2026-12-08", "--from",
+                   "16:00", "--to", "19:00", "--teacher", "mrs-hart"})
+                  .ok())
+      << err_.str();
+  const absl::Time opens = FromProto(appointments_.last_evening.parents_evening().booking_open_time());
+  EXPECT_GE(opens, before);
+  EXPECT_LE(opens, absl::Now());
+  EXPECT_TRUE(
+      IsUsageError(Run({"evenings", "open", "--school", "st-marys", "--name", "Year 8", "--date", "2026-12-08",
+                        "--from", "16:00", "--to", "19:00", "--teacher", "mrs-hart", "--opens", "2026-12-01 08:00"})));
+}
+
+TEST_F(AppointmentsCommandsTest, EveningBookHoldsTheSlotsOnTheEveningsDateThenConfirmsThemTogether) {
+  ASSERT_TRUE(Run({"evenings", "book", "pe-1", "--school", "st-marys", "--guardian", "g-7", "--slot",
+                   "p-3,mrs-hart,16:40", "--slot", "p-3,mr-cole,17:10"})
+                  .ok())
+      << err_.str();
+  EXPECT_THAT(appointments_.calls, ElementsAre("GetParentsEvening", "HoldEveningSlots", "ConfirmBookings"));
+  const av1::HoldEveningSlotsRequest& hold = appointments_.last_hold;
+  EXPECT_EQ(hold.parent(), "schools/st-marys/parentsEvenings/pe-1");
+  EXPECT_EQ(hold.guardian(), "guardians/g-7");
+  ASSERT_EQ(hold.slots_size(), 2);
+  EXPECT_EQ(hold.slots(0).pupil(), "schools/st-marys/pupils/p-3");
+  EXPECT_EQ(hold.slots(1).staff(), "schools/st-marys/staff/mr-cole");
+  // 8 December is GMT; a slot is the evening's ten minutes.
+  EXPECT_EQ(FromProto(hold.slots(0).time().start_time()), Utc("2026-12-08T16:40:00Z"));
+  EXPECT_EQ(FromProto(hold.slots(0).time().end_time()), Utc("2026-12-08T16:50:00Z"));
+  EXPECT_THAT(appointments_.last_confirm.bookings(),
+              ElementsAre("schools/st-marys/bookings/h-1", "schools/st-marys/bookings/h-2"));
+  EXPECT_EQ(appointments_.last_confirm.parent(), "schools/st-marys");
+  EXPECT_THAT(out_.str(), HasSubstr("confirmed"));
+}
+
+TEST_F(AppointmentsCommandsTest, EveningBookWithHoldLeavesThemHeld) {
+  ASSERT_TRUE(Run({"evenings", "book", "pe-1", "--school", "st-marys", "--guardian", "g-7", "--slot",
+                   "p-3,mrs-hart,16:40", "--interpreter", "pl", "--hold"})
+                  .ok())
+      << err_.str();
+  EXPECT_THAT(appointments_.calls, ElementsAre("GetParentsEvening", "HoldEveningSlots"));
+  // Interpreted without a length set: two slots.
+  EXPECT_EQ(FromProto(appointments_.last_hold.slots(0).time().end_time()), Utc("2026-12-08T17:00:00Z"));
+  EXPECT_EQ(appointments_.last_hold.interpreter_language(), "pl");
+  EXPECT_THAT(out_.str(), HasSubstr("held"));
+}
+
+TEST_F(AppointmentsCommandsTest, BookSendsTheAttendeesAndConfirmsUnlessHeld) {
+  ASSERT_TRUE(Run({"meetings", "book", "--school", "st-marys", "--guardian", "g-1", "--pupil", "p-2", "--staff",
+                   "mrs-hart", "--time", "2026-12-08T16:00:00Z", "--length", "15m", "--mode", "phone", "--call"})
+                  .ok())
+      << err_.str();
+  const av1::CreateBookingRequest& req = appointments_.last_booking;
+  EXPECT_EQ(req.kind(), av1::BOOKING_KIND_CALL);
+  EXPECT_TRUE(req.confirm());
+  EXPECT_EQ(req.booking().mode(), av1::MEETING_MODE_PHONE);
+  EXPECT_THAT(req.booking().guardians(), ElementsAre("guardians/g-1"));
+  EXPECT_EQ(req.booking().staff(0).staff(), "schools/st-marys/staff/mrs-hart");
+  EXPECT_EQ(FromProto(req.booking().time().end_time()), Utc("2026-12-08T16:15:00Z"));
+  // An instant needs no zone: contacts is not asked before the call.
+  EXPECT_EQ(contacts_.get_school_calls, 1);  // only to show the booking
+}
+
+TEST_F(AppointmentsCommandsTest, EveningCancelSendsTheReasonAndTheEtagRead) {
+  ASSERT_TRUE(Run({"evenings", "cancel", "pe-1", "--school", "st-marys", "--reason", "Snow"}).ok()) << err_.str();
+  EXPECT_THAT(appointments_.calls, ElementsAre("GetParentsEvening", "CancelParentsEvening"));
+  EXPECT_EQ(appointments_.last_cancel.etag(), "\"2\"");
+  EXPECT_EQ(appointments_.last_cancel.reason(), "Snow");
+  EXPECT_THAT(out_.str(), HasSubstr("cancelled"));
+}
+
+TEST_F(AppointmentsCommandsTest, ListFollowsEveryPageWithTheFiltersAndShowsNoTopic) {
+  ASSERT_TRUE(
+      Run({"meetings", "list", "--school", "st-marys", "--state", "offered", "--owner", "mrs-hart", "--breached"}).ok())
+      << err_.str();
+  EXPECT_THAT(appointments_.calls, ElementsAre("ListMeetingRequests", "ListMeetingRequests"));
+  EXPECT_EQ(appointments_.last_list.state(), av1::MEETING_REQUEST_STATE_OFFERED);
+  EXPECT_EQ(appointments_.last_list.owner(), "schools/st-marys/staff/mrs-hart");
+  EXPECT_TRUE(appointments_.last_list.breached_only());
+  EXPECT_THAT(out_.str(), HasSubstr("mr-3"));
+  EXPECT_THAT(out_.str(), Not(HasSubstr("reading")));
+}
+
+TEST_F(AppointmentsCommandsTest, JsonIsTheResponseAsProtobufJson) {
+  ASSERT_TRUE(Run({"meetings", "get", "mr-1", "--school", "st-marys"}, /*json=*/true).ok()) << err_.str();
+  EXPECT_THAT(out_.str(), HasSubstr("\"state\": \"MEETING_REQUEST_STATE_OFFERED\""));
+  EXPECT_THAT(out_.str(), HasSubstr("\"name\": \"schools/st-marys/meetingRequests/mr-1\""));
+}
+
+TEST_F(AppointmentsCommandsTest, MistakesAreUsageErrorsBeforeAnyCall) {
+  const std::vector<std::vector<std::string>> mistakes = {
+      {"meetings", "request", "--school", "st-marys", "--guardian", "g-7", "--pupil", "p-3", "--topic",
+       std::string(201, 'x')},
+      {"meetings", "request", "--school", "st-marys", "--guardian", "g-7", "--pupil", "p-3", "--topic", "t", "--mode",
+       "fax"},
+      {"meetings", "offer", "mr-1", "--school", "st-marys", "--time", "2026-12-08 16:00"},
+      {"meetings", "offer", "mr-1", "--school", "st-marys", "--time", "2026-12-08 16:00/15:00"},
+      {"meetings", "offer", "mr-1", "--time", "2026-12-08 16:00/16:20"},
+      {"meetings", "accept", "mr-1", "--school", "st-marys"},
+      {"meetings", "accept", "mr-1", "--school", "st-marys", "--offered", "1", "--time", "2026-12-08 16:00/16:20"},
+      {"meetings", "outcome", "b-1", "--school", "st-marys", "--outcome", "confirmed"},
+      {"meetings", "notes", "hold", "b-1", "--school", "st-marys"},
+      {"evenings", "create", "--school", "st-marys", "--name", "Y7", "--date", "2026-12-08", "--from", "19:00", "--to",
+       "16:00", "--teacher", "mrs-hart", "--opens", "2026-12-01 08:00"},
+      {"evenings", "create", "--school", "st-marys", "--name", "Y7", "--date", "8/12/2026", "--from", "16:00", "--to",
+       "19:00", "--teacher", "mrs-hart", "--opens", "2026-12-01 08:00"},
+      {"evenings", "create", "--school", "st-marys", "--name", "Y7", "--date", "2026-12-08", "--from", "16:00", "--to",
+       "19:00", "--teacher", "mrs-hart,break=17:00", "--opens", "2026-12-01 08:00"},
+      {"evenings", "book", "pe-1", "--school", "st-marys", "--guardian", "g-7", "--slot", "p-3,mrs-hart"},
+      {"evenings", "timetable", "pe-1", "--school", "st-marys"},
+      {"evenings", "cancel", "pe-1", "--school", "st-marys", "--reason", ""},
+  };
+  for (const std::vector<std::string>& args : mistakes) {
+    EXPECT_TRUE(IsUsageError(Run(args))) << absl::StrJoin(args, " ");
+  }
+  EXPECT_TRUE(appointments_.calls.empty()) << absl::StrJoin(appointments_.calls, ", ");
+}
+
+TEST_F(AppointmentsCommandsTest, ServerErrorsKeepCodeAndReason) {
+  absl::Status s = Run({"meetings", "list", "--school", "st-marys", "--owner", "nobody"});
+  ASSERT_FALSE(s.ok());
+  EXPECT_FALSE(IsUsageError(s));
+  EXPECT_THAT(FormatError(s), HasSubstr("STAFF_NOT_FOUND"));
+}
+
+TEST_F(AppointmentsCommandsTest, WithoutAnAppointmentsAddressIsAUsageError) {
+  GlobalOptions g;
+  g.token = "test-token";
+  Ctl ctl(g, channel_, nullptr, nullptr, nullptr, out_, err_);
+  MeetingListOptions opts;
+  opts.school = "st-marys";
+  absl::Status s = ctl.MeetingList(opts);
+  EXPECT_TRUE(IsUsageError(s));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("--appointments-addr"));
 }
 
 }  // namespace
