@@ -3,7 +3,7 @@
 
   deploy/demo/load_notifications_demo.py <path to parleyctl>
 
-  - trust templates (trust/templates/...) for every template the escalation and conduct relays send,
+  - trust templates (trust/templates/...) for every template the escalation, conduct and appointments relays send,
     with the variables those notices always carry, and the general ones schools use (newsletter,
     event, closure, trip consent, attendance, meeting); English for all, and the demo's home
     languages (pl, ur, bn, ro, pa, ko, ta, pt, ar) for the guardian-facing general ones and the
@@ -18,7 +18,7 @@
 Deterministic: the same templates, settings and preferences every time; guardians are taken in the
 directory's order (the generator is seeded); dates are relative to today. Safe to run again: what is
 already there (a template, a setting, a preference, a school's broadcast of that category) is left alone.
-Load it before conduct and escalation start, so their relays find the templates.
+Load it before conduct, escalation and appointments start, so their relays find the templates.
 """
 import datetime
 import json
@@ -111,6 +111,60 @@ ESCALATION = {
         "For your information: {{category}} enquiry",
         "Dear {{recipient_name}},\n\nA {{category}} enquiry about {{pupil_names}} has reached {{school_name}} "
         "({{enquiry}}). {{school_name}}'s policy asks that you are told of it; its owner will deal with it."),
+}
+
+# appointments (services/appointments/domain: request_rules.cc, booking_service.cc, evening_service.cc): the
+# relay sends them with category "meeting". Each declares only the variables its notice always carries
+# (a notice without a declared one is refused); the rest comes from the built-ins (recipient_name,
+# pupil_names, school_name), so a template never fails on a detail a notice leaves out.
+APPOINTMENTS = {
+    # To guardians.
+    "appointments.booking_confirmed": (
+        ["booking", "times", "mode"], "Your meeting with {{school_name}} is booked",
+        "Dear {{recipient_name}},\n\nYour meeting about {{pupil_names}} is confirmed: {{times}} ({{mode}}). "
+        "If you can no longer come, please let {{school_name}} know as soon as you can (reference {{booking}})."),
+    "appointments.evening_booked": (
+        ["evening", "booking", "start_time"], "Parents' evening: your appointment is booked",
+        "Dear {{recipient_name}},\n\nYour appointment at {{school_name}}'s {{evening}} about {{pupil_names}} is "
+        "booked for {{start_time}} (reference {{booking}}). Your full timetable is in the app."),
+    "appointments.waiting_list_offer": (
+        ["evening", "start_time", "hold_expire_time"], "A parents' evening appointment is free for you",
+        "Dear {{recipient_name}},\n\nAn appointment at {{school_name}}'s {{evening}} about {{pupil_names}} has come "
+        "free at {{start_time}}. It is held for you until {{hold_expire_time}}: confirm it in the app before then "
+        "or it goes to the next family waiting."),
+    "appointments.meeting_offered": (
+        [], "{{school_name}} has offered times to meet",
+        "Dear {{recipient_name}},\n\n{{school_name}} has offered times for the meeting you asked for about "
+        "{{pupil_names}}. Please choose one in the app, or suggest others."),
+    "appointments.booking_cancelled": (
+        ["booking", "time"], "Your meeting with {{school_name}} has been cancelled",
+        "Dear {{recipient_name}},\n\nYour meeting about {{pupil_names}} on {{time}} has been cancelled (reference "
+        "{{booking}}). {{school_name}} will be in touch to arrange another time if one is needed."),
+    "appointments.evening_cancelled": (
+        ["evening", "reason"], "{{evening}} has been cancelled",
+        "Dear {{recipient_name}},\n\nWe are sorry: {{school_name}}'s {{evening}} has been cancelled ({{reason}}). "
+        "Your appointments about {{pupil_names}} will not take place; the school will tell you of a new date."),
+    # To staff.
+    "appointments.answer_breach": (
+        ["meeting_request", "due_time"], "Meeting request not answered in time",
+        "Dear {{recipient_name}},\n\nThe meeting request {{meeting_request}} about {{pupil_names}} was not answered "
+        "with times by {{due_time}}, as {{school_name}}'s policy promises. Please offer times as soon as you can."),
+    "appointments.hold_breach": (
+        ["meeting_request", "due_time"], "Meeting not held in time",
+        "Dear {{recipient_name}},\n\nThe meeting asked for in {{meeting_request}} about {{pupil_names}} was not held "
+        "by {{due_time}}, as {{school_name}}'s policy promises. Please arrange it as soon as you can."),
+    "appointments.call_back_due": (
+        ["meeting_request", "due_time"], "A parent is owed a call back today",
+        "Dear {{recipient_name}},\n\nThe arranged call for {{meeting_request}} about {{pupil_names}} was missed. "
+        "Please call the parent back by {{due_time}}."),
+    "appointments.call_back_breach": (
+        ["meeting_request", "due_time"], "Call back not made in time",
+        "Dear {{recipient_name}},\n\nThe parent owed a call back for {{meeting_request}} about {{pupil_names}} was "
+        "not called by {{due_time}}, as {{school_name}}'s policy promises. Please call them as soon as you can."),
+    "appointments.head_informed": (
+        ["booking", "time", "mode"], "For your information: a meeting with conditions",
+        "Dear {{recipient_name}},\n\nA meeting under a communication arrangement has been booked at "
+        "{{school_name}} for {{time}} ({{mode}}, reference {{booking}}). The arrangement asks that you are told."),
 }
 
 # conduct (services/conduct/domain/conduct_service.cc LetterNotice, TemplateFor): every letter
@@ -436,6 +490,9 @@ def all_templates():
                     "variables": ESCALATION_VARS + ESCALATION_EXTRA_VARS.get(tid, []), "variants": variants})
     for tid, (variables, subject, body) in CONDUCT.items():
         out.append({"name": f"trust/templates/{tid}", "category": "CATEGORY_CONDUCT_LETTER",
+                    "variables": variables, "variants": [variant("en", subject, body)]})
+    for tid, (variables, subject, body) in APPOINTMENTS.items():
+        out.append({"name": f"trust/templates/{tid}", "category": "CATEGORY_MEETING",
                     "variables": variables, "variants": [variant("en", subject, body)]})
     for tid, (category, variables, texts) in GENERAL.items():
         out.append({"name": f"trust/templates/{tid}", "category": category, "variables": variables,
