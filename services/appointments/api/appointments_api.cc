@@ -57,6 +57,9 @@ const auth::RuleTable& AppointmentsApi::AccessRules() {
       {"ListInterpreters", {Resource::kAppointmentSettings, kRead}},
       {"DeleteInterpreter", {Resource::kAppointmentSettings, kChange}},
       {"GetSchoolStats", {Resource::kStats, kRead}},
+      {"CreateAvailabilityException", {Resource::kAvailability, kChange}},
+      {"ListAvailabilityExceptions", {Resource::kAvailability, kRead}},
+      {"DeleteAvailabilityException", {Resource::kAvailability, kChange}},
       // --- end records ---
   };
   return *rules;

@@ -47,6 +47,32 @@ class AppointmentsApi final : public v1::AppointmentsService::Service {
   // --- end evenings ---
 
   // --- records (api/records_api.cc) ---
+  grpc::Status CreateMeetingNote(grpc::ServerContext* ctx, const v1::CreateMeetingNoteRequest* req,
+                                 v1::MeetingNote* resp) override;
+  grpc::Status GetMeetingNote(grpc::ServerContext* ctx, const v1::GetMeetingNoteRequest* req,
+                              v1::MeetingNote* resp) override;
+  grpc::Status ListMeetingNotes(grpc::ServerContext* ctx, const v1::ListMeetingNotesRequest* req,
+                                v1::ListMeetingNotesResponse* resp) override;
+  grpc::Status SetLegalHold(grpc::ServerContext* ctx, const v1::SetLegalHoldRequest* req,
+                            v1::MeetingNote* resp) override;
+  grpc::Status GetAppointmentSettings(grpc::ServerContext* ctx, const v1::GetAppointmentSettingsRequest* req,
+                                      v1::AppointmentSettings* resp) override;
+  grpc::Status UpdateAppointmentSettings(grpc::ServerContext* ctx, const v1::UpdateAppointmentSettingsRequest* req,
+                                         v1::AppointmentSettings* resp) override;
+  grpc::Status CreateInterpreter(grpc::ServerContext* ctx, const v1::CreateInterpreterRequest* req,
+                                 v1::Interpreter* resp) override;
+  grpc::Status ListInterpreters(grpc::ServerContext* ctx, const v1::ListInterpretersRequest* req,
+                                v1::ListInterpretersResponse* resp) override;
+  grpc::Status DeleteInterpreter(grpc::ServerContext* ctx, const v1::DeleteInterpreterRequest* req,
+                                 google::protobuf::Empty* resp) override;
+  grpc::Status CreateAvailabilityException(grpc::ServerContext* ctx, const v1::CreateAvailabilityExceptionRequest* req,
+                                           v1::AvailabilityException* resp) override;
+  grpc::Status ListAvailabilityExceptions(grpc::ServerContext* ctx, const v1::ListAvailabilityExceptionsRequest* req,
+                                          v1::ListAvailabilityExceptionsResponse* resp) override;
+  grpc::Status DeleteAvailabilityException(grpc::ServerContext* ctx, const v1::DeleteAvailabilityExceptionRequest* req,
+                                           google::protobuf::Empty* resp) override;
+  grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
+                              v1::SchoolStats* resp) override;
 
   // --- end records ---
 

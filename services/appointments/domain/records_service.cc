@@ -242,13 +242,24 @@ absl::Status RecordsService::DeleteException(const RequestKey& key, const std::s
 
 // ---- meeting notes -----------------------------------------------------------------------------
 
-absl::StatusOr<MeetingNote> RecordsService::CreateNote(const RequestKey& key, const NewNote& in) {
+absl::StatusOr<NoteSubject> RecordsService::SubjectIn(const std::string& school_id, const std::string& booking_id,
+                                                      const NoteScope& scope) {
+  PARLEY_ASSIGN_OR_RETURN(NoteSubject subject, store_->SubjectOf(school_id, booking_id));
+  if (!scope.attendee.empty() &&
+      std::find(subject.staff_ids.begin(), subject.staff_ids.end(), scope.attendee) == subject.staff_ids.end()) {
+    return NotFound(reason::kBookingNotFound, absl::StrCat("booking ", booking_id, " not found"));
+  }
+  return subject;
+}
+
+absl::StatusOr<MeetingNote> RecordsService::CreateNote(const RequestKey& key, const NewNote& in,
+                                                       const NoteScope& scope) {
   if (!IsId(in.record_type)) return Field("note.record_type", "must be a lower-case id (\"parent_meeting\")");
   if (in.body_ref.empty() || in.body_ref.size() > kMaxBodyRef) {
     return Field("note.body_ref", "is required, at most 512 characters");
   }
   const absl::Time now = clock_->Now();
-  PARLEY_ASSIGN_OR_RETURN(NoteSubject subject, store_->SubjectOf(in.school_id, in.booking_id));
+  PARLEY_ASSIGN_OR_RETURN(NoteSubject subject, SubjectIn(in.school_id, in.booking_id, scope));
   // A meeting that was on: confirmed, or its outcome recorded (attended, no-show, missed call).
   if (subject.state != "confirmed" && subject.state != "attended" && subject.state != "no_show" &&
       subject.state != "missed_call") {
@@ -287,13 +298,17 @@ absl::StatusOr<MeetingNote> RecordsService::CreateNote(const RequestKey& key, co
 }
 
 absl::StatusOr<MeetingNote> RecordsService::GetNote(const std::string& school_id, const std::string& booking_id,
-                                                    const std::string& id) {
+                                                    const std::string& id, const NoteScope& scope) {
+  if (!scope.attendee.empty() && !SubjectIn(school_id, booking_id, scope).ok()) {
+    return NotFound(reason::kNoteNotFound, absl::StrCat("meeting note ", id, " not found"));
+  }
   return store_->GetNote(school_id, booking_id, id);
 }
 
 absl::StatusOr<std::vector<MeetingNote>> RecordsService::ListNotes(const std::string& school_id,
-                                                                   const std::string& booking_id) {
-  PARLEY_RETURN_IF_ERROR(store_->SubjectOf(school_id, booking_id).status());
+                                                                   const std::string& booking_id,
+                                                                   const NoteScope& scope) {
+  PARLEY_RETURN_IF_ERROR(SubjectIn(school_id, booking_id, scope).status());
   return store_->ListNotes(school_id, booking_id);
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -49,6 +50,14 @@ struct SettingsChange {
   bool slot_step = false;
   bool hold_length = false;
   bool retention = false;
+};
+
+// Whose notes a caller reaches: every note of the school's meetings, or (a teacher) those of the
+// meetings they attend. A note outside it is answered as one that does not exist.
+struct NoteScope {
+  std::string attendee;  // a staff id; empty: the whole school
+  static NoteScope School() { return NoteScope{}; }
+  static NoteScope AttendedBy(std::string staff_id) { return NoteScope{std::move(staff_id)}; }
 };
 
 struct NewNote {
@@ -93,11 +102,13 @@ class RecordsService {
   // About a booking of the school whose meeting has started (confirmed, attended, a no-show or a
   // missed call); its record
   // type must be in the school's records-disposal schedule (FAILED_PRECONDITION, NO_RETENTION_RULE).
-  absl::StatusOr<MeetingNote> CreateNote(const RequestKey& key, const NewNote& note);
+  absl::StatusOr<MeetingNote> CreateNote(const RequestKey& key, const NewNote& note,
+                                         const NoteScope& scope = NoteScope::School());
   absl::StatusOr<MeetingNote> GetNote(const std::string& school_id, const std::string& booking_id,
-                                      const std::string& id);
-  // NOT_FOUND (BOOKING_NOT_FOUND) for a booking the school does not have.
-  absl::StatusOr<std::vector<MeetingNote>> ListNotes(const std::string& school_id, const std::string& booking_id);
+                                      const std::string& id, const NoteScope& scope = NoteScope::School());
+  // NOT_FOUND (BOOKING_NOT_FOUND) for a booking the school does not have (or the scope leaves out).
+  absl::StatusOr<std::vector<MeetingNote>> ListNotes(const std::string& school_id, const std::string& booking_id,
+                                                     const NoteScope& scope = NoteScope::School());
   absl::StatusOr<MeetingNote> SetLegalHold(const RequestKey& key, const std::string& school_id,
                                            const std::string& booking_id, const std::string& id, bool hold,
                                            const std::string& expected_etag);
@@ -110,6 +121,10 @@ class RecordsService {
   absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end);
 
  private:
+  // The booking as the scope reaches it; BOOKING_NOT_FOUND outside it.
+  absl::StatusOr<NoteSubject> SubjectIn(const std::string& school_id, const std::string& booking_id,
+                                        const NoteScope& scope);
+
   RecordsStore* store_;
   Directory* directory_;
   const Clock* clock_;

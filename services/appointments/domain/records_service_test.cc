@@ -30,38 +30,6 @@ using ::testing::IsEmpty;
 
 constexpr char kSchool[] = "st-marys";
 
-// The directory as the records use cases ask it: the school's zone and who is on its staff.
-class FakeDirectory final : public Directory {
- public:
-  absl::StatusOr<absl::TimeZone> TimeZoneOf(const std::string& school_id) override {
-    if (school_id != kSchool) return NotFound(reason::kSchoolNotFound, "no such school");
-    return London();
-  }
-  absl::Status CheckStaff(const std::string& school_id, const std::string& staff_id, absl::Time) override {
-    if (school_id == kSchool && (staff_id == "t-okafor" || staff_id == "t-patel")) return absl::OkStatus();
-    return NotFound(reason::kStaffNotFound, "not on the school's staff");
-  }
-  absl::StatusOr<std::string> StaffForRole(const std::string&, const std::string&, WantedRole) override {
-    return Unused();
-  }
-  absl::StatusOr<std::string> HeadOf(const std::string&) override { return Unused(); }
-  absl::StatusOr<std::string> LineManagerOf(const std::string&, const std::string&) override { return Unused(); }
-  absl::StatusOr<std::vector<GuardianLink>> LinksOfGuardian(const std::string&, absl::Time) override {
-    return Unused();
-  }
-  absl::StatusOr<std::vector<std::string>> GuardiansOf(const std::string&, const std::string&) override {
-    return Unused();
-  }
-  absl::StatusOr<StaffTime> StaffTimeOf(const std::string&, const std::string&) override { return Unused(); }
-  absl::StatusOr<std::optional<PolicyDue>> Due(const std::string&, directory::Channel, directory::Stage, absl::Time,
-                                               const std::string&, const std::string&) override {
-    return Unused();
-  }
-
- private:
-  static absl::Status Unused() { return absl::InternalError("the records use cases do not ask this"); }
-};
-
 int request_counter = 0;
 RequestKey Key(const std::string& method, const std::string& fingerprint = "") {
   const int n = ++request_counter;
@@ -116,7 +84,12 @@ TEST(RetentionFor, WithoutADateOfBirthTheYearsApplyAndTheBasisSaysSo) {
 
 class RecordsServiceTest : public ::testing::Test {
  protected:
-  RecordsServiceTest() : clock_(LondonTime(2026, 11, 10, 17, 0)), service_(&store_, &directory_, &clock_) {}
+  RecordsServiceTest() : clock_(LondonTime(2026, 11, 10, 17, 0)), service_(&store_, &directory_, &clock_) {
+    directory_.AddSchool(kSchool, London());
+    directory_.AddStaff(kSchool, "t-okafor");
+    directory_.AddStaff(kSchool, "t-patel");
+    directory_.AddStaff("kenilworth", "t-elsewhere");
+  }
 
   void SetSchedule(std::vector<RetentionRule> rules) {
     AppointmentSettings values;
@@ -128,7 +101,8 @@ class RecordsServiceTest : public ::testing::Test {
 
   void AddMeeting(const std::string& id, absl::Time start, const std::string& state = "confirmed",
                   const std::string& interpreter = "") {
-    store_.AddBooking(NoteSubject{kSchool, id, start, state, {"p-00001"}}, interpreter, start + absl::Minutes(30));
+    store_.AddBooking(NoteSubject{kSchool, id, start, state, {"p-00001"}, {"t-okafor"}}, interpreter,
+                      start + absl::Minutes(30));
   }
 
   NewNote Note(const std::string& booking, const std::string& type = "parent_meeting") {
@@ -143,7 +117,7 @@ class RecordsServiceTest : public ::testing::Test {
   }
 
   testing::InMemoryRecordsStore store_;
-  FakeDirectory directory_;
+  testing::RecordsDirectory directory_;
   SimulatedClock clock_;
   RecordsService service_;
 };
@@ -163,6 +137,17 @@ TEST_F(RecordsServiceTest, ANoteOfAMeetingGetsItsRetentionDateFromTheSchoolsRule
   absl::StatusOr<MeetingNote> send = service_.CreateNote(Key("CreateMeetingNote"), Note("b-1", "send_review"));
   ASSERT_TRUE(send.ok()) << send.status();
   EXPECT_THAT(send->retention_basis, HasSubstr("no date of birth"));
+  EXPECT_THAT(*service_.ListNotes(kSchool, "b-1"), ::testing::SizeIs(2));
+
+  // A teacher reaches the notes of the meetings they attend, and no others: those are not there.
+  EXPECT_THAT(*service_.ListNotes(kSchool, "b-1", NoteScope::AttendedBy("t-okafor")), ::testing::SizeIs(2));
+  EXPECT_TRUE(service_.GetNote(kSchool, "b-1", note->id, NoteScope::AttendedBy("t-okafor")).ok());
+  ExpectStatus(service_.ListNotes(kSchool, "b-1", NoteScope::AttendedBy("t-patel")).status(),
+               absl::StatusCode::kNotFound, reason::kBookingNotFound);
+  ExpectStatus(service_.GetNote(kSchool, "b-1", note->id, NoteScope::AttendedBy("t-patel")).status(),
+               absl::StatusCode::kNotFound, reason::kNoteNotFound);
+  ExpectStatus(service_.CreateNote(Key("CreateMeetingNote"), Note("b-1"), NoteScope::AttendedBy("t-patel")).status(),
+               absl::StatusCode::kNotFound, reason::kBookingNotFound);
   EXPECT_THAT(*service_.ListNotes(kSchool, "b-1"), ::testing::SizeIs(2));
 }
 

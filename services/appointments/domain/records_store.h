@@ -55,8 +55,9 @@ struct NoteSubject {
   std::string school_id;
   std::string booking_id;
   absl::Time starts_at;
-  std::string state;  // bookings.state: held, confirmed, cancelled, no_show, lapsed
+  std::string state;  // bookings.state: held, confirmed, cancelled, no_show, lapsed, attended, missed_call
   std::vector<std::string> pupil_ids;
+  std::vector<std::string> staff_ids;  // who from the school attends
 };
 
 // A school's figures over [start, end). A figure whose source the store does not hold yet is

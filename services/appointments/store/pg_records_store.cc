@@ -403,10 +403,11 @@ absl::StatusOr<NoteSubject> PgRecordsStore::SubjectOf(const std::string& school_
   return ReadOne<NoteSubject>(*pool_, [&](pqxx::work& txn) -> absl::StatusOr<NoteSubject> {
     const pqxx::result r =
         txn.exec_params(absl::StrCat("SELECT ", Micros("starts_at"),
-                                     ", state, pupil_ids FROM bookings WHERE school_id = $1 AND id = $2"),
+                                     ", state, pupil_ids, staff_ids FROM bookings WHERE school_id = $1 AND id = $2"),
                         school_id, booking_id);
     if (r.empty()) return NotFound(reason::kBookingNotFound, absl::StrCat("booking ", booking_id, " not found"));
-    return NoteSubject{school_id, booking_id, TimeAt(r[0][0]), r[0][1].c_str(), pg::ParseTextArray(r[0][2])};
+    return NoteSubject{school_id, booking_id, TimeAt(r[0][0]), r[0][1].c_str(), pg::ParseTextArray(r[0][2]),
+                       pg::ParseTextArray(r[0][3])};
   });
 }
 

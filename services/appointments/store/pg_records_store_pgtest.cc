@@ -200,6 +200,7 @@ TEST_F(PgRecordsStoreTest, NotesAndLegalHold) {
   const NoteSubject subject = *store_->SubjectOf(kSchool, "b-1");
   EXPECT_EQ(subject.state, "confirmed");
   EXPECT_THAT(subject.pupil_ids, ElementsAre("p-00001"));
+  EXPECT_THAT(subject.staff_ids, ElementsAre("t-okafor"));
   ExpectStatus(store_->SubjectOf("kenilworth", "b-1").status(), absl::StatusCode::kNotFound, reason::kBookingNotFound);
 
   const absl::Time until = kNow + absl::Hours(24 * 365 * 6);

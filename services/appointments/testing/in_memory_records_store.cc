@@ -314,4 +314,52 @@ absl::StatusOr<SchoolStats> InMemoryRecordsStore::Stats(const std::string& schoo
   return s;
 }
 
+// ---- the directory ----------------------------------------------------------------------------
+
+namespace {
+absl::Status NotAsked() { return absl::InternalError("the records use cases do not ask this"); }
+}  // namespace
+
+void RecordsDirectory::AddSchool(const std::string& school_id, absl::TimeZone tz) {
+  absl::MutexLock lock(&mu_);
+  zones_[school_id] = tz;
+}
+
+void RecordsDirectory::AddStaff(const std::string& school_id, const std::string& staff_id) {
+  absl::MutexLock lock(&mu_);
+  staff_.insert({school_id, staff_id});
+}
+
+absl::StatusOr<absl::TimeZone> RecordsDirectory::TimeZoneOf(const std::string& school_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = zones_.find(school_id);
+  if (it == zones_.end()) return NotFound(reason::kSchoolNotFound, "no such school");
+  return it->second;
+}
+
+absl::Status RecordsDirectory::CheckStaff(const std::string& school_id, const std::string& staff_id, absl::Time) {
+  absl::MutexLock lock(&mu_);
+  if (staff_.count({school_id, staff_id}) == 0) return NotFound(reason::kStaffNotFound, "not on the school's staff");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> RecordsDirectory::StaffForRole(const std::string&, const std::string&, WantedRole) {
+  return NotAsked();
+}
+absl::StatusOr<std::string> RecordsDirectory::HeadOf(const std::string&) { return NotAsked(); }
+absl::StatusOr<std::string> RecordsDirectory::LineManagerOf(const std::string&, const std::string&) {
+  return NotAsked();
+}
+absl::StatusOr<std::vector<GuardianLink>> RecordsDirectory::LinksOfGuardian(const std::string&, absl::Time) {
+  return NotAsked();
+}
+absl::StatusOr<std::vector<std::string>> RecordsDirectory::GuardiansOf(const std::string&, const std::string&) {
+  return NotAsked();
+}
+absl::StatusOr<StaffTime> RecordsDirectory::StaffTimeOf(const std::string&, const std::string&) { return NotAsked(); }
+absl::StatusOr<std::optional<PolicyDue>> RecordsDirectory::Due(const std::string&, directory::Channel, directory::Stage,
+                                                               absl::Time, const std::string&, const std::string&) {
+  return NotAsked();
+}
+
 }  // namespace parley::appointments::testing
