@@ -19,6 +19,8 @@ ESCALATION_PORT=${PARLEY_RUN_ESCALATION_PORT:-50053}
 ESCALATION_METRICS_PORT=${PARLEY_RUN_ESCALATION_METRICS_PORT:-9093}
 NOTIFICATIONS_PORT=${PARLEY_RUN_NOTIFICATIONS_PORT:-50054}
 NOTIFICATIONS_METRICS_PORT=${PARLEY_RUN_NOTIFICATIONS_METRICS_PORT:-9094}
+APPOINTMENTS_PORT=${PARLEY_RUN_APPOINTMENTS_PORT:-50055}
+APPOINTMENTS_METRICS_PORT=${PARLEY_RUN_APPOINTMENTS_METRICS_PORT:-9095}
 # The local delivery sinks: what the demo trust's emails, texts and pushes actually reach.
 SMTP_PORT=${PARLEY_RUN_SMTP_PORT:-2525}
 MAIL_API_PORT=${PARLEY_RUN_MAIL_API_PORT:-8025}
@@ -149,6 +151,11 @@ start_service escalation "$ESCALATION_PORT" "$ESCALATION_METRICS_PORT"
 "$CTL" wait --service escalation --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/escalation.log" >&2; die "escalation did not become ready"; }
 say "loading the demo enquiries (a term's worth, every school)"
 python3 deploy/demo/load_escalation_demo.py "$CTL"
+# Appointments after escalation: it reads contacts' directory, asks conduct's gate and relays its
+# notices to notifications (PARLEY_NOTIFICATIONS_ADDR), all exported above.
+export PARLEY_APPOINTMENTS_ADDR=127.0.0.1:$APPOINTMENTS_PORT
+start_service appointments "$APPOINTMENTS_PORT" "$APPOINTMENTS_METRICS_PORT"
+"$CTL" wait --service appointments --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/appointments.log" >&2; die "appointments did not become ready"; }
 DEMO_GUARDIAN=$("$CTL" --json conduct arrangements --school kenilworth |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["arrangements"][0]["guardian"].split("/")[1])')
 
@@ -161,6 +168,7 @@ the local CA .parley/run/tls/ca.crt (any gRPC client must trust it).
   conduct    gRPC 127.0.0.1:$CONDUCT_PORT   metrics http://127.0.0.1:$CONDUCT_METRICS_PORT/metrics
   escalation gRPC 127.0.0.1:$ESCALATION_PORT   metrics http://127.0.0.1:$ESCALATION_METRICS_PORT/metrics
   notifications gRPC 127.0.0.1:$NOTIFICATIONS_PORT   metrics http://127.0.0.1:$NOTIFICATIONS_METRICS_PORT/metrics
+  appointments gRPC 127.0.0.1:$APPOINTMENTS_PORT   metrics http://127.0.0.1:$APPOINTMENTS_METRICS_PORT/metrics
   PostgreSQL 127.0.0.1:$PG_PORT (one database per service)   Redis 127.0.0.1:$REDIS_PORT
   mail catcher SMTP 127.0.0.1:$SMTP_PORT, API http://127.0.0.1:$MAIL_API_PORT   SMS/push sink http://127.0.0.1:$GATEWAY_PORT
 
