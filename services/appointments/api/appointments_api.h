@@ -39,6 +39,26 @@ class AppointmentsApi final : public v1::AppointmentsService::Service {
   static const auth::RuleTable& AccessRules();
 
   // --- requests (api/request_api.cc) ---
+  grpc::Status ListAvailableSlots(grpc::ServerContext* ctx, const v1::ListAvailableSlotsRequest* req,
+                                  v1::ListAvailableSlotsResponse* resp) override;
+  grpc::Status CreateMeetingRequest(grpc::ServerContext* ctx, const v1::CreateMeetingRequestRequest* req,
+                                    v1::MeetingRequest* resp) override;
+  grpc::Status GetMeetingRequest(grpc::ServerContext* ctx, const v1::GetMeetingRequestRequest* req,
+                                 v1::MeetingRequest* resp) override;
+  grpc::Status ListMeetingRequests(grpc::ServerContext* ctx, const v1::ListMeetingRequestsRequest* req,
+                                   v1::ListMeetingRequestsResponse* resp) override;
+  grpc::Status ListMeetingRequestEvents(grpc::ServerContext* ctx, const v1::ListMeetingRequestEventsRequest* req,
+                                        v1::ListMeetingRequestEventsResponse* resp) override;
+  grpc::Status OfferTimes(grpc::ServerContext* ctx, const v1::OfferTimesRequest* req,
+                          v1::MeetingRequest* resp) override;
+  grpc::Status CounterOffer(grpc::ServerContext* ctx, const v1::CounterOfferRequest* req,
+                            v1::MeetingRequest* resp) override;
+  grpc::Status AcceptTime(grpc::ServerContext* ctx, const v1::AcceptTimeRequest* req,
+                          v1::MeetingRequest* resp) override;
+  grpc::Status DeclineMeetingRequest(grpc::ServerContext* ctx, const v1::DeclineMeetingRequestRequest* req,
+                                     v1::MeetingRequest* resp) override;
+  grpc::Status WithdrawMeetingRequest(grpc::ServerContext* ctx, const v1::WithdrawMeetingRequestRequest* req,
+                                      v1::MeetingRequest* resp) override;
 
   // --- end requests ---
 

@@ -42,6 +42,14 @@ absl::Status CheckEtag(const std::string& etag, const StoredRequest& current) {
 
 }  // namespace
 
+bool RequestCaller::Reaches(const MeetingRequest& r) const {
+  if (guardian()) return r.guardian == id;
+  if (!own_only) return true;
+  const bool wanted =
+      std::any_of(r.wanted.begin(), r.wanted.end(), [&](const WantedPerson& w) { return w.staff == id; });
+  return r.owner == id || wanted || (r.slot && r.slot->staff == id);
+}
+
 RequestService::RequestService(Ports ports) : ports_(ports) {}
 
 absl::Time RequestService::Now() const { return StoredPrecision(ports_.clock->Now()); }
@@ -182,7 +190,7 @@ absl::StatusOr<std::string> RequestService::Create(const RequestKey& key, const 
 absl::StatusOr<StoredRequest> RequestService::Visible(const RequestCaller& caller, const std::string& school_id,
                                                       const std::string& id) {
   PARLEY_ASSIGN_OR_RETURN(StoredRequest stored, ports_.store->Get(school_id, id));
-  if (caller.guardian() && stored.request.guardian != caller.id) return RequestNotFound(school_id, id);
+  if (!caller.Reaches(stored.request)) return RequestNotFound(school_id, id);
   return stored;
 }
 
@@ -196,6 +204,9 @@ absl::StatusOr<Page<StoredRequest>> RequestService::List(const RequestCaller& ca
   if (caller.guardian()) {
     if (!filter.guardian.empty() && filter.guardian != caller.id) return Page<StoredRequest>();
     filter.guardian = caller.id;
+  } else if (caller.own_only) {
+    if (!filter.owner.empty() && filter.owner != caller.id) return Page<StoredRequest>();
+    filter.owner = caller.id;
   }
   return ports_.store->List(school_id, filter, page);
 }

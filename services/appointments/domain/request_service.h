@@ -29,13 +29,17 @@
 namespace parley::appointments {
 
 // Who is acting: a guardian reaches only requests where they are the guardian; staff of the school
-// reach all of its requests (the API has checked the school).
+// reach all of its requests (the API has checked the school), or with `own_only` (a teacher) only
+// those they are part of: its owner, someone it asks for, or the staff of its slot.
 struct RequestCaller {
   enum class Kind { kGuardian, kStaff, kService };
   Kind kind = Kind::kStaff;
   std::string id;     // the guardian's or the member of staff's id; empty for kService
   std::string actor;  // recorded on events: "guardians/{id}", "schools/{s}/staff/{id}", "service:..."
+  bool own_only = false;
   bool guardian() const { return kind == Kind::kGuardian; }
+  // Whether `r` is one this caller reaches (answered as not found otherwise).
+  bool Reaches(const MeetingRequest& r) const;
 };
 
 struct NewMeetingRequest {
@@ -89,7 +93,7 @@ class RequestService final : public RequestOutcomes {
                                      const RequestEncoder& encode);
   // NOT_FOUND (MEETING_REQUEST_NOT_FOUND) for one the caller may not see.
   absl::StatusOr<StoredRequest> Get(const RequestCaller& caller, const std::string& school_id, const std::string& id);
-  // A guardian's list is narrowed to their own requests.
+  // A guardian's list is narrowed to their own requests, a teacher's (own_only) to those they own.
   absl::StatusOr<Page<StoredRequest>> List(const RequestCaller& caller, const std::string& school_id,
                                            RequestFilter filter, PageQuery page);
 

@@ -77,9 +77,10 @@ struct RequestWriteResult {
 // Filters of a list; empty / unset: any.
 struct RequestFilter {
   std::optional<RequestState> state;
-  std::string guardian;  // guardian id
-  std::string owner;     // staff id
-  std::string pupil;     // pupil id
+  std::string guardian;        // guardian id
+  std::string owner;           // staff id
+  std::string pupil;           // pupil id
+  bool breached_only = false;  // only those with a breach recorded (answer, hold or call back)
 };
 
 // What a clock timer's firing does to its request: the write (none when the clock was met, moved or

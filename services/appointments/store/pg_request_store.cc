@@ -316,9 +316,11 @@ absl::StatusOr<Page<StoredRequest>> PgRequestStore::List(const std::string& scho
         absl::StrCat("SELECT ", kRequestColumns,
                      ", state, booking_id, enquiry FROM meeting_requests WHERE school_id = $1 AND ($2 = 0 OR state = "
                      "$2) AND ($3 = '' OR guardian = $3) AND ($4 = '' OR owner = $4) AND ($5 = '' OR $5 = ANY "
-                     "(pupils)) AND list_seq < $6::bigint ORDER BY list_seq DESC LIMIT $7"),
+                     "(pupils)) AND list_seq < $6::bigint AND (NOT $8::boolean OR EXISTS (SELECT 1 FROM "
+                     "meeting_request_events e WHERE e.school_id = meeting_requests.school_id AND e.request_id = "
+                     "meeting_requests.id AND e.kind IN (11, 12, 15))) ORDER BY list_seq DESC LIMIT $7"),
         school_id, filter.state ? static_cast<int>(*filter.state) : 0, filter.guardian, filter.owner, filter.pupil,
-        page.before_seq > 0 ? page.before_seq : INT64_MAX, size + 1);
+        page.before_seq > 0 ? page.before_seq : INT64_MAX, size + 1, filter.breached_only);
     for (const pqxx::row& r : rows) {
       if (static_cast<int>(out.items.size()) == size) {
         out.next_before_seq = rows[size - 1][kListSeqColumn].as<int64_t>();

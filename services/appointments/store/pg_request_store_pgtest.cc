@@ -314,6 +314,11 @@ TEST_F(PgRequestStoreTest, ListsFilterAndPageNewestFirst) {
   ASSERT_TRUE(page.ok());
   ASSERT_THAT(page->items, SizeIs(1));
   EXPECT_EQ(page->items[0].request.id, "mr-5");
+  RequestFilter breached;
+  breached.breached_only = true;
+  page = store_->List(kSchool, breached, PageQuery{});
+  ASSERT_TRUE(page.ok());
+  EXPECT_THAT(page->items, SizeIs(0));
   pupil.state = RequestState::kBooked;
   page = store_->List(kSchool, pupil, PageQuery{});
   ASSERT_TRUE(page.ok());
@@ -373,6 +378,13 @@ TEST_F(PgRequestStoreTest, AFiredAnswerClockRecordsTheBreachAndItsNoticesOnce) {
       Count("SELECT count(*) FROM outbox WHERE kind = 'answer_breach' AND subject = 'meetingRequests/" + id + "'"), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM outbox WHERE notice->'recipients'->'staff' ? 'schools/st-marys/staff/hoy'"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM parley_timers WHERE key LIKE '%/answer' AND state = 'cancelled'"), 1);
+  // Listed among the breached.
+  RequestFilter breached;
+  breached.breached_only = true;
+  absl::StatusOr<Page<StoredRequest>> page = store_->List(kSchool, breached, PageQuery{});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page->items, SizeIs(1));
+  EXPECT_EQ(page->items[0].request.id, id);
 }
 
 }  // namespace

@@ -8,6 +8,16 @@
 #include "common/status/status_macros.h"
 
 namespace parley::appointments::testing {
+namespace {
+
+bool Breached(const MeetingRequest& r) {
+  return std::any_of(r.history.begin(), r.history.end(), [](const RequestEvent& e) {
+    return e.kind == RequestEventKind::kAnswerBreached || e.kind == RequestEventKind::kHoldBreached ||
+           e.kind == RequestEventKind::kCallBackBreached;
+  });
+}
+
+}  // namespace
 
 absl::StatusOr<std::optional<std::string>> InMemoryRequestStore::FindResponse(const RequestKey& key) {
   absl::MutexLock lock(&mu_);
@@ -102,7 +112,7 @@ absl::StatusOr<Page<StoredRequest>> InMemoryRequestStore::List(const std::string
         (!filter.guardian.empty() && r.guardian != filter.guardian) ||
         (!filter.owner.empty() && r.owner != filter.owner) ||
         (!filter.pupil.empty() && std::find(r.pupils.begin(), r.pupils.end(), filter.pupil) == r.pupils.end()) ||
-        (page.before_seq > 0 && row.list_seq >= page.before_seq)) {
+        (page.before_seq > 0 && row.list_seq >= page.before_seq) || (filter.breached_only && !Breached(r))) {
       continue;
     }
     matching.push_back(&row);
