@@ -78,6 +78,16 @@ Retention RetentionFor(const RetentionRule& rule, absl::Time meeting, absl::Time
   return Retention{absl::FromCivil(last + 1, tz), std::move(basis)};
 }
 
+int WorkingDaysBetween(const calendar::Calendar& calendar, absl::Time from, absl::Time to) {
+  const absl::CivilDay first = absl::ToCivilDay(from, calendar.zone());
+  const absl::CivilDay last = absl::ToCivilDay(to, calendar.zone());
+  int days = 0;
+  for (absl::CivilDay d = first + 1; d <= last; ++d) {
+    if (calendar.PeriodOn(d).has_value()) ++days;
+  }
+  return days;
+}
+
 absl::Status CheckSettings(const AppointmentSettings& s) {
   PARLEY_RETURN_IF_ERROR(Within("meeting_length", s.meeting_length, absl::Minutes(5), absl::Hours(3)));
   PARLEY_RETURN_IF_ERROR(
@@ -326,7 +336,24 @@ absl::StatusOr<int64_t> RecordsService::RunRetentionSweep(absl::Time now, int li
 absl::StatusOr<SchoolStats> RecordsService::Stats(const std::string& school_id, absl::Time start, absl::Time end) {
   if (end <= start) return Field("end_time", "must be after start_time");
   if (end - start > absl::Hours(24 * 400)) return Field("end_time", "at most 400 days after start_time");
-  return store_->Stats(school_id, start, end);
+  PARLEY_ASSIGN_OR_RETURN(SchoolStats stats, store_->Stats(school_id, start, end));
+  // Working days from a request to its meeting, on the calendar its clocks ran on (the owner's:
+  // a part-time teacher's days off do not count): the meeting's date counts, the request's not.
+  std::vector<int> days;
+  for (const RequestToMeeting& m : stats.to_meeting) {
+    if (m.owner.empty()) continue;
+    absl::StatusOr<StaffTime> time = directory_->StaffTimeOf(school_id, m.owner);
+    // An owner no longer on the staff has no calendar to count on: left out.
+    if (!time.ok() || time->calendar == nullptr) continue;
+    days.push_back(WorkingDaysBetween(*time->calendar, m.received, m.meeting));
+  }
+  if (!days.empty()) {
+    std::sort(days.begin(), days.end());
+    const size_t mid = days.size() / 2;
+    stats.median_working_days_to_meeting =
+        days.size() % 2 == 1 ? days[mid] : (static_cast<double>(days[mid - 1]) + days[mid]) / 2.0;
+  }
+  return stats;
 }
 
 }  // namespace parley::appointments

@@ -35,6 +35,10 @@ struct Retention {
 Retention RetentionFor(const RetentionRule& rule, absl::Time meeting, absl::TimeZone tz,
                        std::optional<absl::CivilDay> pupil_birth_date);
 
+// Working days from `from` to `to` on `calendar`: the days after `from`'s date up to and including
+// `to`'s that have a working period (a meeting the next school day after a request is 1 day).
+int WorkingDaysBetween(const calendar::Calendar& calendar, absl::Time from, absl::Time to);
+
 // Settings bounds (proto/parley/appointments/v1/settings.proto). Every violation is INVALID_ARGUMENT
 // (INVALID_FIELD) naming the field.
 absl::Status CheckSettings(const AppointmentSettings& settings);
@@ -117,7 +121,8 @@ class RecordsService {
   // interval on every replica.
   absl::StatusOr<int64_t> RunRetentionSweep(absl::Time now, int limit);
 
-  // end after start, at most 400 days.
+  // end after start, at most 400 days. The median working days to a meeting is counted on each
+  // request owner's calendar (the directory's).
   absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end);
 
  private:

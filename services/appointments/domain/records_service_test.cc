@@ -281,6 +281,25 @@ TEST_F(RecordsServiceTest, SettingsDefaultsTheMaskAndBounds) {
   EXPECT_EQ(service_.GetSettings(kSchool)->etag, etag);  // nothing written
 }
 
+TEST_F(RecordsServiceTest, TheMedianWorkingDaysToAMeetingOnTheOwnersCalendar) {
+  const auto calendar = calendar::testdata::MustBuild(calendar::testdata::England2025To26());
+  directory_.SetCalendar(kSchool, "t-okafor", calendar);
+  // Friday 24 Oct 2025 before half-term: the meeting on Tuesday 4 Nov is 2 working days on.
+  store_.AddRequestToMeeting(kSchool, {"t-okafor", LondonTime(2025, 10, 24, 16, 10), LondonTime(2025, 11, 4, 16, 0)});
+  // Monday 10 Nov: the meeting that afternoon is 0, on Friday 14 Nov 4.
+  store_.AddRequestToMeeting(kSchool, {"t-okafor", LondonTime(2025, 11, 10, 8, 0), LondonTime(2025, 11, 10, 15, 45)});
+  store_.AddRequestToMeeting(kSchool, {"t-okafor", LondonTime(2025, 11, 10, 9, 0), LondonTime(2025, 11, 14, 15, 45)});
+  const auto stats = [&](absl::Time start, absl::Time end) { return *service_.Stats(kSchool, start, end); };
+  EXPECT_EQ(stats(LondonTime(2025, 10, 1, 0, 0), LondonTime(2025, 12, 1, 0, 0)).median_working_days_to_meeting, 2.0);
+  // Two of them: the mean of the middle pair.
+  EXPECT_EQ(stats(LondonTime(2025, 11, 1, 0, 0), LondonTime(2025, 12, 1, 0, 0)).median_working_days_to_meeting, 2.0);
+  EXPECT_EQ(stats(LondonTime(2025, 10, 1, 0, 0), LondonTime(2025, 11, 1, 0, 0)).median_working_days_to_meeting, 2.0);
+  EXPECT_FALSE(
+      stats(LondonTime(2025, 12, 1, 0, 0), LondonTime(2026, 1, 1, 0, 0)).median_working_days_to_meeting.has_value());
+  EXPECT_EQ(WorkingDaysBetween(*calendar, LondonTime(2025, 10, 24, 16, 10), LondonTime(2025, 11, 4, 16, 0)), 2);
+  EXPECT_EQ(WorkingDaysBetween(*calendar, LondonTime(2025, 11, 10, 9, 0), LondonTime(2025, 11, 14, 15, 45)), 4);
+}
+
 TEST_F(RecordsServiceTest, InterpretersSpeakLowerCaseLanguagesAndABookedOneStays) {
   absl::StatusOr<Interpreter> anna =
       service_.CreateInterpreter(Key("CreateInterpreter"), kSchool, "Anna Nowak", {"PL", "ru", "pl"});

@@ -60,11 +60,20 @@ struct NoteSubject {
   std::vector<std::string> staff_ids;  // who from the school attends
 };
 
+// A meeting request received in a period that led to a meeting (held or a no-show): when it came,
+// whose calendar its clocks ran on, and when the meeting was.
+struct RequestToMeeting {
+  std::string owner;  // staff id; empty: the school's calendar
+  absl::Time received;
+  absl::Time meeting;
+};
+
 // A school's figures over [start, end). A figure whose source the store does not hold yet is
 // nullopt (the service that writes it is not deployed with this schema).
 struct SchoolStats {
   std::optional<int64_t> requests, answered_in_time, answer_clocks, held_in_time, hold_clocks;
-  std::optional<double> median_working_days_to_meeting;
+  std::optional<double> median_working_days_to_meeting;  // the service's, from `to_meeting`
+  std::vector<RequestToMeeting> to_meeting;
   std::optional<int64_t> evening_slots_offered;
   int64_t evening_slots_booked = 0;
   int64_t evening_guardians = 0;

@@ -13,6 +13,7 @@
 #include "common/status/reasons.h"
 #include "common/status/status_macros.h"
 #include "pqxx/pqxx"
+#include "services/appointments/domain/meeting_request.h"
 
 namespace parley::appointments {
 namespace {
@@ -406,7 +407,11 @@ absl::StatusOr<NoteSubject> PgRecordsStore::SubjectOf(const std::string& school_
                                      ", state, pupil_ids, staff_ids FROM bookings WHERE school_id = $1 AND id = $2"),
                         school_id, booking_id);
     if (r.empty()) return NotFound(reason::kBookingNotFound, absl::StrCat("booking ", booking_id, " not found"));
-    return NoteSubject{school_id, booking_id, TimeAt(r[0][0]), r[0][1].c_str(), pg::ParseTextArray(r[0][2]),
+    return NoteSubject{school_id,
+                       booking_id,
+                       TimeAt(r[0][0]),
+                       r[0][1].c_str(),
+                       pg::ParseTextArray(r[0][2]),
                        pg::ParseTextArray(r[0][3])};
   });
 }
@@ -516,6 +521,36 @@ absl::StatusOr<SchoolStats> PgRecordsStore::Stats(const std::string& school_id, 
     s.evening_guardians = r[0][1].as<int64_t>();
     s.no_shows = r[0][2].as<int64_t>();
     s.interpreter_bookings = r[0][3].as<int64_t>();
+
+    // Meeting requests (migration 0003) received in the period. A clock's state is the latest
+    // the history recorded for it (each event that moves a clock carries its new state).
+    const pqxx::result q = txn.exec_params(
+        "WITH p AS (SELECT school_id, id, answer_due, hold_due FROM meeting_requests WHERE school_id = $1 AND "
+        "received_at >= $2::timestamptz AND received_at < $3::timestamptz), "
+        "c AS (SELECT p.*, "
+        "(SELECT e.payload->'answer'->>'state' FROM meeting_request_events e WHERE e.school_id = p.school_id AND "
+        "e.request_id = p.id AND e.payload ? 'answer' ORDER BY e.seq DESC LIMIT 1) AS answer_state, "
+        "(SELECT e.payload->'hold'->>'state' FROM meeting_request_events e WHERE e.school_id = p.school_id AND "
+        "e.request_id = p.id AND e.payload ? 'hold' ORDER BY e.seq DESC LIMIT 1) AS hold_state FROM p) "
+        "SELECT count(*), count(*) FILTER (WHERE answer_due IS NOT NULL), "
+        "count(*) FILTER (WHERE answer_due IS NOT NULL AND answer_state = $4), "
+        "count(*) FILTER (WHERE hold_due IS NOT NULL), "
+        "count(*) FILTER (WHERE hold_due IS NOT NULL AND hold_state = $4) FROM c",
+        school_id, TimeParam(start), TimeParam(end), absl::StrCat(static_cast<int>(ClockState::kMet)));
+    s.requests = q[0][0].as<int64_t>();
+    s.answer_clocks = q[0][1].as<int64_t>();
+    s.answered_in_time = q[0][2].as<int64_t>();
+    s.hold_clocks = q[0][3].as<int64_t>();
+    s.held_in_time = q[0][4].as<int64_t>();
+    for (const pqxx::row& m : txn.exec_params(
+             absl::StrCat("SELECT r.owner, ", Micros("r.received_at"), ", ", Micros("b.starts_at"),
+                          " FROM meeting_requests r JOIN bookings b ON b.school_id = r.school_id AND b.id = "
+                          "r.booking_id WHERE r.school_id = $1 AND r.received_at >= $2::timestamptz AND "
+                          "r.received_at < $3::timestamptz AND r.state IN ($4, $5) ORDER BY r.id"),
+             school_id, TimeParam(start), TimeParam(end), static_cast<int>(RequestState::kHeld),
+             static_cast<int>(RequestState::kNoShow))) {
+      s.to_meeting.push_back(RequestToMeeting{m[0].c_str(), TimeAt(m[1]), TimeAt(m[2])});
+    }
     return s;
   });
 }

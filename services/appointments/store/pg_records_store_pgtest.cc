@@ -305,6 +305,43 @@ TEST_F(PgRecordsStoreTest, StatsCountNoShowsInterpretersAndEveningGuardians) {
   EXPECT_EQ(s->interpreter_bookings, 1);
   EXPECT_EQ(s->evening_slots_booked, 0);
   EXPECT_EQ(store_->Stats("kenilworth", kNow - absl::Hours(24), kNow + absl::Hours(24))->no_shows, 0);
+
+  // Meeting requests received in the period: r-1 answered in time (its answer clock met, then its
+  // hold clock breached: the latest state counts), held at b-1; r-2 with no clocks; r-3 before.
+  {
+    pqxx::connection c(db_->dsn());
+    pqxx::work w(c);
+    const std::string received = absl::StrCat("to_timestamp(", absl::ToUnixSeconds(kNow - absl::Hours(5)), ")");
+    w.exec(absl::StrCat(
+        "INSERT INTO meeting_requests (school_id, id, kind, requester, guardian, pupils, topic, given, received_at, "
+        "channel, state, owner, booking_id, answer_due, hold_due, version) VALUES "
+        "('st-marys', 'r-1', 1, 'g', 'g', '{p}', 't', '{}', ",
+        received,
+        ", 1, 4, 't-okafor', 'b-1', now(), now(), 3), "
+        "('st-marys', 'r-2', 1, 'g', 'g', '{p}', 't', '{}', ",
+        received,
+        ", 1, 1, 't-okafor', '', NULL, NULL, 1), "
+        "('st-marys', 'r-3', 1, 'g', 'g', '{p}', 't', '{}', ",
+        received,
+        " - interval '3 days', 1, 1, '', '', "
+        "now(), now(), 1)"));
+    w.exec(
+        "INSERT INTO meeting_request_events (school_id, request_id, seq, kind, at, actor, payload) VALUES "
+        "('st-marys', 'r-1', 1, 1, now(), 'g', '{\"answer\": {\"state\": 1}, \"hold\": {\"state\": 1}}'), "
+        "('st-marys', 'r-1', 2, 2, now(), 's', '{\"answer\": {\"state\": 2}}'), "
+        "('st-marys', 'r-1', 3, 3, now(), 's', '{\"hold\": {\"state\": 3}}')");
+    w.commit();
+  }
+  s = store_->Stats(kSchool, kNow - absl::Hours(24), kNow + absl::Hours(24));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->requests, 2);
+  EXPECT_EQ(s->answer_clocks, 1);
+  EXPECT_EQ(s->answered_in_time, 1);
+  EXPECT_EQ(s->hold_clocks, 1);
+  EXPECT_EQ(s->held_in_time, 0);
+  ASSERT_EQ(s->to_meeting.size(), 1u);
+  EXPECT_EQ(s->to_meeting[0].owner, "t-okafor");
+  EXPECT_EQ(s->to_meeting[0].meeting, kNow - absl::Hours(3));
 }
 
 }  // namespace

@@ -25,6 +25,11 @@ void InMemoryRecordsStore::AddBooking(const NoteSubject& subject, const std::str
   bookings_[{subject.school_id, subject.booking_id}] = BookingRow{subject, interpreter, ends_at};
 }
 
+void InMemoryRecordsStore::AddRequestToMeeting(const std::string& school_id, const RequestToMeeting& request) {
+  absl::MutexLock lock(&mu_);
+  requests_to_meeting_.emplace_back(school_id, request);
+}
+
 std::vector<NoteDisposal> InMemoryRecordsStore::disposals() const {
   absl::MutexLock lock(&mu_);
   return disposals_;
@@ -303,6 +308,9 @@ absl::StatusOr<SchoolStats> InMemoryRecordsStore::Stats(const std::string& schoo
                                                         absl::Time end) {
   absl::MutexLock lock(&mu_);
   SchoolStats s;
+  for (const auto& [school, r] : requests_to_meeting_) {
+    if (school == school_id && r.received >= start && r.received < end) s.to_meeting.push_back(r);
+  }
   for (const auto& [k, b] : bookings_) {
     if (k.first != school_id || b.subject.starts_at < start || b.subject.starts_at >= end) continue;
     if (b.subject.state == "no_show") ++s.no_shows;
@@ -356,7 +364,18 @@ absl::StatusOr<std::vector<GuardianLink>> RecordsDirectory::LinksOfGuardian(cons
 absl::StatusOr<std::vector<std::string>> RecordsDirectory::GuardiansOf(const std::string&, const std::string&) {
   return NotAsked();
 }
-absl::StatusOr<StaffTime> RecordsDirectory::StaffTimeOf(const std::string&, const std::string&) { return NotAsked(); }
+void RecordsDirectory::SetCalendar(const std::string& school_id, const std::string& staff_id,
+                                   std::shared_ptr<const calendar::Calendar> calendar) {
+  absl::MutexLock lock(&mu_);
+  calendars_[{school_id, staff_id}] = std::move(calendar);
+}
+
+absl::StatusOr<StaffTime> RecordsDirectory::StaffTimeOf(const std::string& school_id, const std::string& staff_id) {
+  absl::MutexLock lock(&mu_);
+  auto it = calendars_.find({school_id, staff_id});
+  if (it == calendars_.end()) return NotFound(reason::kStaffNotFound, "not on the school's staff");
+  return StaffTime{it->second, std::nullopt};
+}
 absl::StatusOr<std::optional<PolicyDue>> RecordsDirectory::Due(const std::string&, directory::Channel, directory::Stage,
                                                                absl::Time, const std::string&, const std::string&) {
   return NotAsked();

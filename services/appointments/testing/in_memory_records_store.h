@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -26,6 +27,8 @@ class InMemoryRecordsStore final : public RecordsStore {
   // A booking notes may be about; `interpreter` empty when it has none.
   void AddBooking(const NoteSubject& subject, const std::string& interpreter = "", absl::Time ends_at = {});
   std::vector<NoteDisposal> disposals() const;
+  // A meeting request that led to a meeting, standing for the meeting_requests table.
+  void AddRequestToMeeting(const std::string& school_id, const RequestToMeeting& request);
 
   absl::StatusOr<AppointmentSettings> Settings(const std::string& school_id) override;
   absl::StatusOr<std::vector<AvailabilityException>> Exceptions(const std::string& school_id,
@@ -81,6 +84,7 @@ class InMemoryRecordsStore final : public RecordsStore {
   std::map<std::tuple<std::string, std::string, std::string>, std::pair<MeetingNote, int64_t>> notes_
       ABSL_GUARDED_BY(mu_);
   std::vector<NoteDisposal> disposals_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, RequestToMeeting>> requests_to_meeting_ ABSL_GUARDED_BY(mu_);
 };
 
 // The directory as the records use cases ask it: each school's zone and who is on its staff. Any
@@ -89,6 +93,9 @@ class RecordsDirectory final : public Directory {
  public:
   void AddSchool(const std::string& school_id, absl::TimeZone tz);
   void AddStaff(const std::string& school_id, const std::string& staff_id);
+  // The member's calendar (StaffTimeOf); a member without one is not asked about.
+  void SetCalendar(const std::string& school_id, const std::string& staff_id,
+                   std::shared_ptr<const calendar::Calendar> calendar);
 
   absl::StatusOr<absl::TimeZone> TimeZoneOf(const std::string& school_id) override;
   absl::Status CheckStaff(const std::string& school_id, const std::string& staff_id, absl::Time at) override;
@@ -105,6 +112,8 @@ class RecordsDirectory final : public Directory {
   mutable absl::Mutex mu_;
   std::map<std::string, absl::TimeZone> zones_ ABSL_GUARDED_BY(mu_);
   std::set<std::pair<std::string, std::string>> staff_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const calendar::Calendar>> calendars_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace parley::appointments::testing
