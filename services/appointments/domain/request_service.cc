@@ -15,6 +15,8 @@
 namespace parley::appointments {
 namespace {
 
+constexpr char kMeetingOfferedTemplate[] = "appointments.meeting_offered";
+
 // A write that lost a race is planned again on the request as it then stands, this many times.
 constexpr int kPlanAttempts = 3;
 
@@ -76,6 +78,22 @@ RequestWrite RequestService::WriteOf(const Change& change, const RequestEncoder&
                    {"due_time", Utc(s.due)}};
     if (!r.category.empty()) n.variables["category"] = r.category;
     n.not_before = StoredPrecision(s.earliest);
+    w.notices.push_back(std::move(n));
+  }
+  // The guardian hears that times are on offer (their app shows them).
+  for (const RequestEvent& e : change.events) {
+    if (e.kind != RequestEventKind::kSlotsOffered) continue;
+    Notice n;
+    n.key = absl::StrCat("appointments/", r.school_id, "/meetingRequests/", r.id, "/", e.seq, "/meeting_offered/",
+                         r.guardian);
+    n.kind = "meeting_offered";
+    n.school_id = r.school_id;
+    n.subject = absl::StrCat("meetingRequests/", r.id);
+    n.template_key = kMeetingOfferedTemplate;
+    n.guardian_ids = {r.guardian};
+    n.pupil_ids = r.pupils;
+    n.variables = {{"meeting_request", absl::StrCat("schools/", r.school_id, "/meetingRequests/", r.id)}};
+    n.not_before = e.at;
     w.notices.push_back(std::move(n));
   }
   return w;

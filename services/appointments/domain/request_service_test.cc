@@ -207,6 +207,12 @@ TEST_F(RequestServiceTest, APartTimeTeacherIsOfferedOnlyOnTheirOwnDays) {
   const MeetingRequest r = Get(id);
   EXPECT_EQ(r.state, RequestState::kOffered);
   EXPECT_EQ(r.answer->state, ClockState::kMet);
+  // The guardian is told times are on offer.
+  const std::vector<Notice> outbox = store_.outbox();
+  ASSERT_THAT(outbox, SizeIs(1));
+  EXPECT_EQ(outbox[0].template_key, "appointments.meeting_offered");
+  EXPECT_THAT(outbox[0].guardian_ids, ElementsAre("g-1"));
+  EXPECT_THAT(outbox[0].staff_ids, IsEmpty());
   // The answer's timer is gone; the hold's runs on.
   EXPECT_EQ(store_.timers().count(RequestTimerKey(kSchool, id, ClockKind::kAnswer)), 0u);
   EXPECT_EQ(store_.timers().count(RequestTimerKey(kSchool, id, ClockKind::kHold)), 1u);
