@@ -622,6 +622,8 @@ absl::Status Ctl::SettingsRetention(const RetentionOptions& opts) {
   av1::UpdateAppointmentSettingsRequest req;
   av1::AppointmentSettings* s = req.mutable_settings();
   s->set_name(get.name());
+  // The settings as read: a change made in between is ABORTED rather than overwritten.
+  s->set_etag(current.etag());
   for (const av1::RetentionRule& r : current.retention()) {
     if (r.record_type() != opts.record_type) *s->add_retention() = r;
   }

@@ -3069,7 +3069,30 @@ class FakeAppointments final : public av1::AppointmentsService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status GetAppointmentSettings(grpc::ServerContext*, const av1::GetAppointmentSettingsRequest* req,
+                                      av1::AppointmentSettings* resp) override {
+    calls.push_back("GetAppointmentSettings");
+    resp->set_name(req->name());
+    resp->set_etag("\"5\"");
+    av1::RetentionRule* r = resp->add_retention();
+    r->set_record_type("send_review");
+    r->set_years(6);
+    r->set_until_pupil_age(25);
+    r = resp->add_retention();
+    r->set_record_type("parent_meeting");
+    r->set_years(1);
+    return grpc::Status::OK;
+  }
+  grpc::Status UpdateAppointmentSettings(grpc::ServerContext*, const av1::UpdateAppointmentSettingsRequest* req,
+                                         av1::AppointmentSettings* resp) override {
+    calls.push_back("UpdateAppointmentSettings");
+    last_settings = *req;
+    *resp = req->settings();
+    return grpc::Status::OK;
+  }
+
   std::vector<std::string> calls;
+  av1::UpdateAppointmentSettingsRequest last_settings;
   av1::CreateMeetingRequestRequest last_create;
   av1::OfferTimesRequest last_offer;
   av1::AcceptTimeRequest last_accept;
@@ -3325,6 +3348,27 @@ TEST_F(AppointmentsCommandsTest, MistakesAreUsageErrorsBeforeAnyCall) {
     EXPECT_TRUE(IsUsageError(Run(args))) << absl::StrJoin(args, " ");
   }
   EXPECT_TRUE(appointments_.calls.empty()) << absl::StrJoin(appointments_.calls, ", ");
+}
+
+TEST_F(AppointmentsCommandsTest, RetentionReplacesOneRuleKeepsTheOthersAndSendsTheEtagRead) {
+  ASSERT_TRUE(Run({"meetings", "settings", "retention", "st-marys", "--record-type", "parent_meeting", "--years", "6",
+                   "--text", "IRMS"})
+                  .ok())
+      << err_.str();
+  EXPECT_THAT(appointments_.calls, ElementsAre("GetAppointmentSettings", "UpdateAppointmentSettings"));
+  const av1::UpdateAppointmentSettingsRequest& req = appointments_.last_settings;
+  EXPECT_EQ(req.settings().name(), "schools/st-marys/appointmentSettings");
+  EXPECT_EQ(req.settings().etag(), "\"5\"");
+  EXPECT_THAT(req.update_mask().paths(), ElementsAre("retention"));
+  ASSERT_EQ(req.settings().retention_size(), 2);
+  EXPECT_EQ(req.settings().retention(0).record_type(), "send_review");
+  EXPECT_EQ(req.settings().retention(0).until_pupil_age(), 25);
+  EXPECT_EQ(req.settings().retention(1).record_type(), "parent_meeting");
+  EXPECT_EQ(req.settings().retention(1).years(), 6);
+  EXPECT_FALSE(req.request_id().empty());
+  EXPECT_THAT(out_.str(), HasSubstr("6 years after the meeting"));
+  EXPECT_TRUE(
+      IsUsageError(Run({"meetings", "settings", "retention", "st-marys", "--record-type", "x", "--years", "0"})));
 }
 
 TEST_F(AppointmentsCommandsTest, ServerErrorsKeepCodeAndReason) {
