@@ -133,9 +133,9 @@ APPOINTMENTS = {
         "free at {{start_time}}. It is held for you until {{hold_expire_time}}: confirm it in the app before then "
         "or it goes to the next family waiting."),
     "appointments.meeting_offered": (
-        [], "{{school_name}} has offered times to meet",
+        ["meeting_request"], "{{school_name}} has offered times to meet",
         "Dear {{recipient_name}},\n\n{{school_name}} has offered times for the meeting you asked for about "
-        "{{pupil_names}}. Please choose one in the app, or suggest others."),
+        "{{pupil_names}} (reference {{meeting_request}}). Please choose one in the app, or suggest others."),
     "appointments.booking_cancelled": (
         ["booking", "time"], "Your meeting with {{school_name}} has been cancelled",
         "Dear {{recipient_name}},\n\nYour meeting about {{pupil_names}} on {{time}} has been cancelled (reference "
