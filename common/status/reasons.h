@@ -97,6 +97,8 @@ inline constexpr char kNoteNotFound[] = "NOTE_NOT_FOUND";
 inline constexpr char kInterpreterNotFound[] = "INTERPRETER_NOT_FOUND";
 // appointments: the member of staff has no exception for that date.
 inline constexpr char kAvailabilityExceptionNotFound[] = "AVAILABILITY_EXCEPTION_NOT_FOUND";
+inline constexpr char kEveningNotFound[] = "EVENING_NOT_FOUND";             // appointments: no such parents' evening
+inline constexpr char kWaitingEntryNotFound[] = "WAITING_ENTRY_NOT_FOUND";  // appointments
 
 // ---- what is there already (ALREADY_EXISTS) --------------------------------------------------
 inline constexpr char kSchoolExists[] = "SCHOOL_EXISTS";
@@ -109,6 +111,9 @@ inline constexpr char kTemplateExists[] = "TEMPLATE_EXISTS";
 // appointments: the meeting request id is taken.
 inline constexpr char kMeetingRequestExists[] = "MEETING_REQUEST_EXISTS";
 inline constexpr char kBookingExists[] = "BOOKING_EXISTS";  // appointments: the booking id is taken
+// appointments: the guardian already waits for that teacher about that pupil.
+inline constexpr char kWaitingEntryExists[] = "WAITING_ENTRY_EXISTS";
+inline constexpr char kEveningExists[] = "EVENING_EXISTS";  // appointments: the evening id is taken
 inline constexpr char kDuplicate[] = "DUPLICATE";           // a unique key is taken
 // appointments: the member of staff already has an exception for that date.
 inline constexpr char kAvailabilityExceptionExists[] = "AVAILABILITY_EXCEPTION_EXISTS";
@@ -131,6 +136,15 @@ inline constexpr char kNoSchedule[] = "NO_SCHEDULE";
 // appointments: a held, no-show or missed call recorded before the booked slot starts.
 inline constexpr char kMeetingNotStarted[] = "MEETING_NOT_STARTED";
 inline constexpr char kNotACall[] = "NOT_A_CALL";  // appointments: a call-only action on a meeting request
+// appointments: booking for the parents' evening opens at a set instant that has not come.
+inline constexpr char kWindowNotOpen[] = "WINDOW_NOT_OPEN";
+inline constexpr char kBookingClosed[] = "BOOKING_CLOSED";  // appointments: the evening's booking window closed
+// appointments: past the evening's per-guardian limit, or a second meeting about one pupil with one teacher.
+inline constexpr char kBookingLimitReached[] = "BOOKING_LIMIT_REACHED";
+// appointments: one booking per household, and the pupil's other guardian booked that teacher.
+inline constexpr char kHouseholdBooked[] = "HOUSEHOLD_BOOKED";
+// appointments: no interpreter of the language is free at the times asked.
+inline constexpr char kNoInterpreter[] = "NO_INTERPRETER";
 inline constexpr char kCourtOrderExcludes[] = "COURT_ORDER_EXCLUDES";  // a court order removes the guardian's contact
 inline constexpr char kConstraintViolation[] = "CONSTRAINT_VIOLATION";
 inline constexpr char kReferenceViolation[] = "REFERENCE_VIOLATION";
