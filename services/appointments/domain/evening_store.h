@@ -33,9 +33,9 @@ struct ParentsEvening {
   std::string school_id;
   std::string title;  // "Year 7 parents' evening"
   EveningGrid grid;
-  std::vector<int> year_groups;  // empty: every year group
-  absl::Time opens_at;           // booking opens at this instant
-  absl::Time closes_at;          // and closes at this one (at the latest when the evening starts)
+  std::vector<int> year_groups;                       // empty: every year group
+  absl::Time opens_at;                                // booking opens at this instant
+  absl::Time closes_at;                               // and closes at this one (at the latest when the evening starts)
   absl::Duration hold_length = absl::ZeroDuration();  // zero: the school's setting
   int max_per_guardian = 0;                           // 0: no limit beyond one per pupil and teacher
   HouseholdRule household_rule = HouseholdRule::kOnePerHousehold;  // the school's default
@@ -58,8 +58,8 @@ struct WaitingEntry {
   std::string staff_id;
   std::string guardian_id;
   std::string pupil_id;
-  int64_t sequence = 0;  // output: order of joining (the line's order)
-  int position = 0;      // output: 1 for the first in the teacher's line
+  int64_t sequence = 0;            // output: order of joining (the line's order)
+  int position = 0;                // output: 1 for the first in the teacher's line
   std::string offered_booking_id;  // output: empty until a slot is offered
   absl::Time create_time;          // output
 };

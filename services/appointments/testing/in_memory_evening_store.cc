@@ -58,8 +58,8 @@ absl::StatusOr<std::vector<ParentsEvening>> InMemoryEveningStore::List(const std
 
 absl::StatusOr<ParentsEvening> InMemoryEveningStore::Cancel(const RequestKey& key, const std::string& school_id,
                                                             const std::string& id, const std::string& why,
-                                                            const std::string& etag,
-                                                            const std::vector<Notice>& notices, absl::Time now) {
+                                                            const std::string& etag, const std::vector<Notice>& notices,
+                                                            absl::Time now) {
   absl::MutexLock lock(&mu_);
   auto done = done_.find(KeyOf(key));
   if (done != done_.end()) {
@@ -194,8 +194,9 @@ absl::StatusOr<HouseholdChoice> InMemoryEveningStore::SetHouseholdChoice(const R
   return c;
 }
 
-absl::StatusOr<std::optional<HouseholdChoice>> InMemoryEveningStore::GetHouseholdChoice(
-    const std::string& school_id, const std::string& evening_id, const std::string& pupil_id) {
+absl::StatusOr<std::optional<HouseholdChoice>> InMemoryEveningStore::GetHouseholdChoice(const std::string& school_id,
+                                                                                        const std::string& evening_id,
+                                                                                        const std::string& pupil_id) {
   absl::MutexLock lock(&mu_);
   auto it = choices_.find(std::make_tuple(school_id, evening_id, pupil_id));
   if (it == choices_.end()) return std::optional<HouseholdChoice>();
@@ -376,8 +377,9 @@ absl::StatusOr<std::vector<Booking>> InMemoryEveningBookingStore::ListEveningBoo
   for (const auto& [k, b] : bookings_) {
     if (b.school_id == school_id && b.evening_id == evening_id) out.push_back(b);
   }
-  std::sort(out.begin(), out.end(),
-            [](const Booking& a, const Booking& b) { return std::tie(a.during.start, a.id) < std::tie(b.during.start, b.id); });
+  std::sort(out.begin(), out.end(), [](const Booking& a, const Booking& b) {
+    return std::tie(a.during.start, a.id) < std::tie(b.during.start, b.id);
+  });
   return out;
 }
 
@@ -472,7 +474,7 @@ absl::StatusOr<std::vector<AvailabilityException>> FakeEveningSettings::Exceptio
 }
 
 absl::StatusOr<std::vector<Interpreter>> FakeEveningSettings::InterpretersFor(const std::string& school_id,
-                                                                             const std::string& language) {
+                                                                              const std::string& language) {
   std::vector<Interpreter> out;
   for (const Interpreter& i : interpreters) {
     if (i.school_id == school_id && std::find(i.languages.begin(), i.languages.end(), language) != i.languages.end()) {

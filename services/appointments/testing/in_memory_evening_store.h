@@ -34,8 +34,7 @@ class InMemoryEveningStore final : public EveningStore {
                                 const std::string& entry_id) override;
   absl::StatusOr<WaitingEntry> GetWaitingEntry(const std::string& school_id, const std::string& evening_id,
                                                const std::string& entry_id) override;
-  absl::StatusOr<std::vector<WaitingEntry>> ListWaitingList(const std::string& school_id,
-                                                            const std::string& evening_id,
+  absl::StatusOr<std::vector<WaitingEntry>> ListWaitingList(const std::string& school_id, const std::string& evening_id,
                                                             const std::string& staff_id) override;
   absl::StatusOr<WaitingEntry> RecordOffer(const std::string& school_id, const std::string& evening_id,
                                            const std::string& entry_id, const std::string& booking_id,
