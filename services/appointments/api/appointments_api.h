@@ -63,6 +63,29 @@ class AppointmentsApi final : public v1::AppointmentsService::Service {
   // --- end requests ---
 
   // --- evenings (api/evening_api.cc) ---
+  grpc::Status CreateParentsEvening(grpc::ServerContext* ctx, const v1::CreateParentsEveningRequest* req,
+                                    v1::ParentsEvening* resp) override;
+  grpc::Status GetParentsEvening(grpc::ServerContext* ctx, const v1::GetParentsEveningRequest* req,
+                                 v1::ParentsEvening* resp) override;
+  grpc::Status ListParentsEvenings(grpc::ServerContext* ctx, const v1::ListParentsEveningsRequest* req,
+                                   v1::ListParentsEveningsResponse* resp) override;
+  grpc::Status CancelParentsEvening(grpc::ServerContext* ctx, const v1::CancelParentsEveningRequest* req,
+                                    v1::ParentsEvening* resp) override;
+  grpc::Status ListEveningSlots(grpc::ServerContext* ctx, const v1::ListEveningSlotsRequest* req,
+                                v1::ListEveningSlotsResponse* resp) override;
+  grpc::Status HoldEveningSlots(grpc::ServerContext* ctx, const v1::HoldEveningSlotsRequest* req,
+                                v1::HoldEveningSlotsResponse* resp) override;
+  grpc::Status ProposeEveningSchedule(grpc::ServerContext* ctx, const v1::ProposeEveningScheduleRequest* req,
+                                      v1::HoldEveningSlotsResponse* resp) override;
+  grpc::Status JoinWaitingList(grpc::ServerContext* ctx, const v1::JoinWaitingListRequest* req,
+                               v1::WaitingListEntry* resp) override;
+  grpc::Status LeaveWaitingList(grpc::ServerContext* ctx, const v1::LeaveWaitingListRequest* req,
+                                google::protobuf::Empty* resp) override;
+  grpc::Status ListWaitingList(grpc::ServerContext* ctx, const v1::ListWaitingListRequest* req,
+                               v1::ListWaitingListResponse* resp) override;
+  grpc::Status SetHouseholdChoice(grpc::ServerContext* ctx, const v1::SetHouseholdChoiceRequest* req,
+                                  v1::HouseholdChoice* resp) override;
+  grpc::Status GetTimetable(grpc::ServerContext* ctx, const v1::GetTimetableRequest* req, v1::Timetable* resp) override;
 
   // --- end evenings ---
 

@@ -126,6 +126,9 @@ class EveningService final : public EveningBookingEvents {
   // freed slot is offered even if the cancel that freed it (or a lapsed hold) told nobody.
   absl::StatusOr<int> SweepWaitingLists();
 
+  // The service's clock: what "open" and "free" are judged against.
+  absl::Time Now() const { return clock_->Now(); }
+
   absl::Status EveningBookingsConfirmed(const std::vector<Booking>& confirmed) override;
   absl::Status EveningBookingCancelled(const Booking& cancelled) override;
 
