@@ -13,16 +13,20 @@ namespace parley::e2e {
 absl::StatusOr<std::unique_ptr<TrustUnderTest>> TrustUnderTest::Start(const TrustOptions& options) {
   const bool conduct = !options.conduct_binary.empty();
   const bool escalation = !options.escalation_binary.empty();
+  const bool appointments = !options.appointments_binary.empty();
   if (escalation && !conduct) return absl::InvalidArgumentError("escalation needs conduct");
+  if (appointments && !conduct) return absl::InvalidArgumentError("appointments needs conduct");
   if (conduct && options.redis_addr.empty()) {
-    return absl::InvalidArgumentError("conduct and escalation need a Redis address");
+    return absl::InvalidArgumentError("conduct, escalation and appointments need a Redis address");
   }
   std::unique_ptr<TrustUnderTest> trust(new TrustUnderTest);
   const bool notifications = !options.notifications_binary.empty();
-  for (Service s : {Service::kContacts, Service::kConduct, Service::kEscalation, Service::kNotifications}) {
+  for (Service s :
+       {Service::kContacts, Service::kConduct, Service::kEscalation, Service::kNotifications, Service::kAppointments}) {
     if (s == Service::kConduct && !conduct) continue;
     if (s == Service::kEscalation && !escalation) continue;
     if (s == Service::kNotifications && !notifications) continue;
+    if (s == Service::kAppointments && !appointments) continue;
     absl::StatusOr<parley::testing::TestDatabase> db = parley::testing::TestDatabase::CreateOrError();
     if (!db.ok()) return db.status();
     trust->db_[Index(s)] = std::move(*db);
@@ -45,7 +49,8 @@ absl::StatusOr<std::unique_ptr<TrustUnderTest>> TrustUnderTest::Start(const Trus
     absl::Status imported = ImportDemoTrust(trust->Port(Service::kContacts), options.trust_json, admin);
     if (!imported.ok()) return imported;
   }
-  // The other services call contacts (and escalation calls conduct) as the services' identity.
+  // The other services call contacts (and escalation and appointments call conduct) as the services'
+  // identity.
   std::map<std::string, std::string> backend = common;
   backend["PARLEY_SERVICE_KEY"] = service_key;
   backend["PARLEY_CONTACTS_ADDR"] = absl::StrCat("127.0.0.1:", trust->Port(Service::kContacts));
@@ -58,11 +63,16 @@ absl::StatusOr<std::unique_ptr<TrustUnderTest>> TrustUnderTest::Start(const Trus
   backend["PARLEY_REDIS_ADDR"] = options.redis_addr;
   started = trust->StartService(Service::kConduct, options.conduct_binary, backend, options);
   if (!started.ok()) return started;
-  if (!escalation) return trust;
 
   backend["PARLEY_CONDUCT_ADDR"] = absl::StrCat("127.0.0.1:", trust->Port(Service::kConduct));
-  started = trust->StartService(Service::kEscalation, options.escalation_binary, backend, options);
-  if (!started.ok()) return started;
+  if (escalation) {
+    started = trust->StartService(Service::kEscalation, options.escalation_binary, backend, options);
+    if (!started.ok()) return started;
+  }
+  if (appointments) {
+    started = trust->StartService(Service::kAppointments, options.appointments_binary, backend, options);
+    if (!started.ok()) return started;
+  }
   return trust;
 }
 

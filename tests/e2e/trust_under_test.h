@@ -11,6 +11,8 @@
 //     outbox relays then hand their notices to it (PARLEY_NOTIFICATIONS_ADDR); its SMTP server and
 //     gateways come from the suite's extra environment (the suite starts its own sinks);
 //   - escalation: the same plus conduct's address, when given its binary (conduct's too);
+//   - appointments: the same as escalation (contacts' replica feed, conduct's gate, notifications'
+//     relay when notifications runs), when given its binary (conduct's too), after escalation;
 // each service with the suite's extra environment on top (ServiceEnv underneath all of it).
 // It owns the databases, keys, processes and the users' signer; destroying it kills the services
 // before dropping their databases. It then offers tokens (Mint), ports, channels, and the
@@ -48,7 +50,7 @@
 
 namespace parley::e2e {
 
-enum class Service { kContacts = 0, kConduct = 1, kEscalation = 2, kNotifications = 3 };
+enum class Service { kContacts = 0, kConduct = 1, kEscalation = 2, kNotifications = 3, kAppointments = 4 };
 
 struct TrustOptions {
   TrustOptions(std::string name, std::string trust_json, std::string contacts_binary, std::string conduct_binary = "",
@@ -69,9 +71,10 @@ struct TrustOptions {
   std::string contacts_binary;
   std::string conduct_binary;
   std::string escalation_binary;
-  // Started when given (see above).
+  // Started when given (see above); appointments asks conduct's gate, so it needs conduct's binary.
   std::string notifications_binary;
-  // The Redis server conduct and escalation use ("host:port"); StartForSuite fills it from
+  std::string appointments_binary;
+  // The Redis server conduct, escalation and appointments use ("host:port"); StartForSuite fills it from
   // $PARLEY_TEST_REDIS_ADDR when empty.
   std::string redis_addr;
   std::string admin_subject = "e2e";
@@ -111,7 +114,7 @@ class TrustUnderTest {
   const auth::testing::KeyPair& user_keys() const { return user_keys_; }
 
  private:
-  static constexpr int kServices = 4;
+  static constexpr int kServices = 5;
   static int Index(Service service) { return static_cast<int>(service); }
 
   TrustUnderTest() = default;
