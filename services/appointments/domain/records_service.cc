@@ -347,6 +347,13 @@ absl::StatusOr<SchoolStats> RecordsService::Stats(const std::string& school_id, 
     if (!time.ok() || time->calendar == nullptr) continue;
     days.push_back(WorkingDaysBetween(*time->calendar, m.received, m.meeting));
   }
+  // Slots offered: every teacher's grid of every evening held in the period (the grid rules of
+  // domain/evening.h, breaks and windows included).
+  int64_t offered = 0;
+  for (const EveningGrid& grid : stats.evenings) {
+    for (const EveningTeacher& t : grid.teachers) offered += static_cast<int64_t>(TeacherSlots(grid, t).size());
+  }
+  stats.evening_slots_offered = offered;
   if (!days.empty()) {
     std::sort(days.begin(), days.end());
     const size_t mid = days.size() / 2;

@@ -300,6 +300,22 @@ TEST_F(RecordsServiceTest, TheMedianWorkingDaysToAMeetingOnTheOwnersCalendar) {
   EXPECT_EQ(WorkingDaysBetween(*calendar, LondonTime(2025, 11, 10, 9, 0), LondonTime(2025, 11, 14, 15, 45)), 4);
 }
 
+TEST_F(RecordsServiceTest, EveningSlotsOfferedAreEveryTeachersGrid) {
+  // 16:00-19:00, 10-minute slots: one teacher all evening with a 17:30-17:45 break (9 before it,
+  // 7 after: 16), one from 17:00 to 18:05 (6, the seventh would run past their window).
+  EveningGrid grid;
+  grid.span = Interval{LondonTime(2026, 11, 12, 16, 0), LondonTime(2026, 11, 12, 19, 0)};
+  grid.slot_length = absl::Minutes(10);
+  grid.teachers = {
+      EveningTeacher{"t-okafor", grid.span, {{LondonTime(2026, 11, 12, 17, 30), LondonTime(2026, 11, 12, 17, 45)}}, ""},
+      EveningTeacher{"t-patel", {LondonTime(2026, 11, 12, 17, 0), LondonTime(2026, 11, 12, 18, 5)}, {}, ""}};
+  store_.AddEvening(kSchool, grid);
+  const SchoolStats s = *service_.Stats(kSchool, LondonTime(2026, 11, 1, 0, 0), LondonTime(2026, 12, 1, 0, 0));
+  EXPECT_EQ(s.evening_slots_offered, 16 + 6);
+  EXPECT_EQ(service_.Stats(kSchool, LondonTime(2026, 12, 1, 0, 0), LondonTime(2027, 1, 1, 0, 0))->evening_slots_offered,
+            0);
+}
+
 TEST_F(RecordsServiceTest, InterpretersSpeakLowerCaseLanguagesAndABookedOneStays) {
   absl::StatusOr<Interpreter> anna =
       service_.CreateInterpreter(Key("CreateInterpreter"), kSchool, "Anna Nowak", {"PL", "ru", "pl"});

@@ -17,6 +17,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "common/request/request_key.h"
+#include "services/appointments/domain/evening.h"
 #include "services/appointments/domain/settings.h"
 
 namespace parley::appointments {
@@ -74,7 +75,8 @@ struct SchoolStats {
   std::optional<int64_t> requests, answered_in_time, answer_clocks, held_in_time, hold_clocks;
   std::optional<double> median_working_days_to_meeting;  // the service's, from `to_meeting`
   std::vector<RequestToMeeting> to_meeting;
-  std::optional<int64_t> evening_slots_offered;
+  std::optional<int64_t> evening_slots_offered;  // the service's, from `evenings`
+  std::vector<EveningGrid> evenings;             // the grids of the evenings held in the period
   int64_t evening_slots_booked = 0;
   int64_t evening_guardians = 0;
   int64_t no_shows = 0;

@@ -12,6 +12,7 @@
 #include "common/status/reason.h"
 #include "common/status/reasons.h"
 #include "common/status/status_macros.h"
+#include "nlohmann/json.hpp"
 #include "pqxx/pqxx"
 #include "services/appointments/domain/meeting_request.h"
 
@@ -184,6 +185,32 @@ absl::StatusOr<MeetingNote> LoadNote(pqxx::work& txn, const std::string& school_
       school_id, booking_id, id);
   if (r.empty()) return NoteNotFound(id);
   return NoteFrom(r[0]);
+}
+
+// An evening's teachers as the evenings store writes them: [{"staff", "start", "end" (µs),
+// "breaks": [[µs, µs], ...], "room"}].
+absl::StatusOr<std::vector<EveningTeacher>> TeachersFrom(const std::string& text) {
+  const nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_array()) return Internal(reason::kInternal, "an evening's teachers could not be read");
+  std::vector<EveningTeacher> out;
+  for (const nlohmann::json& t : j) {
+    if (!t.is_object() || !t.contains("staff") || !t.contains("start") || !t.contains("end")) {
+      return Internal(reason::kInternal, "an evening's teachers could not be read");
+    }
+    EveningTeacher teacher;
+    teacher.staff_id = t.at("staff").get<std::string>();
+    teacher.window =
+        Interval{absl::FromUnixMicros(t.at("start").get<int64_t>()), absl::FromUnixMicros(t.at("end").get<int64_t>())};
+    if (t.contains("breaks")) {
+      for (const nlohmann::json& b : t.at("breaks")) {
+        teacher.breaks.push_back(
+            Interval{absl::FromUnixMicros(b.at(0).get<int64_t>()), absl::FromUnixMicros(b.at(1).get<int64_t>())});
+      }
+    }
+    if (t.contains("room")) teacher.room = t.at("room").get<std::string>();
+    out.push_back(std::move(teacher));
+  }
+  return out;
 }
 
 // A read-only transaction returning one value.
@@ -550,6 +577,20 @@ absl::StatusOr<SchoolStats> PgRecordsStore::Stats(const std::string& school_id, 
              school_id, TimeParam(start), TimeParam(end), static_cast<int>(RequestState::kHeld),
              static_cast<int>(RequestState::kNoShow))) {
       s.to_meeting.push_back(RequestToMeeting{m[0].c_str(), TimeAt(m[1]), TimeAt(m[2])});
+    }
+
+    // Parents' evenings (migration 0004) held in the period and not cancelled: their grids.
+    for (const pqxx::row& e : txn.exec_params(
+             absl::StrCat("SELECT ", Micros("starts_at"), ", ", Micros("ends_at"),
+                          ", slot_length_seconds, teachers::text FROM parents_evenings WHERE school_id = $1 AND "
+                          "state = 'scheduled' AND starts_at >= $2::timestamptz AND starts_at < $3::timestamptz "
+                          "ORDER BY id"),
+             school_id, TimeParam(start), TimeParam(end))) {
+      EveningGrid grid;
+      grid.span = Interval{TimeAt(e[0]), TimeAt(e[1])};
+      grid.slot_length = absl::Seconds(e[2].as<int64_t>());
+      PARLEY_ASSIGN_OR_RETURN(grid.teachers, TeachersFrom(e[3].c_str()));
+      s.evenings.push_back(std::move(grid));
     }
     return s;
   });

@@ -344,5 +344,42 @@ TEST_F(PgRecordsStoreTest, StatsCountNoShowsInterpretersAndEveningGuardians) {
   EXPECT_EQ(s->to_meeting[0].meeting, kNow - absl::Hours(3));
 }
 
+TEST_F(PgRecordsStoreTest, StatsReadTheGridsOfTheEveningsHeldInThePeriod) {
+  const int64_t six = absl::ToUnixMicros(kNow + absl::Hours(2));
+  const int64_t nine = absl::ToUnixMicros(kNow + absl::Hours(5));
+  {
+    pqxx::connection c(db_->dsn());
+    pqxx::work w(c);
+    const std::string teachers =
+        absl::StrFormat(R"([{"staff": "t-okafor", "start": %d, "end": %d, "breaks": [[%d, %d]], "room": "B12"},)"
+                        R"( {"staff": "t-patel", "start": %d, "end": %d, "breaks": [], "room": ""}])",
+                        six, nine, six + 3600000000LL, six + 4200000000LL, six, six + 3600000000LL);
+    for (const auto& [id, state] :
+         std::vector<std::pair<std::string, std::string>>{{"ev-1", "scheduled"}, {"ev-cancelled", "cancelled"}}) {
+      w.exec_params(
+          "INSERT INTO parents_evenings (school_id, id, title, starts_at, ends_at, slot_length_seconds, "
+          "interpreted_length_seconds, teachers, opens_at, closes_at, household_rule, state, created_by, create_time, "
+          "update_time) VALUES ('st-marys', $1, 'Year 4', to_timestamp($2::bigint / 1e6), to_timestamp($3::bigint / "
+          "1e6), 600, 1200, $4::jsonb, to_timestamp($2::bigint / 1e6) - interval '7 days', "
+          "to_timestamp($2::bigint / 1e6) - interval '1 day', 'one_each', $5, 'o', "
+          "now(), now())",
+          id, six, nine, teachers, state);
+    }
+    w.commit();
+  }
+  absl::StatusOr<SchoolStats> s = store_->Stats(kSchool, kNow, kNow + absl::Hours(24));
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_THAT(s->evenings, SizeIs(1));
+  const EveningGrid& grid = s->evenings[0];
+  EXPECT_EQ(grid.slot_length, absl::Minutes(10));
+  ASSERT_THAT(grid.teachers, SizeIs(2));
+  EXPECT_EQ(grid.teachers[0].staff_id, "t-okafor");
+  ASSERT_THAT(grid.teachers[0].breaks, SizeIs(1));
+  EXPECT_EQ(grid.teachers[0].breaks[0].start, kNow + absl::Hours(3));
+  EXPECT_EQ(grid.teachers[0].room, "B12");
+  EXPECT_EQ(grid.teachers[1].window.end, kNow + absl::Hours(3));
+  EXPECT_THAT(store_->Stats(kSchool, kNow + absl::Hours(24), kNow + absl::Hours(48))->evenings, IsEmpty());
+}
+
 }  // namespace
 }  // namespace parley::appointments

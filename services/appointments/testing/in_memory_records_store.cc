@@ -30,6 +30,11 @@ void InMemoryRecordsStore::AddRequestToMeeting(const std::string& school_id, con
   requests_to_meeting_.emplace_back(school_id, request);
 }
 
+void InMemoryRecordsStore::AddEvening(const std::string& school_id, const EveningGrid& grid) {
+  absl::MutexLock lock(&mu_);
+  evenings_.emplace_back(school_id, grid);
+}
+
 std::vector<NoteDisposal> InMemoryRecordsStore::disposals() const {
   absl::MutexLock lock(&mu_);
   return disposals_;
@@ -310,6 +315,9 @@ absl::StatusOr<SchoolStats> InMemoryRecordsStore::Stats(const std::string& schoo
   SchoolStats s;
   for (const auto& [school, r] : requests_to_meeting_) {
     if (school == school_id && r.received >= start && r.received < end) s.to_meeting.push_back(r);
+  }
+  for (const auto& [school, grid] : evenings_) {
+    if (school == school_id && grid.span.start >= start && grid.span.start < end) s.evenings.push_back(grid);
   }
   for (const auto& [k, b] : bookings_) {
     if (k.first != school_id || b.subject.starts_at < start || b.subject.starts_at >= end) continue;

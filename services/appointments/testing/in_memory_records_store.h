@@ -29,6 +29,8 @@ class InMemoryRecordsStore final : public RecordsStore {
   std::vector<NoteDisposal> disposals() const;
   // A meeting request that led to a meeting, standing for the meeting_requests table.
   void AddRequestToMeeting(const std::string& school_id, const RequestToMeeting& request);
+  // A parents' evening held then, standing for the parents_evenings table.
+  void AddEvening(const std::string& school_id, const EveningGrid& grid);
 
   absl::StatusOr<AppointmentSettings> Settings(const std::string& school_id) override;
   absl::StatusOr<std::vector<AvailabilityException>> Exceptions(const std::string& school_id,
@@ -85,6 +87,7 @@ class InMemoryRecordsStore final : public RecordsStore {
       ABSL_GUARDED_BY(mu_);
   std::vector<NoteDisposal> disposals_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, RequestToMeeting>> requests_to_meeting_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, EveningGrid>> evenings_ ABSL_GUARDED_BY(mu_);
 };
 
 // The directory as the records use cases ask it: each school's zone and who is on its staff. Any
