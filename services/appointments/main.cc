@@ -29,8 +29,16 @@
 #include "services/appointments/clients/grpc_gate.h"
 #include "services/appointments/clients/replica_directory.h"
 #include "services/appointments/config.h"
+#include "services/appointments/domain/booking_service.h"
+#include "services/appointments/domain/evening_service.h"
+#include "services/appointments/domain/records_service.h"
+#include "services/appointments/domain/request_rules.h"
+#include "services/appointments/domain/request_service.h"
 #include "services/appointments/migrations.h"
 #include "services/appointments/store/pg_booking_store.h"
+#include "services/appointments/store/pg_evening_store.h"
+#include "services/appointments/store/pg_records_store.h"
+#include "services/appointments/store/pg_request_store.h"
 
 namespace parley::appointments {
 namespace {
@@ -76,6 +84,9 @@ int Run(bool migrate_only) {
 
   const Clock& clock = RealClock::Get();
   PgBookingStore bookings_store(pool->get());
+  PgRecordsStore records_store(pool->get());
+  PgRequestStore requests_store(pool->get());
+  PgEveningStore evenings_store(pool->get());
   ConductGate gate(client::MakeChannel(config->conduct_address, config->tls), identity->get());
 
   server::Server server(bootstrap::ServerOptionsFor(*config, "appointments"));
@@ -95,10 +106,31 @@ int Run(bool migrate_only) {
   if (!timers.ok()) return Fail(timers.status());
   timer::Worker* worker = timers->get();
 
+  // The records store keeps the settings, exceptions and interpreters every slice reads.
+  RecordsService records(&records_store, &directory, &clock);
+  BookingService bookings(&bookings_store, &directory, &gate, &records_store, &clock);
+  // Accepting a request's time books it through the bookings slice (the gate applies); a booking's
+  // outcome moves its request on.
+  RequestService requests({.store = &requests_store,
+                           .directory = &directory,
+                           .settings = &records_store,
+                           .bookings = &bookings_store,
+                           .booker = &bookings,
+                           .clock = &clock});
+  bookings.SetRequestOutcomes(&requests);
+  EveningService evenings(&evenings_store, &bookings_store, &directory, &gate, &records_store, &clock);
+  bookings.SetEveningEvents(&evenings);
+  // The domain plans each clock's firing; the store applies it in the timer's transaction.
+  if (absl::Status s =
+          worker->Register(kRequestClockTimer, PgRequestStore::ClockTimerHandler(requests.ClockTimerPlan()));
+      !s.ok()) {
+    return Fail(s);
+  }
   Services services;
-  // (The slices' domain services are wired here as they land.)
-  (void)directory;
-  (void)gate;
+  services.requests = &requests;
+  services.evenings = &evenings;
+  services.records = &records;
+  services.bookings = &bookings;
 
   // Refuses to start unless Redis keeps keys (maxmemory-policy noeviction).
   if (absl::Status s = worker->Start(); !s.ok()) return Fail(s);
@@ -126,11 +158,19 @@ int Run(bool migrate_only) {
   // releases the rest so lists and figures show them lapsed.
   std::thread hold_sweeper = Every(config->hold_sweep_interval, stopping, "holds", [&]() -> absl::Status {
     absl::StatusOr<int64_t> released = bookings_store.SweepExpiredHolds(clock.Now(), 500);
-    return released.status();
+    if (!released.ok()) return released.status();
+    // Slots freed by lapsed holds and cancellations go to the first guardian waiting for them.
+    return evenings.SweepWaitingLists().status();
+  });
+  // Meeting notes past their retention date are disposed of (a legal hold keeps them), each
+  // disposal recorded.
+  std::thread retention_sweeper = Every(config->retention_sweep_interval, stopping, "retention", [&]() -> absl::Status {
+    return records.RunRetentionSweep(clock.Now(), 500).status();
   });
   server.Wait();
   stopping.Notify();
   hold_sweeper.join();
+  retention_sweeper.join();
   purger.Stop();
   if (*relay) (*relay)->Stop();
   worker->Stop();

@@ -537,6 +537,11 @@ absl::StatusOr<Booking> BookingService::CancelBooking(const RequestKey& key, con
     }
   }
   PARLEY_ASSIGN_OR_RETURN(Booking cancelled, store_->Update(key, before.etag, after, notices, now));
+  // A freed evening slot goes to the first guardian waiting for the teacher. Not in the cancel's
+  // transaction: if this fails, the waiting-list sweep offers the slot on its next round.
+  if (cancelled.evening_id && evening_events_ != nullptr) {
+    (void)evening_events_->EveningBookingCancelled(cancelled);
+  }
   if (!caller.guardian_id) {
     PARLEY_RETURN_IF_ERROR(
         TellRequest(key, cancelled, RequestOutcomes::Outcome::kCancelledBySchool, caller.actor, now));

@@ -27,6 +27,7 @@
 #include "services/appointments/domain/booking.h"
 #include "services/appointments/domain/booking_details_store.h"
 #include "services/appointments/domain/booking_ports.h"
+#include "services/appointments/domain/evening_events.h"
 #include "services/appointments/domain/peers.h"
 #include "services/appointments/domain/settings.h"
 
@@ -81,6 +82,9 @@ class BookingService final : public MeetingBooker {
   // The requests slice's use cases, told the outcome of a booking made for a meeting request.
   // Wired once by main.cc before serving (the two services know each other).
   void SetRequestOutcomes(RequestOutcomes* outcomes) { outcomes_ = outcomes; }
+  // The parents' evenings use cases, told of a cancelled evening slot so the first guardian waiting
+  // for that teacher is offered it. Wired once by main.cc; unset: the waiting-list sweep offers it.
+  void SetEveningEvents(EveningBookingEvents* events) { evening_events_ = events; }
 
   absl::StatusOr<Booking> CreateBooking(const RequestKey& key, const NewBooking& booking, const BookingCaller& caller);
   absl::StatusOr<Booking> GetBooking(const std::string& school_id, const std::string& id, const BookingCaller& caller);
@@ -140,6 +144,7 @@ class BookingService final : public MeetingBooker {
   SettingsSource* settings_;
   const Clock* clock_;
   RequestOutcomes* outcomes_ = nullptr;
+  EveningBookingEvents* evening_events_ = nullptr;
 };
 
 }  // namespace parley::appointments
