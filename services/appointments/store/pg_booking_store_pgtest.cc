@@ -79,6 +79,10 @@ class PgBookingStoreTest : public ::testing::Test {
     pg::PoolOptions opts;
     opts.dsn = db_->dsn();
     opts.size = 16;
+    // The rushes queue up to 200 threads on 16 connections: on a loaded machine a thread may wait
+    // longer than the production default for one. These tests are about what is written, not how
+    // fast, so a slow machine must not turn a wait into PG_POOL_EXHAUSTED.
+    opts.acquire_timeout = absl::Seconds(120);
     opts.application_name = "appointments_store_pgtest";
     auto pool = pg::Pool::Create(opts);
     ASSERT_TRUE(pool.ok()) << pool.status();
