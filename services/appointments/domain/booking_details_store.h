@@ -1,7 +1,7 @@
 // The store the bookings use cases need beyond BookingStore (domain/booking.h): writes that carry
 // the notices they cause (to the outbox, in the same transaction), changes to a booking after it is
 // made (attendees, the interpreter, cancellation, the outcome) guarded by its etag, and the school's
-// bookings listed by time. PgBookingStore implements both; testing/ fakes both.
+// bookings listed by time. The PostgreSQL store implements both; testing/ fakes both.
 #pragma once
 
 #include <optional>

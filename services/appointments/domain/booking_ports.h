@@ -22,8 +22,7 @@ class MeetingBooker {
   // conduct gate: a gate that refuses the meeting or its mode fails here and books nothing. The
   // booking names the request (Booking::meeting_request_id). Idempotent on `key`.
   virtual absl::StatusOr<Booking> BookForRequest(const RequestKey& key, const MeetingRequest& request,
-                                                 const MeetingSlot& slot, const std::string& actor,
-                                                 absl::Time now) = 0;
+                                                 const MeetingSlot& slot, const std::string& actor, absl::Time now) = 0;
   // Cancels the booking of a request its guardian cancelled or withdrew. Idempotent on `key`.
   virtual absl::Status CancelForRequest(const RequestKey& key, const std::string& school_id,
                                         const std::string& booking_id, const std::string& reason, absl::Time now) = 0;

@@ -35,7 +35,7 @@ struct AppointmentSettings {
 struct Interpreter {
   std::string id;
   std::string school_id;
-  std::string display_name;  // personal data: never logged
+  std::string display_name;            // personal data: never logged
   std::vector<std::string> languages;  // BCP 47, lower case
   std::string etag;
 };
