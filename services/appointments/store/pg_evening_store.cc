@@ -238,6 +238,10 @@ absl::StatusOr<WaitingEntry> PgEveningStore::JoinWaitingList(const RequestKey& k
   now = ToMicros(now);
   absl::StatusOr<pg::IdempotentOutcome> out =
       pg::RunIdempotent(*pool_, key, [&](pqxx::work& txn) -> absl::StatusOr<std::string> {
+        // One join at a time per teacher's line, so places are handed out in the order joins commit:
+        // without it, two joins committing out of sequence order were both told the same place.
+        txn.exec_params("SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2 || '/' || $3, 0))",
+                        entry.school_id, entry.evening_id, entry.staff_id);
         try {
           txn.exec_params(
               "INSERT INTO waiting_list (school_id, evening_id, id, staff_id, guardian_id, pupil_id, create_time) "

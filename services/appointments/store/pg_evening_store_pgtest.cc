@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -249,6 +250,37 @@ TEST_F(PgEveningStoreTest, WaitingListsHouseholdChoicesAndOffers) {
   ASSERT_TRUE(replaced.ok()) << replaced.status();
   EXPECT_EQ((*store_->GetHouseholdChoice(kSchool, e.id, "p1"))->rule, HouseholdRule::kOnePerHousehold);
   EXPECT_EQ((*store_->GetHouseholdChoice(kSchool, e.id, "p1"))->chosen_by, "ben");
+}
+
+TEST_F(PgEveningStoreTest, GuardiansJoiningOneLineAtOnceAreEachToldADifferentPlace) {
+  const ParentsEvening e = Evening();
+  constexpr int kJoiners = 24;
+  absl::Notification go;
+  std::vector<absl::StatusOr<WaitingEntry>> results(kJoiners);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kJoiners; ++i) {
+    threads.emplace_back([&, i] {
+      WaitingEntry w;
+      w.school_id = kSchool;
+      w.evening_id = e.id;
+      w.staff_id = "maths";
+      w.guardian_id = absl::StrCat("g", i);
+      w.pupil_id = absl::StrCat("p", i);
+      w.id = absl::StrCat("w-", i);
+      go.WaitForNotification();
+      results[i] = store_->JoinWaitingList(Key("Join"), w, clock_.Now());
+    });
+  }
+  go.Notify();
+  for (std::thread& t : threads) t.join();
+  std::set<int> places;
+  for (const absl::StatusOr<WaitingEntry>& r : results) {
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(places.insert(r->position).second) << "place " << r->position << " given twice";
+  }
+  ASSERT_EQ(places.size(), static_cast<size_t>(kJoiners));
+  EXPECT_EQ(*places.begin(), 1);
+  EXPECT_EQ(*places.rbegin(), kJoiners);
 }
 
 TEST_F(PgEveningStoreTest, GuardiansRacingForOneSlotLeaveExactlyOneWinner) {
