@@ -96,6 +96,7 @@ class Booker {
       result_.last_code = status.error_code();
       const bool overloaded = status.error_code() == grpc::StatusCode::UNAVAILABLE ||
                               status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+      if (!overloaded) ++result_.calls;
       if (!overloaded || result_.overloaded >= kMaxOverloaded) return status;
       ++result_.overloaded;
       absl::SleepFor(backoff * std::uniform_real_distribution<double>(0.5, 1.5)(random_));
@@ -296,7 +297,9 @@ std::vector<BookerResult> RunRush(const std::shared_ptr<grpc::Channel>& channel,
   for (size_t i = 0; i < families.size(); ++i) {
     threads.emplace_back([&, i] {
       go.WaitForNotification();
-      const absl::Duration wait = options.opens_at - absl::Now();
+      const absl::Time arrival =
+          options.opens_at + options.arrival_spread * static_cast<double>(i) / static_cast<double>(families.size());
+      const absl::Duration wait = arrival - absl::Now();
       if (wait > absl::ZeroDuration()) absl::SleepFor(wait);
       Booker booker(*stub, options, families[i], tokens[i], grid, options.seed + static_cast<uint32_t>(i));
       results[i] = booker.Run();

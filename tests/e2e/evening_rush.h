@@ -43,6 +43,7 @@ struct BookerResult {
   int slots_lost = 0;        // holds answered ABORTED SLOT_TAKEN
   int window_not_open = 0;   // holds answered WINDOW_NOT_OPEN (sent a moment early), tried again
   int overloaded = 0;        // calls answered UNAVAILABLE or RESOURCE_EXHAUSTED, sent again
+  int calls = 0;             // calls the service answered otherwise (the work it did for this booker)
   std::string booking;       // kConfirmed: the confirmed booking's name
   int waiting_position = 0;  // kWaitingList: the place in line
   grpc::StatusCode last_code = grpc::StatusCode::OK;
@@ -55,7 +56,9 @@ struct BookerResult {
 struct RushOptions {
   std::string evening;  // "schools/{school}/parentsEvenings/{id}"
   std::string school;   // "schools/{school}"
-  absl::Time opens_at;  // every booker starts at this instant
+  absl::Time opens_at;  // every booker starts at this instant…
+  // …or, when set, booker i of N at opens_at + i × arrival_spread / N (arrivals paced evenly).
+  absl::Duration arrival_spread = absl::ZeroDuration();
   // A guardian's token for `guardian` (called once per booker, before the release).
   std::function<std::string(const std::string& guardian)> token_for;
   absl::Duration call_deadline = absl::Seconds(120);
