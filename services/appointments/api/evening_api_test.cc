@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 #include "services/appointments/api/appointments_api.h"
 #include "services/appointments/domain/evening_service.h"
+#include "services/appointments/testing/in_memory_booking_store.h"
 #include "services/appointments/testing/in_memory_evening_store.h"
 
 namespace parley::appointments {
@@ -157,7 +158,7 @@ class EveningApiTest : public ::testing::Test {
 
   SimulatedClock clock_{kOpens - absl::Hours(1)};
   testing::InMemoryEveningStore evenings_;
-  testing::InMemoryEveningBookingStore bookings_;
+  testing::InMemoryBookingStore bookings_;
   testing::FakeEveningDirectory directory_;
   testing::FakeEveningGate gate_;
   testing::FakeEveningSettings settings_;
@@ -301,7 +302,7 @@ TEST_F(EveningApiTest, GuardiansHoldForThemselvesWhenTheWindowOpensAndALostRaceI
   EXPECT_EQ(o.reason, reason::kInvalidSlot) << o;
   o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), maths_);
   EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << o;  // a teacher books nobody
-  EXPECT_EQ(bookings_.hold_calls(), 0);
+  EXPECT_EQ(bookings_.hold_or_book_calls(), 0);
 
   v1::HoldEveningSlotsResponse held;
   o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), ann_, &held);

@@ -16,6 +16,7 @@
 #include "common/status/reasons.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/appointments/testing/in_memory_booking_store.h"
 #include "services/appointments/testing/in_memory_evening_store.h"
 
 namespace parley::appointments {
@@ -111,7 +112,7 @@ class EveningServiceTest : public ::testing::Test {
 
   SimulatedClock clock_;
   testing::InMemoryEveningStore evenings_;
-  testing::InMemoryEveningBookingStore bookings_;
+  testing::InMemoryBookingStore bookings_;
   testing::FakeEveningDirectory directory_;
   testing::FakeEveningGate gate_;
   testing::FakeEveningSettings settings_;
@@ -124,7 +125,7 @@ TEST_F(EveningServiceTest, BookingOpensAtItsInstantAndNotASecondBefore) {
   clock_.Set(kOpens - absl::Seconds(1));
   ExpectStatus(Hold(e, "ann", {{"p1", "maths", Span(16, 0, 16, 10)}}).status(), absl::StatusCode::kFailedPrecondition,
                reason::kWindowNotOpen);
-  EXPECT_EQ(bookings_.hold_calls(), 0);
+  EXPECT_EQ(bookings_.hold_or_book_calls(), 0);
   clock_.Set(kOpens);
   absl::StatusOr<std::vector<Booking>> held = Hold(e, "ann", {{"p1", "maths", Span(16, 0, 16, 10)}});
   ASSERT_TRUE(held.ok()) << held.status();
@@ -184,7 +185,7 @@ TEST_F(EveningServiceTest, OnlySlotsOfTheGridAndOnlyOwnChildren) {
                                "", Guardian("ann"))
                    .status(),
                absl::StatusCode::kPermissionDenied, reason::kWrongGuardian);
-  EXPECT_EQ(bookings_.hold_calls(), 0);
+  EXPECT_EQ(bookings_.hold_or_book_calls(), 0);
   // The office books for any guardian of the school.
   EXPECT_TRUE(service_
                   ->HoldSlots(Key("HoldEveningSlots"), kSchool, e.id, "ben", {{"p1", "maths", Span(16, 0, 16, 10)}}, "",
@@ -425,7 +426,7 @@ TEST_F(EveningServiceTest, TheGateCanRefuseAnEveningMeeting) {
                reason::kOffSiteOnly);
   ASSERT_FALSE(gate_.questions.empty());
   EXPECT_TRUE(gate_.questions.back().school_event);
-  EXPECT_EQ(bookings_.hold_calls(), 0);
+  EXPECT_EQ(bookings_.hold_or_book_calls(), 0);
 }
 
 TEST_F(EveningServiceTest, CancellingTheEveningFreesEveryBookingAndTellsTheGuardians) {

@@ -132,14 +132,16 @@ absl::StatusOr<std::vector<Booking>> InMemoryBookingStore::WriteLocked(const Req
 absl::StatusOr<std::vector<Booking>> InMemoryBookingStore::Hold(const RequestKey& key,
                                                                 const std::vector<Booking>& bookings,
                                                                 absl::Duration lease, absl::Time now) {
-  if (lease <= absl::ZeroDuration()) return InvalidArgument(reason::kInvalidBooking, "a hold needs a positive lease");
   absl::MutexLock lock(&mu_);
+  ++hold_or_book_calls_;
+  if (lease <= absl::ZeroDuration()) return InvalidArgument(reason::kInvalidBooking, "a hold needs a positive lease");
   return WriteLocked(key, bookings, now + lease, {}, now);
 }
 
 absl::StatusOr<std::vector<Booking>> InMemoryBookingStore::Book(const RequestKey& key,
                                                                 const std::vector<Booking>& bookings, absl::Time now) {
   absl::MutexLock lock(&mu_);
+  ++hold_or_book_calls_;
   return WriteLocked(key, bookings, std::nullopt, {}, now);
 }
 
@@ -375,6 +377,11 @@ std::vector<Notice> InMemoryBookingStore::outbox() const {
 int InMemoryBookingStore::writes() const {
   absl::MutexLock lock(&mu_);
   return writes_;
+}
+
+int InMemoryBookingStore::hold_or_book_calls() const {
+  absl::MutexLock lock(&mu_);
+  return hold_or_book_calls_;
 }
 
 }  // namespace parley::appointments::testing

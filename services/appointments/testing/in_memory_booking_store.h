@@ -1,7 +1,8 @@
-// BookingDetailsStore in memory, for the domain's unit tests: the same answers as PgBookingStore
-// (no two live bookings share anyone's time: SLOT_TAKEN naming whose; holds confirmed whole by
-// their own hold; expired holds block nobody; writes idempotent on their request key, a reused key
-// with another request REQUEST_ID_REUSED; etags), with the outbox kept as a list.
+// BookingDetailsStore in memory, for the domain's unit tests (bookings, and the parents' evenings'
+// BookingStore): the same answers as PgBookingStore (no two live bookings share anyone's time:
+// SLOT_TAKEN naming whose; holds confirmed whole by their own hold; expired holds block nobody;
+// writes idempotent on their request key, a reused key with another request REQUEST_ID_REUSED;
+// etags), with the outbox kept as a list.
 #pragma once
 
 #include <map>
@@ -47,6 +48,8 @@ class InMemoryBookingStore final : public BookingDetailsStore {
 
   std::vector<Notice> outbox() const;
   int writes() const;  // writes that changed something (not replays, not refusals)
+  // Hold and Book calls, refused and replayed ones included: whether a use case asked for time at all.
+  int hold_or_book_calls() const;
 
  private:
   using Key = std::pair<std::string, std::string>;  // school, id
@@ -77,6 +80,7 @@ class InMemoryBookingStore final : public BookingDetailsStore {
   std::map<std::string, Stored> requests_ ABSL_GUARDED_BY(mu_);
   std::vector<Notice> outbox_ ABSL_GUARDED_BY(mu_);
   int writes_ ABSL_GUARDED_BY(mu_) = 0;
+  int hold_or_book_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace parley::appointments::testing

@@ -1,7 +1,7 @@
-// Test-only fakes for the parents' evenings use cases: the evening store, a bookings store that
-// refuses overlaps as the database's exclusion constraint does, and the directory, gate and
-// settings ports with only what evenings ask of them. Every write is idempotent on its key, as the
-// real stores are.
+// Test-only fakes for the parents' evenings use cases: the evening store, and the directory, gate
+// and settings ports with only what evenings ask of them. Every write is idempotent on its key, as
+// the real stores are. The bookings they book are InMemoryBookingStore's
+// (in_memory_booking_store.h).
 #pragma once
 
 #include <map>
@@ -62,40 +62,6 @@ class InMemoryEveningStore final : public EveningStore {
   std::map<std::string, Notice> notices_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> done_ ABSL_GUARDED_BY(mu_);  // scope/request id → fingerprint
   int64_t sequence_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
-// Overlaps refused per occupant, as occupancy_no_double_booking does; holds lapse at their lease.
-class InMemoryEveningBookingStore final : public BookingStore {
- public:
-  absl::StatusOr<std::vector<Booking>> Hold(const RequestKey& key, const std::vector<Booking>& bookings,
-                                            absl::Duration lease, absl::Time now) override;
-  absl::StatusOr<std::vector<Booking>> Confirm(const RequestKey& key, const std::string& school_id,
-                                               const std::string& hold_id, const std::vector<std::string>& booking_ids,
-                                               absl::Time now) override;
-  absl::StatusOr<std::vector<Booking>> Book(const RequestKey& key, const std::vector<Booking>& bookings,
-                                            absl::Time now) override;
-  absl::StatusOr<Booking> Cancel(const RequestKey& key, const std::string& school_id, const std::string& id,
-                                 const std::string& reason, absl::Time now) override;
-  absl::StatusOr<Booking> MarkNoShow(const RequestKey& key, const std::string& school_id, const std::string& id,
-                                     absl::Time now) override;
-  absl::StatusOr<Booking> Get(const std::string& school_id, const std::string& id) override;
-  absl::StatusOr<std::vector<Interval>> ListBusy(const std::string& school_id, const Occupant& who, absl::Time from,
-                                                 absl::Time to, absl::Time now) override;
-  absl::StatusOr<std::vector<Booking>> ListEveningBookings(const std::string& school_id,
-                                                           const std::string& evening_id) override;
-  absl::StatusOr<int64_t> SweepExpiredHolds(absl::Time now, int limit) override;
-
-  int hold_calls() const;
-
- private:
-  absl::StatusOr<std::vector<Booking>> Write(const RequestKey& key, const std::vector<Booking>& bookings,
-                                             bool confirmed, absl::Duration lease, absl::Time now);
-  bool LiveLocked(const Booking& b, absl::Time now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-
-  mutable absl::Mutex mu_;
-  std::map<std::pair<std::string, std::string>, Booking> bookings_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, std::vector<std::string>> done_ ABSL_GUARDED_BY(mu_);  // key → booking ids
-  int hold_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 class FakeEveningDirectory final : public Directory {
