@@ -4,25 +4,19 @@
 // (their own bookings; another's answered as missing); the conduct gate's refusals and the second
 // staff member's flow; a lost race ABORTED / SLOT_TAKEN; pages walked with their tokens; replays;
 // bad input refused with nothing written.
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/time/clock.h"
-#include "common/auth/signer.h"
-#include "common/auth/testing/test_keys.h"
-#include "common/auth/verifier.h"
 #include "common/calendar/testing/school_calendars.h"
 #include "common/clock/clock.h"
 #include "common/grpc/timestamp.h"
 #include "common/status/reasons.h"
-#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/appointments/api/appointments_api.h"
 #include "services/appointments/domain/booking_service.h"
+#include "services/appointments/testing/api_harness.h"
+#include "services/appointments/testing/api_sweeps.h"
 #include "services/appointments/testing/booking_fakes.h"
 #include "services/appointments/testing/in_memory_booking_store.h"
 
@@ -32,29 +26,12 @@ namespace {
 using calendar::testdata::LondonTime;
 
 constexpr char kSchool[] = "woodgrange";
-constexpr char kIssuer[] = "parley-test";
-constexpr char kAudience[] = "parley";
 
-struct Outcome {
-  grpc::StatusCode code = grpc::StatusCode::OK;
-  std::string reason;
-  std::string message;
-};
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  return os << o.code << " " << o.reason << " (" << o.message << ")";
-}
+using Outcome = testing::ApiOutcome;
 
 class BookingApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auth::testing::KeyPair keys = auth::testing::GenerateEcP256();
-    auth::VerifierOptions vopts;
-    vopts.public_keys_pem = {keys.public_pem};
-    vopts.issuer = kIssuer;
-    vopts.audience = kAudience;
-    verifier_ = *auth::Verifier::Create(vopts);
-    signer_ = *auth::Signer::Create({keys.private_pem, kIssuer, kAudience, nullptr});
-
     auto cal = calendar::testdata::MustBuild(calendar::testdata::England2025To26());
     for (const char* staff : {"t-ahmed", "t-brown", "head-dunn"}) directory_.AddStaff(kSchool, staff, cal);
     directory_.AddStaff("riverside", "t-river", cal);
@@ -62,138 +39,47 @@ class BookingApiTest : public ::testing::Test {
     directory_.Link("g-anna", GuardianLink{kSchool, "p-amy", false});
     directory_.Link("g-cara", GuardianLink{kSchool, "p-cal", false});
     settings_.AddInterpreter(Interpreter{"i-pl", kSchool, "Interpreter One", {"pl"}, "1"});
-    service_ = std::make_unique<BookingService>(&store_, &directory_, &gate_, &settings_, &clock_);
+    service_ = std::make_unique<BookingService>(&store_, &directory_, &gate_, &settings_, &h_.clock());
     service_->SetRequestOutcomes(&outcomes_);
     Services services;
     services.bookings = service_.get();
-    api_ = std::make_unique<AppointmentsApi>(services, verifier_.get());
-    grpc::ServerBuilder builder;
-    builder.RegisterService(api_.get());
-    server_ = builder.BuildAndStart();
-    stub_ = v1::AppointmentsService::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
-    office_ = Token("schools/woodgrange/staff/office-1", {"office"}, {kSchool});
-    other_office_ = Token("schools/riverside/staff/office-9", {"office"}, {"riverside"});
-    anna_ = Token("guardians/g-anna", {"guardian"}, {kSchool});
-    cara_ = Token("guardians/g-cara", {"guardian"}, {kSchool});
-    ahmed_ = Token("schools/woodgrange/staff/t-ahmed", {"teacher"}, {kSchool});
-    brown_ = Token("schools/woodgrange/staff/t-brown", {"teacher"}, {kSchool});
+    h_.Start(services);
+    office_ = h_.Token("schools/woodgrange/staff/office-1", {"office"}, {kSchool});
+    other_office_ = h_.Token("schools/riverside/staff/office-9", {"office"}, {"riverside"});
+    anna_ = h_.Token("guardians/g-anna", {"guardian"}, {kSchool});
+    cara_ = h_.Token("guardians/g-cara", {"guardian"}, {kSchool});
+    ahmed_ = h_.Token("schools/woodgrange/staff/t-ahmed", {"teacher"}, {kSchool});
+    brown_ = h_.Token("schools/woodgrange/staff/t-brown", {"teacher"}, {kSchool});
   }
 
-  void TearDown() override {
-    if (server_) server_->Shutdown();
-  }
+  void TearDown() override { h_.Stop(); }
 
-  std::string Token(const std::string& subject, std::vector<std::string> roles, std::vector<std::string> schools) {
-    auth::Principal p;
-    p.subject = subject;
-    p.roles = std::move(roles);
-    p.schools = std::move(schools);
-    return *signer_->Mint(p, absl::Minutes(10));
-  }
-
-  template <typename Req, typename Resp>
-  using Method = grpc::Status (v1::AppointmentsService::Stub::*)(grpc::ClientContext*, const Req&, Resp*);
-
-  template <typename Req, typename Resp>
-  Outcome Call(Method<Req, Resp> method, const Req& req, const std::string& token, Resp* resp = nullptr) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-    Resp local;
-    const grpc::Status status = ((*stub_).*method)(&ctx, req, resp ? resp : &local);
-    Outcome out;
-    out.code = status.error_code();
-    out.message = status.error_message();
-    const auto& trailers = ctx.GetServerTrailingMetadata();
-    auto it = trailers.find("parley-error-reason");
-    if (it != trailers.end()) out.reason = std::string(it->second.data(), it->second.size());
-    return out;
-  }
-
-  std::string RequestId() { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++requests_); }
-
-  // Tuesday 2 December 2025 at `hour`, 30 minutes with Mr Ahmed about Amy, for Anna.
   v1::CreateBookingRequest CreateRequest(int hour = 10, const std::string& guardian = "g-anna",
                                          const std::string& pupil = "p-amy") {
-    v1::CreateBookingRequest req;
-    req.set_parent("schools/woodgrange");
-    req.set_request_id(RequestId());
-    req.set_confirm(true);
-    v1::Booking* b = req.mutable_booking();
-    *b->mutable_time()->mutable_start_time() = ToTimestamp(LondonTime(2025, 12, 2, hour));
-    *b->mutable_time()->mutable_end_time() = ToTimestamp(LondonTime(2025, 12, 2, hour, 30));
-    b->set_mode(v1::MEETING_MODE_IN_PERSON);
-    b->add_guardians(absl::StrCat("guardians/", guardian));
-    b->add_pupils(absl::StrCat("schools/woodgrange/pupils/", pupil));
-    b->add_staff()->set_staff("schools/woodgrange/staff/t-ahmed");
-    return req;
+    return testing::SampleBooking(h_, hour, guardian, pupil);
   }
 
   v1::Booking Create(int hour = 10, const std::string& guardian = "g-anna", const std::string& pupil = "p-amy") {
     v1::Booking out;
     Outcome o =
-        Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(hour, guardian, pupil), office_, &out);
+        h_.Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(hour, guardian, pupil), office_, &out);
     EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
     return out;
   }
 
-  SimulatedClock clock_{LondonTime(2025, 12, 1, 9, 0)};
+  testing::ApiHarness h_{LondonTime(2025, 12, 1, 9, 0)};
+  SimulatedClock& clock_ = h_.clock();
   testing::InMemoryBookingStore store_;
   testing::FakeDirectory directory_{calendar::testdata::London()};
   testing::FakeGate gate_;
   testing::FakeSettings settings_;
   testing::FakeRequestOutcomes outcomes_;
-  std::unique_ptr<auth::Verifier> verifier_;
-  std::unique_ptr<auth::Signer> signer_;
   std::unique_ptr<BookingService> service_;
-  std::unique_ptr<AppointmentsApi> api_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::AppointmentsService::Stub> stub_;
   std::string office_, other_office_, anna_, cara_, ahmed_, brown_;
-  int requests_ = 0;
 };
 
 TEST_F(BookingApiTest, EveryRpcNeedsATokenAndRefusesAnotherSchoolBeforeLookingAnythingUp) {
-  const std::string missing = "schools/woodgrange/bookings/no-such-booking";
-  using S = v1::AppointmentsService::Stub;
-  v1::GetBookingRequest get;
-  get.set_name(missing);
-  v1::ListBookingsRequest list;
-  list.set_parent("schools/woodgrange");
-  *list.mutable_window()->mutable_start_time() = ToTimestamp(LondonTime(2025, 12, 1, 0));
-  *list.mutable_window()->mutable_end_time() = ToTimestamp(LondonTime(2025, 12, 8, 0));
-  v1::ConfirmBookingsRequest confirm;
-  confirm.set_parent("schools/woodgrange");
-  confirm.add_bookings(missing);
-  confirm.set_request_id(RequestId());
-  v1::AddAttendeeRequest add;
-  add.set_name(missing);
-  add.set_staff("schools/woodgrange/staff/t-brown");
-  add.set_request_id(RequestId());
-  v1::AssignInterpreterRequest assign;
-  assign.set_name(missing);
-  assign.set_interpreter("schools/woodgrange/interpreters/i-pl");
-  assign.set_request_id(RequestId());
-  v1::CancelBookingRequest cancel;
-  cancel.set_name(missing);
-  cancel.set_reason("staff ill");
-  cancel.set_request_id(RequestId());
-  v1::RecordOutcomeRequest outcome;
-  outcome.set_name(missing);
-  outcome.set_outcome(v1::BOOKING_STATE_ATTENDED);
-  outcome.set_request_id(RequestId());
-  const v1::CreateBookingRequest create = CreateRequest();
-
-  std::vector<std::pair<std::string, std::function<Outcome(const std::string&)>>> rpcs = {
-      {"CreateBooking", [&](const std::string& t) { return Call(&S::CreateBooking, create, t); }},
-      {"GetBooking", [&](const std::string& t) { return Call(&S::GetBooking, get, t); }},
-      {"ListBookings", [&](const std::string& t) { return Call(&S::ListBookings, list, t); }},
-      {"ConfirmBookings", [&](const std::string& t) { return Call(&S::ConfirmBookings, confirm, t); }},
-      {"AddAttendee", [&](const std::string& t) { return Call(&S::AddAttendee, add, t); }},
-      {"AssignInterpreter", [&](const std::string& t) { return Call(&S::AssignInterpreter, assign, t); }},
-      {"CancelBooking", [&](const std::string& t) { return Call(&S::CancelBooking, cancel, t); }},
-      {"RecordOutcome", [&](const std::string& t) { return Call(&S::RecordOutcome, outcome, t); }},
-  };
+  const testing::TenancySweep rpcs = testing::BookingRpcs(h_);
   for (const auto& [method, call] : rpcs) {
     Outcome none = call("");
     EXPECT_EQ(none.code, grpc::StatusCode::UNAUTHENTICATED) << method << ": " << none;
@@ -215,7 +101,7 @@ TEST_F(BookingApiTest, OfficeBooksAndReadsWithTheGateRecorded) {
   v1::GetBookingRequest get;
   get.set_name(b.name());
   v1::Booking got;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::GetBooking, get, office_, &got).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::GetBooking, get, office_, &got).code, grpc::StatusCode::OK);
   EXPECT_EQ(got.name(), b.name());
   EXPECT_EQ(got.staff(0).staff(), "schools/woodgrange/staff/t-ahmed");
 }
@@ -225,52 +111,53 @@ TEST_F(BookingApiTest, GuardiansAndTeachersReachTheirOwnBookingsOnly) {
   v1::CreateBookingRequest brown = CreateRequest(11, "g-cara", "p-cal");
   brown.mutable_booking()->mutable_staff(0)->set_staff("schools/woodgrange/staff/t-brown");
   v1::Booking cara;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::CreateBooking, brown, office_, &cara).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::CreateBooking, brown, office_, &cara).code, grpc::StatusCode::OK);
 
   v1::GetBookingRequest get;
   get.set_name(anna.name());
   v1::Booking seen;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::GetBooking, get, anna_, &seen).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::GetBooking, get, anna_, &seen).code, grpc::StatusCode::OK);
   EXPECT_EQ(seen.gate_size(), 0);  // the gate's decisions about a guardian are the school's
-  Outcome not_theirs = Call(&v1::AppointmentsService::Stub::GetBooking, get, cara_);
+  Outcome not_theirs = h_.Call(&v1::AppointmentsService::Stub::GetBooking, get, cara_);
   EXPECT_EQ(not_theirs.code, grpc::StatusCode::NOT_FOUND) << not_theirs;
   EXPECT_EQ(not_theirs.reason, reason::kBookingNotFound);
-  EXPECT_EQ(Call(&v1::AppointmentsService::Stub::GetBooking, get, ahmed_).code, grpc::StatusCode::OK);
-  EXPECT_EQ(Call(&v1::AppointmentsService::Stub::GetBooking, get, brown_).code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(h_.Call(&v1::AppointmentsService::Stub::GetBooking, get, ahmed_).code, grpc::StatusCode::OK);
+  EXPECT_EQ(h_.Call(&v1::AppointmentsService::Stub::GetBooking, get, brown_).code, grpc::StatusCode::NOT_FOUND);
 
   v1::ListBookingsRequest list;
   list.set_parent("schools/woodgrange");
   *list.mutable_window()->mutable_start_time() = ToTimestamp(LondonTime(2025, 12, 2, 0));
   *list.mutable_window()->mutable_end_time() = ToTimestamp(LondonTime(2025, 12, 3, 0));
   v1::ListBookingsResponse mine;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::ListBookings, list, cara_, &mine).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::ListBookings, list, cara_, &mine).code, grpc::StatusCode::OK);
   ASSERT_EQ(mine.bookings_size(), 1);
   EXPECT_EQ(mine.bookings(0).name(), cara.name());
   v1::ListBookingsResponse all;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::ListBookings, list, office_, &all).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::ListBookings, list, office_, &all).code, grpc::StatusCode::OK);
   EXPECT_EQ(all.bookings_size(), 2);
 
   // Guardians book through requests and evenings; a teacher books only what they attend.
-  Outcome guardian_books = Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(12), anna_);
+  Outcome guardian_books = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(12), anna_);
   EXPECT_EQ(guardian_books.code, grpc::StatusCode::PERMISSION_DENIED) << guardian_books;
   EXPECT_EQ(guardian_books.reason, reason::kRoleRequired);
-  Outcome for_another = Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(12), brown_);
+  Outcome for_another = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(12), brown_);
   EXPECT_EQ(for_another.code, grpc::StatusCode::PERMISSION_DENIED) << for_another;
   // A guardian cancels their own.
   v1::CancelBookingRequest cancel;
   cancel.set_name(anna.name());
   cancel.set_reason("away");
-  cancel.set_request_id(RequestId());
-  EXPECT_EQ(Call(&v1::AppointmentsService::Stub::CancelBooking, cancel, cara_).code, grpc::StatusCode::NOT_FOUND);
+  cancel.set_request_id(h_.RequestId());
+  EXPECT_EQ(h_.Call(&v1::AppointmentsService::Stub::CancelBooking, cancel, cara_).code, grpc::StatusCode::NOT_FOUND);
   v1::Booking cancelled;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::CancelBooking, cancel, anna_, &cancelled).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::CancelBooking, cancel, anna_, &cancelled).code,
+            grpc::StatusCode::OK);
   EXPECT_EQ(cancelled.state(), v1::BOOKING_STATE_CANCELLED);
 }
 
 TEST_F(BookingApiTest, ALostRaceIsAbortedSlotTaken) {
   Create(10);
   v1::CreateBookingRequest same_teacher = CreateRequest(10, "g-cara", "p-cal");
-  Outcome lost = Call(&v1::AppointmentsService::Stub::CreateBooking, same_teacher, office_);
+  Outcome lost = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, same_teacher, office_);
   EXPECT_EQ(lost.code, grpc::StatusCode::ABORTED) << lost;
   EXPECT_EQ(lost.reason, reason::kSlotTaken);
 }
@@ -279,14 +166,14 @@ TEST_F(BookingApiTest, TheGatesRefusalsReachTheAppWithTheirReasons) {
   MeetingGate off_site;
   off_site.off_site_only = true;
   gate_.Answer("g-anna", off_site);
-  Outcome o = Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(), office_);
+  Outcome o = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(), office_);
   EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION) << o;
   EXPECT_EQ(o.reason, reason::kOffSiteOnly);
   MeetingGate redirect;
   redirect.outcome = MeetingGate::Outcome::kRedirect;
   redirect.point_of_contact = "the deputy head";
   gate_.Answer("g-anna", redirect);
-  o = Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(), office_);
+  o = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, CreateRequest(), office_);
   EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION) << o;
   EXPECT_EQ(o.reason, reason::kMeetingRedirected);
   EXPECT_EQ(store_.writes(), 0);
@@ -305,24 +192,24 @@ TEST_F(BookingApiTest, ASecondStaffMemberConfirmsTheHeldMeeting) {
   v1::ConfirmBookingsRequest confirm;
   confirm.set_parent("schools/woodgrange");
   confirm.add_bookings(held.name());
-  confirm.set_request_id(RequestId());
-  Outcome incomplete = Call(&v1::AppointmentsService::Stub::ConfirmBookings, confirm, office_);
+  confirm.set_request_id(h_.RequestId());
+  Outcome incomplete = h_.Call(&v1::AppointmentsService::Stub::ConfirmBookings, confirm, office_);
   EXPECT_EQ(incomplete.code, grpc::StatusCode::FAILED_PRECONDITION) << incomplete;
   EXPECT_EQ(incomplete.reason, reason::kBookingIncomplete);
 
   v1::AddAttendeeRequest add;
   add.set_name(held.name());
-  add.set_request_id(RequestId());
-  Outcome neither = Call(&v1::AppointmentsService::Stub::AddAttendee, add, office_);
+  add.set_request_id(h_.RequestId());
+  Outcome neither = h_.Call(&v1::AppointmentsService::Stub::AddAttendee, add, office_);
   EXPECT_EQ(neither.code, grpc::StatusCode::INVALID_ARGUMENT) << neither;
   add.set_staff("schools/riverside/staff/t-river");
-  Outcome other_school = Call(&v1::AppointmentsService::Stub::AddAttendee, add, office_);
+  Outcome other_school = h_.Call(&v1::AppointmentsService::Stub::AddAttendee, add, office_);
   EXPECT_EQ(other_school.code, grpc::StatusCode::INVALID_ARGUMENT) << other_school;
   EXPECT_EQ(other_school.reason, reason::kCrossSchoolReference);
   add.set_staff("schools/woodgrange/staff/t-brown");
   add.set_etag(held.etag());
   v1::Booking confirmed;
-  Outcome added = Call(&v1::AppointmentsService::Stub::AddAttendee, add, office_, &confirmed);
+  Outcome added = h_.Call(&v1::AppointmentsService::Stub::AddAttendee, add, office_, &confirmed);
   ASSERT_EQ(added.code, grpc::StatusCode::OK) << added;
   EXPECT_EQ(confirmed.state(), v1::BOOKING_STATE_CONFIRMED);
   EXPECT_EQ(confirmed.staff_size(), 2);
@@ -336,34 +223,36 @@ TEST_F(BookingApiTest, InterpretersOutcomesAndCancellation) {
   v1::CreateBookingRequest interpreted = CreateRequest();
   interpreted.mutable_booking()->mutable_interpreter()->set_language("pl");
   v1::Booking held;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::CreateBooking, interpreted, office_, &held).code,
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::CreateBooking, interpreted, office_, &held).code,
             grpc::StatusCode::OK);
   EXPECT_EQ(held.state(), v1::BOOKING_STATE_HELD);
   v1::AssignInterpreterRequest assign;
   assign.set_name(held.name());
   assign.set_interpreter("schools/woodgrange/interpreters/i-pl");
-  assign.set_request_id(RequestId());
+  assign.set_request_id(h_.RequestId());
   v1::Booking with;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::AssignInterpreter, assign, office_, &with).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::AssignInterpreter, assign, office_, &with).code,
+            grpc::StatusCode::OK);
   EXPECT_EQ(with.state(), v1::BOOKING_STATE_CONFIRMED);
   EXPECT_EQ(with.interpreter().interpreter(), "schools/woodgrange/interpreters/i-pl");
 
   v1::RecordOutcomeRequest outcome;
   outcome.set_name(with.name());
   outcome.set_outcome(v1::BOOKING_STATE_ATTENDED);
-  outcome.set_request_id(RequestId());
-  Outcome early = Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, office_);
+  outcome.set_request_id(h_.RequestId());
+  Outcome early = h_.Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, office_);
   EXPECT_EQ(early.code, grpc::StatusCode::FAILED_PRECONDITION) << early;
   EXPECT_EQ(early.reason, reason::kMeetingNotStarted);
   clock_.Set(LondonTime(2025, 12, 2, 11, 0));
-  outcome.set_request_id(RequestId());
+  outcome.set_request_id(h_.RequestId());
   outcome.set_outcome(v1::BOOKING_STATE_CANCELLED);
-  EXPECT_EQ(Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, office_).reason, reason::kInvalidField);
+  EXPECT_EQ(h_.Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, office_).reason, reason::kInvalidField);
   outcome.set_outcome(v1::BOOKING_STATE_ATTENDED);
   v1::Booking attended;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, ahmed_, &attended).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, ahmed_, &attended).code,
+            grpc::StatusCode::OK);
   EXPECT_EQ(attended.state(), v1::BOOKING_STATE_ATTENDED);
-  Outcome by_guardian = Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, anna_);
+  Outcome by_guardian = h_.Call(&v1::AppointmentsService::Stub::RecordOutcome, outcome, anna_);
   EXPECT_EQ(by_guardian.code, grpc::StatusCode::PERMISSION_DENIED) << by_guardian;
 }
 
@@ -378,7 +267,7 @@ TEST_F(BookingApiTest, PagesAreWalkedWithTheirTokensAndReplaysAnswerTheSame) {
   int pages = 0;
   for (;;) {
     v1::ListBookingsResponse page;
-    Outcome o = Call(&v1::AppointmentsService::Stub::ListBookings, list, office_, &page);
+    Outcome o = h_.Call(&v1::AppointmentsService::Stub::ListBookings, list, office_, &page);
     ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
     ++pages;
     for (const v1::Booking& b : page.bookings()) names.push_back(b.name());
@@ -388,12 +277,12 @@ TEST_F(BookingApiTest, PagesAreWalkedWithTheirTokensAndReplaysAnswerTheSame) {
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(names.size(), 5u);
   list.set_page_token("not-a-token");
-  EXPECT_EQ(Call(&v1::AppointmentsService::Stub::ListBookings, list, office_).reason, reason::kInvalidPageToken);
+  EXPECT_EQ(h_.Call(&v1::AppointmentsService::Stub::ListBookings, list, office_).reason, reason::kInvalidPageToken);
 
   v1::CreateBookingRequest req = CreateRequest(15);
   v1::Booking first, again;
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::CreateBooking, req, office_, &first).code, grpc::StatusCode::OK);
-  ASSERT_EQ(Call(&v1::AppointmentsService::Stub::CreateBooking, req, office_, &again).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::CreateBooking, req, office_, &first).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::CreateBooking, req, office_, &again).code, grpc::StatusCode::OK);
   EXPECT_EQ(first.name(), again.name());
 }
 
@@ -401,26 +290,26 @@ TEST_F(BookingApiTest, BadInputIsRefusedWithNothingWritten) {
   v1::CreateBookingRequest backwards = CreateRequest();
   std::swap(*backwards.mutable_booking()->mutable_time()->mutable_start_time(),
             *backwards.mutable_booking()->mutable_time()->mutable_end_time());
-  Outcome o = Call(&v1::AppointmentsService::Stub::CreateBooking, backwards, office_);
+  Outcome o = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, backwards, office_);
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
   EXPECT_EQ(o.reason, reason::kInvalidSlot);
   v1::CreateBookingRequest other_teacher = CreateRequest();
   other_teacher.mutable_booking()->mutable_staff(0)->set_staff("schools/riverside/staff/t-river");
-  o = Call(&v1::AppointmentsService::Stub::CreateBooking, other_teacher, office_);
+  o = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, other_teacher, office_);
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
   EXPECT_EQ(o.reason, reason::kCrossSchoolReference);
   v1::CreateBookingRequest unknown_teacher = CreateRequest();
   unknown_teacher.mutable_booking()->mutable_staff(0)->set_staff("schools/woodgrange/staff/t-nobody");
-  o = Call(&v1::AppointmentsService::Stub::CreateBooking, unknown_teacher, office_);
+  o = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, unknown_teacher, office_);
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
   EXPECT_EQ(o.reason, reason::kUnknownStaff);
   v1::CreateBookingRequest no_mode = CreateRequest();
   no_mode.mutable_booking()->clear_mode();
-  o = Call(&v1::AppointmentsService::Stub::CreateBooking, no_mode, office_);
+  o = h_.Call(&v1::AppointmentsService::Stub::CreateBooking, no_mode, office_);
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
   v1::GetBookingRequest bad_name;
   bad_name.set_name("schools/woodgrange/enquiries/e-1");
-  o = Call(&v1::AppointmentsService::Stub::GetBooking, bad_name, office_);
+  o = h_.Call(&v1::AppointmentsService::Stub::GetBooking, bad_name, office_);
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
   EXPECT_EQ(o.reason, reason::kInvalidName);
   EXPECT_EQ(store_.writes(), 0);

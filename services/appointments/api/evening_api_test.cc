@@ -4,25 +4,20 @@
 // schools; holds, waiting and choices for themselves and their children only; their own timetable)
 // and a teacher (their own timetable); the window opening at its instant; a lost race ABORTED /
 // SLOT_TAKEN; bad input refused with nothing written.
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/time/clock.h"
-#include "common/auth/signer.h"
-#include "common/auth/testing/test_keys.h"
-#include "common/auth/verifier.h"
 #include "common/calendar/testing/school_calendars.h"
 #include "common/clock/clock.h"
 #include "common/grpc/timestamp.h"
 #include "common/status/reasons.h"
-#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/appointments/api/appointments_api.h"
 #include "services/appointments/domain/evening_service.h"
+#include "services/appointments/testing/api_harness.h"
+#include "services/appointments/testing/api_sweeps.h"
 #include "services/appointments/testing/in_memory_booking_store.h"
 #include "services/appointments/testing/in_memory_evening_store.h"
 
@@ -32,209 +27,69 @@ namespace {
 using calendar::testdata::LondonTime;
 
 constexpr char kSchool[] = "st-marys";
-constexpr char kIssuer[] = "parley-test";
-constexpr char kAudience[] = "parley";
 // Wednesday 12 November 2025, 16:00-19:00; booking opens on Monday 3 November at 18:00.
-absl::Time Pm(int h, int m = 0) { return LondonTime(2025, 11, 12, h, m); }
-const absl::Time kOpens = LondonTime(2025, 11, 3, 18, 0);
+absl::Time Pm(int h, int m = 0) { return testing::EveningAt(h, m); }
+const absl::Time kOpens = testing::EveningBookingOpens();
 
-struct Outcome {
-  grpc::StatusCode code = grpc::StatusCode::OK;
-  std::string reason;
-  std::string message;
-};
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
-  return os << o.code << " " << o.reason << " (" << o.message << ")";
-}
-
-v1::TimeRange Range(absl::Time a, absl::Time b) {
-  v1::TimeRange r;
-  *r.mutable_start_time() = ToTimestamp(a);
-  *r.mutable_end_time() = ToTimestamp(b);
-  return r;
-}
+using Outcome = testing::ApiOutcome;
+using testing::Range;
 
 class EveningApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auth::testing::KeyPair keys = auth::testing::GenerateEcP256();
-    auth::VerifierOptions vopts;
-    vopts.public_keys_pem = {keys.public_pem};
-    vopts.issuer = kIssuer;
-    vopts.audience = kAudience;
-    verifier_ = *auth::Verifier::Create(vopts);
-    signer_ = *auth::Signer::Create({keys.private_pem, kIssuer, kAudience, nullptr});
     for (const char* staff : {"maths", "english", "office-1"}) directory_.AddStaff(kSchool, staff);
     directory_.AddStaff("riverside", "t-river");
     directory_.Link("ann", kSchool, "p1");
     directory_.Link("ben", kSchool, "p1");
     directory_.Link("cat", kSchool, "p2");
     settings_.settings.hold_length = absl::Minutes(2);
-    service_ = std::make_unique<EveningService>(&evenings_, &bookings_, &directory_, &gate_, &settings_, &clock_);
+    service_ = std::make_unique<EveningService>(&evenings_, &bookings_, &directory_, &gate_, &settings_, &h_.clock());
     Services services;
     services.evenings = service_.get();
-    api_ = std::make_unique<AppointmentsApi>(services, verifier_.get());
-    grpc::ServerBuilder builder;
-    builder.RegisterService(api_.get());
-    server_ = builder.BuildAndStart();
-    stub_ = v1::AppointmentsService::NewStub(server_->InProcessChannel(grpc::ChannelArguments()));
-    office_ = Token("schools/st-marys/staff/office-1", {"office"}, {kSchool});
-    other_office_ = Token("schools/riverside/staff/office-9", {"office"}, {"riverside"});
-    ann_ = Token("guardians/ann", {"guardian"}, {kSchool});
-    cat_ = Token("guardians/cat", {"guardian"}, {kSchool});
-    maths_ = Token("schools/st-marys/staff/maths", {"teacher"}, {kSchool});
+    h_.Start(services);
+    office_ = h_.Token("schools/st-marys/staff/office-1", {"office"}, {kSchool});
+    other_office_ = h_.Token("schools/riverside/staff/office-9", {"office"}, {"riverside"});
+    ann_ = h_.Token("guardians/ann", {"guardian"}, {kSchool});
+    cat_ = h_.Token("guardians/cat", {"guardian"}, {kSchool});
+    maths_ = h_.Token("schools/st-marys/staff/maths", {"teacher"}, {kSchool});
   }
 
-  void TearDown() override {
-    if (server_) server_->Shutdown();
-  }
-
-  std::string Token(const std::string& subject, std::vector<std::string> roles, std::vector<std::string> schools) {
-    auth::Principal p;
-    p.subject = subject;
-    p.roles = std::move(roles);
-    p.schools = std::move(schools);
-    return *signer_->Mint(p, absl::Minutes(10));
-  }
-
-  template <typename Req, typename Resp>
-  using Method = grpc::Status (v1::AppointmentsService::Stub::*)(grpc::ClientContext*, const Req&, Resp*);
-
-  template <typename Req, typename Resp>
-  Outcome Call(Method<Req, Resp> method, const Req& req, const std::string& token, Resp* resp = nullptr) {
-    grpc::ClientContext ctx;
-    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-    Resp local;
-    const grpc::Status status = ((*stub_).*method)(&ctx, req, resp ? resp : &local);
-    Outcome out;
-    out.code = status.error_code();
-    out.message = status.error_message();
-    const auto& trailers = ctx.GetServerTrailingMetadata();
-    auto it = trailers.find("parley-error-reason");
-    if (it != trailers.end()) out.reason = std::string(it->second.data(), it->second.size());
-    return out;
-  }
-
-  std::string RequestId() { return absl::StrFormat("00000000-0000-4000-8000-%012d", ++requests_); }
+  void TearDown() override { h_.Stop(); }
 
   v1::CreateParentsEveningRequest CreateRequest(const std::string& teacher = "schools/st-marys/staff/maths") {
-    v1::CreateParentsEveningRequest req;
-    req.set_parent("schools/st-marys");
-    req.set_request_id(RequestId());
-    v1::ParentsEvening* e = req.mutable_parents_evening();
-    e->set_display_name("Year 7 parents' evening");
-    *e->mutable_time() = Range(Pm(16), Pm(19));
-    e->mutable_slot_length()->set_seconds(600);
-    *e->mutable_booking_open_time() = ToTimestamp(kOpens);
-    for (const std::string& t : {teacher, std::string("schools/st-marys/staff/english")}) {
-      v1::EveningTeacher* teacher_out = e->add_teachers();
-      teacher_out->set_staff(t);
-      *teacher_out->mutable_window() = Range(Pm(16), Pm(18));
-      teacher_out->set_room("M1");
-    }
-    return req;
+    return testing::SampleEvening(h_, teacher);
+  }
+  v1::HoldEveningSlotsRequest HoldRequest(const std::string& evening, const std::string& guardian,
+                                          const std::string& pupil, absl::Time start) {
+    return testing::SampleHold(h_, evening, guardian, pupil, start);
   }
 
   v1::ParentsEvening Create() {
     v1::ParentsEvening out;
-    Outcome o = Call(&v1::AppointmentsService::Stub::CreateParentsEvening, CreateRequest(), office_, &out);
+    Outcome o = h_.Call(&v1::AppointmentsService::Stub::CreateParentsEvening, CreateRequest(), office_, &out);
     EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
     return out;
   }
 
-  v1::HoldEveningSlotsRequest HoldRequest(const std::string& evening, const std::string& guardian,
-                                          const std::string& pupil, absl::Time start) {
-    v1::HoldEveningSlotsRequest req;
-    req.set_parent(evening);
-    req.set_guardian(absl::StrCat("guardians/", guardian));
-    req.set_request_id(RequestId());
-    v1::SlotChoice* c = req.add_slots();
-    c->set_pupil(absl::StrCat("schools/st-marys/pupils/", pupil));
-    c->set_staff("schools/st-marys/staff/maths");
-    *c->mutable_time() = Range(start, start + absl::Minutes(10));
-    return req;
-  }
-
-  SimulatedClock clock_{kOpens - absl::Hours(1)};
+  testing::ApiHarness h_{kOpens - absl::Hours(1)};
+  SimulatedClock& clock_ = h_.clock();
   testing::InMemoryEveningStore evenings_;
   testing::InMemoryBookingStore bookings_;
   testing::FakeEveningDirectory directory_;
   testing::FakeEveningGate gate_;
   testing::FakeEveningSettings settings_;
-  std::unique_ptr<auth::Verifier> verifier_;
-  std::unique_ptr<auth::Signer> signer_;
   std::unique_ptr<EveningService> service_;
-  std::unique_ptr<AppointmentsApi> api_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::AppointmentsService::Stub> stub_;
   std::string office_, other_office_, ann_, cat_, maths_;
-  int requests_ = 0;
 };
 
 TEST_F(EveningApiTest, EveryRpcNeedsATokenAndRefusesAnotherSchoolBeforeLookingAnythingUp) {
-  using S = v1::AppointmentsService::Stub;
-  const std::string missing = "schools/st-marys/parentsEvenings/no-such-evening";
-  v1::GetParentsEveningRequest get;
-  get.set_name(missing);
-  v1::ListParentsEveningsRequest list;
-  list.set_parent("schools/st-marys");
-  v1::CancelParentsEveningRequest cancel;
-  cancel.set_name(missing);
-  cancel.set_reason("snow");
-  cancel.set_request_id(RequestId());
-  v1::ListEveningSlotsRequest slots;
-  slots.set_parent(missing);
-  const v1::HoldEveningSlotsRequest hold = HoldRequest(missing, "ann", "p1", Pm(16));
-  v1::ProposeEveningScheduleRequest propose;
-  propose.set_parent(missing);
-  propose.set_guardian("guardians/ann");
-  *propose.mutable_available() = Range(Pm(16), Pm(19));
-  propose.add_teachers()->set_pupil("schools/st-marys/pupils/p1");
-  propose.mutable_teachers(0)->set_staff("schools/st-marys/staff/maths");
-  // SlotChoice.time is declared required; a proposal ignores it (the times are Parley's to find).
-  *propose.mutable_teachers(0)->mutable_time() = Range(Pm(16), Pm(19));
-  propose.set_request_id(RequestId());
-  v1::JoinWaitingListRequest join;
-  join.set_parent(missing);
-  join.mutable_entry()->set_guardian("guardians/ann");
-  join.mutable_entry()->set_pupil("schools/st-marys/pupils/p1");
-  join.mutable_entry()->set_staff("schools/st-marys/staff/maths");
-  join.set_request_id(RequestId());
-  v1::LeaveWaitingListRequest leave;
-  leave.set_name(absl::StrCat(missing, "/waitingList/w-1"));
-  leave.set_request_id(RequestId());
-  v1::ListWaitingListRequest waiting;
-  waiting.set_parent(missing);
-  v1::SetHouseholdChoiceRequest choose;
-  choose.set_parent(missing);
-  choose.mutable_choice()->set_pupil("schools/st-marys/pupils/p1");
-  choose.mutable_choice()->set_rule(v1::HOUSEHOLD_RULE_ONE_EACH);
-  choose.set_request_id(RequestId());
-  v1::GetTimetableRequest timetable;
-  timetable.set_parent(missing);
-  timetable.set_guardian("guardians/ann");
-  const v1::CreateParentsEveningRequest create = CreateRequest();
-
-  std::vector<std::pair<std::string, std::function<Outcome(const std::string&)>>> rpcs = {
-      {"CreateParentsEvening", [&](const std::string& t) { return Call(&S::CreateParentsEvening, create, t); }},
-      {"GetParentsEvening", [&](const std::string& t) { return Call(&S::GetParentsEvening, get, t); }},
-      {"ListParentsEvenings", [&](const std::string& t) { return Call(&S::ListParentsEvenings, list, t); }},
-      {"CancelParentsEvening", [&](const std::string& t) { return Call(&S::CancelParentsEvening, cancel, t); }},
-      {"ListEveningSlots", [&](const std::string& t) { return Call(&S::ListEveningSlots, slots, t); }},
-      {"HoldEveningSlots", [&](const std::string& t) { return Call(&S::HoldEveningSlots, hold, t); }},
-      {"ProposeEveningSchedule", [&](const std::string& t) { return Call(&S::ProposeEveningSchedule, propose, t); }},
-      {"JoinWaitingList", [&](const std::string& t) { return Call(&S::JoinWaitingList, join, t); }},
-      {"LeaveWaitingList", [&](const std::string& t) { return Call(&S::LeaveWaitingList, leave, t); }},
-      {"ListWaitingList", [&](const std::string& t) { return Call(&S::ListWaitingList, waiting, t); }},
-      {"SetHouseholdChoice", [&](const std::string& t) { return Call(&S::SetHouseholdChoice, choose, t); }},
-      {"GetTimetable", [&](const std::string& t) { return Call(&S::GetTimetable, timetable, t); }},
-  };
+  const testing::TenancySweep rpcs = testing::EveningRpcs(h_);
   for (const auto& [method, call] : rpcs) {
     const Outcome none = call("");
     EXPECT_EQ(none.code, grpc::StatusCode::UNAUTHENTICATED) << method << ": " << none;
     const Outcome other = call(other_office_);
     EXPECT_EQ(other.code, grpc::StatusCode::PERMISSION_DENIED) << method << ": " << other;
+    EXPECT_EQ(other.reason, reason::kWrongSchool) << method << ": " << other;
     // The same school's office: served (the evening is missing, or the call is fine).
     const Outcome own = call(office_);
     EXPECT_NE(own.code, grpc::StatusCode::UNIMPLEMENTED) << method << ": " << own;
@@ -245,16 +100,16 @@ TEST_F(EveningApiTest, EveryRpcNeedsATokenAndRefusesAnotherSchoolBeforeLookingAn
 
 TEST_F(EveningApiTest, TheOfficeRunsEveningsAndBadInputWritesNothing) {
   using S = v1::AppointmentsService::Stub;
-  Outcome o = Call(&S::CreateParentsEvening, CreateRequest("schools/st-marys/staff/t-river"), office_);
+  Outcome o = h_.Call(&S::CreateParentsEvening, CreateRequest("schools/st-marys/staff/t-river"), office_);
   EXPECT_EQ(o.code, grpc::StatusCode::NOT_FOUND) << o;
   EXPECT_EQ(o.reason, reason::kStaffNotFound);
-  o = Call(&S::CreateParentsEvening, CreateRequest("schools/riverside/staff/t-river"), office_);
+  o = h_.Call(&S::CreateParentsEvening, CreateRequest("schools/riverside/staff/t-river"), office_);
   EXPECT_EQ(o.reason, reason::kCrossSchoolReference) << o;
   v1::CreateParentsEveningRequest backwards = CreateRequest();
   *backwards.mutable_parents_evening()->mutable_time() = Range(Pm(19), Pm(16));
-  o = Call(&S::CreateParentsEvening, backwards, office_);
+  o = h_.Call(&S::CreateParentsEvening, backwards, office_);
   EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
-  o = Call(&S::CreateParentsEvening, CreateRequest(), ann_);
+  o = h_.Call(&S::CreateParentsEvening, CreateRequest(), ann_);
   EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << o;
   EXPECT_TRUE(evenings_.List(kSchool, "", 10)->empty());
 
@@ -266,51 +121,51 @@ TEST_F(EveningApiTest, TheOfficeRunsEveningsAndBadInputWritesNothing) {
   v1::ParentsEvening got;
   v1::GetParentsEveningRequest get;
   get.set_name(e.name());
-  ASSERT_EQ(Call(&S::GetParentsEvening, get, ann_, &got).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::GetParentsEvening, get, ann_, &got).code, grpc::StatusCode::OK);
   EXPECT_EQ(got.display_name(), "Year 7 parents' evening");
   v1::ListParentsEveningsRequest list;
   list.set_parent("schools/st-marys");
   list.set_page_size(1);
   v1::ListParentsEveningsResponse page;
-  ASSERT_EQ(Call(&S::ListParentsEvenings, list, maths_, &page).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::ListParentsEvenings, list, maths_, &page).code, grpc::StatusCode::OK);
   ASSERT_EQ(page.parents_evenings_size(), 1);
 
   v1::CancelParentsEveningRequest cancel;
   cancel.set_name(e.name());
   cancel.set_reason("snow");
-  cancel.set_request_id(RequestId());
-  o = Call(&S::CancelParentsEvening, cancel, ann_);
+  cancel.set_request_id(h_.RequestId());
+  o = h_.Call(&S::CancelParentsEvening, cancel, ann_);
   EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << o;
   v1::ParentsEvening cancelled;
-  ASSERT_EQ(Call(&S::CancelParentsEvening, cancel, office_, &cancelled).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::CancelParentsEvening, cancel, office_, &cancelled).code, grpc::StatusCode::OK);
   EXPECT_EQ(cancelled.state(), v1::EVENING_STATE_CANCELLED);
 }
 
 TEST_F(EveningApiTest, GuardiansHoldForThemselvesWhenTheWindowOpensAndALostRaceIsAborted) {
   using S = v1::AppointmentsService::Stub;
   const v1::ParentsEvening e = Create();
-  Outcome o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), ann_);
+  Outcome o = h_.Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), ann_);
   EXPECT_EQ(o.code, grpc::StatusCode::FAILED_PRECONDITION) << o;
   EXPECT_EQ(o.reason, reason::kWindowNotOpen);
   clock_.Set(kOpens);
-  o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "cat", "p2", Pm(16)), ann_);
+  o = h_.Call(&S::HoldEveningSlots, HoldRequest(e.name(), "cat", "p2", Pm(16)), ann_);
   EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << o;
   EXPECT_EQ(o.reason, reason::kWrongGuardian);
-  o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p2", Pm(16)), ann_);
+  o = h_.Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p2", Pm(16)), ann_);
   EXPECT_EQ(o.code, grpc::StatusCode::NOT_FOUND) << o;  // Cat's child
-  o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16, 5)), ann_);
+  o = h_.Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16, 5)), ann_);
   EXPECT_EQ(o.reason, reason::kInvalidSlot) << o;
-  o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), maths_);
+  o = h_.Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), maths_);
   EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << o;  // a teacher books nobody
   EXPECT_EQ(bookings_.hold_or_book_calls(), 0);
 
   v1::HoldEveningSlotsResponse held;
-  o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), ann_, &held);
+  o = h_.Call(&S::HoldEveningSlots, HoldRequest(e.name(), "ann", "p1", Pm(16)), ann_, &held);
   ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
   ASSERT_EQ(held.bookings_size(), 1);
   EXPECT_EQ(held.bookings(0).state(), v1::BOOKING_STATE_HELD);
   EXPECT_EQ(FromTimestamp(held.bookings(0).hold_expire_time()), kOpens + absl::Minutes(2));
-  o = Call(&S::HoldEveningSlots, HoldRequest(e.name(), "cat", "p2", Pm(16)), cat_);
+  o = h_.Call(&S::HoldEveningSlots, HoldRequest(e.name(), "cat", "p2", Pm(16)), cat_);
   EXPECT_EQ(o.code, grpc::StatusCode::ABORTED) << o;
   EXPECT_EQ(o.reason, reason::kSlotTaken);
 
@@ -318,7 +173,7 @@ TEST_F(EveningApiTest, GuardiansHoldForThemselvesWhenTheWindowOpensAndALostRaceI
   slots.set_parent(e.name());
   slots.set_staff("schools/st-marys/staff/maths");
   v1::ListEveningSlotsResponse listed;
-  ASSERT_EQ(Call(&S::ListEveningSlots, slots, cat_, &listed).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::ListEveningSlots, slots, cat_, &listed).code, grpc::StatusCode::OK);
   ASSERT_EQ(listed.slots_size(), 12);
   EXPECT_FALSE(listed.slots(0).free());
   EXPECT_TRUE(listed.slots(1).free());
@@ -328,21 +183,21 @@ TEST_F(EveningApiTest, GuardiansHoldForThemselvesWhenTheWindowOpensAndALostRaceI
   mine.set_parent(e.name());
   mine.set_guardian("guardians/ann");
   v1::Timetable table;
-  ASSERT_EQ(Call(&S::GetTimetable, mine, ann_, &table).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::GetTimetable, mine, ann_, &table).code, grpc::StatusCode::OK);
   EXPECT_EQ(table.bookings_size(), 1);
-  o = Call(&S::GetTimetable, mine, cat_);
+  o = h_.Call(&S::GetTimetable, mine, cat_);
   EXPECT_EQ(o.reason, reason::kWrongGuardian) << o;
   v1::GetTimetableRequest teacher;
   teacher.set_parent(e.name());
   teacher.set_staff("schools/st-marys/staff/maths");
-  ASSERT_EQ(Call(&S::GetTimetable, teacher, maths_, &table).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::GetTimetable, teacher, maths_, &table).code, grpc::StatusCode::OK);
   EXPECT_EQ(table.bookings_size(), 1);
-  o = Call(&S::GetTimetable, teacher, ann_);
+  o = h_.Call(&S::GetTimetable, teacher, ann_);
   EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << o;
   teacher.set_staff("schools/st-marys/staff/english");
-  o = Call(&S::GetTimetable, teacher, maths_);
+  o = h_.Call(&S::GetTimetable, teacher, maths_);
   EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << o;
-  ASSERT_EQ(Call(&S::GetTimetable, teacher, office_, &table).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::GetTimetable, teacher, office_, &table).code, grpc::StatusCode::OK);
   EXPECT_EQ(table.bookings_size(), 0);
 }
 
@@ -360,9 +215,9 @@ TEST_F(EveningApiTest, ScheduleWaitingListAndHouseholdChoice) {
     c->set_staff(absl::StrCat("schools/st-marys/staff/", t));
     *c->mutable_time() = propose.available();
   }
-  propose.set_request_id(RequestId());
+  propose.set_request_id(h_.RequestId());
   v1::HoldEveningSlotsResponse proposed;
-  Outcome o = Call(&S::ProposeEveningSchedule, propose, cat_, &proposed);
+  Outcome o = h_.Call(&S::ProposeEveningSchedule, propose, cat_, &proposed);
   ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
   ASSERT_EQ(proposed.bookings_size(), 2);
   EXPECT_EQ(FromTimestamp(proposed.bookings(0).time().start_time()), Pm(17));
@@ -373,35 +228,35 @@ TEST_F(EveningApiTest, ScheduleWaitingListAndHouseholdChoice) {
   join.mutable_entry()->set_guardian("guardians/ann");
   join.mutable_entry()->set_pupil("schools/st-marys/pupils/p1");
   join.mutable_entry()->set_staff("schools/st-marys/staff/maths");
-  join.set_request_id(RequestId());
+  join.set_request_id(h_.RequestId());
   v1::WaitingListEntry entry;
-  ASSERT_EQ(Call(&S::JoinWaitingList, join, ann_, &entry).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::JoinWaitingList, join, ann_, &entry).code, grpc::StatusCode::OK);
   EXPECT_EQ(entry.position(), 1);
   v1::ListWaitingListRequest list;
   list.set_parent(e.name());
   v1::ListWaitingListResponse line;
-  ASSERT_EQ(Call(&S::ListWaitingList, list, cat_, &line).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::ListWaitingList, list, cat_, &line).code, grpc::StatusCode::OK);
   EXPECT_EQ(line.entries_size(), 0);  // not Cat's
-  ASSERT_EQ(Call(&S::ListWaitingList, list, office_, &line).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::ListWaitingList, list, office_, &line).code, grpc::StatusCode::OK);
   EXPECT_EQ(line.entries_size(), 1);
   v1::LeaveWaitingListRequest leave;
   leave.set_name(entry.name());
-  leave.set_request_id(RequestId());
-  o = Call(&S::LeaveWaitingList, leave, cat_);
+  leave.set_request_id(h_.RequestId());
+  o = h_.Call(&S::LeaveWaitingList, leave, cat_);
   EXPECT_EQ(o.reason, reason::kWaitingEntryNotFound) << o;
-  EXPECT_EQ(Call(&S::LeaveWaitingList, leave, ann_).code, grpc::StatusCode::OK);
+  EXPECT_EQ(h_.Call(&S::LeaveWaitingList, leave, ann_).code, grpc::StatusCode::OK);
 
   v1::SetHouseholdChoiceRequest choose;
   choose.set_parent(e.name());
   choose.mutable_choice()->set_pupil("schools/st-marys/pupils/p1");
   choose.mutable_choice()->set_rule(v1::HOUSEHOLD_RULE_ONE_EACH);
-  choose.set_request_id(RequestId());
+  choose.set_request_id(h_.RequestId());
   v1::HouseholdChoice chosen;
-  ASSERT_EQ(Call(&S::SetHouseholdChoice, choose, ann_, &chosen).code, grpc::StatusCode::OK);
+  ASSERT_EQ(h_.Call(&S::SetHouseholdChoice, choose, ann_, &chosen).code, grpc::StatusCode::OK);
   EXPECT_EQ(chosen.chosen_by(), "guardians/ann");
   EXPECT_EQ(chosen.rule(), v1::HOUSEHOLD_RULE_ONE_EACH);
-  choose.set_request_id(RequestId());
-  o = Call(&S::SetHouseholdChoice, choose, cat_);
+  choose.set_request_id(h_.RequestId());
+  o = h_.Call(&S::SetHouseholdChoice, choose, cat_);
   EXPECT_EQ(o.code, grpc::StatusCode::NOT_FOUND) << o;  // not Cat's child
 }
 
