@@ -15,6 +15,7 @@
 #include "services/appointments/domain/booking_ports.h"
 #include "services/appointments/domain/peers.h"
 #include "services/appointments/domain/settings.h"
+#include "services/appointments/testing/fake_settings.h"
 
 namespace parley::appointments::testing {
 
@@ -71,25 +72,6 @@ class FakeGate final : public Gate {
   absl::Status fail_ ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<MeetingGateQuestion> questions_ ABSL_GUARDED_BY(mu_);
-};
-
-class FakeSettings final : public SettingsSource {
- public:
-  void Set(AppointmentSettings settings);
-  void AddInterpreter(Interpreter interpreter);
-
-  absl::StatusOr<AppointmentSettings> Settings(const std::string& school_id) override;
-  absl::StatusOr<std::vector<AvailabilityException>> Exceptions(const std::string& school_id,
-                                                                const std::string& staff_id, absl::Time from,
-                                                                absl::Time to) override;
-  absl::StatusOr<std::vector<Interpreter>> InterpretersFor(const std::string& school_id,
-                                                           const std::string& language) override;
-  absl::StatusOr<Interpreter> GetInterpreter(const std::string& school_id, const std::string& id) override;
-
- private:
-  mutable absl::Mutex mu_;
-  std::map<std::string, AppointmentSettings> settings_ ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<std::string, std::string>, Interpreter> interpreters_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakeRequestOutcomes final : public RequestOutcomes {

@@ -125,34 +125,6 @@ absl::StatusOr<std::optional<PolicyDue>> FakeRequestDirectory::Due(const std::st
 
 // ---- settings -------------------------------------------------------------------------------------
 
-void FakeSettings::SetException(const std::string& school, const std::string& staff, AvailabilityException e) {
-  absl::MutexLock lock(&mu_);
-  exceptions_[{school, staff}].push_back(std::move(e));
-}
-
-absl::StatusOr<AppointmentSettings> FakeSettings::Settings(const std::string& school_id) {
-  AppointmentSettings s;
-  s.school_id = school_id;
-  s.update_time = absl::InfinitePast();
-  return s;
-}
-
-absl::StatusOr<std::vector<AvailabilityException>> FakeSettings::Exceptions(const std::string& school_id,
-                                                                            const std::string& staff_id, absl::Time,
-                                                                            absl::Time) {
-  absl::MutexLock lock(&mu_);
-  auto it = exceptions_.find({school_id, staff_id});
-  return it == exceptions_.end() ? std::vector<AvailabilityException>() : it->second;
-}
-
-absl::StatusOr<std::vector<Interpreter>> FakeSettings::InterpretersFor(const std::string&, const std::string&) {
-  return std::vector<Interpreter>();
-}
-
-absl::StatusOr<Interpreter> FakeSettings::GetInterpreter(const std::string&, const std::string&) {
-  return absl::NotFoundError("this fake has no interpreters");
-}
-
 // ---- bookings -------------------------------------------------------------------------------------
 
 bool FakeBookings::Live(const Booking& b, absl::Time now) {

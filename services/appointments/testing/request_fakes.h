@@ -16,6 +16,7 @@
 #include "services/appointments/domain/booking_ports.h"
 #include "services/appointments/domain/peers.h"
 #include "services/appointments/domain/settings.h"
+#include "services/appointments/testing/fake_settings.h"
 
 namespace parley::appointments::testing {
 
@@ -60,22 +61,6 @@ class FakeRequestDirectory final : public Directory {
   std::map<std::tuple<std::string, std::string, WantedRole>, std::string> roles_;
   std::map<std::string, std::vector<GuardianLink>> links_;
   std::map<std::tuple<std::string, directory::Channel, directory::Stage>, Promise> promises_;
-};
-
-class FakeSettings final : public SettingsSource {
- public:
-  void SetException(const std::string& school, const std::string& staff, AvailabilityException e);
-  absl::StatusOr<AppointmentSettings> Settings(const std::string& school_id) override;
-  absl::StatusOr<std::vector<AvailabilityException>> Exceptions(const std::string& school_id,
-                                                                const std::string& staff_id, absl::Time from,
-                                                                absl::Time to) override;
-  absl::StatusOr<std::vector<Interpreter>> InterpretersFor(const std::string& school_id,
-                                                           const std::string& language) override;
-  absl::StatusOr<Interpreter> GetInterpreter(const std::string& school_id, const std::string& id) override;
-
- private:
-  absl::Mutex mu_;
-  std::map<std::pair<std::string, std::string>, std::vector<AvailabilityException>> exceptions_;
 };
 
 // Bookings in memory, confirmed at once (Book) or held (Hold): an overlap with a live booking of any
