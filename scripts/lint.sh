@@ -19,6 +19,9 @@ say "buf lint proto/"
 say "error reasons: the catalogue, its doc and the code agree"
 python3 scripts/check_reasons.py || failed=1
 
+say "demo templates: each uses only the variables it declares or the built-in ones"
+python3 deploy/demo/load_notifications_demo.py --check || failed=1
+
 say "k8s lint self-test"
 python3 scripts/k8s_lint_test.py || failed=1
 

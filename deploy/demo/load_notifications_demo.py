@@ -2,6 +2,8 @@
 """Loads the demo trust's notifications data into the notifications service through its API (parleyctl).
 
   deploy/demo/load_notifications_demo.py <path to parleyctl>
+  deploy/demo/load_notifications_demo.py --check    (offline: every template uses only the variables it
+                                                     declares or the built-in ones; scripts/lint.sh runs it)
 
   - trust templates (trust/templates/...) for every template the escalation, conduct and appointments relays send,
     with the variables those notices always carry, and the general ones schools use (newsletter,
@@ -41,6 +43,7 @@ ESCALATION_EXTRA_VARS = {
     "escalation.acknowledgement_promised": ["promised_time", "promised_date"],
     "escalation.progress": ["progress"],
     "escalation.progress_promised": ["progress", "promised_time", "promised_date"],
+    "escalation.channel_redirected": ["how_to_reach"],
 }
 ESCALATION = {
     "escalation.assigned": (
@@ -607,9 +610,35 @@ def load_broadcasts(exe):
                "--var", "link=https://milton-road.example.org/newsletter"])
 
 
+# What every notice carries without a template declaring it (services/notifications/domain/templates.cc).
+BUILT_IN = {"recipient_name", "pupil_names", "school_name", "event_date"}
+
+
+def check_templates():
+    """The notifications service's own rule, offline: a template may use only the variables it declares
+    and the built-in ones, and may not declare a built-in one. Returns the problems found."""
+    import re
+    problems = []
+    for t in all_templates():
+        declared = set(t["variables"])
+        for v in sorted(declared & BUILT_IN):
+            problems.append(f"{t['name']}: declares the built-in {v}")
+        for var in t["variants"]:
+            for field in ("subject", "body", "smsBody"):
+                for used in re.findall(r"{{\s*([a-z_]+)\s*}}", var.get(field, "")):
+                    if used not in declared and used not in BUILT_IN:
+                        problems.append(f"{t['name']} ({var['locale']} {field}) uses {{{{{used}}}}}, not declared")
+    return problems
+
+
 def main():
+    if len(sys.argv) == 2 and sys.argv[1] == "--check":
+        problems = check_templates()
+        for p in problems:
+            print(p, file=sys.stderr)
+        raise SystemExit(1 if problems else 0)
     if len(sys.argv) != 2:
-        raise SystemExit(f"usage: {sys.argv[0]} <path to parleyctl>")
+        raise SystemExit(f"usage: {sys.argv[0]} <path to parleyctl> | --check")
     exe = sys.argv[1]
     load_templates(exe)
     load_settings(exe)
