@@ -214,6 +214,8 @@ OccupancyArrays OccupancyOf(const std::vector<Booking>& bookings) {
 // ---- statements --------------------------------------------------------------------------------
 
 constexpr char kWrite[] = "appointments_write";
+constexpr char kWriteAtOnce[] = "appointments_write_at_once";
+constexpr char kConfirmAtOnce[] = "appointments_confirm_at_once";
 constexpr char kTakenBy[] = "appointments_taken_by";
 constexpr char kConfirm[] = "appointments_confirm";
 constexpr char kHoldRows[] = "appointments_hold_rows";
@@ -231,17 +233,32 @@ constexpr char kFree[] = "appointments_free";
 constexpr char kList[] = "appointments_list";
 
 // The requested occupancy rows ($2 kinds, $3 occupant ids, $4 starts, $5 ends) overlapping active
-// rows of school $1 whose booking is live at $6 (confirmed, a no-show, or held and not expired) or
-// not (an expired hold not yet released): `live` picks which.
-std::string OverlappingSql(bool live) {
+// rows of school $1, with their bookings, where `condition` holds. Each lookup is a subquery of its
+// own (OFFSET 0 keeps the planner from merging it into a join), so that it is an index probe on all
+// of its keys whatever the table statistics say: planned as a join over a table analysed while
+// nearly empty (a new database, a new term), it became a scan of the school's every row.
+std::string OverlappingSql(absl::string_view condition) {
   return absl::StrCat(
       "FROM unnest($2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS r(kind, occupant_id, s, e) "
-      "JOIN occupancy o ON o.school_id = $1 AND o.occupant_kind = r.kind AND o.occupant_id = r.occupant_id "
-      "AND o.active AND o.during && tstzrange(r.s, r.e, '[)') "
-      "JOIN bookings b ON b.school_id = o.school_id AND b.id = o.booking_id WHERE ",
-      live ? "(b.state <> 'held' OR b.hold_expires > $6::timestamptz)"
-           : "b.state = 'held' AND b.hold_expires <= $6::timestamptz");
+      "CROSS JOIN LATERAL (SELECT o.booking_id, o.occupant_kind FROM occupancy o WHERE o.school_id = $1 AND "
+      "o.occupant_kind = r.kind AND o.occupant_id = r.occupant_id AND o.active AND "
+      "o.during && tstzrange(r.s, r.e, '[)') OFFSET 0) o "
+      "CROSS JOIN LATERAL (SELECT b.state, b.hold_expires FROM bookings b WHERE b.school_id = $1 AND "
+      "b.id = o.booking_id OFFSET 0) b WHERE ",
+      condition);
 }
+// Whose booking is live at $6: confirmed, a no-show, or held and not expired.
+constexpr char kLive[] = "(b.state <> 'held' OR b.hold_expires > $6::timestamptz)";
+// An expired hold not yet released.
+constexpr char kExpired[] = "b.state = 'held' AND b.hold_expires <= $6::timestamptz";
+
+// A write's occupancy rows ($7 booking ids, $2-$5 as above) once its bookings are written (a CTE
+// `written_count`): the constraint on them is what refuses a double booking.
+constexpr char kOccupancyRows[] =
+    "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
+    "SELECT $1, r.booking_id, r.kind, r.occupant_id, tstzrange(r.s, r.e, '[)'), true "
+    "FROM unnest($7::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) "
+    "AS r(booking_id, kind, occupant_id, s, e) CROSS JOIN written_count w WHERE w.n > 0";
 
 void PrepareStatements(pg::Pool& pool) {
   // A Hold or Book in one statement. First it releases the expired holds that overlap the time it
@@ -255,40 +272,82 @@ void PrepareStatements(pg::Pool& pool) {
   //   $8-$22 one element per booking, $23 hold id, $24 lease end ('' for none), $25-$30 one element
   //   per booking: meeting request ('' for none), staff roles (JSON), guests (array), language ('' for
   //   none), waiting for (array), gate (JSON).
+  // The releases name their rows by key (= ANY of an array) rather than by a join, for the reason
+  // OverlappingSql gives.
+  const auto release = [](absl::string_view expired_ids, absl::string_view gate) {
+    return absl::StrCat(
+        "released AS (UPDATE bookings b SET state = 'lapsed', row_version = b.row_version + 1, "
+        "update_time = $6::timestamptz WHERE b.school_id = $1 AND b.id = ANY(ARRAY(",
+        expired_ids, ")) AND b.state = 'held' AND b.hold_expires <= $6::timestamptz AND ", gate,
+        " RETURNING b.id), "
+        "freed AS (UPDATE occupancy o SET active = false WHERE o.school_id = $1 AND "
+        "o.booking_id = ANY(ARRAY(SELECT id FROM released)) RETURNING 1), "
+        "freed_count AS (SELECT count(*) AS n FROM freed)");
+  };
   const std::string release_expired =
-      absl::StrCat("WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(false),
-                   "), released AS (UPDATE bookings b SET state = 'lapsed', row_version = b.row_version + 1, "
-                   "update_time = $6::timestamptz FROM expired x WHERE b.school_id = $1 AND b.id = x.booking_id AND "
-                   "b.state = 'held' AND b.hold_expires <= $6::timestamptz RETURNING b.id), "
-                   "freed AS (UPDATE occupancy o SET active = false FROM released r WHERE o.school_id = $1 AND "
-                   "o.booking_id = r.id RETURNING 1), "
-                   "freed_count AS (SELECT count(*) AS n FROM freed)");
+      absl::StrCat("WITH expired AS (SELECT DISTINCT o.booking_id ", OverlappingSql(kExpired), "), ",
+                   release("SELECT booking_id FROM expired", "true"));
+  // The bookings, after the step named `after` (a CTE with one row), only when `gate` holds; then
+  // `written_count`, for the occupancy rows to follow (kOccupancyRows).
+  const auto insert_bookings = [](absl::string_view after, absl::string_view gate) {
+    return absl::StrCat(
+        ", written AS (INSERT INTO bookings (school_id, id, evening_id, kind, state, starts_at, ends_at, mode, "
+        "video_link, staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, "
+        "hold_expires, created_by, create_time, update_time, meeting_request_id, staff_roles, guests, language, "
+        "waiting_for, gate) "
+        "SELECT $1, r.id, NULLIF(r.evening_id, ''), r.kind, $11, r.s, r.e, r.mode, r.video_link, r.staff::text[], "
+        "r.guardians::text[], r.pupils::text[], NULLIF(r.interpreter, ''), NULLIF(r.language, ''), "
+        "NULLIF(r.room, ''), $23, NULLIF($24, '')::timestamptz, r.created_by, $6::timestamptz, $6::timestamptz, "
+        "NULLIF(r.request, ''), r.roles::jsonb, r.guests::text[], NULLIF(r.wanted_language, ''), "
+        "r.waiting::text[], r.gate::jsonb "
+        "FROM unnest($8::text[], $9::text[], $10::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], "
+        "$15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
+        "$25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[]) "
+        "AS r(id, evening_id, kind, s, e, mode, video_link, staff, guardians, pupils, interpreter, language, room, "
+        "created_by, request, roles, guests, wanted_language, waiting, gate) CROSS JOIN ",
+        after, " WHERE ", gate, " RETURNING 1), written_count AS (SELECT count(*) AS n FROM written) ");
+  };
+  pool.Prepare(kWrite, absl::StrCat(release_expired, insert_bookings("freed_count", "true"), kOccupancyRows));
+  // The same write as one statement on its own (no BEGIN or COMMIT round trips), with its
+  // request-id record, and without an error for the usual loser: it first reads the active rows
+  // over the time it wants. If a live booking holds any (or the request id was used before), it
+  // writes nothing and says so; otherwise it records the request id with its response, releases
+  // the expired holds it found (none in the usual case) and inserts. The constraint still decides:
+  // a writer that read before a rival committed fails with 23P01, and the statement leaves
+  // nothing. A twin with the same request id in flight makes the record's insert wait for it, and
+  // then write nothing if the twin committed.
+  //   $1-$30 as kWrite, $31 scope, $32 request id, $33 fingerprint, $34 the response to record.
+  //   Returns: whether it recorded the request (0 or 1), whether the request id had a record
+  //   (0 or 1), the kinds of occupant whose time a live booking holds.
   pool.Prepare(
-      kWrite,
+      kWriteAtOnce,
       absl::StrCat(
-          release_expired,
-          ", written AS (INSERT INTO bookings (school_id, id, evening_id, kind, state, starts_at, ends_at, mode, "
-          "video_link, staff_ids, guardian_ids, pupil_ids, interpreter_id, interpreter_language, room, hold_id, "
-          "hold_expires, created_by, create_time, update_time, meeting_request_id, staff_roles, guests, language, "
-          "waiting_for, gate) "
-          "SELECT $1, r.id, NULLIF(r.evening_id, ''), r.kind, $11, r.s, r.e, r.mode, r.video_link, r.staff::text[], "
-          "r.guardians::text[], r.pupils::text[], NULLIF(r.interpreter, ''), NULLIF(r.language, ''), "
-          "NULLIF(r.room, ''), $23, NULLIF($24, '')::timestamptz, r.created_by, $6::timestamptz, $6::timestamptz, "
-          "NULLIF(r.request, ''), r.roles::jsonb, r.guests::text[], NULLIF(r.wanted_language, ''), "
-          "r.waiting::text[], r.gate::jsonb "
-          "FROM unnest($8::text[], $9::text[], $10::text[], $12::timestamptz[], $13::timestamptz[], $14::text[], "
-          "$15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], "
-          "$25::text[], $26::text[], $27::text[], $28::text[], $29::text[], $30::text[]) "
-          "AS r(id, evening_id, kind, s, e, mode, video_link, staff, guardians, pupils, interpreter, language, room, "
-          "created_by, request, roles, guests, wanted_language, waiting, gate) CROSS JOIN freed_count RETURNING 1), "
-          "written_count AS (SELECT count(*) AS n FROM written) "
-          "INSERT INTO occupancy (school_id, booking_id, occupant_kind, occupant_id, during, active) "
-          "SELECT $1, r.booking_id, r.kind, r.occupant_id, tstzrange(r.s, r.e, '[)'), true "
-          "FROM unnest($7::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[]) "
-          "AS r(booking_id, kind, occupant_id, s, e) CROSS JOIN freed_count CROSS JOIN written_count"));
+          "WITH prior AS (SELECT 1 FROM parley_idempotent_requests WHERE scope = $31 AND request_id = $32::uuid), "
+          "overlapping AS (SELECT o.booking_id, o.occupant_kind, "
+          "b.state = 'held' AND b.hold_expires <= $6::timestamptz AS expired ",
+          OverlappingSql("true"),
+          "), taken AS (SELECT DISTINCT occupant_kind FROM overlapping WHERE NOT expired), "
+          // Writers for one occupant take turns: a lock per occupant until the statement commits,
+          // taken in one order. Two overlapping rows entering the constraint's index at the same
+          // moment would each wait for the other, a deadlock PostgreSQL breaks only after
+          // deadlock_timeout (1 s); bookers converging on the last free slots made chains of them
+          // that ran into the statement timeout. Taking turns, the later writer fails at once.
+          "locked AS (SELECT pg_advisory_xact_lock(k) FROM (SELECT DISTINCT hashtextextended($1 || '/' || "
+          "r.kind || '/' || r.occupant_id, 0) AS k FROM unnest($2::text[], $3::text[]) AS r(kind, occupant_id) "
+          "WHERE NOT EXISTS (SELECT 1 FROM prior) AND NOT EXISTS (SELECT 1 FROM taken) ORDER BY k OFFSET 0) s), "
+          "recorded AS (INSERT INTO parley_idempotent_requests (scope, request_id, fingerprint, response) "
+          "SELECT $31, $32::uuid, $33, convert_to($34, 'UTF8') "
+          "WHERE NOT EXISTS (SELECT 1 FROM prior) AND NOT EXISTS (SELECT 1 FROM taken) AND "
+          "(SELECT count(*) FROM locked) >= 0 "
+          "ON CONFLICT (scope, request_id) DO NOTHING RETURNING 1), ",
+          release("SELECT booking_id FROM overlapping WHERE expired", "EXISTS (SELECT 1 FROM recorded)"),
+          insert_bookings("freed_count", "EXISTS (SELECT 1 FROM recorded)"), ", occupied AS (", kOccupancyRows,
+          " RETURNING 1) "
+          "SELECT (SELECT count(*) FROM recorded), (SELECT count(*) FROM prior), "
+          "ARRAY(SELECT occupant_kind FROM taken), (SELECT count(*) FROM occupied)"));
   // $7: a booking whose own rows do not count ('' for none).
   pool.Prepare(kTakenBy,
-               absl::StrCat("SELECT DISTINCT o.occupant_kind ", OverlappingSql(true), " AND o.booking_id <> $7"));
+               absl::StrCat("SELECT DISTINCT o.occupant_kind ", OverlappingSql(kLive), " AND o.booking_id <> $7"));
   // The expired holds over the time an Update is about to take, released as a write's are.
   pool.Prepare(kRelease, absl::StrCat(release_expired, " SELECT n FROM freed_count"));
   //   $1 school, $2 id, $3 state, $4 staff, $5 roles, $6 guests, $7 interpreter, $8 its language,
@@ -327,6 +386,30 @@ void PrepareStatements(pg::Pool& pool) {
                             kBookingColumns,
                             ", (SELECT count(*) FROM bookings g WHERE g.school_id = $1 AND g.hold_id = $2 "
                             "AND g.state <> 'cancelled')"));
+  // A Confirm as one statement on its own, for the usual case: every live booking of the hold is
+  // named, held, unexpired and waits for nothing. It locks the hold's bookings first (so nothing
+  // changes them between the check and the update: all or none, though no transaction can roll
+  // back), then records the request id with its response and confirms them. Anything else (a
+  // request id used before, a hold not confirmable as asked) writes nothing and returns no rows;
+  // the caller then goes the transactional way, which replays or says why.
+  //   $1 school, $2 hold id, $3 now, $4 the booking ids asked for, $5 scope, $6 request id,
+  //   $7 fingerprint, $8 the response to record.
+  pool.Prepare(kConfirmAtOnce,
+               absl::StrCat("WITH prior AS (SELECT 1 FROM parley_idempotent_requests WHERE scope = $5 AND "
+                            "request_id = $6::uuid), "
+                            "hold AS (SELECT id, state = 'held' AND hold_expires > $3::timestamptz AND "
+                            "waiting_for = '{}' AND id = ANY($4::text[]) AS confirmable FROM bookings "
+                            "WHERE school_id = $1 AND hold_id = $2 AND state <> 'cancelled' FOR UPDATE), "
+                            "recorded AS (INSERT INTO parley_idempotent_requests (scope, request_id, fingerprint, "
+                            "response) SELECT $5, $6::uuid, $7, convert_to($8, 'UTF8') "
+                            "WHERE NOT EXISTS (SELECT 1 FROM prior) AND "
+                            "(SELECT count(*) FROM hold) = cardinality($4::text[]) AND "
+                            "(SELECT bool_and(confirmable) FROM hold) "
+                            "ON CONFLICT (scope, request_id) DO NOTHING RETURNING 1) "
+                            "UPDATE bookings b SET state = 'confirmed', row_version = b.row_version + 1, "
+                            "update_time = $3::timestamptz WHERE b.school_id = $1 AND b.id = ANY($4::text[]) AND "
+                            "b.hold_id = $2 AND b.state = 'held' AND EXISTS (SELECT 1 FROM recorded) RETURNING ",
+                            kBookingColumns));
   pool.Prepare(kHoldRows,
                absl::StrCat("SELECT id, hold_id, state, ", Micros("hold_expires"), ", waiting_for <> '{}'",
                             " FROM bookings WHERE school_id = $1 AND (hold_id = $2 OR id = ANY($3::text[]))"));
@@ -344,9 +427,11 @@ void PrepareStatements(pg::Pool& pool) {
   pool.Prepare(kSelect, absl::StrCat("SELECT ", kBookingColumns, " FROM bookings WHERE school_id = $1 AND id = $2"));
   pool.Prepare(kSelectMany, absl::StrCat("SELECT ", kBookingColumns,
                                          " FROM bookings WHERE school_id = $1 AND id = ANY($2::text[])"));
+  // The booking of each row looked up on its own, as in OverlappingSql.
   pool.Prepare(kBusy, absl::StrCat("SELECT ", Micros("lower(o.during)"), ", ", Micros("upper(o.during)"),
-                                   " FROM occupancy o JOIN bookings b ON b.school_id = o.school_id AND "
-                                   "b.id = o.booking_id WHERE o.school_id = $1 AND o.occupant_kind = $2 AND "
+                                   " FROM occupancy o CROSS JOIN LATERAL (SELECT b.state, b.hold_expires FROM "
+                                   "bookings b WHERE b.school_id = $1 AND b.id = o.booking_id OFFSET 0) b "
+                                   "WHERE o.school_id = $1 AND o.occupant_kind = $2 AND "
                                    "o.occupant_id = $3 AND o.active AND "
                                    "o.during && tstzrange($4::timestamptz, $5::timestamptz, '[)') AND "
                                    "(b.state <> 'held' OR b.hold_expires > $6::timestamptz) "
@@ -438,6 +523,15 @@ std::string Whose(OccupantKind kind) {
 // Occupancy stays active while a booking is held or confirmed, and after it took place.
 bool Occupies(BookingState s) { return s != BookingState::kCancelled && s != BookingState::kLapsed; }
 
+// The one-statement writes record the request id themselves: only for a key BeginRequest would
+// take (anything else goes the transactional way, which says what is wrong with it).
+bool AtOnceKey(const RequestKey& key) { return !key.scope.empty() && pg::ValidateRequestId(key.request_id).ok(); }
+
+// A deadlock or serialization failure: the transactional way retries it.
+bool IsTransactionConflict(const absl::Status& s) {
+  return s.code() == absl::StatusCode::kAborted && ErrorReason(s) == reason::kTransactionConflict;
+}
+
 }  // namespace
 
 PgBookingStore::PgBookingStore(pg::Pool* pool) : pool_(pool) { PrepareStatements(*pool_); }
@@ -503,6 +597,63 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
   const std::string expires_param = expires ? TimeParam(*expires) : "";
   const std::string state = StateText(confirmed ? BookingState::kConfirmed : BookingState::kHeld);
 
+  std::vector<Booking> out = bookings;
+  for (Booking& b : out) {
+    b.state = confirmed ? BookingState::kConfirmed : BookingState::kHeld;
+    b.during = Interval{ToMicros(b.during.start), ToMicros(b.during.end)};
+    b.hold_id = hold_id;
+    b.hold_expires = expires;
+    if (!b.language && b.interpreter) b.language = b.interpreter->language;
+    b.cancel_reason.clear();
+    b.create_time = now;
+    b.update_time = now;
+    b.etag = "1";
+  }
+
+  // The usual write in one round trip (kWriteAtOnce); a replay, a twin, a conflict to retry and
+  // notices go the transactional way below.
+  if (notices.empty() && AtOnceKey(key)) {
+    bool recorded = false;
+    std::optional<OccupantKind> taken_by;
+    const absl::Status at_once = pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
+      try {
+        const pqxx::row r = txn.exec_prepared1(
+            kWriteAtOnce, school_id, occupancy.kinds, occupancy.occupant_ids, occupancy.starts, occupancy.ends,
+            now_param, occupancy.booking_ids, TextArray(ids), TextArray(evenings), TextArray(kinds), state,
+            TextArray(starts), TextArray(ends), TextArray(modes), TextArray(links), TextArray(staff),
+            TextArray(guardians), TextArray(pupils), TextArray(interpreters), TextArray(languages), TextArray(rooms),
+            TextArray(creators), hold_id, expires_param, TextArray(requests), TextArray(roles), TextArray(guests),
+            TextArray(wanted_languages), TextArray(waiting), TextArray(gates), key.scope, key.request_id,
+            key.fingerprint, ResponseFor(school_id, ids));
+        recorded = r[0].as<int64_t>() == 1;
+        // With an earlier record of this request id, its own bookings are what holds the time.
+        if (!recorded && r[1].as<int64_t>() == 0) {
+          for (const std::string& kind : pg::ParseTextArray(r[2])) {
+            std::optional<OccupantKind> k = OccupantKindFrom(kind);
+            if (k && (!taken_by || *k < *taken_by)) taken_by = k;
+          }
+        }
+      } catch (const pqxx::sql_error& e) {
+        const std::string sqlstate = pg::SqlState(e);
+        if (sqlstate == "23505") return AlreadyExists(reason::kBookingExists, "a booking id is taken at this school");
+        if (sqlstate == "23P01") return Aborted(reason::kSlotTaken, "slot just taken");
+        throw;
+      }
+      return absl::OkStatus();
+    });
+    if (at_once.ok()) {
+      if (recorded) return out;
+      if (taken_by) {
+        return Aborted(reason::kSlotTaken,
+                       absl::StrCat("slot just taken: ", Whose(*taken_by), " time overlaps another booking"));
+      }
+    } else {
+      // A rival committed after this statement looked: whose time it was is read now.
+      if (ErrorReason(at_once) == reason::kSlotTaken) return SlotTaken(bookings, now, /*known=*/true);
+      if (!IsTransactionConflict(at_once)) return at_once;
+    }
+  }
+
   absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
       *pool_, key, [&](pqxx::work& txn, WriteResult&) -> absl::StatusOr<std::string> {
         try {
@@ -535,19 +686,6 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
     return written.status();
   }
   if (written->replayed) return Replay(*pool_, written->response);
-
-  std::vector<Booking> out = bookings;
-  for (Booking& b : out) {
-    b.state = confirmed ? BookingState::kConfirmed : BookingState::kHeld;
-    b.during = Interval{ToMicros(b.during.start), ToMicros(b.during.end)};
-    b.hold_id = hold_id;
-    b.hold_expires = expires;
-    if (!b.language && b.interpreter) b.language = b.interpreter->language;
-    b.cancel_reason.clear();
-    b.create_time = now;
-    b.update_time = now;
-    b.etag = "1";
-  }
   return out;
 }
 
@@ -590,6 +728,33 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::ConfirmWithNotices(
   if (wanted.size() != booking_ids.size()) return InvalidArgument(reason::kInvalidBooking, "a booking is named twice");
   now = ToMicros(now);
   const std::string now_param = TimeParam(now);
+
+  // The usual confirm in one round trip (kConfirmAtOnce); when it confirms nothing, the
+  // transactional way below replays, confirms after all, or says why not.
+  if (notices.empty() && AtOnceKey(key)) {
+    std::map<std::string, Booking> by_id;
+    const absl::Status at_once = pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
+      by_id.clear();
+      for (const pqxx::row& r :
+           txn.exec_prepared(kConfirmAtOnce, school_id, hold_id, now_param, TextArray(booking_ids), key.scope,
+                             key.request_id, key.fingerprint, ResponseFor(school_id, booking_ids))) {
+        Booking b = BookingFrom(r);
+        by_id.emplace(b.id, std::move(b));
+      }
+      return absl::OkStatus();
+    });
+    if (!at_once.ok() && !IsTransactionConflict(at_once)) return at_once;
+    if (at_once.ok() && !by_id.empty()) {
+      // The statement confirms the hold whole or not at all (its bookings are locked first).
+      std::vector<Booking> out;
+      for (const std::string& id : booking_ids) {
+        auto it = by_id.find(id);
+        if (it == by_id.end()) return Internal(reason::kInternal, "a hold was confirmed without a booking named");
+        out.push_back(std::move(it->second));
+      }
+      return out;
+    }
+  }
 
   absl::StatusOr<WriteResult> written = pg::RunIdempotentInto<WriteResult>(
       *pool_, key, [&](pqxx::work& txn, WriteResult& result) -> absl::StatusOr<std::string> {
@@ -709,7 +874,9 @@ absl::StatusOr<std::vector<Interval>> PgBookingStore::ListBusy(const std::string
                                                                absl::Time from, absl::Time to, absl::Time now) {
   std::vector<Interval> out;
   if (to <= from) return out;
-  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+  // One statement sees one snapshot by itself: no BEGIN, SET TRANSACTION and COMMIT round trips
+  // for what a booking app asks before every hold.
+  PARLEY_RETURN_IF_ERROR(pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
     out.clear();
     for (const pqxx::row& r : txn.exec_prepared(kBusy, school_id, std::string(OccupantKindName(who.kind)), who.id,
                                                 TimeParam(from), TimeParam(to), TimeParam(now))) {

@@ -1,14 +1,20 @@
 // BookingStore and BookingDetailsStore on PostgreSQL (schema: services/appointments/migrations/0001_appointments.sql
 // and 0006_booking_details.sql). Notices go to the outbox table (0002_outbox.sql) in the write's transaction.
 //
-// A write is one transaction holding its request-id record (common/pg/idempotency.h). Hold and Book
-// first release the expired holds that overlap the time they are about to take (the exclusion
+// A write is atomic with its request-id record (common/pg/idempotency.h's table and rules). Hold and
+// Book release the expired holds that overlap the time they are about to take (the exclusion
 // constraint cannot know about leases: it cannot refer to now()), then insert the bookings and
 // their occupancy rows. The constraint on occupancy is what refuses a double booking: a write that
 // loses a race for anyone's time fails with SQLSTATE 23P01 and nothing of it is kept; it is
-// reported as ABORTED (SLOT_TAKEN) naming the kind of occupant whose time was taken (read after
-// the rollback, without personal data). Serialization failures and deadlocks are retried by
-// pg::RunIdempotent and come back as ABORTED (TRANSACTION_CONFLICT) only if they persist.
+// reported as ABORTED (SLOT_TAKEN) naming the kind of occupant whose time was taken (without
+// personal data). Serialization failures and deadlocks are retried and come back as ABORTED
+// (TRANSACTION_CONFLICT) only if they persist.
+//
+// The rush's calls are one statement and one round trip each, outside a transaction block:
+// Hold/Book without notices (it answers SLOT_TAKEN itself, writing nothing, when a live booking
+// already holds the time), Confirm without notices when the hold is confirmable as asked, and
+// ListBusy. Anything else — a replay, a twin in flight, a conflict to retry, notices, a Confirm
+// to refuse — goes the transactional way (pg::RunIdempotent), which replays or says why.
 //
 // Times travel as UTC text and come back as integer microseconds; every statement is prepared
 // once per connection and parameterised (arrays for the rows of a multi-slot hold).

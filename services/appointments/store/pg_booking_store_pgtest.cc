@@ -697,6 +697,49 @@ TEST_F(PgBookingStoreTest, ConfirmWithNoticesIsAllOrNone) {
   EXPECT_EQ(Count("SELECT count(*) FROM outbox"), 1);
 }
 
+// Confirm writes in one statement without a transaction to roll back: a booking of the hold
+// cancelled while it runs must still leave the hold confirmed whole (the cancel came after) or
+// not at all (the rest stay held), never the rest confirmed without it.
+TEST_F(PgBookingStoreTest, AConfirmRacingACancelOfOneOfItsBookingsIsStillAllOrNone) {
+  int confirmed_first = 0, cancelled_first = 0;
+  for (int round = 0; round < 30; ++round) {
+    const std::string p = absl::StrCat("r", round, "-");
+    const int minute = 30 * round;
+    absl::StatusOr<std::vector<Booking>> held =
+        Hold({Slot(p + "s1", minute, "t1", "g1"), Slot(p + "s2", minute + 10, "t2", "g1"),
+              Slot(p + "s3", minute + 20, "t3", "g1")});
+    ASSERT_TRUE(held.ok()) << held.status();
+    absl::Notification go;
+    absl::StatusOr<std::vector<Booking>> confirmed;
+    absl::StatusOr<Booking> cancelled;
+    std::thread confirming([&] {
+      go.WaitForNotification();
+      confirmed = store_->Confirm(Key("Confirm"), kSchool, held->front().hold_id, {p + "s1", p + "s2", p + "s3"}, kNow);
+    });
+    std::thread cancelling([&] {
+      go.WaitForNotification();
+      cancelled = store_->Cancel(Key("Cancel"), kSchool, p + "s2", "changed plans", kNow);
+    });
+    go.Notify();
+    confirming.join();
+    cancelling.join();
+    ASSERT_TRUE(cancelled.ok()) << cancelled.status();  // held or confirmed, s2 can always be cancelled
+    if (confirmed.ok()) {
+      ++confirmed_first;
+      ASSERT_EQ(confirmed->size(), 3u);
+      EXPECT_EQ(cancelled->etag, "3") << "s2 was cancelled before the confirm that reported it confirmed";
+      EXPECT_EQ(store_->Get(kSchool, p + "s1")->state, BookingState::kConfirmed);
+      EXPECT_EQ(store_->Get(kSchool, p + "s3")->state, BookingState::kConfirmed);
+    } else {
+      ++cancelled_first;
+      ExpectStatus(confirmed.status(), absl::StatusCode::kFailedPrecondition, reason::kWrongState);
+      EXPECT_EQ(store_->Get(kSchool, p + "s1")->state, BookingState::kHeld);
+      EXPECT_EQ(store_->Get(kSchool, p + "s3")->state, BookingState::kHeld);
+    }
+  }
+  EXPECT_EQ(confirmed_first + cancelled_first, 30);
+}
+
 TEST_F(PgBookingStoreTest, OutcomesKeepTheTimeAndCancellingFreesIt) {
   ASSERT_TRUE(store_->Create(Key("Create"), Meeting("m1", 0), std::nullopt, {}, kNow).ok());
   Booking attended = *store_->Get(kSchool, "m1");
