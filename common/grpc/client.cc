@@ -6,6 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status/grpc_status.h"
+#include "common/status/reason.h"
+#include "common/status/reasons.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
@@ -72,8 +74,12 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target, int max_me
 
 absl::Status Call(const CallOptions& opts, const std::function<grpc::Status(grpc::ClientContext&)>& attempt) {
   absl::Time deadline = absl::Now() + opts.timeout;
+  // Whose deadline binds: the caller's (the handler's), or this call's own timeout.
+  bool callers_deadline = false;
   if (opts.parent != nullptr) {
-    deadline = std::min(deadline, absl::FromChrono(opts.parent->deadline()));
+    const absl::Time parent = absl::FromChrono(opts.parent->deadline());
+    callers_deadline = parent <= deadline;
+    deadline = std::min(deadline, parent);
   }
   const std::string authorization =
       opts.bearer_token.empty() ? std::string() : absl::StrCat("Bearer ", opts.bearer_token);
@@ -96,7 +102,18 @@ absl::Status Call(const CallOptions& opts, const std::function<grpc::Status(grpc
     const grpc::Status status = attempt(*ctx);
     if (status.ok()) return absl::OkStatus();
     absl::Status result = FromGrpcStatus(status, ctx);
-    if (status.error_code() != grpc::StatusCode::UNAVAILABLE || !opts.idempotent || n >= max_attempts) {
+    // The peer not answering within this call's own timeout is the peer's trouble, not an expired
+    // deadline of whoever called us: they are told UNAVAILABLE (retry), not DEADLINE_EXCEEDED.
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED && !callers_deadline) {
+      return Unavailable(reason::kPeerUnavailable,
+                         absl::StrCat("the service called did not answer within ", absl::FormatDuration(opts.timeout)));
+    }
+    // A peer at its limit of calls in progress (gRPC's own RESOURCE_EXHAUSTED, no reason) never
+    // started the call: as safe to repeat as UNAVAILABLE.
+    const bool not_started =
+        status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED && ErrorReason(result).empty());
+    if (!not_started || !opts.idempotent || n >= max_attempts) {
       return result;
     }
     const absl::Duration pause = Jittered(backoff);

@@ -67,9 +67,12 @@ struct CallOptions {
 };
 
 // Runs `attempt` with a fresh ClientContext per attempt carrying the deadline and the token.
-// Retries only UNAVAILABLE (the peer is unreachable or restarting), only when `idempotent`, with
-// jittered exponential backoff, and never past the overall deadline. Returns the last attempt's
-// status through FromGrpcStatus, so the peer's error reason survives.
+// Retries only UNAVAILABLE (the peer is unreachable or restarting) and gRPC's own
+// RESOURCE_EXHAUSTED (the peer at its limit of calls in progress: the call never started), only
+// when `idempotent`, with jittered exponential backoff, and never past the overall deadline.
+// Returns the last attempt's status through FromGrpcStatus, so the peer's error reason survives;
+// a peer that does not answer within `timeout` is UNAVAILABLE (PEER_UNAVAILABLE), and
+// DEADLINE_EXCEEDED is kept for the parent's own deadline passing.
 [[nodiscard]] absl::Status Call(const CallOptions& opts,
                                 const std::function<grpc::Status(grpc::ClientContext&)>& attempt);
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -114,7 +115,7 @@ TEST_F(ClientTest, RetriesStopAtTheDeadline) {
   EXPECT_LT(absl::Now() - began, absl::Seconds(3));
 }
 
-TEST_F(ClientTest, DeadlineAppliesToTheCall) {
+TEST_F(ClientTest, APeerThatDoesNotAnswerInTimeIsUnavailableNotTheCallersDeadline) {
   CallOptions opts;
   opts.timeout = absl::Milliseconds(100);
   int attempts = 0;
@@ -122,8 +123,40 @@ TEST_F(ClientTest, DeadlineAppliesToTheCall) {
     ++attempts;
     return RawCall(channel_, &ctx, TestMethod("Sleep"), "500");
   });
-  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(ErrorReason(status), "PEER_UNAVAILABLE");
   EXPECT_EQ(attempts, 1);
+}
+
+TEST_F(ClientTest, APeerAtItsLimitOfCallsIsRetriedLikeUnavailable) {
+  // A server that runs one call at a time: while it sleeps, gRPC turns the next call away.
+  server::ServerOptions options;
+  options.service_name = "client-test-busy";
+  options.listen_address = "127.0.0.1:0";
+  options.metrics_address = "";
+  options.not_serving_delay = absl::ZeroDuration();
+  options.max_threads = 1;
+  parley::testing::TestService service;
+  server::Server busy(options);
+  busy.AddService(&service);
+  ASSERT_TRUE(busy.Start().ok());
+  auto channel = MakeChannel(absl::StrCat("127.0.0.1:", busy.port()));
+  std::thread sleeper([&] {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    (void)RawCall(channel, &ctx, TestMethod("Sleep"), "400");
+  });
+  absl::SleepFor(absl::Milliseconds(100));
+  CallOptions opts;
+  opts.idempotent = true;
+  opts.max_attempts = 50;
+  opts.initial_backoff = absl::Milliseconds(20);
+  opts.timeout = absl::Seconds(5);
+  int attempts = 0;
+  const absl::Status status = CallCounting(opts, channel, TestMethod("Sleep"), &attempts);
+  sleeper.join();
+  EXPECT_TRUE(status.ok()) << status;
+  EXPECT_GT(attempts, 1) << "the first attempt should have found the server busy";
 }
 
 TEST_F(ClientTest, SendsTheBearerToken) {
