@@ -156,6 +156,8 @@ python3 deploy/demo/load_escalation_demo.py "$CTL"
 export PARLEY_APPOINTMENTS_ADDR=127.0.0.1:$APPOINTMENTS_PORT
 start_service appointments "$APPOINTMENTS_PORT" "$APPOINTMENTS_METRICS_PORT"
 "$CTL" wait --service appointments --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/appointments.log" >&2; die "appointments did not become ready"; }
+say "loading the demo appointments (parents' evenings, meeting requests, meetings held and their notes)"
+python3 deploy/demo/load_appointments_demo.py "$CTL"
 DEMO_GUARDIAN=$("$CTL" --json conduct arrangements --school kenilworth |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["arrangements"][0]["guardian"].split("/")[1])')
 

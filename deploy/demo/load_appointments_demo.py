@@ -14,9 +14,10 @@ At each of the five demo schools:
     lets each parent book their own meeting and both do;
   - open meeting requests: three not yet answered, two with times offered, one booked (the guardian
     took the first time offered); at Milton Road also an arranged call, booked;
-  - a records-disposal rule for meeting notes (parent_meeting: six years) and, for every booked meeting
-    that has started by the time the script runs, a note with its retention date. Bookings are made for
-    the future only, so the first run adds no note: run it again once a booked meeting has started.
+  - two meetings held on the school's last two school days, recorded after the fact by the office
+    (`meetings book --held`: attended);
+  - a records-disposal rule for meeting notes (parent_meeting: six years) and, for every meeting held and
+    every booked request whose meeting has started, a note with its retention date.
 
 Guardians under a court order for the pupil are left out. The choice of pupils and teachers follows the
 directory's order (the generator is seeded); dates are relative to today. Safe to run again: a school
@@ -61,9 +62,9 @@ def rfc3339(t):
 
 # ---- the directory -------------------------------------------------------------------------------
 
-def evening_date(calendar, today):
-    """The next school day after a week, in the current term: a school day of the week, inside a term,
-    not in a closure. When the current term has none left after a week, its next school day after today."""
+def school_day_test(calendar):
+    """A function telling whether a date is a school day: a school day of the week, inside a term, not in
+    a closure."""
     closures = [(datetime.date.fromisoformat(c["startDate"]),
                  datetime.date.fromisoformat(c.get("endDate", c["startDate"]))) for c in calendar.get("closures", [])]
     terms = [(datetime.date.fromisoformat(t["startDate"]), datetime.date.fromisoformat(t["endDate"]))
@@ -73,7 +74,13 @@ def evening_date(calendar, today):
     def school_day(d):
         return (WEEKDAYS[d.weekday()] in days and any(a <= d <= b for a, b in terms)
                 and not any(a <= d <= b for a, b in closures))
+    return school_day, terms
 
+
+def evening_date(calendar, today):
+    """The next school day after a week, in the current term. When the current term has none left after
+    a week, its next school day after today."""
+    school_day, terms = school_day_test(calendar)
     term_end = next((b for a, b in terms if a <= today <= b), None)
     for start in (today + datetime.timedelta(days=8), today + datetime.timedelta(days=1)):
         d = start
@@ -88,6 +95,18 @@ def evening_date(calendar, today):
         if d > today + datetime.timedelta(days=400):
             raise SystemExit("no school day in the calendar within a year")
     return d
+
+
+def past_school_days(calendar, today, count):
+    """The last `count` school days before today, most recent first (fewer when the calendar has none in
+    the last six weeks)."""
+    school_day, _ = school_day_test(calendar)
+    out, d = [], today - datetime.timedelta(days=1)
+    while len(out) < count and d > today - datetime.timedelta(days=42):
+        if school_day(d):
+            out.append(d)
+        d -= datetime.timedelta(days=1)
+    return out
 
 
 def teachers_of(pupil):
@@ -245,9 +264,11 @@ def offer(exe, school, name, teacher, count, mode_length="30m"):
 
 
 def load_requests(exe, s, now):
+    """Returns the meetings held earlier this term it recorded (none when the school already had requests:
+    a second run adds neither)."""
     if ctl(exe, "meetings", "list", "--school", s.id).get("meetingRequests"):
         print(f"{s.id}: already has meeting requests")
-        return
+        return []
     # Pupils with a teacher and a guardian, in the directory's order, one request each.
     pairs = [(p, s.guardians_of[p][0], teachers_of(s.pupils[p])[0]) for p in s.pupils
              if s.guardians_of.get(p) and teachers_of(s.pupils[p])]
@@ -276,6 +297,28 @@ def load_requests(exe, s, now):
             state = "refused"
         counts[state] = counts.get(state, 0) + 1
     print(f"{s.id}: meeting requests " + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    held = load_held_meetings(exe, s, now.date())
+    print(f"{s.id}: {len(held)} meetings held earlier this term recorded")
+    return held
+
+
+# ---- meetings held earlier this term ------------------------------------------------------------
+
+def load_held_meetings(exe, s, today):
+    """Two meetings the school held on its last school days, recorded after the fact by the office
+    (ATTENDED) so the demo has notes of meetings that took place. Returns their bookings."""
+    held = []
+    pairs = [(p, s.guardians_of[p][0], teachers_of(s.pupils[p])[0]) for p in s.pupils
+             if s.guardians_of.get(p) and teachers_of(s.pupils[p])]
+    for k, day in enumerate(past_school_days(s.calendar, today, 2)):
+        pupil, guardian, teacher = pairs[(11 * k + 5) % len(pairs)]
+        try:
+            b = ctl(exe, "meetings", "book", "--school", s.id, "--guardian", guardian, "--pupil", pupil,
+                    "--staff", short(teacher), "--time", f"{day.isoformat()} 15:45", "--length", "30m", "--held")
+            held.append(b["name"])
+        except CtlError as e:
+            print(f"  {s.id}: the meeting held on {day} was not recorded: {e}", file=sys.stderr)
+    return held
 
 
 # ---- notes of meetings held ----------------------------------------------------------------------
@@ -289,18 +332,19 @@ def load_retention(exe, school):
         "--text", text)
 
 
-def load_notes(exe, school, now):
-    """A note for every booked meeting that has started and has none yet; the first start still ahead."""
+def load_notes(exe, school, now, held):
+    """A note for every meeting held (`held`) or booked from a request that has started, and has none
+    yet; the first start still ahead."""
     added, next_start = 0, None
-    for r in ctl(exe, "meetings", "list", "--school", school, "--state", "booked").get("meetingRequests", []):
-        if not r.get("booking"):
-            continue
-        b = ctl(exe, "meetings", "booking", r["booking"])
+    booked = [r["booking"] for r in ctl(exe, "meetings", "list", "--school", school, "--state", "booked")
+              .get("meetingRequests", []) if r.get("booking")]
+    for booking in list(dict.fromkeys(held + booked)):
+        b = ctl(exe, "meetings", "booking", booking)
         start = instant(b["time"]["startTime"])
         if start > now:
             next_start = start if next_start is None else min(next_start, start)
             continue
-        if b.get("state") != "BOOKING_STATE_CONFIRMED":
+        if b.get("state") not in ("BOOKING_STATE_CONFIRMED", "BOOKING_STATE_ATTENDED"):
             continue
         if ctl(exe, "meetings", "notes", "list", b["name"]).get("notes"):
             continue
@@ -322,13 +366,14 @@ def main():
         # Separated parents book one each at the first school where one of the evening's teachers
         # teaches a pupil whose parents live apart.
         separated_school = next((s.id for s in schools if s.separated(s.evening_teachers())), None)
+        held = {}
         for s in schools:
             load_evening(exe, s, today, separated_school)
-            load_requests(exe, s, now)
+            held[s.id] = load_requests(exe, s, now)
             load_retention(exe, s.id)
         added, next_start = 0, None
         for s in schools:
-            a, n = load_notes(exe, s.id, now)
+            a, n = load_notes(exe, s.id, now, held[s.id])
             added += a
             if n is not None:
                 next_start = n if next_start is None else min(next_start, n)

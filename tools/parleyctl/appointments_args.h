@@ -128,6 +128,7 @@ struct MeetingBookOptions {
   std::string interpreter;
   std::vector<std::string> guests;
   bool hold = false;  // leave it HELD instead of confirming at once
+  bool held = false;  // a meeting that took place, recorded afterwards (ATTENDED)
 };
 
 struct MeetingListOptions {

@@ -141,6 +141,8 @@ void AppointmentsCli::AddMeetings(CLI::App* app, Command* run) {
   book->add_option("--interpreter", book_.interpreter, "a language: an interpreter is co-booked");
   AddRepeatable(book, "--guest", &book_.guests, "someone from outside the school, described (repeatable)");
   book->add_flag("--hold", book_.hold, "leave it HELD (confirm with `meetings confirm`) instead of confirming");
+  book->add_flag("--held", book_.held,
+                 "a meeting that took place, recorded afterwards: ATTENDED at once, no gate, no notices");
   book->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.MeetingBook(book_); }; });
 
   CLI::App* booking = meetings->add_subcommand("booking", "one booking: time, attendees, the gate, what it waits for");

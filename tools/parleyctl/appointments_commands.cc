@@ -442,7 +442,9 @@ absl::Status Ctl::MeetingBook(const MeetingBookOptions& opts) {
   PARLEY_ASSIGN_OR_RETURN(TimeRangeArg time, ReadRange(*impl_, req.parent(), opts.time, opts.length));
   ToRange(time, b->mutable_time());
   req.set_kind(opts.call ? av1::BOOKING_KIND_CALL : av1::BOOKING_KIND_MEETING);
-  req.set_confirm(!opts.hold);
+  if (opts.hold && opts.held) return UsageError("meetings book takes --hold or --held, not both");
+  req.set_confirm(!opts.hold && !opts.held);
+  req.set_held(opts.held);
   req.set_request_id(NewRequestId());
   av1::Booking created;
   PARLEY_RETURN_IF_ERROR(impl_->Call(kDefaultTimeout, true, [&](grpc::ClientContext& ctx) {

@@ -198,6 +198,7 @@ absl::StatusOr<NewBooking> NewBookingFrom(const v1::CreateBookingRequest& req, c
   }
   if (!b.room().empty()) in.room = b.room();
   in.confirm = req.confirm();
+  in.held = req.held();
   return in;
 }
 

@@ -137,6 +137,14 @@ absl::StatusOr<Booking> BookingService::CreateBooking(const RequestKey& key, con
   return Create(key, booking, std::nullopt, caller.actor, caller.staff_id, clock_->Now());
 }
 
+absl::Status BookingService::CheckOnStaff(const std::string& school_id, const std::string& staff_id) {
+  absl::StatusOr<StaffTime> time = directory_->StaffTimeOf(school_id, staff_id);
+  if (absl::IsNotFound(time.status())) {
+    return InvalidArgument(reason::kUnknownStaff, absl::StrCat("staff ", staff_id, " is not on this school's staff"));
+  }
+  return time.status();
+}
+
 absl::Status BookingService::CheckStaffFree(const std::string& school_id, const std::string& staff_id,
                                             const Interval& during) {
   absl::StatusOr<StaffTime> time = directory_->StaffTimeOf(school_id, staff_id);
@@ -163,7 +171,12 @@ absl::StatusOr<Booking> BookingService::Create(const RequestKey& key, const NewB
                                                absl::Time now) {
   // The shape first: nothing is asked of anyone for a booking that cannot be made.
   if (in.during.empty()) return InvalidArgument(reason::kInvalidSlot, "the booking must end after it starts");
-  if (in.during.start <= now) return InvalidArgument(reason::kSlotInPast, "the booking must start in the future");
+  if (in.held && in.during.end > now) {
+    return InvalidArgument(reason::kInvalidSlot, "a meeting recorded as held must have ended");
+  }
+  if (!in.held && in.during.start <= now) {
+    return InvalidArgument(reason::kSlotInPast, "the booking must start in the future");
+  }
   if (in.staff.empty()) return InvalidArgument(reason::kInvalidBooking, "a booking needs a member of staff");
   if (in.guardian_ids.empty()) return InvalidArgument(reason::kInvalidBooking, "a booking needs a guardian");
   if (in.kind == BookingKind::kEvening) {
@@ -213,7 +226,10 @@ absl::StatusOr<Booking> BookingService::Create(const RequestKey& key, const NewB
       return InvalidArgument(reason::kInvalidBooking, "an attendee needs a member of staff or a role");
     }
     if (Has(b.staff_ids, staff_id)) continue;  // a role resolved to someone already attending
-    PARLEY_RETURN_IF_ERROR(CheckStaffFree(in.school_id, staff_id, b.during));
+    // A meeting to come must fit the member of staff's working time; one that took place is a fact
+    // (only that they are on the school's staff is checked).
+    PARLEY_RETURN_IF_ERROR(in.held ? CheckOnStaff(in.school_id, staff_id)
+                                   : CheckStaffFree(in.school_id, staff_id, b.during));
     b.staff_ids.push_back(staff_id);
   }
 
@@ -246,6 +262,12 @@ absl::StatusOr<Booking> BookingService::Create(const RequestKey& key, const NewB
                              absl::StrCat("interpreter ", interpreter.id, " does not interpret ", *b.language));
     }
     b.interpreter = InterpreterBooking{interpreter.id, *b.language};
+  }
+
+  if (in.held) {
+    // Recorded as it happened: no gate, nothing to wait for, no one to tell.
+    b.state = BookingState::kAttended;
+    return store_->Create(key, b, std::nullopt, {}, now);
   }
 
   // The conduct gate, for every guardian; every decision is recorded on the booking.

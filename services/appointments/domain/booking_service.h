@@ -63,6 +63,9 @@ struct NewBooking {
   std::optional<std::string> interpreter_id;
   std::optional<std::string> room;
   bool confirm = false;  // confirm at once when nothing is missing; else held for the hold length
+  // A meeting that took place, recorded afterwards: it must have ended; ATTENDED at once, the gate
+  // not asked (it decides meetings to come), no notices.
+  bool held = false;
 };
 
 struct BookingPage {
@@ -131,6 +134,7 @@ class BookingService final : public MeetingBooker {
                                absl::Time now);
   // A held or confirmed booking that can still change (not started, lease not run out).
   absl::Status CheckChangeable(const Booking& b, absl::Time now);
+  absl::Status CheckOnStaff(const std::string& school_id, const std::string& staff_id);
   absl::Status CheckStaffFree(const std::string& school_id, const std::string& staff_id, const Interval& during);
   // Completes `after` (confirmed once nothing is missing) and writes it with its notices.
   absl::StatusOr<Booking> Save(const RequestKey& key, const Booking& before, Booking after, absl::Time now);

@@ -368,6 +368,38 @@ TEST_F(BookingServiceTest, BadInputIsRefusedAndNothingWritten) {
   EXPECT_THAT(store_.outbox(), IsEmpty());
 }
 
+TEST_F(BookingServiceTest, AMeetingThatTookPlaceIsRecordedAttendedWithoutTheGateOrNotices) {
+  // A parent came in on Tuesday morning; the office records it that afternoon.
+  clock_.Set(LondonTime(2025, 12, 2, 14, 0));
+  NewBooking in = Meeting(10);
+  in.held = true;
+  in.confirm = false;
+  absl::StatusOr<Booking> b = service_.CreateBooking(Key("CreateBooking"), in, kStaff);
+  ASSERT_TRUE(b.ok()) << b.status();
+  EXPECT_EQ(b->state, BookingState::kAttended);
+  EXPECT_THAT(b->gate, IsEmpty());
+  EXPECT_THAT(gate_.questions(), IsEmpty());
+  EXPECT_THAT(store_.outbox(), IsEmpty());
+  EXPECT_EQ(service_.GetBooking(kSchool, b->id, kStaff)->state, BookingState::kAttended);
+
+  // Only what has ended can be recorded as held, and only with the school's own staff.
+  NewBooking running = Meeting(13, 45);
+  running.held = true;
+  ExpectStatus(service_.CreateBooking(Key("CreateBooking"), running, kStaff).status(),
+               absl::StatusCode::kInvalidArgument, reason::kInvalidSlot);
+  NewBooking stranger = Meeting(9);
+  stranger.held = true;
+  stranger.staff = {StaffAttendee{"t-river"}};
+  ExpectStatus(service_.CreateBooking(Key("CreateBooking"), stranger, kStaff).status(),
+               absl::StatusCode::kInvalidArgument, reason::kUnknownStaff);
+  // The teacher cannot have been in two meetings at once.
+  NewBooking twice = Meeting(10, 15);
+  twice.held = true;
+  ExpectStatus(service_.CreateBooking(Key("CreateBooking"), twice, kStaff).status(), absl::StatusCode::kAborted,
+               reason::kSlotTaken);
+  EXPECT_EQ(store_.writes(), 1);
+}
+
 TEST_F(BookingServiceTest, AReplayAnswersTheSameAndWritesNothing) {
   const RequestKey key = Key("CreateBooking");
   absl::StatusOr<Booking> first = service_.CreateBooking(key, Meeting(), kStaff);

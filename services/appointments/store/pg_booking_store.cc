@@ -595,11 +595,15 @@ absl::StatusOr<std::vector<Booking>> PgBookingStore::Write(const RequestKey& key
   const OccupancyArrays occupancy = OccupancyOf(bookings);
   const std::string now_param = TimeParam(now);
   const std::string expires_param = expires ? TimeParam(*expires) : "";
-  const std::string state = StateText(confirmed ? BookingState::kConfirmed : BookingState::kHeld);
+  // Confirmed, held, or (a meeting recorded after it took place: BookingService) attended.
+  const BookingState written_state = !confirmed                                          ? BookingState::kHeld
+                                     : bookings.front().state == BookingState::kAttended ? BookingState::kAttended
+                                                                                         : BookingState::kConfirmed;
+  const std::string state = StateText(written_state);
 
   std::vector<Booking> out = bookings;
   for (Booking& b : out) {
-    b.state = confirmed ? BookingState::kConfirmed : BookingState::kHeld;
+    b.state = written_state;
     b.during = Interval{ToMicros(b.during.start), ToMicros(b.during.end)};
     b.hold_id = hold_id;
     b.hold_expires = expires;

@@ -759,6 +759,18 @@ TEST_F(PgBookingStoreTest, OutcomesKeepTheTimeAndCancellingFreesIt) {
   EXPECT_TRUE(store_->Create(Key("Create"), Meeting("m3", 60), std::nullopt, {}, kNow).ok());
 }
 
+TEST_F(PgBookingStoreTest, AMeetingRecordedAfterItTookPlaceIsWrittenAttendedAndKeepsItsTime) {
+  Booking held = Meeting("m1", 0);
+  held.state = BookingState::kAttended;
+  absl::StatusOr<Booking> made = store_->Create(Key("Create"), held, std::nullopt, {}, At(45));
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_EQ(made->state, BookingState::kAttended);
+  EXPECT_EQ(store_->Get(kSchool, "m1")->state, BookingState::kAttended);
+  EXPECT_EQ(Count("SELECT count(*) FROM bookings WHERE id = 'm1' AND state = 'attended'"), 1);
+  ExpectStatus(store_->Create(Key("Create"), Meeting("m2", 15), std::nullopt, {}, At(45)).status(),
+               absl::StatusCode::kAborted, reason::kSlotTaken);
+}
+
 TEST_F(PgBookingStoreTest, ListsBySchoolFilterAndPage) {
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(store_

@@ -108,7 +108,10 @@ absl::StatusOr<std::vector<Booking>> InMemoryBookingStore::WriteLocked(const Req
       return AlreadyExists(reason::kBookingExists, "a booking id is taken at this school");
     }
     PARLEY_RETURN_IF_ERROR(CheckFreeLocked(b, now));
-    b.state = expires ? BookingState::kHeld : BookingState::kConfirmed;
+    // As PgBookingStore: a meeting recorded after it took place is written ATTENDED.
+    b.state = expires                              ? BookingState::kHeld
+              : b.state == BookingState::kAttended ? BookingState::kAttended
+                                                   : BookingState::kConfirmed;
     b.during = Interval{Micros(b.during.start), Micros(b.during.end)};
     b.hold_id = request::DerivedRequestId(absl::StrCat(key.scope, "/", key.request_id));
     b.hold_expires = expires ? std::optional<absl::Time>(Micros(*expires)) : std::nullopt;
