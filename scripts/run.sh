@@ -184,6 +184,9 @@ Try, in another terminal (scripts/parleyctl uses this run's endpoints and signin
   scripts/parleyctl enquiries open --school st-marys --pupil p-00001 --channel email --category learning --subject "Reading book"
   scripts/parleyctl enquiries list --school st-marys
   scripts/parleyctl notices list --school woodgrange-infant
+  scripts/parleyctl evenings list --school kenilworth
+  scripts/parleyctl evenings timetable \$(scripts/parleyctl --json evenings list --school kenilworth | python3 -c 'import json,sys; print(json.load(sys.stdin)["parentsEvenings"][0]["name"])') --staff miss-reid
+  scripts/parleyctl meetings list --school st-marys
   scripts/parleyctl notices messages \$(scripts/parleyctl --json notices list --school riverside-academy --category consent | python3 -c 'import json,sys; print(json.load(sys.stdin)["notices"][0]["name"])')
 
 The emails the demo trust sent, as the guardians' mail servers received them:
