@@ -208,49 +208,6 @@ void Print(const char* label, const RushResult& r) {
       r.first_other.empty() ? "" : " first: ", r.first_other.c_str());
 }
 
-// Single-row INSERTs into a plain table from `threads` connections for `duration`: per second.
-double ReferenceInserts(const std::string& dsn, int threads, absl::Duration duration, bool in_transaction) {
-  std::atomic<int64_t> done{0};
-  std::atomic<bool> failed{false};
-  absl::Notification go;
-  std::atomic<bool> stop{false};
-  std::vector<std::thread> workers;
-  for (int w = 0; w < threads; ++w) {
-    workers.emplace_back([&, w] {
-      try {
-        pqxx::connection c(dsn);
-        c.prepare("ins", "INSERT INTO bench_plain (owner, at) VALUES ($1, now())");
-        const std::string owner = absl::StrCat("w", w);
-        go.WaitForNotification();
-        while (!stop.load()) {
-          if (in_transaction) {
-            pqxx::work t(c);
-            t.exec_prepared("ins", owner);
-            t.commit();
-          } else {
-            pqxx::nontransaction t(c);
-            t.exec_prepared("ins", owner);
-          }
-          ++done;
-        }
-      } catch (const std::exception&) {
-        failed = true;
-      }
-    });
-  }
-  absl::SleepFor(absl::Milliseconds(200));  // connections made before the clock starts
-  const int64_t before = done.load();
-  const absl::Time t0 = absl::Now();
-  go.Notify();
-  absl::SleepFor(duration);
-  const int64_t count = done.load() - before;
-  const absl::Duration elapsed = absl::Now() - t0;
-  stop = true;
-  for (std::thread& t : workers) t.join();
-  if (failed) std::printf("  (a reference connection failed)\n");
-  return static_cast<double>(count) / absl::ToDoubleSeconds(elapsed);
-}
-
 int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, int attempts, int teachers, int slots) {
   log::SetMinLevel(log::Level::kError);
   std::printf("rush_bench: %ld cores, %s\n", sysconf(_SC_NPROCESSORS_ONLN), bench::LoadAverage().c_str());
@@ -268,10 +225,7 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
     popts.acquire_timeout = absl::Seconds(60);
     popts.application_name = "rush_bench";
     auto pool = pg::Pool::Create(popts);
-    if (!pool.ok() || !pg::ApplyMigrations(**pool, "appointments", Migrations()).ok() ||
-        !bench::AdminSql(
-             dsn, "CREATE TABLE bench_plain (id bigserial PRIMARY KEY, owner text NOT NULL, at timestamptz NOT NULL)")
-             .ok()) {
+    if (!pool.ok() || !pg::ApplyMigrations(**pool, "appointments", Migrations()).ok()) {
       std::fprintf(stderr, "rush_bench: database set-up failed\n");
       rc = 2;
     } else {
@@ -315,8 +269,8 @@ int Run(const std::string& admin_dsn, int bookers, int connections, int rounds, 
 
       std::printf("\n3. reference: single-row INSERT into a plain table, %d connections, 3 s each, %s\n", connections,
                   bench::LoadAverage().c_str());
-      const double autocommit = ReferenceInserts(dsn, connections, absl::Seconds(3), false);
-      const double in_txn = ReferenceInserts(dsn, connections, absl::Seconds(3), true);
+      const double autocommit = bench::SingleRowInserts(dsn, connections, absl::Seconds(3), false);
+      const double in_txn = bench::SingleRowInserts(dsn, connections, absl::Seconds(3), true);
       std::printf("  autocommit %.0f /s; in BEGIN/COMMIT %.0f /s\n", autocommit, in_txn);
 
       std::sort(rates.begin(), rates.end());
