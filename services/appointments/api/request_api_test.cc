@@ -143,6 +143,21 @@ TEST_F(RequestApiTest, AGuardianReachesOnlyTheirOwnRequestsAndATeacherOnlyThoseT
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(RequestApiTest, TheEnquiryAMeetingCameFromIsKeptOnTheRequest) {
+  v1::CreateMeetingRequestRequest req = CreateRequest();
+  req.mutable_meeting_request()->set_enquiry("schools/st-marys/enquiries/e-7");
+  v1::MeetingRequest out;
+  const Outcome o = h_.Call(&v1::AppointmentsService::Stub::CreateMeetingRequest, req, office_, &out);
+  ASSERT_EQ(o.code, grpc::StatusCode::OK) << o;
+  EXPECT_EQ(out.enquiry(), "schools/st-marys/enquiries/e-7");
+  v1::GetMeetingRequestRequest get;
+  get.set_name(out.name());
+  v1::MeetingRequest again;
+  ASSERT_EQ(h_.Call(&v1::AppointmentsService::Stub::GetMeetingRequest, get, office_, &again).code,
+            grpc::StatusCode::OK);
+  EXPECT_EQ(again.enquiry(), "schools/st-marys/enquiries/e-7");
+}
+
 TEST_F(RequestApiTest, BadInputIsRefusedWithItsReasonAndNothingWritten) {
   const v1::MeetingRequest created = Create();
   const int writes = store_.committed_writes();
@@ -159,6 +174,12 @@ TEST_F(RequestApiTest, BadInputIsRefusedWithItsReasonAndNothingWritten) {
       {"a teacher of another school",
        [](auto& r) { r.mutable_meeting_request()->set_want_staff(0, "schools/riverside/staff/t-river"); },
        grpc::StatusCode::INVALID_ARGUMENT, reason::kCrossSchoolReference},
+      {"an enquiry of another school",
+       [](auto& r) { r.mutable_meeting_request()->set_enquiry("schools/riverside/enquiries/e-1"); },
+       grpc::StatusCode::INVALID_ARGUMENT, reason::kCrossSchoolReference},
+      {"an enquiry named wrongly",
+       [](auto& r) { r.mutable_meeting_request()->set_enquiry("schools/st-marys/pupils/p-1"); },
+       grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidName},
       {"an unknown role", [](auto& r) { r.mutable_meeting_request()->add_want_roles("janitor"); },
        grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidField},
       {"nobody to see", [](auto& r) { r.mutable_meeting_request()->clear_want_staff(); },
