@@ -141,6 +141,8 @@ inline constexpr char kWindowNotOpen[] = "WINDOW_NOT_OPEN";
 inline constexpr char kBookingClosed[] = "BOOKING_CLOSED";  // appointments: the evening's booking window closed
 // appointments: past the evening's per-guardian limit, or a second meeting about one pupil with one teacher.
 inline constexpr char kBookingLimitReached[] = "BOOKING_LIMIT_REACHED";
+// appointments: the parents' evening is for other year groups than the pupil's.
+inline constexpr char kYearGroupNotInvited[] = "YEAR_GROUP_NOT_INVITED";
 // appointments: one booking per household, and the pupil's other guardian booked that teacher.
 inline constexpr char kHouseholdBooked[] = "HOUSEHOLD_BOOKED";
 // appointments: no interpreter of the language is free at the times asked.

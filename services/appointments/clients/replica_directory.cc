@@ -137,8 +137,10 @@ absl::StatusOr<std::vector<GuardianLink>> ReplicaDirectory::LinksOfGuardian(cons
     const directory::Snapshot* snapshot = view->School(link.school_id);
     auto calendar = snapshot == nullptr ? nullptr : snapshot->SchoolCalendarOf(link.school_id);
     const absl::TimeZone zone = calendar ? calendar->zone() : absl::UTCTimeZone();
-    links.push_back(
-        GuardianLink{link.school_id, link.pupil_id, directory::CourtOrderExcludes(link, absl::ToCivilDay(at, zone))});
+    const directory::Pupil* pupil = snapshot == nullptr ? nullptr : snapshot->FindPupil(link.school_id, link.pupil_id);
+    links.push_back(GuardianLink{link.school_id, link.pupil_id,
+                                 directory::CourtOrderExcludes(link, absl::ToCivilDay(at, zone)),
+                                 pupil == nullptr ? -1 : pupil->year_group});
   }
   return links;
 }

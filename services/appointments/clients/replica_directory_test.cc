@@ -96,6 +96,7 @@ TEST_F(AppointmentsReplicaDirectoryTest, JudgesACourtOrderOnTheDayAsked) {
   ASSERT_EQ(during->size(), 1u);
   EXPECT_EQ((*during)[0].pupil_id, "p-001");
   EXPECT_TRUE((*during)[0].excluded);
+  EXPECT_EQ((*during)[0].year_group, 4);  // for evenings held for some year groups
   absl::StatusOr<std::vector<GuardianLink>> after = directory_.LinksOfGuardian("g-002", London(2025, 12, 1, 9));
   ASSERT_TRUE(after.ok());
   EXPECT_FALSE((*after)[0].excluded);

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status/reason.h"
 #include "common/status/reasons.h"
 #include "common/status/status_macros.h"
@@ -75,8 +76,9 @@ EveningState StateAt(const ParentsEvening& evening, absl::Time now) {
 struct EveningService::Context {
   ParentsEvening evening;
   std::string guardian_id;
-  std::set<std::string> own_pupils;  // the guardian's children at the school, no court order excluding
-  std::vector<Booking> live;         // the evening's live bookings
+  std::set<std::string> own_pupils;    // the guardian's children at the school, no court order excluding
+  std::map<std::string, int> year_of;  // their year groups (-1: not known)
+  std::vector<Booking> live;           // the evening's live bookings
   absl::Duration hold_length;
 };
 
@@ -208,11 +210,25 @@ absl::Status EveningService::CheckGuardianActor(const std::string& guardian_id, 
   return absl::OkStatus();
 }
 
-absl::Status EveningService::CheckOwnChild(const std::string& school_id, const std::string& guardian_id,
-                                           const std::string& pupil_id, absl::Time now) {
+// An evening for some year groups is booked only about pupils in them; a pupil whose year is not
+// known is not kept out.
+absl::Status EveningService::CheckYearGroup(const ParentsEvening& evening, int year_group) {
+  if (evening.year_groups.empty() || year_group < 0 ||
+      std::find(evening.year_groups.begin(), evening.year_groups.end(), year_group) != evening.year_groups.end()) {
+    return absl::OkStatus();
+  }
+  std::vector<std::string> years;
+  for (int y : evening.year_groups) years.push_back(absl::StrCat(y));
+  return FailedPrecondition(reason::kYearGroupNotInvited,
+                            absl::StrCat("this parents' evening is for year groups ", absl::StrJoin(years, ", "),
+                                         "; the pupil is in year ", year_group));
+}
+
+absl::StatusOr<int> EveningService::CheckOwnChild(const std::string& school_id, const std::string& guardian_id,
+                                                  const std::string& pupil_id, absl::Time now) {
   PARLEY_ASSIGN_OR_RETURN(std::vector<GuardianLink> links, directory_->LinksOfGuardian(guardian_id, now));
   for (const GuardianLink& l : links) {
-    if (l.school_id == school_id && l.pupil_id == pupil_id && !l.excluded) return absl::OkStatus();
+    if (l.school_id == school_id && l.pupil_id == pupil_id && !l.excluded) return l.year_group;
   }
   // The same answer as for no such pupil: another family's child cannot be told from none.
   return NotFound(reason::kPupilNotFound, "the pupil is not one of the guardian's children at this school");
@@ -238,7 +254,10 @@ absl::StatusOr<EveningService::Context> EveningService::LoadForBooking(const std
   ctx.guardian_id = guardian_id;
   PARLEY_ASSIGN_OR_RETURN(std::vector<GuardianLink> links, directory_->LinksOfGuardian(guardian_id, now));
   for (const GuardianLink& l : links) {
-    if (l.school_id == school_id && !l.excluded) ctx.own_pupils.insert(l.pupil_id);
+    if (l.school_id == school_id && !l.excluded) {
+      ctx.own_pupils.insert(l.pupil_id);
+      ctx.year_of[l.pupil_id] = l.year_group;
+    }
   }
   PARLEY_ASSIGN_OR_RETURN(ctx.live, LiveBookings(school_id, evening_id, now));
   ctx.hold_length = ctx.evening.hold_length;
@@ -262,6 +281,7 @@ absl::Status EveningService::CheckRules(const Context& ctx, const std::vector<Ev
     if (ctx.own_pupils.count(c.pupil_id) == 0) {
       return NotFound(reason::kPupilNotFound, "the pupil is not one of the guardian's children at this school");
     }
+    PARLEY_RETURN_IF_ERROR(CheckYearGroup(ctx.evening, ctx.year_of.at(c.pupil_id)));
   }
   const int already = static_cast<int>(std::count_if(
       ctx.live.begin(), ctx.live.end(), [&](const Booking& b) { return Has(b.guardian_ids, ctx.guardian_id); }));
@@ -455,7 +475,8 @@ absl::StatusOr<WaitingEntry> EveningService::JoinWaitingList(const RequestKey& k
   if (TeacherOf(evening.grid, entry.staff_id) == nullptr) {
     return InvalidArgument(reason::kInvalidSlot, absl::StrCat("staff ", entry.staff_id, " is not at this evening"));
   }
-  PARLEY_RETURN_IF_ERROR(CheckOwnChild(entry.school_id, entry.guardian_id, entry.pupil_id, now));
+  PARLEY_ASSIGN_OR_RETURN(const int year_group, CheckOwnChild(entry.school_id, entry.guardian_id, entry.pupil_id, now));
+  PARLEY_RETURN_IF_ERROR(CheckYearGroup(evening, year_group));
   entry.id = request::DerivedRequestId(absl::StrCat(key.scope, "/", key.request_id));
   entry.offered_booking_id.clear();
   return evenings_->JoinWaitingList(key, entry, now);
@@ -587,7 +608,7 @@ absl::StatusOr<HouseholdChoice> EveningService::SetHouseholdChoice(const Request
   const absl::Time now = clock_->Now();
   PARLEY_ASSIGN_OR_RETURN(ParentsEvening evening, evenings_->Get(choice.school_id, choice.evening_id));
   if (evening.cancelled) return FailedPrecondition(reason::kWrongState, "the parents' evening is cancelled");
-  if (actor.guardian) PARLEY_RETURN_IF_ERROR(CheckOwnChild(choice.school_id, actor.id, choice.pupil_id, now));
+  if (actor.guardian) PARLEY_RETURN_IF_ERROR(CheckOwnChild(choice.school_id, actor.id, choice.pupil_id, now).status());
   choice.chosen_by = actor.id;
   return evenings_->SetHouseholdChoice(key, choice, now);
 }

@@ -143,8 +143,11 @@ class EveningService final : public EveningBookingEvents {
                                                    const std::string& interpreter_language, absl::Duration lease,
                                                    const EveningActor& actor, absl::Time now);
   absl::Status CheckGuardianActor(const std::string& guardian_id, const EveningActor& actor);
-  absl::Status CheckOwnChild(const std::string& school_id, const std::string& guardian_id, const std::string& pupil_id,
-                             absl::Time now);
+  // The pupil's year group is one the evening is for (any, when it names none).
+  static absl::Status CheckYearGroup(const ParentsEvening& evening, int year_group);
+  // The pupil is one of the guardian's children at the school: its year group (-1: not known).
+  absl::StatusOr<int> CheckOwnChild(const std::string& school_id, const std::string& guardian_id,
+                                    const std::string& pupil_id, absl::Time now);
   absl::StatusOr<std::vector<Booking>> LiveBookings(const std::string& school_id, const std::string& evening_id,
                                                     absl::Time now);
 

@@ -193,6 +193,32 @@ TEST_F(EveningServiceTest, OnlySlotsOfTheGridAndOnlyOwnChildren) {
                   .ok());
 }
 
+TEST_F(EveningServiceTest, AnEveningForSomeYearGroupsIsBookedOnlyAboutPupilsInThem) {
+  directory_.Link("eve", kSchool, "p7", false, 7);
+  directory_.Link("eve", kSchool, "p9", false, 9);
+  directory_.Link("fay", kSchool, "p8", false, 8);
+  ParentsEvening draft = Draft();
+  draft.year_groups = {7, 8};
+  const ParentsEvening e = Create(draft);
+  clock_.Set(kOpens);
+  ExpectStatus(Hold(e, "eve", {{"p9", "maths", Span(16, 0, 16, 10)}}).status(), absl::StatusCode::kFailedPrecondition,
+               reason::kYearGroupNotInvited);
+  ExpectStatus(service_
+                   ->Propose(Key("ProposeEveningSchedule"), kSchool, e.id, "eve", Span(16, 0, 19, 0),
+                             {{"p9", "maths", {}}}, "", Guardian("eve"))
+                   .status(),
+               absl::StatusCode::kFailedPrecondition, reason::kYearGroupNotInvited);
+  ExpectStatus(
+      service_->JoinWaitingList(Key("JoinWaitingList"), Waiting(e, "maths", "eve", "p9"), Guardian("eve")).status(),
+      absl::StatusCode::kFailedPrecondition, reason::kYearGroupNotInvited);
+  EXPECT_EQ(bookings_.hold_or_book_calls(), 0);
+  // Her year 7 child, and another family's year 8 child, are in.
+  EXPECT_TRUE(Hold(e, "eve", {{"p7", "maths", Span(16, 0, 16, 10)}}).ok());
+  EXPECT_TRUE(Hold(e, "fay", {{"p8", "maths", Span(16, 10, 16, 20)}}).ok());
+  // A pupil whose year the directory does not know is not kept out.
+  EXPECT_TRUE(Hold(e, "dan", {{"p4", "maths", Span(16, 20, 16, 30)}}).ok());
+}
+
 TEST_F(EveningServiceTest, PerGuardianAndPerPupilLimits) {
   ParentsEvening draft = Draft();
   draft.max_per_guardian = 2;

@@ -23,6 +23,7 @@ struct GuardianLink {
   std::string school_id;
   std::string pupil_id;
   bool excluded = false;  // a court order in force on the day asked removes contact or information
+  int year_group = -1;    // the pupil's year group (0: reception); -1 when not known
 };
 
 // When a promise on a meeting request falls due (the policy clock of common/calendar, applied by

@@ -67,10 +67,10 @@ class InMemoryEveningStore final : public EveningStore {
 class FakeEveningDirectory final : public Directory {
  public:
   void AddStaff(const std::string& school_id, const std::string& staff_id) { staff_.insert({school_id, staff_id}); }
-  // `guardian_id` is a guardian of `pupil_id` at the school.
+  // `guardian_id` is a guardian of `pupil_id` (in `year_group`, -1: not known) at the school.
   void Link(const std::string& guardian_id, const std::string& school_id, const std::string& pupil_id,
-            bool excluded = false) {
-    links_[guardian_id].push_back(GuardianLink{school_id, pupil_id, excluded});
+            bool excluded = false, int year_group = -1) {
+    links_[guardian_id].push_back(GuardianLink{school_id, pupil_id, excluded, year_group});
   }
 
   absl::StatusOr<absl::TimeZone> TimeZoneOf(const std::string& school_id) override;
