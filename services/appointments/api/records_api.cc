@@ -300,7 +300,7 @@ grpc::Status AppointmentsApi::GetSchoolStats(grpc::ServerContext* ctx, const v1:
     resp->set_answer_clocks(static_cast<int32_t>(s.answer_clocks.value_or(0)));
     resp->set_held_in_time(static_cast<int32_t>(s.held_in_time.value_or(0)));
     resp->set_hold_clocks(static_cast<int32_t>(s.hold_clocks.value_or(0)));
-    resp->set_median_working_days_to_meeting(s.median_working_days_to_meeting.value_or(0.0));
+    if (s.median_working_days_to_meeting) resp->set_median_working_days_to_meeting(*s.median_working_days_to_meeting);
     resp->set_evening_slots_offered(static_cast<int32_t>(s.evening_slots_offered.value_or(0)));
     resp->set_evening_slots_booked(static_cast<int32_t>(s.evening_slots_booked));
     resp->set_evening_guardians(static_cast<int32_t>(s.evening_guardians));
