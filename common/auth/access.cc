@@ -67,6 +67,9 @@ constexpr std::array<Row, kResourceCount> kModel = {{
     {Resource::kMeetingNote, {N, O, S, S, S, N, W, N}, {N, O, S, S, S, N, W, N}},
     {Resource::kLegalHold, {N, N, N, S, S, N, W, N}, {N, N, N, S, S, N, W, N}},
     {Resource::kAppointmentSettings, {N, S, S, S, S, W, W, W}, {N, N, S, S, N, N, W, N}},
+    // Reports are for leaders: a school's senior leaders and DSL read their own school's, trust
+    // leaders and admins every school's. Nothing writes them.
+    {Resource::kReport, {N, N, N, S, S, W, W, N}, {N, N, N, N, N, N, N, N}},
 }};
 
 int RoleColumn(absl::string_view role) {
@@ -107,7 +110,7 @@ absl::string_view ResourceName(Resource r) {
       "notice",         "notice copy",     "notice template",    "notification preferences",
       "notification settings",             "delivery receipt",   "letter batch",
       "meeting request", "booking",         "availability",       "parents' evening",
-      "meeting note",   "legal hold",      "appointment settings"};
+      "meeting note",   "legal hold",      "appointment settings", "report"};
   // clang-format on
   return kNames[static_cast<int>(r)];
 }

@@ -64,8 +64,9 @@ enum class Resource {
   kMeetingNote,           // notes of a meeting (staff only)
   kLegalHold,             // a legal hold on meeting notes, which stops their disposal
   kAppointmentSettings,   // a school's meeting lengths, hold length, records-disposal rules, interpreters
+  kReport,                // reports comparing schools' figures (reporting): leaders only
 };
-inline constexpr int kResourceCount = static_cast<int>(Resource::kAppointmentSettings) + 1;
+inline constexpr int kResourceCount = static_cast<int>(Resource::kReport) + 1;
 
 enum class Verb { kRead, kChange };
 

@@ -7,6 +7,7 @@
 namespace parley::reason {
 
 // ---- request shape (INVALID_ARGUMENT) ---------------------------------------------------------
+inline constexpr char kInvalidPeriod[] = "INVALID_PERIOD";
 inline constexpr char kInvalidField[] = "INVALID_FIELD";          // a field is missing, too long or malformed
 inline constexpr char kMalformedRequest[] = "MALFORMED_REQUEST";  // the request bytes could not be decoded
 inline constexpr char kInvalidName[] = "INVALID_NAME";            // a resource name or id has the wrong shape
@@ -119,6 +120,7 @@ inline constexpr char kDuplicate[] = "DUPLICATE";           // a unique key is t
 inline constexpr char kAvailabilityExceptionExists[] = "AVAILABILITY_EXCEPTION_EXISTS";
 
 // ---- state (FAILED_PRECONDITION) --------------------------------------------------------------
+inline constexpr char kPeriodNotInCalendar[] = "PERIOD_NOT_IN_CALENDAR";
 inline constexpr char kWrongState[] = "WRONG_STATE";                // not allowed in the record's current state
 inline constexpr char kCalendarExhausted[] = "CALENDAR_EXHAUSTED";  // no working period after the clock start
 inline constexpr char kNoPolicyRule[] = "NO_POLICY_RULE";
@@ -227,5 +229,6 @@ inline constexpr char kRequestSeqMismatch[] = "REQUEST_SEQ_MISMATCH";
 inline constexpr char kEnquiryClockStageMismatch[] = "ENQUIRY_CLOCK_STAGE_MISMATCH";
 inline constexpr char kEnquiryCreateMisuse[] = "ENQUIRY_CREATE_MISUSE";
 inline constexpr char kStoredResponseUnreadable[] = "STORED_RESPONSE_UNREADABLE";
+inline constexpr char kCacheCorrupt[] = "CACHE_CORRUPT";
 
 }  // namespace parley::reason
