@@ -78,6 +78,23 @@ TEST(AccessModelTest, MeetingNotesAreForTheSchoolsStaffOnly) {
   EXPECT_EQ(RoleReach(kSeniorLeader, Resource::kLegalHold, Verb::kChange), Reach::kSchool);
 }
 
+TEST(AccessModelTest, ReportsAreReadByLeadersAndChangedByNobody) {
+  EXPECT_EQ(RoleReach(kTrustLeader, Resource::kReport, Verb::kRead), Reach::kTrust);
+  EXPECT_EQ(RoleReach(kTrustAdmin, Resource::kReport, Verb::kRead), Reach::kTrust);
+  EXPECT_EQ(RoleReach(kSeniorLeader, Resource::kReport, Verb::kRead), Reach::kSchool);
+  EXPECT_EQ(RoleReach(kDsl, Resource::kReport, Verb::kRead), Reach::kSchool);
+  for (absl::string_view role : {kGuardian, kTeacher, kOffice, kService}) {
+    EXPECT_EQ(RoleReach(role, Resource::kReport, Verb::kRead), Reach::kNone) << role;
+  }
+  for (absl::string_view role : KnownRoles()) {
+    EXPECT_EQ(RoleReach(role, Resource::kReport, Verb::kChange), Reach::kNone) << role;
+  }
+  // A school's leader asking about another school gets the same answer as for any record there.
+  const Principal head = Caller({"senior_leader"}, {"kenilworth"});
+  EXPECT_EQ(*Grant(head, {Resource::kReport, Verb::kRead}).At("kenilworth"), Reach::kSchool);
+  EXPECT_EQ(ErrorReason(Grant(head, {Resource::kReport, Verb::kRead}).At("st-marys").status()), "WRONG_SCHOOL");
+}
+
 TEST(AccessModelTest, TrustLeadersAndServicesNeverChangeSchoolRecords) {
   for (int r = 0; r < kResourceCount; ++r) {
     const Resource resource = static_cast<Resource>(r);
