@@ -6,7 +6,7 @@
 # For a service added after the first start, run the same statements by hand (docs/deploy.md).
 set -euo pipefail
 
-for service in contacts conduct escalation appointments notifications; do
+for service in contacts conduct escalation appointments notifications reporting; do
   var="PARLEY_DB_PASSWORD_${service^^}"
   password="${!var:-}"
   if [[ -z $password ]]; then
