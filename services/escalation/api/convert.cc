@@ -304,6 +304,12 @@ v1::PromiseFigures ToProto(const PromiseFigures& f) {
   if (f.median_to_acknowledge) duration(*f.median_to_acknowledge, out.mutable_median_to_acknowledge());
   if (f.median_to_answer) duration(*f.median_to_answer, out.mutable_median_to_answer());
   out.set_breaches(f.breaches);
+  out.set_acknowledge_clocks_ended(f.acknowledge_ended);
+  out.set_acknowledged_in_time(f.acknowledge_met);
+  out.set_answer_clocks_ended(f.respond_ended);
+  out.set_answered_in_time(f.respond_met);
+  if (f.p90_to_acknowledge) duration(*f.p90_to_acknowledge, out.mutable_p90_to_acknowledge());
+  if (f.p90_to_answer) duration(*f.p90_to_answer, out.mutable_p90_to_answer());
   return out;
 }
 

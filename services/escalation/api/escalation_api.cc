@@ -11,6 +11,7 @@
 #include "common/grpc/timestamp.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
+#include "common/version/version.h"
 #include "services/escalation/api/convert.h"
 
 namespace parley::escalation {
@@ -217,6 +218,7 @@ grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::G
     const int64_t follow_up_ended = s.follow_up_met + s.follow_up_breached;
     resp->set_followed_up_within_promise(
         follow_up_ended > 0 ? static_cast<double>(s.follow_up_met) / static_cast<double>(follow_up_ended) : 0.0);
+    resp->set_version(std::string(BuildVersion()));
     return absl::OkStatus();
   });
 }

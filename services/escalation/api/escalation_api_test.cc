@@ -21,8 +21,10 @@
 #include "common/calendar/calendar.h"
 #include "common/clock/clock.h"
 #include "common/grpc/timestamp.h"
+#include "common/version/version.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "services/escalation/api/convert.h"
 #include "services/escalation/testing/calendar_deadline_source.h"
 #include "services/escalation/testing/fake_peers.h"
 #include "services/escalation/testing/in_memory_enquiry_store.h"
@@ -704,6 +706,42 @@ TEST_F(EscalationApiTest, TheFollowUpClockIsShownInTheEnquiryItsHistoryAndTheSta
   EXPECT_EQ(stats.follow_up_breached(), 0);
   EXPECT_EQ(stats.follow_up_running(), 0);
   EXPECT_DOUBLE_EQ(stats.followed_up_within_promise(), 1.0);
+  // The release that computed them, for the reporting cache.
+  EXPECT_FALSE(stats.version().empty());
+  EXPECT_EQ(stats.version(), BuildVersion());
+  // The counts behind the shares: the one enquiry, acknowledged and answered by its resolution.
+  EXPECT_EQ(stats.all().acknowledge_clocks_ended(), 1);
+  EXPECT_EQ(stats.all().acknowledged_in_time(), 1);
+  EXPECT_EQ(stats.all().answer_clocks_ended(), 1);
+  EXPECT_EQ(stats.all().answered_in_time(), 1);
+}
+
+TEST(EscalationConvertTest, PromiseFiguresCarryTheCountsBehindTheSharesAndTheNinetiethPercentiles) {
+  PromiseFigures f;
+  f.received = 9;
+  f.acknowledge_ended = 8;
+  f.acknowledge_met = 6;
+  f.respond_ended = 5;
+  f.respond_met = 2;
+  f.median_to_acknowledge = absl::Minutes(20);
+  f.p90_to_acknowledge = absl::Minutes(90) + absl::Microseconds(250);
+  f.p90_to_answer = absl::Hours(30);
+  const v1::PromiseFigures out = ToProto(f);
+  EXPECT_EQ(out.acknowledge_clocks_ended(), 8);
+  EXPECT_EQ(out.acknowledged_in_time(), 6);
+  EXPECT_EQ(out.answer_clocks_ended(), 5);
+  EXPECT_EQ(out.answered_in_time(), 2);
+  EXPECT_DOUBLE_EQ(out.acknowledged_within_promise(), 0.75);
+  EXPECT_DOUBLE_EQ(out.answered_within_promise(), 0.4);
+  ASSERT_TRUE(out.has_p90_to_acknowledge());
+  EXPECT_EQ(out.p90_to_acknowledge().seconds(), 90 * 60);
+  EXPECT_EQ(out.p90_to_acknowledge().nanos(), 250000);
+  ASSERT_TRUE(out.has_p90_to_answer());
+  EXPECT_EQ(out.p90_to_answer().seconds(), 30 * 3600);
+  EXPECT_EQ(out.p90_to_answer().nanos(), 0);
+  // Unset where no enquiry got there, as the medians.
+  EXPECT_FALSE(ToProto(PromiseFigures{}).has_p90_to_acknowledge());
+  EXPECT_FALSE(ToProto(PromiseFigures{}).has_p90_to_answer());
 }
 
 TEST_F(EscalationApiTest, ASafeguardingEnquiryShowsItsGuardianWhatArrivedOnly) {

@@ -151,6 +151,9 @@ struct PromiseFigures {
   // enquiry got there.
   std::optional<absl::Duration> median_to_acknowledge;
   std::optional<absl::Duration> median_to_answer;
+  // The 90th percentile of the same times (interpolated, as the median); unset as the medians.
+  std::optional<absl::Duration> p90_to_acknowledge;
+  std::optional<absl::Duration> p90_to_answer;
   int64_t breaches = 0;  // breached events of these enquiries, whenever they happened
 };
 

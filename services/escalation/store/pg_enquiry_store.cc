@@ -626,7 +626,9 @@ absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, 
       "count(*) FILTER (WHERE ack_status IN (3, 4)), count(*) FILTER (WHERE ack_status = 3), "
       "count(*) FILTER (WHERE respond_status IN (3, 4)), count(*) FILTER (WHERE respond_status = 3), "
       "(percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) * 1000000)::BIGINT, "
-      "(percentile_cont(0.5) WITHIN GROUP (ORDER BY to_answer) * 1000000)::BIGINT, sum(breaches)::BIGINT "
+      "(percentile_cont(0.5) WITHIN GROUP (ORDER BY to_answer) * 1000000)::BIGINT, sum(breaches)::BIGINT, "
+      "(percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ack) * 1000000)::BIGINT, "
+      "(percentile_cont(0.9) WITHIN GROUP (ORDER BY to_answer) * 1000000)::BIGINT "
       "FROM received GROUP BY GROUPING SETS ((), (channel), (category)) ORDER BY channel, category");
   SchoolStats out;
   PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
@@ -641,6 +643,8 @@ absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, 
       f.median_to_acknowledge = OptionalMicros(r[9]);
       f.median_to_answer = OptionalMicros(r[10]);
       f.breaches = r[11].is_null() ? 0 : r[11].as<int64_t>();
+      f.p90_to_acknowledge = OptionalMicros(r[12]);
+      f.p90_to_answer = OptionalMicros(r[13]);
       const bool per_channel = r[0].as<int>() == 0, per_category = r[1].as<int>() == 0;
       if (per_channel) {
         out.by_channel.emplace_back(static_cast<Channel>(r[2].as<int>()), f);

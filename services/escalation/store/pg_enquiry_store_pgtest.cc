@@ -1102,11 +1102,56 @@ TEST_F(PgEnquiryStoreStatsTest, FollowUpClockRoundTripsIsProjectedFilteredAndCou
   EXPECT_EQ(stats->follow_up_running, 1);
 }
 
+TEST_F(PgEnquiryStoreStatsTest, NinetiethPercentilesInterpolateBetweenTheTimesLikeTheMedians) {
+  // Every clock starts at 09:30 (+123463 µs); four acknowledgements and two answers, all in time.
+  const absl::Time clock_start = At(30, 123456 + 7);
+  const int ack_at[] = {40, 50, 60, 140};
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = absl::StrCat("e-", i + 1);
+    CreateRouted(id, kTeacher, At(60 * 24));
+    AppendAt(id, NewEvent(0, EventKind::kAcknowledged, At(ack_at[i])), At(ack_at[i]));
+  }
+  AppendAt("e-1", NewEvent(0, EventKind::kReplied, At(100)), At(100));
+  AppendAt("e-2", NewEvent(0, EventKind::kReplied, At(400)), At(400));
+
+  absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, At(-1), At(60 * 24), At(500));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  const PromiseFigures& all = stats->all;
+  auto since_start = [&](int minutes) { return At(minutes) - clock_start; };
+  // Four times: the 90th percentile lies 0.9 * 3 = 2.7 places along, 70 % of the way from the
+  // third to the fourth; the median halfway between the second and third.
+  ASSERT_TRUE(all.p90_to_acknowledge.has_value());
+  EXPECT_LE(absl::AbsDuration(*all.p90_to_acknowledge - (since_start(60) + (since_start(140) - since_start(60)) * 0.7)),
+            absl::Microseconds(1))
+      << *all.p90_to_acknowledge;
+  ASSERT_TRUE(all.median_to_acknowledge.has_value());
+  EXPECT_LE(absl::AbsDuration(*all.median_to_acknowledge - (since_start(50) + since_start(60)) / 2),
+            absl::Microseconds(1));
+  // Two answers: 90 % of the way from the first to the second.
+  ASSERT_TRUE(all.p90_to_answer.has_value());
+  EXPECT_LE(absl::AbsDuration(*all.p90_to_answer - (since_start(100) + (since_start(400) - since_start(100)) * 0.9)),
+            absl::Microseconds(1))
+      << *all.p90_to_answer;
+  EXPECT_EQ(all.acknowledge_ended, 4);
+  EXPECT_EQ(all.acknowledge_met, 4);
+  EXPECT_EQ(all.respond_ended, 2);
+  EXPECT_EQ(all.respond_met, 2);
+  // Per slice as for the whole school: all four are app messages about learning.
+  ASSERT_EQ(stats->by_channel.size(), 1u);
+  ASSERT_TRUE(stats->by_channel[0].second.p90_to_acknowledge.has_value());
+  EXPECT_EQ(*stats->by_channel[0].second.p90_to_acknowledge, *all.p90_to_acknowledge);
+  ASSERT_EQ(stats->by_category.size(), 1u);
+  ASSERT_TRUE(stats->by_category[0].second.p90_to_answer.has_value());
+  EXPECT_EQ(*stats->by_category[0].second.p90_to_answer, *all.p90_to_answer);
+}
+
 TEST_F(PgEnquiryStoreStatsTest, AnEmptyPeriodHasZeroFigures) {
   absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, At(0), At(60), At(0));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->all.received, 0);
   EXPECT_FALSE(stats->all.median_to_acknowledge.has_value());
+  EXPECT_FALSE(stats->all.p90_to_acknowledge.has_value());
+  EXPECT_FALSE(stats->all.p90_to_answer.has_value());
   EXPECT_TRUE(stats->by_channel.empty());
   EXPECT_TRUE(stats->by_category.empty());
   EXPECT_TRUE(stats->escalations_by_rung.empty());
