@@ -10,6 +10,7 @@
 #include "common/request/request_key.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
+#include "common/version/version.h"
 #include "services/conduct/api/convert.h"
 
 namespace parley::conduct {
@@ -712,6 +713,7 @@ grpc::Status ConductApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::GetS
     }
     resp->set_arrangements_issued(s.arrangements_issued);
     resp->set_arrangements_active(s.arrangements_active);
+    resp->set_arrangements_past_review(s.arrangements_past_review);
     resp->set_tightenings(s.tightenings);
     resp->set_bans_started(s.bans_started);
     resp->set_bans_active(s.bans_active);
@@ -720,6 +722,7 @@ grpc::Status ConductApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::GetS
       c->set_outcome(static_cast<v1::Outcome>(outcome));
       c->set_count(n);
     }
+    resp->set_version(std::string(BuildVersion()));
     return absl::OkStatus();
   });
 }

@@ -13,6 +13,7 @@
 #include "common/auth/testing/test_keys.h"
 #include "common/status/grpc_status.h"
 #include "common/status/reason.h"
+#include "common/version/version.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/conduct/testing/fake_directory.h"
@@ -669,6 +670,36 @@ TEST_F(ConductApiTest, ATeacherRecordsIncidentsAndChecksButReadsNoConductRecords
   v1::SchoolStats stats;
   EXPECT_EQ(Call(&Stub::GetSchoolStats, stats_req, &stats, teacher).reason, reason::kRoleRequired);
   EXPECT_EQ(Call(&Stub::GetSchoolStats, stats_req, &stats, Token("office")).code, grpc::StatusCode::OK);
+}
+
+TEST_F(ConductApiTest, TheFiguresCountArrangementsPastReviewAndNameTheRelease) {
+  absl::TimeZone london;
+  absl::LoadTimeZone("Europe/London", &london);
+  Issued(kRequestA, kRequestB);  // reviewed on 2025-12-01
+  v1::GetSchoolStatsRequest req;
+  req.set_school("schools/kenilworth");
+  auto stats_over = [&](absl::Time start, absl::Time end) {
+    *req.mutable_start_time() = Ts(start);
+    *req.mutable_end_time() = Ts(end);
+    v1::SchoolStats stats;
+    const Result r = Call(&Stub::GetSchoolStats, req, &stats, Token("office"));
+    EXPECT_EQ(r.code, grpc::StatusCode::OK) << r.reason << " " << r.message;
+    return stats;
+  };
+  v1::SchoolStats stats = stats_over(clock_.Now() - absl::Hours(24), clock_.Now() + absl::Hours(24));
+  EXPECT_EQ(stats.arrangements_active(), 1);
+  EXPECT_EQ(stats.arrangements_past_review(), 0);
+  EXPECT_FALSE(stats.version().empty());
+  EXPECT_EQ(stats.version(), BuildVersion());
+
+  // The review date has gone by and nobody has continued or ended it.
+  clock_.Set(absl::FromCivil(absl::CivilSecond(2025, 12, 2, 9, 0, 0), london));
+  stats = stats_over(clock_.Now() - absl::Hours(24), clock_.Now() + absl::Hours(24));
+  EXPECT_EQ(stats.arrangements_past_review(), 1);
+  // A period that closed on the review date itself: not past it then.
+  const absl::Time review_evening = absl::FromCivil(absl::CivilSecond(2025, 12, 1, 18, 0, 0), london);
+  stats = stats_over(review_evening - absl::Hours(24), review_evening);
+  EXPECT_EQ(stats.arrangements_past_review(), 0);
 }
 
 TEST_F(ConductApiTest, ATeachersCheckSaysWhatTheyMayDoButNamesNoArrangement) {

@@ -276,8 +276,11 @@ absl::StatusOr<Page<Letter>> ConductService::ListLetters(const std::string& scho
 absl::StatusOr<ConductStore::Stats> ConductService::GetSchoolStats(const std::string& school_id, absl::Time start,
                                                                    absl::Time end) {
   if (end <= start) return InvalidArgument(reason::kInvalidField, "end_time must be after start_time");
+  PARLEY_ASSIGN_OR_RETURN(SchoolInfo school, directory_->GetSchool(school_id));
   PARLEY_RETURN_IF_ERROR(recorder_->Flush());  // the figures count every decision answered so far
-  return store_->GetSchoolStats(school_id, start, end);
+  // Past review as the period closes, or as things stand if it has not closed yet.
+  const absl::Time as_of = std::min(end, clock_->Now());
+  return store_->GetSchoolStats(school_id, start, end, as_of, absl::ToCivilDay(as_of, school.zone));
 }
 
 // ---- incidents ---------------------------------------------------------------------------------

@@ -77,7 +77,8 @@ class ConductService {
   absl::StatusOr<Page<PremisesBan>> ListBans(const std::string& school_id, const std::string& guardian, PageQuery page);
   absl::StatusOr<Letter> GetLetter(const std::string& school_id, const std::string& id);
   absl::StatusOr<Page<Letter>> ListLetters(const std::string& school_id, const std::string& guardian, PageQuery page);
-  // INVALID_ARGUMENT unless start < end.
+  // INVALID_ARGUMENT unless start < end. Arrangements past review are counted as at the end of the
+  // period, or now if it has not ended, against that day in the school's zone (from the directory).
   absl::StatusOr<ConductStore::Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end);
 
   // Records the incident and refers it as the school's incident notice rules say (contacts'

@@ -236,6 +236,52 @@ TEST_F(ConductServicePgTest, TheReviewDateRemindsTheHeadOnceInsideWorkingTime) {
   EXPECT_EQ(a->state, ArrangementState::kActive);
 }
 
+TEST_F(ConductServicePgTest, ArrangementsPastReviewAreThoseInForceWhoseReviewDateHasGoneBy) {
+  absl::TimeZone london;
+  absl::LoadTimeZone("Europe/London", &london);
+  // A period that ended 47 hours ago (the arrangements started 48 hours ago: in force at its end),
+  // and one that has not ended yet.
+  const absl::Time ended_at = absl::Now() - absl::Hours(47);
+  const absl::CivilDay end_day = absl::ToCivilDay(ended_at, london);
+  ASSERT_LT(end_day, Today());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    ids.push_back(Draft(Today() + 30));
+    ASSERT_TRUE(conduct_->IssueArrangement(Key("Issue"), kSchool, ids.back(), "", "head", EncodeArrangement()).ok());
+  }
+  // Review dates as time would have brought them: the day before the period's end, its last day,
+  // today, a month ahead; the fifth was due before the period ended too, but it has been ended.
+  const absl::CivilDay review[] = {end_day - 1, end_day, Today(), Today() + 30, end_day - 1};
+  ASSERT_TRUE(pool_
+                  ->Transact([&](pqxx::work& txn) -> absl::Status {
+                    for (int i = 0; i < 5; ++i) {
+                      txn.exec_params("UPDATE arrangements SET review_date = $1::date WHERE id = $2",
+                                      absl::FormatCivilTime(review[i]), ids[i]);
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_TRUE(
+      conduct_->EndArrangement(Key("EndArrangement"), kSchool, ids[4], "", std::nullopt, EncodeArrangement()).ok());
+
+  // Not ended: as things stand today, the first two are past review (not the one due today).
+  absl::StatusOr<ConductStore::Stats> now =
+      conduct_->GetSchoolStats(kSchool, absl::Now() - absl::Hours(24 * 7), absl::Now() + absl::Hours(24));
+  ASSERT_TRUE(now.ok()) << now.status();
+  EXPECT_EQ(now->arrangements_active, 4);
+  EXPECT_EQ(now->arrangements_past_review, 2);
+  // Ended: as at its end, only the first (the second's review date is that very day).
+  absl::StatusOr<ConductStore::Stats> then =
+      conduct_->GetSchoolStats(kSchool, absl::Now() - absl::Hours(24 * 7), ended_at);
+  ASSERT_TRUE(then.ok()) << then.status();
+  EXPECT_EQ(then->arrangements_past_review, 1);
+  // Before they started, none was in force.
+  absl::StatusOr<ConductStore::Stats> before =
+      conduct_->GetSchoolStats(kSchool, absl::Now() - absl::Hours(24 * 7), absl::Now() - absl::Hours(49));
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->arrangements_past_review, 0);
+}
+
 TEST_F(ConductServicePgTest, EveryDecisionIsFoundAtOnceAndWrittenBehindIntoPostgreSQL) {
   const std::string id = Draft(Today() + 30);
   ASSERT_TRUE(conduct_->IssueArrangement(Key("Issue"), kSchool, id, "", "head", EncodeArrangement()).ok());

@@ -165,12 +165,18 @@ class ConductStore {
     std::vector<std::pair<IncidentKind, int64_t>> incidents_by_kind;
     int64_t arrangements_issued = 0;
     int64_t arrangements_active = 0;
+    // In force at `as_of` (ACTIVE or UNDER_REVIEW, started before it and not ended by it) with the
+    // current version's review date before `review_day`: the head has not continued or ended them.
+    int64_t arrangements_past_review = 0;
     int64_t tightenings = 0;
     int64_t bans_started = 0;
     int64_t bans_active = 0;
     std::vector<std::pair<Outcome, int64_t>> decisions_by_outcome;
   };
-  virtual absl::StatusOr<Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end) = 0;
+  // Figures over [start, end); arrangements_past_review as at `as_of` (the end of the period, or now if
+  // it has not ended) and `review_day` (the school's day at `as_of`).
+  virtual absl::StatusOr<Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end,
+                                               absl::Time as_of, absl::CivilDay review_day) = 0;
 };
 
 }  // namespace parley::conduct

@@ -906,9 +906,11 @@ absl::StatusOr<int64_t> PgConductStore::PendingOutboxCount() {
 // ---- reporting ---------------------------------------------------------------------------------
 
 absl::StatusOr<ConductStore::Stats> PgConductStore::GetSchoolStats(const std::string& school_id, absl::Time start,
-                                                                   absl::Time end) {
+                                                                   absl::Time end, absl::Time as_of,
+                                                                   absl::CivilDay review_day) {
   Stats s;
-  const std::string from = TimeParam(start), to = TimeParam(end);
+  const std::string from = TimeParam(start), to = TimeParam(end), at = TimeParam(as_of);
+  const std::string review_before = absl::FormatCivilTime(review_day);
   PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
     txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
     s = Stats();
@@ -929,13 +931,17 @@ absl::StatusOr<ConductStore::Stats> PgConductStore::GetSchoolStats(const std::st
         "  (SELECT count(*) FROM premises_bans WHERE school_id = $1 AND start_time >= $2::timestamptz AND "
         "     start_time < $3::timestamptz), "
         "  (SELECT count(*) FROM premises_bans WHERE school_id = $1 AND start_time < $3::timestamptz AND "
-        "     COALESCE(LEAST(end_time, revoke_time), 'infinity') >= $3::timestamptz)",
-        school_id, from, to);
+        "     COALESCE(LEAST(end_time, revoke_time), 'infinity') >= $3::timestamptz), "
+        "  (SELECT count(*) FROM arrangements WHERE school_id = $1 AND state IN (2, 3) AND "
+        "     start_time < $4::timestamptz AND (end_time IS NULL OR end_time >= $4::timestamptz) AND "
+        "     review_date < $5::date)",
+        school_id, from, to, at, review_before);
     s.arrangements_issued = a[0].as<int64_t>();
     s.tightenings = a[1].as<int64_t>();
     s.arrangements_active = a[2].as<int64_t>();
     s.bans_started = a[3].as<int64_t>();
     s.bans_active = a[4].as<int64_t>();
+    s.arrangements_past_review = a[5].as<int64_t>();
     for (const pqxx::row& r : txn.exec_params(
              "SELECT outcome, count(*) FROM decisions WHERE school_id = $1 AND decide_time >= $2::timestamptz AND "
              "decide_time < $3::timestamptz GROUP BY outcome ORDER BY outcome",

@@ -59,7 +59,8 @@ class PgConductStore final : public ConductStore {
   absl::StatusOr<Page<Letter>> ListLetters(const std::string& school_id, const std::string& guardian,
                                            PageQuery page) override;
 
-  absl::StatusOr<Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end) override;
+  absl::StatusOr<Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end, absl::Time as_of,
+                                       absl::CivilDay review_day) override;
 
   absl::StatusOr<bool> MarkUnderReview(const ReviewPlan& plan) override;
 

@@ -371,7 +371,8 @@ absl::StatusOr<Page<Letter>> InMemoryConductStore::ListLetters(const std::string
 }
 
 absl::StatusOr<ConductStore::Stats> InMemoryConductStore::GetSchoolStats(const std::string& school_id, absl::Time start,
-                                                                         absl::Time end) {
+                                                                         absl::Time end, absl::Time as_of,
+                                                                         absl::CivilDay review_day) {
   absl::MutexLock lock(&mu_);
   auto in = [&](absl::Time t) { return t >= start && t < end; };
   Stats s;
@@ -390,6 +391,11 @@ absl::StatusOr<ConductStore::Stats> InMemoryConductStore::GetSchoolStats(const s
   }
   for (const auto& [id, row] : arrangements_) {
     if (id.first == school_id && Issued(row.value)) ++s.arrangements_active;
+    const Arrangement& a = row.value;
+    const bool in_force_at = a.start_time && *a.start_time < as_of && (!a.end_time || *a.end_time >= as_of);
+    if (id.first == school_id && Issued(a) && in_force_at && a.review_date && *a.review_date < review_day) {
+      ++s.arrangements_past_review;
+    }
   }
   for (const auto& [id, row] : bans_) {
     if (id.first != school_id) continue;

@@ -71,7 +71,8 @@ class InMemoryConductStore final : public ConductStore {
 
   absl::StatusOr<bool> MarkUnderReview(const ReviewPlan& plan) override;
 
-  absl::StatusOr<Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end) override;
+  absl::StatusOr<Stats> GetSchoolStats(const std::string& school_id, absl::Time start, absl::Time end, absl::Time as_of,
+                                       absl::CivilDay review_day) override;
 
   // ---- for assertions ----
   struct StoredTimer {
