@@ -5,7 +5,7 @@
 
 parley_library(notifications_api
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/convert.cc ${CMAKE_CURRENT_LIST_DIR}/notifications_api.cc
-  DEPS notifications_domain parley::api_edge parley::auth parley::timestamp parley::status
+  DEPS notifications_domain parley::api_edge parley::auth parley::timestamp parley::status parley::version
        parley_notifications_v1_proto)
 
 # In-memory fakes of the store and the peer ports (testing/fakes.h is header-only).

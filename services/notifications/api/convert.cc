@@ -15,6 +15,7 @@
 #include "common/grpc/timestamp.h"
 #include "common/status/reason.h"
 #include "common/status/status_macros.h"
+#include "common/version/version.h"
 #include "services/notifications/domain/templates.h"
 
 namespace parley::notifications {
@@ -479,6 +480,7 @@ void FillFigures(const DeliveryFigures& f, v1::DeliveryFigures* out) {
   out->set_fallbacks(f.fallbacks);
   out->set_reach(f.guardian_copies > 0 ? static_cast<double>(f.guardian_copies_reached) / f.guardian_copies : 0.0);
   out->set_median_seconds_to_send(f.median_seconds_to_send);
+  out->set_p90_seconds_to_send(f.p90_seconds_to_send);
 }
 
 }  // namespace
@@ -496,6 +498,7 @@ void FillStats(const SchoolFigures& f, v1::SchoolStats* out) {
     FillFigures(figures, c->mutable_figures());
   }
   out->set_short_notice_events(f.short_notice_events);
+  out->set_version(std::string(BuildVersion()));
 }
 
 }  // namespace parley::notifications

@@ -1,6 +1,7 @@
 #include "services/notifications/api/convert.h"
 
 #include "common/status/reason.h"
+#include "common/version/version.h"
 #include "gtest/gtest.h"
 
 namespace parley::notifications {
@@ -104,6 +105,24 @@ TEST(ConvertStatsTest, ReachIsTheShareOfGuardianCopiesReached) {
   EXPECT_DOUBLE_EQ(out.all().reach(), 0.75);
   ASSERT_EQ(out.by_channel_size(), 1);
   EXPECT_DOUBLE_EQ(out.by_channel(0).figures().reach(), 0.0);
+}
+
+TEST(ConvertStatsTest, TimesToSendAndTheReleaseAreCarried) {
+  SchoolFigures f;
+  f.all.median_seconds_to_send = 12.5;
+  f.all.p90_seconds_to_send = 47.25;
+  f.by_category[Category::kEmergency].median_seconds_to_send = 3;
+  f.by_category[Category::kEmergency].p90_seconds_to_send = 8.5;
+  v1::SchoolStats out;
+  FillStats(f, &out);
+  EXPECT_DOUBLE_EQ(out.all().median_seconds_to_send(), 12.5);
+  EXPECT_DOUBLE_EQ(out.all().p90_seconds_to_send(), 47.25);
+  ASSERT_EQ(out.by_category_size(), 1);
+  EXPECT_EQ(out.by_category(0).category(), v1::CATEGORY_EMERGENCY);
+  EXPECT_DOUBLE_EQ(out.by_category(0).figures().median_seconds_to_send(), 3);
+  EXPECT_DOUBLE_EQ(out.by_category(0).figures().p90_seconds_to_send(), 8.5);
+  EXPECT_FALSE(out.version().empty());
+  EXPECT_EQ(out.version(), BuildVersion());
 }
 
 }  // namespace

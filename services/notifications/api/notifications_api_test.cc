@@ -15,6 +15,7 @@
 #include "common/auth/auth.h"
 #include "common/auth/testing/test_keys.h"
 #include "common/status/grpc_status.h"
+#include "common/version/version.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/contacts/testing/sample_directory.h"
@@ -738,6 +739,7 @@ TEST_F(NotificationsApiTest, SchoolStatsAreForTheSchoolsLeadersAndTheTrust) {
   ASSERT_EQ(Call(&Stub::GetSchoolStats, req, &out, Trust("trust_leader")).code, grpc::StatusCode::OK);
   EXPECT_EQ(out.all().notices(), 1);
   EXPECT_EQ(out.all().messages(), 2);
+  EXPECT_EQ(out.version(), BuildVersion());
   EXPECT_EQ(Call(&Stub::GetSchoolStats, req, &out, Staff("teacher")).reason, "ROLE_REQUIRED");
   EXPECT_EQ(Call(&Stub::GetSchoolStats, req, &out, Staff("office", kOther)).reason, "WRONG_SCHOOL");
   *req.mutable_end_time() = *req.mutable_start_time();

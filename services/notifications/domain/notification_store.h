@@ -102,7 +102,10 @@ struct StoredLetter {
 struct DeliveryFigures {
   int notices = 0, messages = 0, sent = 0, delivered = 0, failed = 0, fallbacks = 0;
   int guardian_copies = 0, guardian_copies_reached = 0;
+  // From the later of the delivery's creation and the notice's send time to the provider's
+  // acceptance, over the accepted deliveries; 0 when none was accepted.
   double median_seconds_to_send = 0;
+  double p90_seconds_to_send = 0;
 };
 
 struct SchoolFigures {

@@ -1109,13 +1109,10 @@ absl::StatusOr<SchoolFigures> PgNotificationStore::Figures(const std::string& sc
         "FROM deliveries d JOIN notices n ON n.scope = d.scope AND n.id = d.notice_id WHERE d.school_id = $1 AND "
         "n.create_time >= $2::timestamptz AND n.create_time < $3::timestamptz";
     pqxx::result r = txn.exec_params(
-        absl::StrCat(
-            "SELECT n.category, d.channel, count(*) FILTER (WHERE d.status IN ('sent', 'delivered')), "
-            "count(*) FILTER (WHERE d.status = 'delivered'), count(*) FILTER (WHERE d.status = 'failed'), "
-            "count(*) FILTER (WHERE d.fallback_from <> '' AND d.status IN ('sent', 'delivered')), "
-            "percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d.sent_at - GREATEST(d.create_time, "
-            "n.send_time))) FILTER (WHERE d.sent_at IS NOT NULL) ",
-            deliveries_in_period, " GROUP BY 1, 2"),
+        absl::StrCat("SELECT n.category, d.channel, count(*) FILTER (WHERE d.status IN ('sent', 'delivered')), "
+                     "count(*) FILTER (WHERE d.status = 'delivered'), count(*) FILTER (WHERE d.status = 'failed'), "
+                     "count(*) FILTER (WHERE d.fallback_from <> '' AND d.status IN ('sent', 'delivered')) ",
+                     deliveries_in_period, " GROUP BY 1, 2"),
         school_id, TimeParam(start), TimeParam(end));
     auto add = [](DeliveryFigures& f, const pqxx::row& row) {
       f.sent += row[2].as<int>();
@@ -1129,7 +1126,6 @@ absl::StatusOr<SchoolFigures> PgNotificationStore::Figures(const std::string& sc
       add(out.all, row);
       add(out.by_category[cat], row);
       add(out.by_channel[ch], row);
-      if (!row[6].is_null()) out.by_channel[ch].median_seconds_to_send = row[6].as<double>();
     }
     // Copies and reach (a guardian copy reached by at least one channel), by category.
     pqxx::result m = txn.exec_params(
@@ -1152,12 +1148,25 @@ absl::StatusOr<SchoolFigures> PgNotificationStore::Figures(const std::string& sc
       out.all.guardian_copies += f.guardian_copies;
       out.all.guardian_copies_reached += f.guardian_copies_reached;
     }
-    pqxx::result median = txn.exec_params(
-        absl::StrCat("SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM d.sent_at - "
-                     "GREATEST(d.create_time, n.send_time))) ",
-                     deliveries_in_period, " AND d.sent_at IS NOT NULL"),
+    // Times to send (median and 90th percentile) for the whole school, per category and per channel.
+    const std::string seconds_to_send = "EXTRACT(EPOCH FROM d.sent_at - GREATEST(d.create_time, n.send_time))";
+    pqxx::result times = txn.exec_params(
+        absl::StrCat("SELECT GROUPING(n.category), GROUPING(d.channel), n.category, d.channel, "
+                     "percentile_cont(0.5) WITHIN GROUP (ORDER BY ",
+                     seconds_to_send, "), percentile_cont(0.9) WITHIN GROUP (ORDER BY ", seconds_to_send, ") ",
+                     deliveries_in_period,
+                     " AND d.sent_at IS NOT NULL GROUP BY GROUPING SETS ((), (n.category), (d.channel))"),
         school_id, TimeParam(start), TimeParam(end));
-    if (!median.empty() && !median[0][0].is_null()) out.all.median_seconds_to_send = median[0][0].as<double>();
+    for (const pqxx::row& row : times) {
+      if (row[4].is_null()) continue;  // the whole school's row when nothing was sent
+      const bool per_category = row[0].as<int>() == 0, per_channel = row[1].as<int>() == 0;
+      DeliveryFigures& f =
+          per_category  ? out.by_category[CategoryFromWord(row[2].c_str()).value_or(Category::kUnspecified)]
+          : per_channel ? out.by_channel[ChannelFromWord(row[3].c_str()).value_or(DeliveryChannel::kUnspecified)]
+                        : out.all;
+      f.median_seconds_to_send = row[4].as<double>();
+      f.p90_seconds_to_send = row[5].as<double>();
+    }
     pqxx::result shorts = txn.exec_params(
         "SELECT count(*) FROM notices WHERE scope = $1 AND short_notice AND create_time >= $2::timestamptz AND "
         "create_time < $3::timestamptz",
