@@ -15,6 +15,7 @@
 #include "common/status/reason.h"
 #include "common/status/reasons.h"
 #include "common/status/status_macros.h"
+#include "common/version/version.h"
 #include "services/appointments/api/appointments_api.h"
 #include "services/appointments/api/records_convert.h"
 #include "services/appointments/domain/records_service.h"
@@ -306,6 +307,7 @@ grpc::Status AppointmentsApi::GetSchoolStats(grpc::ServerContext* ctx, const v1:
     resp->set_evening_guardians(static_cast<int32_t>(s.evening_guardians));
     resp->set_no_shows(static_cast<int32_t>(s.no_shows));
     resp->set_interpreter_bookings(static_cast<int32_t>(s.interpreter_bookings));
+    resp->set_version(std::string(BuildVersion()));
     return absl::OkStatus();
   });
 }

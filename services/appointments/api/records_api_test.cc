@@ -11,6 +11,7 @@
 
 #include "common/calendar/testing/school_calendars.h"
 #include "common/grpc/timestamp.h"
+#include "common/version/version.h"
 #include "gtest/gtest.h"
 #include "services/appointments/api/appointments_api.h"
 #include "services/appointments/domain/records_service.h"
@@ -294,6 +295,8 @@ TEST_F(RecordsApiTest, SchoolStatsForTheSchoolsOfficeAndLeaders) {
   ASSERT_EQ(h_.Call(&Stub::GetSchoolStats, req, office_, &stats).code, grpc::StatusCode::OK);
   EXPECT_EQ(stats.no_shows(), 1);
   EXPECT_EQ(stats.school(), "schools/st-marys");
+  EXPECT_FALSE(stats.version().empty());
+  EXPECT_EQ(stats.version(), BuildVersion());
   EXPECT_OUTCOME(h_.Call(&Stub::GetSchoolStats, req, okafor_), grpc::StatusCode::PERMISSION_DENIED, "ROLE_REQUIRED");
   *req.mutable_end_time() = req.start_time();
   EXPECT_OUTCOME(h_.Call(&Stub::GetSchoolStats, req, office_), grpc::StatusCode::INVALID_ARGUMENT, "INVALID_FIELD");
