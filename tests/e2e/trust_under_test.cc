@@ -16,17 +16,22 @@ absl::StatusOr<std::unique_ptr<TrustUnderTest>> TrustUnderTest::Start(const Trus
   const bool appointments = !options.appointments_binary.empty();
   if (escalation && !conduct) return absl::InvalidArgumentError("escalation needs conduct");
   if (appointments && !conduct) return absl::InvalidArgumentError("appointments needs conduct");
+  const bool reporting = !options.reporting_binary.empty();
+  if (reporting && (!escalation || !appointments || options.notifications_binary.empty())) {
+    return absl::InvalidArgumentError("reporting needs escalation, conduct, appointments and notifications");
+  }
   if (conduct && options.redis_addr.empty()) {
     return absl::InvalidArgumentError("conduct, escalation and appointments need a Redis address");
   }
   std::unique_ptr<TrustUnderTest> trust(new TrustUnderTest);
   const bool notifications = !options.notifications_binary.empty();
-  for (Service s :
-       {Service::kContacts, Service::kConduct, Service::kEscalation, Service::kNotifications, Service::kAppointments}) {
+  for (Service s : {Service::kContacts, Service::kConduct, Service::kEscalation, Service::kNotifications,
+                    Service::kAppointments, Service::kReporting}) {
     if (s == Service::kConduct && !conduct) continue;
     if (s == Service::kEscalation && !escalation) continue;
     if (s == Service::kNotifications && !notifications) continue;
     if (s == Service::kAppointments && !appointments) continue;
+    if (s == Service::kReporting && !reporting) continue;
     absl::StatusOr<parley::testing::TestDatabase> db = parley::testing::TestDatabase::CreateOrError();
     if (!db.ok()) return db.status();
     trust->db_[Index(s)] = std::move(*db);
@@ -71,6 +76,12 @@ absl::StatusOr<std::unique_ptr<TrustUnderTest>> TrustUnderTest::Start(const Trus
   }
   if (appointments) {
     started = trust->StartService(Service::kAppointments, options.appointments_binary, backend, options);
+    if (!started.ok()) return started;
+  }
+  if (reporting) {
+    backend["PARLEY_ESCALATION_ADDR"] = absl::StrCat("127.0.0.1:", trust->Port(Service::kEscalation));
+    backend["PARLEY_APPOINTMENTS_ADDR"] = absl::StrCat("127.0.0.1:", trust->Port(Service::kAppointments));
+    started = trust->StartService(Service::kReporting, options.reporting_binary, backend, options);
     if (!started.ok()) return started;
   }
   return trust;

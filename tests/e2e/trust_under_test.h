@@ -13,6 +13,8 @@
 //   - escalation: the same plus conduct's address, when given its binary (conduct's too);
 //   - appointments: the same as escalation (contacts' replica feed, conduct's gate, notifications'
 //     relay when notifications runs), when given its binary (conduct's too), after escalation;
+//   - reporting, last, when given its binary: it reads the figures of escalation, conduct,
+//     appointments and notifications (all four must be given) and contacts' directory;
 // each service with the suite's extra environment on top (ServiceEnv underneath all of it).
 // It owns the databases, keys, processes and the users' signer; destroying it kills the services
 // before dropping their databases. It then offers tokens (Mint), ports, channels, and the
@@ -50,7 +52,14 @@
 
 namespace parley::e2e {
 
-enum class Service { kContacts = 0, kConduct = 1, kEscalation = 2, kNotifications = 3, kAppointments = 4 };
+enum class Service {
+  kContacts = 0,
+  kConduct = 1,
+  kEscalation = 2,
+  kNotifications = 3,
+  kAppointments = 4,
+  kReporting = 5
+};
 
 struct TrustOptions {
   TrustOptions(std::string name, std::string trust_json, std::string contacts_binary, std::string conduct_binary = "",
@@ -74,6 +83,8 @@ struct TrustOptions {
   // Started when given (see above); appointments asks conduct's gate, so it needs conduct's binary.
   std::string notifications_binary;
   std::string appointments_binary;
+  // Started last when given; needs every other service's binary.
+  std::string reporting_binary;
   // The Redis server conduct, escalation and appointments use ("host:port"); StartForSuite fills it from
   // $PARLEY_TEST_REDIS_ADDR when empty.
   std::string redis_addr;
@@ -114,7 +125,7 @@ class TrustUnderTest {
   const auth::testing::KeyPair& user_keys() const { return user_keys_; }
 
  private:
-  static constexpr int kServices = 5;
+  static constexpr int kServices = 6;
   static int Index(Service service) { return static_cast<int>(service); }
 
   TrustUnderTest() = default;

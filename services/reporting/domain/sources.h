@@ -1,0 +1,28 @@
+// The figures the report is built from, asked of each source service. clients/grpc_sources.*
+// implements this over GetSchoolStats; testing/fake_sources.* in memory.
+#pragma once
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/reporting/domain/model.h"
+
+namespace parley::reporting {
+
+// One call per (school, [start, end)). Each answers within `timeout` or fails (UNAVAILABLE or
+// DEADLINE_EXCEEDED); a failure makes the report partial, never zero. Called from many threads.
+class FigureSources {
+ public:
+  virtual ~FigureSources() = default;
+  virtual absl::StatusOr<Fetched<EnquiryStats>> Enquiries(const std::string& school_id, absl::Time start,
+                                                          absl::Time end, absl::Duration timeout) = 0;
+  virtual absl::StatusOr<Fetched<ConductStats>> Conduct(const std::string& school_id, absl::Time start, absl::Time end,
+                                                        absl::Duration timeout) = 0;
+  virtual absl::StatusOr<Fetched<MeetingStats>> Meetings(const std::string& school_id, absl::Time start, absl::Time end,
+                                                         absl::Duration timeout) = 0;
+  virtual absl::StatusOr<Fetched<NotificationStats>> Notifications(const std::string& school_id, absl::Time start,
+                                                                   absl::Time end, absl::Duration timeout) = 0;
+};
+
+}  // namespace parley::reporting
