@@ -8,4 +8,4 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Services built and started by the scripts, in start order.
-PARLEY_SERVICES=(contacts notifications conduct escalation appointments)
+PARLEY_SERVICES=(contacts notifications conduct escalation appointments reporting)

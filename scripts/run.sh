@@ -21,6 +21,8 @@ NOTIFICATIONS_PORT=${PARLEY_RUN_NOTIFICATIONS_PORT:-50054}
 NOTIFICATIONS_METRICS_PORT=${PARLEY_RUN_NOTIFICATIONS_METRICS_PORT:-9094}
 APPOINTMENTS_PORT=${PARLEY_RUN_APPOINTMENTS_PORT:-50055}
 APPOINTMENTS_METRICS_PORT=${PARLEY_RUN_APPOINTMENTS_METRICS_PORT:-9095}
+REPORTING_PORT=${PARLEY_RUN_REPORTING_PORT:-50056}
+REPORTING_METRICS_PORT=${PARLEY_RUN_REPORTING_METRICS_PORT:-9096}
 # The local delivery sinks: what the demo trust's emails, texts and pushes actually reach.
 SMTP_PORT=${PARLEY_RUN_SMTP_PORT:-2525}
 MAIL_API_PORT=${PARLEY_RUN_MAIL_API_PORT:-8025}
@@ -158,6 +160,12 @@ start_service appointments "$APPOINTMENTS_PORT" "$APPOINTMENTS_METRICS_PORT"
 "$CTL" wait --service appointments --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/appointments.log" >&2; die "appointments did not become ready"; }
 say "loading the demo appointments (parents' evenings, meeting requests, meetings held and their notes)"
 python3 deploy/demo/load_appointments_demo.py "$CTL"
+# Reporting last: it reads every other service's figures and contacts' directory.
+export PARLEY_REPORTING_ADDR=127.0.0.1:$REPORTING_PORT
+start_service reporting "$REPORTING_PORT" "$REPORTING_METRICS_PORT"
+"$CTL" wait --service reporting --timeout 30s >/dev/null || { tail -n 20 "$DATA/logs/reporting.log" >&2; die "reporting did not become ready"; }
+# This term, as the report names it (autumn from August, spring to March, summer after).
+REPORT_PERIOD=$(python3 -c 'import datetime; d = datetime.date.today(); print(f"{d.year}-" + ("autumn" if d.month >= 8 else "spring" if d.month <= 3 else "summer"))')
 DEMO_GUARDIAN=$("$CTL" --json conduct arrangements --school kenilworth |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["arrangements"][0]["guardian"].split("/")[1])')
 
@@ -171,6 +179,7 @@ the local CA .parley/run/tls/ca.crt (any gRPC client must trust it).
   escalation gRPC 127.0.0.1:$ESCALATION_PORT   metrics http://127.0.0.1:$ESCALATION_METRICS_PORT/metrics
   notifications gRPC 127.0.0.1:$NOTIFICATIONS_PORT   metrics http://127.0.0.1:$NOTIFICATIONS_METRICS_PORT/metrics
   appointments gRPC 127.0.0.1:$APPOINTMENTS_PORT   metrics http://127.0.0.1:$APPOINTMENTS_METRICS_PORT/metrics
+  reporting  gRPC 127.0.0.1:$REPORTING_PORT   metrics http://127.0.0.1:$REPORTING_METRICS_PORT/metrics
   PostgreSQL 127.0.0.1:$PG_PORT (one database per service)   Redis 127.0.0.1:$REDIS_PORT
   mail catcher SMTP 127.0.0.1:$SMTP_PORT, API http://127.0.0.1:$MAIL_API_PORT   SMS/push sink http://127.0.0.1:$GATEWAY_PORT
 
@@ -187,6 +196,7 @@ Try, in another terminal (scripts/parleyctl uses this run's endpoints and signin
   scripts/parleyctl evenings list --school kenilworth
   scripts/parleyctl evenings timetable \$(scripts/parleyctl --json evenings list --school kenilworth | python3 -c 'import json,sys; print(json.load(sys.stdin)["parentsEvenings"][0]["name"])') --staff miss-reid
   scripts/parleyctl meetings list --school st-marys
+  scripts/parleyctl report --period $REPORT_PERIOD --html report.html --csv report.csv
   scripts/parleyctl notices messages \$(scripts/parleyctl --json notices list --school riverside-academy --category consent | python3 -c 'import json,sys; print(json.load(sys.stdin)["notices"][0]["name"])')
 
 The emails the demo trust sent, as the guardians' mail servers received them:
