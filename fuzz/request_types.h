@@ -5,10 +5,12 @@
 #include <vector>
 
 #include "google/protobuf/descriptor.h"
+#include "parley/appointments/v1/appointments_service.pb.h"
 #include "parley/conduct/v1/conduct_service.pb.h"
 #include "parley/contacts/v1/contacts_service.pb.h"
 #include "parley/escalation/v1/escalation_service.pb.h"
 #include "parley/notifications/v1/notifications_service.pb.h"
+#include "parley/reporting/v1/reporting_service.pb.h"
 
 namespace parley::fuzz {
 
@@ -21,6 +23,8 @@ inline const std::vector<const google::protobuf::Descriptor*>& RequestTypes() {
              parley::conduct::v1::GetIncidentRequest::descriptor()->file(),
              parley::escalation::v1::GetEnquiryRequest::descriptor()->file(),
              parley::notifications::v1::GetNoticeRequest::descriptor()->file(),
+             parley::appointments::v1::GetBookingRequest::descriptor()->file(),
+             parley::reporting::v1::GetTrustReportRequest::descriptor()->file(),
          }) {
       for (int s = 0; s < file->service_count(); ++s) {
         const google::protobuf::ServiceDescriptor* service = file->service(s);
