@@ -1,6 +1,7 @@
 #include "common/directory/snapshot.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -39,8 +40,13 @@ absl::StatusOr<calendar::CalendarSpec> EffectiveCalendarSpec(const SchoolCalenda
   spec.core_hours = cal.core_hours;
   spec.overrides = cal.overrides;
   if (!cal.bank_holiday_division.empty()) {
-    PARLEY_ASSIGN_OR_RETURN(std::vector<calendar::DateRange> holidays,
-                            calendar::BankHolidays(cal.bank_holiday_division));
+    // The published list, and past its end the division's usual rules up to the calendar's last
+    // year, so a calendar whose terms run beyond the list still closes on its bank holidays.
+    int64_t last_year = 0;
+    for (const calendar::DateRange& term : spec.terms) last_year = std::max<int64_t>(last_year, term.last.year());
+    PARLEY_ASSIGN_OR_RETURN(
+        std::vector<calendar::DateRange> holidays,
+        calendar::BankHolidaysThrough(cal.bank_holiday_division, static_cast<int>(std::min<int64_t>(last_year, 9999))));
     // A bank holiday the school already lists as its own closure is not added twice, so the
     // explanation names the school's label.
     for (calendar::DateRange& holiday : holidays) {

@@ -16,7 +16,8 @@
 namespace parley::directory {
 
 // The calendar spec a school's calendar compiles to: its own closures plus its division's bank
-// holidays.
+// holidays (the published list, and after it the division's usual rules through the year the last
+// term ends: calendar::BankHolidaysThrough).
 absl::StatusOr<calendar::CalendarSpec> EffectiveCalendarSpec(const SchoolCalendar& calendar);
 
 // Stable fingerprints stored beside computed deadlines so that holders know when to recompute.
