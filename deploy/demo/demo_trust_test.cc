@@ -23,6 +23,11 @@
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
 
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/calendar/bank_holidays.h"
+#include "common/calendar/calendar.h"
 #include "parley/contacts/v1/trust.pb.h"
 
 namespace {
@@ -127,6 +132,54 @@ const pv::Term* TermContaining(const pv::SchoolCalendar& cal, const std::string&
     if (t.start_date() <= date && date <= t.end_date()) return &t;
   }
   return nullptr;
+}
+
+absl::CivilDay Day(const std::string& d) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(d, &day)) ADD_FAILURE() << "not a date: " << d;
+  return day;
+}
+
+int Minutes(const std::string& hhmm) { return std::stoi(hhmm.substr(0, 2)) * 60 + std::stoi(hhmm.substr(3, 2)); }
+
+// The day the calendars were made for: $PARLEY_DEMO_TODAY; else, for the built file, the day the
+// build wrote beside it; else (another file) today's date.
+absl::CivilDay DemoToday() {
+  if (const char* today = std::getenv("PARLEY_DEMO_TODAY"); today != nullptr && *today != '\0') return Day(today);
+  const char* path = std::getenv("PARLEY_DEMO_TRUST_JSON");
+  if (path == nullptr || *path == '\0') {
+    std::ifstream in(PARLEY_DEMO_TODAY_FILE);
+    std::string line;
+    if (in && std::getline(in, line)) return Day(line);
+    ADD_FAILURE() << "cannot read " << PARLEY_DEMO_TODAY_FILE;
+  }
+  return absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+}
+
+// The school calendar as contacts compiles it (common/directory EffectiveCalendarSpec): the school's
+// terms, closures and overrides plus its division's bank holidays through its last term's year.
+parley::calendar::CalendarSpec EffectiveSpec(const pv::SchoolCalendar& cal) {
+  namespace pc = ::parley::calendar;
+  pc::CalendarSpec spec;
+  spec.time_zone = cal.time_zone();
+  int last_year = 0;
+  for (const auto& t : cal.terms()) {
+    spec.terms.push_back({Day(t.start_date()), Day(t.end_date()), t.display_name()});
+    last_year = std::max(last_year, static_cast<int>(Day(t.end_date()).year()));
+  }
+  for (const auto& c : cal.closures()) spec.closures.push_back({Day(c.start_date()), Day(ClosureEnd(c)), c.label()});
+  if (cal.school_days_size() > 0) {
+    spec.school_days.fill(false);
+    for (const auto d : cal.school_days()) spec.school_days[static_cast<size_t>(d) - 1] = true;
+  }
+  spec.core_hours = {Minutes(cal.core_hours().open()), Minutes(cal.core_hours().close())};
+  for (const auto& o : cal.overrides()) {
+    spec.overrides.push_back({Day(o.date()), {Minutes(o.hours().open()), Minutes(o.hours().close())}, o.label()});
+  }
+  auto holidays = pc::BankHolidaysThrough(cal.bank_holiday_division(), last_year);
+  EXPECT_TRUE(holidays.ok()) << holidays.status();
+  if (holidays.ok()) spec.closures.insert(spec.closures.end(), holidays->begin(), holidays->end());
+  return spec;
 }
 
 // Everything about one school that references are resolved against.
@@ -363,6 +416,67 @@ TEST(DemoTrust, CalendarsHaveTwoYearsOfTermsClosuresAndHours) {
       EXPECT_TRUE(IsDate(o.date())) << id << ": override " << o.date();
       EXPECT_NE(TermContaining(cal, o.date()), nullptr) << id << ": override outside term";
       EXPECT_TRUE(ValidHours(o.hours())) << id << ": override " << o.date();
+    }
+  }
+}
+
+// The demo must work on the day it is made for, whatever year that is (generate_demo_trust.py
+// --today): every school has the previous, current and next school year, in the usual shape, and
+// its bank holidays (published or by rule) close the school.
+TEST(DemoTrust, CalendarsCoverTheSchoolYearsAroundToday) {
+  REQUIRE_DEMO();
+  namespace pc = ::parley::calendar;
+  const absl::CivilDay today = DemoToday();
+  const int current = static_cast<int>(today.month() >= 9 ? today.year() : today.year() - 1);
+  for (const auto& s : trust.schools()) {
+    const std::string id = SchoolId(s);
+    const pv::SchoolCalendar& cal = s.school().calendar();
+    auto built = pc::Calendar::Build(EffectiveSpec(cal));
+    ASSERT_TRUE(built.ok()) << id << ": " << built.status();
+    const pc::Calendar& calendar = **built;
+    // The demo's enquiries get deadlines: there is a working period ahead, within a month.
+    auto next = calendar.PeriodAtOrAfter(absl::FromCivil(absl::CivilSecond(today), calendar.zone()));
+    ASSERT_TRUE(next.ok()) << id << ": " << next.status();
+    EXPECT_LE(absl::ToCivilDay(next->first, calendar.zone()), today + 62) << id;
+    for (int year = current - 1; year <= current + 1; ++year) {
+      const std::string at = id + " " + std::to_string(year) + "-" + std::to_string(year + 1);
+      // Three terms with the reporting names ("Autumn 2028", "Spring 2029", "Summer 2029").
+      const std::pair<std::string, std::string> expected[] = {
+          {"Autumn " + std::to_string(year), std::to_string(year) + "-09-01"},
+          {"Spring " + std::to_string(year + 1), std::to_string(year + 1) + "-01-01"},
+          {"Summer " + std::to_string(year + 1), std::to_string(year + 1) + "-04-01"}};
+      for (const auto& [name, not_before] : expected) {
+        auto term = std::find_if(cal.terms().begin(), cal.terms().end(),
+                                 [&](const pv::Term& t) { return t.display_name() == name; });
+        ASSERT_NE(term, cal.terms().end()) << at << ": no term " << name;
+        EXPECT_GE(term->start_date(), not_before) << at << ": " << name;
+        EXPECT_LT(DayNumber(term->start_date()) + 60, DayNumber(term->end_date())) << at << ": " << name;
+      }
+      // About 190 working days (195 days with 5 INSET days), three half-term weeks.
+      int working_days = 0, half_terms = 0;
+      for (absl::CivilDay d(year, 9, 1); d < absl::CivilDay(year + 1, 9, 1); ++d) {
+        std::string why;
+        if (calendar.PeriodOn(d, &why)) {
+          ++working_days;
+        } else if (why.find("half-term") != std::string::npos && absl::GetWeekday(d) == absl::Weekday::monday) {
+          ++half_terms;
+        }
+      }
+      EXPECT_GE(working_days, 185) << at;
+      EXPECT_LE(working_days, 192) << at;
+      EXPECT_EQ(half_terms, 3) << at;
+      // The early May bank holiday (first Monday of May) is in the summer term and closes it; in
+      // years past the published list it comes from the rules.
+      absl::CivilDay early_may(year + 1, 5, 1);
+      while (absl::GetWeekday(early_may) != absl::Weekday::monday) ++early_may;
+      std::string why;
+      EXPECT_FALSE(calendar.PeriodOn(early_may, &why)) << at;
+      EXPECT_EQ(why, "Early May bank holiday") << at << " " << early_may;
+      // Christmas and New Year fall in the holidays, Good Friday and Easter Monday too.
+      for (absl::CivilDay d : {absl::CivilDay(year, 12, 25), absl::CivilDay(year + 1, 1, 1),
+                               pc::EasterSunday(year + 1) - 2, pc::EasterSunday(year + 1) + 1}) {
+        EXPECT_FALSE(calendar.PeriodOn(d)) << at << " " << d;
+      }
     }
   }
 }

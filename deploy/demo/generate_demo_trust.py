@@ -2,28 +2,40 @@
 """Generate the Parley demo trust as one protobuf-JSON parley.contacts.v1.TrustDirectory.
 
 The five schools' configuration (calendar, policy, staff, routing matrix, ladders) is hand-written in
-schools/<id>.json, one SchoolDirectory without pupils per file. This script adds pupils and guardians:
+schools/<id>.json, one SchoolDirectory without pupils per file. This script completes each calendar
+for the school years around "today" (demo_calendars.py: the hand-written years stay, the previous,
+current and next school year are added where the file lacks them, in the usual English pattern) and
+adds pupils and guardians:
 a few hundred fictional pupils per school, with class teachers, form tutors and subject teachers taken
 from that school's staff, SEND flags, and 1-2 guardians each (siblings, families with children in two
 schools, separated parents, court orders, home languages, channel preferences).
 
 Usage:
-  generate_demo_trust.py [OUT.json]        write the trust to OUT.json (stdout when omitted)
-  generate_demo_trust.py --check OUT.json  exit 1 unless OUT.json is exactly what this script writes
+  generate_demo_trust.py [--today YYYY-MM-DD] [--stamp TODAY_FILE] [OUT.json]
+      write the trust to OUT.json (stdout when omitted; an unchanged file is not rewritten).
+      --today: the day the calendars are built around (default: today's date, UTC).
+      --stamp: also write the day used to TODAY_FILE (one line, YYYY-MM-DD).
+  generate_demo_trust.py --check [--today YYYY-MM-DD | --today-from TODAY_FILE] OUT.json
+      exit 1 unless OUT.json is exactly what this script writes for that day.
 
-Python 3 standard library only. No network. The output is a pure function of the school files and this
-script: the same inputs give a byte-identical file on every run.
+Python 3 standard library only. No network. The output is a pure function of the school files, this
+script and the school year "today" is in: the same inputs give a byte-identical file on every run.
 
 All personal data is fictional: names are drawn from the lists below, email addresses are @example.org,
 mobile numbers come from Ofcom's drama range 07700 900000-900999 and landlines from 020 7946 0xxx and
 01632 960xxx.
 """
 
+import argparse
+import datetime
 import json
 import os
 import random
 import sys
 import unicodedata
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree for the module beside this script
+import demo_calendars  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCHOOLS_DIR = os.path.join(HERE, "schools")
@@ -690,32 +702,86 @@ class Generator:
         }
 
 
-def render():
+def render(today):
     schools = {sid: load_school(sid) for sid in SCHOOL_IDS}
+    for sid in SCHOOL_IDS:
+        school = schools[sid]["school"]
+        school["calendar"] = demo_calendars.complete_calendar(school["calendar"], sid, today)
     document = Generator(schools).build()
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def main(argv):
-    if len(argv) == 3 and argv[1] == "--check":
-        with open(argv[2], encoding="utf-8", newline="") as f:
-            existing = f.read()
-        if existing != render():
-            fail(f"{argv[2]} differs from a fresh generation (the generator is not deterministic, "
-                 "or the file is stale)")
-        return 0
-    if len(argv) > 2 or (len(argv) == 2 and argv[1].startswith("-")):
-        sys.stderr.write(__doc__)
-        return 2
-    text = render()
-    if len(argv) == 1:
-        sys.stdout.write(text)
-        return 0
-    out = argv[1]
-    tmp = out + ".tmp"
+def write_if_changed(path, text):
+    """Writes text to path unless it already holds exactly that (so make sees no change)."""
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            if f.read() == text:
+                return
+    except FileNotFoundError:
+        pass
+    tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
-    os.replace(tmp, out)
+    os.replace(tmp, path)
+
+
+class UsageError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def day_argument(text):
+    try:
+        return demo_calendars.parse_day(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}")
+
+
+def main(argv):
+    parser = Parser(add_help=False)
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--today", type=day_argument)
+    parser.add_argument("--today-from")
+    parser.add_argument("--stamp")
+    parser.add_argument("out", nargs="?")
+    try:
+        args = parser.parse_args(argv[1:])
+        if args.today and args.today_from:
+            raise UsageError("--today and --today-from exclude each other")
+        if args.check and (args.out is None or args.stamp):
+            raise UsageError("--check takes OUT.json and no --stamp")
+        if args.today_from and not args.check:
+            raise UsageError("--today-from is for --check")
+    except UsageError as e:
+        sys.stderr.write(f"generate_demo_trust: {e}\n{__doc__}")
+        return 2
+    today = args.today
+    if args.today_from:
+        with open(args.today_from, encoding="utf-8") as f:
+            try:
+                today = demo_calendars.parse_day(f.read().strip())
+            except ValueError as e:
+                fail(f"{args.today_from}: {e}")
+    if today is None:
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+    text = render(today)
+    if args.check:
+        with open(args.out, encoding="utf-8", newline="") as f:
+            existing = f.read()
+        if existing != text:
+            fail(f"{args.out} differs from a fresh generation for {today.isoformat()} (the generator "
+                 "is not deterministic, or the file is stale)")
+        return 0
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    write_if_changed(args.out, text)
+    if args.stamp:
+        write_if_changed(args.stamp, today.isoformat() + "\n")
     return 0
 
 
