@@ -382,7 +382,9 @@ TEST_F(PolicyRulesE2eTest, MiltonRoad) {
   grpc::Status st = Open(Office("milton-road"), req, &addressed);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_EQ(addressed.owner(), named);
-  const ev1::EnquiryEvent* routed = Find(History(addressed.name()), ev1::ENQUIRY_EVENT_KIND_ROUTED);
+  // The history outlives the pointer Find returns into it.
+  const std::vector<ev1::EnquiryEvent> history = History(addressed.name());
+  const ev1::EnquiryEvent* routed = Find(history, ev1::ENQUIRY_EVENT_KIND_ROUTED);
   ASSERT_NE(routed, nullptr);
   EXPECT_EQ(routed->addressing(), ev1::ADDRESSING_TAKEN);
   EXPECT_GE(WaitForMail(StaffEmail(named), "escalation.assigned"), 1);
@@ -444,7 +446,8 @@ TEST_F(PolicyRulesE2eTest, Kenilworth) {
   grpc::Status st = Open(Office("kenilworth"), req, &away);
   ASSERT_TRUE(st.ok()) << st.error_message();
   EXPECT_NE(away.owner(), "schools/kenilworth/staff/ms-irwin");
-  const ev1::EnquiryEvent* routed = Find(History(away.name()), ev1::ENQUIRY_EVENT_KIND_ROUTED);
+  const std::vector<ev1::EnquiryEvent> history = History(away.name());
+  const ev1::EnquiryEvent* routed = Find(history, ev1::ENQUIRY_EVENT_KIND_ROUTED);
   ASSERT_NE(routed, nullptr);
   EXPECT_EQ(routed->addressing(), ev1::ADDRESSING_FALLBACK_AWAY);
   EXPECT_GE(WaitForMail(StaffEmail(away.owner()), "escalation.assigned"), 1);
