@@ -321,6 +321,15 @@ Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::sh
   if (appointments != nullptr) impl_->appointments = appointments::v1::AppointmentsService::NewStub(appointments);
 }
 
+Ctl::Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+         std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications,
+         std::shared_ptr<grpc::Channel> appointments, std::shared_ptr<grpc::Channel> reporting, std::ostream& out,
+         std::ostream& err)
+    : Ctl(std::move(options), std::move(contacts), std::move(conduct), std::move(escalation), std::move(notifications),
+          std::move(appointments), out, err) {
+  if (reporting != nullptr) impl_->reporting = reporting::v1::ReportingService::NewStub(reporting);
+}
+
 Ctl::~Ctl() = default;
 
 absl::Status Ctl::Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,

@@ -38,6 +38,7 @@ struct GlobalOptions {
   std::string escalation_addr = "127.0.0.1:50053";     // escalation
   std::string notifications_addr = "127.0.0.1:50054";  // notifications
   std::string appointments_addr = "127.0.0.1:50055";   // appointments
+  std::string reporting_addr = "127.0.0.1:50056";      // reporting
   std::string token;                                   // used as is when set
   std::string signing_key;                             // else tokens are minted with this ES256 key
   std::string issuer = "parley-local";
@@ -68,6 +69,8 @@ struct MeetingSlotsOptions;
 struct RetentionOptions;
 struct EveningCreateOptions;
 struct EveningOptions;
+// The report command's options (report_args.h).
+struct ReportOptions;
 
 // Reads a protobuf-JSON TrustDirectory. Unknown fields are an error naming the field.
 absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& json, const std::string& source);
@@ -91,6 +94,11 @@ class Ctl {
   Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
       std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications,
       std::shared_ptr<grpc::Channel> appointments, std::ostream& out, std::ostream& err);
+  // The report command needs reporting only.
+  Ctl(GlobalOptions options, std::shared_ptr<grpc::Channel> contacts, std::shared_ptr<grpc::Channel> conduct,
+      std::shared_ptr<grpc::Channel> escalation, std::shared_ptr<grpc::Channel> notifications,
+      std::shared_ptr<grpc::Channel> appointments, std::shared_ptr<grpc::Channel> reporting, std::ostream& out,
+      std::ostream& err);
   ~Ctl();
 
   absl::Status Token(const std::vector<std::string>& roles, const std::vector<std::string>& schools,
@@ -413,6 +421,12 @@ class Ctl {
   absl::Status EveningPropose(const EveningOptions& opts);
   absl::Status EveningTimetable(const EveningOptions& opts);
   absl::Status EveningCancel(const EveningOptions& opts);
+
+  // ---- reporting (parley.reporting.v1): report_commands.cc ----
+  // The trust report over a period, with every breakdown: text, --json, the HTML page (--html),
+  // the service's CSV export (--csv); or a report saved with --json rendered without a call
+  // (--input).
+  absl::Status Report(const ReportOptions& opts);
 
   // The state behind the commands; defined in ctl_impl.h, for the command files' helpers.
   struct Impl;

@@ -27,6 +27,7 @@
 #include "parley/contacts/v1/contacts_service.grpc.pb.h"
 #include "parley/escalation/v1/escalation_service.grpc.pb.h"
 #include "parley/notifications/v1/notifications_service.grpc.pb.h"
+#include "parley/reporting/v1/reporting_service.grpc.pb.h"
 #include "tools/parleyctl/args.h"
 #include "tools/parleyctl/commands.h"
 
@@ -139,6 +140,7 @@ struct Ctl::Impl {
   std::unique_ptr<escalation::v1::EscalationService::Stub> escalation;
   std::unique_ptr<notifications::v1::NotificationsService::Stub> notifications;
   std::unique_ptr<appointments::v1::AppointmentsService::Stub> appointments;
+  std::unique_ptr<reporting::v1::ReportingService::Stub> reporting;
   std::ostream& out;
   std::ostream& err;
   std::string minted;

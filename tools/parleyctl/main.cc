@@ -1,9 +1,10 @@
-// parleyctl: the command line for Parley's contacts, conduct, escalation, notifications and
-// appointments services. Parses arguments and dispatches to tools/parleyctl/commands.h (the conduct
-// commands are registered by conduct_cli.h, the enquiries commands by escalation_cli.h, the notices,
-// templates, prefs, notify-settings, consent and letters commands by notifications_cli.h, the
-// meetings and evenings commands by appointments_cli.h); exit 0 on success, 1 when a call (or the
-// work) fails, 2 on a usage error.
+// parleyctl: the command line for Parley's contacts, conduct, escalation, notifications,
+// appointments and reporting services. Parses arguments and dispatches to
+// tools/parleyctl/commands.h (the conduct commands are registered by conduct_cli.h, the enquiries
+// commands by escalation_cli.h, the notices, templates, prefs, notify-settings, consent and letters
+// commands by notifications_cli.h, the meetings and evenings commands by appointments_cli.h,
+// `report` by report_cli.h); exit 0 on success, 1 when a call (or the work) fails, 2 on a usage
+// error.
 #include <unistd.h>
 
 #include <cstdio>
@@ -28,6 +29,7 @@
 #include "tools/parleyctl/health.h"
 #include "tools/parleyctl/mail_cli.h"
 #include "tools/parleyctl/notifications_cli.h"
+#include "tools/parleyctl/report_cli.h"
 
 namespace {
 
@@ -43,6 +45,7 @@ constexpr char kFooter[] = R"(Environment:
   PARLEY_ESCALATION_ADDR    default for --escalation-addr
   PARLEY_NOTIFICATIONS_ADDR default for --notifications-addr
   PARLEY_APPOINTMENTS_ADDR  default for --appointments-addr
+  PARLEY_REPORTING_ADDR     default for --reporting-addr
   PARLEY_TOKEN              default for --token
   PARLEY_SIGNING_KEY        default for --signing-key (ES256 PEM private key)
   PARLEY_JWT_ISSUER         issuer of minted tokens (parley-local)
@@ -79,6 +82,7 @@ int main(int argc, char** argv) {
     global.escalation_addr = env.String("PARLEY_ESCALATION_ADDR", global.escalation_addr);
     global.notifications_addr = env.String("PARLEY_NOTIFICATIONS_ADDR", global.notifications_addr);
     global.appointments_addr = env.String("PARLEY_APPOINTMENTS_ADDR", global.appointments_addr);
+    global.reporting_addr = env.String("PARLEY_REPORTING_ADDR", global.reporting_addr);
     global.token = env.String("PARLEY_TOKEN", "");
     global.signing_key = env.String("PARLEY_SIGNING_KEY", "");
     global.issuer = env.String("PARLEY_JWT_ISSUER", global.issuer);
@@ -88,7 +92,8 @@ int main(int argc, char** argv) {
   }
 
   CLI::App app{
-      "parleyctl: the command line for Parley's contacts, conduct, escalation, notifications and appointments services",
+      "parleyctl: the command line for Parley's contacts, conduct, escalation, notifications, appointments and "
+      "reporting services",
       "parleyctl"};
   app.footer(kFooter);
   app.require_subcommand(1);
@@ -104,6 +109,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--appointments-addr", global.appointments_addr, "appointments service address host:port")
       ->capture_default_str();
+  app.add_option("--reporting-addr", global.reporting_addr, "reporting service address host:port")
+      ->capture_default_str();
   app.add_option("--token", global.token, "bearer token to send (else one is minted)");
   app.add_option("--ca-file", tls.ca_file, "TLS: PEM CA the services' certificates must be signed by");
   app.add_option("--cert-file", tls.cert_file, "TLS: PEM client certificate to present (mutual TLS)");
@@ -115,7 +122,8 @@ int main(int argc, char** argv) {
                  "subject of the minted token: a staff or guardian resource name, to see what that person sees")
       ->capture_default_str();
   app.add_flag("--json", global.json, "print the response as protobuf JSON");
-  app.add_option("--timeout", timeout_text, "deadline of each call (default 10s; import 5m, export 2m)");
+  app.add_option("--timeout", timeout_text,
+                 "deadline of each call (default 10s; import 5m, export 2m, report 1m, report --csv 2m)");
   app.add_option("--zone", global.zone,
                  "conduct, enquiries, notifications, meetings, evenings: the school's IANA time zone (default: the "
                  "school's own, asked of contacts)");
@@ -148,8 +156,9 @@ int main(int argc, char** argv) {
   wait->add_option("--timeout", wait_timeout_text, "how long to wait (default 30s)");
   wait->add_option("--service", wait_service,
                    "which service: contacts (--addr), conduct (--conduct-addr), escalation (--escalation-addr), "
-                   "notifications (--notifications-addr) or appointments (--appointments-addr)")
-      ->check(CLI::IsMember({"contacts", "conduct", "escalation", "notifications", "appointments"}))
+                   "notifications (--notifications-addr), appointments (--appointments-addr) or reporting "
+                   "(--reporting-addr)")
+      ->check(CLI::IsMember({"contacts", "conduct", "escalation", "notifications", "appointments", "reporting"}))
       ->capture_default_str();
   wait->callback([&] { needs_channel = false; });
 
@@ -259,6 +268,8 @@ int main(int argc, char** argv) {
   parley::ctl::NotificationsCli notifications_cli(&app, &run);
   // meetings ..., evenings ...
   parley::ctl::AppointmentsCli appointments_cli(&app, &run);
+  // report (the trust report: text, JSON, HTML, CSV)
+  parley::ctl::ReportCli report_cli(&app, &run, &needs_channel);
   // mail ... (the local mail catcher over HTTP: no channel)
   parley::ctl::MailCli mail_cli(&app, &run, &needs_channel, &global.json);
 
@@ -297,6 +308,7 @@ int main(int argc, char** argv) {
                                 : wait_service == "escalation"    ? global.escalation_addr
                                 : wait_service == "notifications" ? global.notifications_addr
                                 : wait_service == "appointments"  ? global.appointments_addr
+                                : wait_service == "reporting"     ? global.reporting_addr
                                                                   : global.addr;
     absl::Status status = parley::ctl::WaitForServing(target, timeout, credentials);
     if (status.ok()) std::cout << target << " is serving\n";
@@ -306,17 +318,18 @@ int main(int argc, char** argv) {
   // Channels connect lazily: the conduct and escalation ones cost nothing for a contacts command,
   // and conduct and enquiries commands use contacts only to learn a school's time zone.
   std::shared_ptr<grpc::Channel> channel, conduct_channel, escalation_channel, notifications_channel,
-      appointments_channel;
+      appointments_channel, reporting_channel;
   if (needs_channel) {
     channel = parley::client::MakeChannel(global.addr, credentials, 64 << 20);
     conduct_channel = parley::client::MakeChannel(global.conduct_addr, credentials, 64 << 20);
     escalation_channel = parley::client::MakeChannel(global.escalation_addr, credentials, 64 << 20);
     notifications_channel = parley::client::MakeChannel(global.notifications_addr, credentials, 64 << 20);
     appointments_channel = parley::client::MakeChannel(global.appointments_addr, credentials, 64 << 20);
+    reporting_channel = parley::client::MakeChannel(global.reporting_addr, credentials, 64 << 20);
   }
   if (!run) return Report(parley::ctl::UsageError("no command given"));
-  Ctl ctl(global, channel, conduct_channel, escalation_channel, notifications_channel, appointments_channel, std::cout,
-          std::cerr);
+  Ctl ctl(global, channel, conduct_channel, escalation_channel, notifications_channel, appointments_channel,
+          reporting_channel, std::cout, std::cerr);
   absl::Status status = run(ctl);
   std::cout.flush();
   return Report(status);
