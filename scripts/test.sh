@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every Parley test on this machine: installs what is missing, builds, starts PostgreSQL,
 # Redis, the mail catcher and the HTTP gateway sink on loopback in .parley/test, makes a throwaway
-# TLS CA there, runs the unit, db and e2e tests (every service started with TLS), runs the unit and db tests
-# again under AddressSanitizer + UndefinedBehaviorSanitizer, fuzzes the request check for 30 seconds
+# TLS CA there, runs the unit, db and e2e tests (every service started with TLS) and the browser tests
+# (the HTML trust report in headless Chromium), runs the unit and db tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, fuzzes the request check for 30 seconds
 # (scripts/fuzz.sh), runs the lints, and stops what it started. The exit code says pass or fail.
 #
 # Set PARLEY_TEST_SKIP_SANITIZE=1 to skip the sanitizer build during local iteration, and
@@ -44,9 +45,24 @@ run_ctest() {  # build-dir label-regex
   fi
 }
 
+# The browser tests (tests/browser) open the HTML trust report in Debian's Chromium, driven by
+# playwright-core from npm (installed into .parley/npm, as lint.sh installs buf); playwright-core
+# downloads no browser of its own.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  say "installing chromium and chromium-driver"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+PLAYWRIGHT_VERSION=1.64.1
+if [[ ! -f $PARLEY_ROOT/.parley/npm/node_modules/playwright-core/package.json ]] ||
+  ! grep -q "\"version\": \"$PLAYWRIGHT_VERSION\"" "$PARLEY_ROOT/.parley/npm/node_modules/playwright-core/package.json"; then
+  say "installing playwright-core $PLAYWRIGHT_VERSION from npm"
+  npm install --silent --no-audit --no-fund --prefix "$PARLEY_ROOT/.parley/npm" "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null
+fi
+
 "$PARLEY_ROOT/scripts/build.sh" "$PARLEY_ROOT/build"
-say "tests: unit, db, e2e"
-run_ctest "$PARLEY_ROOT/build" 'unit|db|e2e'
+say "tests: unit, db, e2e, browser"
+run_ctest "$PARLEY_ROOT/build" 'unit|db|e2e|browser'
 
 if [[ "${PARLEY_TEST_SKIP_SANITIZE:-0}" != 1 ]]; then
   "$PARLEY_ROOT/scripts/build.sh" "$PARLEY_ROOT/build-sanitize" -DPARLEY_SANITIZE=ON \
