@@ -198,6 +198,11 @@ std::string FormatEnquiryStats(const ev1::SchoolStats& s, absl::TimeZone zone) {
     kv.Add(absl::StrCat("  to rung ", r.rung()), absl::StrCat(r.count()));
   }
   kv.Add("referred to complaints", absl::StrCat(s.referrals_to_complaints()));
+  if (s.safeguarding().received() > 0) {
+    const ev1::SafeguardingFigures& g = s.safeguarding();
+    kv.Add("safeguarding", absl::StrCat(g.received(), " received, ", g.taken_up(), " taken up by the DSL"));
+    kv.Add("median to the DSL", absl::StrCat(Median(g.median_to_take_up()), " (elapsed)"));
+  }
   kv.Add("open now", absl::StrCat(s.open_now()));
   kv.Add("overdue now", absl::StrCat(s.overdue_now()));
   // Only for a school whose policy promises a follow-up somewhere.

@@ -148,8 +148,11 @@ std::string EnquiryTable(const rv1::SchoolReport& s) {
   rows += Row("Escalations", "enquiries.escalations", sc, i(e.escalations()));
   rows += Row("Referrals to complaints", "enquiries.referrals_to_complaints", sc, i(e.referrals_to_complaints()));
   rows += Row("Safeguarding matters", "enquiries.safeguarding", sc, i(e.safeguarding()));
-  rows += Row("Median working hours to the DSL", "enquiries.median_working_hours_to_dsl", sc,
-              OfDecimal(e.has_median_working_hours_to_dsl(), e.median_working_hours_to_dsl(), "h"));
+  rows += Row("Safeguarding matters taken up", "enquiries.safeguarding_taken_up", sc, i(e.safeguarding_taken_up()));
+  rows += Row("Median hours to the DSL", "enquiries.median_hours_to_dsl", sc,
+              OfDecimal(e.has_median_hours_to_dsl(), e.median_hours_to_dsl(), "h"));
+  rows += Row("90th percentile hours to the DSL", "enquiries.p90_hours_to_dsl", sc,
+              OfDecimal(e.has_p90_hours_to_dsl(), e.p90_hours_to_dsl(), "h"));
   rows += Row("Follow-ups kept", "enquiries.follow_up_met", sc, i(e.follow_up_met()));
   rows += Row("Follow-ups breached", "enquiries.follow_up_breached", sc, i(e.follow_up_breached()));
   rows += Row("Follow-ups running", "enquiries.follow_up_running", sc, i(e.follow_up_running()));

@@ -288,15 +288,30 @@ void ForGuardian(const std::string& guardian, v1::EnquiryEvent* out) {
   if (out->has_follow_up()) StaffOnlyClockFields(out->mutable_follow_up());
 }
 
+namespace {
+
+void DurationToProto(absl::Duration d, google::protobuf::Duration* out) {
+  const int64_t micros = absl::ToInt64Microseconds(d);
+  out->set_seconds(micros / 1000000);
+  out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+}
+
+}  // namespace
+
+v1::SafeguardingFigures ToProto(const SafeguardingFigures& f) {
+  v1::SafeguardingFigures out;
+  out.set_received(f.received);
+  out.set_taken_up(f.taken_up);
+  if (f.median_to_take_up) DurationToProto(*f.median_to_take_up, out.mutable_median_to_take_up());
+  if (f.p90_to_take_up) DurationToProto(*f.p90_to_take_up, out.mutable_p90_to_take_up());
+  return out;
+}
+
 v1::PromiseFigures ToProto(const PromiseFigures& f) {
   auto share = [](int64_t met, int64_t ended) {
     return ended > 0 ? static_cast<double>(met) / static_cast<double>(ended) : 0.0;
   };
-  auto duration = [](absl::Duration d, google::protobuf::Duration* out) {
-    const int64_t micros = absl::ToInt64Microseconds(d);
-    out->set_seconds(micros / 1000000);
-    out->set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
-  };
+  const auto duration = DurationToProto;
   v1::PromiseFigures out;
   out.set_received(f.received);
   out.set_acknowledged_within_promise(share(f.acknowledge_met, f.acknowledge_ended));

@@ -66,5 +66,6 @@ void ForGuardian(const std::string& guardian, v1::EnquiryEvent* out);
 
 // Shares are met / ended, 0 when nothing ended.
 v1::PromiseFigures ToProto(const PromiseFigures& figures);
+v1::SafeguardingFigures ToProto(const SafeguardingFigures& figures);
 
 }  // namespace parley::escalation

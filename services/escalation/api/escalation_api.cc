@@ -212,6 +212,7 @@ grpc::Status EscalationApi::GetSchoolStats(grpc::ServerContext* ctx, const v1::G
     resp->set_referrals_to_complaints(s.referrals_to_complaints);
     resp->set_open_now(s.open_now);
     resp->set_overdue_now(s.overdue_now);
+    *resp->mutable_safeguarding() = ToProto(s.safeguarding);
     resp->set_follow_up_met(s.follow_up_met);
     resp->set_follow_up_breached(s.follow_up_breached);
     resp->set_follow_up_running(s.follow_up_running);

@@ -185,6 +185,21 @@ absl::StatusOr<WorkingPeriod> ReplicaDirectory::PeriodAtOrAfter(const std::strin
   return WorkingPeriod{period->first, period->second};
 }
 
+absl::StatusOr<std::vector<absl::Duration>> ReplicaDirectory::WorkingTimes(
+    const std::string& school_id, const std::vector<std::pair<absl::Time, absl::Time>>& spans) {
+  std::shared_ptr<const directory::ReplicaView> view;
+  PARLEY_ASSIGN_OR_RETURN(const directory::Snapshot* snapshot, SchoolSnapshot(school_id, view));
+  std::shared_ptr<const calendar::Calendar> calendar = snapshot->SchoolCalendarOf(school_id);
+  if (calendar == nullptr) {
+    return FailedPrecondition(reason::kInvalidCalendar,
+                              absl::StrCat("school ", school_id, " has no calendar to measure working time on"));
+  }
+  std::vector<absl::Duration> out;
+  out.reserve(spans.size());
+  for (const auto& [from, to] : spans) out.push_back(calendar->WorkingTimeBetween(from, to));
+  return out;
+}
+
 absl::StatusOr<std::pair<std::string, std::string>> ReplicaDirectory::Versions(const std::string& school_id) {
   std::shared_ptr<const directory::ReplicaView> view;
   PARLEY_ASSIGN_OR_RETURN(const directory::Snapshot* snapshot, SchoolSnapshot(school_id, view));

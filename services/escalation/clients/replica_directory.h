@@ -29,6 +29,8 @@ class ReplicaDirectory final : public Directory, public DeadlineSource, public S
   absl::StatusOr<absl::Time> NextWorkingTime(const std::string& school_id, const std::string& staff,
                                              absl::Time at) override;
   absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) override;
+  absl::StatusOr<std::vector<absl::Duration>> WorkingTimes(
+      const std::string& school_id, const std::vector<std::pair<absl::Time, absl::Time>>& spans) override;
   absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t, bool outside_teaching) override;
   absl::StatusOr<std::pair<std::string, std::string>> Versions(const std::string& school_id) override;
   absl::StatusOr<BreachSwitches> BreachPolicyOf(const std::string& school_id) override;

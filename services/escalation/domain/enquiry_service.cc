@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -93,6 +95,30 @@ bool IsStaff(const std::string& name) { return name.rfind("schools/", 0) == 0; }
 
 // Characters, not bytes (common/text/utf8.h); text that is not UTF-8 is over every limit.
 size_t Utf8Length(const std::string& s) { return text::Utf8Length(s).value_or(SIZE_MAX); }
+
+// The q-quantile (0-1) of `times`, interpolated between the two nearest as PostgreSQL's
+// percentile_cont does; unset when there are none. Sorts `times`.
+std::optional<absl::Duration> Quantile(std::vector<absl::Duration>& times, double q) {
+  if (times.empty()) return std::nullopt;
+  std::sort(times.begin(), times.end());
+  const double rank = q * static_cast<double>(times.size() - 1);
+  const size_t below = static_cast<size_t>(rank);
+  if (below + 1 >= times.size()) return times.back();
+  return times[below] + (times[below + 1] - times[below]) * (rank - static_cast<double>(below));
+}
+
+// Working times to acknowledge and to answer, gathered for one slice of the enquiries.
+struct SliceTimes {
+  std::vector<absl::Duration> to_acknowledge;
+  std::vector<absl::Duration> to_answer;
+
+  void FillInto(PromiseFigures& f) {
+    f.median_to_acknowledge = Quantile(to_acknowledge, 0.5);
+    f.p90_to_acknowledge = Quantile(to_acknowledge, 0.9);
+    f.median_to_answer = Quantile(to_answer, 0.5);
+    f.p90_to_answer = Quantile(to_answer, 0.9);
+  }
+};
 
 }  // namespace
 
@@ -491,7 +517,51 @@ absl::StatusOr<EventPage> EnquiryService::ListEvents(const std::string& school_i
 }
 
 absl::StatusOr<SchoolStats> EnquiryService::Stats(const std::string& school_id, absl::Time start, absl::Time end) {
-  return store_->Stats(school_id, start, end, clock_->Now());
+  PARLEY_ASSIGN_OR_RETURN(SchoolStats stats, store_->Stats(school_id, start, end, clock_->Now()));
+  // Every span measured in one call, on the school's calendar: acknowledgements, then answers.
+  std::vector<std::pair<absl::Time, absl::Time>> spans;
+  for (const KeepTimes& k : stats.keep_times) {
+    if (k.acknowledge) spans.push_back(*k.acknowledge);
+    if (k.answer) spans.push_back(*k.answer);
+  }
+  std::vector<absl::Duration> worked;
+  if (!spans.empty()) {
+    PARLEY_ASSIGN_OR_RETURN(worked, deadlines_->WorkingTimes(school_id, spans));
+  }
+  if (worked.size() != spans.size()) {
+    return Internal(reason::kInternal, "the policy clock measured a different number of spans than asked");
+  }
+  SliceTimes all;
+  std::map<Channel, SliceTimes> by_channel;
+  std::map<std::string, SliceTimes> by_category;
+  std::vector<absl::Duration> to_take_up;
+  size_t next = 0;
+  for (const KeepTimes& k : stats.keep_times) {
+    if (k.acknowledge) {
+      const absl::Duration d = worked[next++];
+      for (SliceTimes* slice : {&all, &by_channel[k.channel], &by_category[k.category]}) {
+        slice->to_acknowledge.push_back(d);
+      }
+    }
+    if (k.answer) {
+      const absl::Duration d = worked[next++];
+      for (SliceTimes* slice : {&all, &by_channel[k.channel], &by_category[k.category]}) slice->to_answer.push_back(d);
+    }
+    if (k.safeguarding) {
+      ++stats.safeguarding.received;
+      if (k.acknowledge) {
+        ++stats.safeguarding.taken_up;
+        to_take_up.push_back(std::max(absl::ZeroDuration(), k.acknowledge->second - k.received_at));
+      }
+    }
+  }
+  all.FillInto(stats.all);
+  for (auto& [channel, figures] : stats.by_channel) by_channel[channel].FillInto(figures);
+  for (auto& [category, figures] : stats.by_category) by_category[category].FillInto(figures);
+  stats.safeguarding.median_to_take_up = Quantile(to_take_up, 0.5);
+  stats.safeguarding.p90_to_take_up = Quantile(to_take_up, 0.9);
+  stats.keep_times.clear();
+  return stats;
 }
 
 // ---- recomputation -----------------------------------------------------------------------------

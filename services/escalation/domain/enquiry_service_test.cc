@@ -900,6 +900,61 @@ TEST_F(EnquiryServiceTest, ReadsGoThroughTheUseCases) {
   EXPECT_EQ(stats->open_now, 2);
 }
 
+// Times to acknowledge and answer are the school's working time, so a Friday-afternoon email
+// acknowledged first thing on Monday took two working hours, not 66; a safeguarding concern's time
+// to the DSL is elapsed time.
+TEST_F(EnquiryServiceTest, StatsMeasureTimesInTheSchoolsWorkingTimeAndSafeguardingInElapsedTime) {
+  calendar::CalendarSpec spec;
+  spec.time_zone = "UTC";
+  spec.terms = {calendar::DateRange{absl::CivilDay(2025, 1, 6), absl::CivilDay(2025, 7, 18), "2024-25"}};
+  spec.core_hours = calendar::HoursRange{8 * 60, 16 * 60};  // weekdays 08:00-16:00
+  absl::StatusOr<std::shared_ptr<const calendar::Calendar>> weekdays = calendar::Calendar::Build(spec);
+  ASSERT_TRUE(weekdays.ok()) << weekdays.status();
+  source_.SetSchoolCalendar(*weekdays);
+  auto at = [](int day, int hour, int minute = 0) {
+    return absl::FromCivil(absl::CivilSecond(2025, 3, day, hour, minute, 0), absl::UTCTimeZone());
+  };
+
+  // Monday 09:00: acknowledged at 10:00 (1 working hour), answered Tuesday 09:00 (8).
+  clock_.Set(at(3, 9));
+  const std::string monday = OpenOne();
+  clock_.Set(at(3, 10));
+  ASSERT_TRUE(Do(monday, ActionInput::Kind::kAcknowledge).ok());
+  clock_.Set(at(4, 9));
+  ASSERT_TRUE(Do(monday, ActionInput::Kind::kReply).ok());
+  // Friday 15:00: acknowledged Monday 09:00 (2 working hours; 66 elapsed).
+  clock_.Set(at(7, 15));
+  const std::string friday = OpenOne();
+  // Friday 15:00, a safeguarding concern: taken up at 15:30 (half an hour either way).
+  EnquiryRecord concern = Draft("safeguarding");
+  concern.enquiry.safeguarding = true;
+  absl::StatusOr<WriteResult> opened = service_->Open(Key(), concern, "office", Describe);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  clock_.Set(at(7, 15, 30));
+  ASSERT_TRUE(Do(IdOf(opened->response), ActionInput::Kind::kAcknowledge).ok());
+  clock_.Set(at(10, 9));
+  ASSERT_TRUE(Do(friday, ActionInput::Kind::kAcknowledge).ok());
+
+  absl::StatusOr<SchoolStats> stats = service_->Stats(kSchool, at(3, 0), at(8, 0));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->all.received, 3);
+  // Acknowledged after 0.5, 1 and 2 working hours: the median is 1; the 90th percentile 80 % of
+  // the way from 1 to 2 (elapsed time would put it at 53 hours).
+  EXPECT_THAT(stats->all.median_to_acknowledge, Optional(absl::Hours(1)));
+  EXPECT_THAT(stats->all.p90_to_acknowledge, Optional(absl::Minutes(108)));
+  EXPECT_THAT(stats->all.median_to_answer, Optional(absl::Hours(8)));
+  EXPECT_THAT(stats->all.p90_to_answer, Optional(absl::Hours(8)));
+  // Per category: learning alone is 1 and 2 hours.
+  ASSERT_EQ(stats->by_category.size(), 2u);
+  EXPECT_EQ(stats->by_category[0].first, "learning");
+  EXPECT_THAT(stats->by_category[0].second.median_to_acknowledge, Optional(absl::Minutes(90)));
+  EXPECT_EQ(stats->safeguarding.received, 1);
+  EXPECT_EQ(stats->safeguarding.taken_up, 1);
+  EXPECT_THAT(stats->safeguarding.median_to_take_up, Optional(absl::Minutes(30)));
+  EXPECT_THAT(stats->safeguarding.p90_to_take_up, Optional(absl::Minutes(30)));
+  EXPECT_TRUE(stats->keep_times.empty());
+}
+
 // A scope (a guardian's own, a teacher's own) answers an enquiry outside it exactly as one that
 // does not exist, for reads and actions alike, before the etag; lists page over the scope only.
 TEST_F(EnquiryServiceTest, AScopeAnswersWhatItDoesNotCoverAsNotThere) {

@@ -147,14 +147,40 @@ struct PromiseFigures {
   int64_t acknowledge_met = 0;
   int64_t respond_ended = 0;
   int64_t respond_met = 0;
-  // From the clock's start to the acknowledgement / the first reply or resolution; unset when no
-  // enquiry got there.
+  // Working time (the school's) from the clock's start to the acknowledgement / the first reply
+  // or resolution; unset when no enquiry got there. Measured by the domain (SchoolStats::keep_times).
   std::optional<absl::Duration> median_to_acknowledge;
   std::optional<absl::Duration> median_to_answer;
   // The 90th percentile of the same times (interpolated, as the median); unset as the medians.
   std::optional<absl::Duration> p90_to_acknowledge;
   std::optional<absl::Duration> p90_to_answer;
   int64_t breaches = 0;  // breached events of these enquiries, whenever they happened
+};
+
+// One enquiry received in the period: when each clock in force started and the first act that
+// kept it (acknowledgement, reply or resolution for the first; reply or resolution for the
+// second), as its history records them. The store finds them; the domain measures them in the
+// school's working time.
+struct KeepTimes {
+  Channel channel = Channel::kEmail;
+  std::string category;
+  bool safeguarding = false;
+  absl::Time received_at;
+  std::optional<std::pair<absl::Time, absl::Time>> acknowledge;  // clock start, kept at
+  std::optional<std::pair<absl::Time, absl::Time>> answer;
+};
+
+// The same from a whole history (stores that hold histories in memory, and tests).
+KeepTimes KeepTimesOf(const Enquiry& enquiry);
+
+// Safeguarding concerns received in the period (the intake flag, whatever their category): how
+// many, how many the DSL has taken up (acknowledged, answered or resolved), and the elapsed time
+// from receipt to that (a safeguarding clock runs day and night).
+struct SafeguardingFigures {
+  int64_t received = 0;
+  int64_t taken_up = 0;
+  std::optional<absl::Duration> median_to_take_up;
+  std::optional<absl::Duration> p90_to_take_up;
 };
 
 struct SchoolStats {
@@ -170,6 +196,10 @@ struct SchoolStats {
   int64_t follow_up_met = 0;
   int64_t follow_up_breached = 0;
   int64_t follow_up_running = 0;
+  SafeguardingFigures safeguarding;  // filled by the domain from keep_times
+  // Filled by the store, one per enquiry received in the period; the domain turns them into the
+  // medians, the 90th percentiles and the safeguarding figures, and empties it.
+  std::vector<KeepTimes> keep_times;
 };
 
 // A write the domain planned on the enquiry as it stood: the change, and the record as it will

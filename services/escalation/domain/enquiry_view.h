@@ -48,6 +48,11 @@ class DeadlineSource {
  public:
   virtual ~DeadlineSource() = default;
   virtual absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) = 0;
+  // The school's working time in each of `spans` ([from, to); zero when to <= from), on its
+  // current calendar: the figures measured in working time, so a 2-day and a 5-day school compare
+  // on the same footing.
+  virtual absl::StatusOr<std::vector<absl::Duration>> WorkingTimes(
+      const std::string& school_id, const std::vector<std::pair<absl::Time, absl::Time>>& spans) = 0;
 };
 
 // Values match parley.escalation.v1.ClockState.

@@ -1,6 +1,10 @@
 // The stored projection of an enquiry's derived view, its etag, and the checks every store runs on
 // a planned write (enquiry_store.h).
+#include <algorithm>
+#include <initializer_list>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/reason.h"
@@ -108,6 +112,38 @@ absl::Status CheckPlannedEvents(const PlannedWrite& write) {
     }
   }
   return absl::OkStatus();
+}
+
+namespace {
+
+// The clock in force before history[i] (the last snapshot of it set earlier) and history[i]'s time,
+// for the first event of `kinds`; nullopt when no such event, or no clock ran before it.
+std::optional<std::pair<absl::Time, absl::Time>> FirstKeep(const std::vector<Event>& history,
+                                                           std::optional<ClockSnapshot> Event::*clock,
+                                                           std::initializer_list<EventKind> kinds) {
+  std::optional<absl::Time> clock_start;
+  for (const Event& ev : history) {
+    if (std::find(kinds.begin(), kinds.end(), ev.kind) != kinds.end()) {
+      if (!clock_start) return std::nullopt;
+      return std::make_pair(*clock_start, ev.at);
+    }
+    if ((ev.*clock).has_value()) clock_start = (ev.*clock)->clock_start;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+KeepTimes KeepTimesOf(const Enquiry& enquiry) {
+  KeepTimes k;
+  k.channel = enquiry.channel;
+  k.category = enquiry.category;
+  k.safeguarding = enquiry.safeguarding;
+  k.received_at = enquiry.received_at;
+  k.acknowledge = FirstKeep(enquiry.history, &Event::acknowledge,
+                            {EventKind::kAcknowledged, EventKind::kReplied, EventKind::kResolved});
+  k.answer = FirstKeep(enquiry.history, &Event::respond, {EventKind::kReplied, EventKind::kResolved});
+  return k;
 }
 
 }  // namespace parley::escalation

@@ -387,22 +387,21 @@ std::string OverdueSql(const std::string& now) {
   return absl::StrCat("(state IN (1, 2, 3) AND (next_due < ", now, "::timestamptz OR (state = 1 AND ack_status = 4)))");
 }
 
-// The seconds from the start of the `prefix` clock in force to the first event of `kinds` that
-// kept it, for enquiry e (a LATERAL subquery yielding `seconds`).
-std::string SecondsToKeep(const std::string& prefix, const std::string& kinds) {
-  return absl::StrCat(
-      "SELECT GREATEST(0, EXTRACT(EPOCH FROM (m.at - s.clock_start)))::float8 AS seconds FROM enquiry_events m "
-      "JOIN LATERAL (SELECT ",
-      prefix,
-      "clock_start AS clock_start FROM enquiry_events c WHERE c.school_id = m.school_id AND "
-      "c.enquiry_id = m.enquiry_id AND c.seq < m.seq AND c.",
-      prefix, "clock_start IS NOT NULL ORDER BY c.seq DESC LIMIT 1) s ON TRUE ",
-      "WHERE m.school_id = e.school_id AND m.enquiry_id = e.id AND m.kind IN ", kinds, " ORDER BY m.seq LIMIT 1");
+// The start of the `prefix` clock in force and the first event of `kinds` that kept it, for
+// enquiry e (a LATERAL subquery yielding `clock_start` and `kept_at`, in microseconds).
+std::string ClockKept(const std::string& prefix, const std::string& kinds) {
+  return absl::StrCat("SELECT ", Micros("s.clock_start"), " AS clock_start, ", Micros("m.at"),
+                      " AS kept_at FROM enquiry_events m JOIN LATERAL (SELECT ", prefix,
+                      "clock_start AS clock_start FROM enquiry_events c WHERE c.school_id = m.school_id AND "
+                      "c.enquiry_id = m.enquiry_id AND c.seq < m.seq AND c.",
+                      prefix, "clock_start IS NOT NULL ORDER BY c.seq DESC LIMIT 1) s ON TRUE ",
+                      "WHERE m.school_id = e.school_id AND m.enquiry_id = e.id AND m.kind IN ", kinds,
+                      " ORDER BY m.seq LIMIT 1");
 }
 
-std::optional<absl::Duration> OptionalMicros(const pqxx::field& f) {
-  if (f.is_null()) return std::nullopt;
-  return absl::Microseconds(f.as<int64_t>());
+std::optional<std::pair<absl::Time, absl::Time>> OptionalSpan(const pqxx::field& from, const pqxx::field& to) {
+  if (from.is_null() || to.is_null()) return std::nullopt;
+  return std::make_pair(TimeAt(from), TimeAt(to));
 }
 
 absl::Time DatabaseNow(pqxx::work& txn) {
@@ -613,23 +612,22 @@ absl::StatusOr<Page<EnquiryRecord>> PgEnquiryStore::List(const std::string& scho
 
 absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, absl::Time start, absl::Time end,
                                                   absl::Time now) {
-  // Acknowledged by an acknowledgement, a reply or a resolution; answered by a reply or a
-  // resolution (the view's own rules for when a clock is kept).
-  static const std::string kFiguresSql = absl::StrCat(
-      "WITH received AS (SELECT e.channel, e.category, e.ack_status, e.respond_status, ack.seconds AS to_ack, "
-      "ans.seconds AS to_answer, (SELECT count(*) FROM enquiry_events b WHERE b.school_id = e.school_id AND "
-      "b.enquiry_id = e.id AND b.kind = 9) AS breaches FROM enquiries e "
-      "LEFT JOIN LATERAL (",
-      SecondsToKeep("ack_", "(4, 5, 10)"), ") ack ON TRUE LEFT JOIN LATERAL (", SecondsToKeep("resp_", "(5, 10)"),
-      ") ans ON TRUE WHERE e.school_id = $1 AND e.received_at >= $2::timestamptz AND e.received_at < $3::timestamptz) "
+  static const std::string kFiguresSql =
+      "WITH received AS (SELECT e.channel, e.category, e.ack_status, e.respond_status, (SELECT count(*) FROM "
+      "enquiry_events b WHERE b.school_id = e.school_id AND b.enquiry_id = e.id AND b.kind = 9) AS breaches FROM "
+      "enquiries e WHERE e.school_id = $1 AND e.received_at >= $2::timestamptz AND e.received_at < $3::timestamptz) "
       "SELECT GROUPING(channel), GROUPING(category), channel, category, count(*), "
       "count(*) FILTER (WHERE ack_status IN (3, 4)), count(*) FILTER (WHERE ack_status = 3), "
       "count(*) FILTER (WHERE respond_status IN (3, 4)), count(*) FILTER (WHERE respond_status = 3), "
-      "(percentile_cont(0.5) WITHIN GROUP (ORDER BY to_ack) * 1000000)::BIGINT, "
-      "(percentile_cont(0.5) WITHIN GROUP (ORDER BY to_answer) * 1000000)::BIGINT, sum(breaches)::BIGINT, "
-      "(percentile_cont(0.9) WITHIN GROUP (ORDER BY to_ack) * 1000000)::BIGINT, "
-      "(percentile_cont(0.9) WITHIN GROUP (ORDER BY to_answer) * 1000000)::BIGINT "
-      "FROM received GROUP BY GROUPING SETS ((), (channel), (category)) ORDER BY channel, category");
+      "sum(breaches)::BIGINT FROM received GROUP BY GROUPING SETS ((), (channel), (category)) "
+      "ORDER BY channel, category";
+  // Acknowledged by an acknowledgement, a reply or a resolution; answered by a reply or a
+  // resolution (the view's own rules for when a clock is kept).
+  static const std::string kKeepTimesSql = absl::StrCat(
+      "SELECT e.channel, e.category, e.safeguarding, ", Micros("e.received_at"),
+      ", ack.clock_start, ack.kept_at, ans.clock_start, ans.kept_at FROM enquiries e LEFT JOIN LATERAL (",
+      ClockKept("ack_", "(4, 5, 10)"), ") ack ON TRUE LEFT JOIN LATERAL (", ClockKept("resp_", "(5, 10)"),
+      ") ans ON TRUE WHERE e.school_id = $1 AND e.received_at >= $2::timestamptz AND e.received_at < $3::timestamptz");
   SchoolStats out;
   PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
     out = SchoolStats();
@@ -640,11 +638,7 @@ absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, 
       f.acknowledge_met = r[6].as<int64_t>();
       f.respond_ended = r[7].as<int64_t>();
       f.respond_met = r[8].as<int64_t>();
-      f.median_to_acknowledge = OptionalMicros(r[9]);
-      f.median_to_answer = OptionalMicros(r[10]);
-      f.breaches = r[11].is_null() ? 0 : r[11].as<int64_t>();
-      f.p90_to_acknowledge = OptionalMicros(r[12]);
-      f.p90_to_answer = OptionalMicros(r[13]);
+      f.breaches = r[9].is_null() ? 0 : r[9].as<int64_t>();
       const bool per_channel = r[0].as<int>() == 0, per_category = r[1].as<int>() == 0;
       if (per_channel) {
         out.by_channel.emplace_back(static_cast<Channel>(r[2].as<int>()), f);
@@ -653,6 +647,16 @@ absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, 
       } else {
         out.all = f;
       }
+    }
+    for (const pqxx::row& r : txn.exec_params(kKeepTimesSql, school_id, TimeParam(start), TimeParam(end))) {
+      KeepTimes k;
+      k.channel = static_cast<Channel>(r[0].as<int>());
+      k.category = r[1].c_str();
+      k.safeguarding = r[2].as<bool>();
+      k.received_at = TimeAt(r[3]);
+      k.acknowledge = OptionalSpan(r[4], r[5]);
+      k.answer = OptionalSpan(r[6], r[7]);
+      out.keep_times.push_back(std::move(k));
     }
     for (const pqxx::row& r :
          txn.exec_params("SELECT rung, count(*) FROM enquiry_events WHERE school_id = $1 AND kind = 8 AND "

@@ -26,6 +26,7 @@ namespace parley::escalation {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAre;
 
 constexpr char kSchool[] = "st-marys";
 constexpr char kTeacher[] = "schools/st-marys/staff/s-01";
@@ -94,6 +95,12 @@ class FixedSource final : public DeadlineSource {
     d.calendar_version = "cal-fixed";
     d.policy_version = "pol-fixed";
     return d;
+  }
+  absl::StatusOr<std::vector<absl::Duration>> WorkingTimes(
+      const std::string&, const std::vector<std::pair<absl::Time, absl::Time>>& spans) override {
+    std::vector<absl::Duration> out;
+    for (const auto& [from, to] : spans) out.push_back(std::max(absl::ZeroDuration(), to - from));
+    return out;
   }
 };
 
@@ -954,6 +961,26 @@ class PgEnquiryStoreStatsTest : public PgEnquiryStoreTest {
         ProjectAt(now), Encode());
     ASSERT_TRUE(w.ok()) << w.status();
   }
+
+  // The store's keep times are the ones the domain reads from each enquiry's whole history.
+  void ExpectKeepTimesFromHistories(const SchoolStats& stats, const std::vector<std::string>& ids) {
+    auto same = [](const KeepTimes& a, const KeepTimes& b) {
+      return a.channel == b.channel && a.category == b.category && a.safeguarding == b.safeguarding &&
+             a.received_at == b.received_at && a.acknowledge == b.acknowledge && a.answer == b.answer;
+    };
+    ASSERT_EQ(stats.keep_times.size(), ids.size());
+    std::vector<bool> matched(ids.size(), false);
+    for (const std::string& id : ids) {
+      absl::StatusOr<EnquiryRecord> got = store_->Get(kSchool, id);
+      ASSERT_TRUE(got.ok()) << got.status();
+      const KeepTimes expected = KeepTimesOf(got->enquiry);
+      bool found = false;
+      for (size_t i = 0; i < ids.size() && !found; ++i) {
+        if (!matched[i] && same(stats.keep_times[i], expected)) found = matched[i] = true;
+      }
+      EXPECT_TRUE(found) << id << " has no matching keep times";
+    }
+  }
 };
 
 TEST_F(PgEnquiryStoreStatsTest, FiguresCoverThePeriodBySliceAndWhatIsOpenNow) {
@@ -1015,11 +1042,17 @@ TEST_F(PgEnquiryStoreStatsTest, FiguresCoverThePeriodBySliceAndWhatIsOpenNow) {
   EXPECT_EQ(all.respond_ended, 1);
   EXPECT_EQ(all.respond_met, 1);
   EXPECT_EQ(all.breaches, 1);
-  const absl::Duration e1_ack = At(40) - clock_start, e2_ack = At(200) - clock_start;
-  ASSERT_TRUE(all.median_to_acknowledge.has_value());
-  EXPECT_LE(absl::AbsDuration(*all.median_to_acknowledge - (e1_ack + e2_ack) / 2), absl::Microseconds(1));
-  ASSERT_TRUE(all.median_to_answer.has_value());
-  EXPECT_LE(absl::AbsDuration(*all.median_to_answer - (At(100) - clock_start)), absl::Microseconds(1));
+  // When each clock started and was kept, for the domain to measure in working time: e-1 and
+  // e-2 acknowledged, e-1 answered; e-3 neither (its clocks ended unowed at the referral).
+  std::vector<std::pair<absl::Time, absl::Time>> acknowledged, answered;
+  for (const KeepTimes& k : stats->keep_times) {
+    if (k.acknowledge) acknowledged.push_back(*k.acknowledge);
+    if (k.answer) answered.push_back(*k.answer);
+  }
+  EXPECT_THAT(acknowledged,
+              UnorderedElementsAre(std::make_pair(clock_start, At(40)), std::make_pair(clock_start, At(200))));
+  EXPECT_THAT(answered, ElementsAre(std::make_pair(clock_start, At(100))));
+  ExpectKeepTimesFromHistories(*stats, {"e-1", "e-2", "e-3"});
 
   ASSERT_EQ(stats->by_channel.size(), 2u);
   EXPECT_EQ(stats->by_channel[0].first, Channel::kEmail);
@@ -1102,56 +1135,53 @@ TEST_F(PgEnquiryStoreStatsTest, FollowUpClockRoundTripsIsProjectedFilteredAndCou
   EXPECT_EQ(stats->follow_up_running, 1);
 }
 
-TEST_F(PgEnquiryStoreStatsTest, NinetiethPercentilesInterpolateBetweenTheTimesLikeTheMedians) {
-  // Every clock starts at 09:30 (+123463 µs); four acknowledgements and two answers, all in time.
+TEST_F(PgEnquiryStoreStatsTest, KeepTimesFollowTheClockInForceWhenKept) {
+  // Every clock starts at 09:30 (+123463 µs). e-1 acknowledged and answered; e-2 answered after an
+  // escalation restarted its answer clock (the restarted one counts); e-3 resolved straight away
+  // (keeps both); e-4 a safeguarding concern acknowledged.
   const absl::Time clock_start = At(30, 123456 + 7);
-  const int ack_at[] = {40, 50, 60, 140};
-  for (int i = 0; i < 4; ++i) {
-    const std::string id = absl::StrCat("e-", i + 1);
-    CreateRouted(id, kTeacher, At(60 * 24));
-    AppendAt(id, NewEvent(0, EventKind::kAcknowledged, At(ack_at[i])), At(ack_at[i]));
-  }
+  for (const char* id : {"e-1", "e-2", "e-3"}) CreateRouted(id, kTeacher, At(60 * 24));
+  AppendAt("e-1", NewEvent(0, EventKind::kAcknowledged, At(40)), At(40));
   AppendAt("e-1", NewEvent(0, EventKind::kReplied, At(100)), At(100));
+  Event escalated = NewEvent(0, EventKind::kEscalated, At(50), kHead);
+  escalated.rung = 1;
+  escalated.respond = Snapshot(Stage::kRespond, At(50), At(50 + 60 * 72), kHead);
+  AppendAt("e-2", escalated, At(50));
   AppendAt("e-2", NewEvent(0, EventKind::kReplied, At(400)), At(400));
+  AppendAt("e-3", NewEvent(0, EventKind::kResolved, At(70)), At(70));
+  {
+    EnquiryRecord r = NewRecord("e-4", "safeguarding");
+    r.enquiry.safeguarding = true;
+    ASSERT_TRUE(Create(Key("Open"), r, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+    AppendAt("e-4", NewEvent(0, EventKind::kAcknowledged, At(45)), At(45));
+  }
 
   absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, At(-1), At(60 * 24), At(500));
   ASSERT_TRUE(stats.ok()) << stats.status();
-  const PromiseFigures& all = stats->all;
-  auto since_start = [&](int minutes) { return At(minutes) - clock_start; };
-  // Four times: the 90th percentile lies 0.9 * 3 = 2.7 places along, 70 % of the way from the
-  // third to the fourth; the median halfway between the second and third.
-  ASSERT_TRUE(all.p90_to_acknowledge.has_value());
-  EXPECT_LE(absl::AbsDuration(*all.p90_to_acknowledge - (since_start(60) + (since_start(140) - since_start(60)) * 0.7)),
-            absl::Microseconds(1))
-      << *all.p90_to_acknowledge;
-  ASSERT_TRUE(all.median_to_acknowledge.has_value());
-  EXPECT_LE(absl::AbsDuration(*all.median_to_acknowledge - (since_start(50) + since_start(60)) / 2),
-            absl::Microseconds(1));
-  // Two answers: 90 % of the way from the first to the second.
-  ASSERT_TRUE(all.p90_to_answer.has_value());
-  EXPECT_LE(absl::AbsDuration(*all.p90_to_answer - (since_start(100) + (since_start(400) - since_start(100)) * 0.9)),
-            absl::Microseconds(1))
-      << *all.p90_to_answer;
-  EXPECT_EQ(all.acknowledge_ended, 4);
-  EXPECT_EQ(all.acknowledge_met, 4);
-  EXPECT_EQ(all.respond_ended, 2);
-  EXPECT_EQ(all.respond_met, 2);
-  // Per slice as for the whole school: all four are app messages about learning.
-  ASSERT_EQ(stats->by_channel.size(), 1u);
-  ASSERT_TRUE(stats->by_channel[0].second.p90_to_acknowledge.has_value());
-  EXPECT_EQ(*stats->by_channel[0].second.p90_to_acknowledge, *all.p90_to_acknowledge);
-  ASSERT_EQ(stats->by_category.size(), 1u);
-  ASSERT_TRUE(stats->by_category[0].second.p90_to_answer.has_value());
-  EXPECT_EQ(*stats->by_category[0].second.p90_to_answer, *all.p90_to_answer);
+  ExpectKeepTimesFromHistories(*stats, {"e-1", "e-2", "e-3", "e-4"});
+  int safeguarding = 0;
+  for (const KeepTimes& k : stats->keep_times) {
+    if (!k.safeguarding) continue;
+    ++safeguarding;
+    EXPECT_EQ(k.category, "safeguarding");
+    EXPECT_EQ(k.acknowledge, std::make_pair(clock_start, At(45)));
+    EXPECT_FALSE(k.answer.has_value());
+  }
+  EXPECT_EQ(safeguarding, 1);
+  // The answer clock e-2 kept is the escalated one, started at 09:50.
+  bool restarted = false;
+  for (const KeepTimes& k : stats->keep_times) {
+    if (k.answer && k.answer->second == At(400))
+      restarted = k.answer->first == Snapshot(Stage::kRespond, At(50), At(50), kHead).clock_start;
+  }
+  EXPECT_TRUE(restarted);
 }
 
 TEST_F(PgEnquiryStoreStatsTest, AnEmptyPeriodHasZeroFigures) {
   absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, At(0), At(60), At(0));
   ASSERT_TRUE(stats.ok()) << stats.status();
   EXPECT_EQ(stats->all.received, 0);
-  EXPECT_FALSE(stats->all.median_to_acknowledge.has_value());
-  EXPECT_FALSE(stats->all.p90_to_acknowledge.has_value());
-  EXPECT_FALSE(stats->all.p90_to_answer.has_value());
+  EXPECT_TRUE(stats->keep_times.empty());
   EXPECT_TRUE(stats->by_channel.empty());
   EXPECT_TRUE(stats->by_category.empty());
   EXPECT_TRUE(stats->escalations_by_rung.empty());

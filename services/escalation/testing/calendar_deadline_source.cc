@@ -52,4 +52,11 @@ absl::StatusOr<WorkingPeriod> CalendarDeadlineSource::PeriodAtOrAfter(const std:
   return WorkingPeriod{period.first, period.second};
 }
 
+absl::StatusOr<std::vector<absl::Duration>> CalendarDeadlineSource::WorkingTimes(
+    const std::string&, const std::vector<std::pair<absl::Time, absl::Time>>& spans) {
+  std::vector<absl::Duration> out;
+  for (const auto& [from, to] : spans) out.push_back(school_->WorkingTimeBetween(from, to));
+  return out;
+}
+
 }  // namespace parley::escalation::testing

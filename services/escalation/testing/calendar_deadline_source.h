@@ -41,6 +41,9 @@ class CalendarDeadlineSource final : public DeadlineSource, public StaffHours {
   int calls() const { return calls_; }
 
   absl::StatusOr<DueAt> Compute(const DeadlineQuery& query) override;
+  // On the school calendar.
+  absl::StatusOr<std::vector<absl::Duration>> WorkingTimes(
+      const std::string& school_id, const std::vector<std::pair<absl::Time, absl::Time>>& spans) override;
   absl::StatusOr<WorkingPeriod> PeriodAtOrAfter(const std::string& staff, absl::Time t, bool outside_teaching) override;
 
  private:

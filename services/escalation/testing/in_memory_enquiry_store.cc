@@ -235,6 +235,7 @@ absl::StatusOr<SchoolStats> InMemoryEnquiryStore::Stats(const std::string& schoo
     if (Overdue(r, now)) ++out.overdue_now;
     if (r.enquiry.received_at < start || r.enquiry.received_at >= end) continue;
     Count(out.all, r, breaches);
+    out.keep_times.push_back(KeepTimesOf(r.enquiry));
     Count(by_channel[r.enquiry.channel], r, breaches);
     Count(by_category[r.enquiry.category], r, breaches);
     if (r.follow_up_status == ClockStatus::kMet) ++out.follow_up_met;

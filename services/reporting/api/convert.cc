@@ -70,16 +70,10 @@ void EnquiriesToProto(const SchoolReport& r, v1::EnquiryFigures* out) {
   for (const auto& [rung, count] : e.escalations_by_rung) escalations += count;
   out->set_escalations(escalations);
   out->set_referrals_to_complaints(e.referrals_to_complaints);
-  out->set_safeguarding(SafeguardingReceived(r));
-  // The DSL acknowledges a safeguarding matter: with one safeguarding category (the usual case)
-  // its median is the time to the DSL.
-  if (r.school.safeguarding_categories.size() == 1) {
-    for (const auto& [category, figures] : e.by_category) {
-      if (category == r.school.safeguarding_categories.front() && figures.median_hours_to_acknowledge) {
-        out->set_median_working_hours_to_dsl(*figures.median_hours_to_acknowledge);
-      }
-    }
-  }
+  out->set_safeguarding(e.safeguarding_received);
+  out->set_safeguarding_taken_up(e.safeguarding_taken_up);
+  if (e.median_hours_to_dsl) out->set_median_hours_to_dsl(*e.median_hours_to_dsl);
+  if (e.p90_hours_to_dsl) out->set_p90_hours_to_dsl(*e.p90_hours_to_dsl);
   out->set_follow_up_met(e.follow_up_met);
   out->set_follow_up_breached(e.follow_up_breached);
   out->set_follow_up_running(e.follow_up_running);

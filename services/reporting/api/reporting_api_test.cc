@@ -55,6 +55,9 @@ class ReportingApiTest : public ::testing::Test {
     k.by_category = {{"learning", Promise(37, 28, 33)}, {"safeguarding", Promise(3, 2, 3)}};
     k.by_channel = {{"email", Promise(40, 30, 36)}};
     k.escalations_by_rung = {{1, 6}, {2, 2}};
+    k.safeguarding_received = 3;
+    k.safeguarding_taken_up = 2;
+    k.median_hours_to_dsl = 0.75;
     k.open_now = 7;
     sources_.SetEnquiries("kenilworth", k);
     EnquiryStats s;
@@ -217,6 +220,9 @@ TEST_F(ReportingApiTest, SmallCountsInABreakdownAreWithheldButTotalsAreNot) {
   EXPECT_EQ(k.by_rung(0).escalations().value(), 6);
   EXPECT_EQ(k.by_rung(1).escalations().fewer_than(), 5);
   EXPECT_EQ(k.enquiries().safeguarding(), 3);
+  EXPECT_EQ(k.enquiries().safeguarding_taken_up(), 2);
+  EXPECT_DOUBLE_EQ(k.enquiries().median_hours_to_dsl(), 0.75);
+  EXPECT_FALSE(k.enquiries().has_p90_hours_to_dsl());
   EXPECT_EQ(k.enquiries().escalations(), 8);
   EXPECT_EQ(k.enquiries().open_now(), 7);
   EXPECT_EQ(k.promises(0).budget(), "2 working days");

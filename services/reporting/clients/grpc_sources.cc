@@ -130,6 +130,11 @@ absl::StatusOr<Fetched<EnquiryStats>> GrpcFigureSources::Enquiries(const std::st
   s.follow_up_met = response.follow_up_met();
   s.follow_up_breached = response.follow_up_breached();
   s.follow_up_running = response.follow_up_running();
+  const esc::SafeguardingFigures& safeguarding = response.safeguarding();
+  s.safeguarding_received = safeguarding.received();
+  s.safeguarding_taken_up = safeguarding.taken_up();
+  s.median_hours_to_dsl = Hours(safeguarding.median_to_take_up(), safeguarding.has_median_to_take_up());
+  s.p90_hours_to_dsl = Hours(safeguarding.p90_to_take_up(), safeguarding.has_p90_to_take_up());
   s.open_now = response.open_now();
   s.overdue_now = response.overdue_now();
   return out;

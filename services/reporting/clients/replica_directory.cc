@@ -103,7 +103,6 @@ SchoolInfo SchoolInfoOf(const directory::SchoolDirectory& dir) {
   // The ladder most categories climb names the rungs.
   std::map<std::string, int> uses;
   for (const directory::RoutingRule& rule : dir.routing_matrix.rules) {
-    if (rule.safeguarding) info.safeguarding_categories.push_back(rule.category);
     if (!rule.ladder.empty()) ++uses[rule.ladder];
   }
   std::string main_ladder;

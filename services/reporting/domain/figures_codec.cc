@@ -117,6 +117,10 @@ std::string EncodeFigures(const EnquiryStats& s) {
             {"follow_up_met", s.follow_up_met},
             {"follow_up_breached", s.follow_up_breached},
             {"follow_up_running", s.follow_up_running},
+            {"safeguarding_received", s.safeguarding_received},
+            {"safeguarding_taken_up", s.safeguarding_taken_up},
+            {"median_hours_to_dsl", Optional(s.median_hours_to_dsl)},
+            {"p90_hours_to_dsl", Optional(s.p90_hours_to_dsl)},
             {"open_now", s.open_now},
             {"overdue_now", s.overdue_now}};
   return j.dump();
@@ -135,6 +139,10 @@ absl::Status DecodeFigures(const std::string& text, EnquiryStats& out) {
     s.follow_up_met = IntFrom(j, "follow_up_met");
     s.follow_up_breached = IntFrom(j, "follow_up_breached");
     s.follow_up_running = IntFrom(j, "follow_up_running");
+    s.safeguarding_received = IntFrom(j, "safeguarding_received");
+    s.safeguarding_taken_up = IntFrom(j, "safeguarding_taken_up");
+    s.median_hours_to_dsl = OptionalFrom(j, "median_hours_to_dsl");
+    s.p90_hours_to_dsl = OptionalFrom(j, "p90_hours_to_dsl");
     s.open_now = IntFrom(j, "open_now");
     s.overdue_now = IntFrom(j, "overdue_now");
     out = std::move(s);

@@ -59,6 +59,12 @@ struct EnquiryStats {
   int64_t follow_up_met = 0;
   int64_t follow_up_breached = 0;
   int64_t follow_up_running = 0;
+  // Safeguarding concerns (flagged at intake), those the DSL has taken up, and the elapsed hours
+  // from receipt to that.
+  int64_t safeguarding_received = 0;
+  int64_t safeguarding_taken_up = 0;
+  std::optional<double> median_hours_to_dsl;
+  std::optional<double> p90_hours_to_dsl;
   int64_t open_now = 0;
   int64_t overdue_now = 0;
 };
@@ -141,8 +147,6 @@ struct SchoolInfo {
   // Rung index (as escalation counts them: 1 is the first step up from the owner) -> who holds it,
   // from the ladder most of the routing matrix uses ("Phase leader").
   std::map<int, std::string> rung_roles;
-  // Categories the routing matrix marks as safeguarding (they go to the DSL).
-  std::vector<std::string> safeguarding_categories;
 };
 
 // ---- the report --------------------------------------------------------------------------------

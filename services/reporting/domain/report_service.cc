@@ -276,16 +276,6 @@ absl::StatusOr<SchoolReport> ReportService::School(const std::string& school_id,
   return std::move(report.schools.front());
 }
 
-int64_t SafeguardingReceived(const SchoolReport& report) {
-  if (!report.enquiries) return 0;
-  int64_t total = 0;
-  const std::vector<std::string>& categories = report.school.safeguarding_categories;
-  for (const auto& [category, figures] : report.enquiries->by_category) {
-    if (std::find(categories.begin(), categories.end(), category) != categories.end()) total += figures.received;
-  }
-  return total;
-}
-
 TrustTotals Totals(const TrustReport& report) {
   TrustTotals t;
   for (const SchoolReport& s : report.schools) {
@@ -295,7 +285,7 @@ TrustTotals Totals(const TrustReport& report) {
       Add(t.promise, s.enquiries->all);
       for (const auto& [rung, count] : s.enquiries->escalations_by_rung) t.escalations += count;
       t.referrals_to_complaints += s.enquiries->referrals_to_complaints;
-      t.safeguarding += SafeguardingReceived(s);
+      t.safeguarding += s.enquiries->safeguarding_received;
       if (!s.now_missing) {
         t.open_now += s.enquiries->open_now;
         t.overdue_now += s.enquiries->overdue_now;

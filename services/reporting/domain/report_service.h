@@ -51,9 +51,6 @@ struct TrustTotals {
 };
 TrustTotals Totals(const TrustReport& report);
 
-// Safeguarding matters of the period: enquiries in the school's safeguarding categories.
-int64_t SafeguardingReceived(const SchoolReport& report);
-
 class ReportService {
  public:
   // Everything must outlive the service.

@@ -41,6 +41,7 @@ class ReportServiceTest : public ::testing::Test {
     k.by_category = {{"learning", Promise(37, 28, 33)}, {"safeguarding", Promise(3, 2, 3)}};
     k.escalations_by_rung = {{1, 4}, {2, 1}};
     k.referrals_to_complaints = 1;
+    k.safeguarding_received = 3;  // flagged at intake, whatever the category
     k.open_now = 7;
     k.overdue_now = 2;
     sources_.SetEnquiries("kenilworth", k);
@@ -211,12 +212,17 @@ TEST(FiguresCodecTest, EveryFigureSurvivesTheCache) {
   e.by_channel = {{"email", Promise(3, 3, 3)}, {"phone", Promise(2, 1, 2)}};
   e.escalations_by_rung = {{1, 2}};
   e.follow_up_running = 3;
+  e.safeguarding_received = 2;
+  e.safeguarding_taken_up = 1;
+  e.p90_hours_to_dsl = 1.5;
   e.overdue_now = 1;
   EnquiryStats back;
   ASSERT_TRUE(DecodeFigures(EncodeFigures(e), back).ok());
   EXPECT_EQ(EncodeFigures(back), EncodeFigures(e));
   EXPECT_EQ(back.by_channel[1].first, "phone");
   EXPECT_EQ(back.all.p90_hours_to_answer, 17.25);
+  EXPECT_EQ(back.safeguarding_taken_up, 1);
+  EXPECT_EQ(back.p90_hours_to_dsl, 1.5);
   EXPECT_FALSE(back.all.median_hours_to_answer.has_value());
 
   NotificationStats n;

@@ -106,7 +106,6 @@ SchoolInfo SampleSchool(const std::string& id, int offset_days) {
   s.terms.push_back({absl::CivilDay(2026, 4, 13) + d, absl::CivilDay(2026, 7, 22) + d, "Summer 2026", std::nullopt});
   s.promises.push_back({"email", "acknowledge", "2 working days", "We reply to emails within 2 working days."});
   s.rung_roles = {{0, "Class teacher"}, {1, "Head of year"}, {2, "Deputy headteacher"}};
-  s.safeguarding_categories = {"safeguarding"};
   return s;
 }
 
