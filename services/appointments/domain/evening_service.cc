@@ -311,6 +311,32 @@ absl::Status EveningService::CheckRules(const Context& ctx, const std::vector<Ev
   return absl::OkStatus();
 }
 
+absl::Status EveningService::CheckEveningGate(const std::string& school_id, const std::string& guardian_id,
+                                              const std::string& staff_id, absl::Time at,
+                                              const std::string& request_id) {
+  MeetingGateQuestion question;
+  question.school_id = school_id;
+  question.guardian_id = guardian_id;
+  question.staff_id = staff_id;
+  question.at = at;
+  question.mode = Mode::kInPerson;  // an evening slot is a meeting at school
+  question.school_event = true;
+  question.request_id = request_id;
+  PARLEY_ASSIGN_OR_RETURN(MeetingGate gate, gate_->CheckMeeting(question));
+  if (gate.outcome == MeetingGate::Outcome::kDefer) {
+    return FailedPrecondition(reason::kMeetingDeferred, "the school cannot meet this guardian yet (deferred)");
+  }
+  if (gate.outcome == MeetingGate::Outcome::kRedirect) {
+    return FailedPrecondition(reason::kMeetingRedirected,
+                              "the school asks this guardian to meet its point of contact instead");
+  }
+  if (gate.off_site_only) {
+    return FailedPrecondition(reason::kOffSiteOnly,
+                              "meetings with this guardian are by phone or video only; evening slots are in person");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Booking>> EveningService::HoldChoices(const RequestKey& key, const Context& ctx,
                                                                  const std::vector<EveningChoice>& choices,
                                                                  const std::string& interpreter_id,
@@ -320,26 +346,8 @@ absl::StatusOr<std::vector<Booking>> EveningService::HoldChoices(const RequestKe
   std::vector<Booking> bookings;
   for (size_t i = 0; i < choices.size(); ++i) {
     const EveningChoice& c = choices[i];
-    MeetingGateQuestion question;
-    question.school_id = ctx.evening.school_id;
-    question.guardian_id = ctx.guardian_id;
-    question.staff_id = c.staff_id;
-    question.at = c.time.start;
-    question.mode = Mode::kInPerson;  // an evening slot is a meeting at school
-    question.school_event = true;
-    question.request_id = DerivedKey(key, "gate", c.staff_id).request_id;
-    PARLEY_ASSIGN_OR_RETURN(MeetingGate gate, gate_->CheckMeeting(question));
-    if (gate.outcome == MeetingGate::Outcome::kDefer) {
-      return FailedPrecondition(reason::kMeetingDeferred, "the school cannot meet this guardian yet (deferred)");
-    }
-    if (gate.outcome == MeetingGate::Outcome::kRedirect) {
-      return FailedPrecondition(reason::kMeetingRedirected,
-                                "the school asks this guardian to meet its point of contact instead");
-    }
-    if (gate.off_site_only) {
-      return FailedPrecondition(reason::kOffSiteOnly,
-                                "meetings with this guardian are by phone or video only; evening slots are in person");
-    }
+    PARLEY_RETURN_IF_ERROR(CheckEveningGate(ctx.evening.school_id, ctx.guardian_id, c.staff_id, c.time.start,
+                                            DerivedKey(key, "gate", c.staff_id).request_id));
     const EveningTeacher* teacher = TeacherOf(ctx.evening.grid, c.staff_id);
     Booking b;
     b.id = request::DerivedRequestId(absl::StrCat(key.scope, "/", key.request_id, "/slot/", i));
@@ -477,6 +485,8 @@ absl::StatusOr<WaitingEntry> EveningService::JoinWaitingList(const RequestKey& k
   }
   PARLEY_ASSIGN_OR_RETURN(const int year_group, CheckOwnChild(entry.school_id, entry.guardian_id, entry.pupil_id, now));
   PARLEY_RETURN_IF_ERROR(CheckYearGroup(evening, year_group));
+  PARLEY_RETURN_IF_ERROR(CheckEveningGate(entry.school_id, entry.guardian_id, entry.staff_id, evening.grid.span.start,
+                                          DerivedKey(key, "gate", entry.staff_id).request_id));
   entry.id = request::DerivedRequestId(absl::StrCat(key.scope, "/", key.request_id));
   entry.offered_booking_id.clear();
   return evenings_->JoinWaitingList(key, entry, now);
@@ -563,8 +573,15 @@ absl::StatusOr<int> EveningService::OfferFreedSlots(const std::string& school_id
         return b.during.Overlaps(slot) && (Has(b.staff_ids, entry.staff_id) || Has(b.guardian_ids, entry.guardian_id));
       });
       if (taken) continue;
-      Booking b;
       const std::string part = absl::StrCat(entry.id, "/", absl::ToUnixSeconds(slot.start));
+      // Refused now (an arrangement since they joined): passed over this time, asked again on
+      // the next sweep. A gate that cannot answer stops the sweep: nothing is offered unchecked.
+      const absl::Status allowed =
+          CheckEveningGate(school_id, entry.guardian_id, entry.staff_id, slot.start,
+                           request::DerivedRequestId(absl::StrCat("appointments.WaitingListGate/", part)));
+      if (absl::IsFailedPrecondition(allowed)) break;
+      PARLEY_RETURN_IF_ERROR(allowed);
+      Booking b;
       b.id = request::DerivedRequestId(absl::StrCat("appointments.WaitingListOffer/", part));
       b.school_id = school_id;
       b.evening_id = evening_id;

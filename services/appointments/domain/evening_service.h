@@ -95,7 +95,8 @@ class EveningService final : public EveningBookingEvents {
                                                const std::string& interpreter_language, const EveningActor& actor);
 
   // Joins a teacher's waiting line (the evening not cancelled or closed, the teacher at the
-  // evening, the pupil the guardian's). The entry's position is filled in.
+  // evening, the pupil the guardian's, and the conduct gate allowing the guardian an evening
+  // meeting with the teacher: refused as HoldSlots is). The entry's position is filled in.
   absl::StatusOr<WaitingEntry> JoinWaitingList(const RequestKey& key, WaitingEntry entry, const EveningActor& actor);
   // A guardian leaves only their own entry (others are NOT_FOUND to them).
   absl::Status LeaveWaitingList(const RequestKey& key, const std::string& school_id, const std::string& evening_id,
@@ -118,7 +119,9 @@ class EveningService final : public EveningBookingEvents {
                                                         const std::string& staff_id);
 
   // Offers each free slot of the evening (starting after now) to the first guardian waiting for
-  // that teacher without an offer: held for kWaitingOfferLease in their name and told by a notice
+  // that teacher without an offer whom the conduct gate allows that meeting (asked again for the
+  // slot: an arrangement may have come since they joined; one refused is passed over this time):
+  // held for kWaitingOfferLease in their name and told by a notice
   // (appointments.waiting_list_offer). Returns how many offers it made. Safe to repeat: a hold made
   // for an entry whose offer was not recorded (a crash in between) is found and recorded.
   absl::StatusOr<int> OfferFreedSlots(const std::string& school_id, const std::string& evening_id);
@@ -137,6 +140,11 @@ class EveningService final : public EveningBookingEvents {
   absl::StatusOr<Context> LoadForBooking(const std::string& school_id, const std::string& evening_id,
                                          const std::string& guardian_id, const EveningActor& actor, absl::Time now);
   absl::Status CheckRules(const Context& ctx, const std::vector<EveningChoice>& choices);
+  // The conduct gate on an evening meeting of `guardian_id` with `staff_id` at `at` (in person, a
+  // school event): OK to go ahead, else FAILED_PRECONDITION MEETING_DEFERRED, MEETING_REDIRECTED
+  // or OFF_SITE_ONLY. Asked for every slot held, on joining a waiting line and before each offer.
+  absl::Status CheckEveningGate(const std::string& school_id, const std::string& guardian_id,
+                                const std::string& staff_id, absl::Time at, const std::string& request_id);
   absl::StatusOr<std::vector<Booking>> HoldChoices(const RequestKey& key, const Context& ctx,
                                                    const std::vector<EveningChoice>& choices,
                                                    const std::string& interpreter_id,

@@ -356,6 +356,58 @@ TEST_F(EveningServiceTest, ACancelledSlotIsHeldForTheFirstInLineAndTheyAreTold) 
   EXPECT_EQ(evenings_.notices().count(absl::StrCat("bookings/", confirmed.id, "/evening_booked/ann")), 1u);
 }
 
+// A guardian the conduct gate would not let meet a teacher at the evening cannot queue for them,
+// and one restricted after joining is passed over when a slot frees: the next in line gets it.
+TEST_F(EveningServiceTest, TheGateIsAskedOnJoiningAWaitingLineAndBeforeEachOffer) {
+  const ParentsEvening e = Create(Draft());
+  clock_.Set(kOpens);
+  std::vector<Booking> taken;
+  for (int i = 0; i < 18; ++i) {
+    const std::string g = absl::StrCat("g", i), p = absl::StrCat("pupil", i);
+    directory_.Link(g, kSchool, p);
+    absl::StatusOr<std::vector<Booking>> held =
+        Hold(e, g, {{p, "maths", Interval{Pm(16) + absl::Minutes(10 * i), Pm(16) + absl::Minutes(10 * i + 10)}}});
+    ASSERT_TRUE(held.ok()) << held.status();
+    taken.push_back(Confirm(*held).front());
+  }
+  MeetingGate off_site;
+  off_site.off_site_only = true;
+  gate_.Answer("dan", off_site);
+  ExpectStatus(
+      service_->JoinWaitingList(Key("JoinWaitingList"), Waiting(e, "maths", "dan", "p4"), Guardian("dan")).status(),
+      absl::StatusCode::kFailedPrecondition, reason::kOffSiteOnly);
+  ASSERT_FALSE(gate_.questions.empty());
+  EXPECT_EQ(gate_.questions.back().guardian_id, "dan");
+  EXPECT_EQ(gate_.questions.back().staff_id, "maths");
+  EXPECT_TRUE(gate_.questions.back().school_event);
+  EXPECT_TRUE(service_->ListWaitingList(kSchool, e.id, "maths", kOffice)->empty());
+
+  ASSERT_TRUE(
+      service_->JoinWaitingList(Key("JoinWaitingList"), Waiting(e, "maths", "cat", "p2"), Guardian("cat")).ok());
+  ASSERT_TRUE(
+      service_->JoinWaitingList(Key("JoinWaitingList"), Waiting(e, "maths", "ann", "p1"), Guardian("ann")).ok());
+  // Cat is deferred after joining; the 17:00 meeting is cancelled.
+  MeetingGate deferred;
+  deferred.outcome = MeetingGate::Outcome::kDefer;
+  gate_.Answer("cat", deferred);
+  absl::StatusOr<Booking> cancelled = bookings_.Cancel(Key("CancelBooking"), kSchool, taken[6].id, "ill", clock_.Now());
+  ASSERT_TRUE(cancelled.ok());
+  ASSERT_TRUE(service_->EveningBookingCancelled(*cancelled).ok());
+  absl::StatusOr<std::vector<WaitingEntry>> line = service_->ListWaitingList(kSchool, e.id, "maths", kOffice);
+  ASSERT_TRUE(line.ok());
+  ASSERT_THAT(*line, SizeIs(2));
+  EXPECT_EQ((*line)[0].guardian_id, "cat");
+  EXPECT_TRUE((*line)[0].offered_booking_id.empty());  // passed over
+  ASSERT_FALSE((*line)[1].offered_booking_id.empty());
+  absl::StatusOr<Booking> offered = bookings_.Get(kSchool, (*line)[1].offered_booking_id);
+  ASSERT_TRUE(offered.ok());
+  EXPECT_THAT(offered->guardian_ids, ElementsAre("ann"));
+  EXPECT_EQ(offered->during, Span(17, 0, 17, 10));
+  const auto notices = evenings_.notices();
+  for (const auto& [key, notice] : notices)
+    EXPECT_THAT(notice.guardian_ids, ::testing::Not(::testing::Contains("cat")));
+}
+
 TEST_F(EveningServiceTest, ACrashBetweenTheOfferHoldAndItsRecordIsFoundAgain) {
   const ParentsEvening e = Create(Draft());
   clock_.Set(kOpens);
