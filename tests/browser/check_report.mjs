@@ -4,7 +4,7 @@
 //   - the page loads from file:// with no console error, no page error and no request for anything
 //     but itself (it must be self-contained: it is mailed and opened offline);
 //   - the four charts (svg[data-chart] compliance, trend, funnel, channels) are there, titled, drawn
-//     (a non-zero box and at least one mark) and name every school;
+//     (a non-zero box and at least one mark), name every school, and keep every text inside them;
 //   - every figure of the report has a cell (data-figure/data-school) showing the same number; a
 //     withheld count shows "fewer than N", an unset figure "—";
 //   - a partial report says so and lists every missing entry.
@@ -167,6 +167,13 @@ try {
         height: box.height,
         marks: svg.querySelectorAll('[data-series]').length,
         schools: [...new Set([...svg.querySelectorAll('[data-school]')].map((e) => e.dataset.school))],
+        // Text drawn (even partly) outside the chart's own box is cut off on the page.
+        overflow: [...svg.querySelectorAll('text')].filter((t) => {
+          const b = t.getBBox();
+          const v = svg.viewBox.baseVal;
+          return b.x < v.x - 0.5 || b.y < v.y - 0.5 || b.x + b.width > v.x + v.width + 0.5 ||
+            b.y + b.height > v.y + v.height + 0.5;
+        }).map((t) => t.textContent.slice(0, 60)),
       };
     }
     return {
@@ -193,6 +200,7 @@ try {
     if (!c.title.trim()) fail(`chart "${name}" has no <title>`);
     if (!(c.width > 0 && c.height > 0)) fail(`chart "${name}" is not drawn (${c.width}x${c.height})`);
     if (c.marks === 0) fail(`chart "${name}" is empty (no bar, line or marker)`);
+    for (const t of c.overflow) fail(`chart "${name}": the text "${t}" runs outside the chart`);
     for (const s of report.schools ?? []) {
       // The trend draws the schools with weekly figures; the others every school.
       if (name === 'trend' && !(s.byWeek ?? []).length) continue;

@@ -38,6 +38,11 @@ const cases = [
     expect: /enquiries\.open_now: shows "0", want "\u2014"/,
   },
   {
+    name: 'a label running off its chart',
+    tamper: (html) => html.replace(/(<text [^>]*class="promise"[^>]*>)[^<]*</, `$1${'email: acknowledge in 2 working days; '.repeat(8)}<`),
+    expect: /runs outside the chart/,
+  },
+  {
     name: 'a chart gone',
     tamper: (html) => html.replace('data-chart="funnel"', 'data-chart="funnel-old"'),
     expect: /chart "funnel" is missing/,

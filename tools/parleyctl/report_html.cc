@@ -68,13 +68,24 @@ std::string PromiseText(const rv1::Promise& p) {
   return absl::StrCat(p.channel(), ": ", p.stage(), counted ? " in " : " by ", p.budget());
 }
 
-// The promises the compliance chart measures against: acknowledge and respond.
-std::string PromiseLabel(const rv1::SchoolReport& s) {
-  std::vector<std::string> parts;
+// The promises the compliance chart measures against (acknowledge and respond), in lines of at
+// most kPromiseLineChars so that they stay inside the chart; one promise longer than a line is
+// cut with an ellipsis (every promise is in full in the school's own table).
+constexpr size_t kPromiseLineChars = 100;
+std::vector<std::string> PromiseLines(const rv1::SchoolReport& s) {
+  std::vector<std::string> lines;
   for (const rv1::Promise& p : s.promises()) {
-    if (p.stage() == "acknowledge" || p.stage() == "respond") parts.push_back(PromiseText(p));
+    if (p.stage() != "acknowledge" && p.stage() != "respond") continue;
+    std::string part = PromiseText(p);
+    if (part.size() > kPromiseLineChars) part = absl::StrCat(part.substr(0, kPromiseLineChars - 3), "...");
+    if (!lines.empty() && lines.back().size() + 2 + part.size() <= kPromiseLineChars) {
+      absl::StrAppend(&lines.back(), "; ", part);
+    } else {
+      lines.push_back(std::move(part));
+    }
   }
-  return parts.empty() ? "no published promise in the report" : absl::StrJoin(parts, "; ");
+  if (lines.empty()) lines.push_back("no published promise in the report");
+  return lines;
 }
 
 // Every MissingFigures entry of the report and of its schools, once each, in order.
@@ -449,8 +460,13 @@ std::string UnknownSwatch(const std::string& chart, double x, double y) {
 
 // (a) Each school against its own promise: share acknowledged, share answered within promise.
 std::string ComplianceChart(const rv1::TrustReport& r) {
-  constexpr int kRow = 74, kTop = 44, kBarX = 120, kBarW = 560;
-  const int height = kTop + kRow * std::max(1, r.schools_size()) + 10;
+  constexpr int kRow = 74, kLine = 14, kTop = 44, kBarX = 120, kBarW = 560;
+  std::vector<std::vector<std::string>> promises;
+  int height = kTop + 10 + (r.schools().empty() ? kRow : 0);
+  for (const rv1::SchoolReport& s : r.schools()) {
+    promises.push_back(PromiseLines(s));
+    height += kRow + kLine * static_cast<int>(promises.back().size() - 1);
+  }
   std::string out = SvgOpen("compliance", "Keeping the promise", height,
                             "Compliance per school against its own promise: share of enquiries acknowledged and "
                             "share answered within the school's promise");
@@ -458,13 +474,18 @@ std::string ComplianceChart(const rv1::TrustReport& r) {
   out += Swatch(230, 20, Colour(2), "answered within promise");
   out += UnknownSwatch("compliance", 420, 20);
   if (r.schools().empty()) out += Text(10, kTop + 20, "No schools in this report.");
+  double next_y = kTop;
   for (int i = 0; i < r.schools_size(); ++i) {
     const rv1::SchoolReport& s = r.schools(i);
-    const double y = kTop + i * kRow;
+    const std::vector<std::string>& lines = promises[i];
+    const double y = next_y + kLine * static_cast<double>(lines.size() - 1);  // the bars' row
+    next_y = y + kRow;
     const rv1::PromiseFigures& p = s.enquiries().promise();
     absl::StrAppend(&out, "<g class=\"school-group\" data-school=\"", HtmlEscape(s.school()), "\">\n");
-    out += Text(10, y + 12, SchoolLabel(s), "label");
-    out += Text(10, y + 27, PromiseLabel(s), "promise");
+    out += Text(10, y - kLine * static_cast<double>(lines.size() - 1) + 12, SchoolLabel(s), "label");
+    for (size_t l = 0; l < lines.size(); ++l) {
+      out += Text(10, y - kLine * static_cast<double>(lines.size() - 1 - l) + 27, lines[l], "promise");
+    }
     struct Series {
       const char* name;
       const char* label;
