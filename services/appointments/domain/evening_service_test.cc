@@ -110,6 +110,33 @@ class EveningServiceTest : public ::testing::Test {
     return *confirmed;
   }
 
+  // Maths fully booked: its 18 slots confirmed for guardians g0..g17 (pupils pupil0..pupil17).
+  std::vector<Booking> FillMaths(const ParentsEvening& e) {
+    std::vector<Booking> taken;
+    for (int i = 0; i < 18; ++i) {
+      const std::string g = absl::StrCat("g", i), p = absl::StrCat("pupil", i);
+      directory_.Link(g, kSchool, p);
+      absl::StatusOr<std::vector<Booking>> held =
+          Hold(e, g, {{p, "maths", Interval{Pm(16) + absl::Minutes(10 * i), Pm(16) + absl::Minutes(10 * i + 10)}}});
+      EXPECT_TRUE(held.ok()) << held.status();
+      if (held.ok()) taken.push_back(Confirm(*held).front());
+    }
+    return taken;
+  }
+
+  // Cancels `booking` as the bookings slice does (telling the evening), then reads maths' line.
+  std::vector<WaitingEntry> CancelAndReadMathsLine(const ParentsEvening& e, const Booking& booking) {
+    absl::StatusOr<Booking> cancelled =
+        bookings_.Cancel(Key("CancelBooking"), kSchool, booking.id, "ill", clock_.Now());
+    EXPECT_TRUE(cancelled.ok()) << cancelled.status();
+    if (cancelled.ok()) {
+      EXPECT_TRUE(service_->EveningBookingCancelled(*cancelled).ok());
+    }
+    absl::StatusOr<std::vector<WaitingEntry>> line = service_->ListWaitingList(kSchool, e.id, "maths", kOffice);
+    EXPECT_TRUE(line.ok()) << line.status();
+    return line.value_or(std::vector<WaitingEntry>{});
+  }
+
   SimulatedClock clock_;
   testing::InMemoryEveningStore evenings_;
   testing::InMemoryBookingStore bookings_;
@@ -298,16 +325,8 @@ TEST_F(EveningServiceTest, ACancelledSlotIsHeldForTheFirstInLineAndTheyAreTold) 
   const ParentsEvening e = Create(Draft());
   clock_.Set(kOpens);
   // Maths is fully booked: 18 slots, one guardian each.
-  std::vector<Booking> taken;
-  for (int i = 0; i < 18; ++i) {
-    const std::string g = absl::StrCat("g", i);
-    const std::string p = absl::StrCat("pupil", i);
-    directory_.Link(g, kSchool, p);
-    absl::StatusOr<std::vector<Booking>> held =
-        Hold(e, g, {{p, "maths", Interval{Pm(16) + absl::Minutes(10 * i), Pm(16) + absl::Minutes(10 * i + 10)}}});
-    ASSERT_TRUE(held.ok()) << held.status();
-    taken.push_back(Confirm(*held).front());
-  }
+  const std::vector<Booking> taken = FillMaths(e);
+  ASSERT_THAT(taken, SizeIs(18));
   absl::StatusOr<WaitingEntry> cat =
       service_->JoinWaitingList(Key("JoinWaitingList"), Waiting(e, "maths", "cat", "p2"), Guardian("cat"));
   ASSERT_TRUE(cat.ok()) << cat.status();
@@ -323,11 +342,7 @@ TEST_F(EveningServiceTest, ACancelledSlotIsHeldForTheFirstInLineAndTheyAreTold) 
   EXPECT_EQ(*service_->SweepWaitingLists(), 0);
 
   // The 17:00 meeting is cancelled.
-  absl::StatusOr<Booking> cancelled = bookings_.Cancel(Key("CancelBooking"), kSchool, taken[6].id, "ill", clock_.Now());
-  ASSERT_TRUE(cancelled.ok());
-  ASSERT_TRUE(service_->EveningBookingCancelled(*cancelled).ok());
-  absl::StatusOr<std::vector<WaitingEntry>> line = service_->ListWaitingList(kSchool, e.id, "maths", kOffice);
-  ASSERT_TRUE(line.ok());
+  absl::StatusOr<std::vector<WaitingEntry>> line = CancelAndReadMathsLine(e, taken[6]);
   ASSERT_THAT(*line, SizeIs(2));
   ASSERT_FALSE((*line)[0].offered_booking_id.empty());
   EXPECT_TRUE((*line)[1].offered_booking_id.empty());
@@ -361,15 +376,8 @@ TEST_F(EveningServiceTest, ACancelledSlotIsHeldForTheFirstInLineAndTheyAreTold) 
 TEST_F(EveningServiceTest, TheGateIsAskedOnJoiningAWaitingLineAndBeforeEachOffer) {
   const ParentsEvening e = Create(Draft());
   clock_.Set(kOpens);
-  std::vector<Booking> taken;
-  for (int i = 0; i < 18; ++i) {
-    const std::string g = absl::StrCat("g", i), p = absl::StrCat("pupil", i);
-    directory_.Link(g, kSchool, p);
-    absl::StatusOr<std::vector<Booking>> held =
-        Hold(e, g, {{p, "maths", Interval{Pm(16) + absl::Minutes(10 * i), Pm(16) + absl::Minutes(10 * i + 10)}}});
-    ASSERT_TRUE(held.ok()) << held.status();
-    taken.push_back(Confirm(*held).front());
-  }
+  const std::vector<Booking> taken = FillMaths(e);
+  ASSERT_THAT(taken, SizeIs(18));
   MeetingGate off_site;
   off_site.off_site_only = true;
   gate_.Answer("dan", off_site);
@@ -390,16 +398,12 @@ TEST_F(EveningServiceTest, TheGateIsAskedOnJoiningAWaitingLineAndBeforeEachOffer
   MeetingGate deferred;
   deferred.outcome = MeetingGate::Outcome::kDefer;
   gate_.Answer("cat", deferred);
-  absl::StatusOr<Booking> cancelled = bookings_.Cancel(Key("CancelBooking"), kSchool, taken[6].id, "ill", clock_.Now());
-  ASSERT_TRUE(cancelled.ok());
-  ASSERT_TRUE(service_->EveningBookingCancelled(*cancelled).ok());
-  absl::StatusOr<std::vector<WaitingEntry>> line = service_->ListWaitingList(kSchool, e.id, "maths", kOffice);
-  ASSERT_TRUE(line.ok());
-  ASSERT_THAT(*line, SizeIs(2));
-  EXPECT_EQ((*line)[0].guardian_id, "cat");
-  EXPECT_TRUE((*line)[0].offered_booking_id.empty());  // passed over
-  ASSERT_FALSE((*line)[1].offered_booking_id.empty());
-  absl::StatusOr<Booking> offered = bookings_.Get(kSchool, (*line)[1].offered_booking_id);
+  const std::vector<WaitingEntry> line = CancelAndReadMathsLine(e, taken[6]);
+  ASSERT_THAT(line, SizeIs(2));
+  EXPECT_EQ(line[0].guardian_id, "cat");
+  EXPECT_TRUE(line[0].offered_booking_id.empty());  // passed over
+  ASSERT_FALSE(line[1].offered_booking_id.empty());
+  absl::StatusOr<Booking> offered = bookings_.Get(kSchool, line[1].offered_booking_id);
   ASSERT_TRUE(offered.ok());
   EXPECT_THAT(offered->guardian_ids, ElementsAre("ann"));
   EXPECT_EQ(offered->during, Span(17, 0, 17, 10));
