@@ -21,8 +21,14 @@ REDIS_PORT=${PARLEY_TEST_REDIS_PORT:-6391}
 SMTP_PORT=${PARLEY_TEST_SMTP_PORT:-2591}
 MAIL_API_PORT=${PARLEY_TEST_MAIL_API_PORT:-8591}
 GATEWAY_PORT=${PARLEY_TEST_GATEWAY_PORT:-8592}
-trap '"$PARLEY_ROOT/scripts/stack.sh" stop "$DATA"' EXIT
+# Tests write keys (the e2e trusts' signing keys among them) and scratch files to a temporary
+# folder: one per run, inside the data folder, removed when the run ends, so none outlives it.
+TEST_TMP=$DATA/tmp
+trap '"$PARLEY_ROOT/scripts/stack.sh" stop "$DATA"; rm -rf "$TEST_TMP"' EXIT
 "$PARLEY_ROOT/scripts/stack.sh" start "$DATA" "$PG_PORT" "$REDIS_PORT" "$SMTP_PORT" "$MAIL_API_PORT" "$GATEWAY_PORT"
+rm -rf "$TEST_TMP"
+mkdir -p "$TEST_TMP"
+export TMPDIR=$TEST_TMP TEST_TMPDIR=$TEST_TMP
 
 # Tests that need servers read them from here; each test makes its own database.
 export PARLEY_TEST_PG_DSN="host=127.0.0.1 port=$PG_PORT user=postgres dbname=postgres"
