@@ -1,6 +1,7 @@
 #include "services/reporting/store/pg_figure_cache.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "common/log/log.h"
@@ -24,6 +25,40 @@ absl::StatusOr<std::optional<CacheEntry>> PgFigureCache::Get(const CacheKey& key
     if (rows.empty()) return absl::OkStatus();
     const pqxx::row& r = rows[0];
     out = CacheEntry{r[0].c_str(), pg::TimeAt(r[1]), r[2].c_str(), r[3].as<bool>()};
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<std::optional<CacheEntry>>> PgFigureCache::GetMany(const std::vector<CacheKey>& keys) {
+  std::vector<std::optional<CacheEntry>> out(keys.size());
+  if (keys.empty()) return out;
+  std::vector<std::string> schools, sources, starts, ends;
+  schools.reserve(keys.size());
+  sources.reserve(keys.size());
+  starts.reserve(keys.size());
+  ends.reserve(keys.size());
+  for (const CacheKey& key : keys) {
+    schools.push_back(key.school_id);
+    sources.push_back(SourceName(key.source));
+    starts.push_back(TimeParam(key.start));
+    ends.push_back(TimeParam(key.end));
+  }
+  PARLEY_RETURN_IF_ERROR(pool_->Autocommit([&](pqxx::nontransaction& txn) -> absl::Status {
+    for (std::optional<CacheEntry>& entry : out) entry.reset();
+    // WITH ORDINALITY numbers the keys from 1, so each row says which key it answers.
+    pqxx::result rows = txn.exec_params(
+        "SELECT k.n, f.figures::text, " + pg::Micros("f.computed_at") +
+            ", f.version, f.final FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[]) "
+            "WITH ORDINALITY AS k(school_id, source, start_time, end_time, n) "
+            "JOIN figure_cache f ON f.school_id = k.school_id AND f.source = k.source "
+            "AND f.start_time = k.start_time AND f.end_time = k.end_time",
+        pg::TextArray(schools), pg::TextArray(sources), pg::TextArray(starts), pg::TextArray(ends));
+    for (const pqxx::row& r : rows) {
+      const int64_t n = r[0].as<int64_t>();
+      if (n < 1 || n > static_cast<int64_t>(out.size())) continue;
+      out[static_cast<size_t>(n - 1)] = CacheEntry{r[1].c_str(), pg::TimeAt(r[2]), r[3].c_str(), r[4].as<bool>()};
+    }
     return absl::OkStatus();
   }));
   return out;

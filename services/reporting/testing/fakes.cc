@@ -73,9 +73,26 @@ absl::StatusOr<Fetched<NotificationStats>> FakeSources::Notifications(const std:
 
 absl::StatusOr<std::optional<CacheEntry>> InMemoryFigureCache::Get(const CacheKey& key) {
   absl::MutexLock lock(&mu_);
+  ++lookups_;
+  ++keys_looked_up_;
+  if (!failing_.ok()) return failing_;
   auto it = entries_.find({key.school_id, key.source, key.start, key.end});
   if (it == entries_.end()) return std::optional<CacheEntry>();
   return std::optional<CacheEntry>(it->second);
+}
+
+absl::StatusOr<std::vector<std::optional<CacheEntry>>> InMemoryFigureCache::GetMany(const std::vector<CacheKey>& keys) {
+  absl::MutexLock lock(&mu_);
+  ++lookups_;
+  keys_looked_up_ += static_cast<int>(keys.size());
+  if (!failing_.ok()) return failing_;
+  std::vector<std::optional<CacheEntry>> out;
+  out.reserve(keys.size());
+  for (const CacheKey& key : keys) {
+    auto it = entries_.find({key.school_id, key.source, key.start, key.end});
+    out.push_back(it == entries_.end() ? std::nullopt : std::optional<CacheEntry>(it->second));
+  }
+  return out;
 }
 
 absl::Status InMemoryFigureCache::Put(const CacheKey& key, const CacheEntry& entry) {
@@ -90,6 +107,21 @@ absl::Status InMemoryFigureCache::Put(const CacheKey& key, const CacheEntry& ent
 size_t InMemoryFigureCache::size() const {
   absl::MutexLock lock(&mu_);
   return entries_.size();
+}
+
+int InMemoryFigureCache::lookups() const {
+  absl::MutexLock lock(&mu_);
+  return lookups_;
+}
+
+int InMemoryFigureCache::keys_looked_up() const {
+  absl::MutexLock lock(&mu_);
+  return keys_looked_up_;
+}
+
+void InMemoryFigureCache::FailLookups(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  failing_ = std::move(status);
 }
 
 SchoolInfo SampleSchool(const std::string& id, int offset_days) {

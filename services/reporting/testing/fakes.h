@@ -60,13 +60,23 @@ class FakeSources final : public FigureSources {
 class InMemoryFigureCache final : public FigureCache {
  public:
   absl::StatusOr<std::optional<CacheEntry>> Get(const CacheKey& key) override;
+  absl::StatusOr<std::vector<std::optional<CacheEntry>>> GetMany(const std::vector<CacheKey>& keys) override;
   absl::Status Put(const CacheKey& key, const CacheEntry& entry) override;
   size_t size() const;
+  // Lookups made so far (each Get and each GetMany is one, whatever its keys), and the keys they
+  // asked for in all.
+  int lookups() const;
+  int keys_looked_up() const;
+  // Every lookup fails with `status` until cleared with OkStatus.
+  void FailLookups(absl::Status status);
 
  private:
   using Key = std::tuple<std::string, Source, absl::Time, absl::Time>;
   mutable absl::Mutex mu_;
   std::map<Key, CacheEntry> entries_ ABSL_GUARDED_BY(mu_);
+  int lookups_ ABSL_GUARDED_BY(mu_) = 0;
+  int keys_looked_up_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status failing_ ABSL_GUARDED_BY(mu_);
 };
 
 class FakeDirectory final : public SchoolDirectory {
