@@ -5,8 +5,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -102,30 +104,44 @@ absl::StatusOr<std::vector<std::string>> ReportService::SchoolIds() {
 
 namespace {
 
-// Asks through the cache: a kept entry that is final, or fresh enough, is used; otherwise the
-// source is asked and its answer kept (final when the period has settled).
+// Serves figures through the cache: a kept entry that is final, or fresh enough, and reads back is
+// used; otherwise the source is asked and its answer kept (final when the period has settled).
 class CachedAsk {
  public:
   CachedAsk(FigureCache* cache, const Clock* clock, const ReportOptions& options)
       : cache_(cache), clock_(clock), options_(options) {}
 
-  template <typename Stats, typename Ask>
-  absl::StatusOr<Fetched<Stats>> Get(const CacheKey& key, bool settled, Ask ask) {
-    absl::StatusOr<std::optional<CacheEntry>> kept = cache_->Get(key);
-    if (!kept.ok()) {
-      log::Warning(
-          "figure_cache_read_failed",
-          {{"school", key.school_id}, {"source", SourceName(key.source)}, {"reason", ErrorReason(kept.status())}});
-    } else if (kept->has_value()) {
-      const CacheEntry& entry = **kept;
-      if (entry.final || clock_->Now() - entry.computed_at < options_.fresh_for) {
-        Fetched<Stats> out{Stats{}, entry.computed_at, entry.version};
-        absl::Status decoded = DecodeFigures(entry.figures, out.stats);
-        if (decoded.ok()) return out;
-        log::Warning("figure_cache_unreadable",
-                     {{"school", key.school_id}, {"source", SourceName(key.source)}, {"reason", ErrorReason(decoded)}});
-      }
+  // What is kept for every key, in one lookup. When the lookup fails (logged) nothing is: every
+  // figure is then asked of its source.
+  std::vector<std::optional<CacheEntry>> Lookup(const std::vector<CacheKey>& keys) {
+    absl::StatusOr<std::vector<std::optional<CacheEntry>>> kept = cache_->GetMany(keys);
+    if (kept.ok() && kept->size() == keys.size()) return *std::move(kept);
+    if (kept.ok()) {
+      log::Warning("figure_cache_read_mismatched",
+                   {{"keys", static_cast<int64_t>(keys.size())}, {"answers", static_cast<int64_t>(kept->size())}});
+    } else {
+      log::Warning("figure_cache_read_failed",
+                   {{"keys", static_cast<int64_t>(keys.size())}, {"reason", ErrorReason(kept.status())}});
     }
+    return std::vector<std::optional<CacheEntry>>(keys.size());
+  }
+
+  // `kept`'s figures when they may be served: final or fresh enough, and readable.
+  template <typename Stats>
+  std::optional<Fetched<Stats>> Usable(const CacheKey& key, const std::optional<CacheEntry>& kept) {
+    if (!kept.has_value()) return std::nullopt;
+    if (!kept->final && clock_->Now() - kept->computed_at >= options_.fresh_for) return std::nullopt;
+    Fetched<Stats> out{Stats{}, kept->computed_at, kept->version};
+    absl::Status decoded = DecodeFigures(kept->figures, out.stats);
+    if (decoded.ok()) return out;
+    log::Warning("figure_cache_unreadable",
+                 {{"school", key.school_id}, {"source", SourceName(key.source)}, {"reason", ErrorReason(decoded)}});
+    return std::nullopt;
+  }
+
+  // Asks the source and keeps a successful answer (final when `settled`); a failure is not kept.
+  template <typename Stats, typename Ask>
+  absl::StatusOr<Fetched<Stats>> Fetch(const CacheKey& key, bool settled, Ask ask) {
     absl::StatusOr<Fetched<Stats>> fetched = ask();
     if (!fetched.ok()) return fetched.status();
     absl::Status put =
@@ -141,6 +157,29 @@ class CachedAsk {
   FigureCache* const cache_;
   const Clock* const clock_;
   const ReportOptions& options_;
+};
+
+// Gives `use` the kept figures for `key` at once when they may be served; otherwise adds the call
+// to the source to `tasks`, and `use` gets its answer (or error) there.
+template <typename Stats, typename Ask, typename Use>
+void Plan(CachedAsk& cached, const CacheKey& key, bool settled, const std::optional<CacheEntry>& kept, Ask ask, Use use,
+          std::vector<std::function<void()>>& tasks) {
+  if (std::optional<Fetched<Stats>> got = cached.Usable<Stats>(key, kept)) {
+    use(absl::StatusOr<Fetched<Stats>>(*std::move(got)));
+    return;
+  }
+  tasks.push_back([&cached, key, settled, ask, use] { use(cached.Fetch<Stats>(key, settled, ask)); });
+}
+
+// One figure a report needs from a source for a school.
+enum class Need { kEnquiries, kConduct, kMeetings, kNotifications, kWeek, kNow };
+
+struct Wanted {
+  SchoolWork* school;
+  Need need;
+  CacheKey key;
+  bool settled;           // kept as final once computed
+  absl::CivilDay monday;  // kWeek: the week's Monday
 };
 
 }  // namespace
@@ -164,94 +203,145 @@ absl::StatusOr<TrustReport> ReportService::Trust(const std::string& period_name,
     work.push_back(std::move(w));
   }
 
-  CachedAsk cached(cache_, clock_, options_);
-  const absl::Duration timeout = options_.source_timeout;
-  std::vector<std::function<void()>> tasks;
+  // Every figure the report may need, looked up in the cache at once: per school each source over
+  // the period, each week of the trend, and — where the period has settled, so its enquiry figures
+  // were kept as computed then — what is open and overdue now (kept `fresh_for` under the epoch).
+  std::vector<Wanted> wanted;
   for (const std::unique_ptr<SchoolWork>& w : work) {
     SchoolWork* sw = w.get();
     const std::string& id = sw->report.school.id;
     const Period& p = sw->report.period;
     const bool settled = sw->report.closed;
-    tasks.push_back([=, &cached] {
-      auto got = cached.Get<EnquiryStats>({id, Source::kEscalation, p.start_time, p.end_time}, settled,
-                                          [&] { return sources_->Enquiries(id, p.start_time, p.end_time, timeout); });
-      if (!got.ok())
-        return sw->Missing(Source::kEscalation, "enquiries", MissingReason(Source::kEscalation, got.status(), timeout));
-      sw->Seen(Source::kEscalation, *got);
-      sw->report.enquiries = std::move(got->stats);
-    });
-    tasks.push_back([=, &cached] {
-      auto got = cached.Get<ConductStats>({id, Source::kConduct, p.start_time, p.end_time}, settled,
-                                          [&] { return sources_->Conduct(id, p.start_time, p.end_time, timeout); });
-      if (!got.ok())
-        return sw->Missing(Source::kConduct, "conduct", MissingReason(Source::kConduct, got.status(), timeout));
-      sw->Seen(Source::kConduct, *got);
-      sw->report.conduct = std::move(got->stats);
-    });
-    tasks.push_back([=, &cached] {
-      auto got = cached.Get<MeetingStats>({id, Source::kAppointments, p.start_time, p.end_time}, settled,
-                                          [&] { return sources_->Meetings(id, p.start_time, p.end_time, timeout); });
-      if (!got.ok()) {
-        return sw->Missing(Source::kAppointments, "meetings",
-                           MissingReason(Source::kAppointments, got.status(), timeout));
-      }
-      sw->Seen(Source::kAppointments, *got);
-      sw->report.meetings = std::move(got->stats);
-    });
-    tasks.push_back([=, &cached] {
-      auto got = cached.Get<NotificationStats>({id, Source::kNotifications, p.start_time, p.end_time}, settled, [&] {
-        return sources_->Notifications(id, p.start_time, p.end_time, timeout);
-      });
-      if (!got.ok()) {
-        return sw->Missing(Source::kNotifications, "notifications",
-                           MissingReason(Source::kNotifications, got.status(), timeout));
-      }
-      sw->Seen(Source::kNotifications, *got);
-      sw->report.notifications = std::move(got->stats);
-    });
+    wanted.push_back({sw, Need::kEnquiries, {id, Source::kEscalation, p.start_time, p.end_time}, settled, {}});
+    wanted.push_back({sw, Need::kConduct, {id, Source::kConduct, p.start_time, p.end_time}, settled, {}});
+    wanted.push_back({sw, Need::kMeetings, {id, Source::kAppointments, p.start_time, p.end_time}, settled, {}});
+    wanted.push_back({sw, Need::kNotifications, {id, Source::kNotifications, p.start_time, p.end_time}, settled, {}});
     if (breakdowns.week) {
       for (const WeekSpan& week : WeeksOf(p)) {
         const absl::Time start = StartOfDay(week.first, sw->report.school.time_zone);
         const absl::Time end = StartOfDay(week.last + 1, sw->report.school.time_zone);
-        const bool week_settled = now >= end + options_.settle;
-        const absl::CivilDay monday = week.monday;
-        tasks.push_back([=, &cached] {
-          auto got = cached.Get<EnquiryStats>({id, Source::kEscalation, start, end}, week_settled,
-                                              [&] { return sources_->Enquiries(id, start, end, timeout); });
-          if (!got.ok()) {
-            return sw->Missing(Source::kEscalation,
-                               absl::StrCat("weekly trend (week of ", absl::FormatCivilTime(monday), ")"),
-                               MissingReason(Source::kEscalation, got.status(), timeout));
-          }
-          sw->Seen(Source::kEscalation, *got);
-          absl::MutexLock lock(&sw->mu);
-          sw->report.weeks.push_back({monday, got->stats.all});
-        });
+        wanted.push_back(
+            {sw, Need::kWeek, {id, Source::kEscalation, start, end}, now >= end + options_.settle, week.monday});
       }
+    }
+    if (settled) {
+      wanted.push_back({sw, Need::kNow, {id, Source::kEscalation, absl::UnixEpoch(), absl::UnixEpoch()}, false, {}});
+    }
+  }
+  CachedAsk cached(cache_, clock_, options_);
+  std::vector<std::optional<CacheEntry>> kept;
+  {
+    std::vector<CacheKey> keys;
+    keys.reserve(wanted.size());
+    for (const Wanted& w : wanted) keys.push_back(w.key);
+    kept = cached.Lookup(keys);
+  }
+
+  // What the cache could not serve is asked of the sources, `fan_out` at once.
+  FigureSources* const sources = sources_;
+  const absl::Duration timeout = options_.source_timeout;
+  std::vector<std::function<void()>> tasks;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const Wanted& w = wanted[i];
+    SchoolWork* sw = w.school;
+    const std::string id = w.key.school_id;
+    const absl::Time start = w.key.start;
+    const absl::Time end = w.key.end;
+    switch (w.need) {
+      case Need::kEnquiries:
+        Plan<EnquiryStats>(
+            cached, w.key, w.settled, kept[i], [=] { return sources->Enquiries(id, start, end, timeout); },
+            [=](absl::StatusOr<Fetched<EnquiryStats>> got) {
+              if (!got.ok()) {
+                return sw->Missing(Source::kEscalation, "enquiries",
+                                   MissingReason(Source::kEscalation, got.status(), timeout));
+              }
+              sw->Seen(Source::kEscalation, *got);
+              sw->report.enquiries = std::move(got->stats);
+            },
+            tasks);
+        break;
+      case Need::kConduct:
+        Plan<ConductStats>(
+            cached, w.key, w.settled, kept[i], [=] { return sources->Conduct(id, start, end, timeout); },
+            [=](absl::StatusOr<Fetched<ConductStats>> got) {
+              if (!got.ok()) {
+                return sw->Missing(Source::kConduct, "conduct", MissingReason(Source::kConduct, got.status(), timeout));
+              }
+              sw->Seen(Source::kConduct, *got);
+              sw->report.conduct = std::move(got->stats);
+            },
+            tasks);
+        break;
+      case Need::kMeetings:
+        Plan<MeetingStats>(
+            cached, w.key, w.settled, kept[i], [=] { return sources->Meetings(id, start, end, timeout); },
+            [=](absl::StatusOr<Fetched<MeetingStats>> got) {
+              if (!got.ok()) {
+                return sw->Missing(Source::kAppointments, "meetings",
+                                   MissingReason(Source::kAppointments, got.status(), timeout));
+              }
+              sw->Seen(Source::kAppointments, *got);
+              sw->report.meetings = std::move(got->stats);
+            },
+            tasks);
+        break;
+      case Need::kNotifications:
+        Plan<NotificationStats>(
+            cached, w.key, w.settled, kept[i], [=] { return sources->Notifications(id, start, end, timeout); },
+            [=](absl::StatusOr<Fetched<NotificationStats>> got) {
+              if (!got.ok()) {
+                return sw->Missing(Source::kNotifications, "notifications",
+                                   MissingReason(Source::kNotifications, got.status(), timeout));
+              }
+              sw->Seen(Source::kNotifications, *got);
+              sw->report.notifications = std::move(got->stats);
+            },
+            tasks);
+        break;
+      case Need::kWeek: {
+        const absl::CivilDay monday = w.monday;
+        Plan<EnquiryStats>(
+            cached, w.key, w.settled, kept[i], [=] { return sources->Enquiries(id, start, end, timeout); },
+            [=](absl::StatusOr<Fetched<EnquiryStats>> got) {
+              if (!got.ok()) {
+                return sw->Missing(Source::kEscalation,
+                                   absl::StrCat("weekly trend (week of ", absl::FormatCivilTime(monday), ")"),
+                                   MissingReason(Source::kEscalation, got.status(), timeout));
+              }
+              sw->Seen(Source::kEscalation, *got);
+              absl::MutexLock lock(&sw->mu);
+              sw->report.weeks.push_back({monday, got->stats.all});
+            },
+            tasks);
+        break;
+      }
+      case Need::kNow:
+        break;  // once the period's enquiry figures are in, below
     }
   }
   RunAll(tasks, options_.fan_out);
 
-  // A settled period's enquiry figures were kept as computed then: what is open and overdue now
-  // comes from a fresh look (kept `fresh_for` under the "now" key).
+  // What is open and overdue now, for a settled period whose enquiry figures came.
   std::vector<std::function<void()>> now_tasks;
-  for (const std::unique_ptr<SchoolWork>& w : work) {
-    SchoolWork* sw = w.get();
-    if (!sw->report.closed || !sw->report.enquiries) continue;
-    const std::string& id = sw->report.school.id;
-    now_tasks.push_back([=, &cached] {
-      auto got = cached.Get<EnquiryStats>({id, Source::kEscalation, absl::UnixEpoch(), absl::UnixEpoch()}, false, [&] {
-        return sources_->Enquiries(id, now - absl::Seconds(1), now, timeout);
-      });
-      if (!got.ok()) {
-        sw->Missing(Source::kEscalation, "open and overdue now",
-                    MissingReason(Source::kEscalation, got.status(), timeout));
-        sw->report.now_missing = true;
-        return;
-      }
-      sw->report.enquiries->open_now = got->stats.open_now;
-      sw->report.enquiries->overdue_now = got->stats.overdue_now;
-    });
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    const Wanted& w = wanted[i];
+    SchoolWork* sw = w.school;
+    if (w.need != Need::kNow || !sw->report.enquiries) continue;
+    const std::string id = w.key.school_id;
+    Plan<EnquiryStats>(
+        cached, w.key, w.settled, kept[i], [=] { return sources->Enquiries(id, now - absl::Seconds(1), now, timeout); },
+        [=](absl::StatusOr<Fetched<EnquiryStats>> got) {
+          if (!got.ok()) {
+            sw->Missing(Source::kEscalation, "open and overdue now",
+                        MissingReason(Source::kEscalation, got.status(), timeout));
+            sw->report.now_missing = true;
+            return;
+          }
+          sw->report.enquiries->open_now = got->stats.open_now;
+          sw->report.enquiries->overdue_now = got->stats.overdue_now;
+        },
+        now_tasks);
   }
   RunAll(now_tasks, options_.fan_out);
 

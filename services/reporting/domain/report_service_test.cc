@@ -197,6 +197,98 @@ TEST_F(ReportServiceTest, TheWeeklyTrendAsksEachWeekInTheSchoolsZone) {
   EXPECT_EQ(sources_.Calls(Source::kEscalation), 1 + static_cast<int>(weeks.size()) + 1);
 }
 
+int AllCalls(const FakeSources& sources) {
+  return sources.Calls(Source::kEscalation) + sources.Calls(Source::kConduct) + sources.Calls(Source::kAppointments) +
+         sources.Calls(Source::kNotifications);
+}
+
+TEST_F(ReportServiceTest, AWarmReportOfASettledPeriodIsOneCacheLookupAndNoSourceCall) {
+  clock_.Advance(absl::Hours(24 * 60));  // 19 January 2026: autumn has settled
+  absl::StatusOr<TrustReport> cold = service_->Trust("2025-autumn", {"kenilworth", "st-marys"}, {.week = true});
+  ASSERT_TRUE(cold.ok()) << cold.status();
+  const size_t weeks = cold->schools[0].weeks.size();
+  ASSERT_GT(weeks, 10u);
+  EXPECT_EQ(cache_.lookups(), 1);
+  // Per school: 4 sources over the term, every week, and the "now" look.
+  EXPECT_EQ(AllCalls(sources_), 2 * (4 + 1) + static_cast<int>(weeks + cold->schools[1].weeks.size()));
+
+  clock_.Advance(absl::Seconds(30));
+  const int calls = AllCalls(sources_);
+  absl::StatusOr<TrustReport> warm = service_->Trust("2025-autumn", {"kenilworth", "st-marys"}, {.week = true});
+  ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_EQ(cache_.lookups(), 2);
+  EXPECT_EQ(AllCalls(sources_), calls);
+  const SchoolReport& k = warm->schools[0];
+  EXPECT_TRUE(k.missing.empty());
+  EXPECT_EQ(k.weeks.size(), weeks);
+  EXPECT_EQ(k.enquiries->all.received, 40);
+  EXPECT_EQ(k.enquiries->open_now, 7);
+  EXPECT_EQ(k.conduct->incidents, 3);
+  EXPECT_EQ(k.meetings->evening_slots_booked, 240);
+  EXPECT_EQ(k.notifications->all.messages, 800);
+  EXPECT_EQ(k.oldest_figure, cold->schools[0].oldest_figure);
+  EXPECT_EQ(k.versions, cold->schools[0].versions);
+
+  // Once "now" is older than fresh_for, it alone is asked again: one call per school, still one lookup.
+  clock_.Advance(absl::Seconds(60));
+  EnquiryStats later;
+  later.all = Promise(99, 99, 99);
+  later.open_now = 11;
+  sources_.SetEnquiries("kenilworth", later);
+  warm = service_->Trust("2025-autumn", {"kenilworth", "st-marys"}, {.week = true});
+  ASSERT_TRUE(warm.ok()) << warm.status();
+  EXPECT_EQ(cache_.lookups(), 3);
+  EXPECT_EQ(AllCalls(sources_), calls + 2);
+  EXPECT_EQ(sources_.Calls(Source::kConduct), 2);
+  EXPECT_EQ(warm->schools[0].enquiries->all.received, 40);  // the settled term, as first computed
+  EXPECT_EQ(warm->schools[0].enquiries->open_now, 11);
+}
+
+TEST_F(ReportServiceTest, AWarmReportOfAnOpenPeriodIsOneLookupWhileFresh) {
+  ASSERT_TRUE(service_->Trust("2025-autumn", {"kenilworth", "st-marys"}, {}).ok());
+  EXPECT_EQ(AllCalls(sources_), 8);  // open: no "now" look, the period's figures carry it
+  clock_.Advance(absl::Seconds(59));
+  absl::StatusOr<TrustReport> r = service_->Trust("2025-autumn", {"kenilworth", "st-marys"}, {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(cache_.lookups(), 2);
+  EXPECT_EQ(cache_.keys_looked_up(), 16);
+  EXPECT_EQ(AllCalls(sources_), 8);
+  EXPECT_EQ(r->schools[0].enquiries->open_now, 7);
+  // Stale: everything is asked again, after the same single lookup.
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(service_->Trust("2025-autumn", {"kenilworth", "st-marys"}, {}).ok());
+  EXPECT_EQ(cache_.lookups(), 3);
+  EXPECT_EQ(AllCalls(sources_), 16);
+}
+
+TEST_F(ReportServiceTest, WhenTheCacheCannotBeReadEveryFigureIsAskedOfItsSource) {
+  clock_.Advance(absl::Hours(24 * 60));
+  ASSERT_TRUE(service_->Trust("2025-autumn", {"kenilworth"}, {}).ok());
+  const int calls = AllCalls(sources_);
+  cache_.FailLookups(absl::UnavailableError("database down"));
+  absl::StatusOr<TrustReport> r = service_->Trust("2025-autumn", {"kenilworth"}, {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->schools[0].missing.empty());
+  EXPECT_EQ(r->schools[0].conduct->incidents, 3);
+  EXPECT_EQ(AllCalls(sources_), 2 * calls);
+}
+
+TEST_F(ReportServiceTest, AnUnreadableFinalEntryIsRecomputedEveryTimeAndNeverServed) {
+  clock_.Advance(absl::Hours(24 * 60));
+  const Period p = *ResolvePeriod(*ParsePeriod("2025-autumn"), SampleSchool("kenilworth"));
+  ASSERT_TRUE(
+      cache_.Put({"kenilworth", Source::kConduct, p.start_time, p.end_time}, {"[]", clock_.Now(), "x", true}).ok());
+  for (int i = 1; i <= 2; ++i) {
+    absl::StatusOr<TrustReport> r = service_->Trust("2025-autumn", {"kenilworth"}, {});
+    ASSERT_TRUE(r.ok());
+    ASSERT_TRUE(r->schools[0].conduct.has_value());
+    EXPECT_EQ(r->schools[0].conduct->incidents, 3);
+    EXPECT_EQ(r->schools[0].versions.at("conduct"), "test-1");
+    EXPECT_EQ(sources_.Calls(Source::kConduct), i);
+    EXPECT_EQ(sources_.Calls(Source::kAppointments), 1);  // readable final entries are served
+  }
+}
+
 TEST_F(ReportServiceTest, BadPeriodsAndUnknownSchoolsAreRefused) {
   EXPECT_EQ(ErrorReason(service_->Trust("2025-winter", {"kenilworth"}, {}).status()), reason::kInvalidPeriod);
   EXPECT_EQ(ErrorReason(service_->Trust("2031-autumn", {"kenilworth"}, {}).status()), reason::kPeriodNotInCalendar);
