@@ -7,7 +7,9 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <tuple>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -90,9 +92,55 @@ const char* SourceName(Source source) {
   return "unknown";
 }
 
+// A final entry is never replaced, so decoding its figures once is enough: what was decoded is kept
+// beside the text it came from, and used only while the cache answers that very text (an entry
+// deleted and computed again reads as new).
+class DecodedFinals {
+ public:
+  explicit DecodedFinals(size_t capacity) : capacity_(capacity) {}
+
+  template <typename Stats>
+  bool Find(const CacheKey& key, const std::string& text, Stats& out) {
+    absl::MutexLock lock(&mu_);
+    auto it = kept_.find(KeyOf(key));
+    if (it == kept_.end() || it->second.text != text) return false;
+    const Stats* stats = std::get_if<Stats>(&it->second.figures);
+    if (stats == nullptr) return false;
+    out = *stats;
+    return true;
+  }
+
+  template <typename Stats>
+  void Keep(const CacheKey& key, const std::string& text, const Stats& stats) {
+    if (capacity_ == 0) return;
+    absl::MutexLock lock(&mu_);
+    if (kept_.size() >= capacity_) kept_.clear();
+    kept_[KeyOf(key)] = {text, stats};
+  }
+
+ private:
+  using Key = std::tuple<std::string, Source, absl::Time, absl::Time>;
+  struct Decoded {
+    std::string text;
+    std::variant<EnquiryStats, ConductStats, MeetingStats, NotificationStats> figures;
+  };
+  static Key KeyOf(const CacheKey& key) { return {key.school_id, key.source, key.start, key.end}; }
+
+  const size_t capacity_;
+  absl::Mutex mu_;
+  std::map<Key, Decoded> kept_ ABSL_GUARDED_BY(mu_);
+};
+
 ReportService::ReportService(SchoolDirectory* directory, FigureSources* sources, FigureCache* cache, const Clock* clock,
                              ReportOptions options)
-    : directory_(directory), sources_(sources), cache_(cache), clock_(clock), options_(options) {}
+    : directory_(directory),
+      sources_(sources),
+      cache_(cache),
+      clock_(clock),
+      options_(options),
+      decoded_(std::make_unique<DecodedFinals>(options.decoded_finals)) {}
+
+ReportService::~ReportService() = default;
 
 absl::StatusOr<std::vector<std::string>> ReportService::SchoolIds() {
   PARLEY_ASSIGN_OR_RETURN(std::vector<SchoolInfo> schools, directory_->Schools());
@@ -108,8 +156,8 @@ namespace {
 // used; otherwise the source is asked and its answer kept (final when the period has settled).
 class CachedAsk {
  public:
-  CachedAsk(FigureCache* cache, const Clock* clock, const ReportOptions& options)
-      : cache_(cache), clock_(clock), options_(options) {}
+  CachedAsk(FigureCache* cache, const Clock* clock, const ReportOptions& options, DecodedFinals* decoded)
+      : cache_(cache), clock_(clock), options_(options), decoded_(decoded) {}
 
   // What is kept for every key, in one lookup. When the lookup fails (logged) nothing is: every
   // figure is then asked of its source.
@@ -132,8 +180,12 @@ class CachedAsk {
     if (!kept.has_value()) return std::nullopt;
     if (!kept->final && clock_->Now() - kept->computed_at >= options_.fresh_for) return std::nullopt;
     Fetched<Stats> out{Stats{}, kept->computed_at, kept->version};
+    if (kept->final && decoded_->Find(key, kept->figures, out.stats)) return out;
     absl::Status decoded = DecodeFigures(kept->figures, out.stats);
-    if (decoded.ok()) return out;
+    if (decoded.ok()) {
+      if (kept->final) decoded_->Keep(key, kept->figures, out.stats);
+      return out;
+    }
     log::Warning("figure_cache_unreadable",
                  {{"school", key.school_id}, {"source", SourceName(key.source)}, {"reason", ErrorReason(decoded)}});
     return std::nullopt;
@@ -157,6 +209,7 @@ class CachedAsk {
   FigureCache* const cache_;
   const Clock* const clock_;
   const ReportOptions& options_;
+  DecodedFinals* const decoded_;
 };
 
 // Gives `use` the kept figures for `key` at once when they may be served; otherwise adds the call
@@ -228,7 +281,7 @@ absl::StatusOr<TrustReport> ReportService::Trust(const std::string& period_name,
       wanted.push_back({sw, Need::kNow, {id, Source::kEscalation, absl::UnixEpoch(), absl::UnixEpoch()}, false, {}});
     }
   }
-  CachedAsk cached(cache_, clock_, options_);
+  CachedAsk cached(cache_, clock_, options_, decoded_.get());
   std::vector<std::optional<CacheEntry>> kept;
   {
     std::vector<CacheKey> keys;

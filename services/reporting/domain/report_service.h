@@ -9,6 +9,7 @@
 // at most `fresh_for` old.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct ReportOptions {
   absl::Duration fresh_for = absl::Seconds(60);      // reuse of an open period's cached figures
   absl::Duration settle = absl::Hours(24 * 14);      // after the period's end, figures are final
   int fan_out = 16;                                  // source calls in flight for one report
+  // Final entries' figures kept decoded in the process (an entry's text is decoded once, not per
+  // report); when full, it starts again empty.
+  size_t decoded_finals = 10000;
 };
 
 // Trust-wide sums over the schools whose figures are present.
@@ -51,11 +55,14 @@ struct TrustTotals {
 };
 TrustTotals Totals(const TrustReport& report);
 
+class DecodedFinals;  // report_service.cc
+
 class ReportService {
  public:
   // Everything must outlive the service.
   ReportService(SchoolDirectory* directory, FigureSources* sources, FigureCache* cache, const Clock* clock,
                 ReportOptions options);
+  ~ReportService();
 
   // Every school's id, in the directory's order (for the API to narrow to the caller's reach).
   absl::StatusOr<std::vector<std::string>> SchoolIds();
@@ -71,6 +78,7 @@ class ReportService {
   FigureCache* const cache_;
   const Clock* const clock_;
   const ReportOptions options_;
+  const std::unique_ptr<DecodedFinals> decoded_;
 };
 
 }  // namespace parley::reporting

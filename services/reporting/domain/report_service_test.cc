@@ -289,6 +289,30 @@ TEST_F(ReportServiceTest, AnUnreadableFinalEntryIsRecomputedEveryTimeAndNeverSer
   }
 }
 
+TEST_F(ReportServiceTest, FinalFiguresComputedAgainAfterTheCacheWasEmptiedAreTheNewOnes) {
+  clock_.Advance(absl::Hours(24 * 60));
+  for (int i = 0; i < 2; ++i) {  // the second report serves the final entries already decoded
+    absl::StatusOr<TrustReport> r = service_->Trust("2025-autumn", {"kenilworth"}, {.week = true});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->schools[0].conduct->incidents, 3);
+    EXPECT_EQ(r->schools[0].weeks[1].promise.received, 40);
+  }
+  EXPECT_EQ(sources_.Calls(Source::kConduct), 1);
+  cache_.Clear();
+  sources_.SetConduct("kenilworth", {8, 1, 2, 1, 0, 0, 0});
+  EnquiryStats later;
+  later.all = Promise(12, 12, 12);
+  sources_.SetEnquiries("kenilworth", later);
+  for (int i = 0; i < 2; ++i) {
+    absl::StatusOr<TrustReport> r = service_->Trust("2025-autumn", {"kenilworth"}, {.week = true});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->schools[0].conduct->incidents, 8);
+    EXPECT_EQ(r->schools[0].enquiries->all.received, 12);
+    EXPECT_EQ(r->schools[0].weeks[1].promise.received, 12);
+  }
+  EXPECT_EQ(sources_.Calls(Source::kConduct), 2);
+}
+
 TEST_F(ReportServiceTest, BadPeriodsAndUnknownSchoolsAreRefused) {
   EXPECT_EQ(ErrorReason(service_->Trust("2025-winter", {"kenilworth"}, {}).status()), reason::kInvalidPeriod);
   EXPECT_EQ(ErrorReason(service_->Trust("2031-autumn", {"kenilworth"}, {}).status()), reason::kPeriodNotInCalendar);

@@ -109,6 +109,11 @@ size_t InMemoryFigureCache::size() const {
   return entries_.size();
 }
 
+void InMemoryFigureCache::Clear() {
+  absl::MutexLock lock(&mu_);
+  entries_.clear();
+}
+
 int InMemoryFigureCache::lookups() const {
   absl::MutexLock lock(&mu_);
   return lookups_;

@@ -63,6 +63,8 @@ class InMemoryFigureCache final : public FigureCache {
   absl::StatusOr<std::vector<std::optional<CacheEntry>>> GetMany(const std::vector<CacheKey>& keys) override;
   absl::Status Put(const CacheKey& key, const CacheEntry& entry) override;
   size_t size() const;
+  // Forgets every entry, final ones too (as TRUNCATE would).
+  void Clear();
   // Lookups made so far (each Get and each GetMany is one, whatever its keys), and the keys they
   // asked for in all.
   int lookups() const;
