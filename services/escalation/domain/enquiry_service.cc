@@ -667,9 +667,17 @@ absl::StatusOr<TimerOutcome> EnquiryService::PlanClockTimer(const EnquiryRecord&
   context.notify_line_manager = policy.notify_line_manager;
   context.escalate_on_response_breach = policy.escalate_on_response_breach;
   if (stage == Stage::kRespond) {
-    PARLEY_ASSIGN_OR_RETURN(Ladder l, directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject));
-    for (const Person& p : l.rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
-    context.ladder.refer_to_complaints_at_top = l.refer_to_complaints_after_top;
+    absl::StatusOr<Ladder> l = directory_->ResolveLadder(e.school_id, e.pupil, e.category, e.teaching_subject);
+    if (l.ok()) {
+      for (const Person& p : l->rungs) context.ladder.rungs.push_back(Rung{p.staff, p.role});
+      context.ladder.refer_to_complaints_at_top = l->refer_to_complaints_after_top;
+    } else if (ErrorReason(l.status()) == reason::kNoLadder) {
+      // A category with no ladder has nowhere to climb, not even to complaints: the breach is
+      // still recorded and the owner told, rather than the timer failing until someone adds one.
+      context.ladder.refer_to_complaints_at_top = false;
+    } else {
+      return l.status();  // contacts down: retried later
+    }
   } else if (IsStaff(current.owner)) {  // acknowledge and follow-up breaches tell the line manager
     absl::StatusOr<std::string> manager = directory_->LineManagerOf(current.owner);
     if (manager.ok()) {

@@ -790,6 +790,38 @@ TEST_F(EnquiryServiceTest, TheClockTimerPlanBreachesEscalatesAndRearmsOnce) {
   EXPECT_FALSE(moved->rearm.has_value());
 }
 
+// A category whose routing names no ladder (the office's "attendance") still has its response
+// breach recorded when the clock falls due: the owner is told and the matter stays with them.
+TEST_F(EnquiryServiceTest, AResponseBreachWithNoLadderIsRecordedAndTheOwnerTold) {
+  directory_.NoLadderFor("attendance");
+  const std::string id = OpenOne("attendance");
+  std::optional<timer::Timer> respond = ArmedTimer(id, "respond");
+  ASSERT_TRUE(respond.has_value());
+  clock_.Set(respond->due + absl::Minutes(1));
+  absl::StatusOr<std::optional<absl::Time>> fired = store_.FireTimer(service_->ClockTimerPlan(), *respond);
+  ASSERT_TRUE(fired.ok()) << fired.status();
+  EXPECT_FALSE(fired->has_value());
+  const EnquiryRecord r = Stored(id);
+  EXPECT_EQ(r.respond_status, ClockStatus::kBreached);
+  EXPECT_EQ(r.owner, kTeacher);
+  EXPECT_EQ(r.rung, 0);
+  EXPECT_EQ(r.enquiry.history.back().kind, EventKind::kBreached);
+  bool owner_told = false;
+  for (const OutboxRow& row : store_.outbox()) {
+    owner_told |= row.kind == "escalation.response_breach" && absl::StrContains(row.key, kTeacher);
+  }
+  EXPECT_TRUE(owner_told);
+  // Contacts down is not "no ladder": the timer fails and is retried.
+  const std::string other = OpenOne();
+  respond = ArmedTimer(other, "respond");
+  ASSERT_TRUE(respond.has_value());
+  clock_.Set(respond->due + absl::Minutes(1));
+  directory_.Fail(absl::UnavailableError("contacts down"));
+  EXPECT_EQ(store_.FireTimer(service_->ClockTimerPlan(), *respond).status().code(), absl::StatusCode::kUnavailable);
+  directory_.Fail(absl::OkStatus());
+  EXPECT_EQ(Stored(other).respond_status, ClockStatus::kPending);
+}
+
 TEST_F(EnquiryServiceTest, TheFollowUpTimerIsArmedAndItsBreachTellsOwnerAndLineManager) {
   source_.SetBudget(Stage::kFollowUp, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(240)});
   const std::string id = OpenOne();

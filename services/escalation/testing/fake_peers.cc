@@ -137,12 +137,21 @@ absl::StatusOr<Route> FakeDirectory::RouteEnquiry(const std::string& school_id, 
   return it != routes_.end() ? it->second : routes_.at("");
 }
 
-absl::StatusOr<Ladder> FakeDirectory::ResolveLadder(const std::string&, const std::string&, const std::string&,
-                                                    const std::string&) {
+absl::StatusOr<Ladder> FakeDirectory::ResolveLadder(const std::string& school_id, const std::string&,
+                                                    const std::string& category, const std::string&) {
   absl::MutexLock lock(&mu_);
   ++ladder_calls_;
   if (!fail_.ok()) return fail_;
+  if (no_ladder_.count(category) > 0) {
+    return FailedPrecondition(reason::kNoLadder,
+                              absl::StrCat("category \"", category, "\" has no ladder at school ", school_id));
+  }
   return ladder_;
+}
+
+void FakeDirectory::NoLadderFor(const std::string& category) {
+  absl::MutexLock lock(&mu_);
+  no_ladder_.insert(category);
 }
 
 absl::StatusOr<std::string> FakeDirectory::LineManagerOf(const std::string& staff) {

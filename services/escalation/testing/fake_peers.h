@@ -6,6 +6,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -49,6 +50,9 @@ class FakeDirectory final : public Directory {
 
   void SetRoute(const std::string& category, Route route);
   void SetLadder(Ladder ladder);
+  // ResolveLadder answers FAILED_PRECONDITION NO_LADDER for `category`, as routing does for a
+  // category whose routing rule names no ladder.
+  void NoLadderFor(const std::string& category);
   void SetLineManager(const std::string& staff, const std::string& manager);
   // Staff the directory knows (LineManagerOf answers NOT_FOUND for others).
   void AddStaff(const std::string& staff);
@@ -96,6 +100,7 @@ class FakeDirectory final : public Directory {
   mutable absl::Mutex mu_;
   std::map<std::string, Route> routes_ ABSL_GUARDED_BY(mu_);
   Ladder ladder_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> no_ladder_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, std::string> line_managers_ ABSL_GUARDED_BY(mu_);
   std::pair<std::string, std::string> versions_ ABSL_GUARDED_BY(mu_);
   BreachSwitches switches_ ABSL_GUARDED_BY(mu_);
