@@ -29,6 +29,15 @@ mkdir -p "$CORPUS" "$BUILD/fuzz/artifacts"
 "$BUILD/fuzz/request_fuzz_seeds" "$CORPUS"
 
 say "fuzzing ValidateRequest for ${RUN_SECONDS}s"
+# libFuzzer's own output (progress lines, a long recommended dictionary) goes to a log; its final
+# figures are printed, and on a finding the end of the log with the crash.
+LOG=$BUILD/fuzz/last-run.log
+status=0
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   "$BUILD/fuzz/request_fuzz" -max_total_time="$RUN_SECONDS" -timeout=10 -rss_limit_mb=2048 \
-  -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/artifacts/" "$CORPUS"
+  -max_len=65536 -print_final_stats=1 -artifact_prefix="$BUILD/fuzz/artifacts/" "$CORPUS" >"$LOG" 2>&1 || status=$?
+if ((status)); then
+  tail -n 80 "$LOG"
+  die "the fuzzer found a problem (exit $status): the whole output is in $LOG, the input in $BUILD/fuzz/artifacts/"
+fi
+grep -E '^(Done |stat::)' "$LOG" || true

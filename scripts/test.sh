@@ -45,9 +45,15 @@ rm -rf "$DATA/tls"
 export PARLEY_TEST_TLS_DIR=$DATA/tls
 
 failures=0
+failed_tests=()
 run_ctest() {  # build-dir label-regex
   if ! ctest --test-dir "$1" -L "$2" --output-on-failure --timeout 300 -j "$(nproc)"; then
     failures=$((failures + 1))
+    # Named again at the very end, where a CI log cut to its tail still shows them.
+    local list=$1/Testing/Temporary/LastTestsFailed.log
+    if [[ -f $list ]]; then
+      while IFS= read -r line; do failed_tests+=("$(basename "$1"): ${line#*:}"); done <"$list"
+    fi
   fi
 }
 
@@ -80,13 +86,20 @@ fi
 
 if [[ "${PARLEY_TEST_SKIP_FUZZ:-0}" != 1 ]]; then
   say "fuzz: the request check, 30 seconds"
-  if ! "$PARLEY_ROOT/scripts/fuzz.sh" 30; then failures=$((failures + 1)); fi
+  if ! "$PARLEY_ROOT/scripts/fuzz.sh" 30; then
+    failures=$((failures + 1))
+    failed_tests+=("fuzz: scripts/fuzz.sh found a problem (above)")
+  fi
 fi
 
 say "lint"
-if ! "$PARLEY_ROOT/scripts/lint.sh"; then failures=$((failures + 1)); fi
+if ! "$PARLEY_ROOT/scripts/lint.sh"; then
+  failures=$((failures + 1))
+  failed_tests+=("lint: scripts/lint.sh (above)")
+fi
 
 if ((failures)); then
+  for t in "${failed_tests[@]}"; do echo "  failed: $t"; done
   say "FAILED: $failures test stage(s) failed"
   exit 1
 fi
