@@ -46,8 +46,10 @@ export PARLEY_TEST_TLS_DIR=$DATA/tls
 
 failures=0
 failed_tests=()
+# The per-test timeout only catches a hang: the longest e2e tests take about three minutes on a busy
+# two-core machine.
 run_ctest() {  # build-dir label-regex
-  if ! ctest --test-dir "$1" -L "$2" --output-on-failure --timeout 300 -j "$(nproc)"; then
+  if ! ctest --test-dir "$1" -L "$2" --output-on-failure --timeout 600 -j "$(nproc)"; then
     failures=$((failures + 1))
     # Named again at the very end, where a CI log cut to its tail still shows them.
     local list=$1/Testing/Temporary/LastTestsFailed.log
