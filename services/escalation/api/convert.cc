@@ -307,6 +307,21 @@ v1::SafeguardingFigures ToProto(const SafeguardingFigures& f) {
   return out;
 }
 
+v1::Breach ToProto(const BreachRecord& b, const std::string& school_id) {
+  v1::Breach out;
+  out.set_enquiry(EnquiryName(school_id, b.enquiry_id));
+  out.set_stage(static_cast<v1::Stage>(b.stage));
+  out.set_channel(static_cast<v1::Channel>(b.channel));
+  out.set_category(b.category);
+  *out.mutable_receive_time() = ToTimestamp(b.received_at);
+  if (b.due) *out.mutable_due_time() = ToTimestamp(*b.due);
+  *out.mutable_breach_time() = ToTimestamp(b.breached_at);
+  if (b.kept_at) *out.mutable_kept_time() = ToTimestamp(*b.kept_at);
+  out.set_rung(b.rung);
+  out.set_rung_role(b.rung_role);
+  return out;
+}
+
 v1::PromiseFigures ToProto(const PromiseFigures& f) {
   auto share = [](int64_t met, int64_t ended) {
     return ended > 0 ? static_cast<double>(met) / static_cast<double>(ended) : 0.0;

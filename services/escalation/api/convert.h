@@ -64,6 +64,9 @@ void ForGuardian(const EnquiryRecord& record, v1::Enquiry* out);
 bool ShownToGuardian(const EnquiryRecord& record, const Event& event);
 void ForGuardian(const std::string& guardian, v1::EnquiryEvent* out);
 
+// A breached clock by the enquiry's name: no subject, body, pupil or guardian.
+v1::Breach ToProto(const BreachRecord& breach, const std::string& school_id);
+
 // Shares are met / ended, 0 when nothing ended.
 v1::PromiseFigures ToProto(const PromiseFigures& figures);
 v1::SafeguardingFigures ToProto(const SafeguardingFigures& figures);

@@ -56,6 +56,8 @@ class EscalationApi final : public v1::EscalationService::Service {
 
   grpc::Status GetSchoolStats(grpc::ServerContext* ctx, const v1::GetSchoolStatsRequest* req,
                               v1::SchoolStats* resp) override;
+  grpc::Status ListBreaches(grpc::ServerContext* ctx, const v1::ListBreachesRequest* req,
+                            v1::ListBreachesResponse* resp) override;
 
  private:
   // A staff action on the enquiry `name` under the method's rule: tenancy and reach (kOwn: only

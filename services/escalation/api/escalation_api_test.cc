@@ -12,15 +12,20 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
+#include "common/auth/access.h"
 #include "common/auth/signer.h"
 #include "common/auth/testing/test_keys.h"
 #include "common/auth/verifier.h"
 #include "common/calendar/calendar.h"
 #include "common/clock/clock.h"
 #include "common/grpc/timestamp.h"
+#include "common/timer/types.h"
 #include "common/version/version.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -202,6 +207,13 @@ class EscalationApiTest : public ::testing::Test {
       *req.mutable_end_time() = ToTimestamp(absl::Now() + absl::Hours(1));
       return Call(&S::GetSchoolStats, req, t);
     });
+    calls.emplace_back("ListBreaches", [=](const std::string& t) {
+      v1::ListBreachesRequest req;
+      req.set_parent(parent);
+      *req.mutable_start_time() = ToTimestamp(absl::Now() - absl::Hours(24));
+      *req.mutable_end_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+      return Call(&S::ListBreaches, req, t);
+    });
 #define PARLEY_ACTION(Rpc, Req, extra)                 \
   calls.emplace_back(#Rpc, [=](const std::string& t) { \
     v1::Req req;                                       \
@@ -304,7 +316,7 @@ TEST_F(EscalationApiTest, BadNamesAreInvalidArgument) {
 
 TEST_F(EscalationApiTest, WhatIsNotThereIsNotFound) {
   for (const auto& [rpc, call] : EveryRpc("schools/st-marys", "schools/st-marys/enquiries/e-404")) {
-    if (rpc == "OpenEnquiry" || rpc == "ListEnquiries" || rpc == "GetSchoolStats") continue;
+    if (rpc == "OpenEnquiry" || rpc == "ListEnquiries" || rpc == "GetSchoolStats" || rpc == "ListBreaches") continue;
     const Outcome o = call(office_);
     EXPECT_EQ(o.code, grpc::StatusCode::NOT_FOUND) << rpc << ": " << o;
     EXPECT_EQ(o.reason, "ENQUIRY_NOT_FOUND") << rpc;
@@ -852,7 +864,7 @@ TEST_F(EscalationApiTest, ATeacherReadsAndActsOnlyOnEnquiriesTheyOwnNow) {
   for (const auto& [rpc, call] : EveryRpc("schools/st-marys", elsewhere.name())) {
     if (rpc == "OpenEnquiry" || rpc == "ListEnquiries") continue;
     const Outcome o = call(teacher);
-    if (rpc == "ReassignEnquiry" || rpc == "MarkAbusive" || rpc == "GetSchoolStats") {
+    if (rpc == "ReassignEnquiry" || rpc == "MarkAbusive" || rpc == "GetSchoolStats" || rpc == "ListBreaches") {
       EXPECT_EQ(o.reason, "ROLE_REQUIRED") << rpc << ": " << o;  // assignment and figures: not a teacher's
     } else {
       EXPECT_EQ(o.reason, "ENQUIRY_NOT_FOUND") << rpc << ": " << o;
@@ -889,7 +901,8 @@ TEST_F(EscalationApiTest, ATrustLeaderReadsEverySchoolButNeverActsOrOpens) {
   const std::string leader = Token("leader", {"trust_leader"}, {});
   for (const auto& [rpc, call] : EveryRpc("schools/st-marys", e.name())) {
     const Outcome o = call(leader);
-    if (rpc == "GetEnquiry" || rpc == "ListEnquiries" || rpc == "ListEnquiryEvents" || rpc == "GetSchoolStats") {
+    if (rpc == "GetEnquiry" || rpc == "ListEnquiries" || rpc == "ListEnquiryEvents" || rpc == "GetSchoolStats" ||
+        rpc == "ListBreaches") {
       EXPECT_EQ(o.code, grpc::StatusCode::OK) << rpc << ": " << o;
     } else {
       EXPECT_EQ(o.code, grpc::StatusCode::PERMISSION_DENIED) << rpc << ": " << o;
@@ -911,6 +924,236 @@ TEST_F(EscalationApiTest, RequestIdsLiveInTheCallersTenancy) {
   const Outcome o = Call(&S::OpenEnquiry, kenilworth, other);
   EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
   EXPECT_EQ(store_.enquiry_count(), 2u);
+}
+
+// ---- ListBreaches --------------------------------------------------------------------------------
+
+class ListBreachesTest : public EscalationApiTest {
+ protected:
+  // Opened by the office `ago` before now (the clocks run from then), in `category`, on `channel`.
+  v1::Enquiry OpenReceived(absl::Duration ago, const std::string& category, v1::Channel channel,
+                           bool safeguarding = false) {
+    v1::OpenEnquiryRequest req = OpenRequest();
+    req.mutable_enquiry()->set_category(category);
+    req.mutable_enquiry()->set_channel(channel);
+    req.mutable_enquiry()->set_body_ref("mail/secret-body");
+    req.mutable_enquiry()->set_sender_description("called from work");
+    req.mutable_enquiry()->set_subject("About my child's homework");
+    req.mutable_enquiry()->set_safeguarding(safeguarding);
+    *req.mutable_enquiry()->mutable_receive_time() = ToTimestamp(absl::Now() - ago);
+    v1::Enquiry out;
+    const Outcome o = Call(&v1::EscalationService::Stub::OpenEnquiry, req, office_, &out);
+    EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
+    return out;
+  }
+
+  // Fires the enquiry's `stage` clock timer now, as the worker would once it is due.
+  void Fire(const v1::Enquiry& e, const std::string& stage) {
+    const std::string id = e.name().substr(e.name().rfind('/') + 1);
+    const auto timers = store_.timers();
+    auto it = timers.find({kClockTimerKind, absl::StrCat(kSchool, "/", id, "/", stage)});
+    ASSERT_NE(it, timers.end()) << e.name() << " " << stage;
+    timer::Timer t;
+    t.kind = it->second.kind;
+    t.key = it->second.key;
+    t.due = it->second.due;
+    t.payload = it->second.payload;
+    absl::StatusOr<std::optional<absl::Time>> fired = store_.FireTimer(service_->ClockTimerPlan(), t);
+    ASSERT_TRUE(fired.ok()) << fired.status();
+  }
+
+  v1::ListBreachesRequest Request() {
+    v1::ListBreachesRequest req;
+    req.set_parent("schools/st-marys");
+    *req.mutable_start_time() = ToTimestamp(absl::Now() - absl::Hours(24));
+    *req.mutable_end_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+    return req;
+  }
+
+  // Every page of `req`, `page_size` at a time; the names in order.
+  std::vector<std::string> Names(v1::ListBreachesRequest req, const std::string& token, int page_size,
+                                 int* pages = nullptr) {
+    std::vector<std::string> names;
+    req.set_page_size(page_size);
+    int n = 0;
+    do {
+      v1::ListBreachesResponse page;
+      const Outcome o = Call(&v1::EscalationService::Stub::ListBreaches, req, token, &page);
+      EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
+      if (o.code != grpc::StatusCode::OK) break;
+      EXPECT_LE(page.breaches_size(), page_size);
+      for (const v1::Breach& b : page.breaches()) names.push_back(b.enquiry());
+      req.set_page_token(page.next_page_token());
+      ++n;
+    } while (!req.page_token().empty() && n < 20);
+    if (pages) *pages = n;
+    return names;
+  }
+
+  int64_t StatsBreaches(const std::string& token) {
+    v1::GetSchoolStatsRequest req;
+    req.set_school("schools/st-marys");
+    *req.mutable_start_time() = ToTimestamp(absl::Now() - absl::Hours(24));
+    *req.mutable_end_time() = ToTimestamp(absl::Now() + absl::Hours(1));
+    v1::SchoolStats stats;
+    const Outcome o = Call(&v1::EscalationService::Stub::GetSchoolStats, req, token, &stats);
+    EXPECT_EQ(o.code, grpc::StatusCode::OK) << o;
+    return stats.all().breaches();
+  }
+};
+
+TEST_F(ListBreachesTest, ListsTheMattersBehindTheBreachesFigureByNameOnly) {
+  using S = v1::EscalationService::Stub;
+  // Acknowledgement clocks of two hours (one for safeguarding): the first two missed theirs, the
+  // third is still running.
+  const v1::Enquiry late = OpenReceived(absl::Hours(3), "learning", v1::CHANNEL_EMAIL);
+  const v1::Enquiry concern = OpenReceived(absl::Hours(3), "learning", v1::CHANNEL_PHONE, /*safeguarding=*/true);
+  const v1::Enquiry kept = OpenReceived(absl::Minutes(1), "learning", v1::CHANNEL_EMAIL);
+  Fire(late, "acknowledge");
+  Fire(concern, "acknowledge");
+
+  // The school's readers of figures see every breach, the safeguarding concern's too (they read
+  // it whole with GetEnquiry), and exactly as many as the figure counts.
+  for (const auto& [roles, schools] :
+       std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>>{{{"office"}, {kSchool}},
+                                                                                  {{"senior_leader"}, {kSchool}},
+                                                                                  {{"dsl"}, {kSchool}},
+                                                                                  {{"trust_leader"}, {}},
+                                                                                  {{"trust_admin"}, {}},
+                                                                                  {{"service"}, {}}}) {
+    const std::string token = Token("caller", roles, schools);
+    EXPECT_EQ(Names(Request(), token, 10), (std::vector<std::string>{late.name(), concern.name()})) << roles[0];
+    EXPECT_EQ(StatsBreaches(token), 2) << roles[0];
+  }
+
+  v1::ListBreachesResponse listed;
+  ASSERT_EQ(Call(&S::ListBreaches, Request(), office_, &listed).code, grpc::StatusCode::OK);
+  ASSERT_EQ(listed.breaches_size(), 2);
+  EXPECT_TRUE(listed.next_page_token().empty());
+  const v1::Breach& b = listed.breaches(0);
+  EXPECT_EQ(b.enquiry(), late.name());
+  EXPECT_EQ(b.stage(), v1::STAGE_ACKNOWLEDGE);
+  EXPECT_EQ(b.channel(), v1::CHANNEL_EMAIL);
+  EXPECT_EQ(b.category(), "learning");
+  EXPECT_EQ(b.receive_time().seconds(), late.receive_time().seconds());
+  EXPECT_EQ(b.due_time().seconds(), late.acknowledge().due_time().seconds());
+  EXPECT_GE(FromTimestamp(b.breach_time()), FromTimestamp(b.due_time()));
+  EXPECT_FALSE(b.has_kept_time());
+  EXPECT_EQ(b.rung(), 0);
+  EXPECT_EQ(b.rung_role(), late.rung_role());
+  EXPECT_FALSE(b.rung_role().empty());
+  EXPECT_EQ(listed.breaches(1).channel(), v1::CHANNEL_PHONE);
+  EXPECT_EQ(listed.breaches(1).rung_role(), "dsl");
+  // Nothing the parent wrote, nothing about who they are.
+  const std::string wire = listed.SerializeAsString();
+  for (const char* secret : {"mail/secret-body", "called from work", "homework", "guardians/g1", "pupils/p1"}) {
+    EXPECT_FALSE(absl::StrContains(absl::AsciiStrToLower(wire), absl::AsciiStrToLower(secret))) << secret;
+  }
+
+  // Acknowledged late: the breach stays, now with when the promise was kept after all.
+  v1::AcknowledgeEnquiryRequest ack;
+  ack.set_name(late.name());
+  ack.set_request_id(RequestId());
+  ASSERT_EQ(Call(&S::AcknowledgeEnquiry, ack, office_).code, grpc::StatusCode::OK);
+  ASSERT_EQ(Call(&S::ListBreaches, Request(), office_, &listed).code, grpc::StatusCode::OK);
+  ASSERT_EQ(listed.breaches_size(), 2);
+  ASSERT_TRUE(listed.breaches(0).has_kept_time());
+  EXPECT_GT(FromTimestamp(listed.breaches(0).kept_time()), FromTimestamp(listed.breaches(0).due_time()));
+  EXPECT_FALSE(listed.breaches(1).has_kept_time());
+
+  // Filters narrow it; a period that holds no receipt lists nothing.
+  v1::ListBreachesRequest by_channel = Request();
+  by_channel.set_channel(v1::CHANNEL_PHONE);
+  EXPECT_EQ(Names(by_channel, office_, 10), std::vector<std::string>{concern.name()});
+  v1::ListBreachesRequest by_category = Request();
+  by_category.set_category("send");
+  EXPECT_TRUE(Names(by_category, office_, 10).empty());
+  v1::ListBreachesRequest earlier = Request();
+  *earlier.mutable_start_time() = ToTimestamp(absl::Now() - absl::Hours(48));
+  *earlier.mutable_end_time() = ToTimestamp(absl::Now() - absl::Hours(24));
+  EXPECT_TRUE(Names(earlier, office_, 10).empty());
+}
+
+TEST_F(ListBreachesTest, PagesWalkWithTokensBoundToTheirFilters) {
+  using S = v1::EscalationService::Stub;
+  std::vector<std::string> opened;
+  for (int i = 0; i < 6; ++i) {
+    const v1::Enquiry e = OpenReceived(absl::Hours(3), "learning", v1::CHANNEL_EMAIL);
+    Fire(e, "acknowledge");
+    opened.push_back(e.name());
+  }
+  int pages = 0;
+  const std::vector<std::string> all = Names(Request(), office_, 10, &pages);
+  EXPECT_EQ(all, opened);
+  EXPECT_EQ(pages, 1);
+  EXPECT_EQ(Names(Request(), office_, 4, &pages), all);
+  EXPECT_EQ(pages, 2);
+  EXPECT_EQ(Names(Request(), office_, 1, &pages), all);
+  EXPECT_EQ(pages, 6);
+
+  // A token continues only the list and filters it was issued for.
+  v1::ListBreachesRequest req = Request();
+  req.set_page_size(2);
+  v1::ListBreachesResponse first;
+  ASSERT_EQ(Call(&S::ListBreaches, req, office_, &first).code, grpc::StatusCode::OK);
+  ASSERT_FALSE(first.next_page_token().empty());
+  v1::ListBreachesRequest other = req;
+  other.set_channel(v1::CHANNEL_EMAIL);
+  other.set_page_token(first.next_page_token());
+  Outcome o = Call(&S::ListBreaches, other, office_);
+  EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << o;
+  EXPECT_EQ(o.reason, "INVALID_PAGE_TOKEN");
+  other = req;
+  other.set_page_token("garbage");
+  o = Call(&S::ListBreaches, other, office_);
+  EXPECT_EQ(o.reason, "INVALID_PAGE_TOKEN") << o;
+  v1::ListEnquiriesRequest list;
+  list.set_parent("schools/st-marys");
+  list.set_page_token(first.next_page_token());
+  o = Call(&S::ListEnquiries, list, office_);
+  EXPECT_EQ(o.reason, "INVALID_PAGE_TOKEN") << o;
+}
+
+TEST_F(ListBreachesTest, BadRequestsAreInvalidArgumentWithTheirReasons) {
+  using S = v1::EscalationService::Stub;
+  const auto expect = [&](const v1::ListBreachesRequest& req, const std::string& reason, const std::string& field) {
+    const Outcome o = Call(&S::ListBreaches, req, office_);
+    EXPECT_EQ(o.code, grpc::StatusCode::INVALID_ARGUMENT) << field << ": " << o;
+    EXPECT_EQ(o.reason, reason) << field;
+    EXPECT_TRUE(absl::StrContains(o.message, field)) << o;
+  };
+  v1::ListBreachesRequest req = Request();
+  req.clear_start_time();
+  expect(req, "INVALID_FIELD", "start_time");
+  req = Request();
+  req.clear_end_time();
+  expect(req, "INVALID_FIELD", "end_time");
+  req = Request();
+  *req.mutable_end_time() = req.start_time();
+  expect(req, "INVALID_FIELD", "end_time");
+  req = Request();
+  req.set_channel(static_cast<v1::Channel>(42));
+  expect(req, "INVALID_FIELD", "channel");
+  req = Request();
+  req.set_category("Not an id!");
+  expect(req, "INVALID_NAME", "category");
+  req = Request();
+  req.set_page_size(-1);
+  expect(req, "INVALID_FIELD", "page_size");
+  req = Request();
+  req.set_parent("schools/st-marys/enquiries/e-1");
+  expect(req, "INVALID_NAME", "parent");
+}
+
+TEST(ListBreachesAccessTest, EveryRoleThatReadsTheFiguresReadsEveryEnquiryOfTheSchoolWhole) {
+  // ListBreaches names safeguarding enquiries to whoever reads the figures: that is right only
+  // while each such role reads the school's enquiries whole (no guardian's or owner's scope).
+  // The handler refuses anyone else; this pins the table it relies on.
+  for (absl::string_view role : auth::KnownRoles()) {
+    const auth::Reach stats = auth::RoleReach(role, auth::Resource::kStats, auth::Verb::kRead);
+    if (stats < auth::Reach::kSchool) continue;
+    EXPECT_GE(auth::RoleReach(role, auth::Resource::kEnquiry, auth::Verb::kRead), stats) << role;
+  }
 }
 
 }  // namespace

@@ -564,6 +564,15 @@ absl::StatusOr<SchoolStats> EnquiryService::Stats(const std::string& school_id, 
   return stats;
 }
 
+absl::StatusOr<BreachPage> EnquiryService::ListBreaches(const std::string& school_id, const BreachFilter& filter,
+                                                        BreachPosition after, int size) {
+  if (filter.end <= filter.start) {
+    return InvalidArgument(reason::kInvalidField, "end_time must be after start_time");
+  }
+  if (size <= 0) return InvalidArgument(reason::kInvalidField, "page_size must be positive");
+  return store_->ListBreaches(school_id, filter, after, size);
+}
+
 // ---- recomputation -----------------------------------------------------------------------------
 
 absl::StatusOr<int> EnquiryService::RecomputeSchool(const std::string& school_id) {

@@ -142,6 +142,10 @@ class EnquiryService {
                                        const EnquiryScope& scope = EnquiryScope::All(),
                                        const EventShown& shown = nullptr);
   absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end);
+  // The breaches Stats counts for the same period, a page at a time (`size` > 0). The caller
+  // reaches the whole school (no scope narrows a figure's matters).
+  absl::StatusOr<BreachPage> ListBreaches(const std::string& school_id, const BreachFilter& filter,
+                                          BreachPosition after, int size);
 
   // ---- clock timers ----
   // What the store's timer handler for kClockTimerKind asks (the PostgreSQL store's, in store/):

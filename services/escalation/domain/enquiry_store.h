@@ -202,6 +202,44 @@ struct SchoolStats {
   std::vector<KeepTimes> keep_times;
 };
 
+// The breached clocks behind SchoolStats' `breaches` (ListBreaches): every breached event of the
+// enquiries received in [start, end), narrowed to one channel or category when set.
+struct BreachFilter {
+  absl::Time start;
+  absl::Time end;
+  std::optional<Channel> channel;
+  std::string category;
+};
+
+// Where a page of breaches stops: lists run by the enquiry's seq (the order enquiries were
+// recorded), then by the breached event's seq. {0, 0} is the start.
+struct BreachPosition {
+  int64_t enquiry_seq = 0;
+  int64_t event_seq = 0;
+};
+
+// One breached event, by the enquiry's id only: nothing of what the parent wrote, nor who they are.
+struct BreachRecord {
+  std::string enquiry_id;
+  Channel channel = Channel::kEmail;
+  std::string category;
+  absl::Time received_at;
+  Stage stage = Stage::kAcknowledge;
+  std::optional<absl::Time> due;  // the due instant that passed
+  absl::Time breached_at;         // when the breach was recorded
+  // The first event after the breach that does what the clock promised (acknowledge: an
+  // acknowledgement, reply or resolution; respond: a reply or resolution; follow-up: a resolution).
+  std::optional<absl::Time> kept_at;
+  int rung = 0;  // the enquiry's rung and its role when the breach was recorded
+  std::string rung_role;
+  BreachPosition position;
+};
+
+struct BreachPage {
+  std::vector<BreachRecord> items;
+  std::optional<BreachPosition> next;  // after the last item, when more follow
+};
+
 // A write the domain planned on the enquiry as it stood: the change, and the record as it will
 // stand once the change is applied (the change's events appended to the history, the projection
 // filled from the view derived once for this write). `encode` makes the response kept for the
@@ -266,6 +304,10 @@ class EnquiryStore {
   // Enquiries received in [start, end), events of the period, and what is open at `now`.
   virtual absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end,
                                             absl::Time now) = 0;
+  // The breached events Stats counts as `breaches` for the same [start, end) (narrowed by
+  // `filter`'s channel and category), after `after`, at most `size` (> 0).
+  virtual absl::StatusOr<BreachPage> ListBreaches(const std::string& school_id, const BreachFilter& filter,
+                                                  BreachPosition after, int size) = 0;
 };
 
 }  // namespace parley::escalation

@@ -689,4 +689,51 @@ absl::StatusOr<SchoolStats> PgEnquiryStore::Stats(const std::string& school_id, 
   return out;
 }
 
+absl::StatusOr<BreachPage> PgEnquiryStore::ListBreaches(const std::string& school_id, const BreachFilter& filter,
+                                                        BreachPosition after, int size) {
+  // Stats' `breaches`: breached events (kind 9) of the enquiries received in the period. A clock is
+  // kept late by the events that keep it in the view (enquiry_view.cc): acknowledge by an
+  // acknowledgement, reply or resolution (4, 5, 10), respond by a reply or resolution (5, 10),
+  // follow-up by a resolution (10).
+  static const std::string kBreachesSql = absl::StrCat(
+      "SELECT e.id, e.channel, e.category, ", Micros("e.received_at"), ", b.stage, ", Micros("b.breached_due"), ", ",
+      Micros("b.at"), ", (SELECT ", Micros("k.at"),
+      " FROM enquiry_events k WHERE k.school_id = b.school_id AND k.enquiry_id = b.enquiry_id AND k.seq > b.seq "
+      "AND k.kind = ANY (CASE b.stage WHEN 1 THEN ARRAY[4, 5, 10] WHEN 2 THEN ARRAY[5, 10] ELSE ARRAY[10] "
+      "END::smallint[]) "
+      "ORDER BY k.seq LIMIT 1), b.rung, b.owner_role, e.seq, b.seq "
+      "FROM enquiries e JOIN enquiry_events b ON b.school_id = e.school_id AND b.enquiry_id = e.id AND b.kind = 9 "
+      "WHERE e.school_id = $1 AND e.received_at >= $2::timestamptz AND e.received_at < $3::timestamptz "
+      "AND ($4::int = 0 OR e.channel = $4::int) AND ($5 = '' OR e.category = $5) "
+      "AND (e.seq, b.seq) > ($6::bigint, $7::int) ORDER BY e.seq, b.seq LIMIT $8");
+  BreachPage out;
+  PARLEY_RETURN_IF_ERROR(pool_->Read([&](pqxx::work& txn) -> absl::Status {
+    out = BreachPage();
+    pqxx::result rows =
+        txn.exec_params(kBreachesSql, school_id, TimeParam(filter.start), TimeParam(filter.end),
+                        EnumParam(filter.channel), filter.category, after.enquiry_seq, after.event_seq, size + 1);
+    for (const pqxx::row& r : rows) {
+      if (static_cast<int>(out.items.size()) == size) {
+        out.next = out.items.back().position;
+        break;
+      }
+      BreachRecord b;
+      b.enquiry_id = r[0].c_str();
+      b.channel = static_cast<Channel>(r[1].as<int>());
+      b.category = r[2].c_str();
+      b.received_at = TimeAt(r[3]);
+      b.stage = r[4].is_null() ? Stage::kAcknowledge : static_cast<Stage>(r[4].as<int>());
+      b.due = OptionalTimeAt(r[5]);
+      b.breached_at = TimeAt(r[6]);
+      b.kept_at = OptionalTimeAt(r[7]);
+      b.rung = r[8].as<int>();
+      b.rung_role = r[9].c_str();
+      b.position = {r[10].as<int64_t>(), r[11].as<int64_t>()};
+      out.items.push_back(std::move(b));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
+}
+
 }  // namespace parley::escalation

@@ -45,6 +45,9 @@ class PgEnquiryStore final : public EnquiryStore {
   // calendar from contacts, which a SQL report cannot reach. Pauses are not taken off.
   absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end,
                                     absl::Time now) override;
+  // One statement: the breached events joined to their enquiries, each with its late keeping.
+  absl::StatusOr<BreachPage> ListBreaches(const std::string& school_id, const BreachFilter& filter,
+                                          BreachPosition after, int size) override;
 
   // The handler to register with the timer worker for the domain's clock timers: in the firing
   // transaction, reads the timer's enquiry (no row lock), asks `plan`, and applies its write guarded

@@ -1190,3 +1190,170 @@ TEST_F(PgEnquiryStoreStatsTest, AnEmptyPeriodHasZeroFigures) {
 
 }  // namespace
 }  // namespace parley::escalation
+
+namespace parley::escalation {
+namespace {
+
+// ListBreaches: the matters behind Stats' `breaches`, by the same query's definition.
+class PgEnquiryStoreBreachesTest : public PgEnquiryStoreStatsTest {
+ protected:
+  static Event Breached(absl::Time at, Stage stage, int rung, const std::string& role,
+                        const std::string& owner = kTeacher) {
+    Event ev = NewEvent(0, EventKind::kBreached, at, owner);
+    ev.stage = stage;
+    ev.breached_due = at - absl::Seconds(1);
+    ev.rung = rung;
+    ev.owner_role = role;
+    return ev;
+  }
+
+  // Every breach of the period under `filter`, read `size` at a time; the pages' count in `pages`.
+  std::vector<BreachRecord> All(BreachFilter filter, int size, int* pages = nullptr) {
+    std::vector<BreachRecord> out;
+    BreachPosition after;
+    for (int n = 1; n <= 50; ++n) {
+      absl::StatusOr<BreachPage> page = store_->ListBreaches(kSchool, filter, after, size);
+      EXPECT_TRUE(page.ok()) << page.status();
+      if (!page.ok()) break;
+      EXPECT_LE(static_cast<int>(page->items.size()), size);
+      out.insert(out.end(), page->items.begin(), page->items.end());
+      if (pages) *pages = n;
+      if (!page->next) break;
+      after = *page->next;
+    }
+    return out;
+  }
+};
+
+TEST_F(PgEnquiryStoreBreachesTest, TheListIsWhatStatsCountsAsBreachesPagedAndFiltered) {
+  // e-1 (app, learning): acknowledgement missed, acknowledged late; the answer missed at rung 0,
+  // escalated to the head, missed again at rung 1 and never given.
+  CreateRouted("e-1", kTeacher, At(60));
+  AppendAt("e-1", Breached(At(60), Stage::kAcknowledge, 0, "class_teacher"), At(60));
+  AppendAt("e-1", NewEvent(0, EventKind::kAcknowledged, At(90)), At(90));
+  AppendAt("e-1", Breached(At(200), Stage::kRespond, 0, "class_teacher"), At(200));
+  {
+    Event escalated = NewEvent(0, EventKind::kEscalated, At(201), kHead);
+    escalated.rung = 1;
+    escalated.owner_role = "headteacher";
+    escalated.respond = Snapshot(Stage::kRespond, At(201), At(400), kHead);
+    AppendAt("e-1", escalated, At(201));
+  }
+  AppendAt("e-1", Breached(At(400), Stage::kRespond, 1, "headteacher", kHead), At(400));
+  // e-2 (email, send): acknowledgement missed, then a reply (which acknowledges too).
+  {
+    EnquiryRecord r = NewRecord("e-2", "send");
+    r.enquiry.channel = Channel::kEmail;
+    ASSERT_TRUE(Create(Key("Open"), r, Intake(kTeacher, At(120)), ProjectAt(kBase), Encode()).ok());
+    AppendAt("e-2", Breached(At(120), Stage::kAcknowledge, 0, "form_tutor"), At(120));
+    AppendAt("e-2", NewEvent(0, EventKind::kReplied, At(300)), At(300));
+  }
+  // e-3 (app, learning): kept everything.
+  CreateRouted("e-3", kTeacher, At(500));
+  AppendAt("e-3", NewEvent(0, EventKind::kAcknowledged, At(30)), At(30));
+  // e-4: received the day before the period, its acknowledgement missed in the period: not listed.
+  {
+    EnquiryRecord r = NewRecord("e-4");
+    r.enquiry.received_at = At(-60 * 24);
+    ASSERT_TRUE(Create(Key("Open"), r, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+    AppendAt("e-4", Breached(At(60), Stage::kAcknowledge, 0, "class_teacher"), At(61));
+  }
+  // e-5 (app, learning), follow-up missed then resolved.
+  CreateRouted("e-5", kTeacher, At(500));
+  AppendAt("e-5", NewEvent(0, EventKind::kReplied, At(20)), At(20));
+  AppendAt("e-5", Breached(At(600), Stage::kFollowUp, 0, "class_teacher"), At(600));
+  AppendAt("e-5", NewEvent(0, EventKind::kResolved, At(700)), At(700));
+  // Another school's enquiry, received in the period with a breach, never appears.
+  {
+    EnquiryRecord r = NewRecord("e-6");
+    r.enquiry.school_id = "kenilworth";
+    ASSERT_TRUE(Create(Key("Open"), r, Intake(kTeacher, At(60)), ProjectAt(kBase), Encode()).ok());
+    absl::StatusOr<WriteResult> w = Append(
+        Key("Act"), "kenilworth", "e-6", "",
+        [](const EnquiryRecord& current, absl::Time) -> absl::StatusOr<Change> {
+          Change c;
+          c.events.push_back(Breached(At(60), Stage::kAcknowledge, 0, "class_teacher"));
+          c.events.back().seq = NextSeq(current.enquiry);
+          return c;
+        },
+        ProjectAt(At(60)), Encode());
+    ASSERT_TRUE(w.ok()) << w.status();
+  }
+
+  const absl::Time start = At(-1), end = At(60 * 24);
+  absl::StatusOr<SchoolStats> stats = store_->Stats(kSchool, start, end, At(800));
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  ASSERT_EQ(stats->all.breaches, 5);
+
+  BreachFilter filter{start, end, std::nullopt, ""};
+  int pages = 0;
+  const std::vector<BreachRecord> all = All(filter, 100, &pages);
+  EXPECT_EQ(pages, 1);
+  ASSERT_EQ(static_cast<int64_t>(all.size()), stats->all.breaches);
+  // In the order the enquiries were recorded, then the order of their breaches.
+  std::vector<std::pair<std::string, Stage>> order;
+  for (const BreachRecord& b : all) order.emplace_back(b.enquiry_id, b.stage);
+  EXPECT_THAT(order, ElementsAre(std::make_pair("e-1", Stage::kAcknowledge), std::make_pair("e-1", Stage::kRespond),
+                                 std::make_pair("e-1", Stage::kRespond), std::make_pair("e-2", Stage::kAcknowledge),
+                                 std::make_pair("e-5", Stage::kFollowUp)));
+  // What each says: the clock, the due missed, when it was kept after all, the rung and its role.
+  EXPECT_EQ(all[0].channel, Channel::kAppMessage);
+  EXPECT_EQ(all[0].category, "learning");
+  EXPECT_EQ(all[0].received_at, At(0, 123456));
+  EXPECT_EQ(all[0].due, At(60) - absl::Seconds(1));
+  EXPECT_EQ(all[0].breached_at, At(60));
+  EXPECT_EQ(all[0].kept_at, At(90));
+  EXPECT_EQ(all[0].rung, 0);
+  EXPECT_EQ(all[0].rung_role, "class_teacher");
+  EXPECT_EQ(all[1].kept_at, std::nullopt);  // the answer never came
+  EXPECT_EQ(all[2].rung, 1);
+  EXPECT_EQ(all[2].rung_role, "headteacher");
+  EXPECT_EQ(all[2].kept_at, std::nullopt);
+  EXPECT_EQ(all[3].channel, Channel::kEmail);
+  EXPECT_EQ(all[3].category, "send");
+  EXPECT_EQ(all[3].kept_at, At(300));  // a reply keeps the acknowledgement too
+  EXPECT_EQ(all[3].rung_role, "form_tutor");
+  EXPECT_EQ(all[4].kept_at, At(700));  // a follow-up is kept by resolving, not by the earlier reply
+
+  // Page by page, the same items in the same order, with no page over its size.
+  const std::vector<BreachRecord> paged = All(filter, 2, &pages);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(paged.size(), all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(paged[i].enquiry_id, all[i].enquiry_id) << i;
+    EXPECT_EQ(paged[i].breached_at, all[i].breached_at) << i;
+  }
+  // A page that ends exactly on the last item says no more follow.
+  EXPECT_FALSE(store_->ListBreaches(kSchool, filter, BreachPosition{}, 5)->next.has_value());
+
+  // Each filter lists what its slice of the figures counts.
+  for (const auto& [channel, figures] : stats->by_channel) {
+    BreachFilter f = filter;
+    f.channel = channel;
+    const std::vector<BreachRecord> listed = All(f, 100);
+    EXPECT_EQ(static_cast<int64_t>(listed.size()), figures.breaches) << static_cast<int>(channel);
+    for (const BreachRecord& b : listed) EXPECT_EQ(b.channel, channel);
+  }
+  for (const auto& [category, figures] : stats->by_category) {
+    BreachFilter f = filter;
+    f.category = category;
+    const std::vector<BreachRecord> listed = All(f, 100);
+    EXPECT_EQ(static_cast<int64_t>(listed.size()), figures.breaches) << category;
+    for (const BreachRecord& b : listed) EXPECT_EQ(b.category, category);
+  }
+  BreachFilter email_learning = filter;
+  email_learning.channel = Channel::kEmail;
+  email_learning.category = "learning";
+  EXPECT_TRUE(All(email_learning, 100).empty());
+
+  // Another school's list holds only its own.
+  absl::StatusOr<BreachPage> kenilworth = store_->ListBreaches("kenilworth", filter, BreachPosition{}, 100);
+  ASSERT_TRUE(kenilworth.ok());
+  ASSERT_EQ(kenilworth->items.size(), 1u);
+  EXPECT_EQ(kenilworth->items[0].enquiry_id, "e-6");
+  // An empty period lists nothing.
+  EXPECT_TRUE(All(BreachFilter{At(60 * 24), At(60 * 48), std::nullopt, ""}, 100).empty());
+}
+
+}  // namespace
+}  // namespace parley::escalation

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "common/status/reason.h"
@@ -247,6 +248,73 @@ absl::StatusOr<SchoolStats> InMemoryEnquiryStore::Stats(const std::string& schoo
   out.by_channel.assign(by_channel.begin(), by_channel.end());
   out.by_category.assign(by_category.begin(), by_category.end());
   out.escalations_by_rung.assign(by_rung.begin(), by_rung.end());
+  return out;
+}
+
+namespace {
+
+// Whether `kind` keeps the `stage` clock (the view's rules; pg_enquiry_store.cc ListBreaches).
+bool Keeps(EventKind kind, Stage stage) {
+  switch (stage) {
+    case Stage::kAcknowledge:
+      return kind == EventKind::kAcknowledged || kind == EventKind::kReplied || kind == EventKind::kResolved;
+    case Stage::kRespond:
+      return kind == EventKind::kReplied || kind == EventKind::kResolved;
+    case Stage::kFollowUp:
+      return kind == EventKind::kResolved;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<BreachPage> InMemoryEnquiryStore::ListBreaches(const std::string& school_id, const BreachFilter& filter,
+                                                              BreachPosition after, int size) {
+  absl::MutexLock lock(&mu_);
+  std::vector<BreachRecord> all;
+  for (const auto& [id, row] : rows_) {
+    const Enquiry& e = row.record.enquiry;
+    if (id.first != school_id || e.received_at < filter.start || e.received_at >= filter.end) continue;
+    if (filter.channel && e.channel != *filter.channel) continue;
+    if (!filter.category.empty() && e.category != filter.category) continue;
+    for (size_t i = 0; i < e.history.size(); ++i) {
+      const Event& ev = e.history[i];
+      if (ev.kind != EventKind::kBreached) continue;
+      BreachRecord b;
+      b.enquiry_id = e.id;
+      b.channel = e.channel;
+      b.category = e.category;
+      b.received_at = e.received_at;
+      b.stage = ev.stage.value_or(Stage::kAcknowledge);
+      b.due = ev.breached_due;
+      b.breached_at = ev.at;
+      for (size_t j = i + 1; j < e.history.size(); ++j) {
+        if (Keeps(e.history[j].kind, b.stage)) {
+          b.kept_at = e.history[j].at;
+          break;
+        }
+      }
+      b.rung = ev.rung;
+      b.rung_role = ev.owner_role;
+      b.position = {row.seq, ev.seq};
+      all.push_back(std::move(b));
+    }
+  }
+  std::sort(all.begin(), all.end(), [](const BreachRecord& a, const BreachRecord& b) {
+    return std::tie(a.position.enquiry_seq, a.position.event_seq) <
+           std::tie(b.position.enquiry_seq, b.position.event_seq);
+  });
+  BreachPage out;
+  for (BreachRecord& b : all) {
+    if (std::tie(b.position.enquiry_seq, b.position.event_seq) <= std::tie(after.enquiry_seq, after.event_seq)) {
+      continue;
+    }
+    if (static_cast<int>(out.items.size()) == size) {
+      out.next = out.items.back().position;
+      break;
+    }
+    out.items.push_back(std::move(b));
+  }
   return out;
 }
 

@@ -37,6 +37,8 @@ class InMemoryEnquiryStore final : public EnquiryStore {
   // Counts and shares as the SQL computes them; the medians are left unset.
   absl::StatusOr<SchoolStats> Stats(const std::string& school_id, absl::Time start, absl::Time end,
                                     absl::Time now) override;
+  absl::StatusOr<BreachPage> ListBreaches(const std::string& school_id, const BreachFilter& filter,
+                                          BreachPosition after, int size) override;
 
   // Fires `timer` as PgEnquiryStore::ClockTimerHandler does: reads its enquiry, asks `plan`, applies
   // the write guarded by the version read (planning again when the row moved). Returns the timer's
