@@ -21,6 +21,7 @@
 #include "services/reporting/clients/grpc_sources.h"
 #include "services/reporting/clients/replica_directory.h"
 #include "services/reporting/config.h"
+#include "services/reporting/domain/breach_list.h"
 #include "services/reporting/domain/report_service.h"
 #include "services/reporting/migrations.h"
 #include "services/reporting/store/pg_figure_cache.h"
@@ -78,7 +79,10 @@ int Run(bool migrate_only) {
   options.fan_out = config->fan_out;
   ReportService reports(&directory, &sources, &cache, &clock, options);
 
-  ReportingApi api(&reports, verifier->get(), config->small_count_threshold);
+  // The drill-down behind `breaches`: escalation asked on every call, with the same deadline.
+  BreachLister breaches(&directory, &sources, config->source_timeout);
+
+  ReportingApi api(&reports, &breaches, verifier->get(), config->small_count_threshold);
   server.AddService(&api);
   server.AddReadinessCheck("postgresql", [&cache] { return cache.Ping(); });
   server.AddReadinessCheck("directory", [&replica] { return replica.CheckFresh(); });

@@ -63,6 +63,28 @@ void PeriodToProto(const Period& p, bool closed, v1::Period* out) {
   out->set_closed(closed);
 }
 
+}  // namespace
+
+void ToProto(const BreachList& list, const std::string& school_id, v1::ListBreachesResponse* out) {
+  out->set_school(absl::StrCat("schools/", school_id));
+  PeriodToProto(list.period, false, out->mutable_period());  // a list is never kept: not "closed"
+  for (const BreachItem& b : list.page.items) {
+    v1::Breach* item = out->add_breaches();
+    item->set_enquiry(b.enquiry);
+    item->set_stage(b.stage);
+    item->set_channel(b.channel);
+    item->set_category(b.category);
+    *item->mutable_receive_time() = ToTimestamp(b.received_at);
+    if (b.due) *item->mutable_due_time() = ToTimestamp(*b.due);
+    *item->mutable_breach_time() = ToTimestamp(b.breached_at);
+    if (b.kept_at) *item->mutable_kept_time() = ToTimestamp(*b.kept_at);
+    item->set_rung(b.rung);
+    item->set_rung_role(b.rung_role);
+  }
+}
+
+namespace {
+
 void EnquiriesToProto(const SchoolReport& r, v1::EnquiryFigures* out) {
   const EnquiryStats& e = *r.enquiries;
   PromiseToProto(e.all, 0, out->mutable_promise());

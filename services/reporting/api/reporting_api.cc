@@ -13,6 +13,8 @@ namespace parley::reporting {
 namespace {
 
 constexpr size_t kChunkBytes = 64 << 10;
+// Escalation's own limits for ListBreaches.
+constexpr api::PageLimits kBreachPageLimits{50, 500};
 
 }  // namespace
 
@@ -23,6 +25,7 @@ const auth::RuleTable& ReportingApi::AccessRules() {
       {"GetTrustReport", {Resource::kReport, kRead}},
       {"GetSchoolReport", {Resource::kReport, kRead}},
       {"ExportReport", {Resource::kReport, kRead}},
+      {"ListBreaches", {Resource::kReport, kRead}},
   };
   return *rules;
 }
@@ -83,6 +86,28 @@ grpc::Status ReportingApi::ExportReport(grpc::ServerContext* ctx, const v1::Expo
       chunk.set_data(csv.substr(at, kChunkBytes));
       if (!writer->Write(chunk)) return Unavailable(reason::kPeerUnavailable, "the client went away");
     }
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status ReportingApi::ListBreaches(grpc::ServerContext* ctx, const v1::ListBreachesRequest* req,
+                                        v1::ListBreachesResponse* resp) {
+  return edge_.Serve(ctx, *req, [&](const auth::Grant& caller) -> absl::Status {
+    PARLEY_ASSIGN_OR_RETURN(std::string school_id, api::ParseSchool(req->school(), "school"));
+    // As GetSchoolReport: a school's leaders only their own school, checked before anything is read.
+    PARLEY_RETURN_IF_ERROR(caller.At(school_id).status());
+    // Our token is bound to this request; what it carries is escalation's own token.
+    PARLEY_ASSIGN_OR_RETURN(api::PageRequest page, api::ParsePage(*req, kBreachPageLimits));
+    BreachQuery query;
+    query.school_id = school_id;
+    query.period = req->period();
+    query.channel = req->channel();
+    query.category = req->category();
+    query.page_size = page.size;
+    query.page_token = page.after;
+    PARLEY_ASSIGN_OR_RETURN(BreachList list, breaches_->List(query));
+    ToProto(list, school_id, resp);
+    resp->set_next_page_token(api::NextPageToken(*req, list.page.next_token));
     return absl::OkStatus();
   });
 }

@@ -8,6 +8,7 @@
 #include "common/auth/auth.h"
 #include "common/grpc/api_edge.h"
 #include "parley/reporting/v1/reporting_service.grpc.pb.h"
+#include "services/reporting/domain/breach_list.h"
 #include "services/reporting/domain/report_service.h"
 
 namespace parley::reporting {
@@ -17,8 +18,10 @@ namespace v1 = ::parley::reporting::v1;
 class ReportingApi final : public v1::ReportingService::Service {
  public:
   // `small_count_threshold`: counts from 1 to threshold-1 in a breakdown are withheld.
-  ReportingApi(ReportService* reports, const auth::Verifier* verifier, int small_count_threshold)
+  ReportingApi(ReportService* reports, BreachLister* breaches, const auth::Verifier* verifier,
+               int small_count_threshold)
       : reports_(reports),
+        breaches_(breaches),
         edge_(verifier, api::Edge::ServiceNamed(v1::ReportingService::service_full_name()), AccessRules()),
         threshold_(small_count_threshold) {}
 
@@ -31,6 +34,8 @@ class ReportingApi final : public v1::ReportingService::Service {
                                v1::SchoolReport* resp) override;
   grpc::Status ExportReport(grpc::ServerContext* ctx, const v1::ExportReportRequest* req,
                             grpc::ServerWriter<v1::ExportReportChunk>* writer) override;
+  grpc::Status ListBreaches(grpc::ServerContext* ctx, const v1::ListBreachesRequest* req,
+                            v1::ListBreachesResponse* resp) override;
 
  private:
   // The trust report for the schools asked (empty: every school the caller reads).
@@ -39,6 +44,7 @@ class ReportingApi final : public v1::ReportingService::Service {
                                 const google::protobuf::RepeatedField<int>& group_by, v1::TrustReport* out);
 
   ReportService* const reports_;
+  BreachLister* const breaches_;
   api::Edge edge_;
   const int threshold_;
 };

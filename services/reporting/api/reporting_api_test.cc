@@ -72,7 +72,8 @@ class ReportingApiTest : public ::testing::Test {
     vopts.audience = "parley";
     verifier_ = *auth::Verifier::Create(vopts);
     signer_ = *auth::Signer::Create({keys_.private_pem, "test", "parley", nullptr});
-    api_ = std::make_unique<ReportingApi>(reports_.get(), verifier_.get(), 5);
+    lister_ = std::make_unique<BreachLister>(&directory_, &breaches_, absl::Milliseconds(1500));
+    api_ = std::make_unique<ReportingApi>(reports_.get(), lister_.get(), verifier_.get(), 5);
     grpc::ServerBuilder builder;
     builder.RegisterService(api_.get());
     server_ = builder.BuildAndStart();
@@ -131,7 +132,9 @@ class ReportingApiTest : public ::testing::Test {
   testing::FakeDirectory directory_;
   testing::FakeSources sources_;
   testing::InMemoryFigureCache cache_;
+  testing::FakeBreachSource breaches_;
   std::unique_ptr<ReportService> reports_;
+  std::unique_ptr<BreachLister> lister_;
   auth::testing::KeyPair keys_;
   std::unique_ptr<auth::Verifier> verifier_;
   std::unique_ptr<auth::Signer> signer_;
@@ -290,6 +293,201 @@ TEST_F(ReportingApiTest, TheCsvExportIsTheReportWithSafeCells) {
 
   Export(Token("teacher"), &r);
   EXPECT_EQ(r.code, grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// ---- ListBreaches --------------------------------------------------------------------------------
+
+BreachItem Item(const std::string& id, const std::string& channel, const std::string& category) {
+  BreachItem b;
+  b.enquiry = "schools/kenilworth/enquiries/" + id;
+  b.stage = "acknowledge";
+  b.channel = channel;
+  b.category = category;
+  b.received_at = absl::FromCivil(absl::CivilSecond(2025, 10, 1, 9, 0, 0), absl::UTCTimeZone());
+  b.due = b.received_at + absl::Hours(48);
+  b.breached_at = *b.due + absl::Seconds(1);
+  b.rung = 1;
+  b.rung_role = "head_of_year";
+  return b;
+}
+
+class ListBreachesApiTest : public ReportingApiTest {
+ protected:
+  void SetUp() override {
+    ReportingApiTest::SetUp();
+    BreachItem kept = Item("e-1", "email", "learning");
+    kept.kept_at = *kept.due + absl::Hours(3);
+    breaches_.Set("kenilworth", {kept, Item("e-2", "phone", "learning"), Item("e-3", "email", "send")});
+    breaches_.Set("st-marys", {Item("e-9", "email", "learning")});
+  }
+
+  static v1::ListBreachesRequest Request(const std::string& school = "schools/kenilworth") {
+    v1::ListBreachesRequest req;
+    req.set_school(school);
+    req.set_period("2025-autumn");
+    return req;
+  }
+
+  Result List(const v1::ListBreachesRequest& req, const std::string& token, v1::ListBreachesResponse* out) {
+    return Call(&v1::ReportingService::Stub::ListBreaches, req, out, token);
+  }
+};
+
+TEST_F(ListBreachesApiTest, ListsTheMattersBehindTheFigureForTheSchoolsOwnPeriod) {
+  v1::ListBreachesResponse resp;
+  Result r = List(Request("schools/st-marys"), Token("trust_leader", ""), &resp);
+  ASSERT_EQ(r.code, grpc::StatusCode::OK) << r.reason;
+  // St Mary's terms start two days later: its own autumn term, exactly as its report resolves it.
+  v1::GetSchoolReportRequest report_req;
+  report_req.set_school("schools/st-marys");
+  report_req.set_period("2025-autumn");
+  v1::SchoolReport report;
+  ASSERT_EQ(Call(&v1::ReportingService::Stub::GetSchoolReport, report_req, &report, Token("trust_leader", "")).code,
+            grpc::StatusCode::OK);
+  EXPECT_EQ(resp.period().start_date(), "2025-09-03");
+  EXPECT_EQ(resp.period().start_date(), report.period().start_date());
+  EXPECT_EQ(resp.period().end_date(), report.period().end_date());
+  EXPECT_EQ(resp.period().start_time().seconds(), report.period().start_time().seconds());
+  EXPECT_EQ(resp.period().end_time().seconds(), report.period().end_time().seconds());
+  ASSERT_FALSE(breaches_.calls().empty());
+  const testing::FakeBreachSource::Call asked = breaches_.calls().back();
+  EXPECT_EQ(asked.school_id, "st-marys");
+  EXPECT_EQ(absl::ToUnixSeconds(asked.start), report.period().start_time().seconds());
+  EXPECT_EQ(absl::ToUnixSeconds(asked.end), report.period().end_time().seconds());
+  EXPECT_EQ(asked.timeout, absl::Milliseconds(1500));  // the source deadline
+  EXPECT_EQ(asked.page_size, 50);
+  EXPECT_EQ(resp.school(), "schools/st-marys");
+  ASSERT_EQ(resp.breaches_size(), 1);
+
+  ASSERT_EQ(List(Request(), Token("trust_leader", ""), &resp).code, grpc::StatusCode::OK);
+  ASSERT_EQ(resp.breaches_size(), 3);
+  const v1::Breach& b = resp.breaches(0);
+  EXPECT_EQ(b.enquiry(), "schools/kenilworth/enquiries/e-1");
+  EXPECT_EQ(b.stage(), "acknowledge");
+  EXPECT_EQ(b.channel(), "email");
+  EXPECT_EQ(b.category(), "learning");
+  EXPECT_EQ(b.due_time().seconds() - b.receive_time().seconds(), 48 * 3600);
+  EXPECT_EQ(b.breach_time().seconds() - b.due_time().seconds(), 1);
+  EXPECT_EQ(b.kept_time().seconds() - b.due_time().seconds(), 3 * 3600);
+  EXPECT_FALSE(resp.breaches(1).has_kept_time());
+  EXPECT_EQ(b.rung(), 1);
+  EXPECT_EQ(b.rung_role(), "head_of_year");
+  EXPECT_TRUE(resp.next_page_token().empty());
+
+  // Never cached: the same question asks escalation again.
+  const size_t calls = breaches_.calls().size();
+  ASSERT_EQ(List(Request(), Token("trust_leader", ""), &resp).code, grpc::StatusCode::OK);
+  EXPECT_EQ(breaches_.calls().size(), calls + 1);
+}
+
+TEST_F(ListBreachesApiTest, FiltersAndPagesPassThroughWithTokensBoundToTheRequest) {
+  const std::string token = Token("senior_leader");
+  v1::ListBreachesRequest req = Request();
+  req.set_channel("email");
+  v1::ListBreachesResponse resp;
+  ASSERT_EQ(List(req, token, &resp).code, grpc::StatusCode::OK);
+  ASSERT_EQ(resp.breaches_size(), 2);
+  EXPECT_EQ(breaches_.calls().back().channel, "email");
+  req.set_category("send");
+  ASSERT_EQ(List(req, token, &resp).code, grpc::StatusCode::OK);
+  ASSERT_EQ(resp.breaches_size(), 1);
+  EXPECT_EQ(resp.breaches(0).enquiry(), "schools/kenilworth/enquiries/e-3");
+  EXPECT_EQ(breaches_.calls().back().category, "send");
+
+  req = Request();
+  req.set_page_size(2);
+  ASSERT_EQ(List(req, token, &resp).code, grpc::StatusCode::OK);
+  ASSERT_EQ(resp.breaches_size(), 2);
+  ASSERT_FALSE(resp.next_page_token().empty());
+  req.set_page_token(resp.next_page_token());
+  v1::ListBreachesResponse second;
+  ASSERT_EQ(List(req, token, &second).code, grpc::StatusCode::OK);
+  ASSERT_EQ(second.breaches_size(), 1);
+  EXPECT_EQ(second.breaches(0).enquiry(), "schools/kenilworth/enquiries/e-3");
+  EXPECT_EQ(breaches_.calls().back().page_token, "2");  // escalation's own token, carried in ours
+  EXPECT_TRUE(second.next_page_token().empty());
+
+  // Our token continues only the list it was issued for.
+  req.set_channel("phone");
+  Result r = List(req, token, &second);
+  EXPECT_EQ(r.code, grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(r.reason, reason::kInvalidPageToken);
+}
+
+TEST_F(ListBreachesApiTest, OnlyLeadersAndOnlyTheirOwnSchool) {
+  v1::ListBreachesResponse resp;
+  for (const char* role : {"senior_leader", "dsl"}) {
+    EXPECT_EQ(List(Request(), Token(role), &resp).code, grpc::StatusCode::OK) << role;
+    const size_t calls = breaches_.calls().size();
+    Result r = List(Request("schools/st-marys"), Token(role), &resp);
+    EXPECT_EQ(r.code, grpc::StatusCode::PERMISSION_DENIED) << role;
+    EXPECT_EQ(r.reason, reason::kWrongSchool) << role;
+    // The same answer for a school that does not exist: denied before anything is looked up.
+    r = List(Request("schools/nowhere"), Token(role), &resp);
+    EXPECT_EQ(r.reason, reason::kWrongSchool) << role;
+    EXPECT_EQ(breaches_.calls().size(), calls) << role;
+  }
+  EXPECT_EQ(List(Request(), Token("trust_admin", ""), &resp).code, grpc::StatusCode::OK);
+  const size_t calls = breaches_.calls().size();
+  for (const char* role : {"teacher", "office", "guardian", "service"}) {
+    Result r = List(Request(), Token(role), &resp);
+    EXPECT_EQ(r.code, grpc::StatusCode::PERMISSION_DENIED) << role;
+    EXPECT_EQ(r.reason, reason::kRoleRequired) << role;
+  }
+  EXPECT_EQ(breaches_.calls().size(), calls);
+}
+
+TEST_F(ListBreachesApiTest, BadRequestsAreRefusedBeforeEscalationIsAsked) {
+  const std::string token = Token("trust_leader", "");
+  v1::ListBreachesResponse resp;
+  const auto expect = [&](const v1::ListBreachesRequest& req, grpc::StatusCode code, const std::string& reason) {
+    const Result r = List(req, token, &resp);
+    EXPECT_EQ(r.code, code) << reason;
+    EXPECT_EQ(r.reason, reason);
+  };
+  v1::ListBreachesRequest req = Request();
+  req.set_period("2025-winter");
+  expect(req, grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidPeriod);
+  req.set_period("2029-autumn");
+  expect(req, grpc::StatusCode::FAILED_PRECONDITION, reason::kPeriodNotInCalendar);
+  req = Request();
+  req.set_channel("carrier_pigeon");
+  expect(req, grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidField);
+  req = Request();
+  req.set_category("Not an id!");
+  expect(req, grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidName);
+  req = Request();
+  req.set_page_size(-1);
+  expect(req, grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidField);
+  req = Request();
+  req.set_page_token("forged");
+  expect(req, grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidPageToken);
+  req = Request("kenilworth");
+  expect(req, grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidName);
+  req = Request("schools/nowhere");
+  expect(req, grpc::StatusCode::NOT_FOUND, reason::kSchoolNotFound);
+  req = Request();
+  req.clear_period();
+  expect(req, grpc::StatusCode::INVALID_ARGUMENT, reason::kInvalidField);
+  EXPECT_TRUE(breaches_.calls().empty());
+}
+
+TEST_F(ListBreachesApiTest, EscalationDownIsUnavailableSayingSo) {
+  for (absl::Status down :
+       {absl::UnavailableError("connection refused"), absl::DeadlineExceededError("deadline exceeded")}) {
+    breaches_.Fail(down);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("authorization", absl::StrCat("Bearer ", Token("trust_leader", "")));
+    v1::ListBreachesResponse resp;
+    const grpc::Status s = stub_->ListBreaches(&ctx, Request(), &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << down;
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "escalation")) << s.error_message();
+    EXPECT_TRUE(absl::StrContains(s.error_message(), "schools/kenilworth")) << s.error_message();
+    auto it = ctx.GetServerTrailingMetadata().find(std::string(kErrorReasonMetadataKey));
+    ASSERT_NE(it, ctx.GetServerTrailingMetadata().end());
+    EXPECT_EQ(std::string(it->second.data(), it->second.size()), reason::kPeerUnavailable);
+    EXPECT_EQ(resp.breaches_size(), 0);
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/grpc/client.h"
 #include "common/grpc/timestamp.h"
+#include "common/status/reason.h"
 #include "common/status/status_macros.h"
 #include "google/protobuf/duration.pb.h"
 #include "parley/appointments/v1/appointments_service.grpc.pb.h"
@@ -202,6 +203,47 @@ absl::StatusOr<Fetched<NotificationStats>> GrpcFigureSources::Notifications(cons
                               FromProto(row.figures()));
   }
   s.late_event_notices = response.short_notice_events();
+  return out;
+}
+
+absl::StatusOr<BreachItems> GrpcFigureSources::Breaches(const std::string& school_id, absl::Time start, absl::Time end,
+                                                        const std::string& channel, const std::string& category,
+                                                        int page_size, const std::string& page_token,
+                                                        absl::Duration timeout) {
+  esc::ListBreachesRequest request;
+  request.set_parent(absl::StrCat("schools/", school_id));
+  *request.mutable_start_time() = ToTimestamp(start);
+  *request.mutable_end_time() = ToTimestamp(end);
+  if (!channel.empty()) {
+    esc::Channel value = esc::CHANNEL_UNSPECIFIED;
+    if (!esc::Channel_Parse(absl::StrCat("CHANNEL_", absl::AsciiStrToUpper(channel)), &value)) {
+      return InvalidArgument(reason::kInvalidField, absl::StrCat("escalation has no channel ", channel));
+    }
+    request.set_channel(value);
+  }
+  request.set_category(category);
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  esc::ListBreachesResponse response;
+  PARLEY_RETURN_IF_ERROR(client::Call(Options(identity_, timeout), [&](grpc::ClientContext& ctx) {
+    return stubs_->escalation->ListBreaches(&ctx, request, &response);
+  }));
+  BreachItems out;
+  for (const esc::Breach& b : response.breaches()) {
+    BreachItem item;
+    item.enquiry = b.enquiry();
+    item.stage = EnumId(esc::Stage_Name(b.stage()), "STAGE_");
+    item.channel = EnumId(esc::Channel_Name(b.channel()), "CHANNEL_");
+    item.category = b.category();
+    item.received_at = FromTimestamp(b.receive_time());
+    if (b.has_due_time()) item.due = FromTimestamp(b.due_time());
+    item.breached_at = FromTimestamp(b.breach_time());
+    if (b.has_kept_time()) item.kept_at = FromTimestamp(b.kept_time());
+    item.rung = b.rung();
+    item.rung_role = b.rung_role();
+    out.items.push_back(std::move(item));
+  }
+  out.next_token = response.next_page_token();
   return out;
 }
 

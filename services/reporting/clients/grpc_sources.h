@@ -19,7 +19,8 @@ struct SourceChannels {
   std::shared_ptr<grpc::Channel> notifications;
 };
 
-class GrpcFigureSources final : public FigureSources {
+// Also the BreachSource (escalation's ListBreaches) on the same escalation channel.
+class GrpcFigureSources final : public FigureSources, public BreachSource {
  public:
   // `identity` and `clock` must outlive this.
   GrpcFigureSources(const SourceChannels& channels, const auth::ServiceIdentity* identity, const Clock* clock);
@@ -33,6 +34,9 @@ class GrpcFigureSources final : public FigureSources {
                                                  absl::Duration timeout) override;
   absl::StatusOr<Fetched<NotificationStats>> Notifications(const std::string& school_id, absl::Time start,
                                                            absl::Time end, absl::Duration timeout) override;
+  absl::StatusOr<BreachItems> Breaches(const std::string& school_id, absl::Time start, absl::Time end,
+                                       const std::string& channel, const std::string& category, int page_size,
+                                       const std::string& page_token, absl::Duration timeout) override;
 
  private:
   struct Stubs;

@@ -120,6 +120,28 @@ struct Fetched {
   std::string version;
 };
 
+// ---- the matters behind a figure ---------------------------------------------------------------
+
+// One clock of one enquiry that fell due unkept (escalation's Breach), by the enquiry's name only.
+struct BreachItem {
+  std::string enquiry;  // "schools/{school}/enquiries/{id}"
+  std::string stage;    // "acknowledge", "respond", "follow_up"
+  std::string channel;  // "email", ...
+  std::string category;
+  absl::Time received_at;
+  std::optional<absl::Time> due;
+  absl::Time breached_at;
+  std::optional<absl::Time> kept_at;
+  int rung = 0;
+  std::string rung_role;
+};
+
+// A page of them as the source gave it; `next_token` is the source's own (empty: the last page).
+struct BreachItems {
+  std::vector<BreachItem> items;
+  std::string next_token;
+};
+
 // ---- the directory's part ----------------------------------------------------------------------
 
 // The school's published promise for one channel and stage, as text for the report.

@@ -25,4 +25,16 @@ class FigureSources {
                                                                    absl::Time end, absl::Duration timeout) = 0;
 };
 
+// The matters behind escalation's `breaches` figure (its ListBreaches), asked each time: a list is
+// not cached. `channel` ("email", ...) and `category` narrow it when not empty; `page_token` is
+// the source's own, as it gave it. Answers within `timeout` or fails (UNAVAILABLE or
+// DEADLINE_EXCEEDED); a token the source did not issue for these arguments is INVALID_ARGUMENT.
+class BreachSource {
+ public:
+  virtual ~BreachSource() = default;
+  virtual absl::StatusOr<BreachItems> Breaches(const std::string& school_id, absl::Time start, absl::Time end,
+                                               const std::string& channel, const std::string& category, int page_size,
+                                               const std::string& page_token, absl::Duration timeout) = 0;
+};
+
 }  // namespace parley::reporting

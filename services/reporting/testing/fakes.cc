@@ -2,6 +2,10 @@
 
 #include <utility>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/reason.h"
+
 namespace parley::reporting::testing {
 
 void FakeSources::SetEnquiries(const std::string& school, EnquiryStats stats) {
@@ -69,6 +73,43 @@ absl::StatusOr<Fetched<NotificationStats>> FakeSources::Notifications(const std:
   absl::MutexLock lock(&mu_);
   if (absl::Status s = Begin(Source::kNotifications); !s.ok()) return s;
   return Fetched<NotificationStats>{notifications_[school_id], clock_->Now(), version_};
+}
+
+void FakeBreachSource::Set(const std::string& school, std::vector<BreachItem> items) {
+  absl::MutexLock lock(&mu_);
+  items_[school] = std::move(items);
+}
+void FakeBreachSource::Fail(absl::Status status) {
+  absl::MutexLock lock(&mu_);
+  failing_ = std::move(status);
+}
+std::vector<FakeBreachSource::Call> FakeBreachSource::calls() const {
+  absl::MutexLock lock(&mu_);
+  return calls_;
+}
+
+absl::StatusOr<BreachItems> FakeBreachSource::Breaches(const std::string& school_id, absl::Time start, absl::Time end,
+                                                       const std::string& channel, const std::string& category,
+                                                       int page_size, const std::string& page_token,
+                                                       absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  calls_.push_back({school_id, start, end, channel, category, page_size, page_token, timeout});
+  if (!failing_.ok()) return failing_;
+  size_t from = 0;
+  if (!page_token.empty() && !absl::SimpleAtoi(page_token, &from)) {
+    return InvalidArgument(reason::kInvalidPageToken, "page_token was not issued for this list");
+  }
+  std::vector<BreachItem> matching;
+  for (const BreachItem& b : items_[school_id]) {
+    if (!channel.empty() && b.channel != channel) continue;
+    if (!category.empty() && b.category != category) continue;
+    matching.push_back(b);
+  }
+  BreachItems out;
+  const size_t size = static_cast<size_t>(page_size > 0 ? page_size : 50);
+  for (size_t i = from; i < matching.size() && out.items.size() < size; ++i) out.items.push_back(matching[i]);
+  if (from + size < matching.size()) out.next_token = absl::StrCat(from + size);
+  return out;
 }
 
 absl::StatusOr<std::optional<CacheEntry>> InMemoryFigureCache::Get(const CacheKey& key) {

@@ -57,6 +57,37 @@ class FakeSources final : public FigureSources {
   std::string version_ ABSL_GUARDED_BY(mu_) = "test-1";
 };
 
+// Escalation's breach lists in memory: the items set per school, paged by index ("{n}" tokens),
+// narrowed by channel and category, each call's arguments kept; fails on demand.
+class FakeBreachSource final : public BreachSource {
+ public:
+  struct Call {
+    std::string school_id;
+    absl::Time start;
+    absl::Time end;
+    std::string channel;
+    std::string category;
+    int page_size = 0;
+    std::string page_token;
+    absl::Duration timeout;
+  };
+
+  void Set(const std::string& school, std::vector<BreachItem> items);
+  // Every call fails with `status` until cleared with OkStatus.
+  void Fail(absl::Status status);
+  std::vector<Call> calls() const;
+
+  absl::StatusOr<BreachItems> Breaches(const std::string& school_id, absl::Time start, absl::Time end,
+                                       const std::string& channel, const std::string& category, int page_size,
+                                       const std::string& page_token, absl::Duration timeout) override;
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<std::string, std::vector<BreachItem>> items_ ABSL_GUARDED_BY(mu_);
+  absl::Status failing_ ABSL_GUARDED_BY(mu_);
+  std::vector<Call> calls_ ABSL_GUARDED_BY(mu_);
+};
+
 class InMemoryFigureCache final : public FigureCache {
  public:
   absl::StatusOr<std::optional<CacheEntry>> Get(const CacheKey& key) override;
