@@ -71,6 +71,7 @@ struct EveningCreateOptions;
 struct EveningOptions;
 // The report command's options (report_args.h).
 struct ReportOptions;
+struct BreachesOptions;
 
 // Reads a protobuf-JSON TrustDirectory. Unknown fields are an error naming the field.
 absl::StatusOr<v1::TrustDirectory> ParseTrustDirectoryJson(const std::string& json, const std::string& source);
@@ -427,6 +428,9 @@ class Ctl {
   // the service's CSV export (--csv); or a report saved with --json rendered without a call
   // (--input).
   absl::Status Report(const ReportOptions& opts);
+  // The matters behind one school's `breaches` figure over the period (every page), one line each,
+  // or --json.
+  absl::Status ReportBreaches(const BreachesOptions& opts);
 
   // The state behind the commands; defined in ctl_impl.h, for the command files' helpers.
   struct Impl;

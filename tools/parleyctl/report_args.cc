@@ -55,6 +55,23 @@ absl::StatusOr<rv1::ExportReportRequest> ExportReportRequest(const ReportOptions
   return Fill<rv1::ExportReportRequest>(opts);
 }
 
+absl::StatusOr<rv1::ListBreachesRequest> BreachesRequest(const BreachesOptions& opts) {
+  rv1::ListBreachesRequest req;
+  if (opts.school.empty()) return UsageError("--school is required");
+  absl::StatusOr<std::string> name = SchoolName(opts.school);
+  if (!name.ok()) return UsageError(absl::StrCat("--school: ", name.status().message()));
+  req.set_school(*name);
+  const std::string period(absl::StripAsciiWhitespace(opts.period));
+  if (period.empty()) return UsageError("--period is required (2025-autumn, 2026-03, 2026-01-05..2026-02-13)");
+  if (period.size() > kMaxPeriodChars) {
+    return UsageError(absl::StrCat("--period is ", period.size(), " characters; at most ", kMaxPeriodChars));
+  }
+  req.set_period(period);
+  req.set_channel(opts.channel);
+  req.set_category(opts.category);
+  return req;
+}
+
 absl::StatusOr<rv1::TrustReport> ParseTrustReportJson(const std::string& json, const std::string& source) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

@@ -22,6 +22,18 @@ struct ReportOptions {
   std::string input;                 // render this saved TrustReport instead of asking the server
 };
 
+// `parleyctl report breaches`: the matters behind one school's `breaches` figure.
+struct BreachesOptions {
+  std::string school;    // id or schools/{school}; required
+  std::string period;    // as for the report; required
+  std::string channel;   // "email", ... as the report's by_channel rows; empty: every channel
+  std::string category;  // as the report's by_category rows; empty: every category
+};
+
+// The first page's request (the command follows every page). Usage errors for a missing or
+// malformed school or period.
+absl::StatusOr<rv1::ListBreachesRequest> BreachesRequest(const BreachesOptions& opts);
+
 // The flags' combination and form: --period with a server, not with --input (the file names its
 // own); --csv only from the server (the CSV is the service's, never re-made here). Usage errors.
 absl::Status CheckReportOptions(const ReportOptions& opts);

@@ -15,7 +15,18 @@ ReportCli::ReportCli(CLI::App* app, Command* run, bool* needs_channel) {
   report->add_option("--csv", opts_.csv, "write the service's CSV export (one figure per row) to this file");
   report->add_option("--input", opts_.input,
                      "render a TrustReport saved earlier with --json instead of asking the service");
-  report->callback([this, run, needs_channel] {
+  CLI::App* breaches = report->add_subcommand(
+      "breaches", "the matters behind one school's breaches figure: one line per clock missed, by enquiry name");
+  breaches->add_option("--school", breaches_.school, "the school (id or schools/{school})");
+  breaches->add_option("--period", breaches_.period, "as for the report, in the school's own calendar");
+  breaches->add_option("--channel", breaches_.channel,
+                       "only this channel, as the report names it (email, letter, phone, app_message, in_person)");
+  breaches->add_option("--category", breaches_.category, "only this category of the routing matrix");
+  breaches->callback([this, run] { *run = [this](Ctl& ctl) { return ctl.ReportBreaches(breaches_); }; });
+  // CLI11 runs this after a nested subcommand's callback: the report itself only when no
+  // subcommand was given.
+  report->callback([this, run, needs_channel, breaches] {
+    if (breaches->parsed()) return;
     if (!opts_.input.empty()) *needs_channel = false;
     *run = [this](Ctl& ctl) { return ctl.Report(opts_); };
   });

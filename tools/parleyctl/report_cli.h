@@ -1,5 +1,6 @@
 // The reporting command line: `parleyctl report` (the trust report for leaders: text, --json,
-// --html, --csv, or --input to render a report saved earlier). Registers the subcommand and its
+// --html, --csv, or --input to render a report saved earlier) and `parleyctl report breaches` (the
+// matters behind one school's breaches figure). Registers the subcommand and its
 // flags on CLI11 and, when it is parsed, sets the command to run. Kept out of main.cc so the tests
 // can parse a real argv into the request the service receives.
 #pragma once
@@ -21,6 +22,7 @@ class ReportCli {
 
  private:
   ReportOptions opts_;
+  BreachesOptions breaches_;
 };
 
 }  // namespace parley::ctl

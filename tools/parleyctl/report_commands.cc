@@ -114,4 +114,22 @@ absl::Status Ctl::Report(const ReportOptions& opts) {
   return absl::OkStatus();
 }
 
+absl::Status Ctl::ReportBreaches(const BreachesOptions& opts) {
+  PARLEY_ASSIGN_OR_RETURN(rv1::ListBreachesRequest first, BreachesRequest(opts));
+  PARLEY_RETURN_IF_ERROR(NeedReporting(*impl_));
+  rv1::ListBreachesResponse all;
+  PARLEY_RETURN_IF_ERROR(impl_->Pages<rv1::ListBreachesResponse>(
+      true, "",
+      [&](grpc::ClientContext& ctx, const std::string& token, rv1::ListBreachesResponse* page) {
+        rv1::ListBreachesRequest req = first;
+        req.set_page_size(kFollowPageSize);
+        req.set_page_token(token);
+        return impl_->reporting->ListBreaches(&ctx, req, page);
+      },
+      &all));
+  if (impl_->opts.json) return impl_->PrintJson(all);
+  impl_->out << FormatBreaches(all);
+  return absl::OkStatus();
+}
+
 }  // namespace parley::ctl

@@ -114,4 +114,20 @@ std::string FormatTrustReport(const rv1::TrustReport& r) {
   return out;
 }
 
+std::string FormatBreaches(const rv1::ListBreachesResponse& list) {
+  const rv1::Period& p = list.period();
+  std::string out =
+      absl::StrCat(list.breaches_size(), list.breaches_size() == 1 ? " breach" : " breaches", " of ", list.school());
+  if (!p.display_name().empty()) absl::StrAppend(&out, ", ", p.display_name());
+  if (!p.start_date().empty()) absl::StrAppend(&out, ", ", p.start_date(), " to ", p.end_date());
+  absl::StrAppend(&out, "\n");
+  for (const rv1::Breach& b : list.breaches()) {
+    absl::StrAppend(&out, b.enquiry(), "  ", b.stage(), "  ", b.channel(), "  ", b.category(), "  received ",
+                    When(b.receive_time()), "  due ", When(b.due_time()), "  breached ", When(b.breach_time()), "  ",
+                    b.has_kept_time() ? absl::StrCat("kept ", When(b.kept_time())) : std::string("not kept"), "  rung ",
+                    b.rung(), b.rung_role().empty() ? "" : absl::StrCat(" ", b.rung_role()), "\n");
+  }
+  return out;
+}
+
 }  // namespace parley::ctl

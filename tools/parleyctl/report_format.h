@@ -12,4 +12,9 @@ namespace rv1 = ::parley::reporting::v1;
 
 std::string FormatTrustReport(const rv1::TrustReport& report);
 
+// `parleyctl report breaches`: a heading (school, period, count), then one line per breach: the
+// enquiry's name, the clock missed, channel, category, received, due, breached, kept late (or
+// "not kept"), rung and role. Times in UTC.
+std::string FormatBreaches(const rv1::ListBreachesResponse& list);
+
 }  // namespace parley::ctl

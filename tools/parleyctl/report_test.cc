@@ -314,7 +314,36 @@ class FakeReporting final : public rv1::ReportingService::Service {
     return grpc::Status::OK;
   }
 
+  // Two pages: e-1 (kept late) on the first, e-2 (never kept) on the second.
+  grpc::Status ListBreaches(grpc::ServerContext*, const rv1::ListBreachesRequest* req,
+                            rv1::ListBreachesResponse* resp) override {
+    calls.push_back("ListBreaches");
+    breach_requests.push_back(*req);
+    resp->set_school(req->school());
+    resp->mutable_period()->set_display_name("Autumn 2025");
+    resp->mutable_period()->set_start_date("2025-09-01");
+    resp->mutable_period()->set_end_date("2025-12-19");
+    rv1::Breach* b = resp->add_breaches();
+    b->set_stage("acknowledge");
+    b->set_channel("email");
+    b->set_category("learning");
+    b->mutable_receive_time()->set_seconds(1759309200);  // 2025-10-01 09:00 UTC
+    b->mutable_due_time()->set_seconds(1759482000);      // 2025-10-03 09:00 UTC
+    b->mutable_breach_time()->set_seconds(1759482060);   // 09:01
+    b->set_rung(1);
+    b->set_rung_role("head_of_year");
+    if (req->page_token().empty()) {
+      b->set_enquiry("schools/st-marys/enquiries/e-1");
+      b->mutable_kept_time()->set_seconds(1759492800);  // 12:00
+      resp->set_next_page_token("page-2");
+    } else {
+      b->set_enquiry("schools/st-marys/enquiries/e-2");
+    }
+    return grpc::Status::OK;
+  }
+
   std::vector<std::string> calls;
+  std::vector<rv1::ListBreachesRequest> breach_requests;
   rv1::GetTrustReportRequest last_report;
   rv1::ExportReportRequest last_export;
   std::vector<std::string> csv_chunks = {"school,figure,value\r\n", "schools/st-marys,received,312\r\n",
@@ -426,6 +455,33 @@ TEST_F(ReportCommandTest, UsageErrorsCallNothing) {
   absl::Status missing = Run({"report", "--input", dir_ + "/no-such-report.json"});
   EXPECT_FALSE(missing.ok());
   EXPECT_FALSE(IsUsageError(missing));
+}
+
+TEST_F(ReportCommandTest, BreachesPrintsOneLinePerBreachOverEveryPage) {
+  ASSERT_TRUE(Run({"report", "breaches", "--school", "st-marys", "--period", "2025-autumn", "--channel", "email"}).ok())
+      << err_.str();
+  EXPECT_THAT(reporting_.calls, ElementsAre("ListBreaches", "ListBreaches"));
+  ASSERT_EQ(reporting_.breach_requests.size(), 2u);
+  const rv1::ListBreachesRequest& first = reporting_.breach_requests[0];
+  EXPECT_EQ(first.school(), "schools/st-marys");
+  EXPECT_EQ(first.period(), "2025-autumn");
+  EXPECT_EQ(first.channel(), "email");
+  EXPECT_TRUE(first.category().empty());
+  EXPECT_TRUE(first.page_token().empty());
+  EXPECT_EQ(reporting_.breach_requests[1].page_token(), "page-2");
+  EXPECT_EQ(out_.str(),
+            "2 breaches of schools/st-marys, Autumn 2025, 2025-09-01 to 2025-12-19\n"
+            "schools/st-marys/enquiries/e-1  acknowledge  email  learning  received 2025-10-01 09:00 UTC  due "
+            "2025-10-03 09:00 UTC  breached 2025-10-03 09:01 UTC  kept 2025-10-03 12:00 UTC  rung 1 head_of_year\n"
+            "schools/st-marys/enquiries/e-2  acknowledge  email  learning  received 2025-10-01 09:00 UTC  due "
+            "2025-10-03 09:00 UTC  breached 2025-10-03 09:01 UTC  not kept  rung 1 head_of_year\n");
+}
+
+TEST_F(ReportCommandTest, BreachesNeedsASchoolAndAPeriodAndCallsNothingWithout) {
+  EXPECT_TRUE(IsUsageError(Run({"report", "breaches", "--period", "2025-autumn"})));
+  EXPECT_TRUE(IsUsageError(Run({"report", "breaches", "--school", "st-marys"})));
+  EXPECT_TRUE(IsUsageError(Run({"report", "breaches", "--school", "a/b/c", "--period", "2025-autumn"})));
+  EXPECT_TRUE(reporting_.calls.empty());
 }
 
 }  // namespace
