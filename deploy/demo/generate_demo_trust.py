@@ -448,7 +448,8 @@ class Numbers:
 
 
 class Generator:
-    def __init__(self, schools):
+    def __init__(self, schools, today):
+        self.today = today  # the time-limited court order runs to the end of next year
         self.rng = random.Random(SEED)
         self.schools = schools  # id -> SchoolDirectory dict
         self.numbers = Numbers(self.rng)
@@ -628,7 +629,7 @@ class Generator:
         separated = [f for f in self.families if f["shape"] == "separated"]
         chosen = self.rng.sample(separated, 2)
         orders = [{"noInformation": True, "noContact": True},
-                  {"noContact": True, "untilDate": "2026-12-31"}]
+                  {"noContact": True, "untilDate": f"{self.today.year + 1}-12-31"}]
         for family, order in zip(chosen, orders):
             father = family["guardians"][1]
             father["separateCopies"] = False
@@ -707,7 +708,7 @@ def render(today):
     for sid in SCHOOL_IDS:
         school = schools[sid]["school"]
         school["calendar"] = demo_calendars.complete_calendar(school["calendar"], sid, today)
-    document = Generator(schools).build()
+    document = Generator(schools, today).build()
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
