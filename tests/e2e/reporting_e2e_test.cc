@@ -389,6 +389,29 @@ TEST_F(ReportingE2eTest, TheBreachesFigureDrillsDownToExactlyThatManyEnquiries) 
              other, &denied, &reason);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(reason, "ROLE_REQUIRED");
+
+  // The same concerns as safeguarding figures (counted by the intake flag): the DSL takes one up
+  // now, at least two hours after it came (elapsed time: the night counts).
+  auto escalation = ev1::EscalationService::NewStub(trust->Channel(Service::kEscalation));
+  ev1::AcknowledgeEnquiryRequest ack;
+  ack.set_name(concerns[0].name());
+  ack.set_request_id(NewUuid());
+  ev1::Enquiry acknowledged;
+  s = CallAs(*escalation, dsl, &ev1::EscalationService::Stub::AcknowledgeEnquiry, ack, &acknowledged);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  rv1::GetSchoolReportRequest req;
+  req.set_school("schools/" + school);
+  req.set_period(period);
+  rv1::SchoolReport report;
+  s = CallAs(*stub_, dsl, &rv1::ReportingService::Stub::GetSchoolReport, req, &report);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const rv1::EnquiryFigures& e = report.enquiries();
+  EXPECT_EQ(e.safeguarding(), 3);
+  EXPECT_EQ(e.safeguarding_taken_up(), 1);
+  ASSERT_TRUE(e.has_median_hours_to_dsl());
+  EXPECT_GE(e.median_hours_to_dsl(), 2.0);
+  EXPECT_LT(e.median_hours_to_dsl(), 2.0 + absl::ToDoubleHours(absl::Now() - absl::FromCivil(today, london)) + 0.1);
+  EXPECT_DOUBLE_EQ(e.p90_hours_to_dsl(), e.median_hours_to_dsl());  // one taken up
 }
 
 }  // namespace
