@@ -235,6 +235,23 @@ struct Wanted {
   absl::CivilDay monday;  // kWeek: the week's Monday
 };
 
+// The period's figures from `source` into `slot` of the school's report, or a missing entry
+// naming `figures` when the source cannot give them.
+template <typename Stats, typename Ask>
+void PlanPeriod(CachedAsk& cached, const Wanted& w, const std::optional<CacheEntry>& kept, Ask ask, Source source,
+                const char* figures, std::optional<Stats> SchoolReport::*slot, absl::Duration timeout,
+                std::vector<std::function<void()>>& tasks) {
+  SchoolWork* sw = w.school;
+  Plan<Stats>(
+      cached, w.key, w.settled, kept, ask,
+      [=](absl::StatusOr<Fetched<Stats>> got) {
+        if (!got.ok()) return sw->Missing(source, figures, MissingReason(source, got.status(), timeout));
+        sw->Seen(source, *got);
+        sw->report.*slot = std::move(got->stats);
+      },
+      tasks);
+}
+
 }  // namespace
 
 absl::StatusOr<TrustReport> ReportService::Trust(const std::string& period_name,
@@ -302,55 +319,24 @@ absl::StatusOr<TrustReport> ReportService::Trust(const std::string& period_name,
     const absl::Time end = w.key.end;
     switch (w.need) {
       case Need::kEnquiries:
-        Plan<EnquiryStats>(
-            cached, w.key, w.settled, kept[i], [=] { return sources->Enquiries(id, start, end, timeout); },
-            [=](absl::StatusOr<Fetched<EnquiryStats>> got) {
-              if (!got.ok()) {
-                return sw->Missing(Source::kEscalation, "enquiries",
-                                   MissingReason(Source::kEscalation, got.status(), timeout));
-              }
-              sw->Seen(Source::kEscalation, *got);
-              sw->report.enquiries = std::move(got->stats);
-            },
-            tasks);
+        PlanPeriod<EnquiryStats>(
+            cached, w, kept[i], [=] { return sources->Enquiries(id, start, end, timeout); }, Source::kEscalation,
+            "enquiries", &SchoolReport::enquiries, timeout, tasks);
         break;
       case Need::kConduct:
-        Plan<ConductStats>(
-            cached, w.key, w.settled, kept[i], [=] { return sources->Conduct(id, start, end, timeout); },
-            [=](absl::StatusOr<Fetched<ConductStats>> got) {
-              if (!got.ok()) {
-                return sw->Missing(Source::kConduct, "conduct", MissingReason(Source::kConduct, got.status(), timeout));
-              }
-              sw->Seen(Source::kConduct, *got);
-              sw->report.conduct = std::move(got->stats);
-            },
-            tasks);
+        PlanPeriod<ConductStats>(
+            cached, w, kept[i], [=] { return sources->Conduct(id, start, end, timeout); }, Source::kConduct, "conduct",
+            &SchoolReport::conduct, timeout, tasks);
         break;
       case Need::kMeetings:
-        Plan<MeetingStats>(
-            cached, w.key, w.settled, kept[i], [=] { return sources->Meetings(id, start, end, timeout); },
-            [=](absl::StatusOr<Fetched<MeetingStats>> got) {
-              if (!got.ok()) {
-                return sw->Missing(Source::kAppointments, "meetings",
-                                   MissingReason(Source::kAppointments, got.status(), timeout));
-              }
-              sw->Seen(Source::kAppointments, *got);
-              sw->report.meetings = std::move(got->stats);
-            },
-            tasks);
+        PlanPeriod<MeetingStats>(
+            cached, w, kept[i], [=] { return sources->Meetings(id, start, end, timeout); }, Source::kAppointments,
+            "meetings", &SchoolReport::meetings, timeout, tasks);
         break;
       case Need::kNotifications:
-        Plan<NotificationStats>(
-            cached, w.key, w.settled, kept[i], [=] { return sources->Notifications(id, start, end, timeout); },
-            [=](absl::StatusOr<Fetched<NotificationStats>> got) {
-              if (!got.ok()) {
-                return sw->Missing(Source::kNotifications, "notifications",
-                                   MissingReason(Source::kNotifications, got.status(), timeout));
-              }
-              sw->Seen(Source::kNotifications, *got);
-              sw->report.notifications = std::move(got->stats);
-            },
-            tasks);
+        PlanPeriod<NotificationStats>(
+            cached, w, kept[i], [=] { return sources->Notifications(id, start, end, timeout); }, Source::kNotifications,
+            "notifications", &SchoolReport::notifications, timeout, tasks);
         break;
       case Need::kWeek: {
         const absl::CivilDay monday = w.monday;
