@@ -10,6 +10,10 @@
 # The sinks keep their data and pid files in <data-dir>/mail and <data-dir>/gateway; `stop` stops
 # whatever was started. Starting again while running reuses the servers; starting after a crash
 # clears the stale state.
+#
+# PARLEY_REDIS_PRELOAD (scripts/run.sh --simulate): redis-server and redis-cli run with exactly that
+# LD_PRELOAD instead of the inherited one. They cannot start under libfaketime (libfaketime #130),
+# so a faked-clock run gives them tools/fakeclock's wall-clock shim.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -24,6 +28,10 @@ pg_running() { [[ -f $PGDATA/postmaster.pid ]] && runuser -u postgres -- "$PGBIN
 redis_running() { [[ -f $DATA/redis/redis.pid ]] && kill -0 "$(cat "$DATA/redis/redis.pid")" 2>/dev/null; }
 pidfile_running() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# redis_tool <program> <args...>: redis-server or redis-cli, on PARLEY_REDIS_PRELOAD when it is set.
+redis_tool() {
+  if [[ -n ${PARLEY_REDIS_PRELOAD:-} ]]; then LD_PRELOAD=$PARLEY_REDIS_PRELOAD "$@"; else "$@"; fi
+}
 # Debian's interpreter: python3-aiosmtpd is installed for it (a pyenv or venv python3 may come first in PATH).
 PYTHON=python3
 [[ -x /usr/bin/python3 ]] && PYTHON=/usr/bin/python3
@@ -97,11 +105,11 @@ start() {
     say "Redis already running"
   else
     rm -f "$DATA/redis/redis.pid"
-    redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    redis_tool redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
       --maxmemory-policy noeviction --dir "$DATA/redis" --pidfile "$DATA/redis/redis.pid" \
       --logfile "$DATA/redis/redis.log"
-    for _ in $(seq 1 500); do redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.02; done
-    redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG || die "Redis did not start"
+    for _ in $(seq 1 500); do redis_tool redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.02; done
+    redis_tool redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG || die "Redis did not start"
     say "Redis listening on 127.0.0.1:$redis_port"
   fi
 }
