@@ -12,6 +12,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   postgresql postgresql-contrib redis-server
   python3 python3-yaml
+  # scripts/run.sh --simulate: the whole local Parley on a faked clock (libfaketime comes with it).
+  faketime
   # notifications: SMTP and HTTP gateways (libcurl), letters (libharu PDF, DejaVu fonts, poppler to
   # read them back in tests), the mail catcher (aiosmtpd) and the SMTP benchmark (postfix's
   # smtp-sink and smtp-source).
