@@ -16,7 +16,8 @@ second: timers, tokens and PostgreSQL all assume it does not.
 With --freeze DATA_DIR (run.sh's data folder), the services and the delivery sinks are stopped
 (SIGSTOP) while the offset changes, and continued once every one of them reads the new offset:
 otherwise, for up to two seconds, a process still on the old time would meet one on the new time
-(tokens "not plausible", deadlines exceeded, outbox rows rejected). PostgreSQL and Redis keep
+(tokens "not plausible", deadlines exceeded, outbox rows rejected), and set() returns 2.5 s after
+they go on, once they all answer on the new time. A jump takes about 5 s. PostgreSQL and Redis keep
 running: they only answer.
 
 Also importable: Clock(path, freeze_pidfiles).now() / .set(target_utc) / .to_real_time().
@@ -38,6 +39,10 @@ UTC = datetime.timezone.utc
 # With FAKETIME_CACHE_DURATION=1 libfaketime re-reads the file when a whole second has passed since
 # its last read, so a process follows a change up to ~2 s later.
 SETTLE_S = 2.5
+# After SIGCONT the services still answer on the old time for up to ~2 s (contacts refused fresh
+# tokens as issued in the future for ~1.6 s after a jump, measured; libfaketime itself follows at
+# once, so it is their own cached clock readings). set() waits this long before it returns.
+AFTER_S = 2.5
 # Backwards by less than this is rounding (the offset is in whole seconds), not a move back.
 BACKWARDS_TOLERANCE_S = 1.0
 
@@ -54,7 +59,7 @@ class Clock:
     are stopped while the offset changes; None or empty for none."""
 
     def __init__(self, path, freeze_pidfiles=None, *, real_time=time.time, sleep=time.sleep,
-                 settle_s=SETTLE_S):
+                 settle_s=SETTLE_S, after_s=AFTER_S):
         if "faketime" in os.environ.get("LD_PRELOAD", ""):
             # Under libfaketime time.time() is the faked time, and every offset computed from it wrong.
             raise RuntimeError("simclock must run on the real clock: run it with env -u LD_PRELOAD")
@@ -63,6 +68,7 @@ class Clock:
         self._real_time = real_time
         self._sleep = sleep
         self._settle_s = settle_s
+        self._after_s = after_s
 
     def offset(self):
         """The offset in seconds (0 when there is no file yet)."""
@@ -102,6 +108,8 @@ class Clock:
                     os.kill(pid, signal.SIGCONT)
                 except ProcessLookupError:
                     pass
+        if stopped:
+            self._sleep(self._after_s)
 
     def to_real_time(self):
         """Offset 0: the faked clock becomes the real clock (never backwards)."""
