@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Loads the demo trust's notifications data into the notifications service through its API (parleyctl).
 
-  deploy/demo/load_notifications_demo.py <path to parleyctl>
+  deploy/demo/load_notifications_demo.py <path to parleyctl> [--no-broadcasts]
   deploy/demo/load_notifications_demo.py --check    (offline: every template uses only the variables it
                                                      declares or the built-in ones; scripts/lint.sh runs it)
 
@@ -16,6 +16,10 @@
   - three St Mary's guardians' preferences (newsletters as a daily digest, app only, no newsletter email);
   - four broadcasts: a Woodgrange emergency closure (texts every guardian), a St Mary's event with 10
     days' notice (accepted with SHORT_NOTICE), a Riverside year 9 trip consent, a Milton Road newsletter.
+
+--no-broadcasts loads everything but the four broadcasts: the templates the relays' notices name
+and the schools' settings, without any activity of its own (scripts/run.sh --check, where the trust
+report must hold only the simulated week's activity).
 
 Deterministic: the same templates, settings and preferences every time; guardians are taken in the
 directory's order (the generator is seeded); dates are relative to today. Safe to run again: what is
@@ -637,13 +641,18 @@ def main():
         for p in problems:
             print(p, file=sys.stderr)
         raise SystemExit(1 if problems else 0)
-    if len(sys.argv) != 2:
-        raise SystemExit(f"usage: {sys.argv[0]} <path to parleyctl> | --check")
-    exe = sys.argv[1]
+    args = sys.argv[1:]
+    no_broadcasts = "--no-broadcasts" in args
+    if no_broadcasts:
+        args.remove("--no-broadcasts")
+    if len(args) != 1:
+        raise SystemExit(f"usage: {sys.argv[0]} <path to parleyctl> [--no-broadcasts] | --check")
+    exe = args[0]
     load_templates(exe)
     load_settings(exe)
     load_preferences(exe)
-    load_broadcasts(exe)
+    if not no_broadcasts:
+        load_broadcasts(exe)
 
 
 if __name__ == "__main__":
