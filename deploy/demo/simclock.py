@@ -37,12 +37,16 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 UTC = datetime.timezone.utc
 # With FAKETIME_CACHE_DURATION=1 libfaketime re-reads the file when a whole second has passed since
-# its last read, so a process follows a change up to ~2 s later.
-SETTLE_S = 2.5
-# After SIGCONT the services still answer on the old time for up to ~2 s (contacts refused fresh
+# its last read, so a process follows a change up to ~2 s later: the held processes stay stopped
+# this long after the new offset is written.
+HOLD_SECONDS = 2.5
+# After SIGCONT the services still answered on the old time for up to ~2 s (contacts refused fresh
 # tokens as issued in the future for ~1.6 s after a jump, measured; libfaketime itself follows at
-# once, so it is their own cached clock readings). set() waits this long before it returns.
-AFTER_S = 2.5
+# once, so it is their own cached clock readings). set() waits this long more before it returns.
+AFTER_SECONDS = 2.5
+# How long set() takes after it writes the offset, when processes are held: it returns with the faked
+# clock at the target + SETTLE_SECONDS. A caller that must not pass a due time aims that far before it.
+SETTLE_SECONDS = HOLD_SECONDS + AFTER_SECONDS
 # Backwards by less than this is rounding (the offset is in whole seconds), not a move back.
 BACKWARDS_TOLERANCE_S = 1.0
 
@@ -59,7 +63,7 @@ class Clock:
     are stopped while the offset changes; None or empty for none."""
 
     def __init__(self, path, freeze_pidfiles=None, *, real_time=time.time, sleep=time.sleep,
-                 settle_s=SETTLE_S, after_s=AFTER_S):
+                 hold_s=HOLD_SECONDS, after_s=AFTER_SECONDS):
         if "faketime" in os.environ.get("LD_PRELOAD", ""):
             # Under libfaketime time.time() is the faked time, and every offset computed from it wrong.
             raise RuntimeError("simclock must run on the real clock: run it with env -u LD_PRELOAD")
@@ -67,7 +71,7 @@ class Clock:
         self.freeze_pidfiles = list(freeze_pidfiles or [])
         self._real_time = real_time
         self._sleep = sleep
-        self._settle_s = settle_s
+        self._hold_s = hold_s
         self._after_s = after_s
 
     def offset(self):
@@ -101,7 +105,7 @@ class Clock:
         try:
             # Computed after the stops, which take a moment.
             self._write(target_utc)
-            self._sleep(self._settle_s)
+            self._sleep(self._hold_s)
         finally:
             for pid in stopped:
                 try:

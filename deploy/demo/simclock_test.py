@@ -68,7 +68,7 @@ class ClockTest(unittest.TestCase):
         self.clock.set(REAL - datetime.timedelta(days=6))
         # The offset is computed before the settle: the target is reached as the sleep starts.
         self.assertEqual(self.content(), f"{-86400 * 6:+d}\n")
-        self.assertEqual(self.real.slept, [simclock.SETTLE_S])
+        self.assertEqual(self.real.slept, [simclock.HOLD_SECONDS])
 
     def test_never_backwards(self):
         self.clock.set(REAL - datetime.timedelta(days=7))
