@@ -32,7 +32,7 @@ Runs the local Parley with the demo trust until Ctrl-C.
                         bring the clock to real time; the services keep running on real time.
                         Starts from fresh data: REMOVES the earlier run's PostgreSQL, Redis, mail
                         and gateway data.
-  --simulate half-term  the same over a past half-term (slow: about 45 minutes)
+  --simulate half-term  the same over a past half-term (slow: about an hour)
   --simulate none       the real clock, no simulation; the earlier run's data is kept
   --check               load the trust only (not the demo enquiries, conduct records, appointments
                         or broadcasts) and have the simulation check the report against what it did
@@ -311,7 +311,15 @@ if ((FAKE_CLOCK)); then
   tail -n 20 "$DATA/simulation.log" >&2
   SIMULATED_FROM=$(python3 -c 'import datetime, sys; from zoneinfo import ZoneInfo
 print(datetime.datetime.fromisoformat(sys.argv[1].replace("Z", "+00:00")).astimezone(ZoneInfo("Europe/London")).strftime("%a %d %b %Y %H:%M"))' "$T0")
-  say "simulated the $SIMULATE from $SIMULATED_FROM; the clock now runs at real time"
+  # Normally at real time now; a --check run ends after the last timer the simulation started, which
+  # may be ahead of real time (the clock never moves back).
+  CLOCK_NOW=$(env -u LD_PRELOAD python3 deploy/demo/simclock.py --file "$DATA/clock" now)
+  if [[ $(cat "$DATA/clock") =~ ^[+-]?0$ ]]; then
+    CLOCK_STATE="the clock now runs at real time"
+  else
+    CLOCK_STATE="the faked clock is at $CLOCK_NOW ($(cat "$DATA/clock") s from real time)"
+  fi
+  say "simulated the $SIMULATE from $SIMULATED_FROM; $CLOCK_STATE"
 fi
 if ((EXIT_WHEN_DONE)); then
   say "done (--exit)"
@@ -326,8 +334,8 @@ CLOCK_TEXT=""
 if ((FAKE_CLOCK)); then
   CLOCK_TEXT="
 The demo trust lived through a faked past $SIMULATE from $SIMULATED_FROM (deploy/demo/simulate_term.py:
-its enquiries, timers, notices and report); the clock now runs at real time, and the services keep
-running on it (still under libfaketime, at offset 0: $DATA/clock).
+its enquiries, timers, notices and report); $CLOCK_STATE, and the services keep
+running on it (still under libfaketime, reading $DATA/clock).
 "
 fi
 
