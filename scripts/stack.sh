@@ -11,9 +11,11 @@
 # whatever was started. Starting again while running reuses the servers; starting after a crash
 # clears the stale state.
 #
-# PARLEY_REDIS_PRELOAD (scripts/run.sh --simulate): redis-server and redis-cli run with exactly that
-# LD_PRELOAD instead of the inherited one. They cannot start under libfaketime (libfaketime #130),
-# so a faked-clock run gives them tools/fakeclock's wall-clock shim.
+# PARLEY_SERVER_PRELOAD (scripts/run.sh --simulate): PostgreSQL and Redis run with exactly that
+# LD_PRELOAD instead of the inherited one, so a faked-clock run gives them tools/fakeclock's
+# wall-clock shim. Redis cannot start under libfaketime (libfaketime #130); under libfaketime
+# PostgreSQL's own timers (statement_timeout, deadlock_timeout: SIGALRM) never fired, so two
+# deadlocked transactions waited for ever. The shim fakes only the wall clock.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -28,9 +30,9 @@ pg_running() { [[ -f $PGDATA/postmaster.pid ]] && runuser -u postgres -- "$PGBIN
 redis_running() { [[ -f $DATA/redis/redis.pid ]] && kill -0 "$(cat "$DATA/redis/redis.pid")" 2>/dev/null; }
 pidfile_running() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-# redis_tool <program> <args...>: redis-server or redis-cli, on PARLEY_REDIS_PRELOAD when it is set.
-redis_tool() {
-  if [[ -n ${PARLEY_REDIS_PRELOAD:-} ]]; then LD_PRELOAD=$PARLEY_REDIS_PRELOAD "$@"; else "$@"; fi
+# server_tool <program> <args...>: a PostgreSQL or Redis program, on PARLEY_SERVER_PRELOAD when it is set.
+server_tool() {
+  if [[ -n ${PARLEY_SERVER_PRELOAD:-} ]]; then LD_PRELOAD=$PARLEY_SERVER_PRELOAD "$@"; else "$@"; fi
 }
 # Debian's interpreter: python3-aiosmtpd is installed for it (a pyenv or venv python3 may come first in PATH).
 PYTHON=python3
@@ -87,14 +89,14 @@ start() {
   fi
   if [[ ! -f $PGDATA/PG_VERSION ]]; then
     say "initialising PostgreSQL in $PGDATA"
-    runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust \
+    server_tool runuser -u postgres -- "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust \
       --encoding=UTF8 --locale=C.UTF-8 >"$PGROOT/initdb.log" 2>&1 || { cat "$PGROOT/initdb.log" >&2; die "initdb failed"; }
   fi
   if pg_running; then
     say "PostgreSQL already running on 127.0.0.1:$(sed -n 4p "$PGDATA/postmaster.pid")"
   else
     rm -f "$PGDATA/postmaster.pid"   # stale after a crash; pg_ctl status said it is not running
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGROOT/server.log" -w -t 60 \
+    server_tool runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGROOT/server.log" -w -t 60 \
       -o "-p $pg_port -c listen_addresses=127.0.0.1 -k $PGROOT -c max_connections=300" start >/dev/null \
       || { tail -n 20 "$PGROOT/server.log" >&2; die "PostgreSQL did not start"; }
     say "PostgreSQL listening on 127.0.0.1:$pg_port"
@@ -105,11 +107,11 @@ start() {
     say "Redis already running"
   else
     rm -f "$DATA/redis/redis.pid"
-    redis_tool redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    server_tool redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
       --maxmemory-policy noeviction --dir "$DATA/redis" --pidfile "$DATA/redis/redis.pid" \
       --logfile "$DATA/redis/redis.log"
-    for _ in $(seq 1 500); do redis_tool redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.02; done
-    redis_tool redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG || die "Redis did not start"
+    for _ in $(seq 1 500); do server_tool redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG && break; sleep 0.02; done
+    server_tool redis-cli -p "$redis_port" ping 2>/dev/null | grep -q PONG || die "Redis did not start"
     say "Redis listening on 127.0.0.1:$redis_port"
   fi
 }

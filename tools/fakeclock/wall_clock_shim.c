@@ -1,9 +1,10 @@
-// A minimal offset clock for the one process libfaketime cannot start: redis-server (and redis-cli,
-// the same binary family). Their statically linked jemalloc calls clock_gettime while libfaketime
-// is still initialising, and the process hangs ("Unexpected recursive calls to clock_gettime()",
-// libfaketime upstream bug #130). Redis must still be on the faked clock: the timer workers compare
-// its TIME with their wake-up scores. scripts/stack.sh preloads this shim instead of libfaketime
-// when PARLEY_REDIS_PRELOAD names it. See README.md.
+// A minimal offset clock for the servers libfaketime does not suit. redis-server (and redis-cli)
+// cannot start under it: their statically linked jemalloc calls clock_gettime while libfaketime is
+// still initialising, and the process hangs ("Unexpected recursive calls to clock_gettime()",
+// libfaketime upstream bug #130). Under it PostgreSQL's SIGALRM timers (statement_timeout,
+// deadlock_timeout) never fired. Both must still be on the faked clock: the timer workers compare
+// Redis TIME with their wake-up scores, and the stores write PostgreSQL's now(). scripts/stack.sh
+// preloads this shim instead of libfaketime when PARLEY_SERVER_PRELOAD names it. See README.md.
 //
 // Fakes only the wall clock (CLOCK_REALTIME*, gettimeofday, time) by the "+N"/"-N" seconds in
 // $FAKETIME_TIMESTAMP_FILE (the same file libfaketime reads), re-read at most once a second. It
