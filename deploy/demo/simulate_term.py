@@ -214,8 +214,9 @@ class Parley:
         return datetime.datetime.fromtimestamp(float(out), UTC) if out else None
 
     def next_timer_due(self):
-        """The earliest pending durable timer of any service, first attempts only (a retrying one
-        comes back on its own backoff)."""
+        """The earliest pending durable timer of any service, retries included (a handler that lost a
+        deadlock to another comes back after a short backoff, and must not be jumped over), but not
+        one that keeps failing: it would hold the clock still for ever."""
         if self.timer_dbs is None:
             dbs = self.psql("postgres", "SELECT datname FROM pg_database WHERE NOT datistemplate").split()
             self.timer_dbs = [d for d in dbs if d != "postgres" and
@@ -223,7 +224,7 @@ class Parley:
         best = None
         for db in self.timer_dbs:
             out = self.psql(db, "SELECT extract(epoch FROM min(due_at)) FROM parley_timers "
-                                "WHERE state = 'pending' AND attempts = 0")
+                                "WHERE state = 'pending' AND attempts <= 3")
             if out:
                 t = datetime.datetime.fromtimestamp(float(out), UTC)
                 best = t if best is None or t < best else best
@@ -284,6 +285,9 @@ class School:
         self.opens = datetime.time.fromisoformat(hours["open"])
         self.closes = datetime.time.fromisoformat(hours["close"])
         self.staff = {s["name"]: s for s in doc["staff"]}
+        words = {"CHANNEL_EMAIL": "email", "CHANNEL_APP_MESSAGE": "app", "CHANNEL_PHONE": "phone", "CHANNEL_LETTER": "letter"}
+        self.follow_up_channels = {words.get(r["channel"]) for r in self.policy.get("rules", [])
+                                   if r.get("stage") == "STAGE_FOLLOW_UP"}
         ladders = {l["name"]: len(l["rungs"]) for l in doc.get("ladders", [])}
         self.rungs = {r["category"]: ladders.get(r.get("ladder", ""), 0) for r in doc["routingMatrix"]["rules"]}
         self.pupils = {p["name"]: p for p in doc["pupils"]}
@@ -430,13 +434,17 @@ class Simulation:
         start = school.next_working_time(now)
 
         if scenario == "safeguarding":
-            # The DSL takes it up within the hour, and answers the same day.
+            # The DSL takes it up within half an hour and answers inside the hour the policy gives.
             x.safeguarding += 1
             x.safeguarding_taken_up += 1
             ack_at = now.replace(second=0, microsecond=0) + 25 * MINUTE
             self.schedule_ack(school, name, ack_at, ack_due, x)
-            self.schedule_reply(school, name, ceil_slot(ack_at + SLOT), resp_due, x, in_time=True)
+            self.schedule_reply(school, name, ack_at + 20 * MINUTE, resp_due, x)
             return
+        if scenario == "climb" and (e.get("followUp") or channel in school.follow_up_channels):
+            # A follow-up promise (Riverside's calls) would fall due somewhere up the ladder: its
+            # breach is real, but when it lands among the rungs' is not this plan's to know.
+            scenario = "late_answer"
         if scenario == "climb" and resp_due and rungs:
             # Acknowledged, then never answered: each rung's budget runs out in turn, the top one
             # refers it to complaints.
@@ -467,8 +475,10 @@ class Simulation:
             self.at(ceil_slot(resp_due + 2 * SLOT), lambda: self.reply(school, name))
             return
         reply_from = max(ack_at + SLOT, school.next_working_time(ack_at))
-        self.schedule_reply(school, name, self.in_time(school, reply_from, prof["answer_hours"], resp_due), resp_due, x,
-                            in_time=True)
+        reply_at = self.in_time(school, reply_from, prof["answer_hours"], resp_due)
+        if resp_due is not None and reply_at > resp_due - SLOT:
+            reply_at = ack_at  # a tight promise (a call back by the end of the day): answered as acknowledged
+        self.schedule_reply(school, name, reply_at, resp_due, x)
 
     def in_time(self, school, start, hours, due):
         """A time `hours` (drawn) of working time after `start`, within the school day, at least a
@@ -489,13 +499,11 @@ class Simulation:
             x.breaches += 1
         self.at(at, lambda: self.act("ack", school, name))
 
-    def schedule_reply(self, school, name, at, due, x, in_time):
+    def schedule_reply(self, school, name, at, due, x):
         if due is not None:
+            at = min(at, due - 10 * MINUTE)  # the rare plan that overshoots: answered just in time
             x.answer_clocks_ended += 1
-            if at <= due:
-                x.answered_in_time += 1
-            else:
-                x.breaches += 1
+            x.answered_in_time += 1
         self.at(at, lambda: self.reply(school, name))
 
     def act(self, verb, school, name):
@@ -742,7 +750,14 @@ def report_figures(school_report):
 
 def check(sim, first, last):
     period = f"{first}..{last}"
-    rep = sim.parley.ctl("report", "--period", period)
+    # A source that is still finding its feet after the last clock jump answers a moment later:
+    # the report names it as missing, and is asked again.
+    for _ in range(12):
+        rep = sim.parley.ctl("report", "--period", period)
+        if not rep.get("partial"):
+            break
+        print(f"the report is partial ({', '.join(sorted({m['source'] for m in rep.get('missing', [])}))}); asking again")
+        time.sleep(5)
     ok = True
     if rep.get("partial"):
         print(f"the report is partial: {rep.get('missing')}")
@@ -752,8 +767,8 @@ def check(sim, first, last):
         got = report_figures(s)
         want = {f: getattr(sim.expected[sid], f) for f in Expected.FIELDS}
         diff = {f: (want[f], got[f]) for f in Expected.FIELDS if want[f] != got[f]}
-        # Notices: every one the school sent in the period (the simulation's broadcasts and the
-        # services' own notices), as the notices list shows them one by one.
+        # Notices: every one the school sent to someone in the period (the simulation's broadcasts
+        # and the services' own notices), as the notices list shows them one by one.
         listed = count_notices(sim.parley, sid, first, last)
         got_notices = count(s.get("notifications", {}).get("notices"))
         if listed != got_notices:
@@ -770,7 +785,7 @@ def count_notices(parley, school, first, last):
     start = datetime.datetime.combine(first, datetime.time(0), LONDON).astimezone(UTC)
     end = datetime.datetime.combine(last + DAY, datetime.time(0), LONDON).astimezone(UTC)
     notices = parley.ctl("notices", "list", "--school", school).get("notices", [])
-    return sum(1 for n in notices if start <= parse_ts(n["createTime"]) < end)
+    return sum(1 for n in notices if start <= parse_ts(n["createTime"]) < end and int(n.get("recipientCount", 0)) > 0)
 
 
 # ---- main ------------------------------------------------------------------------------------------
@@ -805,8 +820,11 @@ def main(argv):
     pidfiles = [os.path.join(args.data, "pids", f) for f in sorted(os.listdir(os.path.join(args.data, "pids")))]
     pidfiles += [os.path.join(args.data, "mail", "catcher.pid"), os.path.join(args.data, "gateway", "sink.pid")]
     clock = simclock.Clock(os.path.join(args.data, "clock"), pidfiles)
+    # Without --check the clock ends at real time: what the plan has after it (an answer due on
+    # Monday when today is Sunday) is left undone, as real staff will do it. With --check every act
+    # is done, however far past real time, so the counts are whole.
     real_now = datetime.datetime.now(UTC)
-    args.stop_at = real_now - datetime.timedelta(minutes=10)
+    args.stop_at = datetime.datetime.max.replace(tzinfo=UTC) if args.check else real_now - 10 * MINUTE
     parley = Parley(args, clock)
     sim = Simulation(args, parley, clock, trust)
     print(f"simulating {first:%a %-d %b %Y} to {last:%a %-d %b %Y} on the faked clock "
@@ -823,7 +841,7 @@ def main(argv):
             advance_to(parley, clock, due + MINUTE, sim.stats)
         time.sleep(3)  # the outboxes and deliveries of the last act
         end_day = clock.now().astimezone(LONDON).date()
-        ok = check(sim, first, end_day)
+        ok = check(sim, first - DAY, end_day)  # from the Sunday evening the first emails arrive
     else:
         advance_to(parley, clock, args.stop_at, sim.stats)
         clock.to_real_time()
