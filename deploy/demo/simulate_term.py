@@ -87,7 +87,6 @@ SUBJECTS = {
     "payments": ["Lunch balance", "Refund for a trip"], "trips": ["Trip kit list", "Trip pick-up time"],
     "attendance": ["Absence tomorrow", "Medical appointment"],
 }
-CHANNEL_WORD = {"email": "email", "app": "app", "phone": "phone", "letter": "letter"}
 
 
 class CtlError(Exception):
@@ -412,7 +411,7 @@ class Simulation:
 
     def open_enquiry(self, school, prof, guardian, pupil, channel, category, subject, scenario):
         args = ["enquiries", "open", "--school", school.id, "--pupil", pupil, "--guardian", guardian,
-                "--channel", CHANNEL_WORD[channel], "--category", category, "--subject", subject,
+                "--channel", channel, "--category", category, "--subject", subject,
                 "--body-ref", f"sim/{school.id}/{self.seq}"]
         if scenario == "safeguarding":
             args.append("--safeguarding")
