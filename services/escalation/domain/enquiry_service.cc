@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -700,16 +701,21 @@ absl::StatusOr<TimerOutcome> EnquiryService::PlanClockTimer(const EnquiryRecord&
   PARLEY_ASSIGN_OR_RETURN(Decision decision, OnTimer(e, stage, armed_due, now, context, *deadlines_));
   TimerOutcome outcome;
   if (decision.events.empty()) return outcome;  // met, moved or handled already
-  // The firing timer is re-armed by returning its new due; only the other clock's timer is set
-  // through the change.
+  // The firing timer is re-armed by returning its new due; another clock's timer is set through the
+  // change only when the firing moved it. Rewriting an unchanged one would wait on its row while its
+  // own handler, firing at the same instant, waits on this enquiry: a deadlock PostgreSQL breaks
+  // by failing one of them.
+  PARLEY_ASSIGN_OR_RETURN(EnquiryView before, Derive(e, now, *deadlines_));
+  const std::vector<TimerSetting> armed_before = ArmedTimers(before);
   Decision rest = decision;
   rest.timers.clear();
   for (const TimerSetting& s : decision.timers) {
     if (s.stage == stage) {
       outcome.rearm = s.due ? std::optional<absl::Time>(StoredPrecision(*s.due)) : std::nullopt;
-    } else {
-      rest.timers.push_back(s);
+      continue;
     }
+    const auto was = absl::c_find_if(armed_before, [&](const TimerSetting& b) { return b.stage == s.stage; });
+    if (was == armed_before.end() || was->due != s.due) rest.timers.push_back(s);
   }
   // No request id: the timer's own transition is what makes the firing happen once.
   PARLEY_ASSIGN_OR_RETURN(outcome.write, Plan(current, rest, now, nullptr));

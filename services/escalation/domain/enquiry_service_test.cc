@@ -790,6 +790,47 @@ TEST_F(EnquiryServiceTest, TheClockTimerPlanBreachesEscalatesAndRearmsOnce) {
   EXPECT_FALSE(moved->rearm.has_value());
 }
 
+// Both clocks falling due at one instant fire in two transactions at once. Neither firing rewrites
+// the other clock's timer when it left that clock as it was: the other handler holds that row and
+// waits on this enquiry, and rewriting it deadlocked the two.
+TEST_F(EnquiryServiceTest, AFiringLeavesAnotherClocksUnchangedTimerAlone) {
+  source_.SetBudget(Stage::kRespond, calendar::Budget{calendar::Unit::kElapsed, 0, absl::Hours(2)});
+  const std::string id = OpenOne();
+  const EnquiryRecord opened = Stored(id);
+  ASSERT_TRUE(opened.ack_due.has_value() && opened.respond_due.has_value());
+  ASSERT_EQ(*opened.ack_due, *opened.respond_due);
+  clock_.Set(*opened.ack_due + absl::Minutes(1));
+  const auto touches = [&](const TimerOutcome& outcome, const std::string& stage) {
+    const std::string key = absl::StrCat(kSchool, "/", id, "/", stage);
+    for (const timer::TimerSpec& spec : outcome.write->change.schedule) {
+      if (spec.key == key) return true;
+    }
+    for (const auto& [kind, cancelled] : outcome.write->change.cancel) {
+      if (cancelled == key) return true;
+    }
+    return false;
+  };
+
+  absl::StatusOr<TimerOutcome> ack =
+      service_->PlanClockTimer(opened, Stage::kAcknowledge, *opened.ack_due, clock_.Now());
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  ASSERT_TRUE(ack->write.has_value());
+  EXPECT_EQ(ack->write->after.ack_status, ClockStatus::kBreached);
+  EXPECT_FALSE(touches(*ack, "respond"));
+  EXPECT_FALSE(ack->rearm.has_value());
+
+  // The response breach climbs a rung: its own timer re-armed on the fresh budget, the
+  // acknowledgement clock's timer (still to fire for the breach it records) left alone.
+  absl::StatusOr<TimerOutcome> respond =
+      service_->PlanClockTimer(opened, Stage::kRespond, *opened.respond_due, clock_.Now());
+  ASSERT_TRUE(respond.ok()) << respond.status();
+  ASSERT_TRUE(respond->write.has_value());
+  EXPECT_EQ(respond->write->after.rung, 1);
+  EXPECT_FALSE(touches(*respond, "acknowledge"));
+  ASSERT_TRUE(respond->rearm.has_value());
+  EXPECT_EQ(*respond->rearm, clock_.Now() + absl::Hours(2));
+}
+
 // A category whose routing names no ladder (the office's "attendance") still has its response
 // breach recorded when the clock falls due: the owner is told and the matter stays with them.
 TEST_F(EnquiryServiceTest, AResponseBreachWithNoLadderIsRecordedAndTheOwnerTold) {

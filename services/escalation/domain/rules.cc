@@ -131,15 +131,7 @@ class Draft {
     // Copied only now: callers fill in the events through the references Add returned.
     decision_.events.assign(after_.history.end() - static_cast<std::ptrdiff_t>(added_), after_.history.end());
     PARLEY_ASSIGN_OR_RETURN(EnquiryView v, Derive(after_, now, source));
-    for (Stage stage : kStages) {
-      TimerSetting t;
-      t.stage = stage;
-      const std::optional<ClockView>& c = v.clock(stage);
-      // Armed while something can still happen at the due instant; an overdue clock whose breach
-      // is not handled yet stays armed so the timer fires at once.
-      if (v.live() && c.has_value() && !c->met_at.has_value() && !c->breach_recorded) t.due = c->due;
-      decision_.timers.push_back(t);
-    }
+    decision_.timers = ArmedTimers(v);
     return std::move(decision_);
   }
 
@@ -183,6 +175,18 @@ absl::Status ClimbOrRefer(Draft& d, const Enquiry& e, const EnquiryView& v, cons
 }
 
 }  // namespace
+
+std::vector<TimerSetting> ArmedTimers(const EnquiryView& view) {
+  std::vector<TimerSetting> timers;
+  for (Stage stage : kStages) {
+    TimerSetting t;
+    t.stage = stage;
+    const std::optional<ClockView>& c = view.clock(stage);
+    if (view.live() && c.has_value() && !c->met_at.has_value() && !c->breach_recorded) t.due = c->due;
+    timers.push_back(t);
+  }
+  return timers;
+}
 
 absl::StatusOr<Decision> Open(const Enquiry& fresh, const OpenRequest& request, DeadlineSource& source) {
   if (!fresh.history.empty()) {

@@ -62,6 +62,10 @@ struct TimerSetting {
   std::optional<absl::Time> due;
 };
 
+// The timers a view calls for, one per stage: armed while something can still happen at the due
+// instant; an overdue clock whose breach is not handled yet stays armed so its timer fires at once.
+std::vector<TimerSetting> ArmedTimers(const EnquiryView& view);
+
 struct Decision {
   std::vector<Event> events;    // seq continues the history
   std::vector<Notice> notices;  // in the order the events caused them
